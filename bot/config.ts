@@ -1,0 +1,153 @@
+/**
+ * Configuration: parsed once with zod at start, from the environment and an optional `.env` file.
+ * This is the only module that reads `process.env`; everything else receives a `Config`.
+ *
+ * @example
+ * const config = loadConfig();            // process.env + ./.env
+ * const config = parseConfig({ DATA_DIR: '/tmp/x' }); // tests: explicit values only
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** The repository root (where package.json lives); default paths are relative to it. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no', ''])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const path = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((p) => (isAbsolute(p) ? p : p === fallback ? join(PROJECT_ROOT, p) : resolve(p)));
+
+const optionalPath = z
+  .string()
+  .optional()
+  .transform((p) => (p ? resolve(p) : undefined));
+
+const num = (fallback: number, min: number, max: number) =>
+  z.coerce.number().min(min).max(max).default(fallback);
+
+const idList = z
+  .string()
+  .default('')
+  .transform((s, ctx) => {
+    const ids = s.split(/[,\s]+/).filter(Boolean);
+    for (const id of ids) {
+      if (!/^-?\d+$/.test(id)) {
+        ctx.addIssue({ code: 'custom', message: `"${id}" is not a numeric Telegram id (comma-separated list of numbers)` });
+      }
+    }
+    return ids.map(Number);
+  });
+
+export const ConfigSchema = z.object({
+  // ── core ───────────────────────────────────────────────────────────────
+  /** Folder with documents/, rules/ and the dictionaries. */
+  CORPUS_DIR: path('corpus'),
+  /** Git-ignored folder for everything the project builds: indexes, trained embedder, databases, reports. */
+  DATA_DIR: path('data'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /** Fixed "today" for reproducible answers (YYYY-MM-DD); default: the real date in Asia/Shanghai. */
+  AS_OF: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+    .optional(),
+
+  // ── retrieval ──────────────────────────────────────────────────────────
+  /** Embedding model id, looked up in MODELS_DIR first. */
+  EMBEDDING_MODEL: z.string().default('Xenova/bge-small-zh-v1.5'),
+  /** Local folder of transformers.js models (`<MODELS_DIR>/<model id>/...`). */
+  MODELS_DIR: path('models'),
+  /** Allow downloading the model from REMOTE_MODEL_HOST when it is not in MODELS_DIR. */
+  ALLOW_REMOTE_MODELS: bool.default(false),
+  /** Hub or mirror to download models from (e.g. https://hf-mirror.com/). */
+  REMOTE_MODEL_HOST: z.string().url().default('https://huggingface.co/'),
+
+  // ── eligibility ────────────────────────────────────────────────────────
+  /** World-university rankings CSV (top200.csv format); aliases.csv is read from the same folder. */
+  RANKINGS_FILE: optionalPath,
+
+  // ── assistant ──────────────────────────────────────────────────────────
+  /** Documents older than this many years get a "please confirm the current rule" note. */
+  DOC_MAX_AGE_YEARS: num(3, 0, 100),
+  /** Conversation facts are forgotten after this many idle minutes. */
+  SESSION_IDLE_MINUTES: num(30, 1, 60 * 24 * 30),
+
+  // ── telegram ───────────────────────────────────────────────────────────
+  TELEGRAM_BOT_TOKEN: z.string().optional(),
+  TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  ADMIN_IDS: idList,
+  BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
+
+  // ── broadcast ──────────────────────────────────────────────────────────
+  BROADCAST_CRON: z.string().default('0 9 * * 1-5'),
+  BROADCAST_TZ: z.string().default('Asia/Shanghai'),
+  /** Optional folder where new documents are dropped for the next broadcast run. */
+  INBOX_DIR: optionalPath,
+
+  // ── storage ────────────────────────────────────────────────────────────
+  /** postgres://… selects PostgreSQL; unset selects the embedded SQLite file under DATA_DIR. */
+  DATABASE_URL: z.string().optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Thrown when configuration is invalid; the message names each variable and what is allowed. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses explicit values (no environment access). Throws ConfigError naming each bad variable. */
+export function parseConfig(values: Record<string, string | undefined>): Config {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const result = ConfigSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => {
+      const key = i.path.join('.') || '(config)';
+      const given = cleaned[key] === undefined ? '' : ` (got "${redact(key, cleaned[key]!)}")`;
+      return `  ${key}${given}: ${i.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}\nFix the environment variable or the .env file.`);
+  }
+  return result.data;
+}
+
+/** Reads a `.env` file (KEY=VALUE lines, # comments, optional quotes). Missing file → {}. */
+export function readDotEnv(file: string): Record<string, string> {
+  if (!existsSync(file)) return {};
+  const out: Record<string, string> = {};
+  const lines = readFileSync(file, 'utf8').split(/\r?\n/);
+  lines.forEach((line, i) => {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) return;
+    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(t);
+    if (!m) throw new ConfigError(`${file}:${i + 1}: expected KEY=VALUE, got "${t.slice(0, 40)}"`);
+    let v = m[2]!;
+    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
+    out[m[1]!] = v;
+  });
+  return out;
+}
+
+/** The program's configuration: `.env` in the working directory, overridden by the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, dotEnvFile = resolve('.env')): Config {
+  const values: Record<string, string | undefined> = { ...readDotEnv(dotEnvFile) };
+  for (const key of Object.keys(ConfigSchema.shape)) if (env[key] !== undefined) values[key] = env[key];
+  return parseConfig(values);
+}
+
+function redact(key: string, value: string): string {
+  return /TOKEN|SECRET|PASSWORD|DATABASE_URL/.test(key) ? '***' : value;
+}
+
+/** Today's date in Asia/Shanghai as YYYY-MM-DD, unless AS_OF pins it. */
+export function todayIn(config: Pick<Config, 'AS_OF'>, now: Date = new Date()): string {
+  if (config.AS_OF) return config.AS_OF;
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
