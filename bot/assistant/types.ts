@@ -1,0 +1,78 @@
+/**
+ * The assistant's contract with its channels (Telegram, terminal chat, `policybot ask`).
+ * `ask --json` prints exactly `Reply` (see README "CLI contract"); keep these shapes stable.
+ */
+import type { DocumentMeta } from '../../retrieval/types.ts';
+
+export type Route = 'eligibility' | 'information' | 'follow_up' | 'help' | 'greeting' | 'out_of_scope' | 'empty';
+
+export interface Citation {
+  docId: string;
+  title: string;
+  docNumber: string | null;
+  clause: string;
+  /** The quoted clause text (trimmed to the relevant sentences). */
+  text: string;
+  score: number;
+  /** Document date YYYY-MM-DD. */
+  date?: string;
+  district?: string | null;
+}
+
+export interface EligibilityCondition {
+  id: string;
+  status: 'pass' | 'fail' | 'unknown';
+  clause: string;
+  /** The fact the condition looked at and its value, for display. */
+  fact?: string;
+  value?: unknown;
+  /** Short user-facing description of the condition. */
+  label?: string;
+}
+
+export interface EligibilitySummary {
+  ruleId: string;
+  verdict: 'eligible' | 'not_eligible' | 'need_more_info' | 'not_applicable';
+  /** Missing facts, in the order they should be asked. */
+  missing: string[];
+  facts: Record<string, unknown>;
+  conditions: EligibilityCondition[];
+}
+
+/** One follow-up question with its fact and (when few) its choices, for buttons. */
+export interface FollowUp {
+  fact: string;
+  question: string;
+  choices?: { label: string; value: string }[];
+}
+
+export interface Reply {
+  question: string;
+  /** Plain text (no markup); channels escape and format it. */
+  answer: string;
+  grounded: boolean;
+  citations: Citation[];
+  eligibility: EligibilitySummary | null;
+  followUp?: FollowUp | null;
+  route?: Route;
+  lang?: 'zh' | 'en';
+}
+
+/** Per-conversation state, stored by the channel (session) and passed back in on the next message. */
+export interface ConversationState {
+  /** Facts gathered so far (the eligibility Facts shape, serialized). */
+  facts: Record<string, unknown>;
+  /** The question the bot asked last, so that a short answer ("是的", "6个月") is understood. */
+  openQuestion?: FollowUp | null;
+  /** The rule the conversation is checking, when any. */
+  ruleId?: string | null;
+  /** ms since epoch of the last message; state older than SESSION_IDLE_MINUTES is dropped. */
+  updatedAt: number;
+}
+
+export interface Assistant {
+  /** Answers one message. Pure with respect to the outside world: state in, state out. */
+  reply(state: ConversationState | undefined, text: string, asOf: string, now?: number): Promise<{ reply: Reply; state: ConversationState }>;
+  /** The documents in the library (for /sources). */
+  sources(): (DocumentMeta & { id: string })[];
+}
