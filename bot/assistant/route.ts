@@ -1,0 +1,43 @@
+/**
+ * Routing: what kind of message is this? Deterministic, no model.
+ *
+ * The caller computes the signals (facts extracted from this message, whether they answer the open
+ * question, whether a rule's keywords appear) so that this function stays pure and testable.
+ *
+ * @example
+ * route({ text: '你好', hasOpenQuestion: false, answersOpenQuestion: false, newFacts: 0, ruleHits: 0 }) // 'greeting'
+ */
+import type { Route } from './types.ts';
+
+export interface RouteSignals {
+  text: string;
+  /** The bot asked something last turn. */
+  hasOpenQuestion: boolean;
+  /** This message gives the fact the bot asked for (typed choice or extracted fact). */
+  answersOpenQuestion: boolean;
+  /** Number of facts extracted from this message. */
+  newFacts: number;
+  /** Number of eligibility rules whose keywords appear in the message. */
+  ruleHits: number;
+}
+
+const MEANINGFUL = /[\p{Script=Han}\p{L}\p{N}]/u;
+const GREETING = /^(你好|您好|哈喽|嗨|hi|hello|hey|在吗|在不在|早上好|下午好|晚上好|早|谢谢|多谢|感谢|thanks|thank you)[\s!！。.~～,，呀啊哈]*$/i;
+const HELP = /^(\/?help|\/?start|帮助|怎么用|如何使用|使用说明|你能做什么|你会什么|你是谁|功能|菜单|what can you do|how to use)[\s?？!！。.]*$/i;
+/** Words that ask whether the person qualifies / is affected. */
+const ELIGIBILITY_CUE =
+  /能不能|能否|可不可以|可以.{0,12}[吗么嘛]|是否(可以|能|符合|影响)|符合|够不够|有没有资格|有资格|资格|能.{0,12}[吗么嘛]|会不会|影响.{0,8}[吗么嘛]|有影响|算不算|行不行|还能|eligible|qualif|can i|am i|do i|could i|will it affect|affect/i;
+const PERSONAL = /我|本人|俺|孩子|my |\bI\b|I'm|I am|me\b/i;
+
+/** Decides the route of one message. */
+export function route(s: RouteSignals): Route {
+  const text = s.text.trim();
+  if (!text || !MEANINGFUL.test(text)) return 'empty';
+  if (HELP.test(text)) return 'help';
+  if (GREETING.test(text)) return 'greeting';
+  const cue = ELIGIBILITY_CUE.test(text);
+  if (s.hasOpenQuestion && s.answersOpenQuestion && (text.length <= 40 || !cue)) return 'follow_up';
+  if (s.newFacts > 0 && (cue || PERSONAL.test(text) || s.hasOpenQuestion)) return 'eligibility';
+  if (s.ruleHits > 0 && cue && PERSONAL.test(text)) return 'eligibility';
+  return 'information';
+}
