@@ -83,6 +83,22 @@ export const ConfigSchema = z.object({
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
   ADMIN_IDS: idList,
   BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  /** Public HTTPS URL Telegram posts updates to (BOT_MODE=webhook), e.g. https://bot.example.com/telegram. */
+  WEBHOOK_URL: z.string().url().optional(),
+  /** Secret checked in the X-Telegram-Bot-Api-Secret-Token header (1–256 of A-Z a-z 0-9 _ -). */
+  WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected 1-256 characters of A-Z a-z 0-9 _ -').optional(),
+  /** Local port (and host) of the webhook HTTP server. */
+  WEBHOOK_PORT: num(8080, 1, 65535),
+  WEBHOOK_HOST: z.string().default('0.0.0.0'),
+  /** Messages per user per minute before the bot asks them to slow down; 0 disables the limit. */
+  RATE_LIMIT_PER_MINUTE: num(20, 0, 10_000),
+  /** Bot username (without @) used for deep links when getMe is unavailable at start. */
+  BOT_USERNAME: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'expected a Telegram username without @').optional(),
+  /** Keywords offered as /subscribe topics (comma-separated). */
+  SUBSCRIBE_KEYWORDS: z
+    .string()
+    .default('落户,社保,博士后,人才公寓,补贴')
+    .transform((s) => [...new Set(s.split(/[,，\s]+/).filter(Boolean))]),
 
   // ── broadcast ──────────────────────────────────────────────────────────
   BROADCAST_CRON: z.string().default('0 9 * * 1-5'),
