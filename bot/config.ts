@@ -67,6 +67,26 @@ export const ConfigSchema = z.object({
   ALLOW_REMOTE_MODELS: bool.default(false),
   /** Hub or mirror to download models from (e.g. https://hf-mirror.com/). */
   REMOTE_MODEL_HOST: z.string().url().default('https://huggingface.co/'),
+  /** Hybrid fusion: normalized weighted scores (default) or reciprocal-rank fusion. */
+  RETRIEVAL_FUSION: z.enum(['weighted', 'rrf']).default('weighted'),
+  /** Fusion weights (see docs/retrieval.md; defaults chosen by `policybot eval`). */
+  RETRIEVAL_W_BM25: num(1, 0, 10),
+  RETRIEVAL_W_DENSE: num(0.3, 0, 10),
+  RETRIEVAL_W_COVERAGE: num(0.6, 0, 10),
+  RETRIEVAL_W_HEADING: num(0.2, 0, 10),
+  RETRIEVAL_W_DOC: num(0.5, 0, 10),
+  /** Query-term weights of character bigrams and of synonym expansions, relative to the user's words. */
+  RETRIEVAL_BIGRAM_WEIGHT: num(0.3, 0, 1),
+  RETRIEVAL_SYNONYM_WEIGHT: num(0.6, 0, 1),
+  /** Confidence curve: σ(steepness·(coverage − midpoint)); questions naming a place outside the corpus ×penalty. */
+  RETRIEVAL_CONFIDENCE_MIDPOINT: num(0.5, 0, 1),
+  RETRIEVAL_CONFIDENCE_STEEPNESS: num(10, 0.1, 100),
+  RETRIEVAL_PLACE_PENALTY: num(0.25, 0, 1),
+  /** Abstain below this confidence ("nothing relevant in the corpus"). */
+  RETRIEVAL_MIN_CONFIDENCE: num(0.5, 0, 1),
+  /** BM25 parameters. */
+  BM25_K1: num(1.2, 0, 5),
+  BM25_B: num(0.75, 0, 1),
 
   // ── eligibility ────────────────────────────────────────────────────────
   /** World-university rankings CSV (top200.csv format); aliases.csv is read from the same folder. */
