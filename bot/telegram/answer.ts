@@ -1,0 +1,151 @@
+/**
+ * The one path from a question to Telegram messages: session state in, assistant, usage counters,
+ * rendering, sending (in-thread in groups), and the follow-up buttons of a guided check.
+ */
+import { randomBytes } from 'node:crypto';
+import { InlineKeyboard } from 'grammy';
+import type { ConversationState, Reply } from '../assistant/types.ts';
+import type { BotContext } from './context.ts';
+import { escapeHtml, isPersonalCheck, renderReply, TELEGRAM_MAX_MESSAGE } from './format.ts';
+import { T } from './texts.ts';
+
+/** Prefix of the callback data of follow-up choice buttons: `ck:<nonce>:<index>`. */
+export const CHOICE_PREFIX = 'ck';
+
+/** Session key: private chats per user (`u<id>`), groups per group and member (`c<chat>:u<id>`). */
+export function sessionKey(ctx: { chat?: { id: number; type: string }; from?: { id: number } }): string | undefined {
+  const from = ctx.from?.id;
+  const chat = ctx.chat;
+  if (from === undefined || !chat) return undefined;
+  if (chat.type === 'private') return `u${from}`;
+  if (chat.type === 'group' || chat.type === 'supergroup') return `c${chat.id}:u${from}`;
+  return undefined;
+}
+
+/** What /forget erases: the private session and the user's sessions in every group. */
+export function userSessionMatch(userId: number): { equals: string[]; endsWith: string } {
+  return { equals: [`u${userId}`], endsWith: `:u${userId}` };
+}
+
+/** Whether the update comes from a group or supergroup. */
+export function isGroup(ctx: BotContext): boolean {
+  return ctx.chat?.type === 'group' || ctx.chat?.type === 'supergroup';
+}
+
+/** The bot's username (for deep links): from getMe, else BOT_USERNAME. */
+export function botUsername(ctx: BotContext): string {
+  return ctx.me?.username || ctx.settings.botUsername || 'bot';
+}
+
+/** `https://t.me/<bot>?start=<payload>`. */
+export function deepLink(ctx: BotContext, payload: string): string {
+  return `https://t.me/${botUsername(ctx)}?start=${encodeURIComponent(payload)}`;
+}
+
+/** Options for sending HTML in the current chat (in-thread replies in groups, no link previews). */
+export function sendOptions(ctx: BotContext, opts: { replyTo?: number } = {}) {
+  const msg = ctx.msg;
+  return {
+    parse_mode: 'HTML' as const,
+    link_preview_options: { is_disabled: true },
+    ...(opts.replyTo !== undefined ? { reply_parameters: { message_id: opts.replyTo, allow_sending_without_reply: true } } : {}),
+    ...(msg && 'is_topic_message' in msg && msg.is_topic_message && msg.message_thread_id ? { message_thread_id: msg.message_thread_id } : {}),
+  };
+}
+
+/** Sends several HTML chunks in order; the keyboard goes on the last one. Returns the last message id. */
+export async function sendChunks(
+  ctx: BotContext,
+  chunks: string[],
+  opts: { replyTo?: number; keyboard?: InlineKeyboard } = {},
+): Promise<number | undefined> {
+  const chatId = ctx.chat!.id;
+  let last: number | undefined;
+  for (let i = 0; i < chunks.length; i++) {
+    const isLast = i === chunks.length - 1;
+    const sent = await ctx.api.sendMessage(chatId, chunks[i]!, {
+      ...sendOptions(ctx, { replyTo: i === 0 ? opts.replyTo : undefined }),
+      ...(isLast && opts.keyboard ? { reply_markup: opts.keyboard } : {}),
+    });
+    last = sent?.message_id;
+  }
+  return last;
+}
+
+/** Loads the conversation state, dropping it when idle too long. */
+function loadState(ctx: BotContext, now: number): ConversationState | undefined {
+  const conv = ctx.session.conv ?? undefined;
+  if (!conv || typeof conv.updatedAt !== 'number') return undefined;
+  if (now - conv.updatedAt > ctx.settings.sessionIdleMinutes * 60_000) return undefined;
+  return conv;
+}
+
+/** Metrics counted for one answered question. */
+export function usageMetrics(reply: Reply, group: boolean): string[] {
+  const m = ['questions'];
+  const conversational = reply.route === 'help' || reply.route === 'greeting' || reply.route === 'empty';
+  if (!reply.grounded && !reply.eligibility && !conversational) m.push('abstained');
+  if (reply.eligibility) m.push('eligibility');
+  if (group) m.push('group_questions');
+  return m;
+}
+
+/** Options of `answerQuestion`. */
+export interface AnswerOptions {
+  /** Reply in-thread to this message (groups). */
+  replyTo?: number;
+  /** A short line shown before the answer (e.g. for forwarded messages). */
+  note?: string;
+}
+
+/**
+ * Asks the assistant and sends the reply. In groups, personal facts are never stored or echoed: an
+ * eligibility reply becomes the general rule plus a deep link to continue in private.
+ */
+export async function answerQuestion(ctx: BotContext, text: string, opts: AnswerOptions = {}): Promise<void> {
+  const { deps } = ctx;
+  const now = (deps.now ?? Date.now)();
+  const group = isGroup(ctx);
+  const typing = setTimeout(() => {
+    ctx.replyWithChatAction('typing').catch(() => undefined); // non-essential (the emulator answers 500)
+  }, 400);
+  let reply: Reply;
+  let state: ConversationState;
+  try {
+    ({ reply, state } = await deps.assistant.reply(loadState(ctx, now), text, deps.asOf(), now));
+  } finally {
+    clearTimeout(typing);
+  }
+  const personal = isPersonalCheck(reply);
+  if (group) {
+    // per-group state keeps only context, never facts or a personal open question
+    ctx.session.conv = { ...state, facts: {}, openQuestion: null };
+    ctx.session.buttons = null;
+  } else {
+    ctx.session.conv = state;
+  }
+  const day = (deps.today ?? deps.asOf)();
+  deps.store.incrementUsage(day, usageMetrics(reply, group)).catch((err) => deps.logger.warn('usage counter failed', { err }));
+
+  const chunks = renderReply(reply, { mode: group ? 'group' : 'private' });
+  if (opts.note) {
+    const note = `<i>${escapeHtml(opts.note)}</i>`;
+    if (note.length + 1 + chunks[0]!.length <= TELEGRAM_MAX_MESSAGE) chunks[0] = `${note}\n${chunks[0]}`;
+    else chunks.unshift(note);
+  }
+  let keyboard: InlineKeyboard | undefined;
+  if (group && personal) {
+    keyboard = new InlineKeyboard().url(T.checkPrivateButton, deepLink(ctx, 'check'));
+  } else if (!group && reply.followUp?.choices?.length) {
+    const nonce = randomBytes(4).toString('hex');
+    ctx.session.buttons = { nonce, fact: reply.followUp.fact, choices: reply.followUp.choices };
+    keyboard = new InlineKeyboard();
+    reply.followUp.choices.forEach((c, i) => {
+      keyboard!.text(c.label, `${CHOICE_PREFIX}:${nonce}:${i}`);
+      if (i % 2 === 1) keyboard!.row();
+    });
+  } else if (!group) {
+    ctx.session.buttons = null;
+  }
+  await sendChunks(ctx, chunks, { replyTo: opts.replyTo, keyboard });
+}

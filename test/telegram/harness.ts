@@ -1,0 +1,178 @@
+/**
+ * In-process test harness: a bot built by `createBot` with a fixed `botInfo`, a fake `client.fetch` that
+ * records every outgoing Bot API call (and answers like Telegram), a temp SQLite store, and builders of
+ * realistic updates.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Update, UserFromGetMe } from 'grammy/types';
+import { createLogger, type Logger } from '../../bot/logger.ts';
+import { parseConfig } from '../../bot/config.ts';
+import { openSqliteStore, type SqliteStore } from '../../bot/store/sqlite.ts';
+import { createBot } from '../../bot/telegram/bot.ts';
+import type { BotDeps } from '../../bot/telegram/context.ts';
+import { FakeAssistant } from './fake-assistant.ts';
+
+export const BOT_INFO: UserFromGetMe = {
+  id: 4242,
+  is_bot: true,
+  first_name: 'Policy Test',
+  username: 'PolicyTestBot',
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+  can_connect_to_business: false,
+  has_main_web_app: false,
+  has_topics_enabled: false,
+  allows_users_to_create_topics: false,
+} as UserFromGetMe;
+
+export const TOKEN = '123456:TEST-SECRET-TOKEN-abcdef';
+
+export interface ApiCall {
+  method: string;
+  payload: Record<string, any>;
+}
+
+type Responder = (payload: Record<string, any>) => unknown;
+
+/** Records API calls and answers them like Telegram would. */
+export class FakeTelegram {
+  calls: ApiCall[] = [];
+  private nextMessageId = 5000;
+  /** Per-method override: return a full Bot API response object ({ ok, result } or { ok: false, error_code, description }). */
+  overrides = new Map<string, Responder>();
+  /** User ids getChatMember reports as administrators. */
+  groupAdmins = new Set<number>();
+
+  fetch = async (url: string | URL, init?: { body?: unknown }) => {
+    const method = String(url).split('/').pop()!;
+    const payload = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, any>) : {};
+    this.calls.push({ method, payload });
+    const res = this.respond(method, payload);
+    return { ok: true, status: 200, json: async () => res } as unknown as Response;
+  };
+
+  private respond(method: string, payload: Record<string, any>): unknown {
+    const o = this.overrides.get(method);
+    if (o) return o(payload);
+    switch (method) {
+      case 'sendMessage':
+        return {
+          ok: true,
+          result: { message_id: this.nextMessageId++, date: 1700000000, chat: { id: payload.chat_id, type: 'private' }, from: BOT_INFO, text: payload.text },
+        };
+      case 'getChatMember':
+        return {
+          ok: true,
+          result: { status: this.groupAdmins.has(payload.user_id) ? 'administrator' : 'member', user: { id: payload.user_id, is_bot: false, first_name: 'X' } },
+        };
+      default:
+        return { ok: true, result: true };
+    }
+  }
+
+  /** Calls of one method (sendMessage by default). */
+  sent(method = 'sendMessage'): ApiCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Texts of sendMessage calls. */
+  texts(): string[] {
+    return this.sent().map((c) => c.payload.text as string);
+  }
+
+  clear(): void {
+    this.calls = [];
+  }
+}
+
+export interface Harness {
+  bot: ReturnType<typeof createBot>;
+  tg: FakeTelegram;
+  assistant: FakeAssistant;
+  store: SqliteStore;
+  deps: BotDeps;
+  logs: string[];
+  send(update: Update): Promise<void>;
+}
+
+/** Builds a bot over a fresh temp store. */
+export function makeHarness(opts: { env?: Record<string, string>; deps?: Partial<BotDeps> } = {}): Harness {
+  const dir = mkdtempSync(join(tmpdir(), 'policybot-tg-'));
+  const config = parseConfig({ TELEGRAM_BOT_TOKEN: TOKEN, ADMIN_IDS: '900', DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '0', ...opts.env });
+  const store = openSqliteStore({ file: join(dir, 'policybot.sqlite') });
+  const logs: string[] = [];
+  const logger: Logger = createLogger({ level: 'debug', secrets: [TOKEN], write: (l) => logs.push(l) });
+  const assistant = new FakeAssistant();
+  const tg = new FakeTelegram();
+  const deps: BotDeps = { assistant, store, logger, asOf: () => '2099-06-01', ...opts.deps };
+  const bot = createBot(config, deps, { botInfo: BOT_INFO, client: { fetch: tg.fetch as never } });
+  return { bot, tg, assistant, store, deps, logs, send: (u) => bot.handleUpdate(u) };
+}
+
+let updateId = 1;
+let messageId = 1;
+const now = () => Math.floor(Date.now() / 1000);
+
+function commandEntities(text: string) {
+  if (!text.startsWith('/')) return undefined;
+  const end = text.search(/\s/);
+  return [{ type: 'bot_command' as const, offset: 0, length: end === -1 ? text.length : end }];
+}
+
+export const user = (id: number) => ({ id, is_bot: false, first_name: `用户${id}`, language_code: 'zh-hans' });
+export const privateChat = (id: number) => ({ id, type: 'private' as const, first_name: `用户${id}` });
+export const groupChat = (id: number) => ({ id, type: 'supergroup' as const, title: 'HR 交流群' });
+
+/** A private text message (commands get their bot_command entity). */
+export function privateText(userId: number, text: string, extra: Record<string, unknown> = {}): Update {
+  return {
+    update_id: updateId++,
+    message: { message_id: messageId++, date: now(), chat: privateChat(userId), from: user(userId), text, entities: commandEntities(text), ...extra },
+  } as Update;
+}
+
+/** A group text message; `extra` may add entities / reply_to_message. */
+export function groupText(chatId: number, userId: number, text: string, extra: Record<string, unknown> = {}): Update {
+  return {
+    update_id: updateId++,
+    message: { message_id: messageId++, date: now(), chat: groupChat(chatId), from: user(userId), text, entities: commandEntities(text), ...extra },
+  } as Update;
+}
+
+/** A group message that @mentions the bot at the start. */
+export function groupMention(chatId: number, userId: number, question: string): Update {
+  const mention = `@${BOT_INFO.username}`;
+  return groupText(chatId, userId, `${mention} ${question}`, { entities: [{ type: 'mention', offset: 0, length: mention.length }] });
+}
+
+/** A callback query (button press) on a bot message in the given chat. */
+export function callback(userId: number, data: string, chat: { id: number; type: string } = privateChat(userId), onMessageId = 5000): Update {
+  return {
+    update_id: updateId++,
+    callback_query: {
+      id: String(updateId * 7),
+      from: user(userId),
+      chat_instance: 'ci',
+      data,
+      message: { message_id: onMessageId, date: now(), chat, from: BOT_INFO, text: '…' },
+    },
+  } as unknown as Update;
+}
+
+/** Any other message kind (sticker, photo, voice, location…). */
+export function privateMessage(userId: number, fields: Record<string, unknown>): Update {
+  return { update_id: updateId++, message: { message_id: messageId++, date: now(), chat: privateChat(userId), from: user(userId), ...fields } } as Update;
+}
+
+/** An edited private message. */
+export function editedText(userId: number, text: string): Update {
+  return { update_id: updateId++, edited_message: { message_id: messageId++, date: now(), edit_date: now(), chat: privateChat(userId), from: user(userId), text } } as Update;
+}
+
+/** The callback data of the buttons of a sent message. */
+export function buttons(call: ApiCall | undefined): { text: string; callback_data?: string; url?: string }[] {
+  return (call?.payload.reply_markup?.inline_keyboard ?? []).flat();
+}
