@@ -1,0 +1,193 @@
+/**
+ * Sentence embeddings through transformers.js (`@huggingface/transformers`), with model resolution
+ * and per-model pooling:
+ *
+ * | family                    | pooling | normalize | query prefix                          | passage prefix |
+ * |---------------------------|---------|-----------|---------------------------------------|----------------|
+ * | bge (`*bge*`)             | cls     | yes       | `为这个句子生成表示以用于检索相关文章：` | –              |
+ * | e5 (`*e5*`)               | mean    | yes       | `query: `                             | `passage: `    |
+ * | policybot static          | mean    | yes       | –                                     | –              |
+ * | anything else             | mean    | yes       | –                                     | –              |
+ *
+ * Resolution (`resolveEmbeddingModel`): the configured id in MODELS_DIR → remote (only when allowed,
+ * from the configured host) → the corpus-trained static model under `<DATA_DIR>/models/`. One log
+ * line says which model is in use and why.
+ *
+ * @example
+ * const choice = resolveEmbeddingModel({ modelId: 'Xenova/bge-small-zh-v1.5', modelsDir: 'models',
+ *   allowRemote: false, remoteHost: 'https://huggingface.co/', staticModelDir: 'data/models/policybot-static-zh' });
+ * const embedder = await loadEmbedder(choice, logger);
+ * const [q] = await embedder.embedQueries(['留学生落户']);
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { STATIC_MODEL_ID, STATIC_MODEL_MARKER } from './train-embedder.ts';
+
+/** Logger-like object (the library never imports bot/logger). */
+export interface LoggerLike {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Pooling and prefixes for one model family. */
+export interface PoolingSpec {
+  pooling: 'cls' | 'mean';
+  normalize: boolean;
+  queryPrefix: string;
+  passagePrefix: string;
+}
+
+/** The bge retrieval instruction for queries. */
+export const BGE_QUERY_INSTRUCTION = '为这个句子生成表示以用于检索相关文章：';
+
+/** Pooling/prefix rules by model id (see the table in the file comment). */
+export function poolingFor(modelId: string, isStatic = false): PoolingSpec {
+  const id = modelId.toLowerCase();
+  if (isStatic) return { pooling: 'mean', normalize: true, queryPrefix: '', passagePrefix: '' };
+  if (id.includes('bge')) return { pooling: 'cls', normalize: true, queryPrefix: id.includes('-zh') ? BGE_QUERY_INSTRUCTION : 'Represent this sentence for searching relevant passages: ', passagePrefix: '' };
+  if (id.includes('e5')) return { pooling: 'mean', normalize: true, queryPrefix: 'query: ', passagePrefix: 'passage: ' };
+  return { pooling: 'mean', normalize: true, queryPrefix: '', passagePrefix: '' };
+}
+
+/** Which model to load and from where. */
+export interface ModelChoice {
+  /** Id passed to transformers.js (relative to `localModelPath`, or a hub id when remote). */
+  modelId: string;
+  /** Local root folder (`env.localModelPath`), when loading from disk. */
+  localPath?: string;
+  remote: boolean;
+  remoteHost?: string;
+  isStatic: boolean;
+  /** Why this model was chosen (logged). */
+  reason: string;
+}
+
+/** Inputs of `resolveEmbeddingModel`. */
+export interface ResolveOptions {
+  modelId: string;
+  modelsDir: string;
+  allowRemote: boolean;
+  remoteHost: string;
+  /** Folder of the corpus-trained static model (`<DATA_DIR>/models/policybot-static-zh`). */
+  staticModelDir: string;
+}
+
+/** Whether a folder holds a loadable transformers.js model (config, tokenizer, onnx/model*.onnx). */
+export function isModelFolder(dir: string): boolean {
+  if (!existsSync(join(dir, 'config.json')) || !existsSync(join(dir, 'tokenizer.json'))) return false;
+  return existsSync(join(dir, 'onnx', 'model.onnx')) || existsSync(join(dir, 'onnx', 'model_quantized.onnx'));
+}
+
+/** Whether a model folder is a policybot static embedder. */
+export function isStaticModelFolder(dir: string): boolean {
+  try {
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    return Boolean(cfg[STATIC_MODEL_MARKER]);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Decides which model to use (pure apart from checking files). The static choice is returned even if
+ * its folder does not exist yet: callers train it (`trainStaticEmbedder`) before loading.
+ */
+export function resolveEmbeddingModel(o: ResolveOptions): ModelChoice {
+  const local = join(o.modelsDir, o.modelId);
+  if (o.modelId === STATIC_MODEL_ID || o.modelId === 'static') {
+    return staticChoice(o, `EMBEDDING_MODEL=${o.modelId} selects the corpus-trained static model`);
+  }
+  if (isModelFolder(local)) {
+    return { modelId: o.modelId, localPath: o.modelsDir, remote: false, isStatic: isStaticModelFolder(local), reason: `found in MODELS_DIR (${local})` };
+  }
+  if (o.allowRemote) {
+    return { modelId: o.modelId, remote: true, remoteHost: o.remoteHost, localPath: o.modelsDir, isStatic: false, reason: `not in MODELS_DIR; downloading from ${o.remoteHost} (ALLOW_REMOTE_MODELS=true)` };
+  }
+  return staticChoice(o, `${o.modelId} is not in MODELS_DIR (${local}) and ALLOW_REMOTE_MODELS=false`);
+}
+
+function staticChoice(o: ResolveOptions, why: string): ModelChoice {
+  return { modelId: basename(o.staticModelDir), localPath: dirname(o.staticModelDir), remote: false, isStatic: true, reason: `${why}; using the offline corpus-trained embedder` };
+}
+
+/** A loaded embedding model. Vectors are Float32Array of length `dim`, L2-normalized. */
+export interface Embedder {
+  /** Model id as reported in search results and manifests. */
+  readonly modelId: string;
+  readonly dim: number;
+  readonly pooling: PoolingSpec;
+  readonly isStatic: boolean;
+  /** Embeds queries (with the model's query prefix). */
+  embedQueries(texts: string[]): Promise<Float32Array[]>;
+  /** Embeds passages (with the model's passage prefix), in batches. */
+  embedPassages(texts: string[], onProgress?: (done: number, total: number) => void): Promise<Float32Array[]>;
+}
+
+/** Batch size for passages: large enough for throughput, small enough to keep padding cheap. */
+const BATCH = 32;
+
+/** Max characters per passage sent to the model (bge's window is 512 tokens ≈ 512 CJK characters). */
+const MAX_PASSAGE_CHARS = 1000;
+
+/** Loads a feature-extraction pipeline for `choice`. Throws with the reason when it cannot. */
+export async function loadEmbedder(choice: ModelChoice, log?: LoggerLike): Promise<Embedder> {
+  const tf = await import('@huggingface/transformers');
+  const { env } = tf;
+  env.allowLocalModels = Boolean(choice.localPath);
+  if (choice.localPath) env.localModelPath = choice.localPath.endsWith('/') ? choice.localPath : choice.localPath + '/';
+  env.allowRemoteModels = choice.remote;
+  if (choice.remote && choice.remoteHost) env.remoteHost = choice.remoteHost.endsWith('/') ? choice.remoteHost : choice.remoteHost + '/';
+  if (choice.remote) env.cacheDir = choice.localPath ?? env.cacheDir;
+  env.logLevel = tf.LogLevel?.ERROR ?? env.logLevel;
+  const pooling = poolingFor(choice.modelId, choice.isStatic);
+  const extractor = await tf.pipeline('feature-extraction', choice.modelId, { dtype: 'fp32' });
+  const run = async (texts: string[]): Promise<Float32Array[]> => {
+    if (!texts.length) return [];
+    const out = await extractor(texts, { pooling: pooling.pooling, normalize: pooling.normalize });
+    const dims = out.dims as number[];
+    const dim = dims[dims.length - 1]!;
+    const data = out.data as Float32Array;
+    const vecs: Float32Array[] = [];
+    for (let i = 0; i < texts.length; i++) vecs.push(fixNaN(data.slice(i * dim, (i + 1) * dim)));
+    return vecs;
+  };
+  const probe = await run(['测试']);
+  const dim = probe[0]!.length;
+  const name = choice.isStatic ? `${choice.modelId} (static, corpus-trained)` : choice.modelId;
+  log?.info(`embedding model: ${name}, dim ${dim}, pooling ${pooling.pooling} — ${choice.reason}`);
+  return {
+    modelId: choice.modelId,
+    dim,
+    pooling,
+    isStatic: choice.isStatic,
+    embedQueries: (texts) => run(texts.map((t) => pooling.queryPrefix + clip(t))),
+    async embedPassages(texts, onProgress) {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < texts.length; i += BATCH) {
+        out.push(...(await run(texts.slice(i, i + BATCH).map((t) => pooling.passagePrefix + clip(t)))));
+        onProgress?.(Math.min(i + BATCH, texts.length), texts.length);
+      }
+      return out;
+    },
+  };
+}
+
+function clip(t: string): string {
+  const s = t.length > MAX_PASSAGE_CHARS ? t.slice(0, MAX_PASSAGE_CHARS) : t;
+  return s.trim() ? s : '[UNK]';
+}
+
+/** A zero or NaN vector (empty input) becomes a zero vector: cosine with it is 0, never NaN. */
+function fixNaN(v: Float32Array): Float32Array {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return new Float32Array(v.length);
+  return v;
+}
+
+/** Cosine similarity of two L2-normalized vectors (a dot product). */
+export function cosine(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}

@@ -1,0 +1,250 @@
+/**
+ * Query analysis, hybrid score fusion and the calibrated confidence. Pure functions over the BM25
+ * index, the candidates' dense similarities and the chunks: no I/O, no model.
+ *
+ * Query analysis: normalized query → jieba words (weight 1) + character bigrams (`bigramWeight`) +
+ * synonym expansions (`synonymWeight`, their bigrams `synonymWeight·bigramWeight`). Words are grouped
+ * into *concepts* (a word, its sub-words and its expansions) weighted by their best idf; a term that
+ * occurs nowhere in the corpus weighs the maximal idf, so unknown topics (天气, 北京) pull coverage down.
+ *
+ * Fusion (`weighted`, default), per candidate c of the union of the BM25 and dense top lists:
+ *   score(c) = w_bm25·bm25(c)/max bm25 + w_dense·max(0, cos(c) − cos_floor)/(max cos − cos_floor)
+ *            + w_coverage·coverage(c) + w_heading·headingCoverage(c) + w_doc·docMatch(c)
+ * or `rrf`: Σ_lists 1/(rrfK + rank) plus the same structure signals scaled by 1/rrfK.
+ *
+ * Confidence (0..1): σ(steepness·(coverage(top) − midpoint)), multiplied by `placePenalty` when
+ * the question names a place outside the corpus (北京, 深圳…) and no in-scope place; 0 when the query
+ * has no content words.
+ */
+import type { Chunk } from './types.ts';
+import type { Bm25Index, WeightedTerm } from './bm25.ts';
+import { BIGRAM_PREFIX, type Segmenter } from './segment.ts';
+import { expandQuery, type SynonymTable } from './synonyms.ts';
+
+/** Weights and knobs of the fusion (all configurable; defaults are what the dev-set eval supports). */
+export interface FusionOptions {
+  method: 'weighted' | 'rrf';
+  weights: { bm25: number; dense: number; coverage: number; heading: number; doc: number };
+  rrfK: number;
+  /** Weight of character-bigram terms relative to words (0 disables bigrams in queries). */
+  bigramWeight: number;
+  /** Weight of synonym/alias expansions relative to the user's words. */
+  synonymWeight: number;
+  /** Candidates taken from each of the BM25 and dense lists. */
+  candidates: number;
+  /** Cosine below this counts as no dense evidence. */
+  cosFloor: number;
+  /** Weight of a query word absent from the corpus = unseenScale × its general-language idf (capped). */
+  unseenScale: number;
+  confidence: { midpoint: number; steepness: number; placePenalty: number };
+}
+
+/** Defaults (see docs/retrieval.md for ranges and the eval that chose them). */
+export const DEFAULT_FUSION: FusionOptions = {
+  method: 'weighted',
+  weights: { bm25: 1, dense: 0.3, coverage: 0.6, heading: 0.2, doc: 0.5 },
+  rrfK: 60,
+  bigramWeight: 0.3,
+  synonymWeight: 0.6,
+  candidates: 50,
+  cosFloor: 0.1,
+  unseenScale: 0.5,
+  confidence: { midpoint: 0.5, steepness: 10, placePenalty: 0.25 },
+};
+
+/** A group of query terms that stand for one thing the user asked about. */
+export interface Concept {
+  /** The user's word. */
+  word: string;
+  /** Terms that count as covering this concept (the word, sub-words, expansions). */
+  terms: string[];
+  weight: number;
+}
+
+/** Everything derived from the query text once. */
+export interface AnalyzedQuery {
+  /** Normalized, truncated query. */
+  text: string;
+  /** Weighted BM25 terms. */
+  terms: WeightedTerm[];
+  concepts: Concept[];
+  /** Place names outside the corpus and outside the in-scope list (北京, 深圳…). */
+  foreignPlaces: string[];
+  /** Whether the question names an in-scope place (上海, a district). */
+  namesInScopePlace: boolean;
+  /** 文号 numbers named in the question (`103` of 沪人社力〔2022〕103号, `8E112`). */
+  docNumbers: string[];
+  /** Districts named in the question (matched against document districts). */
+  districts: string[];
+}
+
+/** Per-document facts used by the doc-match signal. */
+export interface DocFacts {
+  docNumber?: string;
+  district?: string;
+  title: string;
+}
+
+/** Analyzes a normalized query. `knownDistricts` are the districts of the corpus documents. */
+export function analyzeQuery(
+  text: string,
+  seg: Segmenter,
+  synonyms: SynonymTable,
+  bm25: Bm25Index,
+  opts: FusionOptions,
+  knownDistricts: string[] = [],
+): AnalyzedQuery {
+  const words = [...new Set(seg.tokens(text, { bigrams: false }))];
+  const weights = new Map<string, number>();
+  const add = (t: string, w: number) => weights.set(t, Math.max(weights.get(t) ?? 0, w));
+  for (const w of words) add(w, 1);
+  if (opts.bigramWeight > 0) for (const b of seg.tokens(text).filter((t) => t.startsWith(BIGRAM_PREFIX))) add(b, opts.bigramWeight);
+
+  // concepts: longest words first; a word inside a longer word joins that concept
+  const concepts: Concept[] = [];
+  for (const w of [...words].sort((a, b) => b.length - a.length)) {
+    const host = concepts.find((c) => c.word.includes(w));
+    if (host) host.terms.push(w);
+    else concepts.push({ word: w, terms: [w], weight: 0 });
+  }
+  for (const e of expandQuery(synonyms, text, words)) {
+    const expTerms: string[] = [];
+    for (const term of e.terms) {
+      const toks = seg.tokens(term, { bigrams: false });
+      for (const t of toks) add(t, opts.synonymWeight);
+      if (opts.bigramWeight > 0) for (const b of seg.tokens(term).filter((t) => t.startsWith(BIGRAM_PREFIX))) add(b, opts.synonymWeight * opts.bigramWeight);
+      // a multi-word expansion covers its concept only when all its words occur: use its longest word
+      const longest = [...toks].sort((a, b) => b.length - a.length)[0];
+      if (longest) expTerms.push(longest);
+    }
+    const hosts = concepts.filter((c) => e.trigger.includes(c.word) || c.word.includes(e.trigger) || c.terms.some((t) => e.trigger.includes(t) && t.length >= 2));
+    for (const h of hosts) h.terms.push(...expTerms);
+  }
+  const maxIdf = bm25.maxIdf();
+  for (const c of concepts) {
+    const seen = c.terms.filter((t) => bm25.df(t) > 0);
+    // a word the corpus never uses: weigh it by how informative it is in general Chinese (去年 little,
+    // 天气/公积金 much), scaled into the corpus idf range
+    c.weight = seen.length ? Math.max(...seen.map((t) => bm25.idf(t))) : Math.min(maxIdf, opts.unseenScale * seg.generalIdf(c.word));
+    c.terms = [...new Set(c.terms)];
+  }
+
+  const places = seg.placeNames(text);
+  const foreignPlaces = places.filter((p) => !synonyms.inScopePlaces.has(p) && bm25.df(p) === 0 && !knownDistricts.some((d) => p.includes(d)));
+  const namesInScopePlace =
+    places.some((p) => synonyms.inScopePlaces.has(p) || knownDistricts.some((d) => p.includes(d))) ||
+    [...synonyms.inScopePlaces].some((p) => p.length >= 2 && text.includes(p));
+  const docNumbers = [...text.matchAll(/(?:〔\d{4}〕|\[\d{4}\]|\(\d{4}\)|第)?\s*(\d+[a-z]?\d*)\s*号/g)].map((m) => m[1]!);
+  const districts = knownDistricts.filter((d) => text.includes(d));
+  return {
+    text,
+    terms: [...weights].map(([term, weight]) => ({ term, weight })),
+    concepts,
+    foreignPlaces,
+    namesInScopePlace,
+    docNumbers,
+    districts,
+  };
+}
+
+/** idf-weighted share of the query's concepts that a chunk covers (0..1). */
+export function coverage(q: AnalyzedQuery, bm25: Bm25Index, row: number): number {
+  let total = 0;
+  let got = 0;
+  for (const c of q.concepts) {
+    total += c.weight;
+    if (c.terms.some((t) => bm25.contains(row, t))) got += c.weight;
+  }
+  return total > 0 ? got / total : 0;
+}
+
+/** Share of concepts (idf-weighted) whose word or expansion appears in the chunk's heading/path. */
+export function headingCoverage(q: AnalyzedQuery, heading: string): number {
+  if (!heading) return 0;
+  let total = 0;
+  let got = 0;
+  for (const c of q.concepts) {
+    total += c.weight;
+    if (c.terms.some((t) => heading.includes(t))) got += c.weight;
+  }
+  return total > 0 ? got / total : 0;
+}
+
+/** 1 when the question names this document's 文号 or district, else 0 (district preference: 0.5). */
+export function docMatch(q: AnalyzedQuery, doc: DocFacts | undefined, preferDistrict?: string): number {
+  if (!doc) return 0;
+  let s = 0;
+  if (doc.docNumber && q.docNumbers.some((n) => doc.docNumber!.toLowerCase().includes(`${n}号`) || doc.docNumber!.toLowerCase().includes(n + '号'))) s = 1;
+  if (doc.district && q.districts.includes(doc.district)) s = Math.max(s, 1);
+  if (preferDistrict && doc.district && doc.district === preferDistrict) s = Math.max(s, 0.5);
+  return s;
+}
+
+/** One fused candidate with all signals. */
+export interface FusedCandidate {
+  row: number;
+  score: number;
+  signals: { bm25: number; dense: number; coverage: number; heading: number; doc: number };
+}
+
+/** Inputs of `fuseCandidates`. */
+export interface FuseInput {
+  q: AnalyzedQuery;
+  bm25Hits: { doc: number; score: number }[];
+  /** Dense similarity of every candidate row (rows from both lists); undefined when dense is off. */
+  denseSim?: Map<number, number>;
+  /** Rows of the dense top list in rank order. */
+  denseRanked?: number[];
+  bm25: Bm25Index;
+  chunks: Chunk[];
+  headings: string[];
+  docs: Map<string, DocFacts>;
+  preferDistrict?: string;
+  opts: FusionOptions;
+}
+
+/** Fuses BM25 and dense candidates with structure signals; returns candidates best first. */
+export function fuseCandidates(input: FuseInput): FusedCandidate[] {
+  const { q, bm25Hits, denseSim, denseRanked = [], opts } = input;
+  const rows = new Set<number>(bm25Hits.map((h) => h.doc));
+  for (const r of denseRanked) rows.add(r);
+  const bm25Score = new Map(bm25Hits.map((h) => [h.doc, h.score]));
+  const maxBm25 = Math.max(0, ...bm25Hits.map((h) => h.score));
+  let maxCos = opts.cosFloor;
+  if (denseSim) for (const r of rows) maxCos = Math.max(maxCos, denseSim.get(r) ?? 0);
+  const bm25Rank = new Map(bm25Hits.map((h, i) => [h.doc, i]));
+  const denseRank = new Map(denseRanked.map((r, i) => [r, i]));
+  const w = opts.weights;
+  const out: FusedCandidate[] = [];
+  for (const row of rows) {
+    const chunk = input.chunks[row]!;
+    const b = maxBm25 > 0 ? (bm25Score.get(row) ?? 0) / maxBm25 : 0;
+    const cos = denseSim?.get(row) ?? 0;
+    const d = denseSim && maxCos > opts.cosFloor ? Math.max(0, cos - opts.cosFloor) / (maxCos - opts.cosFloor) : 0;
+    const cov = coverage(q, input.bm25, row);
+    const head = headingCoverage(q, input.headings[row] ?? '');
+    const doc = docMatch(q, input.docs.get(chunk.docId), input.preferDistrict);
+    let score: number;
+    if (opts.method === 'rrf') {
+      const rb = bm25Rank.get(row);
+      const rd = denseRank.get(row);
+      score =
+        (w.bm25 > 0 && rb !== undefined ? w.bm25 / (opts.rrfK + rb + 1) : 0) +
+        (w.dense > 0 && rd !== undefined ? w.dense / (opts.rrfK + rd + 1) : 0) +
+        (w.coverage * cov + w.heading * head + w.doc * doc) / opts.rrfK;
+    } else {
+      score = w.bm25 * b + w.dense * d + w.coverage * cov + w.heading * head + w.doc * doc;
+    }
+    out.push({ row, score, signals: { bm25: bm25Score.get(row) ?? 0, dense: cos, coverage: cov, heading: head, doc } });
+  }
+  return out.sort((x, y) => y.score - x.score || x.row - y.row);
+}
+
+/** Calibrated confidence (0..1) that the top candidate answers the question. */
+export function confidenceOf(q: AnalyzedQuery, top: FusedCandidate | undefined, opts: FusionOptions): number {
+  if (!top || q.concepts.length === 0) return 0;
+  const { midpoint, steepness, placePenalty } = opts.confidence;
+  let c = 1 / (1 + Math.exp(-steepness * (top.signals.coverage - midpoint)));
+  if (q.foreignPlaces.length > 0 && !q.namesInScopePlace) c *= placePenalty;
+  return Math.round(c * 1000) / 1000;
+}

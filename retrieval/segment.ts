@@ -1,0 +1,175 @@
+/**
+ * Chinese segmentation for retrieval: one normalization and one tokenizer for documents and queries.
+ *
+ * - `normalizeForSearch`: NFKC (full-width digits/letters → ASCII), traditional → simplified (OpenCC),
+ *   lower case, whitespace collapsed. Idempotent, so already-normalized chunk text is unchanged.
+ * - `Segmenter.tokens`: jieba (search mode) with the project dictionary (`corpus/dictionary.txt`),
+ *   punctuation and stop words dropped, plus optional character bigrams (prefixed with `BIGRAM_PREFIX`)
+ *   of every CJK run, which make the index robust against segmentation differences.
+ *
+ * @example
+ * const seg = createSegmenter({ dictionaryFile: 'corpus/dictionary.txt' });
+ * seg.tokens(normalizeForSearch('留學回國人員怎麼落戶？'), { bigrams: true });
+ * // → ['留学回国人员', '留学', '回国', '人员', '落户', '#留学', '#学回', …]
+ */
+import { Jieba } from '@node-rs/jieba';
+import { dict as jiebaDict, idf as jiebaIdf } from '@node-rs/jieba/dict.js';
+import * as OpenCC from 'opencc-js';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+
+/** Prefix of character-bigram tokens, so they never collide with jieba words. */
+export const BIGRAM_PREFIX = '#';
+
+/** Queries longer than this (after normalization) are truncated: bounded time on any input. */
+export const MAX_QUERY_CHARS = 512;
+
+/**
+ * Function words and question words that carry no topic. Not policy data: these are properties of
+ * the language (how people ask), so they live here rather than in corpus/.
+ */
+const STOP_WORDS = new Set(
+  (
+    '的 了 吗 呢 吧 啊 呀 么 嘛 哦 是 在 和 与 及 或 而 且 就 都 也 还 又 才 把 被 给 让 对 于 为 以 从 向 到 由 ' +
+    '我 你 您 他 她 它 我们 你们 他们 自己 这 那 这个 那个 这些 那些 这样 那样 这种 哪 哪个 哪些 哪里 哪儿 ' +
+    '什么 怎么 怎样 怎么样 如何 为什么 为何 多少 多久 多长 几 几个 是否 能否 可否 能不能 可不可以 是不是 有没有 ' +
+    '请问 请 问 想 想要 想问 一下 知道 告诉 可以 能 会 要 需要 应该 得 该 有 没有 没 不 很 太 更 最 ' +
+    '个 些 之 其 等 即 如 若 则 但 但是 因为 所以 如果 的话 这么 那么 吗？ 呢？ 啥 咋 咋办 怎么办 ' +
+    '现在 目前 时候 情况 问题 相关 有关 关于 具体 一些 一个 已经 还是 或者 以及 ' +
+    '今年 去年 明年 前年 后来 之前 以前 之后 以后 最近 刚 刚刚 马上 一直 然后 还能 能够 可能 比如 好 呢 嗯'
+  ).split(/\s+/),
+);
+
+const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+let t2cn: ((s: string) => string) | undefined;
+
+/**
+ * The search normalization shared by documents and queries: NFKC, traditional → simplified,
+ * lower case, whitespace collapsed to single spaces.
+ */
+export function normalizeForSearch(text: string): string {
+  const convert = (t2cn ??= OpenCC.Converter({ from: 'hk', to: 'cn' }));
+  const s = convert(text.normalize('NFKC'));
+  return s.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/** Normalizes a user query and truncates it to `MAX_QUERY_CHARS` (a 100 KB paste stays cheap). */
+export function normalizeQuery(query: string): string {
+  // Truncate before and after normalization: NFKC/OpenCC cost is linear, keep it bounded.
+  return normalizeForSearch(query.slice(0, MAX_QUERY_CHARS * 2)).slice(0, MAX_QUERY_CHARS);
+}
+
+/** Options for `Segmenter.tokens`. */
+export interface TokenOptions {
+  /** Add character bigrams of CJK runs (prefixed with `BIGRAM_PREFIX`). Default true. */
+  bigrams?: boolean;
+  /** Keep stop words (default false). */
+  keepStopWords?: boolean;
+}
+
+/** A loaded jieba instance with the project dictionary. */
+export interface Segmenter {
+  /** Hash of the dictionaries in use: part of the index manifest (a new dictionary means a new index). */
+  readonly fingerprint: string;
+  /** Raw jieba words (search mode), no filtering. Input should already be normalized. */
+  cut(text: string): string[];
+  /** Index/query tokens: words without punctuation and stop words, plus optional bigrams. */
+  tokens(text: string, opts?: TokenOptions): string[];
+  /** Words that jieba's dictionary tags as place names (`ns`). */
+  placeNames(text: string): string[];
+  /** Whether a token is a stop word. */
+  isStopWord(token: string): boolean;
+  /**
+   * General-language idf of a word (jieba's idf table, ~270k words; unknown words get the table's
+   * median of rare words, 12). Used to weigh query words that occur nowhere in the corpus.
+   */
+  generalIdf(word: string): number;
+}
+
+let generalIdfTable: Map<string, number> | undefined;
+
+function loadGeneralIdf(): Map<string, number> {
+  if (generalIdfTable) return generalIdfTable;
+  const m = new Map<string, number>();
+  for (const line of Buffer.from(jiebaIdf).toString('utf8').split('\n')) {
+    const i = line.lastIndexOf(' ');
+    if (i > 0) m.set(line.slice(0, i), Number(line.slice(i + 1)));
+  }
+  return (generalIdfTable = m);
+}
+
+/** Options for `createSegmenter`. */
+export interface SegmenterOptions {
+  /** jieba user dictionary (`word [freq] [tag]` per line). Missing file → only the stock dictionary. */
+  dictionaryFile?: string;
+  /** Extra dictionary text (tests). */
+  dictionaryText?: string;
+}
+
+const cache = new Map<string, Segmenter>();
+
+/**
+ * Creates (or reuses) a segmenter. Loading jieba's stock dictionary takes ~0.3 s, so instances are
+ * cached per dictionary content.
+ */
+export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
+  let userDict = opts.dictionaryText ?? '';
+  if (opts.dictionaryFile && existsSync(opts.dictionaryFile)) userDict = readFileSync(opts.dictionaryFile, 'utf8') + '\n' + userDict;
+  userDict = cleanDictionary(userDict);
+  const fingerprint = createHash('sha256').update('jieba-2.0.2\n').update(userDict).digest('hex').slice(0, 16);
+  const cached = cache.get(fingerprint);
+  if (cached) return cached;
+
+  const jieba = Jieba.withDict(jiebaDict);
+  if (userDict) jieba.loadDict(Buffer.from(userDict, 'utf8'));
+
+  const seg: Segmenter = {
+    fingerprint,
+    cut: (text) => (text ? jieba.cutForSearch(text, false) : []),
+    tokens(text, o = {}) {
+      if (!text) return [];
+      const out: string[] = [];
+      for (const w of jieba.cutForSearch(text, false)) {
+        const t = w.trim();
+        if (!t || !WORD_CHAR.test(t)) continue;
+        if (!o.keepStopWords && STOP_WORDS.has(t)) continue;
+        out.push(t);
+      }
+      if (o.bigrams !== false) {
+        for (const run of text.match(CJK_RUN) ?? []) {
+          for (let i = 0; i + 1 < run.length; i++) out.push(BIGRAM_PREFIX + run.slice(i, i + 2));
+        }
+      }
+      return out;
+    },
+    placeNames(text) {
+      if (!text) return [];
+      return jieba
+        .tag(text, false)
+        .filter((t) => t.tag === 'ns' && CJK.test(t.word))
+        .map((t) => t.word);
+    },
+    isStopWord: (t) => STOP_WORDS.has(t),
+    generalIdf: (w) => loadGeneralIdf().get(w) ?? 12,
+  };
+  cache.set(fingerprint, seg);
+  return seg;
+}
+
+/** Keeps only well-formed dictionary lines (`word [freq] [tag]`), so a typo cannot break jieba. */
+function cleanDictionary(text: string): string {
+  const lines: string[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/#.*$/, '').trim();
+    if (!line) continue;
+    const parts = line.split(/\s+/);
+    const word = normalizeForSearch(parts[0]!);
+    const freq = parts[1] && /^\d+$/.test(parts[1]) ? parts[1] : '2000';
+    const tag = parts[2] ?? 'n';
+    lines.push(`${word} ${freq} ${tag}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,110 @@
+/**
+ * Approximate nearest-neighbour index over L2-normalized vectors: hnswlib-node (HNSW, cosine space).
+ * Labels are row numbers (0…n−1) into the caller's chunk list. Files are checked against a sha256
+ * before hnswlib reads them, so a corrupt or truncated file is reported, never a native crash.
+ *
+ * @example
+ * const index = VectorIndex.build(vectors, 128);
+ * index.search(queryVector, 10); // → [{ row: 3, similarity: 0.82 }, …]
+ * const sha = index.save('data/index/vectors.hnsw');
+ * const again = VectorIndex.load('data/index/vectors.hnsw', 128, vectors.length, sha);
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import hnswlib from 'hnswlib-node';
+
+/** HNSW build/search parameters. M ∈ [8, 48], efConstruction ∈ [100, 400], efSearch ∈ [k, 400]. */
+export interface HnswParams {
+  m: number;
+  efConstruction: number;
+  efSearch: number;
+}
+
+/** Defaults: recall ≈ 1 on a few hundred points, and ≥ 0.95 at 100k (see docs/benchmarks.md). */
+export const DEFAULT_HNSW: HnswParams = { m: 16, efConstruction: 200, efSearch: 64 };
+
+/** One neighbour: the row number given at build time and its cosine similarity. */
+export interface VectorHit {
+  row: number;
+  similarity: number;
+}
+
+/** Raised when a stored index file does not match its manifest (missing, truncated, corrupt). */
+export class VectorIndexFileError extends Error {
+  override name = 'VectorIndexFileError';
+}
+
+/** hnswlib index wrapper with integrity-checked persistence. */
+export class VectorIndex {
+  readonly dim: number;
+  readonly size: number;
+  private readonly index: hnswlib.HierarchicalNSW;
+  private readonly params: HnswParams;
+
+  private constructor(index: hnswlib.HierarchicalNSW, dim: number, size: number, params: HnswParams) {
+    this.index = index;
+    this.dim = dim;
+    this.size = size;
+    this.params = params;
+    if (size > 0) index.setEf(Math.max(params.efSearch, 10));
+  }
+
+  /** Builds an index; row i of `vectors` gets label i. */
+  static build(vectors: ArrayLike<number>[], dim: number, params: HnswParams = DEFAULT_HNSW): VectorIndex {
+    const index = new hnswlib.HierarchicalNSW('cosine', dim);
+    index.initIndex({ maxElements: Math.max(1, vectors.length), m: params.m, efConstruction: params.efConstruction, randomSeed: 100 });
+    vectors.forEach((v, i) => {
+      if (v.length !== dim) throw new Error(`vector ${i} has dimension ${v.length}, expected ${dim}`);
+      index.addPoint(Array.from(v), i);
+    });
+    return new VectorIndex(index, dim, vectors.length, params);
+  }
+
+  /**
+   * Loads an index file after checking its sha256 and size against the manifest values. Throws
+   * VectorIndexFileError (never crashes) when the file is missing or does not match.
+   */
+  static load(file: string, dim: number, size: number, sha256: string, params: HnswParams = DEFAULT_HNSW): VectorIndex {
+    if (!existsSync(file)) throw new VectorIndexFileError(`vector index file is missing: ${file}`);
+    const bytes = readFileSync(file);
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== sha256) {
+      throw new VectorIndexFileError(`vector index file ${file} is corrupt or truncated (sha256 ${actual.slice(0, 12)}… ≠ manifest ${sha256.slice(0, 12)}…)`);
+    }
+    const index = new hnswlib.HierarchicalNSW('cosine', dim);
+    if (size > 0) {
+      index.readIndexSync(file);
+      if (index.getCurrentCount() !== size || index.getNumDimensions() !== dim) {
+        throw new VectorIndexFileError(`vector index file ${file} holds ${index.getCurrentCount()}×${index.getNumDimensions()} vectors, manifest says ${size}×${dim}`);
+      }
+    } else {
+      index.initIndex({ maxElements: 1 });
+    }
+    return new VectorIndex(index, dim, size, params);
+  }
+
+  /** Writes the index (atomically, via a temp file) and returns its sha256 for the manifest. */
+  save(file: string): string {
+    const tmp = `${file}.tmp-${process.pid}`;
+    // an empty index is stored as an empty file (hnswlib has nothing to write)
+    if (this.size > 0) this.index.writeIndexSync(tmp);
+    else writeFileSync(tmp, new Uint8Array(0));
+    renameSync(tmp, file);
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  }
+
+  /** The `k` nearest rows by cosine similarity (best first). `allow` filters rows. */
+  search(query: ArrayLike<number>, k: number, allow?: (row: number) => boolean): VectorHit[] {
+    if (this.size === 0 || k <= 0) return [];
+    const n = Math.min(k, this.size);
+    if (this.params.efSearch < n) this.index.setEf(n);
+    const res = this.index.searchKnn(Array.from(query), n, allow ? (label: number) => allow(label) : undefined);
+    const hits = res.neighbors.map((row, i) => ({ row, similarity: 1 - res.distances[i]! }));
+    return hits.sort((a, b) => b.similarity - a.similarity);
+  }
+}
+
+/** Size of a file in bytes, or -1 when missing. */
+export function fileSize(file: string): number {
+  return existsSync(file) ? statSync(file).size : -1;
+}

@@ -1,0 +1,147 @@
+/**
+ * `policybot search "<q>" [--k N] [--json] [--district D] [--mode hybrid|bm25|dense]`
+ *
+ * Prints the best clauses for a question. With `--json` and no query, reads one query per line from
+ * standard input and prints one JSON object per line (JSONL), in one process. The index is built on
+ * demand when missing or stale (said on stderr).
+ *
+ * Also exports the config → retrieval wiring used by `eval`, `bench` and `ingest`.
+ */
+import type { Config } from '../../bot/config.ts';
+import { loadConfig } from '../../bot/config.ts';
+import { createLogger, type Logger } from '../../bot/logger.ts';
+import { readCorpus } from '../../retrieval/corpus.ts';
+import { DEFAULT_FUSION, type FusionOptions } from '../../retrieval/fuse.ts';
+import { openRetriever, type OpenedRetriever, type SearchMode } from '../../retrieval/search.ts';
+import type { SearchResult } from '../../retrieval/types.ts';
+import { CliUsageError, UserFacingError, parseCliArgs, printJson, readStdin, type CliCommand } from '../cli.ts';
+
+/** Fusion options from the RETRIEVAL_* variables. */
+export function fusionFromConfig(config: Config): FusionOptions {
+  return {
+    ...DEFAULT_FUSION,
+    method: config.RETRIEVAL_FUSION,
+    weights: {
+      bm25: config.RETRIEVAL_W_BM25,
+      dense: config.RETRIEVAL_W_DENSE,
+      coverage: config.RETRIEVAL_W_COVERAGE,
+      heading: config.RETRIEVAL_W_HEADING,
+      doc: config.RETRIEVAL_W_DOC,
+    },
+    bigramWeight: config.RETRIEVAL_BIGRAM_WEIGHT,
+    synonymWeight: config.RETRIEVAL_SYNONYM_WEIGHT,
+    confidence: {
+      midpoint: config.RETRIEVAL_CONFIDENCE_MIDPOINT,
+      steepness: config.RETRIEVAL_CONFIDENCE_STEEPNESS,
+      placePenalty: config.RETRIEVAL_PLACE_PENALTY,
+    },
+  };
+}
+
+/** Reads the corpus (CORPUS_DIR) and opens the retriever with the configured model and weights. */
+export async function openRetrieverFromConfig(
+  config: Config,
+  log: Logger,
+  opts: { force?: boolean; lazyModel?: boolean; fusion?: FusionOptions } = {},
+): Promise<OpenedRetriever & { corpus: Awaited<ReturnType<typeof readCorpus>> }> {
+  const corpus = await readCorpus(config.CORPUS_DIR);
+  if (corpus.chunks.length === 0) {
+    const why = corpus.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`).join('; ');
+    throw new UserFacingError(`no documents to search in ${config.CORPUS_DIR}/documents${why ? ` (${why})` : ''}`);
+  }
+  const opened = await openRetriever({
+    chunks: corpus.chunks,
+    documents: corpus.documents,
+    corpusDir: config.CORPUS_DIR,
+    dataDir: config.DATA_DIR,
+    model: {
+      modelId: config.EMBEDDING_MODEL,
+      modelsDir: config.MODELS_DIR,
+      allowRemote: config.ALLOW_REMOTE_MODELS,
+      remoteHost: config.REMOTE_MODEL_HOST,
+    },
+    fusion: opts.fusion ?? fusionFromConfig(config),
+    bm25: { k1: config.BM25_K1, b: config.BM25_B },
+    force: opts.force,
+    lazyModel: opts.lazyModel,
+    log,
+  });
+  return { ...opened, corpus };
+}
+
+/** The `search --json` output shape. */
+export function searchJson(r: SearchResult) {
+  return {
+    query: r.query,
+    model: r.model,
+    confidence: r.confidence,
+    results: r.hits.map((h) => ({
+      chunkId: h.chunk.id,
+      docId: h.chunk.docId,
+      title: h.chunk.title,
+      docNumber: h.chunk.docNumber ?? null,
+      clause: h.chunk.clause,
+      text: h.chunk.text,
+      score: h.score,
+    })),
+  };
+}
+
+function printText(r: SearchResult, minConfidence: number): void {
+  const out: string[] = [];
+  if (!r.hits.length || r.confidence < minConfidence) {
+    out.push(`没有找到相关条款（置信度 ${r.confidence.toFixed(2)}）。`);
+    if (r.hits.length) out.push('最接近的结果（仅供参考）：');
+  } else {
+    out.push(`置信度 ${r.confidence.toFixed(2)} · 模型 ${r.model}`);
+  }
+  r.hits.forEach((h, i) => {
+    const c = h.chunk;
+    const text = c.text.replace(/\s+/g, ' ');
+    out.push(`${i + 1}. [${h.score.toFixed(3)}] ${c.title}${c.docNumber ? `（${c.docNumber}）` : ''} 第${c.clause}条 · ${c.id}`);
+    out.push(`   ${text.length > 160 ? text.slice(0, 160) + '…' : text}`);
+  });
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+export const command: CliCommand = {
+  usage: 'search "<q>" [--k N] [--json] [--district D]',
+  summary: 'Find the clauses that answer a question (hybrid BM25 + embeddings)',
+  help: [
+    'Options:',
+    '  --k N             number of results (default 5, max 50)',
+    '  --json            JSON output; without a query: read one query per line from stdin, print JSONL',
+    '  --district NAME   prefer documents of this district (e.g. 杨浦)',
+    '  --mode MODE       hybrid (default), bm25 or dense',
+    '  --rebuild         rebuild the index first',
+  ].join('\n'),
+  async run(argv) {
+    const { values, positionals } = parseCliArgs(argv, {
+      k: { type: 'string' },
+      json: { type: 'boolean' },
+      district: { type: 'string' },
+      mode: { type: 'string' },
+      rebuild: { type: 'boolean' },
+    });
+    const k = values.k === undefined ? 5 : Number(values.k);
+    if (!Number.isInteger(k) || k < 1 || k > 50) throw new CliUsageError(`--k expects a whole number 1–50, got "${values.k}"`);
+    const mode = (values.mode ?? 'hybrid') as SearchMode;
+    if (!['hybrid', 'bm25', 'dense'].includes(mode)) throw new CliUsageError(`--mode expects hybrid, bm25 or dense, got "${values.mode}"`);
+    const query = positionals.join(' ');
+    if (!query && !values.json) throw new CliUsageError('give a question, e.g. policybot search "留学生落户要交多久社保" (or --json with queries on stdin)');
+    const config = loadConfig();
+    const log = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+    const { retriever, index } = await openRetrieverFromConfig(config, log, { force: values.rebuild });
+    if (index.status === 'built') process.stderr.write(`policybot: built the search index (${index.reason}; ${index.manifest.stats.chunks} chunks, ${index.seconds.toFixed(1)} s)\n`);
+    const opts = { k, district: values.district, mode };
+    if (query) {
+      const r = await retriever.search(query, opts);
+      if (values.json) printJson(searchJson(r));
+      else printText(r, config.RETRIEVAL_MIN_CONFIDENCE);
+      return 0;
+    }
+    const lines = (await readStdin()).split(/\r?\n/).filter((l) => l.trim());
+    for (const line of lines) printJson(searchJson(await retriever.search(line, opts)));
+    return 0;
+  },
+};
