@@ -308,7 +308,8 @@ export function splitOnSentences(text: string, start: number, end: number, max: 
  *
  * - Labels are recognized only at line start with their punctuation, and only in a sane numbering
  *   order (the next sibling, or 1 / the continuation of the document's last number when a kind
- *   first appears under a new parent) — so `2009 年，…` or a stray `2020.` never start a clause.
+ *   first appears under a new parent; an excerpt may start at any `二、`/`第五条`) — so `2009 年，…`
+ *   or a stray `5.` in running text never start a clause.
  * - A clause's text runs from its label to the next label; headings-only lines (`（一）建立一套体系`)
  *   take the following unlabelled paragraphs; a heading-only parent with no text of its own gets
  *   no chunk (it appears in its children's `path`).
@@ -394,12 +395,16 @@ export function chunkDocument(doc: PolicyDocument, opts: ChunkOptions = {}): Chu
   return chunks;
 }
 
-/** A parent whose only content is its label line with a title (no sentence of its own). */
+/**
+ * A parent whose only content is its label line with a bare title (`（一）建立一套体系`): no chunk of
+ * its own. A lead-in sentence (`第三条 申请人应当符合下列条件：`) is content and keeps its chunk.
+ */
 function isHeadingOnly(node: Node, lines: Line[], runs: number[][]): boolean {
   const flat = runs.flat();
-  if (flat.length !== 1 || flat[0] !== node.lines[0]) return flat.length === 0;
-  const rest = lines[flat[0]!]!.text.slice(node.label!.length).replace(/[。：:；]+$/u, '');
-  return !/[。；]/.test(rest.replace(/\*\*[^*]*\*\*/g, ''));
+  if (flat.length === 0) return true;
+  if (flat.length !== 1 || flat[0] !== node.lines[0]) return false;
+  const rest = lines[flat[0]!]!.text.slice(node.label!.length).replace(/\*\*[^*]*\*\*/g, '');
+  return !/[。；：:！？]/.test(rest);
 }
 
 /** Numbering sanity: a label is accepted only where it continues or starts a numbered list. */
@@ -415,7 +420,10 @@ function acceptLabel(label: ClauseLabel, stack: Array<{ kind: LabelKind; n: numb
     stack.length = i;
     return true;
   }
-  if (!(label.n === 1 || label.n === (lastSeen[label.kind] ?? 0) + 1)) return false;
+  const seen = lastSeen[label.kind];
+  // an excerpt may start at 二、 or 第五条: a top-level kind seen for the first time takes any number
+  const excerptStart = seen === undefined && stack.length === 0 && ['chapter', 'section', 'article', 'cn'].includes(label.kind);
+  if (!(label.n === 1 || label.n === (seen ?? 0) + 1 || excerptStart)) return false;
   while (stack.length && RANK[stack[stack.length - 1]!.kind] >= RANK[label.kind]) stack.pop();
   return true;
 }

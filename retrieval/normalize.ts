@@ -307,7 +307,7 @@ export function findUnrecoverable(text: string): NormalizeWarning[] {
         const next = chars[k + 1];
         const prevHan = prev !== undefined && reHanChar.test(prev);
         const nextHan = next !== undefined && reHanChar.test(next);
-        const endsQuestion = next === undefined || /[\s)）”’」』》】]/.test(next) || (prevHan && QUESTION_PARTICLES.has(prev!) && !nextHan);
+        const endsQuestion = next === undefined || /[\s)）”’」』》】]/.test(next) || (prevHan && QUESTION_PARTICLES.has(prev!));
         if ((prevHan || nextHan) && !endsQuestion) what = '"?" inside Chinese text (a character lost in an encoding conversion)';
       }
       if (what) {
