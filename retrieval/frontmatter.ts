@@ -137,7 +137,7 @@ export function parseFrontMatter(content: string, file: string): FrontMatterResu
   const doc = parseDocument(yamlText, { lineCounter, prettyErrors: false });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
-    const yLine = e.linePos?.[0]?.line ?? 1;
+    const yLine = lineCounter.linePos(e.pos[0]).line;
     throw new FrontMatterError(file, yLine + 1, `the header is not valid YAML (${e.message.split('\n')[0]}); write one "field: value" per line`);
   }
   const fieldLine = new Map<string, number>();
