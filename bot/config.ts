@@ -75,6 +75,8 @@ export const ConfigSchema = z.object({
   RETRIEVAL_W_COVERAGE: num(0.6, 0, 10),
   RETRIEVAL_W_HEADING: num(0.2, 0, 10),
   RETRIEVAL_W_DOC: num(0.5, 0, 10),
+  /** Bonus for municipal documents when the question names no district. */
+  RETRIEVAL_W_MUNICIPAL: num(0.1, 0, 10),
   /** Query-term weights of character bigrams and of synonym expansions, relative to the user's words. */
   RETRIEVAL_BIGRAM_WEIGHT: num(0.3, 0, 1),
   RETRIEVAL_SYNONYM_WEIGHT: num(0.6, 0, 1),
@@ -125,6 +127,18 @@ export const ConfigSchema = z.object({
   BROADCAST_TZ: z.string().default('Asia/Shanghai'),
   /** Optional folder where new documents are dropped for the next broadcast run. */
   INBOX_DIR: optionalPath,
+  /** Run the broadcast schedule in `policybot serve` (the CLI `policybot broadcast` works regardless). */
+  BROADCAST_ENABLED: bool.default(true),
+  /** Broadcast messages per second over all chats (Telegram allows about 30). */
+  BROADCAST_RATE_PER_SECOND: num(30, 0.01, 100_000),
+  /** Broadcast messages per second to one chat (Telegram: 1). */
+  BROADCAST_CHAT_PER_SECOND: num(1, 0.001, 1000),
+  /** Broadcast messages per minute to one group (Telegram: 20). */
+  BROADCAST_GROUP_PER_MINUTE: num(20, 0.01, 60_000),
+  /** Send attempts (5xx, network errors) before an outbox row is recorded as failed. */
+  BROADCAST_MAX_ATTEMPTS: num(5, 1, 100),
+  /** Lease of claimed outbox rows; rows of a crashed sender are resent after it expires. */
+  BROADCAST_LEASE_SECONDS: num(30, 1, 3600),
 
   // ── storage ────────────────────────────────────────────────────────────
   /** postgres://… selects PostgreSQL; unset selects the embedded SQLite file under DATA_DIR. */

@@ -177,9 +177,13 @@ export class OutboxSender {
     this.global = new TokenBucket(limits.globalPerSecond, 1);
   }
 
-  /** Asks a running drain to stop after the sends in flight; claimed rows are released. */
-  stop(): void {
+  /**
+   * Stops for good (shutdown): a running drain ends after the sends in flight (claimed rows are
+   * released for the next start) and later `drain` calls send nothing. Waits for the running drain.
+   */
+  async stop(): Promise<void> {
     this.stopping = true;
+    await this.draining?.catch(() => undefined);
   }
 
   /**
@@ -191,7 +195,6 @@ export class OutboxSender {
       this.again = true;
       return this.draining;
     }
-    this.stopping = false;
     this.draining = this.drainLoop().finally(() => {
       this.draining = null;
     });
@@ -246,8 +249,12 @@ export class OutboxSender {
         for (;;) {
           const now = c.now();
           const at = Math.max(this.pausedUntil, this.chatBucket(row).peek(now), this.global.peek(now));
-          if (at <= now) break;
-          await c.sleep(at - now);
+          if (at <= now || this.stopping) break;
+          await c.sleep(Math.min(at - now, 1000));
+        }
+        if (this.stopping) {
+          await this.store.release(row.id, this.workerId, { notBefore: 0, countAttempt: false });
+          continue;
         }
         const now = c.now();
         this.chatBucket(row).reserve(now);
