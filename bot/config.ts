@@ -71,7 +71,7 @@ export const ConfigSchema = z.object({
   RETRIEVAL_FUSION: z.enum(['weighted', 'rrf']).default('weighted'),
   /** Fusion weights (see docs/retrieval.md; defaults chosen by `policybot eval`). */
   RETRIEVAL_W_BM25: num(1, 0, 10),
-  RETRIEVAL_W_DENSE: num(0.3, 0, 10),
+  RETRIEVAL_W_DENSE: num(0.1, 0, 10),
   RETRIEVAL_W_COVERAGE: num(0.6, 0, 10),
   RETRIEVAL_W_HEADING: num(0.2, 0, 10),
   RETRIEVAL_W_DOC: num(0.5, 0, 10),
@@ -81,7 +81,7 @@ export const ConfigSchema = z.object({
   RETRIEVAL_BIGRAM_WEIGHT: num(0.3, 0, 1),
   RETRIEVAL_SYNONYM_WEIGHT: num(0.6, 0, 1),
   /** Confidence curve: σ(steepness·(coverage − midpoint)); questions naming a place outside the corpus ×penalty. */
-  RETRIEVAL_CONFIDENCE_MIDPOINT: num(0.5, 0, 1),
+  RETRIEVAL_CONFIDENCE_MIDPOINT: num(0.37, 0, 1),
   RETRIEVAL_CONFIDENCE_STEEPNESS: num(10, 0.1, 100),
   RETRIEVAL_PLACE_PENALTY: num(0.25, 0, 1),
   /** Abstain below this confidence ("nothing relevant in the corpus"). */

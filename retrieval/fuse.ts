@@ -10,6 +10,7 @@
  * Fusion (`weighted`, default), per candidate c of the union of the BM25 and dense top lists:
  *   score(c) = w_bm25·bm25(c)/max bm25 + w_dense·max(0, cos(c) − cos_floor)/(max cos − cos_floor)
  *            + w_coverage·coverage(c) + w_heading·headingCoverage(c) + w_doc·docMatch(c)
+ *            + w_municipal·[no district named ∧ c is from a municipal document]
  * or `rrf`: Σ_lists 1/(rrfK + rank) plus the same structure signals scaled by 1/rrfK.
  *
  * Confidence (0..1): σ(steepness·(coverage(top) − midpoint)), multiplied by `placePenalty` when
@@ -24,7 +25,12 @@ import { expandQuery, type SynonymTable } from './synonyms.ts';
 /** Weights and knobs of the fusion (all configurable; defaults are what the dev-set eval supports). */
 export interface FusionOptions {
   method: 'weighted' | 'rrf';
-  weights: { bm25: number; dense: number; coverage: number; heading: number; doc: number };
+  /**
+   * bm25/dense/coverage/heading: see the formula above; doc: the question names this document's
+   * 文号 or district; municipal: the question names no district and the document is municipal (a
+   * district measure applies only in its district).
+   */
+  weights: { bm25: number; dense: number; coverage: number; heading: number; doc: number; municipal: number };
   rrfK: number;
   /** Weight of character-bigram terms relative to words (0 disables bigrams in queries). */
   bigramWeight: number;
@@ -42,14 +48,14 @@ export interface FusionOptions {
 /** Defaults (see docs/retrieval.md for ranges and the eval that chose them). */
 export const DEFAULT_FUSION: FusionOptions = {
   method: 'weighted',
-  weights: { bm25: 1, dense: 0.3, coverage: 0.6, heading: 0.2, doc: 0.5 },
+  weights: { bm25: 1, dense: 0.1, coverage: 0.6, heading: 0.2, doc: 0.5, municipal: 0.1 },
   rrfK: 60,
   bigramWeight: 0.3,
   synonymWeight: 0.6,
   candidates: 50,
   cosFloor: 0.1,
-  unseenScale: 0.5,
-  confidence: { midpoint: 0.5, steepness: 10, placePenalty: 0.25 },
+  unseenScale: 0.7,
+  confidence: { midpoint: 0.37, steepness: 10, placePenalty: 0.25 },
 };
 
 /** A group of query terms that stand for one thing the user asked about. */
@@ -80,6 +86,7 @@ export interface AnalyzedQuery {
 
 /** Per-document facts used by the doc-match signal. */
 export interface DocFacts {
+  level?: 'municipal' | 'district';
   docNumber?: string;
   district?: string;
   title: string;
@@ -126,6 +133,8 @@ export function analyzeQuery(
     // a word the corpus never uses: weigh it by how informative it is in general Chinese (去年 little,
     // 天气/公积金 much), scaled into the corpus idf range
     c.weight = seen.length ? Math.max(...seen.map((t) => bm25.idf(t))) : Math.min(maxIdf, opts.unseenScale * seg.generalIdf(c.word));
+    // single characters are weak, ambiguous evidence (交, 上, 年)
+    if ([...c.word].length === 1) c.weight *= 0.5;
     c.terms = [...new Set(c.terms)];
   }
 
@@ -184,7 +193,7 @@ export function docMatch(q: AnalyzedQuery, doc: DocFacts | undefined, preferDist
 export interface FusedCandidate {
   row: number;
   score: number;
-  signals: { bm25: number; dense: number; coverage: number; heading: number; doc: number };
+  signals: { bm25: number; dense: number; coverage: number; heading: number; doc: number; municipal: number };
 }
 
 /** Inputs of `fuseCandidates`. */
@@ -223,7 +232,9 @@ export function fuseCandidates(input: FuseInput): FusedCandidate[] {
     const d = denseSim && maxCos > opts.cosFloor ? Math.max(0, cos - opts.cosFloor) / (maxCos - opts.cosFloor) : 0;
     const cov = coverage(q, input.bm25, row);
     const head = headingCoverage(q, input.headings[row] ?? '');
-    const doc = docMatch(q, input.docs.get(chunk.docId), input.preferDistrict);
+    const facts = input.docs.get(chunk.docId);
+    const doc = docMatch(q, facts, input.preferDistrict);
+    const municipal = facts?.level === 'municipal' && q.districts.length === 0 && !input.preferDistrict ? 1 : 0;
     let score: number;
     if (opts.method === 'rrf') {
       const rb = bm25Rank.get(row);
@@ -231,11 +242,11 @@ export function fuseCandidates(input: FuseInput): FusedCandidate[] {
       score =
         (w.bm25 > 0 && rb !== undefined ? w.bm25 / (opts.rrfK + rb + 1) : 0) +
         (w.dense > 0 && rd !== undefined ? w.dense / (opts.rrfK + rd + 1) : 0) +
-        (w.coverage * cov + w.heading * head + w.doc * doc) / opts.rrfK;
+        (w.coverage * cov + w.heading * head + w.doc * doc + w.municipal * municipal) / opts.rrfK;
     } else {
-      score = w.bm25 * b + w.dense * d + w.coverage * cov + w.heading * head + w.doc * doc;
+      score = w.bm25 * b + w.dense * d + w.coverage * cov + w.heading * head + w.doc * doc + w.municipal * municipal;
     }
-    out.push({ row, score, signals: { bm25: bm25Score.get(row) ?? 0, dense: cos, coverage: cov, heading: head, doc } });
+    out.push({ row, score, signals: { bm25: bm25Score.get(row) ?? 0, dense: cos, coverage: cov, heading: head, doc, municipal } });
   }
   return out.sort((x, y) => y.score - x.score || x.row - y.row);
 }

@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import type { Chunk, PolicyDocument } from './types.ts';
 import { Bm25Index, DEFAULT_BM25, type Bm25Json, type Bm25Params } from './bm25.ts';
 import type { Embedder, LoggerLike } from './embed.ts';
-import type { IndexData } from './search.ts';
+import type { DocInfo, IndexData } from './search.ts';
 import { docFacts } from './search.ts';
 import { normalizeForSearch, type Segmenter } from './segment.ts';
 import { DEFAULT_HNSW, VectorIndex, VectorIndexFileError, type HnswParams } from './vector-index.ts';
@@ -59,7 +59,7 @@ export interface IndexStoreOptions {
   /** `<DATA_DIR>/index`. */
   dir: string;
   chunks: Chunk[];
-  documents: Pick<PolicyDocument, 'id' | 'docNumber' | 'district' | 'title'>[];
+  documents: DocInfo[];
   segmenter: Segmenter;
   /** Model identity without loading it (`modelIdentity`); null → BM25 only. */
   model: { id: string; fingerprint: string } | null;
@@ -101,10 +101,10 @@ export function modelFingerprint(dir: string): string {
 }
 
 /** Hash of everything that determines the index content (chunks, documents, index-text version). */
-export function corpusHashOf(chunks: Chunk[], documents: Pick<PolicyDocument, 'id' | 'docNumber' | 'district' | 'title'>[]): string {
+export function corpusHashOf(chunks: Chunk[], documents: DocInfo[]): string {
   const h = createHash('sha256').update(`v${INDEX_TEXT_VERSION}\n`);
   for (const c of chunks) h.update(JSON.stringify([c.id, c.docId, c.clause, c.path, c.heading ?? '', c.title, c.docNumber ?? '', c.text])).update('\n');
-  for (const d of documents) h.update(JSON.stringify([d.id, d.docNumber ?? '', d.district ?? '', d.title])).update('\n');
+  for (const d of documents) h.update(JSON.stringify([d.id, d.docNumber ?? '', d.district ?? '', d.title, d.level ?? ''])).update('\n');
   return h.digest('hex');
 }
 

@@ -20,6 +20,9 @@ import { createSegmenter, normalizeForSearch, normalizeQuery, type Segmenter } f
 import { loadSynonyms, type SynonymTable } from './synonyms.ts';
 import type { VectorIndex } from './vector-index.ts';
 
+/** The document fields retrieval uses. */
+export type DocInfo = Pick<PolicyDocument, 'id' | 'docNumber' | 'district' | 'title'> & Partial<Pick<PolicyDocument, 'level'>>;
+
 /** Which signals to use: the eval compares all three. */
 export type SearchMode = 'hybrid' | 'bm25' | 'dense';
 
@@ -141,7 +144,7 @@ export class Retriever {
       mode === 'bm25'
         ? { ...this.fusion, weights: { ...this.fusion.weights, dense: 0 } }
         : mode === 'dense'
-          ? { ...this.fusion, method: 'weighted', weights: { bm25: 0, dense: 1, coverage: 0, heading: 0, doc: 0 } }
+          ? { ...this.fusion, method: 'weighted', weights: { bm25: 0, dense: 1, coverage: 0, heading: 0, doc: 0, municipal: 0 } }
           : this.fusion;
     const fused = fuseCandidates({
       q,
@@ -179,12 +182,13 @@ export function loadLanguageData(corpusDir: string): { segmenter: Segmenter; syn
 }
 
 /** Document facts for the doc-match signal. */
-export function docFacts(documents: Pick<PolicyDocument, 'id' | 'docNumber' | 'district' | 'title'>[]): Map<string, DocFacts> {
+export function docFacts(documents: DocInfo[]): Map<string, DocFacts> {
   return new Map(
     documents.map((d) => [
       d.id,
       {
         title: d.title,
+        level: d.level,
         docNumber: d.docNumber ? normalizeForSearch(d.docNumber) : undefined,
         district: d.district ? normalizeForSearch(d.district).replace(/区$/, '') : undefined,
       },
@@ -198,7 +202,7 @@ export type { LoggerLike };
 /** Inputs of `openRetriever`. */
 export interface OpenRetrieverOptions {
   chunks: Chunk[];
-  documents: Pick<PolicyDocument, 'id' | 'docNumber' | 'district' | 'title'>[];
+  documents: DocInfo[];
   /** Folder with dictionary.txt and synonyms.yaml. */
   corpusDir: string;
   /** DATA_DIR: the index goes to `<dataDir>/index`, the static model to `<dataDir>/models/`. */

@@ -27,6 +27,7 @@ export function fusionFromConfig(config: Config): FusionOptions {
       coverage: config.RETRIEVAL_W_COVERAGE,
       heading: config.RETRIEVAL_W_HEADING,
       doc: config.RETRIEVAL_W_DOC,
+      municipal: config.RETRIEVAL_W_MUNICIPAL,
     },
     bigramWeight: config.RETRIEVAL_BIGRAM_WEIGHT,
     synonymWeight: config.RETRIEVAL_SYNONYM_WEIGHT,
