@@ -1,0 +1,833 @@
+/**
+ * Deterministic fact extraction from a user message (Chinese, traditional Chinese or English): no model,
+ * only normalization (traditional → simplified, Chinese numerals → digits), patterns and negation cues.
+ * Relative dates ("去年12月", "年底前", "last December") are resolved against `asOf`. Contradictory
+ * statements in one message leave the fact unknown and add a note.
+ *
+ * @example
+ * extractFacts('我QS排名第六十，全职在上海，社保交了半年', { asOf: '2022-09-01' }).facts
+ * // { worldRank: 60, rankingSystem: 'QS', employedFullTimeInShanghai: true, socialInsuranceMonths: 6 }
+ */
+import { Converter } from 'opencc-js';
+import { daysInMonth, isoDate, monthRange, yearMonth } from './dates.ts';
+import type { Facts, RankingSystem } from './facts.ts';
+import { normalizeNumerals } from './numerals.ts';
+import { describeBestRank, findUniversityMentions, lookupUniversity, type University, type UniversityTable } from './universities.ts';
+
+/** A question the assistant should ask because the message was ambiguous (e.g. which 东北大学). */
+export interface Ambiguity {
+  fact: string;
+  text: string;
+  question: string;
+  candidates: { value: string; label: string; worldRank?: number; rankingSystem?: string; rankingEdition?: string; note?: string }[];
+}
+
+/** What extractFacts found. */
+export interface Extraction {
+  facts: Facts;
+  /** Chinese notes for the user or the log: contradictions, assumptions, lookups. */
+  notes: string[];
+  ambiguities: Ambiguity[];
+  /** For each fact, the text that produced it (debugging, `policybot facts`). */
+  evidence: Record<string, string>;
+}
+
+/** Options of extractFacts. */
+export interface ExtractOptions {
+  /** Today (YYYY-MM-DD), for relative dates. */
+  asOf: string;
+  /** Rankings table for university names (without it a named university leaves worldRank unknown). */
+  universities?: UniversityTable;
+  /** The fact the assistant just asked about: bare answers ("是的", "6个月", "60") are read as that fact. */
+  expect?: string;
+}
+
+let t2s: ((s: string) => string) | undefined;
+const toSimplified = (s: string) => (t2s ??= Converter({ from: 'hk', to: 'cn' }))(s);
+
+/** Normalizes a message for matching: NFKC, simplified characters, Arabic numerals. */
+export function normalizeMessage(text: string): string {
+  return normalizeNumerals(toSimplified(text.normalize('NFKC')))
+    .replace(/[“”"‘’]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const NEG_ZH = /(没有|没|未|不是|并非|非|不|无|还没有|还没|尚未|从没|从未|从来没有?)(在|去|有|曾|过|是|能|得|再|到|打算)?$/;
+const NEG_EN = /\b(not|never|no|haven't|hasn't|hadn't|didn't|don't|doesn't|isn't|wasn't|aren't|weren't|without|yet to)\s+(?:\S+\s+){0,2}$/i;
+
+/** True when the words just before `index` in `clause` negate what follows. */
+function negated(clause: string, index: number): boolean {
+  const before = clause.slice(Math.max(0, index - 8), index);
+  if (NEG_ZH.test(before.replace(/\s+/g, ''))) return true;
+  return NEG_EN.test(clause.slice(Math.max(0, index - 40), index));
+}
+
+/** Splits into clauses (Chinese and English punctuation). */
+function clauses(t: string): string[] {
+  return t
+    .split(/[，。；;！!？?\n]|,\s|\.\s|(?<=[\u4e00-\u9fff]),|,(?=[\u4e00-\u9fff])|但是|不过|但|而且|并且|同时/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+interface Signal<T> {
+  value: T;
+  evidence: string;
+}
+
+const asOfParts = (asOf: string) => {
+  const [y, m, d] = asOf.split('-').map(Number) as [number, number, number];
+  return { y, m, d };
+};
+
+const EN_MONTHS: Record<string, number> = {
+  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12,
+};
+const EN_MONTH_RE = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+
+/** A date found in text: ISO value (YYYY, YYYY-MM or YYYY-MM-DD), where it was, and how it was resolved. */
+export interface FoundDate {
+  value: string;
+  index: number;
+  end: number;
+  text: string;
+  /** True for a month range start..end (then `value` is the start and `to` the end). */
+  to?: string;
+  note?: string;
+}
+
+/**
+ * Finds dates in a (normalized) clause: 2022年5月3日, 2022年5月, 2022-05-03, 2022/5, 去年12月, 今年3月,
+ * 上个月, 年底(前), 5月 (year from context or asOf), English "December 2022", "2023-01-03", "last December".
+ * Month ranges (2022年4月到6月, 4-6月) come back as one FoundDate with `to`.
+ */
+export function findDates(clause: string, asOf: string, contextYear?: number): FoundDate[] {
+  const { y: ay, m: am, d: ad } = asOfParts(asOf);
+  const out: FoundDate[] = [];
+  const taken: [number, number][] = [];
+  const free = (s: number, e: number) => !taken.some(([a, b]) => s < b && e > a);
+  const take = (f: FoundDate) => {
+    if (!free(f.index, f.end)) return;
+    taken.push([f.index, f.end]);
+    out.push(f);
+  };
+  const relYear = (w: string | undefined): number | undefined =>
+    w === undefined ? undefined : w === '去年' || w === '上一年' ? ay - 1 : w === '前年' ? ay - 2 : w === '今年' || w === '本年' ? ay : w === '明年' ? ay + 1 : undefined;
+  const guessYear = (month: number, explicit?: number): { year: number; note?: string } => {
+    if (explicit !== undefined) return { year: explicit };
+    if (contextYear !== undefined) return { year: contextYear };
+    if (month > am) return { year: ay - 1, note: `未说明年份，按${ay - 1}年理解` };
+    return { year: ay, note: `未说明年份，按${ay}年理解` };
+  };
+  const valid = (y: number, m: number, d?: number) => y >= 1950 && y <= 2100 && m >= 1 && m <= 12 && (d === undefined || (d >= 1 && d <= daysInMonth(y, m)));
+  let m: RegExpExecArray | null;
+
+  // Month ranges: 2022年4月到11月 / 4月至6月 / 4-6月 / 2022年4月-2022年6月
+  const range = /(?:(\d{4})年|(去年|今年|前年|明年))?(\d{1,2})月?(?:份)?\s*(?:到|至|~|～|-|—|–)\s*(?:(\d{4})年)?(\d{1,2})月(?:份)?/g;
+  while ((m = range.exec(clause))) {
+    const y1 = m[1] ? Number(m[1]) : relYear(m[2]);
+    const a = Number(m[3]);
+    const b = Number(m[5]);
+    const y2 = m[4] ? Number(m[4]) : undefined;
+    const { year, note } = guessYear(a, y1);
+    const endYear = y2 ?? (b < a ? year + 1 : year);
+    if (!valid(year, a) || !valid(endYear, b)) continue;
+    take({ value: yearMonth(year, a), to: yearMonth(endYear, b), index: m.index, end: m.index + m[0].length, text: m[0], note });
+  }
+  const full = /(\d{4})\s*(?:年|-|\/|\.)\s*(\d{1,2})\s*(?:月|-|\/|\.)\s*(\d{1,2})\s*(?:日|号)?/g;
+  while ((m = full.exec(clause))) {
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    if (valid(y, mo, d)) take({ value: isoDate(y, mo, d), index: m.index, end: m.index + m[0].length, text: m[0] });
+  }
+  const rel = /(去年|今年|前年|明年)\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*(?:日|号))?/g;
+  while ((m = rel.exec(clause))) {
+    const y = relYear(m[1])!;
+    const mo = Number(m[2]);
+    const d = m[3] ? Number(m[3]) : undefined;
+    if (valid(y, mo, d)) take({ value: d ? isoDate(y, mo, d) : yearMonth(y, mo), index: m.index, end: m.index + m[0].length, text: m[0] });
+  }
+  const ym = /(\d{4})\s*(?:年|-|\/|\.)\s*(\d{1,2})\s*(?:月(?:份)?)?(?![\d日号])/g;
+  while ((m = ym.exec(clause))) {
+    const [y, mo] = [Number(m[1]), Number(m[2])];
+    if (valid(y, mo)) take({ value: yearMonth(y, mo), index: m.index, end: m.index + m[0].length, text: m[0] });
+  }
+  const yearEnd = /(?:(\d{4})年|(去年|今年|前年|明年))?\s*(?:年底|年末|年终)(?:前|之前|以前)?/g;
+  while ((m = yearEnd.exec(clause))) {
+    const y = m[1] ? Number(m[1]) : relYear(m[2]) ?? contextYear ?? ay;
+    const note = m[1] || m[2] || contextYear !== undefined ? undefined : `“年底”未说明年份，按${ay}年理解`;
+    const before = /前|之前|以前/.test(m[0]);
+    take({ value: before ? String(y) : yearMonth(y, 12), index: m.index, end: m.index + m[0].length, text: m[0], note });
+  }
+  const md = /(\d{1,2})\s*月\s*(\d{1,2})\s*(?:日|号)/g;
+  while ((m = md.exec(clause))) {
+    const [mo, d] = [Number(m[1]), Number(m[2])];
+    const { year, note } = guessYear(mo);
+    if (valid(year, mo, d)) take({ value: isoDate(year, mo, d), index: m.index, end: m.index + m[0].length, text: m[0], note });
+  }
+  const monthOnly = /(?<![\d年])(\d{1,2})\s*月(?:份)?(?!\s*\d)(?![的]?\s*(?:社保|工资)?\s*(?:个月))/g;
+  while ((m = monthOnly.exec(clause))) {
+    if (clause.slice(Math.max(0, m.index - 1), m.index) === '个') continue;
+    if (/^\s*个?月/.test(clause.slice(m.index + m[1]!.length)) && /个/.test(clause.slice(m.index + m[1]!.length, m.index + m[1]!.length + 2))) continue;
+    const mo = Number(m[1]);
+    const { year, note } = guessYear(mo);
+    if (valid(year, mo)) take({ value: yearMonth(year, mo), index: m.index, end: m.index + m[0].length, text: m[0], note });
+  }
+  const relMonth = /(上个月|上月|这个月|本月|今天|昨天|现在|目前)/g;
+  while ((m = relMonth.exec(clause))) {
+    const w = m[1]!;
+    const value =
+      w === '上个月' || w === '上月'
+        ? yearMonth(ay, am - 1)
+        : w === '这个月' || w === '本月'
+          ? yearMonth(ay, am)
+          : w === '昨天'
+            ? isoDate(ay, am, ad > 1 ? ad - 1 : 1)
+            : asOf;
+    take({ value, index: m.index, end: m.index + m[0].length, text: m[0] });
+  }
+  // English
+  const enFull = new RegExp(`${EN_MONTH_RE}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})`, 'gi');
+  while ((m = enFull.exec(clause))) {
+    const mo = EN_MONTHS[m[1]!.toLowerCase().slice(0, 3)]!;
+    const [d, y] = [Number(m[2]), Number(m[3])];
+    if (valid(y, mo, d)) take({ value: isoDate(y, mo, d), index: m.index, end: m.index + m[0].length, text: m[0] });
+  }
+  const enDMY = new RegExp(`(\\d{1,2})(?:st|nd|rd|th)?\\s+${EN_MONTH_RE}\\.?,?\\s+(\\d{4})`, 'gi');
+  while ((m = enDMY.exec(clause))) {
+    const mo = EN_MONTHS[m[2]!.toLowerCase().slice(0, 3)]!;
+    const [d, y] = [Number(m[1]), Number(m[3])];
+    if (valid(y, mo, d)) take({ value: isoDate(y, mo, d), index: m.index, end: m.index + m[0].length, text: m[0] });
+  }
+  const enRange = new RegExp(`(?:from\\s+)?${EN_MONTH_RE}\\.?\\s+(?:(\\d{4})\\s+)?(?:to|until|through|-|–)\\s+${EN_MONTH_RE}\\.?\\s+(\\d{4})`, 'gi');
+  while ((m = enRange.exec(clause))) {
+    const a = EN_MONTHS[m[1]!.toLowerCase().slice(0, 3)]!;
+    const b = EN_MONTHS[m[3]!.toLowerCase().slice(0, 3)]!;
+    const y2 = Number(m[4]);
+    const y1 = m[2] ? Number(m[2]) : a <= b ? y2 : y2 - 1;
+    take({ value: yearMonth(y1, a), to: yearMonth(y2, b), index: m.index, end: m.index + m[0].length, text: m[0] });
+  }
+  const enMY = new RegExp(`(last|this)?\\s*${EN_MONTH_RE}\\.?(?:\\s+(?:of\\s+)?(\\d{4}))?(?![a-z])`, 'gi');
+  while ((m = enMY.exec(clause))) {
+    const word = m[2]!.toLowerCase();
+    if (word === 'may' && !m[3] && !m[1]) continue; // "may" the verb
+    if (!m[3] && !m[1] && !/^(in|by|on|since|before|after|until|from)\s*$/i.test(clause.slice(Math.max(0, m.index - 7), m.index).trim().split(/\s+/).pop() ?? '')) continue;
+    const mo = EN_MONTHS[word.slice(0, 3)]!;
+    const y = m[3] ? Number(m[3]) : m[1]?.toLowerCase() === 'last' ? (mo >= am ? ay - 1 : ay) : guessYear(mo).year;
+    take({ value: yearMonth(y, mo), index: m.index, end: m.index + m[0].length, text: m[0].trim() });
+  }
+  const enEnd = /(?:by\s+)?(?:the\s+)?end\s+of\s+(\d{4}|the\s+year|this\s+year|last\s+year)/gi;
+  while ((m = enEnd.exec(clause))) {
+    const w = m[1]!.toLowerCase();
+    const y = /^\d{4}$/.test(w) ? Number(w) : w.includes('last') ? ay - 1 : ay;
+    take({ value: /^by/i.test(m[0]) ? String(y) : yearMonth(y, 12), index: m.index, end: m.index + m[0].length, text: m[0] });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+// ── rank patterns ─────────────────────────────────────────────────────────────
+
+interface RankMention {
+  value: number | { min?: number; max?: number };
+  system?: RankingSystem;
+  index: number;
+  evidence: string;
+}
+
+const SYSTEM_PATTERNS: [RankingSystem, RegExp][] = [
+  ['QS', /\bqs\b|qs(?=[\u4e00-\u9fff\d\s]|$)/i],
+  ['USNews', /u\.?\s?s\.?\s*news|usnews|美国新闻|usnwr/i],
+  ['ARWU', /arwu|软科|上海交大排名|上海交通大学(?:世界大学学术)?排名|shanghai\s*ranking|世界大学学术排名/i],
+  ['THE', /泰晤士|times\s+higher|(?<![A-Za-z])THE(?![A-Za-z])|\bthe\s+(?:world\s+)?ranking|(?<=[\u4e00-\u9fff\s\d]|^)the(?=[\u4e00-\u9fff\d])/],
+];
+
+/** Ranking systems named in a clause, with their positions. */
+function systemsIn(clause: string): { system: RankingSystem; index: number }[] {
+  const out: { system: RankingSystem; index: number }[] = [];
+  for (const [system, re] of SYSTEM_PATTERNS) {
+    const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+    let m: RegExpExecArray | null;
+    while ((m = g.exec(clause))) {
+      out.push({ system, index: m.index });
+      if (m[0].length === 0) g.lastIndex++;
+    }
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+const RANK_CONTEXT = /排名|排行|世界|全球|名校|大学|学校|院校|qs|the|usnews|us news|软科|arwu|泰晤士|ranked|ranking|rank|top|university|school|college/i;
+
+function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
+  const out: RankMention[] = [];
+  const taken: [number, number][] = [];
+  const add = (value: RankMention['value'], m: RegExpExecArray, neg = false) => {
+    const s = m.index;
+    const e = m.index + m[0].length;
+    if (taken.some(([a, b]) => s < b && e > a)) return;
+    taken.push([s, e]);
+    let v = value;
+    if (neg) {
+      // "不是前50" → rank > 50; "不在100名以外" → within 100
+      if (typeof v === 'object' && v.max !== undefined && (v.min === undefined || v.min <= 1)) v = { min: v.max + 1 };
+      else if (typeof v === 'object' && v.min !== undefined && v.max === undefined) v = { max: v.min - 1 };
+      else return;
+    }
+    out.push({ value: v, index: s, evidence: m[0] });
+  };
+  const ctx = RANK_CONTEXT.test(clause) || messageHasContext;
+  let m: RegExpExecArray | null;
+  const re = (s: string) => new RegExp(s, 'gi');
+  // 51-100名 / 51到100名 / ranked 51-100
+  for (const r = re('(?:排名|第|ranked|rank|ranking)?\\s*(\\d{1,4})\\s*(?:-|~|～|到|至|—|–|to)\\s*(\\d{1,4})\\s*(?:名|位)?'); (m = r.exec(clause)); ) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    const named = /名|位|排名|第|rank/i.test(m[0]);
+    if (!(a < b && b <= 2000 && (named || ctx)) || /月|年/.test(clause.slice(m.index + m[0].length, m.index + m[0].length + 1))) continue;
+    if (/\d{4}/.test(m[1]!) && Number(m[1]) > 1900) continue;
+    add({ min: a, max: b }, m);
+  }
+  // 100名以外 / 100名开外 / 100名之后 / outside the top 100
+  for (const r = re('(\\d{1,4})\\s*名?\\s*(?:以外|之外|开外|以后|之后|往后|后面)'); (m = r.exec(clause)); ) {
+    if (!ctx && !/名/.test(m[0])) continue;
+    add({ min: Number(m[1]) + 1 }, m, negated(clause, m.index));
+  }
+  for (const r = re('(?:outside|not\\s+in|out\\s+of|below|beyond)\\s+(?:the\\s+)?(?:world\\s+)?top\\s*-?\\s*(\\d{1,4})'); (m = r.exec(clause)); ) {
+    add({ min: Number(m[1]) + 1 }, m);
+  }
+  // 前50 / 前五十名 / 前50强 / top 50 / top-30
+  for (const r = re('(?:前|top\\s*-?\\s*)(\\d{1,4})(?:\\s*(?:名|强|位|以内|之内))?'); (m = r.exec(clause)); ) {
+    const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 3);
+    if (/^\s*(?:个|年|月|天|次|%|届)/.test(after)) continue;
+    if (!ctx && !/名|强|top/i.test(m[0])) continue;
+    add({ min: 1, max: Number(m[1]) }, m, negated(clause, m.index));
+  }
+  // 100名以内 / within the top 100
+  for (const r = re('(\\d{1,4})\\s*名?\\s*(?:以内|之内|以前)'); (m = r.exec(clause)); ) {
+    if (!ctx) continue;
+    add({ min: 1, max: Number(m[1]) }, m, negated(clause, m.index));
+  }
+  for (const r = re('within\\s+(?:the\\s+)?(?:world\\s+)?top\\s*(\\d{1,4})'); (m = r.exec(clause)); ) add({ min: 1, max: Number(m[1]) }, m);
+  // 第60名 / 排名60 / 排第60 / 排名是第六十 / ranked 75th / #75 / no. 12 / 75th in QS
+  for (const r = re('(?:第\\s*(\\d{1,4})\\s*(?:名|位)|(?:排名|排行|排|名次)\\s*(?:是|为|在|大概|大约|约)?\\s*(?:第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|%|-|~|到|至))|ranked\\s+(?:no\\.?\\s*|number\\s+|#)?(\\d{1,4})(?:st|nd|rd|th)?|rank(?:ing)?\\s+(?:of\\s+|is\\s+|at\\s+)?(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?|#\\s*(\\d{1,4})\\b|\\b(\\d{1,4})(?:st|nd|rd|th)\\s+(?:in|on|place|worldwide|globally|in the world))'); (m = r.exec(clause)); ) {
+    const n = Number(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? m[6]);
+    if (m[1] && !ctx) continue;
+    add(n, m, false);
+  }
+  // "QS 60" / "QS60名" / "USNews 45"
+  for (const r = re('(?:qs|usnews|us news|arwu|软科|泰晤士|the)\\s*(?:世界)?(?:大学)?(?:排名|排行|ranking)?\\s*(?:是|为|第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|-|~|到|至|\\d))'); (m = r.exec(clause)); ) {
+    if (/^the\s/i.test(m[0]) && !/THE/.test(m[0])) continue;
+    const n = Number(m[1]);
+    if (n >= 1900) continue;
+    add(n, m, false);
+  }
+  // "60名" with ranking context
+  for (const r = re('(?<![\\d第前-])(\\d{1,4})\\s*名(?!额)'); (m = r.exec(clause)); ) {
+    if (!ctx) continue;
+    add(Number(m[1]), m, false);
+  }
+  const systems = systemsIn(clause);
+  for (const r of out) {
+    // nearest system named before the rank (or just after it: "60名（QS）")
+    const before = systems.filter((s) => s.index <= r.index).pop();
+    const after = systems.find((s) => s.index > r.index && s.index - r.index < 12);
+    r.system = before?.system ?? after?.system;
+  }
+  return out;
+}
+
+function intervalOf(v: RankMention['value']): [number, number] {
+  return typeof v === 'number' ? [v, v] : [v.min ?? 1, v.max ?? Infinity];
+}
+
+// ── the extractor ─────────────────────────────────────────────────────────────
+
+const CITY_NOT_SH = /北京|深圳|广州|杭州|苏州|南京|成都|武汉|西安|天津|重庆|香港|新加坡|伦敦|纽约|国外|海外|老家/;
+const DISTRICTS = ['宝山', '浦东', '杨浦', '长宁', '徐汇', '静安', '黄浦', '虹口', '普陀', '闵行', '嘉定', '金山', '松江', '青浦', '奉贤', '崇明'];
+
+/**
+ * Extracts facts from one message. Deterministic; `asOf` resolves relative dates.
+ *
+ * @example
+ * extractFacts('没有留学经历', { asOf: '2022-09-01' }).facts // { studiedAbroad: false }
+ */
+export function extractFacts(text: string, opts: ExtractOptions): Extraction {
+  const notes: string[] = [];
+  const ambiguities: Ambiguity[] = [];
+  const evidence: Record<string, string> = {};
+  const facts: Record<string, unknown> = {};
+  const { y: ay } = asOfParts(opts.asOf);
+  const t = normalizeMessage(text);
+  const tl = t.toLowerCase();
+  const cls = clauses(t);
+  const bools = new Map<string, Signal<boolean>[]>();
+  const say = (fact: string, value: boolean, ev: string) => {
+    if (!bools.has(fact)) bools.set(fact, []);
+    bools.get(fact)!.push({ value, evidence: ev });
+  };
+  const set = (fact: string, value: unknown, ev: string) => {
+    facts[fact] = value;
+    evidence[fact] = ev;
+  };
+  /** Finds each pattern in each clause and reports it as value, or its negation. */
+  const cue = (fact: string, re: RegExp, value: boolean, negatable = true) => {
+    for (const c of cls) {
+      const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+      let m: RegExpExecArray | null;
+      while ((m = g.exec(c))) {
+        const neg = negatable && negated(c, m.index);
+        say(fact, neg ? !value : value, (neg ? c.slice(Math.max(0, m.index - 4), m.index) : '') + m[0]);
+        if (m[0].length === 0) g.lastIndex++;
+      }
+    }
+  };
+  const contextYear = (() => {
+    const m = /(\d{4})\s*年/.exec(t) ?? /\b(20\d{2})\b/.exec(t);
+    return m && Number(m[1]) >= 2000 && Number(m[1]) <= 2100 ? Number(m[1]) : undefined;
+  })();
+
+  // ── study abroad ──
+  cue('studiedAbroad', /留学|海归|出国(?:读|念|留学|深造)|在(?:国外|海外|境外)(?:读|念|上学|留学|毕业|拿)|(?:国外|海外|境外)(?:大学|院校|高校|名校|学历|学位|硕士|博士|本科|留学|毕业|读)|回国|归国|studied abroad|study abroad|overseas (?:degree|university|graduate|study|studies)|returnee|graduated? (?:from an? )?(?:overseas|foreign)/i, true);
+  cue('studiedAbroad', /(?:英国|美国|澳洲|澳大利亚|加拿大|日本|韩国|新加坡|德国|法国|香港|澳门|台湾|新西兰|荷兰|瑞士|瑞典|丹麦|意大利|西班牙|爱尔兰|欧洲|北美|国外|海外)(?:读|念|上学|留学|毕业|硕士|博士|本科|研究生|的大学|大学毕业|回来|读书)|(?:studied|graduated|study|degree)\s+(?:\w+\s+)?in\s+(?:the\s+)?(?:uk|us|usa|united kingdom|united states|australia|canada|japan|korea|singapore|germany|france|hong kong|new zealand|netherlands|switzerland|europe|america)\b/i, true);
+  cue('studiedAbroad', /国内(?:读|念|上|毕业|的大学|大学|院校|高校|本科|硕士|博士)|(?:only|just) studied in china|domestic (?:university|graduate|degree)/i, false, false);
+  // ── employment ──
+  cue('employedFullTimeInShanghai', /全职|full[-\s]?time|(?:在沪|在上海|来上海|来沪|到上海|上海的?(?:公司|单位|企业))(?:全职)?(?:工作|上班|就业|入职)|(?:入职|就职于?)(?:了)?(?:上海|在沪)|(?:work|working|employed|job)\s+(?:full[-\s]?time\s+)?in shanghai/i, true);
+  cue('employedFullTimeInShanghai', /兼职|part[-\s]?time|实习|intern(?:ship)?/i, false);
+  cue(
+    'employedFullTimeInShanghai',
+    /还没(?:有)?找到工作|没找到工作|还没(?:有)?工作|没有工作|还在找工作|正在找工作|待业|失业|无业|未就业|还没入职|还没有入职|unemployed|(?:haven't|have not|not yet) (?:found|got|started) (?:a )?(?:job|work)|looking for (?:a )?job|no job/i,
+    false,
+    false,
+  );
+  for (const c of cls) {
+    if (/全职|full[-\s]?time/i.test(c) && CITY_NOT_SH.test(c) && !/上海|在沪|shanghai/i.test(c)) {
+      const others = (bools.get('employedFullTimeInShanghai') ?? []).filter((x) => !c.includes(x.evidence.replace(/^.*?(全职|full)/i, '$1')));
+      bools.set('employedFullTimeInShanghai', others);
+      say('employedFullTimeInShanghai', false, c);
+      notes.push(`“${c}”看起来是在上海以外全职工作；本条要求全职来本市工作`);
+    }
+  }
+  // ── social insurance months ──
+  const siMentioned = /社保|社会保险|social insurance|社保费|缴费|交了|缴了/i.test(t);
+  for (const c of cls) {
+    if (!/社保|社会保险|social insurance|缴|交|pension|contribution/i.test(c) && !(siMentioned && /满|个月|months?/.test(c))) continue;
+    if (!/\d\s*月|月份|疫情|补/.test(c) && /^(?:我的?)?(?:社保|社会保险)(?:还|都|一直)?(?:没有|没|未)(?:交|缴|缴纳|交过|缴过)|(?:还没|没有|没|未|从没)(?:交|缴|缴纳)过?(?:社保|社会保险)/.test(c)) {
+      set('socialInsuranceMonths', 0, c);
+      continue;
+    }
+    if (/没交|欠缴|断缴|断交|漏缴|未缴|没缴|停缴|补缴|补交|未按期|没按时|欠费|missed|unpaid|back[-\s]?pa/i.test(c)) continue;
+    let m: RegExpExecArray | null;
+    const neg = /不满|不到|不足|没满|没到|未满|less than|fewer than|under/i;
+    if ((m = /(\d+(?:\.\d+)?)\s*年\s*半/.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
+    else if ((m = /(\d+(?:\.\d+)?)\s*个\s*半\s*月/.exec(c))) set('socialInsuranceMonths', Number(m[1]) + 0.5, m[0]);
+    else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|以上|至少)?\s*半年(以上|多)?/.exec(c))) {
+      const v = m[1] && neg.test(m[1]) ? { max: 5 } : m[1] === '超过' || m[1] === '多于' || m[2] === '多' ? { min: 7 } : m[1] === '满' || m[1] === '至少' || m[2] === '以上' ? { min: 6 } : 6;
+      set('socialInsuranceMonths', v, m[0]);
+    } else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|至少|less than|fewer than|under|more than|over|at least)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|个月份|月|months?|年|years?)(以上|多)?/i.exec(c))) {
+      if (/月/.test(m[3]!) && /\d{4}\s*年\s*$/.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;
+      if (m[3] === '月' && !/个/.test(m[0])) continue; // "5月" is a month of the year
+      const n = Number(m[2]) * (/年|year/i.test(m[3]!) ? 12 : 1);
+      const q = m[1]?.toLowerCase();
+      const v = q && neg.test(q) ? { max: n - 1 } : q === '超过' || q === '多于' || q === 'more than' || q === 'over' || m[3] === '个多月' || m[4] === '多' ? { min: n + 1 } : q === '满' || q === '至少' || q === 'at least' || m[4] === '以上' ? { min: n } : n;
+      set('socialInsuranceMonths', v, m[0]);
+    } else if (/(还没|没有|没|未|不)(交|缴|缴纳|交过|缴过)(过)?社保|社保(还)?没(有)?(交|缴)|刚(开始)?(交|缴)社保|no social insurance|haven't paid (?:any )?social insurance/i.test(c)) {
+      set('socialInsuranceMonths', 0, c);
+    }
+  }
+
+  // ── ranks ──
+  const rankContext = RANK_CONTEXT.test(t);
+  const ranks = cls.flatMap((c) => findRanks(c, rankContext));
+  const systemsNamed = [...new Set(cls.flatMap((c) => systemsIn(c).map((s) => s.system)))];
+  if (ranks.length) {
+    // Within one ranking the last statement wins; across rankings the best rank counts.
+    // Overlapping statements narrow each other ("不在前50，但在前100" → 51–100); disjoint ones: the later wins.
+    const bySystem = new Map<string, RankMention>();
+    for (const r of ranks) {
+      const key = r.system ?? '?';
+      const prev = bySystem.get(key);
+      if (prev) {
+        const [a1, b1] = intervalOf(prev.value);
+        const [a2, b2] = intervalOf(r.value);
+        const lo = Math.max(a1, a2);
+        const hi = Math.min(b1, b2);
+        if (lo <= hi) {
+          bySystem.set(key, { ...r, value: lo === hi ? lo : hi === Infinity ? { min: lo } : { min: lo, max: hi }, evidence: `${prev.evidence} + ${r.evidence}` });
+          continue;
+        }
+      }
+      bySystem.set(key, r);
+    }
+    const chosen = [...bySystem.values()].sort((a, b) => intervalOf(a.value)[1] - intervalOf(b.value)[1] || intervalOf(a.value)[0] - intervalOf(b.value)[0])[0]!;
+    set('worldRank', chosen.value, chosen.evidence);
+    const sys = chosen.system ?? (systemsNamed.length === 1 ? systemsNamed[0] : undefined);
+    if (sys) set('rankingSystem', sys, chosen.evidence);
+    if (bySystem.size > 1) notes.push('提到了多个排名，按最好的一个计算（政策认可任一排名）');
+  } else if (systemsNamed.length === 1) set('rankingSystem', systemsNamed[0], systemsNamed[0]!);
+  if (/排名.{0,6}(?:不知道|不清楚|不确定)|不知道.{0,6}排名/.test(t)) notes.push('排名不确定，可以告诉我学校名称，我来查');
+
+  // ── universities ──
+  extractUniversity(t, opts, facts, evidence, notes, ambiguities, say);
+
+  // ── missed contributions, epidemic, back-payment ──
+  const MISSED = /没交|没有交|没缴|没有缴|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|missed|unpaid|not paid|didn't pay|did not pay|arrears/i;
+  const BACK = /补缴|补交|补齐|补上|补足|补了|补完|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
+  const missed: string[] = [];
+  for (const c of cls) {
+    const hasMissed = MISSED.test(c) || /所属期/.test(c);
+    const hasBack = BACK.test(c);
+    if (!hasMissed && !hasBack) continue;
+    const dates = findDates(c, opts.asOf, contextYear);
+    const backIdx = hasBack ? c.search(BACK) : -1;
+    for (const d of dates) {
+      const isRange = d.to !== undefined;
+      const nearBack = hasBack && (!hasMissed || (!isRange && (d.index > backIdx - 12)));
+      const shift = /所属期/.test(c.slice(Math.max(0, d.index - 6), d.index + 1)) ? 1 : 0; // 所属期3月 = payment month 4
+      if (nearBack && !isRange) {
+        set('backPaidOn', d.value, d.text);
+        if (d.note) notes.push(`补缴时间：${d.note}`);
+      } else if (hasMissed || isRange) {
+        const [fy, fm] = d.value.split('-').map(Number) as [number, number];
+        if (fm === undefined || Number.isNaN(fm)) continue;
+        const start = yearMonth(fy, fm + shift);
+        let end = start;
+        if (d.to) {
+          const [ty, tm] = d.to.split('-').map(Number) as [number, number];
+          end = yearMonth(ty, tm + shift);
+        }
+        missed.push(...monthRange(start, end));
+        if (shift) notes.push('“所属期”按缴费月份顺延一个月换算');
+        if (d.note) notes.push(`欠缴月份：${d.note}`);
+      }
+    }
+    if (hasBack) {
+      const i = c.search(BACK);
+      const neg = negated(c, i) || /还没|尚未|没有|未/.test(c.slice(Math.max(0, i - 5), i)) || /(?:haven't|have not|not yet|yet to|didn't|did not|never)\s+(?:\w+\s+)?(?:back|pa)/i.test(c);
+      const future = /打算|准备|计划|将|要|会|will|plan|going to/i.test(c.slice(Math.max(0, i - 6), i));
+      if (neg) say('backPaid', false, c);
+      else if (!future) say('backPaid', true, c);
+    }
+  }
+  if (missed.length) set('missedContributionMonths', [...new Set(missed)].sort(), missed.join(','));
+  cue('missedDueToEpidemic', /疫情|封控|封城|静默|新冠|covid|pandemic|lockdown|epidemic/i, true);
+  if (/与疫情无关|和疫情无关|跟疫情没关系|不是因为疫情|并非因为疫情|not because of (?:the )?(?:epidemic|pandemic|covid|lockdown)|unrelated to (?:the )?(?:epidemic|pandemic|covid)/i.test(t)) {
+    bools.set('missedDueToEpidemic', [{ value: false, evidence: 'not epidemic' }]);
+  }
+
+  // ── graduation year & degree ──
+  {
+    let m: RegExpExecArray | null;
+    if ((m = /(\d{4}|\d{2})\s*届/.exec(t))) set('graduationYear', m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]), m[0]);
+    else if ((m = /(\d{4})\s*年\s*(?:\d{1,2}\s*月\s*)?(?:本科|硕士|研究生|博士)?毕业/.exec(t))) set('graduationYear', Number(m[1]), m[0]);
+    else if ((m = /(去年|今年|前年|明年)\s*(?:\d{1,2}\s*月\s*)?(?:本科|硕士|研究生|博士)?毕业/.exec(t))) {
+      set('graduationYear', m[1] === '去年' ? ay - 1 : m[1] === '前年' ? ay - 2 : m[1] === '明年' ? ay + 1 : ay, m[0]);
+    } else if ((m = /应届(?:毕业)?生?/.exec(t))) set('graduationYear', ay, m[0]);
+    else if ((m = /(?:graduated?|graduating|class of|graduate of)\s+(?:in\s+)?(?:\w+\s+)?(\d{4})|(\d{4})\s+graduate/i.exec(t))) {
+      set('graduationYear', Number(m[1] ?? m[2]), m[0]);
+    }
+  }
+  {
+    const levels: [string, RegExp][] = [
+      ['doctor', /博士|phd|ph\.d|doctorate|doctoral/i],
+      ['master', /硕士|研究生|master|msc|m\.sc|mba|llm/i],
+      ['bachelor', /本科|学士|bachelor|undergrad/i],
+    ];
+    for (const [level, re] of levels) {
+      const m = re.exec(t);
+      if (m && !negated(t, m.index)) {
+        set('degreeLevel', level, m[0]);
+        break;
+      }
+    }
+  }
+
+  // ── organisations, training, assessment, application, district ──
+  cue('isNewHrAgency', /新(?:设立|成立|注册|开|设)的?(?:一家)?(?:人力资源|人力|猎头|劳务|中介|hr)(?:服务)?(?:机构|公司|企业)?|(?:new(?:ly)? (?:established|set up|founded|registered)?\s*)(?:hr|human[-\s]resources?)(?: service)? (?:agency|company|firm)/i, true);
+  cue('isNewHrAgency', /(?:成立|开了|设立)(?:已经)?(?:很多年|多年|\d+年)的?(?:人力资源|人力|猎头|中介)/, false, false);
+  cue('isEnterpriseEmployee', /企业职工|企业员工|公司员工|在(?:企业|公司)(?:上班|工作)|(?<![全兼])职工|在职员工|employee of|work(?:ing)? (?:for|at) a company|company employee/i, true);
+  cue('isEnterpriseEmployee', /自由职业|灵活就业|个体户|退休|在校(?:学)?生|freelance|self-employed|retired/i, false, false);
+  for (const c of cls) {
+    let m: RegExpExecArray | null;
+    if (/培训|补贴|training|subsid/i.test(c) && (m = /(?:享受|领|拿|申请|用|获得|领取|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(c))) {
+      set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2]), m[0]);
+    } else if (/培训补贴|线上培训|职业培训|training subsid/i.test(c) && /(还)?没(有)?(享受|领|拿|申请)过|第1次|never (?:received|claimed)|first time/i.test(c)) {
+      set('onlineTrainingSubsidiesUsed', 0, c);
+    }
+    if (/培训|training/i.test(c) && !/认定|鉴定|评价|assessment/i.test(c)) {
+      const d = findDates(c, opts.asOf, contextYear)[0];
+      if (d && !d.to) set('trainingDate', d.value, d.text);
+    }
+    if (/技能等级|技能认定|技能鉴定|技能评价|等级认定|考证|skill[-\s]?(?:level )?assessment|skills? test/i.test(c)) {
+      const d = findDates(c, opts.asOf, contextYear)[0];
+      if (d && !d.to) set('skillAssessmentDate', d.value, d.text);
+    }
+    if (/申请|申办|办理|提交|递交|落户|居转户|积分|apply|application/i.test(c) && !MISSED.test(c) && !BACK.test(c) && !/毕业|graduat|培训|认定/i.test(c)) {
+      const d = findDates(c, opts.asOf, contextYear).find((x) => !x.to && !/^现在|目前|今天$/.test(x.text));
+      if (d) set('applicationDate', d.value, d.text);
+    }
+  }
+  cue('assessedAtOwnSchool', /回(?:到)?(?:母校|原学校|学校|院校|本校|原院校)|在(?:母校|本校|我们学校)|(?:at|back to) (?:my|our) (?:own )?(?:school|college|university)/i, true);
+  cue('assessedAtOwnSchool', /社会(?:评价)?机构|培训机构|third[-\s]party/i, false, false);
+  for (const d of DISTRICTS) {
+    const i = t.indexOf(d);
+    if (i >= 0 && !(d === '宝山' && /宝山路/.test(t))) {
+      if (negated(t, i)) continue;
+      set('workDistrict', d, t.slice(i, i + d.length + 1));
+      break;
+    }
+  }
+  {
+    const cats: [string, RegExp][] = [
+      ['high_level', /高层次人才|领军人才|高端人才|顶尖人才|high[-\s]level talent/i],
+      ['team_core', /团队核心|核心成员|核心人才|核心团队|core team/i],
+      ['shortage', /紧缺急需|紧缺人才|急需人才|紧缺岗位|shortage/i],
+      ['other', /普通(?:员工|职员|职工)|一般(?:员工|职员)|ordinary (?:staff|employee)/i],
+    ];
+    for (const [cat, re] of cats) {
+      const m = re.exec(t);
+      if (m && !negated(t, m.index)) {
+        set('talentCategory', cat, m[0]);
+        break;
+      }
+    }
+  }
+  cue('isKeyEnterpriseBackbone', /骨干(?:人才|员工|成员)?|core (?:staff|employee)|key employee/i, true);
+
+  // ── bare answers to the open question ──
+  if (opts.expect) readExpected(opts.expect, t, opts, facts, evidence, say);
+
+  // ── resolve boolean signals (contradiction → unknown + note) ──
+  for (const [fact, signals] of bools) {
+    const values = new Set(signals.map((s) => s.value));
+    if (values.size === 1) set(fact, signals[0]!.value, signals.map((s) => s.evidence).join(' / '));
+    else {
+      delete facts[fact];
+      delete evidence[fact];
+      notes.push(`关于“${FACT_LABELS[fact] ?? fact}”的说法前后矛盾（${signals.map((s) => s.evidence).join(' / ')}），暂按未知处理，请再确认一下`);
+    }
+  }
+  // A foreign university implies studying abroad unless the message says otherwise.
+  if (facts.universityCountry && facts.studiedAbroad === undefined && !bools.has('studiedAbroad')) {
+    if (facts.universityCountry !== 'China') {
+      set('studiedAbroad', true, String(facts.university));
+      notes.push(`根据院校（${facts.university}）推断为境外留学`);
+    }
+  }
+  return { facts: facts as Facts, notes: [...new Set(notes)], ambiguities, evidence };
+}
+
+/** Short Chinese names of the facts, for notes. */
+export const FACT_LABELS: Record<string, string> = {
+  studiedAbroad: '是否留学',
+  employedFullTimeInShanghai: '是否在上海全职工作',
+  missedDueToEpidemic: '是否因疫情欠缴',
+  backPaid: '是否已补缴',
+  isNewHrAgency: '是否新设人力资源服务机构',
+  isEnterpriseEmployee: '是否企业职工',
+  assessedAtOwnSchool: '是否回院校认定',
+  isKeyEnterpriseBackbone: '是否重点企业骨干',
+};
+
+const GENERIC_NAME = /((?:[\u4e00-\u9fff]{2,14}?)(?:大学|学院|理工|分校))|((?:university|college|institute|school)\s+of\s+[a-z][a-z\s,'-]{2,40}?|[a-z][a-z'.-]*(?:\s+[a-z][a-z'.-]*){0,4}\s+(?:university|college|institute of technology))(?=$|[\s,.;!?，。]|\s+(?:in|and|with|ranked|which|that|for|at))/gi;
+const NOT_A_NAME = /^(?:(?:我的?|在|从|是|于|毕业于?|读|念|就读于?|一所|这所|那所|某|国外|海外|境外|外国|国内|世界|名校|前\d+|qs|top|排名|毕业的?|的)|(?:my|our|a|an|the|this|that|your|which|what|good|top|world|foreign|overseas|from|at|graduated|studied)\s+)+/i;
+
+function extractUniversity(
+  t: string,
+  opts: ExtractOptions,
+  facts: Record<string, unknown>,
+  evidence: Record<string, string>,
+  notes: string[],
+  ambiguities: Ambiguity[],
+  say: (fact: string, value: boolean, ev: string) => void,
+) {
+  const table = opts.universities;
+  // Remove ranking names that contain a university name (上海交通大学世界大学学术排名).
+  const cleaned = t.replace(/上海交通大学(?:世界大学学术)?排名|上海交大排名/g, ' ');
+  const found: { u: University; surface: string }[] = [];
+  if (table) {
+    for (const m of findUniversityMentions(table, cleaned)) {
+      const inTable = m.names.filter((n) => table.byName.has(n));
+      if (m.names.length > 1) {
+        ambiguities.push({
+          fact: 'university',
+          text: m.surface,
+          question: `您说的“${m.surface}”是哪一所？`,
+          candidates: m.names.map((n) => {
+            const u = table.byName.get(n);
+            return {
+              value: n,
+              label: u?.nameZh ? `${u.nameZh}（${n}）` : n,
+              worldRank: u?.best?.rank,
+              rankingSystem: u?.best?.system,
+              rankingEdition: u?.best?.edition,
+              note: u ? undefined : table.outside.get(n),
+            };
+          }),
+        });
+        continue;
+      }
+      if (inTable.length === 1) found.push({ u: table.byName.get(inTable[0]!)!, surface: m.surface });
+      else if (m.names[0]) {
+        notes.push(`“${m.surface}”（${m.names[0]}）不在四大排名前200名合并表中，请告诉我它的世界排名`);
+        if (!facts.university) {
+          facts.university = m.names[0];
+          evidence.university = m.surface;
+        }
+      }
+    }
+  }
+  if (!found.length && !ambiguities.length) {
+    // A name that looks like a university but is not a known key: try fuzzy lookup, else ask for the rank.
+    const re = new RegExp(GENERIC_NAME.source, GENERIC_NAME.flags);
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(cleaned))) {
+      const name = (m[1] ?? m[2] ?? '').replace(NOT_A_NAME, '').trim();
+      if (name.length < 3 || /^(?:大学|学院|university|college|institute|school)$/i.test(name) || /^[a-z\s-]*\b(?:top|ranked|rank)\b/i.test(name) || /^(?:the|a|an)\s+(?:university|college)$/i.test(name)) continue;
+      if (/(?:国外|海外|境外|外国|国内|世界|名校|好|一般|普通|什么|哪个|哪所|这个|那个)(?:大学|学院)$/.test(name)) continue;
+      if (table) {
+        const r = lookupUniversity(table, name);
+        if (r.status === 'found') {
+          found.push({ u: r.university, surface: name });
+          if (r.matchedBy === 'fuzzy') notes.push(`“${name}”按近似名称匹配为 ${r.university.nameZh ?? r.university.nameEn}（${r.university.nameEn}），如不对请告诉我`);
+          break;
+        }
+        if (r.status === 'ambiguous') {
+          ambiguities.push({
+            fact: 'university',
+            text: name,
+            question: `您说的“${name}”是哪一所？`,
+            candidates: r.candidates.map((c) => ({ value: c.nameEn, label: c.nameZh ? `${c.nameZh}（${c.nameEn}）` : c.nameEn, worldRank: c.best?.rank, rankingSystem: c.best?.system, rankingEdition: c.best?.edition, note: c.note })),
+          });
+          break;
+        }
+      }
+      if (table && !/[\u4e00-\u9fff]/.test(name)) {
+        // English with a misspelled keyword: try capitalized word runs ("Univeristy of Edinburgh").
+        const hit = capitalizedRuns(cleaned).map((run) => lookupUniversity(table, run)).find((x) => x.status === 'found');
+        if (hit && hit.status === 'found') {
+          found.push({ u: hit.university, surface: hit.query });
+          if (hit.matchedBy === 'fuzzy') notes.push(`“${hit.query}”按近似名称匹配为 ${hit.university.nameZh ?? hit.university.nameEn}（${hit.university.nameEn}），如不对请告诉我`);
+          break;
+        }
+      }
+      facts.university = name;
+      evidence.university = m[0];
+      notes.push(table ? `没有在排名表中找到“${name}”，请直接告诉我它的世界排名（QS、THE、US News 或软科任一）` : `已记录院校“${name}”；未配置排名表（RANKINGS_FILE），请告诉我它的世界排名`);
+      break;
+    }
+  }
+  if (!found.length && !ambiguities.length && table && facts.university === undefined) {
+    for (const run of capitalizedRuns(cleaned)) {
+      const hit = lookupUniversity(table, run);
+      if (hit.status === 'found') {
+        found.push({ u: hit.university, surface: run });
+        if (hit.matchedBy === 'fuzzy') notes.push(`“${run}”按近似名称匹配为 ${hit.university.nameZh ?? hit.university.nameEn}（${hit.university.nameEn}），如不对请告诉我`);
+        break;
+      }
+    }
+  }
+  if (!found.length) return;
+  // Prefer institutions outside the mainland (the policy is about study abroad); then the best rank.
+  const foreign = found.filter((f) => f.u.country !== 'China');
+  const pool = foreign.length ? foreign : found;
+  pool.sort((a, b) => (a.u.best?.rank ?? 9999) - (b.u.best?.rank ?? 9999));
+  const pick = pool[0]!;
+  facts.university = pick.u.nameEn;
+  evidence.university = pick.surface;
+  facts.universityCountry = pick.u.country;
+  evidence.universityCountry = pick.surface;
+  if (pool.length > 1) notes.push(`提到了多所院校，按排名最好的 ${pick.u.nameZh ?? pick.u.nameEn} 计算`);
+  if (foreign.length && foreign.length < found.length) {
+    notes.push(`国内院校（${found.filter((f) => f.u.country === 'China').map((f) => f.u.nameZh ?? f.u.nameEn).join('、')}）不计入留学院校`);
+  }
+  if (pick.u.country === 'China') notes.push(`${pick.u.nameZh ?? pick.u.nameEn}是境内院校，留学人员落户政策针对境外院校`);
+  if (pick.u.best) {
+    if (facts.worldRank === undefined) {
+      facts.worldRank = pick.u.best.rank;
+      evidence.worldRank = `${pick.surface}: ${describeBestRank(pick.u)}`;
+      facts.rankingSystem = pick.u.best.system;
+      evidence.rankingSystem = evidence.worldRank;
+      facts.rankingEdition = pick.u.best.edition;
+      evidence.rankingEdition = evidence.worldRank;
+      notes.push(`${pick.u.nameZh ?? pick.u.nameEn}：${describeBestRank(pick.u)}（四个排名中最好的名次）`);
+    } else {
+      notes.push(`您说的排名与排名表不同：${pick.u.nameZh ?? pick.u.nameEn}在表中为${describeBestRank(pick.u)}；按您说的排名计算`);
+    }
+  }
+  void say;
+}
+
+/** Runs of capitalized words (with of/and/the/de inside), 2+ words: candidate English institution names. */
+function capitalizedRuns(t: string): string[] {
+  const out: string[] = [];
+  const re = /[A-Z][A-Za-z'’.-]+(?:\s+(?:of|and|the|de|at|for|in|[A-Z][A-Za-z'’.-]+))*\s+[A-Z][A-Za-z'’.-]+/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(t))) out.push(m[0].replace(/\s+(?:of|and|the|de|at|for|in)$/, ''));
+  return out;
+}
+
+const YES = /^(?:是|是的|对|对的|有|有的|嗯|嗯嗯|好|已经|已|当然|没错|yes|yep|yeah|y|right|correct|sure|true|是啊|对啊|有啊|已补缴|补了|交了)[。.!！~～]*$/i;
+const NO = /^(?:否|不是|不|没有|没|无|还没|还没有|尚未|不对|no|nope|n|not yet|false|没呢|还没呢|没有呢|未)[。.!！~～]*$/i;
+
+function readExpected(
+  fact: string,
+  t: string,
+  opts: ExtractOptions,
+  facts: Record<string, unknown>,
+  evidence: Record<string, string>,
+  say: (fact: string, value: boolean, ev: string) => void,
+) {
+  const s = t.trim();
+  const short = s.replace(/\s+/g, '');
+  const booleanFacts = ['studiedAbroad', 'employedFullTimeInShanghai', 'missedDueToEpidemic', 'backPaid', 'isNewHrAgency', 'isEnterpriseEmployee', 'assessedAtOwnSchool', 'isKeyEnterpriseBackbone'];
+  if (booleanFacts.includes(fact) && facts[fact] === undefined) {
+    if (YES.test(short)) say(fact, true, s);
+    else if (NO.test(short)) say(fact, false, s);
+  }
+  if (fact === 'backPaidOn' && facts.backPaidOn === undefined) {
+    if (NO.test(short) || /还没|没有补|未补/.test(short)) say('backPaid', false, s);
+    else {
+      const d = findDates(s, opts.asOf)[0];
+      if (d && !d.to) {
+        facts.backPaidOn = d.value;
+        evidence.backPaidOn = d.text;
+        say('backPaid', true, s);
+      }
+    }
+  }
+  const num = /^(?:第|前)?\s*(\d+(?:\.\d+)?)\s*(?:名|位|个月|个|月|次|届|年)?$/.exec(short);
+  if ((fact === 'worldRank' || fact === 'socialInsuranceMonths' || fact === 'onlineTrainingSubsidiesUsed') && facts[fact] === undefined && num) {
+    const n = Number(num[1]);
+    if (fact === 'worldRank' && /^前/.test(short)) facts[fact] = { min: 1, max: n };
+    else if (fact === 'socialInsuranceMonths' && /年$/.test(short)) facts[fact] = n * 12;
+    else facts[fact] = n;
+    evidence[fact] = s;
+  }
+  if (fact === 'socialInsuranceMonths' && facts[fact] === undefined) {
+    if (/^半年$/.test(short)) facts[fact] = 6;
+    else if (/^(\d+)年半$/.test(short)) facts[fact] = Number(/^(\d+)/.exec(short)![1]) * 12 + 6;
+    if (facts[fact] !== undefined) evidence[fact] = s;
+  }
+  if (fact === 'graduationYear' && facts[fact] === undefined && /^(\d{4}|\d{2})(?:年|届)?$/.test(short)) {
+    const n = Number(/^(\d+)/.exec(short)![1]);
+    facts[fact] = n < 100 ? 2000 + n : n;
+    evidence[fact] = s;
+  }
+  if (['applicationDate', 'trainingDate', 'skillAssessmentDate'].includes(fact) && facts[fact] === undefined) {
+    const d = findDates(s, opts.asOf)[0];
+    if (d && !d.to) {
+      facts[fact] = d.value;
+      evidence[fact] = d.text;
+    }
+  }
+  if (fact === 'missedContributionMonths' && facts[fact] === undefined) {
+    const ds = findDates(s, opts.asOf);
+    const months = ds.flatMap((d) => (d.to ? monthRange(d.value.slice(0, 7), d.to) : d.value.length >= 7 ? [d.value.slice(0, 7)] : []));
+    if (months.length) {
+      facts[fact] = [...new Set(months)].sort();
+      evidence[fact] = s;
+    }
+  }
+}
+
+/** @internal test hook */
+export const _internal = { findRanks: (c: string, ctx = false) => findRanks(c, ctx), clauses };

@@ -1,0 +1,365 @@
+/**
+ * University names → world rank. Loads a rankings table in the `top200.csv` format (see docs/rules.md),
+ * `aliases.csv` from the same folder when present, and a hand-made colloquial table
+ * (`corpus/universities-colloquial.csv`: 港大, 帝国理工, UIUC, …). Lookup normalizes names (case, spaces,
+ * `-`, `·`, `分校`, bracketed parts, traditional characters), then tries exact keys, then fuzzy matching
+ * with a threshold. Several candidates → an ambiguity to ask about; nothing → ask for the rank.
+ *
+ * @example
+ * const table = loadUniversityTable('/data/rankings/top200.csv', { colloquialFile: 'corpus/universities-colloquial.csv' });
+ * lookupUniversity(table, '帝国理工') // { status: 'found', university: { nameEn: 'Imperial College London', best: { system: 'QS', rank: 2, … } } }
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Converter } from 'opencc-js';
+import type { LoggerLike } from './rules.ts';
+
+/** The four rankings of the table, in tie-break order. */
+export const RANKING_SYSTEMS = ['QS', 'THE', 'USNews', 'ARWU'] as const;
+export type TableRanking = (typeof RANKING_SYSTEMS)[number];
+
+/** Display names of the rankings. */
+export const RANKING_NAMES: Record<TableRanking, { zh: string; en: string }> = {
+  QS: { zh: 'QS世界大学排名', en: 'QS World University Rankings' },
+  THE: { zh: '泰晤士高等教育(THE)世界大学排名', en: 'THE World University Rankings' },
+  USNews: { zh: 'U.S. News世界大学排名', en: 'U.S. News Best Global Universities' },
+  ARWU: { zh: '软科世界大学学术排名(ARWU)', en: 'ShanghaiRanking ARWU' },
+};
+
+/** One rank of one institution. */
+export interface RankEntry {
+  system: TableRanking;
+  edition: string;
+  rank: number;
+}
+
+/** One institution of the table. */
+export interface University {
+  nameEn: string;
+  nameZh?: string;
+  country: string;
+  ranks: RankEntry[];
+  /** The best (smallest) rank among the four, ties broken in RANKING_SYSTEMS order. */
+  best?: RankEntry;
+}
+
+/** A loaded rankings table with its lookup index. */
+export interface UniversityTable {
+  universities: University[];
+  /** normalized key → canonical English names (several = ambiguous). */
+  index: Map<string, Set<string>>;
+  /** Keys to scan free text for (surface, normalized, canonical names, whether a short key needs context). */
+  scanKeys: { key: string; names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean }[];
+  /** Colloquial entries naming institutions that are not in the table (notes to show). */
+  outside: Map<string, string>;
+  byName: Map<string, University>;
+  source: string;
+}
+
+/** Result of a lookup. */
+export type LookupResult =
+  | { status: 'found'; query: string; university: University; matchedBy: 'exact' | 'fuzzy'; score: number }
+  | { status: 'ambiguous'; query: string; candidates: { nameEn: string; nameZh?: string; best?: RankEntry; note?: string }[] }
+  | { status: 'not_found'; query: string; note?: string };
+
+/** Thrown when a rankings file is malformed; names the file, line and column. */
+export class RankingsError extends Error {
+  override name = 'RankingsError';
+}
+
+/** Minimal RFC-4180 CSV parser (quoted fields, doubled quotes, CRLF). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          field += '"';
+          i++;
+        } else quoted = false;
+      } else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(field);
+      field = '';
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      if (row.some((f) => f !== '')) rows.push(row);
+      row = [];
+      field = '';
+    } else field += c;
+  }
+  row.push(field);
+  if (row.some((f) => f !== '')) rows.push(row);
+  return rows;
+}
+
+function readTable(file: string, required: string[]): Record<string, string>[] {
+  const text = readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  const rows = parseCsv(text);
+  const header = rows[0]?.map((h) => h.trim());
+  if (!header) throw new RankingsError(`${file}: empty file`);
+  const missing = required.filter((c) => !header.includes(c));
+  if (missing.length) throw new RankingsError(`${file}: line 1: missing column(s) ${missing.join(', ')} (have: ${header.join(', ')})`);
+  return rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, (r[i] ?? '').trim()])));
+}
+
+let t2s: ((s: string) => string) | undefined;
+const toSimplified = (s: string) => (t2s ??= Converter({ from: 'hk', to: 'cn' }))(s);
+
+/**
+ * Normalized lookup key: NFKC, simplified, lower case, accents and bracketed parts dropped,
+ * `-`, `·`, spaces, punctuation, `分校` and a leading "the" removed.
+ *
+ * @example normalizeUniversityName('加州大学-伯克利（UCB）') // '加州大学伯克利'
+ */
+export function normalizeUniversityName(name: string, keepBracketed = false): string {
+  let s = toSimplified(name.normalize('NFKC')).toLowerCase();
+  s = s.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  s = keepBracketed ? s.replace(/[()（）[\]【】]/g, ' ') : s.replace(/[（(【[][^）)】\]]*[）)】\]]/g, ' ');
+  s = s.replace(/^\s*the\s+/, '').replace(/\s+at\s+/g, ' ');
+  s = s.replace(/分校/g, '');
+  return s.replace(/[\s\-–—·・.,'’&"“”/]+/g, '');
+}
+
+const CJK = /[\u3400-\u9fff]/;
+const COMMON_WORDS = new Set(['the', 'and', 'for', 'are', 'was', 'not', 'you', 'one', 'our', 'its', 'uni', 'all', 'can']);
+
+/** Loads a rankings table (top200.csv format), `aliases.csv` beside it, and a colloquial table. */
+export function loadUniversityTable(
+  file: string,
+  opts: { colloquialFile?: string; aliasesFile?: string; logger?: LoggerLike } = {},
+): UniversityTable {
+  if (!existsSync(file)) throw new RankingsError(`${file}: rankings file not found (check RANKINGS_FILE)`);
+  const rows = readTable(file, ['name_en', 'name_zh', 'country']);
+  const universities: University[] = [];
+  const byName = new Map<string, University>();
+  rows.forEach((r, i) => {
+    if (!r.name_en) throw new RankingsError(`${file}: line ${i + 2}: name_en is empty`);
+    const ranks: RankEntry[] = [];
+    for (const [system, col] of [
+      ['QS', 'qs'],
+      ['THE', 'the'],
+      ['USNews', 'usnews'],
+      ['ARWU', 'arwu'],
+    ] as const) {
+      const v = r[`${col}_rank`];
+      if (!v) continue;
+      const rank = Number(v.replace(/^=/, '').split(/[-–]/)[0]);
+      if (!Number.isFinite(rank) || rank <= 0) throw new RankingsError(`${file}: line ${i + 2}: ${col}_rank "${v}" is not a rank`);
+      ranks.push({ system, edition: r[`${col}_year`] ?? '', rank });
+    }
+    let best: RankEntry | undefined;
+    for (const e of ranks) if (!best || e.rank < best.rank) best = e;
+    const u: University = { nameEn: r.name_en, nameZh: r.name_zh || undefined, country: r.country ?? '', ranks, best };
+    universities.push(u);
+    byName.set(u.nameEn, u);
+  });
+
+  const index = new Map<string, Set<string>>();
+  const scan = new Map<string, { names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean }>();
+  const add = (alias: string, nameEn: string, scanIt = true) => {
+    for (const key of new Set([normalizeUniversityName(alias), normalizeUniversityName(alias, true)])) {
+      if (key.length < 2) continue;
+      if (!index.has(key)) index.set(key, new Set());
+      index.get(key)!.add(nameEn);
+    }
+    if (!scanIt) return;
+    const ascii = !CJK.test(alias);
+    const surface = ascii ? alias.replace(/\s*[（(][^）)]*[）)]\s*/g, ' ').trim() : normalizeUniversityName(alias);
+    if (surface.length < 2) return;
+    // Two-letter abbreviations (UW, UQ) only in capitals; longer ones in any case ("ucl").
+    const caseSensitive = ascii && (surface.length <= 2 || COMMON_WORDS.has(surface.toLowerCase()));
+    const keys = ascii ? [surface.toLowerCase(), surface.toLowerCase().replace(/^the\s+/, '')] : [surface];
+    for (const key of new Set(keys)) {
+      if (!scan.has(key)) scan.set(key, { names: new Set(), ascii, caseSensitive, needsContext: !ascii && surface.length <= 2 });
+      scan.get(key)!.names.add(nameEn);
+    }
+  };
+  for (const u of universities) {
+    add(u.nameEn, u.nameEn);
+    if (u.nameZh) add(u.nameZh, u.nameEn);
+  }
+  const aliasesFile = opts.aliasesFile ?? join(dirname(file), 'aliases.csv');
+  if (existsSync(aliasesFile)) {
+    for (const a of readTable(aliasesFile, ['alias', 'name_en'])) {
+      if (!a.alias || !a.name_en) continue;
+      if (!byName.has(a.name_en)) {
+        opts.logger?.warn('alias names an institution that is not in the rankings table', { alias: a.alias, name_en: a.name_en });
+        continue;
+      }
+      add(a.alias, a.name_en);
+    }
+  }
+  const outside = new Map<string, string>();
+  if (opts.colloquialFile && existsSync(opts.colloquialFile)) {
+    const rows2 = readTable(opts.colloquialFile, ['alias', 'name_en']);
+    rows2.forEach((c, i) => {
+      if (!c.alias || !c.name_en) return;
+      // The canonical name may itself be an alias of the table (e.g. "LMU Munich").
+      const targets = byName.has(c.name_en) ? new Set([c.name_en]) : index.get(normalizeUniversityName(c.name_en));
+      if (targets && targets.size === 1) add(c.alias, [...targets][0]!, c.scan !== 'no');
+      else {
+        outside.set(c.name_en, c.note || 'not in the rankings table');
+        add(c.alias, c.name_en, c.scan !== 'no');
+        if (!c.note) opts.logger?.warn(`${opts.colloquialFile}: line ${i + 2}: "${c.name_en}" is not in the rankings table`);
+      }
+    });
+  }
+  const scanKeys = [...scan.entries()]
+    .map(([key, v]) => ({ key, ...v }))
+    .sort((a, b) => b.key.length - a.key.length);
+  return { universities, index, scanKeys, outside, byName, source: file };
+}
+
+function bigrams(s: string): Map<string, number> {
+  const m = new Map<string, number>();
+  const t = s.length === 1 ? s : s;
+  for (let i = 0; i < t.length - 1; i++) m.set(t.slice(i, i + 2), (m.get(t.slice(i, i + 2)) ?? 0) + 1);
+  return m;
+}
+
+/** Dice coefficient of character bigrams (0..1). */
+export function similarity(a: string, b: string): number {
+  if (a === b) return 1;
+  if (a.length < 2 || b.length < 2) return 0;
+  const A = bigrams(a);
+  const B = bigrams(b);
+  let inter = 0;
+  for (const [k, n] of A) inter += Math.min(n, B.get(k) ?? 0);
+  return (2 * inter) / (a.length - 1 + (b.length - 1));
+}
+
+function candidatesOf(table: UniversityTable, names: Iterable<string>) {
+  return [...names].map((n) => {
+    const u = table.byName.get(n);
+    return { nameEn: n, nameZh: u?.nameZh, best: u?.best, note: u ? undefined : table.outside.get(n) };
+  });
+}
+
+/**
+ * Looks a university name up. Exact (normalized) keys first, then fuzzy matching (bigram Dice ≥
+ * `threshold`, default 0.84) with a margin over the runner-up; institutions outside the table are
+ * reported as not found (ask for the rank).
+ */
+export function lookupUniversity(table: UniversityTable, query: string, threshold = 0.84): LookupResult {
+  const keys = [normalizeUniversityName(query), normalizeUniversityName(query, true)];
+  for (const key of keys) {
+    const names = table.index.get(key);
+    if (!names) continue;
+    if (names.size > 1) return { status: 'ambiguous', query, candidates: candidatesOf(table, names) };
+    const name = [...names][0]!;
+    const u = table.byName.get(name);
+    if (!u) return { status: 'not_found', query, note: `${name}: ${table.outside.get(name) ?? 'not in the rankings table'}` };
+    return { status: 'found', query, university: u, matchedBy: 'exact', score: 1 };
+  }
+  const key = keys[0]!;
+  // "Harvard" → "harvard university", "墨尔本" → "墨尔本大学"
+  for (const variant of [`${key}university`, `universityof${key}`, `${key}大学`, `${key}学院`]) {
+    const names = table.index.get(variant);
+    if (names && names.size === 1 && table.byName.has([...names][0]!)) {
+      return { status: 'found', query, university: table.byName.get([...names][0]!)!, matchedBy: 'exact', score: 1 };
+    }
+  }
+  if (key.length < 3) return { status: 'not_found', query };
+  const scored: { name: string; score: number }[] = [];
+  for (const [k, names] of table.index) {
+    const s = similarity(key, k);
+    if (s >= threshold) for (const n of names) scored.push({ name: n, score: s });
+  }
+  if (!scored.length) return { status: 'not_found', query };
+  const bestPer = new Map<string, number>();
+  for (const s of scored) bestPer.set(s.name, Math.max(bestPer.get(s.name) ?? 0, s.score));
+  const ranked = [...bestPer.entries()].sort((a, b) => b[1] - a[1]);
+  const [top, second] = ranked;
+  if (second && top![1] - second[1] < 0.05) {
+    return { status: 'ambiguous', query, candidates: candidatesOf(table, ranked.filter((r) => top![1] - r[1] < 0.05).map((r) => r[0])) };
+  }
+  const u = table.byName.get(top![0]);
+  if (!u) return { status: 'not_found', query };
+  return { status: 'found', query, university: u, matchedBy: 'fuzzy', score: top![1] };
+}
+
+/** A university named in a message. */
+export interface UniversityMention {
+  surface: string;
+  names: string[];
+}
+
+const CONTEXT_AFTER = /^(毕业|的|读|留学|硕士|博士|本科|研究生|出来|回国|mba|phd|master)/i;
+
+/**
+ * Finds university names in free text (longest names first, no overlaps). Short Chinese nicknames
+ * (2 characters, e.g. 墨大) count only when followed by 毕业/的/读/硕士/…; short upper-case
+ * abbreviations (UCL, MIT) must be whole words.
+ */
+export function findUniversityMentions(table: UniversityTable, text: string): UniversityMention[] {
+  const simplified = toSimplified(text.normalize('NFKC'));
+  // Chinese scanning space: the same normalization as the keys, but positions do not matter.
+  const compact = normalizeUniversityName(simplified, true);
+  const cjkMask = new Array<boolean>(compact.length).fill(false);
+  // Latin scanning space: CJK and punctuation become word breaks ("硕士在UCL读的" → " UCL ").
+  const spaced = ' ' + simplified.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9]+/g, ' ').trim() + ' ';
+  const lowerSpaced = spaced.toLowerCase();
+  const asciiMask = new Array<boolean>(spaced.length).fill(false);
+  const out: UniversityMention[] = [];
+  const push = (surface: string, names: Set<string>) => {
+    const key = [...names].sort().join('|');
+    if (!out.some((m) => m.names.sort().join('|') === key)) out.push({ surface, names: [...names] });
+  };
+  for (const k of table.scanKeys) {
+    if (k.ascii) {
+      const hay = k.caseSensitive ? spaced : lowerSpaced;
+      const needle = k.caseSensitive ? k.key.toUpperCase() : normalizeAsciiKey(k.key);
+      if (!needle) continue;
+      let from = 0;
+      for (;;) {
+        const i = hay.indexOf(' ' + needle + ' ', from);
+        if (i < 0) break;
+        const s = i + 1;
+        const e = s + needle.length;
+        if (!asciiMask.slice(s, e).some(Boolean)) {
+          for (let j = s; j < e; j++) asciiMask[j] = true;
+          push(spaced.slice(s, e), k.names);
+        }
+        from = i + 1;
+      }
+    } else {
+      let from = 0;
+      for (;;) {
+        const i = compact.indexOf(k.key, from);
+        if (i < 0) break;
+        const e = i + k.key.length;
+        const free = !cjkMask.slice(i, e).some(Boolean);
+        const ctxOk = !k.needsContext || CONTEXT_AFTER.test(compact.slice(e));
+        if (free && ctxOk) {
+          for (let j = i; j < e; j++) cjkMask[j] = true;
+          push(k.key, k.names);
+        }
+        from = i + 1;
+      }
+    }
+  }
+  return out;
+}
+
+function normalizeAsciiKey(k: string): string {
+  return k
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+}
+
+/** Formats the best rank for a reply: "QS世界大学排名 2027 第2名". */
+export function describeBestRank(u: University, lang: 'zh' | 'en' = 'zh'): string {
+  if (!u.best) return lang === 'zh' ? '表中没有该校的名次' : 'no rank in the table';
+  const n = RANKING_NAMES[u.best.system];
+  return lang === 'zh' ? `${n.zh}（${u.best.edition}）第${u.best.rank}名` : `#${u.best.rank} in ${n.en} ${u.best.edition}`;
+}
