@@ -139,7 +139,9 @@ export function analyzeQuery(
   }
 
   const places = seg.placeNames(text);
-  const foreignPlaces = places.filter((p) => !synonyms.inScopePlaces.has(p) && bm25.df(p) === 0 && !knownDistricts.some((d) => p.includes(d)));
+  const foreignPlaces = places.filter(
+    (p) => !synonyms.inScopePlaces.has(p) && !synonyms.knownTerms.has(p) && bm25.df(p) === 0 && !knownDistricts.some((d) => p.includes(d)),
+  );
   const namesInScopePlace =
     places.some((p) => synonyms.inScopePlaces.has(p) || knownDistricts.some((d) => p.includes(d))) ||
     [...synonyms.inScopePlaces].some((p) => p.length >= 2 && text.includes(p));

@@ -21,6 +21,8 @@ export interface SynonymTable {
   expansions: Map<string, string[]>;
   /** Place names the corpus covers (Shanghai and its districts). */
   inScopePlaces: Set<string>;
+  /** Every term that appears anywhere in the table (a known concept, never an out-of-scope place). */
+  knownTerms: Set<string>;
   /** Hash of the table (part of the index fingerprint). */
   fingerprint: string;
 }
@@ -36,7 +38,7 @@ export interface Expansion {
 
 /** An empty table (no file). */
 export function emptySynonyms(): SynonymTable {
-  return { equivalents: [], expansions: new Map(), inScopePlaces: new Set(), fingerprint: 'none' };
+  return { equivalents: [], expansions: new Map(), inScopePlaces: new Set(), knownTerms: new Set(), fingerprint: 'none' };
 }
 
 /**
@@ -78,7 +80,8 @@ export function parseSynonyms(text: string, file = 'synonyms.yaml'): SynonymTabl
   }
   const places = Array.isArray(obj.inScopePlaces) ? obj.inScopePlaces.map((p) => normalizeForSearch(String(p))) : [];
   const fingerprint = createHash('sha256').update(JSON.stringify([equivalents, [...expansions], places])).digest('hex').slice(0, 16);
-  return { equivalents, expansions, inScopePlaces: new Set(places), fingerprint };
+  const knownTerms = new Set([...equivalents.flat(), ...expansions.keys(), ...[...expansions.values()].flat()]);
+  return { equivalents, expansions, inScopePlaces: new Set(places), knownTerms, fingerprint };
 }
 
 /**
