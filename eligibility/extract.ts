@@ -19,6 +19,8 @@ export interface Ambiguity {
   fact: string;
   text: string;
   question: string;
+  /** Button-ready choices (label, value = the canonical name). */
+  choices: { label: string; value: string }[];
   candidates: { value: string; label: string; worldRank?: number; rankingSystem?: string; rankingEdition?: string; note?: string }[];
 }
 
@@ -40,6 +42,8 @@ export interface ExtractOptions {
   universities?: UniversityTable;
   /** The fact the assistant just asked about: bare answers ("是的", "6个月", "60") are read as that fact. */
   expect?: string;
+  /** Same as `expect` (the name the assistant uses). */
+  openFact?: string | null;
 }
 
 let t2s: ((s: string) => string) | undefined;
@@ -593,7 +597,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   cue('isKeyEnterpriseBackbone', /骨干(?:人才|员工|成员)?|core (?:staff|employee)|key employee/i, true);
 
   // ── bare answers to the open question ──
-  if (opts.expect) readExpected(opts.expect, t, opts, facts, evidence, say);
+  const expected = opts.expect ?? opts.openFact ?? undefined;
+  if (expected) readExpected(expected, t, opts, facts, evidence, notes, say);
 
   // ── resolve boolean signals (contradiction → unknown + note) ──
   for (const [fact, signals] of bools) {
@@ -651,6 +656,10 @@ function extractUniversity(
           fact: 'university',
           text: m.surface,
           question: `您说的“${m.surface}”是哪一所？`,
+          choices: m.names.map((n) => {
+            const u = table.byName.get(n);
+            return { label: u?.nameZh ? `${u.nameZh}（${n}）` : n, value: n };
+          }),
           candidates: m.names.map((n) => {
             const u = table.byName.get(n);
             return {
@@ -695,6 +704,7 @@ function extractUniversity(
             fact: 'university',
             text: name,
             question: `您说的“${name}”是哪一所？`,
+            choices: r.candidates.map((c) => ({ label: c.nameZh ? `${c.nameZh}（${c.nameEn}）` : c.nameEn, value: c.nameEn })),
             candidates: r.candidates.map((c) => ({ value: c.nameEn, label: c.nameZh ? `${c.nameZh}（${c.nameEn}）` : c.nameEn, worldRank: c.best?.rank, rankingSystem: c.best?.system, rankingEdition: c.best?.edition, note: c.note })),
           });
           break;
@@ -774,9 +784,31 @@ function readExpected(
   opts: ExtractOptions,
   facts: Record<string, unknown>,
   evidence: Record<string, string>,
+  notes: string[],
   say: (fact: string, value: boolean, ev: string) => void,
 ) {
   const s = t.trim();
+  if ((fact === 'university' || fact === 'worldRank') && opts.universities && facts.worldRank === undefined) {
+    // An answer to "which university?" — a button value, a label "东北大学（仙台）（Tohoku University）" or a name.
+    const tries = [s.replace(/^"|"$/g, ''), ...[...s.matchAll(/[（(]([^（）()]+)[）)]/g)].map((m) => m[1]!)];
+    for (const q of tries) {
+      const r = lookupUniversity(opts.universities, q);
+      if (r.status !== 'found') continue;
+      const u = r.university;
+      facts.university = u.nameEn;
+      evidence.university = s;
+      facts.universityCountry = u.country;
+      if (u.best) {
+        facts.worldRank = u.best.rank;
+        facts.rankingSystem = u.best.system;
+        facts.rankingEdition = u.best.edition;
+        evidence.worldRank = `${q}: ${describeBestRank(u)}`;
+        notes.push(`${u.nameZh ?? u.nameEn}：${describeBestRank(u)}（四个排名中最好的名次）`);
+      }
+      if (u.country !== 'China' && facts.studiedAbroad === undefined) facts.studiedAbroad = true;
+      break;
+    }
+  }
   const short = s.replace(/\s+/g, '');
   const booleanFacts = ['studiedAbroad', 'employedFullTimeInShanghai', 'missedDueToEpidemic', 'backPaid', 'isNewHrAgency', 'isEnterpriseEmployee', 'assessedAtOwnSchool', 'isKeyEnterpriseBackbone'];
   if (booleanFacts.includes(fact) && facts[fact] === undefined) {
