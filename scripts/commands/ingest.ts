@@ -20,6 +20,7 @@ import {
   type ReadCorpusResult,
 } from '../../retrieval/corpus.ts';
 import { UserFacingError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
+import { formatIndexSummary, openRetrieverFromConfig } from './search.ts';
 
 /** Result of the corpus step of `ingest`. */
 export interface IngestCorpusStep {
@@ -71,21 +72,31 @@ function corpusDirFrom(config: Config, flag: string | undefined): string {
 }
 
 export const command: CliCommand = {
-  usage: 'ingest [--corpus DIR] [--json]',
-  summary: 'Parse, normalize and chunk the corpus; write DATA_DIR/ingest-report.json',
+  usage: 'ingest [--corpus DIR] [--json] [--rebuild]',
+  summary: 'Parse, normalize and chunk the corpus; build the search indexes',
   help: [
     'Reads every .md/.txt file in <corpus>/documents (default CORPUS_DIR), checks its YAML header,',
     'normalizes the text and splits it into clause chunks. Prints a summary; --json prints the report.',
     'A bad file (no header, bad field, binary, empty, too large, not UTF-8) is reported with its file',
     'and line; the other files are still ingested, and the command exits 1.',
+    'Then builds the search indexes under DATA_DIR/index (BM25 + vectors, reusing cached vectors;',
+    'trains the offline embedder when no other model is available). --rebuild forces a rebuild,',
+    '--no-index skips this step.',
   ].join('\n'),
   async run(argv) {
-    const { values } = parseCliArgs(argv, { corpus: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCliArgs(argv, { corpus: { type: 'string' }, json: { type: 'boolean' }, rebuild: { type: 'boolean' }, 'no-index': { type: 'boolean' } });
     const config = loadConfig();
     const log = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
     const step = await ingestCorpusStep({ corpusDir: corpusDirFrom(config, values.corpus), dataDir: config.DATA_DIR, log: values.json ? log : createLogger({ level: 'silent' }) });
     if (values.json) printJson(step.report, true);
     else process.stdout.write(formatIngestSummary(step) + '\n');
+    // retrieval indexes (BM25 + vectors; trains the offline embedder when no other model is present)
+    if (!values['no-index'] && step.corpus.chunks.length) {
+      const opened = await openRetrieverFromConfig(config, log, { corpus: step.corpus, corpusDir: corpusDirFrom(config, values.corpus), force: values.rebuild, lazyModel: true });
+      const summary = formatIndexSummary(opened) + '\n';
+      if (values.json) process.stderr.write(summary);
+      else process.stdout.write(summary);
+    }
     if (step.corpus.errors.length) {
       for (const e of step.corpus.errors) process.stderr.write(`policybot: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}\n`);
       process.stderr.write(`policybot: ${step.corpus.errors.length} file(s) could not be ingested (fix them and run again; details in ${step.reportPath})\n`);

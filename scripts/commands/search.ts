@@ -10,7 +10,7 @@
 import type { Config } from '../../bot/config.ts';
 import { loadConfig } from '../../bot/config.ts';
 import { createLogger, type Logger } from '../../bot/logger.ts';
-import { readCorpus } from '../../retrieval/corpus.ts';
+import { readCorpus, type ReadCorpusResult } from '../../retrieval/corpus.ts';
 import { DEFAULT_FUSION, type FusionOptions } from '../../retrieval/fuse.ts';
 import { openRetriever, type OpenedRetriever, type SearchMode } from '../../retrieval/search.ts';
 import type { SearchResult } from '../../retrieval/types.ts';
@@ -43,17 +43,18 @@ export function fusionFromConfig(config: Config): FusionOptions {
 export async function openRetrieverFromConfig(
   config: Config,
   log: Logger,
-  opts: { force?: boolean; lazyModel?: boolean; fusion?: FusionOptions } = {},
-): Promise<OpenedRetriever & { corpus: Awaited<ReturnType<typeof readCorpus>> }> {
-  const corpus = await readCorpus(config.CORPUS_DIR);
+  opts: { force?: boolean; lazyModel?: boolean; fusion?: FusionOptions; corpus?: ReadCorpusResult; corpusDir?: string } = {},
+): Promise<OpenedRetriever & { corpus: ReadCorpusResult }> {
+  const corpusDir = opts.corpusDir ?? config.CORPUS_DIR;
+  const corpus = opts.corpus ?? (await readCorpus(corpusDir));
   if (corpus.chunks.length === 0) {
     const why = corpus.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`).join('; ');
-    throw new UserFacingError(`no documents to search in ${config.CORPUS_DIR}/documents${why ? ` (${why})` : ''}`);
+    throw new UserFacingError(`no documents to search in ${corpusDir}/documents${why ? ` (${why})` : ''}`);
   }
   const opened = await openRetriever({
     chunks: corpus.chunks,
     documents: corpus.documents,
-    corpusDir: config.CORPUS_DIR,
+    corpusDir,
     dataDir: config.DATA_DIR,
     model: {
       modelId: config.EMBEDDING_MODEL,
@@ -68,6 +69,23 @@ export async function openRetrieverFromConfig(
     log,
   });
   return { ...opened, corpus };
+}
+
+/** One-paragraph summary of an opened index (printed by `ingest`). */
+export function formatIndexSummary(o: OpenedRetriever): string {
+  const m = o.index.manifest;
+  const model = m.model ? `${m.model.id} (dim ${m.model.dim}${o.choice?.isStatic ? ', offline corpus-trained' : ''})` : 'none (BM25 only)';
+  const lines = [
+    o.index.status === 'loaded'
+      ? `Index: up to date (${m.stats.chunks} chunks, checked in ${(o.index.seconds * 1000).toFixed(0)} ms)`
+      : `Index: built in ${o.index.seconds.toFixed(1)} s — ${o.index.reason}`,
+    o.index.status === 'loaded'
+      ? `  chunks ${m.stats.chunks} from ${m.stats.documents} document(s); nothing to embed`
+      : `  chunks ${m.stats.chunks} from ${m.stats.documents} document(s); embedded ${o.index.embedded}, reused ${o.index.reused} cached vectors`,
+    `  embedding model: ${model}${o.trained ? ' — trained now' : ''}`,
+    `  BM25 k1=${m.bm25.k1} b=${m.bm25.b}; files in ${m.files ? Object.keys(m.files).join(', ') : ''}`,
+  ];
+  return lines.join('\n');
 }
 
 /** The `search --json` output shape. */
