@@ -137,8 +137,10 @@ export const ConfigSchema = z.object({
   BROADCAST_GROUP_PER_MINUTE: num(20, 0.01, 60_000),
   /** Send attempts (5xx, network errors) before an outbox row is recorded as failed. */
   BROADCAST_MAX_ATTEMPTS: num(5, 1, 100),
-  /** Lease of claimed outbox rows; rows of a crashed sender are resent after it expires. */
+  /** Lease of claimed outbox rows; rows of a crashed sender are taken over after it expires. */
   BROADCAST_LEASE_SECONDS: num(30, 1, 3600),
+  /** A row whose sender died mid-send: `skip` (at most once, logged) or `resend` (at least once). */
+  BROADCAST_IN_DOUBT: z.enum(['skip', 'resend']).default('skip'),
 
   // ── storage ────────────────────────────────────────────────────────────
   /** postgres://… selects PostgreSQL; unset selects the embedded SQLite file under DATA_DIR. */

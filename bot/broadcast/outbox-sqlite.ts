@@ -5,9 +5,11 @@
  * Exactly-once design (the same on PostgreSQL, issue 8):
  * - a run inserts one row per (digest part, recipient) with a UNIQUE dedupe key, in the SAME
  *   transaction as the new corpus snapshot — a crash before the commit leaves neither, after it both;
- * - a sender claims rows with a lease (`claimed_by`, `lease_until`), renews the lease right before each
- *   send (a worker whose lease was taken over does not send), and marks a row `sent` only after Telegram
- *   accepted the message; rows of a dead worker become claimable when the lease expires.
+ * - a sender claims rows with a lease (`claimed_by`, `lease_until`); right before each send it renews
+ *   the lease and sets `sending_since` (a worker whose lease was taken over does not send), and marks
+ *   the row `sent` only after Telegram accepted the message; rows of a dead worker become claimable
+ *   when the lease expires, and a row still carrying `sending_since` is *in doubt* (its sender died
+ *   between the request and the `sent` mark) — the sender's `inDoubt` policy decides.
  * On PostgreSQL the claim is `SELECT … FOR UPDATE SKIP LOCKED` inside the same UPDATE.
  *
  * @example
@@ -58,6 +60,12 @@ export const broadcastMigrations: SqliteMigration[] = [
       CREATE INDEX broadcast_outbox_run ON broadcast_outbox (run_id, status);
     `,
   },
+  {
+    scope: 'broadcast',
+    version: 2,
+    name: 'in-flight mark: a row whose sender died during the send is recognised as in doubt',
+    up: 'ALTER TABLE broadcast_outbox ADD COLUMN sending_since INTEGER',
+  },
 ];
 
 interface Row {
@@ -78,6 +86,7 @@ interface Row {
   sent_at: number | null;
   telegram_message_id: number | null;
   created_at: number;
+  sending_since: number | null;
 }
 
 /** Opens the broadcast store on an open better-sqlite3 connection (applies the `broadcast` migrations). */
@@ -115,21 +124,25 @@ export class SqliteBroadcastStore implements BroadcastStore {
            ORDER BY o.id LIMIT @limit)
          RETURNING *`,
       ),
-      renew: db.prepare("UPDATE broadcast_outbox SET lease_until = ?, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'"),
+      beginSend: db.prepare("UPDATE broadcast_outbox SET lease_until = ?, sending_since = ?, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'"),
+      inDoubtSkip: db.prepare(
+        "UPDATE broadcast_outbox SET status = 'skipped', last_error = ?, sending_since = NULL, claimed_by = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+      ),
+      inDoubtResend: db.prepare("UPDATE broadcast_outbox SET sending_since = NULL, last_error = ?, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'"),
       sent: db.prepare(
-        `UPDATE broadcast_outbox SET status = 'sent', sent_at = ?, telegram_message_id = ?, attempts = attempts + 1, claimed_by = NULL, lease_until = NULL, last_error = NULL, updated_at = ?
+        `UPDATE broadcast_outbox SET status = 'sent', sent_at = ?, telegram_message_id = ?, attempts = attempts + 1, claimed_by = NULL, lease_until = NULL, sending_since = NULL, last_error = NULL, updated_at = ?
          WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
       ),
       release: db.prepare(
-        `UPDATE broadcast_outbox SET claimed_by = NULL, lease_until = NULL, not_before = ?, last_error = COALESCE(?, last_error), attempts = attempts + ?, updated_at = ?
+        `UPDATE broadcast_outbox SET claimed_by = NULL, lease_until = NULL, sending_since = NULL, not_before = ?, last_error = COALESCE(?, last_error), attempts = attempts + ?, updated_at = ?
          WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
       ),
       failed: db.prepare(
-        `UPDATE broadcast_outbox SET status = 'failed', last_error = ?, attempts = attempts + 1, claimed_by = NULL, lease_until = NULL, updated_at = ?
+        `UPDATE broadcast_outbox SET status = 'failed', last_error = ?, attempts = attempts + 1, claimed_by = NULL, lease_until = NULL, sending_since = NULL, updated_at = ?
          WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
       ),
       skipChat: db.prepare(
-        "UPDATE broadcast_outbox SET status = 'skipped', last_error = ?, claimed_by = NULL, lease_until = NULL, updated_at = ? WHERE chat_id = ? AND status = 'pending'",
+        "UPDATE broadcast_outbox SET status = 'skipped', last_error = ?, claimed_by = NULL, lease_until = NULL, sending_since = NULL, updated_at = ? WHERE chat_id = ? AND status = 'pending'",
       ),
       nextDue: db.prepare<[], { due: number | null }>(
         "SELECT MIN(MAX(not_before, COALESCE(lease_until, 0))) AS due FROM broadcast_outbox WHERE status = 'pending'",
@@ -176,8 +189,13 @@ export class SqliteBroadcastStore implements BroadcastStore {
     return rows.map(toRow).sort((a, b) => a.id - b.id);
   }
 
-  async renew(id: number, worker: string, leaseMs: number, now = this.clock()): Promise<boolean> {
-    return this.q.renew.run(now + leaseMs, now, id, worker).changes === 1;
+  async beginSend(id: number, worker: string, leaseMs: number, now = this.clock()): Promise<boolean> {
+    return this.q.beginSend.run(now + leaseMs, now, now, id, worker).changes === 1;
+  }
+
+  async resolveInDoubt(id: number, worker: string, action: 'skip' | 'resend', note: string, now = this.clock()): Promise<boolean> {
+    const stmt = action === 'skip' ? this.q.inDoubtSkip : this.q.inDoubtResend;
+    return stmt.run(note, now, id, worker).changes === 1;
   }
 
   async markSent(id: number, worker: string, telegramMessageId: number | null, now = this.clock()): Promise<boolean> {
@@ -234,5 +252,6 @@ function toRow(r: Row): OutboxRow {
     sentAt: r.sent_at,
     telegramMessageId: r.telegram_message_id,
     createdAt: r.created_at,
+    inDoubtSince: r.sending_since,
   };
 }

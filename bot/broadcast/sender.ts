@@ -8,11 +8,14 @@
  * (retrying cannot help); anything else (5xx, network) → retried with exponential back-off up to
  * `maxAttempts`, then `failed`.
  *
- * Exactly once: a row is sent only while this worker holds a fresh lease (renewed right before the
- * send) and marked `sent` only after the send resolved. The one unavoidable window: a process killed
- * after Telegram accepted a message but before the `sent` mark commits will send that row again on
- * resume (at most `maxInFlight` rows; Telegram offers no idempotency key). We choose a possible
- * duplicate of an in-flight row over skipping a recipient.
+ * Exactly once: a row is sent only while this worker holds a fresh lease (renewed, and the row marked
+ * in flight, right before the send) and marked `sent` only after the send resolved. The one window no
+ * Telegram bot can close: a process killed after the request left but before the `sent` mark commits
+ * (at most `maxInFlight` rows; Telegram has no idempotency key and a bot cannot read back what it
+ * sent). Such rows are recognised on resume by their in-flight mark and settled by `inDoubt`:
+ * `skip` (default: the request had almost surely reached Telegram — the mark is written microseconds
+ * before it — so the row is recorded `skipped` with a note and logged with its chat id: at most once),
+ * or `resend` (at least once: a possible duplicate instead of a possible gap).
  *
  * @example
  * const sender = new OutboxSender(bstore, { send: (chatId, text) => api.sendMessage(chatId, text, { parse_mode: 'HTML' }) }, limits);
@@ -43,6 +46,8 @@ export interface SenderLimits {
   batchSize?: number;
   /** First retry delay after an error, ms (doubles each attempt, at most 60 s). Default 1000. */
   retryBaseMs?: number;
+  /** Rows whose previous sender died mid-send: `skip` (default, at most once) or `resend` (at least once). */
+  inDoubt?: 'skip' | 'resend';
 }
 
 /** Defaults matching Telegram's documented broadcast limits. */
@@ -89,8 +94,8 @@ export interface SendReport {
   rateLimited: number;
   /** Chats marked inactive after 403. */
   inactive: number;
-  /** Rows claimed that had been attempted before (resumed after a crash or a retry). */
-  resumed: number;
+  /** Rows found in doubt (their previous sender died mid-send), settled by the `inDoubt` policy. */
+  inDoubt: number;
   elapsedMs: number;
   /** sent / elapsed seconds (0 when nothing was sent). */
   ratePerSecond: number;
@@ -174,7 +179,8 @@ export class OutboxSender {
   ) {
     this.clock = deps.clock ?? systemClock;
     this.workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.global = new TokenBucket(limits.globalPerSecond, 1);
+    // Strictly spaced at Telegram-like rates; above 50/s a burst of 20 ms worth of tokens (timer granularity).
+    this.global = new TokenBucket(limits.globalPerSecond, Math.max(1, Math.floor(limits.globalPerSecond / 50)));
   }
 
   /**
@@ -215,7 +221,7 @@ export class OutboxSender {
   private async drainLoop(): Promise<SendReport> {
     const c = this.clock;
     const started = c.now();
-    const report: SendReport = { sent: 0, failed: 0, skipped: 0, retried: 0, rateLimited: 0, inactive: 0, resumed: 0, elapsedMs: 0, ratePerSecond: 0 };
+    const report: SendReport = { sent: 0, failed: 0, skipped: 0, retried: 0, rateLimited: 0, inactive: 0, inDoubt: 0, elapsedMs: 0, ratePerSecond: 0 };
     const maxInFlight = Math.max(1, this.limits.maxInFlight ?? 8);
     const batchSize = this.limits.batchSize ?? Math.min(500, Math.max(10, Math.floor((this.limits.globalPerSecond * this.limits.leaseMs) / 2000)));
     let firstSent = 0;
@@ -236,9 +242,23 @@ export class OutboxSender {
         continue;
       }
       this.again = false;
-      report.resumed += rows.filter((r) => r.attempts > 0 || r.lastError !== null).length;
+      const ready: OutboxRow[] = [];
+      for (const row of rows) {
+        if (row.inDoubtSince === null) {
+          ready.push(row);
+          continue;
+        }
+        report.inDoubt++;
+        const policy = this.limits.inDoubt ?? 'skip';
+        const note = `in doubt: the previous sender died while sending (at ${new Date(row.inDoubtSince).toISOString()}); ${policy === 'skip' ? 'not resent (BROADCAST_IN_DOUBT=skip)' : 'resent (BROADCAST_IN_DOUBT=resend)'}`;
+        this.deps.log?.warn(`broadcast: outbox row in doubt, ${policy === 'skip' ? 'recorded as skipped' : 'sending again'}`, { id: row.id, chatId: row.chatId, digest: row.digestKey, part: row.part });
+        const ok = await this.store.resolveInDoubt(row.id, this.workerId, policy, note, c.now());
+        if (policy === 'skip') {
+          if (ok) report.skipped++;
+        } else if (ok) ready.push({ ...row, inDoubtSince: null });
+      }
       // Earliest-ready chat first (every row is the head of a different chat).
-      const queue = rows.map((row) => ({ row, ready: this.chatBucket(row).peek(c.now()) })).sort((a, b) => a.ready - b.ready || a.row.id - b.row.id);
+      const queue = ready.map((row) => ({ row, ready: this.chatBucket(row).peek(c.now()) })).sort((a, b) => a.ready - b.ready || a.row.id - b.row.id);
       const inFlight = new Set<Promise<void>>();
       for (const { row } of queue) {
         if (this.stopping) {
@@ -259,7 +279,7 @@ export class OutboxSender {
         const now = c.now();
         this.chatBucket(row).reserve(now);
         this.global.reserve(now);
-        if (!(await this.store.renew(row.id, this.workerId, this.limits.leaseMs, now))) {
+        if (!(await this.store.beginSend(row.id, this.workerId, this.limits.leaseMs, now))) {
           this.deps.log?.warn('broadcast: lost the lease of an outbox row, not sending it', { id: row.id });
           continue;
         }

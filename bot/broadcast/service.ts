@@ -21,7 +21,9 @@ import { startSchedule, validateSchedule, type BroadcastSchedule } from './sched
 import { OutboxSender, type Clock, type SenderLimits, type SendFn, type SendReport } from './sender.ts';
 
 /** Sender limits from the BROADCAST_* settings. */
-export function limitsFromConfig(config: Pick<Config, 'BROADCAST_RATE_PER_SECOND' | 'BROADCAST_CHAT_PER_SECOND' | 'BROADCAST_GROUP_PER_MINUTE' | 'BROADCAST_MAX_ATTEMPTS' | 'BROADCAST_LEASE_SECONDS'>): SenderLimits {
+export function limitsFromConfig(
+  config: Pick<Config, 'BROADCAST_RATE_PER_SECOND' | 'BROADCAST_CHAT_PER_SECOND' | 'BROADCAST_GROUP_PER_MINUTE' | 'BROADCAST_MAX_ATTEMPTS' | 'BROADCAST_LEASE_SECONDS' | 'BROADCAST_IN_DOUBT'>,
+): SenderLimits {
   return {
     globalPerSecond: config.BROADCAST_RATE_PER_SECOND,
     perChatPerSecond: config.BROADCAST_CHAT_PER_SECOND,
@@ -29,6 +31,7 @@ export function limitsFromConfig(config: Pick<Config, 'BROADCAST_RATE_PER_SECOND
     maxAttempts: config.BROADCAST_MAX_ATTEMPTS,
     leaseMs: config.BROADCAST_LEASE_SECONDS * 1000,
     maxInFlight: Math.max(1, Math.min(32, Math.ceil(config.BROADCAST_RATE_PER_SECOND / 4))),
+    inDoubt: config.BROADCAST_IN_DOUBT,
   };
 }
 

@@ -122,6 +122,8 @@ export interface OutboxRow extends OutboxMessage {
   sentAt: number | null;
   telegramMessageId: number | null;
   createdAt: number;
+  /** Set when a sender started sending the row and never recorded the outcome (it died): in doubt. */
+  inDoubtSince: number | null;
 }
 
 /** Row counts by status. */
@@ -153,8 +155,16 @@ export interface BroadcastStore {
    * live worker, and the oldest pending row of their chat (keeps per-chat order).
    */
   claim(worker: string, limit: number, leaseMs: number, now?: number): Promise<OutboxRow[]>;
-  /** Extends the lease of a row still held by `worker`; false when the lease was lost or the row is done. */
-  renew(id: number, worker: string, leaseMs: number, now?: number): Promise<boolean>;
+  /**
+   * Right before a send: extends the lease of a row still held by `worker` and marks it in flight
+   * (`sending_since`). False when the lease was lost or the row is done — then it must not be sent.
+   */
+  beginSend(id: number, worker: string, leaseMs: number, now?: number): Promise<boolean>;
+  /**
+   * Settles a claimed row that is in doubt (`inDoubtSince` set): `skip` records it as skipped with
+   * `note` (at most once), `resend` clears the mark so it is sent again (at least once).
+   */
+  resolveInDoubt(id: number, worker: string, action: 'skip' | 'resend', note: string, now?: number): Promise<boolean>;
   /** Marks a row sent (only while `worker` holds it). False when it did not hold it. */
   markSent(id: number, worker: string, telegramMessageId: number | null, now?: number): Promise<boolean>;
   /** Puts a row back to pending, due at `notBefore`; `countAttempt` adds one to attempts. */

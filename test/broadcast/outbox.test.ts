@@ -48,10 +48,10 @@ test('claims keep per-chat order and respect leases', async () => {
     assert.equal(await bstore.markSent(a[0]!.id, 'A', 1, 300), true);
     const b = await bstore.claim('B', 10, 1000, 400);
     assert.deepEqual(b.map((r) => [r.chatId, r.part]), [[5, 1]]);
-    // A's lease on chat 6 expires: B takes it over, and A can no longer renew or mark it.
+    // A's lease on chat 6 expires: B takes it over, and A can no longer start sending it or mark it.
     const c = await bstore.claim('B', 10, 1000, 1200);
     assert.deepEqual(c.map((r) => r.chatId), [6]);
-    assert.equal(await bstore.renew(a[1]!.id, 'A', 1000, 1300), false);
+    assert.equal(await bstore.beginSend(a[1]!.id, 'A', 1000, 1300), false);
     assert.equal(await bstore.markSent(a[1]!.id, 'A', 2, 1300), false);
   } finally {
     await store.close();
@@ -59,14 +59,18 @@ test('claims keep per-chat order and respect leases', async () => {
   }
 });
 
-test('crash mid-broadcast: reopen and resume delivers every recipient exactly once', async () => {
+/**
+ * Simulates a process that dies after `acceptBeforeCrash` messages: the next sends either reach
+ * "Telegram" and never get a response (`lostResponse`) or never leave the process (`lostRequest`).
+ * Then a new process reopens the file and drains with the given in-doubt policy.
+ */
+async function crashAndResume(mode: 'lostResponse' | 'lostRequest', inDoubt: 'skip' | 'resend') {
   const dir = mkdtempSync(join(tmpdir(), 'policybot-ob-'));
   const file = join(dir, 'db.sqlite');
   const clock = fakeClock();
   const delivered: number[] = [];
   const N = 200;
-
-  // Process 1: Telegram accepts 90 messages, then the process "dies" (sends in flight never return).
+  let inFlightAtCrash = 0;
   {
     const { store, bstore } = openStores(file, clock.now);
     await bstore.enqueue(messages(N));
@@ -77,35 +81,50 @@ test('crash mid-broadcast: reopen and resume delivers every recipient exactly on
         clock,
         workerId: 'dead',
         send: (chatId) => {
-          if (++calls > 90) return new Promise(() => {}); // hangs: the crash happens before Telegram accepts
+          if (++calls > 90) {
+            inFlightAtCrash++;
+            if (mode === 'lostResponse') delivered.push(chatId); // Telegram got it; the answer is lost
+            return new Promise(() => {});
+          }
           delivered.push(chatId);
           return Promise.resolve({ message_id: calls });
         },
       },
-      FAST,
+      { ...FAST, inDoubt },
     );
     void sender.drain();
-    for (let i = 0; i < 200 && calls <= 90; i++) await new Promise((r) => setImmediate(r));
-    assert.ok(calls > 90, 'process 1 got past 90 sends');
-    const counts = await bstore.counts();
-    assert.ok(counts.sent >= 80 && counts.sent <= 90, `sent before the crash: ${counts.sent}`);
-    store.db.close(); // the process dies: no cleanup, claimed rows keep their lease
+    for (let i = 0; i < 200 && inFlightAtCrash < FAST.maxInFlight!; i++) await new Promise((r) => setImmediate(r));
+    assert.equal(inFlightAtCrash, FAST.maxInFlight, 'sends in flight at the crash');
+    store.db.close(); // the process dies: no cleanup, claimed rows keep their lease and in-flight mark
   }
-
-  // Process 2: reopens the file; the dead worker's leased rows are taken over after the lease.
-  {
-    const { store, bstore } = openStores(file, clock.now);
-    const before = await bstore.counts();
-    assert.ok(before.pending > 0 && before.pending < N);
-    const sender = new OutboxSender(bstore, { clock, workerId: 'new', send: async (chatId) => (delivered.push(chatId), { message_id: 1 }) }, FAST);
-    const report = await sender.drain();
-    assert.equal(report.sent, before.pending);
-    const after = await bstore.counts();
-    assert.deepEqual([after.pending, after.sent, after.failed], [0, N, 0]);
-    await store.close();
-  }
-  // Every recipient exactly once.
-  assert.equal(delivered.length, N);
-  assert.equal(new Set(delivered).size, N);
+  const { store, bstore } = openStores(file, clock.now);
+  const before = await bstore.counts();
+  const sender = new OutboxSender(bstore, { clock, workerId: 'new', send: async (chatId) => (delivered.push(chatId), { message_id: 1 }) }, { ...FAST, inDoubt });
+  const report = await sender.drain();
+  const after = await bstore.counts();
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
+  return { N, delivered, before, report, after, inFlightAtCrash };
+}
+
+test('crash after Telegram accepted (response lost): resume with the default policy delivers every recipient exactly once', async () => {
+  const r = await crashAndResume('lostResponse', 'skip');
+  assert.equal(r.before.sent, 90);
+  assert.equal(r.report.inDoubt, r.inFlightAtCrash);
+  assert.deepEqual([r.after.pending, r.after.sent + r.after.skipped], [0, r.N]);
+  assert.equal(r.delivered.length, r.N);
+  assert.equal(new Set(r.delivered).size, r.N);
+});
+
+test('crash before the request left: resend policy delivers every recipient exactly once; skip records them', async () => {
+  const resend = await crashAndResume('lostRequest', 'resend');
+  assert.equal(resend.report.inDoubt, resend.inFlightAtCrash);
+  assert.deepEqual([resend.after.pending, resend.after.sent], [0, resend.N]);
+  assert.equal(resend.delivered.length, resend.N);
+  assert.equal(new Set(resend.delivered).size, resend.N);
+
+  const skip = await crashAndResume('lostRequest', 'skip');
+  assert.equal(skip.after.skipped, skip.inFlightAtCrash); // visible in the outbox, never silently lost
+  assert.equal(new Set(skip.delivered).size, skip.N - skip.inFlightAtCrash);
+  assert.equal(skip.delivered.length, new Set(skip.delivered).size, 'no duplicates');
 });

@@ -1,0 +1,348 @@
+/**
+ * `policybot bench-broadcast [--subscribers N] [--rate R] [--default-messages M] [--no-write] [--json]`
+ *
+ * Broadcast benchmark, written to docs/benchmarks.md between `<!-- bench:broadcast:start -->` and
+ * `<!-- bench:broadcast:end -->` (only that section is touched):
+ *   A. in-process: N simulated subscribers, a real clause edit of a seed document, the full run
+ *      (diff → digest → outbox → sender) against an in-process fake send at R msg/s;
+ *   B. crash: the same N rows sent by a CHILD process through grammY's Api to a loopback fake Bot API
+ *      server (which logs every sendMessage), SIGKILLed halfway, restarted; deliveries counted by the
+ *      server and rows counted in the outbox; once with each in-doubt policy (skip, resend);
+ *   C. Telegram's default rate (30 msg/s) over the loopback server, M messages;
+ *   D. a no-change run on the shipped corpus (must send nothing, target < 1 s).
+ * Everything runs in temp folders; nothing leaves 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Api } from 'grammy';
+import { openSqliteBroadcastStore } from '../../bot/broadcast/outbox-sqlite.ts';
+import { runBroadcast } from '../../bot/broadcast/run.ts';
+import { OutboxSender, type SenderLimits, type SendFn } from '../../bot/broadcast/sender.ts';
+import { PROJECT_ROOT } from '../../bot/config.ts';
+import { silentLogger } from '../../bot/logger.ts';
+import { openSqliteStore, type SqliteStore } from '../../bot/store/sqlite.ts';
+import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
+
+const TOKEN = '123456:BENCH-not-a-real-token';
+const START = '<!-- bench:broadcast:start -->';
+const END = '<!-- bench:broadcast:end -->';
+
+function limits(rate: number, leaseMs = 30_000, inDoubt: 'skip' | 'resend' = 'skip'): SenderLimits {
+  return { globalPerSecond: rate, perChatPerSecond: 1, perGroupPerMinute: 20, maxAttempts: 5, leaseMs, maxInFlight: Math.max(1, Math.min(32, Math.ceil(rate / 4))), inDoubt };
+}
+
+/** A loopback fake Bot API that records each sendMessage (chat id, arrival time); can answer one 429. */
+async function startFakeApi(opts: { fail429At?: number } = {}): Promise<{ server: Server; root: string; log: { chatId: number; at: number }[] }> {
+  const log: { chatId: number; at: number }[] = [];
+  let limited = false;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      res.setHeader('content-type', 'application/json');
+      if (!req.url?.endsWith('/sendMessage')) {
+        res.end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
+        return;
+      }
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { chat_id: number; text: string };
+      if (opts.fail429At !== undefined && !limited && log.length >= opts.fail429At) {
+        limited = true;
+        res.statusCode = 429;
+        res.end(JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }));
+        return;
+      }
+      log.push({ chatId: Number(body.chat_id), at: performance.now() });
+      res.end(JSON.stringify({ ok: true, result: { message_id: log.length, date: Math.floor(Date.now() / 1000), chat: { id: body.chat_id, type: 'private' }, text: body.text } }));
+    });
+  });
+  server.keepAliveTimeout = 10_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as { port: number }).port;
+  return { server, root: `http://127.0.0.1:${port}`, log };
+}
+
+/** Temp corpus copy + store with `n` subscribers whose topics all match an edit of 103号 measure 三. */
+async function prepare(n: number): Promise<{ dir: string; corpusDir: string; file: string; store: SqliteStore }> {
+  const dir = mkdtempSync(join(tmpdir(), 'policybot-bench-bc-'));
+  const corpusDir = join(dir, 'corpus');
+  cpSync(join(PROJECT_ROOT, 'corpus', 'documents'), join(corpusDir, 'documents'), { recursive: true });
+  const file = join(dir, 'db.sqlite');
+  const store = openSqliteStore({ file });
+  const topics = [['all'], ['municipal'], ['keyword:落户'], ['district:宝山', 'municipal']];
+  store.db.transaction(() => {
+    for (let i = 0; i < n; i++) void store.subscribe(100_000 + i, 'private', topics[i % topics.length]!);
+  })();
+  const bstore = openSqliteBroadcastStore(store.db);
+  await runBroadcast({ corpusDir, bstore, subscribers: () => store.listSubscribers() }); // baseline
+  const f = join(corpusDir, 'documents', 'sh-hrss-2022-103.md');
+  writeFileSync(f, readFileSync(f, 'utf8').replace('世界排名前 50 名院校', '世界排名前 30 名院校'));
+  return { dir, corpusDir, file, store };
+}
+
+function tally(chatIds: number[], expected: number[]): { delivered: number; distinct: number; duplicates: number; missing: number } {
+  const seen = new Map<number, number>();
+  for (const c of chatIds) seen.set(c, (seen.get(c) ?? 0) + 1);
+  let duplicates = 0;
+  for (const n of seen.values()) if (n > 1) duplicates += n - 1;
+  return { delivered: chatIds.length, distinct: seen.size, duplicates, missing: expected.filter((c) => !seen.has(c)).length };
+}
+
+/** Highest number of sends inside any sliding 1-second window. */
+function maxPerSecond(times: number[]): number {
+  const t = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < t.length; i++) {
+    while (t[i]! - t[j]! >= 1000) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+function rateOf(times: number[]): number {
+  if (times.length < 2) return 0;
+  const t = [...times].sort((a, b) => a - b);
+  return ((t.length - 1) * 1000) / (t[t.length - 1]! - t[0]!);
+}
+
+async function scenarioA(n: number, rate: number) {
+  const p = await prepare(n);
+  try {
+    const bstore = openSqliteBroadcastStore(p.store.db);
+    const got: number[] = [];
+    const times: number[] = [];
+    const send: SendFn = async (chatId) => {
+      await new Promise((r) => setImmediate(r));
+      got.push(chatId);
+      times.push(performance.now());
+      return { message_id: got.length };
+    };
+    const sender = new OutboxSender(bstore, { send }, limits(rate));
+    const t0 = performance.now();
+    const result = await runBroadcast({ corpusDir: p.corpusDir, bstore, subscribers: () => p.store.listSubscribers(), sender });
+    const totalMs = performance.now() - t0;
+    const subs = (await p.store.listSubscribers()).map((s) => s.chatId);
+    const counts = await bstore.counts();
+    return { status: result.status, digests: result.digests.length, enqueued: result.enqueued, totalMs, rate: rateOf(times), maxPerSecond: maxPerSecond(times), ...tally(got, subs), outbox: counts };
+  } finally {
+    await p.store.close();
+    rmSync(p.dir, { recursive: true, force: true });
+  }
+}
+
+function spawnWorker(file: string, root: string, rate: number, leaseMs: number, inDoubt: 'skip' | 'resend'): ChildProcess {
+  const args = ['bench-broadcast', '--worker', '--db', file, '--api-root', root, '--rate', String(rate), '--lease-ms', String(leaseMs), '--in-doubt', inDoubt];
+  return spawn(process.execPath, [join(PROJECT_ROOT, 'scripts', 'policybot.mjs'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+async function scenarioB(n: number, rate: number, inDoubt: 'skip' | 'resend') {
+  const p = await prepare(n);
+  const api = await startFakeApi({ fail429At: Math.floor(n / 4) });
+  const leaseMs = 3000;
+  try {
+    const bstore = openSqliteBroadcastStore(p.store.db);
+    const run = await runBroadcast({ corpusDir: p.corpusDir, bstore, subscribers: () => p.store.listSubscribers() }); // enqueue only
+    const subs = (await p.store.listSubscribers()).map((s) => s.chatId);
+    const t0 = performance.now();
+    // First worker: killed with SIGKILL once the server has logged half of the messages.
+    const w1 = spawnWorker(p.file, api.root, rate, leaseMs, inDoubt);
+    const exited1 = new Promise<number | null>((r) => w1.once('exit', (code, sig) => r(sig ? -1 : code)));
+    while (api.log.length < n / 2) {
+      if (w1.exitCode !== null) throw new Error('worker 1 ended before the kill');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    w1.kill('SIGKILL');
+    await exited1;
+    const killedAt = performance.now();
+    const atKill = {
+      delivered: api.log.length,
+      outbox: await bstore.counts(),
+      inDoubt: (p.store.db.prepare("SELECT COUNT(*) AS n FROM broadcast_outbox WHERE status = 'pending' AND sending_since IS NOT NULL").get() as { n: number }).n,
+    };
+    // Restart: the new worker takes over the dead worker's leased rows after the lease.
+    const w2 = spawnWorker(p.file, api.root, rate, leaseMs, inDoubt);
+    let out = '';
+    w2.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const code2 = await new Promise<number | null>((r) => w2.once('exit', (code) => r(code)));
+    const totalMs = performance.now() - t0;
+    const report2 = out.trim() ? (JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>) : null;
+    const counts = await bstore.counts();
+    const times = api.log.map((l) => l.at);
+    const before = times.filter((t) => t <= killedAt);
+    const after = times.filter((t) => t > killedAt);
+    return {
+      enqueued: run.enqueued,
+      inDoubtPolicy: inDoubt,
+      atKill: { delivered: atKill.delivered, sentInOutbox: atKill.outbox.sent, acceptedNotMarked: atKill.delivered - atKill.outbox.sent, inDoubt: atKill.inDoubt },
+      restartExit: code2,
+      restartReport: report2,
+      totalMs,
+      rateBeforeKill: rateOf(before),
+      rateAfterRestart: rateOf(after),
+      maxPerSecond: maxPerSecond(times),
+      ...tally(api.log.map((l) => l.chatId), subs),
+      outbox: counts,
+    };
+  } finally {
+    api.server.close();
+    await p.store.close();
+    rmSync(p.dir, { recursive: true, force: true });
+  }
+}
+
+async function scenarioC(m: number) {
+  const api = await startFakeApi();
+  const dir = mkdtempSync(join(tmpdir(), 'policybot-bench-bc-'));
+  const store = openSqliteStore({ file: join(dir, 'db.sqlite') });
+  try {
+    const bstore = openSqliteBroadcastStore(store.db);
+    const ids = Array.from({ length: m }, (_, i) => 200_000 + i);
+    await bstore.enqueue(ids.map((chatId) => ({ dedupeKey: `c|${chatId}|0`, runId: 'c', digestKey: 'c', chatId, chatType: 'private' as const, part: 0, text: `<b>测试</b> ${chatId}` })));
+    const tgApi = new Api(TOKEN, { apiRoot: api.root });
+    const sender = new OutboxSender(bstore, { send: (chatId, text) => tgApi.sendMessage(chatId, text, { parse_mode: 'HTML' }) }, limits(30));
+    const report = await sender.drain();
+    const times = api.log.map((l) => l.at);
+    return { messages: m, sent: report.sent, seconds: report.elapsedMs / 1000, rate: rateOf(times), maxPerSecond: maxPerSecond(times), ...tally(api.log.map((l) => l.chatId), ids) };
+  } finally {
+    api.server.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function scenarioD() {
+  const dir = mkdtempSync(join(tmpdir(), 'policybot-bench-bc-'));
+  const store = openSqliteStore({ file: join(dir, 'db.sqlite') });
+  try {
+    for (let i = 0; i < 1000; i++) await store.subscribe(300_000 + i, 'private', ['all']);
+    const bstore = openSqliteBroadcastStore(store.db);
+    let sent = 0;
+    const sender = new OutboxSender(bstore, { send: async () => (sent++, { message_id: 1 }) }, limits(30));
+    const deps = { corpusDir: join(PROJECT_ROOT, 'corpus'), bstore, subscribers: () => store.listSubscribers(), sender, log: silentLogger };
+    await runBroadcast(deps); // baseline
+    const ms: number[] = [];
+    const statuses = new Set<string>();
+    for (let i = 0; i < 7; i++) {
+      const t0 = performance.now();
+      const r = await runBroadcast(deps);
+      ms.push(performance.now() - t0);
+      statuses.add(r.status);
+    }
+    ms.sort((a, b) => a - b);
+    return { runs: ms.length, medianMs: ms[3]!, maxMs: ms[ms.length - 1]!, statuses: [...statuses], sent, outboxRows: (await bstore.counts()).total };
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Child mode: drain the outbox of `db` through grammY's Api at `apiRoot`; print the report as JSON. */
+async function worker(db: string, apiRoot: string, rate: number, leaseMs: number, inDoubt: 'skip' | 'resend'): Promise<number> {
+  const store = openSqliteStore({ file: db });
+  const bstore = openSqliteBroadcastStore(store.db);
+  const api = new Api(TOKEN, { apiRoot });
+  const sender = new OutboxSender(
+    bstore,
+    { send: (chatId, text) => api.sendMessage(chatId, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }), onInactive: (id, why) => store.deactivateSubscriber(id, why) },
+    limits(rate, leaseMs, inDoubt),
+  );
+  const report = await sender.drain();
+  printJson(report);
+  await store.close();
+  return 0;
+}
+
+function section(r: { n: number; rate: number; a: Awaited<ReturnType<typeof scenarioA>>; b: Awaited<ReturnType<typeof scenarioB>>; b2: Awaited<ReturnType<typeof scenarioB>>; c: Awaited<ReturnType<typeof scenarioC>>; d: Awaited<ReturnType<typeof scenarioD>>; date: string }): string {
+  const f = (x: number, d = 1) => x.toFixed(d);
+  const { a, b, b2, c, d } = r;
+  const rowB = (x: typeof b, label: string) =>
+    `| ${label} | ${r.rate}/s (raised for the bench) | ${x.enqueued} | ${x.delivered} | ${x.duplicates} | ${x.missing} | ${f(x.rateBeforeKill)}/s before kill, ${f(x.rateAfterRestart)}/s after | ${x.maxPerSecond} | ${f(x.totalMs / 1000)} s incl. restart and 3 s lease |`;
+  return [
+    START,
+    '## Broadcast (issue 7)',
+    '',
+    `Measured ${r.date} with \`policybot bench-broadcast\` on ${cpus().length} CPU core(s), Node ${process.version}. ` +
+      `Subscribers are simulated; the corpus is a temp copy of the seeds with measure 三 of 沪人社力〔2022〕103号 reworded, ` +
+      `so one digest goes to every subscriber (topics mixed: all / municipal / keyword:落户 / 宝山+municipal).`,
+    '',
+    '| scenario | configured rate | messages | delivered | duplicates | missing | measured rate | max in any 1 s | time |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| A. in-process fake send, full run (diff → digest → outbox → send) | ${r.rate}/s (raised for the bench) | ${a.enqueued} | ${a.delivered} | ${a.duplicates} | ${a.missing} | ${f(a.rate)}/s | ${a.maxPerSecond} | ${f(a.totalMs / 1000)} s |`,
+    rowB(b, 'B. child process → grammY Api → loopback fake Bot API, SIGKILL at 50 %, restart (+ one 429 retry_after=1); BROADCAST_IN_DOUBT=skip (default)'),
+    rowB(b2, "B'. the same with BROADCAST_IN_DOUBT=resend"),
+    `| C. default Telegram limit, grammY Api → loopback | 30/s (default) | ${c.messages} | ${c.delivered} | ${c.duplicates} | ${c.missing} | ${f(c.rate, 2)}/s | ${c.maxPerSecond} | ${f(c.seconds)} s |`,
+    '',
+    ...[b, b2].map(
+      (x) =>
+        `- ${x === b ? 'B' : "B'"}, at the kill: the server had logged ${x.atKill.delivered} messages, the outbox had ${x.atKill.sentInOutbox} rows marked sent and ` +
+        `${x.atKill.inDoubt} rows in flight (in doubt; ${x.atKill.acceptedNotMarked} of the logged messages were not yet marked sent). ` +
+        `The restarted worker settled ${x.restartReport?.inDoubt ?? '?'} in-doubt row(s) by \`${x.inDoubtPolicy}\`; final outbox: ${x.outbox.sent} sent / ${x.outbox.skipped} skipped / ${x.outbox.pending} pending / ${x.outbox.failed} failed of ${x.outbox.total}.`,
+    ),
+    `- A: outbox after the run: ${a.outbox.sent} sent / ${a.outbox.pending} pending / ${a.outbox.failed} failed.`,
+    `- D. no-change run on the shipped corpus (scan + hash compare + outbox check, 1 000 subscribers): median ${f(d.medianMs)} ms, max ${f(d.maxMs)} ms over ${d.runs} runs (target < 1 s); status ${d.statuses.join(', ')}; messages sent ${d.sent}, outbox rows ${d.outboxRows}.`,
+    '',
+    'At the default 30 msg/s, 10 000 messages take about 5.5 minutes; the raised rate in A/B only shortens the bench — ' +
+      'the send path, buckets and outbox are the same. Reproduce: `node scripts/policybot.mjs bench-broadcast` (`--subscribers`, `--rate`, `--default-messages`).',
+    END,
+  ].join('\n');
+}
+
+/** Replaces (or appends) the broadcast section of docs/benchmarks.md. */
+export function writeSection(file: string, text: string): void {
+  mkdirSync(join(file, '..'), { recursive: true });
+  const cur = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const s = cur.indexOf(START);
+  const e = cur.indexOf(END);
+  const next = s >= 0 && e > s ? cur.slice(0, s) + text + cur.slice(e + END.length) : `${cur.replace(/\n*$/, '\n\n')}${text}\n`;
+  writeFileSync(file, next);
+}
+
+export const command: CliCommand = {
+  usage: 'bench-broadcast [--subscribers N] [--rate R] [--default-messages M] [--no-write] [--json]',
+  summary: 'Benchmark the broadcast outbox: N subscribers, SIGKILL + restart, default rate, no-change run',
+  help: 'Writes the results into docs/benchmarks.md (broadcast section) unless --no-write. Defaults: 10000 subscribers, 1000 msg/s, 300 messages at 30 msg/s.',
+  async run(argv) {
+    const { values } = parseCliArgs(argv, {
+      subscribers: { type: 'string' },
+      rate: { type: 'string' },
+      'default-messages': { type: 'string' },
+      'no-write': { type: 'boolean' },
+      json: { type: 'boolean' },
+      worker: { type: 'boolean' },
+      db: { type: 'string' },
+      'api-root': { type: 'string' },
+      'lease-ms': { type: 'string' },
+      'in-doubt': { type: 'string' },
+    });
+    const num = (v: string | undefined, d: number, flag: string) => {
+      if (v === undefined) return d;
+      const x = Number(v);
+      if (!(x > 0)) throw new CliUsageError(`${flag} expects a positive number, got "${v}"`);
+      return x;
+    };
+    const rate = num(values.rate, 1000, '--rate');
+    if (values.worker) return worker(values.db!, values['api-root']!, rate, num(values['lease-ms'], 3000, '--lease-ms'), values['in-doubt'] === 'resend' ? 'resend' : 'skip');
+    const n = Math.floor(num(values.subscribers, 10_000, '--subscribers'));
+    const m = Math.floor(num(values['default-messages'], 300, '--default-messages'));
+    const log = (s: string) => process.stderr.write(s + '\n');
+    log(`D: no-change run on the shipped corpus…`);
+    const d = await scenarioD();
+    log(`A: ${n} subscribers in-process at ${rate}/s…`);
+    const a = await scenarioA(n, rate);
+    log(`B: ${n} subscribers, child process + loopback API, SIGKILL halfway (in doubt: skip)…`);
+    const b = await scenarioB(n, rate, 'skip');
+    log(`B': the same with BROADCAST_IN_DOUBT=resend…`);
+    const b2 = await scenarioB(n, rate, 'resend');
+    log(`C: ${m} messages at the default 30/s…`);
+    const c = await scenarioC(m);
+    const result = { n, rate, a, b, b2, c, d, date: new Date().toISOString().slice(0, 10) };
+    if (values.json) printJson(result, true);
+    else process.stdout.write(section(result) + '\n');
+    if (!values['no-write']) writeSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), section(result));
+    return a.duplicates || a.missing || b.duplicates || b.missing || c.duplicates || c.missing || d.sent ? 1 : 0;
+  },
+};
