@@ -3,7 +3,7 @@
  * `aliases.csv` from the same folder when present, and a hand-made colloquial table
  * (`corpus/universities-colloquial.csv`: 港大, 帝国理工, UIUC, …). Lookup normalizes names (case, spaces,
  * `-`, `·`, `分校`, bracketed parts, traditional characters), then tries exact keys, then fuzzy matching
- * with a threshold. Several candidates → an ambiguity to ask about; nothing → ask for the rank.
+ * with a threshold (bigram Dice ≥ 0.78). Several candidates → an ambiguity to ask about; nothing → ask for the rank.
  *
  * @example
  * const table = loadUniversityTable('/data/rankings/top200.csv', { colloquialFile: 'corpus/universities-colloquial.csv' });
@@ -244,12 +244,13 @@ function candidatesOf(table: UniversityTable, names: Iterable<string>) {
 
 /**
  * Looks a university name up. Exact (normalized) keys first, then fuzzy matching (bigram Dice ≥
- * `threshold`, default 0.84) with a margin over the runner-up; institutions outside the table are
+ * `threshold`, default 0.78) with a margin over the runner-up; institutions outside the table are
  * reported as not found (ask for the rank).
  */
-export function lookupUniversity(table: UniversityTable, query: string, threshold = 0.84): LookupResult {
+export function lookupUniversity(table: UniversityTable, query: string, threshold = 0.78): LookupResult {
   const keys = [normalizeUniversityName(query), normalizeUniversityName(query, true)];
-  for (const key of keys) {
+  // The bracketed part disambiguates ("约克大学（约克）"), so try the key that keeps it first.
+  for (const key of [keys[1]!, keys[0]!]) {
     const names = table.index.get(key);
     if (!names) continue;
     if (names.size > 1) return { status: 'ambiguous', query, candidates: candidatesOf(table, names) };
