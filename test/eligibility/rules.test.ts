@@ -129,3 +129,19 @@ test('breaking the quote of a shipped rule is refused with file, rule id and fie
     /broken\.yaml: rule "sh-hrss-2022-103-3-top-university": cite\.quote/,
   );
 });
+
+test('the complete example in docs/rules.md loads and behaves as the doc says', async () => {
+  const { chunks } = await corpusChunks();
+  const md = readFileSync(join(RULES_DIR, '..', '..', 'docs', 'rules.md'), 'utf8');
+  const yaml = /```yaml\n([\s\S]*?)```/.exec(md)![1]!;
+  const dir = mkdtempSync(join(tmpdir(), 'rules-'));
+  writeFileSync(join(dir, 'example.yaml'), yaml);
+  const { rules } = loadRuleSet(dir, { chunks, catalogFile: join(RULES_DIR, 'facts.yaml') });
+  const { evaluate } = await import('../../eligibility/evaluate.ts');
+  const v = (facts: Record<string, unknown>, asOf = '2022-09-01') => evaluate(rules, facts, asOf)[0]!;
+  assert.equal(v({ studiedAbroad: true, worldRank: 50, employedFullTimeInShanghai: true }).verdict, 'eligible');
+  assert.equal(v({ studiedAbroad: true, worldRank: 75, employedFullTimeInShanghai: true, socialInsuranceMonths: 5 }).verdict, 'not_eligible');
+  assert.deepEqual(v({ worldRank: { min: 1, max: 100 } }).missing, ['studiedAbroad', 'worldRank', 'employedFullTimeInShanghai', 'socialInsuranceMonths']);
+  assert.equal(v({ studiedAbroad: false }).verdict, 'not_applicable');
+  assert.equal(v({ studiedAbroad: true, worldRank: 3, employedFullTimeInShanghai: true }, '2022-05-31').verdict, 'not_applicable');
+});
