@@ -1,0 +1,93 @@
+/**
+ * Builds everything once from the parsed config: corpus, rules, rankings table, retriever, assistant.
+ * The CLI, the terminal chat, the Telegram bot and the tests all get their pieces from here.
+ *
+ * @example
+ * const app = await buildApp(loadConfig());
+ * const { reply } = await app.assistant.reply(undefined, '宝山区的人才安居资助最高多少？', app.asOf());
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { extractFacts } from '../eligibility/extract.ts';
+import { loadRuleSet, type RuleSet } from '../eligibility/rules.ts';
+import { loadUniversityTable, type UniversityTable } from '../eligibility/universities.ts';
+import { readCorpus, type ReadCorpusResult } from '../retrieval/corpus.ts';
+import type { FusionOptions } from '../retrieval/fuse.ts';
+import { fusionFromConfig } from '../scripts/commands/search.ts';
+import { openRetriever, type OpenedRetriever } from '../retrieval/search.ts';
+import { createAssistant } from './assistant/index.ts';
+import type { Assistant } from './assistant/types.ts';
+import { todayIn, type Config } from './config.ts';
+import { createLogger, type Logger } from './logger.ts';
+
+export interface App {
+  config: Config;
+  logger: Logger;
+  corpus: ReadCorpusResult;
+  ruleSet: RuleSet;
+  universities: UniversityTable | null;
+  retrieval: OpenedRetriever;
+  assistant: Assistant;
+  /** Today's date (Asia/Shanghai) unless AS_OF pins it. */
+  asOf(): string;
+}
+
+/** Opens the retriever over an already-read corpus with the configured model and weights. */
+export async function openRetrieverFor(
+  config: Config,
+  corpus: ReadCorpusResult,
+  log: Logger,
+  opts: { force?: boolean; lazyModel?: boolean; fusion?: FusionOptions } = {},
+): Promise<OpenedRetriever> {
+  return openRetriever({
+    chunks: corpus.chunks,
+    documents: corpus.documents,
+    corpusDir: config.CORPUS_DIR,
+    dataDir: config.DATA_DIR,
+    model: {
+      modelId: config.EMBEDDING_MODEL,
+      modelsDir: config.MODELS_DIR,
+      allowRemote: config.ALLOW_REMOTE_MODELS,
+      remoteHost: config.REMOTE_MODEL_HOST,
+    },
+    fusion: opts.fusion ?? fusionFromConfig(config),
+    bm25: { k1: config.BM25_K1, b: config.BM25_B },
+    force: opts.force,
+    lazyModel: opts.lazyModel,
+    log,
+  });
+}
+
+/** The rankings table when RANKINGS_FILE is set (null otherwise: the assistant then asks for the rank). */
+export function loadUniversities(config: Config, logger: Logger): UniversityTable | null {
+  if (!config.RANKINGS_FILE) {
+    logger.info('RANKINGS_FILE not set: university names are not looked up (the bot asks for the rank instead)');
+    return null;
+  }
+  const colloquial = join(config.CORPUS_DIR, 'universities-colloquial.csv');
+  return loadUniversityTable(config.RANKINGS_FILE, { colloquialFile: existsSync(colloquial) ? colloquial : undefined, logger });
+}
+
+/** Builds the application. Throws a named error (corpus file, rule id, variable) when something is wrong. */
+export async function buildApp(config: Config, opts: { logger?: Logger; corpus?: ReadCorpusResult } = {}): Promise<App> {
+  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: [config.TELEGRAM_BOT_TOKEN] });
+  const corpus = opts.corpus ?? (await readCorpus(config.CORPUS_DIR));
+  for (const e of corpus.errors) logger.warn(`corpus file skipped: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
+  const ruleSet = loadRuleSet(join(config.CORPUS_DIR, 'rules'), { chunks: corpus.chunks, logger });
+  const universities = loadUniversities(config, logger);
+  const retrieval = await openRetrieverFor(config, corpus, logger);
+  const assistant = createAssistant({
+    documents: corpus.documents.map(({ rawText: _r, text: _t, ...meta }) => meta),
+    chunks: corpus.chunks,
+    rules: ruleSet.rules,
+    catalog: ruleSet.catalog,
+    search: retrieval.retriever,
+    extract: (text, asOf, context) => extractFacts(text, { asOf, universities: universities ?? undefined, openFact: context?.openFact ?? undefined }),
+    options: {
+      abstainBelow: config.RETRIEVAL_MIN_CONFIDENCE,
+      docMaxAgeYears: config.DOC_MAX_AGE_YEARS,
+      idleMinutes: config.SESSION_IDLE_MINUTES,
+    },
+  });
+  return { config, logger, corpus, ruleSet, universities, retrieval, assistant, asOf: () => todayIn(config) };
+}

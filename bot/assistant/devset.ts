@@ -1,0 +1,135 @@
+/**
+ * Runs the assistant's dev set (test/fixtures/assistant-dev.yaml): eligibility verdicts, multi-turn
+ * conversations, information questions (right clause as the first citation) and unanswerable questions
+ * (abstention). Used by `policybot eval-ask` and by the tests.
+ *
+ * @example
+ * const report = await runDevSet(app.assistant, loadDevSet(file), { hasRankings: true });
+ * report.eligibility.accuracy // 1
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import type { Assistant, ConversationState, Reply } from './types.ts';
+
+const Verdict = z.enum(['eligible', 'not_eligible', 'need_more_info', 'not_applicable']);
+const EligibilityCase = z.object({
+  q: z.string(),
+  rule: z.string(),
+  verdict: Verdict,
+  missing_first: z.string().optional(),
+  needs: z.literal('rankings').optional(),
+  as_of: z.string().optional(),
+});
+const Turn = z.object({ say: z.string(), rule: z.string().optional(), verdict: Verdict.optional(), missing_first: z.string().optional(), abstain: z.boolean().optional() });
+const DevSetSchema = z.object({
+  as_of: z.union([z.string(), z.date()]).transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d)),
+  eligibility: z.array(EligibilityCase).default([]),
+  conversations: z.array(z.object({ name: z.string(), needs: z.literal('rankings').optional(), turns: z.array(Turn) })).default([]),
+  information: z.array(z.object({ q: z.string(), doc: z.string(), phrase: z.string() })).default([]),
+  unanswerable: z.array(z.string()).default([]),
+});
+export type DevSet = z.infer<typeof DevSetSchema>;
+
+/** Loads and validates a dev-set file. */
+export function loadDevSet(file: string): DevSet {
+  const parsed = DevSetSchema.safeParse(parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+export interface Failure {
+  kind: 'eligibility' | 'conversation' | 'information' | 'unanswerable';
+  q: string;
+  expected: string;
+  got: string;
+}
+
+export interface DevReport {
+  eligibility: { total: number; correct: number; accuracy: number };
+  conversations: { turns: number; correct: number; accuracy: number };
+  information: { total: number; firstCitationCorrect: number; rate: number; wronglyAbstained: number };
+  unanswerable: { total: number; abstained: number; rate: number };
+  failures: Failure[];
+  skipped: number;
+}
+
+const squash = (s: string) => s.replace(/\s+/g, '');
+
+function verdictOf(r: Reply): string {
+  return r.eligibility ? `${r.eligibility.ruleId}:${r.eligibility.verdict}${r.eligibility.missing[0] ? `(${r.eligibility.missing[0]})` : ''}` : `route:${r.route}`;
+}
+
+/** Runs every case of the dev set through the assistant (each case a new conversation). */
+export async function runDevSet(assistant: Assistant, set: DevSet, opts: { hasRankings: boolean; now?: number }): Promise<DevReport> {
+  const failures: Failure[] = [];
+  let skipped = 0;
+  const now = opts.now ?? Date.now();
+  const ask = async (state: ConversationState | undefined, q: string, asOf: string) => assistant.reply(state, q, asOf, now);
+
+  let eOk = 0;
+  let eTotal = 0;
+  for (const c of set.eligibility) {
+    if (c.needs === 'rankings' && !opts.hasRankings) {
+      skipped++;
+      continue;
+    }
+    eTotal++;
+    const { reply } = await ask(undefined, c.q, c.as_of ?? set.as_of);
+    const e = reply.eligibility;
+    const ok = !!e && e.ruleId === c.rule && e.verdict === c.verdict && (!c.missing_first || e.missing[0] === c.missing_first);
+    if (ok) eOk++;
+    else failures.push({ kind: 'eligibility', q: c.q, expected: `${c.rule}:${c.verdict}${c.missing_first ? `(${c.missing_first})` : ''}`, got: verdictOf(reply) });
+  }
+
+  let tOk = 0;
+  let tTotal = 0;
+  for (const conv of set.conversations) {
+    if (conv.needs === 'rankings' && !opts.hasRankings) {
+      skipped++;
+      continue;
+    }
+    let state: ConversationState | undefined;
+    for (const t of conv.turns) {
+      const res = await ask(state, t.say, set.as_of);
+      state = res.state;
+      if (!t.verdict && t.abstain === undefined) continue;
+      tTotal++;
+      const e = res.reply.eligibility;
+      const ok = t.abstain
+        ? !res.reply.grounded && res.reply.citations.length === 0
+        : !!e && e.verdict === t.verdict && (!t.rule || e.ruleId === t.rule) && (!t.missing_first || e.missing[0] === t.missing_first);
+      if (ok) tOk++;
+      else failures.push({ kind: 'conversation', q: `${conv.name}: ${t.say}`, expected: t.abstain ? 'abstain' : `${t.rule ?? ''}:${t.verdict}${t.missing_first ? `(${t.missing_first})` : ''}`, got: verdictOf(res.reply) });
+    }
+  }
+
+  let iOk = 0;
+  let iAbst = 0;
+  for (const c of set.information) {
+    const { reply } = await ask(undefined, c.q, set.as_of);
+    const first = reply.citations[0];
+    if (!reply.grounded || !first) iAbst++;
+    // The first citation's text may be trimmed: check the phrase against the whole answer's first quote.
+    const ok = !!first && first.docId === c.doc && (squash(first.text).includes(squash(c.phrase)) || squash(reply.answer).includes(squash(c.phrase)));
+    if (ok) iOk++;
+    else failures.push({ kind: 'information', q: c.q, expected: `${c.doc} «${c.phrase}»`, got: first ? `${first.docId}#${first.clause} «${first.text.slice(0, 40)}»` : 'abstained' });
+  }
+
+  let uOk = 0;
+  for (const q of set.unanswerable) {
+    const { reply } = await ask(undefined, q, set.as_of);
+    if (!reply.grounded && reply.citations.length === 0) uOk++;
+    else failures.push({ kind: 'unanswerable', q, expected: 'abstain', got: reply.citations[0] ? `${reply.citations[0].docId}#${reply.citations[0].clause}` : verdictOf(reply) });
+  }
+
+  const rate = (a: number, b: number) => (b ? a / b : 1);
+  return {
+    eligibility: { total: eTotal, correct: eOk, accuracy: rate(eOk, eTotal) },
+    conversations: { turns: tTotal, correct: tOk, accuracy: rate(tOk, tTotal) },
+    information: { total: set.information.length, firstCitationCorrect: iOk, rate: rate(iOk, set.information.length), wronglyAbstained: iAbst },
+    unanswerable: { total: set.unanswerable.length, abstained: uOk, rate: rate(uOk, set.unanswerable.length) },
+    failures,
+    skipped,
+  };
+}

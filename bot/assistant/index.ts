@@ -1,0 +1,335 @@
+/**
+ * The assistant: one channel-agnostic function from (conversation state, message, as-of date) to a
+ * grounded reply. It runs the eligibility rules before it answers, quotes the clause behind every
+ * statement, and abstains (pointing to 12333) when the library has no answer.
+ *
+ * @example
+ * const assistant = createAssistant({ documents, chunks, rules, catalog, retriever, extract, options });
+ * const { reply, state } = await assistant.reply(undefined, '我是QS前50毕业的，在上海全职工作，能落户吗？', '2026-11-22');
+ */
+import { evaluate, toEligibilitySummary, type Verdict } from '../../eligibility/evaluate.ts';
+import type { Extraction } from '../../eligibility/extract.ts';
+import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts.ts';
+import { decodeChoice, questionFor, questionForAmbiguity } from '../../eligibility/questions.ts';
+import { rulesForText, type Condition, type FactCatalog, type Rule, type Text } from '../../eligibility/rules.ts';
+import type { Chunk, DocumentMeta, SearchHit, SearchResult } from '../../retrieval/types.ts';
+import {
+  abstainText, ageNote, clauseLabel, helpText, sourceLine, trimToRelevant, validityNote, type SourceDoc,
+} from './compose.ts';
+import { detectLang, type Lang } from './lang.ts';
+import { route } from './route.ts';
+import { resumeState } from './state.ts';
+import type { Assistant, Citation, ConversationState, FollowUp, Reply, Route } from './types.ts';
+
+/** Extracts facts from one message; `context.openFact` is the fact the bot just asked for. */
+export type ExtractFn = (text: string, asOf: string, context?: { openFact?: string | null }) => Extraction;
+
+/** The retrieval side the assistant needs. */
+export interface SearchPort {
+  readonly model: string;
+  search(query: string, opts: { k?: number; district?: string }): Promise<SearchResult>;
+}
+
+export interface AssistantOptions {
+  /** Below this retrieval confidence the assistant abstains. 0..1. */
+  abstainBelow: number;
+  /** Documents older than this get a "confirm the current rule" note (0 = never). */
+  docMaxAgeYears: number;
+  /** Conversation state idle timeout. */
+  idleMinutes: number;
+  /** Longest message considered; the rest is cut (bounded time on 20 000-character input). */
+  maxInputChars?: number;
+}
+
+export interface AssistantDeps {
+  documents: (DocumentMeta & { id: string })[];
+  chunks: Chunk[];
+  rules: Rule[];
+  catalog: FactCatalog;
+  search: SearchPort;
+  extract: ExtractFn;
+  options: AssistantOptions;
+}
+
+const YES = /^(是|是的|对|对的|有|有的|嗯|嗯嗯|好|yes|y|yep|yeah|true|全职|在|在上海|交了|已经|已补缴)[。.!！]?$/i;
+const NO = /^(不是|否|没有|没|无|不|不对|no|n|nope|false|还没有?|尚未)[。.!！]?$/i;
+
+/** Creates the assistant from already-loaded pieces (see bot/app.ts for the wiring). */
+export function createAssistant(deps: AssistantDeps): Assistant {
+  const docs = new Map(deps.documents.map((d) => [d.id, d]));
+  const chunksById = new Map(deps.chunks.map((c) => [c.id, c]));
+  const districts = [...new Set(deps.documents.map((d) => d.district).filter((d): d is string => !!d))];
+  const maxInput = deps.options.maxInputChars ?? 2000;
+
+  const ruleFacts = new Map(deps.rules.map((r) => [r.id, factsOf(r)]));
+
+  function sourceDoc(docId: string): SourceDoc {
+    const d = docs.get(docId);
+    return { title: d?.title ?? docId, docNumber: d?.docNumber ?? null, date: d?.date ?? '', level: d?.level, district: d?.district ?? null };
+  }
+
+  function citation(chunk: Chunk, query: string, score: number, maxChars = 220): Citation {
+    const d = docs.get(chunk.docId);
+    return {
+      docId: chunk.docId,
+      title: chunk.title,
+      docNumber: chunk.docNumber ?? null,
+      clause: chunk.clause,
+      text: trimToRelevant(chunk.text, query, maxChars),
+      score: round(score),
+      date: d?.date,
+      district: d?.district ?? null,
+    };
+  }
+
+  function timeNotes(docId: string, asOf: string, lang: Lang, validFrom?: string, validTo?: string): string[] {
+    const d = docs.get(docId);
+    const notes: string[] = [];
+    const v = validityNote(validFrom ?? d?.validFrom, validTo ?? d?.validTo, asOf, lang);
+    if (v) notes.push(v);
+    else if (d) {
+      const age = ageNote(sourceDoc(docId), asOf, deps.options.docMaxAgeYears, lang);
+      if (age) notes.push(age);
+    }
+    return notes;
+  }
+
+  /** Facts given by a typed answer to the open question (a choice label, yes/no, or extracted). */
+  function answerFacts(open: FollowUp, text: string, extracted: Facts): Facts {
+    if (extracted[open.fact] !== undefined) return { [open.fact]: extracted[open.fact] } as Facts;
+    const t = text.trim().replace(/[。.!！?？\s]+$/u, '');
+    const choice = open.choices?.find((c) => c.label === t || c.label.toLowerCase() === t.toLowerCase());
+    if (choice) return { [open.fact]: decodeChoice(choice.value) } as Facts;
+    const type = deps.catalog[open.fact]?.type;
+    if (type === 'boolean') {
+      if (NO.test(t)) return { [open.fact]: false } as Facts;
+      if (YES.test(t)) return { [open.fact]: true } as Facts;
+    }
+    if ((type === 'number' || type === 'integer') && /^\d{1,4}$/.test(t)) return { [open.fact]: Number(t) } as Facts;
+    return {} as Facts;
+  }
+
+  /**
+   * Evaluates the candidate rules and picks the one the message is about: keyword relevance first
+   * (order of `rulesForText`), then how many of the rule's facts are known, then applicability.
+   */
+  function chooseVerdict(candidates: Rule[], facts: Facts, asOf: string, textRules: Rule[], given: Set<string>): Verdict | undefined {
+    if (!candidates.length) return undefined;
+    const verdicts = evaluate(candidates, facts, asOf, { catalog: deps.catalog });
+    const rank = (v: Verdict) => {
+      const pos = textRules.findIndex((x) => x.id === v.ruleId);
+      const keyword = pos < 0 ? 0 : 30 - Math.min(pos, 10) * 2;
+      const known = [...(ruleFacts.get(v.ruleId) ?? [])].filter((f) => given.has(f)).length;
+      return keyword + known * 12 + (v.verdict === 'not_applicable' ? 0 : 3);
+    };
+    return [...verdicts].sort((a, b) => rank(b) - rank(a))[0];
+  }
+
+  function eligibilityReply(v: Verdict, facts: Facts, question: string, asOf: string, lang: Lang, extraNotes: string[]): { reply: Reply; followUp: FollowUp | null } {
+    const lines: string[] = [];
+    const head: Record<Verdict['verdict'], string> =
+      lang === 'en'
+        ? { eligible: 'Result: eligible.', not_eligible: 'Result: not eligible for now.', need_more_info: 'I need a little more information.', not_applicable: 'Result: this measure does not apply.' }
+        : { eligible: '结论：符合。', not_eligible: '结论：暂不符合。', need_more_info: '还需要了解一些情况才能判断。', not_applicable: '结论：本项措施不适用。' };
+    const reasons = v.reasons.map((r) => pick(r, lang)).filter(Boolean);
+    lines.push(`${head[v.verdict]}${reasons[0] && v.verdict !== 'need_more_info' ? ' ' + reasons[0] : ''}`);
+    lines.push(lang === 'en' ? `(${pick(v.title, lang)})` : `（${pick(v.title, lang)}）`);
+    for (const c of v.conditions.filter((c) => !c.skipped)) {
+      const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : '？';
+      const label = (lang === 'en' ? c.labelEn : c.label) ?? c.label ?? c.id;
+      const value = c.value === undefined ? (lang === 'en' ? 'unknown' : '未知') : formatFactValue(c.value, lang);
+      lines.push(`${mark} ${label}${lang === 'en' ? ': ' : '：'}${value}`);
+    }
+    for (const r of reasons.slice(1)) if (v.verdict !== 'need_more_info') lines.push(r);
+    const citeChunk = v.cite.chunkIds.map((id) => chunksById.get(id)).find((c): c is Chunk => !!c);
+    const citations: Citation[] = [];
+    if (citeChunk) {
+      const cit = citation(citeChunk, question + v.cite.quote, 1, 260);
+      citations.push(cit);
+      lines.push('', `「${cit.text}」`, sourceLine(sourceDoc(citeChunk.docId), citeChunk.clause, lang));
+    }
+    const notes = [...(lang === 'en' ? v.notesEn : v.notes), ...extraNotes];
+    if (citeChunk) {
+      const d = docs.get(citeChunk.docId);
+      if (d && v.validity.status === 'in_force') {
+        const age = ageNote(sourceDoc(citeChunk.docId), asOf, deps.options.docMaxAgeYears, lang);
+        if (age) notes.push(age);
+      }
+      if (d?.level === 'district' && d.district) {
+        notes.push(lang === 'en' ? `This is a ${d.district} district measure.` : `这是${d.district}区的区级措施。`);
+      }
+    }
+    if (notes.length) lines.push('', ...dedupe(notes).map((n) => `※ ${n}`));
+    let followUp: FollowUp | null = null;
+    if (v.verdict === 'need_more_info' && v.missing[0]) {
+      followUp = questionFor(v.missing[0], deps.catalog, lang);
+      lines.push('', followUp.question + (followUp.choices ? `（${followUp.choices.map((c) => c.label).join(' / ')}）` : ''));
+    }
+    const reply: Reply = {
+      question,
+      answer: lines.join('\n'),
+      grounded: citations.length > 0,
+      citations,
+      eligibility: toEligibilitySummary(v, facts),
+      followUp,
+      route: 'eligibility',
+      lang,
+    };
+    return { reply, followUp };
+  }
+
+  function districtIn(text: string): string | undefined {
+    return districts.find((d) => text.includes(d));
+  }
+
+  async function informationReply(question: string, asOf: string, lang: Lang): Promise<Reply> {
+    const district = districtIn(question);
+    const res = await deps.search.search(question, { k: 5, district });
+    const hits = res.hits;
+    if (!hits.length || res.confidence < deps.options.abstainBelow) return abstain(question, lang, 'out_of_scope');
+    // Prefer the named district's documents; otherwise keep the ranking.
+    const inDistrict = (h: SearchHit) => (docs.get(h.chunk.docId)?.district === district ? 1 : 0);
+    const ordered = district ? [...hits].sort((a, b) => inDistrict(b) - inDistrict(a) || b.score - a.score) : hits;
+    const best = ordered[0]!;
+    const top = citation(best.chunk, question, best.score);
+    const lines = [`「${top.text}」`, sourceLine(sourceDoc(best.chunk.docId), best.chunk.clause, lang)];
+    const notes = timeNotes(best.chunk.docId, asOf, lang);
+    for (const r of deps.rules) {
+      if (!r.citeChunkIds.includes(best.chunk.id)) continue;
+      const n = validityNote(r.validFrom, r.validTo, asOf, lang);
+      if (n) notes.unshift(n);
+      for (const dl of r.deadlines) if (dl.date < asOf) notes.push(lang === 'en' ? `${pick(dl.label, lang)}: ${dl.date} (passed).` : `${pick(dl.label, lang)}（${dl.date}）已过。`);
+    }
+    const d = docs.get(best.chunk.docId);
+    if (d?.level === 'district' && d.district && !district) {
+      notes.push(lang === 'en' ? `This is a ${d.district} district measure.` : `这是${d.district}区的区级措施，其他区请以所在区政策为准。`);
+    }
+    if (notes.length) lines.push(...dedupe(notes).map((n) => `※ ${n}`));
+    const citations = [top];
+    const others = ordered
+      .slice(1)
+      .filter((h) => h.score >= best.score * 0.5 && h.chunk.id !== best.chunk.id)
+      .slice(0, 2);
+    if (others.length) {
+      lines.push('', lang === 'en' ? 'Related:' : '相关条款：');
+      for (const h of others) {
+        const c = citation(h.chunk, question, h.score, 60);
+        citations.push(c);
+        lines.push(`· 《${shortTitle(h.chunk.title)}》${clauseLabel(h.chunk.clause, lang)}：${c.text}`);
+      }
+    }
+    return { question, answer: lines.join('\n'), grounded: true, citations, eligibility: null, followUp: null, route: 'information', lang };
+  }
+
+  function abstain(question: string, lang: Lang, r: Route): Reply {
+    return { question, answer: abstainText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang };
+  }
+
+  async function reply(state0: ConversationState | undefined, message: string, asOf: string, now: number = Date.now()) {
+    const state = resumeState(state0, now, deps.options.idleMinutes);
+    const question = typeof message === 'string' ? message : '';
+    const text = question.slice(0, maxInput).trim();
+    const lang = detectLang(text);
+    const open = state.openQuestion ?? null;
+    const none: Extraction = { facts: {} as Facts, notes: [], ambiguities: [], evidence: {} };
+    let extraction = none;
+    try {
+      extraction = deps.extract(text, asOf, { openFact: open?.fact ?? null });
+    } catch {
+      extraction = none;
+    }
+    const given = open ? answerFacts(open, text, extraction.facts) : ({} as Facts);
+    const newFacts = mergeFacts(extraction.facts, given);
+    const textRules = rulesForText(deps.rules, text);
+    // A message that adds facts of the rule under discussion continues that check (even after a verdict).
+    const currentRuleFacts = state.ruleId ? ruleFacts.get(state.ruleId) : undefined;
+    const updatesCurrentRule = !!currentRuleFacts && Object.keys(newFacts).some((f) => currentRuleFacts.has(f));
+    const r = route({
+      text,
+      hasOpenQuestion: !!open || !!currentRuleFacts,
+      answersOpenQuestion: (!!open && Object.keys(given).length > 0) || updatesCurrentRule,
+      newFacts: Object.keys(newFacts).length,
+      ruleHits: textRules.length,
+    });
+    const next: ConversationState = { ...state, updatedAt: now };
+    const done = (reply: Reply, s: ConversationState = next) => ({ reply: { ...reply, route: reply.route ?? r }, state: s });
+
+    if (r === 'empty') {
+      return done({ question, answer: lang === 'en' ? 'Please type your question in words.' : '请用文字输入您的问题，例如：“宝山区的人才安居资助最高多少？”', grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang });
+    }
+    if (r === 'help' || r === 'greeting') {
+      return done({ question, answer: helpText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang });
+    }
+
+    if (r === 'eligibility' || r === 'follow_up') {
+      const facts = mergeFacts(state.facts, newFacts);
+      const ambiguity = extraction.ambiguities?.[0];
+      const givenNow = new Set(Object.keys(newFacts));
+      let candidates: Rule[];
+      if (r === 'follow_up' && state.ruleId && deps.rules.some((x) => x.id === state.ruleId)) {
+        candidates = deps.rules.filter((x) => x.id === state.ruleId);
+      } else {
+        const byFacts = deps.rules.filter((x) => [...(ruleFacts.get(x.id) ?? [])].some((f) => givenNow.has(f)));
+        candidates = [...new Set([...textRules, ...byFacts])];
+        if (!textRules.length && state.ruleId) candidates = [...candidates, ...deps.rules.filter((x) => x.id === state.ruleId)];
+      }
+      const v = chooseVerdict(candidates, facts, asOf, textRules, givenNow);
+      if (v) {
+        const notes = [...(extraction.notes ?? [])];
+        const { reply, followUp } = eligibilityReply(v, facts, question, asOf, lang, notes);
+        let fu = followUp;
+        if (ambiguity) {
+          fu = questionForAmbiguity(ambiguity, lang);
+          reply.answer += `\n\n${fu.question}${fu.choices?.length ? `（${fu.choices.map((c) => c.label).join(' / ')}）` : ''}`;
+          reply.followUp = fu;
+        }
+        return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu });
+      }
+      // No rule concerns these facts: remember them and answer from the documents.
+      const info = await informationReply(question, asOf, lang);
+      return done(info, { ...next, facts: facts as Record<string, unknown>, openQuestion: null });
+    }
+
+    const info = await informationReply(question, asOf, lang);
+    return done(info, { ...next, facts: mergeFacts(state.facts, newFacts) as Record<string, unknown>, openQuestion: null });
+  }
+
+  return {
+    reply,
+    sources: () => deps.documents.map((d) => ({ ...d })),
+  };
+}
+
+function pick(t: Text | string | undefined, lang: Lang): string {
+  if (!t) return '';
+  if (typeof t === 'string') return t;
+  return lang === 'en' ? (t.en ?? t.zh) : t.zh;
+}
+
+function dedupe(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+function shortTitle(title: string): string {
+  return title.length > 24 ? title.slice(0, 23) + '…' : title;
+}
+
+/** The facts a rule's conditions look at. */
+function factsOf(rule: Rule): Set<string> {
+  const out = new Set<string>();
+  const walk = (c: Condition | undefined): void => {
+    if (!c) return;
+    if (c.kind === 'leaf') {
+      out.add(c.fact);
+      if (c.doneFact) out.add(c.doneFact);
+    } else c.children.forEach(walk);
+  };
+  walk(rule.conditions);
+  walk(rule.appliesIf);
+  return out;
+}
+

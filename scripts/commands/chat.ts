@@ -1,0 +1,27 @@
+/**
+ * `policybot chat [--as-of YYYY-MM-DD]` — the interactive terminal chat (multi-turn, /forget, /help).
+ * Scriptable: pipe one message per line into it.
+ */
+import { buildApp } from '../../bot/app.ts';
+import { loadConfig } from '../../bot/config.ts';
+import { runTerminalChat } from '../../bot/terminal/chat.ts';
+import { parseCliArgs, parseDateFlag, type CliCommand } from '../cli.ts';
+
+export const command: CliCommand = {
+  usage: 'chat [--as-of YYYY-MM-DD]',
+  summary: 'Interactive terminal chat with the assistant (facts remembered, /forget, /help)',
+  async run(argv) {
+    const { values } = parseCliArgs(argv, { 'as-of': { type: 'string' } });
+    const asOf = parseDateFlag(values['as-of'], '--as-of');
+    const app = await buildApp(loadConfig());
+    await runTerminalChat({
+      assistant: app.assistant,
+      input: process.stdin,
+      output: process.stdout,
+      asOf: () => asOf ?? app.asOf(),
+      idleMinutes: app.config.SESSION_IDLE_MINUTES,
+      interactive: !!process.stdin.isTTY,
+    });
+    return 0;
+  },
+};

@@ -1,0 +1,35 @@
+/**
+ * `policybot eval-ask [--set FILE] [--json]` — runs the assistant's dev set and prints eligibility
+ * accuracy, multi-turn accuracy, first-citation accuracy on answerable questions and the abstention rate.
+ */
+import { join } from 'node:path';
+import { buildApp } from '../../bot/app.ts';
+import { loadDevSet, runDevSet } from '../../bot/assistant/devset.ts';
+import { PROJECT_ROOT, loadConfig } from '../../bot/config.ts';
+import { parseCliArgs, printJson, type CliCommand } from '../cli.ts';
+
+export const command: CliCommand = {
+  usage: 'eval-ask [--set FILE] [--json]',
+  summary: 'Evaluate the assistant on its dev set (verdicts, first citation, abstention)',
+  async run(argv) {
+    const { values } = parseCliArgs(argv, { set: { type: 'string' }, json: { type: 'boolean' } });
+    const file = values.set ?? join(PROJECT_ROOT, 'test/fixtures/assistant-dev.yaml');
+    const app = await buildApp(loadConfig());
+    const report = await runDevSet(app.assistant, loadDevSet(file), { hasRankings: !!app.universities });
+    if (values.json) {
+      printJson(report, true);
+      return 0;
+    }
+    const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+    const out = [
+      `eligibility verdicts     ${report.eligibility.correct}/${report.eligibility.total}  ${pct(report.eligibility.accuracy)}`,
+      `multi-turn verdicts      ${report.conversations.correct}/${report.conversations.turns}  ${pct(report.conversations.accuracy)}`,
+      `first citation correct   ${report.information.firstCitationCorrect}/${report.information.total}  ${pct(report.information.rate)} (wrongly abstained ${report.information.wronglyAbstained})`,
+      `unanswerable abstained   ${report.unanswerable.abstained}/${report.unanswerable.total}  ${pct(report.unanswerable.rate)}`,
+      report.skipped ? `skipped (no RANKINGS_FILE) ${report.skipped}` : '',
+      ...report.failures.map((f) => `  ✗ [${f.kind}] ${f.q}\n      expected ${f.expected}\n      got      ${f.got}`),
+    ].filter(Boolean);
+    process.stdout.write(out.join('\n') + '\n');
+    return 0;
+  },
+};
