@@ -139,8 +139,8 @@ export const ConfigSchema = z.object({
   BROADCAST_MAX_ATTEMPTS: num(5, 1, 100),
   /** Lease of claimed outbox rows; rows of a crashed sender are taken over after it expires. */
   BROADCAST_LEASE_SECONDS: num(30, 1, 3600),
-  /** A row whose sender died mid-send: `skip` (at most once, logged) or `resend` (at least once). */
-  BROADCAST_IN_DOUBT: z.enum(['skip', 'resend']).default('skip'),
+  /** A row whose sender died mid-send: `resend` (at least once; a rare duplicate) or `skip` (at most once, logged). */
+  BROADCAST_IN_DOUBT: z.enum(['resend', 'skip']).default('resend'),
 
   // ── storage ────────────────────────────────────────────────────────────
   /** postgres://… selects PostgreSQL; unset selects the embedded SQLite file under DATA_DIR. */

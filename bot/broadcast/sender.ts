@@ -10,12 +10,13 @@
  *
  * Exactly once: a row is sent only while this worker holds a fresh lease (renewed, and the row marked
  * in flight, right before the send) and marked `sent` only after the send resolved. The one window no
- * Telegram bot can close: a process killed after the request left but before the `sent` mark commits
- * (at most `maxInFlight` rows; Telegram has no idempotency key and a bot cannot read back what it
- * sent). Such rows are recognised on resume by their in-flight mark and settled by `inDoubt`:
- * `skip` (default: the request had almost surely reached Telegram — the mark is written microseconds
- * before it — so the row is recorded `skipped` with a note and logged with its chat id: at most once),
- * or `resend` (at least once: a possible duplicate instead of a possible gap).
+ * Telegram bot can close: a process killed while a send is in flight (Telegram has no idempotency key
+ * and a bot cannot read back what it sent). Such rows are recognised on resume by their in-flight mark
+ * and settled by `inDoubt`: `resend` (default, at least once: only the rows Telegram had accepted but
+ * whose answer was not recorded yet arrive twice — about one at a kill in the bench) or `skip` (at
+ * most once: recorded `skipped` and logged — but most in-flight rows had not reached Telegram yet, so
+ * this loses messages; measured in docs/benchmarks.md). A graceful stop (SIGTERM → `stop()`) waits
+ * for the sends in flight and leaves nothing in doubt.
  *
  * @example
  * const sender = new OutboxSender(bstore, { send: (chatId, text) => api.sendMessage(chatId, text, { parse_mode: 'HTML' }) }, limits);
@@ -46,7 +47,7 @@ export interface SenderLimits {
   batchSize?: number;
   /** First retry delay after an error, ms (doubles each attempt, at most 60 s). Default 1000. */
   retryBaseMs?: number;
-  /** Rows whose previous sender died mid-send: `skip` (default, at most once) or `resend` (at least once). */
+  /** Rows whose previous sender died mid-send: `resend` (default, at least once) or `skip` (at most once). */
   inDoubt?: 'skip' | 'resend';
 }
 
@@ -249,7 +250,7 @@ export class OutboxSender {
           continue;
         }
         report.inDoubt++;
-        const policy = this.limits.inDoubt ?? 'skip';
+        const policy = this.limits.inDoubt ?? 'resend';
         const note = `in doubt: the previous sender died while sending (at ${new Date(row.inDoubtSince).toISOString()}); ${policy === 'skip' ? 'not resent (BROADCAST_IN_DOUBT=skip)' : 'resent (BROADCAST_IN_DOUBT=resend)'}`;
         this.deps.log?.warn(`broadcast: outbox row in doubt, ${policy === 'skip' ? 'recorded as skipped' : 'sending again'}`, { id: row.id, chatId: row.chatId, digest: row.digestKey, part: row.part });
         const ok = await this.store.resolveInDoubt(row.id, this.workerId, policy, note, c.now());

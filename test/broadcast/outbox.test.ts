@@ -107,24 +107,30 @@ async function crashAndResume(mode: 'lostResponse' | 'lostRequest', inDoubt: 'sk
   return { N, delivered, before, report, after, inFlightAtCrash };
 }
 
-test('crash after Telegram accepted (response lost): resume with the default policy delivers every recipient exactly once', async () => {
-  const r = await crashAndResume('lostResponse', 'skip');
+test('crash before the requests left: resume (default policy: resend) delivers every recipient exactly once', async () => {
+  const r = await crashAndResume('lostRequest', 'resend');
   assert.equal(r.before.sent, 90);
   assert.equal(r.report.inDoubt, r.inFlightAtCrash);
-  assert.deepEqual([r.after.pending, r.after.sent + r.after.skipped], [0, r.N]);
+  assert.deepEqual([r.after.pending, r.after.sent], [0, r.N]);
   assert.equal(r.delivered.length, r.N);
   assert.equal(new Set(r.delivered).size, r.N);
 });
 
-test('crash before the request left: resend policy delivers every recipient exactly once; skip records them', async () => {
-  const resend = await crashAndResume('lostRequest', 'resend');
-  assert.equal(resend.report.inDoubt, resend.inFlightAtCrash);
-  assert.deepEqual([resend.after.pending, resend.after.sent], [0, resend.N]);
-  assert.equal(resend.delivered.length, resend.N);
-  assert.equal(new Set(resend.delivered).size, resend.N);
+test('crash after Telegram accepted (answers lost): resend repeats only those rows; skip is exactly once there', async () => {
+  const resend = await crashAndResume('lostResponse', 'resend');
+  assert.equal(new Set(resend.delivered).size, resend.N, 'nobody missing');
+  assert.equal(resend.delivered.length, resend.N + resend.inFlightAtCrash, 'only the rows in flight at the crash arrive twice');
 
+  const skip = await crashAndResume('lostResponse', 'skip');
+  assert.equal(skip.report.inDoubt, skip.inFlightAtCrash);
+  assert.deepEqual([skip.after.pending, skip.after.sent, skip.after.skipped], [0, skip.N - skip.inFlightAtCrash, skip.inFlightAtCrash]);
+  assert.equal(skip.delivered.length, skip.N);
+  assert.equal(new Set(skip.delivered).size, skip.N);
+});
+
+test('skip policy after a crash before the requests left: the in-doubt rows are recorded skipped, not silently lost', async () => {
   const skip = await crashAndResume('lostRequest', 'skip');
-  assert.equal(skip.after.skipped, skip.inFlightAtCrash); // visible in the outbox, never silently lost
+  assert.equal(skip.after.skipped, skip.inFlightAtCrash);
   assert.equal(new Set(skip.delivered).size, skip.N - skip.inFlightAtCrash);
   assert.equal(skip.delivered.length, new Set(skip.delivered).size, 'no duplicates');
 });
