@@ -275,7 +275,10 @@ export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetr
     force: o.force,
     log: o.log,
   });
-  if (picked && !o.lazyModel) await getEmbedder();
+  if (!o.lazyModel) {
+    if (picked) await getEmbedder();
+    segmenter.generalIdf('的'); // load the general idf table now rather than in the first query
+  }
   const retriever = new Retriever({ data: index.data, segmenter, synonyms, embedder, fusion: o.fusion });
   return { retriever, index, choice: picked, trained };
 }
