@@ -50,8 +50,20 @@ let t2s: ((s: string) => string) | undefined;
 const toSimplified = (s: string) => (t2s ??= Converter({ from: 'hk', to: 'cn' }))(s);
 
 /** Normalizes a message for matching: NFKC, simplified characters, Arabic numerals. */
+const EN_NUMBERS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, eighteen: 18, twenty: 20, thirty: 30, fifty: 50, hundred: 100 };
+
+/** English number words before units, and "half a year" / "a year and a half" → months. */
+function englishNumbers(s: string): string {
+  return s
+    .replace(/\b(?:a\s+)?year\s+and\s+a\s+half\b/gi, '18 months')
+    .replace(/\bhalf\s+a\s+year\b/gi, '6 months')
+    .replace(/\b(?:a|one)\s+year\b/gi, '12 months')
+    .replace(/\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|fifty|hundred)(?=[\s-]+(?:months?|years?|times?|subsidies)\b|\s*-?\s*(?:th|st|nd|rd)?\b)/gi, (w) => String(EN_NUMBERS[w.toLowerCase()]))
+    .replace(/\btop[\s-]+(fifty|hundred|thirty|twenty|ten)\b/gi, (_m, w: string) => `top ${EN_NUMBERS[w.toLowerCase()]}`);
+}
+
 export function normalizeMessage(text: string): string {
-  return normalizeNumerals(toSimplified(text.normalize('NFKC')))
+  return normalizeNumerals(toSimplified(englishNumbers(text.normalize('NFKC'))))
     .replace(/[“”"‘’]/g, '')
     .replace(/\s+/g, ' ')
     .trim();
@@ -118,8 +130,10 @@ export function findDates(clause: string, asOf: string, contextYear?: number): F
   };
   const relYear = (w: string | undefined): number | undefined =>
     w === undefined ? undefined : w === '去年' || w === '上一年' ? ay - 1 : w === '前年' ? ay - 2 : w === '今年' || w === '本年' ? ay : w === '明年' ? ay + 1 : undefined;
+  const clauseYear = /去年/.test(clause) ? ay - 1 : /前年/.test(clause) ? ay - 2 : /今年/.test(clause) ? ay : undefined;
   const guessYear = (month: number, explicit?: number): { year: number; note?: string } => {
     if (explicit !== undefined) return { year: explicit };
+    if (clauseYear !== undefined) return { year: clauseYear };
     if (contextYear !== undefined) return { year: contextYear };
     if (month > am) return { year: ay - 1, note: `未说明年份，按${ay - 1}年理解` };
     return { year: ay, note: `未说明年份，按${ay}年理解` };
@@ -138,6 +152,20 @@ export function findDates(clause: string, asOf: string, contextYear?: number): F
     const endYear = y2 ?? (b < a ? year + 1 : year);
     if (!valid(year, a) || !valid(endYear, b)) continue;
     take({ value: yearMonth(year, a), to: yearMonth(endYear, b), index: m.index, end: m.index + m[0].length, text: m[0], note });
+  }
+  // Month lists: 5、6月 / 4月、5月和6月 / 4,5,6月
+  const list = /(?:(\d{4})年)?((?:\d{1,2}\s*月?(?:份)?\s*[、,，和及]\s*)+)(\d{1,2})\s*月(?:份)?/g;
+  while ((m = list.exec(clause))) {
+    const nums = [...m[2]!.matchAll(/\d{1,2}/g)].map((x) => Number(x[0])).concat(Number(m[3]));
+    if (!nums.every((n) => n >= 1 && n <= 12)) continue;
+    let pos = m.index;
+    for (const n of nums) {
+      const { year, note } = guessYear(n, m[1] ? Number(m[1]) : undefined);
+      const f = { value: yearMonth(year, n), index: pos, end: pos + 1, text: m[0], note };
+      out.push(f);
+      pos += 1;
+    }
+    taken.push([m.index, m.index + m[0].length]);
   }
   const full = /(\d{4})\s*(?:年|-|\/|\.)\s*(\d{1,2})\s*(?:月|-|\/|\.)\s*(\d{1,2})\s*(?:日|号)?/g;
   while ((m = full.exec(clause))) {
@@ -290,6 +318,11 @@ function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
     if (/\d{4}/.test(m[1]!) && Number(m[1]) > 1900) continue;
     add({ min: a, max: b }, m);
   }
+  // 八十几名 / 80多名 / 100多名 → 81–89 / 101–199
+  for (const r = re('(\\d{1,3}0)\\s*(?:几|多)\\s*(?:名|位)'); (m = r.exec(clause)); ) {
+    const n = Number(m[1]);
+    add({ min: n + 1, max: n % 100 === 0 ? n + 99 : n + 9 }, m);
+  }
   // 100名以外 / 100名开外 / 100名之后 / outside the top 100
   for (const r = re('(\\d{1,4})\\s*名?\\s*(?:以外|之外|开外|以后|之后|往后|后面)'); (m = r.exec(clause)); ) {
     if (!ctx && !/名/.test(m[0])) continue;
@@ -391,7 +424,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── study abroad ──
   cue('studiedAbroad', /留学|海归|出国(?:读|念|留学|深造)|在(?:国外|海外|境外)(?:读|念|上学|留学|毕业|拿)|(?:国外|海外|境外)(?:大学|院校|高校|名校|学历|学位|硕士|博士|本科|留学|毕业|读)|回国|归国|studied abroad|study abroad|overseas (?:degree|university|graduate|study|studies)|returnee|graduated? (?:from an? )?(?:overseas|foreign)/i, true);
-  cue('studiedAbroad', /(?:英国|美国|澳洲|澳大利亚|加拿大|日本|韩国|新加坡|德国|法国|香港|澳门|台湾|新西兰|荷兰|瑞士|瑞典|丹麦|意大利|西班牙|爱尔兰|欧洲|北美|国外|海外)(?:读|念|上学|留学|毕业|硕士|博士|本科|研究生|的大学|大学毕业|回来|读书)|(?:studied|graduated|study|degree)\s+(?:\w+\s+)?in\s+(?:the\s+)?(?:uk|us|usa|united kingdom|united states|australia|canada|japan|korea|singapore|germany|france|hong kong|new zealand|netherlands|switzerland|europe|america)\b/i, true);
+  cue('studiedAbroad', /(?:英国|美国|澳洲|澳大利亚|加拿大|日本|韩国|新加坡|德国|法国|香港|澳门|台湾|新西兰|荷兰|瑞士|瑞典|丹麦|意大利|西班牙|爱尔兰|欧洲|北美|国外|海外)(?:读|念|上学|留学|毕业|硕士|博士|本科|研究生|的大学|大学毕业|回来|读书)|(?:studied|graduated|study|degree|master'?s?|phd|bachelor'?s?|mba)\s+(?:\w+\s+){0,2}(?:in|from)\s+(?:the\s+)?(?:uk|us|usa|united kingdom|united states|australia|canada|japan|korea|singapore|germany|france|hong kong|new zealand|netherlands|switzerland|europe|america)\b/i, true);
+  cue('studiedAbroad', /(?:没|没有|未|从没|从未)(?:出过国|出国|去过国外|在国外读过书)|国内[^,，。;；]{0,6}毕业|never studied abroad|no overseas (?:study|degree)/i, false, false);
   cue('studiedAbroad', /国内(?:读|念|上|毕业|的大学|大学|院校|高校|本科|硕士|博士)|(?:only|just) studied in china|domestic (?:university|graduate|degree)/i, false, false);
   // ── employment ──
   cue('employedFullTimeInShanghai', /全职|full[-\s]?time|(?:在沪|在上海|来上海|来沪|到上海|上海的?(?:公司|单位|企业))(?:全职)?(?:工作|上班|就业|入职)|(?:入职|就职于?)(?:了)?(?:上海|在沪)|(?:work|working|employed|job)\s+(?:full[-\s]?time\s+)?in shanghai/i, true);
@@ -482,11 +516,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (!hasMissed && !hasBack) continue;
     const dates = findDates(c, opts.asOf, contextYear);
     const backIdx = hasBack ? c.search(BACK) : -1;
+    const future = hasBack && /打算|准备|计划|承诺|将要|将会|要在|会在|想在|能否|可以|可否|will|plan|going to|promise|commit/i.test(c.slice(Math.max(0, backIdx - 12), backIdx + 4));
     for (const d of dates) {
       const isRange = d.to !== undefined;
       const nearBack = hasBack && (!hasMissed || (!isRange && (d.index > backIdx - 12)));
       const shift = /所属期/.test(c.slice(Math.max(0, d.index - 6), d.index + 1)) ? 1 : 0; // 所属期3月 = payment month 4
       if (nearBack && !isRange) {
+        if (future) continue;
         set('backPaidOn', d.value, d.text);
         if (d.note) notes.push(`补缴时间：${d.note}`);
       } else if (hasMissed || isRange) {
@@ -506,7 +542,6 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (hasBack) {
       const i = c.search(BACK);
       const neg = negated(c, i) || /还没|尚未|没有|未/.test(c.slice(Math.max(0, i - 5), i)) || /(?:haven't|have not|not yet|yet to|didn't|did not|never)\s+(?:\w+\s+)?(?:back|pa)/i.test(c);
-      const future = /打算|准备|计划|将|要|会|will|plan|going to/i.test(c.slice(Math.max(0, i - 6), i));
       if (neg) say('backPaid', false, c);
       else if (!future) say('backPaid', true, c);
     }
@@ -553,6 +588,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     let m: RegExpExecArray | null;
     if (/培训|补贴|training|subsid/i.test(c) && (m = /(?:享受|领|拿|申请|用|获得|领取|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2]), m[0]);
+    } else if (/培训|training/i.test(c) && (m = /(\d+)\s*(?:次|回)[^,，。;；]{0,12}(?:补贴|subsid)/i.exec(c))) {
+      set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
     } else if (/培训补贴|线上培训|职业培训|training subsid/i.test(c) && /(还)?没(有)?(享受|领|拿|申请)过|第1次|never (?:received|claimed)|first time/i.test(c)) {
       set('onlineTrainingSubsidiesUsed', 0, c);
     }
