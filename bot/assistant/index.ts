@@ -193,13 +193,19 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const best = ordered[0]!;
     const top = citation(best.chunk, question, best.score);
     const lines = [`「${top.text}」`, sourceLine(sourceDoc(best.chunk.docId), best.chunk.clause, lang)];
-    const notes = timeNotes(best.chunk.docId, asOf, lang);
+    // Time truth: the measure's own period (from the rules citing this clause) first, else the document's age.
+    const windowNotes: string[] = [];
+    const deadlineNotes: string[] = [];
     for (const r of deps.rules) {
       if (!r.citeChunkIds.includes(best.chunk.id)) continue;
-      const n = validityNote(r.validFrom, r.validTo, asOf, lang);
-      if (n) notes.unshift(n);
-      for (const dl of r.deadlines) if (dl.date < asOf) notes.push(lang === 'en' ? `${pick(dl.label, lang)}: ${dl.date} (passed).` : `${pick(dl.label, lang)}（${dl.date}）已过。`);
+      const w = measureWindow(r);
+      const n = validityNote(w.from, w.to, asOf, lang);
+      if (n) windowNotes.push(n);
+      for (const dl of r.deadlines) {
+        if (dl.date < asOf) deadlineNotes.push(lang === 'en' ? `${pick(dl.label, lang)}: ${dl.date} (passed).` : `${pick(dl.label, lang)}（${dl.date}）已过。`);
+      }
     }
+    const notes = [...(windowNotes.length ? windowNotes : timeNotes(best.chunk.docId, asOf, lang)), ...deadlineNotes];
     const d = docs.get(best.chunk.docId);
     if (d?.level === 'district' && d.district && !district) {
       notes.push(lang === 'en' ? `This is a ${d.district} district measure.` : `这是${d.district}区的区级措施，其他区请以所在区政策为准。`);
@@ -316,6 +322,34 @@ function round(x: number): number {
 
 function shortTitle(title: string): string {
   return title.length > 24 ? title.slice(0, 23) + '…' : title;
+}
+
+/**
+ * The period in which a measure applies: the rule's validity, narrowed by date conditions that fall
+ * back to the evaluation date (e.g. 2022年7月-2023年6月 for the average-wage base).
+ */
+export function measureWindow(rule: Rule): { from?: string; to?: string } {
+  let from = rule.validFrom;
+  let to = rule.validTo;
+  const later = (a: string | undefined, b: string) => (!a || b > a ? b : a);
+  const earlier = (a: string | undefined, b: string) => (!a || b < a ? b : a);
+  const walk = (c: Condition | undefined): void => {
+    if (!c) return;
+    if (c.kind !== 'leaf') {
+      if (c.kind === 'all') c.children.forEach(walk);
+      return;
+    }
+    if (c.fallback !== 'asOf') return;
+    const v = c.value;
+    if ((c.op === 'gte' || c.op === 'after') && typeof v === 'string') from = later(from, v);
+    if ((c.op === 'lte' || c.op === 'before') && typeof v === 'string') to = earlier(to, v);
+    if (c.op === 'between' && Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string') {
+      from = later(from, v[0]);
+      to = earlier(to, v[1]);
+    }
+  };
+  walk(rule.conditions);
+  return { from, to };
 }
 
 /** The facts a rule's conditions look at. */
