@@ -12,10 +12,9 @@
  * in flight, right before the send) and marked `sent` only after the send resolved. The one window no
  * Telegram bot can close: a process killed while a send is in flight (Telegram has no idempotency key
  * and a bot cannot read back what it sent). Such rows are recognised on resume by their in-flight mark
- * and settled by `inDoubt`: `resend` (default, at least once: only the rows Telegram had accepted but
- * whose answer was not recorded yet arrive twice — about one at a kill in the bench) or `skip` (at
- * most once: recorded `skipped` and logged — but most in-flight rows had not reached Telegram yet, so
- * this loses messages; measured in docs/benchmarks.md). A graceful stop (SIGTERM → `stop()`) waits
+ * and settled by `inDoubt`: `resend` (default, at least once: those that had reached Telegram arrive
+ * twice) or `skip` (at most once: recorded `skipped` and logged; those still inside the process are
+ * lost). Both are measured in docs/benchmarks.md. A graceful stop (SIGTERM → `stop()`) waits
  * for the sends in flight and leaves nothing in doubt.
  *
  * @example

@@ -30,7 +30,7 @@ export function limitsFromConfig(
     perGroupPerMinute: config.BROADCAST_GROUP_PER_MINUTE,
     maxAttempts: config.BROADCAST_MAX_ATTEMPTS,
     leaseMs: config.BROADCAST_LEASE_SECONDS * 1000,
-    maxInFlight: Math.max(1, Math.min(32, Math.ceil(config.BROADCAST_RATE_PER_SECOND / 4))),
+    maxInFlight: Math.max(1, Math.min(8, Math.ceil(config.BROADCAST_RATE_PER_SECOND / 4))),
     inDoubt: config.BROADCAST_IN_DOUBT,
   };
 }

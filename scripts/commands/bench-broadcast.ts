@@ -31,7 +31,7 @@ const START = '<!-- bench:broadcast:start -->';
 const END = '<!-- bench:broadcast:end -->';
 
 function limits(rate: number, leaseMs = 30_000, inDoubt: 'skip' | 'resend' = 'resend'): SenderLimits {
-  return { globalPerSecond: rate, perChatPerSecond: 1, perGroupPerMinute: 20, maxAttempts: 5, leaseMs, maxInFlight: Math.max(1, Math.min(32, Math.ceil(rate / 4))), inDoubt };
+  return { globalPerSecond: rate, perChatPerSecond: 1, perGroupPerMinute: 20, maxAttempts: 5, leaseMs, maxInFlight: Math.max(1, Math.min(8, Math.ceil(rate / 4))), inDoubt };
 }
 
 /** A loopback fake Bot API that records each sendMessage (chat id, arrival time); can answer one 429. */
@@ -132,60 +132,62 @@ async function scenarioA(n: number, rate: number) {
   }
 }
 
-function spawnWorker(file: string, root: string, rate: number, leaseMs: number, inDoubt: 'skip' | 'resend'): ChildProcess {
-  const args = ['bench-broadcast', '--worker', '--db', file, '--api-root', root, '--rate', String(rate), '--lease-ms', String(leaseMs), '--in-doubt', inDoubt];
+function spawnWorker(file: string, root: string, rate: number, leaseMs: number, inDoubt: 'skip' | 'resend', workerId: string): ChildProcess {
+  const args = ['bench-broadcast', '--worker', '--db', file, '--api-root', root, '--rate', String(rate), '--lease-ms', String(leaseMs), '--in-doubt', inDoubt, '--worker-id', workerId];
   return spawn(process.execPath, [join(PROJECT_ROOT, 'scripts', 'policybot.mjs'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
 }
 
-async function scenarioB(n: number, rate: number, inDoubt: 'skip' | 'resend') {
+async function scenarioB(n: number, rate: number, inDoubt: 'skip' | 'resend', killAt: number[]) {
   const p = await prepare(n);
-  const api = await startFakeApi({ fail429At: Math.floor(n / 4) });
+  const api = await startFakeApi({ fail429At: Math.floor(n / 10) });
   const leaseMs = 3000;
   try {
     const bstore = openSqliteBroadcastStore(p.store.db);
     const run = await runBroadcast({ corpusDir: p.corpusDir, bstore, subscribers: () => p.store.listSubscribers() }); // enqueue only
     const subs = (await p.store.listSubscribers()).map((s) => s.chatId);
     const t0 = performance.now();
-    // First worker: killed with SIGKILL once the server has logged half of the messages.
-    const w1 = spawnWorker(p.file, api.root, rate, leaseMs, inDoubt);
-    const exited1 = new Promise<number | null>((r) => w1.once('exit', (code, sig) => r(sig ? -1 : code)));
-    while (api.log.length < n / 2) {
-      if (w1.exitCode !== null) throw new Error('worker 1 ended before the kill');
-      await new Promise((r) => setTimeout(r, 2));
+    const kills: { at: number; delivered: number; inDoubt: number; reachedServer: number }[] = [];
+    const reports: Record<string, number>[] = [];
+    // Workers are SIGKILLed when the server has logged each fraction of the messages; the last one finishes.
+    for (const [k, at] of [...killAt, null].entries()) {
+      const workerId = `bench-worker-${k + 1}`;
+      const w = spawnWorker(p.file, api.root, rate, leaseMs, inDoubt, workerId);
+      let out = '';
+      w.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      const exited = new Promise<void>((r) => w.once('exit', () => r()));
+      if (at !== null) {
+        while (api.log.length < n * at) {
+          if (w.exitCode !== null) throw new Error('a worker ended before its kill');
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        w.kill('SIGKILL');
+      }
+      await exited;
+      if (out.trim()) reports.push(JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>);
+      if (at !== null) {
+        await new Promise((r) => setTimeout(r, 50)); // let the server finish reading requests already sent
+        const inFlight = p.store.db
+          .prepare("SELECT chat_id AS chatId FROM broadcast_outbox WHERE status = 'pending' AND claimed_by = ? AND sending_since IS NOT NULL")
+          .all(workerId) as { chatId: number }[];
+        const logged = new Set(api.log.map((l) => l.chatId));
+        kills.push({ at, delivered: api.log.length, inDoubt: inFlight.length, reachedServer: inFlight.filter((r) => logged.has(r.chatId)).length });
+      }
     }
-    w1.kill('SIGKILL');
-    await exited1;
-    const killedAt = performance.now();
-    const atKill = {
-      delivered: api.log.length,
-      outbox: await bstore.counts(),
-      inDoubt: (p.store.db.prepare("SELECT COUNT(*) AS n FROM broadcast_outbox WHERE status = 'pending' AND sending_since IS NOT NULL").get() as { n: number }).n,
-    };
-    // Restart: the new worker takes over the dead worker's leased rows after the lease.
-    const w2 = spawnWorker(p.file, api.root, rate, leaseMs, inDoubt);
-    let out = '';
-    w2.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    const code2 = await new Promise<number | null>((r) => w2.once('exit', (code) => r(code)));
     const totalMs = performance.now() - t0;
-    const report2 = out.trim() ? (JSON.parse(out.trim().split('\n').pop()!) as Record<string, number>) : null;
-    const counts = await bstore.counts();
     const times = api.log.map((l) => l.at);
-    const before = times.filter((t) => t <= killedAt);
-    const after = times.filter((t) => t > killedAt);
     return {
       enqueued: run.enqueued,
       inDoubtPolicy: inDoubt,
-      atKill: { delivered: atKill.delivered, sentInOutbox: atKill.outbox.sent, acceptedNotMarked: atKill.delivered - atKill.outbox.sent, inDoubt: atKill.inDoubt },
-      restartExit: code2,
-      restartReport: report2,
+      kills,
+      inDoubtTotal: kills.reduce((a, k) => a + k.inDoubt, 0),
+      finalReport: reports.pop() ?? null,
       totalMs,
-      rateBeforeKill: rateOf(before),
-      rateAfterRestart: rateOf(after),
+      rate: rateOf(times),
       maxPerSecond: maxPerSecond(times),
       ...tally(api.log.map((l) => l.chatId), subs),
-      outbox: counts,
+      outbox: await bstore.counts(),
     };
   } finally {
     api.server.close();
@@ -241,13 +243,17 @@ async function scenarioD() {
 }
 
 /** Child mode: drain the outbox of `db` through grammY's Api at `apiRoot`; print the report as JSON. */
-async function worker(db: string, apiRoot: string, rate: number, leaseMs: number, inDoubt: 'skip' | 'resend'): Promise<number> {
+async function worker(db: string, apiRoot: string, rate: number, leaseMs: number, inDoubt: 'skip' | 'resend', workerId?: string): Promise<number> {
   const store = openSqliteStore({ file: db });
   const bstore = openSqliteBroadcastStore(store.db);
   const api = new Api(TOKEN, { apiRoot });
   const sender = new OutboxSender(
     bstore,
-    { send: (chatId, text) => api.sendMessage(chatId, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }), onInactive: (id, why) => store.deactivateSubscriber(id, why) },
+    {
+      send: (chatId, text) => api.sendMessage(chatId, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
+      onInactive: (id, why) => store.deactivateSubscriber(id, why),
+      ...(workerId ? { workerId } : {}),
+    },
     limits(rate, leaseMs, inDoubt),
   );
   const report = await sender.drain();
@@ -260,7 +266,7 @@ function section(r: { n: number; rate: number; a: Awaited<ReturnType<typeof scen
   const f = (x: number, d = 1) => x.toFixed(d);
   const { a, b, b2, c, d } = r;
   const rowB = (x: typeof b, label: string) =>
-    `| ${label} | ${r.rate}/s (raised for the bench) | ${x.enqueued} | ${x.delivered} | ${x.duplicates} | ${x.missing} | ${f(x.rateBeforeKill)}/s before kill, ${f(x.rateAfterRestart)}/s after | ${x.maxPerSecond} | ${f(x.totalMs / 1000)} s incl. restart and 3 s lease |`;
+    `| ${label} | ${r.rate}/s (raised for the bench) | ${x.enqueued} | ${x.delivered} | ${x.duplicates} | ${x.missing} | ${f(x.rate)}/s overall (incl. restarts) | ${x.maxPerSecond} | ${f(x.totalMs / 1000)} s incl. ${x.kills.length} restarts and 3 s leases |`;
   return [
     START,
     '## Broadcast (issue 7)',
@@ -272,16 +278,17 @@ function section(r: { n: number; rate: number; a: Awaited<ReturnType<typeof scen
     '| scenario | configured rate | messages | delivered | duplicates | missing | measured rate | max in any 1 s | time |',
     '|---|---|---|---|---|---|---|---|---|',
     `| A. in-process fake send, full run (diff → digest → outbox → send) | ${r.rate}/s (raised for the bench) | ${a.enqueued} | ${a.delivered} | ${a.duplicates} | ${a.missing} | ${f(a.rate)}/s | ${a.maxPerSecond} | ${f(a.totalMs / 1000)} s |`,
-    rowB(b, 'B. child process → grammY Api → loopback fake Bot API, SIGKILL at 50 %, restart (+ one 429 retry_after=1); BROADCAST_IN_DOUBT=resend (default)'),
+    rowB(b, `B. child process → grammY Api → loopback fake Bot API, SIGKILL at ${b.kills.length > 1 ? '25 %, 50 %, 75 %' : '50 %'}, restart each time (+ one 429 retry_after=1); BROADCAST_IN_DOUBT=resend (default)`),
     rowB(b2, "B'. the same with BROADCAST_IN_DOUBT=skip"),
     `| C. default Telegram limit, grammY Api → loopback | 30/s (default) | ${c.messages} | ${c.delivered} | ${c.duplicates} | ${c.missing} | ${f(c.rate, 2)}/s | ${c.maxPerSecond} | ${f(c.seconds)} s |`,
     '',
     ...[b, b2].map(
       (x) =>
-        `- ${x === b ? 'B' : "B'"}, at the kill: the server had logged ${x.atKill.delivered} messages, the outbox had ${x.atKill.sentInOutbox} rows marked sent and ` +
-        `${x.atKill.inDoubt} rows in flight (in doubt; ${x.atKill.acceptedNotMarked} of the logged messages were not yet marked sent). ` +
-        `The restarted worker settled ${x.restartReport?.inDoubt ?? '?'} in-doubt row(s) by \`${x.inDoubtPolicy}\`; final outbox: ${x.outbox.sent} sent / ${x.outbox.skipped} skipped / ${x.outbox.pending} pending / ${x.outbox.failed} failed of ${x.outbox.total}.`,
+        `- ${x === b ? 'B' : "B'"} (\`${x.inDoubtPolicy}\`), at the kills: ` +
+        x.kills.map((k) => `${Math.round(k.at * 100)} %: ${k.inDoubt} row(s) in flight, ${k.reachedServer} of them had reached the server`).join('; ') +
+        `. Final outbox: ${x.outbox.sent} sent / ${x.outbox.skipped} skipped / ${x.outbox.pending} pending / ${x.outbox.failed} failed of ${x.outbox.total}.`,
     ),
+    '- Rows in flight at a kill are the only ones in doubt: with `resend` the ones that had reached the server arrive twice; with `skip` the ones that had not are missing (recorded `skipped`). How many of each depends on the moment of the kill.',
     `- A: outbox after the run: ${a.outbox.sent} sent / ${a.outbox.pending} pending / ${a.outbox.failed} failed.`,
     `- D. no-change run on the shipped corpus (scan + hash compare + outbox check, 1 000 subscribers): median ${f(d.medianMs)} ms, max ${f(d.maxMs)} ms over ${d.runs} runs (target < 1 s); status ${d.statuses.join(', ')}; messages sent ${d.sent}, outbox rows ${d.outboxRows}.`,
     '',
@@ -317,6 +324,7 @@ export const command: CliCommand = {
       'api-root': { type: 'string' },
       'lease-ms': { type: 'string' },
       'in-doubt': { type: 'string' },
+      'worker-id': { type: 'string' },
     });
     const num = (v: string | undefined, d: number, flag: string) => {
       if (v === undefined) return d;
@@ -325,7 +333,7 @@ export const command: CliCommand = {
       return x;
     };
     const rate = num(values.rate, 1000, '--rate');
-    if (values.worker) return worker(values.db!, values['api-root']!, rate, num(values['lease-ms'], 3000, '--lease-ms'), values['in-doubt'] === 'skip' ? 'skip' : 'resend');
+    if (values.worker) return worker(values.db!, values['api-root']!, rate, num(values['lease-ms'], 3000, '--lease-ms'), values['in-doubt'] === 'skip' ? 'skip' : 'resend', values['worker-id']);
     const n = Math.floor(num(values.subscribers, 10_000, '--subscribers'));
     const m = Math.floor(num(values['default-messages'], 300, '--default-messages'));
     const log = (s: string) => process.stderr.write(s + '\n');
@@ -333,10 +341,10 @@ export const command: CliCommand = {
     const d = await scenarioD();
     log(`A: ${n} subscribers in-process at ${rate}/s…`);
     const a = await scenarioA(n, rate);
-    log(`B: ${n} subscribers, child process + loopback API, SIGKILL halfway (in doubt: resend)…`);
-    const b = await scenarioB(n, rate, 'resend');
+    log(`B: ${n} subscribers, child process + loopback API, SIGKILL at 25/50/75 % (in doubt: resend)…`);
+    const b = await scenarioB(n, rate, 'resend', [0.25, 0.5, 0.75]);
     log(`B': the same with BROADCAST_IN_DOUBT=skip…`);
-    const b2 = await scenarioB(n, rate, 'skip');
+    const b2 = await scenarioB(n, rate, 'skip', [0.25, 0.5, 0.75]);
     log(`C: ${m} messages at the default 30/s…`);
     const c = await scenarioC(m);
     const result = { n, rate, a, b, b2, c, d, date: new Date().toISOString().slice(0, 10) };
