@@ -53,9 +53,11 @@ export const coreMigrations: SqliteMigration[] = [
       ) WITHOUT ROWID;
       CREATE TABLE processed_updates (
         update_id INTEGER PRIMARY KEY,
-        done      INTEGER NOT NULL DEFAULT 0,
+        state     TEXT NOT NULL CHECK (state IN ('received', 'started', 'done')),
+        payload   TEXT,
         at        INTEGER NOT NULL
       );
+      CREATE INDEX processed_updates_open ON processed_updates (state, update_id);
     `,
   },
 ];

@@ -95,10 +95,14 @@ export class SqliteStore implements Store {
       subsCount: db.prepare<[], { total: number | null; groups: number | null }>(
         "SELECT COUNT(*) AS total, SUM(chat_type = 'group') AS groups FROM subscribers WHERE active = 1",
       ),
-      updGet: db.prepare<[number], { done: number }>('SELECT done FROM processed_updates WHERE update_id = ?'),
-      updBegin: db.prepare('INSERT INTO processed_updates (update_id, done, at) VALUES (?, 0, ?) ON CONFLICT (update_id) DO UPDATE SET at = excluded.at'),
-      updFinish: db.prepare('INSERT INTO processed_updates (update_id, done, at) VALUES (?, 1, ?) ON CONFLICT (update_id) DO UPDATE SET done = 1, at = excluded.at'),
-      updPrune: db.prepare('DELETE FROM processed_updates WHERE at < ?'),
+      updGet: db.prepare<[number], { state: string }>('SELECT state FROM processed_updates WHERE update_id = ?'),
+      updReceive: db.prepare("INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'received', ?, ?) ON CONFLICT (update_id) DO NOTHING"),
+      updBegin: db.prepare(
+        "INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'started', ?, ?) ON CONFLICT (update_id) DO UPDATE SET state = 'started', at = excluded.at, payload = COALESCE(processed_updates.payload, excluded.payload)",
+      ),
+      updFinish: db.prepare("INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'done', NULL, ?) ON CONFLICT (update_id) DO UPDATE SET state = 'done', payload = NULL, at = excluded.at"),
+      updOpen: db.prepare<[number], { payload: string }>("SELECT payload FROM processed_updates WHERE state != 'done' AND payload IS NOT NULL ORDER BY update_id LIMIT ?"),
+      updPrune: db.prepare("DELETE FROM processed_updates WHERE at < ? AND state = 'done'"),
     };
   }
 
@@ -226,19 +230,42 @@ export class SqliteStore implements Store {
     };
   }
 
-  async beginUpdate(updateId: number, now = this.clock()): Promise<UpdateClaim> {
+  async receiveUpdates(updates: { update_id: number }[], now = this.clock()): Promise<void> {
     this.check();
+    if (!updates.length) return;
+    this.db.transaction(() => {
+      for (const u of updates) this.q.updReceive.run(u.update_id, JSON.stringify(u), now);
+    })();
+  }
+
+  async beginUpdate(update: number | { update_id: number }, now = this.clock()): Promise<UpdateClaim> {
+    this.check();
+    const id = typeof update === 'number' ? update : update.update_id;
+    const payload = typeof update === 'number' ? null : JSON.stringify(update);
     return this.db.transaction((): UpdateClaim => {
-      const row = this.q.updGet.get(updateId);
-      if (row?.done) return 'done';
-      this.q.updBegin.run(updateId, now);
-      return row ? 'retry' : 'new';
+      const row = this.q.updGet.get(id);
+      if (row?.state === 'done') return 'done';
+      this.q.updBegin.run(id, payload, now);
+      return row?.state === 'started' ? 'retry' : 'new';
     })();
   }
 
   async finishUpdate(updateId: number, now = this.clock()): Promise<void> {
     this.check();
     this.q.updFinish.run(updateId, now);
+  }
+
+  async unfinishedUpdates<U = unknown>(limit = 1000): Promise<U[]> {
+    this.check();
+    const out: U[] = [];
+    for (const r of this.q.updOpen.all(limit)) {
+      try {
+        out.push(JSON.parse(r.payload) as U);
+      } catch {
+        // unreadable payload: skipped (it is pruned with the others)
+      }
+    }
+    return out;
   }
 
   async pruneUpdates(olderThanMs: number, now = this.clock()): Promise<number> {

@@ -92,13 +92,22 @@ export interface Store {
   stats(day: string): Promise<UsageStats>;
 
   /**
-   * Marks a Telegram update as being handled. Returns `new` the first time, `retry` when a previous
-   * attempt started but never finished (crash), `done` when it was fully handled (skip it).
+   * Persists updates fetched by long polling before their offset is confirmed to Telegram (state
+   * `received`, with the payload), so that a crash before they are handled does not lose them.
+   * Already known updates are left as they are.
    */
-  beginUpdate(updateId: number, now?: number): Promise<UpdateClaim>;
-  /** Marks an update as fully handled. */
+  receiveUpdates(updates: { update_id: number }[], now?: number): Promise<void>;
+  /**
+   * Marks a Telegram update as being handled (pass the update to keep its payload for a replay).
+   * Returns `new` the first time, `retry` when a previous attempt started but never finished (crash),
+   * `done` when it was fully handled (skip it).
+   */
+  beginUpdate(update: number | { update_id: number }, now?: number): Promise<UpdateClaim>;
+  /** Marks an update as fully handled (its payload is dropped). */
   finishUpdate(updateId: number, now?: number): Promise<void>;
-  /** Deletes update marks older than `olderThanMs` (Telegram keeps updates 24 h). Returns the count. */
+  /** Updates received or started but never finished (oldest first), to replay at start. */
+  unfinishedUpdates<U = unknown>(limit?: number): Promise<U[]>;
+  /** Deletes `done` update marks older than `olderThanMs` (Telegram keeps updates 24 h). Returns the count. */
   pruneUpdates(olderThanMs: number, now?: number): Promise<number>;
 
   /** Flushes and closes; further calls fail. Idempotent. */

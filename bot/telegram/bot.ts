@@ -70,7 +70,7 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
   // 3. de-duplication across restarts: an update fully handled before is skipped
   bot.use(async (ctx, next) => {
     const id = ctx.update.update_id;
-    const claim = await deps.store.beginUpdate(id);
+    const claim = await deps.store.beginUpdate(ctx.update);
     if (claim === 'done') {
       log.debug('update already handled; skipped', { update: id });
       return;

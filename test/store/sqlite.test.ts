@@ -117,15 +117,30 @@ test('update claims: new, retry after a crash, done, prune', async () => {
   assert.equal(await store.beginUpdate(5), 'new');
   await store.finishUpdate(5);
   assert.equal(await store.beginUpdate(5), 'done');
-  assert.equal(await store.beginUpdate(6), 'new');
+  assert.equal(await store.beginUpdate({ update_id: 6, message: { text: 'hi' } } as never), 'new');
   await store.close(); // "crash" before finishing 6
   const reopened = openSqliteStore({ file, now: () => clock });
+  assert.deepEqual(await reopened.unfinishedUpdates(), [{ update_id: 6, message: { text: 'hi' } }]);
   assert.equal(await reopened.beginUpdate(6), 'retry');
   assert.equal(await reopened.beginUpdate(5), 'done');
+  await reopened.finishUpdate(6);
+  assert.deepEqual(await reopened.unfinishedUpdates(), []);
   clock = 10_000 + 3 * 86_400_000;
   assert.equal(await reopened.pruneUpdates(86_400_000), 2);
   assert.equal(await reopened.beginUpdate(5), 'new');
   await reopened.close();
+});
+
+test('received updates are kept with their payload until handled, in update order', async () => {
+  const store = openSqliteStore({ file: ':memory:' });
+  await store.receiveUpdates([{ update_id: 12, n: 'b' } as never, { update_id: 11, n: 'a' } as never]);
+  await store.receiveUpdates([{ update_id: 12, n: 'changed' } as never]); // redelivery keeps the first copy
+  assert.deepEqual(await store.unfinishedUpdates(), [{ update_id: 11, n: 'a' }, { update_id: 12, n: 'b' }]);
+  assert.equal(await store.beginUpdate(11), 'new', 'received but never started is not a retry');
+  await store.finishUpdate(11);
+  assert.deepEqual(await store.unfinishedUpdates(), [{ update_id: 12, n: 'b' }]);
+  assert.equal(await store.pruneUpdates(0, Date.now() + 1000), 1, 'only done marks are pruned');
+  await store.close();
 });
 
 test('closed store refuses further calls', async () => {
