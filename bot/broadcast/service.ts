@@ -46,6 +46,11 @@ export interface BroadcastServiceDeps {
   reindex?: (corpus: ReadCorpusResult) => Promise<void>;
   clock?: Clock;
   workerId?: string;
+  /**
+   * Validate BROADCAST_CRON / BROADCAST_TZ now (default true), so that `serve` stops with a clear
+   * ConfigError before the bot starts; one-off runs (`policybot broadcast`) pass false.
+   */
+  validateSchedule?: boolean;
 }
 
 /** The wired broadcast feature. */
@@ -68,6 +73,7 @@ export function createBroadcastService(
   deps: BroadcastServiceDeps,
 ): BroadcastService {
   const { store, log } = deps;
+  if (deps.validateSchedule !== false) validateSchedule(config.BROADCAST_CRON, config.BROADCAST_TZ);
   if (!store.db) throw new Error(`broadcast: the ${store.engine} store has no broadcast outbox yet; use the embedded SQLite store (unset DATABASE_URL)`);
   const bstore = openSqliteBroadcastStore(store.db);
   const sender = new OutboxSender(

@@ -95,6 +95,7 @@ export const command: CliCommand = {
           const service = createBroadcastService(config, {
             store,
             log,
+            validateSchedule: false,
             send: (chatId, text) => api.sendMessage(chatId, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
             ...(values['no-reindex'] ? {} : { reindex: async (corpus) => void (await openRetrieverFor(config, corpus, log, { lazyModel: true })) }),
           });

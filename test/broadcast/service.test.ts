@@ -45,14 +45,17 @@ test('announce goes through the outbox to every active subscriber; 403 marks the
   }
 });
 
-test('limits come from the BROADCAST_* settings; a bad cron stops start() naming BROADCAST_CRON', async () => {
+test('limits come from the BROADCAST_* settings; a bad cron stops the service before anything starts', async () => {
   const config = parseConfig({ BROADCAST_RATE_PER_SECOND: '10', BROADCAST_GROUP_PER_MINUTE: '6', BROADCAST_IN_DOUBT: 'resend' });
   assert.deepEqual(limitsFromConfig(config), { globalPerSecond: 10, perChatPerSecond: 1, perGroupPerMinute: 6, maxAttempts: 5, leaseMs: 30_000, maxInFlight: 3, inDoubt: 'resend' });
   assert.throws(() => parseConfig({ BROADCAST_IN_DOUBT: 'maybe' }), /BROADCAST_IN_DOUBT/);
   const store = openSqliteStore({ file: ':memory:' });
   try {
-    const svc = createBroadcastService(parseConfig({ BROADCAST_CRON: '0 9 * *' }), { store, log: silentLogger, send: async () => ({}) });
-    assert.throws(() => svc.start(), /BROADCAST_CRON "0 9 \* \*"/);
+    assert.throws(() => createBroadcastService(parseConfig({ BROADCAST_CRON: '0 9 * *' }), { store, log: silentLogger, send: async () => ({}) }), /BROADCAST_CRON "0 9 \* \*"/);
+    assert.throws(() => createBroadcastService(parseConfig({ BROADCAST_TZ: 'Nowhere/City' }), { store, log: silentLogger, send: async () => ({}) }), /BROADCAST_TZ/);
+    // A one-off run does not need the schedule.
+    const svc = createBroadcastService(parseConfig({ BROADCAST_CRON: '0 9 * *' }), { store, log: silentLogger, send: async () => ({}), validateSchedule: false });
+    assert.throws(() => svc.start(), /BROADCAST_CRON/);
   } finally {
     await store.close();
   }
