@@ -92,3 +92,34 @@ test('a crash while updates are being handled loses nothing: they are replayed a
   assert.deepEqual(await b.store.unfinishedUpdates(), []);
   await b.store.close();
 });
+
+test('webhook mode: secret checked, health endpoint, updates answered, setWebhook called with the secret', async () => {
+  const queue = new UpdateQueue();
+  const file = join(mkdtempSync(join(tmpdir(), 'policybot-run-')), 'db.sqlite');
+  const a = setup(file, queue, 0);
+  const running = await startBot(a.bot, {
+    mode: 'webhook',
+    logger: a.logger,
+    store: a.store,
+    skipCommands: true,
+    webhook: { url: 'https://bot.example.com/tg/hook', secret: 'S3cret_token', port: 0, host: '127.0.0.1' },
+  });
+  const base = `http://127.0.0.1:${running.port}`;
+  const set = a.tg.sent('setWebhook')[0]!;
+  assert.equal(set.payload.url, 'https://bot.example.com/tg/hook');
+  assert.equal(set.payload.secret_token, 'S3cret_token');
+  assert.equal((await fetch(`${base}/healthz`)).status, 200);
+  const update = privateText(41, '宝山博士后');
+  const post = (secret: string) =>
+    fetch(`${base}/tg/hook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify(update) });
+  assert.equal((await post('wrong')).status, 401);
+  assert.equal(a.tg.sent().length, 0);
+  assert.equal((await post('S3cret_token')).status, 200);
+  assert.equal(a.tg.sent().length, 1);
+  assert.equal((await post('S3cret_token')).status, 200, 'a redelivered update is acknowledged…');
+  assert.equal(a.tg.sent().length, 1, '…but not answered twice');
+  assert.equal((await fetch(`${base}/other`, { method: 'POST' })).status, 404);
+  await running.stop();
+  await running.done;
+  await a.store.close();
+});
