@@ -38,6 +38,11 @@ export const command: CliCommand = {
   help: '--json prints [{ id, docId, title, docNumber, clause, path, text }]. Files with errors are skipped (said on stderr; run `policybot ingest` for details).',
   async run(argv) {
     const { values } = parseCliArgs(argv, { doc: { type: 'string' }, json: { type: 'boolean' }, corpus: { type: 'string' } });
+    // `policybot chunks --json | head` closes the pipe early: that is not an error
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
     const config = loadConfig();
     let corpus;
     try {

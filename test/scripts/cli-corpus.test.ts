@@ -23,7 +23,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 test('policybot ingest on the shipped corpus: summary, report, exit 0', () => {
-  const r = cli(['ingest']);
+  const r = cli(['ingest', '--no-index']); // the corpus step only (indexes are tested with retrieval)
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /Ingested 5 document\(s\) → \d+ chunks/);
   assert.match(r.stdout, /Warnings: 1/);
@@ -32,7 +32,7 @@ test('policybot ingest on the shipped corpus: summary, report, exit 0', () => {
   const report = JSON.parse(readFileSync(join(r.dataDir, 'ingest-report.json'), 'utf8'));
   assert.equal(report.ok, true);
   assert.equal(report.documents, 5);
-  assert.deepEqual(readdirSync(r.dataDir), ['ingest-report.json']);
+  assert.deepEqual(readdirSync(r.dataDir), ['ingest-report.json']); // no temp file left behind
 });
 
 test('policybot chunks --json: seed 000 measures 一…十八, seed 002 simplified, texts verbatim', async () => {
@@ -74,7 +74,7 @@ test('policybot ingest with a bad header exits 1 naming file and line; the rest 
   writeFileSync(join(corpus, 'documents', 'good.md'), '---\ntitle: 测试\nissuer: 测试局\ndate: 2024-01-31\nlevel: municipal\n---\n一、正文。按规定办理。\n');
   writeFileSync(join(corpus, 'documents', 'bad.md'), '---\ntitle: 测试\nissuer: 测试局\ndate: 2024/01/31\nlevel: municipal\n---\n一、正文。\n');
   writeFileSync(join(corpus, 'documents', 'binary.txt'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00]));
-  const r = cli(['ingest', '--corpus', corpus]);
+  const r = cli(['ingest', '--no-index', '--corpus', corpus]);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /documents\/bad\.md:4: header field "date": expected a real date as YYYY-MM-DD, got "2024\/01\/31"/);
   assert.match(r.stderr, /documents\/binary\.txt: binary file/);
