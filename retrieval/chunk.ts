@@ -201,6 +201,11 @@ interface Node {
   children: number;
 }
 
+/** A clause label as an id segment: `/`, `#`, `~` and spaces (only possible in bold titles) become `_`. */
+function idSegment(clause: string): string {
+  return clause.replace(/[/#~\s]/g, '_');
+}
+
 /** Splits text into its non-empty lines with offsets. */
 function toLines(text: string): Line[] {
   const out: Line[] = [];
@@ -344,7 +349,7 @@ export function chunkDocument(doc: PolicyDocument, opts: ChunkOptions = {}): Chu
       const heading = clauseHeading(line.text, label);
       const node: Node = {
         label,
-        idPath: [...(parentNode ? parentNode.idPath : []), label.clause],
+        idPath: [...(parentNode ? parentNode.idPath : []), idSegment(label.clause)],
         path: parentNode ? [...parentNode.path, pathEntry(lines[parentNode.lines[0]!]!.text, parentNode.label!, parentNode.heading)] : [],
         ...(heading ? { heading } : {}),
         lines: [i],

@@ -202,6 +202,21 @@ test('splitOnSentences keeps parts within the limit and covers the text', () => 
   assert.equal(parts.map(([s, e]) => text.slice(s, e)).join(''), text);
 });
 
+test('a sentence longer than the limit is cut at a comma, then hard', () => {
+  const text = '甲'.repeat(90) + '，' + '乙'.repeat(300);
+  const parts = splitOnSentences(text, 0, text.length, 100);
+  assert.equal(text.slice(parts[0]![0], parts[0]![1]), '甲'.repeat(90) + '，');
+  for (const [s, e] of parts) assert.ok(e - s <= 100);
+  assert.equal(parts.map(([s, e]) => text.slice(s, e)).join(''), text);
+});
+
+test('bold title lines without a number are clauses; their ids stay parseable', () => {
+  const chunks = chunkDocument(doc('一、工作要求\n**加强组织/领导。**各区要高度重视。\n**强化宣传。**各区要加强宣传。'));
+  assert.deepEqual(chunks.map((c) => c.id), ['test-doc#一/加强组织_领导', 'test-doc#一/强化宣传']);
+  assert.equal(chunks[0]!.clause, '加强组织/领导');
+  assert.deepEqual(chunks[1]!.path, ['一、工作要求']);
+});
+
 // ── the five shipped documents ────────────────────────────────────────────────────────────────
 const corpus = await readCorpus(join(root, 'corpus'));
 const chunksOf = (id: string) => corpus.chunks.filter((c) => c.docId === id);
