@@ -312,13 +312,22 @@ function orderMissing(missing: string[], rule: Rule, catalog?: FactCatalog): str
 export function evaluateRule(rule: Rule, facts: Facts, asOf: string, catalog?: FactCatalog): Verdict {
   const ctx: Ctx = { facts, asOf, rule, notes: [] };
   const validity = validityOf(rule, asOf);
-  const applies = rule.appliesIf ? evalNode(rule.appliesIf, ctx, false) : undefined;
+  let applies = rule.appliesIf ? evalNode(rule.appliesIf, ctx, false) : undefined;
   applies?.leaves.forEach((l) => (l.applicability = true));
+  const notes: Text[] = [];
+  if (applies?.status === 'unknown' && rule.assumeApplies) {
+    // Assumed precondition: not asked; the reply says what was assumed.
+    const labels = applies.leaves.filter((l) => l.status === 'unknown');
+    notes.push({
+      zh: `假定您符合前提（${labels.map((l) => l.label ?? l.id).join('、')}）；如不符合，本条不适用。`,
+      en: `Assumed: ${labels.map((l) => l.labelEn ?? l.label ?? l.id).join(', ')}; otherwise this measure does not apply.`,
+    });
+    applies = { ...applies, status: 'pass', missing: [] };
+  }
   const cond = evalNode(rule.conditions, ctx, false);
   let verdict: VerdictKind;
   let missing: string[] = [];
   let reasons: Text[] = [];
-  const notes: Text[] = [];
   if (applies?.status === 'fail') {
     verdict = 'not_applicable';
     reasons = [...applies.texts, ...(rule.outcomes.not_applicable ? [rule.outcomes.not_applicable] : [])];

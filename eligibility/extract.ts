@@ -786,7 +786,10 @@ function extractUniversity(
   if (foreign.length && foreign.length < found.length) {
     notes.push(`国内院校（${found.filter((f) => f.u.country === 'China').map((f) => f.u.nameZh ?? f.u.nameEn).join('、')}）不计入留学院校`);
   }
-  if (pick.u.country === 'China') notes.push(`${pick.u.nameZh ?? pick.u.nameEn}是境内院校，留学人员落户政策针对境外院校`);
+  if (pick.u.country === 'China') {
+    notes.push(`${pick.u.nameZh ?? pick.u.nameEn}是境内院校，留学人员落户政策针对境外院校`);
+    if (facts.studiedAbroad === undefined) say('studiedAbroad', false, pick.surface);
+  }
   if (pick.u.best) {
     if (facts.worldRank === undefined) {
       facts.worldRank = pick.u.best.rank;
@@ -800,7 +803,6 @@ function extractUniversity(
       notes.push(`您说的排名与排名表不同：${pick.u.nameZh ?? pick.u.nameEn}在表中为${describeBestRank(pick.u)}；按您说的排名计算`);
     }
   }
-  void say;
 }
 
 /** Runs of capitalized words (with of/and/the/de inside), 2+ words: candidate English institution names. */

@@ -102,6 +102,8 @@ export interface Rule {
   deadlines: { id: string; date: string; label: Text }[];
   /** When this is false the rule is `not_applicable` (e.g. the asker is not a 留学人员). */
   appliesIf?: Condition;
+  /** When `appliesIf` is unknown: assume it holds (with a note) instead of asking. */
+  assumeApplies: boolean;
   conditions: Condition;
   outcomes: { eligible: Text; not_eligible: Text; need_more_info?: Text; not_applicable?: Text };
   notes: Text[];
@@ -139,6 +141,7 @@ const RuleFileSchema = z
       .array(z.object({ id: z.string().min(1), date: dateField, label: TextSchema }).strict())
       .default([]),
     applies_if: z.unknown().optional(),
+    assume_applies: z.boolean().default(false),
     conditions: z.unknown(),
     outcomes: z
       .object({
@@ -547,6 +550,7 @@ export function parseRule(
     validTo: d.valid_to,
     deadlines: d.deadlines,
     appliesIf,
+    assumeApplies: d.assume_applies,
     conditions,
     outcomes: d.outcomes,
     notes: d.notes,

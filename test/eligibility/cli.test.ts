@@ -27,7 +27,7 @@ test('check prints a Chinese summary and the next question', () => {
   const r = cli(['check', '--facts', '{"worldRank":{"min":51,"max":100}}', '--as-of', '2022-09-01', '--rule', 'sh-hrss-2022-103-3-top-university']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /【需要更多信息】/);
-  assert.match(r.out, /还需要：您是否有境外/);
+  assert.match(r.out, /还需要：您是否已在（或即将在）上海的用人单位全职工作/);
 });
 
 test('check refuses bad facts and unknown rules with exit code 2', () => {

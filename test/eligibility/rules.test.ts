@@ -141,7 +141,10 @@ test('the complete example in docs/rules.md loads and behaves as the doc says', 
   const v = (facts: Record<string, unknown>, asOf = '2022-09-01') => evaluate(rules, facts, asOf)[0]!;
   assert.equal(v({ studiedAbroad: true, worldRank: 50, employedFullTimeInShanghai: true }).verdict, 'eligible');
   assert.equal(v({ studiedAbroad: true, worldRank: 75, employedFullTimeInShanghai: true, socialInsuranceMonths: 5 }).verdict, 'not_eligible');
-  assert.deepEqual(v({ worldRank: { min: 1, max: 100 } }).missing, ['studiedAbroad', 'worldRank', 'employedFullTimeInShanghai', 'socialInsuranceMonths']);
+  assert.deepEqual(v({ worldRank: { min: 1, max: 100 } }).missing, ['worldRank', 'employedFullTimeInShanghai', 'socialInsuranceMonths']);
+  const assumed = v({ worldRank: 30, employedFullTimeInShanghai: true });
+  assert.equal(assumed.verdict, 'eligible');
+  assert.ok(assumed.notes.some((n) => n.startsWith('假定您符合前提（留学人员（境外留学毕业））')));
   assert.equal(v({ studiedAbroad: false }).verdict, 'not_applicable');
   assert.equal(v({ studiedAbroad: true, worldRank: 3, employedFullTimeInShanghai: true }, '2022-05-31').verdict, 'not_applicable');
 });
