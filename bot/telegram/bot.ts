@@ -12,7 +12,7 @@ import { sequentialize } from '@grammyjs/runner';
 import { Bot, GrammyError, session, type ApiClientOptions, type BotError, type StorageAdapter } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { sessionKey } from './answer.ts';
-import { forbiddenTransformer, retryTransformer } from './api.ts';
+import { forbiddenTransformer, networkRetryTransformer, retryTransformer } from './api.ts';
 import type { BotConfig, BotContext, BotDeps, BotSettings, SessionData } from './context.ts';
 import { escapeHtml } from './format.ts';
 import { adminFeature } from './features/admin.ts';
@@ -54,6 +54,7 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
     botInfo: options.botInfo,
     client: { apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ''), ...options.client },
   });
+  bot.api.config.use(networkRetryTransformer());
   bot.api.config.use(retryTransformer());
   bot.api.config.use(forbiddenTransformer(deps.store, deps.logger));
   const settings = botSettings(config);

@@ -87,7 +87,8 @@ class InFlight {
 /** getMe (essential), with a fallback from the token id + BOT_USERNAME; 401 always fails. */
 async function initBot(bot: Bot<BotContext>, opts: StartBotOptions): Promise<void> {
   try {
-    await bot.init();
+    // not bot.init(): grammY retries a failing getMe there forever; ours fails after a few network retries
+    if (!bot.isInited()) bot.botInfo = await bot.api.getMe();
   } catch (err) {
     const e = err as { error_code?: number; message?: string };
     const id = Number(bot.token.split(':')[0]);
