@@ -80,4 +80,6 @@ export interface SearchResult {
   hits: SearchHit[];
   /** 0..1, calibrated so that callers can abstain below a threshold. */
   confidence: number;
+  /** Places named in the question that are outside the corpus (北京, 深圳…), when any. */
+  foreignPlaces?: string[];
 }

@@ -110,17 +110,19 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   }
 
   /**
-   * Evaluates the candidate rules and picks the one the message is about: keyword relevance first
-   * (order of `rulesForText`), then how many of the rule's facts are known, then applicability.
+   * Evaluates the candidate rules and picks the one the message is about, scoring keyword hits, the
+   * rule's facts given in this message, the rank of the rule's clause in the search, and applicability.
    */
-  function chooseVerdict(candidates: Rule[], facts: Facts, asOf: string, textRules: Rule[], given: Set<string>): Verdict | undefined {
+  function chooseVerdict(candidates: Rule[], facts: Facts, asOf: string, text: string, given: Set<string>, hits: SearchHit[]): Verdict | undefined {
     if (!candidates.length) return undefined;
     const verdicts = evaluate(candidates, facts, asOf, { catalog: deps.catalog });
     const rank = (v: Verdict) => {
-      const pos = textRules.findIndex((x) => x.id === v.ruleId);
-      const keyword = pos < 0 ? 0 : 30 - Math.min(pos, 10) * 2;
+      const rule = candidates.find((x) => x.id === v.ruleId)!;
+      const keyword = Math.min(4, keywordHits(rule, text)) * 10;
       const known = [...(ruleFacts.get(v.ruleId) ?? [])].filter((f) => given.has(f)).length;
-      return keyword + known * 12 + (v.verdict === 'not_applicable' ? 0 : 3);
+      const hitPos = hits.findIndex((h) => v.cite.chunkIds.includes(h.chunk.id));
+      const search = hitPos < 0 ? 0 : ([30, 18, 10, 5, 2][hitPos] ?? 0);
+      return keyword + known * 12 + search + (v.verdict === 'not_applicable' ? 0 : 3);
     };
     return [...verdicts].sort((a, b) => rank(b) - rank(a))[0];
   }
@@ -182,9 +184,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     return districts.find((d) => text.includes(d));
   }
 
-  async function informationReply(question: string, asOf: string, lang: Lang): Promise<Reply> {
+  function informationReply(question: string, res: SearchResult, asOf: string, lang: Lang): Reply {
     const district = districtIn(question);
-    const res = await deps.search.search(question, { k: 5, district });
     const hits = res.hits;
     if (!hits.length || res.confidence < deps.options.abstainBelow) return abstain(question, lang, 'out_of_scope');
     // Prefer the named district's documents; otherwise keep the ranking.
@@ -258,6 +259,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       ruleHits: textRules.length,
     });
     const next: ConversationState = { ...state, updatedAt: now };
+    let searchResult: Promise<SearchResult> | undefined;
+    const searched = () => (searchResult ??= deps.search.search(text, { k: 5, district: districtIn(text) }));
     const done = (reply: Reply, s: ConversationState = next) => ({ reply: { ...reply, route: reply.route ?? r }, state: s });
 
     if (r === 'empty') {
@@ -278,8 +281,23 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         const byFacts = deps.rules.filter((x) => [...(ruleFacts.get(x.id) ?? [])].some((f) => givenNow.has(f)));
         candidates = [...new Set([...textRules, ...byFacts])];
         if (!textRules.length && state.ruleId) candidates = [...candidates, ...deps.rules.filter((x) => x.id === state.ruleId)];
+        // A rule is only checked when the question is about it: its clause is among the best search
+        // hits, or the message gives several of its facts — and never for another district or city.
+        const res = await searched();
+        const top = new Set(res.confidence >= deps.options.abstainBelow ? res.hits.slice(0, 3).map((h) => h.chunk.id) : []);
+        const qDistrict = districtIn(text);
+        const elsewhere = (res.foreignPlaces?.length ?? 0) > 0;
+        candidates = candidates.filter((x) => {
+          const d = docs.get(x.cite.docId)?.district;
+          if (qDistrict && d && d !== qDistrict) return false;
+          if (elsewhere) return false;
+          if (x.citeChunkIds.some((id) => top.has(id))) return true;
+          const known = [...(ruleFacts.get(x.id) ?? [])].filter((f) => givenNow.has(f)).length;
+          const kw = keywordHits(x, text);
+          return kw >= 2 || (known >= 2 && kw >= 1);
+        });
       }
-      const v = chooseVerdict(candidates, facts, asOf, textRules, givenNow);
+      const v = chooseVerdict(candidates, facts, asOf, text, givenNow, r === 'follow_up' ? [] : (await searched()).hits);
       if (v) {
         const notes = [...(extraction.notes ?? [])];
         const { reply, followUp } = eligibilityReply(v, facts, question, asOf, lang, notes);
@@ -292,11 +310,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu });
       }
       // No rule concerns these facts: remember them and answer from the documents.
-      const info = await informationReply(question, asOf, lang);
+      const info = informationReply(question, await searched(), asOf, lang);
       return done(info, { ...next, facts: facts as Record<string, unknown>, openQuestion: null });
     }
 
-    const info = await informationReply(question, asOf, lang);
+    const info = informationReply(question, await searched(), asOf, lang);
     return done(info, { ...next, facts: mergeFacts(state.facts, newFacts) as Record<string, unknown>, openQuestion: null });
   }
 
@@ -350,6 +368,12 @@ export function measureWindow(rule: Rule): { from?: string; to?: string } {
   };
   walk(rule.conditions);
   return { from, to };
+}
+
+/** How many of a rule's keywords occur in the text. */
+function keywordHits(rule: Rule, text: string): number {
+  const t = text.toLowerCase();
+  return rule.keywords.filter((k) => t.includes(k.toLowerCase())).length;
 }
 
 /** The facts a rule's conditions look at. */

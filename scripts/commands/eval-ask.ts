@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { buildApp } from '../../bot/app.ts';
-import { loadDevSet, runDevSet } from '../../bot/assistant/devset.ts';
+import { devSetFromRetrievalFile, loadDevSet, runDevSet, type DevReport } from '../../bot/assistant/devset.ts';
 import { PROJECT_ROOT, loadConfig } from '../../bot/config.ts';
 import { parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 
@@ -15,13 +15,23 @@ export const command: CliCommand = {
     const { values } = parseCliArgs(argv, { set: { type: 'string' }, json: { type: 'boolean' } });
     const file = values.set ?? join(PROJECT_ROOT, 'test/fixtures/assistant-dev.yaml');
     const app = await buildApp(loadConfig());
-    const report = await runDevSet(app.assistant, loadDevSet(file), { hasRankings: !!app.universities });
+    const set = loadDevSet(file);
+    const clauseText = (docId: string, clause: string) =>
+      app.corpus.chunks.filter((c) => c.docId === docId && c.clause === clause).map((c) => c.text).join('');
+    const opts = { hasRankings: !!app.universities, clauseText };
+    const report = await runDevSet(app.assistant, set, opts);
+    const extra: [string, DevReport][] = [];
+    for (const name of values.set ? [] : ['retrieval-dev.yaml', 'retrieval-holdout.yaml']) {
+      const f = join(PROJECT_ROOT, 'test/fixtures', name);
+      extra.push([name, await runDevSet(app.assistant, devSetFromRetrievalFile(f, set.as_of), opts)]);
+    }
     if (values.json) {
-      printJson(report, true);
+      printJson({ assistant: report, ...Object.fromEntries(extra) }, true);
       return 0;
     }
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     const out = [
+      `assistant dev set (${file.replace(PROJECT_ROOT + '/', '')})`,
       `eligibility verdicts     ${report.eligibility.correct}/${report.eligibility.total}  ${pct(report.eligibility.accuracy)}`,
       `multi-turn verdicts      ${report.conversations.correct}/${report.conversations.turns}  ${pct(report.conversations.accuracy)}`,
       `first citation correct   ${report.information.firstCitationCorrect}/${report.information.total}  ${pct(report.information.rate)} (wrongly abstained ${report.information.wronglyAbstained})`,
@@ -29,6 +39,15 @@ export const command: CliCommand = {
       report.skipped ? `skipped (no RANKINGS_FILE) ${report.skipped}` : '',
       ...report.failures.map((f) => `  ✗ [${f.kind}] ${f.q}\n      expected ${f.expected}\n      got      ${f.got}`),
     ].filter(Boolean);
+    for (const [name, r] of extra) {
+      out.push(
+        '',
+        `retrieval questions through the assistant (test/fixtures/${name})`,
+        `first citation correct   ${r.information.firstCitationCorrect}/${r.information.total}  ${pct(r.information.rate)} (wrongly abstained ${r.information.wronglyAbstained})`,
+        `unanswerable abstained   ${r.unanswerable.abstained}/${r.unanswerable.total}  ${pct(r.unanswerable.rate)}`,
+        ...r.failures.map((f) => `  ✗ [${f.kind}] ${f.q}\n      expected ${f.expected}\n      got      ${f.got}`),
+      );
+    }
     process.stdout.write(out.join('\n') + '\n');
     return 0;
   },
