@@ -3,7 +3,7 @@
  * `command: CliCommand`; this file only parses the command name, loads config, and reports errors.
  */
 import { readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ConfigError } from '../bot/config.ts';
 import type { CliCommand } from './cli.ts';
@@ -11,17 +11,19 @@ import { CliUsageError, UserFacingError } from './cli.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const commandsDir = join(here, 'commands');
+/** `.ts` when running from the sources (tsx), `.js` when running the compiled `dist/`. */
+const EXT = extname(fileURLToPath(import.meta.url));
 
 function commandNames(): string[] {
   return readdirSync(commandsDir)
-    .filter((f) => f.endsWith('.ts'))
-    .map((f) => f.slice(0, -3))
+    .filter((f) => f.endsWith(EXT))
+    .map((f) => f.slice(0, -EXT.length))
     .sort();
 }
 
 async function loadCommand(name: string): Promise<CliCommand | undefined> {
   if (!/^[a-z][a-z-]*$/.test(name) || !commandNames().includes(name)) return undefined;
-  const mod = (await import(pathToFileURL(join(commandsDir, `${name}.ts`)).href)) as { command: CliCommand };
+  const mod = (await import(pathToFileURL(join(commandsDir, `${name}${EXT}`)).href)) as { command: CliCommand };
   return mod.command;
 }
 

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Compiles the TypeScript sources to dist/ (run by `npm install` through "prepare"), so that the CLI starts
+// without the TypeScript loader (about 0.5 s faster per process). Without TypeScript installed (e.g.
+// `npm install --omit=dev`) it does nothing: the launcher then runs the sources through tsx.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sourceStamp } from './freshness.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+let tsc;
+try {
+  tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+} catch {
+  process.stderr.write('policybot build: TypeScript is not installed; the CLI will run the sources through tsx.\n');
+  process.exit(0);
+}
+const stamp = sourceStamp(root);
+rmSync(join(root, 'dist'), { recursive: true, force: true });
+const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
+if (r.status !== 0) {
+  rmSync(join(root, 'dist'), { recursive: true, force: true });
+  process.stderr.write('policybot build: compilation failed (see above); the CLI will run the sources through tsx.\n');
+  process.exit(0);
+}
+writeFileSync(join(root, 'dist', 'build-stamp.json'), JSON.stringify(stamp) + '\n');
