@@ -155,6 +155,13 @@ export const ConfigSchema = z.object({
   // ── storage ────────────────────────────────────────────────────────────
   /** postgres://… selects PostgreSQL; unset selects the embedded SQLite file under DATA_DIR. */
   DATABASE_URL: z.string().optional(),
+  /** PostgreSQL: connections per instance. */
+  DATABASE_POOL_MAX: num(10, 1, 1000),
+  /**
+   * PostgreSQL: how often (seconds) an instance looks for outbox rows enqueued by another instance
+   * (to help send them) and for a new committed corpus version (to reload its index).
+   */
+  DATABASE_POLL_SECONDS: num(5, 0.1, 3600),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

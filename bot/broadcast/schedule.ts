@@ -39,12 +39,23 @@ export interface ScheduleOptions {
   log?: { info(m: string, f?: Record<string, unknown>): void; warn(m: string, f?: Record<string, unknown>): void; error(m: string, f?: Record<string, unknown>): void };
   /** Do not start the timer (tests drive `tick`). */
   manual?: boolean;
+  /**
+   * Several instances: decides per tick whether this one runs it (PostgreSQL advisory lock + claimed
+   * tick, `bot/store/postgres-lock.ts`). Absent: every tick runs here (one instance).
+   */
+  gate?: ScheduleGate;
 }
+
+/** A distributed tick gate: a held slot (released after the run) or the reason to skip this tick. */
+export type ScheduleGate = (tick: Date) => Promise<{ release(): Promise<void> } | { skip: string }>;
 
 /** A started schedule. */
 export interface BroadcastSchedule {
-  /** Runs the job as a tick would: `skipped` while a previous run is still in progress. */
-  tick(): Promise<'ran' | 'skipped' | 'failed'>;
+  /**
+   * Runs the job as a tick would: `skipped` while a previous run is still in progress (or, with a
+   * gate, when another instance runs this tick). `at` is the scheduled time (default now).
+   */
+  tick(at?: Date): Promise<'ran' | 'skipped' | 'failed'>;
   /** Next planned run, or null when stopped/manual. */
   nextRun(): Date | null;
   /** Stops the timer and waits for a run in progress. */
@@ -56,25 +67,40 @@ export function startSchedule(opts: ScheduleOptions): BroadcastSchedule {
   validateSchedule(opts.cron, opts.timezone);
   let running: Promise<unknown> | null = null;
   let task: ScheduledTask | null = null;
-  const tick = async (): Promise<'ran' | 'skipped' | 'failed'> => {
+  const tick = async (at: Date = new Date()): Promise<'ran' | 'skipped' | 'failed'> => {
     if (running) {
       opts.log?.warn('broadcast: the previous run is still in progress; skipping this tick', { cron: opts.cron });
       return 'skipped';
     }
-    const p = opts.run();
+    let release: (() => Promise<void>) | null = null;
+    const p = (async () => {
+      if (opts.gate) {
+        const g = await opts.gate(at);
+        if ('skip' in g) return g.skip;
+        release = () => g.release();
+      }
+      await opts.run();
+      return null;
+    })();
     running = p;
     try {
-      await p;
+      const skipped = await p;
+      if (skipped) {
+        opts.log?.info('broadcast: this tick runs on another instance; skipping', { tick: at.toISOString(), why: skipped });
+        return 'skipped';
+      }
       return 'ran';
     } catch (err) {
       opts.log?.error('broadcast: scheduled run failed', { error: (err as Error)?.message ?? String(err) });
       return 'failed';
     } finally {
+      const r = release as (() => Promise<void>) | null;
+      if (r) await r().catch((err: unknown) => opts.log?.warn('broadcast: releasing the scheduler lock failed', { error: (err as Error)?.message }));
       running = null;
     }
   };
   if (!opts.manual) {
-    task = cron.schedule(opts.cron, () => void tick(), { timezone: opts.timezone, name: 'policybot-broadcast' });
+    task = cron.schedule(opts.cron, (ctx) => void tick(ctx?.date ?? new Date()), { timezone: opts.timezone, name: 'policybot-broadcast' });
     opts.log?.info('broadcast schedule started', { cron: opts.cron, timezone: opts.timezone, next: task.getNextRun()?.toISOString() ?? null });
   }
   return {

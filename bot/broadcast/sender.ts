@@ -72,9 +72,20 @@ export const systemClock: Clock = {
   sleep: (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms))),
 };
 
+/**
+ * A global send rate shared by several processes (e.g. the token-bucket row in PostgreSQL,
+ * `rate-limit-pg.ts`). Every send reserves one slot; the sender waits until the slot starts.
+ */
+export interface SharedRateLimit {
+  /** Reserves the next send slot; resolves with how many ms from now it starts (0 = now). */
+  reserve(): Promise<number>;
+}
+
 /** Dependencies of the sender. */
 export interface SenderDeps {
   send: SendFn;
+  /** Global rate shared with other workers, reserved for every send on top of the in-process buckets. */
+  sharedRate?: SharedRateLimit;
   /** Called on 403: mark the subscriber inactive (`blocked`, `kicked`, `deactivated`). */
   onInactive?: (chatId: number, reason: string) => Promise<void>;
   clock?: Clock;
@@ -276,9 +287,17 @@ export class OutboxSender {
           await this.store.release(row.id, this.workerId, { notBefore: 0, countAttempt: false });
           continue;
         }
+        this.chatBucket(row).reserve(c.now());
+        this.global.reserve(c.now());
+        if (this.deps.sharedRate) {
+          const wait = await this.deps.sharedRate.reserve();
+          if (wait > 0) await c.sleep(wait);
+          if (this.stopping) {
+            await this.store.release(row.id, this.workerId, { notBefore: 0, countAttempt: false });
+            continue;
+          }
+        }
         const now = c.now();
-        this.chatBucket(row).reserve(now);
-        this.global.reserve(now);
         if (!(await this.store.beginSend(row.id, this.workerId, this.limits.leaseMs, now))) {
           this.deps.log?.warn('broadcast: lost the lease of an outbox row, not sending it', { id: row.id });
           continue;

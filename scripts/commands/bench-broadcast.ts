@@ -34,8 +34,8 @@ function limits(rate: number, leaseMs = 30_000, inDoubt: 'skip' | 'resend' = 're
   return { globalPerSecond: rate, perChatPerSecond: 1, perGroupPerMinute: 20, maxAttempts: 5, leaseMs, maxInFlight: Math.max(1, Math.min(8, Math.ceil(rate / 4))), inDoubt };
 }
 
-/** A loopback fake Bot API that records each sendMessage (chat id, arrival time); can answer one 429. */
-async function startFakeApi(opts: { fail429At?: number } = {}): Promise<{ server: Server; root: string; log: { chatId: number; at: number }[] }> {
+/** A loopback fake Bot API that records each sendMessage (chat id, arrival time); can answer one 429. Also used by bench-pg and the PostgreSQL tests. */
+export async function startFakeApi(opts: { fail429At?: number } = {}): Promise<{ server: Server; root: string; log: { chatId: number; at: number }[] }> {
   const log: { chatId: number; at: number }[] = [];
   let limited = false;
   const server = createServer((req, res) => {
@@ -298,13 +298,16 @@ function section(r: { n: number; rate: number; a: Awaited<ReturnType<typeof scen
   ].join('\n');
 }
 
-/** Replaces (or appends) the broadcast section of docs/benchmarks.md. */
-export function writeSection(file: string, text: string): void {
+/**
+ * Replaces (or appends) a marked section of docs/benchmarks.md — the broadcast one by default;
+ * other benches pass their own markers (bench-pg: `<!-- bench:postgres:start/end -->`).
+ */
+export function writeSection(file: string, text: string, markers: { start: string; end: string } = { start: START, end: END }): void {
   mkdirSync(join(file, '..'), { recursive: true });
   const cur = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const s = cur.indexOf(START);
-  const e = cur.indexOf(END);
-  const next = s >= 0 && e > s ? cur.slice(0, s) + text + cur.slice(e + END.length) : `${cur.replace(/\n*$/, '\n\n')}${text}\n`;
+  const s = cur.indexOf(markers.start);
+  const e = cur.indexOf(markers.end);
+  const next = s >= 0 && e > s ? cur.slice(0, s) + text + cur.slice(e + markers.end.length) : `${cur.replace(/\n*$/, '\n\n')}${text}\n`;
   writeFileSync(file, next);
 }
 
