@@ -66,24 +66,44 @@ export class Bm25Index {
     this.scratch = new Float32Array(this.size);
   }
 
-  /** Builds an index from token lists (one per document). */
-  static build(docs: string[][], params: Bm25Params = DEFAULT_BM25): Bm25Index {
-    const lists = new Map<string, { docs: number[]; tfs: number[] }>();
-    const lengths = new Float32Array(docs.length);
-    docs.forEach((tokens, d) => {
+  /**
+   * Builds an index from token lists (one per document, in order). Accepts any iterable, so callers
+   * can tokenize lazily: only the postings are kept, never all token lists at once (100k chunks).
+   */
+  static build(docs: Iterable<string[]>, params: Bm25Params = DEFAULT_BM25): Bm25Index {
+    const lists = new Map<string, { docs: Int32Array; tfs: Uint16Array; n: number }>();
+    let lengths = new Float32Array(1024);
+    let d = 0;
+    const tf = new Map<string, number>();
+    for (const tokens of docs) {
+      if (d === lengths.length) {
+        const bigger = new Float32Array(lengths.length * 2);
+        bigger.set(lengths);
+        lengths = bigger;
+      }
       lengths[d] = tokens.length;
-      const tf = new Map<string, number>();
+      tf.clear();
       for (const t of tokens) tf.set(t, (tf.get(t) ?? 0) + 1);
       for (const [t, n] of tf) {
         let p = lists.get(t);
-        if (!p) lists.set(t, (p = { docs: [], tfs: [] }));
-        p.docs.push(d);
-        p.tfs.push(Math.min(n, 65535));
+        if (!p) lists.set(t, (p = { docs: new Int32Array(2), tfs: new Uint16Array(2), n: 0 }));
+        if (p.n === p.docs.length) {
+          const docsBigger = new Int32Array(p.n * 2);
+          docsBigger.set(p.docs);
+          const tfsBigger = new Uint16Array(p.n * 2);
+          tfsBigger.set(p.tfs);
+          p.docs = docsBigger;
+          p.tfs = tfsBigger;
+        }
+        p.docs[p.n] = d;
+        p.tfs[p.n] = Math.min(n, 65535);
+        p.n++;
       }
-    });
+      d++;
+    }
     const postings = new Map<string, Posting>();
-    for (const [t, p] of lists) postings.set(t, { docs: Int32Array.from(p.docs), tfs: Uint16Array.from(p.tfs) });
-    return new Bm25Index(postings, lengths, params);
+    for (const [t, p] of lists) postings.set(t, { docs: p.docs.slice(0, p.n), tfs: p.tfs.slice(0, p.n) });
+    return new Bm25Index(postings, lengths.slice(0, d), params);
   }
 
   /** Restores an index written by `toJSON`. Throws on a malformed object. */

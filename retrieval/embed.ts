@@ -164,9 +164,13 @@ export async function loadEmbedder(choice: ModelChoice, log?: LoggerLike): Promi
     isStatic: choice.isStatic,
     embedQueries: (texts) => run(texts.map((t) => pooling.queryPrefix + clip(t))),
     async embedPassages(texts, onProgress) {
-      const out: Float32Array[] = [];
-      for (let i = 0; i < texts.length; i += BATCH) {
-        out.push(...(await run(texts.slice(i, i + BATCH).map((t) => pooling.passagePrefix + clip(t)))));
+      // batches of similar length: padding to the longest text of a batch is wasted work
+      const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+      const out: Float32Array[] = new Array(texts.length);
+      for (let i = 0; i < order.length; i += BATCH) {
+        const idx = order.slice(i, i + BATCH);
+        const vecs = await run(idx.map((j) => pooling.passagePrefix + clip(texts[j]!)));
+        idx.forEach((j, k) => (out[j] = vecs[k]!));
         onProgress?.(Math.min(i + BATCH, texts.length), texts.length);
       }
       return out;

@@ -134,7 +134,10 @@ export function passageHash(c: Chunk): string {
 
 /** Builds the in-memory BM25 part of an index (no files, no model). */
 export function buildLexical(chunks: Chunk[], seg: Segmenter, params: Bm25Params = DEFAULT_BM25): { bm25: Bm25Index; headings: string[] } {
-  return { bm25: Bm25Index.build(chunks.map((c) => chunkTokens(seg, c)), params), headings: chunks.map(chunkHeading) };
+  function* tokens(): Generator<string[]> {
+    for (const c of chunks) yield chunkTokens(seg, c);
+  }
+  return { bm25: Bm25Index.build(tokens(), params), headings: chunks.map(chunkHeading) };
 }
 
 /** Loads the index when it matches; otherwise (re)builds and writes it. */
