@@ -11,33 +11,14 @@ import type { Config } from '../../bot/config.ts';
 import { loadConfig } from '../../bot/config.ts';
 import { createLogger, type Logger } from '../../bot/logger.ts';
 import { readCorpus, type ReadCorpusResult } from '../../retrieval/corpus.ts';
-import { DEFAULT_FUSION, type FusionOptions } from '../../retrieval/fuse.ts';
+import type { FusionOptions } from '../../retrieval/fuse.ts';
+import { bm25FromConfig, fusionFromConfig } from '../../bot/retrieval-config.ts';
 import { openRetriever, type OpenedRetriever, type SearchMode } from '../../retrieval/search.ts';
 import type { SearchResult } from '../../retrieval/types.ts';
 import { CliUsageError, UserFacingError, parseCliArgs, printJson, readStdin, type CliCommand } from '../cli.ts';
 
-/** Fusion options from the RETRIEVAL_* variables. */
-export function fusionFromConfig(config: Config): FusionOptions {
-  return {
-    ...DEFAULT_FUSION,
-    method: config.RETRIEVAL_FUSION,
-    weights: {
-      bm25: config.RETRIEVAL_W_BM25,
-      dense: config.RETRIEVAL_W_DENSE,
-      coverage: config.RETRIEVAL_W_COVERAGE,
-      heading: config.RETRIEVAL_W_HEADING,
-      doc: config.RETRIEVAL_W_DOC,
-      municipal: config.RETRIEVAL_W_MUNICIPAL,
-    },
-    bigramWeight: config.RETRIEVAL_BIGRAM_WEIGHT,
-    synonymWeight: config.RETRIEVAL_SYNONYM_WEIGHT,
-    confidence: {
-      midpoint: config.RETRIEVAL_CONFIDENCE_MIDPOINT,
-      steepness: config.RETRIEVAL_CONFIDENCE_STEEPNESS,
-      placePenalty: config.RETRIEVAL_PLACE_PENALTY,
-    },
-  };
-}
+/** Re-exported from bot/retrieval-config.ts (import it from there in bot/). */
+export { fusionFromConfig };
 
 /** Reads the corpus (CORPUS_DIR) and opens the retriever with the configured model and weights. */
 export async function openRetrieverFromConfig(
@@ -63,7 +44,7 @@ export async function openRetrieverFromConfig(
       remoteHost: config.REMOTE_MODEL_HOST,
     },
     fusion: opts.fusion ?? fusionFromConfig(config),
-    bm25: { k1: config.BM25_K1, b: config.BM25_B },
+    bm25: bm25FromConfig(config),
     force: opts.force,
     lazyModel: opts.lazyModel,
     log,
