@@ -298,16 +298,13 @@ function section(r: { n: number; rate: number; a: Awaited<ReturnType<typeof scen
   ].join('\n');
 }
 
-/**
- * Replaces (or appends) a marked section of docs/benchmarks.md — the broadcast one by default;
- * other benches pass their own markers (bench-pg: `<!-- bench:postgres:start/end -->`).
- */
-export function writeSection(file: string, text: string, markers: { start: string; end: string } = { start: START, end: END }): void {
+/** Replaces (or appends) the broadcast section of docs/benchmarks.md. */
+export function writeSection(file: string, text: string): void {
   mkdirSync(join(file, '..'), { recursive: true });
   const cur = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const s = cur.indexOf(markers.start);
-  const e = cur.indexOf(markers.end);
-  const next = s >= 0 && e > s ? cur.slice(0, s) + text + cur.slice(e + markers.end.length) : `${cur.replace(/\n*$/, '\n\n')}${text}\n`;
+  const s = cur.indexOf(START);
+  const e = cur.indexOf(END);
+  const next = s >= 0 && e > s ? cur.slice(0, s) + text + cur.slice(e + END.length) : `${cur.replace(/\n*$/, '\n\n')}${text}\n`;
   writeFileSync(file, next);
 }
 

@@ -15,7 +15,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api } from 'grammy';
 import { openPgBroadcastStore } from '../../bot/broadcast/outbox-postgres.ts';
@@ -29,11 +29,10 @@ import { createPgPool, redactPgUrl } from '../../bot/store/postgres.ts';
 import { startTempPostgres } from '../../bot/store/postgres-tempserver.ts';
 import { openSqliteStore } from '../../bot/store/sqlite.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
-import { startFakeApi, writeSection } from './bench-broadcast.ts';
+import { machineLine, writeBenchSection } from '../bench-util.ts';
+import { startFakeApi } from './bench-broadcast.ts';
 
 const TOKEN = '123456:BENCH-not-a-real-token';
-const START = '<!-- bench:postgres:start -->';
-const END = '<!-- bench:postgres:end -->';
 const CLI = join(PROJECT_ROOT, 'scripts', 'policybot.mjs');
 
 /** Sender limits of a bench worker at `rate` messages/s over all workers. */
@@ -281,10 +280,9 @@ function section(r: { date: string; server: string; rows: number; workers: numbe
   };
   const killed = r.runs.filter((x) => x.r.kill);
   return [
-    START,
     '## PostgreSQL: several workers on one outbox (issue 8)',
     '',
-    `Measured ${r.date} with \`policybot bench-pg\` on ${cpus().length} CPU core(s), Node ${process.version}, ${r.server}. ` +
+    `Measured ${r.date} with \`policybot bench-pg\` on ${machineLine()}; ${r.server}. ` +
       `Each worker is a separate process: PostgreSQL outbox claimed with \`FOR UPDATE SKIP LOCKED\` + ${r.leaseMs} ms leases, every send through the ` +
       `shared token bucket (one UNLOGGED row), grammY \`Api\` → a loopback fake Bot API that counts deliveries. The SQLite baseline is one process ` +
       '(`bench-broadcast --worker`) on the embedded outbox, same rows, same API.',
@@ -304,7 +302,6 @@ function section(r: { date: string; server: string; rows: number; workers: numbe
       `at ${r.maxRate}/s (≈ unthrottled) the numbers show what the coordination costs: per send one bucket UPDATE, one lease renewal + in-flight mark, one \`sent\` mark, and a claim per batch.`,
     '- Telegram allows about 30 msg/s per bot, so any of these is far above what production needs; the point of several workers is availability (a dead worker costs only a lease) and one rate for all instances, not speed.',
     `- Reproduce: \`node scripts/policybot.mjs bench-pg\` (\`--rows\`, \`--workers\`, \`--rate\`, \`--max-rate\`, \`--lease-ms\`; \`DATABASE_URL\` to use an existing server).`,
-    END,
   ].join('\n');
 }
 
@@ -384,7 +381,7 @@ export const command: CliCommand = {
       const result = { date: new Date().toISOString().slice(0, 10), server, rows, workers, rate, maxRate, leaseMs, runs };
       if (values.json) printJson(result, true);
       else process.stdout.write(section(result) + '\n');
-      if (!values['no-write']) writeSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), section(result), { start: START, end: END });
+      if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'postgres', section(result));
       const bad = runs.some(({ r }) => r.missing > 0 || (r.kill ? !r.duplicated.every((c) => r.kill!.inFlightChats.includes(c)) : r.duplicates > 0));
       return bad ? 1 : 0;
     } finally {
