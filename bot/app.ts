@@ -13,7 +13,7 @@ import { loadRuleSet, type RuleSet } from '../eligibility/rules.ts';
 import { loadUniversityTable, type UniversityTable } from '../eligibility/universities.ts';
 import { readCorpus, type ReadCorpusResult } from '../retrieval/corpus.ts';
 import type { FusionOptions } from '../retrieval/fuse.ts';
-import { fusionFromConfig } from '../scripts/commands/search.ts';
+import { bm25FromConfig, fusionFromConfig } from './retrieval-config.ts';
 import { openRetriever, type OpenedRetriever } from '../retrieval/search.ts';
 import { createAssistant } from './assistant/index.ts';
 import type { Assistant } from './assistant/types.ts';
@@ -32,17 +32,30 @@ export interface App {
   asOf(): string;
 }
 
-/** Opens the retriever over an already-read corpus with the configured model and weights. */
+/** Thrown when the corpus has no usable document (the message names the folder and the bad files). */
+export class EmptyCorpusError extends Error {
+  override name = 'EmptyCorpusError';
+}
+
+/**
+ * Opens the retriever over an already-read corpus with the configured model and weights (builds or
+ * rebuilds the index under DATA_DIR when it is missing or stale).
+ */
 export async function openRetrieverFor(
   config: Config,
   corpus: ReadCorpusResult,
   log: Logger,
-  opts: { force?: boolean; lazyModel?: boolean; fusion?: FusionOptions } = {},
+  opts: { force?: boolean; lazyModel?: boolean; fusion?: FusionOptions; corpusDir?: string } = {},
 ): Promise<OpenedRetriever> {
+  const corpusDir = opts.corpusDir ?? config.CORPUS_DIR;
+  if (corpus.chunks.length === 0) {
+    const why = corpus.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`).join('; ');
+    throw new EmptyCorpusError(`no documents to search in ${corpusDir}/documents${why ? ` (${why})` : ''}`);
+  }
   return openRetriever({
     chunks: corpus.chunks,
     documents: corpus.documents,
-    corpusDir: config.CORPUS_DIR,
+    corpusDir,
     dataDir: config.DATA_DIR,
     model: {
       modelId: config.EMBEDDING_MODEL,
@@ -51,7 +64,7 @@ export async function openRetrieverFor(
       remoteHost: config.REMOTE_MODEL_HOST,
     },
     fusion: opts.fusion ?? fusionFromConfig(config),
-    bm25: { k1: config.BM25_K1, b: config.BM25_B },
+    bm25: bm25FromConfig(config),
     force: opts.force,
     lazyModel: opts.lazyModel,
     log,

@@ -166,7 +166,8 @@ export class Retriever {
     const confidence = confidenceOf(q, fused[0], this.fusion);
     timings.fuse = performance.now() - tf;
     timings.total = performance.now() - t0;
-    return { result: { query, model: this.model, hits, confidence }, timings, analyzed: q };
+    const foreignPlaces = q.foreignPlaces.length && !q.namesInScopePlace ? q.foreignPlaces : undefined;
+    return { result: { query, model: this.model, hits, confidence, ...(foreignPlaces ? { foreignPlaces } : {}) }, timings, analyzed: q };
   }
 }
 

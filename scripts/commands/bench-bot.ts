@@ -11,7 +11,7 @@
  * assistant over the shipped corpus. Writes the bot section of docs/benchmarks.md
  * (`<!-- bench:bot:start -->` … `<!-- bench:bot:end -->`), leaving other sections alone.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -23,10 +23,9 @@ import { createLogger, silentLogger } from '../../bot/logger.ts';
 import { openSqliteStore } from '../../bot/store/sqlite.ts';
 import { createBot } from '../../bot/telegram/bot.ts';
 import { startBot } from '../../bot/telegram/runner.ts';
+import { writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 
-const START = '<!-- bench:bot:start -->';
-const END = '<!-- bench:bot:end -->';
 const TOKEN = '424242:BENCH-TOKEN';
 
 /** A trivial assistant for measuring the channel alone: echoes the question's sequence number. */
@@ -186,7 +185,6 @@ function section(results: Result[]): string {
       `| ${r.mode} | ${r.assistant} | ${r.messages} | ${r.chats} | ${r.seconds.toFixed(2)} | **${r.perSecond.toFixed(0)}** | ${r.inOrder ? 'yes' : 'NO'} | ${r.missing} | ${r.duplicates} |`,
   );
   return [
-    START,
     '## Telegram bot throughput',
     '',
     `\`policybot bench-bot\` on ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
@@ -198,17 +196,12 @@ function section(results: Result[]): string {
     '| mode | assistant | messages | chats | seconds | answered/s | per-chat order | missing | duplicates |',
     '|---|---|---|---|---|---|---|---|---|',
     ...rows,
-    END,
   ].join('\n');
 }
 
 function writeDocs(text: string): string {
   const file = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
-  const old = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const a = old.indexOf(START);
-  const b = old.indexOf(END);
-  const next = a !== -1 && b > a ? old.slice(0, a) + text + old.slice(b + END.length) : old.replace(/\s*$/, '\n\n') + text + '\n';
-  writeFileSync(file, next);
+  writeBenchSection(file, 'bot', text);
   return file;
 }
 

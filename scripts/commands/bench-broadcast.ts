@@ -13,7 +13,7 @@
  * Everything runs in temp folders; nothing leaves 127.0.0.1.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,11 +24,10 @@ import { OutboxSender, type SenderLimits, type SendFn } from '../../bot/broadcas
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { silentLogger } from '../../bot/logger.ts';
 import { openSqliteStore, type SqliteStore } from '../../bot/store/sqlite.ts';
+import { writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 
 const TOKEN = '123456:BENCH-not-a-real-token';
-const START = '<!-- bench:broadcast:start -->';
-const END = '<!-- bench:broadcast:end -->';
 
 function limits(rate: number, leaseMs = 30_000, inDoubt: 'skip' | 'resend' = 'resend'): SenderLimits {
   return { globalPerSecond: rate, perChatPerSecond: 1, perGroupPerMinute: 20, maxAttempts: 5, leaseMs, maxInFlight: Math.max(1, Math.min(8, Math.ceil(rate / 4))), inDoubt };
@@ -268,7 +267,6 @@ function section(r: { n: number; rate: number; a: Awaited<ReturnType<typeof scen
   const rowB = (x: typeof b, label: string) =>
     `| ${label} | ${r.rate}/s (raised for the bench) | ${x.enqueued} | ${x.delivered} | ${x.duplicates} | ${x.missing} | ${f(x.rate)}/s overall (incl. restarts) | ${x.maxPerSecond} | ${f(x.totalMs / 1000)} s incl. ${x.kills.length} restarts and 3 s leases |`;
   return [
-    START,
     '## Broadcast (issue 7)',
     '',
     `Measured ${r.date} with \`policybot bench-broadcast\` on ${cpus().length} CPU core(s), Node ${process.version}. ` +
@@ -294,18 +292,7 @@ function section(r: { n: number; rate: number; a: Awaited<ReturnType<typeof scen
     '',
     'At the default 30 msg/s, 10 000 messages take about 5.5 minutes; the raised rate in A/B only shortens the bench — ' +
       'the send path, buckets and outbox are the same. Reproduce: `node scripts/policybot.mjs bench-broadcast` (`--subscribers`, `--rate`, `--default-messages`).',
-    END,
   ].join('\n');
-}
-
-/** Replaces (or appends) the broadcast section of docs/benchmarks.md. */
-export function writeSection(file: string, text: string): void {
-  mkdirSync(join(file, '..'), { recursive: true });
-  const cur = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const s = cur.indexOf(START);
-  const e = cur.indexOf(END);
-  const next = s >= 0 && e > s ? cur.slice(0, s) + text + cur.slice(e + END.length) : `${cur.replace(/\n*$/, '\n\n')}${text}\n`;
-  writeFileSync(file, next);
 }
 
 export const command: CliCommand = {
@@ -350,7 +337,7 @@ export const command: CliCommand = {
     const result = { n, rate, a, b, b2, c, d, date: new Date().toISOString().slice(0, 10) };
     if (values.json) printJson(result, true);
     else process.stdout.write(section(result) + '\n');
-    if (!values['no-write']) writeSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), section(result));
+    if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'broadcast', section(result));
     return a.duplicates || a.missing || b.missing || c.duplicates || c.missing || d.sent ? 1 : 0;
   },
 };

@@ -8,7 +8,7 @@
  * and the retrieval section of `docs/benchmarks.md` (between `<!-- bench:retrieval:start -->` and
  * `<!-- bench:retrieval:end -->`; other sections of the file are left alone).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../../bot/config.ts';
@@ -20,32 +20,13 @@ import { loadEmbedder } from '../../retrieval/embed.ts';
 import { Retriever, docFacts, loadLanguageData, openRetriever, type StageTimings } from '../../retrieval/search.ts';
 import type { Chunk } from '../../retrieval/types.ts';
 import { VectorIndex } from '../../retrieval/vector-index.ts';
+import { machine, percentile, writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
-import { fusionFromConfig } from './search.ts';
+import { fusionFromConfig } from '../../bot/retrieval-config.ts';
 
-const START = '<!-- bench:retrieval:start -->';
-const END = '<!-- bench:retrieval:end -->';
-
-/** p-th percentile (nearest rank) of a list of numbers. */
-export function percentile(xs: number[], p: number): number {
-  if (!xs.length) return 0;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-}
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    cpu: cpus[0]?.model ?? 'unknown',
-    cores: cpus.length,
-    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-  };
-}
 
 function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024);
@@ -87,7 +68,6 @@ export function syntheticChunks(real: Chunk[], n: number, seed = 7): Chunk[] {
 function markdown(result: Record<string, any>): string {
   const m = result.machine;
   const lines = [
-    START,
     '## Retrieval',
     '',
     `Measured by \`policybot bench\` on ${result.date}: ${m.cpu} × ${m.cores} cores, ${m.memoryGiB} GiB RAM, Node ${m.node}, ${m.platform}.`,
@@ -132,18 +112,7 @@ function markdown(result: Record<string, any>): string {
   } else {
     lines.push('', 'Scale run: not part of this run (`policybot bench --scale 100000`).');
   }
-  lines.push(END);
   return lines.join('\n');
-}
-
-/** Replaces (or appends) the retrieval section of docs/benchmarks.md. */
-export function writeBenchSection(file: string, section: string): void {
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nEach section is written by its own command and can be regenerated independently.\n';
-  const a = text.indexOf(START);
-  const b = text.indexOf(END);
-  if (a >= 0 && b > a) text = text.slice(0, a) + section + text.slice(b + END.length);
-  else text = text.trimEnd() + '\n\n' + section + '\n';
-  writeFileSync(file, text);
 }
 
 export const command: CliCommand = {
@@ -267,7 +236,7 @@ export const command: CliCommand = {
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'retrieval.json'), JSON.stringify(result, null, 2) + '\n');
       mkdirSync(join(PROJECT_ROOT, 'docs'), { recursive: true });
-      writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), markdown(result));
+      writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'retrieval', markdown(result));
       progress(`wrote ${join(dir, 'retrieval.json')} and docs/benchmarks.md`);
     }
     if (values.json) printJson(result, true);

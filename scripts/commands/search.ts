@@ -12,13 +12,10 @@ import { loadConfig } from '../../bot/config.ts';
 import { createLogger, type Logger } from '../../bot/logger.ts';
 import { readCorpus, type ReadCorpusResult } from '../../retrieval/corpus.ts';
 import type { FusionOptions } from '../../retrieval/fuse.ts';
-import { bm25FromConfig, fusionFromConfig } from '../../bot/retrieval-config.ts';
-import { openRetriever, type OpenedRetriever, type SearchMode } from '../../retrieval/search.ts';
+import { EmptyCorpusError, openRetrieverFor } from '../../bot/app.ts';
+import type { OpenedRetriever, SearchMode } from '../../retrieval/search.ts';
 import type { SearchResult } from '../../retrieval/types.ts';
 import { CliUsageError, UserFacingError, parseCliArgs, printJson, readStdin, type CliCommand } from '../cli.ts';
-
-/** Re-exported from bot/retrieval-config.ts (import it from there in bot/). */
-export { fusionFromConfig };
 
 /** Reads the corpus (CORPUS_DIR) and opens the retriever with the configured model and weights. */
 export async function openRetrieverFromConfig(
@@ -26,30 +23,13 @@ export async function openRetrieverFromConfig(
   log: Logger,
   opts: { force?: boolean; lazyModel?: boolean; fusion?: FusionOptions; corpus?: ReadCorpusResult; corpusDir?: string } = {},
 ): Promise<OpenedRetriever & { corpus: ReadCorpusResult }> {
-  const corpusDir = opts.corpusDir ?? config.CORPUS_DIR;
-  const corpus = opts.corpus ?? (await readCorpus(corpusDir));
-  if (corpus.chunks.length === 0) {
-    const why = corpus.errors.map((e) => `${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`).join('; ');
-    throw new UserFacingError(`no documents to search in ${corpusDir}/documents${why ? ` (${why})` : ''}`);
+  const corpus = opts.corpus ?? (await readCorpus(opts.corpusDir ?? config.CORPUS_DIR));
+  try {
+    return { ...(await openRetrieverFor(config, corpus, log, opts)), corpus };
+  } catch (err) {
+    if (err instanceof EmptyCorpusError) throw new UserFacingError(err.message);
+    throw err;
   }
-  const opened = await openRetriever({
-    chunks: corpus.chunks,
-    documents: corpus.documents,
-    corpusDir,
-    dataDir: config.DATA_DIR,
-    model: {
-      modelId: config.EMBEDDING_MODEL,
-      modelsDir: config.MODELS_DIR,
-      allowRemote: config.ALLOW_REMOTE_MODELS,
-      remoteHost: config.REMOTE_MODEL_HOST,
-    },
-    fusion: opts.fusion ?? fusionFromConfig(config),
-    bm25: bm25FromConfig(config),
-    force: opts.force,
-    lazyModel: opts.lazyModel,
-    log,
-  });
-  return { ...opened, corpus };
 }
 
 /** One-paragraph summary of an opened index (printed by `ingest`). */
