@@ -61,6 +61,7 @@ export const ConfigSchema = z.object({
   CORPUS_DIR: path('corpus'),
   /** Git-ignored folder for everything the project builds: indexes, trained embedder, databases, reports. */
   DATA_DIR: path('data'),
+  /** Log verbosity on stderr: debug, info, warn, error or silent. */
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   /** Fixed "today" for reproducible answers (YYYY-MM-DD); default: the real date in Asia/Shanghai. */
   AS_OF: z
@@ -79,25 +80,33 @@ export const ConfigSchema = z.object({
   REMOTE_MODEL_HOST: z.string().url().default('https://huggingface.co/'),
   /** Hybrid fusion: normalized weighted scores (default) or reciprocal-rank fusion. */
   RETRIEVAL_FUSION: z.enum(['weighted', 'rrf']).default('weighted'),
-  /** Fusion weights (see docs/retrieval.md; defaults chosen by `policybot eval`). */
+  /** Fusion weight of BM25 (see docs/retrieval.md; defaults chosen by `policybot eval`). */
   RETRIEVAL_W_BM25: num(1, 0, 10),
+  /** Fusion weight of the dense (embedding) similarity. */
   RETRIEVAL_W_DENSE: num(0.1, 0, 10),
+  /** Fusion weight of the share of query terms a clause covers. */
   RETRIEVAL_W_COVERAGE: num(0.6, 0, 10),
+  /** Fusion weight of query terms found in the clause heading and path. */
   RETRIEVAL_W_HEADING: num(0.2, 0, 10),
+  /** Fusion weight of a 文号 or district named in the question matching the document. */
   RETRIEVAL_W_DOC: num(0.5, 0, 10),
   /** Bonus for municipal documents when the question names no district. */
   RETRIEVAL_W_MUNICIPAL: num(0.1, 0, 10),
-  /** Query-term weights of character bigrams and of synonym expansions, relative to the user's words. */
+  /** Query-term weight of character bigrams, relative to the user's words. */
   RETRIEVAL_BIGRAM_WEIGHT: num(0.3, 0, 1),
+  /** Query-term weight of synonym/alias expansions, relative to the user's words. */
   RETRIEVAL_SYNONYM_WEIGHT: num(0.6, 0, 1),
-  /** Confidence curve: σ(steepness·(coverage − midpoint)); questions naming a place outside the corpus ×penalty. */
+  /** Confidence curve σ(steepness·(coverage − midpoint)): its midpoint. */
   RETRIEVAL_CONFIDENCE_MIDPOINT: num(0.37, 0, 1),
+  /** Steepness of the confidence curve. */
   RETRIEVAL_CONFIDENCE_STEEPNESS: num(10, 0.1, 100),
+  /** Confidence multiplier when the question names a place outside the corpus (北京, 深圳…). */
   RETRIEVAL_PLACE_PENALTY: num(0.25, 0, 1),
   /** Abstain below this confidence ("nothing relevant in the corpus"). */
   RETRIEVAL_MIN_CONFIDENCE: num(0.5, 0, 1),
-  /** BM25 parameters. */
+  /** BM25 term-frequency saturation k1. */
   BM25_K1: num(1.2, 0, 5),
+  /** BM25 length normalization b. */
   BM25_B: num(0.75, 0, 1),
 
   // ── eligibility ────────────────────────────────────────────────────────
@@ -111,16 +120,21 @@ export const ConfigSchema = z.object({
   SESSION_IDLE_MINUTES: num(30, 1, 60 * 24 * 30),
 
   // ── telegram ───────────────────────────────────────────────────────────
+  /** Bot token from @BotFather; when set, `npm start` runs the Telegram bot. Never logged. */
   TELEGRAM_BOT_TOKEN: z.string().optional(),
+  /** Bot API root URL (a self-hosted Bot API server or an emulator for tests). */
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  /** Telegram user ids allowed to use /reload, /stats and /broadcast (comma-separated). */
   ADMIN_IDS: idList,
+  /** How updates arrive: long polling, or a webhook (needs WEBHOOK_URL). */
   BOT_MODE: z.enum(['polling', 'webhook']).default('polling'),
   /** Public HTTPS URL Telegram posts updates to (BOT_MODE=webhook), e.g. https://bot.example.com/telegram. */
   WEBHOOK_URL: z.string().url().optional(),
   /** Secret checked in the X-Telegram-Bot-Api-Secret-Token header (1–256 of A-Z a-z 0-9 _ -). */
   WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected 1-256 characters of A-Z a-z 0-9 _ -').optional(),
-  /** Local port (and host) of the webhook HTTP server. */
+  /** Local port of the webhook HTTP server (GET /healthz for probes). */
   WEBHOOK_PORT: num(8080, 1, 65535),
+  /** Local host the webhook HTTP server binds to. */
   WEBHOOK_HOST: z.string().default('0.0.0.0'),
   /** Messages per user per minute before the bot asks them to slow down; 0 disables the limit. */
   RATE_LIMIT_PER_MINUTE: num(20, 0, 10_000),
@@ -133,7 +147,9 @@ export const ConfigSchema = z.object({
     .transform((s) => [...new Set(s.split(/[,，\s]+/).filter(Boolean))]),
 
   // ── broadcast ──────────────────────────────────────────────────────────
+  /** When policy-update digests are sent (cron expression, validated at start). */
   BROADCAST_CRON: z.string().default('0 9 * * 1-5'),
+  /** Time zone of BROADCAST_CRON. */
   BROADCAST_TZ: z.string().default('Asia/Shanghai'),
   /** Optional folder where new documents are dropped for the next broadcast run. */
   INBOX_DIR: optionalPath,
