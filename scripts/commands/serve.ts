@@ -2,12 +2,18 @@
  * `policybot serve [--polling | --webhook] [--no-broadcast]`: runs the Telegram bot (long polling by
  * default, webhook when BOT_MODE=webhook or --webhook) and, unless disabled, the broadcast schedule.
  * SIGINT/SIGTERM stop fetching, let running updates finish, close the store and exit 0 within 5 s.
+ * With DATABASE_URL=postgres://… several instances share the store and the broadcast (one scheduler
+ * per tick, shared outbox and send rate), and each reloads its index when another instance commits
+ * a new corpus version (docs/deployment.md).
  */
 import { buildApp, type App } from '../../bot/app.ts';
-import { createBroadcastService, type BroadcastService } from '../../bot/broadcast/service.ts';
+import { watchCorpusVersion, type CorpusWatch } from '../../bot/broadcast/corpus-watch.ts';
+import { openPgBroadcastStore } from '../../bot/broadcast/outbox-postgres.ts';
+import { openBroadcastService, type BroadcastService } from '../../bot/broadcast/service.ts';
+import { corpusHash } from '../../bot/broadcast/snapshot.ts';
 import { loadConfig, todayIn } from '../../bot/config.ts';
 import { createLogger } from '../../bot/logger.ts';
-import { openStore } from '../../bot/store/index.ts';
+import { openStoreReady, type OpenedStore } from '../../bot/store/index.ts';
 import { createBot } from '../../bot/telegram/bot.ts';
 import type { BotDeps } from '../../bot/telegram/context.ts';
 import { startBot, type RunningBot } from '../../bot/telegram/runner.ts';
@@ -39,14 +45,34 @@ export const command: CliCommand = {
     if (mode === 'webhook' && !config.WEBHOOK_URL) {
       throw new UserFacingError('webhook mode needs WEBHOOK_URL (the public HTTPS address Telegram posts updates to), or use --polling');
     }
-    const logger = createLogger({ level: config.LOG_LEVEL, secrets: [config.TELEGRAM_BOT_TOKEN, config.WEBHOOK_SECRET] });
-    let store;
+    const dbPassword = (() => {
+      try {
+        return config.DATABASE_URL ? decodeURIComponent(new URL(config.DATABASE_URL).password) || undefined : undefined;
+      } catch {
+        return undefined;
+      }
+    })();
+    const logger = createLogger({ level: config.LOG_LEVEL, secrets: [config.TELEGRAM_BOT_TOKEN, config.WEBHOOK_SECRET, dbPassword] });
+    if (mode === 'webhook' && !config.WEBHOOK_SECRET) {
+      logger.warn('webhook mode without WEBHOOK_SECRET: anyone who finds WEBHOOK_URL can post fake updates; set WEBHOOK_SECRET');
+    }
+    let store: OpenedStore;
     try {
-      store = openStore({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
+      store = await openStoreReady({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL, pgPoolMax: config.DATABASE_POOL_MAX });
     } catch (err) {
       throw new UserFacingError((err as Error).message);
     }
+    if (store.engine === 'postgres' && mode === 'polling') {
+      logger.warn('PostgreSQL with long polling: run only ONE polling instance (Telegram allows one getUpdates consumer); several instances need --webhook');
+    }
     let app: App = await buildApp(config, { logger });
+    /** Corpus hash of what this instance serves (compared with the version committed in the database). */
+    let servedHash = corpusHash(app.corpus.documents);
+    const swapApp = (next: App) => {
+      app = next;
+      deps.assistant = next.assistant; // features read ctx.deps.assistant per update: the swap is atomic
+      servedHash = corpusHash(next.corpus.documents);
+    };
     const deps: BotDeps = {
       assistant: app.assistant,
       store,
@@ -55,8 +81,7 @@ export const command: CliCommand = {
       today: () => todayIn({ AS_OF: undefined }),
       reload: async () => {
         const next = await buildApp(config, { logger });
-        app = next;
-        deps.assistant = next.assistant; // features read ctx.deps.assistant per update: the swap is atomic
+        swapApp(next);
         return `已重新导入：${next.corpus.documents.length} 份文件，${next.corpus.chunks.length} 个条款，${next.ruleSet.rules.length} 条规则`;
       },
     };
@@ -64,15 +89,11 @@ export const command: CliCommand = {
 
     let broadcast: BroadcastService | undefined;
     if (config.BROADCAST_ENABLED && !values['no-broadcast']) {
-      broadcast = createBroadcastService(config, {
+      broadcast = await openBroadcastService(config, {
         store,
         send: (chatId, text) => bot.api.sendMessage(chatId, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
         log: logger,
-        reindex: async (corpus) => {
-          const next = await buildApp(config, { logger, corpus });
-          app = next;
-          deps.assistant = next.assistant;
-        },
+        reindex: async (corpus) => swapApp(await buildApp(config, { logger, corpus })),
       });
       deps.broadcast = (text, from) => broadcast!.announce(text, from);
     }
@@ -94,7 +115,26 @@ export const command: CliCommand = {
       throw new UserFacingError((err as Error).message);
     }
     broadcast?.start();
-    logger.info('serving', { mode, broadcast: !!broadcast, documents: app.corpus.documents.length });
+    // Several instances (PostgreSQL): reload the read-only index when another instance committed a new corpus.
+    let corpusWatch: CorpusWatch | undefined;
+    if (store.pool) {
+      let read = broadcast?.committedCorpus;
+      if (!read) {
+        const bstore = await openPgBroadcastStore(store.pool);
+        read = () => bstore.corpusVersion();
+      }
+      corpusWatch = watchCorpusVersion({
+        read,
+        localHash: () => servedHash,
+        reload: async () => {
+          swapApp(await buildApp(config, { logger }));
+          return servedHash;
+        },
+        intervalMs: config.DATABASE_POLL_SECONDS * 1000,
+        log: logger,
+      });
+    }
+    logger.info('serving', { mode, store: store.engine, broadcast: !!broadcast, documents: app.corpus.documents.length });
 
     return await new Promise<number>((resolve) => {
       let exiting = false;
@@ -107,6 +147,7 @@ export const command: CliCommand = {
           process.exit(code);
         }, SHUTDOWN_BUDGET_MS);
         hard.unref();
+        corpusWatch?.stop();
         try {
           await running.stop();
           await Promise.race([broadcast?.stop(), new Promise((r) => setTimeout(r, 800).unref())]);
