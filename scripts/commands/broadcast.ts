@@ -9,12 +9,11 @@
  */
 import { Api } from 'grammy';
 import { openRetrieverFor } from '../../bot/app.ts';
-import { createBroadcastService } from '../../bot/broadcast/service.ts';
+import { openBroadcastService, openBroadcastStoreFor } from '../../bot/broadcast/service.ts';
 import { runBroadcast, type RunResult } from '../../bot/broadcast/run.ts';
-import { openSqliteBroadcastStore } from '../../bot/broadcast/outbox-sqlite.ts';
 import { loadConfig } from '../../bot/config.ts';
 import { createLogger } from '../../bot/logger.ts';
-import { openStore } from '../../bot/store/index.ts';
+import { openStoreReady } from '../../bot/store/index.ts';
 import { CorpusReadError } from '../../retrieval/corpus.ts';
 import { UserFacingError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 
@@ -76,7 +75,7 @@ export const command: CliCommand = {
     }
     let store;
     try {
-      store = openStore({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL });
+      store = await openStoreReady({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL, pgPoolMax: config.DATABASE_POOL_MAX });
     } catch (err) {
       throw new UserFacingError((err as Error).message);
     }
@@ -84,15 +83,14 @@ export const command: CliCommand = {
       let result: RunResult;
       try {
         if (dryRun) {
-          if (!store.db) throw new UserFacingError('broadcast needs the embedded SQLite store (unset DATABASE_URL)');
-          const bstore = openSqliteBroadcastStore(store.db);
+          const bstore = await openBroadcastStoreFor(store, config);
           result = await runBroadcast(
             { corpusDir: config.CORPUS_DIR, ...(config.INBOX_DIR ? { inboxDir: config.INBOX_DIR } : {}), bstore, subscribers: () => store.listSubscribers(), log },
             { dryRun: true },
           );
         } else {
           const api = new Api(config.TELEGRAM_BOT_TOKEN!, { apiRoot: config.TELEGRAM_API_ROOT });
-          const service = createBroadcastService(config, {
+          const service = await openBroadcastService(config, {
             store,
             log,
             validateSchedule: false,
