@@ -29,6 +29,8 @@ export interface DevQuestion {
   kind: 'direct' | 'paraphrase' | 'unanswerable';
   doc?: string;
   phrase?: string;
+  /** Optional split label (e.g. `tune` / `check`) for `policybot eval --split`. */
+  split?: string;
 }
 
 /** Loads and validates a dev set (YAML `questions: [{ id, q, doc, phrase, kind } | { id, q, answerable: false }]`). */
@@ -52,6 +54,7 @@ export function loadDevSet(file: string): { questions: DevQuestion[] } {
       kind: answerable ? (o.kind === 'paraphrase' ? 'paraphrase' : 'direct') : 'unanswerable',
       doc: answerable ? String(o.doc) : undefined,
       phrase: answerable ? String(o.phrase) : undefined,
+      ...(o.split !== undefined ? { split: String(o.split) } : {}),
     } satisfies DevQuestion;
   });
   return { questions };

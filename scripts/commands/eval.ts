@@ -37,11 +37,12 @@ export function metricsTable(rows: Metrics[]): string {
 }
 
 export const command: CliCommand = {
-  usage: 'eval [--set FILE] [--json] [--verbose]',
+  usage: 'eval [--set FILE] [--split NAME] [--json] [--verbose]',
   summary: 'Measure retrieval on the dev question set (BM25, dense, hybrid, baselines)',
   help: [
     'Options:',
     '  --set FILE   dev set (default test/fixtures/retrieval-dev.yaml)',
+    '  --split NAME only the questions labelled `split: NAME` (e.g. tune or check)',
     '  --json       print the metrics as JSON',
     '  --verbose    list the questions each system gets wrong',
     '  --no-baselines  skip the baselines',
@@ -49,6 +50,7 @@ export const command: CliCommand = {
   async run(argv) {
     const { values } = parseCliArgs(argv, {
       set: { type: 'string' },
+      split: { type: 'string' },
       json: { type: 'boolean' },
       verbose: { type: 'boolean' },
       'no-baselines': { type: 'boolean' },
@@ -59,6 +61,11 @@ export const command: CliCommand = {
       set = loadDevSet(file);
     } catch (err) {
       throw new CliUsageError((err as Error).message);
+    }
+    if (values.split !== undefined) {
+      const split = values.split;
+      set = { questions: set.questions.filter((q) => q.split === split) };
+      if (set.questions.length === 0) throw new CliUsageError(`${file}: no question has "split: ${split}"`);
     }
     const config = loadConfig();
     const log = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
@@ -91,11 +98,11 @@ export const command: CliCommand = {
     const answerable = set.questions.filter((q) => q.answerable).length;
     const paraphrases = set.questions.filter((q) => q.kind === 'paraphrase').length;
     if (values.json) {
-      printJson({ set: file, questions: set.questions.length, answerable, paraphrases, threshold, model: retriever.model, metrics });
+      printJson({ set: file, split: values.split ?? null, questions: set.questions.length, answerable, paraphrases, threshold, model: retriever.model, metrics });
       return 0;
     }
     const out = [
-      `dev set: ${file}`,
+      `dev set: ${file}${values.split !== undefined ? ` (split: ${values.split})` : ''}`,
       `${set.questions.length} questions: ${answerable} answerable (${paraphrases} paraphrases), ${set.questions.length - answerable} unanswerable; abstain below confidence ${threshold}`,
       '',
       metricsTable(metrics),
