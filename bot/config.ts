@@ -85,7 +85,7 @@ export const ConfigSchema = z.object({
   /** Fusion weight of the dense (embedding) similarity. */
   RETRIEVAL_W_DENSE: num(0.1, 0, 10),
   /** Fusion weight of the share of query terms a clause covers. */
-  RETRIEVAL_W_COVERAGE: num(0.6, 0, 10),
+  RETRIEVAL_W_COVERAGE: num(0.8, 0, 10),
   /** Fusion weight of query terms found in the clause heading and path. */
   RETRIEVAL_W_HEADING: num(0.2, 0, 10),
   /** Fusion weight of a 文号 or district named in the question matching the document. */
