@@ -197,7 +197,7 @@ export function findDates(clause: string, asOf: string, contextYear?: number): F
     const { year, note } = guessYear(mo);
     if (valid(year, mo, d)) take({ value: isoDate(year, mo, d), index: m.index, end: m.index + m[0].length, text: m[0], note });
   }
-  const monthOnly = /(?<![\d年])(\d{1,2})\s*月(?:份)?(?!\s*\d)(?![的]?\s*(?:社保|工资)?\s*(?:个月))/g;
+  const monthOnly = /(?<!\d)(?<!\d\s*年)(\d{1,2})\s*月(?:份)?(?!\s*\d)(?![的]?\s*(?:社保|工资)?\s*(?:个月))/g;
   while ((m = monthOnly.exec(clause))) {
     if (clause.slice(Math.max(0, m.index - 1), m.index) === '个') continue;
     if (/^\s*个?月/.test(clause.slice(m.index + m[1]!.length)) && /个/.test(clause.slice(m.index + m[1]!.length, m.index + m[1]!.length + 2))) continue;
@@ -452,7 +452,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       set('socialInsuranceMonths', 0, c);
       continue;
     }
-    if (/没交|欠缴|断缴|断交|漏缴|未缴|没缴|停缴|补缴|补交|未按期|没按时|欠费|missed|unpaid|back[-\s]?pa/i.test(c)) continue;
+    if (/没交|欠缴|断缴|断交|漏缴|未缴|没缴|停缴|补缴|补交|补上|补齐|未按期|没按时|欠费|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|missed|unpaid|back[-\s]?pa/i.test(c)) continue;
     let m: RegExpExecArray | null;
     const neg = /不满|不到|不足|没满|没到|未满|less than|fewer than|under/i;
     if ((m = /(\d+(?:\.\d+)?)\s*年\s*半/.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
@@ -463,12 +463,31 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     } else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|至少|less than|fewer than|under|more than|over|at least)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|个月份|月|months?|年|years?)(以上|多)?/i.exec(c))) {
       if (/月/.test(m[3]!) && /\d{4}\s*年\s*$/.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;
       if (m[3] === '月' && !/个/.test(m[0])) continue; // "5月" is a month of the year
+      if (/年/.test(m[3]!) && Number(m[2]) >= 1900) continue; // "2022年" is a calendar year
       const n = Number(m[2]) * (/年|year/i.test(m[3]!) ? 12 : 1);
       const q = m[1]?.toLowerCase();
       const v = q && neg.test(q) ? { max: n - 1 } : q === '超过' || q === '多于' || q === 'more than' || q === 'over' || m[3] === '个多月' || m[4] === '多' ? { min: n + 1 } : q === '满' || q === '至少' || q === 'at least' || m[4] === '以上' ? { min: n } : n;
       set('socialInsuranceMonths', v, m[0]);
     } else if (/(还没|没有|没|未|不)(交|缴|缴纳|交过|缴过)(过)?社保|社保(还)?没(有)?(交|缴)|刚(开始)?(交|缴)社保|no social insurance|haven't paid (?:any )?social insurance/i.test(c)) {
       set('socialInsuranceMonths', 0, c);
+    }
+  }
+
+  // Full-time work of N months in Shanghai without a separate social-insurance statement: a full-time
+  // employer pays contributions every month, so the duration is a (noted) estimate of the months paid.
+  if (facts.socialInsuranceMonths === undefined) {
+    for (const c of cls) {
+      if (!/全职|full[-\s]?time/i.test(c) || CITY_NOT_SH.test(c)) continue;
+      const m =
+        /(?:工作|上班|入职|干)(?:了|已经|已|有|快)*\s*(满|超过)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|年)(多)?/.exec(c) ??
+        /(?:工作|上班|入职|干)(?:了|已经|已|有)*\s*(满|超过)?\s*()(半年)(多)?/.exec(c) ??
+        /for\s+(more than\s+|over\s+)?(\d+)\s*(months?|years?)()/i.exec(c);
+      if (!m) continue;
+      const n = m[3] === '半年' ? 6 : Number(m[2]) * (/年|year/i.test(m[3]!) ? 12 : 1);
+      const more = m[1] === '超过' || /more|over/i.test(m[1] ?? '') || m[3] === '个多月' || m[4] === '多';
+      set('socialInsuranceMonths', more ? { min: n + 1 } : m[1] === '满' ? { min: n } : n, m[0]);
+      notes.push(`社保缴费月数按全职工作时长（${m[0]}）估计，请以实际缴费记录为准`);
+      break;
     }
   }
 
@@ -507,7 +526,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   extractUniversity(t, opts, facts, evidence, notes, ambiguities, say);
 
   // ── missed contributions, epidemic, back-payment ──
-  const MISSED = /没交|没有交|没缴|没有缴|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|missed|unpaid|not paid|didn't pay|did not pay|arrears/i;
+  const MISSED = /没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|missed|unpaid|not paid|didn't pay|did not pay|arrears/i;
   const BACK = /补缴|补交|补齐|补上|补足|补了|补完|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
   const missed: string[] = [];
   for (const c of cls) {
@@ -581,8 +600,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── organisations, training, assessment, application, district ──
   cue('isNewHrAgency', /新(?:设立|成立|注册|开|设)的?(?:一家)?(?:人力资源|人力|猎头|劳务|中介|hr)(?:服务)?(?:机构|公司|企业)?|(?:new(?:ly)? (?:established|set up|founded|registered)?\s*)(?:hr|human[-\s]resources?)(?: service)? (?:agency|company|firm)/i, true);
-  cue('isNewHrAgency', /(?:成立|开了|设立)(?:已经)?(?:很多年|多年|\d+年)的?(?:人力资源|人力|猎头|中介)/, false, false);
-  cue('isEnterpriseEmployee', /企业职工|企业员工|公司员工|在(?:企业|公司)(?:上班|工作)|(?<![全兼])职工|在职员工|employee of|work(?:ing)? (?:for|at) a company|company employee/i, true);
+  cue('isNewHrAgency', /(?:成立|开了|设立|做了|干了|经营了?)(?:已经|有)?(?:很多年|好多年|多年|十几年|几十年|\d+多?年)|老牌|老字号/, false, false);
+  if (/人力资源|人力服务|猎头|劳务派遣|职业中介|hr agency|human[-\s]resources? (?:service|agency)/i.test(t)) {
+    cue('isNewHrAgency', /新(?:设立|成立|注册|开|设)|刚(?:刚)?(?:成立|注册|设立|开)|newly (?:established|set up|founded|registered)|just (?:set up|founded|registered)/i, true);
+  }
+  cue('isEnterpriseEmployee', /企业职工|企业员工|公司员工|(?:公司|企业|单位|厂)(?:里|的)?(?:有个|有位|有一?名|一名|一位|的)?(?:员工|职工|职员)|公司职员|在(?:一家)?(?:企业|公司|私企|国企|外企|民企|工厂|厂里)(?:上班|工作)|(?<![全兼])职工|在职员工|employee of|work(?:ing)? (?:for|at) a company|company employee/i, true);
   cue('isEnterpriseEmployee', /自由职业|灵活就业|个体户|退休|在校(?:学)?生|freelance|self-employed|retired/i, false, false);
   for (const c of cls) {
     let m: RegExpExecArray | null;
@@ -603,18 +625,28 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
     if (/申请|申办|办理|提交|递交|落户|居转户|积分|apply|application/i.test(c) && !MISSED.test(c) && !BACK.test(c) && !/毕业|graduat|培训|认定/i.test(c)) {
       const d = findDates(c, opts.asOf, contextYear).find((x) => !x.to && !/^现在|目前|今天$/.test(x.text));
+      const year = /(\d{4})\s*年(?!\s*\d{1,2}\s*月)(?!底|末|终)/.exec(c) ?? /(明年|后年)/.exec(c);
       if (d) set('applicationDate', d.value, d.text);
+      else if (year) set('applicationDate', year[1] === '明年' ? String(ay + 1) : year[1] === '后年' ? String(ay + 2) : year[1]!, year[0]);
     }
   }
   cue('assessedAtOwnSchool', /回(?:到)?(?:母校|原学校|学校|院校|本校|原院校)|在(?:母校|本校|我们学校)|(?:at|back to) (?:my|our) (?:own )?(?:school|college|university)/i, true);
   cue('assessedAtOwnSchool', /社会(?:评价)?机构|培训机构|third[-\s]party/i, false, false);
-  for (const d of DISTRICTS) {
-    const i = t.indexOf(d);
-    if (i >= 0 && !(d === '宝山' && /宝山路/.test(t))) {
-      if (negated(t, i)) continue;
-      set('workDistrict', d, t.slice(i, i + d.length + 1));
-      break;
+  {
+    const mentions: { d: string; i: number; work: boolean }[] = [];
+    for (const d of DISTRICTS) {
+      for (let i = t.indexOf(d); i >= 0; i = t.indexOf(d, i + 1)) {
+        if (d === '宝山' && t.startsWith('宝山路', i)) continue;
+        if (negated(t, i)) continue;
+        const after = t.slice(i + d.length);
+        const work = /^区?(?:的|这边|那边)?(?:一家|某)?[^,，。;；]{0,8}?(?:上班|工作|就业|任职|创业|公司|企业|单位|工厂)/.test(after) || /(?:在|来|到|去)(?:上海)?$/.test(t.slice(Math.max(0, i - 3), i));
+        const owner = POLICY_NAME_AFTER.test(after.replace(/^区?的?/, ''));
+        if (owner && !work) continue;
+        mentions.push({ d, i, work });
+      }
     }
+    const best = mentions.find((x) => x.work) ?? mentions.sort((a, b) => a.i - b.i)[0];
+    if (best) set('workDistrict', best.d, t.slice(best.i, best.i + best.d.length + 1));
   }
   {
     const cats: [string, RegExp][] = [
@@ -623,15 +655,27 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       ['shortage', /紧缺急需|紧缺人才|急需人才|紧缺岗位|shortage/i],
       ['other', /普通(?:员工|职员|职工)|一般(?:员工|职员)|ordinary (?:staff|employee)/i],
     ];
+    let denied: string | undefined;
     for (const [cat, re] of cats) {
-      const m = re.exec(t);
-      if (m && !negated(t, m.index)) {
+      const g = new RegExp(re.source, re.flags + 'g');
+      let m: RegExpExecArray | null;
+      let found = false;
+      while ((m = g.exec(t))) {
+        if (POLICY_NAME_AFTER.test(t.slice(m.index + m[0].length))) continue;
+        if (negated(t, m.index) || /也?不(?:是|算)$/.test(t.slice(Math.max(0, m.index - 3), m.index))) {
+          denied ??= m[0];
+          continue;
+        }
         set('talentCategory', cat, m[0]);
+        found = true;
         break;
       }
+      if (found) break;
     }
+    if (facts.talentCategory === undefined && denied) set('talentCategory', 'other', `不是${denied}`);
   }
-  cue('isKeyEnterpriseBackbone', /骨干(?:人才|员工|成员)?|core (?:staff|employee)|key employee/i, true);
+  cue('isKeyEnterpriseBackbone', /骨干(?:人才|员工|成员)?(?!(?:人才)?(?:专项)?(?:激励|奖励|政策|补贴|资助|计划|办法))|core (?:staff|employee)|key employee/i, true);
+  cue('isKeyEnterpriseBackbone', /普通(?:员工|职员|职工)|一般(?:员工|职员)|ordinary (?:staff|employee)/i, false, false);
 
   // ── bare answers to the open question ──
   const expected = opts.expect ?? opts.openFact ?? undefined;
@@ -647,6 +691,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       notes.push(`关于“${FACT_LABELS[fact] ?? fact}”的说法前后矛盾（${signals.map((s) => s.evidence).join(' / ')}），暂按未知处理，请再确认一下`);
     }
   }
+  if (facts.employedFullTimeInShanghai === true && !/全职|full[-\s]?time/i.test(evidence.employedFullTimeInShanghai ?? '')) {
+    notes.push('您说在上海工作，这里按全职理解；如果是兼职或实习，请告诉我');
+  }
   // A foreign university implies studying abroad unless the message says otherwise.
   if (facts.universityCountry && facts.studiedAbroad === undefined && !bools.has('studiedAbroad')) {
     if (facts.universityCountry !== 'China') {
@@ -656,6 +703,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   }
   return { facts: facts as Facts, notes: [...new Set(notes)], ambiguities, evidence };
 }
+
+/** Words after a name that make it the name of a policy ("骨干人才激励", "宝山的安居资助"), not a fact about the person. */
+const POLICY_NAME_AFTER = /^(?:人才)?(?:的)?(?:专项)?(?:激励|奖励|政策|补贴|资助|安居|住房|计划|办法|人才公寓|人才政策|骨干人才|高层次人才|人才安居)/;
 
 /** Short Chinese names of the facts, for notes. */
 export const FACT_LABELS: Record<string, string> = {

@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Assistant, ConversationState, Reply } from './types.ts';
 
+const Split = z.enum(['tune', 'check']);
 const Verdict = z.enum(['eligible', 'not_eligible', 'need_more_info', 'not_applicable']);
 const EligibilityCase = z.object({
   q: z.string(),
@@ -20,16 +21,29 @@ const EligibilityCase = z.object({
   missing_first: z.string().optional(),
   needs: z.literal('rankings').optional(),
   as_of: z.string().optional(),
+  /** `tune` cases may be looked at while fixing; `check` cases are only counted. */
+  split: Split.optional(),
 });
 const Turn = z.object({ say: z.string(), rule: z.string().optional(), verdict: Verdict.optional(), missing_first: z.string().optional(), abstain: z.boolean().optional() });
 const DevSetSchema = z.object({
   as_of: z.union([z.string(), z.date()]).transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d)),
   eligibility: z.array(EligibilityCase).default([]),
-  conversations: z.array(z.object({ name: z.string(), needs: z.literal('rankings').optional(), turns: z.array(Turn) })).default([]),
-  information: z.array(z.object({ q: z.string(), doc: z.string(), phrase: z.string() })).default([]),
-  unanswerable: z.array(z.string()).default([]),
-});
+  conversations: z.array(z.object({ name: z.string(), needs: z.literal('rankings').optional(), split: Split.optional(), as_of: z.string().optional(), turns: z.array(Turn) })).default([]),
+  information: z.array(z.object({ q: z.string(), doc: z.string(), phrase: z.string(), split: Split.optional() })).default([]),
+  unanswerable: z
+    .array(z.union([z.string(), z.object({ q: z.string(), split: Split.optional() })]))
+    .default([])
+    .transform((xs) => xs.map((x) => (typeof x === 'string' ? { q: x } : x))),
+}).transform(({ unanswerable, ...rest }) => ({
+  ...rest,
+  /** Questions the assistant must abstain on (plain strings, as the other tools read them). */
+  unanswerable: unanswerable.map((x) => x.q),
+  /** The split of each unanswerable question (same order). */
+  unanswerableSplit: unanswerable.map((x) => x.split) as ('tune' | 'check' | undefined)[],
+}));
 export type DevSet = z.infer<typeof DevSetSchema>;
+/** Which half of a split set to run: `tune`, `check`, or everything (`all`, the default). */
+export type SplitFilter = 'tune' | 'check' | 'all';
 
 /** Loads and validates a dev-set file. */
 export function loadDevSet(file: string): DevSet {
@@ -73,6 +87,7 @@ export function devSetFromRetrievalFile(file: string, asOf: string): DevSet {
     conversations: [],
     information: qs.filter((x) => x.answerable !== false && x.doc && x.phrase).map((x) => ({ q: x.q, doc: x.doc!, phrase: x.phrase! })),
     unanswerable: qs.filter((x) => x.answerable === false).map((x) => x.q),
+    unanswerableSplit: [],
   };
 }
 
@@ -80,16 +95,18 @@ export function devSetFromRetrievalFile(file: string, asOf: string): DevSet {
 export async function runDevSet(
   assistant: Assistant,
   set: DevSet,
-  opts: { hasRankings: boolean; now?: number; clauseText?: (docId: string, clause: string) => string | undefined },
+  opts: { hasRankings: boolean; now?: number; clauseText?: (docId: string, clause: string) => string | undefined; split?: SplitFilter },
 ): Promise<DevReport> {
   const failures: Failure[] = [];
   let skipped = 0;
   const now = opts.now ?? Date.now();
+  const inSplit = (c: { split?: 'tune' | 'check' }) => !opts.split || opts.split === 'all' || c.split === opts.split;
   const ask = async (state: ConversationState | undefined, q: string, asOf: string) => assistant.reply(state, q, asOf, now);
 
   let eOk = 0;
   let eTotal = 0;
   for (const c of set.eligibility) {
+    if (!inSplit(c)) continue;
     if (c.needs === 'rankings' && !opts.hasRankings) {
       skipped++;
       continue;
@@ -105,13 +122,14 @@ export async function runDevSet(
   let tOk = 0;
   let tTotal = 0;
   for (const conv of set.conversations) {
+    if (!inSplit(conv)) continue;
     if (conv.needs === 'rankings' && !opts.hasRankings) {
       skipped++;
       continue;
     }
     let state: ConversationState | undefined;
     for (const t of conv.turns) {
-      const res = await ask(state, t.say, set.as_of);
+      const res = await ask(state, t.say, conv.as_of ?? set.as_of);
       state = res.state;
       if (!t.verdict && t.abstain === undefined) continue;
       tTotal++;
@@ -126,7 +144,9 @@ export async function runDevSet(
 
   let iOk = 0;
   let iAbst = 0;
-  for (const c of set.information) {
+  const information = set.information.filter(inSplit);
+  const unanswerable = set.unanswerable.filter((_, i) => inSplit({ split: set.unanswerableSplit?.[i] }));
+  for (const c of information) {
     const { reply } = await ask(undefined, c.q, set.as_of);
     const first = reply.citations[0];
     if (!reply.grounded || !first) iAbst++;
@@ -138,7 +158,7 @@ export async function runDevSet(
   }
 
   let uOk = 0;
-  for (const q of set.unanswerable) {
+  for (const q of unanswerable) {
     const { reply } = await ask(undefined, q, set.as_of);
     if (!reply.grounded && reply.citations.length === 0) uOk++;
     else failures.push({ kind: 'unanswerable', q, expected: 'abstain', got: reply.citations[0] ? `${reply.citations[0].docId}#${reply.citations[0].clause}` : verdictOf(reply) });
@@ -148,8 +168,8 @@ export async function runDevSet(
   return {
     eligibility: { total: eTotal, correct: eOk, accuracy: rate(eOk, eTotal) },
     conversations: { turns: tTotal, correct: tOk, accuracy: rate(tOk, tTotal) },
-    information: { total: set.information.length, firstCitationCorrect: iOk, rate: rate(iOk, set.information.length), wronglyAbstained: iAbst },
-    unanswerable: { total: set.unanswerable.length, abstained: uOk, rate: rate(uOk, set.unanswerable.length) },
+    information: { total: information.length, firstCitationCorrect: iOk, rate: rate(iOk, information.length), wronglyAbstained: iAbst },
+    unanswerable: { total: unanswerable.length, abstained: uOk, rate: rate(uOk, set.unanswerable.length) },
     failures,
     skipped,
   };

@@ -191,6 +191,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     // Prefer the named district's documents; otherwise keep the ranking.
     const inDistrict = (h: SearchHit) => (docs.get(h.chunk.docId)?.district === district ? 1 : 0);
     const ordered = district ? [...hits].sort((a, b) => inDistrict(b) - inDistrict(a) || b.score - a.score) : hits;
+    // Subject guard: a question about settlement (落户/户口…) is only answered by a clause that speaks
+    // of it; a clause that merely shares other words (职称, 人才引进) would answer a different question.
+    for (const [asked, said] of SUBJECTS) {
+      if (!asked.test(question)) continue;
+      const speaking = ordered.slice(0, 3).filter((h) => said.test(h.chunk.text));
+      if (!speaking.length) return abstain(question, lang, 'out_of_scope');
+    }
     const best = ordered[0]!;
     const top = citation(best.chunk, question, best.score);
     const lines = [`「${top.text}」`, sourceLine(sourceDoc(best.chunk.docId), best.chunk.clause, lang)];
@@ -291,9 +298,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           const d = docs.get(x.cite.docId)?.district;
           if (qDistrict && d && d !== qDistrict) return false;
           if (elsewhere) return false;
-          if (x.citeChunkIds.some((id) => top.has(id))) return true;
           const known = [...(ruleFacts.get(x.id) ?? [])].filter((f) => givenNow.has(f)).length;
           const kw = keywordHits(x, text);
+          // A clause among the best hits is enough only with one of the rule's own words or two of its
+          // facts: one incidental fact ("企业的员工") must not turn a question into this rule's check.
+          if (x.citeChunkIds.some((id) => top.has(id)) && (kw >= 1 || known >= 2)) return true;
           return kw >= 2 || (known >= 2 && kw >= 1);
         });
       }
@@ -323,6 +332,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     sources: () => deps.documents.map((d) => ({ ...d })),
   };
 }
+
+/**
+ * Subjects a question can be about and the words a clause must contain to answer it: [asked, said].
+ * Language, not policy: which measures exist is decided by the corpus.
+ */
+const SUBJECTS: [RegExp, RegExp][] = [[/落户|户口|户籍|入户|迁户|hukou/i, /落户|户口|户籍|居转户|入户|人才引进/]];
 
 function pick(t: Text | string | undefined, lang: Lang): string {
   if (!t) return '';

@@ -9,17 +9,19 @@ import { PROJECT_ROOT, loadConfig } from '../../bot/config.ts';
 import { parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 
 export const command: CliCommand = {
-  usage: 'eval-ask [--set FILE] [--json]',
+  usage: 'eval-ask [--set FILE] [--split tune|check|all] [--json]',
   summary: 'Evaluate the assistant on its dev set (verdicts, first citation, abstention)',
   async run(argv) {
-    const { values } = parseCliArgs(argv, { set: { type: 'string' }, json: { type: 'boolean' } });
+    const { values } = parseCliArgs(argv, { set: { type: 'string' }, split: { type: 'string' }, json: { type: 'boolean' } });
     const file = values.set ?? join(PROJECT_ROOT, 'test/fixtures/assistant-dev.yaml');
     const app = await buildApp(loadConfig());
     const set = loadDevSet(file);
     const clauseText = (docId: string, clause: string) =>
       app.corpus.chunks.filter((c) => c.docId === docId && c.clause === clause).map((c) => c.text).join('');
+    const split = (values.split ?? 'all') as 'tune' | 'check' | 'all';
+    if (!['tune', 'check', 'all'].includes(split)) throw new Error(`--split: expected tune, check or all, got "${values.split}"`);
     const opts = { hasRankings: !!app.universities, clauseText };
-    const report = await runDevSet(app.assistant, set, opts);
+    const report = await runDevSet(app.assistant, set, { ...opts, split });
     const extra: [string, DevReport][] = [];
     for (const name of values.set ? [] : ['retrieval-dev.yaml', 'retrieval-holdout.yaml']) {
       const f = join(PROJECT_ROOT, 'test/fixtures', name);
@@ -31,7 +33,7 @@ export const command: CliCommand = {
     }
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
     const out = [
-      `assistant dev set (${file.replace(PROJECT_ROOT + '/', '')})`,
+      `assistant dev set (${file.replace(PROJECT_ROOT + '/', '')}${split === 'all' ? '' : `, split ${split}`})`,
       `eligibility verdicts     ${report.eligibility.correct}/${report.eligibility.total}  ${pct(report.eligibility.accuracy)}`,
       `multi-turn verdicts      ${report.conversations.correct}/${report.conversations.turns}  ${pct(report.conversations.accuracy)}`,
       `first citation correct   ${report.information.firstCitationCorrect}/${report.information.total}  ${pct(report.information.rate)} (wrongly abstained ${report.information.wronglyAbstained})`,
