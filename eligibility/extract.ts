@@ -692,7 +692,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
   }
   if (facts.employedFullTimeInShanghai === true && !/全职|full[-\s]?time/i.test(evidence.employedFullTimeInShanghai ?? '')) {
-    notes.push('您说在上海工作，这里按全职理解；如果是兼职或实习，请告诉我');
+    notes.push('您说在上海工作，这里按全职理解；如果是兼职或实习，请告诉我。');
   }
   // A foreign university implies studying abroad unless the message says otherwise.
   if (facts.universityCountry && facts.studiedAbroad === undefined && !bools.has('studiedAbroad')) {

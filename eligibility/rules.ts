@@ -84,6 +84,10 @@ export interface FactSpec {
   choices?: { value: unknown; label: Text }[];
   /** Lower asks earlier when several facts are missing. */
   priority: number;
+  /** Unit shown after a number in replies (个月, 次). */
+  unit?: Text;
+  /** A rank: shown as 第68名 / 前50名 / 51–100名 / 100名以外. */
+  ordinal?: boolean;
 }
 
 /** The fact catalog (`corpus/rules/facts.yaml`). */
@@ -163,6 +167,8 @@ const FactSpecSchema = z
     question: TextSchema,
     choices: z.array(z.object({ value: z.unknown(), label: TextSchema }).strict()).optional(),
     priority: z.number().default(100),
+    unit: TextSchema.optional(),
+    ordinal: z.boolean().optional(),
   })
   .strict();
 

@@ -164,3 +164,48 @@ export function helpText(lang: Lang = 'zh'): string {
         '发送 /check 开始资格自测，/sources 查看政策库，/forget 清除我记住的信息。',
       ].join('\n');
 }
+
+/** How a fact is shown: its catalog entry's unit, rank style and choice labels. */
+export interface FactDisplay {
+  unit?: string | { zh: string; en?: string };
+  ordinal?: boolean;
+  choices?: { value: unknown; label: string | { zh: string; en?: string } }[];
+}
+
+/**
+ * A fact value as a person would say it: ranks as 第68名 / 前50名 / 51–100名 / 100名以外, counts with
+ * their unit (8个月, 6个月以上), enum values by their answer label; anything else as `fallback` formats it.
+ *
+ * @example
+ * displayValue({ min: 1, max: 50 }, { ordinal: true }, 'zh', String) // '前50名'
+ */
+export function displayValue(value: unknown, spec: FactDisplay | undefined, lang: Lang, fallback: (v: unknown) => string): string {
+  const text = (t: string | { zh: string; en?: string } | undefined) => (t === undefined ? '' : typeof t === 'string' ? t : lang === 'en' ? (t.en ?? t.zh) : t.zh);
+  if (!spec || value === undefined) return fallback(value);
+  const choice = spec.choices?.find((c) => typeof c.value !== 'object' && c.value === value);
+  if (choice && typeof value === 'string') return text(choice.label);
+  const range = value && typeof value === 'object' && !Array.isArray(value) && ('min' in value || 'max' in value) ? (value as { min?: number; max?: number }) : undefined;
+  const num = typeof value === 'number' ? value : undefined;
+  if (spec.ordinal) {
+    const en = lang === 'en';
+    if (num !== undefined) return en ? `#${num}` : `第${num}名`;
+    if (range) {
+      const { min, max } = range;
+      if (max !== undefined && (min === undefined || min <= 1)) return en ? `top ${max}` : `前${max}名`;
+      if (min !== undefined && max === undefined) return en ? `below ${min - 1}` : `${min - 1}名以外`;
+      if (min !== undefined && max !== undefined) return min === max ? (en ? `#${min}` : `第${min}名`) : en ? `${min}–${max}` : `${min}–${max}名`;
+    }
+    return fallback(value);
+  }
+  const unit = text(spec.unit);
+  if (!unit) return fallback(value);
+  const sep = lang === 'en' ? ' ' : '';
+  if (num !== undefined) return `${num}${sep}${unit}`;
+  if (range) {
+    const { min, max } = range;
+    if (min !== undefined && max !== undefined) return min === max ? `${min}${sep}${unit}` : `${min}–${max}${sep}${unit}`;
+    if (min !== undefined) return lang === 'en' ? `${min} ${unit} or more` : `${min}${unit}以上`;
+    if (max !== undefined) return lang === 'en' ? `at most ${max} ${unit}` : `不超过${max}${unit}`;
+  }
+  return fallback(value);
+}

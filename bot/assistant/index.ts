@@ -14,7 +14,7 @@ import { decodeChoice, questionFor, questionForAmbiguity } from '../../eligibili
 import { rulesForText, type Condition, type FactCatalog, type Rule, type Text } from '../../eligibility/rules.ts';
 import type { Chunk, DocumentMeta, SearchHit, SearchResult } from '../../retrieval/types.ts';
 import {
-  abstainText, ageNote, clauseLabel, helpText, sourceLine, trimToRelevant, validityNote, type SourceDoc,
+  abstainText, ageNote, clauseLabel, displayValue, helpText, sourceLine, trimToRelevant, validityNote, type SourceDoc,
 } from './compose.ts';
 import { detectLang, type Lang } from './lang.ts';
 import { route } from './route.ts';
@@ -139,7 +139,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     for (const c of v.conditions.filter((c) => !c.skipped)) {
       const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : '？';
       const label = (lang === 'en' ? c.labelEn : c.label) ?? c.label ?? c.id;
-      const value = c.value === undefined ? (lang === 'en' ? 'unknown' : '未知') : formatFactValue(c.value, lang);
+      const value = c.value === undefined ? (lang === 'en' ? 'unknown' : '未知') : displayValue(c.value, deps.catalog[c.fact], lang, (x) => formatFactValue(x, lang));
       lines.push(`${mark} ${label}${lang === 'en' ? ': ' : '：'}${value}`);
     }
     for (const r of reasons.slice(1)) if (v.verdict !== 'need_more_info') lines.push(r);
