@@ -430,6 +430,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   // ── employment ──
   cue('employedFullTimeInShanghai', /全职|full[-\s]?time|(?:在沪|在上海|来上海|来沪|到上海|上海的?(?:公司|单位|企业))(?:全职)?(?:工作|上班|就业|入职)|(?:入职|就职于?)(?:了)?(?:上海|在沪)|(?:work|working|employed|job)\s+(?:full[-\s]?time\s+)?in shanghai/i, true);
   cue('employedFullTimeInShanghai', /兼职|part[-\s]?time|实习|intern(?:ship)?/i, false);
+  for (const c of cls) {
+    if (CITY_NOT_SH.test(c)) continue;
+    const m = /(?:新|刚|已经?|已)入职|入职(?:了|已)|(?:我司|我们公司|我们单位|本公司|公司)(?:新)?(?:招|聘)(?:了|的)?/.exec(c);
+    if (m && !negated(c, m.index)) say('employedFullTimeInShanghai', true, m[0]);
+  }
   cue(
     'employedFullTimeInShanghai',
     /还没(?:有)?找到工作|没找到工作|还没(?:有)?工作|没有工作|还在找工作|正在找工作|待业|失业|无业|未就业|还没入职|还没有入职|unemployed|(?:haven't|have not|not yet) (?:found|got|started) (?:a )?(?:job|work)|looking for (?:a )?job|no job/i,
@@ -452,13 +457,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       set('socialInsuranceMonths', 0, c);
       continue;
     }
-    if (/没交|欠缴|断缴|断交|漏缴|未缴|没缴|停缴|补缴|补交|补上|补齐|未按期|没按时|欠费|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|missed|unpaid|back[-\s]?pa/i.test(c)) continue;
+    if (/晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|欠缴|断缴|断交|漏缴|未缴|没缴|停缴|补缴|补交|补上|补齐|未按期|没按时|欠费|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|missed|unpaid|back[-\s]?pa/i.test(c)) continue;
     let m: RegExpExecArray | null;
     const neg = /不满|不到|不足|没满|没到|未满|less than|fewer than|under/i;
     if ((m = /(\d+(?:\.\d+)?)\s*年\s*半/.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
     else if ((m = /(\d+(?:\.\d+)?)\s*个\s*半\s*月/.exec(c))) set('socialInsuranceMonths', Number(m[1]) + 0.5, m[0]);
-    else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|以上|至少)?\s*半年(以上|多)?/.exec(c))) {
-      const v = m[1] && neg.test(m[1]) ? { max: 5 } : m[1] === '超过' || m[1] === '多于' || m[2] === '多' ? { min: 7 } : m[1] === '满' || m[1] === '至少' || m[2] === '以上' ? { min: 6 } : 6;
+    else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|以上|至少|大)?\s*半年(以上|多)?/.exec(c))) {
+      const v = m[1] && neg.test(m[1]) ? { max: 5 } : m[1] === '超过' || m[1] === '多于' || m[1] === '大' || m[2] === '多' ? { min: 7 } : m[1] === '至少' || m[2] === '以上' ? { min: 6 } : 6;
       set('socialInsuranceMonths', v, m[0]);
     } else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|至少|less than|fewer than|under|more than|over|at least)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|个月份|月|months?|年|years?)(以上|多)?/i.exec(c))) {
       if (/月/.test(m[3]!) && /\d{4}\s*年\s*$/.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;
@@ -466,7 +471,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (/年/.test(m[3]!) && Number(m[2]) >= 1900) continue; // "2022年" is a calendar year
       const n = Number(m[2]) * (/年|year/i.test(m[3]!) ? 12 : 1);
       const q = m[1]?.toLowerCase();
-      const v = q && neg.test(q) ? { max: n - 1 } : q === '超过' || q === '多于' || q === 'more than' || q === 'over' || m[3] === '个多月' || m[4] === '多' ? { min: n + 1 } : q === '满' || q === '至少' || q === 'at least' || m[4] === '以上' ? { min: n } : n;
+      const v = q && neg.test(q) ? { max: n - 1 } : q === '超过' || q === '多于' || q === 'more than' || q === 'over' || m[3] === '个多月' || m[4] === '多' ? { min: n + 1 } : q === '至少' || q === 'at least' || m[4] === '以上' ? { min: n } : n; // "满5个月" reports the count reached: 5
       set('socialInsuranceMonths', v, m[0]);
     } else if (/(还没|没有|没|未|不)(交|缴|缴纳|交过|缴过)(过)?社保|社保(还)?没(有)?(交|缴)|刚(开始)?(交|缴)社保|no social insurance|haven't paid (?:any )?social insurance/i.test(c)) {
       set('socialInsuranceMonths', 0, c);
@@ -485,7 +490,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (!m) continue;
       const n = m[3] === '半年' ? 6 : Number(m[2]) * (/年|year/i.test(m[3]!) ? 12 : 1);
       const more = m[1] === '超过' || /more|over/i.test(m[1] ?? '') || m[3] === '个多月' || m[4] === '多';
-      set('socialInsuranceMonths', more ? { min: n + 1 } : m[1] === '满' ? { min: n } : n, m[0]);
+      set('socialInsuranceMonths', more ? { min: n + 1 } : n, m[0]);
       notes.push(`社保缴费月数按全职工作时长（${m[0]}）估计，请以实际缴费记录为准`);
       break;
     }
@@ -526,7 +531,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   extractUniversity(t, opts, facts, evidence, notes, ambiguities, say);
 
   // ── missed contributions, epidemic, back-payment ──
-  const MISSED = /没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|missed|unpaid|not paid|didn't pay|did not pay|arrears/i;
+  const MISSED = /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|missed|unpaid|not paid|didn't pay|did not pay|arrears/i;
   const BACK = /补缴|补交|补齐|补上|补足|补了|补完|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
   const missed: string[] = [];
   for (const c of cls) {

@@ -62,6 +62,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   const maxInput = deps.options.maxInputChars ?? 2000;
 
   const ruleFacts = new Map(deps.rules.map((r) => [r.id, factsOf(r)]));
+  // Keywords of exactly one rule tell that rule apart; shared ones (落户, 社保) do not.
+  const keywordUse = new Map<string, number>();
+  for (const r of deps.rules) for (const k of new Set(r.keywords.map((x) => x.toLowerCase()))) keywordUse.set(k, (keywordUse.get(k) ?? 0) + 1);
+  const distinctiveHits = (rule: Rule, text: string) => {
+    const t = text.toLowerCase();
+    return rule.keywords.filter((k) => keywordUse.get(k.toLowerCase()) === 1 && t.includes(k.toLowerCase())).length;
+  };
 
   function sourceDoc(docId: string): SourceDoc {
     const d = docs.get(docId);
@@ -302,6 +309,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           const kw = keywordHits(x, text);
           // A clause among the best hits is enough only with one of the rule's own words or two of its
           // facts: one incidental fact ("企业的员工") must not turn a question into this rule's check.
+          // Without any of its facts, a rule needs one of its own distinctive words (名校, 骨干, 安居 —
+          // not 落户 or 社保, which several measures share): "博士能直接落户吗" is not measure 三's check.
+          if (known === 0 && distinctiveHits(x, text) === 0) return false;
           if (x.citeChunkIds.some((id) => top.has(id)) && (kw >= 1 || known >= 2)) return true;
           return kw >= 2 || (known >= 2 && kw >= 1);
         });
