@@ -169,7 +169,7 @@ export async function runDevSet(
     eligibility: { total: eTotal, correct: eOk, accuracy: rate(eOk, eTotal) },
     conversations: { turns: tTotal, correct: tOk, accuracy: rate(tOk, tTotal) },
     information: { total: information.length, firstCitationCorrect: iOk, rate: rate(iOk, information.length), wronglyAbstained: iAbst },
-    unanswerable: { total: unanswerable.length, abstained: uOk, rate: rate(uOk, set.unanswerable.length) },
+    unanswerable: { total: unanswerable.length, abstained: uOk, rate: rate(uOk, unanswerable.length) },
     failures,
     skipped,
   };
