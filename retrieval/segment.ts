@@ -37,7 +37,9 @@ const STOP_WORDS = new Set(
     '个 些 之 其 等 即 如 若 则 但 但是 因为 所以 如果 的话 这么 那么 吗？ 呢？ 啥 咋 咋办 怎么办 ' +
     '现在 目前 时候 情况 问题 相关 有关 关于 具体 一些 一个 已经 还是 或者 以及 ' +
     '今年 去年 明年 前年 后来 之前 以前 之后 以后 最近 刚 刚刚 马上 一直 然后 还能 能够 可能 比如 好 嗯 ' +
-    '帮忙 帮 搞 想来 不能 不能自己 自己 一共 总共 几天 谁 做 按 开 多 大概 大约 一般 那 么 吧 哪家 这边 那边 里'
+    '帮忙 帮 搞 想来 不能 不能自己 自己 一共 总共 几天 谁 做 按 开 多 大概 大约 一般 那 么 吧 哪家 这边 那边 里 ' +
+    // personal context and hedges in long questions ("我老婆…听说…是真的吗")
+    '老婆 老公 媳妇 爱人 男朋友 女朋友 朋友 同学 同事 家人 父母 爸妈 爸爸 妈妈 真的 听说 据说 好像 感觉 打算 准备 一家 意思'
   ).split(/\s+/),
 );
 
@@ -120,7 +122,7 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
   let userDict = opts.dictionaryText ?? '';
   if (opts.dictionaryFile && existsSync(opts.dictionaryFile)) userDict = readFileSync(opts.dictionaryFile, 'utf8') + '\n' + userDict;
   userDict = cleanDictionary(userDict);
-  const fingerprint = createHash('sha256').update('jieba-2.0.2\n').update(userDict).digest('hex').slice(0, 16);
+  const fingerprint = createHash('sha256').update('jieba-2.0.2\n').update(userDict).update([...STOP_WORDS].join(' ')).digest('hex').slice(0, 16);
   const cached = cache.get(fingerprint);
   if (cached) return cached;
 
