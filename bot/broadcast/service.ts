@@ -92,10 +92,10 @@ export function chatSpacingFromConfig(config: Pick<Config, 'BROADCAST_CHAT_PER_S
 /** The broadcast store of an open bot store: SQLite on its `db`, PostgreSQL on its `pool` (migrated). */
 export async function openBroadcastStoreFor(
   store: Store & { db?: Database.Database; pool?: Pool },
-  config: Pick<Config, 'BROADCAST_CHAT_PER_SECOND' | 'BROADCAST_GROUP_PER_MINUTE'>,
+  config: Pick<Config, 'BROADCAST_CHAT_PER_SECOND' | 'BROADCAST_GROUP_PER_MINUTE'> & Partial<Pick<Config, 'BROADCAST_IN_DOUBT'>>,
 ): Promise<BroadcastStore> {
   if (store.db) return openSqliteBroadcastStore(store.db);
-  if (store.pool) return openPgBroadcastStore(store.pool, { chatSpacingMs: chatSpacingFromConfig(config) });
+  if (store.pool) return openPgBroadcastStore(store.pool, { chatSpacingMs: chatSpacingFromConfig(config), durableInFlightMark: config.BROADCAST_IN_DOUBT === 'skip' });
   throw new Error(`broadcast: the ${store.engine} store has no broadcast outbox`);
 }
 

@@ -249,7 +249,7 @@ export async function runSqliteWorker(o: { rows: number; rate: number; leaseMs: 
 async function worker(v: { url: string; apiRoot: string; rate: number; leaseMs: number; inDoubt: 'skip' | 'resend'; workerId?: string; bucket: string }): Promise<number> {
   const pool = createPgPool(v.url, { max: 6 });
   try {
-    const bstore = await openPgBroadcastStore(pool, { chatSpacingMs: { private: 1000, group: 3000 } });
+    const bstore = await openPgBroadcastStore(pool, { chatSpacingMs: { private: 1000, group: 3000 }, durableInFlightMark: v.inDoubt === 'skip' });
     const sharedRate = await openPgRateLimit(pool, { name: v.bucket, ratePerSecond: v.rate, burst: Math.max(1, Math.floor(v.rate / 50)) });
     const api = new Api(TOKEN, { apiRoot: v.apiRoot });
     const sender = new OutboxSender(
