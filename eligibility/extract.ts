@@ -319,7 +319,8 @@ function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
     add({ min: a, max: b }, m);
   }
   // 八十几名 / 80多名 / 100多名 → 81–89 / 101–199
-  for (const r = re('(\\d{1,3}0)\\s*(?:几|多)\\s*(?:名|位)'); (m = r.exec(clause)); ) {
+  // (without 名 only where the message is about ranks: "学校排名七十多")
+  for (const r = re(ctx ? '(\\d{1,3}0)\\s*(?:几|多)(?!\\s*(?:个|年|次|万|岁|人|天|元|块))(?:\\s*(?:名|位))?' : '(\\d{1,3}0)\\s*(?:几|多)\\s*(?:名|位)'); (m = r.exec(clause)); ) {
     const n = Number(m[1]);
     add({ min: n + 1, max: n % 100 === 0 ? n + 99 : n + 9 }, m);
   }
@@ -920,11 +921,20 @@ function readExpected(
       }
     }
   }
-  const num = /^(?:第|前)?\s*(\d+(?:\.\d+)?)\s*(?:名|位|个月|个|月|次|届|年)?$/.exec(short);
+  // A bare answer, possibly with filler ("已经领了两次", "交了7个月", "about 8 months").
+  const bare = short.replace(/^(?:已经|已|都|才|就|刚|大概|大约|差不多|约|有|现在|目前|交了|缴了|领了|拿了|享受了|用了|about|around|roughly)+/i, '').replace(/(?:了|吧|左右|的样子)+$/, '');
+  const num = /^(?:第|前)?\s*(\d+(?:\.\d+)?)\s*(?:名|位|个月|个|月|次|届|年|months?|times?)?$/i.exec(bare);
+  if (fact === 'worldRank' && facts.worldRank === undefined && !num) {
+    const r = findRanks(s, true)[0];
+    if (r) {
+      facts.worldRank = r.value;
+      evidence.worldRank = r.evidence;
+    }
+  }
   if ((fact === 'worldRank' || fact === 'socialInsuranceMonths' || fact === 'onlineTrainingSubsidiesUsed') && facts[fact] === undefined && num) {
     const n = Number(num[1]);
     if (fact === 'worldRank' && /^前/.test(short)) facts[fact] = { min: 1, max: n };
-    else if (fact === 'socialInsuranceMonths' && /年$/.test(short)) facts[fact] = n * 12;
+    else if (fact === 'socialInsuranceMonths' && /年$|years?$/i.test(bare)) facts[fact] = n * 12;
     else facts[fact] = n;
     evidence[fact] = s;
   }
