@@ -412,6 +412,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
       let m: RegExpExecArray | null;
       while ((m = g.exec(c))) {
+        // "企业职工线上职业培训补贴", "骨干人才激励": the name of a measure, not a statement about the person.
+        if (m[0].length && POLICY_NAME_AFTER.test(c.slice(m.index + m[0].length))) continue;
         const neg = negatable && negated(c, m.index);
         say(fact, neg ? !value : value, (neg ? c.slice(Math.max(0, m.index - 4), m.index) : '') + m[0]);
         if (m[0].length === 0) g.lastIndex++;
@@ -711,7 +713,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 }
 
 /** Words after a name that make it the name of a policy ("骨干人才激励", "宝山的安居资助"), not a fact about the person. */
-const POLICY_NAME_AFTER = /^(?:人才)?(?:的)?(?:专项)?(?:激励|奖励|政策|补贴|资助|安居|住房|计划|办法|人才公寓|人才政策|骨干人才|高层次人才|人才安居)/;
+const POLICY_NAME_AFTER = /^(?:人才)?(?:的)?(?:专项)?(?:激励|奖励|政策|补贴|资助|安居|住房|计划|办法|人才公寓|人才政策|骨干人才|高层次人才|人才安居|线上(?:职业)?培训|职业培训补贴|培训补贴)/;
 
 /** Short Chinese names of the facts, for notes. */
 export const FACT_LABELS: Record<string, string> = {
