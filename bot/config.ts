@@ -91,7 +91,7 @@ export const ConfigSchema = z.object({
   /** Fusion weight of a 文号 or district named in the question matching the document. */
   RETRIEVAL_W_DOC: num(0.5, 0, 10),
   /** Bonus for municipal documents when the question names no district. */
-  RETRIEVAL_W_MUNICIPAL: num(0.1, 0, 10),
+  RETRIEVAL_W_MUNICIPAL: num(0.2, 0, 10),
   /** Query-term weight of character bigrams, relative to the user's words. */
   RETRIEVAL_BIGRAM_WEIGHT: num(0.3, 0, 1),
   /** Query-term weight of synonym/alias expansions, relative to the user's words. */

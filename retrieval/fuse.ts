@@ -48,7 +48,7 @@ export interface FusionOptions {
 /** Defaults (see docs/retrieval.md for ranges and the eval that chose them). */
 export const DEFAULT_FUSION: FusionOptions = {
   method: 'weighted',
-  weights: { bm25: 1, dense: 0.1, coverage: 0.8, heading: 0.2, doc: 0.5, municipal: 0.1 },
+  weights: { bm25: 1, dense: 0.1, coverage: 0.8, heading: 0.2, doc: 0.5, municipal: 0.2 },
   rrfK: 60,
   bigramWeight: 0.3,
   synonymWeight: 0.6,
