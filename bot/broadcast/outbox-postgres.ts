@@ -191,7 +191,10 @@ export class PgBroadcastStore implements BroadcastStore {
 
   async claim(worker: string, limit: number, leaseMs: number, now = this.clock()): Promise<OutboxRow[]> {
     // The CTE runs once (a `WHERE id IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED)` may be re-run by
-    // the planner per outer row: more rows than the limit and seconds per claim). It locks candidate
+    // the planner per outer row: more rows than the limit and seconds per claim). The per-chat head
+    // check is a correlated min() — one index probe per candidate; written as NOT EXISTS the planner
+    // chose a nested-loop anti join over a materialized scan of all pending rows: quadratic, minutes
+    // per claim at 20 000 pending rows. It locks candidate
     // rows and skips rows another worker is claiming right now; the conditions are checked again on
     // the locked (latest) row version, so a row claimed and committed by another worker meanwhile is
     // not taken.
@@ -199,7 +202,7 @@ export class PgBroadcastStore implements BroadcastStore {
       `WITH picked AS (
          SELECT c.id FROM broadcast_outbox c
          WHERE c.status = 'pending' AND c.not_before <= $3 AND (c.lease_until IS NULL OR c.lease_until < $3)
-           AND NOT EXISTS (SELECT 1 FROM broadcast_outbox p WHERE p.chat_id = c.chat_id AND p.status = 'pending' AND p.id < c.id)
+           AND c.id = (SELECT min(p.id) FROM broadcast_outbox p WHERE p.chat_id = c.chat_id AND p.status = 'pending')
          ORDER BY c.id
          LIMIT $4
          FOR UPDATE OF c SKIP LOCKED)

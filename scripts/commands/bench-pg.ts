@@ -270,7 +270,8 @@ async function worker(v: { url: string; apiRoot: string; rate: number; leaseMs: 
 
 type Row = Awaited<ReturnType<typeof runPgWorkers>> | Awaited<ReturnType<typeof runSqliteWorker>>;
 
-function section(r: { date: string; server: string; rows: number; workers: number; rate: number; maxRate: number; leaseMs: number; runs: { label: string; r: Row }[] }): string {
+/** The markdown of the postgres section (without markers) from a bench result. */
+export function pgBenchSection(r: { date: string; server: string; rows: number; workers: number; rate: number; maxRate: number; leaseMs: number; runs: { label: string; r: Row }[] }): string {
   const f = (x: number, d = 0) => x.toFixed(d);
   const base = (rate: number) => r.runs.find((x) => x.r.workers === 1 && x.r.rate === rate)?.r;
   const row = ({ label, r: x }: { label: string; r: Row }) => {
@@ -298,8 +299,18 @@ function section(r: { date: string; server: string; rows: number; workers: numbe
         `(BROADCAST_IN_DOUBT=resend): ${x.duplicates} duplicate(s)${x.duplicated.length ? ` (chats ${x.duplicated.slice(0, 8).join(', ')}${x.duplicated.length > 8 ? '…' : ''}, all among the in-flight rows: ${x.duplicated.every((c) => x.kill!.inFlightChats.includes(c)) ? 'yes' : 'NO'})` : ''}, ${x.missing} missing. ` +
         `Outbox: ${x.outbox.sent} sent / ${x.outbox.pending} pending / ${x.outbox.failed} failed / ${x.outbox.skipped} skipped.`,
     ),
-    `- The rate bound holds across processes: at ${r.rate}/s no 1-second window saw more than the rate plus the bucket's burst (${Math.max(1, Math.floor(r.rate / 50))}); ` +
-      `at ${r.maxRate}/s (≈ unthrottled) the numbers show what the coordination costs: per send one bucket UPDATE, one lease renewal + in-flight mark, one \`sent\` mark, and a claim per batch.`,
+    (() => {
+      const limited = r.runs.filter((x) => x.r.workers > 1 && x.r.rate === r.rate);
+      const worst = Math.max(...limited.map((x) => x.r.maxPerSecond));
+      const burst = Math.max(1, Math.floor(r.rate / 50));
+      return (
+        `- Shared rate across processes: at ${r.rate}/s the busiest 1-second window of the multi-worker runs saw ${worst} deliveries ` +
+        `(${worst <= r.rate + burst ? 'within' : 'ABOVE'} the rate plus the bucket's burst of ${burst}). ` +
+        `At ${r.maxRate}/s (≈ unthrottled) the numbers show what the coordination costs per send: one bucket UPDATE (UNLOGGED row), ` +
+        'one lease renewal + in-flight mark (asynchronous commit), one synchronously committed `sent` mark, plus a claim per batch — ' +
+        `with ${r.workers} worker processes, PostgreSQL, the fake API and the bench sharing the same cores.`
+      );
+    })(),
     '- Telegram allows about 30 msg/s per bot, so any of these is far above what production needs; the point of several workers is availability (a dead worker costs only a lease) and one rate for all instances, not speed.',
     `- Reproduce: \`node scripts/policybot.mjs bench-pg\` (\`--rows\`, \`--workers\`, \`--rate\`, \`--max-rate\`, \`--lease-ms\`; \`DATABASE_URL\` to use an existing server).`,
   ].join('\n');
@@ -366,6 +377,9 @@ export const command: CliCommand = {
       url = await pg.createDatabase('bench_pg');
       server = `a throw-away PostgreSQL ${pg.version} server on 127.0.0.1 (temp folder, fsync on, default settings)`;
       stop = () => pg.stop();
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(sig, () => void pg.stop().finally(() => process.exit(130))); // do not leave the server running
+      }
     }
     try {
       const runs: { label: string; r: Row }[] = [];
@@ -380,8 +394,8 @@ export const command: CliCommand = {
       runs.push({ label: `K. PostgreSQL, ${workers} workers, worker 1 SIGKILLed at 50 %`, r: await runPgWorkers({ url, rows, workers, rate, leaseMs, killAt: 0.5, firstChat: (chat += rows), log }) });
       const result = { date: new Date().toISOString().slice(0, 10), server, rows, workers, rate, maxRate, leaseMs, runs };
       if (values.json) printJson(result, true);
-      else process.stdout.write(section(result) + '\n');
-      if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'postgres', section(result));
+      else process.stdout.write(pgBenchSection(result) + '\n');
+      if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'postgres', pgBenchSection(result));
       const bad = runs.some(({ r }) => r.missing > 0 || (r.kill ? !r.duplicated.every((c) => r.kill!.inFlightChats.includes(c)) : r.duplicates > 0));
       return bad ? 1 : 0;
     } finally {
