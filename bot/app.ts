@@ -95,7 +95,8 @@ export async function buildApp(config: Config, opts: { logger?: Logger; corpus?:
     rules: ruleSet.rules,
     catalog: ruleSet.catalog,
     search: retrieval.retriever,
-    extract: (text, asOf, context) => extractFacts(text, { asOf, universities: universities ?? undefined, openFact: context?.openFact ?? undefined }),
+    extract: (text, asOf, context) =>
+      extractFacts(text, { asOf, universities: universities ?? undefined, openFact: context?.openFact ?? undefined, contextYear: context?.contextYear ?? undefined }),
     options: {
       abstainBelow: config.RETRIEVAL_MIN_CONFIDENCE,
       docMaxAgeYears: config.DOC_MAX_AGE_YEARS,

@@ -44,6 +44,8 @@ export interface ExtractOptions {
   expect?: string;
   /** Same as `expect` (the name the assistant uses). */
   openFact?: string | null;
+  /** The year the conversation is about (from earlier messages), for months given without a year. */
+  contextYear?: number;
 }
 
 let t2s: ((s: string) => string) | undefined;
@@ -420,10 +422,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       }
     }
   };
-  const contextYear = (() => {
-    const m = /(\d{4})\s*年/.exec(t) ?? /\b(20\d{2})\b/.exec(t);
-    return m && Number(m[1]) >= 2000 && Number(m[1]) <= 2100 ? Number(m[1]) : undefined;
-  })();
+  const contextYear =
+    (() => {
+      const m = /(\d{4})\s*年/.exec(t) ?? /\b(20\d{2})\b/.exec(t);
+      return m && Number(m[1]) >= 2000 && Number(m[1]) <= 2100 ? Number(m[1]) : undefined;
+    })() ?? opts.contextYear;
 
   // ── study abroad ──
   cue('studiedAbroad', /留学|海归|出国(?:读|念|留学|深造)|在(?:国外|海外|境外)(?:读|念|上学|留学|毕业|拿)|(?:国外|海外|境外)(?:大学|院校|高校|名校|学历|学位|硕士|博士|本科|留学|毕业|读)|回国|归国|studied abroad|study abroad|overseas (?:degree|university|graduate|study|studies)|returnee|graduated? (?:from an? )?(?:overseas|foreign)/i, true);
@@ -915,7 +918,7 @@ function readExpected(
   if (fact === 'backPaidOn' && facts.backPaidOn === undefined) {
     if (NO.test(short) || /还没|没有补|未补/.test(short)) say('backPaid', false, s);
     else {
-      const d = findDates(s, opts.asOf)[0];
+      const d = findDates(s, opts.asOf, opts.contextYear)[0];
       if (d && !d.to) {
         facts.backPaidOn = d.value;
         evidence.backPaidOn = d.text;
@@ -924,7 +927,7 @@ function readExpected(
     }
   }
   // A bare answer, possibly with filler ("已经领了两次", "交了7个月", "about 8 months").
-  const bare = short.replace(/^(?:已经|已|都|才|就|刚|大概|大约|差不多|约|有|现在|目前|交了|缴了|领了|拿了|享受了|用了|about|around|roughly)+/i, '').replace(/(?:了|吧|左右|的样子)+$/, '');
+  const bare = short.replace(/^(?:已经|已|都|才|就|刚|大概|大约|差不多|约|有|现在|目前|交了|缴了|交满|缴满|满|领了|拿了|享受了|用了|about|around|roughly)+/i, '').replace(/(?:了|吧|左右|的样子)+$/, '');
   const num = /^(?:第|前)?\s*(\d+(?:\.\d+)?)\s*(?:名|位|个月|个|月|次|届|年|months?|times?)?$/i.exec(bare);
   if (fact === 'worldRank' && facts.worldRank === undefined && !num) {
     const r = findRanks(s, true)[0];
@@ -951,14 +954,14 @@ function readExpected(
     evidence[fact] = s;
   }
   if (['applicationDate', 'trainingDate', 'skillAssessmentDate'].includes(fact) && facts[fact] === undefined) {
-    const d = findDates(s, opts.asOf)[0];
+    const d = findDates(s, opts.asOf, opts.contextYear)[0];
     if (d && !d.to) {
       facts[fact] = d.value;
       evidence[fact] = d.text;
     }
   }
   if (fact === 'missedContributionMonths' && facts[fact] === undefined) {
-    const ds = findDates(s, opts.asOf);
+    const ds = findDates(s, opts.asOf, opts.contextYear);
     const months = ds.flatMap((d) => (d.to ? monthRange(d.value.slice(0, 7), d.to) : d.value.length >= 7 ? [d.value.slice(0, 7)] : []));
     if (months.length) {
       facts[fact] = [...new Set(months)].sort();

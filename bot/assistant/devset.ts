@@ -79,13 +79,13 @@ function verdictOf(r: Reply): string {
  * { q, answerable: false }]`) as assistant cases: answerable → information, the others → unanswerable.
  */
 export function devSetFromRetrievalFile(file: string, asOf: string): DevSet {
-  const doc = parse(readFileSync(file, 'utf8')) as { questions?: { q: string; doc?: string; phrase?: string; answerable?: boolean }[] };
+  const doc = parse(readFileSync(file, 'utf8')) as { questions?: { q: string; doc?: string; phrase?: string | number; answerable?: boolean }[] };
   const qs = doc.questions ?? [];
   return {
     as_of: asOf,
     eligibility: [],
     conversations: [],
-    information: qs.filter((x) => x.answerable !== false && x.doc && x.phrase).map((x) => ({ q: x.q, doc: x.doc!, phrase: x.phrase! })),
+    information: qs.filter((x) => x.answerable !== false && x.doc && x.phrase !== undefined).map((x) => ({ q: String(x.q), doc: x.doc!, phrase: String(x.phrase) })),
     unanswerable: qs.filter((x) => x.answerable === false).map((x) => x.q),
     unanswerableSplit: [],
   };

@@ -22,7 +22,7 @@ import { resumeState } from './state.ts';
 import type { Assistant, Citation, ConversationState, FollowUp, Reply, Route } from './types.ts';
 
 /** Extracts facts from one message; `context.openFact` is the fact the bot just asked for. */
-export type ExtractFn = (text: string, asOf: string, context?: { openFact?: string | null }) => Extraction;
+export type ExtractFn = (text: string, asOf: string, context?: { openFact?: string | null; contextYear?: number | null }) => Extraction;
 
 /** The retrieval side the assistant needs. */
 export interface SearchPort {
@@ -255,7 +255,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const none: Extraction = { facts: {} as Facts, notes: [], ambiguities: [], evidence: {} };
     let extraction = none;
     try {
-      extraction = deps.extract(text, asOf, { openFact: open?.fact ?? null });
+      extraction = deps.extract(text, asOf, { openFact: open?.fact ?? state.expect ?? null, contextYear: state.contextYear ?? null });
     } catch {
       extraction = none;
     }
@@ -272,7 +272,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       newFacts: Object.keys(newFacts).length,
       ruleHits: textRules.length,
     });
-    const next: ConversationState = { ...state, updatedAt: now };
+    const yearNamed = /(20\d{2})\s*年/.exec(text);
+    const next: ConversationState = { ...state, updatedAt: now, contextYear: yearNamed ? Number(yearNamed[1]) : (state.contextYear ?? null) };
     let searchResult: Promise<SearchResult> | undefined;
     const searched = () => (searchResult ??= deps.search.search(text, { k: 5, district: districtIn(text) }));
     const done = (reply: Reply, s: ConversationState = next) => ({ reply: { ...reply, route: reply.route ?? r }, state: s });
@@ -299,6 +300,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         // hits, or the message gives several of its facts — and never for another district or city.
         const res = await searched();
         const top = new Set(res.confidence >= deps.options.abstainBelow ? res.hits.slice(0, 3).map((h) => h.chunk.id) : []);
+        const top5 = new Set(res.hits.slice(0, 5).map((h) => h.chunk.id));
         const qDistrict = districtIn(text);
         const elsewhere = (res.foreignPlaces?.length ?? 0) > 0;
         candidates = candidates.filter((x) => {
@@ -312,6 +314,10 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           // Without any of its facts, a rule needs one of its own distinctive words (名校, 骨干, 安居 —
           // not 落户 or 社保, which several measures share): "博士能直接落户吗" is not measure 三's check.
           if (known === 0 && distinctiveHits(x, text) === 0) return false;
+          // When the search is confident about other clauses and this rule's clause is not even among
+          // the five best hits, the question is about something else ("留学生创业园里的公司房租能减免吗")
+          // unless the person gives several of the rule's facts.
+          if (res.confidence >= deps.options.abstainBelow && !x.citeChunkIds.some((id) => top5.has(id)) && known < 2) return false;
           if (x.citeChunkIds.some((id) => top.has(id)) && (kw >= 1 || known >= 2)) return true;
           return kw >= 2 || (known >= 2 && kw >= 1);
         });
@@ -326,11 +332,17 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           reply.answer += `\n\n${fu.question}${fu.choices?.length ? `（${fu.choices.map((c) => c.label).join(' / ')}）` : ''}`;
           reply.followUp = fu;
         }
-        return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu });
+        // What a bare next message most likely gives: the asked fact, or after a "no" the fact that failed.
+        const rule = deps.rules.find((x) => x.id === v.ruleId);
+        const failed = v.verdict === 'not_eligible' ? v.conditions.filter((c) => c.status === 'fail' && !c.skipped).map((c) => c.fact) : [];
+        // Of the failing facts, the one asked last is the one people keep adding to (months of social insurance).
+        const failing = failed.sort((a, b) => (rule?.ask.indexOf(b) ?? -1) - (rule?.ask.indexOf(a) ?? -1))[0];
+        const expect = fu?.fact ?? failing ?? null;
+        return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu, expect });
       }
       // No rule concerns these facts: remember them and answer from the documents.
       const info = informationReply(question, await searched(), asOf, lang);
-      return done(info, { ...next, facts: facts as Record<string, unknown>, openQuestion: null });
+      return done(info, { ...next, facts: facts as Record<string, unknown>, openQuestion: null, expect: null });
     }
 
     const info = informationReply(question, await searched(), asOf, lang);

@@ -66,6 +66,10 @@ export interface ConversationState {
   openQuestion?: FollowUp | null;
   /** The rule the conversation is checking, when any. */
   ruleId?: string | null;
+  /** The fact a bare reply most likely gives (the open question's, or the failing condition's after a verdict). */
+  expect?: string | null;
+  /** The last year named in the conversation ("2022年"), for months given later without a year. */
+  contextYear?: number | null;
   /** ms since epoch of the last message; state older than SESSION_IDLE_MINUTES is dropped. */
   updatedAt: number;
 }

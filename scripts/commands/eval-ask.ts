@@ -23,7 +23,7 @@ export const command: CliCommand = {
     const opts = { hasRankings: !!app.universities, clauseText };
     const report = await runDevSet(app.assistant, set, { ...opts, split });
     const extra: [string, DevReport][] = [];
-    for (const name of values.set ? [] : ['retrieval-dev.yaml', 'retrieval-holdout.yaml']) {
+    for (const name of values.set ? [] : ['retrieval-dev.yaml', 'retrieval-holdout.yaml', 'retrieval-fresh.yaml']) {
       const f = join(PROJECT_ROOT, 'test/fixtures', name);
       extra.push([name, await runDevSet(app.assistant, devSetFromRetrievalFile(f, set.as_of), opts)]);
     }

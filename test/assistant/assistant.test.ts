@@ -59,6 +59,24 @@ describe('eligibility questions run the rules before replying', () => {
     assert.equal(r.reply.eligibility?.verdict, 'eligible');
   });
 
+  test('a month given later without a year takes the year named earlier in the conversation', async () => {
+    let r = await ask('我们公司2022年因为疫情有几个月社保没按时交，员工办人才引进会受影响吗');
+    assert.equal(r.reply.followUp?.fact, 'missedContributionMonths');
+    r = await ask('是9月和10月', ASOF, r.state);
+    assert.deepEqual(r.reply.eligibility?.facts.missedContributionMonths, ['2022-09', '2022-10']);
+    assert.equal(r.reply.followUp?.fact, 'backPaidOn');
+    r = await ask('2023年1月才补的', ASOF, r.state);
+    assert.equal(r.reply.eligibility?.verdict, 'not_eligible');
+  });
+
+  test('after a "not yet", a bare update of the failing fact re-checks the rule', async () => {
+    let r = await ask('海归，学校QS排名七十多，在上海全职，社保交了五个月，能落户吗');
+    assert.equal(r.reply.eligibility?.verdict, 'not_eligible');
+    assert.equal(r.state.expect, 'socialInsuranceMonths');
+    r = await ask('现在满六个月了', ASOF, r.state);
+    assert.equal(r.reply.eligibility?.verdict, 'eligible');
+  });
+
   test('deadlines are judged on the as-of date (back-payment by the end of 2022)', async () => {
     const inTime = await ask('疫情期间公司没按时给我交2022年5月的社保，2022年12月补缴了，影响我办人才引进吗？');
     assert.equal(inTime.reply.eligibility?.ruleId, 'sh-hrss-2022-103-2-si-back-payment');
