@@ -144,9 +144,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     lines.push(`${head[v.verdict]}${reasons[0] && v.verdict !== 'need_more_info' ? ' ' + reasons[0] : ''}`);
     lines.push(lang === 'en' ? `(${pick(v.title, lang)})` : `（${pick(v.title, lang)}）`);
     for (const c of v.conditions.filter((c) => !c.skipped)) {
-      const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : '？';
+      // A precondition the rule assumes when unknown (assume_applies) is shown as assumed, not as a question.
+      const assumed = c.status === 'unknown' && c.applicability && v.verdict !== 'need_more_info';
+      const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : assumed ? '·' : '？';
       const label = (lang === 'en' ? c.labelEn : c.label) ?? c.label ?? c.id;
-      const value = c.value === undefined ? (lang === 'en' ? 'unknown' : '未知') : displayValue(c.value, deps.catalog[c.fact], lang, (x) => formatFactValue(x, lang));
+      const value = assumed
+        ? lang === 'en' ? 'assumed' : '假定符合'
+        : c.value === undefined ? (lang === 'en' ? 'unknown' : '未知') : displayValue(c.value, deps.catalog[c.fact], lang, (x) => formatFactValue(x, lang));
       lines.push(`${mark} ${label}${lang === 'en' ? ': ' : '：'}${value}`);
     }
     for (const r of reasons.slice(1)) if (v.verdict !== 'need_more_info') lines.push(r);
@@ -172,7 +176,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     let followUp: FollowUp | null = null;
     if (v.verdict === 'need_more_info' && v.missing[0]) {
       followUp = questionFor(v.missing[0], deps.catalog, lang);
-      lines.push('', followUp.question + (followUp.choices ? `（${followUp.choices.map((c) => c.label).join(' / ')}）` : ''));
+      lines.push('', followUp.question + choiceList(followUp, lang));
     }
     const reply: Reply = {
       question,
@@ -329,7 +333,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         let fu = followUp;
         if (ambiguity) {
           fu = questionForAmbiguity(ambiguity, lang);
-          reply.answer += `\n\n${fu.question}${fu.choices?.length ? `（${fu.choices.map((c) => c.label).join(' / ')}）` : ''}`;
+          reply.answer += `\n\n${fu.question}${choiceList(fu, lang)}`;
           reply.followUp = fu;
         }
         // What a bare next message most likely gives: the asked fact, or after a "no" the fact that failed.
@@ -405,6 +409,13 @@ export function measureWindow(rule: Rule): { from?: string; to?: string } {
   };
   walk(rule.conditions);
   return { from, to };
+}
+
+/** The choices of a follow-up question, inline: `（是 / 否）`, or ` (Yes / No)` in English. */
+function choiceList(f: FollowUp, lang: Lang): string {
+  if (!f.choices?.length) return '';
+  const list = f.choices.map((c) => c.label).join(' / ');
+  return lang === 'en' ? ` (${list})` : `（${list}）`;
 }
 
 /** How many of a rule's keywords occur in the text. */

@@ -30,12 +30,12 @@ export const WELCOME = [
   '命令：/forget 清除我记住的信息，/help 帮助，/quit 退出。',
 ].join('\n');
 
-/** Renders a reply as plain terminal text (answer, then the follow-up choices). */
+/** Renders a reply as plain terminal text (the answer already lists the follow-up choices; a number picks one). */
 export function renderReplyText(reply: Reply): string {
-  let out = reply.answer;
   const choices = reply.followUp?.choices;
-  if (choices && choices.length) out += '\n' + choices.map((c, i) => `  ${i + 1}) ${c.label}`).join('\n');
-  return out;
+  if (!choices?.length) return reply.answer;
+  return reply.answer + (reply.lang === 'en' ? '\n(You can also reply with the number of a choice: ' : '\n（也可以回复选项序号：') +
+    choices.map((c, i) => `${i + 1} ${c.label}`).join('，') + (reply.lang === 'en' ? ')' : '）');
 }
 
 /** Runs the chat until the input ends or the user types /quit. Returns the number of questions answered. */
