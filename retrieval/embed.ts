@@ -21,7 +21,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { STATIC_MODEL_ID, STATIC_MODEL_MARKER } from './train-embedder.ts';
+import { STATIC_MODEL_ID, STATIC_MODEL_MARKER } from './static-model.ts';
 
 /** Logger-like object (the library never imports bot/logger). */
 export interface LoggerLike {

@@ -14,7 +14,7 @@ import type { Chunk, PolicyDocument, SearchHit, SearchResult } from './types.ts'
 import type { Bm25Index, Bm25Params } from './bm25.ts';
 import { cosine, isModelFolder, loadEmbedder, resolveEmbeddingModel, type Embedder, type LoggerLike, type ModelChoice } from './embed.ts';
 import { loadOrBuildIndex, modelFingerprint, type IndexOutcome } from './index-store.ts';
-import { STATIC_MODEL_ID, trainStaticEmbedder } from './train-embedder.ts';
+import { STATIC_MODEL_ID } from './static-model.ts';
 import { analyzeQuery, confidenceOf, DEFAULT_FUSION, fuseCandidates, type AnalyzedQuery, type DocFacts, type FusionOptions } from './fuse.ts';
 import { createSegmenter, normalizeForSearch, normalizeQuery, type Segmenter } from './segment.ts';
 import { loadSynonyms, type SynonymTable } from './synonyms.ts';
@@ -255,6 +255,7 @@ export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetr
     }
     if (choice.isStatic && !isModelFolder(staticDir)) {
       o.log?.info(`training the offline embedder (${STATIC_MODEL_ID}) on ${o.chunks.length} chunks…`);
+      const { trainStaticEmbedder } = await import('./train-embedder.ts'); // the trainer's dependencies load only when training
       const r = await trainStaticEmbedder(o.chunks.map((c) => c.text), { outDir: staticDir });
       o.log?.info(`trained ${r.modelId}: ${r.learnedChars} characters, dim ${r.dim}, ${r.seconds.toFixed(1)} s → ${staticDir}`);
       trained = true;

@@ -24,14 +24,11 @@ import { dirname, join } from 'node:path';
 import { Matrix, QrDecomposition, SingularValueDecomposition } from 'ml-matrix';
 import onnxProto from 'onnx-proto';
 import { normalizeForSearch } from './segment.ts';
+import { STATIC_MODEL_ID, STATIC_MODEL_MARKER } from './static-model.ts';
+
+export { STATIC_MODEL_ID, STATIC_MODEL_MARKER };
 
 const { onnx } = onnxProto;
-
-/** Model id of the corpus-trained static embedder (folder name under `<DATA_DIR>/models/`). */
-export const STATIC_MODEL_ID = 'policybot-static-zh';
-
-/** Marker in config.json that identifies a static policybot model (pooling: mean + normalize). */
-export const STATIC_MODEL_MARKER = 'policybot_static';
 
 /** Options of `trainStaticEmbedder`. */
 export interface TrainOptions {
