@@ -23,6 +23,7 @@
  * await bstore.enqueue(messages);
  */
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import { withTransaction } from '../store/postgres.ts';
 import { applyPgMigrations, type PgMigration } from '../store/postgres-migrations.ts';
 import type { BroadcastStore, CorpusSnapshot, OutboxCounts, OutboxMessage, OutboxRow, OutboxStatus } from './types.ts';
 
@@ -136,19 +137,8 @@ export class PgBroadcastStore implements BroadcastStore {
     return this.pool.query<R>(text, values);
   }
 
-  private async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+  private tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, fn);
   }
 
   async loadSnapshot(): Promise<CorpusSnapshot | null> {

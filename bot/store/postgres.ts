@@ -102,18 +102,7 @@ export class PostgresStore implements Store {
   /** Runs `fn` in one transaction on one connection. */
   async tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     await this.ready();
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    return withTransaction(this.pool, fn);
   }
 
   sessions<T>(): SessionStorage<T> {
@@ -326,5 +315,21 @@ function safeJson(s: string): unknown {
     return JSON.parse(s);
   } catch {
     return null;
+  }
+}
+
+/** Runs `fn` in one transaction on one connection of `pool`; rolls back and rethrows on error. */
+export async function withTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
   }
 }

@@ -24,7 +24,7 @@ import { OutboxSender, type SenderLimits, type SendFn } from '../../bot/broadcas
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { silentLogger } from '../../bot/logger.ts';
 import { openSqliteStore, type SqliteStore } from '../../bot/store/sqlite.ts';
-import { writeBenchSection } from '../bench-util.ts';
+import { maxPerSecond, rateOf, writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 
 const TOKEN = '123456:BENCH-not-a-real-token';
@@ -87,23 +87,6 @@ function tally(chatIds: number[], expected: number[]): { delivered: number; dist
   let duplicates = 0;
   for (const n of seen.values()) if (n > 1) duplicates += n - 1;
   return { delivered: chatIds.length, distinct: seen.size, duplicates, missing: expected.filter((c) => !seen.has(c)).length };
-}
-
-/** Highest number of sends inside any sliding 1-second window. */
-function maxPerSecond(times: number[]): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i]! - t[j]! >= 1000) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
-
-function rateOf(times: number[]): number {
-  if (times.length < 2) return 0;
-  const t = [...times].sort((a, b) => a - b);
-  return ((t.length - 1) * 1000) / (t[t.length - 1]! - t[0]!);
 }
 
 async function scenarioA(n: number, rate: number) {

@@ -29,7 +29,7 @@ import { createPgPool, redactPgUrl } from '../../bot/store/postgres.ts';
 import { startTempPostgres } from '../../bot/store/postgres-tempserver.ts';
 import { openSqliteStore } from '../../bot/store/sqlite.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
-import { machineLine, writeBenchSection } from '../bench-util.ts';
+import { machineLine, maxPerSecond, rateOf, writeBenchSection } from '../bench-util.ts';
 import { startFakeApi } from './bench-broadcast.ts';
 
 const TOKEN = '123456:BENCH-not-a-real-token';
@@ -69,23 +69,6 @@ export function tally(chatIds: number[], expected: number[]): { delivered: numbe
   let duplicates = 0;
   for (const [c, n] of seen) if (n > 1) (duplicates += n - 1), duplicated.push(c);
   return { delivered: chatIds.length, distinct: seen.size, duplicates, missing: expected.filter((c) => !seen.has(c)).length, duplicated };
-}
-
-/** Highest number of deliveries inside any sliding 1-second window. */
-export function maxPerSecond(times: number[]): number {
-  const t = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; i < t.length; i++) {
-    while (t[i]! - t[j]! >= 1000) j++;
-    best = Math.max(best, i - j + 1);
-  }
-  return best;
-}
-
-function rateOf(times: number[]): number {
-  if (times.length < 2) return 0;
-  const t = [...times].sort((a, b) => a - b);
-  return ((t.length - 1) * 1000) / (t[t.length - 1]! - t[0]!);
 }
 
 function spawnCli(args: string[]): { child: ChildProcess; output: Promise<string>; exited: Promise<number | null> } {
