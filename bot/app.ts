@@ -101,6 +101,7 @@ export async function buildApp(config: Config, opts: { logger?: Logger; corpus?:
       abstainBelow: config.RETRIEVAL_MIN_CONFIDENCE,
       docMaxAgeYears: config.DOC_MAX_AGE_YEARS,
       idleMinutes: config.SESSION_IDLE_MINUTES,
+      canAsk: (fact) => fact !== 'university' || !!universities,
     },
   });
   return { config, logger, corpus, ruleSet, universities, retrieval, assistant, asOf: () => todayIn(config) };

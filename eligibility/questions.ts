@@ -18,6 +18,9 @@ export interface FollowUpQuestion {
   choices?: { label: string; value: string }[];
 }
 
+/** Choice value of the "not sure" button (see `FactSpec.unsure`). */
+export const UNSURE = '__unsure__';
+
 const pick = (t: Text, lang: 'zh' | 'en') => (lang === 'en' ? (t.en ?? t.zh) : t.zh);
 const encode = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
@@ -26,6 +29,7 @@ export function questionFor(fact: string, catalog: FactCatalog, lang: 'zh' | 'en
   const spec = catalog[fact];
   if (!spec) return { fact, question: lang === 'en' ? `Could you tell me: ${fact}?` : `请补充：${fact}` };
   const choices = spec.choices?.map((c) => ({ label: pick(c.label, lang), value: encode(c.value) }));
+  if (choices && spec.unsure) choices.push({ label: pick(spec.unsure.label, lang), value: UNSURE });
   return { fact, question: pick(spec.question, lang), ...(choices?.length ? { choices } : {}) };
 }
 

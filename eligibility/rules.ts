@@ -88,6 +88,11 @@ export interface FactSpec {
   unit?: Text;
   /** A rank: shown as 第68名 / 前50名 / 51–100名 / 100名以外. */
   ordinal?: boolean;
+  /**
+   * A "not sure" button: instead of a value, ask for `ask` (e.g. the university's name, whose rank the
+   * rankings table knows), or, when that cannot help, give `hint` (where to look the value up).
+   */
+  unsure?: { label: Text; ask?: string; hint: Text };
 }
 
 /** The fact catalog (`corpus/rules/facts.yaml`). */
@@ -169,6 +174,7 @@ const FactSpecSchema = z
     priority: z.number().default(100),
     unit: TextSchema.optional(),
     ordinal: z.boolean().optional(),
+    unsure: z.object({ label: TextSchema, ask: z.string().optional(), hint: TextSchema }).strict().optional(),
   })
   .strict();
 
@@ -498,6 +504,10 @@ export function loadFactCatalog(file: string): FactCatalog {
       problems.push(`${basename(file)}: fact "${name}".type: built-in fact has type ${builtin}, not ${r.data.type}`);
     }
     out[name] = { name, ...r.data };
+  }
+  for (const spec of Object.values(out)) {
+    const ask = spec.unsure?.ask;
+    if (ask && !out[ask]) problems.push(`${basename(file)}: fact "${spec.name}".unsure.ask: "${ask}" is not a fact of this catalog (declare it under facts:)`);
   }
   if (problems.length) throw new RuleLoadError(problems);
   return out;

@@ -10,7 +10,7 @@
 import { evaluate, toEligibilitySummary, type Verdict } from '../../eligibility/evaluate.ts';
 import type { Extraction } from '../../eligibility/extract.ts';
 import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts.ts';
-import { decodeChoice, questionFor, questionForAmbiguity } from '../../eligibility/questions.ts';
+import { decodeChoice, questionFor, questionForAmbiguity, UNSURE } from '../../eligibility/questions.ts';
 import { rulesForText, type Condition, type FactCatalog, type Rule, type Text } from '../../eligibility/rules.ts';
 import type { Chunk, DocumentMeta, SearchHit, SearchResult } from '../../retrieval/types.ts';
 import {
@@ -39,6 +39,8 @@ export interface AssistantOptions {
   idleMinutes: number;
   /** Longest message considered; the rest is cut (bounded time on 20 000-character input). */
   maxInputChars?: number;
+  /** Whether asking for this fact can help (e.g. `university` only with a rankings table). Default: yes. */
+  canAsk?: (fact: string) => boolean;
 }
 
 export interface AssistantDeps {
@@ -262,6 +264,17 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       extraction = deps.extract(text, asOf, { openFact: open?.fact ?? state.expect ?? null, contextYear: state.contextYear ?? null });
     } catch {
       extraction = none;
+    }
+    // "不清楚" on a question with a not-sure button: ask for something that leads to the value, or say where to look it up.
+    const unsure = open?.choices?.find((c) => c.value === UNSURE && c.label.toLowerCase() === text.replace(/[。.!！\s]+$/u, '').toLowerCase());
+    const unsureSpec = open ? deps.catalog[open.fact]?.unsure : undefined;
+    if (open && unsure && unsureSpec) {
+      const askOther = unsureSpec.ask && (deps.options.canAsk?.(unsureSpec.ask) ?? true);
+      const fu = askOther ? questionFor(unsureSpec.ask!, deps.catalog, lang) : open;
+      const lead = askOther ? (lang === 'en' ? 'No problem.' : '没关系。') : pick(unsureSpec.hint, lang);
+      const answer = `${lead}${lang === 'en' ? ' ' : ''}${askOther ? fu.question + choiceList(fu, lang) : `\n\n${fu.question}${choiceList(fu, lang)}`}`;
+      const reply: Reply = { question, answer, grounded: false, citations: [], eligibility: null, followUp: fu, route: 'follow_up', lang };
+      return { reply, state: { ...state, updatedAt: now, openQuestion: fu, expect: fu.fact } };
     }
     const given = open ? answerFacts(open, text, extraction.facts) : ({} as Facts);
     const newFacts = mergeFacts(extraction.facts, given);

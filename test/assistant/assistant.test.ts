@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '../../bot/app.ts';
+import { createAssistant } from '../../bot/assistant/index.ts';
 import type { ConversationState } from '../../bot/assistant/types.ts';
+import { extractFacts } from '../../eligibility/extract.ts';
 import { buildTestApp, SHARED_RANKINGS } from '../helpers/app.ts';
 
 let app: App;
@@ -49,6 +51,35 @@ describe('eligibility questions run the rules before replying', () => {
     r = await ask('是的', ASOF, r.state);
     assert.equal(r.reply.eligibility?.verdict, 'eligible');
     assert.deepEqual(r.state.openQuestion, null);
+  });
+
+  test('"不清楚" on the rank question asks for the university instead, then continues the check', { skip: !SHARED_RANKINGS && 'no rankings table' }, async () => {
+    let r = await ask('我是留学回来的，在上海全职工作，想问问能不能落户？');
+    assert.equal(r.reply.followUp?.fact, 'worldRank');
+    const unsure = r.reply.followUp!.choices!.at(-1)!;
+    assert.equal(unsure.label, '不清楚');
+    r = await ask(unsure.label, ASOF, r.state);
+    assert.equal(r.reply.followUp?.fact, 'university');
+    assert.equal(r.reply.eligibility, null);
+    r = await ask('帝国理工', ASOF, r.state);
+    assert.equal(r.reply.eligibility?.ruleId, 'sh-hrss-2022-103-3-top-university');
+    assert.equal(r.reply.eligibility?.verdict, 'eligible');
+  });
+
+  test('"不清楚" without a rankings table says where to look the rank up and asks again', async () => {
+    const noTable = createAssistant({
+      documents: app.corpus.documents,
+      chunks: app.corpus.chunks,
+      rules: app.ruleSet.rules,
+      catalog: app.ruleSet.catalog,
+      search: app.retrieval.retriever,
+      extract: (text, asOf, c) => extractFacts(text, { asOf, openFact: c?.openFact ?? undefined, contextYear: c?.contextYear ?? undefined }),
+      options: { abstainBelow: app.config.RETRIEVAL_MIN_CONFIDENCE, docMaxAgeYears: 3, idleMinutes: 30, canAsk: (f) => f !== 'university' },
+    });
+    let r = await noTable.reply(undefined, '我是留学回来的，在上海全职工作，想问问能不能落户？', ASOF, NOW);
+    r = await noTable.reply(r.state, '不清楚', ASOF, NOW);
+    assert.equal(r.reply.followUp?.fact, 'worldRank');
+    assert.match(r.reply.answer, /QS/);
   });
 
   test('a later statement overrides an earlier one', async () => {

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findClauseChunks, loadRuleSet, normalizeForQuote, RuleLoadError, verifyCitation } from '../../eligibility/rules.ts';
+import { findClauseChunks, loadFactCatalog, loadRuleSet, normalizeForQuote, RuleLoadError, verifyCitation } from '../../eligibility/rules.ts';
+import { questionFor, UNSURE } from '../../eligibility/questions.ts';
 import type { Chunk } from '../../retrieval/types.ts';
 import { corpusChunks, RULES_DIR } from './helpers.ts';
 
@@ -147,4 +148,16 @@ test('the complete example in docs/rules.md loads and behaves as the doc says', 
   assert.ok(assumed.notes.some((n) => n.startsWith('假定您符合前提（留学人员（境外留学毕业））')));
   assert.equal(v({ studiedAbroad: false }).verdict, 'not_applicable');
   assert.equal(v({ studiedAbroad: true, worldRank: 3, employedFullTimeInShanghai: true }, '2022-05-31').verdict, 'not_applicable');
+});
+
+test('a "not sure" button must lead to a declared fact; it is offered as the last choice', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pb-catalog-'));
+  const file = join(dir, 'facts.yaml');
+  const fact = (ask: string) =>
+    `facts:\n  worldRank:\n    type: number\n    question: 排名？\n    choices:\n      - { value: 1, label: 第一 }\n    unsure: { label: 不清楚, ask: ${ask}, hint: 去查 }\n  university:\n    type: string\n    question: 哪所？\n`;
+  writeFileSync(file, fact('school'));
+  assert.throws(() => loadFactCatalog(file), (e: unknown) => e instanceof RuleLoadError && /worldRank.*unsure\.ask.*"school"/.test(e.message));
+  writeFileSync(file, fact('university'));
+  const catalog = loadFactCatalog(file);
+  assert.deepEqual(questionFor('worldRank', catalog).choices, [{ label: '第一', value: '1' }, { label: '不清楚', value: UNSURE }]);
 });
