@@ -77,7 +77,7 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<number
     try {
       const res = await opts.assistant.reply(resumeState(state, now(), opts.idleMinutes ?? 30), line, opts.asOf(), now());
       state = res.state;
-      write((opts.interactive ? '助手 > ' : '') + renderReplyText(res.reply));
+      write((opts.interactive ? '助手 > ' : '') + renderReplyText(res.reply) + (opts.interactive ? '' : '\n'));
       answered++;
     } catch {
       write('抱歉，处理您的问题时出错了，请换个说法再试，或拨打 12333 咨询。');

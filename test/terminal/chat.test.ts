@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { PassThrough, Readable } from 'node:stream';
+import { before, test } from 'node:test';
+import type { App } from '../../bot/app.ts';
+import { runTerminalChat } from '../../bot/terminal/chat.ts';
+import { buildTestApp } from '../helpers/app.ts';
+
+let app: App;
+before(async () => {
+  app = await buildTestApp();
+});
+
+async function chat(lines: string[]): Promise<{ out: string; answered: number }> {
+  const output = new PassThrough();
+  let out = '';
+  output.on('data', (d) => (out += d.toString()));
+  const answered = await runTerminalChat({
+    assistant: app.assistant,
+    input: Readable.from(lines.map((l) => l + '\n')),
+    output,
+    asOf: () => '2026-11-22',
+    now: () => Date.parse('2026-11-22T02:00:00Z'),
+  });
+  return { out, answered };
+}
+
+test('the terminal chat remembers facts across lines and a number picks a choice', async () => {
+  const { out, answered } = await chat(['我是留学回来的，在上海全职工作，想问问能不能落户？', '1']);
+  assert.equal(answered, 2);
+  assert.match(out, /回复选项序号：1 前50名/);
+  assert.match(out, /结论：符合/);
+});
+
+test('/forget erases the facts; /quit stops reading', async () => {
+  const { out, answered } = await chat(['我是留学回来的，在上海全职工作，想问问能不能落户？', '/forget', '1', '/quit', '宝山区的人才安居资助最高多少？']);
+  assert.match(out, /已清除/);
+  assert.doesNotMatch(out, /结论：符合/, 'after /forget a bare "1" is not an answer any more');
+  assert.equal(answered, 2);
+  assert.doesNotMatch(out, /200万元/, 'nothing is read after /quit');
+});
