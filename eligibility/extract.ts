@@ -347,6 +347,11 @@ function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
     add({ min: 1, max: Number(m[1]) }, m, negated(clause, m.index));
   }
   for (const r = re('within\\s+(?:the\\s+)?(?:world\\s+)?top\\s*(\\d{1,4})'); (m = r.exec(clause)); ) add({ min: 1, max: Number(m[1]) }, m);
+  // "ranked around 80" / "about 80th": an approximate rank, read as ±5 so that only a clear band decides
+  for (const r = re('(?:ranked|rank(?:ing)?(?:\\s+is)?)\\s+(?:around|about|approximately|roughly|~)\\s*(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?'); (m = r.exec(clause)); ) {
+    const n = Number(m[1]);
+    add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
+  }
   // 第60名 / 排名60 / 排第60 / 排名是第六十 / ranked 75th / #75 / no. 12 / 75th in QS
   for (const r = re('(?:第\\s*(\\d{1,4})\\s*(?:名|位)|(?:排名|排行|排|名次)\\s*(?:是|为|在|大概|大约|约)?\\s*(?:第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|%|-|~|到|至))|ranked\\s+(?:no\\.?\\s*|number\\s+|#)?(\\d{1,4})(?:st|nd|rd|th)?|rank(?:ing)?\\s+(?:of\\s+|is\\s+|at\\s+)?(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?|#\\s*(\\d{1,4})\\b|\\b(\\d{1,4})(?:st|nd|rd|th)\\s+(?:in|on|place|worldwide|globally|in the world))'); (m = r.exec(clause)); ) {
     const n = Number(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? m[6]);
@@ -538,7 +543,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── missed contributions, epidemic, back-payment ──
   const MISSED = /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|missed|unpaid|not paid|didn't pay|did not pay|arrears/i;
-  const BACK = /补缴|补交|补齐|补上|补足|补了|补完|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
+  const BACK = /补缴|补交|补齐|补上|补足|补了|补完|(?:没有?|未)补(?![贴助])|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
   const missed: string[] = [];
   for (const c of cls) {
     const hasMissed = MISSED.test(c) || /所属期/.test(c);
@@ -547,12 +552,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const dates = findDates(c, opts.asOf, contextYear);
     const backIdx = hasBack ? c.search(BACK) : -1;
     const future = hasBack && /打算|准备|计划|承诺|将要|将会|要在|会在|想在|能否|可以|可否|will|plan|going to|promise|commit/i.test(c.slice(Math.max(0, backIdx - 12), backIdx + 4));
+    // "到现在也没补": not back-paid, and "现在" is not a back-payment date.
+    const notBack = hasBack && /^(?:没|未)/.test(c.slice(backIdx));
     for (const d of dates) {
       const isRange = d.to !== undefined;
       const nearBack = hasBack && (!hasMissed || (!isRange && (d.index > backIdx - 12)));
       const shift = /所属期/.test(c.slice(Math.max(0, d.index - 6), d.index + 1)) ? 1 : 0; // 所属期3月 = payment month 4
       if (nearBack && !isRange) {
-        if (future) continue;
+        if (future || notBack || /^(?:到)?(?:现在|目前|今天|至今)$/.test(d.text)) continue;
         set('backPaidOn', d.value, d.text);
         if (d.note) notes.push(`补缴时间：${d.note}`);
       } else if (hasMissed || isRange) {
@@ -571,7 +578,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
     if (hasBack) {
       const i = c.search(BACK);
-      const neg = negated(c, i) || /还没|尚未|没有|未/.test(c.slice(Math.max(0, i - 5), i)) || /(?:haven't|have not|not yet|yet to|didn't|did not|never)\s+(?:\w+\s+)?(?:back|pa)/i.test(c);
+      const neg = negated(c, i) || notBack || /还没|尚未|没有|未/.test(c.slice(Math.max(0, i - 5), i)) || /(?:haven't|have not|not yet|yet to|didn't|did not|never)\s+(?:\w+\s+)?(?:back|pa)/i.test(c);
       if (neg) say('backPaid', false, c);
       else if (!future) say('backPaid', true, c);
     }

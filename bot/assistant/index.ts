@@ -319,7 +319,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         const top = new Set(res.confidence >= deps.options.abstainBelow ? res.hits.slice(0, 3).map((h) => h.chunk.id) : []);
         const top5 = new Set(res.hits.slice(0, 5).map((h) => h.chunk.id));
         const qDistrict = districtIn(text);
-        const elsewhere = (res.foreignPlaces?.length ?? 0) > 0;
+        // A place inside a university's name ("华威", "墨尔本大学") is not a question about another city,
+        // unless the place is also named outside it ("南京大学本科毕业能在南京落户吗").
+        const uniText = extraction.evidence.university;
+        const rest = uniText ? text.split(uniText).join(' ') : text;
+        const elsewhere = (res.foreignPlaces ?? []).some((p) => rest.includes(p));
         candidates = candidates.filter((x) => {
           const d = docs.get(x.cite.docId)?.district;
           if (qDistrict && d && d !== qDistrict) return false;

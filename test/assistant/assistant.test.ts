@@ -130,6 +130,15 @@ describe('eligibility questions run the rules before replying', () => {
     assert.match(reply.answer, /^Result: eligible/);
   });
 
+  test('a place inside a university name is not another city; a city named outside it is', { skip: !SHARED_RANKINGS && 'no rankings table' }, async () => {
+    const warwick = await ask('华威毕业，全职在沪，社保交了5个月，能落户吗');
+    assert.equal(warwick.reply.eligibility?.ruleId, 'sh-hrss-2022-103-3-top-university');
+    assert.equal(warwick.reply.eligibility?.verdict, 'not_eligible'); // rank 51–100, 5 of 6 months
+    const nanjing = await ask('南京大学本科毕业能在南京落户吗');
+    assert.equal(nanjing.reply.grounded, false);
+    assert.deepEqual(nanjing.reply.citations, []);
+  });
+
   test('a named university is looked up in the rankings table', { skip: !SHARED_RANKINGS && 'no rankings table' }, async () => {
     const { reply } = await ask('帝国理工硕士毕业回国，在上海全职上班，可以直接落户吗？');
     assert.equal(reply.eligibility?.verdict, 'eligible');
