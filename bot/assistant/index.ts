@@ -53,6 +53,9 @@ export interface AssistantDeps {
   options: AssistantOptions;
 }
 
+/** Other clauses are listed as related only when they score at least this share of the best one. */
+const RELATED_MIN_SHARE = 0.7;
+
 const YES = /^(是|是的|对|对的|有|有的|嗯|嗯嗯|好|yes|y|yep|yeah|true|全职|在|在上海|交了|已经|已补缴)[。.!！]?$/i;
 const NO = /^(不是|否|没有|没|无|不|不对|no|n|nope|false|还没有?|尚未)[。.!！]?$/i;
 
@@ -235,7 +238,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const citations = [top];
     const others = ordered
       .slice(1)
-      .filter((h) => h.score >= best.score * 0.5 && h.chunk.id !== best.chunk.id)
+      .filter((h) => h.score >= best.score * RELATED_MIN_SHARE && h.chunk.id !== best.chunk.id)
       .slice(0, 2);
     if (others.length) {
       lines.push('', lang === 'en' ? 'Related:' : '相关条款：');
