@@ -8,7 +8,7 @@
  * extractFacts('我QS排名第六十，全职在上海，社保交了半年', { asOf: '2022-09-01' }).facts
  * // { worldRank: 60, rankingSystem: 'QS', employedFullTimeInShanghai: true, socialInsuranceMonths: 6 }
  */
-import { Converter } from 'opencc-js';
+import { toSimplified } from '../retrieval/simplify.ts';
 import { daysInMonth, isoDate, monthRange, yearMonth } from './dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
 import { normalizeNumerals } from './numerals.ts';
@@ -48,8 +48,6 @@ export interface ExtractOptions {
   contextYear?: number;
 }
 
-let t2s: ((s: string) => string) | undefined;
-const toSimplified = (s: string) => (t2s ??= Converter({ from: 'hk', to: 'cn' }))(s);
 
 /** Normalizes a message for matching: NFKC, simplified characters, Arabic numerals. */
 const EN_NUMBERS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, eighteen: 18, twenty: 20, thirty: 30, fifty: 50, hundred: 100 };

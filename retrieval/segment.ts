@@ -14,7 +14,7 @@
  */
 import { Jieba } from '@node-rs/jieba';
 import { dict as jiebaDict, idf as jiebaIdf } from '@node-rs/jieba/dict.js';
-import * as OpenCC from 'opencc-js';
+import { toSimplified } from './simplify.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -47,15 +47,13 @@ const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
 const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
-let t2cn: ((s: string) => string) | undefined;
 
 /**
  * The search normalization shared by documents and queries: NFKC, traditional → simplified,
  * lower case, whitespace collapsed to single spaces.
  */
 export function normalizeForSearch(text: string): string {
-  const convert = (t2cn ??= OpenCC.Converter({ from: 'hk', to: 'cn' }));
-  const s = convert(text.normalize('NFKC'));
+  const s = toSimplified(text.normalize('NFKC'));
   return s.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
