@@ -3,17 +3,10 @@
  * outbox rows. Engine-neutral (no SQL): the SQLite implementation lives in `outbox-sqlite.ts`, a
  * PostgreSQL one (issue 8) implements the same `BroadcastStore` interface.
  */
-import type { DocLevel } from '../../retrieval/types.ts';
+import type { DocumentMeta } from '../../retrieval/types.ts';
 
 /** Document metadata kept in a snapshot (what a digest header shows). */
-export interface SnapshotDocMeta {
-  title: string;
-  docNumber?: string;
-  issuer: string;
-  date: string;
-  level: DocLevel;
-  district?: string;
-}
+export type SnapshotDocMeta = Pick<DocumentMeta, 'title' | 'docNumber' | 'issuer' | 'date' | 'level' | 'district'>;
 
 /** One document in a snapshot: id, content hash of the source file, metadata. */
 export interface SnapshotDoc {
