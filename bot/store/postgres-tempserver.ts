@@ -13,10 +13,10 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, chownSync, constants, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../free-port.ts';
 
 /** A running temp server. */
 export interface TempPostgres {
@@ -55,17 +55,6 @@ export function findPgBinDir(env: NodeJS.ProcessEnv = process.env): { dir: strin
   candidates.push('/usr/local/pgsql/bin');
   for (const d of candidates) if (isExec(join(d, 'initdb')) && isExec(join(d, 'pg_ctl')) && isExec(join(d, 'postgres'))) return { dir: d };
   return { reason: 'no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin; install the Debian package `postgresql` (.ci/run does)' };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Options of `startTempPostgres`. */

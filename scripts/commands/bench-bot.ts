@@ -12,7 +12,6 @@
  * (`<!-- bench:bot:start -->` … `<!-- bench:bot:end -->`), leaving other sections alone.
  */
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import type { Update, UserFromGetMe } from 'grammy/types';
@@ -25,6 +24,7 @@ import { createBot } from '../../bot/telegram/bot.ts';
 import { startBot } from '../../bot/telegram/runner.ts';
 import { writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
+import { freePort } from '../../bot/free-port.ts';
 
 const TOKEN = '424242:BENCH-TOKEN';
 
@@ -126,17 +126,6 @@ export async function benchInProcess(opts: { messages: number; chats: number; as
   const ms = performance.now() - t0;
   await store.close();
   return { mode: 'in-process', assistant: opts.assistant, messages: updates.length, chats: opts.chats, seconds: ms / 1000, perSecond: updates.length / (ms / 1000), ...checkOrder(replies, opts.chats, perChat), replies: replies.length };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Against telegram-test-api on loopback with the real runner. */

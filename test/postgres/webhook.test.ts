@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
@@ -18,6 +17,7 @@ import { openPgBroadcastStore } from '../../bot/broadcast/outbox-postgres.ts';
 import { buildSnapshot } from '../../bot/broadcast/snapshot.ts';
 import { createPgPool } from '../../bot/store/postgres.ts';
 import { usePostgres } from '../helpers/postgres.ts';
+import { freePort } from '../../bot/free-port.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TOKEN = '880001:PG-WEBHOOK-TEST';
@@ -46,15 +46,6 @@ async function fakeBotApi(): Promise<{ server: Server; root: string; sent: { met
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { server, root: `http://127.0.0.1:${(server.address() as { port: number }).port}`, sent };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((r) => {
-    const s = createNetServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => r(p));
-    });
-  });
 }
 
 function serve(env: Record<string, string>): { child: ChildProcess; log: () => string; exited: Promise<number | null> } {
