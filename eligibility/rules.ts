@@ -634,11 +634,26 @@ export function loadRules(dir: string, opts: LoadRulesOptions): Rule[] {
   return loadRuleSet(dir, opts).rules;
 }
 
-/** Rules whose keywords or title occur in the text (for picking rules relevant to a question). */
+/** Text as keywords are matched: normalizeForQuote (no spaces, simplified, no pinyin glosses), lower case. */
+export function keywordText(text: string): string {
+  return normalizeForQuote(text).toLowerCase();
+}
+
+const normalizedKeywords = new WeakMap<Rule, string[]>();
+
+/** The rule's keywords that occur in `normalized` (a `keywordText`); a rule's keywords are normalized once. */
+export function matchedKeywords(rule: Rule, normalized: string): string[] {
+  let ks = normalizedKeywords.get(rule);
+  if (!ks) normalizedKeywords.set(rule, (ks = rule.keywords.map(keywordText)));
+  const keys = ks;
+  return rule.keywords.filter((_, i) => normalized.includes(keys[i]!));
+}
+
+/** Rules whose keywords occur in the text, most keywords first (for picking rules relevant to a question). */
 export function rulesForText(rules: Rule[], text: string): Rule[] {
-  const t = normalizeForQuote(text).toLowerCase();
+  const t = keywordText(text);
   return rules
-    .map((r) => ({ r, n: r.keywords.filter((k) => t.includes(normalizeForQuote(k).toLowerCase())).length }))
+    .map((r) => ({ r, n: matchedKeywords(r, t).length }))
     .filter((x) => x.n > 0)
     .sort((a, b) => b.n - a.n)
     .map((x) => x.r);

@@ -11,7 +11,7 @@ import { evaluate, toEligibilitySummary, type Verdict } from '../../eligibility/
 import type { Extraction } from '../../eligibility/extract.ts';
 import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts.ts';
 import { decodeChoice, questionFor, questionForAmbiguity, UNSURE } from '../../eligibility/questions.ts';
-import { rulesForText, type Condition, type FactCatalog, type Rule, type Text } from '../../eligibility/rules.ts';
+import { keywordText, matchedKeywords, rulesForText, type Condition, type FactCatalog, type Rule, type Text } from '../../eligibility/rules.ts';
 import type { Chunk, DocumentMeta, SearchHit, SearchResult } from '../../retrieval/types.ts';
 import {
   abstainText, ageNote, clauseLabel, displayValue, helpText, sourceLine, trimToRelevant, validityNote, type SourceDoc,
@@ -70,10 +70,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   // Keywords of exactly one rule tell that rule apart; shared ones (落户, 社保) do not.
   const keywordUse = new Map<string, number>();
   for (const r of deps.rules) for (const k of new Set(r.keywords.map((x) => x.toLowerCase()))) keywordUse.set(k, (keywordUse.get(k) ?? 0) + 1);
-  const distinctiveHits = (rule: Rule, text: string) => {
-    const t = text.toLowerCase();
-    return rule.keywords.filter((k) => keywordUse.get(k.toLowerCase()) === 1 && t.includes(k.toLowerCase())).length;
-  };
+  const distinctiveHits = (rule: Rule, kwText: string) =>
+    matchedKeywords(rule, kwText).filter((k) => keywordUse.get(k.toLowerCase()) === 1).length;
 
   function sourceDoc(docId: string): SourceDoc {
     const d = docs.get(docId);
@@ -94,10 +92,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     };
   }
 
-  function timeNotes(docId: string, asOf: string, lang: Lang, validFrom?: string, validTo?: string): string[] {
+  /** The document's own validity note, else its age note. */
+  function timeNotes(docId: string, asOf: string, lang: Lang): string[] {
     const d = docs.get(docId);
     const notes: string[] = [];
-    const v = validityNote(validFrom ?? d?.validFrom, validTo ?? d?.validTo, asOf, lang);
+    const v = validityNote(d?.validFrom, d?.validTo, asOf, lang);
     if (v) notes.push(v);
     else if (d) {
       const age = ageNote(sourceDoc(docId), asOf, deps.options.docMaxAgeYears, lang);
@@ -125,12 +124,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
    * Evaluates the candidate rules and picks the one the message is about, scoring keyword hits, the
    * rule's facts given in this message, the rank of the rule's clause in the search, and applicability.
    */
-  function chooseVerdict(candidates: Rule[], facts: Facts, asOf: string, text: string, given: Set<string>, hits: SearchHit[]): Verdict | undefined {
+  function chooseVerdict(candidates: Rule[], facts: Facts, asOf: string, kwText: string, given: Set<string>, hits: SearchHit[]): Verdict | undefined {
     if (!candidates.length) return undefined;
     const verdicts = evaluate(candidates, facts, asOf, { catalog: deps.catalog });
     const rank = (v: Verdict) => {
       const rule = candidates.find((x) => x.id === v.ruleId)!;
-      const keyword = Math.min(4, keywordHits(rule, text)) * 10;
+      const keyword = Math.min(4, matchedKeywords(rule, kwText).length) * 10;
       const known = [...(ruleFacts.get(v.ruleId) ?? [])].filter((f) => given.has(f)).length;
       const hitPos = hits.findIndex((h) => v.cite.chunkIds.includes(h.chunk.id));
       const search = hitPos < 0 ? 0 : ([30, 18, 10, 5, 2][hitPos] ?? 0);
@@ -281,6 +280,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     const given = open ? answerFacts(open, text, extraction.facts) : ({} as Facts);
     const newFacts = mergeFacts(extraction.facts, given);
+    const kwText = keywordText(text);
     const textRules = rulesForText(deps.rules, text);
     // A message that adds facts of the rule under discussion continues that check (even after a verdict).
     const currentRuleFacts = state.ruleId ? ruleFacts.get(state.ruleId) : undefined;
@@ -332,12 +332,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           if (qDistrict && d && d !== qDistrict) return false;
           if (elsewhere) return false;
           const known = [...(ruleFacts.get(x.id) ?? [])].filter((f) => givenNow.has(f)).length;
-          const kw = keywordHits(x, text);
+          const kw = matchedKeywords(x, kwText).length;
           // A clause among the best hits is enough only with one of the rule's own words or two of its
           // facts: one incidental fact ("企业的员工") must not turn a question into this rule's check.
           // Without any of its facts, a rule needs one of its own distinctive words (名校, 骨干, 安居 —
           // not 落户 or 社保, which several measures share): "博士能直接落户吗" is not measure 三's check.
-          if (known === 0 && distinctiveHits(x, text) === 0) return false;
+          if (known === 0 && distinctiveHits(x, kwText) === 0) return false;
           // When the search is confident about other clauses and this rule's clause is not even among
           // the five best hits, the question is about something else ("留学生创业园里的公司房租能减免吗")
           // unless the person gives several of the rule's facts.
@@ -346,7 +346,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           return kw >= 2 || (known >= 2 && kw >= 1);
         });
       }
-      const v = chooseVerdict(candidates, facts, asOf, text, givenNow, r === 'follow_up' ? [] : (await searched()).hits);
+      const v = chooseVerdict(candidates, facts, asOf, kwText, givenNow, r === 'follow_up' ? [] : (await searched()).hits);
       if (v) {
         const notes = [...(extraction.notes ?? [])];
         const { reply, followUp } = eligibilityReply(v, facts, question, asOf, lang, notes);
@@ -436,12 +436,6 @@ function choiceList(f: FollowUp, lang: Lang): string {
   if (!f.choices?.length) return '';
   const list = f.choices.map((c) => c.label).join(' / ');
   return lang === 'en' ? ` (${list})` : `（${list}）`;
-}
-
-/** How many of a rule's keywords occur in the text. */
-function keywordHits(rule: Rule, text: string): number {
-  const t = text.toLowerCase();
-  return rule.keywords.filter((k) => t.includes(k.toLowerCase())).length;
 }
 
 /** The facts a rule's conditions look at. */
