@@ -1,26 +1,32 @@
 /**
  * Builds the real application for tests: the shipped corpus and rules, a fresh temporary DATA_DIR
- * (index and offline embedder built there), and the shared rankings table when it is present.
+ * holding a copy of the run's shared index and offline embedder (test/helpers/data.ts), and a rankings
+ * table: RANKINGS_FILE (or ../shared) when present, else the small synthetic fixture.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp, type App } from '../../bot/app.ts';
 import { PROJECT_ROOT, parseConfig } from '../../bot/config.ts';
 import { silentLogger } from '../../bot/logger.ts';
+import { seededDataDir } from './data.ts';
 
-/** The shared rankings table (outside the repository), or undefined when absent. */
+/** The shared third-party rankings table (outside the repository), or undefined when absent. */
 export const SHARED_RANKINGS = [process.env.RANKINGS_FILE, resolve(PROJECT_ROOT, '../shared/data/rankings/top200.csv')].find(
   (f): f is string => !!f && existsSync(f),
 );
 
+/** Invented ranks for the universities the tests name (test/fixtures/rankings/README.md). */
+export const RANKINGS_FIXTURE = join(PROJECT_ROOT, 'test', 'fixtures', 'rankings', 'top200.csv');
+
+/** The rankings table the tests use: the shared one when present, else the synthetic fixture. */
+export const TEST_RANKINGS = SHARED_RANKINGS ?? RANKINGS_FIXTURE;
+
 /** A real App over the shipped corpus with its own temporary data folder. */
 export async function buildTestApp(overrides: Record<string, string> = {}): Promise<App> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pb-app-'));
   const config = parseConfig({
-    DATA_DIR: dataDir,
+    DATA_DIR: await seededDataDir('pb-app-'),
     LOG_LEVEL: 'silent',
-    ...(SHARED_RANKINGS ? { RANKINGS_FILE: SHARED_RANKINGS } : {}),
+    RANKINGS_FILE: TEST_RANKINGS,
     ...overrides,
   });
   return buildApp(config, { logger: silentLogger });
