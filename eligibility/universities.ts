@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Converter } from 'opencc-js';
+import { Converter } from 'opencc-js/t2cn';
 import type { LoggerLike } from './rules.ts';
 
 /** The four rankings of the table, in tie-break order. */

@@ -10,7 +10,7 @@
  * const { text, warnings } = normalizeText('關(guān)于寶山區(qū)人才落戶\r\n');
  * // text === '关于宝山区人才落户'; warnings === []
  */
-import * as OpenCC from 'opencc-js';
+import * as OpenCC from 'opencc-js/t2cn';
 import { isBoilerplateLine, parseClauseLabel } from './chunk.ts';
 
 /** A problem found while normalizing, with the 1-based line of the text that was passed in. */

@@ -5,7 +5,7 @@
  * @example
  * toSimplified('寶山區的人才安居資助') // '宝山区的人才安居资助'
  */
-import * as OpenCC from 'opencc-js';
+import * as OpenCC from 'opencc-js/t2cn';
 
 let convert: ((s: string) => string) | undefined;
 
