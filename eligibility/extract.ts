@@ -8,7 +8,7 @@
  * extractFacts('我QS排名第六十，全职在上海，社保交了半年', { asOf: '2022-09-01' }).facts
  * // { worldRank: 60, rankingSystem: 'QS', employedFullTimeInShanghai: true, socialInsuranceMonths: 6 }
  */
-import { toSimplified } from '../retrieval/simplify.ts';
+import { toSimplified } from '../text/chinese.ts';
 import { daysInMonth, isoDate, monthRange, yearMonth } from './dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
 import { normalizeNumerals } from './numerals.ts';

@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
-import { toSimplified } from '../retrieval/simplify.ts';
+import { toSimplified } from '../text/chinese.ts';
 import yaml from 'js-yaml';
 
 /** YAML 1.2 core schema (dates stay strings), with js-yaml: several times faster to load than `yaml`. */

@@ -11,7 +11,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Converter } from 'opencc-js/t2cn';
+import { toSimplified } from '../text/chinese.ts';
 import type { LoggerLike } from './rules.ts';
 
 /** The four rankings of the table, in tie-break order. */
@@ -108,9 +108,6 @@ function readTable(file: string, required: string[]): Record<string, string>[] {
   if (missing.length) throw new RankingsError(`${file}: line 1: missing column(s) ${missing.join(', ')} (have: ${header.join(', ')})`);
   return rows.slice(1).map((r) => Object.fromEntries(header.map((h, i) => [h, (r[i] ?? '').trim()])));
 }
-
-let t2s: ((s: string) => string) | undefined;
-const toSimplified = (s: string) => (t2s ??= Converter({ from: 'hk', to: 'cn' }))(s);
 
 /**
  * Normalized lookup key: NFKC, simplified, lower case, accents and bracketed parts dropped,

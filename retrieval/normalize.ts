@@ -10,7 +10,7 @@
  * const { text, warnings } = normalizeText('關(guān)于寶山區(qū)人才落戶\r\n');
  * // text === '关于宝山区人才落户'; warnings === []
  */
-import * as OpenCC from 'opencc-js/t2cn';
+import { simplifyDocument } from '../text/chinese.ts';
 import { isBoilerplateLine, parseClauseLabel } from './chunk.ts';
 
 /** A problem found while normalizing, with the 1-based line of the text that was passed in. */
@@ -83,56 +83,12 @@ function countPinyinGlosses(text: string): number {
 let detector: ((s: string) => string) | undefined;
 let converter: ((s: string) => string) | undefined;
 /**
- * Detection uses OpenCC's standard traditional set (`t` → `cn`): it leaves ambiguous characters such
- * as 著 alone, so simplified text (显著, 土著) is never flagged. Conversion uses the Taiwan standard
- * (`tw` → `cn`), which gives mainland forms for phrases (著重 → 着重, 沿著 → 沿着, 關于 → 关于).
- * Both are built once, on first use.
+ * Traditional → simplified: detection and line-wise conversion live in text/chinese.ts (one home for
+ * every OpenCC use); `toSimplified` here is the document variant.
  */
-function getDetector(): (s: string) => string {
-  if (!detector) {
-    const convert = OpenCC.Converter({ from: 't', to: 'cn' });
-    detector = (s: string) => convert(s);
-  }
-  return detector;
-}
-function getConverter(): (s: string) => string {
-  if (!converter) {
-    const convert = OpenCC.Converter({ from: 'tw', to: 'cn' });
-    converter = (s: string) => convert(s);
-  }
-  return converter;
-}
-const reHanOnly = new RegExp(`[^${HAN}]`, 'gu');
-
-/** The distinct traditional characters of a text (each distinct Han character is checked once). */
-export function traditionalChars(text: string): Set<string> {
-  const distinct = [...new Set(text.replace(reHanOnly, ''))];
-  if (!distinct.length) return new Set();
-  const joined = distinct.join('');
-  const converted = getDetector()(joined);
-  if (converted === joined) return new Set();
-  const conv = [...converted];
-  return new Set(distinct.filter((ch, i) => conv[i] !== ch));
-}
-
-/** True when the text contains traditional characters. */
-export function hasTraditional(text: string): boolean {
-  return traditionalChars(text).size > 0;
-}
-
-/**
- * Traditional → simplified Chinese with opencc-js. Only lines that contain a traditional character
- * are converted, so a simplified document quoting one traditional name keeps the rest untouched.
- */
-export function toSimplified(text: string): string {
-  const trad = traditionalChars(text);
-  if (!trad.size) return text;
-  const convert = getConverter();
-  return text
-    .split('\n')
-    .map((line) => ([...line].some((ch) => trad.has(ch)) ? convert(line) : line))
-    .join('\n');
-}
+export { hasTraditional, traditionalChars } from '../text/chinese.ts';
+/** Document variant of traditional → simplified (only lines with a traditional character change). */
+export const toSimplified = simplifyDocument;
 
 // ── rule: full-width ASCII ───────────────────────────────────────────────────────────────────
 /**

@@ -14,7 +14,7 @@
  */
 import { Jieba } from '@node-rs/jieba';
 import { dict as jiebaDict, idf as jiebaIdf } from '@node-rs/jieba/dict.js';
-import { toSimplified } from './simplify.ts';
+import { toSimplified } from '../text/chinese.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 

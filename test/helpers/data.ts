@@ -37,7 +37,7 @@ export function tempDir(prefix = 'pb-'): string {
 }
 
 /** Inputs of the seed: the corpus and the code that turns it into index files and the embedder. */
-const KEY_SOURCES = ['corpus', 'retrieval', 'bot/config.ts', 'bot/retrieval-config.ts', 'bot/app.ts'];
+const KEY_SOURCES = ['corpus', 'retrieval', 'text', 'bot/config.ts', 'bot/retrieval-config.ts', 'bot/app.ts'];
 
 function filesUnder(path: string): string[] {
   const st = statSync(path);
