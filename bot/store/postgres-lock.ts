@@ -98,7 +98,3 @@ export async function openPgTickGate(pool: Pool, job: string, opts: { owner?: st
   return pgTickGate(pool, job, opts);
 }
 
-/** Deletes claimed ticks older than `olderThanMs` (housekeeping). Returns the count. */
-export async function pruneTicks(pool: Pool, olderThanMs: number, now = Date.now()): Promise<number> {
-  return (await pool.query('DELETE FROM scheduler_ticks WHERE claimed_at < $1', [now - olderThanMs])).rowCount ?? 0;
-}
