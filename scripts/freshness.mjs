@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const SOURCE_DIRS = ['bot', 'retrieval', 'eligibility', 'text', 'scripts'];
+const SOURCE_DIRS = ['bot', 'retrieval', 'eligibility', 'text', 'tools', 'scripts'];
 
 /** A short fingerprint of the TypeScript sources (paths, sizes, modification times). */
 export function sourceStamp(root) {

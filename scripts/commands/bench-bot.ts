@@ -24,7 +24,7 @@ import { createBot } from '../../bot/telegram/bot.ts';
 import { startBot } from '../../bot/telegram/runner.ts';
 import { writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
-import { freePort } from '../../bot/free-port.ts';
+import { freePort } from '../../tools/free-port.ts';
 
 const TOKEN = '424242:BENCH-TOKEN';
 

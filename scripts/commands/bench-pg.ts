@@ -26,7 +26,7 @@ import type { OutboxMessage } from '../../bot/broadcast/types.ts';
 import { loadConfig, PROJECT_ROOT } from '../../bot/config.ts';
 import { isPostgresUrl } from '../../bot/store/index.ts';
 import { createPgPool, redactPgUrl } from '../../bot/store/postgres.ts';
-import { startTempPostgres } from '../../bot/store/postgres-tempserver.ts';
+import { startTempPostgres } from '../../tools/postgres-tempserver.ts';
 import { openSqliteStore } from '../../bot/store/sqlite.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 import { machineLine, maxPerSecond, rateOf, writeBenchSection } from '../bench-util.ts';

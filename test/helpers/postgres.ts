@@ -1,5 +1,5 @@
 /**
- * Test helper: a real PostgreSQL server for the tests of one file (see bot/store/postgres-tempserver.ts).
+ * Test helper: a real PostgreSQL server for the tests of one file (see tools/postgres-tempserver.ts).
  * `skip` is a reason string when no server binary can be found, so that `npm test` passes on a machine
  * without PostgreSQL (CI installs it: .ci/run); otherwise `server` is running and stopped `after` all tests.
  *
@@ -8,7 +8,7 @@
  * test('x', { skip: pg.skip }, async () => { const url = await pg.server!.createDatabase('x'); … });
  */
 import { after } from 'node:test';
-import { startTempPostgres, type TempPostgres } from '../../bot/store/postgres-tempserver.ts';
+import { startTempPostgres, type TempPostgres } from '../../tools/postgres-tempserver.ts';
 
 /** A started server, or the reason the PostgreSQL tests are skipped. */
 export interface PostgresForTests {

@@ -17,7 +17,7 @@ import { openPgBroadcastStore } from '../../bot/broadcast/outbox-postgres.ts';
 import { buildSnapshot } from '../../bot/broadcast/snapshot.ts';
 import { createPgPool } from '../../bot/store/postgres.ts';
 import { usePostgres } from '../helpers/postgres.ts';
-import { freePort } from '../../bot/free-port.ts';
+import { freePort } from '../../tools/free-port.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TOKEN = '880001:PG-WEBHOOK-TEST';

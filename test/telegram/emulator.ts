@@ -1,7 +1,7 @@
 /** Starts telegram-test-api (a third-party Bot API emulator) on 127.0.0.1 with an explicit free port. */
 import TelegramServerModule from 'telegram-test-api';
 import type { TelegramServer as TelegramServerType } from 'telegram-test-api/lib/telegramServer.js';
-import { freePort } from '../../bot/free-port.ts';
+import { freePort } from '../../tools/free-port.ts';
 
 type TelegramServerCtor = new (config: { port: number; host: string; storeTimeout?: number }) => TelegramServerType;
 const TelegramServer = ((TelegramServerModule as unknown as { default?: TelegramServerCtor }).default ?? TelegramServerModule) as unknown as TelegramServerCtor;

@@ -16,7 +16,7 @@ import { accessSync, chownSync, constants, existsSync, mkdtempSync, readdirSync,
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '../free-port.ts';
+import { freePort } from './free-port.ts';
 
 /** A running temp server. */
 export interface TempPostgres {
