@@ -97,6 +97,8 @@ async function buildSeed(): Promise<string> {
       await buildApp(parseConfig({ DATA_DIR: work, LOG_LEVEL: 'silent' }), { logger: silentLogger });
       for (const leftover of readdirSync(work)) if (leftover !== 'index' && leftover !== 'models') rmSync(join(work, leftover), { recursive: true, force: true });
       renameSync(work, dir);
+      // Seeds of earlier sources are never used again.
+      for (const old of readdirSync(CACHE)) if (/^[0-9a-f]{16}$/.test(old) && join(CACHE, old) !== dir) rmSync(join(CACHE, old), { recursive: true, force: true });
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }
