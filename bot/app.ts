@@ -83,7 +83,7 @@ export function loadUniversities(config: Config, logger: Logger): UniversityTabl
 
 /** Builds the application. Throws a named error (corpus file, rule id, variable) when something is wrong. */
 export async function buildApp(config: Config, opts: { logger?: Logger; corpus?: ReadCorpusResult } = {}): Promise<App> {
-  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL, secrets: [config.TELEGRAM_BOT_TOKEN] });
+  const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL ?? 'warn', secrets: [config.TELEGRAM_BOT_TOKEN] });
   const corpus = opts.corpus ?? (await readCorpus(config.CORPUS_DIR));
   for (const e of corpus.errors) logger.warn(`corpus file skipped: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
   const ruleSet = loadRuleSet(join(config.CORPUS_DIR, 'rules'), { chunks: corpus.chunks, logger });

@@ -61,8 +61,11 @@ export const ConfigSchema = z.object({
   CORPUS_DIR: path('corpus'),
   /** Git-ignored folder for everything the project builds: indexes, trained embedder, databases, reports. */
   DATA_DIR: path('data'),
-  /** Log verbosity on stderr: debug, info, warn, error or silent. */
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  /**
+   * Log verbosity on stderr: debug, info, warn, error or silent. Default: info for the services (serve,
+   * broadcast), warn for interactive commands (chat, ask, search, …).
+   */
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).optional(),
   /** Fixed "today" for reproducible answers (YYYY-MM-DD); default: the real date in Asia/Shanghai. */
   AS_OF: z
     .string()

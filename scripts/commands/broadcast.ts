@@ -68,7 +68,7 @@ export const command: CliCommand = {
   async run(argv) {
     const { values } = parseCliArgs(argv, { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'no-reindex': { type: 'boolean' } });
     const config = loadConfig();
-    const log = createLogger({ level: config.LOG_LEVEL, secrets: [config.TELEGRAM_BOT_TOKEN] });
+    const log = createLogger({ level: config.LOG_LEVEL ?? 'info', secrets: [config.TELEGRAM_BOT_TOKEN] });
     const dryRun = !!values['dry-run'];
     if (!dryRun && !config.TELEGRAM_BOT_TOKEN) {
       throw new UserFacingError('TELEGRAM_BOT_TOKEN is not set: a real broadcast sends through Telegram. Set it in .env, or preview with `policybot broadcast --dry-run`.');

@@ -66,7 +66,7 @@ export const command: CliCommand = {
     if (values.facts === undefined) throw new CliUsageError("--facts '<json>' is required, e.g. --facts '{\"worldRank\":30}'");
     const config = loadConfig();
     const asOf = parseDateFlag(values['as-of'], '--as-of') ?? todayIn(config);
-    const logger = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+    const logger = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL ?? 'warn' });
     const raw = values.facts === '-' ? await readStdin() : values.facts;
     let json: unknown;
     try {

@@ -68,7 +68,7 @@ export const command: CliCommand = {
       if (set.questions.length === 0) throw new CliUsageError(`${file}: no question has "split: ${split}"`);
     }
     const config = loadConfig();
-    const log = createLogger({ level: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+    const log = createLogger({ level: config.LOG_LEVEL ?? 'warn' });
     const { retriever, corpus } = await openRetrieverFromConfig(config, log);
     const threshold = config.RETRIEVAL_MIN_CONFIDENCE;
     const metrics: Metrics[] = [];

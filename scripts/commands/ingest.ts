@@ -86,7 +86,7 @@ export const command: CliCommand = {
   async run(argv) {
     const { values } = parseCliArgs(argv, { corpus: { type: 'string' }, json: { type: 'boolean' }, rebuild: { type: 'boolean' }, 'no-index': { type: 'boolean' } });
     const config = loadConfig();
-    const log = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+    const log = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL ?? 'warn' });
     const step = await ingestCorpusStep({ corpusDir: corpusDirFrom(config, values.corpus), dataDir: config.DATA_DIR, log: values.json ? log : createLogger({ level: 'silent' }) });
     if (values.json) printJson(step.report, true);
     else process.stdout.write(formatIngestSummary(step) + '\n');

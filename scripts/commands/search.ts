@@ -110,7 +110,7 @@ export const command: CliCommand = {
     const query = positionals.join(' ');
     if (!query && !values.json) throw new CliUsageError('give a question, e.g. policybot search "留学生落户要交多久社保" (or --json with queries on stdin)');
     const config = loadConfig();
-    const log = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
+    const log = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL ?? 'warn' });
     const { retriever, index } = await openRetrieverFromConfig(config, log, { force: values.rebuild });
     if (index.status === 'built') process.stderr.write(`policybot: built the search index (${index.reason}; ${index.manifest.stats.chunks} chunks, ${index.seconds.toFixed(1)} s)\n`);
     const opts = { k, district: values.district, mode };

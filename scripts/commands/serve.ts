@@ -52,7 +52,7 @@ export const command: CliCommand = {
         return undefined;
       }
     })();
-    const logger = createLogger({ level: config.LOG_LEVEL, secrets: [config.TELEGRAM_BOT_TOKEN, config.WEBHOOK_SECRET, dbPassword] });
+    const logger = createLogger({ level: config.LOG_LEVEL ?? 'info', secrets: [config.TELEGRAM_BOT_TOKEN, config.WEBHOOK_SECRET, dbPassword] });
     if (mode === 'webhook' && !config.WEBHOOK_SECRET) {
       logger.warn('webhook mode without WEBHOOK_SECRET: anyone who finds WEBHOOK_URL can post fake updates; set WEBHOOK_SECRET');
     }
