@@ -25,18 +25,30 @@ function csv(text) {
   let row = [];
   let f = '';
   let q = false;
+  const endField = () => {
+    row.push(f);
+    f = '';
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (q) {
-      if (c === '"' && text[i + 1] === '"') (f += '"'), i++;
-      else if (c === '"') q = false;
+      if (c === '"' && text[i + 1] === '"') {
+        f += '"';
+        i++;
+      } else if (c === '"') q = false;
       else f += c;
     } else if (c === '"') q = true;
-    else if (c === ',') row.push(f), (f = '');
-    else if (c === '\n') row.push(f), rows.push(row), (row = []), (f = '');
-    else if (c !== '\r') f += c;
+    else if (c === ',') endField();
+    else if (c === '\n') {
+      endField();
+      rows.push(row);
+      row = [];
+    } else if (c !== '\r') f += c;
   }
-  if (f || row.length) row.push(f), rows.push(row);
+  if (f || row.length) {
+    endField();
+    rows.push(row);
+  }
   const [head, ...body] = rows;
   return body.filter((r) => r.some(Boolean)).map((r) => Object.fromEntries(head.map((h, i) => [h, r[i] ?? ''])));
 }
@@ -70,7 +82,10 @@ function invent(name, real) {
   let n = parseInt(createHash('sha256').update(name).digest('hex').slice(0, 8), 16);
   for (;;) {
     const r = lo + (n % (hi - lo + 1));
-    if (!taken.has(r)) return taken.add(r), r;
+    if (!taken.has(r)) {
+      taken.add(r);
+      return r;
+    }
     n++;
   }
 }
