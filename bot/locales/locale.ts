@@ -38,10 +38,9 @@ export class LocaleError extends Error {
   override name = 'LocaleError';
 }
 
-/** A locale file: nested groups whose leaves are strings (numbers and booleans are read as text). */
-type Tree = { [k: string]: string | Tree };
+/** A leaf of a locale file: a text (numbers and booleans, e.g. an unquoted yes, are read as text). */
 const Leaf = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v));
-const TreeSchema: z.ZodType<Tree> = z.lazy(() => z.record(z.string(), z.union([Leaf, TreeSchema])));
+const Group = z.record(z.string(), z.unknown());
 
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -50,11 +49,21 @@ export function placeholders(template: string): Set<string> {
   return new Set([...template.matchAll(PLACEHOLDER)].map((m) => m[1]!));
 }
 
-function flatten(tree: Tree, prefix = '', out = new Map<string, string>()): Map<string, string> {
-  for (const [k, v] of Object.entries(tree)) {
+/** Walks the nested groups, validating each leaf with zod; a problem names the full key. */
+function flatten(node: unknown, file: string, prefix = '', out = new Map<string, string>()): Map<string, string> {
+  const group = Group.safeParse(node);
+  if (!group.success || Array.isArray(node)) {
+    throw new LocaleError(`${file}: ${prefix ? `key "${prefix}"` : 'the file'} must be a group of texts (a YAML mapping).`);
+  }
+  for (const [k, v] of Object.entries(group.data)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (typeof v === 'string') out.set(key, v);
-    else flatten(v, key, out);
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      flatten(v, file, key, out);
+      continue;
+    }
+    const leaf = Leaf.safeParse(v);
+    if (!leaf.success) throw new LocaleError(`${file}: key "${key}" must be a text or a group of texts, not ${Array.isArray(v) ? 'a list' : String(v)}.`);
+    out.set(key, leaf.data);
   }
   return out;
 }
@@ -67,12 +76,7 @@ export function parseLocale(text: string, file: string): Map<string, string> {
   } catch (e) {
     throw new LocaleError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]}); fix the syntax at the line named.`);
   }
-  const parsed = TreeSchema.safeParse(doc);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new LocaleError(`${file}: key "${issue.path.join('.')}" must be a text or a group of texts (${issue.message}).`);
-  }
-  return flatten(parsed.data);
+  return flatten(doc, file);
 }
 
 function makeLocale(lang: Lang, table: Map<string, string>, file: string): Locale {
