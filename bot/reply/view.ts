@@ -42,7 +42,8 @@ const hasHan = (s: string) => /\p{Script=Han}/u.test(s);
 
 /** The source a citation is named by: its 文号, else its title (in English the English title when there is one). */
 function sourceName(c: Citation, locale: Locale): string {
-  return c.docNumber ?? locale.t('format.title', { title: locale.lang === 'en' ? (c.titleEn ?? c.title) : c.title });
+  if (c.docNumber) return c.docNumber;
+  return locale.t('format.title', { title: titleIn(c, locale) });
 }
 
 /** The citation line of a quoted clause. */
@@ -52,12 +53,21 @@ export function citationLine(c: Citation, locale: Locale): string {
 
 /** The document line of a citation (full title, 文号, date), shown with the details. */
 export function documentLine(c: Citation, locale: Locale): string {
-  return locale.t('quote.document', citationVars(c, locale));
+  return locale.t('quote.document', { ...citationVars(c, locale), title: locale.lang === 'en' ? (c.titleEn ?? c.title) : c.title });
+}
+
+/**
+ * The title in the reply language: in English the English title, else the document id (ASCII, what
+ * /sources lists) — an English reply shows no Chinese outside quoted clauses and 文号. The Chinese title
+ * is still in the document line of the details.
+ */
+function titleIn(c: Citation, locale: Locale): string {
+  return locale.lang === 'en' ? (c.titleEn ?? c.docId) : c.title;
 }
 
 function citationVars(c: Citation, locale: Locale) {
   return {
-    title: locale.lang === 'en' ? (c.titleEn ?? c.title) : c.title,
+    title: titleIn(c, locale),
     docNumber: c.docNumber ?? '',
     clause: formatClause(c.clause, locale),
     when: c.date ? locale.t('quote.dated', { date: formatDate(c.date, locale) }) : '',
