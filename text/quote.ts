@@ -85,7 +85,10 @@ export function cleanQuote(text: string, opts: CleanQuoteOptions = {}): CleanQuo
     }
   }
   if (heading) {
-    heading = stripEmphasis(heading).replace(/[。.]$/u, '').trim() || null;
+    heading =
+      stripEmphasis(heading)
+        .replace(/[。.]$/u, '')
+        .trim() || null;
     // "三、加大…力度。在符合…": the heading's full stop stays behind when the heading is split off.
     rest = rest.replace(/^[\s。.．：:；;，,]+/u, '');
   }
@@ -174,7 +177,9 @@ export function trimQuote(body: string, answer: string | null, opts: TrimQuoteOp
 export function sentenceUnitsWithOffsets(text: string): { text: string; start: number; end: number }[] {
   const out: { text: string; start: number; end: number }[] = [];
   let from = 0;
-  const pieces = sentenceUnits(text).flatMap((u) => (isEnumeration(u) ? [u] : (u.match(/[^；;]+[；;]?/gu) ?? [u]).map((p) => p.trim()).filter(Boolean)));
+  const pieces = sentenceUnits(text).flatMap((u) =>
+    isEnumeration(u) ? [u] : (u.match(/[^；;]+[；;]?/gu) ?? [u]).map((p) => p.trim()).filter(Boolean),
+  );
   for (const u of pieces) {
     const start = text.indexOf(u, from);
     if (start < 0) continue;

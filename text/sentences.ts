@@ -18,7 +18,8 @@ export function firstSentence(text: string): string {
 }
 
 /** An enumeration item's marker at the start of a piece: （1） 1. 1、 ① 一是 一、 - · •. */
-const ITEM_MARKER = /^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．](?!\d)|[①-⑳]|[一二三四五六七八九十]+是|[一二三四五六七八九十]+、|[-·•])/u;
+const ITEM_MARKER =
+  /^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.、．](?!\d)|[①-⑳]|[一二三四五六七八九十]+是|[一二三四五六七八九十]+、|[-·•])/u;
 
 /** Longest list item (characters) that `sentenceUnits` still glues to its lead-in. */
 const MAX_ITEM_CHARS = 80;

@@ -39,18 +39,33 @@ interface EligCase {
   asOf: string;
 }
 const eligCases: EligCase[] = [
-  { facts: { studiedAbroad: true, worldRank: { min: 1, max: 50 }, employedFullTimeInShanghai: true }, words: { worldRank: '世界排名前50', employedFullTimeInShanghai: '在上海全职工作' }, asOf: '2026-12-01' },
-  { facts: { worldRank: 68, employedFullTimeInShanghai: true, socialInsuranceMonths: 5 }, words: { worldRank: 'QS第68', employedFullTimeInShanghai: '全职', socialInsuranceMonths: '社保交了5个月' }, asOf: '2026-12-01' },
+  {
+    facts: { studiedAbroad: true, worldRank: { min: 1, max: 50 }, employedFullTimeInShanghai: true },
+    words: { worldRank: '世界排名前50', employedFullTimeInShanghai: '在上海全职工作' },
+    asOf: '2026-12-01',
+  },
+  {
+    facts: { worldRank: 68, employedFullTimeInShanghai: true, socialInsuranceMonths: 5 },
+    words: { worldRank: 'QS第68', employedFullTimeInShanghai: '全职', socialInsuranceMonths: '社保交了5个月' },
+    asOf: '2026-12-01',
+  },
   { facts: { worldRank: 80 }, words: { worldRank: '排名80左右' }, asOf: '2026-12-01' },
   { facts: { applicationDate: '2024-03' }, words: { applicationDate: '24年3月' }, asOf: '2026-12-01' },
-  { facts: { workDistrict: '宝山', talentCategory: 'shortage' }, words: { workDistrict: '宝山', talentCategory: '紧缺急需' }, asOf: '2026-12-01' },
+  {
+    facts: { workDistrict: '宝山', talentCategory: 'shortage' },
+    words: { workDistrict: '宝山', talentCategory: '紧缺急需' },
+    asOf: '2026-12-01',
+  },
 ];
 
 function eligibility(c: EligCase, locale: Locale): ReplyBlocks[] {
   const verdicts = evaluate(rules, c.facts, c.asOf, { catalog });
-  const lead = verdicts.find((v) => v.verdict !== 'not_applicable' && Object.keys(c.facts).some((f) => v.conditions.some((k) => k.fact === f))) ?? verdicts[0]!;
+  const lead =
+    verdicts.find((v) => v.verdict !== 'not_applicable' && Object.keys(c.facts).some((f) => v.conditions.some((k) => k.fact === f))) ??
+    verdicts[0]!;
   const rule = rules.find((r) => r.id === lead.ruleId)!;
-  const chunk = corpus.chunks.find((k) => k.id === rule.citeChunkIds[0]) ?? findClauseChunks(corpus.chunks, rule.cite.docId, rule.cite.clause)[0]!;
+  const chunk =
+    corpus.chunks.find((k) => k.id === rule.citeChunkIds[0]) ?? findClauseChunks(corpus.chunks, rule.cite.docId, rule.cite.clause)[0]!;
   const missing = lead.missing[0];
   const spec = missing ? catalog[missing] : undefined;
   const text = (t: { zh: string; en?: string }) => (locale.lang === 'en' ? (t.en ?? t.zh) : t.zh);
@@ -65,7 +80,13 @@ function eligibility(c: EligCase, locale: Locale): ReplyBlocks[] {
       locale,
       clause: ref(chunk),
       ruleQuote: rule.cite.quote,
-      followUp: spec ? { fact: missing!, question: text(spec.question), choices: (spec.choices ?? []).map((ch) => ({ label: text(ch.label), value: JSON.stringify(ch.value) })) } : null,
+      followUp: spec
+        ? {
+            fact: missing!,
+            question: text(spec.question),
+            choices: (spec.choices ?? []).map((ch) => ({ label: text(ch.label), value: JSON.stringify(ch.value) })),
+          }
+        : null,
     }),
   ];
 }
@@ -100,7 +121,10 @@ for (const lang of ['zh', 'en'] as const) {
   const elig = eligCases.flatMap((c) => eligibility(c, locale));
   const info = information(locale);
   const lengths = { elig: [] as number[], info: [] as number[], eligTg: [] as number[] };
-  for (const [kind, set] of [['elig', elig], ['info', info]] as const) {
+  for (const [kind, set] of [
+    ['elig', elig],
+    ['info', info],
+  ] as const) {
     for (const b of set) {
       const term = renderTerminal(b, locale, { quoted: new Set() });
       const tg = renderTelegram(b, locale, { quoted: new Set() });
@@ -115,5 +139,7 @@ for (const lang of ['zh', 'en'] as const) {
     const again = renderTerminal(first, locale, { quoted: new Set([first.quote!.citation.clauseId]), previous: first });
     console.log(`--- ${lang} same reply as a later turn (${[...again.text].length} chars)\n${again.text}\n`);
   }
-  console.log(`${lang}: eligibility median ${median(lengths.elig)} chars (n=${lengths.elig.length}), information median ${median(lengths.info)} chars (n=${lengths.info.length}) — terminal default view`);
+  console.log(
+    `${lang}: eligibility median ${median(lengths.elig)} chars (n=${lengths.elig.length}), information median ${median(lengths.info)} chars (n=${lengths.info.length}) — terminal default view`,
+  );
 }

@@ -62,7 +62,8 @@ function flatten(node: unknown, file: string, prefix = '', out = new Map<string,
       continue;
     }
     const leaf = Leaf.safeParse(v);
-    if (!leaf.success) throw new LocaleError(`${file}: key "${key}" must be a text or a group of texts, not ${Array.isArray(v) ? 'a list' : String(v)}.`);
+    if (!leaf.success)
+      throw new LocaleError(`${file}: key "${key}" must be a text or a group of texts, not ${Array.isArray(v) ? 'a list' : String(v)}.`);
     out.set(key, leaf.data);
   }
   return out;
@@ -121,7 +122,10 @@ export function buildLocales(texts: Record<Lang, { text: string; file: string }>
       if (!zh.has(key)) throw new LocaleError(`${file}: key "${key}" is not in ${texts.zh.file}; remove it or add it there too.`);
       const allowed = new Set([...placeholders(zh.get(key)!), ...(extra.get(key) ?? [])]);
       for (const name of placeholders(template)) {
-        if (!allowed.has(name)) throw new LocaleError(`${file}: key "${key}" uses {${name}}, which ${texts.zh.file} does not; use only ${[...allowed].map((n) => `{${n}}`).join(', ') || 'no placeholders'}.`);
+        if (!allowed.has(name))
+          throw new LocaleError(
+            `${file}: key "${key}" uses {${name}}, which ${texts.zh.file} does not; use only ${[...allowed].map((n) => `{${n}}`).join(', ') || 'no placeholders'}.`,
+          );
       }
     }
     out[lang] = makeLocale(lang, table, file);

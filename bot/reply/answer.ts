@@ -71,7 +71,8 @@ export function timeTruth(validity: VerdictLike['validity'], locale: Locale): st
     const p = period(validity.validFrom, validity.validTo, locale);
     return p.from ? locale.t('answer.expired_period', { from: p.from, to: p.to }) : locale.t('answer.expired_since', { to: p.to });
   }
-  if (validity.status === 'not_yet' && validity.validFrom) return locale.t('answer.not_yet', { from: formatDate(validity.validFrom, locale) });
+  if (validity.status === 'not_yet' && validity.validFrom)
+    return locale.t('answer.not_yet', { from: formatDate(validity.validFrom, locale) });
   return null;
 }
 
@@ -160,7 +161,11 @@ export function answerSentence(
     if (!best || s > best.score) best = { sentence: u, score: s };
   }
   if (!best || len(best.sentence) <= max || isEnumeration(best.sentence)) return best;
-  const parts = best.sentence.match(/[^；;]+[；;]?/gu)?.map((p) => p.trim()).filter(Boolean) ?? [];
+  const parts =
+    best.sentence
+      .match(/[^；;]+[；;]?/gu)
+      ?.map((p) => p.trim())
+      .filter(Boolean) ?? [];
   if (parts.length < 2) return best;
   let part: AnswerSentence | null = null;
   for (const p of parts) {

@@ -122,7 +122,12 @@ export interface RenderContext {
 }
 
 const SourceSchema = z.union([
-  z.object({ kind: z.literal('words'), text: z.string(), span: z.tuple([z.number().int(), z.number().int()]), turn: z.number().int().optional() }),
+  z.object({
+    kind: z.literal('words'),
+    text: z.string(),
+    span: z.tuple([z.number().int(), z.number().int()]),
+    turn: z.number().int().optional(),
+  }),
   z.object({ kind: z.literal('button'), text: z.string(), turn: z.number().int().optional() }),
 ]);
 const CitationSchema = z.object({
@@ -164,7 +169,9 @@ export const ReplyBlocksSchema = z.object({
     }),
   ),
   related: z.array(z.object({ citation: CitationSchema, heading: z.string().nullable() })),
-  followUp: z.object({ fact: z.string(), question: z.string(), choices: z.array(z.object({ label: z.string(), value: z.string() })) }).nullable(),
+  followUp: z
+    .object({ fact: z.string(), question: z.string(), choices: z.array(z.object({ label: z.string(), value: z.string() })) })
+    .nullable(),
 });
 
 /** The JSON form for `ask --json` (`blocks`): plain data, keys in a fixed order, no undefined values. */

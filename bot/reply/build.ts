@@ -126,7 +126,9 @@ export interface EligibilityInput {
 }
 
 /** The conditions as shown: skipped ones left out, values displayed, sources attached, assumptions marked. */
-export function conditionBlocks(input: Pick<EligibilityInput, 'verdict' | 'catalog' | 'sources' | 'locale' | 'assumeApplies'>): ConditionBlock[] {
+export function conditionBlocks(
+  input: Pick<EligibilityInput, 'verdict' | 'catalog' | 'sources' | 'locale' | 'assumeApplies'>,
+): ConditionBlock[] {
   const { locale } = input;
   return input.verdict.conditions
     .filter((c) => !c.skipped)
@@ -152,7 +154,9 @@ export function conditionBlocks(input: Pick<EligibilityInput, 'verdict' | 'catal
  * then the rule's notes in their order. The assumption note and the validity note are dropped when the
  * reply already says the same (an assumed condition line; the time truth in the answer line).
  */
-export function verdictNotes(input: Pick<EligibilityInput, 'verdict' | 'ruleNotes' | 'assumeApplies' | 'locale' | 'priorities'>): NoteBlock[] {
+export function verdictNotes(
+  input: Pick<EligibilityInput, 'verdict' | 'ruleNotes' | 'assumeApplies' | 'locale' | 'priorities'>,
+): NoteBlock[] {
   const p = input.priorities ?? DEFAULT_NOTE_PRIORITIES;
   const v = input.verdict;
   const en = input.locale.lang === 'en';
@@ -180,7 +184,9 @@ function followUpBlock(f: EligibilityInput['followUp']): FollowUpBlock | null {
  * 51–100 provision when that band decided), else the rule's verified quote. Matched on the Chinese texts,
  * whatever the reply language, because the clause is Chinese.
  */
-export function decidingQuote(input: Pick<EligibilityInput, 'verdict' | 'clause' | 'ruleQuote' | 'scorer' | 'minReasonMatch'>): string | null {
+export function decidingQuote(
+  input: Pick<EligibilityInput, 'verdict' | 'clause' | 'ruleQuote' | 'scorer' | 'minReasonMatch'>,
+): string | null {
   const v = input.verdict;
   const reason = (v.verdict === 'eligible' ? (v.reasons[1] ?? v.reasons[0]) : v.reasons[0])?.zh;
   if (!input.clause || !reason) return input.ruleQuote ?? null;
@@ -236,7 +242,10 @@ export function informationBlocks(input: InformationInput): ReplyBlocks {
     version: 1,
     kind: 'information',
     lang: locale.lang,
-    answer: { text: [truth, line].filter(Boolean).join(locale.lang === 'en' ? ' ' : ''), ...(truth ? { expired: input.validity?.status === 'expired' } : {}) },
+    answer: {
+      text: [truth, line].filter(Boolean).join(locale.lang === 'en' ? ' ' : ''),
+      ...(truth ? { expired: input.validity?.status === 'expired' } : {}),
+    },
     conditions: [],
     quote: quoteBlock(input.clause, sentence, input.quote),
     notes: input.notes ?? [],

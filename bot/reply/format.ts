@@ -73,7 +73,8 @@ export function displayValue(value: unknown, spec: FactDisplay | undefined, loca
   if (num !== undefined) return unit ? t('values.count', { n: num, unit }) : String(num);
   if (range) {
     const { min, max } = range;
-    if (min !== undefined && max !== undefined) return min === max ? t('values.count', { n: min, unit }) : t('values.count_band', { min, max, unit });
+    if (min !== undefined && max !== undefined)
+      return min === max ? t('values.count', { n: min, unit }) : t('values.count_band', { min, max, unit });
     if (min !== undefined) return t('values.count_at_least', { n: min, unit });
     if (max !== undefined) return t('values.count_at_most', { n: max, unit });
   }

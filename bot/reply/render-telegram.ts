@@ -73,7 +73,9 @@ function segments(unit: Unit, limit: number): string[] {
   if (u16(whole) <= limit) return [whole];
   const room = limit - u16(unit.open) - u16(unit.close);
   // pieces that are too long on their own: by sentence, then by hard cut
-  const pieces = unit.pieces.flatMap((p) => (u16(escapeHtml(p)) <= room ? [p] : sentenceUnits(p).flatMap((s) => (u16(escapeHtml(s)) <= room ? [s] : hardCut(s, room)))));
+  const pieces = unit.pieces.flatMap((p) =>
+    u16(escapeHtml(p)) <= room ? [p] : sentenceUnits(p).flatMap((s) => (u16(escapeHtml(s)) <= room ? [s] : hardCut(s, room))),
+  );
   const out: string[] = [];
   let acc: string[] = [];
   for (const p of pieces) {
@@ -109,7 +111,12 @@ function pack(segs: string[], limit: number): string[] {
 }
 
 /** Renders reply blocks as Telegram HTML messages. */
-export function renderTelegram(blocks: ReplyBlocks, locale: Locale, ctx: RenderContext = {}, opts: TelegramRenderOptions = {}): TelegramReply {
+export function renderTelegram(
+  blocks: ReplyBlocks,
+  locale: Locale,
+  ctx: RenderContext = {},
+  opts: TelegramRenderOptions = {},
+): TelegramReply {
   const limit = Math.min(TELEGRAM_MAX_MESSAGE, opts.maxMessage ?? TELEGRAM_MAX_MESSAGE);
   const expandableOver = opts.expandableOver ?? 200;
   const view = replyView(blocks, locale, ctx, opts);
@@ -129,9 +136,14 @@ export function renderTelegram(blocks: ReplyBlocks, locale: Locale, ctx: RenderC
     const open = text.length > expandableOver ? '<blockquote expandable>' : '<blockquote>';
     body.push(...segments({ open, close: '</blockquote>', pieces: [text], sep: '', tail: `\n<i>${escapeHtml(q.citation)}</i>` }, limit));
   }
-  if (view.notes.length) body.push(...segments({ open: '', close: '', pieces: view.notes.map((n) => `${locale.t('notes.bullet')}${n}`), sep: '\n' }, limit));
+  if (view.notes.length)
+    body.push(...segments({ open: '', close: '', pieces: view.notes.map((n) => `${locale.t('notes.bullet')}${n}`), sep: '\n' }, limit));
   if (view.hidden.length || view.document) {
-    const pieces = [view.detailsLabel, ...(view.document ? [view.document] : []), ...view.hidden.map((n) => `${locale.t('notes.bullet')}${n}`)];
+    const pieces = [
+      view.detailsLabel,
+      ...(view.document ? [view.document] : []),
+      ...view.hidden.map((n) => `${locale.t('notes.bullet')}${n}`),
+    ];
     body.push(...segments({ open: '<blockquote expandable>', close: '</blockquote>', pieces, sep: '\n' }, limit));
   }
   if (view.related) body.push(...segments({ open: '', close: '', pieces: [view.related.header, ...view.related.items], sep: '\n' }, limit));

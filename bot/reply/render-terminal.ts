@@ -28,7 +28,8 @@ export function renderTerminal(blocks: ReplyBlocks, locale: Locale, ctx: RenderC
   if (q?.mode === 'label') paragraphs.push(q.line);
   else if (q) paragraphs.push(`${q.open}${q.heading ?? ''}${q.text}${q.close}\n${q.citation}`);
   const notes = view.notes.map((n) => `${t('notes.bullet')}${n}`);
-  if (view.hidden.length) notes.push(view.hidden.length === 1 ? t('notes.more_hint_one') : t('notes.more_hint', { count: view.hidden.length }));
+  if (view.hidden.length)
+    notes.push(view.hidden.length === 1 ? t('notes.more_hint_one') : t('notes.more_hint', { count: view.hidden.length }));
   if (notes.length) paragraphs.push(notes.join('\n'));
   if (view.related) paragraphs.push([view.related.header, ...view.related.items].join('\n'));
   if (view.followUp) {
@@ -37,6 +38,9 @@ export function renderTerminal(blocks: ReplyBlocks, locale: Locale, ctx: RenderC
   }
   return {
     text: paragraphs.join('\n\n'),
-    more: view.hidden.length || view.document ? [...(view.document ? [view.document] : []), ...view.hidden.map((n) => `${t('notes.bullet')}${n}`)].join('\n') : null,
+    more:
+      view.hidden.length || view.document
+        ? [...(view.document ? [view.document] : []), ...view.hidden.map((n) => `${t('notes.bullet')}${n}`)].join('\n')
+        : null,
   };
 }

@@ -15,7 +15,14 @@ import { z } from 'zod';
 import { toSimplified } from '../../text/chinese.ts';
 
 const Text = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
-const Place = z.object({ zh: z.string().min(1), en: z.string().min(1), areaCode: z.string().regex(/^0\d{2,3}$/, 'expected a telephone area code like "010"'), names: z.array(z.string().min(1)).min(1) }).strict();
+const Place = z
+  .object({
+    zh: z.string().min(1),
+    en: z.string().min(1),
+    areaCode: z.string().regex(/^0\d{2,3}$/, 'expected a telephone area code like "010"'),
+    names: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
 const Category = z
   .object({
     id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'expected a lower-case id like "other_city"'),
@@ -73,7 +80,10 @@ export function parseScopeTable(text: string, file: string): ScopeTable {
     const allowed = new Set(c.places.length ? ['place', 'areaCode'] : []);
     for (const lang of ['zh', 'en'] as const) {
       for (const m of c.reply[lang].matchAll(PLACEHOLDER)) {
-        if (!allowed.has(m[1]!)) throw new ScopeTableError(`${file}: categories.${n} (${c.id}).reply.${lang}: unknown placeholder {${m[1]}}; only {place} and {areaCode}, in a category with places.`);
+        if (!allowed.has(m[1]!))
+          throw new ScopeTableError(
+            `${file}: categories.${n} (${c.id}).reply.${lang}: unknown placeholder {${m[1]}}; only {place} and {areaCode}, in a category with places.`,
+          );
       }
     }
   });
@@ -86,7 +96,9 @@ export function loadScopeTable(file: string): ScopeTable {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new ScopeTableError(`${file}: cannot read the out-of-scope table (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set CORPUS_DIR to the folder that holds it.`);
+    throw new ScopeTableError(
+      `${file}: cannot read the out-of-scope table (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); set CORPUS_DIR to the folder that holds it.`,
+    );
   }
   return parseScopeTable(text, file);
 }
@@ -136,7 +148,11 @@ export function classifyScope(table: ScopeTable, text: string, lang: 'zh' | 'en'
       // Small talk: what is left without every cue found, punctuation and spaces must be nearly nothing.
       const keep = norm.split('').map(() => true);
       for (const { at } of cueHits) for (let i = at[0]; i < at[1]; i++) keep[i] = false;
-      const rest = norm.split('').filter((_, i) => keep[i]).join('').replace(NOT_COUNTED, '');
+      const rest = norm
+        .split('')
+        .filter((_, i) => keep[i])
+        .join('')
+        .replace(NOT_COUNTED, '');
       if ([...rest].length > c.maxExtraChars) continue;
     }
     const vars: Record<string, string> = place ? { place: lang === 'en' ? place.en : place.zh, areaCode: place.areaCode } : {};

@@ -28,7 +28,10 @@ export interface ReplyView {
   conditions: string[];
   /** "The other conditions are as before" when some were left out as unchanged. */
   unchanged: string | null;
-  quote: { mode: 'full'; heading: string | null; text: string; open: string; close: string; citation: string } | { mode: 'label'; line: string } | null;
+  quote:
+    | { mode: 'full'; heading: string | null; text: string; open: string; close: string; citation: string }
+    | { mode: 'label'; line: string }
+    | null;
   /** The quoted document's full title line (shown with the details). */
   document: string | null;
   notes: string[];
@@ -86,7 +89,8 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
   // Only when something else decides the outcome: a lone failing bound ("办理时间在2023年6月及以前") stays.
   const passedFacts = new Set(blocks.conditions.filter((c) => shownStatus(c) === 'pass').map((c) => c.fact));
   const decidedElsewhere = (fact: string) =>
-    blocks.answer.verdict === 'eligible' || blocks.conditions.some((c) => c.fact !== fact && (shownStatus(c) === 'fail' || shownStatus(c) === 'unknown'));
+    blocks.answer.verdict === 'eligible' ||
+    blocks.conditions.some((c) => c.fact !== fact && (shownStatus(c) === 'fail' || shownStatus(c) === 'unknown'));
   for (const c of blocks.conditions) {
     if (!changed.has(c.id)) continue;
     const status = shownStatus(c);
@@ -95,7 +99,11 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
     if (status === 'unknown' && blocks.followUp?.fact === c.fact) continue;
     const icon = t(`conditions.${status}`);
     const label = status === 'assumed' ? `${c.label}${t('conditions.assumed_suffix')}` : c.label;
-    conditions.push(c.display && (status === 'pass' || status === 'fail') ? t('conditions.line', { icon, label, value: c.display }) : t('conditions.line_unknown', { icon, label }));
+    conditions.push(
+      c.display && (status === 'pass' || status === 'fail')
+        ? t('conditions.line', { icon, label, value: c.display })
+        : t('conditions.line_unknown', { icon, label }),
+    );
   }
   const unchanged = changed.size < blocks.conditions.length && ctx.previous ? t('conditions.unchanged') : null;
 
@@ -103,7 +111,10 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
   if (blocks.quote) {
     const c = blocks.quote.citation;
     if (ctx.quoted?.has(c.clauseId)) {
-      quote = { mode: 'label', line: t('quote.cited_before', { source: sourceName(c, locale), clause: formatClause(c.clause, locale), title: c.title }) };
+      quote = {
+        mode: 'label',
+        line: t('quote.cited_before', { source: sourceName(c, locale), clause: formatClause(c.clause, locale), title: c.title }),
+      };
     } else {
       quote = {
         mode: 'full',
@@ -116,7 +127,13 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
     }
   }
 
-  const shownBefore = new Set(ctx.previous ? orderedNotes(ctx.previous.notes).slice(0, maxNotes).map((n) => n.text) : []);
+  const shownBefore = new Set(
+    ctx.previous
+      ? orderedNotes(ctx.previous.notes)
+          .slice(0, maxNotes)
+          .map((n) => n.text)
+      : [],
+  );
   const notes = orderedNotes(blocks.notes).filter((n) => locale.lang !== 'en' || !hasHan(n.text));
   const fresh = notes.filter((n) => !shownBefore.has(n.text));
   const budget = opts.noteChars ?? 100;
@@ -132,7 +149,14 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
   const related = blocks.related
     .filter((r) => r.citation.clauseId !== blocks.quote?.citation.clauseId)
     .slice(0, maxRelated)
-    .map((r) => t('related.item', { source: sourceName(r.citation, locale), clause: formatClause(r.citation.clause, locale), heading: r.heading ?? '', title: r.citation.title }).replace(/[：:]\s*$/u, ''));
+    .map((r) =>
+      t('related.item', {
+        source: sourceName(r.citation, locale),
+        clause: formatClause(r.citation.clause, locale),
+        heading: r.heading ?? '',
+        title: r.citation.title,
+      }).replace(/[：:]\s*$/u, ''),
+    );
 
   return {
     answer: blocks.answer.text,

@@ -8,12 +8,29 @@ const title = { zh: '世界名校留学人员落户', en: 'Top-university return
 
 describe('answerLine', () => {
   it('eligible: the verdict and the passing path, not the generic outcome', () => {
-    const line = answerLine({ verdict: 'eligible', title, reasons: [{ zh: '您符合条件。', en: 'You qualify.' }, { zh: '前50名院校不看社保缴费。', en: 'Top 50: no social-insurance requirement.' }] }, zh);
+    const line = answerLine(
+      {
+        verdict: 'eligible',
+        title,
+        reasons: [
+          { zh: '您符合条件。', en: 'You qualify.' },
+          { zh: '前50名院校不看社保缴费。', en: 'Top 50: no social-insurance requirement.' },
+        ],
+      },
+      zh,
+    );
     assert.deepEqual(line, { text: '符合条件：前50名院校不看社保缴费。', verdict: 'eligible' });
-    assert.equal(answerLine({ verdict: 'eligible', title, reasons: [{ zh: 'x' }, { zh: 'y', en: 'Top 50.' }] }, en).text, 'Eligible: Top 50.');
+    assert.equal(
+      answerLine({ verdict: 'eligible', title, reasons: [{ zh: 'x' }, { zh: 'y', en: 'Top 50.' }] }, en).text,
+      'Eligible: Top 50.',
+    );
   });
   it('not eligible: the failing condition with its value filled in', () => {
-    const line = answerLine({ verdict: 'not_eligible', title, reasons: [{ zh: '须缴满6个月社保（您目前为{value}）。' }, { zh: '不符合。' }] }, zh, { value: '5个月' });
+    const line = answerLine(
+      { verdict: 'not_eligible', title, reasons: [{ zh: '须缴满6个月社保（您目前为{value}）。' }, { zh: '不符合。' }] },
+      zh,
+      { value: '5个月' },
+    );
     assert.equal(line.text, '暂不符合：须缴满6个月社保（您目前为5个月）。');
   });
   it('English without an English reason: a generic English line, never Chinese', () => {
@@ -21,7 +38,12 @@ describe('answerLine', () => {
     assert.equal(line.text, 'You do not currently meet the conditions of Top-university returnees.');
   });
   it('a measure whose period is over says so first', () => {
-    const v = { verdict: 'not_applicable' as const, title, reasons: [{ zh: '本条不适用。' }], validity: { status: 'expired' as const, validFrom: '2022-07-01', validTo: '2023-06-30' } };
+    const v = {
+      verdict: 'not_applicable' as const,
+      title,
+      reasons: [{ zh: '本条不适用。' }],
+      validity: { status: 'expired' as const, validFrom: '2022-07-01', validTo: '2023-06-30' },
+    };
     const line = answerLine(v, zh);
     assert.ok(line.text.startsWith('该措施仅适用于2022年7月至2023年6月，已届满。'), line.text);
     assert.equal(line.expired, true);
@@ -30,9 +52,13 @@ describe('answerLine', () => {
     assert.ok(since.text.startsWith('该措施已于2023年6月15日届满。'), since.text);
   });
   it('a long reason is cut to its first sentence, never inside one', () => {
-    const reason = '世界排名51-100名的，须缴纳社会保险费满6个月后才可申办，具体以受理部门审核为准，材料包括学历学位认证等。另外还有一句很长的补充说明需要阅读。';
+    const reason =
+      '世界排名51-100名的，须缴纳社会保险费满6个月后才可申办，具体以受理部门审核为准，材料包括学历学位认证等。另外还有一句很长的补充说明需要阅读。';
     const line = answerLine({ verdict: 'not_eligible', title, reasons: [{ zh: reason }] }, zh, { maxChars: 60 });
-    assert.equal(line.text, '暂不符合：世界排名51-100名的，须缴纳社会保险费满6个月后才可申办，具体以受理部门审核为准，材料包括学历学位认证等。');
+    assert.equal(
+      line.text,
+      '暂不符合：世界排名51-100名的，须缴纳社会保险费满6个月后才可申办，具体以受理部门审核为准，材料包括学历学位认证等。',
+    );
   });
   it('names the date judged on when it is not today', () => {
     const line = answerLine({ verdict: 'eligible', title, reasons: [{ zh: '符合。' }] }, zh, { judgedOn: '2022-08-01' });
@@ -49,12 +75,17 @@ describe('answerSentence', () => {
     assert.ok(clause.includes(a!.sentence));
   });
   it('keeps an enumeration whole even when it is long', () => {
-    const text = '总体要求。申请材料包括：（1）身份证明；（2）学历学位证书及认证报告；（3）劳动合同；（4）社会保险缴费记录；（5）单位推荐意见和其他需要提供的证明材料。';
+    const text =
+      '总体要求。申请材料包括：（1）身份证明；（2）学历学位证书及认证报告；（3）劳动合同；（4）社会保险缴费记录；（5）单位推荐意见和其他需要提供的证明材料。';
     const a = answerSentence(text, '申请需要哪些材料', undefined, { maxChars: 30 });
-    assert.equal(a?.sentence, '申请材料包括：（1）身份证明；（2）学历学位证书及认证报告；（3）劳动合同；（4）社会保险缴费记录；（5）单位推荐意见和其他需要提供的证明材料。');
+    assert.equal(
+      a?.sentence,
+      '申请材料包括：（1）身份证明；（2）学历学位证书及认证报告；（3）劳动合同；（4）社会保险缴费记录；（5）单位推荐意见和其他需要提供的证明材料。',
+    );
   });
   it('narrows a long non-list sentence to its best part between ；', () => {
-    const text = '对于毕业于世界排名前50名院校的，取消社会保险费缴费基数和缴费时间要求，全职来本市工作后即可直接申办落户；对于毕业于世界排名51-100名的，全职来本市工作并缴纳社会保险费满6个月后可申办落户。';
+    const text =
+      '对于毕业于世界排名前50名院校的，取消社会保险费缴费基数和缴费时间要求，全职来本市工作后即可直接申办落户；对于毕业于世界排名51-100名的，全职来本市工作并缴纳社会保险费满6个月后可申办落户。';
     const a = answerSentence(text, '排名51-100名要交几个月社保', undefined, { maxChars: 60 });
     assert.equal(a?.sentence, '对于毕业于世界排名51-100名的，全职来本市工作并缴纳社会保险费满6个月后可申办落户。');
   });

@@ -46,7 +46,16 @@ function blocksFor(ruleId: string, facts: Facts, locale: Locale, asOf = '2026-12
   const [v] = evaluate([rule], facts, asOf, { catalog });
   const sources = Object.fromEntries(Object.keys(facts).map((f) => [f, { text: f, span: [0, 1] as [number, number] }]));
   const chunk = chunks.find((c) => c.id === rule.citeChunkIds[0])!;
-  return eligibilityBlocks({ verdict: v!, ruleNotes: rule.notes, assumeApplies: rule.assumeApplies, catalog, sources, locale, clause: ref(chunk), ruleQuote: rule.cite.quote });
+  return eligibilityBlocks({
+    verdict: v!,
+    ruleNotes: rule.notes,
+    assumeApplies: rule.assumeApplies,
+    catalog,
+    sources,
+    locale,
+    clause: ref(chunk),
+    ruleQuote: rule.cite.quote,
+  });
 }
 
 const TOP = 'sh-hrss-2022-103-3-top-university';
@@ -64,7 +73,11 @@ describe('eligibilityBlocks on the real rules', () => {
     assert.ok(!b.notes.some((n) => n.text.startsWith('假定')), JSON.stringify(b.notes));
   });
   it('rank 68 with 5 months: the 51–100 provision is quoted, the value is in the answer line', () => {
-    const b = blocksFor(TOP, { studiedAbroad: true, worldRank: 68, employedFullTimeInShanghai: true, socialInsuranceMonths: 5 }, locales.zh);
+    const b = blocksFor(
+      TOP,
+      { studiedAbroad: true, worldRank: 68, employedFullTimeInShanghai: true, socialInsuranceMonths: 5 },
+      locales.zh,
+    );
     assert.equal(b.answer.verdict, 'not_eligible');
     assert.ok(b.answer.text.includes('5个月'), b.answer.text);
     assert.ok(b.quote!.text.includes('对于毕业于世界排名51-100名的，全职来本市工作并缴纳社会保险费满6个月后可申办落户。'), b.quote!.text);
@@ -73,19 +86,38 @@ describe('eligibilityBlocks on the real rules', () => {
     const b = blocksFor(TOP, { studiedAbroad: true, worldRank: 30, employedFullTimeInShanghai: true }, locales.zh);
     b.conditions = b.conditions.map((c) => (c.fact === 'employedFullTimeInShanghai' ? { ...c, source: null } : c));
     const view = replyView(b, locales.zh);
-    assert.ok(view.conditions.some((l) => l.startsWith('≈ 全职来本市工作')), view.conditions.join('\n'));
+    assert.ok(
+      view.conditions.some((l) => l.startsWith('≈ 全职来本市工作')),
+      view.conditions.join('\n'),
+    );
     assert.ok(!view.conditions.some((l) => l.startsWith('✓ 全职来本市工作')));
   });
   it('every rule, in both languages: valid Telegram HTML, English replies English outside the quote', () => {
     for (const rule of rules) {
-      for (const facts of [{}, { studiedAbroad: true, worldRank: 68, employedFullTimeInShanghai: true, socialInsuranceMonths: 8, workDistrict: '宝山', applicationDate: '2023-01' }]) {
+      for (const facts of [
+        {},
+        {
+          studiedAbroad: true,
+          worldRank: 68,
+          employedFullTimeInShanghai: true,
+          socialInsuranceMonths: 8,
+          workDistrict: '宝山',
+          applicationDate: '2023-01',
+        },
+      ]) {
         for (const lang of ['zh', 'en'] as const) {
           const b = blocksFor(rule.id, facts, locales[lang]);
-          for (const m of renderTelegram(b, locales[lang]).messages) assert.deepEqual(validateTelegramHtml(m).errors, [], `${rule.id} ${lang}`);
+          for (const m of renderTelegram(b, locales[lang]).messages)
+            assert.deepEqual(validateTelegramHtml(m).errors, [], `${rule.id} ${lang}`);
           if (lang !== 'en') continue;
           const v = replyView(b, locales.en);
           const cite = b.quote!.citation;
-          const lines = [v.answer, ...v.conditions, ...v.notes, v.quote?.mode === 'full' ? v.quote.citation.replace(cite.docNumber ?? '', '').replace(cite.clause, '') : ''];
+          const lines = [
+            v.answer,
+            ...v.conditions,
+            ...v.notes,
+            v.quote?.mode === 'full' ? v.quote.citation.replace(cite.docNumber ?? '', '').replace(cite.clause, '') : '',
+          ];
           for (const l of lines) assert.ok(!hanOutside(l), `${rule.id}: ${l}`);
         }
       }
@@ -142,7 +174,12 @@ describe('informationBlocks and quotes on the real documents', () => {
   });
   it('renders for the terminal with /more', () => {
     const chunk = chunks.find((c) => c.id === 'yangpu-hrss-2021-18#二/（三）~2')!;
-    const b = informationBlocks({ query: '海外引才工作站', locale: locales.zh, clause: ref(chunk), notes: [1, 2, 3].map((i) => ({ kind: 'other' as const, priority: i, text: `说明${i}` })) });
+    const b = informationBlocks({
+      query: '海外引才工作站',
+      locale: locales.zh,
+      clause: ref(chunk),
+      notes: [1, 2, 3].map((i) => ({ kind: 'other' as const, priority: i, text: `说明${i}` })),
+    });
     const { text, more } = renderTerminal(b, locales.zh);
     assert.ok(text.includes('※ 说明1\n※ 说明2\n另有1条说明'), text);
     assert.ok(more?.includes('※ 说明3'));

@@ -23,7 +23,10 @@ describe('locale files', () => {
     const l = loadLocales();
     assert.equal(l.zh.t('answer.expired_since', { to: '2023年6月' }), '该措施已于2023年6月届满。');
     assert.equal(l.en.t('notes.more_hint', { count: 3 }), '3 more notes: send /more.');
-    assert.throws(() => l.en.t('answer.nope'), (e: Error) => e instanceof LocaleError && /"answer\.nope"/.test(e.message));
+    assert.throws(
+      () => l.en.t('answer.nope'),
+      (e: Error) => e instanceof LocaleError && /"answer\.nope"/.test(e.message),
+    );
     assert.throws(() => l.zh.t('answer.expired_since'), /uses \{to\} but the caller passed no "to"/);
   });
 });
@@ -31,7 +34,10 @@ describe('locale files', () => {
 describe('buildLocales', () => {
   it('refuses an en file missing a key, naming the key', () => {
     const en = enText.replace(/\n {2}more_empty:.*\n/, '\n');
-    assert.throws(() => build(zhText, en), (e: Error) => e instanceof LocaleError && e.message.includes('en.yaml: missing key "notes.more_empty"'));
+    assert.throws(
+      () => build(zhText, en),
+      (e: Error) => e instanceof LocaleError && e.message.includes('en.yaml: missing key "notes.more_empty"'),
+    );
   });
   it('refuses a key that zh does not have, and an unknown placeholder', () => {
     assert.throws(() => build('a:\n  b: x\n', 'a:\n  b: x\n  c: y\n'), /key "a\.c" is not in zh\.yaml/);

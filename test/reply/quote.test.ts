@@ -14,7 +14,11 @@ describe('stripEmphasis', () => {
 describe('cleanQuote', () => {
   it('separates a short first line as the heading', () => {
     const q = cleanQuote('（一）建立一套体系\n\n去年年底，在我局的积极争取下，市人社局将杨浦区作为首批试点区。');
-    assert.deepEqual(q, { label: '（一）', heading: '建立一套体系', body: '去年年底，在我局的积极争取下，市人社局将杨浦区作为首批试点区。' });
+    assert.deepEqual(q, {
+      label: '（一）',
+      heading: '建立一套体系',
+      body: '去年年底，在我局的积极争取下，市人社局将杨浦区作为首批试点区。',
+    });
   });
   it('separates an emphasized lead-in and strips its full stop', () => {
     const q = cleanQuote('1. **统筹谋划推进专业技术人才工作。**深入学习贯彻。');
@@ -44,14 +48,27 @@ describe('uniqueClauseLabels', () => {
       { id: 'e', docId: 'e', clause: '2', path: ['一、总体', '（二）聚焦企业'] },
       { id: 'f', docId: 'f', clause: '三', path: [] },
     ]);
-    assert.deepEqual(Object.fromEntries(labels), { a: '一/（一）', b: '二/（一）', b2: '二/（一）', c: '（二）', e: '一/（二）/2', f: '三' });
+    assert.deepEqual(Object.fromEntries(labels), {
+      a: '一/（一）',
+      b: '二/（一）',
+      b2: '二/（一）',
+      c: '（二）',
+      e: '一/（二）/2',
+      f: '三',
+    });
   });
 });
 
 describe('sentenceUnits', () => {
   it('keeps a lead-in with its marked items and does not split at ；', () => {
-    assert.deepEqual(sentenceUnits('申请材料如下：\n（1）身份证；\n（2）学位证。\n其他事项另行通知。'), ['申请材料如下：\n（1）身份证；\n（2）学位证。', '其他事项另行通知。']);
-    assert.deepEqual(sentenceUnits('对于前50名的，可直接申办；对于51-100名的，满6个月后申办。补贴2.3万元。'), ['对于前50名的，可直接申办；对于51-100名的，满6个月后申办。', '补贴2.3万元。']);
+    assert.deepEqual(sentenceUnits('申请材料如下：\n（1）身份证；\n（2）学位证。\n其他事项另行通知。'), [
+      '申请材料如下：\n（1）身份证；\n（2）学位证。',
+      '其他事项另行通知。',
+    ]);
+    assert.deepEqual(sentenceUnits('对于前50名的，可直接申办；对于51-100名的，满6个月后申办。补贴2.3万元。'), [
+      '对于前50名的，可直接申办；对于51-100名的，满6个月后申办。',
+      '补贴2.3万元。',
+    ]);
     // the existing splitter is unchanged
     assert.deepEqual(sentences('一、总则。适用于本市；另行规定！\n附件'), ['一、总则。', '适用于本市；', '另行规定！', '附件']);
   });
@@ -63,7 +80,8 @@ describe('sentenceUnits', () => {
 });
 
 describe('trimQuote', () => {
-  const body = '去年年底，杨浦区成为首批试点区。杨浦目前已基本建立起全方位服务体系。我们目前在加拿大温哥华、美国硅谷、德国法兰克福、英国萨里等设立前线引才工作站。下一步将继续发挥这些海外站点的资源优势。最后一句话在这里。';
+  const body =
+    '去年年底，杨浦区成为首批试点区。杨浦目前已基本建立起全方位服务体系。我们目前在加拿大温哥华、美国硅谷、德国法兰克福、英国萨里等设立前线引才工作站。下一步将继续发挥这些海外站点的资源优势。最后一句话在这里。';
   it('always contains the answering sentence whole, with ellipses for what is left out', () => {
     const answer = '我们目前在加拿大温哥华、美国硅谷、德国法兰克福、英国萨里等设立前线引才工作站。';
     for (const max of [10, 40, 80]) {

@@ -87,8 +87,16 @@ describe('renderTelegram', () => {
   it('splits a very long reply at block boundaries into valid messages under 4096', () => {
     const b = eligibilityZh();
     b.quote!.text = QUOTE_TEXT.repeat(60);
-    b.notes = Array.from({ length: 40 }, (_, i) => ({ kind: 'rule' as const, priority: 50, text: `第${i}条说明<&>：${'很长的说明文字'.repeat(20)}` }));
-    b.followUp = { fact: 'socialInsuranceMonths', question: '您在上海已连续缴纳社会保险费几个月了？', choices: [{ label: '满6个月', value: '{"min":6}' }] };
+    b.notes = Array.from({ length: 40 }, (_, i) => ({
+      kind: 'rule' as const,
+      priority: 50,
+      text: `第${i}条说明<&>：${'很长的说明文字'.repeat(20)}`,
+    }));
+    b.followUp = {
+      fact: 'socialInsuranceMonths',
+      question: '您在上海已连续缴纳社会保险费几个月了？',
+      choices: [{ label: '满6个月', value: '{"min":6}' }],
+    };
     const { messages, buttons } = renderTelegram(b, zh);
     assert.ok(messages.length >= 3, `${messages.length} messages`);
     assertValid(messages);
@@ -102,13 +110,18 @@ describe('renderTelegram', () => {
   it('property: random replies always give valid HTML messages under the limit', () => {
     const rand = rng(12);
     const alphabet = ['<', '>', '&', '"', '一', '二', '。', '；', '\n', 'a', ' ', '😀', '（1）', '：', '、', '&amp;'];
-    const str = (n: number) => Array.from({ length: Math.floor(rand() * n) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
+    const str = (n: number) =>
+      Array.from({ length: Math.floor(rand() * n) }, () => alphabet[Math.floor(rand() * alphabet.length)]).join('');
     for (let k = 0; k < 150; k++) {
       const b = eligibilityZh();
       b.answer.text = str(200);
       b.quote!.text = str(rand() < 0.2 ? 9000 : 500);
       b.quote!.heading = rand() < 0.5 ? null : str(20);
-      b.notes = Array.from({ length: Math.floor(rand() * 8) }, (_, i) => ({ kind: 'other' as const, priority: i, text: str(rand() < 0.1 ? 5000 : 150) }));
+      b.notes = Array.from({ length: Math.floor(rand() * 8) }, (_, i) => ({
+        kind: 'other' as const,
+        priority: i,
+        text: str(rand() < 0.1 ? 5000 : 150),
+      }));
       b.related = rand() < 0.5 ? [{ citation: { ...CITATION, clauseId: 'x#二', clause: '二' }, heading: str(30) }] : [];
       const limit = rand() < 0.3 ? 300 : TELEGRAM_MAX_MESSAGE;
       const { messages } = renderTelegram(b, rand() < 0.5 ? zh : en, {}, { maxMessage: limit });
@@ -133,13 +146,34 @@ describe('renderTerminal', () => {
     const b: ReplyBlocks = {
       ...eligibilityZh(),
       lang: 'en',
-      answer: { text: 'Not eligible yet: for world rank 51–100 you need 6 months of social insurance first (you have 5).', verdict: 'not_eligible' },
-      conditions: [{ id: 'social_insurance_6m', fact: 'socialInsuranceMonths', value: 5, display: '5 months', label: '6 months of Shanghai social insurance', status: 'fail', source: { kind: 'button', text: 'Less than 6 months' }, clause: '三' }],
+      answer: {
+        text: 'Not eligible yet: for world rank 51–100 you need 6 months of social insurance first (you have 5).',
+        verdict: 'not_eligible',
+      },
+      conditions: [
+        {
+          id: 'social_insurance_6m',
+          fact: 'socialInsuranceMonths',
+          value: 5,
+          display: '5 months',
+          label: '6 months of Shanghai social insurance',
+          status: 'fail',
+          source: { kind: 'button', text: 'Less than 6 months' },
+          clause: '三',
+        },
+      ],
       notes: [
         { kind: 'rule', priority: 50, text: 'World rank usually refers to QS, THE, U.S. News or ARWU.' },
         { kind: 'rule', priority: 40, text: '中文说明不应出现在英文回复中。' },
       ],
-      followUp: { fact: 'x', question: 'Did you study abroad?', choices: [{ label: 'Yes', value: 'true' }, { label: 'No', value: 'false' }] },
+      followUp: {
+        fact: 'x',
+        question: 'Did you study abroad?',
+        choices: [
+          { label: 'Yes', value: 'true' },
+          { label: 'No', value: 'false' },
+        ],
+      },
     };
     const { text } = renderTerminal(b, en);
     // the quoted clause stays Chinese, with its clause label and document number

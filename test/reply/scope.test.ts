@@ -41,14 +41,28 @@ describe('classifyScope on corpus/out-of-scope.yaml', () => {
     assert.equal(id('this is about hukou', 'en'), null, '"hi" inside a word is not a greeting');
   });
   it('policy questions are not out of scope', () => {
-    for (const q of ['世界排名前50的大学毕业能直接落户吗', '宝山区的人才安居资助最高多少', '疫情期间公司断缴社保，后来补上了，影响人才引进吗']) assert.equal(id(q), null, q);
+    for (const q of [
+      '世界排名前50的大学毕业能直接落户吗',
+      '宝山区的人才安居资助最高多少',
+      '疫情期间公司断缴社保，后来补上了，影响人才引进吗',
+    ])
+      assert.equal(id(q), null, q);
   });
 });
 
 describe('parseScopeTable', () => {
   it('names the file and field of a problem', () => {
-    assert.throws(() => parseScopeTable('categories:\n  - id: x\n    when: sometimes\n    cues: [a]\n    reply: { zh: a, en: b }\n', 't.yaml'), (e: Error) => e instanceof ScopeTableError && /t\.yaml: field "categories\.0\.when"/.test(e.message));
-    assert.throws(() => parseScopeTable('categories:\n  - id: x\n    when: always\n    cues: [a]\n    reply: { zh: "{place}", en: b }\n', 't.yaml'), /categories\.0 \(x\)\.reply\.zh: unknown placeholder \{place\}/);
-    assert.throws(() => parseScopeTable('categories:\n  - id: x\n    when: always\n    reply: { zh: a, en: b }\n', 't.yaml'), /needs cues or places/);
+    assert.throws(
+      () => parseScopeTable('categories:\n  - id: x\n    when: sometimes\n    cues: [a]\n    reply: { zh: a, en: b }\n', 't.yaml'),
+      (e: Error) => e instanceof ScopeTableError && /t\.yaml: field "categories\.0\.when"/.test(e.message),
+    );
+    assert.throws(
+      () => parseScopeTable('categories:\n  - id: x\n    when: always\n    cues: [a]\n    reply: { zh: "{place}", en: b }\n', 't.yaml'),
+      /categories\.0 \(x\)\.reply\.zh: unknown placeholder \{place\}/,
+    );
+    assert.throws(
+      () => parseScopeTable('categories:\n  - id: x\n    when: always\n    reply: { zh: a, en: b }\n', 't.yaml'),
+      /needs cues or places/,
+    );
   });
 });

@@ -5,7 +5,24 @@
  * &lt; &gt; &amp; &quot; and numeric ones, no raw '<' or '&', and no blockquote inside a blockquote.
  * Returns the problems (empty = valid) and the visible text.
  */
-const TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span', 'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
+const TAGS = new Set([
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'span',
+  'tg-spoiler',
+  'a',
+  'code',
+  'pre',
+  'blockquote',
+  'tg-emoji',
+]);
 const ATTRS: Record<string, RegExp> = {
   a: /^\s+href="[^"<>]*"$/,
   span: /^\s+class="tg-spoiler"$/,
