@@ -9,6 +9,7 @@
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../bot/config.ts';
 import { loadLocales, type Locale } from '../bot/locales/locale.ts';
+import { bigramScorer, cueScorer, loadAnswerCues } from '../bot/reply/answer.ts';
 import type { ReplyBlocks } from '../bot/reply/blocks.ts';
 import { eligibilityBlocks, informationBlocks, type ClauseRef } from '../bot/reply/build.ts';
 import { renderTelegram } from '../bot/reply/render-telegram.ts';
@@ -27,6 +28,7 @@ const { rules, catalog } = loadRuleSet(join(corpusDir, 'rules'), { chunks: corpu
 const locales = loadLocales();
 const labels = uniqueClauseLabels(corpus.chunks);
 const docs = new Map<string, PolicyDocument>(corpus.documents.map((d) => [d.id, d]));
+const scorer = cueScorer(bigramScorer(), loadAnswerCues(join(corpusDir, 'answer-cues.yaml')));
 
 function ref(chunk: Chunk): ClauseRef {
   const d = docs.get(chunk.docId)!;
@@ -107,7 +109,7 @@ function information(locale: Locale): ReplyBlocks[] {
       console.error(`no chunk ${chunkId}`);
       return [];
     }
-    return [informationBlocks({ query, locale, clause: ref(chunk) })];
+    return [informationBlocks({ query, locale, clause: ref(chunk), scorer })];
   });
 }
 

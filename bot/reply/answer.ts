@@ -13,6 +13,9 @@
  * answerSentence('一是…。二是在温哥华、硅谷设立引才工作站。', '引才工作站在哪里').sentence
  * // '二是在温哥华、硅谷设立引才工作站。'
  */
+import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { z } from 'zod';
 import type { Locale } from '../locales/locale.ts';
 import { isEnumeration, sentenceUnits } from '../../text/sentences.ts';
 import type { AnswerLine, Verdict } from './blocks.ts';
@@ -173,4 +176,68 @@ export function answerSentence(
     if (!part || s > part.score) part = { sentence: p, score: s };
   }
   return part && clauseText.includes(part.sentence) ? part : best;
+}
+
+/** One kind of answer (`corpus/answer-cues.yaml`): the question words, the answer pattern, the bonus. */
+export interface AnswerCue {
+  kind: string;
+  question: string[];
+  answer: RegExp;
+  bonus: number;
+}
+
+const CueFile = z
+  .object({
+    kinds: z.record(
+      z.string(),
+      z.object({ question: z.array(z.union([z.string(), z.number()]).transform(String)).min(1), answer: z.string().min(1), bonus: z.number().min(0).max(10) }).strict(),
+    ),
+  })
+  .strict();
+
+/** Validates the answer-cue table; an error names the file, the kind and the field. */
+export function parseAnswerCues(text: string, file: string): AnswerCue[] {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]}).`);
+  }
+  const r = CueFile.safeParse(doc);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new Error(`${file}: field "${i.path.join('.')}": ${i.message}.`);
+  }
+  return Object.entries(r.data.kinds).map(([kind, k]) => {
+    let answer: RegExp;
+    try {
+      answer = new RegExp(k.answer, 'u');
+    } catch (e) {
+      throw new Error(`${file}: kinds.${kind}.answer is not a valid regular expression (${(e as Error).message}).`);
+    }
+    return { kind, question: k.question.map((q) => q.toLowerCase()), answer, bonus: k.bonus };
+  });
+}
+
+/** Reads `corpus/answer-cues.yaml` (or another file of that format). */
+export function loadAnswerCues(file: string): AnswerCue[] {
+  return parseAnswerCues(readFileSync(file, 'utf8'), file);
+}
+
+/** The kinds of answer a question asks for (its question words found in it). */
+export function questionKinds(cues: readonly AnswerCue[], query: string): AnswerCue[] {
+  const q = query.toLowerCase();
+  return cues.filter((c) => c.question.some((w) => q.includes(w)));
+}
+
+/**
+ * A scorer that adds each asked kind's bonus to the base score of a sentence matching that kind's answer
+ * pattern: "工作站设在哪些地方" prefers the sentence with 温哥华、硅谷、法兰克福, "最高多少" the one with 10万元.
+ */
+export function cueScorer(base: SentenceScorer, cues: readonly AnswerCue[]): SentenceScorer {
+  return (sentence, query) => {
+    let score = base(sentence, query);
+    for (const c of questionKinds(cues, query)) if (c.answer.test(sentence)) score += c.bonus;
+    return score;
+  };
 }

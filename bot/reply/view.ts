@@ -158,8 +158,11 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
       }).replace(/[：:]\s*$/u, ''),
     );
 
+  // An information answer whose quote is exactly the answering sentence: say it once, as the quote.
+  const q = blocks.quote;
+  const sameAsQuote = blocks.kind === 'information' && quote?.mode === 'full' && !!q?.answer && !blocks.answer.expired && q.text.replace(/^…|…$/gu, '') === q.answer;
   return {
-    answer: blocks.answer.text,
+    answer: sameAsQuote ? '' : blocks.answer.text,
     conditions,
     unchanged,
     quote,

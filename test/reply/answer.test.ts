@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadLocales } from '../../bot/locales/locale.ts';
-import { answerLine, answerSentence } from '../../bot/reply/answer.ts';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../../bot/config.ts';
+import { answerLine, answerSentence, bigramScorer, cueScorer, loadAnswerCues, parseAnswerCues, questionKinds } from '../../bot/reply/answer.ts';
 
 const { zh, en } = loadLocales();
 const title = { zh: '世界名校留学人员落户', en: 'Top-university returnees' };
@@ -88,6 +90,16 @@ describe('answerSentence', () => {
       '对于毕业于世界排名前50名院校的，取消社会保险费缴费基数和缴费时间要求，全职来本市工作后即可直接申办落户；对于毕业于世界排名51-100名的，全职来本市工作并缴纳社会保险费满6个月后可申办落户。';
     const a = answerSentence(text, '排名51-100名要交几个月社保', undefined, { maxChars: 60 });
     assert.equal(a?.sentence, '对于毕业于世界排名51-100名的，全职来本市工作并缴纳社会保险费满6个月后可申办落户。');
+  });
+  it('prefers the sentence of the kind the question asks for (corpus/answer-cues.yaml)', () => {
+    const cues = loadAnswerCues(join(PROJECT_ROOT, 'corpus', 'answer-cues.yaml'));
+    const text = '三是依托海外引才工作站引进高精尖人才。我们目前在加拿大温哥华、美国硅谷、德国法兰克福、英国萨里等设立前线引才工作站。';
+    const q = '杨浦的海外引才工作站设在哪些地方';
+    assert.deepEqual(questionKinds(cues, q).map((c) => c.kind), ['place']);
+    assert.equal(answerSentence(text, q)?.sentence, '三是依托海外引才工作站引进高精尖人才。', 'without cues the heading-like sentence wins');
+    assert.ok(answerSentence(text, q, cueScorer(bigramScorer(), cues))?.sentence.includes('温哥华'));
+    assert.throws(() => parseAnswerCues('kinds:\n  x: { question: [a], answer: "(", bonus: 1 }\n', 'c.yaml'), /c\.yaml: kinds\.x\.answer is not a valid regular expression/);
+    assert.throws(() => parseAnswerCues('kinds:\n  x: { question: [a], answer: "a", bonus: 50 }\n', 'c.yaml'), /c\.yaml: field "kinds\.x\.bonus"/);
   });
   it('takes the scorer it is given', () => {
     const a = answerSentence(clause, 'x', (s) => (s.includes('温哥华') ? 1 : 0));

@@ -16,7 +16,7 @@ import type { Facts } from '../../eligibility/facts.ts';
 import { loadRuleSet, type FactCatalog, type Rule } from '../../eligibility/rules.ts';
 import { readCorpus } from '../../retrieval/corpus.ts';
 import type { Chunk, PolicyDocument } from '../../retrieval/types.ts';
-import { answerSentence } from '../../bot/reply/answer.ts';
+import { answerSentence, bigramScorer, cueScorer, loadAnswerCues } from '../../bot/reply/answer.ts';
 import { cleanQuote, trimQuote, uniqueClauseLabels } from '../../text/quote.ts';
 import { validateTelegramHtml } from './telegram-html.ts';
 
@@ -140,8 +140,10 @@ describe('eligibilityBlocks on the real rules', () => {
 describe('informationBlocks and quotes on the real documents', () => {
   it('Yangpu’s recruiting stations: the city names are quoted whole', () => {
     const chunk = chunks.find((c) => c.id === 'yangpu-hrss-2021-18#二/（三）~2')!;
-    const b = informationBlocks({ query: '杨浦在哪些国家设立了海外引才工作站', locale: locales.zh, clause: ref(chunk) });
+    const scorer = cueScorer(bigramScorer(), loadAnswerCues(join(PROJECT_ROOT, 'corpus', 'answer-cues.yaml')));
+    const b = informationBlocks({ query: '杨浦在哪些国家设立了海外引才工作站', locale: locales.zh, clause: ref(chunk), scorer });
     assert.ok(b.quote!.text.includes('加拿大温哥华、美国硅谷、德国法兰克福、英国萨里'), b.quote!.text);
+    assert.ok(b.answer.text.includes('加拿大温哥华、美国硅谷、德国法兰克福、英国萨里'), b.answer.text);
     assert.ok(b.quote!.text.includes(b.quote!.answer!), 'the quote contains the answer');
   });
   it('the Baoshan incentive: the amount is in the answer line', () => {
@@ -149,6 +151,10 @@ describe('informationBlocks and quotes on the real documents', () => {
     const b = informationBlocks({ query: '宝山骨干人才激励最高多少', locale: locales.zh, clause: ref(chunk) });
     assert.ok(b.answer.text.includes('最高每年10万元'), b.answer.text);
     assert.equal(b.quote!.citation.clause, '一/（二）/2');
+    // the quote is exactly the answering sentence: said once, as the quote
+    const { text } = renderTerminal(b, locales.zh);
+    assert.ok(text.startsWith('「【聚焦企业“留才难”】出台'), text);
+    assert.equal(text.split('最高每年10万元').length, 2, text);
   });
   it('every chunk: no markdown left, heading split off, the answering sentence inside the trimmed quote', () => {
     for (const c of chunks) {
