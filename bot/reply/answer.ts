@@ -44,6 +44,8 @@ export interface AnswerLineOptions {
   value?: string;
   /** The date the rules were judged on, when it is not today (said after the line). */
   judgedOn?: string | null;
+  /** need_more_info: the labels of the conditions still open, said instead of the rule's generic outcome. */
+  pending?: string[];
 }
 
 const len = (s: string) => [...s].length;
@@ -94,7 +96,10 @@ export function answerLine(v: VerdictLike, locale: Locale, opts: AnswerLineOptio
   if (reason && opts.value !== undefined) reason = reason.replaceAll('{value}', opts.value);
   if (reason?.includes('{value}')) reason = null;
   const generic = locale.t(`answer.${v.verdict}_generic`, { title });
-  const line = reason ? locale.t('answer.line', { verdict: locale.t(`verdict.${v.verdict}`), reason: shorten(reason, max) }) : generic;
+  const pending = v.verdict === 'need_more_info' && opts.pending?.length ? opts.pending : null;
+  const line = pending
+    ? locale.t('answer.need_more_info_line', { count: pending.length, labels: pending.join(locale.t('values.list_separator')) })
+    : reason ? locale.t('answer.line', { verdict: locale.t(`verdict.${v.verdict}`), reason: shorten(reason, max) }) : generic;
   const truth = timeTruth(v.validity, locale);
   const judged = opts.judgedOn ? locale.t('answer.judged_on', { date: formatDate(opts.judgedOn, locale) }) : '';
   if (truth) {

@@ -205,7 +205,12 @@ export function eligibilityBlocks(input: EligibilityInput): ReplyBlocks {
     kind: 'eligibility',
     lang: locale.lang,
     ruleId: v.ruleId,
-    answer: answerLine(v, locale, { value: deciding?.display, judgedOn: input.judgedOn, maxChars: input.answer?.maxChars }),
+    answer: answerLine(v, locale, {
+      value: deciding?.display,
+      judgedOn: input.judgedOn,
+      maxChars: input.answer?.maxChars,
+      pending: conditions.filter((c) => c.status === 'unknown').map((c) => c.label),
+    }),
     conditions,
     quote: input.clause ? quoteBlock(input.clause, decidingQuote(input), { maxChars: input.quote?.maxChars ?? 90 }) : null,
     notes: [...verdictNotes(input), ...(input.extraNotes ?? [])],

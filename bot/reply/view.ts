@@ -95,8 +95,9 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
     if (!changed.has(c.id)) continue;
     const status = shownStatus(c);
     if (status === 'fail' && passedFacts.has(c.fact) && decidedElsewhere(c.fact)) continue;
-    // The follow-up question asks for this fact: a "？" line would say the same twice.
-    if (status === 'unknown' && blocks.followUp?.fact === c.fact) continue;
+    // The follow-up question asks for this fact, or the need-more-info answer line lists the open
+    // conditions (eligibilityBlocks): a "？" line would say the same twice.
+    if (status === 'unknown' && (blocks.followUp?.fact === c.fact || blocks.answer.verdict === 'need_more_info')) continue;
     const icon = t(`conditions.${status}`);
     const label = status === 'assumed' ? `${c.label}${t('conditions.assumed_suffix')}` : c.label;
     conditions.push(

@@ -62,6 +62,11 @@ describe('answerLine', () => {
       '暂不符合：世界排名51-100名的，须缴纳社会保险费满6个月后才可申办，具体以受理部门审核为准，材料包括学历学位认证等。',
     );
   });
+  it('need more info: the open conditions by their labels', () => {
+    const v = { verdict: 'need_more_info' as const, title, reasons: [{ zh: '还需要几项信息才能判断。' }] };
+    assert.equal(answerLine(v, zh, { pending: ['全职来本市工作', '在本市缴纳社会保险费满6个月'] }).text, '还需确认2项：全职来本市工作、在本市缴纳社会保险费满6个月。');
+    assert.equal(answerLine(v, en, { pending: ['Works full-time in Shanghai'] }).text, '1 more to check: Works full-time in Shanghai.');
+  });
   it('names the date judged on when it is not today', () => {
     const line = answerLine({ verdict: 'eligible', title, reasons: [{ zh: '符合。' }] }, zh, { judgedOn: '2022-08-01' });
     assert.equal(line.text, '符合条件：符合。（按2022年8月1日的情况判断）');
