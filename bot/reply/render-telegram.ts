@@ -46,6 +46,14 @@ interface Unit {
   sep: string;
   /** HTML placed after the wrapped pieces (inside the same message as the last piece). */
   tail?: string;
+  /** Separator before this unit when it follows another in the same message (default a blank line). */
+  glue?: string;
+}
+
+/** A rendered segment and the separator placed before it in a message. */
+interface Segment {
+  html: string;
+  glue: string;
 }
 
 const u16 = (s: string) => s.length;
@@ -66,7 +74,11 @@ function hardCut(text: string, room: number): string[] {
 }
 
 /** Renders a unit as one or more HTML segments, each at most `limit` long. */
-function segments(unit: Unit, limit: number): string[] {
+function segments(unit: Unit, limit: number): Segment[] {
+  return segmentHtml(unit, limit).map((html, i) => ({ html, glue: i === 0 ? (unit.glue ?? '\n\n') : '\n\n' }));
+}
+
+function segmentHtml(unit: Unit, limit: number): string[] {
   const wrap = (pieces: string[]) => `${unit.open}${pieces.map(escapeHtml).join(unit.sep)}${unit.close}`;
   const tail = unit.tail ?? '';
   const whole = wrap(unit.pieces) + tail;
@@ -94,16 +106,16 @@ function segments(unit: Unit, limit: number): string[] {
   return out;
 }
 
-/** Packs segments into messages joined by a blank line, each at most `limit` long. */
-function pack(segs: string[], limit: number): string[] {
+/** Packs segments into messages, each at most `limit` long; a segment never straddles two messages. */
+function pack(segs: Segment[], limit: number): string[] {
   const messages: string[] = [];
   let cur = '';
   for (const s of segs) {
-    if (!cur) cur = s;
-    else if (u16(cur) + 2 + u16(s) <= limit) cur += `\n\n${s}`;
+    if (!cur) cur = s.html;
+    else if (u16(cur) + u16(s.glue) + u16(s.html) <= limit) cur += `${s.glue}${s.html}`;
     else {
       messages.push(cur);
-      cur = s;
+      cur = s.html;
     }
   }
   if (cur) messages.push(cur);
@@ -121,14 +133,14 @@ export function renderTelegram(
   const expandableOver = opts.expandableOver ?? 200;
   const view = replyView(blocks, locale, ctx, opts);
   const units: Unit[] = [];
-  const head: string[] = [];
+  const head: Segment[] = [];
   if (view.answer) units.push({ open: '<b>', close: '</b>', pieces: [view.answer], sep: '' });
   if (view.conditions.length || view.unchanged) {
-    units.push({ open: '', close: '', pieces: [...view.conditions, ...(view.unchanged ? [view.unchanged] : [])], sep: '\n' });
+    units.push({ open: '', close: '', pieces: [...view.conditions, ...(view.unchanged ? [view.unchanged] : [])], sep: '\n', glue: '\n' });
   }
   head.push(...units.flatMap((unit) => segments(unit, limit)));
 
-  const body: string[] = [];
+  const body: Segment[] = [];
   const q = view.quote;
   if (q?.mode === 'label') body.push(...segments({ open: '<i>', close: '</i>', pieces: [q.line], sep: '' }, limit));
   else if (q) {
