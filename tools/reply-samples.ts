@@ -6,7 +6,9 @@
  *
  *   node --import tsx tools/reply-samples.ts [--print]
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import yaml from 'js-yaml';
 import { PROJECT_ROOT } from '../bot/config.ts';
 import { loadLocales, type Locale } from '../bot/locales/locale.ts';
 import { bigramScorer, cueScorer, loadAnswerCues } from '../bot/reply/answer.ts';
@@ -145,3 +147,29 @@ for (const lang of ['zh', 'en'] as const) {
     `${lang}: eligibility median ${median(lengths.elig)} chars (n=${lengths.elig.length}), information median ${median(lengths.info)} chars (n=${lengths.info.length}) — terminal default view`,
   );
 }
+
+// The dev set's information questions, each on the clause holding its expected phrase.
+const dev = yaml.load(readFileSync(join(PROJECT_ROOT, 'test/fixtures/assistant-dev.yaml'), 'utf8')) as {
+  information: { q: string; doc: string; phrase: string }[];
+};
+const squash = (t: string) => t.replace(/\s+/g, '');
+let visible = 0;
+let inLine = 0;
+const infoLengths: number[] = [];
+for (const c of dev.information) {
+  const chunk = corpus.chunks.find((k) => k.docId === c.doc && squash(k.text).includes(squash(c.phrase)));
+  if (!chunk) {
+    console.log(`dev: no clause of ${c.doc} holds "${c.phrase}"`);
+    continue;
+  }
+  const b = informationBlocks({ query: c.q, locale: locales.zh, clause: ref(chunk), scorer });
+  const { text } = renderTerminal(b, locales.zh, { quoted: new Set() });
+  infoLengths.push([...text].length);
+  const seen = squash(text).includes(squash(c.phrase));
+  visible += seen ? 1 : 0;
+  inLine += squash(b.answer.text).includes(squash(c.phrase)) ? 1 : 0;
+  if (print || !seen) console.log(`--- dev "${c.q}" phrase ${c.phrase} ${seen ? 'visible' : 'NOT visible'}\n${text}\n`);
+}
+console.log(
+  `dev information (${dev.information.length}): phrase visible in the default view ${visible}, in the answer line ${inLine}; median ${median(infoLengths)} chars`,
+);
