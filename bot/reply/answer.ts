@@ -1,0 +1,248 @@
+/**
+ * The answer line, the first thing a reply says.
+ * - Eligibility (`answerLine`): the verdict word (locale) and the deciding reason from the rule data —
+ *   a passing path's text for "eligible", the failing condition's text otherwise; a measure whose period
+ *   is over says so first.
+ * - Information (`answerSentence`): the sentence unit of the clause that answers the question, chosen by
+ *   a scoring function at sentence level; enumerations and numbers stay whole.
+ * Pure: the texts come from the rule data, the clause and the locale.
+ *
+ * @example
+ * answerLine({ verdict: 'eligible', reasons: [{ zh: '符合。' }, { zh: '前50名院校不看社保缴费。' }], title: { zh: '名校' } }, zh).text
+ * // '符合条件：前50名院校不看社保缴费。'
+ * answerSentence('一是…。二是在温哥华、硅谷设立引才工作站。', '引才工作站在哪里').sentence
+ * // '二是在温哥华、硅谷设立引才工作站。'
+ */
+import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { z } from 'zod';
+import type { Locale } from '../locales/locale.ts';
+import { isEnumeration, sentenceUnits } from '../../text/sentences.ts';
+import type { AnswerLine, Verdict } from './blocks.ts';
+import { formatDate, formatMonth } from './format.ts';
+
+/** A text of the rule data (eligibility Text fits). */
+export interface RuleText {
+  zh: string;
+  en?: string;
+}
+
+/** What `answerLine` needs of a verdict (eligibility/evaluate.ts Verdict fits). */
+export interface VerdictLike {
+  verdict: Verdict;
+  /** Reasons as evaluate() orders them: for eligible [outcome, ...pass texts]; otherwise [...fail/pass texts, outcome]. */
+  reasons: RuleText[];
+  title: RuleText;
+  validity?: { status: 'in_force' | 'not_yet' | 'expired'; validFrom?: string; validTo?: string };
+}
+
+/** Options of the answer line. */
+export interface AnswerLineOptions {
+  /** Target length in characters. Range 30–120, default 60. A reason longer than this is cut to its first sentence, never inside one. */
+  maxChars?: number;
+  /** Replaces `{value}` in a reason ("您目前为{value}个月"): the deciding condition's value as displayed. */
+  value?: string;
+  /** The date the rules were judged on, when it is not today (said after the line). */
+  judgedOn?: string | null;
+  /** need_more_info: the labels of the conditions still open, said instead of the rule's generic outcome. */
+  pending?: string[];
+}
+
+const len = (s: string) => [...s].length;
+
+/** The first sentence unit of a text when the text is longer than `max` (whole units only). */
+function shorten(text: string, max: number): string {
+  if (len(text) <= max) return text;
+  return sentenceUnits(text)[0] ?? text;
+}
+
+const isMonthEnd = (iso: string) => {
+  const d = new Date(`${iso}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.getUTCDate() === 1;
+};
+
+/** The period of a measure in the locale's words: months when it runs whole months, else dates. */
+function period(from: string | undefined, to: string, locale: Locale): { from?: string; to: string } {
+  const whole = (!from || from.length < 10 || from.endsWith('-01')) && (to.length < 10 || isMonthEnd(to));
+  const f = (d: string) => (whole ? formatMonth(d, locale) : formatDate(d, locale));
+  return { from: from ? f(from) : undefined, to: f(to) };
+}
+
+/** The time-truth sentence of a measure that is over (or not yet in force), else null. */
+export function timeTruth(validity: VerdictLike['validity'], locale: Locale): string | null {
+  if (!validity) return null;
+  if (validity.status === 'expired' && validity.validTo) {
+    const p = period(validity.validFrom, validity.validTo, locale);
+    return p.from ? locale.t('answer.expired_period', { from: p.from, to: p.to }) : locale.t('answer.expired_since', { to: p.to });
+  }
+  if (validity.status === 'not_yet' && validity.validFrom)
+    return locale.t('answer.not_yet', { from: formatDate(validity.validFrom, locale) });
+  return null;
+}
+
+/** The deciding reason of a verdict in the locale's language, or null when the rule data has none in it. */
+function decidingReason(v: VerdictLike, lang: Locale['lang']): string | null {
+  const pick = (t: RuleText | undefined) => (t ? (lang === 'en' ? (t.en ?? null) : t.zh) : null);
+  if (v.verdict === 'eligible') return pick(v.reasons[1]) ?? pick(v.reasons[0]);
+  return pick(v.reasons[0]);
+}
+
+/** The eligibility answer line: time truth first when the measure is over, then verdict and deciding reason. */
+export function answerLine(v: VerdictLike, locale: Locale, opts: AnswerLineOptions = {}): AnswerLine {
+  const max = opts.maxChars ?? 60;
+  const title = (locale.lang === 'en' ? v.title.en : v.title.zh) || locale.t('answer.this_measure');
+  let reason = decidingReason(v, locale.lang);
+  if (reason && opts.value !== undefined) reason = reason.replaceAll('{value}', opts.value);
+  if (reason?.includes('{value}')) reason = null;
+  const generic = locale.t(`answer.${v.verdict}_generic`, { title });
+  const pending = v.verdict === 'need_more_info' && opts.pending?.length ? opts.pending : null;
+  const line = pending
+    ? locale.t('answer.need_more_info_line', { count: pending.length, labels: pending.join(locale.t('values.list_separator')) })
+    : reason ? locale.t('answer.line', { verdict: locale.t(`verdict.${v.verdict}`), reason: shorten(reason, max) }) : generic;
+  const truth = timeTruth(v.validity, locale);
+  const judged = opts.judgedOn ? locale.t('answer.judged_on', { date: formatDate(opts.judgedOn, locale) }) : '';
+  if (truth) {
+    // The period is over: that comes first; the verdict follows only while the line stays short.
+    const text = len(truth) + len(line) <= max ? `${truth}${locale.lang === 'en' ? ' ' : ''}${line}` : truth;
+    return { text: `${text}${judged}`, verdict: v.verdict, expired: v.validity?.status === 'expired' };
+  }
+  return { text: `${line}${judged}`, verdict: v.verdict };
+}
+
+/** Scores a sentence against a query; higher is better. The retrieval's own term scoring can be passed in. */
+export type SentenceScorer = (sentence: string, query: string) => number;
+
+const TOKEN = /\p{Script=Han}|[A-Za-z]+|\d+(?:[.,]\d+)*/gu;
+
+/**
+ * Default scorer: the query's character bigrams (Han), words and numbers found in the sentence, minus a
+ * small length penalty (`lengthPenalty` per character, default 0.002) so that of two equal matches the
+ * shorter sentence wins.
+ */
+export function bigramScorer(lengthPenalty = 0.002): SentenceScorer {
+  return (sentence, query) => {
+    const q = (query.toLowerCase().match(TOKEN) ?? []) as string[];
+    const s = sentence.toLowerCase();
+    const terms = new Set<string>();
+    for (let i = 0; i < q.length; i++) {
+      const a = q[i]!;
+      const b = q[i + 1];
+      if (/\p{Script=Han}/u.test(a)) {
+        if (b && /\p{Script=Han}/u.test(b)) terms.add(a + b);
+      } else terms.add(a);
+    }
+    let hits = 0;
+    for (const term of terms) if (s.includes(term)) hits += 1;
+    return hits - lengthPenalty * len(sentence);
+  };
+}
+
+/** Options of `answerSentence`. */
+export interface AnswerSentenceOptions {
+  /** Target length in characters. Range 30–200, default 60; a longer best unit is narrowed to its best ；-part unless it is an enumeration. */
+  maxChars?: number;
+}
+
+/** The answering sentence: verbatim text of the clause (so the quote can be trimmed around it), and its score. */
+export interface AnswerSentence {
+  sentence: string;
+  score: number;
+}
+
+/**
+ * The sentence unit of `clauseText` that answers `query` (best `score`, the earlier one on ties). When it
+ * is longer than `maxChars` and not an enumeration, its best part between ；/; is taken instead. The
+ * result is a verbatim substring of `clauseText`. Null for an empty clause.
+ */
+export function answerSentence(
+  clauseText: string,
+  query: string,
+  score: SentenceScorer = bigramScorer(),
+  opts: AnswerSentenceOptions = {},
+): AnswerSentence | null {
+  const max = opts.maxChars ?? 60;
+  const units = sentenceUnits(clauseText);
+  let best: AnswerSentence | null = null;
+  for (const u of units) {
+    const s = score(u, query);
+    if (!best || s > best.score) best = { sentence: u, score: s };
+  }
+  if (!best || len(best.sentence) <= max || isEnumeration(best.sentence)) return best;
+  const parts =
+    best.sentence
+      .match(/[^；;]+[；;]?/gu)
+      ?.map((p) => p.trim())
+      .filter(Boolean) ?? [];
+  if (parts.length < 2) return best;
+  let part: AnswerSentence | null = null;
+  for (const p of parts) {
+    const s = score(p, query);
+    if (!part || s > part.score) part = { sentence: p, score: s };
+  }
+  return part && clauseText.includes(part.sentence) ? part : best;
+}
+
+/** One kind of answer (`corpus/answer-cues.yaml`): the question words, the answer pattern, the bonus. */
+export interface AnswerCue {
+  kind: string;
+  question: string[];
+  answer: RegExp;
+  bonus: number;
+}
+
+const CueFile = z
+  .object({
+    kinds: z.record(
+      z.string(),
+      z.object({ question: z.array(z.union([z.string(), z.number()]).transform(String)).min(1), answer: z.string().min(1), bonus: z.number().min(0).max(10) }).strict(),
+    ),
+  })
+  .strict();
+
+/** Validates the answer-cue table; an error names the file, the kind and the field. */
+export function parseAnswerCues(text: string, file: string): AnswerCue[] {
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]}).`);
+  }
+  const r = CueFile.safeParse(doc);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new Error(`${file}: field "${i.path.join('.')}": ${i.message}.`);
+  }
+  return Object.entries(r.data.kinds).map(([kind, k]) => {
+    let answer: RegExp;
+    try {
+      answer = new RegExp(k.answer, 'u');
+    } catch (e) {
+      throw new Error(`${file}: kinds.${kind}.answer is not a valid regular expression (${(e as Error).message}).`);
+    }
+    return { kind, question: k.question.map((q) => q.toLowerCase()), answer, bonus: k.bonus };
+  });
+}
+
+/** Reads `corpus/answer-cues.yaml` (or another file of that format). */
+export function loadAnswerCues(file: string): AnswerCue[] {
+  return parseAnswerCues(readFileSync(file, 'utf8'), file);
+}
+
+/** The kinds of answer a question asks for (its question words found in it). */
+export function questionKinds(cues: readonly AnswerCue[], query: string): AnswerCue[] {
+  const q = query.toLowerCase();
+  return cues.filter((c) => c.question.some((w) => q.includes(w)));
+}
+
+/**
+ * A scorer that adds each asked kind's bonus to the base score of a sentence matching that kind's answer
+ * pattern: "工作站设在哪些地方" prefers the sentence with 温哥华、硅谷、法兰克福, "最高多少" the one with 10万元.
+ */
+export function cueScorer(base: SentenceScorer, cues: readonly AnswerCue[]): SentenceScorer {
+  return (sentence, query) => {
+    let score = base(sentence, query);
+    for (const c of questionKinds(cues, query)) if (c.answer.test(sentence)) score += c.bonus;
+    return score;
+  };
+}
