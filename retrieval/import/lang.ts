@@ -27,6 +27,7 @@ const LangSchema = z.object({
   validity: z.object({ self: str, from: str, from_issue: str, to: str, this_and_next_year: str }),
   repeal: z.array(str).min(1),
   skip: str,
+  numbering: z.object({ chinese_digits: z.string().length(10), chinese_ten: str, chinese_hundred: str, heavenly_stems: str, circled: str }),
 });
 
 /** The raw file shape. */
