@@ -206,5 +206,5 @@ export async function docxToText(bytes: Uint8Array, lang: ImportLang): Promise<{
   const body = kid(root, 'body');
   if (!body) throw new DocxError('word/document.xml has no body: the file is damaged; open it in Word and save it again');
   block(body);
-  return { text: out.filter((l) => l.trim()).join('\n\n') + '\n', numbered };
+  return { text: out.filter((l) => l.trim()).join('\n') + '\n', numbered };
 }

@@ -112,5 +112,5 @@ export function htmlToText(html: string, opts: { minShare?: number } = {}): Html
   }
   const useArticle = article && hanCount(article.join('')) >= hanCount(dense.join('')) * minShare;
   const lines = useArticle ? article! : dense;
-  return { text: lines.join('\n\n') + '\n', ...(pageTitle ? { pageTitle } : {}), method: useArticle ? 'readability' : 'densest-block' };
+  return { text: lines.join('\n') + '\n', ...(pageTitle ? { pageTitle } : {}), method: useArticle ? 'readability' : 'densest-block' };
 }

@@ -27,7 +27,7 @@ export interface PdfLayoutOptions {
   paragraphGap?: number;
   /** A line ending within this many font sizes of the column's right edge continues on the next line (0.5–3; default 1.5). */
   fullLineSlack?: number;
-  /** A first/last line repeated on at least this share of pages is a running header/footer (0.5–1; default 0.6; needs ≥ 3 pages). */
+  /** A first/last line repeated on at least this share of pages is a running header/footer (0.5–1; default 0.6; at least 2 pages). */
   repeatedShare?: number;
 }
 
@@ -50,17 +50,21 @@ interface PdfLine {
 const isLatin = (c: string | undefined) => !!c && /[A-Za-z]/.test(c);
 
 function toLines(items: Item[]): PdfLine[] {
-  return groupByY(items).map((ls) => {
+  // whitespace items carry no position (pdf.js gives them odd widths) but their text counts: the
+  // space that ends a wrapped line belongs between the two lines
+  return groupByY(items).flatMap((ls) => {
+    const ink = ls.filter((i) => i.str.trim());
+    if (!ink.length) return [];
     let text = '';
     let end = -Infinity;
     for (const it of ls) {
       if (text && it.x - end > it.size * 0.3 && isLatin(text[text.length - 1]) && isLatin(it.str[0])) text += ' ';
       text += it.str;
-      end = it.x + it.w;
+      if (it.str.trim()) end = it.x + it.w;
     }
-    const size = Math.max(...ls.map((i) => i.size));
-    return { text: text.trim(), x: ls[0]!.x, right: Math.max(...ls.map((i) => i.x + i.w)), y: ls[0]!.y, size };
-  }).filter((l) => l.text);
+    const size = Math.max(...ink.map((i) => i.size));
+    return [{ text: text.trimStart().replace(/ {2,}$/, ' '), x: ink[0]!.x, right: Math.max(...ink.map((i) => i.x + i.w)), y: ink[0]!.y, size }];
+  });
 }
 
 /** Reading order of one page: full-width lines above the columns, the left column, the right column, the rest. */
@@ -95,20 +99,20 @@ function pageLines(items: Item[], pageWidth: number): { lines: Column[]; columns
   const right: Item[] = [];
   const spanning: Item[][] = [];
   for (const g of groups) {
-    let cut = -1;
-    for (let k = 1; k < g.length; k++) {
-      const end = g[k - 1]!.x + g[k - 1]!.w;
-      if (g[k]!.x - end >= 1.5 * g[k]!.size && end <= mid + eps && g[k]!.x >= mid - eps) cut = k;
+    const ink = g.filter((i) => i.str.trim());
+    if (!ink.length) continue;
+    let cutX: number | undefined;
+    for (let k = 1; k < ink.length; k++) {
+      const end = ink[k - 1]!.x + ink[k - 1]!.w;
+      if (ink[k]!.x - end >= 1.5 * ink[k]!.size && end <= mid + eps && ink[k]!.x >= mid - eps) cutX = ink[k]!.x;
     }
-    const l = cut >= 0 ? g.slice(0, cut) : g;
-    const r = cut >= 0 ? g.slice(cut) : [];
-    if (cut < 0 && g[0]!.x >= mid - eps) right.push(...g);
-    else if (cut < 0 && g[g.length - 1]!.x + g[g.length - 1]!.w <= mid + eps) left.push(...g);
-    else if (cut < 0) spanning.push(g);
-    else {
-      left.push(...l);
-      right.push(...r);
-    }
+    const last = ink[ink.length - 1]!;
+    if (cutX !== undefined) {
+      left.push(...g.filter((i) => i.x < cutX));
+      right.push(...g.filter((i) => i.x >= cutX));
+    } else if (ink[0]!.x >= mid - eps) right.push(...g);
+    else if (last.x + last.w <= mid + eps) left.push(...g);
+    else spanning.push(g);
   }
   const rightLines = groupByY(right).length;
   const twoCol = groups.length > 0 && spanning.length <= groups.length * 0.25 && rightLines >= groups.length * 0.2;
@@ -152,7 +156,7 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfLayoutOptions = {}):
       const content = await page.getTextContent();
       const items: Item[] = [];
       for (const raw of content.items) {
-        if (!('str' in raw) || !raw.str.trim()) continue;
+        if (!('str' in raw) || !raw.str) continue;
         const [a, b, c, d, e, f] = raw.transform as number[];
         items.push({ str: raw.str, x: e!, y: f!, w: raw.width, size: Math.hypot(c!, d!) || Math.hypot(a!, b!) || 10 });
       }
@@ -165,7 +169,7 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfLayoutOptions = {}):
       throw new PdfError('scanned PDF: no text layer; OCR it first (e.g. `ocrmypdf -l chi_sim --force-ocr in.pdf out.pdf`) and import the OCR copy', 'scanned');
     }
     // running headers/footers: the first/last line of a page repeated (digits aside) on most pages
-    if (pages.length >= 3) {
+    if (pages.length >= 2) {
       for (const end of ['first', 'last'] as const) {
         const pick = (pg: Column[]) => (end === 'first' ? pg[0]?.lines[0] : pg[pg.length - 1]?.lines[pg[pg.length - 1]!.lines.length - 1]);
         const counts = new Map<string, number>();
@@ -175,7 +179,7 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfLayoutOptions = {}):
         }
         for (const pg of pages) {
           const l = pick(pg);
-          if (l && (counts.get(shape(l.text)) ?? 0) >= pages.length * repeatedShare) {
+          if (l && (counts.get(shape(l.text)) ?? 0) >= Math.max(2, pages.length * repeatedShare)) {
             const col = (end === 'first' ? pg[0]! : pg[pg.length - 1]!).lines;
             col.splice(end === 'first' ? 0 : col.length - 1, 1);
           }
@@ -188,7 +192,9 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfLayoutOptions = {}):
     const allGaps: number[] = [];
     for (const pg of pages) {
       for (const c of pg) {
-        for (const l of c.lines) rights.set(c.key, [...(rights.get(c.key) ?? []), l.right]);
+        let r = rights.get(c.key);
+        if (!r) rights.set(c.key, (r = []));
+        for (const l of c.lines) r.push(l.right);
         c.lines.forEach((l, i) => i && c.lines[i - 1]!.y - l.y > 0 && allGaps.push(c.lines[i - 1]!.y - l.y));
       }
     }
@@ -209,7 +215,6 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfLayoutOptions = {}):
           if (out) {
             if (newPara) out += '\n\n';
             else if (!prevFull) out += i === 0 ? '\n\n' : '\n';
-            else if (isLatin(out[out.length - 1]) && isLatin(l.text[0])) out += ' ';
           }
           out += l.text;
           prevFull = l.right >= right - l.size * slack;

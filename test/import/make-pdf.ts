@@ -121,14 +121,18 @@ export function layoutPdf(text: string, opts: LayoutOptions = {}): PdfPage[] {
   };
   for (const para of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
     const chars = [...para];
-    for (let i = 0; i < chars.length; i += perLine) {
+    for (let i = 0; i < chars.length; ) {
+      // a space at a line break stays at the end of the line (invisible), as word processors do
+      let n = Math.min(perLine, chars.length - i);
+      if (chars[i + n] === ' ') n++;
       if (y < bottom) {
         if (col + 1 < columns) {
           col++;
           y = top;
         } else newPage();
       }
-      page.lines.push({ x: margin + col * (colWidth + gutter), y, size, text: chars.slice(i, i + perLine).join('') });
+      page.lines.push({ x: margin + col * (colWidth + gutter), y, size, text: chars.slice(i, i + n).join('') });
+      i += n;
       y -= lead;
     }
     y -= size; // paragraph spacing
