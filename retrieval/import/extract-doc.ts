@@ -7,7 +7,7 @@
  * await docToText(bytes) // → '上海市……\n\n一、……'
  */
 import WordExtractor from 'word-extractor';
-import { DocxError } from './extract-docx.ts';
+import { DocxError } from './docx-error.ts';
 
 const ENCRYPTED = Buffer.from('EncryptedPackage', 'utf16le');
 

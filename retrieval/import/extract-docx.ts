@@ -11,10 +11,8 @@ import JSZip from 'jszip';
 import { DOMParser } from 'linkedom';
 import type { ImportLang } from './lang.ts';
 
-/** The file is not a usable .docx; the message says what is wrong. */
-export class DocxError extends Error {
-  override name = 'DocxError';
-}
+export { DocxError } from './docx-error.ts';
+import { DocxError } from './docx-error.ts';
 
 interface El {
   nodeName: string;

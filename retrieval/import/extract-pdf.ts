@@ -10,16 +10,8 @@
  */
 import { getDocumentProxy } from 'unpdf';
 
-/** Why a PDF cannot be imported (scan, password, damage); the message says how to fix it. */
-export class PdfError extends Error {
-  override name = 'PdfError';
-  constructor(
-    message: string,
-    readonly reason: 'scanned' | 'password' | 'corrupt',
-  ) {
-    super(message);
-  }
-}
+export { PdfError } from './pdf-error.ts';
+import { PdfError } from './pdf-error.ts';
 
 /** Layout options of `pdfToText`, with their documented ranges. */
 export interface PdfLayoutOptions {

@@ -12,10 +12,8 @@ import { basename } from 'node:path';
 import { parseDocumentFile, DEFAULT_MAX_BYTES } from '../corpus.ts';
 import type { Chunk, PolicyDocument } from '../types.ts';
 import { decodeText, DecodeError } from './decode.ts';
-import { docxToText, DocxError } from './extract-docx.ts';
-import { docToText } from './extract-doc.ts';
-import { htmlToText } from './extract-html.ts';
-import { pdfToText, PdfError } from './extract-pdf.ts';
+import { DocxError } from './docx-error.ts';
+import { PdfError } from './pdf-error.ts';
 import { READ_FIELDS, readHeader, type FieldReading, type HeaderReading, type ReadField } from './header.ts';
 import type { ImportLang } from './lang.ts';
 import { looksLikeHtml, sniff, type InputKind } from './sniff.ts';
@@ -26,6 +24,8 @@ export class ImportError extends Error {
   constructor(
     readonly file: string,
     readonly problem: string,
+    /** Set when the document id exists already (the id), so that the inbox can recognize a resumed import. */
+    readonly existingId?: string,
   ) {
     super(`${file}: ${problem}`);
   }
@@ -110,14 +110,15 @@ async function extract(file: string, bytes: Uint8Array, lang: ImportLang): Promi
   const s = await sniff(bytes);
   if (s.kind === 'unsupported') throw new ImportError(file, `not importable: ${s.detail}`);
   try {
+    // the format libraries load only for their format (linkedom alone costs about a second)
     if (s.kind === 'pdf') {
-      const r = await pdfToText(bytes);
+      const r = await (await import('./extract-pdf.ts')).pdfToText(bytes);
       return { kind: 'pdf', text: r.text, pages: r.pages };
     }
-    if (s.kind === 'docx') return { kind: 'docx', text: (await docxToText(bytes, lang)).text };
-    if (s.kind === 'doc') return { kind: 'doc', text: await docToText(bytes) };
+    if (s.kind === 'docx') return { kind: 'docx', text: (await (await import('./extract-docx.ts')).docxToText(bytes, lang)).text };
+    if (s.kind === 'doc') return { kind: 'doc', text: await (await import('./extract-doc.ts')).docToText(bytes) };
     const dec = decodeText(bytes);
-    if (s.kind === 'html' || looksLikeHtml(dec.text)) return { kind: 'html', text: htmlToText(dec.text).text, encoding: dec.encoding };
+    if (s.kind === 'html' || looksLikeHtml(dec.text)) return { kind: 'html', text: (await import('./extract-html.ts')).htmlToText(dec.text).text, encoding: dec.encoding };
     return { kind: 'text', text: dec.text, encoding: dec.encoding };
   } catch (err) {
     if (err instanceof PdfError || err instanceof DocxError || err instanceof DecodeError) throw new ImportError(file, err.message);
@@ -167,7 +168,7 @@ export async function prepareImport(input: { file: string; bytes: Uint8Array }, 
   if (!id) throw new ImportError(file, 'cannot derive a document id (no 文号, no district or municipal issuer); give --id, e.g. --id baoshan-hrss-2024-1');
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw new ImportError(file, `"${id}" is not a usable document id: use letters, digits, "-", "_" or "."`);
   const existing = opts.corpus.find((d) => d.id === id);
-  if (existing && !opts.replace) throw new ImportError(file, `a document with id "${id}" exists already (${existing.file}); give --replace to replace it, or --id for another id`);
+  if (existing && !opts.replace) throw new ImportError(file, `a document with id "${id}" exists already (${existing.file}); give --replace to replace it, or --id for another id`, id);
   // repeals → corpus documents
   const supersedes: string[] = [];
   const unmatchedRepeals: string[] = [];

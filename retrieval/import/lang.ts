@@ -6,8 +6,8 @@
  * const lang = loadImportLang(config.CORPUS_DIR);
  * readHeader(text, lang).fields.docNumber?.value // → '沪人社力〔2022〕103号'
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 
@@ -105,9 +105,24 @@ export function compileImportLang(raw: unknown, file = IMPORT_LANG_FILE): Import
   };
 }
 
-/** Reads `<corpusDir>/lang/import.yaml` (the I/O edge). */
+/** The cue words shipped with policybot (`corpus/lang/import.yaml` of the package), found upwards from this module. */
+export function shippedImportLangFile(): string | undefined {
+  let dir = import.meta.dirname;
+  for (let i = 0; i < 5; i++) {
+    const f = join(dir, 'corpus', IMPORT_LANG_FILE);
+    if (existsSync(f)) return f;
+    dir = dirname(dir);
+  }
+  return undefined;
+}
+
+/**
+ * Reads `<corpusDir>/lang/import.yaml` (the I/O edge); a corpus folder without one uses the file
+ * shipped with policybot.
+ */
 export function loadImportLang(corpusDir: string): ImportLang {
-  const file = join(corpusDir, IMPORT_LANG_FILE);
+  const own = join(corpusDir, IMPORT_LANG_FILE);
+  const file = existsSync(own) ? own : (shippedImportLangFile() ?? own);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -20,11 +20,11 @@ export async function removeStaleTemps(corpusDir: string): Promise<number> {
   return n;
 }
 
-/** Writes a corpus document atomically; returns its path. */
-export async function writeDocumentAtomic(corpusDir: string, id: string, content: string): Promise<string> {
+/** Writes a corpus document (`name`, e.g. `sh-hrss-2024-12.md`) atomically; returns its path. */
+export async function writeDocumentAtomic(corpusDir: string, name: string, content: string): Promise<string> {
   const dir = documentsDir(corpusDir);
-  const target = join(dir, `${id}.md`);
-  const tmp = join(dir, `.${id}.md.${process.pid}.tmp`);
+  const target = join(dir, name);
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
   const fh = await open(tmp, 'w');
   try {
     await fh.writeFile(content, 'utf8');

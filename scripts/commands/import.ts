@@ -118,7 +118,7 @@ export const command: CliCommand = {
         const plan = await prepareImport({ file, bytes }, { lang, corpus: known, ...(values.id ? { id: values.id } : {}), overrides, replace: !!values.replace });
         let written: string | undefined;
         if (!values['dry-run']) {
-          written = await writeDocumentAtomic(corpusDir, plan.id, plan.content);
+          written = await writeDocumentAtomic(corpusDir, `${plan.id}.md`, plan.content);
           known.splice(0, known.length, ...known.filter((d) => d.id !== plan.id), plan.document);
         }
         if (values.json) {
