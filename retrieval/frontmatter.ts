@@ -70,7 +70,7 @@ const isoDate = z
 const text = (what: string) => z.string({ error: `expected ${what} (text)` }).trim().min(1, `must not be empty`);
 
 const docId = z.string({ error: 'expected a document id (text)' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a document id (letters, digits, "-", "_", ".")');
-const docIds = z.union([docId.transform((s) => [s]), z.array(docId)]);
+const docIds = z.union([docId.transform((s) => [s]), z.array(docId)], { error: 'expected a document id or a list of ids ([a-1, b-2]; letters, digits, "-", "_", ".")' });
 
 /** zod schema of the header (snake_case, as written in the file). */
 export const HeaderSchema = z

@@ -20,6 +20,7 @@ import { detectLang, type Lang } from './lang.ts';
 import { route } from './route.ts';
 import { resumeState } from './state.ts';
 import type { Assistant, Citation, ConversationState, FollowUp, Reply, Route } from './types.ts';
+import { supersessionNote } from '../../retrieval/import/supersession.ts';
 
 /** Extracts facts from one message; `context.openFact` is the fact the bot just asked for. */
 export type ExtractFn = (text: string, asOf: string, context?: { openFact?: string | null; contextYear?: number | null }) => Extraction;
@@ -96,6 +97,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   function timeNotes(docId: string, asOf: string, lang: Lang): string[] {
     const d = docs.get(docId);
     const notes: string[] = [];
+    const repealed = supersessionNote(docId, deps.documents, lang); // issue #13: a repealed document names the newer one
+    if (repealed) notes.push(repealed);
     const v = validityNote(d?.validFrom, d?.validTo, asOf, lang);
     if (v) notes.push(v);
     else if (d) {

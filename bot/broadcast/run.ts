@@ -23,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { readCorpus, type ReadCorpusResult } from '../../retrieval/corpus.ts';
 import { importInbox, planInbox, type InboxItem } from '../../retrieval/import/inbox.ts';
 import { loadImportLang } from '../../retrieval/import/lang.ts';
+import { repealDigestLine } from '../../retrieval/import/supersession.ts';
 import type { Subscriber } from '../store/types.ts';
 import { buildAnnouncement, buildDigests } from './digest.ts';
 import { diffSnapshots } from './diff.ts';
@@ -165,7 +166,7 @@ export async function runBroadcast(deps: BroadcastDeps, opts: RunOptions = {}): 
   if (!dryRun && deps.reindex) await deps.reindex(corpus);
 
   // 4. Digests + outbox + snapshot in one transaction.
-  const digests = buildDigests(diff, { runKey: result.runId });
+  const digests = buildDigests(diff, { runKey: result.runId, notes: repealNotes(corpus) });
   const subs = (await deps.subscribers()).filter((s) => s.active);
   const messages = outboxMessages(digests, subs, result.runId);
   result.digests = digests;
@@ -218,6 +219,16 @@ export async function announce(
   const messages = outboxMessages([digest], subs, digest.key);
   const enqueued = await deps.bstore.enqueue(messages, (deps.now ?? Date.now)());
   return { key: digest.key, recipients: subs.length, enqueued, done: deps.sender ? deps.sender.drain() : null };
+}
+
+/** Digest lines announcing repeals: per document that supersedes corpus documents, the line naming them. */
+function repealNotes(corpus: ReadCorpusResult): Record<string, string[]> {
+  const notes: Record<string, string[]> = {};
+  for (const d of corpus.documents) {
+    const line = d.supersedes?.length ? repealDigestLine(d, corpus.documents) : undefined;
+    if (line) notes[d.id] = [line];
+  }
+  return notes;
 }
 
 /** Dry run: the corpus as it would be after importing the inbox. */

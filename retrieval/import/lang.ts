@@ -27,6 +27,7 @@ const LangSchema = z.object({
   validity: z.object({ self: str, from: str, from_issue: str, to: str, this_and_next_year: str }),
   repeal: z.array(str).min(1),
   skip: str,
+  supersession: z.object({ answer_zh: str, answer_en: str, number_zh: str, number_en: str, digest_zh: str, title_quote_zh: str }),
   numbering: z.object({ chinese_digits: z.string().length(10), chinese_ten: str, chinese_hundred: str, heavenly_stems: str, circled: str }),
 });
 
