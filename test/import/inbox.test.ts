@@ -16,7 +16,7 @@ import { importInbox } from '../../retrieval/import/inbox.ts';
 import { loadImportLang } from '../../retrieval/import/lang.ts';
 import { openStores } from '../broadcast/helpers.ts';
 import { FIXTURES, REPO } from './helpers.ts';
-import { buildPdf, layoutPdf } from './make-pdf.ts';
+import { buildPdf, layoutPdf } from '../../scripts/fixtures/make-pdf.ts';
 
 const temps: string[] = [];
 after(() => {
