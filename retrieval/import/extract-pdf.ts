@@ -107,7 +107,7 @@ function pageLines(items: Item[], pageWidth: number): { lines: Column[]; columns
     else spanning.push(g);
   }
   const rightLines = groupByY(right).length;
-  const twoCol = groups.length > 0 && spanning.length <= groups.length * 0.25 && rightLines >= groups.length * 0.2;
+  const twoCol = groups.length > 0 && spanning.length <= groups.length * 0.25 && rightLines >= Math.max(3, groups.length * 0.1);
   if (!twoCol) return { lines: [{ key: 'full', lines: toLines(items) }], columns: 1 };
   const colTop = Math.max(...[...left, ...right].map((i) => i.y));
   const above = spanning.filter((g) => g[0]!.y > colTop).flat();
