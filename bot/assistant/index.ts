@@ -97,8 +97,6 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   function timeNotes(docId: string, asOf: string, lang: Lang): string[] {
     const d = docs.get(docId);
     const notes: string[] = [];
-    const repealed = supersessionNote(docId, deps.documents, lang); // issue #13: a repealed document names the newer one
-    if (repealed) notes.push(repealed);
     const v = validityNote(d?.validFrom, d?.validTo, asOf, lang);
     if (v) notes.push(v);
     else if (d) {
@@ -170,6 +168,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     const notes = [...(lang === 'en' ? v.notesEn : v.notes), ...extraNotes];
     if (citeChunk) {
+      const repealed = supersessionNote(citeChunk.docId, deps.documents, lang); // issue #13: name the newer document
+      if (repealed) notes.unshift(repealed);
       const d = docs.get(citeChunk.docId);
       if (d && v.validity.status === 'in_force') {
         const age = ageNote(sourceDoc(citeChunk.docId), asOf, deps.options.docMaxAgeYears, lang);
@@ -232,6 +232,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
     }
     const notes = [...(windowNotes.length ? windowNotes : timeNotes(best.chunk.docId, asOf, lang)), ...deadlineNotes];
+    const repealed = supersessionNote(best.chunk.docId, deps.documents, lang); // issue #13: name the newer document
+    if (repealed) notes.unshift(repealed);
     const d = docs.get(best.chunk.docId);
     if (d?.level === 'district' && d.district && !district) {
       notes.push(lang === 'en' ? `This is a ${d.district} district measure.` : `这是${d.district}区的区级措施，其他区请以所在区政策为准。`);
