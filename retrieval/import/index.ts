@@ -142,6 +142,9 @@ export async function prepareImport(input: { file: string; bytes: Uint8Array }, 
   }
   const ex = await extract(file, bytes, lang);
   const body = ex.text.replace(/^\ufeff/, '');
+  if (ex.kind === 'text' && /^---\r?\n[\s\S]*?\n---\r?\n/.test(body) && /^(?:title|issuer|date|level):/m.test(body.slice(0, 2000))) {
+    throw new ImportError(file, 'already a corpus file with a --- header: copy it into documents/ as it is (or drop it into INBOX_DIR), no import needed');
+  }
   const han = body.match(/\p{Script=Han}/gu)?.length ?? 0;
   if (han < 50) {
     throw new ImportError(file, `no policy text (${han} Chinese characters in the ${ex.kind === 'html' ? 'main content of the page' : 'extracted text'}): check that this is the document itself, not a list or a cover page`);

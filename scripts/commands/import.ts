@@ -7,10 +7,10 @@
  * cannot be read is reported and left out. A file that cannot be imported gets one line naming it
  * and the fix; nothing is written for it (the corpus file appears by an atomic rename or not at all).
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { loadConfig } from '../../bot/config.ts';
-import { readCorpus } from '../../retrieval/corpus.ts';
+import { documentsDir, readCorpus } from '../../retrieval/corpus.ts';
 import { ImportError, prepareImport, type HeaderOverrides, type ImportPlan } from '../../retrieval/import/index.ts';
 import { READ_FIELDS } from '../../retrieval/import/header.ts';
 import { loadImportLang, ImportLangError } from '../../retrieval/import/lang.ts';
@@ -119,6 +119,9 @@ export const command: CliCommand = {
         let written: string | undefined;
         if (!values['dry-run']) {
           written = await writeDocumentAtomic(corpusDir, `${plan.id}.md`, plan.content);
+          // a replaced document stored under another name (<id>.txt) must not stay as a second copy of the id
+          const old = known.find((d) => d.id === plan.id);
+          if (old && basename(old.file) !== `${plan.id}.md`) await rm(join(documentsDir(corpusDir), basename(old.file)), { force: true });
           known.splice(0, known.length, ...known.filter((d) => d.id !== plan.id), plan.document);
         }
         if (values.json) {

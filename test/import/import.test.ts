@@ -166,6 +166,7 @@ test('bad inputs: one line naming the file and the fix', async () => {
     ['photo.png', png, /an image \(png\).*OCR/],
     ['empty-page.html', new TextEncoder().encode(sitePage('')), /no policy text/],
     ['exists.txt', new TextEncoder().encode(seed('sh-hrss-2022-103').body), /id "sh-hrss-2022-103" exists already.*--replace/],
+    ['corpus-file.md', new TextEncoder().encode(seed('sh-hrss-2022-103').content), /already a corpus file with a --- header/],
   ];
   for (const [file, bytes, re] of cases) {
     await assert.rejects(prepareImport({ file, bytes }, { lang, corpus }), (e: Error) => {
