@@ -38,7 +38,7 @@ export interface FrontMatterResult {
 }
 
 /** Header fields as written in the file (snake_case). */
-export const HEADER_FIELDS = ['title', 'doc_number', 'issuer', 'date', 'level', 'district', 'source', 'valid_from', 'valid_to'] as const;
+export const HEADER_FIELDS = ['title', 'doc_number', 'issuer', 'date', 'level', 'district', 'source', 'valid_from', 'valid_to', 'supersedes', 'superseded_by'] as const;
 
 /** A header to copy into a new file (shown in error messages). */
 export const HEADER_TEMPLATE = [
@@ -52,6 +52,8 @@ export const HEADER_TEMPLATE = [
   'source: https://…           # optional URL or note',
   'valid_from: 2024-03-01      # optional',
   'valid_to: 2029-02-28        # optional',
+  'supersedes: [sh-hrss-2019-1]  # optional: ids of documents this one repeals',
+  'superseded_by: sh-hrss-2025-3 # optional: id of the document that repealed this one',
   '---',
 ].join('\n');
 
@@ -67,6 +69,9 @@ const isoDate = z
   .refine(isIsoDate, { message: 'expected a real date as YYYY-MM-DD' });
 const text = (what: string) => z.string({ error: `expected ${what} (text)` }).trim().min(1, `must not be empty`);
 
+const docId = z.string({ error: 'expected a document id (text)' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a document id (letters, digits, "-", "_", ".")');
+const docIds = z.union([docId.transform((s) => [s]), z.array(docId)], { error: 'expected a document id or a list of ids ([a-1, b-2]; letters, digits, "-", "_", ".")' });
+
 /** zod schema of the header (snake_case, as written in the file). */
 export const HeaderSchema = z
   .object({
@@ -79,6 +84,8 @@ export const HeaderSchema = z
     source: z.string({ error: 'expected a URL or a note (text)' }).optional(),
     valid_from: isoDate.optional(),
     valid_to: isoDate.optional(),
+    supersedes: docIds.optional(),
+    superseded_by: docIds.optional(),
   })
   .refine((h) => !h.valid_from || !h.valid_to || h.valid_from <= h.valid_to, {
     message: 'valid_to is before valid_from',
@@ -95,6 +102,8 @@ const HOW_TO_FIX: Record<string, string> = {
   source: 'write a URL or a short note, or remove the line',
   valid_from: 'write the first day of validity as YYYY-MM-DD, or remove the line',
   valid_to: 'write the last day of validity as YYYY-MM-DD (not before valid_from), or remove the line',
+  supersedes: 'write the ids of the repealed documents, e.g. supersedes: [sh-hrss-2019-1], or remove the line',
+  superseded_by: 'write the id of the newer document, e.g. superseded_by: sh-hrss-2025-3, or remove the line',
 };
 
 /**
@@ -186,6 +195,8 @@ export function parseFrontMatter(content: string, file: string): FrontMatterResu
     ...(h.source ? { source: h.source } : {}),
     ...(h.valid_from ? { validFrom: h.valid_from } : {}),
     ...(h.valid_to ? { validTo: h.valid_to } : {}),
+    ...(h.supersedes?.length ? { supersedes: h.supersedes } : {}),
+    ...(h.superseded_by?.length ? { supersededBy: h.superseded_by } : {}),
   };
   // body: bytes after the closing line, relative to the original content (BOM included in offsets)
   const offset = content.length - src.length;

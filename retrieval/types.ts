@@ -20,6 +20,10 @@ export interface DocumentMeta {
   /** Validity window of the document as a whole, YYYY-MM-DD. */
   validFrom?: string;
   validTo?: string;
+  /** Ids of corpus documents this one repeals (header `supersedes:`). */
+  supersedes?: string[];
+  /** Ids of the documents that repealed this one (header `superseded_by:`). */
+  supersededBy?: string[];
 }
 
 /** A policy document after parsing and normalization. `id` is the file name without extension. */

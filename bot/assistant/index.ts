@@ -20,6 +20,7 @@ import { detectLang, type Lang } from './lang.ts';
 import { route } from './route.ts';
 import { resumeState } from './state.ts';
 import type { Assistant, Citation, ConversationState, FollowUp, Reply, Route } from './types.ts';
+import { supersessionNote } from '../../retrieval/import/supersession.ts';
 
 /** Extracts facts from one message; `context.openFact` is the fact the bot just asked for. */
 export type ExtractFn = (text: string, asOf: string, context?: { openFact?: string | null; contextYear?: number | null }) => Extraction;
@@ -167,6 +168,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     const notes = [...(lang === 'en' ? v.notesEn : v.notes), ...extraNotes];
     if (citeChunk) {
+      const repealed = supersessionNote(citeChunk.docId, deps.documents, lang); // issue #13: name the newer document
+      if (repealed) notes.unshift(repealed);
       const d = docs.get(citeChunk.docId);
       if (d && v.validity.status === 'in_force') {
         const age = ageNote(sourceDoc(citeChunk.docId), asOf, deps.options.docMaxAgeYears, lang);
@@ -229,6 +232,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
     }
     const notes = [...(windowNotes.length ? windowNotes : timeNotes(best.chunk.docId, asOf, lang)), ...deadlineNotes];
+    const repealed = supersessionNote(best.chunk.docId, deps.documents, lang); // issue #13: name the newer document
+    if (repealed) notes.unshift(repealed);
     const d = docs.get(best.chunk.docId);
     if (d?.level === 'district' && d.district && !district) {
       notes.push(lang === 'en' ? `This is a ${d.district} district measure.` : `这是${d.district}区的区级措施，其他区请以所在区政策为准。`);

@@ -21,6 +21,8 @@ export interface DigestOptions {
   maxQuote?: number;
   /** Part size limit (default 4096; tests use smaller values). */
   limit?: number;
+  /** Extra lines per document id, shown under the header (e.g. the documents it repeals). */
+  notes?: Record<string, string[]>;
 }
 
 /** Escapes a string for Telegram's HTML parse mode. */
@@ -69,6 +71,7 @@ function digestLines(c: DocChange, opts: DigestOptions): string[] {
   if (m.docNumber) lines.push(`文号：${escapeHtml(m.docNumber)}`);
   lines.push(`发文机关：${escapeHtml(cap(m.issuer, 120))}`);
   lines.push(`日期：${escapeHtml(m.date)}　层级：${m.level === 'municipal' ? '市级' : `区级${m.district ? `（${escapeHtml(m.district)}区）` : ''}`}`);
+  if (c.kind !== 'removed') for (const n of opts.notes?.[c.docId] ?? []) lines.push(`<b>${escapeHtml(n)}</b>`);
 
   if (c.kind === 'removed') {
     lines.push('', '该文件已从政策库中撤下，今后的回答不再引用它。如仍需参考，请以官方发布渠道为准。');

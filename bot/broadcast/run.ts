@@ -3,8 +3,9 @@
  * index, build digests, enqueue them together with the new snapshot, send from the outbox.
  *
  * Crash safety — the order is chosen so that a crash at any point is harmless:
- *   1. inbox import: copy to `<corpus>/documents/<name>` through a temp file + rename, THEN delete the
- *      inbox file (a crash in between re-imports the same bytes next time: a no-op);
+ *   1. inbox import (retrieval/import/inbox.ts): any format `policybot import` reads; the corpus file
+ *      is written through a temp file + rename, THEN the inbox file moves to done/ (or failed/ with a
+ *      `.error.txt`); a crash in between is recognized next time and only the move is repeated;
  *   2. scan + diff: read-only;
  *   3. `reindex` hook: idempotent (the retriever caches embeddings by content hash); a crash after it
  *      repeats it next run;
@@ -19,10 +20,10 @@
  * const result = await runBroadcast({ corpusDir, bstore, subscribers: () => store.listSubscribers(), sender });
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
-import { documentsDir, parseDocumentFile, readCorpus, type ReadCorpusResult } from '../../retrieval/corpus.ts';
+import { readCorpus, type ReadCorpusResult } from '../../retrieval/corpus.ts';
+import { importInbox, planInbox, type InboxItem } from '../../retrieval/import/inbox.ts';
+import { loadImportLang } from '../../retrieval/import/lang.ts';
+import { repealDigestLine } from '../../retrieval/import/supersession.ts';
 import type { Subscriber } from '../store/types.ts';
 import { buildAnnouncement, buildDigests } from './digest.ts';
 import { diffSnapshots } from './diff.ts';
@@ -43,7 +44,7 @@ export interface RunLogger {
 export interface BroadcastDeps {
   /** The corpus folder (documents in `<corpusDir>/documents`). */
   corpusDir: string;
-  /** Optional folder where new/updated documents are dropped (`<id>.md`). */
+  /** Optional folder where new/updated documents are dropped (PDF, Word, HTML, text, or `<id>.md` with a header). */
   inboxDir?: string;
   bstore: BroadcastStore;
   /** Active subscribers (Store.listSubscribers). */
@@ -82,8 +83,6 @@ export interface RunResult {
   send: SendReport | null;
   durationMs: number;
 }
-
-const DOC_EXT = /\.(md|txt)$/i;
 
 /** Runs the sync-and-digest once (see the module comment for the order). */
 export async function runBroadcast(deps: BroadcastDeps, opts: RunOptions = {}): Promise<RunResult> {
@@ -125,13 +124,16 @@ export async function runBroadcast(deps: BroadcastDeps, opts: RunOptions = {}): 
   };
 
   // 1. Inbox.
-  const inboxDocs = deps.inboxDir ? await readInbox(deps.inboxDir) : [];
-  if (!dryRun && inboxDocs.length) result.inbox = await importInbox(deps.inboxDir!, deps.corpusDir, inboxDocs, log);
+  const lang = deps.inboxDir ? loadImportLang(deps.corpusDir) : undefined;
+  if (!dryRun && deps.inboxDir && lang) {
+    const r = await importInbox({ inboxDir: deps.inboxDir, corpusDir: deps.corpusDir, lang, ...(log ? { log } : {}) });
+    result.inbox = { imported: r.imported.map((i) => i.file), rejected: r.failed };
+  }
 
-  // 2. Scan (a dry run overlays the valid inbox documents in memory).
+  // 2. Scan (a dry run overlays the inbox documents in memory).
   let corpus = await readCorpus(deps.corpusDir);
-  if (dryRun && inboxDocs.length) {
-    const overlay = overlayInbox(corpus, inboxDocs);
+  if (dryRun && deps.inboxDir && lang) {
+    const overlay = overlayInbox(corpus, await planInbox({ inboxDir: deps.inboxDir, corpusDir: deps.corpusDir, lang }));
     corpus = overlay.corpus;
     result.inbox = { imported: overlay.imported, rejected: overlay.rejected };
   }
@@ -164,7 +166,7 @@ export async function runBroadcast(deps: BroadcastDeps, opts: RunOptions = {}): 
   if (!dryRun && deps.reindex) await deps.reindex(corpus);
 
   // 4. Digests + outbox + snapshot in one transaction.
-  const digests = buildDigests(diff, { runKey: result.runId });
+  const digests = buildDigests(diff, { runKey: result.runId, notes: repealNotes(corpus) });
   const subs = (await deps.subscribers()).filter((s) => s.active);
   const messages = outboxMessages(digests, subs, result.runId);
   result.digests = digests;
@@ -179,6 +181,18 @@ export async function runBroadcast(deps: BroadcastDeps, opts: RunOptions = {}): 
   }
   result.enqueued = committed.inserted;
   return finish(digests.length ? 'changed' : 'cosmetic');
+}
+
+/**
+ * Saves the baseline snapshot when the broadcast store has none yet (the first `policybot ingest`
+ * on a fresh install), so that a later `broadcast --dry-run` shows the digest of a document added
+ * after it instead of "first run: a baseline would be saved". A corpus with bad files saves nothing.
+ */
+export async function saveBaselineIfNone(bstore: Pick<BroadcastStore, 'loadSnapshot' | 'commit'>, corpus: ReadCorpusResult, now = Date.now()): Promise<'saved' | 'exists' | 'corpus-error' | 'conflict'> {
+  if (corpus.errors.length) return 'corpus-error';
+  if (await bstore.loadSnapshot()) return 'exists';
+  const c = await bstore.commit({ expectedVersion: 0, snapshot: buildSnapshot(corpus, 1, now), messages: [], now });
+  return c === 'conflict' ? 'conflict' : 'saved';
 }
 
 /** Result of `announce`. */
@@ -207,70 +221,32 @@ export async function announce(
   return { key: digest.key, recipients: subs.length, enqueued, done: deps.sender ? deps.sender.drain() : null };
 }
 
-interface InboxDoc {
-  name: string;
-  bytes: Uint8Array;
-  parsed: ReturnType<typeof parseDocumentFile>;
-}
-
-async function readInbox(inboxDir: string): Promise<InboxDoc[]> {
-  if (!existsSync(inboxDir)) return [];
-  const entries = await readdir(inboxDir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isFile() && !e.name.startsWith('.') && DOC_EXT.test(e.name)).map((e) => e.name).sort();
-  const out: InboxDoc[] = [];
-  for (const name of names) {
-    const bytes = new Uint8Array(await readFile(join(inboxDir, name)));
-    out.push({ name, bytes, parsed: parseDocumentFile(`inbox/${name}`, bytes) });
+/** Digest lines announcing repeals: per document that supersedes corpus documents, the line naming them. */
+function repealNotes(corpus: ReadCorpusResult): Record<string, string[]> {
+  const notes: Record<string, string[]> = {};
+  for (const d of corpus.documents) {
+    const line = d.supersedes?.length ? repealDigestLine(d, corpus.documents) : undefined;
+    if (line) notes[d.id] = [line];
   }
-  return out;
+  return notes;
 }
 
-/**
- * Moves valid inbox documents into `<corpus>/documents/` (replacing a document with the same id) and
- * bad ones into `<inbox>/rejected/` with a `.error.txt` note naming the problem.
- */
-async function importInbox(inboxDir: string, corpusDir: string, docs: InboxDoc[], log?: RunLogger): Promise<RunResult['inbox']> {
-  const out: RunResult['inbox'] = { imported: [], rejected: [] };
-  const target = documentsDir(corpusDir);
-  for (const d of docs) {
-    const src = join(inboxDir, d.name);
-    const id = basename(d.name, extname(d.name));
-    const clash = [`${id}.md`, `${id}.txt`].filter((n) => n.toLowerCase() !== d.name.toLowerCase()).find((n) => existsSync(join(target, n)));
-    const message = d.parsed.result.errors.map((e) => `${e.line ? `line ${e.line}: ` : ''}${e.message}`).join('; ') || (clash ? `document id "${id}" already exists as ${clash}; use the same file name to replace it` : '');
-    if (message) {
-      const rejectedDir = join(inboxDir, 'rejected');
-      await mkdir(rejectedDir, { recursive: true });
-      await writeFile(join(rejectedDir, `${d.name}.error.txt`), message + '\n');
-      await rename(src, join(rejectedDir, d.name));
-      out.rejected.push({ file: d.name, message });
-      log?.warn('broadcast: inbox document rejected (moved to rejected/)', { file: d.name, message });
-      continue;
-    }
-    const tmp = join(target, `.${d.name}.${process.pid}.tmp`);
-    await writeFile(tmp, d.bytes);
-    await rename(tmp, join(target, d.name));
-    await unlink(src);
-    out.imported.push(d.name);
-    log?.info('broadcast: inbox document imported into the corpus', { file: d.name });
-  }
-  return out;
-}
-
-/** Dry run: the corpus as it would be after importing the valid inbox documents. */
-function overlayInbox(corpus: ReadCorpusResult, docs: InboxDoc[]): { corpus: ReadCorpusResult; imported: string[]; rejected: { file: string; message: string }[] } {
+/** Dry run: the corpus as it would be after importing the inbox. */
+function overlayInbox(corpus: ReadCorpusResult, items: InboxItem[]): { corpus: ReadCorpusResult; imported: string[]; rejected: { file: string; message: string }[] } {
   const imported: string[] = [];
   const rejected: { file: string; message: string }[] = [];
   let documents = corpus.documents;
   let chunks = corpus.chunks;
-  for (const d of docs) {
-    const doc = d.parsed.document;
-    if (!doc || d.parsed.result.errors.length) {
-      rejected.push({ file: d.name, message: d.parsed.result.errors.map((e) => e.message).join('; ') });
+  for (const it of items) {
+    if (it.error !== undefined || !it.id) {
+      rejected.push({ file: it.file, message: it.error ?? 'not importable' });
       continue;
     }
+    imported.push(it.file);
+    if (!it.document || !it.chunks) continue; // already in the corpus (an interrupted import)
+    const doc = it.document;
     documents = [...documents.filter((x) => x.id !== doc.id), doc];
-    chunks = [...chunks.filter((c) => c.docId !== doc.id), ...d.parsed.chunks];
-    imported.push(d.name);
+    chunks = [...chunks.filter((c) => c.docId !== doc.id), ...it.chunks];
   }
   return { corpus: { ...corpus, documents, chunks }, imported, rejected };
 }

@@ -21,6 +21,46 @@ import {
 } from '../../retrieval/corpus.ts';
 import { UserFacingError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 import { formatIndexSummary, openRetrieverFromConfig } from './search.ts';
+import { saveBaselineIfNone } from '../../bot/broadcast/run.ts';
+import { openBroadcastStoreFor } from '../../bot/broadcast/service.ts';
+import { openStoreReady } from '../../bot/store/index.ts';
+import { importInbox } from '../../retrieval/import/inbox.ts';
+import { loadImportLang, ImportLangError } from '../../retrieval/import/lang.ts';
+
+/** `--inbox`: imports INBOX_DIR into the corpus first (done/ and failed/); returns the report lines. */
+async function runInbox(config: Config, corpusDir: string, log: Logger): Promise<{ lines: string[]; failed: number }> {
+  if (!config.INBOX_DIR) throw new UserFacingError('--inbox needs INBOX_DIR: set it in .env to the folder where new documents are dropped');
+  let lang;
+  try {
+    lang = loadImportLang(corpusDir);
+  } catch (err) {
+    if (err instanceof ImportLangError) throw new UserFacingError(err.message);
+    throw err;
+  }
+  const r = await importInbox({ inboxDir: config.INBOX_DIR, corpusDir, lang, log });
+  const lines = [`Inbox ${config.INBOX_DIR}: ${r.imported.length} imported, ${r.failed.length} failed`];
+  for (const i of r.imported) lines.push(`  ${i.file} → ${i.id} (moved to done/)`);
+  for (const f of r.failed) lines.push(`  ${f.file}: ${f.message} (moved to failed/, see ${f.file}.error.txt)`);
+  return { lines, failed: r.failed.length };
+}
+
+/** The broadcast baseline at the first ingest (see saveBaselineIfNone); a store problem is a warning, not a failure. */
+async function baseline(config: Config, step: IngestCorpusStep, log: Logger): Promise<string | undefined> {
+  if (step.corpus.errors.length) return undefined;
+  let store;
+  try {
+    store = await openStoreReady({ dataDir: config.DATA_DIR, databaseUrl: config.DATABASE_URL, pgPoolMax: config.DATABASE_POOL_MAX });
+  } catch (err) {
+    log.warn('ingest: broadcast baseline not saved (the store cannot be opened)', { error: (err as Error).message });
+    return undefined;
+  }
+  try {
+    const r = await saveBaselineIfNone(await openBroadcastStoreFor(store, config), step.corpus);
+    return r === 'saved' ? `Broadcast baseline saved (${step.corpus.documents.length} documents): the next broadcast announces what changes after now` : undefined;
+  } finally {
+    await store.close();
+  }
+}
 
 /** Result of the corpus step of `ingest`. */
 export interface IngestCorpusStep {
@@ -72,7 +112,7 @@ function corpusDirFrom(config: Config, flag: string | undefined): string {
 }
 
 export const command: CliCommand = {
-  usage: 'ingest [--corpus DIR] [--json] [--rebuild]',
+  usage: 'ingest [--corpus DIR] [--json] [--rebuild] [--inbox]',
   summary: 'Parse, normalize and chunk the corpus; build the search indexes',
   help: [
     'Reads every .md/.txt file in <corpus>/documents (default CORPUS_DIR), checks its YAML header,',
@@ -82,14 +122,22 @@ export const command: CliCommand = {
     'Then builds the search indexes under DATA_DIR/index (BM25 + vectors, reusing cached vectors;',
     'trains the offline embedder when no other model is available). --rebuild forces a rebuild,',
     '--no-index skips this step.',
+    '--inbox first imports the files waiting in INBOX_DIR (any format `policybot import` reads) and moves',
+    'them to INBOX_DIR/done/, or to INBOX_DIR/failed/ with a <name>.error.txt.',
+    'The first ingest of a fresh install also saves the broadcast baseline (the corpus as it is now).',
   ].join('\n'),
   async run(argv) {
-    const { values } = parseCliArgs(argv, { corpus: { type: 'string' }, json: { type: 'boolean' }, rebuild: { type: 'boolean' }, 'no-index': { type: 'boolean' } });
+    const { values } = parseCliArgs(argv, { corpus: { type: 'string' }, json: { type: 'boolean' }, rebuild: { type: 'boolean' }, 'no-index': { type: 'boolean' }, inbox: { type: 'boolean' } });
     const config = loadConfig();
     const log = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL ?? 'warn' });
+    const out = (text: string) => (values.json ? process.stderr : process.stdout).write(text + '\n');
+    const inbox = values.inbox ? await runInbox(config, corpusDirFrom(config, values.corpus), log) : undefined;
+    if (inbox) out(inbox.lines.join('\n'));
     const step = await ingestCorpusStep({ corpusDir: corpusDirFrom(config, values.corpus), dataDir: config.DATA_DIR, log: values.json ? log : createLogger({ level: 'silent' }) });
     if (values.json) printJson(step.report, true);
     else process.stdout.write(formatIngestSummary(step) + '\n');
+    const saved = await baseline(config, step, log);
+    if (saved) out(saved);
     // retrieval indexes (BM25 + vectors; trains the offline embedder when no other model is present)
     if (!values['no-index'] && step.corpus.chunks.length) {
       const opened = await openRetrieverFromConfig(config, log, { corpus: step.corpus, corpusDir: corpusDirFrom(config, values.corpus), force: values.rebuild, lazyModel: true });
@@ -102,6 +150,6 @@ export const command: CliCommand = {
       process.stderr.write(`policybot: ${step.corpus.errors.length} file(s) could not be ingested (fix them and run again; details in ${step.reportPath})\n`);
       return 1;
     }
-    return 0;
+    return inbox?.failed ? 1 : 0;
   },
 };

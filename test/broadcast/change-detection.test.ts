@@ -144,7 +144,7 @@ test('a renumbered but unchanged clause is not reported; a bad file aborts the r
   }
 });
 
-test('inbox documents are imported into the corpus; bad ones are moved to rejected/; dry run changes nothing', async () => {
+test('inbox documents are imported into the corpus (moved to done/); bad ones are moved to failed/; dry run changes nothing', async () => {
   const s = setup();
   try {
     await s.store.subscribe(7, 'private', ['district:宝山']);
@@ -167,8 +167,9 @@ test('inbox documents are imported into the corpus; bad ones are moved to reject
     assert.deepEqual(real.inbox.imported, ['baoshan-2024-youth.md']);
     assert.deepEqual(real.inbox.rejected.map((r) => r.file), ['bad.md']);
     assert.ok(existsSync(join(s.docs, 'baoshan-2024-youth.md')));
-    assert.deepEqual(readdirSync(inbox).sort(), ['rejected']);
-    assert.ok(existsSync(join(inbox, 'rejected', 'bad.md.error.txt')));
+    assert.deepEqual(readdirSync(inbox).sort(), ['done', 'failed']);
+    assert.deepEqual(readdirSync(join(inbox, 'done')), ['baoshan-2024-youth.md']);
+    assert.ok(existsSync(join(inbox, 'failed', 'bad.md.error.txt')));
     assert.equal(s.sent.length, 1);
     assert.equal(s.sent[0]!.chatId, 7);
   } finally {
