@@ -13,6 +13,10 @@
  * from the configured host) → the corpus-trained static model under `<DATA_DIR>/models/`. One log
  * line says which model is in use and why.
  *
+ * A local static model is served by table lookup (`loadStaticLookup`): the same vectors as the
+ * pipeline, without importing transformers.js, which is loaded only when a text needs the pipeline
+ * or another model is in use.
+ *
  * @example
  * const choice = resolveEmbeddingModel({ modelId: 'Xenova/bge-small-zh-v1.5', modelsDir: 'models',
  *   allowRemote: false, remoteHost: 'https://huggingface.co/', staticModelDir: 'data/models/policybot-static-zh' });
