@@ -230,6 +230,8 @@ export async function loadStaticLookup(dir: string, pipeline: () => Promise<Embe
   const pooling = poolingFor(STATIC_MODEL_ID, true);
   const stats: StaticLookupStats = { lookups: 0, pipeline: 0 };
   let slow: Promise<Embedder> | undefined;
+  /** Other characters seen: their token id as a punctuation mark, or −1 (needs the pipeline). */
+  const punct = new Map<string, number>();
 
   /** WordPiece of one word (greedy longest match), as transformers.js does. */
   const wordPiece = (word: string[], out: number[]): void => {
@@ -281,11 +283,15 @@ export async function loadStaticLookup(dir: string, pipeline: () => Promise<Embe
           flush();
           ids.push(vocab.get(ch) ?? unk);
         }
-      } else if (UNICODE_PUNCT.test(ch) && !UNSAFE_CATEGORY.test(ch) && ch.normalize('NFD') === ch) {
-        flush();
-        ids.push(vocab.get(ch) ?? unk);
       } else {
-        return undefined;
+        let id = punct.get(ch);
+        if (id === undefined) {
+          id = UNICODE_PUNCT.test(ch) && !UNSAFE_CATEGORY.test(ch) && ch.normalize('NFD') === ch ? (vocab.get(ch) ?? unk) : -1;
+          punct.set(ch, id);
+        }
+        if (id < 0) return undefined;
+        flush();
+        ids.push(id);
       }
     }
     flush();
@@ -294,12 +300,14 @@ export async function loadStaticLookup(dir: string, pipeline: () => Promise<Embe
   };
 
   const pool = (ids: number[]): Float32Array => {
-    const mean = new Float32Array(dim);
-    for (let k = 0; k < dim; k++) {
-      let sum = 0;
-      for (let j = 0; j < ids.length; j++) sum += table[ids[j]! * dim + k]! * 1;
-      mean[k] = sum / ids.length;
+    // row by row (cache-friendly); each component still sums its tokens in order, as the pipeline does
+    const sum = new Float64Array(dim);
+    for (let j = 0; j < ids.length; j++) {
+      const row = ids[j]! * dim;
+      for (let k = 0; k < dim; k++) sum[k] = sum[k]! + table[row + k]! * 1;
     }
+    const mean = new Float32Array(dim);
+    for (let k = 0; k < dim; k++) mean[k] = sum[k]! / ids.length;
     // Tensor.norm: a float32 accumulator, then ** (1 / 2); Tensor.normalize_: float32 division
     const acc = new Float32Array(1);
     for (let k = 0; k < dim; k++) acc[0] = acc[0]! + mean[k]! ** 2;
