@@ -15,7 +15,8 @@
  * const metrics = scoreRuns(set.questions, runs, 0.5);
  */
 import { readFileSync } from 'node:fs';
-import MiniSearch from 'minisearch';
+import { createRequire } from 'node:module';
+import type MiniSearchType from 'minisearch';
 import { parse as parseYaml } from 'yaml';
 import { cosine, type Embedder } from './embed.ts';
 import { normalizeForSearch } from './segment.ts';
@@ -185,7 +186,17 @@ export async function naiveDenseBaseline(documents: Doc[], embedder: Embedder, s
   };
 }
 
+/**
+ * MiniSearch is a dev dependency (baselines and the bench only): loaded here, on first use, so that
+ * nothing the bot runs needs it installed.
+ */
+export function loadMiniSearch(): typeof MiniSearchType {
+  const mod = createRequire(import.meta.url)('minisearch') as typeof MiniSearchType | { default: typeof MiniSearchType };
+  return 'default' in mod ? mod.default : mod;
+}
+
 function miniSearchBaseline(name: string, units: { docId: string; text: string }[], tokenize?: (t: string) => string[]): Baseline {
+  const MiniSearch = loadMiniSearch();
   const ms = new MiniSearch<{ id: number; docId: string; text: string }>({
     fields: ['text'],
     storeFields: ['docId', 'text'],

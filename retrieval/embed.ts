@@ -13,6 +13,10 @@
  * from the configured host) → the corpus-trained static model under `<DATA_DIR>/models/`. One log
  * line says which model is in use and why.
  *
+ * A local static model is served by table lookup (`loadStaticLookup`): the same vectors as the
+ * pipeline, without importing transformers.js, which is loaded only when a text needs the pipeline
+ * or another model is in use.
+ *
  * @example
  * const choice = resolveEmbeddingModel({ modelId: 'Xenova/bge-small-zh-v1.5', modelsDir: 'models',
  *   allowRemote: false, remoteHost: 'https://huggingface.co/', staticModelDir: 'data/models/policybot-static-zh' });
@@ -21,7 +25,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { STATIC_MODEL_ID, STATIC_MODEL_MARKER } from './static-model.ts';
+import { STATIC_MODEL_ID, STATIC_MODEL_MARKER, readStaticTable } from './static-model.ts';
 
 /** Logger-like object (the library never imports bot/logger). */
 export interface LoggerLike {
@@ -131,8 +135,21 @@ const BATCH = 32;
 /** Max characters per passage sent to the model (bge's window is 512 tokens ≈ 512 CJK characters). */
 const MAX_PASSAGE_CHARS = 1000;
 
-/** Loads a feature-extraction pipeline for `choice`. Throws with the reason when it cannot. */
+/**
+ * Loads the embedder for `choice`. A local policybot static model is served by a table lookup
+ * (`loadStaticLookup`: the same vectors, without loading transformers.js); any other model goes
+ * through the feature-extraction pipeline. Throws with the reason when it cannot.
+ */
 export async function loadEmbedder(choice: ModelChoice, log?: LoggerLike): Promise<Embedder> {
+  if (choice.isStatic && !choice.remote && choice.localPath) {
+    const dir = join(choice.localPath, choice.modelId);
+    if (isStaticModelFolder(dir)) return loadStaticLookup(dir, () => loadPipelineEmbedder(choice), choice, log);
+  }
+  return loadPipelineEmbedder(choice, log);
+}
+
+/** Loads a feature-extraction pipeline for `choice` (imports transformers.js on first use). */
+export async function loadPipelineEmbedder(choice: ModelChoice, log?: LoggerLike): Promise<Embedder> {
   const tf = await import('@huggingface/transformers');
   const { env } = tf;
   env.allowLocalModels = Boolean(choice.localPath);
@@ -172,6 +189,167 @@ export async function loadEmbedder(choice: ModelChoice, log?: LoggerLike): Promi
         const vecs = await run(idx.map((j) => pooling.passagePrefix + clip(texts[j]!)));
         idx.forEach((j, k) => (out[j] = vecs[k]!));
         onProgress?.(Math.min(i + BATCH, texts.length), texts.length);
+      }
+      return out;
+    },
+  };
+}
+
+/** Counters of a static lookup embedder: texts embedded by lookup and texts handed to the pipeline. */
+export interface StaticLookupStats {
+  lookups: number;
+  pipeline: number;
+}
+
+/** An Embedder served by table lookup, with its counters. */
+export type StaticLookupEmbedder = Embedder & { readonly stats: StaticLookupStats };
+
+const SPECIAL_TOKEN_TEXT = /\[(?:PAD|UNK|CLS|SEP|MASK)\]/i;
+const UNICODE_PUNCT = /^\p{P}$/u;
+const UNSAFE_CATEGORY = /^[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Mn}]$/u;
+
+/**
+ * The static model without transformers.js: its tokenizer (BertNormalizer + BertPreTokenizer +
+ * WordPiece over the model's vocabulary) and mean pooling over the table rows, reproducing the
+ * pipeline's arithmetic (float32 rows summed in doubles, the mean and the L2 norm rounded to float32
+ * as transformers.js does). Texts with a character outside the cases reproduced here (CJK U+4E00–
+ * U+9FFF, ASCII, plain whitespace, Unicode punctuation) go to the pipeline, loaded on first need, so
+ * the vectors are the pipeline's in every case (test/retrieval/embed.test.ts compares them).
+ */
+export async function loadStaticLookup(dir: string, pipeline: () => Promise<Embedder>, choice?: ModelChoice, log?: LoggerLike): Promise<StaticLookupEmbedder> {
+  const { table, dim, vocabSize } = readStaticTable(join(dir, 'onnx', 'model.onnx'));
+  const tok = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number>; unk_token: string; max_input_chars_per_word?: number; continuing_subword_prefix?: string } };
+  const vocab = new Map(Object.entries(tok.model.vocab));
+  const unk = vocab.get(tok.model.unk_token);
+  const cls = vocab.get('[CLS]');
+  const sep = vocab.get('[SEP]');
+  if (unk === undefined || cls === undefined || sep === undefined) throw new Error(`${join(dir, 'tokenizer.json')}: the vocabulary lacks [UNK], [CLS] or [SEP]; retrain with \`policybot train-embedder\``);
+  for (const id of vocab.values()) if (id >= vocabSize) throw new Error(`${join(dir, 'tokenizer.json')}: token id ${id} is outside the ${vocabSize}-row table of onnx/model.onnx; retrain with \`policybot train-embedder\``);
+  const maxWord = tok.model.max_input_chars_per_word ?? 100;
+  const prefix = tok.model.continuing_subword_prefix ?? '##';
+  const pooling = poolingFor(STATIC_MODEL_ID, true);
+  const stats: StaticLookupStats = { lookups: 0, pipeline: 0 };
+  let slow: Promise<Embedder> | undefined;
+  /** Other characters seen: their token id as a punctuation mark, or −1 (needs the pipeline). */
+  const punct = new Map<string, number>();
+
+  /** WordPiece of one word (greedy longest match), as transformers.js does. */
+  const wordPiece = (word: string[], out: number[]): void => {
+    if (word.length > maxWord) {
+      out.push(unk);
+      return;
+    }
+    const pieces: number[] = [];
+    let start = 0;
+    while (start < word.length) {
+      let end = word.length;
+      let found: number | undefined;
+      while (start < end) {
+        const sub = (start > 0 ? prefix : '') + word.slice(start, end).join('');
+        found = vocab.get(sub);
+        if (found !== undefined) break;
+        end--;
+      }
+      if (found === undefined) {
+        out.push(unk);
+        return;
+      }
+      pieces.push(found);
+      start = end;
+    }
+    out.push(...pieces);
+  };
+
+  /** Token ids with [CLS] … [SEP], or undefined when the text needs the pipeline. */
+  const tokenize = (text: string): number[] | undefined => {
+    if (!text.trim() || SPECIAL_TOKEN_TEXT.test(text)) return undefined;
+    const ids: number[] = [cls];
+    let word: string[] = [];
+    const flush = () => {
+      if (word.length) wordPiece(word, ids);
+      word = [];
+    };
+    for (const ch of text) {
+      const cp = ch.codePointAt(0)!;
+      if (cp >= 0x4e00 && cp <= 0x9fff) {
+        flush();
+        ids.push(vocab.get(ch) ?? unk);
+      } else if (ch === ' ' || ch === '\n' || ch === '\t' || ch === '\r' || ch === '\u3000') {
+        flush();
+      } else if (cp >= 33 && cp <= 126) {
+        if ((cp >= 48 && cp <= 57) || (cp >= 97 && cp <= 122)) word.push(ch);
+        else if (cp >= 65 && cp <= 90) word.push(ch.toLowerCase());
+        else {
+          flush();
+          ids.push(vocab.get(ch) ?? unk);
+        }
+      } else {
+        let id = punct.get(ch);
+        if (id === undefined) {
+          id = UNICODE_PUNCT.test(ch) && !UNSAFE_CATEGORY.test(ch) && ch.normalize('NFD') === ch ? (vocab.get(ch) ?? unk) : -1;
+          punct.set(ch, id);
+        }
+        if (id < 0) return undefined;
+        flush();
+        ids.push(id);
+      }
+    }
+    flush();
+    ids.push(sep);
+    return ids;
+  };
+
+  const pool = (ids: number[]): Float32Array => {
+    // row by row (cache-friendly); each component still sums its tokens in order, as the pipeline does
+    const sum = new Float64Array(dim);
+    for (let j = 0; j < ids.length; j++) {
+      const row = ids[j]! * dim;
+      for (let k = 0; k < dim; k++) sum[k] = sum[k]! + table[row + k]! * 1;
+    }
+    const mean = new Float32Array(dim);
+    for (let k = 0; k < dim; k++) mean[k] = sum[k]! / ids.length;
+    // Tensor.norm: a float32 accumulator, then ** (1 / 2); Tensor.normalize_: float32 division
+    const acc = new Float32Array(1);
+    for (let k = 0; k < dim; k++) acc[0] = acc[0]! + mean[k]! ** 2;
+    const norm = new Float32Array([acc[0]! ** (1 / 2)])[0]!;
+    for (let k = 0; k < dim; k++) mean[k] = mean[k]! / norm;
+    return fixNaN(mean);
+  };
+
+  const embed = async (texts: string[], kind: 'query' | 'passage'): Promise<Float32Array[]> => {
+    const textPrefix = kind === 'query' ? pooling.queryPrefix : pooling.passagePrefix;
+    const out: Float32Array[] = new Array(texts.length);
+    const rest: number[] = [];
+    texts.forEach((t, i) => {
+      const ids = tokenize(textPrefix + clip(t));
+      if (ids) {
+        out[i] = pool(ids);
+        stats.lookups++;
+      } else rest.push(i);
+    });
+    if (rest.length) {
+      stats.pipeline += rest.length;
+      const e = await (slow ??= pipeline());
+      const vecs = kind === 'query' ? await e.embedQueries(rest.map((i) => texts[i]!)) : await e.embedPassages(rest.map((i) => texts[i]!));
+      rest.forEach((i, j) => (out[i] = vecs[j]!));
+    }
+    return out;
+  };
+
+  const name = choice ? `${choice.modelId} (static, corpus-trained; table lookup)` : STATIC_MODEL_ID;
+  log?.info(`embedding model: ${name}, dim ${dim}, pooling mean${choice ? ` — ${choice.reason}` : ''}`);
+  return {
+    modelId: choice?.modelId ?? STATIC_MODEL_ID,
+    dim,
+    pooling,
+    isStatic: true,
+    stats,
+    embedQueries: (texts) => embed(texts, 'query'),
+    async embedPassages(texts, onProgress) {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < texts.length; i += 4096) {
+        out.push(...(await embed(texts.slice(i, i + 4096), 'passage')));
+        onProgress?.(Math.min(i + 4096, texts.length), texts.length);
       }
       return out;
     },

@@ -19,13 +19,39 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Chunk, PolicyDocument } from './types.ts';
+import type { Chunk, DocInfo } from './types.ts';
 import { Bm25Index, DEFAULT_BM25, type Bm25Json, type Bm25Params } from './bm25.ts';
 import type { Embedder, LoggerLike } from './embed.ts';
-import type { DocInfo, IndexData } from './search.ts';
-import { docFacts } from './search.ts';
+import type { DocFacts } from './fuse.ts';
 import { normalizeForSearch, type Segmenter } from './segment.ts';
 import { DEFAULT_HNSW, VectorIndex, VectorIndexFileError, type HnswParams } from './vector-index.ts';
+
+/** The in-memory retrieval index (built or loaded here, searched by `Retriever`). */
+export interface IndexData {
+  chunks: Chunk[];
+  /** Text used for the heading signal (heading + path), normalized, per chunk row. */
+  headings: string[];
+  bm25: Bm25Index;
+  /** One L2-normalized vector per chunk row (absent when the dense path is off). */
+  vectors?: Float32Array[];
+  vectorIndex?: VectorIndex;
+  docs: Map<string, DocFacts>;
+}
+
+/** Document facts for the doc-match signal. */
+export function docFacts(documents: DocInfo[]): Map<string, DocFacts> {
+  return new Map(
+    documents.map((d) => [
+      d.id,
+      {
+        title: d.title,
+        level: d.level,
+        docNumber: d.docNumber ? normalizeForSearch(d.docNumber) : undefined,
+        district: d.district ? normalizeForSearch(d.district).replace(/区$/, '') : undefined,
+      },
+    ]),
+  );
+}
 
 /** Bump when the file layout or the meaning of a field changes: older indexes are rebuilt. */
 export const INDEX_FORMAT_VERSION = 1;

@@ -87,3 +87,6 @@ export interface SearchResult {
   /** Places named in the question that are outside the corpus (北京, 深圳…), when any. */
   foreignPlaces?: string[];
 }
+
+/** The document fields retrieval uses. */
+export type DocInfo = Pick<PolicyDocument, 'id' | 'docNumber' | 'district' | 'title'> & Partial<Pick<PolicyDocument, 'level'>>;

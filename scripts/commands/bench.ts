@@ -8,18 +8,23 @@
  * and the retrieval section of `docs/benchmarks.md` (between `<!-- bench:retrieval:start -->` and
  * `<!-- bench:retrieval:end -->`; other sections of the file are left alone).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, PROJECT_ROOT } from '../../bot/config.ts';
 import { silentLogger } from '../../bot/logger.ts';
-import { loadDevSet } from '../../retrieval/baselines.ts';
+import { bigramTokenize, loadDevSet, loadMiniSearch } from '../../retrieval/baselines.ts';
+import type { Bm25SearchStats } from '../../retrieval/bm25.ts';
+import { cosine } from '../../retrieval/embed.ts';
+import { analyzeQuery } from '../../retrieval/fuse.ts';
+import { normalizeForSearch, normalizeQuery } from '../../retrieval/segment.ts';
 import { readCorpus } from '../../retrieval/corpus.ts';
 import { buildLexical, passageText } from '../../retrieval/index-store.ts';
 import { loadEmbedder } from '../../retrieval/embed.ts';
 import { Retriever, docFacts, loadLanguageData, openRetriever, type StageTimings } from '../../retrieval/search.ts';
 import type { Chunk } from '../../retrieval/types.ts';
-import { VectorIndex } from '../../retrieval/vector-index.ts';
+import { DEFAULT_HNSW, VectorIndex } from '../../retrieval/vector-index.ts';
 import { machine, percentile, writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 import { fusionFromConfig } from '../../bot/retrieval-config.ts';
@@ -65,6 +70,221 @@ export function syntheticChunks(real: Chunk[], n: number, seed = 7): Chunk[] {
   return out;
 }
 
+
+/** The engines of `--peers`, each measured in a process of its own (build time, latency, peak RSS). */
+export const PEER_ENGINES = ['policybot', 'minisearch-bigram', 'sqlite-fts5-trigram'] as const;
+export type PeerEngine = (typeof PEER_ENGINES)[number];
+
+/** What one engine's process reports. */
+export interface PeerResult {
+  engine: PeerEngine;
+  chunks: number;
+  queries: number;
+  rounds: number;
+  buildMs: number;
+  /** Build stages (policybot: bm25, embed, hnsw). */
+  stages?: Record<string, number>;
+  latency: { p50: number; p95: number; p99: number };
+  /** Queries with no hit at all. */
+  emptyQueries: number;
+  peakRssMiB: number;
+  /** policybot only: per-stage latency, BM25 strategies, ANN recall. */
+  extra?: Record<string, unknown>;
+}
+
+function pcts(xs: number[]): { p50: number; p95: number; p99: number } {
+  return { p50: r2(percentile(xs, 50)), p95: r2(percentile(xs, 95)), p99: r2(percentile(xs, 99)) };
+}
+
+/** The questions of the retrieval dev, held-out and fresh sets (the bench queries). */
+function benchQuestions(): string[] {
+  return ['retrieval-dev.yaml', 'retrieval-holdout.yaml', 'retrieval-fresh.yaml'].flatMap((f) => loadDevSet(join(PROJECT_ROOT, 'test', 'fixtures', f)).questions.map((q) => q.q));
+}
+
+/** Times `rounds` passes over the queries after one warm-up pass. */
+async function timeQueries(queries: string[], rounds: number, run: (q: string) => Promise<number> | number): Promise<{ samples: number[]; empty: number }> {
+  let empty = 0;
+  for (const q of queries) if ((await run(q)) === 0) empty++;
+  const samples: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    for (const q of queries) {
+      const t = performance.now();
+      await run(q);
+      samples.push(performance.now() - t);
+    }
+  }
+  return { samples, empty };
+}
+
+/** One engine over the synthetic chunks, in this process (`bench --peer-worker ENGINE`). */
+async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Promise<PeerResult> {
+  const config = loadConfig();
+  const corpus = await readCorpus(config.CORPUS_DIR);
+  const chunks = syntheticChunks(corpus.chunks, scale);
+  const queries = benchQuestions();
+  const base = { engine, chunks: scale, queries: queries.length, rounds };
+  const k = 5;
+  if (engine === 'minisearch-bigram') {
+    const MiniSearch = loadMiniSearch();
+    const t = performance.now();
+    const ms = new MiniSearch<{ id: number; text: string }>({ fields: ['text'], tokenize: bigramTokenize });
+    ms.addAll(chunks.map((c, id) => ({ id, text: passageText(c) })));
+    const buildMs = performance.now() - t;
+    const { samples, empty } = await timeQueries(queries, rounds, (q) => ms.search(q).slice(0, k).length);
+    return { ...base, buildMs: Math.round(buildMs), latency: pcts(samples), emptyQueries: empty, peakRssMiB: peakRssMiB() };
+  }
+  if (engine === 'sqlite-fts5-trigram') {
+    const { default: Database } = await import('better-sqlite3');
+    const { segmenter } = loadLanguageData(config.CORPUS_DIR);
+    const db = new Database(':memory:');
+    const t = performance.now();
+    db.exec("CREATE VIRTUAL TABLE c USING fts5(text, tokenize = 'trigram')");
+    const insert = db.prepare('INSERT INTO c(rowid, text) VALUES (?, ?)');
+    db.transaction(() => chunks.forEach((c, i) => insert.run(i, normalizeForSearch(passageText(c)))))();
+    const buildMs = performance.now() - t;
+    const select = db.prepare('SELECT rowid FROM c WHERE c MATCH ? ORDER BY rank LIMIT ?');
+    // the question's words (jieba), OR-ed; a trigram index cannot match words of fewer than 3 characters
+    const matchOf = (q: string): string => [...new Set(segmenter.tokens(normalizeQuery(q), { bigrams: false }))].filter((w) => [...w].length >= 3).map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ');
+    const { samples, empty } = await timeQueries(queries, rounds, (q) => {
+      const m = matchOf(q);
+      return m ? select.all(m, k).length : 0;
+    });
+    db.close();
+    return { ...base, buildMs: Math.round(buildMs), latency: pcts(samples), emptyQueries: empty, peakRssMiB: peakRssMiB() };
+  }
+  // policybot: BM25 (jieba) + static embeddings + hnswlib, hybrid search as served
+  const fusion = fusionFromConfig(config);
+  const model = { modelId: config.EMBEDDING_MODEL, modelsDir: config.MODELS_DIR, allowRemote: config.ALLOW_REMOTE_MODELS, remoteHost: config.REMOTE_MODEL_HOST };
+  const scratch = mkdtempSync(join(os.tmpdir(), 'policybot-bench-peer-'));
+  try {
+    // the embedder as the real corpus resolves it (trains the offline model in the scratch folder if needed)
+    const opened = await openRetriever({ chunks: corpus.chunks, documents: corpus.documents, corpusDir: config.CORPUS_DIR, dataDir: scratch, model, fusion, log: silentLogger });
+    const embedder = opened.retriever.embedder;
+    const { segmenter, synonyms } = loadLanguageData(config.CORPUS_DIR);
+    segmenter.generalIdf('的');
+    const t0 = performance.now();
+    const { bm25, headings } = buildLexical(chunks, segmenter);
+    const t1 = performance.now();
+    const vectors = embedder ? await embedder.embedPassages(chunks.map(passageText)) : undefined;
+    const t2 = performance.now();
+    const vectorIndex = vectors && embedder ? VectorIndex.build(vectors, embedder.dim) : undefined;
+    const t3 = performance.now();
+    const docs = docFacts([...new Set(chunks.map((c) => c.docId))].map((id) => ({ id, title: id, level: 'municipal' as const })));
+    const big = new Retriever({ data: { chunks, headings, bm25, vectors, vectorIndex, docs }, segmenter, synonyms, embedder, fusion });
+    const stages: Record<keyof StageTimings, number[]> = { segment: [], embed: [], ann: [], bm25: [], fuse: [], total: [] };
+    const { samples, empty } = await timeQueries(queries, rounds, async (q) => {
+      const { result, timings } = await big.searchDetailed(q, { k });
+      for (const key of Object.keys(stages) as (keyof StageTimings)[]) stages[key].push(timings[key]);
+      return result.hits.length;
+    });
+    const perStage = Object.fromEntries(Object.entries(stages).map(([key, xs]) => [key, pcts(xs.slice(queries.length))]));
+    // BM25 alone: the served exhaustive scorer and MaxScore, on the same analyzed queries (same top-k)
+    const terms = queries.map((q) => analyzeQuery(normalizeQuery(q), segmenter, synonyms, bm25, fusion, []).terms);
+    const strategy = (f: (tt: (typeof terms)[number], st: Bm25SearchStats) => unknown) => {
+      const xs: number[] = [];
+      let walked = 0;
+      let postings = 0;
+      for (let r = 0; r <= rounds; r++) {
+        for (const tt of terms) {
+          const st: Bm25SearchStats = { terms: 0, postings: 0, walked: 0, skippedLists: 0, lookups: 0 };
+          const t = performance.now();
+          f(tt, st);
+          if (r > 0) xs.push(performance.now() - t);
+          else {
+            walked += st.walked;
+            postings += st.postings;
+          }
+        }
+      }
+      return { ...pcts(xs), walkedShare: postings ? r2(walked / postings) : 0, postingsMedian: 0 };
+    };
+    let same = 0;
+    for (const tt of terms) if (JSON.stringify(bm25.searchMaxScore(tt, fusion.candidates)) === JSON.stringify(bm25.searchExhaustive(tt, fusion.candidates))) same++;
+    const postingCounts = terms.map((tt) => {
+      const st: Bm25SearchStats = { terms: 0, postings: 0, walked: 0, skippedLists: 0, lookups: 0 };
+      bm25.searchExhaustive(tt, fusion.candidates, undefined, st);
+      return st.postings;
+    });
+    const exhaustive = { ...strategy((tt, st) => bm25.searchExhaustive(tt, fusion.candidates, undefined, st)), postingsMedian: percentile(postingCounts, 50) };
+    const maxscore = strategy((tt, st) => bm25.searchMaxScore(tt, fusion.candidates, undefined, st));
+    // ANN recall@candidates against exact cosine, for the hnswlib parameters in use
+    let recall = 0;
+    if (vectors && vectorIndex && embedder) {
+      const qv = await embedder.embedQueries(queries.map(normalizeQuery));
+      let found = 0;
+      for (const v of qv) {
+        const exact = vectors.map((x, i) => [cosine(v, x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, fusion.candidates).map((x) => x[1]);
+        const got = new Set(vectorIndex.search(v, fusion.candidates).map((h) => h.row));
+        found += exact.filter((i) => got.has(i)).length;
+      }
+      recall = r2(found / (qv.length * fusion.candidates));
+    }
+    return {
+      ...base,
+      buildMs: Math.round(t3 - t0),
+      stages: { bm25: Math.round(t1 - t0), embed: Math.round(t2 - t1), hnsw: Math.round(t3 - t2) },
+      latency: pcts(samples),
+      emptyQueries: empty,
+      peakRssMiB: peakRssMiB(),
+      extra: { model: embedder?.modelId ?? 'none', perStage, bm25: { exhaustive, maxscore, identicalTopK: `${same}/${terms.length}`, k: fusion.candidates }, annRecall: recall, hnsw: DEFAULT_HNSW },
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Runs each engine in a child process, one after the other (never two at once). */
+function runPeers(scale: number, rounds: number, progress: (m: string) => void): PeerResult[] {
+  const out: PeerResult[] = [];
+  for (const engine of PEER_ENGINES) {
+    progress(`peers: ${engine} on ${scale} chunks (own process)…`);
+    const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'policybot.mjs'), 'bench', '--peer-worker', engine, '--scale', String(scale), '--rounds', String(rounds)], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const line = r.stdout.split('\n').find((l) => l.startsWith('PEER-RESULT '));
+    if (r.status !== 0 || !line) throw new Error(`bench: the ${engine} process failed (exit ${r.status ?? r.signal}); run \`policybot bench --peer-worker ${engine} --scale ${scale}\` to see why`);
+    out.push(JSON.parse(line.slice('PEER-RESULT '.length)) as PeerResult);
+  }
+  return out;
+}
+
+function peersMarkdown(peers: PeerResult[], note: string): string[] {
+  const pb = peers.find((p) => p.engine === 'policybot')!;
+  const ratio = (x: number, y: number) => (y > 0 ? `${(x / y).toFixed(1)}×` : '–');
+  const lines = [
+    '',
+    `### Peers at ${pb.chunks.toLocaleString('en')} chunks`,
+    '',
+    `Same synthetic chunks and ${pb.queries} questions (retrieval dev + held-out + fresh sets), top ${5}; each engine in its own process, one after the other; one warm-up pass, then ${pb.rounds} rounds. Ratios are engine ÷ policybot. ${note}`,
+    '',
+    '| engine | build | p50 ms | p95 ms | p99 ms | peak RSS | questions with no hit | p50 / p95 vs policybot | RSS vs policybot |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...peers.map(
+      (p) =>
+        `| ${p.engine === 'policybot' ? 'policybot hybrid (BM25 + dense + fusion)' : p.engine === 'minisearch-bigram' ? 'MiniSearch, character bigrams' : 'SQLite FTS5, trigram (jieba words OR-ed)'} | ${(p.buildMs / 1000).toFixed(1)} s | ${p.latency.p50} | ${p.latency.p95} | ${p.latency.p99} | ${p.peakRssMiB} MiB | ${p.emptyQueries} of ${p.queries} (${Math.round((100 * p.emptyQueries) / p.queries)} %) | ${ratio(p.latency.p50, pb.latency.p50)} / ${ratio(p.latency.p95, pb.latency.p95)} | ${ratio(p.peakRssMiB, pb.peakRssMiB)} |`,
+    ),
+  ];
+  const x = pb.extra as any;
+  if (x) {
+    const st = x.perStage;
+    lines.push(
+      '',
+      `policybot build: BM25 ${(pb.stages!.bm25! / 1000).toFixed(1)} s (jieba segmentation + postings), embedding ${(pb.stages!.embed! / 1000).toFixed(1)} s (${x.model}), hnswlib ${(pb.stages!.hnsw! / 1000).toFixed(1)} s (M=${x.hnsw.m}, efConstruction=${x.hnsw.efConstruction}; recall@${x.bm25.k} against exact cosine ${x.annRecall}).`,
+      `policybot stages p50 / p95 ms: segment ${st.segment.p50} / ${st.segment.p95}, embed ${st.embed.p50} / ${st.embed.p95}, ANN ${st.ann.p50} / ${st.ann.p95}, BM25 ${st.bm25.p50} / ${st.bm25.p95}, fuse ${st.fuse.p50} / ${st.fuse.p95}.`,
+      '',
+      `BM25 top-${x.bm25.k} alone, same analyzed queries (median ${x.bm25.exhaustive.postingsMedian.toLocaleString('en')} postings per query); identical top-k: ${x.bm25.identicalTopK}.`,
+      '',
+      '| BM25 strategy | p50 ms | p95 ms | p99 ms | share of postings walked |',
+      '|---|---|---|---|---|',
+      `| exhaustive, precomputed norms, double accumulator, fixed heap (served) | ${x.bm25.exhaustive.p50} | ${x.bm25.exhaustive.p95} | ${x.bm25.exhaustive.p99} | ${x.bm25.exhaustive.walkedShare} |`,
+      `| term-at-a-time MaxScore (\`pruning: 'maxscore'\`) | ${x.bm25.maxscore.p50} | ${x.bm25.maxscore.p95} | ${x.bm25.maxscore.p99} | ${x.bm25.maxscore.walkedShare} (+ look-ups) |`,
+    );
+  }
+  return lines;
+}
+
 function markdown(result: Record<string, any>): string {
   const m = result.machine;
   const lines = [
@@ -91,7 +311,9 @@ function markdown(result: Record<string, any>): string {
     '',
     'Targets: end to end p50 ≤ 5 ms, p95 ≤ 15 ms.',
   ];
-  if (result.scale) {
+  if (result.peers) {
+    lines.push(...peersMarkdown(result.peers, result.note ?? ''));
+  } else if (result.scale) {
     const sc = result.scale;
     lines.push(
       '',
@@ -110,18 +332,21 @@ function markdown(result: Record<string, any>): string {
       `| peak RSS | ${sc.peakRssMiB} MiB | ≤ 1536 MiB |`,
     );
   } else {
-    lines.push('', 'Scale run: not part of this run (`policybot bench --scale 100000`).');
+    lines.push('', 'Scale run: not part of this run (`policybot bench --scale 100000 --peers`).');
   }
   return lines.join('\n');
 }
 
 export const command: CliCommand = {
-  usage: 'bench [--rounds N] [--scale N] [--json] [--no-write]',
+  usage: 'bench [--rounds N] [--scale N [--peers] [--note TEXT]] [--json] [--no-write]',
   summary: 'Benchmark retrieval (cold start, per-stage latency, ingest, memory, optional scale run)',
   help: [
     'Options:',
     '  --rounds N   rounds over the dev questions for the latency percentiles (default 5)',
     '  --scale N    also build and query a synthetic corpus of N chunks (e.g. 100000; takes minutes)',
+    '  --peers      with --scale: policybot, MiniSearch (bigrams) and SQLite FTS5 (trigram) on the same',
+    '               chunks and questions, each in its own process: build, p50/p95/p99, peak RSS, ratios',
+    '  --note TEXT  a sentence for the peers table (e.g. what else ran on the machine)',
     '  --json       print the result as JSON',
     '  --no-write   do not write DATA_DIR/bench/retrieval.json and docs/benchmarks.md',
   ].join('\n'),
@@ -131,11 +356,23 @@ export const command: CliCommand = {
       scale: { type: 'string' },
       json: { type: 'boolean' },
       'no-write': { type: 'boolean' },
+      peers: { type: 'boolean' },
+      note: { type: 'string' },
+      'peer-worker': { type: 'string' },
     });
     const rounds = values.rounds === undefined ? 5 : Number(values.rounds);
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000) throw new CliUsageError(`--rounds expects 1–1000, got "${values.rounds}"`);
     const scale = values.scale === undefined ? 0 : Number(values.scale);
     if (!Number.isInteger(scale) || scale < 0 || scale > 2_000_000) throw new CliUsageError(`--scale expects a number of chunks up to 2000000, got "${values.scale}"`);
+    const worker = values['peer-worker'];
+    if (worker !== undefined) {
+      if (!(PEER_ENGINES as readonly string[]).includes(worker)) throw new CliUsageError(`--peer-worker expects one of ${PEER_ENGINES.join(', ')}, got "${worker}"`);
+      if (scale < 1) throw new CliUsageError('--peer-worker needs --scale N');
+      const r = await peerWorker(worker as PeerEngine, scale, values.rounds === undefined ? 2 : rounds);
+      process.stdout.write(`PEER-RESULT ${JSON.stringify(r)}\n`);
+      return 0;
+    }
+    if (values.peers && scale < 1) throw new CliUsageError('--peers needs --scale N (e.g. --scale 100000)');
     const config = loadConfig();
     const fusion = fusionFromConfig(config);
     const model = { modelId: config.EMBEDDING_MODEL, modelsDir: config.MODELS_DIR, allowRemote: config.ALLOW_REMOTE_MODELS, remoteHost: config.REMOTE_MODEL_HOST };
@@ -192,7 +429,10 @@ export const command: CliCommand = {
       peakRssMiB: peakRssMiB(),
     };
 
-    if (scale > 0) {
+    if (scale > 0 && values.peers) {
+      result.peers = runPeers(scale, values.rounds === undefined ? 2 : rounds, progress);
+      if (values.note) result.note = values.note;
+    } else if (scale > 0) {
       progress(`scale run: ${scale} synthetic chunks…`);
       const chunks = syntheticChunks(corpus.chunks, scale);
       const { segmenter, synonyms } = loadLanguageData(config.CORPUS_DIR);

@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
-import { BGE_QUERY_INSTRUCTION, cosine, isModelFolder, isStaticModelFolder, loadEmbedder, poolingFor, resolveEmbeddingModel } from '../../retrieval/embed.ts';
+import { after, test } from 'node:test';
+import { PROJECT_ROOT } from '../../bot/config.ts';
+import { readCorpus } from '../../retrieval/corpus.ts';
+import { BGE_QUERY_INSTRUCTION, cosine, isModelFolder, isStaticModelFolder, loadEmbedder, loadPipelineEmbedder, loadStaticLookup, poolingFor, resolveEmbeddingModel, type StaticLookupEmbedder } from '../../retrieval/embed.ts';
+import { passageText } from '../../retrieval/index-store.ts';
+import { readStaticTable } from '../../retrieval/static-model.ts';
 import { buildVocab, trainStaticEmbedder } from '../../retrieval/train-embedder.ts';
 
 const corpus = [
@@ -71,4 +75,45 @@ test('train → transformers.js model folder → feature-extraction pipeline, en
   const r2 = await trainStaticEmbedder(corpus, { outDir: join(dir, 'again'), dim: 16 });
   assert.deepEqual(readFileSync(join(dir, 'again', 'onnx', 'model.onnx')), readFileSync(join(out, 'onnx', 'model.onnx')));
   assert.equal(r2.corpusHash, r.corpusHash);
+});
+
+test('the static model by table lookup gives the pipeline vectors exactly, without loading transformers.js', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pb-lookup-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  await trainStaticEmbedder(corpus, { outDir: join(dir, 'policybot-static-zh'), dim: 16 });
+  const choice = { modelId: 'policybot-static-zh', localPath: dir, remote: false, isStatic: true, reason: 'test' };
+  const lookup = await loadEmbedder(choice);
+  assert.ok('stats' in lookup, 'a local static model is served by lookup');
+  const stats = (lookup as StaticLookupEmbedder).stats;
+  const pipeline = await loadPipelineEmbedder(choice);
+  const real = (await readCorpus(join(PROJECT_ROOT, 'corpus'))).chunks.map(passageText);
+  const safe = [
+    ...corpus,
+    ...real,
+    'ABC abc123 Top50 QS', '社保（二）、《通知》“引号”：第3条；', 'a-b_c.d/e', 'x'.repeat(150), 'HR\t人事\n专员\r\u3000留学',
+    '沪人社力〔2022〕103号', '——、…·', 'e5-small',
+  ];
+  const unsafe = ['', '   ', '😀', '[UNK] 落户', 'café 留学', '１２３', 'ＡＢＣ落户', '①②', '\u3400字', 'tab\u00a0nbsp', '\u200b零宽'];
+  const texts = [...safe, ...unsafe];
+  const [fastQ, slowQ] = [await lookup.embedQueries(texts), await pipeline.embedQueries(texts)];
+  texts.forEach((t, i) => assert.deepEqual(fastQ[i], slowQ[i], `query vector of ${JSON.stringify(t.slice(0, 30))}`));
+  assert.deepEqual(stats, { lookups: safe.length, pipeline: unsafe.length });
+  const [fastP, slowP] = [await lookup.embedPassages(texts), await pipeline.embedPassages(texts)];
+  texts.forEach((t, i) => assert.deepEqual(fastP[i], slowP[i], `passage vector of ${JSON.stringify(t.slice(0, 30))}`));
+
+  // a fresh lookup embedder on safe texts never asks for the pipeline (transformers.js stays unloaded)
+  let asked = 0;
+  const alone = await loadStaticLookup(join(dir, 'policybot-static-zh'), async () => (asked++, pipeline));
+  await alone.embedPassages(real);
+  await alone.embedQueries(['海归落户要交多久社保？']);
+  assert.equal(asked, 0);
+  assert.equal(alone.stats.lookups, real.length + 1);
+});
+
+test('a damaged static model table is named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pb-table-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'model.onnx');
+  writeFileSync(file, Buffer.from([0x3a, 0x05, 0x01]));
+  assert.throws(() => readStaticTable(file), /model\.onnx: truncated protobuf field; rebuild it with `policybot train-embedder`/);
 });
