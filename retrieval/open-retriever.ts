@@ -24,10 +24,13 @@ export function corpusDataFiles(corpusDir: string): { dictionary: string; synony
   return { dictionary: join(corpusDir, 'dictionary.txt'), synonyms: join(corpusDir, 'synonyms.yaml') };
 }
 
-/** Loads the segmenter (with corpus/dictionary.txt) and the synonym table (corpus/synonyms.yaml). */
-export function loadLanguageData(corpusDir: string): { segmenter: Segmenter; synonyms: SynonymTable } {
+/**
+ * Loads the segmenter (with corpus/dictionary.txt) and the synonym table (corpus/synonyms.yaml).
+ * `cacheDir` keeps the segmenter's trimmed stock dictionary (`<DATA_DIR>/segmenter`).
+ */
+export function loadLanguageData(corpusDir: string, cacheDir?: string): { segmenter: Segmenter; synonyms: SynonymTable } {
   const files = corpusDataFiles(corpusDir);
-  return { segmenter: createSegmenter({ dictionaryFile: files.dictionary }), synonyms: loadSynonyms(files.synonyms) };
+  return { segmenter: createSegmenter({ dictionaryFile: files.dictionary, cacheDir }), synonyms: loadSynonyms(files.synonyms) };
 }
 
 /** Inputs of `openRetriever`. */
@@ -68,7 +71,7 @@ export function staticModelDir(dataDir: string): string {
  * the choice and missing), loads or rebuilds the index, loads the model.
  */
 export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetriever> {
-  const { segmenter, synonyms } = loadLanguageData(o.corpusDir);
+  const { segmenter, synonyms } = loadLanguageData(o.corpusDir, join(o.dataDir, 'segmenter'));
   let choice: ModelChoice | null = null;
   let trained = false;
   let embedder: Embedder | undefined;
