@@ -1,0 +1,64 @@
+/**
+ * Wires the web channel from the application: the feedback store and gap log on the bot's store, the
+ * masks and hand-off cues from the corpus folder, the admin sources from the loaded corpus and rules.
+ *
+ * @example
+ * const web = await createWebChannel({ config, app: () => app, store, logger });
+ * const running = await startWebServer(web.app, { port: config.WEB_PORT!, host: config.WEB_HOST });
+ */
+import { join } from 'node:path';
+import type { App } from '../app.ts';
+import { createGapLog, groupGaps, loadMasks, openFeedbackStore, type FeedbackStore, type GapLog } from '../feedback/index.ts';
+import { loadHandoffCues } from '../handoff/cues.ts';
+import type { Logger } from '../logger.ts';
+import type { OpenedStore } from '../store/index.ts';
+import { createWebApp, webSettingsFromConfig, type WebApp, type WebSettings } from './server.ts';
+
+export { createWebApp, startWebServer, webReplyJson, webSettingsFromConfig, type RunningWeb, type WebApp, type WebSettings } from './server.ts';
+
+export interface WebChannel {
+  app: WebApp;
+  feedback: FeedbackStore;
+  gapLog: GapLog;
+}
+
+/** The gap log on the bot's store, with the masks of `<CORPUS_DIR>/redact.yaml` (Telegram and the terminal use it too). */
+export async function openGapLog(store: OpenedStore, corpusDir: string, logger: Logger): Promise<{ feedback: FeedbackStore; gapLog: GapLog }> {
+  const feedback = await openFeedbackStore(store);
+  const masksFile = join(corpusDir, 'redact.yaml');
+  const masks = loadMasks(masksFile);
+  if (!masks.length) logger.warn(`gap log: no masks in ${masksFile}; questions are stored only normalized (add the file to mask names and numbers)`);
+  return { feedback, gapLog: createGapLog({ store: feedback, masks, logger }) };
+}
+
+export async function createWebChannel(opts: {
+  app: () => App;
+  store: OpenedStore;
+  logger: Logger;
+  /** Overrides of the settings from config (tests, bench). */
+  settings?: Partial<WebSettings>;
+  broadcastPreview?: () => Promise<unknown>;
+  now?: () => number;
+}): Promise<WebChannel> {
+  const config = opts.app().config;
+  const { feedback, gapLog } = await openGapLog(opts.store, config.CORPUS_DIR, opts.logger);
+  const app = createWebApp({
+    settings: { ...webSettingsFromConfig(config), ...opts.settings },
+    assistant: () => opts.app().assistant,
+    store: opts.store,
+    feedback,
+    gapLog,
+    logger: opts.logger,
+    asOf: () => opts.app().asOf(),
+    handoffCues: loadHandoffCues(join(config.CORPUS_DIR, 'handoff.yaml')),
+    groupGaps: (records) => groupGaps(records),
+    admin: {
+      documents: () =>
+        opts.app().corpus.documents.map((d) => ({ id: d.id, title: d.title, docNumber: d.docNumber, date: d.date, district: d.district, validFrom: d.validFrom, validTo: d.validTo })),
+      rules: () => opts.app().ruleSet.rules.map((r) => ({ id: r.id, title: r.title.zh, docId: r.cite.docId, clause: r.cite.clause, validFrom: r.validFrom, validTo: r.validTo })),
+      broadcastPreview: opts.broadcastPreview,
+    },
+    now: opts.now,
+  });
+  return { app, feedback, gapLog };
+}
