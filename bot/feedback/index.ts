@@ -7,12 +7,13 @@
  * const log = createGapLog({ store: feedback, masks: loadMasks(join(config.CORPUS_DIR, 'redact.yaml')), logger });
  * await log.recordReply('telegram', text, reply);
  */
+import { join } from 'node:path';
 import type { Reply } from '../assistant/types.ts';
 import type { Logger } from '../logger.ts';
 import type { OpenedStore } from '../store/index.ts';
 import { openPgFeedbackStore } from '../store/postgres-web.ts';
 import { openSqliteFeedbackStore } from '../store/sqlite-web.ts';
-import { gapFromReply, normalizeForLog, type Mask } from './normalize.ts';
+import { gapFromReply, loadMasks, normalizeForLog, type Mask } from './normalize.ts';
 import type { Channel, FeedbackStore } from './types.ts';
 
 export type { Channel, FeedbackInput, FeedbackRecord, FeedbackStore, GapInput, GapKind, GapRecord, HandoffRecord } from './types.ts';
@@ -68,4 +69,13 @@ export function createGapLog(deps: { store: FeedbackStore; masks: Mask[]; logger
       if (input.rating === 'down') await deps.store.recordGap({ channel: input.channel, kind: 'thumbs_down', question, route, docId, clause, confidence: 0, reason }, at);
     },
   };
+}
+
+/** The gap log on the bot's store, with the masks of `<CORPUS_DIR>/redact.yaml` (Telegram and the terminal use it too). */
+export async function openGapLog(store: OpenedStore, corpusDir: string, logger: Logger): Promise<{ feedback: FeedbackStore; gapLog: GapLog }> {
+  const feedback = await openFeedbackStore(store);
+  const masksFile = join(corpusDir, 'redact.yaml');
+  const masks = loadMasks(masksFile);
+  if (!masks.length) logger.warn(`gap log: no masks in ${masksFile}; questions are stored only normalized (add the file to mask names and numbers)`);
+  return { feedback, gapLog: createGapLog({ store: feedback, masks, logger }) };
 }

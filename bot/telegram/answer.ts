@@ -126,6 +126,7 @@ export async function answerQuestion(ctx: BotContext, text: string, opts: Answer
   }
   const day = (deps.today ?? deps.asOf)();
   deps.store.incrementUsage(day, usageMetrics(reply, group)).catch((err) => deps.logger.warn('usage counter failed', { err }));
+  void deps.gapLog?.recordReply('telegram', text, reply); // never throws; masks personal details
 
   const chunks = renderReply(reply, { mode: group ? 'group' : 'private' });
   if (opts.note) {

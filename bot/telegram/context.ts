@@ -7,6 +7,7 @@ import type { Assistant, ConversationState, FollowUp } from '../assistant/types.
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/types.ts';
+import type { GapLog } from '../feedback/index.ts';
 
 /** What the bot needs from the application (built once in the entry point). */
 export interface BotDeps {
@@ -23,6 +24,8 @@ export interface BotDeps {
   broadcast?: (text: string, from: { userId: number; chatId: number }) => Promise<string>;
   /** Clock (ms since epoch), for tests. */
   now?: () => number;
+  /** Gap log (bot/feedback): abstentions and dead-end checks are recorded, masked. */
+  gapLog?: GapLog;
 }
 
 /** The subset of `Config` the bot reads. */

@@ -8,7 +8,7 @@
  */
 import { join } from 'node:path';
 import type { App } from '../app.ts';
-import { createGapLog, groupGaps, loadMasks, openFeedbackStore, type FeedbackStore, type GapLog } from '../feedback/index.ts';
+import { groupGaps, openGapLog, type FeedbackStore, type GapLog } from '../feedback/index.ts';
 import { loadHandoffCues } from '../handoff/cues.ts';
 import type { Logger } from '../logger.ts';
 import type { OpenedStore } from '../store/index.ts';
@@ -20,15 +20,6 @@ export interface WebChannel {
   app: WebApp;
   feedback: FeedbackStore;
   gapLog: GapLog;
-}
-
-/** The gap log on the bot's store, with the masks of `<CORPUS_DIR>/redact.yaml` (Telegram and the terminal use it too). */
-export async function openGapLog(store: OpenedStore, corpusDir: string, logger: Logger): Promise<{ feedback: FeedbackStore; gapLog: GapLog }> {
-  const feedback = await openFeedbackStore(store);
-  const masksFile = join(corpusDir, 'redact.yaml');
-  const masks = loadMasks(masksFile);
-  if (!masks.length) logger.warn(`gap log: no masks in ${masksFile}; questions are stored only normalized (add the file to mask names and numbers)`);
-  return { feedback, gapLog: createGapLog({ store: feedback, masks, logger }) };
 }
 
 export async function createWebChannel(opts: {
