@@ -1,0 +1,191 @@
+/**
+ * `policybot bench-web [--rate R] [--seconds S] [--conversations C] [--no-write] [--json]`
+ *
+ * The web channel under load (a bench, not a test): the real app over the shipped corpus, the web
+ * channel bound on 127.0.0.1 with a SQLite store in a temp folder (every turn reads and writes its
+ * conversation row; gaps are recorded), and an open-loop client in the same process that sends
+ * `POST /api/chat` at R requests/s spread over C conversations for S seconds. A conversation sends its
+ * next message only after the previous reply (as a person does). Each reply is checked against its
+ * conversation: same conversationId, the question echoed back, turn numbers 1, 2, 3… — any mismatch
+ * counts as cross-wired, any missing reply as lost. Rate limits are off for the run (one client IP).
+ * Bounded in time: the run stops S + 10 s after it started whatever happens.
+ * Writes the web section of docs/benchmarks.md (`<!-- bench:web:start -->` … `<!-- bench:web:end -->`).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../../bot/app.ts';
+import { loadConfig, parseConfig, PROJECT_ROOT } from '../../bot/config.ts';
+import { silentLogger } from '../../bot/logger.ts';
+import { openSqliteStore } from '../../bot/store/sqlite.ts';
+import { createWebChannel, startWebServer } from '../../bot/web/index.ts';
+import { machineLine, percentile, writeBenchSection } from '../bench-util.ts';
+import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
+
+/** The question mix: a verdict, a follow-up, an information answer, an abstention, a greeting. */
+const QUESTIONS = [
+  '我是QS前50名校毕业的，在上海全职工作，能落户吗？',
+  '我是留学回国的，在上海全职工作，能落户吗？',
+  '疫情期间公司断缴社保，后来补上了，影响人才引进吗？',
+  '宝山区的人才安居资助最高多少？',
+  '火星上的社保怎么交？',
+  '你好',
+];
+
+export interface WebBenchResult {
+  rate: number;
+  seconds: number;
+  conversations: number;
+  sent: number;
+  ok: number;
+  errors: number;
+  lost: number;
+  crossWired: number;
+  achievedPerSecond: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  durationMs: number;
+}
+
+export async function runWebBench(opts: { rate: number; seconds: number; conversations: number }): Promise<WebBenchResult> {
+  const dataDir = mkdtempSync(join(os.tmpdir(), 'pb-bench-web-'));
+  const base = loadConfig();
+  const config = parseConfig({
+    DATA_DIR: dataDir,
+    CORPUS_DIR: base.CORPUS_DIR,
+    RANKINGS_FILE: base.RANKINGS_FILE,
+    AS_OF: '2026-11-20',
+    LOG_LEVEL: 'silent',
+  });
+  const app = await buildApp(config, { logger: silentLogger });
+  const store = openSqliteStore({ file: join(dataDir, 'bench.sqlite') });
+  const channel = await createWebChannel({ app: () => app, store, logger: silentLogger, settings: { ratePerIpPerMinute: 0, ratePerConversationPerMinute: 0 } });
+  const web = await startWebServer(channel.app, { port: 0, host: '127.0.0.1' });
+  const url = `${web.url}/api/chat`;
+  try {
+    // warm-up: JIT, SQLite statements, index caches (not measured)
+    for (const q of QUESTIONS) await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: q }) }).then((r) => r.text());
+
+    const total = Math.round(opts.rate * opts.seconds);
+    const convs = Array.from({ length: opts.conversations }, () => ({ id: undefined as string | undefined, turns: 0, busy: Promise.resolve() }));
+    const latencies: number[] = [];
+    let ok = 0;
+    let errors = 0;
+    let crossWired = 0;
+    const t0 = performance.now();
+    const deadline = t0 + (opts.seconds + 10) * 1000;
+    let lastDone = t0;
+    const pending: Promise<void>[] = [];
+    for (let j = 0; j < total; j++) {
+      const due = t0 + (j * 1000) / opts.rate;
+      const wait = due - performance.now();
+      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      if (performance.now() > deadline) break;
+      const conv = convs[j % convs.length]!;
+      const k = j % convs.length;
+      const text = `${QUESTIONS[Math.floor(j / convs.length) % QUESTIONS.length]} #c${k}-${j}`;
+      const job = conv.busy.then(async () => {
+        if (performance.now() > deadline) return;
+        const start = performance.now();
+        try {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(conv.id ? { conversationId: conv.id, text } : { text }),
+            signal: AbortSignal.timeout(10_000),
+          });
+          const body = (await res.json()) as { conversationId?: string; question?: string; turn?: number };
+          const end = performance.now();
+          if (!res.ok) {
+            errors++;
+            return;
+          }
+          latencies.push(end - start);
+          lastDone = end;
+          ok++;
+          // a reply belongs to its conversation: same id, its own question, a later turn than the last one seen
+          // (a request that timed out on the client may still have been answered, so turns may skip)
+          if ((conv.id && body.conversationId !== conv.id) || body.question !== text || !(typeof body.turn === 'number' && body.turn > conv.turns)) crossWired++;
+          conv.turns = body.turn ?? conv.turns;
+          conv.id ??= body.conversationId;
+        } catch {
+          errors++;
+        }
+      });
+      conv.busy = job;
+      pending.push(job);
+    }
+    await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, Math.max(0, deadline - performance.now())).unref())]);
+    const sent = pending.length;
+    const durationMs = lastDone - t0;
+    return {
+      rate: opts.rate,
+      seconds: opts.seconds,
+      conversations: opts.conversations,
+      sent,
+      ok,
+      errors,
+      lost: sent - ok - errors,
+      crossWired,
+      achievedPerSecond: (ok * 1000) / Math.max(1, durationMs),
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+      max: Math.max(0, ...latencies),
+      durationMs,
+    };
+  } finally {
+    await web.stop();
+    await store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function section(r: WebBenchResult): string {
+  const ms = (x: number) => `${x.toFixed(2)} ms`;
+  return [
+    '## Web channel (`policybot bench-web`, issue 14)',
+    '',
+    `Machine: ${machineLine()}. Date: ${new Date().toISOString().slice(0, 10)}.`,
+    `Open-loop client in the same process: ${r.rate} requests/s for ${r.seconds} s over ${r.conversations} conversations (each waits for its previous reply),`,
+    'real assistant over the shipped corpus, SQLite store (a session read and write per turn, gaps recorded), loopback HTTP, rate limits off.',
+    '',
+    '| measure | value | target |',
+    '|---|---|---|',
+    `| \`POST /api/chat\` p50 | ${ms(r.p50)} | ≤ 10 ms |`,
+    `| \`POST /api/chat\` p95 | ${ms(r.p95)} | ≤ 30 ms |`,
+    `| p99 / max | ${ms(r.p99)} / ${ms(r.max)} | |`,
+    `| achieved rate | ${r.achievedPerSecond.toFixed(0)} req/s (${r.ok} answered of ${r.sent} sent) | ≥ 300 req/s |`,
+    `| errors / lost / cross-wired | ${r.errors} / ${r.lost} / ${r.crossWired} | 0 / 0 / 0 |`,
+  ].join('\n');
+}
+
+export const command: CliCommand = {
+  usage: 'bench-web [--rate 300] [--seconds 5] [--conversations 50] [--no-write] [--json]',
+  summary: 'Benchmark POST /api/chat on loopback (open loop, real assistant); writes docs/benchmarks.md',
+  async run(argv) {
+    const { values } = parseCliArgs(argv, {
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+      conversations: { type: 'string' },
+      'no-write': { type: 'boolean' },
+      json: { type: 'boolean' },
+    });
+    const num = (v: string | undefined, d: number, name: string, max: number) => {
+      const n = v === undefined ? d : Number(v);
+      if (!(n > 0 && n <= max)) throw new CliUsageError(`--${name} must be a number from 1 to ${max} (got "${v}")`);
+      return n;
+    };
+    const r = await runWebBench({ rate: num(values.rate, 300, 'rate', 5000), seconds: num(values.seconds, 5, 'seconds', 60), conversations: Math.round(num(values.conversations, 50, 'conversations', 10_000)) });
+    if (values.json) printJson(r);
+    else process.stdout.write(section(r) + '\n');
+    if (!values['no-write']) {
+      const file = join(PROJECT_ROOT, 'docs', 'benchmarks.md');
+      writeBenchSection(file, 'web', section(r));
+      process.stderr.write(`wrote ${file}\n`);
+    }
+    return r.crossWired || r.lost ? 1 : 0;
+  },
+};
