@@ -59,7 +59,11 @@
   function post(path, body) {
     return fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept-Language': lang }, body: JSON.stringify(body) }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (json) {
-        if (!res.ok) throw new Error(json && json.message ? json.message : T.error);
+        if (!res.ok) {
+          var err = new Error(json && json.message ? json.message : T.error);
+          err.code = json && json.error;
+          throw err;
+        }
         return json;
       });
     });
@@ -225,6 +229,7 @@
       renderReply(r);
     }, function (err) {
       wait.remove();
+      if (err.code === 'unknown_conversation') conversationId = null; // expired or swept: the next message starts anew
       showError(err);
     }).then(function () {
       busy = false;
