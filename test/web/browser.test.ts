@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -117,5 +118,29 @@ describe('web chat in Chromium', { skip: SKIP }, () => {
     assert.ok(down, stdout);
     assert.equal(down.kinds.thumbs_down, 1);
     assert.deepEqual(down.channels, ['web']);
+  });
+  it('embeds with one script tag on another site: a button that opens the chat', async () => {
+    const host = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="zh-CN"><body><h1>某区人社局</h1><script src="${web.url}/embed.js" defer></script></body></html>`);
+    });
+    await new Promise<void>((r) => host.listen(0, '127.0.0.1', r));
+    const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
+    try {
+      const page = await context.newPage();
+      await page.goto(`http://127.0.0.1:${(host.address() as { port: number }).port}/`);
+      await page.getByRole('button', { name: '政策问答' }).click();
+      const toggle = page.getByRole('button', { name: '关闭' });
+      assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+      const frame = page.frameLocator('iframe[title="上海人才政策助手"]');
+      await frame.getByLabel('您的问题').fill('你好');
+      await frame.getByRole('button', { name: '发送' }).click();
+      await frame.locator('.msg.bot').nth(1).waitFor();
+      await toggle.click();
+      assert.equal(await page.locator('iframe').isHidden(), true);
+    } finally {
+      await context.close();
+      await new Promise((r) => host.close(r));
+    }
   });
 });
