@@ -2,7 +2,7 @@
  * `policybot bench-web [--rate R] [--seconds S] [--conversations C] [--no-write] [--json]`
  *
  * The web channel under load (a bench, not a test): the real app over the shipped corpus, the web
- * channel bound on 127.0.0.1 with a SQLite store in a temp folder (every turn reads and writes its
+ * channel bound on 127.0.0.1 (index from DATA_DIR) with a SQLite store in a temp folder (every turn reads and writes its
  * conversation row; gaps are recorded), and an open-loop client in the same process that sends
  * `POST /api/chat` at R requests/s spread over C conversations for S seconds. A conversation sends its
  * next message only after the previous reply (as a person does). Each reply is checked against its
@@ -47,13 +47,16 @@ export interface WebBenchResult {
   p99: number;
   max: number;
   durationMs: number;
+  /** 1-minute load average of the machine when the run started (other processes compete for the cores). */
+  loadAverage: number;
 }
 
 export async function runWebBench(opts: { rate: number; seconds: number; conversations: number }): Promise<WebBenchResult> {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'pb-bench-web-'));
   const base = loadConfig();
+  // the index and embedder of DATA_DIR (built once, like every command); the store in a temp folder
   const config = parseConfig({
-    DATA_DIR: dataDir,
+    DATA_DIR: base.DATA_DIR,
     CORPUS_DIR: base.CORPUS_DIR,
     RANKINGS_FILE: base.RANKINGS_FILE,
     AS_OF: '2026-11-20',
@@ -74,6 +77,7 @@ export async function runWebBench(opts: { rate: number; seconds: number; convers
     let ok = 0;
     let errors = 0;
     let crossWired = 0;
+    const loadAverage = os.loadavg()[0]!;
     const t0 = performance.now();
     const deadline = t0 + (opts.seconds + 10) * 1000;
     let lastDone = t0;
@@ -135,6 +139,7 @@ export async function runWebBench(opts: { rate: number; seconds: number; convers
       p99: percentile(latencies, 99),
       max: Math.max(0, ...latencies),
       durationMs,
+      loadAverage,
     };
   } finally {
     await web.stop();
@@ -148,7 +153,7 @@ function section(r: WebBenchResult): string {
   return [
     '## Web channel (`policybot bench-web`, issue 14)',
     '',
-    `Machine: ${machineLine()}. Date: ${new Date().toISOString().slice(0, 10)}.`,
+    `Machine: ${machineLine()}. Date: ${new Date().toISOString().slice(0, 10)}. Load average (1 min) at the start: ${r.loadAverage.toFixed(1)}.`,
     `Open-loop client in the same process: ${r.rate} requests/s for ${r.seconds} s over ${r.conversations} conversations (each waits for its previous reply),`,
     'real assistant over the shipped corpus, SQLite store (a session read and write per turn, gaps recorded), loopback HTTP, rate limits off.',
     '',
