@@ -76,6 +76,9 @@ export interface FeedbackStore {
   listGaps(opts?: { since?: number; limit?: number }): Promise<GapRecord[]>;
   /** Feedback since `since`, newest first, at most `limit` (default 1000). */
   listFeedback(opts?: { since?: number; limit?: number }): Promise<FeedbackRecord[]>;
+  /** Records a new reference; throws when it exists already (the caller draws another). */
   recordHandoff(handoff: HandoffRecord): Promise<void>;
+  /** Sets where a recorded hand-off was delivered. */
+  setHandoffDelivered(reference: string, delivered: string): Promise<void>;
   listHandoffs(opts?: { limit?: number }): Promise<HandoffRecord[]>;
 }

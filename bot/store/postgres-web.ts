@@ -84,6 +84,9 @@ export async function openPgFeedbackStore(pool: Pool, now = Date.now()): Promise
     async recordHandoff(h: HandoffRecord) {
       await pool.query('INSERT INTO handoffs (reference, channel, delivered, at) VALUES ($1, $2, $3, $4)', [h.reference, h.channel, h.delivered, h.at]);
     },
+    async setHandoffDelivered(reference: string, delivered: string) {
+      await pool.query('UPDATE handoffs SET delivered = $1 WHERE reference = $2', [delivered, reference]);
+    },
     async listHandoffs(opts = {}) {
       const { rows } = await pool.query('SELECT * FROM handoffs ORDER BY at DESC LIMIT $1', [opts.limit ?? 100]);
       return rows.map((r) => ({ reference: r.reference, channel: r.channel, delivered: r.delivered, at: Number(r.at) }));

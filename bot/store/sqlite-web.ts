@@ -87,6 +87,7 @@ export function openSqliteFeedbackStore(db: Database.Database, now = Date.now())
     feedbacks: db.prepare('SELECT * FROM feedback WHERE at >= ? ORDER BY at DESC, id DESC LIMIT ?'),
     handoff: db.prepare('INSERT INTO handoffs (reference, channel, delivered, at) VALUES (?, ?, ?, ?)'),
     handoffs: db.prepare('SELECT * FROM handoffs ORDER BY at DESC LIMIT ?'),
+    delivered: db.prepare('UPDATE handoffs SET delivered = ? WHERE reference = ?'),
   };
   return {
     async recordGap(g: GapInput, at = Date.now()) {
@@ -103,6 +104,9 @@ export function openSqliteFeedbackStore(db: Database.Database, now = Date.now())
     },
     async recordHandoff(h: HandoffRecord) {
       q.handoff.run(h.reference, h.channel, h.delivered, h.at);
+    },
+    async setHandoffDelivered(reference: string, delivered: string) {
+      q.delivered.run(delivered, reference);
     },
     async listHandoffs(opts = {}) {
       return (q.handoffs.all(opts.limit ?? 100) as HandoffRecord[]).map((r) => ({ ...r, at: Number(r.at) }));

@@ -10,9 +10,11 @@ import { join } from 'node:path';
 import type { App } from '../app.ts';
 import { groupGaps, openGapLog, type FeedbackStore, type GapLog } from '../feedback/index.ts';
 import { loadHandoffCues } from '../handoff/cues.ts';
+import { createHandoff } from '../handoff/service.ts';
 import type { Logger } from '../logger.ts';
 import type { OpenedStore } from '../store/index.ts';
 import { createWebApp, webSettingsFromConfig, type WebApp, type WebSettings } from './server.ts';
+import { loadWebTexts } from './texts.ts';
 
 export { createWebApp, startWebServer, webReplyJson, webSettingsFromConfig, type RunningWeb, type WebApp, type WebSettings } from './server.ts';
 
@@ -33,8 +35,10 @@ export async function createWebChannel(opts: {
 }): Promise<WebChannel> {
   const config = opts.app().config;
   const { feedback, gapLog } = await openGapLog(opts.store, config.CORPUS_DIR, opts.logger);
+  const settings = { ...webSettingsFromConfig(config), ...opts.settings };
   const app = createWebApp({
-    settings: { ...webSettingsFromConfig(config), ...opts.settings },
+    settings,
+    handoff: createHandoff({ texts: loadWebTexts(), targets: settings.handoff, feedback, logger: opts.logger }),
     assistant: () => opts.app().assistant,
     store: opts.store,
     feedback,

@@ -24,15 +24,16 @@ import type { Assistant, ConversationState, Reply } from '../assistant/types.ts'
 import type { Config } from '../config.ts';
 import { bestClause, type FeedbackStore, type GapLog } from '../feedback/index.ts';
 import { asksForPerson } from '../handoff/cues.ts';
-import { deliverPacket, type DeliveryTargets } from '../handoff/deliver.ts';
-import { buildPacket, newReference, packetText, type PacketTurn } from '../handoff/packet.ts';
+import type { DeliveryTargets } from '../handoff/deliver.ts';
+import type { PacketTurn } from '../handoff/packet.ts';
+import { MAX_PACKET_TURNS, type Handoff } from '../handoff/service.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/types.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { fill, loadWebTexts, STATIC_DIR, type WebLang, type WebTexts } from './texts.ts';
 
 /** Turns kept per conversation (older ones drop out of the hand-off packet and cannot be rated). */
-export const MAX_TURNS = 20;
+export const MAX_TURNS = MAX_PACKET_TURNS;
 
 /** Session-key prefix of web conversations in the store's `sessions` table. */
 export const WEB_SESSION_PREFIX = 'web:';
@@ -90,6 +91,8 @@ export interface WebDeps {
   logger: Logger;
   asOf: () => string;
   handoffCues: string[];
+  /** Builds, delivers and records a case packet (bot/handoff/service.ts). */
+  handoff: Handoff;
   admin: AdminSources;
   /** Groups the gap log for the admin view (bot/feedback/group.ts). */
   groupGaps: (records: Awaited<ReturnType<FeedbackStore['listGaps']>>) => unknown[];
@@ -360,23 +363,8 @@ export function createWebApp(deps: WebDeps) {
     const body = await readJson(c, HandoffBody);
     const lang = langOf(c, body.lang);
     const sess = await loadSession(body.conversationId);
-    const t = now();
-    let reference = newReference(t);
-    const packet = buildPacket({ reference, channel: 'web', now: t, turns: sess.turns, facts: sess.conv?.facts ?? {} });
-    const text = packetText(packet, texts[lang].packet, texts[lang]);
-    const delivered = await deliverPacket(packet, text, s.handoff, deps.logger);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await deps.feedback.recordHandoff({ reference, channel: 'web', delivered: delivered.join(',') || 'none', at: t });
-        break;
-      } catch (err) {
-        if (attempt >= 2) throw err;
-        reference = newReference(t); // a (one-in-a-million) duplicate reference: draw again
-        packet.reference = reference;
-      }
-    }
-    deps.logger.info('hand-off', { reference, delivered: delivered.join(',') || 'none' });
-    return c.json({ reference, text: packetText(packet, texts[lang].packet, texts[lang]), delivered, packet });
+    const h = await deps.handoff({ channel: 'web', turns: sess.turns, facts: sess.conv?.facts ?? {}, lang, now: now() });
+    return c.json(h);
   });
 
   // ── admin (read-only) ──────────────────────────────────────────────────

@@ -37,3 +37,13 @@ export function loadWebTexts(file = join(STATIC_DIR, 'locale.json')): Record<Web
 export function fill(template: string, values: Record<string, string | number> = {}): string {
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
 }
+
+let rawLocale: Record<string, Record<string, unknown>> | undefined;
+
+/** One top-level sentence of the locale file (e.g. `handoff`, `handoffIntro`), for other channels. */
+export function localeText(lang: WebLang, key: string): string {
+  rawLocale ??= JSON.parse(readFileSync(join(STATIC_DIR, 'locale.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+  const v = rawLocale[lang]?.[key] ?? rawLocale.zh?.[key];
+  if (typeof v !== 'string') throw new Error(`${join(STATIC_DIR, 'locale.json')}: "${lang}.${key}" is missing or not a string`);
+  return v;
+}

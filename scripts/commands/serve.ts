@@ -22,7 +22,9 @@ import type { BotDeps } from '../../bot/telegram/context.ts';
 import { startBot, type RunningBot } from '../../bot/telegram/runner.ts';
 import { runBroadcast } from '../../bot/broadcast/run.ts';
 import { openBroadcastStoreFor } from '../../bot/broadcast/service.ts';
-import { createWebChannel, startWebServer, type RunningWeb } from '../../bot/web/index.ts';
+import { createHandoff } from '../../bot/handoff/service.ts';
+import { createWebChannel, startWebServer, webSettingsFromConfig, type RunningWeb } from '../../bot/web/index.ts';
+import { loadWebTexts } from '../../bot/web/texts.ts';
 import { UserFacingError, parseCliArgs, type CliCommand } from '../cli.ts';
 
 /** Total time allowed for shutdown before the process exits anyway. */
@@ -87,9 +89,10 @@ export const command: CliCommand = {
       deps.assistant = next.assistant; // features read ctx.deps.assistant per update: the swap is atomic
       servedHash = corpusHash(next.corpus.documents);
     };
-    const { gapLog } = await openGapLog(store, config.CORPUS_DIR, logger);
+    const { gapLog, feedback } = await openGapLog(store, config.CORPUS_DIR, logger);
     const deps: BotDeps = {
       gapLog,
+      handoff: createHandoff({ texts: loadWebTexts(), targets: webSettingsFromConfig(config).handoff, feedback, logger }),
       assistant: app.assistant,
       store,
       logger,
