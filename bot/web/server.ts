@@ -308,18 +308,15 @@ export function createWebApp(deps: WebDeps) {
     if (!text) throw new ApiError(400, 'bad_request', { detail: 'text: empty' });
     if ([...text].length > s.maxTextChars) throw new ApiError(400, 'text_too_long', { limit: s.maxTextChars });
     const t = now();
-    let id = body.conversationId;
-    if (id !== undefined) {
-      await loadSession(id); // unknown or forged ids are refused before any work
-    } else {
-      id = randomBytes(18).toString('base64url');
-    }
-    const wait = perConversation.hit(id, t);
+    const known = body.conversationId;
+    // a forged id (wrong format) is refused before any work; an unknown one inside the queue (one read)
+    if (known !== undefined && !CONVERSATION_ID.test(known)) throw new ApiError(404, 'unknown_conversation');
+    const conversationId = known ?? randomBytes(18).toString('base64url');
+    const wait = perConversation.hit(conversationId, t);
     if (wait) return fail(c, new ApiError(429, 'rate_limited', { seconds: wait }, { 'Retry-After': String(wait) }), lang);
-    const conversationId = id;
     const out = await serial(conversationId, async () => {
       const key = WEB_SESSION_PREFIX + conversationId;
-      const sess: WebSession = (body.conversationId ? await sessions.read(key) : undefined) ?? { conv: resumeState(undefined, t, s.idleMinutes), turns: [], createdAt: t };
+      const sess: WebSession = known ? await loadSession(known) : { conv: resumeState(undefined, t, s.idleMinutes), turns: [], createdAt: t };
       const state = resumeState(sess.conv, t, s.idleMinutes);
       const { reply, state: next } = await deps.assistant().reply(state, text, deps.asOf(), t);
       const n = (sess.turns.at(-1)?.n ?? 0) + 1;
