@@ -198,6 +198,14 @@ function section(results: WebBenchResult[]): string {
     );
   }
   lines.push('', 'Targets: p50 ≤ 10 ms, p95 ≤ 30 ms at ≥ 300 requests/s with 50 conversations; 0 lost or cross-wired.');
+  lines.push('`lost`: sent but not answered when the run was cut off at its time bound; `not sent in time`: the client fell behind its schedule.');
+  if (results.some((r) => r.loadAverage > os.cpus().length)) {
+    lines.push(
+      '',
+      `**Measured under contention**: the load average (${Math.max(...results.map((r) => r.loadAverage)).toFixed(1)}) exceeded the ${os.cpus().length} cores, so these latencies are`,
+      'mostly queueing for the CPU (other jobs on the machine); re-run `policybot bench-web` on an idle machine before judging the targets.',
+    );
+  }
   return lines.join('\n');
 }
 
