@@ -31,8 +31,9 @@ async function sendPacket(ctx: BotContext): Promise<void> {
   await ctx.reply(`${head}\n<pre>${escapeHtml(body)}</pre>`, { parse_mode: 'HTML' });
 }
 
-handoffFeature.command('handoff', (ctx) => sendPacket(ctx));
-handoffFeature.callbackQuery(HANDOFF_CALLBACK, async (ctx) => {
+handoffFeature.command('handoff', (ctx, next) => (ctx.deps.handoff ? sendPacket(ctx) : next()));
+handoffFeature.callbackQuery(HANDOFF_CALLBACK, async (ctx, next) => {
+  if (!ctx.deps.handoff) return next();
   await ctx.answerCallbackQuery().catch(() => undefined);
   await sendPacket(ctx);
 });
