@@ -8,6 +8,9 @@
  */
 import { join } from 'node:path';
 import type { App } from '../app.ts';
+import { runBroadcast } from '../broadcast/run.ts';
+import { openBroadcastStoreFor } from '../broadcast/service.ts';
+import type { Config } from '../config.ts';
 import { groupGaps, openGapLog, type FeedbackStore, type GapLog } from '../feedback/index.ts';
 import { loadHandoffCues } from '../handoff/cues.ts';
 import { createHandoff } from '../handoff/service.ts';
@@ -22,6 +25,18 @@ export interface WebChannel {
   app: WebApp;
   feedback: FeedbackStore;
   gapLog: GapLog;
+}
+
+/** The admin view's broadcast preview: a dry run of the next broadcast (nothing imported, saved or sent). */
+export function broadcastPreviewFor(config: Config, store: OpenedStore): () => Promise<unknown> {
+  return async () => {
+    const bstore = await openBroadcastStoreFor(store, config);
+    const r = await runBroadcast(
+      { corpusDir: config.CORPUS_DIR, ...(config.INBOX_DIR ? { inboxDir: config.INBOX_DIR } : {}), bstore, subscribers: () => store.listSubscribers() },
+      { dryRun: true },
+    );
+    return { status: r.status, messages: r.messages, digests: r.digests.map((d, i) => ({ docId: d.docId, kind: d.kind, parts: d.parts, recipients: r.recipients[i]?.recipients ?? 0 })) };
+  };
 }
 
 export async function createWebChannel(opts: {

@@ -20,10 +20,8 @@ import { openStoreReady, type OpenedStore } from '../../bot/store/index.ts';
 import { createBot } from '../../bot/telegram/bot.ts';
 import type { BotDeps } from '../../bot/telegram/context.ts';
 import { startBot, type RunningBot } from '../../bot/telegram/runner.ts';
-import { runBroadcast } from '../../bot/broadcast/run.ts';
-import { openBroadcastStoreFor } from '../../bot/broadcast/service.ts';
 import { createHandoff } from '../../bot/handoff/service.ts';
-import { createWebChannel, startWebServer, webSettingsFromConfig, type RunningWeb } from '../../bot/web/index.ts';
+import { broadcastPreviewFor, createWebChannel, startWebServer, webSettingsFromConfig, type RunningWeb } from '../../bot/web/index.ts';
 import { loadWebTexts } from '../../bot/web/texts.ts';
 import { UserFacingError, parseCliArgs, type CliCommand } from '../cli.ts';
 
@@ -125,11 +123,7 @@ export const command: CliCommand = {
           store,
           logger,
           // the admin view's preview: what the next broadcast run would send (nothing is written or sent)
-          broadcastPreview: async () => {
-            const bstore = await openBroadcastStoreFor(store, config);
-            const r = await runBroadcast({ corpusDir: config.CORPUS_DIR, ...(config.INBOX_DIR ? { inboxDir: config.INBOX_DIR } : {}), bstore, subscribers: () => store.listSubscribers() }, { dryRun: true });
-            return { status: r.status, digests: r.digests.map((d, i) => ({ docId: d.docId, kind: d.kind, parts: d.parts, recipients: r.recipients[i]?.recipients ?? 0 })), messages: r.messages };
-          },
+          broadcastPreview: broadcastPreviewFor(config, store),
         });
         web = await startWebServer(channel.app, { port: config.WEB_PORT!, host: config.WEB_HOST, logger });
       } catch (err) {

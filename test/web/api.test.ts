@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import type { App } from '../../bot/app.ts';
 import { silentLogger } from '../../bot/logger.ts';
 import { openSqliteStore, type SqliteStore } from '../../bot/store/index.ts';
-import { createWebChannel, startWebServer, type RunningWeb, type WebChannel } from '../../bot/web/index.ts';
+import { broadcastPreviewFor, createWebChannel, startWebServer, type RunningWeb, type WebChannel } from '../../bot/web/index.ts';
 import { webReplyJson } from '../../bot/web/server.ts';
 import { replyJson } from '../../scripts/commands/ask.ts';
 import { buildTestApp } from '../helpers/app.ts';
@@ -58,7 +58,13 @@ before(async () => {
   hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/cases`;
   app = await buildTestApp({ ADMIN_TOKEN: TOKEN, HANDOFF_WEBHOOK_URL: hookUrl, WEB_CORS_ORIGINS: 'https://rsj.example.cn', AS_OF: '2026-11-20' });
   store = openSqliteStore({ file: join(app.config.DATA_DIR, 'web.sqlite') });
-  channel = await createWebChannel({ app: () => app, store, logger: silentLogger, settings: { ratePerConversationPerMinute: 5, ratePerIpPerMinute: 1000 } });
+  channel = await createWebChannel({
+    app: () => app,
+    store,
+    logger: silentLogger,
+    settings: { ratePerConversationPerMinute: 5, ratePerIpPerMinute: 1000 },
+    broadcastPreview: broadcastPreviewFor(app.config, store),
+  });
   web = await startWebServer(channel.app, { port: 0, host: '127.0.0.1' });
 });
 
@@ -204,6 +210,13 @@ describe('web API', () => {
     assert.ok(data.gaps.some((g) => g.kinds.thumbs_down));
     assert.ok(data.documents.length >= 5 && data.documents.every((d) => ['in_force', 'expired', 'superseded', 'unknown'].includes(d.validity)));
     assert.ok(data.rules.length > 0);
+    // the broadcast dry run: first run against an empty store is the baseline, and nothing is saved
+    const preview = await fetch(web.url + '/admin/api/broadcast-preview', { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(preview.status, 200);
+    assert.equal(((await preview.json()) as { status: string }).status, 'baseline');
+    const again = await fetch(web.url + '/admin/api/broadcast-preview', { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(((await again.json()) as { status: string }).status, 'baseline'); // the first preview saved no snapshot
+    assert.equal((await fetch(web.url + '/admin/api/broadcast-preview')).status, 401);
   });
 
   it('refuses the admin view while ADMIN_TOKEN is unset', async () => {
