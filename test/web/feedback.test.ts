@@ -1,10 +1,12 @@
 /**
  * The pure pieces of the gap log and the hand-off (masks from corpus/redact.yaml, gap kinds, grouping,
- * packet text), the SQLite feedback store, and the SMTP client against a fake server on 127.0.0.1.
+ * packet text), the SQLite feedback store, the terminal chat's gap hook, and the SMTP client against a
+ * fake server on 127.0.0.1.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -17,7 +19,9 @@ import { sendMail } from '../../bot/handoff/smtp.ts';
 import { silentLogger } from '../../bot/logger.ts';
 import { openSqliteStore } from '../../bot/store/index.ts';
 import { openSqliteFeedbackStore } from '../../bot/store/sqlite-web.ts';
+import { runTerminalChat } from '../../bot/terminal/chat.ts';
 import { loadWebTexts } from '../../bot/web/texts.ts';
+
 
 const masks = loadMasks(join(PROJECT_ROOT, 'corpus', 'redact.yaml'));
 const tmp = mkdtempSync(join(tmpdir(), 'pb-feedback-'));
@@ -99,6 +103,34 @@ describe('gap log: grouping and the store', () => {
       assert.equal((await fb.listGaps({ since: 6000 })).length, 0);
       // reopening applies no migration twice
       openSqliteFeedbackStore(store.db);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('terminal chat', () => {
+  it('records its abstentions in the gap log', async () => {
+    const store = openSqliteStore({ file: join(tmp, 'term.sqlite') });
+    try {
+      const fb = openSqliteFeedbackStore(store.db);
+      const assistant = {
+        sources: () => [],
+        reply: async (_s: unknown, text: string, _a: string, now = 0) => ({
+          reply: reply({ question: text, grounded: text.includes('落户'), route: text.includes('落户') ? 'information' : 'out_of_scope' }),
+          state: { facts: {}, updatedAt: now },
+        }),
+      };
+      const answered = await runTerminalChat({
+        assistant,
+        input: Readable.from(['落户怎么办？\n', '火星上的社保？\n']),
+        output: new PassThrough(),
+        asOf: () => '2026-11-20',
+        gapLog: createGapLog({ store: fb, masks, logger: silentLogger }),
+      });
+      assert.equal(answered, 2);
+      const gaps = await fb.listGaps();
+      assert.deepEqual(gaps.map((g) => [g.channel, g.kind, g.question]), [['terminal', 'abstained', '火星上的社保?']]);
     } finally {
       await store.close();
     }
