@@ -3,7 +3,8 @@
  *
  * The web channel under load (a bench, not a test): the real app over the shipped corpus, the web
  * channel bound on 127.0.0.1 (index from DATA_DIR) with a SQLite store in a temp folder (every turn reads and writes its
- * conversation row; gaps are recorded), and an open-loop client in the same process that sends
+ * conversation row; gaps are recorded), and an open-loop client in its own process (so that it does not
+ * take the server's event loop; scripts/bench-web-client.mjs) that sends
  * `POST /api/chat` at R requests/s spread over C conversations for S seconds. A conversation sends its
  * next message only after the previous reply (as a person does). Each reply is checked against its
  * conversation: same conversationId, the question echoed back, turn numbers 1, 2, 3… — any mismatch
@@ -12,7 +13,7 @@
  * Writes the web section of docs/benchmarks.md (`<!-- bench:web:start -->` … `<!-- bench:web:end -->`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../bot/app.ts';
@@ -73,83 +74,19 @@ export async function runWebBench(opts: { rate: number; seconds: number; convers
   const served = opts.assistant === 'echo' ? { ...app, assistant: new EchoAssistant() } : app;
   const channel = await createWebChannel({ app: () => served, store, logger: silentLogger, settings: { ratePerIpPerMinute: 0, ratePerConversationPerMinute: 0 } });
   const web = await startWebServer(channel.app, { port: 0, host: '127.0.0.1' });
-  const url = new URL(`${web.url}/api/chat`);
-  // node:http with keep-alive: much lighter than fetch, so the in-process client takes less CPU from the server
-  const agent = new Agent({ keepAlive: true, maxSockets: opts.conversations });
-  const postJson = (body: unknown, timeoutMs: number) =>
-    new Promise<{ status: number; json: Record<string, unknown> }>((resolve, reject) => {
-      const data = Buffer.from(JSON.stringify(body));
-      const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length }, timeout: timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown> });
-          } catch (err) {
-            reject(err);
-          }
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', reject);
-      req.end(data);
-    });
   try {
-    // warm-up: JIT, SQLite statements, index caches (not measured)
-    for (let i = 0; i < 3; i++) for (const q of QUESTIONS) await postJson({ text: q }, 10_000);
-
-    const total = Math.round(opts.rate * opts.seconds);
-    const convs = Array.from({ length: opts.conversations }, () => ({ id: undefined as string | undefined, turns: 0, busy: Promise.resolve() }));
-    const latencies: number[] = [];
-    let ok = 0;
-    let errors = 0;
-    let crossWired = 0;
-    let attempted = 0;
     const loadAverage = os.loadavg()[0]!;
-    const t0 = performance.now();
-    const deadline = t0 + (opts.seconds + 10) * 1000;
-    let lastDone = t0;
-    const pending: Promise<void>[] = [];
-    for (let j = 0; j < total; j++) {
-      const due = t0 + (j * 1000) / opts.rate;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      if (performance.now() > deadline) break;
-      const conv = convs[j % convs.length]!;
-      const k = j % convs.length;
-      const text = `${QUESTIONS[Math.floor(j / convs.length) % QUESTIONS.length]} #c${k}-${j}`;
-      const job = conv.busy.then(async () => {
-        if (performance.now() > deadline) return;
-        const start = performance.now();
-        try {
-          attempted++;
-          const res = await postJson(conv.id ? { conversationId: conv.id, text } : { text }, 10_000);
-          const body = res.json as { conversationId?: string; question?: string; turn?: number };
-          const end = performance.now();
-          if (res.status !== 200) {
-            errors++;
-            return;
-          }
-          latencies.push(end - start);
-          lastDone = end;
-          ok++;
-          // a reply belongs to its conversation: same id, its own question, a later turn than the last one seen
-          // (a request that timed out on the client may still have been answered, so turns may skip)
-          if ((conv.id && body.conversationId !== conv.id) || body.question !== text || !(typeof body.turn === 'number' && body.turn > conv.turns)) crossWired++;
-          conv.turns = body.turn ?? conv.turns;
-          conv.id ??= body.conversationId;
-        } catch {
-          errors++;
-        }
-      });
-      conv.busy = job;
-      pending.push(job);
-    }
-    await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, Math.max(0, deadline - performance.now())).unref())]);
+    const client = spawn(process.execPath, [join(PROJECT_ROOT, 'scripts', 'bench-web-client.mjs'), JSON.stringify({ url: `${web.url}/api/chat`, ...opts, questions: QUESTIONS })], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    client.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
+    const code: number = await new Promise((resolve) => client.on('close', (c) => resolve(c ?? 1)));
+    if (code !== 0) throw new Error(`bench-web client exited with ${code}`);
+    const res = JSON.parse(out) as { latencies: number[]; ok: number; errors: number; crossWired: number; attempted: number; scheduled: number; durationMs: number };
+    const { latencies, ok, errors, crossWired, attempted, durationMs } = res;
     const sent = attempted;
-    const notSent = pending.length - attempted;
-    const durationMs = lastDone - t0;
+    const notSent = res.scheduled - attempted;
     return {
       assistant: opts.assistant ?? 'real',
       rate: opts.rate,
@@ -170,7 +107,6 @@ export async function runWebBench(opts: { rate: number; seconds: number; convers
       loadAverage,
     };
   } finally {
-    agent.destroy();
     await web.stop();
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -184,7 +120,7 @@ function section(results: WebBenchResult[]): string {
     '## Web channel (`policybot bench-web`, issue 14)',
     '',
     `Machine: ${machineLine()}. Date: ${new Date().toISOString().slice(0, 10)}.`,
-    `Open-loop client (node:http, keep-alive) in the same process: R requests/s for ${r0.seconds} s over ${r0.conversations} conversations (each waits for its`,
+    `Open-loop client (node:http, keep-alive) in its own process (scripts/bench-web-client.mjs): R requests/s for ${r0.seconds} s over ${r0.conversations} conversations (each waits for its`,
     'previous reply), SQLite store (a session read and write per turn, gaps recorded), loopback HTTP, rate limits off. `real`: the assistant',
     'over the shipped corpus (question mix: verdict, follow-up, information, abstention, greeting); `echo`: a trivial assistant, i.e. the',
     'channel alone. The load average is the machine\'s (other processes share the 2 cores).',
