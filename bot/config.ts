@@ -181,6 +181,49 @@ export const ConfigSchema = z.object({
    * (to help send them) and for a new committed corpus version (to reload its index).
    */
   DATABASE_POLL_SECONDS: num(5, 0.1, 3600),
+
+  // ── web channel (HTTP API, web chat, admin, hand-off) ──────────────────
+  /** Port of the HTTP API and web chat; when set, `policybot serve` runs the web channel (docs/web.md). */
+  WEB_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Host the web channel binds to (put a reverse proxy in front to publish it). */
+  WEB_HOST: z.string().default('127.0.0.1'),
+  /** Origins allowed to call the API from another site (CORS, comma-separated, e.g. https://rsj.sh.gov.cn); empty: same origin only. */
+  WEB_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      const list = s.split(/[,\s]+/).filter(Boolean);
+      for (const o of list) {
+        if (!/^https?:\/\/[^/\s]+$/.test(o)) ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin (scheme://host[:port], no path)` });
+      }
+      return list;
+    }),
+  /** Largest request body the web API accepts, in bytes (larger: 413). */
+  WEB_MAX_BODY_BYTES: num(16_384, 256, 10_485_760),
+  /** Longest question text the web API accepts, in characters (longer: 400). */
+  WEB_MAX_TEXT_CHARS: num(500, 10, 100_000),
+  /** Web API requests per client IP per minute (429 above); 0 disables the limit. */
+  WEB_RATE_PER_IP_PER_MINUTE: num(60, 0, 1_000_000),
+  /** Web chat messages per conversation per minute (429 above); 0 disables the limit. */
+  WEB_RATE_PER_CONVERSATION_PER_MINUTE: num(20, 0, 1_000_000),
+  /** Trust the first X-Forwarded-For address as the client IP (only behind your own reverse proxy). */
+  WEB_TRUST_PROXY: bool.default(false),
+  /** Token for /admin (Authorization: Bearer …); the admin view is refused while it is unset. Never logged. */
+  ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  /** URL the hand-off case packet is POSTed to as JSON (a ticket system or a WeCom/Feishu relay). */
+  HANDOFF_WEBHOOK_URL: z.string().url().optional(),
+  /** E-mail address the hand-off case packet is sent to (needs SMTP_HOST). */
+  HANDOFF_EMAIL_TO: z.string().email().optional(),
+  /** SMTP server for hand-off e-mail. */
+  SMTP_HOST: z.string().optional(),
+  /** SMTP port (587 with STARTTLS, 465 with TLS, 25 plain). */
+  SMTP_PORT: num(587, 1, 65535),
+  /** SMTP user name (with SMTP_PASSWORD: AUTH PLAIN). */
+  SMTP_USER: z.string().optional(),
+  /** SMTP password. Never logged. */
+  SMTP_PASSWORD: z.string().optional(),
+  /** Sender address of hand-off e-mail. */
+  SMTP_FROM: z.string().email().default('policybot@localhost'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

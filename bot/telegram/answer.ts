@@ -6,6 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { InlineKeyboard } from 'grammy';
 import type { ConversationState, Reply } from '../assistant/types.ts';
 import type { BotContext } from './context.ts';
+import { gapKind } from '../feedback/normalize.ts';
+import { rememberTurn } from '../handoff/service.ts';
+import { HANDOFF_CALLBACK, handoffLabel } from './features/handoff.ts';
 import { escapeHtml, isPersonalCheck, renderReply, TELEGRAM_MAX_MESSAGE } from './format.ts';
 import { T } from './texts.ts';
 
@@ -123,9 +126,11 @@ export async function answerQuestion(ctx: BotContext, text: string, opts: Answer
     ctx.session.buttons = null;
   } else {
     ctx.session.conv = state;
+    if (deps.handoff) ctx.session.handoffTurns = rememberTurn(ctx.session.handoffTurns, text, reply);
   }
   const day = (deps.today ?? deps.asOf)();
   deps.store.incrementUsage(day, usageMetrics(reply, group)).catch((err) => deps.logger.warn('usage counter failed', { err }));
+  void deps.gapLog?.recordReply('telegram', text, reply); // never throws; masks personal details
 
   const chunks = renderReply(reply, { mode: group ? 'group' : 'private' });
   if (opts.note) {
@@ -146,6 +151,8 @@ export async function answerQuestion(ctx: BotContext, text: string, opts: Answer
     });
   } else if (!group) {
     ctx.session.buttons = null;
+    // an abstention or a dead end: offer the hand-off packet (private chats only)
+    if (deps.handoff && gapKind(reply)) keyboard = new InlineKeyboard().text(handoffLabel(), HANDOFF_CALLBACK);
   }
   await sendChunks(ctx, chunks, { replyTo: opts.replyTo, keyboard });
 }

@@ -20,6 +20,7 @@ import { askFeature } from './features/ask.ts';
 import { checkFeature } from './features/check.ts';
 import { fallbackFeature } from './features/fallback.ts';
 import { forgetFeature } from './features/forget.ts';
+import { handoffFeature } from './features/handoff.ts';
 import { sourcesFeature } from './features/sources.ts';
 import { startFeature } from './features/start.ts';
 import { subscribeFeature } from './features/subscribe.ts';
@@ -113,7 +114,7 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
     }
     return next();
   });
-  features.use(startFeature, checkFeature, sourcesFeature, forgetFeature, subscribeFeature, adminFeature, askFeature, fallbackFeature);
+  features.use(startFeature, checkFeature, sourcesFeature, forgetFeature, subscribeFeature, adminFeature, handoffFeature, askFeature, fallbackFeature);
 
   bot.catch((err) => onError(err, log, deps));
   return bot;

@@ -7,6 +7,9 @@ import type { Assistant, ConversationState, FollowUp } from '../assistant/types.
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/types.ts';
+import type { GapLog } from '../feedback/index.ts';
+import type { PacketTurn } from '../handoff/packet.ts';
+import type { Handoff } from '../handoff/service.ts';
 
 /** What the bot needs from the application (built once in the entry point). */
 export interface BotDeps {
@@ -23,6 +26,10 @@ export interface BotDeps {
   broadcast?: (text: string, from: { userId: number; chatId: number }) => Promise<string>;
   /** Clock (ms since epoch), for tests. */
   now?: () => number;
+  /** Gap log (bot/feedback): abstentions and dead-end checks are recorded, masked. */
+  gapLog?: GapLog;
+  /** Hand-off case packet (/handoff, private chats only; bot/handoff/service.ts). */
+  handoff?: Handoff;
 }
 
 /** The subset of `Config` the bot reads. */
@@ -48,6 +55,8 @@ export interface OpenButtons {
 export interface SessionData {
   conv?: ConversationState | null;
   buttons?: OpenButtons | null;
+  /** Private chats: the turns the hand-off packet lists (question, check, cited clauses). */
+  handoffTurns?: PacketTurn[] | null;
 }
 
 /** The context every feature sees. */

@@ -9,6 +9,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { forget, resumeState } from '../assistant/state.ts';
 import type { Assistant, ConversationState, Reply } from '../assistant/types.ts';
+import type { GapLog } from '../feedback/index.ts';
 
 export interface TerminalChatOptions {
   assistant: Assistant;
@@ -19,6 +20,8 @@ export interface TerminalChatOptions {
   /** Show a prompt and the welcome text (true for a person at a TTY). */
   interactive?: boolean;
   now?: () => number;
+  /** Gap log (bot/feedback): abstentions and dead-end checks are recorded, masked. */
+  gapLog?: GapLog;
 }
 
 export const WELCOME = [
@@ -77,6 +80,7 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<number
     try {
       const res = await opts.assistant.reply(resumeState(state, now(), opts.idleMinutes ?? 30), line, opts.asOf(), now());
       state = res.state;
+      await opts.gapLog?.recordReply('terminal', line, res.reply);
       write((opts.interactive ? '助手 > ' : '') + renderReplyText(res.reply) + (opts.interactive ? '' : '\n'));
       answered++;
     } catch {

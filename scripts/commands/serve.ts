@@ -1,6 +1,8 @@
 /**
- * `policybot serve [--polling | --webhook] [--no-broadcast]`: runs the Telegram bot (long polling by
- * default, webhook when BOT_MODE=webhook or --webhook) and, unless disabled, the broadcast schedule.
+ * `policybot serve [--polling | --webhook] [--no-broadcast]`: runs each configured channel — the
+ * Telegram bot when TELEGRAM_BOT_TOKEN is set (long polling by default, webhook when BOT_MODE=webhook
+ * or --webhook) with, unless disabled, the broadcast schedule; the web channel (HTTP API, web chat,
+ * admin) when WEB_PORT is set; both together when both are set.
  * SIGINT/SIGTERM stop fetching, let running updates finish, close the store and exit 0 within 5 s.
  * With DATABASE_URL=postgres://… several instances share the store and the broadcast (one scheduler
  * per tick, shared outbox and send rate), and each reloads its index when another instance commits
@@ -12,11 +14,15 @@ import { openPgBroadcastStore } from '../../bot/broadcast/outbox-postgres.ts';
 import { openBroadcastService, type BroadcastService } from '../../bot/broadcast/service.ts';
 import { corpusHash } from '../../bot/broadcast/snapshot.ts';
 import { loadConfig, todayIn } from '../../bot/config.ts';
+import { openGapLog } from '../../bot/feedback/index.ts';
 import { createLogger } from '../../bot/logger.ts';
 import { openStoreReady, type OpenedStore } from '../../bot/store/index.ts';
 import { createBot } from '../../bot/telegram/bot.ts';
 import type { BotDeps } from '../../bot/telegram/context.ts';
 import { startBot, type RunningBot } from '../../bot/telegram/runner.ts';
+import { createHandoff } from '../../bot/handoff/service.ts';
+import { broadcastPreviewFor, createWebChannel, startWebServer, webSettingsFromConfig, type RunningWeb } from '../../bot/web/index.ts';
+import { loadWebTexts } from '../../bot/web/texts.ts';
 import { UserFacingError, parseCliArgs, type CliCommand } from '../cli.ts';
 
 /** Total time allowed for shutdown before the process exits anyway. */
@@ -24,9 +30,10 @@ const SHUTDOWN_BUDGET_MS = 4500;
 
 export const command: CliCommand = {
   usage: 'serve [--polling|--webhook] [--no-broadcast]',
-  summary: 'Run the Telegram bot (long polling or webhook) and the broadcast schedule',
+  summary: 'Run the configured channels: Telegram bot and broadcasts (TELEGRAM_BOT_TOKEN), web chat and HTTP API (WEB_PORT)',
   help: [
-    'Needs TELEGRAM_BOT_TOKEN. TELEGRAM_API_ROOT points the bot at a self-hosted Bot API server or an emulator.',
+    'Runs the Telegram bot when TELEGRAM_BOT_TOKEN is set, the web channel (docs/web.md) when WEB_PORT is set, both when both are.',
+    'TELEGRAM_API_ROOT points the bot at a self-hosted Bot API server or an emulator.',
     'Webhook mode needs WEBHOOK_URL (public HTTPS) and listens on WEBHOOK_HOST:WEBHOOK_PORT (GET /healthz for probes);',
     'set WEBHOOK_SECRET so that only Telegram can post updates.',
     'Stops cleanly on SIGINT/SIGTERM (exit 0 within 5 s); updates not finished are handled after the restart.',
@@ -38,11 +45,15 @@ export const command: CliCommand = {
       'no-broadcast': { type: 'boolean' },
     });
     const config = loadConfig();
-    if (!config.TELEGRAM_BOT_TOKEN) {
-      throw new UserFacingError('TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put TELEGRAM_BOT_TOKEN=<token> in .env');
+    const telegram = !!config.TELEGRAM_BOT_TOKEN;
+    const webOn = config.WEB_PORT !== undefined;
+    if (!telegram && !webOn) {
+      throw new UserFacingError(
+        'no channel configured: set TELEGRAM_BOT_TOKEN (a bot from @BotFather) and/or WEB_PORT (the web chat and HTTP API) in .env',
+      );
     }
     const mode = values.webhook ? 'webhook' : values.polling ? 'polling' : config.BOT_MODE;
-    if (mode === 'webhook' && !config.WEBHOOK_URL) {
+    if (telegram && mode === 'webhook' && !config.WEBHOOK_URL) {
       throw new UserFacingError('webhook mode needs WEBHOOK_URL (the public HTTPS address Telegram posts updates to), or use --polling');
     }
     const dbPassword = (() => {
@@ -52,8 +63,11 @@ export const command: CliCommand = {
         return undefined;
       }
     })();
-    const logger = createLogger({ level: config.LOG_LEVEL ?? 'info', secrets: [config.TELEGRAM_BOT_TOKEN, config.WEBHOOK_SECRET, dbPassword] });
-    if (mode === 'webhook' && !config.WEBHOOK_SECRET) {
+    const logger = createLogger({
+      level: config.LOG_LEVEL ?? 'info',
+      secrets: [config.TELEGRAM_BOT_TOKEN, config.WEBHOOK_SECRET, dbPassword, config.ADMIN_TOKEN, config.SMTP_PASSWORD],
+    });
+    if (telegram && mode === 'webhook' && !config.WEBHOOK_SECRET) {
       logger.warn('webhook mode without WEBHOOK_SECRET: anyone who finds WEBHOOK_URL can post fake updates; set WEBHOOK_SECRET');
     }
     let store: OpenedStore;
@@ -62,7 +76,7 @@ export const command: CliCommand = {
     } catch (err) {
       throw new UserFacingError((err as Error).message);
     }
-    if (store.engine === 'postgres' && mode === 'polling') {
+    if (telegram && store.engine === 'postgres' && mode === 'polling') {
       logger.warn('PostgreSQL with long polling: run only ONE polling instance (Telegram allows one getUpdates consumer); several instances need --webhook');
     }
     let app: App = await buildApp(config, { logger });
@@ -73,7 +87,10 @@ export const command: CliCommand = {
       deps.assistant = next.assistant; // features read ctx.deps.assistant per update: the swap is atomic
       servedHash = corpusHash(next.corpus.documents);
     };
+    const { gapLog, feedback } = await openGapLog(store, config.CORPUS_DIR, logger);
     const deps: BotDeps = {
+      gapLog,
+      handoff: createHandoff({ texts: loadWebTexts(), targets: webSettingsFromConfig(config).handoff, feedback, logger }),
       assistant: app.assistant,
       store,
       logger,
@@ -85,10 +102,10 @@ export const command: CliCommand = {
         return `已重新导入：${next.corpus.documents.length} 份文件，${next.corpus.chunks.length} 个条款，${next.ruleSet.rules.length} 条规则`;
       },
     };
-    const bot = createBot(config, deps);
+    const bot = telegram ? createBot(config, deps) : undefined;
 
     let broadcast: BroadcastService | undefined;
-    if (config.BROADCAST_ENABLED && !values['no-broadcast']) {
+    if (bot && config.BROADCAST_ENABLED && !values['no-broadcast']) {
       broadcast = await openBroadcastService(config, {
         store,
         send: (chatId, text) => bot.api.sendMessage(chatId, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
@@ -98,21 +115,43 @@ export const command: CliCommand = {
       deps.broadcast = (text, from) => broadcast!.announce(text, from);
     }
 
-    let running: RunningBot;
-    try {
-      running = await startBot(bot, {
-        mode,
-        logger,
-        store,
-        stopTimeoutMs: 3000,
-        fallbackUsername: config.BOT_USERNAME,
-        webhook: config.WEBHOOK_URL
-          ? { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, port: config.WEBHOOK_PORT, host: config.WEBHOOK_HOST }
-          : undefined,
-      });
-    } catch (err) {
-      await store.close();
-      throw new UserFacingError((err as Error).message);
+    let web: RunningWeb | undefined;
+    if (webOn) {
+      try {
+        const channel = await createWebChannel({
+          app: () => app,
+          store,
+          logger,
+          // the admin view's preview: what the next broadcast run would send (nothing is written or sent)
+          broadcastPreview: broadcastPreviewFor(config, store),
+        });
+        web = await startWebServer(channel.app, { port: config.WEB_PORT!, host: config.WEB_HOST, logger });
+      } catch (err) {
+        await store.close();
+        throw new UserFacingError((err as Error).message);
+      }
+      if (!config.ADMIN_TOKEN) logger.info('ADMIN_TOKEN not set: /admin is refused');
+      logger.info('web channel listening', { url: web.url });
+    }
+
+    let running: RunningBot | undefined;
+    if (bot) {
+      try {
+        running = await startBot(bot, {
+          mode,
+          logger,
+          store,
+          stopTimeoutMs: 3000,
+          fallbackUsername: config.BOT_USERNAME,
+          webhook: config.WEBHOOK_URL
+            ? { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, port: config.WEBHOOK_PORT, host: config.WEBHOOK_HOST }
+            : undefined,
+        });
+      } catch (err) {
+        await web?.stop();
+        await store.close();
+        throw new UserFacingError((err as Error).message);
+      }
     }
     broadcast?.start();
     // Several instances (PostgreSQL): reload the read-only index when another instance committed a new corpus.
@@ -134,7 +173,7 @@ export const command: CliCommand = {
         log: logger,
       });
     }
-    logger.info('serving', { mode, store: store.engine, broadcast: !!broadcast, documents: app.corpus.documents.length });
+    logger.info('serving', { telegram: telegram ? mode : false, web: web?.url ?? false, store: store.engine, broadcast: !!broadcast, documents: app.corpus.documents.length });
 
     return await new Promise<number>((resolve) => {
       let exiting = false;
@@ -149,7 +188,7 @@ export const command: CliCommand = {
         hard.unref();
         corpusWatch?.stop();
         try {
-          await running.stop();
+          await Promise.all([running?.stop(), web?.stop()]);
           await Promise.race([broadcast?.stop(), new Promise((r) => setTimeout(r, 800).unref())]);
         } catch (err) {
           logger.error('error while stopping', { err });
@@ -162,7 +201,7 @@ export const command: CliCommand = {
       };
       process.once('SIGINT', () => void finish(0, 'SIGINT'));
       process.once('SIGTERM', () => void finish(0, 'SIGTERM'));
-      running.done.catch((err) => {
+      running?.done.catch((err) => {
         logger.error('the bot stopped unexpectedly', { err: (err as Error).message });
         void finish(1, 'polling failed');
       });

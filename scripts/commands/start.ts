@@ -1,16 +1,16 @@
 /**
- * `policybot start` (what `npm start` runs): the Telegram bot when TELEGRAM_BOT_TOKEN is set, otherwise
- * the terminal chat. The index (and the offline embedder) is built on first run when missing.
+ * `policybot start` (what `npm start` runs): `serve` when TELEGRAM_BOT_TOKEN or WEB_PORT is set (each
+ * configured channel), otherwise the terminal chat. The index (and the offline embedder) is built on first run when missing.
  */
 import { loadConfig } from '../../bot/config.ts';
 import type { CliCommand } from '../cli.ts';
 
 export const command: CliCommand = {
   usage: 'start',
-  summary: 'Main job: Telegram bot if TELEGRAM_BOT_TOKEN is set, else the terminal chat',
+  summary: 'Main job: serve (Telegram bot and/or web chat) if TELEGRAM_BOT_TOKEN or WEB_PORT is set, else the terminal chat',
   async run(argv) {
     const config = loadConfig();
-    if (config.TELEGRAM_BOT_TOKEN) {
+    if (config.TELEGRAM_BOT_TOKEN || config.WEB_PORT !== undefined) {
       const { command: serve } = await import('./serve.ts');
       return serve.run(argv);
     }

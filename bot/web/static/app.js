@@ -1,0 +1,285 @@
+// The web chat (no build step). Every sentence comes from /static/locale.json; everything the reply
+// contains is inserted with textContent (inert: a <script> in a question or answer stays text).
+(function () {
+  'use strict';
+  var params = new URLSearchParams(location.search);
+  var lang = params.get('lang') === 'en' || (!params.get('lang') && /^en\b/i.test(navigator.language || '')) ? 'en' : 'zh';
+  var T = null;
+  var conversationId = null;
+  var busy = false;
+  var log = document.getElementById('log');
+  var form = document.getElementById('ask');
+  var input = document.getElementById('text');
+  var sendBtn = document.getElementById('send');
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function item(kind) {
+    var li = el('li', 'msg ' + kind);
+    log.appendChild(li);
+    return li;
+  }
+  function scrollDown() {
+    window.scrollTo(0, document.body.scrollHeight);
+  }
+
+  function setup() {
+    document.documentElement.lang = T.lang;
+    document.title = T.title;
+    document.getElementById('title').textContent = T.title;
+    document.getElementById('subtitle').textContent = T.subtitle;
+    document.getElementById('restart').textContent = T.newConversation;
+    document.getElementById('text-label').textContent = T.inputLabel;
+    input.placeholder = T.placeholder;
+    sendBtn.textContent = T.send;
+    document.getElementById('handoff').textContent = T.handoff;
+    var ns = document.getElementById('noscript');
+    if (ns) ns.textContent = T.noscript;
+    welcome();
+  }
+
+  function welcome() {
+    log.textContent = '';
+    var li = item('bot welcome');
+    li.appendChild(el('p', null, T.welcome));
+    var list = el('div', 'choices');
+    T.examples.forEach(function (q) {
+      var b = el('button', 'choice', q);
+      b.type = 'button';
+      b.addEventListener('click', function () { ask(q); });
+      list.appendChild(b);
+    });
+    li.appendChild(list);
+  }
+
+  function post(path, body) {
+    return fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept-Language': lang }, body: JSON.stringify(body) }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (json) {
+        if (!res.ok) {
+          var err = new Error(json && json.message ? json.message : T.error);
+          err.code = json && json.error;
+          throw err;
+        }
+        return json;
+      });
+    });
+  }
+
+  // Today's answer text: first line is the answer line; lines starting with ✓ ✗ ？ · are the
+  // conditions; 「…」 and ——… are the quote and its source (shown in the citation card instead).
+  function splitAnswer(answer) {
+    var lines = String(answer || '').split('\n');
+    var out = { head: lines[0] || '', conditions: [], notes: [] };
+    for (var i = 1; i < lines.length; i++) {
+      var line = lines[i].trim();
+      if (!line) continue;
+      if (/^[✓✗？?·×]/.test(line)) out.conditions.push(line);
+      else if (/^[「—]/.test(line)) continue;
+      else out.notes.push(line);
+    }
+    return out;
+  }
+
+  function renderReply(r) {
+    var li = item('bot');
+    li.dataset.turn = r.turn;
+    var parts = splitAnswer(r.answer);
+    if (r.eligibility && T.verdict[r.eligibility.verdict]) {
+      var badge = el('p', 'verdict verdict-' + r.eligibility.verdict, T.verdict[r.eligibility.verdict]);
+      badge.dataset.verdict = r.eligibility.verdict;
+      li.appendChild(badge);
+    }
+    li.appendChild(el('p', 'answer-line', parts.head));
+    var conds = r.eligibility ? r.eligibility.conditions : [];
+    var labelled = conds.length && conds.every(function (c) { return c.label; });
+    if (labelled || parts.conditions.length) {
+      var box = el('section', 'conditions');
+      box.setAttribute('aria-label', T.conditions);
+      box.appendChild(el('h2', null, T.conditions));
+      var ul = el('ul');
+      if (labelled) {
+        conds.forEach(function (c) {
+          var row = el('li', 'cond cond-' + c.status, c.label + '：' + (T.status[c.status] || c.status));
+          ul.appendChild(row);
+        });
+      } else {
+        parts.conditions.forEach(function (line) {
+          var status = /^✓/.test(line) ? 'pass' : /^[✗×]/.test(line) ? 'fail' : /^[？?]/.test(line) ? 'unknown' : 'assumed';
+          ul.appendChild(el('li', 'cond cond-' + status, line));
+        });
+      }
+      box.appendChild(ul);
+      li.appendChild(box);
+    }
+    (r.citations || []).slice(0, 3).forEach(function (c) {
+      var card = el('figure', 'citation');
+      card.setAttribute('aria-label', T.citation);
+      card.appendChild(el('blockquote', null, c.text));
+      var cap = el('figcaption');
+      cap.appendChild(el('cite', null, c.title));
+      var meta = [c.docNumber, T.clause + ' ' + c.clause, c.date].filter(Boolean).join(' · ');
+      cap.appendChild(el('span', 'meta', meta));
+      card.appendChild(cap);
+      li.appendChild(card);
+    });
+    if (parts.notes.length) {
+      var det = el('details', 'notes');
+      det.appendChild(el('summary', null, T.details));
+      parts.notes.forEach(function (n) { det.appendChild(el('p', null, n)); });
+      li.appendChild(det);
+    }
+    if (r.followUp) {
+      var fu = el('div', 'follow-up');
+      fu.appendChild(el('p', 'question', r.followUp.question));
+      if (r.followUp.choices && r.followUp.choices.length) {
+        var choices = el('div', 'choices');
+        choices.setAttribute('role', 'group');
+        choices.setAttribute('aria-label', T.followUpLabel);
+        r.followUp.choices.forEach(function (ch) {
+          var b = el('button', 'choice', ch.label);
+          b.type = 'button';
+          b.addEventListener('click', function () {
+            Array.prototype.forEach.call(choices.querySelectorAll('button'), function (x) { x.disabled = true; });
+            ask(ch.label);
+          });
+          choices.appendChild(b);
+        });
+        fu.appendChild(choices);
+      }
+      li.appendChild(fu);
+    }
+    li.appendChild(feedbackRow(r.turn));
+    if (r.handoff && r.handoff.offered) {
+      var offer = el('button', 'handoff inline', T.handoff);
+      offer.type = 'button';
+      offer.addEventListener('click', handoff);
+      li.appendChild(offer);
+    }
+    scrollDown();
+  }
+
+  function feedbackRow(turn) {
+    var box = el('div', 'feedback');
+    box.appendChild(el('span', 'feedback-q', T.helpful));
+    var up = el('button', 'rate up', '👍');
+    var down = el('button', 'rate down', '👎');
+    up.type = down.type = 'button';
+    up.setAttribute('aria-label', T.thumbsUp);
+    down.setAttribute('aria-label', T.thumbsDown);
+    box.appendChild(up);
+    box.appendChild(down);
+    up.addEventListener('click', function () {
+      post('/api/feedback', { conversationId: conversationId, turn: turn, rating: 'up' }).then(function () { thanks(box); }, showError);
+    });
+    down.addEventListener('click', function () {
+      if (box.querySelector('form')) return;
+      var f = el('form', 'reason');
+      var id = 'reason-' + turn;
+      var label = el('label', null, T.reasonLabel);
+      label.htmlFor = id;
+      var text = el('input');
+      text.id = id;
+      text.maxLength = 300;
+      text.placeholder = T.reasonPlaceholder;
+      var submit = el('button', null, T.reasonSubmit);
+      submit.type = 'submit';
+      f.appendChild(label);
+      f.appendChild(text);
+      f.appendChild(submit);
+      f.addEventListener('submit', function (e) {
+        e.preventDefault();
+        post('/api/feedback', { conversationId: conversationId, turn: turn, rating: 'down', reason: text.value.trim() || null }).then(function () { thanks(box); }, showError);
+      });
+      box.appendChild(f);
+      text.focus();
+    });
+    return box;
+  }
+
+  function thanks(box) {
+    box.textContent = '';
+    box.appendChild(el('span', 'thanks', T.thanks));
+  }
+
+  function showError(err) {
+    var li = item('bot error');
+    li.setAttribute('role', 'alert');
+    li.textContent = (err && err.message) || T.error;
+    scrollDown();
+  }
+
+  function ask(text) {
+    text = String(text || '').trim();
+    if (!text || busy) return;
+    busy = true;
+    sendBtn.disabled = true;
+    item('user').textContent = text;
+    var wait = item('bot pending');
+    wait.textContent = T.sending;
+    scrollDown();
+    var body = { text: text, lang: lang };
+    if (conversationId) body.conversationId = conversationId;
+    post('/api/chat', body).then(function (r) {
+      conversationId = r.conversationId;
+      wait.remove();
+      renderReply(r);
+    }, function (err) {
+      wait.remove();
+      if (err.code === 'unknown_conversation') conversationId = null; // expired or swept: the next message starts anew
+      showError(err);
+    }).then(function () {
+      busy = false;
+      sendBtn.disabled = false;
+    });
+  }
+
+  function handoff() {
+    if (!conversationId) {
+      showError({ message: T.handoffNoConversation });
+      return;
+    }
+    post('/api/handoff', { conversationId: conversationId, lang: lang }).then(function (h) {
+      var li = item('bot packet');
+      li.appendChild(el('p', null, T.handoffIntro));
+      li.appendChild(el('p', 'reference', T.handoffReference + '：' + h.reference));
+      if (h.delivered && h.delivered.length) li.appendChild(el('p', 'delivered', T.handoffDelivered));
+      var pre = el('pre', 'packet-text', h.text);
+      li.appendChild(pre);
+      var copy = el('button', 'ghost', T.copy);
+      copy.type = 'button';
+      copy.addEventListener('click', function () {
+        if (navigator.clipboard) navigator.clipboard.writeText(h.text).then(function () { copy.textContent = T.copied; }, function () {});
+      });
+      li.appendChild(copy);
+      scrollDown();
+    }, showError);
+  }
+
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var text = input.value;
+    input.value = '';
+    ask(text);
+  });
+  input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  document.getElementById('restart').addEventListener('click', function () {
+    conversationId = null;
+    welcome();
+    input.focus();
+  });
+  document.getElementById('handoff').addEventListener('click', handoff);
+
+  fetch('/static/locale.json').then(function (r) { return r.json(); }).then(function (all) {
+    T = all[lang] || all.zh;
+    setup();
+  });
+})();
