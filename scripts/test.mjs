@@ -9,7 +9,7 @@
 // leaves nothing behind in the system temp folder whatever a test forgets. Files that build the app, start
 // servers or spawn processes run first: with two workers the long ones then overlap the many short ones.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,8 @@ const files = (named.length ? named.map((f) => join(root, f)) : find(join(root, 
 const chosen = unitOnly ? files.filter((x) => !x.heavy) : [...files.filter((x) => x.heavy), ...files.filter((x) => !x.heavy)];
 
 const tmp = mkdtempSync(join(tmpdir(), 'pbtest-'));
+// Like /tmp itself: the throw-away PostgreSQL server runs as another user and keeps its socket here.
+chmodSync(tmp, 0o1777);
 const cleanup = () => rmSync(tmp, { recursive: true, force: true });
 const child = spawn(
   process.execPath,
