@@ -1,18 +1,74 @@
 /**
- * API transformers installed on every Bot API call: auto-retry for 429/5xx/network errors (bounded), and
+ * API transformers installed on every Bot API call: a timeout per attempt (long poll + margin for
+ * getUpdates, a few seconds for everything else), auto-retry for 429/5xx/network errors (bounded), and
  * 403 handling — a chat that blocked or removed the bot is marked inactive in the store, once, without crashing.
  */
-import { autoRetry } from '@grammyjs/auto-retry';
 import { HttpError, type Transformer } from 'grammy';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/types.ts';
 
+/** Options of `retryTransformer`. */
+export interface RetryOptions {
+  /** A call refused with 429/5xx is retried for up to this long in all (ms; TELEGRAM_SEND_RETRY_SECONDS); then its error is returned. */
+  budgetMs: number;
+  /** Longest backoff between two 5xx retries (ms); default 5000. */
+  maxBackoffMs?: number;
+  logger?: Logger;
+  /** Waiting, replaceable in tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
 /**
- * auto-retry for 429 (waits retry_after, up to 60 s) and 5xx (at most 3 retries). Network errors are
- * left to `networkRetryTransformer`, because auto-retry would retry those forever.
+ * Retries a call Telegram refused with 429 (after `retry_after`) or 5xx (backoff 0.5 s doubling up to
+ * `maxBackoffMs`) while the total wait stays within `budgetMs`; then gives up with one WARN line and
+ * returns the error. getUpdates is left to the poller (`polling.ts`), which has its own recovery.
  */
-export function retryTransformer(): Transformer {
-  return autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: 60, rethrowHttpErrors: true });
+export function retryTransformer(opts: RetryOptions): Transformer {
+  const maxBackoff = opts.maxBackoffMs ?? 5000;
+  const sleep = opts.sleep ?? defaultSleep;
+  return async (prev, method, payload, signal) => {
+    if (method === 'getUpdates') return prev(method, payload, signal);
+    let waited = 0;
+    let backoff = 500;
+    for (let attempt = 1; ; attempt++) {
+      const res = await prev(method, payload, signal);
+      if (res.ok || signal?.aborted) return res;
+      const retryAfter = res.parameters?.retry_after;
+      let waitMs: number | undefined;
+      if (typeof retryAfter === 'number') waitMs = Math.max(0, retryAfter) * 1000;
+      else if (res.error_code >= 500) {
+        waitMs = backoff;
+        backoff = Math.min(maxBackoff, backoff * 2);
+      }
+      if (waitMs === undefined) return res;
+      if (waited + waitMs > opts.budgetMs) {
+        opts.logger?.warn('Telegram kept refusing a call; giving up (TELEGRAM_SEND_RETRY_SECONDS)', {
+          method,
+          chat: (payload as { chat_id?: unknown } | undefined)?.chat_id,
+          error: res.error_code,
+          attempts: attempt,
+          waitedSeconds: waited / 1000,
+          nextWaitSeconds: waitMs / 1000,
+        });
+        return res;
+      }
+      await sleep(waitMs, signal as AbortSignal | undefined);
+      waited += waitMs;
+    }
+  };
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Retries network failures (grammY `HttpError`) a few times with a short backoff; getUpdates is left to the runner. */
@@ -23,8 +79,52 @@ export function networkRetryTransformer(attempts = 3, baseDelayMs = 500): Transf
         return await prev(method, payload, signal);
       } catch (err) {
         if (!(err instanceof HttpError) || i >= attempts || method === 'getUpdates' || signal?.aborted) throw err;
-        await new Promise((r) => setTimeout(r, baseDelayMs * 2 ** i));
+        await defaultSleep(baseDelayMs * 2 ** i, signal as AbortSignal | undefined);
+        if (signal?.aborted) throw err;
       }
+    }
+  };
+}
+
+/** Per-attempt time limits of Bot API calls (ms). */
+export interface CallTimeouts {
+  /** getUpdates: its long-poll `timeout` (seconds, from the payload) plus this margin. */
+  pollMarginMs: number;
+  /** Every other method. */
+  callMs: number;
+}
+
+/** The time limit of one attempt of `method` with this payload (ms). */
+export function callTimeoutMs(t: CallTimeouts, method: string, payload: unknown): number {
+  if (method !== 'getUpdates') return t.callMs;
+  const poll = Number((payload as { timeout?: unknown } | undefined)?.timeout ?? 0);
+  return (Number.isFinite(poll) && poll > 0 ? poll * 1000 : 0) + t.pollMarginMs;
+}
+
+/**
+ * Aborts an attempt that has not answered in time (a half-open connection, a proxy that swallows the
+ * request) and fails it with a grammY `HttpError`, which the network retry and the poller treat like a
+ * connection reset. Installed innermost, so that every retry gets its own limit.
+ */
+export function timeoutTransformer(t: CallTimeouts): Transformer {
+  return async (prev, method, payload, signal) => {
+    const ms = callTimeoutMs(t, method, payload);
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    if (signal?.aborted) ac.abort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        ac.abort();
+        reject(new HttpError(`Request to '${method}' timed out after ${ms / 1000} s (TELEGRAM_${method === 'getUpdates' ? 'POLL_MARGIN' : 'CALL_TIMEOUT'}_SECONDS)`, new Error('timeout')));
+      }, ms);
+    });
+    try {
+      return await Promise.race([prev(method, payload, ac.signal as never), timedOut]);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
     }
   };
 }

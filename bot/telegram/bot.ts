@@ -9,10 +9,10 @@
  */
 import { limit } from '@grammyjs/ratelimiter';
 import { sequentialize } from '@grammyjs/runner';
-import { Bot, GrammyError, session, type ApiClientOptions, type BotError, type StorageAdapter } from 'grammy';
+import { Api, Bot, GrammyError, session, type ApiClientOptions, type BotError, type StorageAdapter } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { sessionKey } from './answer.ts';
-import { forbiddenTransformer, networkRetryTransformer, retryTransformer } from './api.ts';
+import { forbiddenTransformer, networkRetryTransformer, retryTransformer, timeoutTransformer } from './api.ts';
 import type { BotConfig, BotContext, BotDeps, BotSettings, SessionData } from './context.ts';
 import { escapeHtml } from './format.ts';
 import { adminFeature } from './features/admin.ts';
@@ -35,6 +35,19 @@ export interface CreateBotOptions {
   sessionStorage?: StorageAdapter<SessionData>;
 }
 
+/**
+ * A bare Bot API client for the broadcast sender: per-call timeout, no retries — the sender sees a 429
+ * itself and pauses all its sends for `retry_after` (docs/broadcast.md), which the bot's retrying
+ * client would hide by waiting per message while the other sends go on.
+ */
+export function createSendApi(config: BotConfig, client: ApiClientOptions = {}): Api {
+  const token = config.TELEGRAM_BOT_TOKEN;
+  if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env');
+  const api = new Api(token, { apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ''), timeoutSeconds: Math.ceil(config.TELEGRAM_CALL_TIMEOUT_SECONDS) + 5, ...client });
+  api.config.use(timeoutTransformer({ pollMarginMs: config.TELEGRAM_POLL_MARGIN_SECONDS * 1000, callMs: config.TELEGRAM_CALL_TIMEOUT_SECONDS * 1000 }));
+  return api;
+}
+
 /** Settings derived from config. */
 export function botSettings(config: BotConfig): BotSettings {
   return {
@@ -50,12 +63,20 @@ export function botSettings(config: BotConfig): BotSettings {
 export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOptions = {}): Bot<BotContext> {
   const token = config.TELEGRAM_BOT_TOKEN;
   if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env');
+  const timeouts = { pollMarginMs: config.TELEGRAM_POLL_MARGIN_SECONDS * 1000, callMs: config.TELEGRAM_CALL_TIMEOUT_SECONDS * 1000 };
   const bot = new Bot<BotContext>(token, {
     botInfo: options.botInfo,
-    client: { apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ''), ...options.client },
+    client: {
+      apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+      // grammY's own limit (default 500 s) only as a backstop behind timeoutTransformer
+      timeoutSeconds: Math.ceil(Math.max(config.TELEGRAM_CALL_TIMEOUT_SECONDS, 50 + config.TELEGRAM_POLL_MARGIN_SECONDS)) + 5,
+      ...options.client,
+    },
   });
+  // innermost first: each attempt gets its own time limit, then the retries wrap it
+  bot.api.config.use(timeoutTransformer(timeouts));
   bot.api.config.use(networkRetryTransformer());
-  bot.api.config.use(retryTransformer());
+  bot.api.config.use(retryTransformer({ budgetMs: config.TELEGRAM_SEND_RETRY_SECONDS * 1000, logger: deps.logger }));
   bot.api.config.use(forbiddenTransformer(deps.store, deps.logger));
   const settings = botSettings(config);
   const log = deps.logger;
