@@ -162,6 +162,10 @@ export class PostgresStore implements Store {
     });
   }
 
+  async sweepSessions(idleMs: number, now = this.clock()): Promise<number> {
+    return (await this.q('DELETE FROM sessions WHERE updated_at < $1', [now - idleMs])).rowCount ?? 0;
+  }
+
   async getSubscriber(chatId: number): Promise<Subscriber | null> {
     const { rows } = await this.q<SubscriberRow>('SELECT * FROM subscribers WHERE chat_id = $1', [chatId]);
     return rows[0] ? toSubscriber(rows[0]) : null;

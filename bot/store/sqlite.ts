@@ -58,6 +58,8 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw new Error(`cannot open the SQLite store ${opts.file}: ${(err as Error).message} (check DATA_DIR and its permissions)`);
     }
+    // deleted rows (sessions with a person's facts, update payloads) are overwritten with zeros, not just unlinked
+    this.db.pragma('secure_delete = ON');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
@@ -70,6 +72,7 @@ export class SqliteStore implements Store {
       sessionDel: db.prepare('DELETE FROM sessions WHERE key = ?'),
       sessionDelSuffix: db.prepare("DELETE FROM sessions WHERE substr(key, -length(?)) = ?"),
       sessionKeys: db.prepare<[], { key: string }>('SELECT key FROM sessions ORDER BY key'),
+      sessionSweep: db.prepare('DELETE FROM sessions WHERE updated_at < ?'),
       userTouch: db.prepare(
         'INSERT INTO users (user_id, first_seen, last_seen, active) VALUES (?, ?, ?, 1) ON CONFLICT (user_id) DO UPDATE SET last_seen = excluded.last_seen, active = 1, inactive_reason = NULL',
       ),
@@ -171,6 +174,25 @@ export class SqliteStore implements Store {
       for (const key of sessionMatch.equals ?? []) this.q.sessionDel.run(key);
       if (sessionMatch.endsWith) this.q.sessionDelSuffix.run(sessionMatch.endsWith, sessionMatch.endsWith);
     })();
+    this.eraseWal();
+  }
+
+  async sweepSessions(idleMs: number, now = this.clock()): Promise<number> {
+    this.check();
+    const n = this.q.sessionSweep.run(now - idleMs).changes;
+    if (n > 0) this.eraseWal();
+    return n;
+  }
+
+  /**
+   * Copies the WAL into the database and truncates it to 0 bytes: old page images in the WAL (with rows
+   * just deleted) would otherwise stay in the -wal file until overwritten. Returns false when a reader
+   * kept the checkpoint from completing (it is retried by the next erase and at close).
+   */
+  eraseWal(): boolean {
+    if (this.file === ':memory:') return true;
+    const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return r?.busy === 0;
   }
 
   async getSubscriber(chatId: number): Promise<Subscriber | null> {

@@ -74,8 +74,17 @@ export interface Store {
   touchUser(userId: number, now?: number): Promise<void>;
   /** Marks a user inactive (e.g. 403 "bot was blocked by the user"). */
   markUserInactive(userId: number, reason: string, now?: number): Promise<void>;
-  /** Erases what is stored about a user: the user row and the sessions matched by `sessionMatch`. */
+  /**
+   * Erases what is stored about a user: the user row and the sessions matched by `sessionMatch`.
+   * SQLite: the freed bytes are zeroed (`secure_delete`) and the WAL is checkpointed and truncated, so
+   * that nothing of the rows stays readable in the database files.
+   */
   forgetUser(userId: number, sessionMatch: { equals?: string[]; endsWith?: string }): Promise<void>;
+  /**
+   * Deletes sessions not written for `idleMs` (SESSION_IDLE_MINUTES), erased like `forgetUser` does.
+   * Returns the count. Run periodically by the bot (`startBot`).
+   */
+  sweepSessions(idleMs: number, now?: number): Promise<number>;
 
   getSubscriber(chatId: number): Promise<Subscriber | null>;
   /** Creates or re-activates a subscription with these topics. */

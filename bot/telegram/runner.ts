@@ -43,6 +43,11 @@ export interface StartBotOptions {
   retryMaxMs?: number;
   /** getMe at start gives up after this long in all (ms; TELEGRAM_STARTUP_SECONDS); default 10 000. */
   startupMs?: number;
+  /**
+   * Deletes sessions idle for `idleMs` (SESSION_IDLE_MINUTES) every `everyMs` (default: a tenth of
+   * idleMs, between 10 s and 5 min) and once at start. Needs `store`.
+   */
+  sessionSweep?: { idleMs: number; everyMs?: number };
   /** Time source for the poller's waits (tests pass a fast clock). */
   clock?: Clock;
   /** When getMe fails at start: build the bot user from the token id and this username instead of failing. */
@@ -150,8 +155,43 @@ export async function startBot(bot: Bot<BotContext>, opts: StartBotOptions): Pro
     await opts.store.pruneUpdates(48 * 3600_000).catch((err) => log.warn('pruning update marks failed', { err }));
     await replayUnfinished(bot, opts.store, log);
   }
+  const stopSweep = opts.store && opts.sessionSweep ? startSessionSweep(opts.store, opts.sessionSweep, log) : () => undefined;
   log.info('bot started', { username: bot.botInfo.username, mode: opts.mode });
-  return opts.mode === 'webhook' ? startWebhook(bot, opts) : startPolling(bot, opts);
+  let running: RunningBot;
+  try {
+    running = opts.mode === 'webhook' ? await startWebhook(bot, opts) : startPolling(bot, opts);
+  } catch (err) {
+    stopSweep();
+    throw err;
+  }
+  const stop = running.stop.bind(running);
+  running.stop = () => {
+    stopSweep();
+    return stop();
+  };
+  return running;
+}
+
+/** Periodically deletes idle sessions (the facts a person stated stop being kept after SESSION_IDLE_MINUTES). */
+function startSessionSweep(store: Store, sweep: { idleMs: number; everyMs?: number }, log: Logger): () => void {
+  const every = sweep.everyMs ?? Math.min(300_000, Math.max(10_000, sweep.idleMs / 10));
+  let busy = false;
+  const run = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const n = await store.sweepSessions(sweep.idleMs);
+      if (n) log.info('idle sessions deleted', { count: n, idleMinutes: sweep.idleMs / 60_000 });
+    } catch (err) {
+      log.warn('deleting idle sessions failed; retried at the next sweep', { err: (err as Error).message });
+    } finally {
+      busy = false;
+    }
+  };
+  void run();
+  const timer = setInterval(() => void run(), every);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Handles the updates a previous run received but did not finish (per-chat order kept by sequentialize). */

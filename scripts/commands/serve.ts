@@ -108,6 +108,7 @@ export const command: CliCommand = {
         store,
         stopTimeoutMs: 3000,
         ...runnerTiming(config),
+        sessionSweep: { idleMs: config.SESSION_IDLE_MINUTES * 60_000 },
         fallbackUsername: config.BOT_USERNAME,
         webhook: config.WEBHOOK_URL
           ? { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, port: config.WEBHOOK_PORT, host: config.WEBHOOK_HOST }
