@@ -121,6 +121,13 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
       }),
     );
   }
+  // A button on an inline-mode message (no chat) or a message without a sender has no session key: the
+  // session would throw on access. The bot has no inline mode, so such a button is stale; such a message is ignored.
+  features.use(async (ctx, next) => {
+    if (sessionKey(ctx) !== undefined || !(ctx.message || ctx.callbackQuery)) return next();
+    log.debug('update without a chat or a sender; not answered', { update: ctx.update.update_id, inline: !!ctx.callbackQuery?.inline_message_id });
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: T.expired }).catch(() => undefined);
+  });
   features.use(
     session<SessionData, BotContext>({
       initial: () => ({}),

@@ -17,6 +17,7 @@ import { retryTransformer } from '../../bot/telegram/api.ts';
 import { createBot } from '../../bot/telegram/bot.ts';
 import { createPoller, FatalPollingError, type Clock } from '../../bot/telegram/polling.ts';
 import { startBot } from '../../bot/telegram/runner.ts';
+import { T } from '../../bot/telegram/texts.ts';
 import { FakeAssistant } from './fake-assistant.ts';
 import { BOT_INFO, FakeTelegram, privateText, TOKEN } from './harness.ts';
 
@@ -241,4 +242,35 @@ test('getMe at start is bounded: a hang or 500s give up within TELEGRAM_STARTUP_
     await running.stop();
     await s.store.close();
   }
+});
+
+// ── small ones ─────────────────────────────────────────────────────────────────────────────────────
+
+test('/subscribe echoes only a short escaped prefix of a huge argument, so the reply is accepted', async () => {
+  const { makeHarness } = await import('./harness.ts');
+  const h = makeHarness();
+  await h.send(privateText(101, `/subscribe ${'<火星>'.repeat(1000)}`));
+  const last = h.tg.sent().at(-1)!;
+  assert.equal(last.accepted, true, 'Telegram accepted the reply');
+  assert.match(last.payload.text, /不认识的主题：(&lt;火星&gt;){1,10}.*…/);
+  assert.ok(!h.logs.some((l) => l.includes(' ERROR ')));
+  await h.store.close();
+});
+
+test('a button on an inline message, or a message without a sender, gets no apology and no ERROR', async () => {
+  const { makeHarness, groupMention, user } = await import('./harness.ts');
+  const h = makeHarness();
+  const inline = (data: string) => ({ update_id: 990_000 + data.length, callback_query: { id: `q${data}`, from: user(7), chat_instance: 'ci', data, inline_message_id: 'AAQ' } }) as unknown as Update;
+  await h.send(inline('ck:abcd:0'));
+  await h.send(inline('sb:all'));
+  const noFrom = groupMention(-1005, 5, '宝山 落户') as Update & { message: Record<string, unknown> };
+  delete noFrom.message.from;
+  await h.send(noFrom);
+  const noFromPrivate = privateText(8, '宝山 落户') as Update & { message: Record<string, unknown> };
+  delete noFromPrivate.message.from;
+  await h.send(noFromPrivate);
+  assert.deepEqual(h.logs.filter((l) => l.includes(' ERROR ')), []);
+  assert.deepEqual(h.tg.sent().map((c) => c.payload.text), [], 'no apology sent');
+  assert.deepEqual(h.tg.sent('answerCallbackQuery').map((c) => c.payload.text), [T.expired, T.expired]);
+  await h.store.close();
 });

@@ -107,6 +107,8 @@ export class FakeTelegram {
     if (o) return o(payload);
     switch (method) {
       case 'sendMessage':
+        // like Telegram: the text after HTML parsing may have at most 4096 characters
+        if (visibleLength(String(payload.text ?? '')) > 4096) return { ok: false, error_code: 400, description: 'Bad Request: message is too long' };
         return {
           ok: true,
           result: { message_id: this.nextMessageId++, date: 1700000000, chat: { id: payload.chat_id, type: 'private' }, from: BOT_INFO, text: payload.text },
@@ -139,6 +141,13 @@ export class FakeTelegram {
   clear(): void {
     this.calls = [];
   }
+}
+
+/** Length of an HTML message as Telegram counts it (tags removed, entities decoded, UTF-16 units). */
+export function visibleLength(html: string): number {
+  return html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(lt|gt|amp|quot|#\d+|#x[0-9a-f]+);/gi, 'x').length;
 }
 
 export interface Harness {
