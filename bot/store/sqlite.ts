@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { applySqliteMigrations, coreMigrations, type SqliteMigration } from './sqlite-migrations.ts';
+import { applySqliteMigrations, coreMigrations, replyMigrations, type SqliteMigration } from './sqlite-migrations.ts';
 import { normalizeTopics } from './topics.ts';
 import type { SessionStorage, Store, Subscriber, SubscriberChatType, Topic, UpdateClaim, UsageStats } from './types.ts';
 
@@ -64,7 +64,7 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
-    this.appliedMigrations = applySqliteMigrations(this.db, [...coreMigrations, ...(opts.migrations ?? [])], this.clock());
+    this.appliedMigrations = applySqliteMigrations(this.db, [...coreMigrations, ...replyMigrations, ...(opts.migrations ?? [])], this.clock());
     const db = this.db;
     this.q = {
       sessionGet: db.prepare<[string], { value: string }>('SELECT value FROM sessions WHERE key = ?'),
@@ -106,6 +106,9 @@ export class SqliteStore implements Store {
       updFinish: db.prepare("INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'done', NULL, ?) ON CONFLICT (update_id) DO UPDATE SET state = 'done', payload = NULL, at = excluded.at"),
       updOpen: db.prepare<[number], { payload: string }>("SELECT payload FROM processed_updates WHERE state != 'done' AND payload IS NOT NULL ORDER BY update_id LIMIT ?"),
       updPrune: db.prepare("DELETE FROM processed_updates WHERE at < ? AND state = 'done'"),
+      replyPut: db.prepare('INSERT INTO sent_replies (update_id, part, message_id, at) VALUES (?, ?, ?, ?) ON CONFLICT (update_id, part) DO NOTHING'),
+      replyGet: db.prepare<[number, number], { message_id: number }>('SELECT message_id FROM sent_replies WHERE update_id = ? AND part = ?'),
+      replyPrune: db.prepare('DELETE FROM sent_replies WHERE at < ?'),
     };
   }
 
@@ -290,8 +293,19 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  async recordReply(updateId: number, part: number, messageId: number, now = this.clock()): Promise<void> {
+    this.check();
+    this.q.replyPut.run(updateId, part, messageId, now);
+  }
+
+  async sentReply(updateId: number, part: number): Promise<number | undefined> {
+    this.check();
+    return this.q.replyGet.get(updateId, part)?.message_id;
+  }
+
   async pruneUpdates(olderThanMs: number, now = this.clock()): Promise<number> {
     this.check();
+    this.q.replyPrune.run(now - olderThanMs);
     return this.q.updPrune.run(now - olderThanMs).changes;
   }
 

@@ -116,7 +116,14 @@ export interface Store {
   finishUpdate(updateId: number, now?: number): Promise<void>;
   /** Updates received or started but never finished (oldest first), to replay at start. */
   unfinishedUpdates<U = unknown>(limit?: number): Promise<U[]>;
-  /** Deletes `done` update marks older than `olderThanMs` (Telegram keeps updates 24 h). Returns the count. */
+  /**
+   * Records that part `part` (0, 1, … in send order) of the reply to an update was accepted by Telegram
+   * as message `messageId`. Written right after the send, before the update is marked done.
+   */
+  recordReply(updateId: number, part: number, messageId: number, now?: number): Promise<void>;
+  /** The message id of a reply part recorded by `recordReply`, or undefined (replay after a crash: skip sent parts). */
+  sentReply(updateId: number, part: number): Promise<number | undefined>;
+  /** Deletes `done` update marks (and sent-reply records) older than `olderThanMs` (Telegram keeps updates 24 h). Returns the count of update marks. */
   pruneUpdates(olderThanMs: number, now?: number): Promise<number>;
 
   /** Flushes and closes; further calls fail. Idempotent. */

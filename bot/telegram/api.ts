@@ -71,18 +71,90 @@ function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Retries network failures (grammY `HttpError`) a few times with a short backoff; getUpdates is left to the runner. */
-export function networkRetryTransformer(attempts = 3, baseDelayMs = 500): Transformer {
+/** A send whose connection dropped after the request went out: Telegram may or may not have delivered it. */
+export class DeliveryInDoubtError extends HttpError {
+  override name = 'DeliveryInDoubtError';
+}
+
+/** Methods that post something a user sees; resending one that was in fact delivered duplicates it. */
+export function isNonIdempotent(method: string): boolean {
+  return (method.startsWith('send') && method !== 'sendChatAction') || method === 'forwardMessage' || method === 'copyMessage';
+}
+
+/**
+ * Whether a network error leaves it open if the request reached Telegram: a connection reset or broken
+ * pipe (the request may have been accepted before the answer was lost). A refused connection, a DNS
+ * failure or our own timeout on a request that never answered are not in doubt in this sense.
+ */
+export function isInDoubt(err: HttpError): boolean {
+  const cause = err.error as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : '';
+  return code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up|ECONNRESET|EPIPE/i.test(String(cause?.message ?? ''));
+}
+
+/** Options of `networkRetryTransformer`. */
+export interface NetworkRetryOptions {
+  /** Retries after the first attempt; default 3. */
+  attempts?: number;
+  /** First backoff (ms), doubling; default 500. */
+  baseDelayMs?: number;
+  /**
+   * A send whose connection was reset after the request went out (TELEGRAM_REPLY_IN_DOUBT): `resend`
+   * (at least once: a rare duplicate) or `skip` (at most once: a rare lost reply, with a WARN and no
+   * apology). Default `resend`.
+   */
+  inDoubt?: 'resend' | 'skip';
+}
+
+/** Retries network failures (grammY `HttpError`) a few times with a short backoff; getUpdates is left to the poller. */
+export function networkRetryTransformer(opts: NetworkRetryOptions = {}): Transformer {
+  const attempts = opts.attempts ?? 3;
+  const baseDelayMs = opts.baseDelayMs ?? 500;
   return async (prev, method, payload, signal) => {
     for (let i = 0; ; i++) {
       try {
         return await prev(method, payload, signal);
       } catch (err) {
-        if (!(err instanceof HttpError) || i >= attempts || method === 'getUpdates' || signal?.aborted) throw err;
+        if (!(err instanceof HttpError) || method === 'getUpdates' || signal?.aborted) throw err;
+        if (opts.inDoubt === 'skip' && isNonIdempotent(method) && isInDoubt(err)) {
+          throw new DeliveryInDoubtError(`${method}: the connection was reset after the request was sent; not resending (TELEGRAM_REPLY_IN_DOUBT=skip)`, err.error);
+        }
+        if (i >= attempts) throw err;
         await defaultSleep(baseDelayMs * 2 ** i, signal as AbortSignal | undefined);
         if (signal?.aborted) throw err;
       }
     }
+  };
+}
+
+/**
+ * The reply ledger of one update, installed on `ctx.api`: every sendMessage of the update is part 0, 1, …
+ * in send order. A part Telegram accepted is recorded at once (`store.recordReply`); when the update is
+ * handled again after a crash (`lookup`: its claim was `retry`), a part already recorded is not sent
+ * again — its recorded message id is returned instead. Handling is deterministic for the same
+ * conversation state, so the parts line up.
+ */
+export function replyLedgerTransformer(store: Store, updateId: number, logger: Logger, lookup: boolean): Transformer {
+  let part = 0;
+  return async (prev, method, payload, signal) => {
+    if (method !== 'sendMessage') return prev(method, payload, signal);
+    const n = part++;
+    if (lookup) {
+      const sent = await store.sentReply(updateId, n);
+      if (sent !== undefined) {
+        logger.info('reply part was sent before the restart; not sent again', { update: updateId, part: n });
+        const p = payload as { chat_id: number | string; text?: string };
+        return { ok: true, result: { message_id: sent, date: Math.floor(Date.now() / 1000), chat: { id: Number(p.chat_id), type: 'private' }, text: p.text ?? '' } } as never;
+      }
+    }
+    const res = await prev(method, payload, signal);
+    if (res.ok) {
+      const id = (res.result as { message_id?: unknown }).message_id;
+      if (typeof id === 'number') {
+        await store.recordReply(updateId, n, id).catch((err) => logger.warn('could not record a sent reply part (a crash now could resend it)', { update: updateId, part: n, err }));
+      }
+    }
+    return res;
   };
 }
 

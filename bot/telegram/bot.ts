@@ -12,7 +12,7 @@ import { sequentialize } from '@grammyjs/runner';
 import { Api, Bot, GrammyError, session, type ApiClientOptions, type BotError, type StorageAdapter } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { sessionKey } from './answer.ts';
-import { forbiddenTransformer, networkRetryTransformer, retryTransformer, timeoutTransformer } from './api.ts';
+import { DeliveryInDoubtError, forbiddenTransformer, networkRetryTransformer, replyLedgerTransformer, retryTransformer, timeoutTransformer } from './api.ts';
 import type { BotConfig, BotContext, BotDeps, BotSettings, SessionData } from './context.ts';
 import { escapeHtml } from './format.ts';
 import { adminFeature } from './features/admin.ts';
@@ -75,7 +75,7 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
   });
   // innermost first: each attempt gets its own time limit, then the retries wrap it
   bot.api.config.use(timeoutTransformer(timeouts));
-  bot.api.config.use(networkRetryTransformer());
+  bot.api.config.use(networkRetryTransformer({ inDoubt: config.TELEGRAM_REPLY_IN_DOUBT }));
   bot.api.config.use(retryTransformer({ budgetMs: config.TELEGRAM_SEND_RETRY_SECONDS * 1000, logger: deps.logger }));
   bot.api.config.use(forbiddenTransformer(deps.store, deps.logger));
   const settings = botSettings(config);
@@ -98,6 +98,8 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
       return;
     }
     if (claim === 'retry') log.info('update was interrupted before; handling it again', { update: id });
+    // reply parts are recorded as sent; a retried update skips the ones sent before the crash
+    ctx.api.config.use(replyLedgerTransformer(deps.store, id, log, claim === 'retry'));
     try {
       await next();
     } finally {
@@ -151,6 +153,11 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
 async function onError(err: BotError<BotContext>, log: BotDeps['logger'], deps: BotDeps): Promise<void> {
   const ctx = err.ctx;
   const e = err.error;
+  if (e instanceof DeliveryInDoubtError) {
+    // the reply may well have arrived: an apology now would be worse than a rare missing answer
+    log.warn('a reply may not have been delivered (connection reset after sending); not resent', { update: ctx.update.update_id, chat: ctx.chat?.id });
+    return;
+  }
   log.error('update failed', { update: ctx.update.update_id, chat: ctx.chat?.id, err: e, stack: e instanceof Error ? e.stack?.split('\n').slice(0, 4).join(' | ') : undefined });
   deps.store.incrementUsage((deps.today ?? deps.asOf)(), ['errors']).catch(() => undefined);
   if (e instanceof GrammyError && e.error_code === 403) return;

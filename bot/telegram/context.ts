@@ -37,6 +37,7 @@ export type BotConfig = Pick<
   | 'TELEGRAM_POLL_MARGIN_SECONDS'
   | 'TELEGRAM_CALL_TIMEOUT_SECONDS'
   | 'TELEGRAM_SEND_RETRY_SECONDS'
+  | 'TELEGRAM_REPLY_IN_DOUBT'
 > &
   Partial<Pick<Config, 'BOT_USERNAME'>>;
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { GrammyError, HttpError } from 'grammy';
 import type { Update } from 'grammy/types';
@@ -249,6 +249,7 @@ test('getMe at start is bounded: a hang or 500s give up within TELEGRAM_STARTUP_
 test('/subscribe echoes only a short escaped prefix of a huge argument, so the reply is accepted', async () => {
   const { makeHarness } = await import('./harness.ts');
   const h = makeHarness();
+  dirs.push(dirname(h.store.file));
   await h.send(privateText(101, `/subscribe ${'<火星>'.repeat(1000)}`));
   const last = h.tg.sent().at(-1)!;
   assert.equal(last.accepted, true, 'Telegram accepted the reply');
@@ -260,17 +261,91 @@ test('/subscribe echoes only a short escaped prefix of a huge argument, so the r
 test('a button on an inline message, or a message without a sender, gets no apology and no ERROR', async () => {
   const { makeHarness, groupMention, user } = await import('./harness.ts');
   const h = makeHarness();
+  dirs.push(dirname(h.store.file));
   const inline = (data: string) => ({ update_id: 990_000 + data.length, callback_query: { id: `q${data}`, from: user(7), chat_instance: 'ci', data, inline_message_id: 'AAQ' } }) as unknown as Update;
   await h.send(inline('ck:abcd:0'));
   await h.send(inline('sb:all'));
-  const noFrom = groupMention(-1005, 5, '宝山 落户') as Update & { message: Record<string, unknown> };
-  delete noFrom.message.from;
+  const noFrom = groupMention(-1005, 5, '宝山 落户');
+  delete (noFrom.message as unknown as Record<string, unknown>).from;
   await h.send(noFrom);
-  const noFromPrivate = privateText(8, '宝山 落户') as Update & { message: Record<string, unknown> };
-  delete noFromPrivate.message.from;
+  const noFromPrivate = privateText(8, '宝山 落户');
+  delete (noFromPrivate.message as unknown as Record<string, unknown>).from;
   await h.send(noFromPrivate);
   assert.deepEqual(h.logs.filter((l) => l.includes(' ERROR ')), []);
   assert.deepEqual(h.tg.sent().map((c) => c.payload.text), [], 'no apology sent');
   assert.deepEqual(h.tg.sent('answerCallbackQuery').map((c) => c.payload.text), [T.expired, T.expired]);
   await h.store.close();
+});
+
+// ── duplicates ─────────────────────────────────────────────────────────────────────────────────────
+
+test('a crash in the middle of a multi-part reply: after the restart only the parts not yet sent go out', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'policybot-dup-'));
+  dirs.push(dir);
+  const file = join(dir, 'db.sqlite');
+  const config = parseConfig({ TELEGRAM_BOT_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '0' });
+  const q = privateText(121, '请给我长答案');
+  // reference: the same question answered without a crash
+  const ref = (await import('./harness.ts')).makeHarness();
+  await ref.send(structuredClone(q));
+  const parts = ref.tg.texts();
+  assert.ok(parts.length >= 2, `a reply of ${parts.length} parts`);
+  await ref.store.close();
+  dirs.push(dirname(ref.store.file));
+
+  // run 1: part 0 is accepted, then the process "dies" while sending part 1 (nothing after it reaches Telegram or the database)
+  const storeA = openSqliteStore({ file });
+  const tgA = new FakeTelegram();
+  const accepted: string[] = [];
+  tgA.overrides.set('sendMessage', async (p) => {
+    if (accepted.length === 0) {
+      accepted.push(p.text);
+      return { ok: true, result: { message_id: 7001, date: 1, chat: { id: p.chat_id, type: 'private' }, text: p.text } };
+    }
+    await storeA.close(); // SIGKILL: the update stays `started`, part 1 never left
+    return { ok: false, error_code: 400, description: 'Bad Request: process killed' };
+  });
+  const { logger } = capture();
+  const botA = createBot(config, { assistant: new FakeAssistant(), store: storeA, logger, asOf: () => '2099-06-01' }, { botInfo: BOT_INFO, client: { fetch: tgA.fetch as never } });
+  await botA.handleUpdate(structuredClone(q)).catch(() => undefined);
+  assert.deepEqual(accepted, [parts[0]]);
+
+  // run 2: the update is replayed at start; part 0 is skipped, parts 1… are sent once
+  const storeB = openSqliteStore({ file });
+  const tgB = new FakeTelegram();
+  const logsB = capture();
+  const botB = createBot(config, { assistant: new FakeAssistant(), store: storeB, logger: logsB.logger, asOf: () => '2099-06-01' }, { botInfo: BOT_INFO, client: { fetch: tgB.fetch as never } });
+  const { replayUnfinished } = await import('../../bot/telegram/runner.ts');
+  assert.equal(await replayUnfinished(botB, storeB, logsB.logger), 1);
+  assert.deepEqual([...accepted, ...tgB.delivered().map((c) => c.payload.text)], parts, 'every part exactly once, in order');
+  assert.ok(logsB.lines.some((l) => l.includes('not sent again')));
+  await storeB.close();
+});
+
+test('connection resets on a reply: before accept it is resent once; after accept TELEGRAM_REPLY_IN_DOUBT decides', async () => {
+  const { makeHarness } = await import('./harness.ts');
+  // resend (default): a reset before Telegram accepted → resent, delivered once
+  const a = makeHarness();
+  dirs.push(dirname(a.store.file));
+  a.tg.inject('sendMessage', 'reset-before');
+  await a.send(privateText(131, '宝山 落户'));
+  assert.equal(a.tg.delivered().length, 1);
+  assert.equal(a.tg.sent().length, 2, 'one failed attempt, one resend');
+  // … and after accept it is resent too: the documented duplicate of `resend`
+  a.tg.clear();
+  a.tg.inject('sendMessage', 'reset-after');
+  await a.send(privateText(132, '宝山 落户'));
+  assert.equal(a.tg.delivered().length, 2);
+  await a.store.close();
+
+  // skip: a reset after accept is not resent and not apologized for — delivered exactly once
+  const b = makeHarness({ env: { TELEGRAM_REPLY_IN_DOUBT: 'skip' } });
+  dirs.push(dirname(b.store.file));
+  b.tg.inject('sendMessage', 'reset-after');
+  await b.send(privateText(133, '宝山 落户'));
+  assert.equal(b.tg.delivered().length, 1);
+  assert.equal(b.tg.sent().length, 1, 'no resend, no apology');
+  assert.ok(b.logs.some((l) => l.includes(' WARN ') && l.includes('may not have been delivered')));
+  assert.ok(!b.logs.some((l) => l.includes(' ERROR ')));
+  await b.store.close();
 });
