@@ -9,10 +9,11 @@
  * const result = await retriever.search('海归落户要交多久社保？', { k: 5 });
  * if (result.confidence < 0.5) console.log('没有找到相关条款');
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chunk, PolicyDocument, SearchHit, SearchResult } from './types.ts';
 import type { Bm25Index, Bm25Params } from './bm25.ts';
-import { cosine, isModelFolder, loadEmbedder, resolveEmbeddingModel, type Embedder, type LoggerLike, type ModelChoice } from './embed.ts';
+import { cosine, isModelFolder, loadEmbedder, modelFolderProblem, resolveEmbeddingModel, type Embedder, type LoggerLike, type ModelChoice } from './embed.ts';
 import { loadOrBuildIndex, modelFingerprint, type IndexOutcome } from './index-store.ts';
 import { STATIC_MODEL_ID } from './static-model.ts';
 import { analyzeQuery, confidenceOf, DEFAULT_FUSION, fuseCandidates, type AnalyzedQuery, type DocFacts, type FusionOptions } from './fuse.ts';
@@ -252,6 +253,12 @@ export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetr
         o.log?.warn(`could not download ${choice.modelId} from ${choice.remoteHost}: ${(err as Error).message}; falling back to the offline embedder`);
         choice = resolveEmbeddingModel({ ...o.model, allowRemote: false, staticModelDir: staticDir });
       }
+    }
+    const problem = choice.isStatic && isModelFolder(staticDir) ? modelFolderProblem(staticDir) : undefined;
+    if (problem) {
+      // rebuilt like a corrupt index: it is derived from the corpus
+      o.log?.warn(`the trained embedder in ${staticDir} is corrupt (${problem}); rebuilding it`);
+      rmSync(staticDir, { recursive: true, force: true });
     }
     if (choice.isStatic && !isModelFolder(staticDir)) {
       o.log?.info(`training the offline embedder (${STATIC_MODEL_ID}) on ${o.chunks.length} chunks…`);

@@ -58,13 +58,24 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw new Error(`cannot open the SQLite store ${opts.file}: ${(err as Error).message} (check DATA_DIR and its permissions)`);
     }
-    // deleted rows (sessions with a person's facts, update payloads) are overwritten with zeros, not just unlinked
-    this.db.pragma('secure_delete = ON');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.appliedMigrations = applySqliteMigrations(this.db, [...coreMigrations, ...replyMigrations, ...(opts.migrations ?? [])], this.clock());
+    try {
+      // deleted rows (sessions with a person's facts, update payloads) are overwritten with zeros, not just unlinked
+      this.db.pragma('secure_delete = ON');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('foreign_keys = ON');
+      this.appliedMigrations = applySqliteMigrations(this.db, [...coreMigrations, ...replyMigrations, ...(opts.migrations ?? [])], this.clock());
+    } catch (err) {
+      this.db.close();
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new Error(
+          `the SQLite store ${opts.file} is not a readable database (${(err as Error).message}): stop the bot, move the file (and its -wal/-shm files) away or restore a backup, then start again to create a fresh one (DATA_DIR=${dirname(opts.file)})`,
+        );
+      }
+      throw err;
+    }
     const db = this.db;
     this.q = {
       sessionGet: db.prepare<[string], { value: string }>('SELECT value FROM sessions WHERE key = ?'),
