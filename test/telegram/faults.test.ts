@@ -349,3 +349,18 @@ test('connection resets on a reply: before accept it is resent once; after accep
   assert.ok(!b.logs.some((l) => l.includes(' ERROR ')));
   await b.store.close();
 });
+
+test('the broadcast client in serve hands a 429 straight to the sender (which pauses everything), and times out hung sends', async () => {
+  const { createSendApi } = await import('../../bot/telegram/bot.ts');
+  const tg = new FakeTelegram();
+  const config = parseConfig({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_CALL_TIMEOUT_SECONDS: '0.3' });
+  const api = createSendApi(config, { fetch: tg.fetch as never });
+  tg.inject('sendMessage', { code: 429, description: 'Too Many Requests: retry after 5', retryAfter: 5 });
+  const t0 = Date.now();
+  await assert.rejects(api.sendMessage(1, 'x'), (e: unknown) => e instanceof GrammyError && e.error_code === 429 && e.parameters.retry_after === 5);
+  assert.ok(Date.now() - t0 < 500, 'not waited out per message');
+  assert.equal(tg.sent().length, 1, 'not retried by the client');
+  tg.inject('sendMessage', 'hang');
+  await assert.rejects(api.sendMessage(1, 'x'), /timed out/);
+  assert.equal(tg.hanging, 0);
+});
