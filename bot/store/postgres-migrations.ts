@@ -83,7 +83,7 @@ export const replyPgMigrations: PgMigration[] = [
       CREATE TABLE sent_replies (
         update_id  BIGINT NOT NULL,
         part       INTEGER NOT NULL,
-        message_id BIGINT NOT NULL,
+        message_id BIGINT,
         at         BIGINT NOT NULL,
         PRIMARY KEY (update_id, part)
       );

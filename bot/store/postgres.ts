@@ -280,13 +280,20 @@ export class PostgresStore implements Store {
     return out;
   }
 
-  async recordReply(updateId: number, part: number, messageId: number, now = this.clock()): Promise<void> {
-    await this.q('INSERT INTO sent_replies (update_id, part, message_id, at) VALUES ($1, $2, $3, $4) ON CONFLICT (update_id, part) DO NOTHING', [updateId, part, messageId, now]);
+  async recordReply(updateId: number, part: number, messageId: number | null, now = this.clock()): Promise<void> {
+    await this.q(
+      'INSERT INTO sent_replies (update_id, part, message_id, at) VALUES ($1, $2, $3, $4) ON CONFLICT (update_id, part) DO UPDATE SET message_id = COALESCE(EXCLUDED.message_id, sent_replies.message_id), at = EXCLUDED.at',
+      [updateId, part, messageId, now],
+    );
   }
 
-  async sentReply(updateId: number, part: number): Promise<number | undefined> {
-    const { rows } = await this.q<{ message_id: string }>('SELECT message_id FROM sent_replies WHERE update_id = $1 AND part = $2', [updateId, part]);
-    return rows[0] ? Number(rows[0].message_id) : undefined;
+  async sentReply(updateId: number, part: number): Promise<number | null | undefined> {
+    const { rows } = await this.q<{ message_id: string | null }>('SELECT message_id FROM sent_replies WHERE update_id = $1 AND part = $2', [updateId, part]);
+    return rows[0] ? (rows[0].message_id === null ? null : Number(rows[0].message_id)) : undefined;
+  }
+
+  async dropReply(updateId: number, part: number): Promise<void> {
+    await this.q('DELETE FROM sent_replies WHERE update_id = $1 AND part = $2', [updateId, part]);
   }
 
   async pruneUpdates(olderThanMs: number, now = this.clock()): Promise<number> {

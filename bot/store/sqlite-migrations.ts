@@ -63,8 +63,9 @@ export const coreMigrations: SqliteMigration[] = [
 ];
 
 /**
- * Scope `replies`: the parts of replies Telegram accepted, keyed by (update id, part), so that an update
- * replayed after a crash skips the parts already sent (docs/telegram.md, "Duplicates").
+ * Scope `replies`: the parts of replies, keyed by (update id, part): `message_id` NULL while the part is
+ * being sent, the id once Telegram accepted it — so that an update replayed after a crash skips the parts
+ * already sent and knows which one was in flight (docs/telegram.md, "Duplicates").
  */
 export const replyMigrations: SqliteMigration[] = [
   {
@@ -75,7 +76,7 @@ export const replyMigrations: SqliteMigration[] = [
       CREATE TABLE sent_replies (
         update_id  INTEGER NOT NULL,
         part       INTEGER NOT NULL,
-        message_id INTEGER NOT NULL,
+        message_id INTEGER,
         at         INTEGER NOT NULL,
         PRIMARY KEY (update_id, part)
       ) WITHOUT ROWID;

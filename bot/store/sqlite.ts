@@ -117,8 +117,11 @@ export class SqliteStore implements Store {
       updFinish: db.prepare("INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'done', NULL, ?) ON CONFLICT (update_id) DO UPDATE SET state = 'done', payload = NULL, at = excluded.at"),
       updOpen: db.prepare<[number], { payload: string }>("SELECT payload FROM processed_updates WHERE state != 'done' AND payload IS NOT NULL ORDER BY update_id LIMIT ?"),
       updPrune: db.prepare("DELETE FROM processed_updates WHERE at < ? AND state = 'done'"),
-      replyPut: db.prepare('INSERT INTO sent_replies (update_id, part, message_id, at) VALUES (?, ?, ?, ?) ON CONFLICT (update_id, part) DO NOTHING'),
-      replyGet: db.prepare<[number, number], { message_id: number }>('SELECT message_id FROM sent_replies WHERE update_id = ? AND part = ?'),
+      replyPut: db.prepare(
+        'INSERT INTO sent_replies (update_id, part, message_id, at) VALUES (?, ?, ?, ?) ON CONFLICT (update_id, part) DO UPDATE SET message_id = COALESCE(excluded.message_id, sent_replies.message_id), at = excluded.at',
+      ),
+      replyGet: db.prepare<[number, number], { message_id: number | null }>('SELECT message_id FROM sent_replies WHERE update_id = ? AND part = ?'),
+      replyDel: db.prepare('DELETE FROM sent_replies WHERE update_id = ? AND part = ?'),
       replyPrune: db.prepare('DELETE FROM sent_replies WHERE at < ?'),
     };
   }
@@ -304,14 +307,19 @@ export class SqliteStore implements Store {
     return out;
   }
 
-  async recordReply(updateId: number, part: number, messageId: number, now = this.clock()): Promise<void> {
+  async recordReply(updateId: number, part: number, messageId: number | null, now = this.clock()): Promise<void> {
     this.check();
     this.q.replyPut.run(updateId, part, messageId, now);
   }
 
-  async sentReply(updateId: number, part: number): Promise<number | undefined> {
+  async sentReply(updateId: number, part: number): Promise<number | null | undefined> {
     this.check();
     return this.q.replyGet.get(updateId, part)?.message_id;
+  }
+
+  async dropReply(updateId: number, part: number): Promise<void> {
+    this.check();
+    this.q.replyDel.run(updateId, part);
   }
 
   async pruneUpdates(olderThanMs: number, now = this.clock()): Promise<number> {

@@ -117,12 +117,14 @@ export interface Store {
   /** Updates received or started but never finished (oldest first), to replay at start. */
   unfinishedUpdates<U = unknown>(limit?: number): Promise<U[]>;
   /**
-   * Records that part `part` (0, 1, … in send order) of the reply to an update was accepted by Telegram
-   * as message `messageId`. Written right after the send, before the update is marked done.
+   * Records part `part` (0, 1, … in send order) of the reply to an update: `null` just before it is sent
+   * (in flight), then the message id once Telegram accepted it. A recorded id is never overwritten by null.
    */
-  recordReply(updateId: number, part: number, messageId: number, now?: number): Promise<void>;
-  /** The message id of a reply part recorded by `recordReply`, or undefined (replay after a crash: skip sent parts). */
-  sentReply(updateId: number, part: number): Promise<number | undefined>;
+  recordReply(updateId: number, part: number, messageId: number | null, now?: number): Promise<void>;
+  /** A reply part's record: its message id, `null` when a send was in flight (crash: in doubt), undefined when none. */
+  sentReply(updateId: number, part: number): Promise<number | null | undefined>;
+  /** Deletes a reply part's record (the send failed for certain, so a replay must send it). */
+  dropReply(updateId: number, part: number): Promise<void>;
   /** Deletes `done` update marks (and sent-reply records) older than `olderThanMs` (Telegram keeps updates 24 h). Returns the count of update marks. */
   pruneUpdates(olderThanMs: number, now?: number): Promise<number>;
 

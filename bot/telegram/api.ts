@@ -129,31 +129,45 @@ export function networkRetryTransformer(opts: NetworkRetryOptions = {}): Transfo
 
 /**
  * The reply ledger of one update, installed on `ctx.api`: every sendMessage of the update is part 0, 1, …
- * in send order. A part Telegram accepted is recorded at once (`store.recordReply`); when the update is
- * handled again after a crash (`lookup`: its claim was `retry`), a part already recorded is not sent
- * again — its recorded message id is returned instead. Handling is deterministic for the same
- * conversation state, so the parts line up.
+ * in send order. Just before a part is sent it is recorded as in flight, and with its message id once
+ * Telegram accepted it (dropped again when Telegram refused it for certain). When the update is handled
+ * again after a crash (`lookup`: its claim was `retry`), a part with a message id is not sent again; a
+ * part that was in flight at the crash is in doubt and follows `inDoubt` (TELEGRAM_REPLY_IN_DOUBT).
+ * Handling is deterministic for the same conversation state, so the parts line up.
  */
-export function replyLedgerTransformer(store: Store, updateId: number, logger: Logger, lookup: boolean): Transformer {
+export function replyLedgerTransformer(store: Store, updateId: number, logger: Logger, opts: { lookup: boolean; inDoubt: 'resend' | 'skip' }): Transformer {
   let part = 0;
   return async (prev, method, payload, signal) => {
     if (method !== 'sendMessage') return prev(method, payload, signal);
     const n = part++;
-    if (lookup) {
+    const p = payload as { chat_id: number | string; text?: string };
+    const fake = (messageId: number) =>
+      ({ ok: true, result: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: Number(p.chat_id), type: 'private' }, text: p.text ?? '' } }) as never;
+    if (opts.lookup) {
       const sent = await store.sentReply(updateId, n);
-      if (sent !== undefined) {
+      if (typeof sent === 'number') {
         logger.info('reply part was sent before the restart; not sent again', { update: updateId, part: n });
-        const p = payload as { chat_id: number | string; text?: string };
-        return { ok: true, result: { message_id: sent, date: Math.floor(Date.now() / 1000), chat: { id: Number(p.chat_id), type: 'private' }, text: p.text ?? '' } } as never;
+        return fake(sent);
       }
-    }
-    const res = await prev(method, payload, signal);
-    if (res.ok) {
-      const id = (res.result as { message_id?: unknown }).message_id;
-      if (typeof id === 'number') {
-        await store.recordReply(updateId, n, id).catch((err) => logger.warn('could not record a sent reply part (a crash now could resend it)', { update: updateId, part: n, err }));
+      if (sent === null && opts.inDoubt === 'skip') {
+        logger.warn('reply part was being sent when the process stopped; not sent again (TELEGRAM_REPLY_IN_DOUBT=skip)', { update: updateId, part: n });
+        return fake(0);
       }
+      if (sent === null) logger.info('reply part was being sent when the process stopped; sending it again (TELEGRAM_REPLY_IN_DOUBT=resend)', { update: updateId, part: n });
     }
+    const note = (err: unknown) => logger.warn('could not record a reply part (a crash now could resend it)', { update: updateId, part: n, err });
+    await store.recordReply(updateId, n, null).catch(note);
+    let res;
+    try {
+      res = await prev(method, payload, signal);
+    } catch (err) {
+      // a network error leaves the part in doubt (kept as in flight); anything else never reached Telegram
+      if (!(err instanceof HttpError)) await store.dropReply(updateId, n).catch(note);
+      throw err;
+    }
+    const id = res.ok ? (res.result as { message_id?: unknown }).message_id : undefined;
+    if (typeof id === 'number') await store.recordReply(updateId, n, id).catch(note);
+    else await store.dropReply(updateId, n).catch(note);
     return res;
   };
 }

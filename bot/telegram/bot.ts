@@ -99,7 +99,7 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
     }
     if (claim === 'retry') log.info('update was interrupted before; handling it again', { update: id });
     // reply parts are recorded as sent; a retried update skips the ones sent before the crash
-    ctx.api.config.use(replyLedgerTransformer(deps.store, id, log, claim === 'retry'));
+    ctx.api.config.use(replyLedgerTransformer(deps.store, id, log, { lookup: claim === 'retry', inDoubt: config.TELEGRAM_REPLY_IN_DOUBT }));
     try {
       await next();
     } finally {

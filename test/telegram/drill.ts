@@ -21,7 +21,7 @@ function serve(apiRoot: string, dataDir: string, log: string[]): ChildProcess {
   mkdirSync(dataDir, { recursive: true });
   const child = spawn(process.execPath, [join(PROJECT_ROOT, 'scripts', 'policybot.mjs'), 'serve'], {
     cwd: dataDir,
-    env: { ...process.env, TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: apiRoot, DATA_DIR: dataDir, LOG_LEVEL: 'info', BROADCAST_ENABLED: 'false', AS_OF: '2024-06-01', RATE_LIMIT_PER_MINUTE: '0' },
+    env: { ...process.env, TELEGRAM_REPLY_IN_DOUBT: process.env.TELEGRAM_REPLY_IN_DOUBT ?? 'resend', TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: apiRoot, DATA_DIR: dataDir, LOG_LEVEL: 'info', BROADCAST_ENABLED: 'false', AS_OF: '2024-06-01', RATE_LIMIT_PER_MINUTE: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr!.on('data', (d: Buffer) => log.push(...d.toString('utf8').split('\n').filter(Boolean)));
@@ -95,8 +95,10 @@ async function main() {
     await waitFor(started(log, 0), 120_000);
     const feeding = stream(api, 200, 20, 25);
     while (kills < KILLS) {
+      // at a random moment while replies are going out (not right after a send: that would aim at the window)
       const before = api.sent.length;
-      await waitFor(() => api.sent.length >= before + 5 + Math.floor(Math.random() * 10), 30_000);
+      await waitFor(() => api.sent.length > before, 30_000);
+      await sleep(100 + Math.random() * 900);
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
       kills++;
@@ -109,9 +111,24 @@ async function main() {
     await waitFor(() => api.sent.length >= refCount, 60_000);
     await sleep(2000);
     const { dup, lost } = compare(byChat(ref), byChat(api));
-    const skipped = log.filter((l) => l.includes('not sent again')).length;
-    out.push(`SIGKILL ×${kills} during the stream: ${api.sent.length} messages sent (reference ${refCount}); duplicates ${dup}, lost ${lost}; reply parts skipped on replay ${skipped}`);
+    if (process.env.DRILL_LOG) {
+      const r = byChat(ref);
+      const lines: string[] = [];
+      for (const [chat, texts] of byChat(api)) lines.push(`chat ${chat}: ${texts.length} (ref ${r.get(chat)?.length}) ${texts.map((t) => t.slice(0, 12).replace(/\n/g, ' ')).join(' | ')}`);
+      (await import('node:fs')).writeFileSync(process.env.DRILL_LOG + '.chats', lines.join('\n') + '\n');
+    }
+    const skipped = log.filter((l) => l.includes('before the restart; not sent again')).length;
+    const doubt = log.filter((l) => l.includes('was being sent when the process stopped')).length;
+    if (process.env.DRILL_LOG) (await import('node:fs')).writeFileSync(process.env.DRILL_LOG, log.join('\n') + '\n');
+    out.push(`SIGKILL ×${kills} during the stream: ${api.sent.length} messages sent (reference ${refCount}); duplicates ${dup}, lost ${lost}; on replay: ${skipped} parts skipped as sent, ${doubt} in doubt (TELEGRAM_REPLY_IN_DOUBT=${process.env.TELEGRAM_REPLY_IN_DOUBT ?? 'resend'})`);
 
+    if (OUTAGE_S === 0) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await api.stop();
+      console.log(out.join('\n'));
+      return;
+    }
     // half-open poll: the next getUpdates never answers; a message arrives meanwhile
     api.hangNextPoll = true;
     const polls = api.polls;
@@ -147,7 +164,8 @@ async function main() {
     out.push(`SIGTERM: exit ${code} in ${((Date.now() - ts) / 1000).toFixed(1)} s`);
     await api.stop();
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!process.env.DRILL_LOG) rmSync(dataDir, { recursive: true, force: true });
+    else console.log(`kept ${dataDir}`);
   }
   console.log(out.join('\n'));
 }

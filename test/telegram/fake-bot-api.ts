@@ -97,6 +97,7 @@ export class FakeBotApi {
             const done = () => {
               clearTimeout(t);
               this.waiters.delete(done);
+              req.socket.off('close', done);
               resolve();
             };
             const t = setTimeout(done, timeoutMs);
