@@ -158,7 +158,7 @@ export const ConfigSchema = z.object({
   TELEGRAM_CALL_TIMEOUT_SECONDS: num(10, 0.1, 300),
   /** A call Telegram refuses with 429 or 5xx (a reply, a broadcast message) is retried for up to this many seconds in all, then dropped with a log line. */
   TELEGRAM_SEND_RETRY_SECONDS: num(120, 0, 3600),
-  /** A reply whose connection was reset after it was sent: `resend` (at least once; a rare duplicate) or `skip` (at most once; a rare lost reply, logged). */
+  /** A reply part in doubt — its connection was reset after sending, or the process died while sending it: `resend` (at least once: duplicates possible) or `skip` (at most once: a lost reply possible, logged). */
   TELEGRAM_REPLY_IN_DOUBT: z.enum(['resend', 'skip']).default('resend'),
   /** Longest wait between two getUpdates attempts while the Bot API is unreachable or another instance polls (seconds). */
   TELEGRAM_RETRY_MAX_SECONDS: num(5, 0.1, 300),

@@ -318,8 +318,32 @@ test('a crash in the middle of a multi-part reply: after the restart only the pa
   const { replayUnfinished } = await import('../../bot/telegram/runner.ts');
   assert.equal(await replayUnfinished(botB, storeB, logsB.logger), 1);
   assert.deepEqual([...accepted, ...tgB.delivered().map((c) => c.payload.text)], parts, 'every part exactly once, in order');
-  assert.ok(logsB.lines.some((l) => l.includes('not sent again')));
+  assert.ok(logsB.lines.some((l) => l.includes('before the restart; not sent again')));
+  // part 1 was in flight when the process died (recorded as in doubt): resent under the default `resend`
+  assert.ok(logsB.lines.some((l) => l.includes('sending it again (TELEGRAM_REPLY_IN_DOUBT=resend)')));
   await storeB.close();
+
+  // the same crash with TELEGRAM_REPLY_IN_DOUBT=skip: the part in doubt is not resent (at most once)
+  const fileC = join(dir, 'skip.sqlite');
+  const storeC1 = openSqliteStore({ file: fileC });
+  const skipConfig = parseConfig({ TELEGRAM_BOT_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '0', TELEGRAM_REPLY_IN_DOUBT: 'skip' });
+  const tgC1 = new FakeTelegram();
+  let n = 0;
+  tgC1.overrides.set('sendMessage', async (p) => {
+    if (n++ === 0) return { ok: true, result: { message_id: 7101, date: 1, chat: { id: p.chat_id, type: 'private' }, text: p.text } };
+    await storeC1.close();
+    return { ok: false, error_code: 400, description: 'Bad Request: process killed' };
+  });
+  const botC1 = createBot(skipConfig, { assistant: new FakeAssistant(), store: storeC1, logger, asOf: () => '2099-06-01' }, { botInfo: BOT_INFO, client: { fetch: tgC1.fetch as never } });
+  await botC1.handleUpdate(structuredClone(q)).catch(() => undefined);
+  const storeC2 = openSqliteStore({ file: fileC });
+  const tgC2 = new FakeTelegram();
+  const logsC = capture();
+  const botC2 = createBot(skipConfig, { assistant: new FakeAssistant(), store: storeC2, logger: logsC.logger, asOf: () => '2099-06-01' }, { botInfo: BOT_INFO, client: { fetch: tgC2.fetch as never } });
+  await replayUnfinished(botC2, storeC2, logsC.logger);
+  assert.deepEqual(tgC2.delivered().map((c) => c.payload.text), parts.slice(2), 'part 0 sent before, part 1 in doubt and skipped');
+  assert.ok(logsC.lines.some((l) => l.includes(' WARN ') && l.includes('TELEGRAM_REPLY_IN_DOUBT=skip')));
+  await storeC2.close();
 });
 
 test('connection resets on a reply: before accept it is resent once; after accept TELEGRAM_REPLY_IN_DOUBT decides', async () => {
