@@ -160,6 +160,8 @@ export const ConfigSchema = z.object({
   TELEGRAM_SEND_RETRY_SECONDS: num(120, 0, 3600),
   /** A reply part in doubt — its connection was reset after sending, or the process died while sending it: `resend` (at least once: duplicates possible) or `skip` (at most once: a lost reply possible, logged). */
   TELEGRAM_REPLY_IN_DOUBT: z.enum(['resend', 'skip']).default('resend'),
+  /** Updates handled at the same time (different chats; one chat is always in order). Fewer means fewer replies in flight, hence in doubt, when the process is killed. */
+  TELEGRAM_CONCURRENCY: int(64, 1, 1000),
   /** Longest wait between two getUpdates attempts while the Bot API is unreachable or another instance polls (seconds). */
   TELEGRAM_RETRY_MAX_SECONDS: num(5, 0.1, 300),
   /** getMe at start gives up after this many seconds in all, then falls back to BOT_USERNAME or exits. */

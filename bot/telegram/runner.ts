@@ -101,8 +101,10 @@ export function runnerTiming(config: {
   TELEGRAM_POLL_TIMEOUT_SECONDS: number;
   TELEGRAM_RETRY_MAX_SECONDS: number;
   TELEGRAM_STARTUP_SECONDS: number;
-}): Pick<StartBotOptions, 'pollTimeoutSeconds' | 'retryMaxMs' | 'startupMs'> {
+  TELEGRAM_CONCURRENCY: number;
+}): Pick<StartBotOptions, 'pollTimeoutSeconds' | 'retryMaxMs' | 'startupMs' | 'concurrency'> {
   return {
+    concurrency: config.TELEGRAM_CONCURRENCY,
     pollTimeoutSeconds: config.TELEGRAM_POLL_TIMEOUT_SECONDS,
     retryMaxMs: config.TELEGRAM_RETRY_MAX_SECONDS * 1000,
     startupMs: config.TELEGRAM_STARTUP_SECONDS * 1000,

@@ -21,7 +21,7 @@ function serve(apiRoot: string, dataDir: string, log: string[]): ChildProcess {
   mkdirSync(dataDir, { recursive: true });
   const child = spawn(process.execPath, [join(PROJECT_ROOT, 'scripts', 'policybot.mjs'), 'serve'], {
     cwd: dataDir,
-    env: { ...process.env, TELEGRAM_REPLY_IN_DOUBT: process.env.TELEGRAM_REPLY_IN_DOUBT ?? 'resend', TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: apiRoot, DATA_DIR: dataDir, LOG_LEVEL: 'info', BROADCAST_ENABLED: 'false', AS_OF: '2024-06-01', RATE_LIMIT_PER_MINUTE: '0' },
+    env: { ...process.env, TELEGRAM_REPLY_IN_DOUBT: process.env.TELEGRAM_REPLY_IN_DOUBT ?? 'resend', TELEGRAM_CONCURRENCY: process.env.TELEGRAM_CONCURRENCY ?? '64', TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: apiRoot, DATA_DIR: dataDir, LOG_LEVEL: 'info', BROADCAST_ENABLED: 'false', AS_OF: '2024-06-01', RATE_LIMIT_PER_MINUTE: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr!.on('data', (d: Buffer) => log.push(...d.toString('utf8').split('\n').filter(Boolean)));
@@ -120,7 +120,7 @@ async function main() {
     const skipped = log.filter((l) => l.includes('before the restart; not sent again')).length;
     const doubt = log.filter((l) => l.includes('was being sent when the process stopped')).length;
     if (process.env.DRILL_LOG) (await import('node:fs')).writeFileSync(process.env.DRILL_LOG, log.join('\n') + '\n');
-    out.push(`SIGKILL ×${kills} during the stream: ${api.sent.length} messages sent (reference ${refCount}); duplicates ${dup}, lost ${lost}; on replay: ${skipped} parts skipped as sent, ${doubt} in doubt (TELEGRAM_REPLY_IN_DOUBT=${process.env.TELEGRAM_REPLY_IN_DOUBT ?? 'resend'})`);
+    out.push(`SIGKILL ×${kills} during the stream: ${api.sent.length} messages sent (reference ${refCount}); duplicates ${dup}, lost ${lost}; on replay: ${skipped} parts skipped as sent, ${doubt} in doubt (TELEGRAM_REPLY_IN_DOUBT=${process.env.TELEGRAM_REPLY_IN_DOUBT ?? 'resend'}, TELEGRAM_CONCURRENCY=${process.env.TELEGRAM_CONCURRENCY ?? '64'})`);
 
     if (OUTAGE_S === 0) {
       child.kill('SIGTERM');
