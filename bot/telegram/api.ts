@@ -1,6 +1,6 @@
 /**
  * API transformers installed on every Bot API call: a timeout per attempt (long poll + margin for
- * getUpdates, a few seconds for everything else), auto-retry for 429/5xx/network errors (bounded), and
+ * getUpdates, a few seconds for everything else), bounded retries for network errors and for 429/5xx, and
  * 403 handling — a chat that blocked or removed the bot is marked inactive in the store, once, without crashing.
  */
 import { HttpError, type Transformer } from 'grammy';
