@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { extractFacts } from '../eligibility/extract.ts';
-import { loadRuleSet, type RuleSet } from '../eligibility/rules.ts';
+import { loadRuleSet, RuleLoadError, type RuleSet } from '../eligibility/rules.ts';
 import { loadUniversityTable, type UniversityTable } from '../eligibility/universities.ts';
 import { readCorpus, type ReadCorpusResult } from '../retrieval/corpus.ts';
 import type { FusionOptions } from '../retrieval/fuse.ts';
@@ -81,12 +81,47 @@ export function loadUniversities(config: Config, logger: Logger): UniversityTabl
   return loadUniversityTable(config.RANKINGS_FILE, { colloquialFile: existsSync(colloquial) ? colloquial : undefined, logger });
 }
 
+/** The cause first: each document that cannot be read is named with its cause, before anything that depends on it. */
+export function reportCorpusErrors(corpus: ReadCorpusResult, logger: Logger): void {
+  for (const e of corpus.errors) logger.error(`corpus document cannot be read, left out: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
+}
+
+/**
+ * Loads the rules. Rules whose cited document failed to load are left out with ONE error line per
+ * document (not one per rule: the cause was logged just before); any other rule problem fails the load
+ * as before.
+ */
+export function loadRulesBesideFailedDocuments(config: Config, corpus: ReadCorpusResult, logger: Logger): RuleSet {
+  const dir = join(config.CORPUS_DIR, 'rules');
+  const failed = new Map<string, string>(); // document id → file
+  for (const f of corpus.files ?? []) if (f.errors.length) failed.set(f.id, f.file);
+  if (!failed.size) return loadRuleSet(dir, { chunks: corpus.chunks, logger });
+  const problems: string[] = [];
+  const collecting: Logger = { ...logger, error: (msg: string) => void problems.push(msg) };
+  const ruleSet = loadRuleSet(dir, { chunks: corpus.chunks, logger: collecting, onError: 'skip' });
+  const byDoc = new Map<string, string[]>();
+  const other: string[] = [];
+  for (const p of problems) {
+    const id = /cite\.docId\b.*?"([^"]+)"/.exec(p)?.[1];
+    if (id && failed.has(id)) byDoc.set(id, [...(byDoc.get(id) ?? []), /rule "([^"]+)"/.exec(p)?.[1] ?? p]);
+    else other.push(p);
+  }
+  for (const [id, rules] of byDoc) {
+    logger.error(`${rules.length} rule(s) cite ${failed.get(id)}, which failed to load (see above); left out until the file is fixed: ${rules.join(', ')}`);
+  }
+  if (other.length) {
+    for (const p of other) logger.error(p);
+    throw new RuleLoadError(other);
+  }
+  return ruleSet;
+}
+
 /** Builds the application. Throws a named error (corpus file, rule id, variable) when something is wrong. */
 export async function buildApp(config: Config, opts: { logger?: Logger; corpus?: ReadCorpusResult } = {}): Promise<App> {
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL ?? 'warn', secrets: [config.TELEGRAM_BOT_TOKEN] });
   const corpus = opts.corpus ?? (await readCorpus(config.CORPUS_DIR));
-  for (const e of corpus.errors) logger.warn(`corpus file skipped: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
-  const ruleSet = loadRuleSet(join(config.CORPUS_DIR, 'rules'), { chunks: corpus.chunks, logger });
+  reportCorpusErrors(corpus, logger);
+  const ruleSet = loadRulesBesideFailedDocuments(config, corpus, logger);
   const universities = loadUniversities(config, logger);
   const retrieval = await openRetrieverFor(config, corpus, logger);
   const assistant = createAssistant({

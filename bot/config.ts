@@ -42,6 +42,16 @@ const optionalPath = z
 const num = (fallback: number, min: number, max: number) =>
   z.coerce.number().min(min).max(max).default(fallback);
 
+/** A whole number written in decimal digits: `2.5`, `0x10`, `1e3` are rejected (z.coerce would accept them). */
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, 'expected a whole number in decimal digits (no fraction, exponent or 0x prefix)')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(fallback);
+
 const idList = z
   .string()
   .default('')
@@ -118,9 +128,9 @@ export const ConfigSchema = z.object({
 
   // ── assistant ──────────────────────────────────────────────────────────
   /** Documents older than this many years get a "please confirm the current rule" note. */
-  DOC_MAX_AGE_YEARS: num(3, 0, 100),
+  DOC_MAX_AGE_YEARS: int(3, 0, 100),
   /** Conversation facts are forgotten after this many idle minutes. */
-  SESSION_IDLE_MINUTES: num(30, 1, 60 * 24 * 30),
+  SESSION_IDLE_MINUTES: int(30, 1, 60 * 24 * 30),
 
   // ── telegram ───────────────────────────────────────────────────────────
   /** Bot token from @BotFather; when set, `npm start` runs the Telegram bot. Never logged. */
@@ -136,13 +146,29 @@ export const ConfigSchema = z.object({
   /** Secret checked in the X-Telegram-Bot-Api-Secret-Token header (1–256 of A-Z a-z 0-9 _ -). */
   WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected 1-256 characters of A-Z a-z 0-9 _ -').optional(),
   /** Local port of the webhook HTTP server (GET /healthz for probes). */
-  WEBHOOK_PORT: num(8080, 1, 65535),
+  WEBHOOK_PORT: int(8080, 1, 65535),
   /** Local host the webhook HTTP server binds to. */
   WEBHOOK_HOST: z.string().default('0.0.0.0'),
   /** Messages per user per minute before the bot asks them to slow down; 0 disables the limit. */
-  RATE_LIMIT_PER_MINUTE: num(20, 0, 10_000),
+  RATE_LIMIT_PER_MINUTE: int(20, 0, 10_000),
   /** Bot username (without @) used for deep links when getMe is unavailable at start. */
   BOT_USERNAME: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'expected a Telegram username without @').optional(),
+  /** Long-poll timeout of getUpdates (seconds): Telegram holds the request this long when there is nothing new. */
+  TELEGRAM_POLL_TIMEOUT_SECONDS: int(25, 0, 50),
+  /** A getUpdates call is aborted and retried when it has not answered after the poll timeout plus this margin (seconds). */
+  TELEGRAM_POLL_MARGIN_SECONDS: num(5, 0.1, 120),
+  /** Every other Bot API call (sendMessage, getMe…) is aborted after this many seconds (then retried as a network error). */
+  TELEGRAM_CALL_TIMEOUT_SECONDS: num(10, 0.1, 300),
+  /** A call Telegram refuses with 429 or 5xx (a reply, a broadcast message) is retried for up to this many seconds in all, then dropped with a log line. */
+  TELEGRAM_SEND_RETRY_SECONDS: num(120, 0, 3600),
+  /** A reply part in doubt — its connection was reset after sending, or the process died while sending it: `resend` (at least once: duplicates possible) or `skip` (at most once: a lost reply possible, logged). */
+  TELEGRAM_REPLY_IN_DOUBT: z.enum(['resend', 'skip']).default('resend'),
+  /** Updates handled at the same time (different chats; one chat is always in order). Fewer means fewer replies in flight, hence in doubt, when the process is killed. */
+  TELEGRAM_CONCURRENCY: int(64, 1, 1000),
+  /** Longest wait between two getUpdates attempts while the Bot API is unreachable or another instance polls (seconds). */
+  TELEGRAM_RETRY_MAX_SECONDS: num(5, 0.1, 300),
+  /** getMe at start gives up after this many seconds in all, then falls back to BOT_USERNAME or exits. */
+  TELEGRAM_STARTUP_SECONDS: num(10, 0.5, 300),
   /** Keywords offered as /subscribe topics (comma-separated). */
   SUBSCRIBE_KEYWORDS: z
     .string()
@@ -165,9 +191,9 @@ export const ConfigSchema = z.object({
   /** Broadcast messages per minute to one group (Telegram: 20). */
   BROADCAST_GROUP_PER_MINUTE: num(20, 0.01, 60_000),
   /** Send attempts (5xx, network errors) before an outbox row is recorded as failed. */
-  BROADCAST_MAX_ATTEMPTS: num(5, 1, 100),
+  BROADCAST_MAX_ATTEMPTS: int(5, 1, 100),
   /** Lease of claimed outbox rows; rows of a crashed sender are taken over after it expires. */
-  BROADCAST_LEASE_SECONDS: num(30, 1, 3600),
+  BROADCAST_LEASE_SECONDS: int(30, 1, 3600),
   /** A row whose sender died mid-send: `resend` (at least once; a rare duplicate) or `skip` (at most once, logged). */
   BROADCAST_IN_DOUBT: z.enum(['resend', 'skip']).default('resend'),
 
@@ -175,7 +201,7 @@ export const ConfigSchema = z.object({
   /** postgres://… selects PostgreSQL; unset selects the embedded SQLite file under DATA_DIR. */
   DATABASE_URL: z.string().optional(),
   /** PostgreSQL: connections per instance. */
-  DATABASE_POOL_MAX: num(10, 1, 1000),
+  DATABASE_POOL_MAX: int(10, 1, 1000),
   /**
    * PostgreSQL: how often (seconds) an instance looks for outbox rows enqueued by another instance
    * (to help send them) and for a new committed corpus version (to reload its index).

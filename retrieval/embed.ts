@@ -23,7 +23,7 @@
  * const embedder = await loadEmbedder(choice, logger);
  * const [q] = await embedder.embedQueries(['留学生落户']);
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { STATIC_MODEL_ID, STATIC_MODEL_MARKER, readStaticTable } from './static-model.ts';
 
@@ -82,6 +82,27 @@ export interface ResolveOptions {
 export function isModelFolder(dir: string): boolean {
   if (!existsSync(join(dir, 'config.json')) || !existsSync(join(dir, 'tokenizer.json'))) return false;
   return existsSync(join(dir, 'onnx', 'model.onnx')) || existsSync(join(dir, 'onnx', 'model_quantized.onnx'));
+}
+
+/**
+ * Why a model folder cannot be loaded — a JSON file that does not parse, an empty weights file — as
+ * "<file>: <cause>", or undefined when it looks loadable. Cheap: no model is loaded.
+ */
+export function modelFolderProblem(dir: string): string | undefined {
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'policybot-static.json']) {
+    const p = join(dir, f);
+    if (!existsSync(p)) continue;
+    try {
+      JSON.parse(readFileSync(p, 'utf8'));
+    } catch (err) {
+      return `${p}: ${(err as Error).message}`;
+    }
+  }
+  for (const f of ['model.onnx', 'model_quantized.onnx']) {
+    const p = join(dir, 'onnx', f);
+    if (existsSync(p) && statSync(p).size === 0) return `${p}: empty file`;
+  }
+  return undefined;
 }
 
 /** Whether a model folder is a policybot static embedder. */

@@ -8,10 +8,11 @@
  *   model: { modelId: 'Xenova/bge-small-zh-v1.5', modelsDir: 'models', allowRemote: false,
  *            remoteHost: 'https://huggingface.co/' }, log });
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chunk, DocInfo } from './types.ts';
 import type { Bm25Params } from './bm25.ts';
-import { isModelFolder, loadEmbedder, resolveEmbeddingModel, type Embedder, type LoggerLike, type ModelChoice } from './embed.ts';
+import { isModelFolder, loadEmbedder, modelFolderProblem, resolveEmbeddingModel, type Embedder, type LoggerLike, type ModelChoice } from './embed.ts';
 import { loadOrBuildIndex, modelFingerprint, type IndexOutcome } from './index-store.ts';
 import { STATIC_MODEL_ID } from './static-model.ts';
 import type { FusionOptions } from './fuse.ts';
@@ -85,6 +86,12 @@ export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetr
         o.log?.warn(`could not download ${choice.modelId} from ${choice.remoteHost}: ${(err as Error).message}; falling back to the offline embedder`);
         choice = resolveEmbeddingModel({ ...o.model, allowRemote: false, staticModelDir: staticDir });
       }
+    }
+    const problem = choice.isStatic && isModelFolder(staticDir) ? modelFolderProblem(staticDir) : undefined;
+    if (problem) {
+      // rebuilt like a corrupt index: it is derived from the corpus
+      o.log?.warn(`the trained embedder in ${staticDir} is corrupt (${problem}); rebuilding it`);
+      rmSync(staticDir, { recursive: true, force: true });
     }
     if (choice.isStatic && !isModelFolder(staticDir)) {
       o.log?.info(`training the offline embedder (${STATIC_MODEL_ID}) on ${o.chunks.length} chunks…`);

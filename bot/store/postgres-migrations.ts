@@ -73,6 +73,25 @@ export const corePgMigrations: PgMigration[] = [
   },
 ];
 
+/** Scope `replies`: the same table as the SQLite scope of that name (sent reply parts per update). */
+export const replyPgMigrations: PgMigration[] = [
+  {
+    scope: 'replies',
+    version: 1,
+    name: 'sent reply parts',
+    up: `
+      CREATE TABLE sent_replies (
+        update_id  BIGINT NOT NULL,
+        part       INTEGER NOT NULL,
+        message_id BIGINT,
+        at         BIGINT NOT NULL,
+        PRIMARY KEY (update_id, part)
+      );
+      CREATE INDEX sent_replies_at ON sent_replies (at);
+    `,
+  },
+];
+
 /** Checks the list: positive integer versions, no duplicates. Throws naming the step. */
 function checkList(migrations: PgMigration[]): void {
   const seen = new Set<string>();

@@ -12,7 +12,7 @@
  */
 import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
-import { applyPgMigrations, corePgMigrations, type PgMigration } from './postgres-migrations.ts';
+import { applyPgMigrations, corePgMigrations, replyPgMigrations, type PgMigration } from './postgres-migrations.ts';
 import { normalizeTopics } from './topics.ts';
 import type { SessionStorage, Store, Subscriber, SubscriberChatType, Topic, UpdateClaim, UsageStats } from './types.ts';
 
@@ -77,7 +77,7 @@ export class PostgresStore implements Store {
     this.url = opts.url;
     this.clock = opts.now ?? Date.now;
     this.pool = createPgPool(opts.url, { max: opts.poolMax, applicationName: opts.applicationName });
-    this.migrated = applyPgMigrations(this.pool, [...corePgMigrations, ...(opts.migrations ?? [])], this.clock()).catch((err: Error) => {
+    this.migrated = applyPgMigrations(this.pool, [...corePgMigrations, ...replyPgMigrations, ...(opts.migrations ?? [])], this.clock()).catch((err: Error) => {
       throw new Error(`cannot open the PostgreSQL store ${redactPgUrl(opts.url)}: ${err.message} (check DATABASE_URL and that the server is running)`);
     });
     this.migrated.catch(() => undefined); // reported by init() / the first call
@@ -160,6 +160,10 @@ export class PostgresStore implements Store {
       await c.query('DELETE FROM users WHERE user_id = $1', [userId]);
       await deleteSessionsOn(c, sessionMatch);
     });
+  }
+
+  async sweepSessions(idleMs: number, now = this.clock()): Promise<number> {
+    return (await this.q('DELETE FROM sessions WHERE updated_at < $1', [now - idleMs])).rowCount ?? 0;
   }
 
   async getSubscriber(chatId: number): Promise<Subscriber | null> {
@@ -276,7 +280,24 @@ export class PostgresStore implements Store {
     return out;
   }
 
+  async recordReply(updateId: number, part: number, messageId: number | null, now = this.clock()): Promise<void> {
+    await this.q(
+      'INSERT INTO sent_replies (update_id, part, message_id, at) VALUES ($1, $2, $3, $4) ON CONFLICT (update_id, part) DO UPDATE SET message_id = COALESCE(EXCLUDED.message_id, sent_replies.message_id), at = EXCLUDED.at',
+      [updateId, part, messageId, now],
+    );
+  }
+
+  async sentReply(updateId: number, part: number): Promise<number | null | undefined> {
+    const { rows } = await this.q<{ message_id: string | null }>('SELECT message_id FROM sent_replies WHERE update_id = $1 AND part = $2', [updateId, part]);
+    return rows[0] ? (rows[0].message_id === null ? null : Number(rows[0].message_id)) : undefined;
+  }
+
+  async dropReply(updateId: number, part: number): Promise<void> {
+    await this.q('DELETE FROM sent_replies WHERE update_id = $1 AND part = $2', [updateId, part]);
+  }
+
   async pruneUpdates(olderThanMs: number, now = this.clock()): Promise<number> {
+    await this.q('DELETE FROM sent_replies WHERE at < $1', [now - olderThanMs]);
     return (await this.q("DELETE FROM processed_updates WHERE at < $1 AND state = 'done'", [now - olderThanMs])).rowCount ?? 0;
   }
 

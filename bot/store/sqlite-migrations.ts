@@ -62,6 +62,29 @@ export const coreMigrations: SqliteMigration[] = [
   },
 ];
 
+/**
+ * Scope `replies`: the parts of replies, keyed by (update id, part): `message_id` NULL while the part is
+ * being sent, the id once Telegram accepted it — so that an update replayed after a crash skips the parts
+ * already sent and knows which one was in flight (docs/telegram.md, "Duplicates").
+ */
+export const replyMigrations: SqliteMigration[] = [
+  {
+    scope: 'replies',
+    version: 1,
+    name: 'sent reply parts',
+    up: `
+      CREATE TABLE sent_replies (
+        update_id  INTEGER NOT NULL,
+        part       INTEGER NOT NULL,
+        message_id INTEGER,
+        at         INTEGER NOT NULL,
+        PRIMARY KEY (update_id, part)
+      ) WITHOUT ROWID;
+      CREATE INDEX sent_replies_at ON sent_replies (at);
+    `,
+  },
+];
+
 /** Applies the migrations not yet recorded. Throws naming the scope/version that failed. */
 export function applySqliteMigrations(db: Database.Database, migrations: SqliteMigration[], now = Date.now()): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (

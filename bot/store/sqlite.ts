@@ -9,7 +9,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { applySqliteMigrations, coreMigrations, type SqliteMigration } from './sqlite-migrations.ts';
+import { applySqliteMigrations, coreMigrations, replyMigrations, type SqliteMigration } from './sqlite-migrations.ts';
 import { normalizeTopics } from './topics.ts';
 import type { SessionStorage, Store, Subscriber, SubscriberChatType, Topic, UpdateClaim, UsageStats } from './types.ts';
 
@@ -58,11 +58,24 @@ export class SqliteStore implements Store {
     } catch (err) {
       throw new Error(`cannot open the SQLite store ${opts.file}: ${(err as Error).message} (check DATA_DIR and its permissions)`);
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.appliedMigrations = applySqliteMigrations(this.db, [...coreMigrations, ...(opts.migrations ?? [])], this.clock());
+    try {
+      // deleted rows (sessions with a person's facts, update payloads) are overwritten with zeros, not just unlinked
+      this.db.pragma('secure_delete = ON');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('foreign_keys = ON');
+      this.appliedMigrations = applySqliteMigrations(this.db, [...coreMigrations, ...replyMigrations, ...(opts.migrations ?? [])], this.clock());
+    } catch (err) {
+      this.db.close();
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+        throw new Error(
+          `the SQLite store ${opts.file} is not a readable database (${(err as Error).message}): stop the bot, move the file (and its -wal/-shm files) away or restore a backup, then start again to create a fresh one (DATA_DIR=${dirname(opts.file)})`,
+        );
+      }
+      throw err;
+    }
     const db = this.db;
     this.q = {
       sessionGet: db.prepare<[string], { value: string }>('SELECT value FROM sessions WHERE key = ?'),
@@ -70,6 +83,7 @@ export class SqliteStore implements Store {
       sessionDel: db.prepare('DELETE FROM sessions WHERE key = ?'),
       sessionDelSuffix: db.prepare("DELETE FROM sessions WHERE substr(key, -length(?)) = ?"),
       sessionKeys: db.prepare<[], { key: string }>('SELECT key FROM sessions ORDER BY key'),
+      sessionSweep: db.prepare('DELETE FROM sessions WHERE updated_at < ?'),
       userTouch: db.prepare(
         'INSERT INTO users (user_id, first_seen, last_seen, active) VALUES (?, ?, ?, 1) ON CONFLICT (user_id) DO UPDATE SET last_seen = excluded.last_seen, active = 1, inactive_reason = NULL',
       ),
@@ -103,6 +117,12 @@ export class SqliteStore implements Store {
       updFinish: db.prepare("INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'done', NULL, ?) ON CONFLICT (update_id) DO UPDATE SET state = 'done', payload = NULL, at = excluded.at"),
       updOpen: db.prepare<[number], { payload: string }>("SELECT payload FROM processed_updates WHERE state != 'done' AND payload IS NOT NULL ORDER BY update_id LIMIT ?"),
       updPrune: db.prepare("DELETE FROM processed_updates WHERE at < ? AND state = 'done'"),
+      replyPut: db.prepare(
+        'INSERT INTO sent_replies (update_id, part, message_id, at) VALUES (?, ?, ?, ?) ON CONFLICT (update_id, part) DO UPDATE SET message_id = COALESCE(excluded.message_id, sent_replies.message_id), at = excluded.at',
+      ),
+      replyGet: db.prepare<[number, number], { message_id: number | null }>('SELECT message_id FROM sent_replies WHERE update_id = ? AND part = ?'),
+      replyDel: db.prepare('DELETE FROM sent_replies WHERE update_id = ? AND part = ?'),
+      replyPrune: db.prepare('DELETE FROM sent_replies WHERE at < ?'),
     };
   }
 
@@ -171,6 +191,25 @@ export class SqliteStore implements Store {
       for (const key of sessionMatch.equals ?? []) this.q.sessionDel.run(key);
       if (sessionMatch.endsWith) this.q.sessionDelSuffix.run(sessionMatch.endsWith, sessionMatch.endsWith);
     })();
+    this.eraseWal();
+  }
+
+  async sweepSessions(idleMs: number, now = this.clock()): Promise<number> {
+    this.check();
+    const n = this.q.sessionSweep.run(now - idleMs).changes;
+    if (n > 0) this.eraseWal();
+    return n;
+  }
+
+  /**
+   * Copies the WAL into the database and truncates it to 0 bytes: old page images in the WAL (with rows
+   * just deleted) would otherwise stay in the -wal file until overwritten. Returns false when a reader
+   * kept the checkpoint from completing (it is retried by the next erase and at close).
+   */
+  eraseWal(): boolean {
+    if (this.file === ':memory:') return true;
+    const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return r?.busy === 0;
   }
 
   async getSubscriber(chatId: number): Promise<Subscriber | null> {
@@ -268,8 +307,24 @@ export class SqliteStore implements Store {
     return out;
   }
 
+  async recordReply(updateId: number, part: number, messageId: number | null, now = this.clock()): Promise<void> {
+    this.check();
+    this.q.replyPut.run(updateId, part, messageId, now);
+  }
+
+  async sentReply(updateId: number, part: number): Promise<number | null | undefined> {
+    this.check();
+    return this.q.replyGet.get(updateId, part)?.message_id;
+  }
+
+  async dropReply(updateId: number, part: number): Promise<void> {
+    this.check();
+    this.q.replyDel.run(updateId, part);
+  }
+
   async pruneUpdates(olderThanMs: number, now = this.clock()): Promise<number> {
     this.check();
+    this.q.replyPrune.run(now - olderThanMs);
     return this.q.updPrune.run(now - olderThanMs).changes;
   }
 

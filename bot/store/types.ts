@@ -74,8 +74,17 @@ export interface Store {
   touchUser(userId: number, now?: number): Promise<void>;
   /** Marks a user inactive (e.g. 403 "bot was blocked by the user"). */
   markUserInactive(userId: number, reason: string, now?: number): Promise<void>;
-  /** Erases what is stored about a user: the user row and the sessions matched by `sessionMatch`. */
+  /**
+   * Erases what is stored about a user: the user row and the sessions matched by `sessionMatch`.
+   * SQLite: the freed bytes are zeroed (`secure_delete`) and the WAL is checkpointed and truncated, so
+   * that nothing of the rows stays readable in the database files.
+   */
   forgetUser(userId: number, sessionMatch: { equals?: string[]; endsWith?: string }): Promise<void>;
+  /**
+   * Deletes sessions not written for `idleMs` (SESSION_IDLE_MINUTES), erased like `forgetUser` does.
+   * Returns the count. Run periodically by the bot (`startBot`).
+   */
+  sweepSessions(idleMs: number, now?: number): Promise<number>;
 
   getSubscriber(chatId: number): Promise<Subscriber | null>;
   /** Creates or re-activates a subscription with these topics. */
@@ -107,7 +116,16 @@ export interface Store {
   finishUpdate(updateId: number, now?: number): Promise<void>;
   /** Updates received or started but never finished (oldest first), to replay at start. */
   unfinishedUpdates<U = unknown>(limit?: number): Promise<U[]>;
-  /** Deletes `done` update marks older than `olderThanMs` (Telegram keeps updates 24 h). Returns the count. */
+  /**
+   * Records part `part` (0, 1, … in send order) of the reply to an update: `null` just before it is sent
+   * (in flight), then the message id once Telegram accepted it. A recorded id is never overwritten by null.
+   */
+  recordReply(updateId: number, part: number, messageId: number | null, now?: number): Promise<void>;
+  /** A reply part's record: its message id, `null` when a send was in flight (crash: in doubt), undefined when none. */
+  sentReply(updateId: number, part: number): Promise<number | null | undefined>;
+  /** Deletes a reply part's record (the send failed for certain, so a replay must send it). */
+  dropReply(updateId: number, part: number): Promise<void>;
+  /** Deletes `done` update marks (and sent-reply records) older than `olderThanMs` (Telegram keeps updates 24 h). Returns the count of update marks. */
   pruneUpdates(olderThanMs: number, now?: number): Promise<number>;
 
   /** Flushes and closes; further calls fail. Idempotent. */

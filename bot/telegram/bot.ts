@@ -9,10 +9,10 @@
  */
 import { limit } from '@grammyjs/ratelimiter';
 import { sequentialize } from '@grammyjs/runner';
-import { Bot, GrammyError, session, type ApiClientOptions, type BotError, type StorageAdapter } from 'grammy';
+import { Api, Bot, GrammyError, session, type ApiClientOptions, type BotError, type StorageAdapter } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { sessionKey } from './answer.ts';
-import { forbiddenTransformer, networkRetryTransformer, retryTransformer } from './api.ts';
+import { DeliveryInDoubtError, forbiddenTransformer, networkRetryTransformer, replyLedgerTransformer, retryTransformer, timeoutTransformer } from './api.ts';
 import type { BotConfig, BotContext, BotDeps, BotSettings, SessionData } from './context.ts';
 import { escapeHtml } from './format.ts';
 import { adminFeature } from './features/admin.ts';
@@ -36,6 +36,19 @@ export interface CreateBotOptions {
   sessionStorage?: StorageAdapter<SessionData>;
 }
 
+/**
+ * A bare Bot API client for the broadcast sender: per-call timeout, no retries — the sender sees a 429
+ * itself and pauses all its sends for `retry_after` (docs/broadcast.md), which the bot's retrying
+ * client would hide by waiting per message while the other sends go on.
+ */
+export function createSendApi(config: BotConfig, client: ApiClientOptions = {}): Api {
+  const token = config.TELEGRAM_BOT_TOKEN;
+  if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env');
+  const api = new Api(token, { apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ''), timeoutSeconds: Math.ceil(config.TELEGRAM_CALL_TIMEOUT_SECONDS) + 5, ...client });
+  api.config.use(timeoutTransformer({ pollMarginMs: config.TELEGRAM_POLL_MARGIN_SECONDS * 1000, callMs: config.TELEGRAM_CALL_TIMEOUT_SECONDS * 1000 }));
+  return api;
+}
+
 /** Settings derived from config. */
 export function botSettings(config: BotConfig): BotSettings {
   return {
@@ -51,12 +64,20 @@ export function botSettings(config: BotConfig): BotSettings {
 export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOptions = {}): Bot<BotContext> {
   const token = config.TELEGRAM_BOT_TOKEN;
   if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env');
+  const timeouts = { pollMarginMs: config.TELEGRAM_POLL_MARGIN_SECONDS * 1000, callMs: config.TELEGRAM_CALL_TIMEOUT_SECONDS * 1000 };
   const bot = new Bot<BotContext>(token, {
     botInfo: options.botInfo,
-    client: { apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ''), ...options.client },
+    client: {
+      apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+      // grammY's own limit (default 500 s) only as a backstop behind timeoutTransformer
+      timeoutSeconds: Math.ceil(Math.max(config.TELEGRAM_CALL_TIMEOUT_SECONDS, 50 + config.TELEGRAM_POLL_MARGIN_SECONDS)) + 5,
+      ...options.client,
+    },
   });
-  bot.api.config.use(networkRetryTransformer());
-  bot.api.config.use(retryTransformer());
+  // innermost first: each attempt gets its own time limit, then the retries wrap it
+  bot.api.config.use(timeoutTransformer(timeouts));
+  bot.api.config.use(networkRetryTransformer({ inDoubt: config.TELEGRAM_REPLY_IN_DOUBT }));
+  bot.api.config.use(retryTransformer({ budgetMs: config.TELEGRAM_SEND_RETRY_SECONDS * 1000, logger: deps.logger }));
   bot.api.config.use(forbiddenTransformer(deps.store, deps.logger));
   const settings = botSettings(config);
   const log = deps.logger;
@@ -78,6 +99,8 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
       return;
     }
     if (claim === 'retry') log.info('update was interrupted before; handling it again', { update: id });
+    // reply parts are recorded as sent; a retried update skips the ones sent before the crash
+    ctx.api.config.use(replyLedgerTransformer(deps.store, id, log, { lookup: claim === 'retry', inDoubt: config.TELEGRAM_REPLY_IN_DOUBT }));
     try {
       await next();
     } finally {
@@ -101,6 +124,13 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
       }),
     );
   }
+  // A button on an inline-mode message (no chat) or a message without a sender has no session key: the
+  // session would throw on access. The bot has no inline mode, so such a button is stale; such a message is ignored.
+  features.use(async (ctx, next) => {
+    if (sessionKey(ctx) !== undefined || !(ctx.message || ctx.callbackQuery)) return next();
+    log.debug('update without a chat or a sender; not answered', { update: ctx.update.update_id, inline: !!ctx.callbackQuery?.inline_message_id });
+    if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: T.expired }).catch(() => undefined);
+  });
   features.use(
     session<SessionData, BotContext>({
       initial: () => ({}),
@@ -124,6 +154,11 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
 async function onError(err: BotError<BotContext>, log: BotDeps['logger'], deps: BotDeps): Promise<void> {
   const ctx = err.ctx;
   const e = err.error;
+  if (e instanceof DeliveryInDoubtError) {
+    // the reply may well have arrived: an apology now would be worse than a rare missing answer
+    log.warn('a reply may not have been delivered (connection reset after sending); not resent', { update: ctx.update.update_id, chat: ctx.chat?.id });
+    return;
+  }
   log.error('update failed', { update: ctx.update.update_id, chat: ctx.chat?.id, err: e, stack: e instanceof Error ? e.stack?.split('\n').slice(0, 4).join(' | ') : undefined });
   deps.store.incrementUsage((deps.today ?? deps.asOf)(), ['errors']).catch(() => undefined);
   if (e instanceof GrammyError && e.error_code === 403) return;

@@ -12,13 +12,14 @@
  * process.once('SIGTERM', () => running.stop().then(() => process.exit(0)));
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createConcurrentSink, createRunner, createSource, createUpdateFetcher } from '@grammyjs/runner';
+import { createConcurrentSink, createRunner, createSource } from '@grammyjs/runner';
 import { webhookCallback, type Bot } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Logger } from '../logger.ts';
 import type { Store } from '../store/types.ts';
 import { registerCommands } from './commands.ts';
 import type { BotContext } from './context.ts';
+import { createPoller, realClock, type Clock } from './polling.ts';
 
 /** Update kinds the bot asks Telegram for. */
 export const ALLOWED_UPDATES = ['message', 'edited_message', 'callback_query', 'my_chat_member'] as const;
@@ -36,8 +37,19 @@ export interface StartBotOptions {
   stopTimeoutMs?: number;
   /** Updates handled at the same time (different chats); default 64. */
   concurrency?: number;
-  /** Long-polling timeout in seconds; default 30. */
+  /** Long-polling timeout in seconds (TELEGRAM_POLL_TIMEOUT_SECONDS); default 25. */
   pollTimeoutSeconds?: number;
+  /** Longest wait between getUpdates attempts while Telegram is unreachable or another instance polls (ms); default 5000. */
+  retryMaxMs?: number;
+  /** getMe at start gives up after this long in all (ms; TELEGRAM_STARTUP_SECONDS); default 10 000. */
+  startupMs?: number;
+  /**
+   * Deletes sessions idle for `idleMs` (SESSION_IDLE_MINUTES) every `everyMs` (default: a tenth of
+   * idleMs, between 10 s and 5 min) and once at start. Needs `store`.
+   */
+  sessionSweep?: { idleMs: number; everyMs?: number };
+  /** Time source for the poller's waits (tests pass a fast clock). */
+  clock?: Clock;
   /** When getMe fails at start: build the bot user from the token id and this username instead of failing. */
   fallbackUsername?: string;
   /** Skip setMyCommands (tests). */
@@ -84,11 +96,43 @@ class InFlight {
   }
 }
 
-/** getMe (essential), with a fallback from the token id + BOT_USERNAME; 401 always fails. */
+/** The runner settings from the configuration (what `serve` passes to `startBot`). */
+export function runnerTiming(config: {
+  TELEGRAM_POLL_TIMEOUT_SECONDS: number;
+  TELEGRAM_RETRY_MAX_SECONDS: number;
+  TELEGRAM_STARTUP_SECONDS: number;
+  TELEGRAM_CONCURRENCY: number;
+}): Pick<StartBotOptions, 'pollTimeoutSeconds' | 'retryMaxMs' | 'startupMs' | 'concurrency'> {
+  return {
+    concurrency: config.TELEGRAM_CONCURRENCY,
+    pollTimeoutSeconds: config.TELEGRAM_POLL_TIMEOUT_SECONDS,
+    retryMaxMs: config.TELEGRAM_RETRY_MAX_SECONDS * 1000,
+    startupMs: config.TELEGRAM_STARTUP_SECONDS * 1000,
+  };
+}
+
+/** getMe bounded by `startupMs` in all (retries included), with a fallback from the token id + BOT_USERNAME; 401 always fails. */
+async function boundedGetMe(bot: Bot<BotContext>, ms: number): Promise<UserFromGetMe> {
+  const ac = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      reject(new Error(`no answer within ${ms / 1000} s (TELEGRAM_STARTUP_SECONDS)`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([bot.api.getMe(ac.signal as never), deadline]);
+  } finally {
+    clearTimeout(timer);
+    ac.abort();
+  }
+}
+
 async function initBot(bot: Bot<BotContext>, opts: StartBotOptions): Promise<void> {
   try {
-    // not bot.init(): grammY retries a failing getMe there forever; ours fails after a few network retries
-    if (!bot.isInited()) bot.botInfo = await bot.api.getMe();
+    // not bot.init(): grammY retries a failing getMe there forever; ours gives up after startupMs
+    if (!bot.isInited()) bot.botInfo = await boundedGetMe(bot, opts.startupMs ?? 10_000);
   } catch (err) {
     const e = err as { error_code?: number; message?: string };
     const id = Number(bot.token.split(':')[0]);
@@ -113,8 +157,43 @@ export async function startBot(bot: Bot<BotContext>, opts: StartBotOptions): Pro
     await opts.store.pruneUpdates(48 * 3600_000).catch((err) => log.warn('pruning update marks failed', { err }));
     await replayUnfinished(bot, opts.store, log);
   }
+  const stopSweep = opts.store && opts.sessionSweep ? startSessionSweep(opts.store, opts.sessionSweep, log) : () => undefined;
   log.info('bot started', { username: bot.botInfo.username, mode: opts.mode });
-  return opts.mode === 'webhook' ? startWebhook(bot, opts) : startPolling(bot, opts);
+  let running: RunningBot;
+  try {
+    running = opts.mode === 'webhook' ? await startWebhook(bot, opts) : startPolling(bot, opts);
+  } catch (err) {
+    stopSweep();
+    throw err;
+  }
+  const stop = running.stop.bind(running);
+  running.stop = () => {
+    stopSweep();
+    return stop();
+  };
+  return running;
+}
+
+/** Periodically deletes idle sessions (the facts a person stated stop being kept after SESSION_IDLE_MINUTES). */
+function startSessionSweep(store: Store, sweep: { idleMs: number; everyMs?: number }, log: Logger): () => void {
+  const every = sweep.everyMs ?? Math.min(300_000, Math.max(10_000, sweep.idleMs / 10));
+  let busy = false;
+  const run = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const n = await store.sweepSessions(sweep.idleMs);
+      if (n) log.info('idle sessions deleted', { count: n, idleMinutes: sweep.idleMs / 60_000 });
+    } catch (err) {
+      log.warn('deleting idle sessions failed; retried at the next sweep', { err: (err as Error).message });
+    } finally {
+      busy = false;
+    }
+  };
+  void run();
+  const timer = setInterval(() => void run(), every);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** Handles the updates a previous run received but did not finish (per-chat order kept by sequentialize). */
@@ -131,10 +210,13 @@ function startPolling(bot: Bot<BotContext>, opts: StartBotOptions): RunningBot {
   const log = opts.logger;
   const inflight = new InFlight();
   const stopTimeoutMs = opts.stopTimeoutMs ?? 4000;
-  const fetchUpdates = createUpdateFetcher(bot, {
-    fetch: { timeout: opts.pollTimeoutSeconds ?? 30, allowed_updates: [...ALLOWED_UPDATES] },
-    silent: true,
-    retryInterval: 'exponential',
+  const clock = opts.clock ?? realClock;
+  const fetchUpdates = createPoller(bot.api, {
+    timeoutSeconds: opts.pollTimeoutSeconds ?? 25,
+    retryMaxMs: opts.retryMaxMs ?? 5000,
+    allowedUpdates: ALLOWED_UPDATES,
+    logger: log,
+    clock,
   });
   let deletedWebhook = false;
   const supplier = {
@@ -144,7 +226,7 @@ function startPolling(bot: Bot<BotContext>, opts: StartBotOptions): RunningBot {
         await bot.api.deleteWebhook().catch((err) => log.warn('deleteWebhook failed; continuing', { err: (err as Error).message }));
       }
       const started = Date.now();
-      const updates = await fetchUpdates(batchSize, signal as never);
+      const updates = await fetchUpdates(batchSize, signal);
       // persist before the next getUpdates confirms these offsets to Telegram
       if (opts.store && updates.length) await opts.store.receiveUpdates(updates);
       inflight.add(updates.length);
@@ -191,7 +273,8 @@ function startPolling(bot: Bot<BotContext>, opts: StartBotOptions): RunningBot {
       stopping ??= (async () => {
         log.info('stopping: no new updates are fetched', { pending: inflight.count });
         const deadline = new AbortController();
-        await Promise.race([runner.stop().catch(() => undefined), sleep(stopTimeoutMs, deadline.signal)]);
+        // runner.stop() returns undefined once the runner died (fatal polling error): nothing to wait for then
+        await Promise.race([Promise.resolve(runner.stop()).catch(() => undefined), sleep(stopTimeoutMs, deadline.signal)]);
         deadline.abort();
         await inflight.idle(stopTimeoutMs);
         const unfinished = inflight.count;

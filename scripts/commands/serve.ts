@@ -17,9 +17,9 @@ import { loadConfig, todayIn } from '../../bot/config.ts';
 import { openGapLog } from '../../bot/feedback/index.ts';
 import { createLogger } from '../../bot/logger.ts';
 import { openStoreReady, type OpenedStore } from '../../bot/store/index.ts';
-import { createBot } from '../../bot/telegram/bot.ts';
+import { createBot, createSendApi } from '../../bot/telegram/bot.ts';
 import type { BotDeps } from '../../bot/telegram/context.ts';
-import { startBot, type RunningBot } from '../../bot/telegram/runner.ts';
+import { runnerTiming, startBot, type RunningBot } from '../../bot/telegram/runner.ts';
 import { createHandoff } from '../../bot/handoff/service.ts';
 import { broadcastPreviewFor, createWebChannel, startWebServer, webSettingsFromConfig, type RunningWeb } from '../../bot/web/index.ts';
 import { loadWebTexts } from '../../bot/web/texts.ts';
@@ -106,9 +106,11 @@ export const command: CliCommand = {
 
     let broadcast: BroadcastService | undefined;
     if (bot && config.BROADCAST_ENABLED && !values['no-broadcast']) {
+      // not bot.api: its retries would hide a 429 from the sender, which must pause all sends (docs/broadcast.md)
+      const sendApi = createSendApi(config);
       broadcast = await openBroadcastService(config, {
         store,
-        send: (chatId, text) => bot.api.sendMessage(chatId, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
+        send: (chatId, text) => sendApi.sendMessage(chatId, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
         log: logger,
         reindex: async (corpus) => swapApp(await buildApp(config, { logger, corpus })),
       });
@@ -142,6 +144,8 @@ export const command: CliCommand = {
           logger,
           store,
           stopTimeoutMs: 3000,
+          ...runnerTiming(config),
+          sessionSweep: { idleMs: config.SESSION_IDLE_MINUTES * 60_000 },
           fallbackUsername: config.BOT_USERNAME,
           webhook: config.WEBHOOK_URL
             ? { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, port: config.WEBHOOK_PORT, host: config.WEBHOOK_HOST }

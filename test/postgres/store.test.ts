@@ -31,7 +31,10 @@ test('postgres: DATABASE_URL=postgres://… selects PostgreSQL through openStore
   assert.equal(store.engine, 'postgres');
   assert.ok(store.pool);
   const { rows } = await store.pool!.query('SELECT scope, version FROM schema_migrations ORDER BY scope, version');
-  assert.deepEqual(rows, [{ scope: 'core', version: 1 }]);
+  assert.deepEqual(rows, [
+    { scope: 'core', version: 1 },
+    { scope: 'replies', version: 1 },
+  ]);
   await store.close();
   const again = openPostgresStore({ url });
   assert.deepEqual(await again.migrated, []);
@@ -46,8 +49,8 @@ test('postgres: instances starting together migrate exactly once (advisory lock)
   ];
   const stores = Array.from({ length: 4 }, () => openPostgresStore({ url, poolMax: 2, migrations: extra }));
   const applied = await Promise.all(stores.map((s) => s.migrated));
-  assert.deepEqual(applied.flat().sort(), ['broadcast@1', 'broadcast@2', 'core@1']);
-  assert.deepEqual(applied.find((a) => a.length), ['core@1', 'broadcast@1', 'broadcast@2'], 'core first, then versions in order');
+  assert.deepEqual(applied.flat().sort(), ['broadcast@1', 'broadcast@2', 'core@1', 'replies@1']);
+  assert.deepEqual(applied.find((a) => a.length), ['core@1', 'replies@1', 'broadcast@1', 'broadcast@2'], 'core first, then versions in order');
   // a failing step names itself and leaves nothing half-applied
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   await assert.rejects(

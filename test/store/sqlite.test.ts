@@ -17,7 +17,10 @@ test('opens under DATA_DIR in WAL mode with the core schema recorded', async () 
   assert.equal(store.engine, 'sqlite');
   assert.equal(store.db!.pragma('journal_mode', { simple: true }), 'wal');
   const rows = store.db!.prepare('SELECT scope, version FROM schema_migrations').all();
-  assert.deepEqual(rows, [{ scope: 'core', version: 1 }]);
+  assert.deepEqual(rows, [
+    { scope: 'core', version: 1 },
+    { scope: 'replies', version: 1 },
+  ]);
   await store.close();
   await store.close(); // idempotent
   // reopening applies nothing new and keeps data

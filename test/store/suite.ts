@@ -44,6 +44,26 @@ export function storeSuite(engine: string, factory: StoreFactory, skip: string |
     }
   });
 
+  t('sweepSessions deletes only sessions idle for longer than the limit', async () => {
+    let clock = 1_000_000;
+    const db = await factory.fresh();
+    const store = await db.open(() => clock);
+    try {
+      const s = store.sessions<{ n: number }>();
+      await s.write('u1', { n: 1 });
+      clock += 20 * 60_000;
+      await s.write('u2', { n: 2 });
+      clock += 15 * 60_000; // u1 idle 35 min, u2 15 min
+      assert.equal(await store.sweepSessions(30 * 60_000, clock), 1);
+      assert.equal(await s.read('u1'), undefined);
+      assert.deepEqual(await s.read('u2'), { n: 2 });
+      assert.equal(await store.sweepSessions(30 * 60_000, clock), 0);
+    } finally {
+      await store.close();
+      await db.cleanup();
+    }
+  });
+
   t('subscribers: subscribe, change topics, deactivate, list', async () => {
     let clock = 1000;
     const db = await factory.fresh();

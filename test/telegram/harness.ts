@@ -33,7 +33,18 @@ export const TOKEN = '123456:TEST-SECRET-TOKEN-abcdef';
 export interface ApiCall {
   method: string;
   payload: Record<string, any>;
+  /** False when a fault kept Telegram from accepting the call (hang, reset before accept, error answer). */
+  accepted?: boolean;
 }
+
+/**
+ * A fault the fake Bot API can inject into the next calls of a method:
+ * - `hang`: the request never answers (a half-open connection);
+ * - `reset-before` / `reset-after`: the connection drops before / after Telegram accepted the call
+ *   (after: the message was delivered, the bot never learns it);
+ * - `{ code, description?, retryAfter? }`: an error answer (401, 409, 429 with retry_after, 5xx).
+ */
+export type Fault = 'hang' | 'reset-before' | 'reset-after' | { code: number; description?: string; retryAfter?: number };
 
 type Responder = (payload: Record<string, any>) => unknown;
 
@@ -46,19 +57,58 @@ export class FakeTelegram {
   /** User ids getChatMember reports as administrators. */
   groupAdmins = new Set<number>();
 
-  fetch = async (url: string | URL, init?: { body?: unknown }) => {
+  /** Faults queued per method (consumed one per call). */
+  private faults = new Map<string, Fault[]>();
+  /** While true every call fails as if the network were down (connection refused), like an outage window. */
+  down = false;
+  /** Requests that hang right now (a hung request answers nothing, ever, unless its signal aborts). */
+  hanging = 0;
+
+  /** The next `times` calls of `method` get `fault`. */
+  inject(method: string, fault: Fault, times = 1): this {
+    const q = this.faults.get(method) ?? [];
+    for (let i = 0; i < times; i++) q.push(fault);
+    this.faults.set(method, q);
+    return this;
+  }
+
+  fetch = async (url: string | URL, init?: { body?: unknown; signal?: AbortSignal }) => {
     const method = String(url).split('/').pop()!;
     const payload = typeof init?.body === 'string' ? (JSON.parse(init.body) as Record<string, any>) : {};
-    this.calls.push({ method, payload });
-    const res = this.respond(method, payload);
+    const call: ApiCall = { method, payload, accepted: false };
+    this.calls.push(call);
+    if (this.down) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { code: 'ECONNREFUSED' });
+    const fault = this.faults.get(method)?.shift();
+    if (fault === 'hang') {
+      if (init?.signal?.aborted) throw Object.assign(new Error('The operation was aborted'), { name: 'AbortError' });
+      this.hanging++;
+      // like a socket that never answers: only an abort ends it (and the client may not even abort)
+      return new Promise<Response>((_, reject) =>
+        init?.signal?.addEventListener('abort', () => {
+          this.hanging--;
+          reject(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
+        }),
+      );
+    }
+    if (fault === 'reset-before') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    let res: unknown;
+    if (typeof fault === 'object') {
+      res = { ok: false, error_code: fault.code, description: fault.description ?? `Error ${fault.code}`, ...(fault.retryAfter !== undefined ? { parameters: { retry_after: fault.retryAfter } } : {}) };
+    } else {
+      res = await this.respond(method, payload);
+      call.accepted = (res as { ok?: boolean }).ok === true;
+    }
+    if (fault === 'reset-after') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     return { ok: true, status: 200, json: async () => res } as unknown as Response;
   };
 
-  private respond(method: string, payload: Record<string, any>): unknown {
+  private respond(method: string, payload: Record<string, any>): unknown | Promise<unknown> {
     const o = this.overrides.get(method);
     if (o) return o(payload);
     switch (method) {
       case 'sendMessage':
+        // like Telegram: the text after HTML parsing may have at most 4096 characters
+        if (visibleLength(String(payload.text ?? '')) > 4096) return { ok: false, error_code: 400, description: 'Bad Request: message is too long' };
         return {
           ok: true,
           result: { message_id: this.nextMessageId++, date: 1700000000, chat: { id: payload.chat_id, type: 'private' }, from: BOT_INFO, text: payload.text },
@@ -78,6 +128,11 @@ export class FakeTelegram {
     return this.calls.filter((c) => c.method === method);
   }
 
+  /** sendMessage calls Telegram accepted (what the users actually received). */
+  delivered(method = 'sendMessage'): ApiCall[] {
+    return this.calls.filter((c) => c.method === method && c.accepted);
+  }
+
   /** Texts of sendMessage calls. */
   texts(): string[] {
     return this.sent().map((c) => c.payload.text as string);
@@ -86,6 +141,13 @@ export class FakeTelegram {
   clear(): void {
     this.calls = [];
   }
+}
+
+/** Length of an HTML message as Telegram counts it (tags removed, entities decoded, UTF-16 units). */
+export function visibleLength(html: string): number {
+  return html
+    .replace(/<[^>]*>/g, '')
+    .replace(/&(lt|gt|amp|quot|#\d+|#x[0-9a-f]+);/gi, 'x').length;
 }
 
 export interface Harness {

@@ -71,9 +71,19 @@ function parseWords(ctx: BotContext, words: string): { topics: Topic[]; unknown:
   return { topics, unknown };
 }
 
+/** At most this many characters of the user's own words are echoed back (the reply must stay far below 4096). */
+export const ECHO_MAX_CHARS = 40;
+
+/** A short prefix of the user's words for an echo (escaped by the caller, like the rest of the reply). */
+export function shortEcho(words: string[], max = ECHO_MAX_CHARS): string {
+  const all = words.join('、');
+  const chars = [...all]; // by code point: never cut a surrogate pair
+  return chars.length <= max ? all : `${chars.slice(0, max).join('')}…`;
+}
+
 function unknownWordsText(ctx: BotContext, unknown: string[]): string {
   const valid = availableTopics(ctx).map(topicLabel).join('、');
-  return `不认识的主题：${unknown.join('、')}。可选：${valid}`;
+  return `不认识的主题：${shortEcho(unknown)}。可选：${valid}`;
 }
 
 function replyParams(ctx: BotContext) {
