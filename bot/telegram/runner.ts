@@ -16,6 +16,7 @@ import { createConcurrentSink, createRunner, createSource } from '@grammyjs/runn
 import { webhookCallback, type Bot } from 'grammy';
 import type { Update, UserFromGetMe } from 'grammy/types';
 import type { Logger } from '../logger.ts';
+import { startSessionSweep } from '../store/sweep.ts';
 import type { Store } from '../store/types.ts';
 import { registerCommands } from './commands.ts';
 import type { BotContext } from './context.ts';
@@ -172,28 +173,6 @@ export async function startBot(bot: Bot<BotContext>, opts: StartBotOptions): Pro
     return stop();
   };
   return running;
-}
-
-/** Periodically deletes idle sessions (the facts a person stated stop being kept after SESSION_IDLE_MINUTES). */
-function startSessionSweep(store: Store, sweep: { idleMs: number; everyMs?: number }, log: Logger): () => void {
-  const every = sweep.everyMs ?? Math.min(300_000, Math.max(10_000, sweep.idleMs / 10));
-  let busy = false;
-  const run = async () => {
-    if (busy) return;
-    busy = true;
-    try {
-      const n = await store.sweepSessions(sweep.idleMs);
-      if (n) log.info('idle sessions deleted', { count: n, idleMinutes: sweep.idleMs / 60_000 });
-    } catch (err) {
-      log.warn('deleting idle sessions failed; retried at the next sweep', { err: (err as Error).message });
-    } finally {
-      busy = false;
-    }
-  };
-  void run();
-  const timer = setInterval(() => void run(), every);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /** Handles the updates a previous run received but did not finish (per-chat order kept by sequentialize). */

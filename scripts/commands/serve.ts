@@ -17,6 +17,7 @@ import { loadConfig, todayIn } from '../../bot/config.ts';
 import { openGapLog } from '../../bot/feedback/index.ts';
 import { createLogger } from '../../bot/logger.ts';
 import { openStoreReady, type OpenedStore } from '../../bot/store/index.ts';
+import { startSessionSweep } from '../../bot/store/sweep.ts';
 import { createBot, createSendApi } from '../../bot/telegram/bot.ts';
 import type { BotDeps } from '../../bot/telegram/context.ts';
 import { runnerTiming, startBot, type RunningBot } from '../../bot/telegram/runner.ts';
@@ -145,7 +146,6 @@ export const command: CliCommand = {
           store,
           stopTimeoutMs: 3000,
           ...runnerTiming(config),
-          sessionSweep: { idleMs: config.SESSION_IDLE_MINUTES * 60_000 },
           fallbackUsername: config.BOT_USERNAME,
           webhook: config.WEBHOOK_URL
             ? { url: config.WEBHOOK_URL, secret: config.WEBHOOK_SECRET, port: config.WEBHOOK_PORT, host: config.WEBHOOK_HOST }
@@ -158,6 +158,8 @@ export const command: CliCommand = {
       }
     }
     broadcast?.start();
+    // Idle conversations are deleted on every channel (Telegram and web share the sessions table).
+    const stopSweep = startSessionSweep(store, { idleMs: config.SESSION_IDLE_MINUTES * 60_000 }, logger);
     // Several instances (PostgreSQL): reload the read-only index when another instance committed a new corpus.
     let corpusWatch: CorpusWatch | undefined;
     if (store.pool) {
@@ -192,6 +194,7 @@ export const command: CliCommand = {
         hard.unref();
         corpusWatch?.stop();
         try {
+          stopSweep();
           await Promise.all([running?.stop(), web?.stop()]);
           await Promise.race([broadcast?.stop(), new Promise((r) => setTimeout(r, 800).unref())]);
         } catch (err) {
