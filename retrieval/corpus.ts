@@ -19,14 +19,9 @@ import { chunkDocument, type ChunkOptions } from './chunk.ts';
 import { FrontMatterError, parseFrontMatter } from './frontmatter.ts';
 import { normalizeText, type NormalizeStats } from './normalize.ts';
 import type { Chunk, IngestWarning, PolicyDocument } from './types.ts';
+import type { LoggerLike } from '../text/log.ts';
 
-/** The logger shape the library accepts (bot/logger.ts's Logger fits). */
-export interface LoggerLike {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+export type { LoggerLike } from '../text/log.ts';
 
 /** A file that could not be ingested. `file` is relative to the corpus folder. */
 export interface CorpusFileError {

@@ -26,14 +26,9 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { STATIC_MODEL_ID, STATIC_MODEL_MARKER, readStaticTable } from './static-model.ts';
+import type { LoggerLike } from '../text/log.ts';
 
-/** Logger-like object (the library never imports bot/logger). */
-export interface LoggerLike {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
+export type { LoggerLike } from '../text/log.ts';
 
 /** Pooling and prefixes for one model family. */
 export interface PoolingSpec {

@@ -90,7 +90,6 @@ export class Retriever {
       return { result: empty(), timings, analyzed: q };
     }
     const n = this.fusion.candidates;
-    const allow = undefined;
 
     // dense
     let denseSim: Map<number, number> | undefined;
@@ -103,7 +102,7 @@ export class Retriever {
         qv = (await this.embedder.embedQueries([text]))[0]!;
         const ta = performance.now();
         timings.embed = ta - te;
-        const hits = this.data.vectorIndex.search(qv, n, allow);
+        const hits = this.data.vectorIndex.search(qv, n);
         timings.ann = performance.now() - ta;
         denseRanked = hits.map((h) => h.row);
         denseSim = new Map(hits.map((h) => [h.row, h.similarity]));

@@ -7,6 +7,7 @@
  * digests[0].parts[0]; // '🔔 <b>政策更新：修订</b>\n<b>上海市…</b>\n文号：…'
  */
 import type { ClauseChange, CorpusDiff, Digest, DocChange, SnapshotDocMeta } from './types.ts';
+import { firstSentence, sentences } from '../../text/sentences.ts';
 
 /** Telegram's limit on the length of one message. */
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
@@ -112,19 +113,6 @@ export function clauseName(cl: Pick<ClauseChange, 'label' | 'clause'>): string {
   if (cl.label === 'preamble' || cl.clause === 'preamble') return '开头部分';
   const path = cl.label.split(/[/›>]/).map((s) => s.trim()).filter(Boolean);
   return (path.length ? path : [cl.clause]).join('');
-}
-
-/** Sentences of a clause (split after 。！？；), whitespace removed at the ends. */
-export function sentences(text: string): string[] {
-  return text
-    .split(/(?<=[。！？；!?;])/u)
-    .map((s) => s.trim())
-    .filter(Boolean);
-}
-
-/** The first sentence of a text. */
-export function firstSentence(text: string): string {
-  return sentences(text)[0] ?? text.trim();
 }
 
 /** The first sentence of `newText` that does not occur in `oldText` (whitespace ignored); else the first. */

@@ -116,11 +116,6 @@ export function textUnits(text: string, limit = TELEGRAM_MAX_MESSAGE, opts: { he
   return units;
 }
 
-/** Plain text → HTML messages (escaped, split under the limit). */
-export function renderText(text: string, limit = TELEGRAM_MAX_MESSAGE, opts: { headline?: boolean } = {}): string[] {
-  return packUnits(textUnits(text, limit, opts), limit);
-}
-
 /** `三` → `第三条`, `（二）` → `第（二）项`, `5` → `第5项`, `preamble` → `前言`. */
 export function clauseText(clause: string): string {
   if (clause === 'preamble') return '前言';

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Reply } from '../../bot/assistant/types.ts';
-import { escapeHtml, packUnits, renderReply, renderSources, renderText, TELEGRAM_MAX_MESSAGE } from '../../bot/telegram/format.ts';
+import { escapeHtml, packUnits, renderReply, renderSources, textUnits, TELEGRAM_MAX_MESSAGE } from '../../bot/telegram/format.ts';
+
+/** Plain text → HTML messages, the way renderReply turns an answer into units and packs them. */
+const renderText = (text: string, limit = TELEGRAM_MAX_MESSAGE, opts: { headline?: boolean } = {}) => packUnits(textUnits(text, limit, opts), limit);
 
 const reply = (r: Partial<Reply>): Reply => ({ question: 'q', answer: '', grounded: true, citations: [], eligibility: null, ...r });
 
