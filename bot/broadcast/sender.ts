@@ -23,6 +23,7 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { parseConfig, type Config } from '../config.ts';
 import type { BroadcastStore, OutboxRow } from './types.ts';
 
 /** Sends one HTML message; resolves with Telegram's message (at least `message_id`) or throws. */
@@ -50,15 +51,23 @@ export interface SenderLimits {
   inDoubt?: 'skip' | 'resend';
 }
 
-/** Defaults matching Telegram's documented broadcast limits. */
-export const DEFAULT_LIMITS: SenderLimits = {
-  globalPerSecond: 30,
-  perChatPerSecond: 1,
-  perGroupPerMinute: 20,
-  maxAttempts: 5,
-  leaseMs: 30_000,
-  maxInFlight: 8,
-};
+/** Sender limits from the BROADCAST_* settings. */
+export function limitsFromConfig(
+  config: Pick<Config, 'BROADCAST_RATE_PER_SECOND' | 'BROADCAST_CHAT_PER_SECOND' | 'BROADCAST_GROUP_PER_MINUTE' | 'BROADCAST_MAX_ATTEMPTS' | 'BROADCAST_LEASE_SECONDS' | 'BROADCAST_IN_DOUBT'>,
+): SenderLimits {
+  return {
+    globalPerSecond: config.BROADCAST_RATE_PER_SECOND,
+    perChatPerSecond: config.BROADCAST_CHAT_PER_SECOND,
+    perGroupPerMinute: config.BROADCAST_GROUP_PER_MINUTE,
+    maxAttempts: config.BROADCAST_MAX_ATTEMPTS,
+    leaseMs: config.BROADCAST_LEASE_SECONDS * 1000,
+    maxInFlight: Math.max(1, Math.min(8, Math.ceil(config.BROADCAST_RATE_PER_SECOND / 4))),
+    inDoubt: config.BROADCAST_IN_DOUBT,
+  };
+}
+
+/** The defaults of the BROADCAST_* settings (Telegram's documented limits: 30/s, 1/s per chat, 20/min per group). */
+export const DEFAULT_LIMITS: SenderLimits = limitsFromConfig(parseConfig({}));
 
 /** Time source (injectable for tests). */
 export interface Clock {

@@ -24,23 +24,10 @@ import { openSqliteBroadcastStore } from './outbox-sqlite.ts';
 import { openPgRateLimit } from './rate-limit-pg.ts';
 import { announce, runBroadcast, type BroadcastDeps, type RunOptions, type RunResult } from './run.ts';
 import { startSchedule, validateSchedule, type BroadcastSchedule, type ScheduleGate } from './schedule.ts';
-import { OutboxSender, type Clock, type SenderLimits, type SendFn, type SendReport, type SharedRateLimit } from './sender.ts';
+import { limitsFromConfig, OutboxSender, type Clock, type SenderLimits, type SendFn, type SendReport, type SharedRateLimit } from './sender.ts';
 import type { BroadcastStore } from './types.ts';
 
-/** Sender limits from the BROADCAST_* settings. */
-export function limitsFromConfig(
-  config: Pick<Config, 'BROADCAST_RATE_PER_SECOND' | 'BROADCAST_CHAT_PER_SECOND' | 'BROADCAST_GROUP_PER_MINUTE' | 'BROADCAST_MAX_ATTEMPTS' | 'BROADCAST_LEASE_SECONDS' | 'BROADCAST_IN_DOUBT'>,
-): SenderLimits {
-  return {
-    globalPerSecond: config.BROADCAST_RATE_PER_SECOND,
-    perChatPerSecond: config.BROADCAST_CHAT_PER_SECOND,
-    perGroupPerMinute: config.BROADCAST_GROUP_PER_MINUTE,
-    maxAttempts: config.BROADCAST_MAX_ATTEMPTS,
-    leaseMs: config.BROADCAST_LEASE_SECONDS * 1000,
-    maxInFlight: Math.max(1, Math.min(8, Math.ceil(config.BROADCAST_RATE_PER_SECOND / 4))),
-    inDoubt: config.BROADCAST_IN_DOUBT,
-  };
-}
+export { limitsFromConfig } from './sender.ts';
 
 /** What the service needs from the application. */
 export interface BroadcastServiceDeps {
