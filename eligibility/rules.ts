@@ -106,6 +106,8 @@ export interface Rule {
   id: string;
   title: Text;
   keywords: string[];
+  /** The goals this measure serves (ids of `goals:` in corpus/lang/*.yaml: settlement, subsidy, …). */
+  goals: string[];
   cite: { docId: string; clause: string; quote: string };
   /** Chunk ids of the cited clause in the loaded corpus (filled in by the loader). */
   citeChunkIds: string[];
@@ -140,6 +142,7 @@ const RuleFileSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" or "-"'),
     title: TextSchema,
     keywords: z.array(z.string().min(1)).default([]),
+    goals: z.array(z.string().regex(/^[a-z][a-z_]*$/, 'a goal id from corpus/lang/*.yaml goals:, e.g. settlement')).default([]),
     cite: z
       .object({
         docId: z.string().min(1),
@@ -561,6 +564,7 @@ export function parseRule(
     id: d.id,
     title: d.title,
     keywords: d.keywords,
+    goals: d.goals,
     cite: d.cite,
     citeChunkIds,
     validFrom: d.valid_from,

@@ -17,9 +17,11 @@ import {
   abstainText, ageNote, clauseLabel, displayValue, helpText, sourceLine, trimToRelevant, validityNote, type SourceDoc,
 } from './compose.ts';
 import { detectLang, type Lang } from './lang.ts';
+import { decide, DEFAULT_DECIDE_WEIGHTS, type Decision, type DecideWeights } from './decide.ts';
 import { route } from './route.ts';
+import type { Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
-import type { Assistant, Citation, ConversationState, FollowUp, Reply, Route } from './types.ts';
+import type { Assistant, Citation, ConversationState, DecisionSummary, FactSource, FollowUp, Reply, Route } from './types.ts';
 
 /** Extracts facts from one message; `context.openFact` is the fact the bot just asked for. */
 export type ExtractFn = (text: string, asOf: string, context?: { openFact?: string | null; contextYear?: number | null }) => Extraction;
@@ -43,7 +45,16 @@ export interface AssistantOptions {
   canAsk?: (fact: string) => boolean;
 }
 
+/** The understanding stage (eligibility/understand.ts) bound to its cue tables and extractor. */
+export type UnderstandFn = (text: string, ctx: { asOf: string; referenceYear?: number | null; openFact?: string | null }) => Understanding;
+
 export interface AssistantDeps {
+  /** When given, messages go through the understanding stage (roles, goals, dates); else only `extract`. */
+  understand?: UnderstandFn;
+  /** Sentences said back (corrections, situation date), from corpus/lang/*.yaml `sentences:`. */
+  sentences?: Record<string, { zh: string; en: string }>;
+  /** Weights of the rule choice (decide.ts); default DEFAULT_DECIDE_WEIGHTS. */
+  decideWeights?: DecideWeights;
   documents: (DocumentMeta & { id: string })[];
   chunks: Chunk[];
   rules: Rule[];
@@ -118,24 +129,6 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     if ((type === 'number' || type === 'integer') && /^\d{1,4}$/.test(t)) return { [open.fact]: Number(t) } as Facts;
     return {} as Facts;
-  }
-
-  /**
-   * Evaluates the candidate rules and picks the one the message is about, scoring keyword hits, the
-   * rule's facts given in this message, the rank of the rule's clause in the search, and applicability.
-   */
-  function chooseVerdict(candidates: Rule[], facts: Facts, asOf: string, kwText: string, given: Set<string>, hits: SearchHit[]): Verdict | undefined {
-    if (!candidates.length) return undefined;
-    const verdicts = evaluate(candidates, facts, asOf, { catalog: deps.catalog });
-    const rank = (v: Verdict) => {
-      const rule = candidates.find((x) => x.id === v.ruleId)!;
-      const keyword = Math.min(4, matchedKeywords(rule, kwText).length) * 10;
-      const known = [...(ruleFacts.get(v.ruleId) ?? [])].filter((f) => given.has(f)).length;
-      const hitPos = hits.findIndex((h) => v.cite.chunkIds.includes(h.chunk.id));
-      const search = hitPos < 0 ? 0 : ([30, 18, 10, 5, 2][hitPos] ?? 0);
-      return keyword + known * 12 + search + (v.verdict === 'not_applicable' ? 0 : 3);
-    };
-    return [...verdicts].sort((a, b) => rank(b) - rank(a))[0];
   }
 
   function eligibilityReply(v: Verdict, facts: Facts, question: string, asOf: string, lang: Lang, extraNotes: string[]): { reply: Reply; followUp: FollowUp | null } {
@@ -250,6 +243,24 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     return { question, answer: lines.join('\n'), grounded: true, citations, eligibility: null, followUp: null, route: 'information', lang };
   }
 
+  /** A sentence of corpus/lang `sentences:` with its placeholders filled (empty when not configured). */
+  function say(key: string, lang: Lang, vars: Record<string, string>): string {
+    const t = deps.sentences?.[key];
+    if (!t) return '';
+    return (lang === 'en' ? t.en : t.zh).replace(/\{(\w+)\}/g, (_m, k: string) => vars[k] ?? '');
+  }
+
+  /** The other rules of the goal, one line each, after the leading rule. */
+  function appendOthers(reply: Reply, d: Decision, lang: Lang) {
+    if (!d.others.length) return;
+    const head: Record<Verdict['verdict'], string> = lang === 'en'
+      ? { eligible: 'eligible', not_eligible: 'not eligible for now', need_more_info: 'more information needed', not_applicable: 'does not apply' }
+      : { eligible: '符合', not_eligible: '暂不符合', need_more_info: '还需了解情况', not_applicable: '不适用' };
+    const lines = d.others.slice(0, 3).map((o) => `· ${pick(o.title, lang)}：${head[o.verdict]}`);
+    const intro = say('others', lang, {});
+    reply.answer += `\n\n${intro}\n${lines.join('\n')}`;
+  }
+
   function abstain(question: string, lang: Lang, r: Route): Reply {
     return { question, answer: abstainText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang };
   }
@@ -262,11 +273,16 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const open = state.openQuestion ?? null;
     const none: Extraction = { facts: {} as Facts, notes: [], ambiguities: [], evidence: {} };
     let extraction = none;
+    let understood: Understanding | undefined;
     try {
-      extraction = deps.extract(text, asOf, { openFact: open?.fact ?? state.expect ?? null, contextYear: state.contextYear ?? null });
+      if (deps.understand) {
+        understood = deps.understand(text, { asOf, referenceYear: state.contextYear ?? null, openFact: open?.fact ?? state.expect ?? null });
+        extraction = { facts: understood.facts, notes: understood.notes, ambiguities: understood.ambiguities, evidence: understood.evidence };
+      } else extraction = deps.extract(text, asOf, { openFact: open?.fact ?? state.expect ?? null, contextYear: state.contextYear ?? null });
     } catch {
       extraction = none;
     }
+    const goals = understood?.goals ?? [];
     // "不清楚" on a question with a not-sure button: ask for something that leads to the value, or say where to look it up.
     const unsure = open?.choices?.find((c) => c.value === UNSURE && c.label.toLowerCase() === text.replace(/[。.!！\s]+$/u, '').toLowerCase());
     const unsureSpec = open ? deps.catalog[open.fact]?.unsure : undefined;
@@ -291,9 +307,22 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       answersOpenQuestion: (!!open && Object.keys(given).length > 0) || updatesCurrentRule,
       newFacts: Object.keys(newFacts).length,
       ruleHits: textRules.length,
+      goal: goals.length > 0,
     });
     const yearNamed = /(20\d{2})\s*年/.exec(text);
-    const next: ConversationState = { ...state, updatedAt: now, contextYear: yearNamed ? Number(yearNamed[1]) : (state.contextYear ?? null) };
+    const sources = { ...(state.sources ?? {}) };
+    for (const sp of understood?.spans ?? []) {
+      if ((sp.role === 'self' || sp.role === 'negated') && newFacts[sp.fact] !== undefined) sources[sp.fact] = { text: sp.text, span: sp.span };
+    }
+    for (const f of Object.keys(given)) if (!understood?.facts[f] || !sources[f]) sources[f] = { text, button: true };
+    if (!understood) for (const [f, ev] of Object.entries(extraction.evidence)) sources[f] ??= { text: ev };
+    const next: ConversationState = {
+      ...state,
+      updatedAt: now,
+      contextYear: understood ? understood.referenceYear : yearNamed ? Number(yearNamed[1]) : (state.contextYear ?? null),
+      situationDate: understood?.situationDate ?? state.situationDate ?? null,
+      sources,
+    };
     let searchResult: Promise<SearchResult> | undefined;
     const searched = () => (searchResult ??= deps.search.search(text, { k: 5, district: districtIn(text) }));
     const done = (reply: Reply, s: ConversationState = next) => ({ reply: { ...reply, route: reply.route ?? r }, state: s });
@@ -315,6 +344,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       } else {
         const byFacts = deps.rules.filter((x) => [...(ruleFacts.get(x.id) ?? [])].some((f) => givenNow.has(f)));
         candidates = [...new Set([...textRules, ...byFacts])];
+        // A goal (落户, 补贴, 许可…) plus any fact of a rule serving it starts that rule's check.
+        const goalRules = goals.length ? deps.rules.filter((x) => x.goals.some((g) => goals.includes(g)) && [...(ruleFacts.get(x.id) ?? [])].some((f) => f in facts)) : [];
         if (!textRules.length && state.ruleId) candidates = [...candidates, ...deps.rules.filter((x) => x.id === state.ruleId)];
         // A rule is only checked when the question is about it: its clause is among the best search
         // hits, or the message gives several of its facts — and never for another district or city.
@@ -345,11 +376,24 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           if (x.citeChunkIds.some((id) => top.has(id)) && (kw >= 1 || known >= 2)) return true;
           return kw >= 2 || (known >= 2 && kw >= 1);
         });
+        for (const g of goalRules) {
+          const d = docs.get(g.cite.docId)?.district;
+          if (!candidates.includes(g) && !elsewhere && !(qDistrict && d && d !== qDistrict)) candidates.push(g);
+        }
       }
-      const v = chooseVerdict(candidates, facts, asOf, kwText, givenNow, r === 'follow_up' ? [] : (await searched()).hits);
-      if (v) {
+      const situationDate = next.situationDate ?? null;
+      const decision = decide(
+        { candidates, facts, asOf, situationDate, kwText, given: givenNow, hits: r === 'follow_up' ? [] : (await searched()).hits, goals, ruleFacts },
+        { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS },
+      );
+      const v = decision?.lead;
+      if (v && decision) {
         const notes = [...(extraction.notes ?? [])];
-        const { reply, followUp } = eligibilityReply(v, facts, question, asOf, lang, notes);
+        if (situationDate) notes.unshift(say('situation', lang, { date: situationDate }));
+        for (const c of understood?.corrections ?? []) notes.unshift(say('corrected', lang, { value: formatFactValue(c.to, lang) }));
+        const { reply, followUp } = eligibilityReply(v, facts, question, decision.judgedOn, lang, notes);
+        reply.decision = decisionJson(decision, facts, sources);
+        appendOthers(reply, decision, lang);
         let fu = followUp;
         if (ambiguity) {
           fu = questionForAmbiguity(ambiguity, lang);
@@ -453,3 +497,17 @@ function factsOf(rule: Rule): Set<string> {
   return out;
 }
 
+
+/** The Decision as carried on the Reply (JSON-safe). */
+function decisionJson(d: Decision, facts: Facts, sources: Record<string, FactSource>): DecisionSummary {
+  const used: Record<string, FactSource> = {};
+  for (const k of Object.keys(facts)) if (sources[k]) used[k] = sources[k]!;
+  return {
+    lead: d.lead.ruleId,
+    verdicts: d.verdicts.map((v) => ({ ruleId: v.ruleId, verdict: v.verdict, missing: v.missing })),
+    judgedOn: d.judgedOn,
+    situationDate: d.situationDate,
+    followUpFact: d.followUpFact,
+    sources: used,
+  };
+}

@@ -19,6 +19,8 @@ export interface RouteSignals {
   newFacts: number;
   /** Number of eligibility rules whose keywords appear in the message. */
   ruleHits: number;
+  /** The message names a goal (落户, 补贴, 许可…; corpus/lang goals). */
+  goal?: boolean;
 }
 
 const MEANINGFUL = /[\p{Script=Han}\p{L}\p{N}]/u;
@@ -37,7 +39,7 @@ export function route(s: RouteSignals): Route {
   if (GREETING.test(text)) return 'greeting';
   const cue = ELIGIBILITY_CUE.test(text);
   if (s.hasOpenQuestion && s.answersOpenQuestion && (text.length <= 40 || !cue)) return 'follow_up';
-  if (s.newFacts > 0 && (cue || PERSONAL.test(text) || s.hasOpenQuestion)) return 'eligibility';
+  if (s.newFacts > 0 && (cue || s.goal || PERSONAL.test(text) || s.hasOpenQuestion)) return 'eligibility';
   if (s.ruleHits > 0 && cue && PERSONAL.test(text)) return 'eligibility';
   return 'information';
 }

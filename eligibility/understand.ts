@@ -1,0 +1,322 @@
+/**
+ * The understanding stage: one message (plus what the conversation already knows) → typed fact spans
+ * with their role, the person's goals and the situation date. Pure; the words it looks for are the cue
+ * tables of `corpus/lang/*.yaml` (eligibility/cues.ts), the fact reading itself is the extractor.
+ *
+ * Steps: normalize → resolve dates as people write them (two-digit years, 22.5, 当年/那年 against the
+ * conversation's reference year, 去年年底, 上半年) → clauses with a role each (self, comparison,
+ * hypothetical, reported) → segments split at corrections ("哦不对") → facts of the self clauses,
+ * later segment wins → cue facts (domestic study, not working, fact phrases) → spans.
+ *
+ * Spans are offsets into `Understanding.text` (the normalized, date-resolved message shown back).
+ *
+ * @example
+ * const u = understand('曼大毕业的 想落户', { asOf: '2026-12-01' }, { cues, extract });
+ * u.goals // ['settlement']; u.facts.worldRank // 40 (with a rankings table)
+ */
+import type { CueTables } from './cues.ts';
+import { findDates, normalizeMessage, type Ambiguity, type Extraction } from './extract.ts';
+import type { Facts } from './facts.ts';
+import type { FactCatalog } from './rules.ts';
+
+export type Role = 'self' | 'comparison' | 'hypothetical' | 'negated' | 'reported';
+
+export interface FactSpan {
+  fact: string;
+  value: unknown;
+  /** [start, end) in `Understanding.text`. */
+  span: [number, number];
+  text: string;
+  role: Role;
+}
+
+export interface Correction {
+  fact: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface Understanding {
+  /** The normalized message with dates resolved (what spans point into). */
+  text: string;
+  /** Every fact mention, with its role. Only `self` and `negated` spans are facts about the person. */
+  spans: FactSpan[];
+  /** The person's facts from this message (later statements win). */
+  facts: Facts;
+  goals: string[];
+  /** The date the question is about (YYYY-MM-DD), when the message puts it on a past situation. */
+  situationDate: string | null;
+  /** The year the conversation is about after this message (for 当年 / a month without a year later). */
+  referenceYear: number | null;
+  corrections: Correction[];
+  notes: string[];
+  ambiguities: Ambiguity[];
+  evidence: Record<string, string>;
+}
+
+export type ExtractPort = (text: string, opts: { asOf: string; openFact?: string | null; contextYear?: number | null }) => Extraction;
+
+export interface UnderstandContext {
+  asOf: string;
+  /** The year named earlier in the conversation. */
+  referenceYear?: number | null;
+  /** The fact the bot asked for last. */
+  openFact?: string | null;
+}
+
+export interface UnderstandDeps {
+  cues: CueTables;
+  extract: ExtractPort;
+  catalog: FactCatalog;
+}
+
+const CLAUSE_END = /[，,。；;！!？?\n]/u;
+
+/** Clauses of `t` with their offsets. */
+function clausesOf(t: string): { text: string; start: number; end: number }[] {
+  const out: { text: string; start: number; end: number }[] = [];
+  let start = 0;
+  for (let i = 0; i <= t.length; i++) {
+    if (i === t.length || CLAUSE_END.test(t[i]!)) {
+      const raw = t.slice(start, i);
+      const lead = raw.length - raw.trimStart().length;
+      const s = raw.trim();
+      if (s) out.push({ text: s, start: start + lead, end: start + lead + s.length });
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escape).join('|'), 'g') : null);
+const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
+
+/**
+ * Resolves dates as people write them, in place: returns the rewritten text and the last year named.
+ * "22年6月" → "2022年6月", "22.5"/"2022.05" → "2022年5月", "去年年底" → "2025年12月" (asOf 2026),
+ * "当年11月" → "<reference>年11月", "2022年上半年" → "2022年1月至6月".
+ */
+export function resolveDates(t: string, asOf: string, cues: CueTables, referenceYear: number | null): { text: string; referenceYear: number | null } {
+  const ay = Number(asOf.slice(0, 4));
+  const parts = Object.keys(cues.yearParts).sort((a, b) => b.length - a.length);
+  const partRe = parts.length ? `(?:${parts.map(escape).join('|')})` : '(?!)';
+  let s = t;
+  // Two-digit years before a month or a part of the year, or standing alone as "22年，…" (00–49 → 20xx).
+  const before = cues.years.twoDigitBefore.map(escape).join('|') || '(?!)';
+  const durationBefore = cues.years.durationBefore;
+  s = s.replace(new RegExp(`(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|\\s*(?:[，,、 ]|$|${before}))`, 'g'), (m, yy: string, month: string | undefined, off: number, whole: string) => {
+    // "交了10年" is a duration, not 2010 (unless a month follows).
+    if (!month && durationBefore.some((w) => whole.slice(Math.max(0, off - w.length), off) === w)) return m;
+    return `20${yy}年`;
+  });
+  // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
+  s = s.replace(/(?<![\d.\/])(20\d{2}|[1-4]\d)[.\/](0?[1-9]|1[0-2])(?![\d.\/%万])/g, (_m, y: string, mo: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月`);
+  // Relative year words ("去年", "前年") → the year, counted from asOf.
+  const offs = Object.keys(cues.years.offset).sort((a, b) => b.length - a.length);
+  if (offs.length) s = s.replace(new RegExp(offs.map(escape).join('|'), 'g'), (w) => `${ay + cues.years.offset[w]!}年`);
+  s = s.replace(/(\d{4})年年/g, '$1年');
+  // Reference words: the last year named before them, else the conversation's.
+  let ref = referenceYear;
+  const refs = cues.years.reference;
+  if (refs.length) {
+    const re = new RegExp(`(\\d{4})\\s*年|${refs.map(escape).join('|')}`, 'g');
+    s = s.replace(re, (m, y: string | undefined, off: number, whole: string) => {
+      if (y) {
+        ref = Number(y);
+        return m;
+      }
+      if (ref === null) return m;
+      // "当时"/"那会儿" are a year only before a month or a part of the year.
+      const after = whole.slice(off + m.length);
+      if (m.endsWith('年')) return `${ref}年`;
+      if (new RegExp(`^\\s*(?:\\d{1,2}\\s*月|${partRe})`).test(after)) return `${m}${ref}年`;
+      return m;
+    });
+  }
+  // Parts of a year after a year: 2022年上半年 → 2022年1月至6月.
+  if (parts.length) {
+    s = s.replace(new RegExp(`(\\d{4})\\s*年\\s*(${parts.map(escape).join('|')})`, 'g'), (_m, y: string, p: string) => {
+      const [a, b] = cues.yearParts[p]!;
+      return a === b ? `${y}年${a}月` : `${y}年${a}月至${b}月`;
+    });
+  }
+  const years = [...s.matchAll(/(\d{4})\s*年/g)].map((m) => Number(m[1])).filter((y) => y >= 2000 && y <= 2100);
+  return { text: s, referenceYear: years.length ? years[years.length - 1]! : ref };
+}
+
+/** The role of one clause: the first marker found (hypothetical, reported, comparison), else self. */
+function roleOf(clause: string, cues: CueTables): Role {
+  const c = clause.toLowerCase();
+  if (has(c, cues.roles.hypothetical)) return 'hypothetical';
+  if (has(c, cues.roles.reported)) return 'reported';
+  if (has(c, cues.roles.comparison)) return 'comparison';
+  return 'self';
+}
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** A bare quantity with a unit ("六个月了") answers the fact whose catalog unit it carries. */
+function unitFact(text: string, catalog: FactCatalog): string | undefined {
+  const bare = text.replace(/[\s。.!！~～了吧啦呀]+$/u, '');
+  if (bare.length > 12 || !/^\D{0,6}\d+(?:\.\d+)?\s*\S{1,3}$/u.test(bare)) return undefined;
+  for (const [fact, spec] of Object.entries(catalog)) {
+    const unit = (spec as { unit?: { zh?: string; en?: string } }).unit;
+    if (unit?.zh && bare.endsWith(unit.zh)) return fact;
+  }
+  return undefined;
+}
+
+/** Understands one message. Never throws on odd input (empty, 20 000 characters, emoji, digits only). */
+export function understand(message: string, ctx: UnderstandContext, deps: UnderstandDeps): Understanding {
+  const { cues, catalog } = deps;
+  const normalized = normalizeMessage(typeof message === 'string' ? message : '');
+  const dated = resolveDates(normalized, ctx.asOf, cues, ctx.referenceYear ?? null);
+  const text = dated.text;
+  const lower = text.toLowerCase();
+  const spans: FactSpan[] = [];
+  const notes: string[] = [];
+  const ambiguities: Ambiguity[] = [];
+  const evidence: Record<string, string> = {};
+  const corrections: Correction[] = [];
+  let facts: Record<string, unknown> = {};
+
+  const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues) }));
+  // Segments: a correction marker starts a new segment whose facts replace the earlier ones.
+  const segments: (typeof clauses)[] = [[]];
+  for (const c of clauses) {
+    const cl = c.text.toLowerCase();
+    if (segments[segments.length - 1]!.length && has(cl, cues.corrections)) segments.push([]);
+    segments[segments.length - 1]!.push(c);
+  }
+  const openUnit = unitFact(text, catalog);
+  let openFact = openUnit ?? ctx.openFact ?? null;
+  const locate = (needle: string, from: number, to: number): [number, number] | undefined => {
+    if (!needle) return undefined;
+    const i = text.indexOf(needle, from);
+    if (i >= 0 && i < to) return [i, i + needle.length];
+    const j = lower.indexOf(needle.toLowerCase(), from);
+    return j >= 0 && j < to ? [j, j + needle.length] : undefined;
+  };
+  const contextYear = dated.referenceYear;
+
+  for (const seg of segments) {
+    const self = seg.filter((c) => c.role === 'self');
+    const others = seg.filter((c) => c.role !== 'self');
+    // Mentions in comparison / hypothetical / reported clauses: spans only, never facts.
+    for (const c of others) {
+      const x = safeExtract(deps.extract, c.text, { asOf: ctx.asOf, openFact: null, contextYear });
+      for (const [fact, value] of Object.entries(x.facts)) {
+        const at = locate(x.evidence[fact]?.split(':')[0] ?? '', c.start, c.end) ?? [c.start, c.end];
+        spans.push({ fact, value, span: at, text: text.slice(at[0], at[1]), role: c.role });
+      }
+    }
+    if (!self.length) continue;
+    // After a correction marker only the corrected value counts: "哦不对是130" → "130".
+    const stripCorrection = (c: string) => {
+      const cl = c.toLowerCase();
+      const w = cues.corrections.find((x) => cl.includes(x));
+      if (!w) return c;
+      let rest = c.slice(cl.indexOf(w) + w.length);
+      for (const f of cues.fillers) if (rest.startsWith(f)) rest = rest.slice(f.length);
+      return rest.trim() || c;
+    };
+    const segText = self.map((c, i) => (i === 0 && segments.indexOf(seg) > 0 ? stripCorrection(c.text) : c.text)).join('，');
+    const x = safeExtract(deps.extract, segText, { asOf: ctx.asOf, openFact, contextYear });
+    notes.push(...x.notes);
+    ambiguities.push(...x.ambiguities);
+    const from = self[0]!.start;
+    const to = self[self.length - 1]!.end;
+    const uniSpan = x.evidence.university ? locate(x.evidence.university, from, to) : undefined;
+    for (const [fact, value] of Object.entries(x.facts)) {
+      const ev = x.evidence[fact] ?? '';
+      let at = locate(ev, from, to) ?? locate(ev.split(':')[0]!.trim(), from, to);
+      // Facts read from the university (rank, country, studied abroad) point at the university's name.
+      if (!at && uniSpan && ['worldRank', 'rankingSystem', 'rankingEdition', 'universityCountry', 'studiedAbroad', 'university'].includes(fact)) at = uniSpan;
+      // Else the clause that gives the fact on its own.
+      if (!at) {
+        for (const c of self) {
+          const one = safeExtract(deps.extract, c.text, { asOf: ctx.asOf, openFact, contextYear });
+          if (one.facts[fact] !== undefined) {
+            at = [c.start, c.end];
+            break;
+          }
+        }
+      }
+      if (!at && self.length === 1) at = [self[0]!.start, self[0]!.end];
+      if (!at) continue; // no source in the person's words: not a fact about them
+      const negated = value === false && has(text.slice(Math.max(0, at[0] - 4), at[1]).toLowerCase(), cues.negation);
+      spans.push({ fact, value, span: at, text: text.slice(at[0], at[1]), role: negated ? 'negated' : 'self' });
+      if (facts[fact] !== undefined && !sameValue(facts[fact], value)) corrections.push({ fact, from: facts[fact], to: value });
+      facts[fact] = value;
+      evidence[fact] = ev;
+    }
+    // A later segment answers the same fact as the earlier one ("QS第30，哦不对是130").
+    openFact = Object.keys(x.facts).find((f) => catalog[f]?.type === 'number' || catalog[f]?.type === 'integer') ?? openFact;
+    // Cue facts: domestic study, not working, fact phrases.
+    for (const c of self) {
+      const cl = c.text.toLowerCase();
+      const mark = (fact: string, value: boolean, word: string, override: boolean) => {
+        if (!override && facts[fact] !== undefined) return;
+        const i = cl.indexOf(word);
+        const at: [number, number] = [c.start + i, c.start + i + word.length];
+        const neg = i >= 0 && has(cl.slice(Math.max(0, i - 3), i), cues.negation);
+        const v = neg ? !value : value;
+        spans.push({ fact, value: v, span: at, text: text.slice(at[0], at[1]), role: neg || !v ? 'negated' : 'self' });
+        if (facts[fact] !== undefined && !sameValue(facts[fact], v)) corrections.push({ fact, from: facts[fact], to: v });
+        facts[fact] = v;
+        evidence[fact] = word;
+      };
+      const domestic = [...cues.domestic.universities, ...cues.domestic.markers].find((w) => cl.includes(w));
+      // A domestic university is not study abroad, unless the message names an overseas one too.
+      if (domestic && !(facts.studiedAbroad === true && facts.universityCountry && facts.universityCountry !== 'China')) {
+        facts.studiedAbroad = undefined;
+        mark('studiedAbroad', false, domestic, true);
+      }
+      const notWorking = cues.notWorking.find((w) => cl.includes(w));
+      if (notWorking) {
+        facts.employedFullTimeInShanghai = undefined;
+        mark('employedFullTimeInShanghai', false, notWorking, true);
+      }
+      for (const [fact, cue] of Object.entries(cues.facts)) {
+        const no = cue.false.find((w) => cl.includes(w));
+        const yes = cue.true.find((w) => cl.includes(w));
+        if (no) mark(fact, false, no, true);
+        else if (yes) mark(fact, true, yes, false);
+      }
+    }
+  }
+  facts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
+
+  // Goals: any goal word anywhere in the message (a comparison still tells what the person wants).
+  const goals = Object.entries(cues.goals)
+    .filter(([, ws]) => has(lower, ws))
+    .map(([g]) => g);
+
+  // The situation date: a date in a clause that puts the message on a past situation.
+  let situationDate: string | null = null;
+  for (const c of clauses) {
+    if (c.role !== 'self' || !has(c.text, cues.situation)) continue;
+    const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => /^\d{4}-\d{2}/.test(x.value));
+    const nearby = d ?? clauses
+      .filter((o) => o.role === 'self' && o.end <= c.start)
+      .flatMap((o) => findDates(o.text, ctx.asOf, contextYear ?? undefined))
+      .find((x) => /^\d{4}-\d{2}/.test(x.value));
+    if (nearby) {
+      situationDate = nearby.value.length === 7 ? `${nearby.value}-01` : nearby.value.slice(0, 10);
+      break;
+    }
+  }
+  return { text, spans, facts: facts as Facts, goals, situationDate, referenceYear: dated.referenceYear, corrections, notes, ambiguities, evidence };
+}
+
+function safeExtract(extract: ExtractPort, text: string, opts: { asOf: string; openFact?: string | null; contextYear?: number | null }): Extraction {
+  try {
+    return extract(text, opts);
+  } catch {
+    return { facts: {} as Facts, notes: [], ambiguities: [], evidence: {} };
+  }
+}
+
+/** Exposed for tests. */
+export const _internal = { clausesOf, roleOf, unitFact, anyOf };
