@@ -18,15 +18,21 @@ const Words = z.array(z.union([z.string().min(1), z.number()]).transform(String)
 const CueFileSchema = z
   .object({
     goals: z.record(z.string(), Words).default({}),
-    roles: z.object({ comparison: Words, hypothetical: Words, reported: Words }).partial().default({}),
+    roles: z.object({ comparison: Words, hypothetical: Words, reported: Words, selfAgain: Words }).partial().default({}),
     corrections: Words,
     fillers: Words,
     negation: Words,
     years: z.object({ reference: Words, twoDigitBefore: Words, durationBefore: Words, offset: z.record(z.string(), z.number().int().min(-10).max(10)).default({}) }).partial().default({}),
     yearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
     situation: Words,
+    present: Words,
+    questionEnd: Words,
     domestic: z.object({ markers: Words, universities: Words }).partial().default({}),
     notWorking: Words,
+    intent: Words,
+    information: Words,
+    /** Date facts: a date in a clause with one of these words is that fact. */
+    dateFacts: z.record(z.string(), Words).default({}),
     /** Fact cues: phrases that say a boolean fact is true / false (negation before a `true` phrase flips it). */
     facts: z.record(z.string(), z.object({ true: Words, false: Words }).partial()).default({}),
     sentences: z.record(z.string(), z.object({ zh: z.string().min(1), en: z.string().min(1) })).default({}),
@@ -36,7 +42,7 @@ const CueFileSchema = z
 /** The merged cue tables (all words normalized like messages are). */
 export interface CueTables {
   goals: Record<string, string[]>;
-  roles: { comparison: string[]; hypothetical: string[]; reported: string[] };
+  roles: { comparison: string[]; hypothetical: string[]; reported: string[]; selfAgain: string[] };
   corrections: string[];
   /** Words that may follow a correction marker before the corrected value (是, 应该是). */
   fillers: string[];
@@ -44,8 +50,15 @@ export interface CueTables {
   years: { reference: string[]; twoDigitBefore: string[]; durationBefore: string[]; offset: Record<string, number> };
   yearParts: Record<string, [number, number]>;
   situation: string[];
+  /** Words that put the question now (现在, 目前): no situation date then. */
+  present: string[];
+  /** Question endings (吗, 呢, ?). */
+  questionEnd: string[];
   domestic: { markers: string[]; universities: string[] };
   notWorking: string[];
+  intent: string[];
+  information: string[];
+  dateFacts: Record<string, string[]>;
   facts: Record<string, { true: string[]; false: string[] }>;
   /** Sentences said back ({value}, {date} placeholders), by language. */
   sentences: Record<string, { zh: string; en: string }>;
@@ -59,15 +72,20 @@ export class CueLoadError extends Error {
 export function emptyCueTables(): CueTables {
   return {
     goals: {},
-    roles: { comparison: [], hypothetical: [], reported: [] },
+    roles: { comparison: [], hypothetical: [], reported: [], selfAgain: [] },
     corrections: [],
     fillers: [],
     negation: [],
     years: { reference: [], twoDigitBefore: [], durationBefore: [], offset: {} },
     yearParts: {},
     situation: [],
+    present: [],
+    questionEnd: [],
     domestic: { markers: [], universities: [] },
     notWorking: [],
+    intent: [],
+    information: [],
+    dateFacts: {},
     facts: {},
     sentences: {},
   };
@@ -98,7 +116,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     }
     const d = r.data;
     for (const [g, ws] of Object.entries(d.goals)) out.goals[g] = words([...(out.goals[g] ?? []), ...ws]);
-    for (const k of ['comparison', 'hypothetical', 'reported'] as const) out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
+    for (const k of ['comparison', 'hypothetical', 'reported', 'selfAgain'] as const) out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
     out.fillers = words([...out.fillers, ...d.fillers]);
     out.negation = words([...out.negation, ...d.negation]);
@@ -111,9 +129,17 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.yearParts[norm(w)] = p;
     }
     out.situation = words([...out.situation, ...d.situation]);
+    out.present = words([...out.present, ...d.present]);
+    out.questionEnd = words([...out.questionEnd, ...d.questionEnd]);
     out.domestic.markers = words([...out.domestic.markers, ...(d.domestic.markers ?? [])]);
     out.domestic.universities = words([...out.domestic.universities, ...(d.domestic.universities ?? [])]);
     out.notWorking = words([...out.notWorking, ...d.notWorking]);
+    out.intent = words([...out.intent, ...d.intent]);
+    out.information = words([...out.information, ...d.information]);
+    for (const [fact, ws] of Object.entries(d.dateFacts)) {
+      if (knownFacts && !knownFacts.has(fact)) throw new CueLoadError(`${file}: dateFacts.${fact}: not a fact of corpus/rules/facts.yaml`);
+      out.dateFacts[fact] = words([...(out.dateFacts[fact] ?? []), ...ws]);
+    }
     for (const [fact, c] of Object.entries(d.facts)) {
       if (knownFacts && !knownFacts.has(fact)) throw new CueLoadError(`${file}: facts.${fact}: not a fact of corpus/rules/facts.yaml`);
       const prev = out.facts[fact] ?? { true: [], false: [] };

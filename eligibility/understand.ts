@@ -44,6 +44,10 @@ export interface Understanding {
   /** The person's facts from this message (later statements win). */
   facts: Facts;
   goals: string[];
+  /** The message says the person wants or asks whether they can (想, 打算, 能…吗; cue table `intent`). */
+  intent: boolean;
+  /** The message asks about a measure in general (要求, 条件, 多少…; cue table `information`). */
+  asksInformation: boolean;
   /** The date the question is about (YYYY-MM-DD), when the message puts it on a past situation. */
   situationDate: string | null;
   /** The year the conversation is about after this message (for 当年 / a month without a year later). */
@@ -62,6 +66,10 @@ export interface UnderstandContext {
   referenceYear?: number | null;
   /** The fact the bot asked for last. */
   openFact?: string | null;
+  /** Facts the previous message gave (a correction "不对，是145" replaces one of them). */
+  lastFacts?: string[];
+  /** Facts known so far in the conversation (to say back what a correction replaced). */
+  known?: Record<string, unknown>;
 }
 
 export interface UnderstandDeps {
@@ -182,6 +190,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   let facts: Record<string, unknown> = {};
 
   const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues) }));
+  // A hypothetical or reported clause carries on over a comma ("要是我考上港大，毕业后在上海工作")
+  // until the sentence ends or the person speaks of themselves again (cue table roles.selfAgain).
+  for (let i = 1; i < clauses.length; i++) {
+    const prev = clauses[i - 1]!;
+    const cur = clauses[i]!;
+    const sep = text.slice(prev.end, cur.start);
+    if (cur.role === 'self' && (prev.role === 'hypothetical' || prev.role === 'reported') && /^[\s,，、]*$/u.test(sep) && !has(cur.text.toLowerCase(), cues.roles.selfAgain)) cur.role = prev.role;
+  }
   // Segments: a correction marker starts a new segment whose facts replace the earlier ones.
   const segments: (typeof clauses)[] = [[]];
   for (const c of clauses) {
@@ -212,21 +228,49 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       }
     }
     if (!self.length) continue;
-    // After a correction marker only the corrected value counts: "哦不对是130" → "130".
-    const stripCorrection = (c: string) => {
-      const cl = c.toLowerCase();
-      const w = cues.corrections.find((x) => cl.includes(x));
-      if (!w) return c;
-      let rest = c.slice(cl.indexOf(w) + w.length);
-      for (const f of cues.fillers) if (rest.startsWith(f)) rest = rest.slice(f.length);
-      return rest.trim() || c;
-    };
-    const segText = self.map((c, i) => (i === 0 && segments.indexOf(seg) > 0 ? stripCorrection(c.text) : c.text)).join('，');
+    // After a correction marker only the corrected value counts: "哦不对是130" → "130", read alone
+    // as the fact just stated (or the one the bot asked about / the conversation last gave).
+    const corrected = segments.indexOf(seg) > 0 || (has(self[0]!.text.toLowerCase(), cues.corrections) && !!ctx.lastFacts?.length);
+    let segSelf = self;
+    if (corrected) {
+      const stripFillers = (r: string) => {
+        let rest = r.trim();
+        for (const f of cues.fillers) if (rest.startsWith(f)) rest = rest.slice(f.length);
+        return rest.trim();
+      };
+      const first = self[0]!.text;
+      const w = cues.corrections.find((x) => first.toLowerCase().includes(x));
+      let value = w ? stripFillers(first.slice(first.toLowerCase().indexOf(w) + w.length)) : stripFillers(first);
+      let used = 1;
+      if (!value && self[1]) {
+        value = stripFillers(self[1].text);
+        used = 2;
+      }
+      const candidates = [openFact, ...(ctx.lastFacts ?? [])].filter((f): f is string => !!f);
+      for (const f of candidates.length ? candidates : [null]) {
+        const one = value ? safeExtract(deps.extract, value, { asOf: ctx.asOf, openFact: f, contextYear }) : undefined;
+        if (!one || !Object.keys(one.facts).length) continue;
+        const c = self[used - 1]!;
+        for (const [fact, v] of Object.entries(one.facts)) {
+          const at = locate(value, c.start, c.end) ?? [c.start, c.end];
+          spans.push({ fact, value: v, span: at, text: text.slice(at[0], at[1]), role: 'self' });
+          const before = facts[fact] ?? ctx.known?.[fact];
+          if (before !== undefined && !sameValue(before, v)) corrections.push({ fact, from: before, to: v });
+          facts[fact] = v;
+          evidence[fact] = value;
+        }
+        notes.push(...one.notes);
+        segSelf = self.slice(used);
+        break;
+      }
+      if (!segSelf.length) continue;
+    }
+    const segText = segSelf.map((c) => c.text).join('，');
     const x = safeExtract(deps.extract, segText, { asOf: ctx.asOf, openFact, contextYear });
     notes.push(...x.notes);
     ambiguities.push(...x.ambiguities);
-    const from = self[0]!.start;
-    const to = self[self.length - 1]!.end;
+    const from = segSelf[0]!.start;
+    const to = segSelf[segSelf.length - 1]!.end;
     const uniSpan = x.evidence.university ? locate(x.evidence.university, from, to) : undefined;
     for (const [fact, value] of Object.entries(x.facts)) {
       const ev = x.evidence[fact] ?? '';
@@ -235,7 +279,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       if (!at && uniSpan && ['worldRank', 'rankingSystem', 'rankingEdition', 'universityCountry', 'studiedAbroad', 'university'].includes(fact)) at = uniSpan;
       // Else the clause that gives the fact on its own.
       if (!at) {
-        for (const c of self) {
+        for (const c of segSelf) {
           const one = safeExtract(deps.extract, c.text, { asOf: ctx.asOf, openFact, contextYear });
           if (one.facts[fact] !== undefined) {
             at = [c.start, c.end];
@@ -243,7 +287,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
           }
         }
       }
-      if (!at && self.length === 1) at = [self[0]!.start, self[0]!.end];
+      if (!at && segSelf.length === 1) at = [segSelf[0]!.start, segSelf[0]!.end];
       if (!at) continue; // no source in the person's words: not a fact about them
       const negated = value === false && has(text.slice(Math.max(0, at[0] - 4), at[1]).toLowerCase(), cues.negation);
       spans.push({ fact, value, span: at, text: text.slice(at[0], at[1]), role: negated ? 'negated' : 'self' });
@@ -278,6 +322,16 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         facts.employedFullTimeInShanghai = undefined;
         mark('employedFullTimeInShanghai', false, notWorking, true);
       }
+      // Date facts: a date in the same clause as one of the fact's words ("23年3月补的" → backPaidOn).
+      for (const [fact, ws] of Object.entries(cues.dateFacts)) {
+        if (facts[fact] !== undefined || !has(cl, ws)) continue;
+        const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => !x.to);
+        if (!d) continue;
+        const at: [number, number] = [c.start + d.index, c.start + d.end];
+        spans.push({ fact, value: d.value, span: at, text: text.slice(at[0], at[1]), role: 'self' });
+        facts[fact] = d.value;
+        evidence[fact] = d.text;
+      }
       for (const [fact, cue] of Object.entries(cues.facts)) {
         const no = cue.false.find((w) => cl.includes(w));
         const yes = cue.true.find((w) => cl.includes(w));
@@ -292,11 +346,17 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const goals = Object.entries(cues.goals)
     .filter(([, ws]) => has(lower, ws))
     .map(([g]) => g);
+  const intent = has(lower, cues.intent);
+  const asksInformation = has(lower, cues.information);
 
   // The situation date: a date in a clause that puts the message on a past situation.
   let situationDate: string | null = null;
-  for (const c of clauses) {
-    if (c.role !== 'self' || !has(c.text, cues.situation)) continue;
+  // Only when the question itself is put in the past ("那会儿办许可能先承诺吗": the situation word in
+  // the asking clause) and nothing says now ("现在申请…"): a past event alone is no situation date.
+  const asksInPast = (c: string) => has(c, cues.intent) || cues.questionEnd.some((q) => c.endsWith(q));
+  const present = has(lower, cues.present);
+  for (const c of present ? [] : clauses) {
+    if (c.role !== 'self' || !has(c.text, cues.situation) || !asksInPast(c.text.toLowerCase())) continue;
     const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => /^\d{4}-\d{2}/.test(x.value));
     const nearby = d ?? clauses
       .filter((o) => o.role === 'self' && o.end <= c.start)
@@ -307,7 +367,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       break;
     }
   }
-  return { text, spans, facts: facts as Facts, goals, situationDate, referenceYear: dated.referenceYear, corrections, notes, ambiguities, evidence };
+  return { text, spans, facts: facts as Facts, goals, intent, asksInformation, situationDate, referenceYear: dated.referenceYear, corrections, notes, ambiguities, evidence };
 }
 
 function safeExtract(extract: ExtractPort, text: string, opts: { asOf: string; openFact?: string | null; contextYear?: number | null }): Extraction {

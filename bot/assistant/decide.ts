@@ -40,7 +40,7 @@ export const DEFAULT_DECIDE_WEIGHTS: DecideWeights = {
   searchPosition: [30, 18, 10, 5, 2],
   applicable: 3,
   goal: 15,
-  verdictOrder: { eligible: 40, need_more_info: 10, not_eligible: 0, not_applicable: -20 },
+  verdictOrder: { eligible: 100, need_more_info: 10, not_eligible: 0, not_applicable: -20 },
 };
 
 export interface DecideInput {

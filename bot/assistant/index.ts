@@ -19,7 +19,7 @@ import {
 import { detectLang, type Lang } from './lang.ts';
 import { decide, DEFAULT_DECIDE_WEIGHTS, type Decision, type DecideWeights } from './decide.ts';
 import { route } from './route.ts';
-import type { Understanding } from '../../eligibility/understand.ts';
+import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
 import type { Assistant, Citation, ConversationState, DecisionSummary, FactSource, FollowUp, Reply, Route } from './types.ts';
 
@@ -46,7 +46,7 @@ export interface AssistantOptions {
 }
 
 /** The understanding stage (eligibility/understand.ts) bound to its cue tables and extractor. */
-export type UnderstandFn = (text: string, ctx: { asOf: string; referenceYear?: number | null; openFact?: string | null }) => Understanding;
+export type UnderstandFn = (text: string, ctx: UnderstandContext) => Understanding;
 
 export interface AssistantDeps {
   /** When given, messages go through the understanding stage (roles, goals, dates); else only `extract`. */
@@ -66,6 +66,8 @@ export interface AssistantDeps {
 
 /** Other clauses are listed as related only when they score at least this share of the best one. */
 const RELATED_MIN_SHARE = 0.7;
+/** A rule is checked without its words once the conversation gave this many of its facts (2–5; 3 measured). */
+const MIN_CONVERSATION_FACTS = 3;
 
 const YES = /^(是|是的|对|对的|有|有的|嗯|嗯嗯|好|yes|y|yep|yeah|true|全职|在|在上海|交了|已经|已补缴)[。.!！]?$/i;
 const NO = /^(不是|否|没有|没|无|不|不对|no|n|nope|false|还没有?|尚未)[。.!！]?$/i;
@@ -78,6 +80,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   const maxInput = deps.options.maxInputChars ?? 2000;
 
   const ruleFacts = new Map(deps.rules.map((r) => [r.id, factsOf(r)]));
+  const conditionFacts = new Map(deps.rules.map((r) => [r.id, factsOf({ ...r, appliesIf: undefined })]));
   // Keywords of exactly one rule tell that rule apart; shared ones (落户, 社保) do not.
   const keywordUse = new Map<string, number>();
   for (const r of deps.rules) for (const k of new Set(r.keywords.map((x) => x.toLowerCase()))) keywordUse.set(k, (keywordUse.get(k) ?? 0) + 1);
@@ -276,13 +279,15 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     let understood: Understanding | undefined;
     try {
       if (deps.understand) {
-        understood = deps.understand(text, { asOf, referenceYear: state.contextYear ?? null, openFact: open?.fact ?? state.expect ?? null });
+        understood = deps.understand(text, { asOf, referenceYear: state.contextYear ?? null, openFact: open?.fact ?? state.expect ?? null, lastFacts: state.lastFacts ?? [], known: state.facts });
         extraction = { facts: understood.facts, notes: understood.notes, ambiguities: understood.ambiguities, evidence: understood.evidence };
       } else extraction = deps.extract(text, asOf, { openFact: open?.fact ?? state.expect ?? null, contextYear: state.contextYear ?? null });
     } catch {
       extraction = none;
     }
-    const goals = understood?.goals ?? [];
+    // The goals of this message, else the ones the conversation named earlier ("想落户" … "全职").
+    const goalsNow = understood?.goals ?? [];
+    const goals = goalsNow.length ? goalsNow : (state.goals ?? []);
     // "不清楚" on a question with a not-sure button: ask for something that leads to the value, or say where to look it up.
     const unsure = open?.choices?.find((c) => c.value === UNSURE && c.label.toLowerCase() === text.replace(/[。.!！\s]+$/u, '').toLowerCase());
     const unsureSpec = open ? deps.catalog[open.fact]?.unsure : undefined;
@@ -307,7 +312,20 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       answersOpenQuestion: (!!open && Object.keys(given).length > 0) || updatesCurrentRule,
       newFacts: Object.keys(newFacts).length,
       ruleHits: textRules.length,
-      goal: goals.length > 0,
+      // A goal with intent ("想落户"), or with two facts of one of the goal's rules ("悉尼大学 全职 落户").
+      goal: goalsNow.length > 0 && (!!understood?.intent || deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)),
+      conversationFacts: Object.keys(newFacts).length > 0 && deps.rules.some((x) => {
+        const fs = [...(ruleFacts.get(x.id) ?? [])];
+        return fs.some((f) => f in newFacts) && fs.filter((f) => f in newFacts || f in state.facts).length >= MIN_CONVERSATION_FACTS;
+      }),
+      goalFacts: goals.length > 0 && deps.rules.some((x) => {
+        if (!x.goals.some((g) => goals.includes(g))) return false;
+        const fs = [...(ruleFacts.get(x.id) ?? [])];
+        // A goal named now and a fact known before, or a goal named before and a fact given now.
+        // (A goal and a fact in the same message count through `goal` above: with intent or two facts.)
+        return goalsNow.length ? fs.some((f) => f in state.facts) : fs.some((f) => f in newFacts);
+      }),
+      generalQuestion: !!understood?.asksInformation && !understood.intent,
     });
     const yearNamed = /(20\d{2})\s*年/.exec(text);
     const sources = { ...(state.sources ?? {}) };
@@ -322,6 +340,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       contextYear: understood ? understood.referenceYear : yearNamed ? Number(yearNamed[1]) : (state.contextYear ?? null),
       situationDate: understood?.situationDate ?? state.situationDate ?? null,
       sources,
+      lastFacts: Object.keys(newFacts).length ? Object.keys(newFacts) : (state.lastFacts ?? []),
+      goals,
     };
     let searchResult: Promise<SearchResult> | undefined;
     const searched = () => (searchResult ??= deps.search.search(text, { k: 5, district: districtIn(text) }));
@@ -345,7 +365,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         const byFacts = deps.rules.filter((x) => [...(ruleFacts.get(x.id) ?? [])].some((f) => givenNow.has(f)));
         candidates = [...new Set([...textRules, ...byFacts])];
         // A goal (落户, 补贴, 许可…) plus any fact of a rule serving it starts that rule's check.
-        const goalRules = goals.length ? deps.rules.filter((x) => x.goals.some((g) => goals.includes(g)) && [...(ruleFacts.get(x.id) ?? [])].some((f) => f in facts)) : [];
+        // A fact of the rule's conditions, or one of its preconditions that rules it out ("交大毕业": not a
+        // returnee) — a precondition that holds ("留学回国人员落户有什么初审制度") is no check by itself.
+        const startsCheck = (x: Rule) =>
+          [...(conditionFacts.get(x.id) ?? [])].some((f) => f in facts) ||
+          ([...(ruleFacts.get(x.id) ?? [])].some((f) => f in facts) && evaluate([x], facts, asOf, { catalog: deps.catalog })[0]?.verdict === 'not_applicable');
+        const goalRules = goals.length ? deps.rules.filter((x) => x.goals.some((g) => goals.includes(g)) && startsCheck(x)) : [];
         if (!textRules.length && state.ruleId) candidates = [...candidates, ...deps.rules.filter((x) => x.id === state.ruleId)];
         // A rule is only checked when the question is about it: its clause is among the best search
         // hits, or the message gives several of its facts — and never for another district or city.
@@ -363,6 +388,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           if (qDistrict && d && d !== qDistrict) return false;
           if (elsewhere) return false;
           const known = [...(ruleFacts.get(x.id) ?? [])].filter((f) => givenNow.has(f)).length;
+          // Three or more of a rule's facts gathered in this conversation (one of them now) are its check.
+          const knownAll = [...(ruleFacts.get(x.id) ?? [])].filter((f) => f in facts).length;
+          if (known >= 1 && knownAll >= MIN_CONVERSATION_FACTS) return true;
           const kw = matchedKeywords(x, kwText).length;
           // A clause among the best hits is enough only with one of the rule's own words or two of its
           // facts: one incidental fact ("企业的员工") must not turn a question into this rule's check.

@@ -96,6 +96,10 @@ export interface ConversationState {
   situationDate?: string | null;
   /** For each fact, the person's words (or button) it came from. */
   sources?: Record<string, FactSource>;
+  /** The facts the last message gave (a correction in the next message replaces one of them). */
+  lastFacts?: string[];
+  /** The goals the conversation named (落户, 补贴…), kept until another goal is named. */
+  goals?: string[];
   /** ms since epoch of the last message; state older than SESSION_IDLE_MINUTES is dropped. */
   updatedAt: number;
 }
