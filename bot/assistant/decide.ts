@@ -74,12 +74,12 @@ export interface Decision {
   goalRules: string[];
 }
 
-export function decide(input: DecideInput, opts: { catalog: FactCatalog; weights?: DecideWeights }): Decision | undefined {
+export function decide(input: DecideInput, opts: { catalog: FactCatalog; weights?: DecideWeights; pastDay?: { zh: string; en: string } }): Decision | undefined {
   const w = opts.weights ?? DEFAULT_DECIDE_WEIGHTS;
   const { candidates } = input;
   if (!candidates.length) return undefined;
   const judgedOn = input.situationDate ?? input.asOf;
-  const verdicts = evaluate(candidates, input.facts, judgedOn, { catalog: opts.catalog });
+  const verdicts = evaluate(candidates, input.facts, judgedOn, { catalog: opts.catalog, dayWord: input.situationDate ? opts.pastDay : undefined });
   const byId = new Map(candidates.map((r) => [r.id, r]));
   const goalRule = (r: Rule) => r.goals.some((g) => input.goals.includes(g));
   const score = (v: Verdict) => {

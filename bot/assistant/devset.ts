@@ -264,7 +264,7 @@ function check(e: Expectation, reply: Reply, state: ConversationState): { proble
   const confidentWrong = confident && expectedVerdict !== undefined && el!.verdict !== expectedVerdict;
   let unsourced = 0;
   for (const c of el?.conditions ?? []) {
-    if (c.value === undefined || !c.fact || c.status === 'unknown') continue;
+    if (c.value === undefined || !c.fact || c.status === 'unknown' || state.facts[c.fact] === undefined) continue;
     if (!state.sources?.[c.fact]) unsourced++;
   }
   return { problems: p, confidentWrong, unsourced };
@@ -314,7 +314,7 @@ export async function runUnderstandingSet(assistant: Assistant, set: Understandi
       const res = await assistant.reply(state, t, c.as_of ?? set.as_of, now);
       state = res.state;
       last = res.reply;
-      for (const cond of last.eligibility?.conditions ?? []) if (cond.value !== undefined && cond.fact && cond.status !== 'unknown' && !state.sources?.[cond.fact]) unsourced++;
+      for (const cond of last.eligibility?.conditions ?? []) if (cond.value !== undefined && cond.fact && cond.status !== 'unknown' && state.facts[cond.fact] !== undefined && !state.sources?.[cond.fact]) unsourced++;
     }
     const r = check(c.expect, last!, state!);
     const ok = r.problems.length === 0;

@@ -144,6 +144,15 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     lines.push(`${head[v.verdict]}${reasons[0] && v.verdict !== 'need_more_info' ? ' ' + reasons[0] : ''}`);
     lines.push(lang === 'en' ? `(${pick(v.title, lang)})` : `（${pick(v.title, lang)}）`);
     for (const c of v.conditions.filter((c) => !c.skipped)) {
+      // A condition met without any fact (a deadline still open) is no line: nothing of the person to show.
+      if (c.status === 'pass' && c.value === undefined && c.fact) continue;
+      // A date condition judged on the evaluation date (no date given) says so; it is not the person's fact.
+      if (c.fact && facts[c.fact] === undefined && c.value !== undefined && typeof c.value === 'string' && /^\d{4}-\d{2}/.test(c.value) && deps.sentences?.judgedOnValue) {
+        const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : '？';
+        const label = (lang === 'en' ? c.labelEn : c.label) ?? c.label ?? c.id;
+        lines.push(`${mark} ${label}${lang === 'en' ? ': ' : '：'}${say('judgedOnValue', lang, { date: c.value })}`);
+        continue;
+      }
       // A precondition the rule assumes when unknown (assume_applies) is shown as assumed, not as a question.
       const assumed = c.status === 'unknown' && c.applicability && v.verdict !== 'need_more_info';
       const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : assumed ? '·' : '？';
@@ -412,14 +421,14 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       const situationDate = next.situationDate ?? null;
       const decision = decide(
         { candidates, facts, asOf, situationDate, kwText, given: givenNow, hits: r === 'follow_up' ? [] : (await searched()).hits, goals, ruleFacts },
-        { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS },
+        { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
       );
       const v = decision?.lead;
       if (v && decision) {
         const notes = [...(extraction.notes ?? [])];
         if (situationDate) notes.unshift(say('situation', lang, { date: situationDate }));
         for (const c of understood?.corrections ?? []) notes.unshift(say('corrected', lang, { value: formatFactValue(c.to, lang) }));
-        const { reply, followUp } = eligibilityReply(v, facts, question, decision.judgedOn, lang, notes);
+        const { reply, followUp } = eligibilityReply(v, facts, question, asOf, lang, notes);
         reply.decision = decisionJson(decision, facts, sources);
         appendOthers(reply, decision, lang);
         let fu = followUp;
