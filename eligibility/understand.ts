@@ -39,6 +39,8 @@ export interface Correction {
 export interface Understanding {
   /** The normalized message with dates resolved (what spans point into). */
   text: string;
+  /** Clauses that are not about the person (comparison, hypothetical, reported). */
+  otherText: string[];
   /** Every fact mention, with its role. Only `self` and `negated` spans are facts about the person. */
   spans: FactSpan[];
   /** The person's facts from this message (later statements win). */
@@ -196,7 +198,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const prev = clauses[i - 1]!;
     const cur = clauses[i]!;
     const sep = text.slice(prev.end, cur.start);
-    if (cur.role === 'self' && (prev.role === 'hypothetical' || prev.role === 'reported') && /^[\s,，、]*$/u.test(sep) && !has(cur.text.toLowerCase(), cues.roles.selfAgain)) cur.role = prev.role;
+    const lc = cur.text.toLowerCase();
+    const selfAgain = cues.roles.selfAgain.some((w) => lc.startsWith(w) || (w.length >= 3 && lc.includes(w)));
+    if (cur.role === 'self' && (prev.role === 'hypothetical' || prev.role === 'reported') && /^[\s,，、]*$/u.test(sep) && !selfAgain) cur.role = prev.role;
   }
   // Segments: a correction marker starts a new segment whose facts replace the earlier ones.
   const segments: (typeof clauses)[] = [[]];
@@ -240,16 +244,24 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       };
       const first = self[0]!.text;
       const w = cues.corrections.find((x) => first.toLowerCase().includes(x));
-      let value = w ? stripFillers(first.slice(first.toLowerCase().indexOf(w) + w.length)) : stripFillers(first);
-      let used = 1;
-      if (!value && self[1]) {
-        value = stripFillers(self[1].text);
-        used = 2;
-      }
+      // The corrected value: the rest of the marker's clause, else the next clause ("更正一下，是4个月").
+      const tries: { value: string; used: number }[] = [{ value: w ? stripFillers(first.slice(first.toLowerCase().indexOf(w) + w.length)) : stripFillers(first), used: 1 }];
+      if (self[1]) tries.push({ value: stripFillers(self[1].text), used: 2 });
       const candidates = [openFact, ...(ctx.lastFacts ?? [])].filter((f): f is string => !!f);
-      for (const f of candidates.length ? candidates : [null]) {
-        const one = value ? safeExtract(deps.extract, value, { asOf: ctx.asOf, openFact: f, contextYear }) : undefined;
-        if (!one || !Object.keys(one.facts).length) continue;
+      let value = '';
+      let used = 0;
+      let one: Extraction | undefined;
+      search: for (const t of tries) {
+        for (const f of candidates.length ? candidates : [null]) {
+          const x = t.value ? safeExtract(deps.extract, t.value, { asOf: ctx.asOf, openFact: f, contextYear }) : undefined;
+          if (x && Object.keys(x.facts).length) {
+            ({ value, used } = t);
+            one = x;
+            break search;
+          }
+        }
+      }
+      if (one) {
         const c = self[used - 1]!;
         for (const [fact, v] of Object.entries(one.facts)) {
           const at = locate(value, c.start, c.end) ?? [c.start, c.end];
@@ -261,7 +273,6 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         }
         notes.push(...one.notes);
         segSelf = self.slice(used);
-        break;
       }
       if (!segSelf.length) continue;
     }
@@ -367,7 +378,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       break;
     }
   }
-  return { text, spans, facts: facts as Facts, goals, intent, asksInformation, situationDate, referenceYear: dated.referenceYear, corrections, notes, ambiguities, evidence };
+  const otherText = clauses.filter((c) => c.role !== 'self').map((c) => c.text);
+  return { text, otherText, spans, facts: facts as Facts, goals, intent, asksInformation, situationDate, referenceYear: dated.referenceYear, corrections, notes, ambiguities, evidence };
 }
 
 function safeExtract(extract: ExtractPort, text: string, opts: { asOf: string; openFact?: string | null; contextYear?: number | null }): Extraction {

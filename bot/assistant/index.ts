@@ -8,7 +8,7 @@
  * const { reply, state } = await assistant.reply(undefined, '我是QS前50毕业的，在上海全职工作，能落户吗？', '2026-11-22');
  */
 import { evaluate, toEligibilitySummary, type Verdict } from '../../eligibility/evaluate.ts';
-import type { Extraction } from '../../eligibility/extract.ts';
+import { normalizeMessage, type Extraction } from '../../eligibility/extract.ts';
 import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts.ts';
 import { decodeChoice, questionFor, questionForAmbiguity, UNSURE } from '../../eligibility/questions.ts';
 import { keywordText, matchedKeywords, rulesForText, type Condition, type FactCatalog, type Rule, type Text } from '../../eligibility/rules.ts';
@@ -390,7 +390,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         // A place inside a university's name ("华威", "墨尔本大学") is not a question about another city,
         // unless the place is also named outside it ("南京大学本科毕业能在南京落户吗").
         const uniText = extraction.evidence.university;
-        const rest = uniText ? text.split(uniText).join(' ') : text;
+        // Nor is a place in a clause that is not about the person ("我朋友是剑桥的…").
+        let rest = uniText ? text.split(uniText).join(' ') : text;
+        for (const o of understood?.otherText ?? []) rest = normalizeMessage(rest).split(o).join(' ');
         const elsewhere = (res.foreignPlaces ?? []).some((p) => rest.includes(p));
         candidates = candidates.filter((x) => {
           const d = docs.get(x.cite.docId)?.district;
