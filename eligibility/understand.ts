@@ -115,11 +115,13 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
   // Two-digit years before a month or a part of the year, or standing alone as "22年，…" (00–49 → 20xx).
   const before = cues.years.twoDigitBefore.map(escape).join('|') || '(?!)';
   const durationBefore = cues.years.durationBefore;
-  s = s.replace(new RegExp(`(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|\\s*(?:[，,、 ]|$|${before}))`, 'g'), (m, yy: string, month: string | undefined, off: number, whole: string) => {
+  s = s.replace(new RegExp(`(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}\\s*月|\\s*(?:[，,、 ]|$|${before}))`, 'g'), (m, yy: string, month: string | undefined, off: number, whole: string) => {
     // "交了10年" is a duration, not 2010 (unless a month follows).
     if (!month && durationBefore.some((w) => whole.slice(Math.max(0, off - w.length), off) === w)) return m;
     return `20${yy}年`;
   });
+  // Months written back to back ("5月6月") are a list: "5月、6月".
+  s = s.replace(/(\d{1,2})\s*月\s*(?=\d{1,2}\s*月)/g, '$1月、');
   // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
   s = s.replace(/(?<![\d.\/])(20\d{2}|[1-4]\d)[.\/](0?[1-9]|1[0-2])(?![\d.\/%万])/g, (_m, y: string, mo: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月`);
   // Relative year words ("去年", "前年") → the year, counted from asOf.
@@ -180,7 +182,8 @@ function unitFact(text: string, catalog: FactCatalog): string | undefined {
 /** Understands one message. Never throws on odd input (empty, 20 000 characters, emoji, digits only). */
 export function understand(message: string, ctx: UnderstandContext, deps: UnderstandDeps): Understanding {
   const { cues, catalog } = deps;
-  const normalized = normalizeMessage(typeof message === 'string' ? message : '');
+  // In chat a space between two words of Chinese separates clauses ("全职4个月 社保也半年").
+  const normalized = normalizeMessage(typeof message === 'string' ? message : '').replace(/(?<=[\p{Script=Han}])\s+(?=[\p{Script=Han}\d])|(?<=[\p{Script=Han}\d])\s+(?=[\p{Script=Han}])/gu, '，');
   const dated = resolveDates(normalized, ctx.asOf, cues, ctx.referenceYear ?? null);
   const text = dated.text;
   const lower = text.toLowerCase();

@@ -195,10 +195,10 @@ const DateStr = z.union([z.string(), z.date()]).transform((d) => (d instanceof D
 const UnderstandingSetSchema = z.object({
   as_of: DateStr,
   messages: z
-    .array(z.object({ id: z.string(), q: z.union([z.string(), z.number()]).nullable().transform((x) => (x === null ? '' : String(x))), tags: z.array(z.string()).default([]), needs: z.literal('rankings').optional(), as_of: DateStr.optional(), expect: Expect }).passthrough())
+    .array(z.object({ id: z.string(), q: z.union([z.string(), z.number()]).nullable().transform((x) => (x === null ? '' : String(x))), tags: z.array(z.string()).default([]), needs: z.literal('rankings').optional(), as_of: DateStr.optional(), asOf: DateStr.optional(), expect: Expect }).passthrough())
     .default([]),
   conversations: z
-    .array(z.object({ id: z.string(), tags: z.array(z.string()).default([]), needs: z.literal('rankings').optional(), as_of: DateStr.optional(), turns: z.array(z.union([z.string(), z.number()]).transform(String)), expect: Expect }).passthrough())
+    .array(z.object({ id: z.string(), tags: z.array(z.string()).default([]), needs: z.literal('rankings').optional(), as_of: DateStr.optional(), asOf: DateStr.optional(), turns: z.array(z.union([z.string(), z.number()]).transform(String)), expect: Expect }).passthrough())
     .default([]),
 });
 export type UnderstandingSet = z.infer<typeof UnderstandingSetSchema>;
@@ -244,7 +244,9 @@ function check(e: Expectation, reply: Reply, state: ConversationState): { proble
   const p: string[] = [];
   const el = reply.eligibility;
   const route = reply.route ?? '';
-  if (e.route && route !== e.route) p.push(`route ${route} ≠ ${e.route}`);
+  // `abstain`: any reply without a grounded answer (out of scope, or no clause to quote).
+  const abstained = !reply.grounded && reply.citations.length === 0;
+  if (e.route === 'abstain' ? !abstained : e.route && route !== e.route) p.push(`route ${route} ≠ ${e.route}`);
   if (e.rule && el?.ruleId !== e.rule) p.push(`rule ${el?.ruleId ?? '-'} ≠ ${e.rule}`);
   if (e.verdict && el?.verdict !== e.verdict) p.push(`verdict ${el?.verdict ?? '-'} ≠ ${e.verdict}`);
   if (e.missing) {
@@ -289,7 +291,7 @@ export async function runUnderstandingSet(assistant: Assistant, set: Understandi
       skipped++;
       continue;
     }
-    const { reply, state } = await assistant.reply(undefined, m.q, m.as_of ?? set.as_of, now);
+    const { reply, state } = await assistant.reply(undefined, m.q, m.as_of ?? m.asOf ?? set.as_of, now);
     const r = check(m.expect, reply, state);
     const ok = r.problems.length === 0;
     mTotal++;
@@ -311,7 +313,7 @@ export async function runUnderstandingSet(assistant: Assistant, set: Understandi
     let state: ConversationState | undefined;
     let last: Reply | undefined;
     for (const t of c.turns) {
-      const res = await assistant.reply(state, t, c.as_of ?? set.as_of, now);
+      const res = await assistant.reply(state, t, c.as_of ?? c.asOf ?? set.as_of, now);
       state = res.state;
       last = res.reply;
       for (const cond of last.eligibility?.conditions ?? []) if (cond.value !== undefined && cond.fact && cond.status !== 'unknown' && state.facts[cond.fact] !== undefined && !state.sources?.[cond.fact]) unsourced++;

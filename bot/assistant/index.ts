@@ -252,7 +252,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         lines.push(`· 《${shortTitle(h.chunk.title)}》${clauseLabel(h.chunk.clause, lang)}：${c.text}`);
       }
     }
-    return { question, answer: lines.join('\n'), grounded: true, citations, eligibility: null, followUp: null, route: 'information', lang };
+    const expired = deps.rules.some((r) => r.citeChunkIds.includes(best.chunk.id) && measureEnded(r, asOf)) || (!!d?.validTo && d.validTo < asOf);
+    return { question, answer: lines.join('\n'), grounded: true, citations, eligibility: null, followUp: null, route: 'information', lang, expired };
   }
 
   /** A sentence of corpus/lang `sentences:` with its placeholders filled (empty when not configured). */
@@ -432,6 +433,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         for (const c of understood?.corrections ?? []) notes.unshift(say('corrected', lang, { value: formatFactValue(c.to, lang) }));
         const { reply, followUp } = eligibilityReply(v, facts, question, asOf, lang, notes);
         reply.decision = decisionJson(decision, facts, sources);
+        const leadRule = deps.rules.find((x) => x.id === v.ruleId);
+        reply.expired = !!leadRule && measureEnded(leadRule, asOf);
         appendOthers(reply, decision, lang);
         let fu = followUp;
         if (ambiguity) {
@@ -549,4 +552,11 @@ function decisionJson(d: Decision, facts: Facts, sources: Record<string, FactSou
     followUpFact: d.followUpFact,
     sources: used,
   };
+}
+
+/** The measure is over on `asOf`: its period ended, or every deadline it sets has passed. */
+export function measureEnded(rule: Rule, asOf: string): boolean {
+  const w = measureWindow(rule);
+  if (w.to && w.to < asOf) return true;
+  return rule.deadlines.length > 0 && rule.deadlines.every((d) => d.date < asOf);
 }
