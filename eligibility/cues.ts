@@ -29,6 +29,8 @@ const CueFileSchema = z
     questionEnd: Words,
     domestic: z.object({ markers: Words, universities: Words }).partial().default({}),
     notWorking: Words,
+    districts: Words,
+    owner: Words,
     intent: Words,
     information: Words,
     /** Date facts: a date in a clause with one of these words is that fact. */
@@ -56,6 +58,10 @@ export interface CueTables {
   questionEnd: string[];
   domestic: { markers: string[]; universities: string[] };
   notWorking: string[];
+  /** Shanghai districts (without 区). */
+  districts: string[];
+  /** Words after a district that make it the owner of a measure, not the person's district. */
+  owner: string[];
   intent: string[];
   information: string[];
   dateFacts: Record<string, string[]>;
@@ -83,6 +89,8 @@ export function emptyCueTables(): CueTables {
     questionEnd: [],
     domestic: { markers: [], universities: [] },
     notWorking: [],
+    districts: [],
+    owner: [],
     intent: [],
     information: [],
     dateFacts: {},
@@ -135,6 +143,8 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.domestic.universities = words([...out.domestic.universities, ...(d.domestic.universities ?? [])]);
     out.notWorking = words([...out.notWorking, ...d.notWorking]);
     out.intent = words([...out.intent, ...d.intent]);
+    out.districts = words([...out.districts, ...d.districts]);
+    out.owner = words([...out.owner, ...d.owner]);
     out.information = words([...out.information, ...d.information]);
     for (const [fact, ws] of Object.entries(d.dateFacts)) {
       if (knownFacts && !knownFacts.has(fact)) throw new CueLoadError(`${file}: dateFacts.${fact}: not a fact of corpus/rules/facts.yaml`);

@@ -52,6 +52,8 @@ export interface Understanding {
   asksInformation: boolean;
   /** The date the question is about (YYYY-MM-DD), when the message puts it on a past situation. */
   situationDate: string | null;
+  /** The asking clause itself is put at the situation date ("当时能…吗"), not only a past event. */
+  situationAsked: boolean;
   /** The year the conversation is about after this message (for 当年 / a month without a year later). */
   referenceYear: number | null;
   corrections: Correction[];
@@ -115,11 +117,13 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
   // Two-digit years before a month or a part of the year, or standing alone as "22年，…" (00–49 → 20xx).
   const before = cues.years.twoDigitBefore.map(escape).join('|') || '(?!)';
   const durationBefore = cues.years.durationBefore;
-  s = s.replace(new RegExp(`(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}\\s*月|\\s*(?:[，,、 ]|$|${before}))`, 'g'), (m, yy: string, month: string | undefined, off: number, whole: string) => {
+  s = s.replace(new RegExp(`(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`, 'g'), (m, yy: string, month: string | undefined, off: number, whole: string) => {
     // "交了10年" is a duration, not 2010 (unless a month follows).
     if (!month && durationBefore.some((w) => whole.slice(Math.max(0, off - w.length), off) === w)) return m;
     return `20${yy}年`;
   });
+  // A class year ("22届") names a year too (2022届), for 那年 later.
+  s = s.replace(/(?<![\d.])([0-4]\d)\s*届/g, '20$1届');
   // Months written back to back ("5月6月") are a list: "5月、6月".
   s = s.replace(/(\d{1,2})\s*月\s*(?=\d{1,2}\s*月)/g, '$1月、');
   // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
@@ -132,7 +136,7 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
   let ref = referenceYear;
   const refs = cues.years.reference;
   if (refs.length) {
-    const re = new RegExp(`(\\d{4})\\s*年|${refs.map(escape).join('|')}`, 'g');
+    const re = new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escape).join('|')}`, 'g');
     s = s.replace(re, (m, y: string | undefined, off: number, whole: string) => {
       if (y) {
         ref = Number(y);
@@ -153,7 +157,7 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
       return a === b ? `${y}年${a}月` : `${y}年${a}月至${b}月`;
     });
   }
-  const years = [...s.matchAll(/(\d{4})\s*年/g)].map((m) => Number(m[1])).filter((y) => y >= 2000 && y <= 2100);
+  const years = [...s.matchAll(/(\d{4})\s*[年届]/g)].map((m) => Number(m[1])).filter((y) => y >= 2000 && y <= 2100);
   return { text: s, referenceYear: years.length ? years[years.length - 1]! : ref };
 }
 
@@ -214,6 +218,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   }
   const openUnit = unitFact(text, catalog);
   let openFact = openUnit ?? ctx.openFact ?? null;
+  // A date next to another date fact's words ("22年12月补的") answers that fact, not the open question.
+  const dateTypes = new Set(['date', 'month', 'month_list']);
+  if (openFact && dateTypes.has(catalog[openFact]?.type ?? '')) {
+    const other = Object.entries(cues.dateFacts).find(([f, ws]) => f !== openFact && has(lower, ws));
+    if (other) openFact = other[0];
+  }
   const locate = (needle: string, from: number, to: number): [number, number] | undefined => {
     if (!needle) return undefined;
     const i = text.indexOf(needle, from);
@@ -250,6 +260,11 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       // The corrected value: the rest of the marker's clause, else the next clause ("更正一下，是4个月").
       const tries: { value: string; used: number }[] = [{ value: w ? stripFillers(first.slice(first.toLowerCase().indexOf(w) + w.length)) : stripFillers(first), used: 1 }];
       if (self[1]) tries.push({ value: stripFillers(self[1].text), used: 2 });
+      // "刚算了下是6个月": the corrected value is the number with its unit.
+      for (const t of [...tries]) {
+        const i = t.value.search(/\d/);
+        if (i > 0) tries.push({ value: t.value.slice(i), used: t.used });
+      }
       const candidates = [openFact, ...(ctx.lastFacts ?? [])].filter((f): f is string => !!f);
       let value = '';
       let used = 0;
@@ -354,6 +369,22 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       }
     }
   }
+  // A district named as the owner of a measure ("宝山那个安居资助", "宝山区人社局出的") is not where the
+  // person works; another district the person names ("我是徐汇的") is.
+  const district = facts.workDistrict;
+  if (typeof district === 'string' && cues.districts.length) {
+    const owner = (i: number, d: string) => has(lower.slice(i + d.length, i + d.length + 6), cues.owner);
+    const mentions = cues.districts.flatMap((d) => [...lower.matchAll(new RegExp(escape(d), 'g'))].map((m) => ({ d, i: m.index! })));
+    const own = mentions.filter((m) => !owner(m.i, m.d) && clauses.some((c) => c.role === 'self' && c.start <= m.i && m.i < c.end));
+    if (mentions.some((m) => m.d === district && owner(m.i, m.d)) && !own.some((m) => m.d === district)) {
+      const other = own[own.length - 1];
+      if (other) {
+        facts.workDistrict = other.d;
+        spans.push({ fact: 'workDistrict', value: other.d, span: [other.i, other.i + other.d.length], text: other.d, role: 'self' });
+        evidence.workDistrict = other.d;
+      } else facts.workDistrict = undefined;
+    }
+  }
   facts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
 
   // Goals: any goal word anywhere in the message (a comparison still tells what the person wants).
@@ -365,9 +396,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
 
   // The situation date: a date in a clause that puts the message on a past situation.
   let situationDate: string | null = null;
+  let situationAsked = false;
   // Only when the question itself is put in the past ("那会儿办许可能先承诺吗": the situation word in
   // the asking clause) and nothing says now ("现在申请…"): a past event alone is no situation date.
-  const asksInPast = (c: string) => has(c, cues.intent) || cues.questionEnd.some((q) => c.endsWith(q));
+  const asksInPast = (c: string) => has(c, cues.intent) || cues.questionEnd.some((q) => c.endsWith(q)) || clauses.some((o) => o.role === 'self' && (has(o.text.toLowerCase(), cues.intent) || cues.questionEnd.some((q) => o.text.endsWith(q))));
   const present = has(lower, cues.present);
   for (const c of present ? [] : clauses) {
     if (c.role !== 'self' || !has(c.text, cues.situation) || !asksInPast(c.text.toLowerCase())) continue;
@@ -377,12 +409,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       .flatMap((o) => findDates(o.text, ctx.asOf, contextYear ?? undefined))
       .find((x) => /^\d{4}-\d{2}/.test(x.value));
     if (nearby) {
+      const cl = c.text.toLowerCase();
+      situationAsked = has(cl, cues.intent) || cues.questionEnd.some((q) => cl.endsWith(q));
       situationDate = nearby.value.length === 7 ? `${nearby.value}-01` : nearby.value.slice(0, 10);
       break;
     }
   }
   const otherText = clauses.filter((c) => c.role !== 'self').map((c) => c.text);
-  return { text, otherText, spans, facts: facts as Facts, goals, intent, asksInformation, situationDate, referenceYear: dated.referenceYear, corrections, notes, ambiguities, evidence };
+  return { text, otherText, spans, facts: facts as Facts, goals, intent, asksInformation, situationDate, situationAsked, referenceYear: dated.referenceYear, corrections, notes, ambiguities, evidence };
 }
 
 function safeExtract(extract: ExtractPort, text: string, opts: { asOf: string; openFact?: string | null; contextYear?: number | null }): Extraction {

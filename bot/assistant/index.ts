@@ -423,7 +423,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
       const situationDate = next.situationDate ?? null;
       const decision = decide(
-        { candidates, facts, asOf, situationDate, kwText, given: givenNow, hits: r === 'follow_up' ? [] : (await searched()).hits, goals, ruleFacts },
+        { candidates, facts, asOf, situationDate, situationAsked: !!understood?.situationAsked, kwText, given: givenNow, hits: r === 'follow_up' ? [] : (await searched()).hits, goals, ruleFacts },
         { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
       );
       const v = decision?.lead;
