@@ -131,7 +131,6 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
   // Relative year words ("去年", "前年") → the year, counted from asOf.
   const offs = Object.keys(cues.years.offset).sort((a, b) => b.length - a.length);
   if (offs.length) s = s.replace(new RegExp(offs.map(escape).join('|'), 'g'), (w) => `${ay + cues.years.offset[w]!}年`);
-  s = s.replace(/(\d{4})年年/g, '$1年');
   // Reference words: the last year named before them, else the conversation's.
   let ref = referenceYear;
   const refs = cues.years.reference;
@@ -152,7 +151,7 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
   }
   // Parts of a year after a year: 2022年上半年 → 2022年1月至6月.
   if (parts.length) {
-    s = s.replace(new RegExp(`(\\d{4})\\s*年\\s*(${parts.map(escape).join('|')})`, 'g'), (_m, y: string, p: string) => {
+    s = s.replace(new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escape).join('|')})`, 'g'), (_m, y: string, p: string) => {
       const [a, b] = cues.yearParts[p]!;
       return a === b ? `${y}年${a}月` : `${y}年${a}月至${b}月`;
     });
