@@ -124,6 +124,8 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
   });
   // A class year ("22届") names a year too (2022届), for 那年 later.
   s = s.replace(/(?<![\d.])([0-4]\d)\s*届/g, '20$1届');
+  // A range of year-months written with a dash: "2022年5月-2022年7月" → "2022年5月至2022年7月".
+  s = s.replace(/(\d{4}年\d{1,2}月)\s*[-~—–]\s*(?=\d{4}年\d{1,2}月)/g, '$1至');
   // Months written back to back ("5月6月") are a list: "5月、6月".
   s = s.replace(/(\d{1,2})\s*月\s*(?=\d{1,2}\s*月)/g, '$1月、');
   // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
@@ -156,6 +158,7 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
       return a === b ? `${y}年${a}月` : `${y}年${a}月至${b}月`;
     });
   }
+  s = s.replace(/(\d{4}年\d{1,2}月)\s*[-~—–]\s*(?=\d{4}年\d{1,2}月)/g, '$1至');
   const years = [...s.matchAll(/(\d{4})\s*[年届]/g)].map((m) => Number(m[1])).filter((y) => y >= 2000 && y <= 2100);
   return { text: s, referenceYear: years.length ? years[years.length - 1]! : ref };
 }
