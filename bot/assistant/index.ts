@@ -21,6 +21,11 @@ import { decide, DEFAULT_DECIDE_WEIGHTS, type Decision, type DecideWeights } fro
 import { route } from './route.ts';
 import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
+import { choiceList, createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
+import { abstain, appendOthers, decisionJson, eligibilityReply } from './reply.ts';
+import { informationReply } from './information.ts';
+
+export { measureEnded, measureWindow };
 import type { Assistant, Citation, ConversationState, DecisionSummary, FactSource, FollowUp, Reply, Route } from './types.ts';
 
 /** Extracts facts from one message; `context.openFact` is the fact the bot just asked for. */
@@ -64,8 +69,6 @@ export interface AssistantDeps {
   options: AssistantOptions;
 }
 
-/** Other clauses are listed as related only when they score at least this share of the best one. */
-const RELATED_MIN_SHARE = 0.7;
 /** A rule is checked without its words once the conversation gave this many of its facts (2–5; 3 measured). */
 const MIN_CONVERSATION_FACTS = 3;
 
@@ -74,9 +77,8 @@ const NO = /^(不是|否|没有|没|无|不|不对|no|n|nope|false|还没有?|�
 
 /** Creates the assistant from already-loaded pieces (see bot/app.ts for the wiring). */
 export function createAssistant(deps: AssistantDeps): Assistant {
-  const docs = new Map(deps.documents.map((d) => [d.id, d]));
-  const chunksById = new Map(deps.chunks.map((c) => [c.id, c]));
-  const districts = [...new Set(deps.documents.map((d) => d.district).filter((d): d is string => !!d))];
+  const ctx = createReplyContext(deps);
+  const { docs, districtIn } = ctx;
   const maxInput = deps.options.maxInputChars ?? 2000;
 
   const ruleFacts = new Map(deps.rules.map((r) => [r.id, factsOf(r)]));
@@ -86,38 +88,6 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   for (const r of deps.rules) for (const k of new Set(r.keywords.map((x) => x.toLowerCase()))) keywordUse.set(k, (keywordUse.get(k) ?? 0) + 1);
   const distinctiveHits = (rule: Rule, kwText: string) =>
     matchedKeywords(rule, kwText).filter((k) => keywordUse.get(k.toLowerCase()) === 1).length;
-
-  function sourceDoc(docId: string): SourceDoc {
-    const d = docs.get(docId);
-    return { title: d?.title ?? docId, docNumber: d?.docNumber ?? null, date: d?.date ?? '', level: d?.level, district: d?.district ?? null };
-  }
-
-  function citation(chunk: Chunk, query: string, score: number, maxChars = 220): Citation {
-    const d = docs.get(chunk.docId);
-    return {
-      docId: chunk.docId,
-      title: chunk.title,
-      docNumber: chunk.docNumber ?? null,
-      clause: chunk.clause,
-      text: trimToRelevant(chunk.text, query, maxChars),
-      score: round(score),
-      date: d?.date,
-      district: d?.district ?? null,
-    };
-  }
-
-  /** The document's own validity note, else its age note. */
-  function timeNotes(docId: string, asOf: string, lang: Lang): string[] {
-    const d = docs.get(docId);
-    const notes: string[] = [];
-    const v = validityNote(d?.validFrom, d?.validTo, asOf, lang);
-    if (v) notes.push(v);
-    else if (d) {
-      const age = ageNote(sourceDoc(docId), asOf, deps.options.docMaxAgeYears, lang);
-      if (age) notes.push(age);
-    }
-    return notes;
-  }
 
   /** Facts given by a typed answer to the open question (a choice label, yes/no, or extracted). */
   function answerFacts(open: FollowUp, text: string, extracted: Facts): Facts {
@@ -132,150 +102,6 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     if ((type === 'number' || type === 'integer') && /^\d{1,4}$/.test(t)) return { [open.fact]: Number(t) } as Facts;
     return {} as Facts;
-  }
-
-  function eligibilityReply(v: Verdict, facts: Facts, question: string, asOf: string, lang: Lang, extraNotes: string[]): { reply: Reply; followUp: FollowUp | null } {
-    const lines: string[] = [];
-    const head: Record<Verdict['verdict'], string> =
-      lang === 'en'
-        ? { eligible: 'Result: eligible.', not_eligible: 'Result: not eligible for now.', need_more_info: 'I need a little more information.', not_applicable: 'Result: this measure does not apply.' }
-        : { eligible: '结论：符合。', not_eligible: '结论：暂不符合。', need_more_info: '还需要了解一些情况才能判断。', not_applicable: '结论：本项措施不适用。' };
-    const reasons = v.reasons.map((r) => pick(r, lang)).filter(Boolean);
-    lines.push(`${head[v.verdict]}${reasons[0] && v.verdict !== 'need_more_info' ? ' ' + reasons[0] : ''}`);
-    lines.push(lang === 'en' ? `(${pick(v.title, lang)})` : `（${pick(v.title, lang)}）`);
-    for (const c of v.conditions.filter((c) => !c.skipped)) {
-      // A condition met without any fact (a deadline still open) is no line: nothing of the person to show.
-      if (c.status === 'pass' && c.value === undefined && c.fact) continue;
-      // A date condition judged on the evaluation date (no date given) says so; it is not the person's fact.
-      if (c.fact && facts[c.fact] === undefined && c.value !== undefined && typeof c.value === 'string' && /^\d{4}-\d{2}/.test(c.value) && deps.sentences?.judgedOnValue) {
-        const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : '？';
-        const label = (lang === 'en' ? c.labelEn : c.label) ?? c.label ?? c.id;
-        lines.push(`${mark} ${label}${lang === 'en' ? ': ' : '：'}${say('judgedOnValue', lang, { date: c.value })}`);
-        continue;
-      }
-      // A precondition the rule assumes when unknown (assume_applies) is shown as assumed, not as a question.
-      const assumed = c.status === 'unknown' && c.applicability && v.verdict !== 'need_more_info';
-      const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : assumed ? '·' : '？';
-      const label = (lang === 'en' ? c.labelEn : c.label) ?? c.label ?? c.id;
-      const value = assumed
-        ? lang === 'en' ? 'assumed' : '假定符合'
-        : c.value === undefined ? (lang === 'en' ? 'unknown' : '未知') : displayValue(c.value, deps.catalog[c.fact], lang, (x) => formatFactValue(x, lang));
-      lines.push(`${mark} ${label}${lang === 'en' ? ': ' : '：'}${value}`);
-    }
-    for (const r of reasons.slice(1)) if (v.verdict !== 'need_more_info') lines.push(r);
-    const citeChunk = v.cite.chunkIds.map((id) => chunksById.get(id)).find((c): c is Chunk => !!c);
-    const citations: Citation[] = [];
-    if (citeChunk) {
-      const cit = citation(citeChunk, question + v.cite.quote, 1, 260);
-      citations.push(cit);
-      lines.push('', `「${cit.text}」`, sourceLine(sourceDoc(citeChunk.docId), citeChunk.clause, lang));
-    }
-    const notes = [...(lang === 'en' ? v.notesEn : v.notes), ...extraNotes];
-    if (citeChunk) {
-      const d = docs.get(citeChunk.docId);
-      if (d && v.validity.status === 'in_force') {
-        const age = ageNote(sourceDoc(citeChunk.docId), asOf, deps.options.docMaxAgeYears, lang);
-        if (age) notes.push(age);
-      }
-      if (d?.level === 'district' && d.district) {
-        notes.push(lang === 'en' ? `This is a ${d.district} district measure.` : `这是${d.district}区的区级措施。`);
-      }
-    }
-    if (notes.length) lines.push('', ...dedupe(notes).map((n) => `※ ${n}`));
-    let followUp: FollowUp | null = null;
-    if (v.verdict === 'need_more_info' && v.missing[0]) {
-      followUp = questionFor(v.missing[0], deps.catalog, lang);
-      lines.push('', followUp.question + choiceList(followUp, lang));
-    }
-    const reply: Reply = {
-      question,
-      answer: lines.join('\n'),
-      grounded: citations.length > 0,
-      citations,
-      eligibility: toEligibilitySummary(v, facts),
-      followUp,
-      route: 'eligibility',
-      lang,
-    };
-    return { reply, followUp };
-  }
-
-  function districtIn(text: string): string | undefined {
-    return districts.find((d) => text.includes(d));
-  }
-
-  function informationReply(question: string, res: SearchResult, asOf: string, lang: Lang): Reply {
-    const district = districtIn(question);
-    const hits = res.hits;
-    if (!hits.length || res.confidence < deps.options.abstainBelow) return abstain(question, lang, 'out_of_scope');
-    // Prefer the named district's documents; otherwise keep the ranking.
-    const inDistrict = (h: SearchHit) => (docs.get(h.chunk.docId)?.district === district ? 1 : 0);
-    const ordered = district ? [...hits].sort((a, b) => inDistrict(b) - inDistrict(a) || b.score - a.score) : hits;
-    // Subject guard: a question about settlement (落户/户口…) is only answered by a clause that speaks
-    // of it; a clause that merely shares other words (职称, 人才引进) would answer a different question.
-    for (const [asked, said] of SUBJECTS) {
-      if (!asked.test(question)) continue;
-      const speaking = ordered.slice(0, 3).filter((h) => said.test(h.chunk.text));
-      if (!speaking.length) return abstain(question, lang, 'out_of_scope');
-    }
-    const best = ordered[0]!;
-    const top = citation(best.chunk, question, best.score);
-    const lines = [`「${top.text}」`, sourceLine(sourceDoc(best.chunk.docId), best.chunk.clause, lang)];
-    // Time truth: the measure's own period (from the rules citing this clause) first, else the document's age.
-    const windowNotes: string[] = [];
-    const deadlineNotes: string[] = [];
-    for (const r of deps.rules) {
-      if (!r.citeChunkIds.includes(best.chunk.id)) continue;
-      const w = measureWindow(r);
-      const n = validityNote(w.from, w.to, asOf, lang);
-      if (n) windowNotes.push(n);
-      for (const dl of r.deadlines) {
-        if (dl.date < asOf) deadlineNotes.push(lang === 'en' ? `${pick(dl.label, lang)}: ${dl.date} (passed).` : `${pick(dl.label, lang)}（${dl.date}）已过。`);
-      }
-    }
-    const notes = [...(windowNotes.length ? windowNotes : timeNotes(best.chunk.docId, asOf, lang)), ...deadlineNotes];
-    const d = docs.get(best.chunk.docId);
-    if (d?.level === 'district' && d.district && !district) {
-      notes.push(lang === 'en' ? `This is a ${d.district} district measure.` : `这是${d.district}区的区级措施，其他区请以所在区政策为准。`);
-    }
-    if (notes.length) lines.push(...dedupe(notes).map((n) => `※ ${n}`));
-    const citations = [top];
-    const others = ordered
-      .slice(1)
-      .filter((h) => h.score >= best.score * RELATED_MIN_SHARE && h.chunk.id !== best.chunk.id)
-      .slice(0, 2);
-    if (others.length) {
-      lines.push('', lang === 'en' ? 'Related:' : '相关条款：');
-      for (const h of others) {
-        const c = citation(h.chunk, question, h.score, 60);
-        citations.push(c);
-        lines.push(`· 《${shortTitle(h.chunk.title)}》${clauseLabel(h.chunk.clause, lang)}：${c.text}`);
-      }
-    }
-    const expired = deps.rules.some((r) => r.citeChunkIds.includes(best.chunk.id) && measureEnded(r, asOf)) || (!!d?.validTo && d.validTo < asOf);
-    return { question, answer: lines.join('\n'), grounded: true, citations, eligibility: null, followUp: null, route: 'information', lang, expired };
-  }
-
-  /** A sentence of corpus/lang `sentences:` with its placeholders filled (empty when not configured). */
-  function say(key: string, lang: Lang, vars: Record<string, string>): string {
-    const t = deps.sentences?.[key];
-    if (!t) return '';
-    return (lang === 'en' ? t.en : t.zh).replace(/\{(\w+)\}/g, (_m, k: string) => vars[k] ?? '');
-  }
-
-  /** The other rules of the goal, one line each, after the leading rule. */
-  function appendOthers(reply: Reply, d: Decision, lang: Lang) {
-    if (!d.others.length) return;
-    const head: Record<Verdict['verdict'], string> = lang === 'en'
-      ? { eligible: 'eligible', not_eligible: 'not eligible for now', need_more_info: 'more information needed', not_applicable: 'does not apply' }
-      : { eligible: '符合', not_eligible: '暂不符合', need_more_info: '还需了解情况', not_applicable: '不适用' };
-    const lines = d.others.slice(0, 3).map((o) => `· ${pick(o.title, lang)}：${head[o.verdict]}`);
-    const intro = say('others', lang, {});
-    reply.answer += `\n\n${intro}\n${lines.join('\n')}`;
-  }
-
-  function abstain(question: string, lang: Lang, r: Route): Reply {
-    return { question, answer: abstainText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang };
   }
 
   async function reply(state0: ConversationState | undefined, message: string, asOf: string, now: number = Date.now()) {
@@ -429,13 +255,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       const v = decision?.lead;
       if (v && decision) {
         const notes = [...(extraction.notes ?? [])];
-        if (situationDate) notes.unshift(say('situation', lang, { date: situationDate }));
-        for (const c of understood?.corrections ?? []) notes.unshift(say('corrected', lang, { value: formatFactValue(c.to, lang) }));
-        const { reply, followUp } = eligibilityReply(v, facts, question, asOf, lang, notes);
+        if (situationDate) notes.unshift(ctx.say('situation', lang, { date: situationDate }));
+        for (const c of understood?.corrections ?? []) notes.unshift(ctx.say('corrected', lang, { value: formatFactValue(c.to, lang) }));
+        const { reply, followUp } = eligibilityReply(ctx, v, facts, question, asOf, lang, notes);
         reply.decision = decisionJson(decision, facts, sources);
         const leadRule = deps.rules.find((x) => x.id === v.ruleId);
         reply.expired = !!leadRule && measureEnded(leadRule, asOf);
-        appendOthers(reply, decision, lang);
+        appendOthers(ctx, reply, decision, lang);
         let fu = followUp;
         if (ambiguity) {
           fu = questionForAmbiguity(ambiguity, lang);
@@ -451,11 +277,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu, expect });
       }
       // No rule concerns these facts: remember them and answer from the documents.
-      const info = informationReply(question, await searched(), asOf, lang);
+      const info = informationReply(ctx, question, await searched(), asOf, lang);
       return done(info, { ...next, facts: facts as Record<string, unknown>, openQuestion: null, expect: null });
     }
 
-    const info = informationReply(question, await searched(), asOf, lang);
+    const info = informationReply(ctx, question, await searched(), asOf, lang);
     return done(info, { ...next, facts: mergeFacts(state.facts, newFacts) as Record<string, unknown>, openQuestion: null });
   }
 
@@ -463,65 +289,6 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     reply,
     sources: () => deps.documents.map((d) => ({ ...d })),
   };
-}
-
-/**
- * Subjects a question can be about and the words a clause must contain to answer it: [asked, said].
- * Language, not policy: which measures exist is decided by the corpus.
- */
-const SUBJECTS: [RegExp, RegExp][] = [[/落户|户口|户籍|入户|迁户|hukou/i, /落户|户口|户籍|居转户|入户|人才引进/]];
-
-function pick(t: Text | string | undefined, lang: Lang): string {
-  if (!t) return '';
-  if (typeof t === 'string') return t;
-  return lang === 'en' ? (t.en ?? t.zh) : t.zh;
-}
-
-function dedupe(xs: string[]): string[] {
-  return [...new Set(xs)];
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-function shortTitle(title: string): string {
-  return title.length > 24 ? title.slice(0, 23) + '…' : title;
-}
-
-/**
- * The period in which a measure applies: the rule's validity, narrowed by date conditions that fall
- * back to the evaluation date (e.g. 2022年7月-2023年6月 for the average-wage base).
- */
-export function measureWindow(rule: Rule): { from?: string; to?: string } {
-  let from = rule.validFrom;
-  let to = rule.validTo;
-  const later = (a: string | undefined, b: string) => (!a || b > a ? b : a);
-  const earlier = (a: string | undefined, b: string) => (!a || b < a ? b : a);
-  const walk = (c: Condition | undefined): void => {
-    if (!c) return;
-    if (c.kind !== 'leaf') {
-      if (c.kind === 'all') c.children.forEach(walk);
-      return;
-    }
-    if (c.fallback !== 'asOf') return;
-    const v = c.value;
-    if ((c.op === 'gte' || c.op === 'after') && typeof v === 'string') from = later(from, v);
-    if ((c.op === 'lte' || c.op === 'before') && typeof v === 'string') to = earlier(to, v);
-    if (c.op === 'between' && Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string') {
-      from = later(from, v[0]);
-      to = earlier(to, v[1]);
-    }
-  };
-  walk(rule.conditions);
-  return { from, to };
-}
-
-/** The choices of a follow-up question, inline: `（是 / 否）`, or ` (Yes / No)` in English. */
-function choiceList(f: FollowUp, lang: Lang): string {
-  if (!f.choices?.length) return '';
-  const list = f.choices.map((c) => c.label).join(' / ');
-  return lang === 'en' ? ` (${list})` : `（${list}）`;
 }
 
 /** The facts a rule's conditions look at. */
@@ -540,23 +307,3 @@ function factsOf(rule: Rule): Set<string> {
 }
 
 
-/** The Decision as carried on the Reply (JSON-safe). */
-function decisionJson(d: Decision, facts: Facts, sources: Record<string, FactSource>): DecisionSummary {
-  const used: Record<string, FactSource> = {};
-  for (const k of Object.keys(facts)) if (sources[k]) used[k] = sources[k]!;
-  return {
-    lead: d.lead.ruleId,
-    verdicts: d.verdicts.map((v) => ({ ruleId: v.ruleId, verdict: v.verdict, missing: v.missing })),
-    judgedOn: d.judgedOn,
-    situationDate: d.situationDate,
-    followUpFact: d.followUpFact,
-    sources: used,
-  };
-}
-
-/** The measure is over on `asOf`: its period ended, or every deadline it sets has passed. */
-export function measureEnded(rule: Rule, asOf: string): boolean {
-  const w = measureWindow(rule);
-  if (w.to && w.to < asOf) return true;
-  return rule.deadlines.length > 0 && rule.deadlines.every((d) => d.date < asOf);
-}
