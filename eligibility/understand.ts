@@ -109,15 +109,43 @@ const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
  * "22年6月" → "2022年6月", "22.5"/"2022.05" → "2022年5月", "去年年底" → "2025年12月" (asOf 2026),
  * "当年11月" → "<reference>年11月", "2022年上半年" → "2022年1月至6月".
  */
-export function resolveDates(t: string, asOf: string, cues: CueTables, referenceYear: number | null): { text: string; referenceYear: number | null } {
-  const ay = Number(asOf.slice(0, 4));
+/** The date patterns of one set of cue tables, compiled once. */
+interface DatePatterns {
+  parts: string[];
+  twoDigit: RegExp;
+  offsets: RegExp | null;
+  reference: RegExp | null;
+  afterReference: RegExp;
+  yearPart: RegExp | null;
+}
+const compiled = new WeakMap<CueTables, DatePatterns>();
+function patternsOf(cues: CueTables): DatePatterns {
+  const hit = compiled.get(cues);
+  if (hit) return hit;
   const parts = Object.keys(cues.yearParts).sort((a, b) => b.length - a.length);
   const partRe = parts.length ? `(?:${parts.map(escape).join('|')})` : '(?!)';
+  const before = cues.years.twoDigitBefore.map(escape).join('|') || '(?!)';
+  const offs = Object.keys(cues.years.offset).sort((a, b) => b.length - a.length);
+  const refs = cues.years.reference;
+  const p: DatePatterns = {
+    parts,
+    twoDigit: new RegExp(`(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`, 'g'),
+    offsets: offs.length ? new RegExp(offs.map(escape).join('|'), 'g') : null,
+    reference: refs.length ? new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escape).join('|')}`, 'g') : null,
+    afterReference: new RegExp(`^\\s*(?:\\d{1,2}\\s*月|${partRe})`),
+    yearPart: parts.length ? new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escape).join('|')})`, 'g') : null,
+  };
+  compiled.set(cues, p);
+  return p;
+}
+
+export function resolveDates(t: string, asOf: string, cues: CueTables, referenceYear: number | null): { text: string; referenceYear: number | null } {
+  const ay = Number(asOf.slice(0, 4));
+  const P = patternsOf(cues);
   let s = t;
   // Two-digit years before a month or a part of the year, or standing alone as "22年，…" (00–49 → 20xx).
-  const before = cues.years.twoDigitBefore.map(escape).join('|') || '(?!)';
   const durationBefore = cues.years.durationBefore;
-  s = s.replace(new RegExp(`(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`, 'g'), (m, yy: string, month: string | undefined, off: number, whole: string) => {
+  s = s.replace(P.twoDigit, (m, yy: string, month: string | undefined, off: number, whole: string) => {
     // "交了10年" is a duration, not 2010 (unless a month follows).
     if (!month && durationBefore.some((w) => whole.slice(Math.max(0, off - w.length), off) === w)) return m;
     return `20${yy}年`;
@@ -131,14 +159,11 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
   // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
   s = s.replace(/(?<![\d.\/])(20\d{2}|[1-4]\d)[.\/](0?[1-9]|1[0-2])(?![\d.\/%万])/g, (_m, y: string, mo: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月`);
   // Relative year words ("去年", "前年") → the year, counted from asOf.
-  const offs = Object.keys(cues.years.offset).sort((a, b) => b.length - a.length);
-  if (offs.length) s = s.replace(new RegExp(offs.map(escape).join('|'), 'g'), (w) => `${ay + cues.years.offset[w]!}年`);
+  if (P.offsets) s = s.replace(P.offsets, (w) => `${ay + cues.years.offset[w]!}年`);
   // Reference words: the last year named before them, else the conversation's.
   let ref = referenceYear;
-  const refs = cues.years.reference;
-  if (refs.length) {
-    const re = new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escape).join('|')}`, 'g');
-    s = s.replace(re, (m, y: string | undefined, off: number, whole: string) => {
+  if (P.reference) {
+    s = s.replace(P.reference, (m, y: string | undefined, off: number, whole: string) => {
       if (y) {
         ref = Number(y);
         return m;
@@ -147,13 +172,13 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
       // "当时"/"那会儿" are a year only before a month or a part of the year.
       const after = whole.slice(off + m.length);
       if (m.endsWith('年')) return `${ref}年`;
-      if (new RegExp(`^\\s*(?:\\d{1,2}\\s*月|${partRe})`).test(after)) return `${m}${ref}年`;
+      if (P.afterReference.test(after)) return `${m}${ref}年`;
       return m;
     });
   }
   // Parts of a year after a year: 2022年上半年 → 2022年1月至6月.
-  if (parts.length) {
-    s = s.replace(new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escape).join('|')})`, 'g'), (_m, y: string, p: string) => {
+  if (P.yearPart) {
+    s = s.replace(P.yearPart, (_m, y: string, p: string) => {
       const [a, b] = cues.yearParts[p]!;
       return a === b ? `${y}年${a}月` : `${y}年${a}月至${b}月`;
     });
@@ -376,7 +401,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const district = facts.workDistrict;
   if (typeof district === 'string' && cues.districts.length) {
     const owner = (i: number, d: string) => has(lower.slice(i + d.length, i + d.length + 6), cues.owner);
-    const mentions = cues.districts.flatMap((d) => [...lower.matchAll(new RegExp(escape(d), 'g'))].map((m) => ({ d, i: m.index! })));
+    const mentions: { d: string; i: number }[] = [];
+    for (const d of cues.districts) for (let i = lower.indexOf(d); i >= 0; i = lower.indexOf(d, i + 1)) mentions.push({ d, i });
     const own = mentions.filter((m) => !owner(m.i, m.d) && clauses.some((c) => c.role === 'self' && c.start <= m.i && m.i < c.end));
     if (mentions.some((m) => m.d === district && owner(m.i, m.d)) && !own.some((m) => m.d === district)) {
       const other = own[own.length - 1];
