@@ -71,6 +71,8 @@ export interface AssistantDeps {
 
 /** A rule is checked without its words once the conversation gave this many of its facts (2–5; 3 measured). */
 const MIN_CONVERSATION_FACTS = 3;
+/** The goal id of the profile question (corpus/lang goals: match). */
+const MATCH_GOAL = 'match';
 
 const YES = /^(是|是的|对|对的|有|有的|嗯|嗯嗯|好|yes|y|yep|yeah|true|全职|在|在上海|交了|已经|已补缴)[。.!！]?$/i;
 const NO = /^(不是|否|没有|没|无|不|不对|no|n|nope|false|还没有?|尚未)[。.!！]?$/i;
@@ -188,6 +190,26 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     if (r === 'help' || r === 'greeting') {
       return done({ question, answer: helpText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang });
+    }
+
+    // The profile question ("我能享受哪些政策", /match): every measure with its verdict on what is known, best first.
+    if (goalsNow.includes(MATCH_GOAL) && r !== 'follow_up') {
+      const facts = mergeFacts(state.facts, newFacts);
+      const allGoals = [...new Set(deps.rules.flatMap((x) => x.goals))];
+      const d = decide(
+        { candidates: deps.rules, facts, asOf, situationDate: next.situationDate ?? null, kwText: '', given: new Set(Object.keys(newFacts)), hits: [], goals: allGoals, ruleFacts },
+        { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
+      );
+      if (d) {
+        const { reply: lead, followUp } = eligibilityReply(ctx, d.lead, facts, question, asOf, lang, []);
+        const word: Record<Verdict['verdict'], string> = lang === 'en'
+          ? { eligible: 'eligible', not_eligible: 'not eligible for now', need_more_info: 'more information needed', not_applicable: 'does not apply' }
+          : { eligible: '符合', not_eligible: '暂不符合', need_more_info: '还需了解情况', not_applicable: '不适用' };
+        const list = d.verdicts.map((v) => `· ${pick(v.title, lang)}：${word[v.verdict]}`);
+        lead.answer = `${ctx.say('matchIntro', lang, {})}\n${list.join('\n')}\n\n${lead.answer}`;
+        lead.decision = decisionJson(d, facts, sources);
+        return done(lead, { ...next, facts: facts as Record<string, unknown>, ruleId: d.lead.ruleId, openQuestion: followUp, expect: followUp?.fact ?? null });
+      }
     }
 
     if (r === 'eligibility' || r === 'follow_up') {

@@ -73,3 +73,10 @@ test('ask --json contract: a conversation line answers its turns as one conversa
   await assert.rejects(answerLines(app.assistant, ['{"id":"x","turns":[]}'], '2026-12-01'), /stdin line 1: turns/);
   await assert.rejects(answerLines(app.assistant, ['{"id":"x",'], '2026-12-01'), /stdin line 1: not valid JSON/);
 });
+
+test('the profile question lists every measure with its verdict, a granting one first', async () => {
+  const { reply } = await app.assistant.reply(undefined, '我在宝山一家重点企业做骨干，QS第30的学校毕业，全职，我能享受哪些政策', '2026-12-01', now);
+  assert.equal(reply.decision?.verdicts.length, app.ruleSet.rules.length, 'every rule is evaluated');
+  assert.equal(reply.eligibility?.verdict, 'eligible');
+  for (const r of app.ruleSet.rules) assert.ok(reply.answer.includes(typeof r.title === 'string' ? r.title : r.title.zh), r.id);
+});
