@@ -16,6 +16,7 @@ import type { FusionOptions } from '../retrieval/fuse.ts';
 import { bm25FromConfig, fusionFromConfig } from './retrieval-config.ts';
 import { openRetriever, type OpenedRetriever } from '../retrieval/search.ts';
 import { createAssistant } from './assistant/index.ts';
+import { understandingDeps } from './assistant/understand.ts';
 import type { Assistant } from './assistant/types.ts';
 import { todayIn, type Config } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -124,7 +125,10 @@ export async function buildApp(config: Config, opts: { logger?: Logger; corpus?:
   const ruleSet = loadRulesBesideFailedDocuments(config, corpus, logger);
   const universities = loadUniversities(config, logger);
   const retrieval = await openRetrieverFor(config, corpus, logger);
+  const { understand, sentences } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
   const assistant = createAssistant({
+    understand,
+    sentences,
     documents: corpus.documents.map(({ rawText: _r, text: _t, ...meta }) => meta),
     chunks: corpus.chunks,
     rules: ruleSet.rules,

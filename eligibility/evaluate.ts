@@ -74,6 +74,8 @@ export interface EvaluateOptions {
   ruleIds?: string[];
   /** Fact catalog, for the order in which missing facts are asked (priority). */
   catalog?: FactCatalog;
+  /** How notes name the evaluation date: 今天 (default) or, for a past situation, 当时. */
+  dayWord?: { zh: string; en: string };
 }
 
 interface NodeResult {
@@ -89,6 +91,9 @@ interface Ctx {
   asOf: string;
   rule: Rule;
   notes: Text[];
+  /** The word for the evaluation date in notes (今天 / 当时). */
+  day: string;
+  dayEn: string;
 }
 
 const DAY0 = Date.parse('1970-01-01T00:00:00Z');
@@ -177,7 +182,7 @@ function evalLeaf(leaf: LeafCondition, ctx: Ctx): NodeResult {
   let value: unknown = leaf.fact === 'asOf' ? ctx.asOf : ctx.facts[leaf.fact];
   if (value === undefined && leaf.fallback === 'asOf') {
     value = ctx.asOf;
-    trace.note = `未提供日期，按今天（${ctx.asOf}）计算`;
+    trace.note = `未提供日期，按${ctx.day}（${ctx.asOf}）计算`;
   }
   if (value !== undefined) trace.value = value;
   let status: Status = 'unknown';
@@ -199,13 +204,13 @@ function evalLeaf(leaf: LeafCondition, ctx: Ctx): NodeResult {
       trace.note =
         done === true
           ? `已完成，且在截止日期（${deadline}）之前`
-          : `须在${deadline}前完成（今天${ctx.asOf}，还剩${left}天）`;
-      if (done !== true) ctx.notes.push({ zh: trace.note, en: `Must be done by ${deadline} (${left} days left as of ${ctx.asOf}).` });
+          : `须在${deadline}前完成（${ctx.day}${ctx.asOf}，还剩${left}天）`;
+      if (done !== true) ctx.notes.push({ zh: trace.note, en: `Must be done by ${deadline} (${left} days left as of ${ctx.dayEn} ${ctx.asOf}).` });
     } else if (done === false) {
       status = 'fail';
-      trace.note = `截止日期${deadline}已过（今天${ctx.asOf}），且尚未完成`;
+      trace.note = `截止日期${deadline}已过（${ctx.day}${ctx.asOf}），且尚未完成`;
     } else {
-      trace.note = `截止日期${deadline}已过（今天${ctx.asOf}）；需要知道完成的日期`;
+      trace.note = `截止日期${deadline}已过（${ctx.day}${ctx.asOf}）；需要知道完成的日期`;
     }
   }
   trace.status = status;
@@ -309,8 +314,8 @@ function orderMissing(missing: string[], rule: Rule, catalog?: FactCatalog): str
 }
 
 /** Evaluates one rule. */
-export function evaluateRule(rule: Rule, facts: Facts, asOf: string, catalog?: FactCatalog): Verdict {
-  const ctx: Ctx = { facts, asOf, rule, notes: [] };
+export function evaluateRule(rule: Rule, facts: Facts, asOf: string, catalog?: FactCatalog, dayWord?: { zh: string; en: string }): Verdict {
+  const ctx: Ctx = { facts, asOf, rule, notes: [], day: dayWord?.zh ?? '今天', dayEn: dayWord?.en ?? 'today' };
   const validity = validityOf(rule, asOf);
   let applies = rule.appliesIf ? evalNode(rule.appliesIf, ctx, false) : undefined;
   applies?.leaves.forEach((l) => (l.applicability = true));
@@ -398,7 +403,7 @@ export function evaluateRule(rule: Rule, facts: Facts, asOf: string, catalog?: F
 export function evaluate(rules: Rule[], facts: Facts, asOf: string, opts: EvaluateOptions = {}): Verdict[] {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`evaluate: asOf must be YYYY-MM-DD, got "${asOf}"`);
   const chosen = opts.ruleIds ? rules.filter((r) => opts.ruleIds!.includes(r.id)) : rules;
-  return chosen.map((r) => evaluateRule(r, facts, asOf, opts.catalog));
+  return chosen.map((r) => evaluateRule(r, facts, asOf, opts.catalog, opts.dayWord));
 }
 
 /** The shape of bot/assistant/types.ts EligibilitySummary, built from a verdict. */

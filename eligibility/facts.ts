@@ -36,99 +36,45 @@ export type RankingSystem = z.infer<typeof RankingSystem>;
 export const DegreeLevel = z.enum(['bachelor', 'master', 'doctor', 'other']);
 
 /**
- * The built-in facts. Rules may also use extra facts declared in `corpus/rules/facts.yaml`
- * (see `FactCatalog`); those are validated by their declared type.
+ * Typing help for code that reads well-known facts (the extractor, the replies). It is not a list of
+ * facts: `corpus/rules/facts.yaml` is the only one, and `parseFacts` validates every key against it,
+ * so a new fact needs only its entry there (and cue words in corpus/lang/*.yaml to be read from text).
  */
-export const FactsSchema = z
-  .object({
-    /** Studied abroad (outside the mainland) and is a 留学人员. */
-    studiedAbroad: z.boolean(),
-    /** University name as given by the person (or the canonical English name when matched). */
-    university: z.string().min(1),
-    /** Country/region of that university (from the rankings table). */
-    universityCountry: z.string().min(1),
-    /** Best world rank among the accepted rankings; exact or an interval. */
-    worldRank: NumberOrInterval,
-    /** Which ranking `worldRank` comes from. */
-    rankingSystem: RankingSystem,
-    /** Edition of that ranking, e.g. `2027`, `2026-2027`. */
-    rankingEdition: z.string().min(1),
-    degreeLevel: DegreeLevel,
-    /** Works (or will work) full-time for an employer in Shanghai. */
-    employedFullTimeInShanghai: z.boolean(),
-    /** Months of Shanghai social insurance paid (exact or interval). */
-    socialInsuranceMonths: NumberOrInterval,
-    /** Payment months (YYYY-MM) of contributions that were not paid on time. */
-    missedContributionMonths: z.array(YearMonth),
-    /** The missed contributions were caused by the epidemic. */
-    missedDueToEpidemic: z.boolean(),
-    /** Missed contributions have been back-paid. */
-    backPaid: z.boolean(),
-    /** When they were back-paid (or the latest date they were back-paid by). */
-    backPaidOn: DateLike,
-    /** Year of graduation (2022 = 2022届). */
-    graduationYear: z.number().int().min(1950).max(2100),
-    /** The asker is a newly established human-resources service agency. */
-    isNewHrAgency: z.boolean(),
-    /** The asker is an enterprise employee (企业职工). */
-    isEnterpriseEmployee: z.boolean(),
-    /** Online vocational-training subsidies already received in the year in question. */
-    onlineTrainingSubsidiesUsed: z.number().int().min(0),
-    /** Date of the (planned) online vocational training. */
-    trainingDate: DateLike,
-    /** Date of the (planned) skill-level assessment. */
-    skillAssessmentDate: DateLike,
-    /** Takes the assessment at the school he/she graduated from. */
-    assessedAtOwnSchool: z.boolean(),
-    /** Date of the talent-introduction matter / application in question. */
-    applicationDate: DateLike,
-    /** District (区) of the employer / workplace, without 区, e.g. 宝山. */
-    workDistrict: z.string().min(1),
-    /** Talent category for district housing support: high_level / team_core / shortage / other. */
-    talentCategory: z.enum(['high_level', 'team_core', 'shortage', 'other']),
-    /** Core staff (骨干人才) of a district key enterprise (重点企业). */
-    isKeyEnterpriseBackbone: z.boolean(),
-  })
-  .partial();
+export interface KnownFacts {
+  studiedAbroad?: boolean;
+  university?: string;
+  universityCountry?: string;
+  worldRank?: z.infer<typeof NumberOrInterval>;
+  rankingSystem?: RankingSystem;
+  rankingEdition?: string;
+  degreeLevel?: z.infer<typeof DegreeLevel>;
+  employedFullTimeInShanghai?: boolean;
+  socialInsuranceMonths?: z.infer<typeof NumberOrInterval>;
+  missedContributionMonths?: string[];
+  missedDueToEpidemic?: boolean;
+  backPaid?: boolean;
+  backPaidOn?: string;
+  graduationYear?: number;
+  isNewHrAgency?: boolean;
+  isEnterpriseEmployee?: boolean;
+  onlineTrainingSubsidiesUsed?: number;
+  trainingDate?: string;
+  skillAssessmentDate?: string;
+  assessedAtOwnSchool?: boolean;
+  applicationDate?: string;
+  workDistrict?: string;
+  talentCategory?: 'high_level' | 'team_core' | 'shortage' | 'other';
+  isKeyEnterpriseBackbone?: boolean;
+}
 
-/** Facts: every field optional; extra (catalog-declared) facts are allowed. */
-export type Facts = z.infer<typeof FactsSchema> & Record<string, unknown>;
+/** Facts: every field optional; the keys are the facts of the catalog (facts.yaml). */
+export type Facts = KnownFacts & Record<string, unknown>;
 
-/** Names of the built-in facts. */
-export const BUILTIN_FACTS = Object.keys(FactsSchema.shape) as (keyof z.infer<typeof FactsSchema>)[];
-
-/** Types a fact can have (built-in or declared in facts.yaml). */
+/** Types a fact can have (declared in facts.yaml). */
 export type FactType = 'boolean' | 'number' | 'integer' | 'date' | 'month' | 'month_list' | 'enum' | 'string';
 
-/** The type of each built-in fact, used to check that rule comparisons make sense. */
-export const BUILTIN_FACT_TYPES: Record<string, FactType> = {
-  studiedAbroad: 'boolean',
-  university: 'string',
-  universityCountry: 'string',
-  worldRank: 'number',
-  rankingSystem: 'enum',
-  rankingEdition: 'string',
-  degreeLevel: 'enum',
-  employedFullTimeInShanghai: 'boolean',
-  socialInsuranceMonths: 'number',
-  missedContributionMonths: 'month_list',
-  missedDueToEpidemic: 'boolean',
-  backPaid: 'boolean',
-  backPaidOn: 'date',
-  graduationYear: 'integer',
-  isNewHrAgency: 'boolean',
-  isEnterpriseEmployee: 'boolean',
-  onlineTrainingSubsidiesUsed: 'integer',
-  trainingDate: 'date',
-  skillAssessmentDate: 'date',
-  assessedAtOwnSchool: 'boolean',
-  applicationDate: 'date',
-  workDistrict: 'string',
-  talentCategory: 'enum',
-  isKeyEnterpriseBackbone: 'boolean',
-  /** Pseudo-fact: the evaluation date. */
-  asOf: 'date',
-};
+/** Pseudo-facts every rule may use besides the catalog's: the evaluation date. */
+export const PSEUDO_FACT_TYPES: Record<string, FactType> = { asOf: 'date' };
 
 /** Zod schema for a value of a declared fact type. */
 export function schemaForType(type: FactType, values?: string[]): z.ZodType {
@@ -158,32 +104,28 @@ export class FactsError extends Error {
 }
 
 /**
- * Validates facts. Built-in facts use `FactsSchema`; other keys must be declared in `extraTypes`
- * (from the fact catalog) and are validated by their declared type. Unknown keys are an error.
- * `null` values are dropped (null = unknown).
+ * Validates facts against the catalog's types (`factTypes(catalog)` or the catalog itself). Unknown
+ * keys are an error naming the known facts. `null` values are dropped (null = unknown).
  */
-export function parseFacts(input: unknown, extraTypes: Record<string, { type: FactType; values?: string[] }> = {}): Facts {
+export function parseFacts(input: unknown, types: Record<string, { type: FactType; values?: string[] }> = {}): Facts {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new FactsError('facts must be a JSON object, e.g. {"worldRank": 30, "studiedAbroad": true}');
   }
-  const builtin: Record<string, unknown> = {};
-  const extra: Record<string, unknown> = {};
+  const out: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
     if (v === null || v === undefined) continue;
-    if (k in FactsSchema.shape) builtin[k] = v;
-    else if (extraTypes[k]) {
-      const r = schemaForType(extraTypes[k].type, extraTypes[k].values).safeParse(v);
-      if (r.success) extra[k] = r.data;
-      else problems.push(`${k}: ${r.error.issues.map((i) => i.message).join('; ')}`);
-    } else problems.push(`${k}: unknown fact (known: ${[...BUILTIN_FACTS, ...Object.keys(extraTypes)].join(', ')})`);
-  }
-  const r = FactsSchema.safeParse(builtin);
-  if (!r.success) {
-    for (const i of r.error.issues) problems.push(`${i.path.join('.') || '(facts)'}: ${i.message}`);
+    const t = types[k];
+    if (!t) {
+      problems.push(`${k}: unknown fact (known: ${Object.keys(types).join(', ')}; declare new facts in corpus/rules/facts.yaml)`);
+      continue;
+    }
+    const r = schemaForType(t.type, t.values).safeParse(v);
+    if (r.success) out[k] = r.data;
+    else problems.push(`${k}: ${r.error.issues.map((i) => i.message).join('; ')}`);
   }
   if (problems.length) throw new FactsError(`invalid facts:\n  ${problems.join('\n  ')}`);
-  return { ...(r.data as Facts), ...extra };
+  return out as Facts;
 }
 
 /**

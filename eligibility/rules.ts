@@ -7,6 +7,7 @@
  * const { chunks } = readCorpus(config.CORPUS_DIR);
  * const { rules, catalog } = loadRuleSet(join(config.CORPUS_DIR, 'rules'), { chunks, logger });
  */
+import { fileURLToPath } from 'node:url';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { toSimplified } from '../text/chinese.ts';
@@ -17,7 +18,7 @@ const parseYaml = (text: string): unknown => yaml.load(text, { schema: yaml.CORE
 import { z } from 'zod';
 import type { Chunk } from '../retrieval/types.ts';
 import { isIsoDateLike } from './dates.ts';
-import { BUILTIN_FACT_TYPES, type FactType } from './facts.ts';
+import { PSEUDO_FACT_TYPES, type FactType } from './facts.ts';
 
 /** A user-facing text in Chinese, optionally with English. A plain string is Chinese. */
 export interface Text {
@@ -106,6 +107,8 @@ export interface Rule {
   id: string;
   title: Text;
   keywords: string[];
+  /** The goals this measure serves (ids of `goals:` in corpus/lang/*.yaml: settlement, subsidy, …). */
+  goals: string[];
   cite: { docId: string; clause: string; quote: string };
   /** Chunk ids of the cited clause in the loaded corpus (filled in by the loader). */
   citeChunkIds: string[];
@@ -140,6 +143,7 @@ const RuleFileSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" or "-"'),
     title: TextSchema,
     keywords: z.array(z.string().min(1)).default([]),
+    goals: z.array(z.string().regex(/^[a-z][a-z_]*$/, 'a goal id from corpus/lang/*.yaml goals:, e.g. settlement')).default([]),
     cite: z
       .object({
         docId: z.string().min(1),
@@ -481,6 +485,9 @@ export interface RuleSet {
   catalog: FactCatalog;
 }
 
+/** The project's fact catalog (corpus/rules/facts.yaml), used by rule folders without their own. */
+export const PROJECT_FACTS_FILE = fileURLToPath(new URL('../corpus/rules/facts.yaml', import.meta.url));
+
 /** Reads the fact catalog (facts.yaml); a missing file gives an empty catalog. */
 export function loadFactCatalog(file: string): FactCatalog {
   if (!existsSync(file)) return {};
@@ -500,10 +507,6 @@ export function loadFactCatalog(file: string): FactCatalog {
       problems.push(...zodProblems(r.error, `${basename(file)}: fact "${name}"`));
       continue;
     }
-    const builtin = BUILTIN_FACT_TYPES[name];
-    if (builtin && builtin !== r.data.type) {
-      problems.push(`${basename(file)}: fact "${name}".type: built-in fact has type ${builtin}, not ${r.data.type}`);
-    }
     out[name] = { name, ...r.data };
   }
   for (const spec of Object.values(out)) {
@@ -514,10 +517,10 @@ export function loadFactCatalog(file: string): FactCatalog {
   return out;
 }
 
-/** The fact types known to rules: built-ins plus the catalog's. */
+/** The fact types known to rules: the catalog's (facts.yaml), plus the evaluation date `asOf`. */
 export function factTypes(catalog: FactCatalog): Record<string, { type: FactType; values?: string[] }> {
   const out: Record<string, { type: FactType; values?: string[] }> = {};
-  for (const [k, t] of Object.entries(BUILTIN_FACT_TYPES)) out[k] = { type: t };
+  for (const [k, t] of Object.entries(PSEUDO_FACT_TYPES)) out[k] = { type: t };
   for (const [k, s] of Object.entries(catalog)) out[k] = { type: s.type, values: s.values ?? out[k]?.values };
   return out;
 }
@@ -561,6 +564,7 @@ export function parseRule(
     id: d.id,
     title: d.title,
     keywords: d.keywords,
+    goals: d.goals,
     cite: d.cite,
     citeChunkIds,
     validFrom: d.valid_from,
@@ -584,7 +588,9 @@ export function parseRule(
  * const { rules } = loadRuleSet('corpus/rules', { chunks });
  */
 export function loadRuleSet(dir: string, opts: LoadRulesOptions): RuleSet {
-  const catalogFile = opts.catalogFile ?? join(dir, 'facts.yaml');
+  // facts.yaml is the one list of facts: a rules folder without its own uses the project's.
+  const own = join(dir, 'facts.yaml');
+  const catalogFile = opts.catalogFile ?? (existsSync(own) ? own : PROJECT_FACTS_FILE);
   const catalog = loadFactCatalog(catalogFile);
   if (!existsSync(dir)) throw new RuleLoadError([`${dir}: rules folder not found (set CORPUS_DIR)`]);
   const files = readdirSync(dir)

@@ -174,3 +174,167 @@ export async function runDevSet(
     skipped,
   };
 }
+
+// ── understanding sets (test/fixtures/understanding-*.yaml) ─────────────────────────────────────────
+
+const Expect = z
+  .object({
+    route: z.string().optional(),
+    rule: z.string().optional(),
+    verdict: Verdict.optional(),
+    /** Any of these facts is what the bot asks for. */
+    missing: z.array(z.string()).optional(),
+    facts: z.record(z.string(), z.unknown()).optional(),
+    notFacts: z.array(z.string()).optional(),
+    situationDate: z.union([z.string(), z.date()]).transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d)).optional(),
+    doc: z.string().optional(),
+    expired: z.boolean().optional(),
+  })
+  .passthrough();
+const DateStr = z.union([z.string(), z.date()]).transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d));
+const UnderstandingSetSchema = z.object({
+  as_of: DateStr,
+  messages: z
+    .array(z.object({ id: z.string(), q: z.union([z.string(), z.number()]).nullable().transform((x) => (x === null ? '' : String(x))), tags: z.array(z.string()).default([]), needs: z.literal('rankings').optional(), as_of: DateStr.optional(), asOf: DateStr.optional(), expect: Expect }).passthrough())
+    .default([]),
+  conversations: z
+    .array(z.object({ id: z.string(), tags: z.array(z.string()).default([]), needs: z.literal('rankings').optional(), as_of: DateStr.optional(), asOf: DateStr.optional(), turns: z.array(z.union([z.string(), z.number()]).transform(String)), expect: Expect }).passthrough())
+    .default([]),
+});
+export type UnderstandingSet = z.infer<typeof UnderstandingSetSchema>;
+type Expectation = z.infer<typeof Expect>;
+
+/** True when the file is in the understanding-set format (`messages:` / `conversations:` with `expect`). */
+export function isUnderstandingSet(file: string): boolean {
+  const d = parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+  return !!d && (Array.isArray(d.messages) || (Array.isArray(d.conversations) && !('eligibility' in d)));
+}
+
+export function loadUnderstandingSet(file: string): UnderstandingSet {
+  const parsed = UnderstandingSetSchema.safeParse(parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+export interface UnderstandingReport {
+  messages: { total: number; correct: number; accuracy: number };
+  verdicts: { total: number; correct: number; accuracy: number };
+  conversations: { total: number; correct: number; accuracy: number };
+  /** eligible / not_eligible given where the expected verdict (or route) differs. */
+  confidentWrong: number;
+  /** Shown conditions whose fact has no source (a span of the person's words or a button). */
+  unsourcedFacts: number;
+  byTag: Record<string, { total: number; correct: number }>;
+  failures: { id: string; q: string; problems: string[] }[];
+  skipped: number;
+}
+
+const sameFact = (want: unknown, got: unknown): boolean => {
+  if (JSON.stringify(want) === JSON.stringify(got)) return true;
+  if (typeof want === 'number' && got && typeof got === 'object') {
+    const g = got as { min?: number; max?: number };
+    return g.min === want && g.max === want;
+  }
+  if (Array.isArray(want) && Array.isArray(got)) return want.length === got.length && want.every((w, i) => String(w) === String(got[i]));
+  return String(want) === String(got);
+};
+
+/** What is wrong with the reply (empty when it meets every expectation). */
+function check(e: Expectation, reply: Reply, state: ConversationState): { problems: string[]; confidentWrong: boolean; unsourced: number } {
+  const p: string[] = [];
+  const el = reply.eligibility;
+  const route = reply.route ?? '';
+  // `abstain`: any reply without a grounded answer (out of scope, or no clause to quote).
+  const abstained = !reply.grounded && reply.citations.length === 0;
+  if (e.route === 'abstain' ? !abstained : e.route && route !== e.route) p.push(`route ${route} ≠ ${e.route}`);
+  if (e.rule && el?.ruleId !== e.rule) p.push(`rule ${el?.ruleId ?? '-'} ≠ ${e.rule}`);
+  if (e.verdict && el?.verdict !== e.verdict) p.push(`verdict ${el?.verdict ?? '-'} ≠ ${e.verdict}`);
+  if (e.missing) {
+    const asked = reply.followUp?.fact ?? el?.missing[0];
+    if (!asked || !e.missing.includes(asked)) p.push(`asks ${asked ?? '-'} ∉ [${e.missing.join(', ')}]`);
+  }
+  for (const [k, v] of Object.entries(e.facts ?? {})) if (!sameFact(v, state.facts[k])) p.push(`fact ${k}=${JSON.stringify(state.facts[k])} ≠ ${JSON.stringify(v)}`);
+  for (const k of e.notFacts ?? []) if (state.facts[k] !== undefined) p.push(`fact ${k} should be unknown, got ${JSON.stringify(state.facts[k])}`);
+  if (e.situationDate) {
+    const got = reply.decision?.situationDate ?? state.situationDate ?? null;
+    if (got !== e.situationDate) p.push(`situationDate ${got} ≠ ${e.situationDate}`);
+  }
+  if (e.doc && reply.citations[0]?.docId !== e.doc) p.push(`doc ${reply.citations[0]?.docId ?? '-'} ≠ ${e.doc}`);
+  if (e.expired !== undefined && !!reply.expired !== e.expired) p.push(`expired ${!!reply.expired} ≠ ${e.expired}`);
+  const confident = el?.verdict === 'eligible' || el?.verdict === 'not_eligible';
+  const expectedVerdict = e.verdict ?? (e.route && e.route !== 'eligibility' ? 'none' : undefined);
+  const confidentWrong = confident && expectedVerdict !== undefined && el!.verdict !== expectedVerdict;
+  let unsourced = 0;
+  for (const c of el?.conditions ?? []) {
+    if (c.value === undefined || !c.fact || c.status === 'unknown' || state.facts[c.fact] === undefined) continue;
+    if (!state.sources?.[c.fact]) unsourced++;
+  }
+  return { problems: p, confidentWrong, unsourced };
+}
+
+/** Runs an understanding set: every message a fresh conversation, every conversation turn by turn. */
+export async function runUnderstandingSet(assistant: Assistant, set: UnderstandingSet, opts: { hasRankings: boolean; now?: number }): Promise<UnderstandingReport> {
+  const now = opts.now ?? Date.now();
+  const failures: UnderstandingReport['failures'] = [];
+  const byTag: UnderstandingReport['byTag'] = {};
+  let skipped = 0;
+  let mOk = 0, mTotal = 0, vOk = 0, vTotal = 0, cOk = 0, cTotal = 0, wrong = 0, unsourced = 0;
+  const tally = (tags: string[], ok: boolean) => {
+    for (const t of tags) {
+      const b = (byTag[t] ??= { total: 0, correct: 0 });
+      b.total++;
+      if (ok) b.correct++;
+    }
+  };
+  for (const m of set.messages) {
+    if (m.needs === 'rankings' && !opts.hasRankings) {
+      skipped++;
+      continue;
+    }
+    const { reply, state } = await assistant.reply(undefined, m.q, m.as_of ?? m.asOf ?? set.as_of, now);
+    const r = check(m.expect, reply, state);
+    const ok = r.problems.length === 0;
+    mTotal++;
+    if (ok) mOk++;
+    if (m.expect.verdict) {
+      vTotal++;
+      if (!r.problems.some((x) => x.startsWith('verdict') || x.startsWith('rule'))) vOk++;
+    }
+    if (r.confidentWrong) wrong++;
+    unsourced += r.unsourced;
+    tally(m.tags, ok);
+    if (!ok) failures.push({ id: m.id, q: m.q, problems: r.problems });
+  }
+  for (const c of set.conversations) {
+    if (c.needs === 'rankings' && !opts.hasRankings) {
+      skipped++;
+      continue;
+    }
+    let state: ConversationState | undefined;
+    let last: Reply | undefined;
+    for (const t of c.turns) {
+      const res = await assistant.reply(state, t, c.as_of ?? c.asOf ?? set.as_of, now);
+      state = res.state;
+      last = res.reply;
+      for (const cond of last.eligibility?.conditions ?? []) if (cond.value !== undefined && cond.fact && cond.status !== 'unknown' && state.facts[cond.fact] !== undefined && !state.sources?.[cond.fact]) unsourced++;
+    }
+    const r = check(c.expect, last!, state!);
+    const ok = r.problems.length === 0;
+    cTotal++;
+    if (ok) cOk++;
+    if (r.confidentWrong) wrong++;
+    tally(c.tags, ok);
+    if (!ok) failures.push({ id: c.id, q: c.turns.join(' ⟶ '), problems: r.problems });
+  }
+  const rate = (a: number, b: number) => (b ? a / b : 1);
+  return {
+    messages: { total: mTotal, correct: mOk, accuracy: rate(mOk, mTotal) },
+    verdicts: { total: vTotal, correct: vOk, accuracy: rate(vOk, vTotal) },
+    conversations: { total: cTotal, correct: cOk, accuracy: rate(cOk, cTotal) },
+    confidentWrong: wrong,
+    unsourcedFacts: unsourced,
+    byTag,
+    failures,
+    skipped,
+  };
+}

@@ -8,7 +8,7 @@
  * const { reply, state } = await assistant.reply(undefined, '我是QS前50毕业的，在上海全职工作，能落户吗？', '2026-11-22');
  */
 import { evaluate, toEligibilitySummary, type Verdict } from '../../eligibility/evaluate.ts';
-import type { Extraction } from '../../eligibility/extract.ts';
+import { normalizeMessage, type Extraction } from '../../eligibility/extract.ts';
 import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts.ts';
 import { decodeChoice, questionFor, questionForAmbiguity, UNSURE } from '../../eligibility/questions.ts';
 import { keywordText, matchedKeywords, rulesForText, type Condition, type FactCatalog, type Rule, type Text } from '../../eligibility/rules.ts';
@@ -17,10 +17,16 @@ import {
   abstainText, ageNote, clauseLabel, displayValue, helpText, sourceLine, trimToRelevant, validityNote, type SourceDoc,
 } from './compose.ts';
 import { detectLang, type Lang } from './lang.ts';
+import { decide, DEFAULT_DECIDE_WEIGHTS, type Decision, type DecideWeights } from './decide.ts';
 import { route } from './route.ts';
+import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
-import type { Assistant, Citation, ConversationState, FollowUp, Reply, Route } from './types.ts';
-import { supersessionNote } from '../../retrieval/import/supersession.ts';
+import { choiceList, createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
+import { abstain, appendOthers, decisionJson, eligibilityReply } from './reply.ts';
+import { informationReply } from './information.ts';
+
+export { measureEnded, measureWindow };
+import type { Assistant, Citation, ConversationState, DecisionSummary, FactSource, FollowUp, Reply, Route } from './types.ts';
 
 /** Extracts facts from one message; `context.openFact` is the fact the bot just asked for. */
 export type ExtractFn = (text: string, asOf: string, context?: { openFact?: string | null; contextYear?: number | null }) => Extraction;
@@ -44,7 +50,16 @@ export interface AssistantOptions {
   canAsk?: (fact: string) => boolean;
 }
 
+/** The understanding stage (eligibility/understand.ts) bound to its cue tables and extractor. */
+export type UnderstandFn = (text: string, ctx: UnderstandContext) => Understanding;
+
 export interface AssistantDeps {
+  /** When given, messages go through the understanding stage (roles, goals, dates); else only `extract`. */
+  understand?: UnderstandFn;
+  /** Sentences said back (corrections, situation date), from corpus/lang/*.yaml `sentences:`. */
+  sentences?: Record<string, { zh: string; en: string }>;
+  /** Weights of the rule choice (decide.ts); default DEFAULT_DECIDE_WEIGHTS. */
+  decideWeights?: DecideWeights;
   documents: (DocumentMeta & { id: string })[];
   chunks: Chunk[];
   rules: Rule[];
@@ -54,57 +69,27 @@ export interface AssistantDeps {
   options: AssistantOptions;
 }
 
-/** Other clauses are listed as related only when they score at least this share of the best one. */
-const RELATED_MIN_SHARE = 0.7;
+/** A rule is checked without its words once the conversation gave this many of its facts (2–5; 3 measured). */
+const MIN_CONVERSATION_FACTS = 3;
+/** The goal id of the profile question (corpus/lang goals: match). */
+const MATCH_GOAL = 'match';
 
 const YES = /^(是|是的|对|对的|有|有的|嗯|嗯嗯|好|yes|y|yep|yeah|true|全职|在|在上海|交了|已经|已补缴)[。.!！]?$/i;
 const NO = /^(不是|否|没有|没|无|不|不对|no|n|nope|false|还没有?|尚未)[。.!！]?$/i;
 
 /** Creates the assistant from already-loaded pieces (see bot/app.ts for the wiring). */
 export function createAssistant(deps: AssistantDeps): Assistant {
-  const docs = new Map(deps.documents.map((d) => [d.id, d]));
-  const chunksById = new Map(deps.chunks.map((c) => [c.id, c]));
-  const districts = [...new Set(deps.documents.map((d) => d.district).filter((d): d is string => !!d))];
+  const ctx = createReplyContext(deps);
+  const { docs, districtIn } = ctx;
   const maxInput = deps.options.maxInputChars ?? 2000;
 
   const ruleFacts = new Map(deps.rules.map((r) => [r.id, factsOf(r)]));
+  const conditionFacts = new Map(deps.rules.map((r) => [r.id, factsOf({ ...r, appliesIf: undefined })]));
   // Keywords of exactly one rule tell that rule apart; shared ones (落户, 社保) do not.
   const keywordUse = new Map<string, number>();
   for (const r of deps.rules) for (const k of new Set(r.keywords.map((x) => x.toLowerCase()))) keywordUse.set(k, (keywordUse.get(k) ?? 0) + 1);
   const distinctiveHits = (rule: Rule, kwText: string) =>
     matchedKeywords(rule, kwText).filter((k) => keywordUse.get(k.toLowerCase()) === 1).length;
-
-  function sourceDoc(docId: string): SourceDoc {
-    const d = docs.get(docId);
-    return { title: d?.title ?? docId, docNumber: d?.docNumber ?? null, date: d?.date ?? '', level: d?.level, district: d?.district ?? null };
-  }
-
-  function citation(chunk: Chunk, query: string, score: number, maxChars = 220): Citation {
-    const d = docs.get(chunk.docId);
-    return {
-      docId: chunk.docId,
-      title: chunk.title,
-      docNumber: chunk.docNumber ?? null,
-      clause: chunk.clause,
-      text: trimToRelevant(chunk.text, query, maxChars),
-      score: round(score),
-      date: d?.date,
-      district: d?.district ?? null,
-    };
-  }
-
-  /** The document's own validity note, else its age note. */
-  function timeNotes(docId: string, asOf: string, lang: Lang): string[] {
-    const d = docs.get(docId);
-    const notes: string[] = [];
-    const v = validityNote(d?.validFrom, d?.validTo, asOf, lang);
-    if (v) notes.push(v);
-    else if (d) {
-      const age = ageNote(sourceDoc(docId), asOf, deps.options.docMaxAgeYears, lang);
-      if (age) notes.push(age);
-    }
-    return notes;
-  }
 
   /** Facts given by a typed answer to the open question (a choice label, yes/no, or extracted). */
   function answerFacts(open: FollowUp, text: string, extracted: Facts): Facts {
@@ -121,144 +106,6 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     return {} as Facts;
   }
 
-  /**
-   * Evaluates the candidate rules and picks the one the message is about, scoring keyword hits, the
-   * rule's facts given in this message, the rank of the rule's clause in the search, and applicability.
-   */
-  function chooseVerdict(candidates: Rule[], facts: Facts, asOf: string, kwText: string, given: Set<string>, hits: SearchHit[]): Verdict | undefined {
-    if (!candidates.length) return undefined;
-    const verdicts = evaluate(candidates, facts, asOf, { catalog: deps.catalog });
-    const rank = (v: Verdict) => {
-      const rule = candidates.find((x) => x.id === v.ruleId)!;
-      const keyword = Math.min(4, matchedKeywords(rule, kwText).length) * 10;
-      const known = [...(ruleFacts.get(v.ruleId) ?? [])].filter((f) => given.has(f)).length;
-      const hitPos = hits.findIndex((h) => v.cite.chunkIds.includes(h.chunk.id));
-      const search = hitPos < 0 ? 0 : ([30, 18, 10, 5, 2][hitPos] ?? 0);
-      return keyword + known * 12 + search + (v.verdict === 'not_applicable' ? 0 : 3);
-    };
-    return [...verdicts].sort((a, b) => rank(b) - rank(a))[0];
-  }
-
-  function eligibilityReply(v: Verdict, facts: Facts, question: string, asOf: string, lang: Lang, extraNotes: string[]): { reply: Reply; followUp: FollowUp | null } {
-    const lines: string[] = [];
-    const head: Record<Verdict['verdict'], string> =
-      lang === 'en'
-        ? { eligible: 'Result: eligible.', not_eligible: 'Result: not eligible for now.', need_more_info: 'I need a little more information.', not_applicable: 'Result: this measure does not apply.' }
-        : { eligible: '结论：符合。', not_eligible: '结论：暂不符合。', need_more_info: '还需要了解一些情况才能判断。', not_applicable: '结论：本项措施不适用。' };
-    const reasons = v.reasons.map((r) => pick(r, lang)).filter(Boolean);
-    lines.push(`${head[v.verdict]}${reasons[0] && v.verdict !== 'need_more_info' ? ' ' + reasons[0] : ''}`);
-    lines.push(lang === 'en' ? `(${pick(v.title, lang)})` : `（${pick(v.title, lang)}）`);
-    for (const c of v.conditions.filter((c) => !c.skipped)) {
-      // A precondition the rule assumes when unknown (assume_applies) is shown as assumed, not as a question.
-      const assumed = c.status === 'unknown' && c.applicability && v.verdict !== 'need_more_info';
-      const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : assumed ? '·' : '？';
-      const label = (lang === 'en' ? c.labelEn : c.label) ?? c.label ?? c.id;
-      const value = assumed
-        ? lang === 'en' ? 'assumed' : '假定符合'
-        : c.value === undefined ? (lang === 'en' ? 'unknown' : '未知') : displayValue(c.value, deps.catalog[c.fact], lang, (x) => formatFactValue(x, lang));
-      lines.push(`${mark} ${label}${lang === 'en' ? ': ' : '：'}${value}`);
-    }
-    for (const r of reasons.slice(1)) if (v.verdict !== 'need_more_info') lines.push(r);
-    const citeChunk = v.cite.chunkIds.map((id) => chunksById.get(id)).find((c): c is Chunk => !!c);
-    const citations: Citation[] = [];
-    if (citeChunk) {
-      const cit = citation(citeChunk, question + v.cite.quote, 1, 260);
-      citations.push(cit);
-      lines.push('', `「${cit.text}」`, sourceLine(sourceDoc(citeChunk.docId), citeChunk.clause, lang));
-    }
-    const notes = [...(lang === 'en' ? v.notesEn : v.notes), ...extraNotes];
-    if (citeChunk) {
-      const repealed = supersessionNote(citeChunk.docId, deps.documents, lang); // issue #13: name the newer document
-      if (repealed) notes.unshift(repealed);
-      const d = docs.get(citeChunk.docId);
-      if (d && v.validity.status === 'in_force') {
-        const age = ageNote(sourceDoc(citeChunk.docId), asOf, deps.options.docMaxAgeYears, lang);
-        if (age) notes.push(age);
-      }
-      if (d?.level === 'district' && d.district) {
-        notes.push(lang === 'en' ? `This is a ${d.district} district measure.` : `这是${d.district}区的区级措施。`);
-      }
-    }
-    if (notes.length) lines.push('', ...dedupe(notes).map((n) => `※ ${n}`));
-    let followUp: FollowUp | null = null;
-    if (v.verdict === 'need_more_info' && v.missing[0]) {
-      followUp = questionFor(v.missing[0], deps.catalog, lang);
-      lines.push('', followUp.question + choiceList(followUp, lang));
-    }
-    const reply: Reply = {
-      question,
-      answer: lines.join('\n'),
-      grounded: citations.length > 0,
-      citations,
-      eligibility: toEligibilitySummary(v, facts),
-      followUp,
-      route: 'eligibility',
-      lang,
-    };
-    return { reply, followUp };
-  }
-
-  function districtIn(text: string): string | undefined {
-    return districts.find((d) => text.includes(d));
-  }
-
-  function informationReply(question: string, res: SearchResult, asOf: string, lang: Lang): Reply {
-    const district = districtIn(question);
-    const hits = res.hits;
-    if (!hits.length || res.confidence < deps.options.abstainBelow) return abstain(question, lang, 'out_of_scope');
-    // Prefer the named district's documents; otherwise keep the ranking.
-    const inDistrict = (h: SearchHit) => (docs.get(h.chunk.docId)?.district === district ? 1 : 0);
-    const ordered = district ? [...hits].sort((a, b) => inDistrict(b) - inDistrict(a) || b.score - a.score) : hits;
-    // Subject guard: a question about settlement (落户/户口…) is only answered by a clause that speaks
-    // of it; a clause that merely shares other words (职称, 人才引进) would answer a different question.
-    for (const [asked, said] of SUBJECTS) {
-      if (!asked.test(question)) continue;
-      const speaking = ordered.slice(0, 3).filter((h) => said.test(h.chunk.text));
-      if (!speaking.length) return abstain(question, lang, 'out_of_scope');
-    }
-    const best = ordered[0]!;
-    const top = citation(best.chunk, question, best.score);
-    const lines = [`「${top.text}」`, sourceLine(sourceDoc(best.chunk.docId), best.chunk.clause, lang)];
-    // Time truth: the measure's own period (from the rules citing this clause) first, else the document's age.
-    const windowNotes: string[] = [];
-    const deadlineNotes: string[] = [];
-    for (const r of deps.rules) {
-      if (!r.citeChunkIds.includes(best.chunk.id)) continue;
-      const w = measureWindow(r);
-      const n = validityNote(w.from, w.to, asOf, lang);
-      if (n) windowNotes.push(n);
-      for (const dl of r.deadlines) {
-        if (dl.date < asOf) deadlineNotes.push(lang === 'en' ? `${pick(dl.label, lang)}: ${dl.date} (passed).` : `${pick(dl.label, lang)}（${dl.date}）已过。`);
-      }
-    }
-    const notes = [...(windowNotes.length ? windowNotes : timeNotes(best.chunk.docId, asOf, lang)), ...deadlineNotes];
-    const repealed = supersessionNote(best.chunk.docId, deps.documents, lang); // issue #13: name the newer document
-    if (repealed) notes.unshift(repealed);
-    const d = docs.get(best.chunk.docId);
-    if (d?.level === 'district' && d.district && !district) {
-      notes.push(lang === 'en' ? `This is a ${d.district} district measure.` : `这是${d.district}区的区级措施，其他区请以所在区政策为准。`);
-    }
-    if (notes.length) lines.push(...dedupe(notes).map((n) => `※ ${n}`));
-    const citations = [top];
-    const others = ordered
-      .slice(1)
-      .filter((h) => h.score >= best.score * RELATED_MIN_SHARE && h.chunk.id !== best.chunk.id)
-      .slice(0, 2);
-    if (others.length) {
-      lines.push('', lang === 'en' ? 'Related:' : '相关条款：');
-      for (const h of others) {
-        const c = citation(h.chunk, question, h.score, 60);
-        citations.push(c);
-        lines.push(`· 《${shortTitle(h.chunk.title)}》${clauseLabel(h.chunk.clause, lang)}：${c.text}`);
-      }
-    }
-    return { question, answer: lines.join('\n'), grounded: true, citations, eligibility: null, followUp: null, route: 'information', lang };
-  }
-
-  function abstain(question: string, lang: Lang, r: Route): Reply {
-    return { question, answer: abstainText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang };
-  }
-
   async function reply(state0: ConversationState | undefined, message: string, asOf: string, now: number = Date.now()) {
     const state = resumeState(state0, now, deps.options.idleMinutes);
     const question = typeof message === 'string' ? message : '';
@@ -267,11 +114,18 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const open = state.openQuestion ?? null;
     const none: Extraction = { facts: {} as Facts, notes: [], ambiguities: [], evidence: {} };
     let extraction = none;
+    let understood: Understanding | undefined;
     try {
-      extraction = deps.extract(text, asOf, { openFact: open?.fact ?? state.expect ?? null, contextYear: state.contextYear ?? null });
+      if (deps.understand) {
+        understood = deps.understand(text, { asOf, referenceYear: state.contextYear ?? null, openFact: open?.fact ?? state.expect ?? null, lastFacts: state.lastFacts ?? [], known: state.facts });
+        extraction = { facts: understood.facts, notes: understood.notes, ambiguities: understood.ambiguities, evidence: understood.evidence };
+      } else extraction = deps.extract(text, asOf, { openFact: open?.fact ?? state.expect ?? null, contextYear: state.contextYear ?? null });
     } catch {
       extraction = none;
     }
+    // The goals of this message, else the ones the conversation named earlier ("想落户" … "全职").
+    const goalsNow = understood?.goals ?? [];
+    const goals = goalsNow.length ? goalsNow : (state.goals ?? []);
     // "不清楚" on a question with a not-sure button: ask for something that leads to the value, or say where to look it up.
     const unsure = open?.choices?.find((c) => c.value === UNSURE && c.label.toLowerCase() === text.replace(/[。.!！\s]+$/u, '').toLowerCase());
     const unsureSpec = open ? deps.catalog[open.fact]?.unsure : undefined;
@@ -296,9 +150,37 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       answersOpenQuestion: (!!open && Object.keys(given).length > 0) || updatesCurrentRule,
       newFacts: Object.keys(newFacts).length,
       ruleHits: textRules.length,
+      // A goal with intent ("想落户"), or with two facts of one of the goal's rules ("悉尼大学 全职 落户").
+      goal: goalsNow.length > 0 && (!!understood?.intent || deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)),
+      conversationFacts: Object.keys(newFacts).length > 0 && deps.rules.some((x) => {
+        const fs = [...(ruleFacts.get(x.id) ?? [])];
+        return fs.some((f) => f in newFacts) && fs.filter((f) => f in newFacts || f in state.facts).length >= MIN_CONVERSATION_FACTS;
+      }),
+      goalFacts: goals.length > 0 && deps.rules.some((x) => {
+        if (!x.goals.some((g) => goals.includes(g))) return false;
+        const fs = [...(ruleFacts.get(x.id) ?? [])];
+        // A goal named now and a fact known before, or a goal named before and a fact given now.
+        // (A goal and a fact in the same message count through `goal` above: with intent or two facts.)
+        return goalsNow.length ? fs.some((f) => f in state.facts) : fs.some((f) => f in newFacts);
+      }),
+      generalQuestion: !!understood?.asksInformation && !understood.intent,
     });
     const yearNamed = /(20\d{2})\s*年/.exec(text);
-    const next: ConversationState = { ...state, updatedAt: now, contextYear: yearNamed ? Number(yearNamed[1]) : (state.contextYear ?? null) };
+    const sources = { ...(state.sources ?? {}) };
+    for (const sp of understood?.spans ?? []) {
+      if ((sp.role === 'self' || sp.role === 'negated') && newFacts[sp.fact] !== undefined) sources[sp.fact] = { text: sp.text, span: sp.span };
+    }
+    for (const f of Object.keys(given)) if (!understood?.facts[f] || !sources[f]) sources[f] = { text, button: true };
+    if (!understood) for (const [f, ev] of Object.entries(extraction.evidence)) sources[f] ??= { text: ev };
+    const next: ConversationState = {
+      ...state,
+      updatedAt: now,
+      contextYear: understood ? understood.referenceYear : yearNamed ? Number(yearNamed[1]) : (state.contextYear ?? null),
+      situationDate: understood?.situationDate ?? state.situationDate ?? null,
+      sources,
+      lastFacts: Object.keys(newFacts).length ? Object.keys(newFacts) : (state.lastFacts ?? []),
+      goals,
+    };
     let searchResult: Promise<SearchResult> | undefined;
     const searched = () => (searchResult ??= deps.search.search(text, { k: 5, district: districtIn(text) }));
     const done = (reply: Reply, s: ConversationState = next) => ({ reply: { ...reply, route: reply.route ?? r }, state: s });
@@ -308,6 +190,26 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     if (r === 'help' || r === 'greeting') {
       return done({ question, answer: helpText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang });
+    }
+
+    // The profile question ("我能享受哪些政策", /match): every measure with its verdict on what is known, best first.
+    if (goalsNow.includes(MATCH_GOAL) && r !== 'follow_up') {
+      const facts = mergeFacts(state.facts, newFacts);
+      const allGoals = [...new Set(deps.rules.flatMap((x) => x.goals))];
+      const d = decide(
+        { candidates: deps.rules, facts, asOf, situationDate: next.situationDate ?? null, kwText: '', given: new Set(Object.keys(newFacts)), hits: [], goals: allGoals, ruleFacts },
+        { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
+      );
+      if (d) {
+        const { reply: lead, followUp } = eligibilityReply(ctx, d.lead, facts, question, asOf, lang, []);
+        const word: Record<Verdict['verdict'], string> = lang === 'en'
+          ? { eligible: 'eligible', not_eligible: 'not eligible for now', need_more_info: 'more information needed', not_applicable: 'does not apply' }
+          : { eligible: '符合', not_eligible: '暂不符合', need_more_info: '还需了解情况', not_applicable: '不适用' };
+        const list = d.verdicts.map((v) => `· ${pick(v.title, lang)}：${word[v.verdict]}`);
+        lead.answer = `${ctx.say('matchIntro', lang, {})}\n${list.join('\n')}\n\n${lead.answer}`;
+        lead.decision = decisionJson(d, facts, sources);
+        return done(lead, { ...next, facts: facts as Record<string, unknown>, ruleId: d.lead.ruleId, openQuestion: followUp, expect: followUp?.fact ?? null });
+      }
     }
 
     if (r === 'eligibility' || r === 'follow_up') {
@@ -320,6 +222,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       } else {
         const byFacts = deps.rules.filter((x) => [...(ruleFacts.get(x.id) ?? [])].some((f) => givenNow.has(f)));
         candidates = [...new Set([...textRules, ...byFacts])];
+        // A goal (落户, 补贴, 许可…) plus any fact of a rule serving it starts that rule's check.
+        // A fact of the rule's conditions, or one of its preconditions that rules it out ("交大毕业": not a
+        // returnee) — a precondition that holds ("留学回国人员落户有什么初审制度") is no check by itself.
+        const startsCheck = (x: Rule) =>
+          [...(conditionFacts.get(x.id) ?? [])].some((f) => f in facts) ||
+          ([...(ruleFacts.get(x.id) ?? [])].some((f) => f in facts) && evaluate([x], facts, asOf, { catalog: deps.catalog })[0]?.verdict === 'not_applicable');
+        const goalRules = goals.length ? deps.rules.filter((x) => x.goals.some((g) => goals.includes(g)) && startsCheck(x)) : [];
         if (!textRules.length && state.ruleId) candidates = [...candidates, ...deps.rules.filter((x) => x.id === state.ruleId)];
         // A rule is only checked when the question is about it: its clause is among the best search
         // hits, or the message gives several of its facts — and never for another district or city.
@@ -330,13 +239,18 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         // A place inside a university's name ("华威", "墨尔本大学") is not a question about another city,
         // unless the place is also named outside it ("南京大学本科毕业能在南京落户吗").
         const uniText = extraction.evidence.university;
-        const rest = uniText ? text.split(uniText).join(' ') : text;
+        // Nor is a place in a clause that is not about the person ("我朋友是剑桥的…").
+        let rest = uniText ? text.split(uniText).join(' ') : text;
+        for (const o of understood?.otherText ?? []) rest = normalizeMessage(rest).split(o).join(' ');
         const elsewhere = (res.foreignPlaces ?? []).some((p) => rest.includes(p));
         candidates = candidates.filter((x) => {
           const d = docs.get(x.cite.docId)?.district;
           if (qDistrict && d && d !== qDistrict) return false;
           if (elsewhere) return false;
           const known = [...(ruleFacts.get(x.id) ?? [])].filter((f) => givenNow.has(f)).length;
+          // Three or more of a rule's facts gathered in this conversation (one of them now) are its check.
+          const knownAll = [...(ruleFacts.get(x.id) ?? [])].filter((f) => f in facts).length;
+          if (known >= 1 && knownAll >= MIN_CONVERSATION_FACTS) return true;
           const kw = matchedKeywords(x, kwText).length;
           // A clause among the best hits is enough only with one of the rule's own words or two of its
           // facts: one incidental fact ("企业的员工") must not turn a question into this rule's check.
@@ -350,11 +264,26 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           if (x.citeChunkIds.some((id) => top.has(id)) && (kw >= 1 || known >= 2)) return true;
           return kw >= 2 || (known >= 2 && kw >= 1);
         });
+        for (const g of goalRules) {
+          const d = docs.get(g.cite.docId)?.district;
+          if (!candidates.includes(g) && !elsewhere && !(qDistrict && d && d !== qDistrict)) candidates.push(g);
+        }
       }
-      const v = chooseVerdict(candidates, facts, asOf, kwText, givenNow, r === 'follow_up' ? [] : (await searched()).hits);
-      if (v) {
+      const situationDate = next.situationDate ?? null;
+      const decision = decide(
+        { candidates, facts, asOf, situationDate, situationAsked: !!understood?.situationAsked, kwText, given: givenNow, hits: r === 'follow_up' ? [] : (await searched()).hits, goals, ruleFacts },
+        { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
+      );
+      const v = decision?.lead;
+      if (v && decision) {
         const notes = [...(extraction.notes ?? [])];
-        const { reply, followUp } = eligibilityReply(v, facts, question, asOf, lang, notes);
+        if (situationDate) notes.unshift(ctx.say('situation', lang, { date: situationDate }));
+        for (const c of understood?.corrections ?? []) notes.unshift(ctx.say('corrected', lang, { value: formatFactValue(c.to, lang) }));
+        const { reply, followUp } = eligibilityReply(ctx, v, facts, question, asOf, lang, notes);
+        reply.decision = decisionJson(decision, facts, sources);
+        const leadRule = deps.rules.find((x) => x.id === v.ruleId);
+        reply.expired = !!leadRule && measureEnded(leadRule, asOf);
+        appendOthers(ctx, reply, decision, lang);
         let fu = followUp;
         if (ambiguity) {
           fu = questionForAmbiguity(ambiguity, lang);
@@ -370,11 +299,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu, expect });
       }
       // No rule concerns these facts: remember them and answer from the documents.
-      const info = informationReply(question, await searched(), asOf, lang);
+      const info = informationReply(ctx, question, await searched(), asOf, lang);
       return done(info, { ...next, facts: facts as Record<string, unknown>, openQuestion: null, expect: null });
     }
 
-    const info = informationReply(question, await searched(), asOf, lang);
+    const info = informationReply(ctx, question, await searched(), asOf, lang);
     return done(info, { ...next, facts: mergeFacts(state.facts, newFacts) as Record<string, unknown>, openQuestion: null });
   }
 
@@ -382,65 +311,6 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     reply,
     sources: () => deps.documents.map((d) => ({ ...d })),
   };
-}
-
-/**
- * Subjects a question can be about and the words a clause must contain to answer it: [asked, said].
- * Language, not policy: which measures exist is decided by the corpus.
- */
-const SUBJECTS: [RegExp, RegExp][] = [[/落户|户口|户籍|入户|迁户|hukou/i, /落户|户口|户籍|居转户|入户|人才引进/]];
-
-function pick(t: Text | string | undefined, lang: Lang): string {
-  if (!t) return '';
-  if (typeof t === 'string') return t;
-  return lang === 'en' ? (t.en ?? t.zh) : t.zh;
-}
-
-function dedupe(xs: string[]): string[] {
-  return [...new Set(xs)];
-}
-
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-function shortTitle(title: string): string {
-  return title.length > 24 ? title.slice(0, 23) + '…' : title;
-}
-
-/**
- * The period in which a measure applies: the rule's validity, narrowed by date conditions that fall
- * back to the evaluation date (e.g. 2022年7月-2023年6月 for the average-wage base).
- */
-export function measureWindow(rule: Rule): { from?: string; to?: string } {
-  let from = rule.validFrom;
-  let to = rule.validTo;
-  const later = (a: string | undefined, b: string) => (!a || b > a ? b : a);
-  const earlier = (a: string | undefined, b: string) => (!a || b < a ? b : a);
-  const walk = (c: Condition | undefined): void => {
-    if (!c) return;
-    if (c.kind !== 'leaf') {
-      if (c.kind === 'all') c.children.forEach(walk);
-      return;
-    }
-    if (c.fallback !== 'asOf') return;
-    const v = c.value;
-    if ((c.op === 'gte' || c.op === 'after') && typeof v === 'string') from = later(from, v);
-    if ((c.op === 'lte' || c.op === 'before') && typeof v === 'string') to = earlier(to, v);
-    if (c.op === 'between' && Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string') {
-      from = later(from, v[0]);
-      to = earlier(to, v[1]);
-    }
-  };
-  walk(rule.conditions);
-  return { from, to };
-}
-
-/** The choices of a follow-up question, inline: `（是 / 否）`, or ` (Yes / No)` in English. */
-function choiceList(f: FollowUp, lang: Lang): string {
-  if (!f.choices?.length) return '';
-  const list = f.choices.map((c) => c.label).join(' / ');
-  return lang === 'en' ? ` (${list})` : `（${list}）`;
 }
 
 /** The facts a rule's conditions look at. */
@@ -457,4 +327,5 @@ function factsOf(rule: Rule): Set<string> {
   walk(rule.appliesIf);
   return out;
 }
+
 

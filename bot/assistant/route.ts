@@ -19,7 +19,18 @@ export interface RouteSignals {
   newFacts: number;
   /** Number of eligibility rules whose keywords appear in the message. */
   ruleHits: number;
+  /** The message names a goal (落户, 补贴, 许可…; corpus/lang goals). */
+  goal?: boolean;
+  /** The message names a goal and the conversation already holds a fact of a rule serving it. */
+  goalFacts?: boolean;
+  /** This message adds a fact to a rule of which the conversation now holds several facts. */
+  conversationFacts?: boolean;
+  /** The message asks about a measure in general (requirements, amounts) and not whether the person can. */
+  generalQuestion?: boolean;
 }
+
+/** Only digits, punctuation and symbols (no words): nothing to answer unless the bot asked something. */
+const NO_WORDS = /^[\p{N}\p{P}\p{S}\s]+$/u;
 
 const MEANINGFUL = /[\p{Script=Han}\p{L}\p{N}]/u;
 const GREETING = /^(你好|您好|哈喽|嗨|hi|hello|hey|在吗|在不在|早上好|下午好|晚上好|早|谢谢|多谢|感谢|thanks|thank you)[\s!！。.~～,，呀啊哈]*$/i;
@@ -33,11 +44,14 @@ const PERSONAL = /我|本人|俺|孩子|my |\bI\b|I'm|I am|me\b|\bwe\b|\bour\b/i
 export function route(s: RouteSignals): Route {
   const text = s.text.trim();
   if (!text || !MEANINGFUL.test(text)) return 'empty';
+  if (!s.hasOpenQuestion && NO_WORDS.test(text)) return 'empty';
   if (HELP.test(text)) return 'help';
   if (GREETING.test(text)) return 'greeting';
   const cue = ELIGIBILITY_CUE.test(text);
   if (s.hasOpenQuestion && s.answersOpenQuestion && (text.length <= 40 || !cue)) return 'follow_up';
-  if (s.newFacts > 0 && (cue || PERSONAL.test(text) || s.hasOpenQuestion)) return 'eligibility';
+  if (s.generalQuestion && !PERSONAL.test(text) && !s.hasOpenQuestion) return 'information';
+  if (s.newFacts > 0 && (cue || s.goal || PERSONAL.test(text) || s.hasOpenQuestion)) return 'eligibility';
+  if ((s.goalFacts || s.conversationFacts) && !s.generalQuestion) return 'eligibility';
   if (s.ruleHits > 0 && cue && PERSONAL.test(text)) return 'eligibility';
   return 'information';
 }

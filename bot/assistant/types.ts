@@ -56,6 +56,28 @@ export interface Reply {
   followUp?: FollowUp | null;
   route?: Route;
   lang?: 'zh' | 'en';
+  /** The structured decision behind an eligibility reply (all rules of the goal, the date judged on, fact sources). */
+  decision?: DecisionSummary | null;
+  /** The measure behind the answer is over (its period or a deadline has passed on the as-of date). */
+  expired?: boolean;
+}
+
+/** Where a fact came from: a span of the person's words, or a button / bare answer to a question. */
+export interface FactSource {
+  text: string;
+  span?: [number, number];
+  button?: boolean;
+}
+
+/** `Reply.decision`: what decide() chose, for the reply builder, `ask --json` and the eval. */
+export interface DecisionSummary {
+  lead: string;
+  verdicts: { ruleId: string; verdict: EligibilitySummary['verdict']; missing: string[] }[];
+  judgedOn: string;
+  situationDate: string | null;
+  followUpFact: string | null;
+  /** Facts the decision used and their sources. */
+  sources: Record<string, FactSource>;
 }
 
 /** Per-conversation state, stored by the channel (session) and passed back in on the next message. */
@@ -70,6 +92,14 @@ export interface ConversationState {
   expect?: string | null;
   /** The last year named in the conversation ("2022年"), for months given later without a year. */
   contextYear?: number | null;
+  /** The date the conversation's question is about (a past situation), when the person named one. */
+  situationDate?: string | null;
+  /** For each fact, the person's words (or button) it came from. */
+  sources?: Record<string, FactSource>;
+  /** The facts the last message gave (a correction in the next message replaces one of them). */
+  lastFacts?: string[];
+  /** The goals the conversation named (落户, 补贴…), kept until another goal is named. */
+  goals?: string[];
   /** ms since epoch of the last message; state older than SESSION_IDLE_MINUTES is dropped. */
   updatedAt: number;
 }

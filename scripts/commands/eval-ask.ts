@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { buildApp } from '../../bot/app.ts';
-import { devSetFromRetrievalFile, loadDevSet, runDevSet, type DevReport } from '../../bot/assistant/devset.ts';
+import { devSetFromRetrievalFile, isUnderstandingSet, loadDevSet, loadUnderstandingSet, runDevSet, runUnderstandingSet, type DevReport } from '../../bot/assistant/devset.ts';
 import { PROJECT_ROOT, loadConfig } from '../../bot/config.ts';
 import { parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 
@@ -15,6 +15,27 @@ export const command: CliCommand = {
     const { values } = parseCliArgs(argv, { set: { type: 'string' }, split: { type: 'string' }, json: { type: 'boolean' } });
     const file = values.set ?? join(PROJECT_ROOT, 'test/fixtures/assistant-dev.yaml');
     const app = await buildApp(loadConfig());
+    if (isUnderstandingSet(file)) {
+      const r = await runUnderstandingSet(app.assistant, loadUnderstandingSet(file), { hasRankings: !!app.universities });
+      if (values.json) {
+        printJson(r, true);
+        return 0;
+      }
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+      const lines = [
+        `understanding set (${file.replace(PROJECT_ROOT + '/', '')})`,
+        `messages (all expectations)  ${r.messages.correct}/${r.messages.total}  ${pct(r.messages.accuracy)}`,
+        `verdicts (rule + verdict)    ${r.verdicts.correct}/${r.verdicts.total}  ${pct(r.verdicts.accuracy)}`,
+        `conversations                ${r.conversations.correct}/${r.conversations.total}  ${pct(r.conversations.accuracy)}`,
+        `confident wrong verdicts     ${r.confidentWrong}`,
+        `shown facts without source   ${r.unsourcedFacts}`,
+        r.skipped ? `skipped (no RANKINGS_FILE)   ${r.skipped}` : '',
+        'by tag: ' + Object.entries(r.byTag).sort().map(([t, b]) => `${t} ${b.correct}/${b.total}`).join(', '),
+        ...r.failures.map((f) => `  ✗ ${f.id} ${f.q}\n      ${f.problems.join('; ')}`),
+      ].filter(Boolean);
+      process.stdout.write(lines.join('\n') + '\n');
+      return 0;
+    }
     const set = loadDevSet(file);
     const clauseText = (docId: string, clause: string) =>
       app.corpus.chunks.filter((c) => c.docId === docId && c.clause === clause).map((c) => c.text).join('');

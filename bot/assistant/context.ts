@@ -1,0 +1,137 @@
+/**
+ * What the answer stages share: the documents by id, the chunks by id, citations, time notes, the
+ * sentences said back. Built once per assistant from its dependencies.
+ *
+ * @example
+ * const ctx = createReplyContext(deps);
+ * ctx.citation(chunk, question, 0.8).text
+ */
+import type { Rule, Text } from '../../eligibility/rules.ts';
+import type { Condition } from '../../eligibility/rules.ts';
+import type { Chunk } from '../../retrieval/types.ts';
+import { ageNote, trimToRelevant, validityNote, type SourceDoc } from './compose.ts';
+import type { AssistantDeps } from './index.ts';
+import type { Lang } from './lang.ts';
+import type { Citation, FollowUp } from './types.ts';
+
+export type ReplyContext = ReturnType<typeof createReplyContext>;
+
+export function createReplyContext(deps: AssistantDeps) {
+  const docs = new Map(deps.documents.map((d) => [d.id, d]));
+  const chunksById = new Map(deps.chunks.map((c) => [c.id, c]));
+  const districts = [...new Set(deps.documents.map((d) => d.district).filter((d): d is string => !!d))];
+  function sourceDoc(docId: string): SourceDoc {
+    const d = docs.get(docId);
+    return { title: d?.title ?? docId, docNumber: d?.docNumber ?? null, date: d?.date ?? '', level: d?.level, district: d?.district ?? null };
+  }
+
+  function citation(chunk: Chunk, query: string, score: number, maxChars = 220): Citation {
+    const d = docs.get(chunk.docId);
+    return {
+      docId: chunk.docId,
+      title: chunk.title,
+      docNumber: chunk.docNumber ?? null,
+      clause: chunk.clause,
+      text: trimToRelevant(chunk.text, query, maxChars),
+      score: round(score),
+      date: d?.date,
+      district: d?.district ?? null,
+    };
+  }
+
+  /** The document's own validity note, else its age note. */
+  function timeNotes(docId: string, asOf: string, lang: Lang): string[] {
+    const d = docs.get(docId);
+    const notes: string[] = [];
+    const v = validityNote(d?.validFrom, d?.validTo, asOf, lang);
+    if (v) notes.push(v);
+    else if (d) {
+      const age = ageNote(sourceDoc(docId), asOf, deps.options.docMaxAgeYears, lang);
+      if (age) notes.push(age);
+    }
+    return notes;
+  }
+
+  function districtIn(text: string): string | undefined {
+    return districts.find((d) => text.includes(d));
+  }
+
+  /** A sentence of corpus/lang `sentences:` with its placeholders filled (empty when not configured). */
+  function say(key: string, lang: Lang, vars: Record<string, string>): string {
+    const t = deps.sentences?.[key];
+    if (!t) return '';
+    return (lang === 'en' ? t.en : t.zh).replace(/\{(\w+)\}/g, (_m, k: string) => vars[k] ?? '');
+  }
+
+
+  return { deps, docs, chunksById, districts, sourceDoc, citation, timeNotes, districtIn, say };
+}
+
+/**
+ * Subjects a question can be about and the words a clause must contain to answer it: [asked, said].
+ * Language, not policy: which measures exist is decided by the corpus.
+ */
+export const SUBJECTS: [RegExp, RegExp][] = [[/落户|户口|户籍|入户|迁户|hukou/i, /落户|户口|户籍|居转户|入户|人才引进/]];
+
+export function pick(t: Text | string | undefined, lang: Lang): string {
+  if (!t) return '';
+  if (typeof t === 'string') return t;
+  return lang === 'en' ? (t.en ?? t.zh) : t.zh;
+}
+
+export function dedupe(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+export function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+export function shortTitle(title: string): string {
+  return title.length > 24 ? title.slice(0, 23) + '…' : title;
+}
+
+/**
+ * The period in which a measure applies: the rule's validity, narrowed by date conditions that fall
+ * back to the evaluation date (e.g. 2022年7月-2023年6月 for the average-wage base).
+ */
+export function measureWindow(rule: Rule): { from?: string; to?: string } {
+  let from = rule.validFrom;
+  let to = rule.validTo;
+  const later = (a: string | undefined, b: string) => (!a || b > a ? b : a);
+  const earlier = (a: string | undefined, b: string) => (!a || b < a ? b : a);
+  const walk = (c: Condition | undefined): void => {
+    if (!c) return;
+    if (c.kind !== 'leaf') {
+      if (c.kind === 'all') c.children.forEach(walk);
+      return;
+    }
+    if (c.fallback !== 'asOf') return;
+    const v = c.value;
+    if ((c.op === 'gte' || c.op === 'after') && typeof v === 'string') from = later(from, v);
+    if ((c.op === 'lte' || c.op === 'before') && typeof v === 'string') to = earlier(to, v);
+    if (c.op === 'between' && Array.isArray(v) && typeof v[0] === 'string' && typeof v[1] === 'string') {
+      from = later(from, v[0]);
+      to = earlier(to, v[1]);
+    }
+  };
+  walk(rule.conditions);
+  return { from, to };
+}
+
+/** The choices of a follow-up question, inline: `（是 / 否）`, or ` (Yes / No)` in English. */
+export function choiceList(f: FollowUp, lang: Lang): string {
+  if (!f.choices?.length) return '';
+  const list = f.choices.map((c) => c.label).join(' / ');
+  return lang === 'en' ? ` (${list})` : `（${list}）`;
+}
+
+/** The measure is over on `asOf`: its period ended, or every deadline it sets has passed. */
+export function measureEnded(rule: Rule, asOf: string): boolean {
+  const w = measureWindow(rule);
+  if (w.to && w.to < asOf) return true;
+  return rule.deadlines.length > 0 && rule.deadlines.every((d) => d.date < asOf);
+}
+
+/** Other clauses are listed as related only when they score at least this share of the best one (0–1; 0.7 measured). */
+export const RELATED_MIN_SHARE = 0.7;

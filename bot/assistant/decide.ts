@@ -1,0 +1,117 @@
+/**
+ * The decision stage: evaluates every candidate rule on the situation date and orders the verdicts —
+ * the rule the message is about first; among the rules serving the person's goal, a path that grants
+ * the goal leads (a top-50 graduate: social insurance does not matter), then need-more-info, then
+ * failing. The follow-up is the one missing fact of the leading rule (none once it grants).
+ *
+ * Pure: rules, facts and signals in, a `Decision` out. The reply builder turns the Decision into text.
+ *
+ * @example
+ * const d = decide({ candidates, facts, asOf: '2026-12-01', situationDate: null, kwText, given, hits, goals: ['settlement'], ruleFacts }, { catalog, weights: DEFAULT_DECIDE_WEIGHTS });
+ * d?.lead.verdict // 'eligible'
+ */
+import { evaluate, type Verdict, type VerdictKind } from '../../eligibility/evaluate.ts';
+import type { Facts } from '../../eligibility/facts.ts';
+import { matchedKeywords, type FactCatalog, type Rule } from '../../eligibility/rules.ts';
+import type { SearchHit } from '../../retrieval/types.ts';
+
+/** Scoring weights of the rule choice. All are points added to a rule's score; ranges are the tested ones. */
+export interface DecideWeights {
+  /** Per keyword of the rule found in the message. Range 0–50 (default 10). */
+  keyword: number;
+  /** Keywords counted at most. Range 1–10 (default 4). */
+  keywordCap: number;
+  /** Per fact of the rule given in this message. Range 0–50 (default 12). */
+  knownFact: number;
+  /** By the position of the rule's clause among the search hits (best first). Each 0–100 (default 30, 18, 10, 5, 2). */
+  searchPosition: number[];
+  /** For a rule that applies (verdict other than not_applicable). Range 0–20 (default 3). */
+  applicable: number;
+  /** For a rule serving a goal the message names. Range 0–100 (default 15). */
+  goal: number;
+  /** Among goal rules, by verdict: granting first, then need-more-info, then failing. Each 0–200. */
+  verdictOrder: Record<VerdictKind, number>;
+}
+
+export const DEFAULT_DECIDE_WEIGHTS: DecideWeights = {
+  keyword: 10,
+  keywordCap: 4,
+  knownFact: 12,
+  searchPosition: [30, 18, 10, 5, 2],
+  applicable: 3,
+  goal: 15,
+  verdictOrder: { eligible: 100, need_more_info: 10, not_eligible: 0, not_applicable: -20 },
+};
+
+export interface DecideInput {
+  candidates: Rule[];
+  facts: Facts;
+  /** Today; the rules are judged on `situationDate` when the message puts the question there. */
+  asOf: string;
+  situationDate: string | null;
+  /** The question itself is asked about the situation date (then a measure not yet in force does not apply). */
+  situationAsked?: boolean;
+  /** `keywordText` of the message. */
+  kwText: string;
+  /** Facts given in this message. */
+  given: Set<string>;
+  hits: SearchHit[];
+  goals: string[];
+  ruleFacts: Map<string, Set<string>>;
+}
+
+/** The structured decision between decide and the reply builder. */
+export interface Decision {
+  /** Every evaluated rule, best first. */
+  verdicts: Verdict[];
+  lead: Verdict;
+  /** The other rules of the person's goal that apply (mentioned after the lead). */
+  others: Verdict[];
+  /** The date the rules were judged on. */
+  judgedOn: string;
+  situationDate: string | null;
+  /** The one fact to ask next (null when nothing missing can change the leading answer). */
+  followUpFact: string | null;
+  /** Rules that were considered because they serve the person's goal. */
+  goalRules: string[];
+}
+
+export function decide(input: DecideInput, opts: { catalog: FactCatalog; weights?: DecideWeights; pastDay?: { zh: string; en: string } }): Decision | undefined {
+  const w = opts.weights ?? DEFAULT_DECIDE_WEIGHTS;
+  const { candidates } = input;
+  if (!candidates.length) return undefined;
+  const judgedOn = input.situationDate ?? input.asOf;
+  let verdicts = evaluate(candidates, input.facts, judgedOn, { catalog: opts.catalog, dayWord: input.situationDate ? opts.pastDay : undefined });
+  // A measure not yet in force on the situation date cannot be what the person asked about then: the
+  // past event is the background of a question about now ("疫情那会儿社保没交，对落户有影响吗").
+  if (input.situationDate && !input.situationAsked) {
+    verdicts = verdicts.map((v) => (v.validity.status === 'not_yet' ? evaluate(candidates.filter((r) => r.id === v.ruleId), input.facts, input.asOf, { catalog: opts.catalog })[0]! : v));
+  }
+  const byId = new Map(candidates.map((r) => [r.id, r]));
+  const goalRule = (r: Rule) => r.goals.some((g) => input.goals.includes(g));
+  const score = (v: Verdict) => {
+    const rule = byId.get(v.ruleId)!;
+    const keyword = Math.min(w.keywordCap, matchedKeywords(rule, input.kwText).length) * w.keyword;
+    const known = [...(input.ruleFacts.get(v.ruleId) ?? [])].filter((f) => input.given.has(f)).length * w.knownFact;
+    const pos = input.hits.findIndex((h) => v.cite.chunkIds.includes(h.chunk.id));
+    const search = pos < 0 ? 0 : (w.searchPosition[pos] ?? 0);
+    const applicable = v.verdict === 'not_applicable' ? 0 : w.applicable;
+    const goal = goalRule(rule) ? w.goal + w.verdictOrder[v.verdict] : 0;
+    return keyword + known + search + applicable + goal;
+  };
+  const scored = verdicts.map((v) => ({ v, s: score(v) }));
+  scored.sort((a, b) => b.s - a.s);
+  const ordered = scored.map((x) => x.v);
+  const lead = ordered[0]!;
+  const others = ordered.slice(1).filter((v) => v.verdict !== 'not_applicable' && goalRule(byId.get(v.ruleId)!));
+  const followUpFact = lead.verdict === 'need_more_info' ? (lead.missing[0] ?? null) : null;
+  return {
+    verdicts: ordered,
+    lead,
+    others,
+    judgedOn,
+    situationDate: input.situationDate,
+    followUpFact,
+    goalRules: candidates.filter(goalRule).map((r) => r.id),
+  };
+}

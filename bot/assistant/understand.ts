@@ -1,0 +1,26 @@
+/**
+ * The understanding stage as the assistant uses it: the cue tables of `<CORPUS_DIR>/lang/*.yaml`
+ * bound to the extractor (with the rankings table) and the fact catalog. See eligibility/understand.ts.
+ *
+ * @example
+ * const deps = understandingDeps('corpus', catalog, universities);
+ * deps.understand('曼大毕业的 想落户', { asOf: '2026-12-01' }).goals // ['settlement']
+ */
+import { join } from 'node:path';
+import { loadCueTables, type CueTables } from '../../eligibility/cues.ts';
+import { extractFacts } from '../../eligibility/extract.ts';
+import type { FactCatalog } from '../../eligibility/rules.ts';
+import { understand } from '../../eligibility/understand.ts';
+import type { UniversityTable } from '../../eligibility/universities.ts';
+import type { UnderstandFn } from './index.ts';
+
+export function understandingDeps(corpusDir: string, catalog: FactCatalog, universities: UniversityTable | null | undefined): { understand: UnderstandFn; sentences: CueTables['sentences']; cues: CueTables } {
+  const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
+  const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
+    extractFacts(text, { asOf: o.asOf, universities: universities ?? undefined, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
+  return {
+    cues,
+    sentences: cues.sentences,
+    understand: (text, ctx) => understand(text, ctx, { cues, extract, catalog }),
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The cue tables of the understanding stage (`corpus/lang/*.yaml`): goal words, role markers,
+ * corrections, relative years, situation words, domestic-study and not-working phrases, and fact cues
+ * (phrases that state a boolean fact). Plain words, no regular expressions; validated once at start.
+ *
+ * @example
+ * const cues = loadCueTables('corpus/lang');
+ * cues.goals.settlement // ['落户', '户口', …]
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { z } from 'zod';
+import { normalizeMessage } from './extract.ts';
+
+const Words = z.array(z.union([z.string().min(1), z.number()]).transform(String)).default([]);
+
+const CueFileSchema = z
+  .object({
+    goals: z.record(z.string(), Words).default({}),
+    roles: z.object({ comparison: Words, hypothetical: Words, reported: Words, selfAgain: Words }).partial().default({}),
+    corrections: Words,
+    fillers: Words,
+    negation: Words,
+    years: z.object({ reference: Words, twoDigitBefore: Words, durationBefore: Words, offset: z.record(z.string(), z.number().int().min(-10).max(10)).default({}) }).partial().default({}),
+    yearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
+    situation: Words,
+    present: Words,
+    questionEnd: Words,
+    domestic: z.object({ markers: Words, universities: Words }).partial().default({}),
+    notWorking: Words,
+    districts: Words,
+    owner: Words,
+    intent: Words,
+    information: Words,
+    /** Date facts: a date in a clause with one of these words is that fact. */
+    dateFacts: z.record(z.string(), Words).default({}),
+    /** Fact cues: phrases that say a boolean fact is true / false (negation before a `true` phrase flips it). */
+    facts: z.record(z.string(), z.object({ true: Words, false: Words }).partial()).default({}),
+    sentences: z.record(z.string(), z.object({ zh: z.string().min(1), en: z.string().min(1) })).default({}),
+  })
+  .strict();
+
+/** The merged cue tables (all words normalized like messages are). */
+export interface CueTables {
+  goals: Record<string, string[]>;
+  roles: { comparison: string[]; hypothetical: string[]; reported: string[]; selfAgain: string[] };
+  corrections: string[];
+  /** Words that may follow a correction marker before the corrected value (是, 应该是). */
+  fillers: string[];
+  negation: string[];
+  years: { reference: string[]; twoDigitBefore: string[]; durationBefore: string[]; offset: Record<string, number> };
+  yearParts: Record<string, [number, number]>;
+  situation: string[];
+  /** Words that put the question now (现在, 目前): no situation date then. */
+  present: string[];
+  /** Question endings (吗, 呢, ?). */
+  questionEnd: string[];
+  domestic: { markers: string[]; universities: string[] };
+  notWorking: string[];
+  /** Shanghai districts (without 区). */
+  districts: string[];
+  /** Words after a district that make it the owner of a measure, not the person's district. */
+  owner: string[];
+  intent: string[];
+  information: string[];
+  dateFacts: Record<string, string[]>;
+  facts: Record<string, { true: string[]; false: string[] }>;
+  /** Sentences said back ({value}, {date} placeholders), by language. */
+  sentences: Record<string, { zh: string; en: string }>;
+}
+
+/** Thrown when a cue file is malformed; names the file and the field. */
+export class CueLoadError extends Error {
+  override name = 'CueLoadError';
+}
+
+export function emptyCueTables(): CueTables {
+  return {
+    goals: {},
+    roles: { comparison: [], hypothetical: [], reported: [], selfAgain: [] },
+    corrections: [],
+    fillers: [],
+    negation: [],
+    years: { reference: [], twoDigitBefore: [], durationBefore: [], offset: {} },
+    yearParts: {},
+    situation: [],
+    present: [],
+    questionEnd: [],
+    domestic: { markers: [], universities: [] },
+    notWorking: [],
+    districts: [],
+    owner: [],
+    intent: [],
+    information: [],
+    dateFacts: {},
+    facts: {},
+    sentences: {},
+  };
+}
+
+const norm = (w: string) => normalizeMessage(w).toLowerCase();
+/** Longest first, so that "还没拿到offer" is tried before "offer". */
+const words = (xs: string[] | undefined) => [...new Set((xs ?? []).map(norm).filter(Boolean))].sort((a, b) => b.length - a.length);
+
+/**
+ * Loads every `*.yaml` in `dir` and merges them (lists are concatenated). A missing folder gives empty
+ * tables (the understanding stage then only uses the extractor). `knownFacts` checks fact-cue names.
+ */
+export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables {
+  const out = emptyCueTables();
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+    const file = join(dir, name);
+    let raw: unknown;
+    try {
+      raw = yaml.load(readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new CueLoadError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
+    const r = CueFileSchema.safeParse(raw ?? {});
+    if (!r.success) {
+      throw new CueLoadError(`${file}: ${r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')} — see docs/assistant.md "Cue tables"`);
+    }
+    const d = r.data;
+    for (const [g, ws] of Object.entries(d.goals)) out.goals[g] = words([...(out.goals[g] ?? []), ...ws]);
+    for (const k of ['comparison', 'hypothetical', 'reported', 'selfAgain'] as const) out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
+    out.corrections = words([...out.corrections, ...d.corrections]);
+    out.fillers = words([...out.fillers, ...d.fillers]);
+    out.negation = words([...out.negation, ...d.negation]);
+    out.years.reference = words([...out.years.reference, ...(d.years.reference ?? [])]);
+    out.years.durationBefore = words([...out.years.durationBefore, ...(d.years.durationBefore ?? [])]);
+    out.years.twoDigitBefore = words([...out.years.twoDigitBefore, ...(d.years.twoDigitBefore ?? [])]);
+    for (const [w, n] of Object.entries(d.years.offset ?? {})) out.years.offset[norm(w)] = n;
+    for (const [w, p] of Object.entries(d.yearParts)) {
+      if (p[0] > p[1]) throw new CueLoadError(`${file}: yearParts.${w}: first month after the last`);
+      out.yearParts[norm(w)] = p;
+    }
+    out.situation = words([...out.situation, ...d.situation]);
+    out.present = words([...out.present, ...d.present]);
+    out.questionEnd = words([...out.questionEnd, ...d.questionEnd]);
+    out.domestic.markers = words([...out.domestic.markers, ...(d.domestic.markers ?? [])]);
+    out.domestic.universities = words([...out.domestic.universities, ...(d.domestic.universities ?? [])]);
+    out.notWorking = words([...out.notWorking, ...d.notWorking]);
+    out.intent = words([...out.intent, ...d.intent]);
+    out.districts = words([...out.districts, ...d.districts]);
+    out.owner = words([...out.owner, ...d.owner]);
+    out.information = words([...out.information, ...d.information]);
+    for (const [fact, ws] of Object.entries(d.dateFacts)) {
+      if (knownFacts && !knownFacts.has(fact)) throw new CueLoadError(`${file}: dateFacts.${fact}: not a fact of corpus/rules/facts.yaml`);
+      out.dateFacts[fact] = words([...(out.dateFacts[fact] ?? []), ...ws]);
+    }
+    for (const [fact, c] of Object.entries(d.facts)) {
+      if (knownFacts && !knownFacts.has(fact)) throw new CueLoadError(`${file}: facts.${fact}: not a fact of corpus/rules/facts.yaml`);
+      const prev = out.facts[fact] ?? { true: [], false: [] };
+      out.facts[fact] = { true: words([...prev.true, ...(c.true ?? [])]), false: words([...prev.false, ...(c.false ?? [])]) };
+    }
+    Object.assign(out.sentences, d.sentences);
+  }
+  return out;
+}

@@ -1,0 +1,459 @@
+/**
+ * The understanding stage: one message (plus what the conversation already knows) → typed fact spans
+ * with their role, the person's goals and the situation date. Pure; the words it looks for are the cue
+ * tables of `corpus/lang/*.yaml` (eligibility/cues.ts), the fact reading itself is the extractor.
+ *
+ * Steps: normalize → resolve dates as people write them (two-digit years, 22.5, 当年/那年 against the
+ * conversation's reference year, 去年年底, 上半年) → clauses with a role each (self, comparison,
+ * hypothetical, reported) → segments split at corrections ("哦不对") → facts of the self clauses,
+ * later segment wins → cue facts (domestic study, not working, fact phrases) → spans.
+ *
+ * Spans are offsets into `Understanding.text` (the normalized, date-resolved message shown back).
+ *
+ * @example
+ * const u = understand('曼大毕业的 想落户', { asOf: '2026-12-01' }, { cues, extract });
+ * u.goals // ['settlement']; u.facts.worldRank // 40 (with a rankings table)
+ */
+import type { CueTables } from './cues.ts';
+import { findDates, normalizeMessage, type Ambiguity, type Extraction } from './extract.ts';
+import type { Facts } from './facts.ts';
+import type { FactCatalog } from './rules.ts';
+
+export type Role = 'self' | 'comparison' | 'hypothetical' | 'negated' | 'reported';
+
+export interface FactSpan {
+  fact: string;
+  value: unknown;
+  /** [start, end) in `Understanding.text`. */
+  span: [number, number];
+  text: string;
+  role: Role;
+}
+
+export interface Correction {
+  fact: string;
+  from: unknown;
+  to: unknown;
+}
+
+export interface Understanding {
+  /** The normalized message with dates resolved (what spans point into). */
+  text: string;
+  /** Clauses that are not about the person (comparison, hypothetical, reported). */
+  otherText: string[];
+  /** Every fact mention, with its role. Only `self` and `negated` spans are facts about the person. */
+  spans: FactSpan[];
+  /** The person's facts from this message (later statements win). */
+  facts: Facts;
+  goals: string[];
+  /** The message says the person wants or asks whether they can (想, 打算, 能…吗; cue table `intent`). */
+  intent: boolean;
+  /** The message asks about a measure in general (要求, 条件, 多少…; cue table `information`). */
+  asksInformation: boolean;
+  /** The date the question is about (YYYY-MM-DD), when the message puts it on a past situation. */
+  situationDate: string | null;
+  /** The asking clause itself is put at the situation date ("当时能…吗"), not only a past event. */
+  situationAsked: boolean;
+  /** The year the conversation is about after this message (for 当年 / a month without a year later). */
+  referenceYear: number | null;
+  corrections: Correction[];
+  notes: string[];
+  ambiguities: Ambiguity[];
+  evidence: Record<string, string>;
+}
+
+export type ExtractPort = (text: string, opts: { asOf: string; openFact?: string | null; contextYear?: number | null }) => Extraction;
+
+export interface UnderstandContext {
+  asOf: string;
+  /** The year named earlier in the conversation. */
+  referenceYear?: number | null;
+  /** The fact the bot asked for last. */
+  openFact?: string | null;
+  /** Facts the previous message gave (a correction "不对，是145" replaces one of them). */
+  lastFacts?: string[];
+  /** Facts known so far in the conversation (to say back what a correction replaced). */
+  known?: Record<string, unknown>;
+}
+
+export interface UnderstandDeps {
+  cues: CueTables;
+  extract: ExtractPort;
+  catalog: FactCatalog;
+}
+
+const CLAUSE_END = /[，,。；;！!？?\n]/u;
+
+/** Clauses of `t` with their offsets. */
+function clausesOf(t: string): { text: string; start: number; end: number }[] {
+  const out: { text: string; start: number; end: number }[] = [];
+  let start = 0;
+  for (let i = 0; i <= t.length; i++) {
+    if (i === t.length || CLAUSE_END.test(t[i]!)) {
+      const raw = t.slice(start, i);
+      const lead = raw.length - raw.trimStart().length;
+      const s = raw.trim();
+      if (s) out.push({ text: s, start: start + lead, end: start + lead + s.length });
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escape).join('|'), 'g') : null);
+const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
+
+/**
+ * Resolves dates as people write them, in place: returns the rewritten text and the last year named.
+ * "22年6月" → "2022年6月", "22.5"/"2022.05" → "2022年5月", "去年年底" → "2025年12月" (asOf 2026),
+ * "当年11月" → "<reference>年11月", "2022年上半年" → "2022年1月至6月".
+ */
+/** The date patterns of one set of cue tables, compiled once. */
+interface DatePatterns {
+  parts: string[];
+  twoDigit: RegExp;
+  offsets: RegExp | null;
+  reference: RegExp | null;
+  afterReference: RegExp;
+  yearPart: RegExp | null;
+}
+const compiled = new WeakMap<CueTables, DatePatterns>();
+function patternsOf(cues: CueTables): DatePatterns {
+  const hit = compiled.get(cues);
+  if (hit) return hit;
+  const parts = Object.keys(cues.yearParts).sort((a, b) => b.length - a.length);
+  const partRe = parts.length ? `(?:${parts.map(escape).join('|')})` : '(?!)';
+  const before = cues.years.twoDigitBefore.map(escape).join('|') || '(?!)';
+  const offs = Object.keys(cues.years.offset).sort((a, b) => b.length - a.length);
+  const refs = cues.years.reference;
+  const p: DatePatterns = {
+    parts,
+    twoDigit: new RegExp(`(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`, 'g'),
+    offsets: offs.length ? new RegExp(offs.map(escape).join('|'), 'g') : null,
+    reference: refs.length ? new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escape).join('|')}`, 'g') : null,
+    afterReference: new RegExp(`^\\s*(?:\\d{1,2}\\s*月|${partRe})`),
+    yearPart: parts.length ? new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escape).join('|')})`, 'g') : null,
+  };
+  compiled.set(cues, p);
+  return p;
+}
+
+export function resolveDates(t: string, asOf: string, cues: CueTables, referenceYear: number | null): { text: string; referenceYear: number | null } {
+  const ay = Number(asOf.slice(0, 4));
+  const P = patternsOf(cues);
+  let s = t;
+  // Two-digit years before a month or a part of the year, or standing alone as "22年，…" (00–49 → 20xx).
+  const durationBefore = cues.years.durationBefore;
+  s = s.replace(P.twoDigit, (m, yy: string, month: string | undefined, off: number, whole: string) => {
+    // "交了10年" is a duration, not 2010 (unless a month follows).
+    if (!month && durationBefore.some((w) => whole.slice(Math.max(0, off - w.length), off) === w)) return m;
+    return `20${yy}年`;
+  });
+  // A class year ("22届") names a year too (2022届), for 那年 later.
+  s = s.replace(/(?<![\d.])([0-4]\d)\s*届/g, '20$1届');
+  // A range of year-months written with a dash: "2022年5月-2022年7月" → "2022年5月至2022年7月".
+  s = s.replace(/(\d{4}年\d{1,2}月)\s*[-~—–]\s*(?=\d{4}年\d{1,2}月)/g, '$1至');
+  // Months written back to back ("5月6月") are a list: "5月、6月".
+  s = s.replace(/(\d{1,2})\s*月\s*(?=\d{1,2}\s*月)/g, '$1月、');
+  // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
+  s = s.replace(/(?<![\d.\/])(20\d{2}|[1-4]\d)[.\/](0?[1-9]|1[0-2])(?![\d.\/%万])/g, (_m, y: string, mo: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月`);
+  // Relative year words ("去年", "前年") → the year, counted from asOf.
+  if (P.offsets) s = s.replace(P.offsets, (w) => `${ay + cues.years.offset[w]!}年`);
+  // Reference words: the last year named before them, else the conversation's.
+  let ref = referenceYear;
+  if (P.reference) {
+    s = s.replace(P.reference, (m, y: string | undefined, off: number, whole: string) => {
+      if (y) {
+        ref = Number(y);
+        return m;
+      }
+      if (ref === null) return m;
+      // "当时"/"那会儿" are a year only before a month or a part of the year.
+      const after = whole.slice(off + m.length);
+      if (m.endsWith('年')) return `${ref}年`;
+      if (P.afterReference.test(after)) return `${m}${ref}年`;
+      return m;
+    });
+  }
+  // Parts of a year after a year: 2022年上半年 → 2022年1月至6月.
+  if (P.yearPart) {
+    s = s.replace(P.yearPart, (_m, y: string, p: string) => {
+      const [a, b] = cues.yearParts[p]!;
+      return a === b ? `${y}年${a}月` : `${y}年${a}月至${b}月`;
+    });
+  }
+  s = s.replace(/(\d{4}年\d{1,2}月)\s*[-~—–]\s*(?=\d{4}年\d{1,2}月)/g, '$1至');
+  const years = [...s.matchAll(/(\d{4})\s*[年届]/g)].map((m) => Number(m[1])).filter((y) => y >= 2000 && y <= 2100);
+  return { text: s, referenceYear: years.length ? years[years.length - 1]! : ref };
+}
+
+/** The role of one clause: the first marker found (hypothetical, reported, comparison), else self. */
+function roleOf(clause: string, cues: CueTables): Role {
+  const c = clause.toLowerCase();
+  if (has(c, cues.roles.hypothetical)) return 'hypothetical';
+  if (has(c, cues.roles.reported)) return 'reported';
+  if (has(c, cues.roles.comparison)) return 'comparison';
+  return 'self';
+}
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** A bare quantity with a unit ("六个月了") answers the fact whose catalog unit it carries. */
+function unitFact(text: string, catalog: FactCatalog): string | undefined {
+  const bare = text.replace(/[\s。.!！~～了吧啦呀]+$/u, '');
+  if (bare.length > 12 || !/^\D{0,6}\d+(?:\.\d+)?\s*\S{1,3}$/u.test(bare)) return undefined;
+  for (const [fact, spec] of Object.entries(catalog)) {
+    const unit = (spec as { unit?: { zh?: string; en?: string } }).unit;
+    if (unit?.zh && bare.endsWith(unit.zh)) return fact;
+  }
+  return undefined;
+}
+
+/** Understands one message. Never throws on odd input (empty, 20 000 characters, emoji, digits only). */
+export function understand(message: string, ctx: UnderstandContext, deps: UnderstandDeps): Understanding {
+  const { cues, catalog } = deps;
+  // In chat a space between two words of Chinese separates clauses ("全职4个月 社保也半年").
+  const normalized = normalizeMessage(typeof message === 'string' ? message : '').replace(/(?<=[\p{Script=Han}])\s+(?=[\p{Script=Han}\d])|(?<=[\p{Script=Han}\d])\s+(?=[\p{Script=Han}])/gu, '，');
+  const dated = resolveDates(normalized, ctx.asOf, cues, ctx.referenceYear ?? null);
+  const text = dated.text;
+  const lower = text.toLowerCase();
+  const spans: FactSpan[] = [];
+  const notes: string[] = [];
+  const ambiguities: Ambiguity[] = [];
+  const evidence: Record<string, string> = {};
+  const corrections: Correction[] = [];
+  let facts: Record<string, unknown> = {};
+
+  const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues) }));
+  // A hypothetical or reported clause carries on over a comma ("要是我考上港大，毕业后在上海工作")
+  // until the sentence ends or the person speaks of themselves again (cue table roles.selfAgain).
+  for (let i = 1; i < clauses.length; i++) {
+    const prev = clauses[i - 1]!;
+    const cur = clauses[i]!;
+    const sep = text.slice(prev.end, cur.start);
+    const lc = cur.text.toLowerCase();
+    const selfAgain = cues.roles.selfAgain.some((w) => lc.startsWith(w) || (w.length >= 3 && lc.includes(w)));
+    if (cur.role === 'self' && (prev.role === 'hypothetical' || prev.role === 'reported') && /^[\s,，、]*$/u.test(sep) && !selfAgain) cur.role = prev.role;
+  }
+  // Segments: a correction marker starts a new segment whose facts replace the earlier ones.
+  const segments: (typeof clauses)[] = [[]];
+  for (const c of clauses) {
+    const cl = c.text.toLowerCase();
+    if (segments[segments.length - 1]!.length && has(cl, cues.corrections)) segments.push([]);
+    segments[segments.length - 1]!.push(c);
+  }
+  const openUnit = unitFact(text, catalog);
+  let openFact = openUnit ?? ctx.openFact ?? null;
+  // A date next to another date fact's words ("22年12月补的") answers that fact, not the open question.
+  const dateTypes = new Set(['date', 'month', 'month_list']);
+  if (openFact && dateTypes.has(catalog[openFact]?.type ?? '')) {
+    const other = Object.entries(cues.dateFacts).find(([f, ws]) => f !== openFact && has(lower, ws));
+    if (other) openFact = other[0];
+  }
+  const locate = (needle: string, from: number, to: number): [number, number] | undefined => {
+    if (!needle) return undefined;
+    const i = text.indexOf(needle, from);
+    if (i >= 0 && i < to) return [i, i + needle.length];
+    const j = lower.indexOf(needle.toLowerCase(), from);
+    return j >= 0 && j < to ? [j, j + needle.length] : undefined;
+  };
+  const contextYear = dated.referenceYear;
+
+  for (const seg of segments) {
+    const self = seg.filter((c) => c.role === 'self');
+    const others = seg.filter((c) => c.role !== 'self');
+    // Mentions in comparison / hypothetical / reported clauses: spans only, never facts.
+    for (const c of others) {
+      const x = safeExtract(deps.extract, c.text, { asOf: ctx.asOf, openFact: null, contextYear });
+      for (const [fact, value] of Object.entries(x.facts)) {
+        const at = locate(x.evidence[fact]?.split(':')[0] ?? '', c.start, c.end) ?? [c.start, c.end];
+        spans.push({ fact, value, span: at, text: text.slice(at[0], at[1]), role: c.role });
+      }
+    }
+    if (!self.length) continue;
+    // After a correction marker only the corrected value counts: "哦不对是130" → "130", read alone
+    // as the fact just stated (or the one the bot asked about / the conversation last gave).
+    const corrected = segments.indexOf(seg) > 0 || (has(self[0]!.text.toLowerCase(), cues.corrections) && !!ctx.lastFacts?.length);
+    let segSelf = self;
+    if (corrected) {
+      const stripFillers = (r: string) => {
+        let rest = r.trim();
+        for (const f of cues.fillers) if (rest.startsWith(f)) rest = rest.slice(f.length);
+        return rest.trim();
+      };
+      const first = self[0]!.text;
+      const w = cues.corrections.find((x) => first.toLowerCase().includes(x));
+      // The corrected value: the rest of the marker's clause, else the next clause ("更正一下，是4个月").
+      const tries: { value: string; used: number }[] = [{ value: w ? stripFillers(first.slice(first.toLowerCase().indexOf(w) + w.length)) : stripFillers(first), used: 1 }];
+      if (self[1]) tries.push({ value: stripFillers(self[1].text), used: 2 });
+      // "刚算了下是6个月": the corrected value is the number with its unit.
+      for (const t of [...tries]) {
+        const i = t.value.search(/\d/);
+        if (i > 0) tries.push({ value: t.value.slice(i), used: t.used });
+      }
+      const candidates = [openFact, ...(ctx.lastFacts ?? [])].filter((f): f is string => !!f);
+      let value = '';
+      let used = 0;
+      let one: Extraction | undefined;
+      search: for (const t of tries) {
+        for (const f of candidates.length ? candidates : [null]) {
+          const x = t.value ? safeExtract(deps.extract, t.value, { asOf: ctx.asOf, openFact: f, contextYear }) : undefined;
+          if (x && Object.keys(x.facts).length) {
+            ({ value, used } = t);
+            one = x;
+            break search;
+          }
+        }
+      }
+      if (one) {
+        const c = self[used - 1]!;
+        for (const [fact, v] of Object.entries(one.facts)) {
+          const at = locate(value, c.start, c.end) ?? [c.start, c.end];
+          spans.push({ fact, value: v, span: at, text: text.slice(at[0], at[1]), role: 'self' });
+          const before = facts[fact] ?? ctx.known?.[fact];
+          if (before !== undefined && !sameValue(before, v)) corrections.push({ fact, from: before, to: v });
+          facts[fact] = v;
+          evidence[fact] = value;
+        }
+        notes.push(...one.notes);
+        segSelf = self.slice(used);
+      }
+      if (!segSelf.length) continue;
+    }
+    const segText = segSelf.map((c) => c.text).join('，');
+    const x = safeExtract(deps.extract, segText, { asOf: ctx.asOf, openFact, contextYear });
+    notes.push(...x.notes);
+    ambiguities.push(...x.ambiguities);
+    const from = segSelf[0]!.start;
+    const to = segSelf[segSelf.length - 1]!.end;
+    const uniSpan = x.evidence.university ? locate(x.evidence.university, from, to) : undefined;
+    for (const [fact, value] of Object.entries(x.facts)) {
+      const ev = x.evidence[fact] ?? '';
+      let at = locate(ev, from, to) ?? locate(ev.split(':')[0]!.trim(), from, to);
+      // Facts read from the university (rank, country, studied abroad) point at the university's name.
+      if (!at && uniSpan && ['worldRank', 'rankingSystem', 'rankingEdition', 'universityCountry', 'studiedAbroad', 'university'].includes(fact)) at = uniSpan;
+      // Else the clause that gives the fact on its own.
+      if (!at) {
+        for (const c of segSelf) {
+          const one = safeExtract(deps.extract, c.text, { asOf: ctx.asOf, openFact, contextYear });
+          if (one.facts[fact] !== undefined) {
+            at = [c.start, c.end];
+            break;
+          }
+        }
+      }
+      if (!at && segSelf.length === 1) at = [segSelf[0]!.start, segSelf[0]!.end];
+      if (!at) continue; // no source in the person's words: not a fact about them
+      const negated = value === false && has(text.slice(Math.max(0, at[0] - 4), at[1]).toLowerCase(), cues.negation);
+      spans.push({ fact, value, span: at, text: text.slice(at[0], at[1]), role: negated ? 'negated' : 'self' });
+      if (facts[fact] !== undefined && !sameValue(facts[fact], value)) corrections.push({ fact, from: facts[fact], to: value });
+      facts[fact] = value;
+      evidence[fact] = ev;
+    }
+    // A later segment answers the same fact as the earlier one ("QS第30，哦不对是130").
+    openFact = Object.keys(x.facts).find((f) => catalog[f]?.type === 'number' || catalog[f]?.type === 'integer') ?? openFact;
+    // Cue facts: domestic study, not working, fact phrases.
+    for (const c of self) {
+      const cl = c.text.toLowerCase();
+      const mark = (fact: string, value: boolean, word: string, override: boolean) => {
+        if (!override && facts[fact] !== undefined) return;
+        const i = cl.indexOf(word);
+        const at: [number, number] = [c.start + i, c.start + i + word.length];
+        const neg = i >= 0 && has(cl.slice(Math.max(0, i - 3), i), cues.negation);
+        const v = neg ? !value : value;
+        spans.push({ fact, value: v, span: at, text: text.slice(at[0], at[1]), role: neg || !v ? 'negated' : 'self' });
+        if (facts[fact] !== undefined && !sameValue(facts[fact], v)) corrections.push({ fact, from: facts[fact], to: v });
+        facts[fact] = v;
+        evidence[fact] = word;
+      };
+      const domestic = [...cues.domestic.universities, ...cues.domestic.markers].find((w) => cl.includes(w));
+      // A domestic university is not study abroad, unless the message names an overseas one too.
+      if (domestic && !(facts.studiedAbroad === true && facts.universityCountry && facts.universityCountry !== 'China')) {
+        facts.studiedAbroad = undefined;
+        mark('studiedAbroad', false, domestic, true);
+      }
+      const notWorking = cues.notWorking.find((w) => cl.includes(w));
+      if (notWorking) {
+        facts.employedFullTimeInShanghai = undefined;
+        mark('employedFullTimeInShanghai', false, notWorking, true);
+      }
+      // Date facts: a date in the same clause as one of the fact's words ("23年3月补的" → backPaidOn).
+      for (const [fact, ws] of Object.entries(cues.dateFacts)) {
+        if (facts[fact] !== undefined || !has(cl, ws)) continue;
+        const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => !x.to);
+        if (!d) continue;
+        const at: [number, number] = [c.start + d.index, c.start + d.end];
+        spans.push({ fact, value: d.value, span: at, text: text.slice(at[0], at[1]), role: 'self' });
+        facts[fact] = d.value;
+        evidence[fact] = d.text;
+      }
+      for (const [fact, cue] of Object.entries(cues.facts)) {
+        const no = cue.false.find((w) => cl.includes(w));
+        const yes = cue.true.find((w) => cl.includes(w));
+        if (no) mark(fact, false, no, true);
+        else if (yes) mark(fact, true, yes, false);
+      }
+    }
+  }
+  // A district named as the owner of a measure ("宝山那个安居资助", "宝山区人社局出的") is not where the
+  // person works; another district the person names ("我是徐汇的") is.
+  const district = facts.workDistrict;
+  if (typeof district === 'string' && cues.districts.length) {
+    const owner = (i: number, d: string) => has(lower.slice(i + d.length, i + d.length + 6), cues.owner);
+    const mentions: { d: string; i: number }[] = [];
+    for (const d of cues.districts) for (let i = lower.indexOf(d); i >= 0; i = lower.indexOf(d, i + 1)) mentions.push({ d, i });
+    const own = mentions.filter((m) => !owner(m.i, m.d) && clauses.some((c) => c.role === 'self' && c.start <= m.i && m.i < c.end));
+    if (mentions.some((m) => m.d === district && owner(m.i, m.d)) && !own.some((m) => m.d === district)) {
+      const other = own[own.length - 1];
+      if (other) {
+        facts.workDistrict = other.d;
+        spans.push({ fact: 'workDistrict', value: other.d, span: [other.i, other.i + other.d.length], text: other.d, role: 'self' });
+        evidence.workDistrict = other.d;
+      } else facts.workDistrict = undefined;
+    }
+  }
+  facts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
+
+  // Goals: any goal word anywhere in the message (a comparison still tells what the person wants).
+  const goals = Object.entries(cues.goals)
+    .filter(([, ws]) => has(lower, ws))
+    .map(([g]) => g);
+  const intent = has(lower, cues.intent);
+  const asksInformation = has(lower, cues.information);
+
+  // The situation date: a date in a clause that puts the message on a past situation.
+  let situationDate: string | null = null;
+  let situationAsked = false;
+  // Only when the question itself is put in the past ("那会儿办许可能先承诺吗": the situation word in
+  // the asking clause) and nothing says now ("现在申请…"): a past event alone is no situation date.
+  const asksInPast = (c: string) => has(c, cues.intent) || cues.questionEnd.some((q) => c.endsWith(q)) || clauses.some((o) => o.role === 'self' && (has(o.text.toLowerCase(), cues.intent) || cues.questionEnd.some((q) => o.text.endsWith(q))));
+  const present = has(lower, cues.present);
+  for (const c of present ? [] : clauses) {
+    if (c.role !== 'self' || !has(c.text, cues.situation) || !asksInPast(c.text.toLowerCase())) continue;
+    const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => /^\d{4}-\d{2}/.test(x.value));
+    const nearby = d ?? clauses
+      .filter((o) => o.role === 'self' && o.end <= c.start)
+      .flatMap((o) => findDates(o.text, ctx.asOf, contextYear ?? undefined))
+      .find((x) => /^\d{4}-\d{2}/.test(x.value));
+    if (nearby) {
+      const cl = c.text.toLowerCase();
+      situationAsked = has(cl, cues.intent) || cues.questionEnd.some((q) => cl.endsWith(q));
+      situationDate = nearby.value.length === 7 ? `${nearby.value}-01` : nearby.value.slice(0, 10);
+      break;
+    }
+  }
+  const otherText = clauses.filter((c) => c.role !== 'self').map((c) => c.text);
+  return { text, otherText, spans, facts: facts as Facts, goals, intent, asksInformation, situationDate, situationAsked, referenceYear: dated.referenceYear, corrections, notes, ambiguities, evidence };
+}
+
+function safeExtract(extract: ExtractPort, text: string, opts: { asOf: string; openFact?: string | null; contextYear?: number | null }): Extraction {
+  try {
+    return extract(text, opts);
+  } catch {
+    return { facts: {} as Facts, notes: [], ambiguities: [], evidence: {} };
+  }
+}
+
+/** Exposed for tests. */
+export const _internal = { clausesOf, roleOf, unitFact, anyOf };

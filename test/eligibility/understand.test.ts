@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { PROJECT_ROOT } from '../../bot/config.ts';
+import { loadCueTables } from '../../eligibility/cues.ts';
+import { extractFacts } from '../../eligibility/extract.ts';
+import { loadFactCatalog } from '../../eligibility/rules.ts';
+import { resolveDates, understand, type Understanding } from '../../eligibility/understand.ts';
+
+// The understanding stage over the shipped cue tables, without a rankings table (ranks given as numbers).
+const catalog = loadFactCatalog(join(PROJECT_ROOT, 'corpus/rules/facts.yaml'));
+const cues = loadCueTables(join(PROJECT_ROOT, 'corpus/lang'), new Set(Object.keys(catalog)));
+const extract = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
+  extractFacts(t, { asOf: o.asOf, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
+const u = (q: string, ctx: Partial<Parameters<typeof understand>[1]> = {}) => understand(q, { asOf: '2026-12-01', ...ctx }, { cues, extract, catalog });
+const selfFacts = (x: Understanding) => Object.keys(x.facts).sort();
+
+test('dates as people write them resolve against the reference year, never today by default', () => {
+  const r = (t: string, ref: number | null = null) => resolveDates(t, '2026-12-01', cues, ref).text;
+  assert.equal(r('22年6月至9月'), '2022年6月至9月');
+  assert.equal(r('2022.05补缴'), '2022年5月补缴');
+  assert.equal(r('22.5欠缴'), '2022年5月欠缴');
+  assert.equal(r('当年11月补的', 2022), '2022年11月补的');
+  assert.equal(r('去年年底'), '2025年12月');
+  assert.equal(r('2022年上半年'), '2022年1月至6月');
+  assert.equal(r('社保交了10年'), '社保交了10年', 'a duration is not a year');
+  assert.equal(r('22届'), '2022届');
+  assert.equal(resolveDates('22届，那年11月', '2026-12-01', cues, null).text, '2022届，2022年11月');
+  assert.equal(resolveDates('当年11月', '2026-12-01', cues, null).text, '当年11月', 'no year named: left unresolved');
+});
+
+test('extraction asserts the exact set of facts, each with a span of the message', () => {
+  const cases: [string, Record<string, unknown>][] = [
+    ['QS排名第35的学校毕业，在上海全职，能落户吗', { worldRank: 35, rankingSystem: 'QS', employedFullTimeInShanghai: true }],
+    ['2022年6月至9月因为疫情社保没交，2022年12月补上了', { missedContributionMonths: ['2022-06', '2022-07', '2022-08', '2022-09'], missedDueToEpidemic: true, backPaid: true, backPaidOn: '2022-12' }],
+    ['交大毕业 想落户', { studiedAbroad: false }],
+    ['还在美国读书，offer还没拿到', { studiedAbroad: true, employedFullTimeInShanghai: false }],
+  ];
+  for (const [q, want] of cases) {
+    const x = u(q);
+    assert.deepEqual(x.facts, want, q);
+    for (const f of Object.keys(want)) {
+      const s = x.spans.find((sp) => sp.fact === f && (sp.role === 'self' || sp.role === 'negated'));
+      assert.ok(s, `${q}: ${f} has a span`);
+      assert.equal(x.text.slice(s.span[0], s.span[1]), s.text, `${q}: span of ${f} points into the message`);
+    }
+  }
+});
+
+test('roles: comparison, hypothetical and reported mentions are not facts about the person', () => {
+  const a = u('我在杨浦工作，杨浦有没有宝山那种骨干人才激励');
+  assert.equal(a.facts.workDistrict, '杨浦');
+  const b = u('要是我考上QS前50的学校，毕业后在上海工作，可以落户不');
+  assert.deepEqual(selfFacts(b), []);
+  assert.ok(b.spans.some((s) => s.role === 'hypothetical' && s.fact === 'worldRank'));
+  const c = u('听说前50名的不看社保，我学校是QS 60，在上海全职');
+  assert.equal(c.facts.worldRank, 60);
+  assert.ok(c.spans.some((s) => s.role === 'reported'));
+  const d = u('宝山那个安居资助 我是徐汇的紧缺人才 能拿吗');
+  assert.equal(d.facts.workDistrict, '徐汇', 'a district owning the measure is not where the person works');
+});
+
+test('goals, intent, the situation date and corrections (the later statement wins)', () => {
+  const g = u('曼大毕业的 想落户');
+  assert.deepEqual(g.goals.includes('settlement'), true);
+  assert.equal(g.intent, true);
+  const s = u('我们公司是22年8月成立的，当时社保晚交了，那会儿办许可能先承诺吗');
+  assert.equal(s.situationDate, '2022-08-01');
+  assert.ok(s.goals.includes('licence'));
+  const now = u('疫情那会儿公司2022年5月的社保没按时交，现在申请落户有影响吗');
+  assert.equal(now.situationDate, null, 'a question about now has no situation date');
+  const c = u('QS第30，哦不对是130，在上海全职');
+  assert.equal(c.facts.worldRank, 130);
+  assert.deepEqual(c.corrections, [{ fact: 'worldRank', from: 30, to: 130 }]);
+  const next = u('不对，是145', { lastFacts: ['worldRank'], known: { worldRank: 45 } });
+  assert.equal(next.facts.worldRank, 145);
+  assert.deepEqual(next.corrections, [{ fact: 'worldRank', from: 45, to: 145 }]);
+  assert.equal(u('六个月了', { openFact: 'worldRank' }).facts.socialInsuranceMonths, 6, 'a unit names the fact');
+});
+
+test('bad input never throws: empty, 20 000 characters, digits, emoji, mixed scripts', () => {
+  for (const q of ['', ' ', '1234567890', '😀😀😀', '？？？', '落户'.repeat(10_000), 'QS 30 全职 in 上海 🎓', '\u0000\u200b']) {
+    const x = u(q);
+    assert.ok(Array.isArray(x.spans));
+    for (const sp of x.spans) assert.ok(sp.span[0] >= 0 && sp.span[1] <= x.text.length);
+  }
+});
