@@ -104,13 +104,14 @@ const norm = (w: string) => normalizeMessage(w).toLowerCase();
 const words = (xs: string[] | undefined) => [...new Set((xs ?? []).map(norm).filter(Boolean))].sort((a, b) => b.length - a.length);
 
 /**
- * Loads every `*.yaml` in `dir` and merges them (lists are concatenated). A missing folder gives empty
- * tables (the understanding stage then only uses the extractor). `knownFacts` checks fact-cue names.
+ * Loads every `understanding*.yaml` in `dir` and merges them (lists are concatenated); other stages keep
+ * their own cue files beside them (e.g. `import.yaml`). A missing folder gives empty tables (the
+ * understanding stage then only uses the extractor). `knownFacts` checks fact-cue names.
  */
 export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables {
   const out = emptyCueTables();
   if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  for (const name of readdirSync(dir).filter((f) => /^understanding.*\.ya?ml$/.test(f)).sort()) {
     const file = join(dir, name);
     let raw: unknown;
     try {
