@@ -84,7 +84,8 @@ export function loadUniversities(config: Config, logger: Logger): UniversityTabl
 
 /** The cause first: each document that cannot be read is named with its cause, before anything that depends on it. */
 export function reportCorpusErrors(corpus: ReadCorpusResult, logger: Logger): void {
-  for (const e of corpus.errors) logger.error(`corpus document cannot be read, left out: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
+  for (const e of corpus.errors)
+    logger.error(`corpus document cannot be read, left out: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}`);
 }
 
 /**
@@ -108,7 +109,9 @@ export function loadRulesBesideFailedDocuments(config: Config, corpus: ReadCorpu
     else other.push(p);
   }
   for (const [id, rules] of byDoc) {
-    logger.error(`${rules.length} rule(s) cite ${failed.get(id)}, which failed to load (see above); left out until the file is fixed: ${rules.join(', ')}`);
+    logger.error(
+      `${rules.length} rule(s) cite ${failed.get(id)}, which failed to load (see above); left out until the file is fixed: ${rules.join(', ')}`,
+    );
   }
   if (other.length) {
     for (const p of other) logger.error(p);
@@ -135,7 +138,12 @@ export async function buildApp(config: Config, opts: { logger?: Logger; corpus?:
     catalog: ruleSet.catalog,
     search: retrieval.retriever,
     extract: (text, asOf, context) =>
-      extractFacts(text, { asOf, universities: universities ?? undefined, openFact: context?.openFact ?? undefined, contextYear: context?.contextYear ?? undefined }),
+      extractFacts(text, {
+        asOf,
+        universities: universities ?? undefined,
+        openFact: context?.openFact ?? undefined,
+        contextYear: context?.contextYear ?? undefined,
+      }),
     options: {
       abstainBelow: config.RETRIEVAL_MIN_CONFIDENCE,
       docMaxAgeYears: config.DOC_MAX_AGE_YEARS,

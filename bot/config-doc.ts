@@ -15,7 +15,11 @@ export function configDocs(source: string): { key: string; doc: string }[] {
   const out: { key: string; doc: string }[] = [];
   const re = /\/\*\*([\s\S]*?)\*\/\s*\n\s+([A-Z][A-Z0-9_]+):/g;
   for (let m = re.exec(body); m; m = re.exec(body)) {
-    const doc = m[1]!.split('\n').map((l) => l.replace(/^\s*\*\s?/, '').trim()).filter(Boolean).join(' ');
+    const doc = m[1]!
+      .split('\n')
+      .map((l) => l.replace(/^\s*\*\s?/, '').trim())
+      .filter(Boolean)
+      .join(' ');
     out.push({ key: m[2]!, doc });
   }
   return out;

@@ -39,8 +39,7 @@ const optionalPath = z
   .optional()
   .transform((p) => (p ? resolve(p) : undefined));
 
-const num = (fallback: number, min: number, max: number) =>
-  z.coerce.number().min(min).max(max).default(fallback);
+const num = (fallback: number, min: number, max: number) => z.coerce.number().min(min).max(max).default(fallback);
 
 /** A whole number written in decimal digits: `2.5`, `0x10`, `1e3` are rejected (z.coerce would accept them). */
 const int = (fallback: number, min: number, max: number) =>
@@ -144,7 +143,10 @@ export const ConfigSchema = z.object({
   /** Public HTTPS URL Telegram posts updates to (BOT_MODE=webhook), e.g. https://bot.example.com/telegram. */
   WEBHOOK_URL: z.string().url().optional(),
   /** Secret checked in the X-Telegram-Bot-Api-Secret-Token header (1–256 of A-Z a-z 0-9 _ -). */
-  WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected 1-256 characters of A-Z a-z 0-9 _ -').optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, 'expected 1-256 characters of A-Z a-z 0-9 _ -')
+    .optional(),
   /** Local port of the webhook HTTP server (GET /healthz for probes). */
   WEBHOOK_PORT: int(8080, 1, 65535),
   /** Local host the webhook HTTP server binds to. */
@@ -152,7 +154,10 @@ export const ConfigSchema = z.object({
   /** Messages per user per minute before the bot asks them to slow down; 0 disables the limit. */
   RATE_LIMIT_PER_MINUTE: int(20, 0, 10_000),
   /** Bot username (without @) used for deep links when getMe is unavailable at start. */
-  BOT_USERNAME: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'expected a Telegram username without @').optional(),
+  BOT_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_]{3,31}$/, 'expected a Telegram username without @')
+    .optional(),
   /** Long-poll timeout of getUpdates (seconds): Telegram holds the request this long when there is nothing new. */
   TELEGRAM_POLL_TIMEOUT_SECONDS: int(25, 0, 50),
   /** A getUpdates call is aborted and retried when it has not answered after the poll timeout plus this margin (seconds). */
@@ -220,7 +225,8 @@ export const ConfigSchema = z.object({
     .transform((s, ctx) => {
       const list = s.split(/[,\s]+/).filter(Boolean);
       for (const o of list) {
-        if (!/^https?:\/\/[^/\s]+$/.test(o)) ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin (scheme://host[:port], no path)` });
+        if (!/^https?:\/\/[^/\s]+$/.test(o))
+          ctx.addIssue({ code: 'custom', message: `"${o}" is not an origin (scheme://host[:port], no path)` });
       }
       return list;
     }),

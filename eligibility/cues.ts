@@ -22,7 +22,15 @@ const CueFileSchema = z
     corrections: Words,
     fillers: Words,
     negation: Words,
-    years: z.object({ reference: Words, twoDigitBefore: Words, durationBefore: Words, offset: z.record(z.string(), z.number().int().min(-10).max(10)).default({}) }).partial().default({}),
+    years: z
+      .object({
+        reference: Words,
+        twoDigitBefore: Words,
+        durationBefore: Words,
+        offset: z.record(z.string(), z.number().int().min(-10).max(10)).default({}),
+      })
+      .partial()
+      .default({}),
     yearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
     situation: Words,
     present: Words,
@@ -111,7 +119,9 @@ const words = (xs: string[] | undefined) => [...new Set((xs ?? []).map(norm).fil
 export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables {
   const out = emptyCueTables();
   if (!existsSync(dir)) return out;
-  for (const name of readdirSync(dir).filter((f) => /^understanding.*\.ya?ml$/.test(f)).sort()) {
+  for (const name of readdirSync(dir)
+    .filter((f) => /^understanding.*\.ya?ml$/.test(f))
+    .sort()) {
     const file = join(dir, name);
     let raw: unknown;
     try {
@@ -121,11 +131,14 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     }
     const r = CueFileSchema.safeParse(raw ?? {});
     if (!r.success) {
-      throw new CueLoadError(`${file}: ${r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')} — see docs/assistant.md "Cue tables"`);
+      throw new CueLoadError(
+        `${file}: ${r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')} — see docs/assistant.md "Cue tables"`,
+      );
     }
     const d = r.data;
     for (const [g, ws] of Object.entries(d.goals)) out.goals[g] = words([...(out.goals[g] ?? []), ...ws]);
-    for (const k of ['comparison', 'hypothetical', 'reported', 'selfAgain'] as const) out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
+    for (const k of ['comparison', 'hypothetical', 'reported', 'selfAgain'] as const)
+      out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
     out.fillers = words([...out.fillers, ...d.fillers]);
     out.negation = words([...out.negation, ...d.negation]);

@@ -202,10 +202,9 @@ function evalLeaf(leaf: LeafCondition, ctx: Ctx): NodeResult {
     if (left >= 0) {
       status = 'pass';
       trace.note =
-        done === true
-          ? `已完成，且在截止日期（${deadline}）之前`
-          : `须在${deadline}前完成（${ctx.day}${ctx.asOf}，还剩${left}天）`;
-      if (done !== true) ctx.notes.push({ zh: trace.note, en: `Must be done by ${deadline} (${left} days left as of ${ctx.dayEn} ${ctx.asOf}).` });
+        done === true ? `已完成，且在截止日期（${deadline}）之前` : `须在${deadline}前完成（${ctx.day}${ctx.asOf}，还剩${left}天）`;
+      if (done !== true)
+        ctx.notes.push({ zh: trace.note, en: `Must be done by ${deadline} (${left} days left as of ${ctx.dayEn} ${ctx.asOf}).` });
     } else if (done === false) {
       status = 'fail';
       trace.note = `截止日期${deadline}已过（${ctx.day}${ctx.asOf}），且尚未完成`;

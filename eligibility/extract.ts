@@ -48,9 +48,26 @@ export interface ExtractOptions {
   contextYear?: number;
 }
 
-
 /** Normalizes a message for matching: NFKC, simplified characters, Arabic numerals. */
-const EN_NUMBERS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12, eighteen: 18, twenty: 20, thirty: 30, fifty: 50, hundred: 100 };
+const EN_NUMBERS: Record<string, number> = {
+  one: 1,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  eighteen: 18,
+  twenty: 20,
+  thirty: 30,
+  fifty: 50,
+  hundred: 100,
+};
 
 /** English number words before units, and "half a year" / "a year and a half" → months. */
 function englishNumbers(s: string): string {
@@ -58,7 +75,10 @@ function englishNumbers(s: string): string {
     .replace(/\b(?:a\s+)?year\s+and\s+a\s+half\b/gi, '18 months')
     .replace(/\bhalf\s+a\s+year\b/gi, '6 months')
     .replace(/\b(?:a|one)\s+year\b/gi, '12 months')
-    .replace(/\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|fifty|hundred)(?=[\s-]+(?:months?|years?|times?|subsidies)\b|\s*-?\s*(?:th|st|nd|rd)?\b)/gi, (w) => String(EN_NUMBERS[w.toLowerCase()]))
+    .replace(
+      /\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|fifty|hundred)(?=[\s-]+(?:months?|years?|times?|subsidies)\b|\s*-?\s*(?:th|st|nd|rd)?\b)/gi,
+      (w) => String(EN_NUMBERS[w.toLowerCase()]),
+    )
     .replace(/\btop[\s-]+(fifty|hundred|thirty|twenty|ten)\b/gi, (_m, w: string) => `top ${EN_NUMBERS[w.toLowerCase()]}`);
 }
 
@@ -98,9 +118,22 @@ const asOfParts = (asOf: string) => {
 };
 
 const EN_MONTHS: Record<string, number> = {
-  jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, sept: 9, oct: 10, nov: 11, dec: 12,
+  jan: 1,
+  feb: 2,
+  mar: 3,
+  apr: 4,
+  may: 5,
+  jun: 6,
+  jul: 7,
+  aug: 8,
+  sep: 9,
+  sept: 9,
+  oct: 10,
+  nov: 11,
+  dec: 12,
 };
-const EN_MONTH_RE = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const EN_MONTH_RE =
+  '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 
 /** A date found in text: ISO value (YYYY, YYYY-MM or YYYY-MM-DD), where it was, and how it was resolved. */
 export interface FoundDate {
@@ -129,7 +162,17 @@ export function findDates(clause: string, asOf: string, contextYear?: number): F
     out.push(f);
   };
   const relYear = (w: string | undefined): number | undefined =>
-    w === undefined ? undefined : w === '去年' || w === '上一年' ? ay - 1 : w === '前年' ? ay - 2 : w === '今年' || w === '本年' ? ay : w === '明年' ? ay + 1 : undefined;
+    w === undefined
+      ? undefined
+      : w === '去年' || w === '上一年'
+        ? ay - 1
+        : w === '前年'
+          ? ay - 2
+          : w === '今年' || w === '本年'
+            ? ay
+            : w === '明年'
+              ? ay + 1
+              : undefined;
   const clauseYear = /去年/.test(clause) ? ay - 1 : /前年/.test(clause) ? ay - 2 : /今年/.test(clause) ? ay : undefined;
   const guessYear = (month: number, explicit?: number): { year: number; note?: string } => {
     if (explicit !== undefined) return { year: explicit };
@@ -138,7 +181,8 @@ export function findDates(clause: string, asOf: string, contextYear?: number): F
     if (month > am) return { year: ay - 1, note: `未说明年份，按${ay - 1}年理解` };
     return { year: ay, note: `未说明年份，按${ay}年理解` };
   };
-  const valid = (y: number, m: number, d?: number) => y >= 1950 && y <= 2100 && m >= 1 && m <= 12 && (d === undefined || (d >= 1 && d <= daysInMonth(y, m)));
+  const valid = (y: number, m: number, d?: number) =>
+    y >= 1950 && y <= 2100 && m >= 1 && m <= 12 && (d === undefined || (d >= 1 && d <= daysInMonth(y, m)));
   let m: RegExpExecArray | null;
 
   // Month ranges: 2022年4月到11月 / 4月至6月 / 4-6月 / 2022年4月-2022年6月
@@ -186,7 +230,7 @@ export function findDates(clause: string, asOf: string, contextYear?: number): F
   }
   const yearEnd = /(?:(\d{4})年|(去年|今年|前年|明年))?\s*(?:年底|年末|年终)(?:前|之前|以前)?/g;
   while ((m = yearEnd.exec(clause))) {
-    const y = m[1] ? Number(m[1]) : relYear(m[2]) ?? contextYear ?? ay;
+    const y = m[1] ? Number(m[1]) : (relYear(m[2]) ?? contextYear ?? ay);
     const note = m[1] || m[2] || contextYear !== undefined ? undefined : `“年底”未说明年份，按${ay}年理解`;
     const before = /前|之前|以前/.test(m[0]);
     take({ value: before ? String(y) : yearMonth(y, 12), index: m.index, end: m.index + m[0].length, text: m[0], note });
@@ -200,7 +244,11 @@ export function findDates(clause: string, asOf: string, contextYear?: number): F
   const monthOnly = /(?<!\d)(?<!\d\s*年)(\d{1,2})\s*月(?:份)?(?!\s*\d)(?![的]?\s*(?:社保|工资)?\s*(?:个月))/g;
   while ((m = monthOnly.exec(clause))) {
     if (clause.slice(Math.max(0, m.index - 1), m.index) === '个') continue;
-    if (/^\s*个?月/.test(clause.slice(m.index + m[1]!.length)) && /个/.test(clause.slice(m.index + m[1]!.length, m.index + m[1]!.length + 2))) continue;
+    if (
+      /^\s*个?月/.test(clause.slice(m.index + m[1]!.length)) &&
+      /个/.test(clause.slice(m.index + m[1]!.length, m.index + m[1]!.length + 2))
+    )
+      continue;
     const mo = Number(m[1]);
     const { year, note } = guessYear(mo);
     if (valid(year, mo)) take({ value: yearMonth(year, mo), index: m.index, end: m.index + m[0].length, text: m[0], note });
@@ -231,7 +279,10 @@ export function findDates(clause: string, asOf: string, contextYear?: number): F
     const [d, y] = [Number(m[1]), Number(m[3])];
     if (valid(y, mo, d)) take({ value: isoDate(y, mo, d), index: m.index, end: m.index + m[0].length, text: m[0] });
   }
-  const enRange = new RegExp(`(?:from\\s+)?${EN_MONTH_RE}\\.?\\s+(?:(\\d{4})\\s+)?(?:to|until|through|-|–)\\s+${EN_MONTH_RE}\\.?\\s+(\\d{4})`, 'gi');
+  const enRange = new RegExp(
+    `(?:from\\s+)?${EN_MONTH_RE}\\.?\\s+(?:(\\d{4})\\s+)?(?:to|until|through|-|–)\\s+${EN_MONTH_RE}\\.?\\s+(\\d{4})`,
+    'gi',
+  );
   while ((m = enRange.exec(clause))) {
     const a = EN_MONTHS[m[1]!.toLowerCase().slice(0, 3)]!;
     const b = EN_MONTHS[m[3]!.toLowerCase().slice(0, 3)]!;
@@ -243,7 +294,18 @@ export function findDates(clause: string, asOf: string, contextYear?: number): F
   while ((m = enMY.exec(clause))) {
     const word = m[2]!.toLowerCase();
     if (word === 'may' && !m[3] && !m[1]) continue; // "may" the verb
-    if (!m[3] && !m[1] && !/^(in|by|on|since|before|after|until|from)\s*$/i.test(clause.slice(Math.max(0, m.index - 7), m.index).trim().split(/\s+/).pop() ?? '')) continue;
+    if (
+      !m[3] &&
+      !m[1] &&
+      !/^(in|by|on|since|before|after|until|from)\s*$/i.test(
+        clause
+          .slice(Math.max(0, m.index - 7), m.index)
+          .trim()
+          .split(/\s+/)
+          .pop() ?? '',
+      )
+    )
+      continue;
     const mo = EN_MONTHS[word.slice(0, 3)]!;
     const y = m[3] ? Number(m[3]) : m[1]?.toLowerCase() === 'last' ? (mo >= am ? ay - 1 : ay) : guessYear(mo).year;
     take({ value: yearMonth(y, mo), index: m.index, end: m.index + m[0].length, text: m[0].trim() });
@@ -270,7 +332,10 @@ const SYSTEM_PATTERNS: [RankingSystem, RegExp][] = [
   ['QS', /\bqs\b|qs(?=[\u4e00-\u9fff\d\s]|$)/i],
   ['USNews', /u\.?\s?s\.?\s*news|usnews|美国新闻|usnwr/i],
   ['ARWU', /arwu|软科|上海交大排名|上海交通大学(?:世界大学学术)?排名|shanghai\s*ranking|世界大学学术排名/i],
-  ['THE', /泰晤士|times\s+higher|(?<![A-Za-z])THE(?![A-Za-z])|\bthe\s+(?:world\s+)?ranking|(?<=[\u4e00-\u9fff\s\d]|^)the(?=[\u4e00-\u9fff\d])/],
+  [
+    'THE',
+    /泰晤士|times\s+higher|(?<![A-Za-z])THE(?![A-Za-z])|\bthe\s+(?:world\s+)?ranking|(?<=[\u4e00-\u9fff\s\d]|^)the(?=[\u4e00-\u9fff\d])/,
+  ],
 ];
 
 /** Ranking systems named in a clause, with their positions. */
@@ -287,7 +352,8 @@ function systemsIn(clause: string): { system: RankingSystem; index: number }[] {
   return out.sort((a, b) => a.index - b.index);
 }
 
-const RANK_CONTEXT = /排名|排行|世界|全球|名校|大学|学校|院校|qs|the|usnews|us news|软科|arwu|泰晤士|ranked|ranking|rank|top|university|school|college/i;
+const RANK_CONTEXT =
+  /排名|排行|世界|全球|名校|大学|学校|院校|qs|the|usnews|us news|软科|arwu|泰晤士|ranked|ranking|rank|top|university|school|college/i;
 
 function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
   const out: RankMention[] = [];
@@ -310,7 +376,10 @@ function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
   let m: RegExpExecArray | null;
   const re = (s: string) => new RegExp(s, 'gi');
   // 51-100名 / 51到100名 / ranked 51-100
-  for (const r = re('(?:排名|第|ranked|rank|ranking)?\\s*(\\d{1,4})\\s*(?:-|~|～|到|至|—|–|to)\\s*(\\d{1,4})\\s*(?:名|位)?'); (m = r.exec(clause)); ) {
+  for (
+    const r = re('(?:排名|第|ranked|rank|ranking)?\\s*(\\d{1,4})\\s*(?:-|~|～|到|至|—|–|to)\\s*(\\d{1,4})\\s*(?:名|位)?');
+    (m = r.exec(clause));
+  ) {
     const a = Number(m[1]);
     const b = Number(m[2]);
     const named = /名|位|排名|第|rank/i.test(m[0]);
@@ -320,7 +389,12 @@ function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
   }
   // 八十几名 / 80多名 / 100多名 → 81–89 / 101–199
   // (without 名 only where the message is about ranks: "学校排名七十多")
-  for (const r = re(ctx ? '(\\d{1,3}0)\\s*(?:几|多)(?!\\s*(?:个|年|次|万|岁|人|天|元|块))(?:\\s*(?:名|位))?' : '(\\d{1,3}0)\\s*(?:几|多)\\s*(?:名|位)'); (m = r.exec(clause)); ) {
+  for (
+    const r = re(
+      ctx ? '(\\d{1,3}0)\\s*(?:几|多)(?!\\s*(?:个|年|次|万|岁|人|天|元|块))(?:\\s*(?:名|位))?' : '(\\d{1,3}0)\\s*(?:几|多)\\s*(?:名|位)',
+    );
+    (m = r.exec(clause));
+  ) {
     const n = Number(m[1]);
     add({ min: n + 1, max: n % 100 === 0 ? n + 99 : n + 9 }, m);
   }
@@ -329,7 +403,10 @@ function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
     if (!ctx && !/名/.test(m[0])) continue;
     add({ min: Number(m[1]) + 1 }, m, negated(clause, m.index));
   }
-  for (const r = re('(?:outside|not\\s+in|out\\s+of|below|beyond)\\s+(?:the\\s+)?(?:world\\s+)?top\\s*-?\\s*(\\d{1,4})'); (m = r.exec(clause)); ) {
+  for (
+    const r = re('(?:outside|not\\s+in|out\\s+of|below|beyond)\\s+(?:the\\s+)?(?:world\\s+)?top\\s*-?\\s*(\\d{1,4})');
+    (m = r.exec(clause));
+  ) {
     add({ min: Number(m[1]) + 1 }, m);
   }
   // 前50 / 前五十名 / 前50强 / top 50 / top-30
@@ -346,18 +423,33 @@ function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
   }
   for (const r = re('within\\s+(?:the\\s+)?(?:world\\s+)?top\\s*(\\d{1,4})'); (m = r.exec(clause)); ) add({ min: 1, max: Number(m[1]) }, m);
   // "ranked around 80" / "about 80th": an approximate rank, read as ±5 so that only a clear band decides
-  for (const r = re('(?:ranked|rank(?:ing)?(?:\\s+is)?)\\s+(?:around|about|approximately|roughly|~)\\s*(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?'); (m = r.exec(clause)); ) {
+  for (
+    const r = re(
+      '(?:ranked|rank(?:ing)?(?:\\s+is)?)\\s+(?:around|about|approximately|roughly|~)\\s*(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?',
+    );
+    (m = r.exec(clause));
+  ) {
     const n = Number(m[1]);
     add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
   }
   // 第60名 / 排名60 / 排第60 / 排名是第六十 / ranked 75th / #75 / no. 12 / 75th in QS
-  for (const r = re('(?:第\\s*(\\d{1,4})\\s*(?:名|位)|(?:排名|排行|排|名次)\\s*(?:是|为|在|大概|大约|约)?\\s*(?:第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|%|-|~|到|至))|ranked\\s+(?:no\\.?\\s*|number\\s+|#)?(\\d{1,4})(?:st|nd|rd|th)?|rank(?:ing)?\\s+(?:of\\s+|is\\s+|at\\s+)?(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?|#\\s*(\\d{1,4})\\b|\\b(\\d{1,4})(?:st|nd|rd|th)\\s+(?:in|on|place|worldwide|globally|in the world))'); (m = r.exec(clause)); ) {
+  for (
+    const r = re(
+      '(?:第\\s*(\\d{1,4})\\s*(?:名|位)|(?:排名|排行|排|名次)\\s*(?:是|为|在|大概|大约|约)?\\s*(?:第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|%|-|~|到|至))|ranked\\s+(?:no\\.?\\s*|number\\s+|#)?(\\d{1,4})(?:st|nd|rd|th)?|rank(?:ing)?\\s+(?:of\\s+|is\\s+|at\\s+)?(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?|#\\s*(\\d{1,4})\\b|\\b(\\d{1,4})(?:st|nd|rd|th)\\s+(?:in|on|place|worldwide|globally|in the world))',
+    );
+    (m = r.exec(clause));
+  ) {
     const n = Number(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? m[6]);
     if (m[1] && !ctx) continue;
     add(n, m, false);
   }
   // "QS 60" / "QS60名" / "USNews 45"
-  for (const r = re('(?:qs|usnews|us news|arwu|软科|泰晤士|the)\\s*(?:世界)?(?:大学)?(?:排名|排行|ranking)?\\s*(?:是|为|第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|-|~|到|至|\\d))'); (m = r.exec(clause)); ) {
+  for (
+    const r = re(
+      '(?:qs|usnews|us news|arwu|软科|泰晤士|the)\\s*(?:世界)?(?:大学)?(?:排名|排行|ranking)?\\s*(?:是|为|第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|-|~|到|至|\\d))',
+    );
+    (m = r.exec(clause));
+  ) {
     if (/^the\s/i.test(m[0]) && !/THE/.test(m[0])) continue;
     const n = Number(m[1]);
     if (n >= 1900) continue;
@@ -385,7 +477,24 @@ function intervalOf(v: RankMention['value']): [number, number] {
 // ── the extractor ─────────────────────────────────────────────────────────────
 
 const CITY_NOT_SH = /北京|深圳|广州|杭州|苏州|南京|成都|武汉|西安|天津|重庆|香港|新加坡|伦敦|纽约|国外|海外|老家/;
-const DISTRICTS = ['宝山', '浦东', '杨浦', '长宁', '徐汇', '静安', '黄浦', '虹口', '普陀', '闵行', '嘉定', '金山', '松江', '青浦', '奉贤', '崇明'];
+const DISTRICTS = [
+  '宝山',
+  '浦东',
+  '杨浦',
+  '长宁',
+  '徐汇',
+  '静安',
+  '黄浦',
+  '虹口',
+  '普陀',
+  '闵行',
+  '嘉定',
+  '金山',
+  '松江',
+  '青浦',
+  '奉贤',
+  '崇明',
+];
 
 /**
  * Extracts facts from one message. Deterministic; `asOf` resolves relative dates.
@@ -432,12 +541,34 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     })() ?? opts.contextYear;
 
   // ── study abroad ──
-  cue('studiedAbroad', /留学|海归|出国(?:读|念|留学|深造)|在(?:国外|海外|境外)(?:读|念|上学|留学|毕业|拿)|(?:国外|海外|境外)(?:大学|院校|高校|名校|学历|学位|硕士|博士|本科|留学|毕业|读)|回国|归国|studied abroad|study abroad|overseas (?:degree|university|graduate|study|studies)|returnee|graduated? (?:from an? )?(?:overseas|foreign)/i, true);
-  cue('studiedAbroad', /(?:英国|美国|澳洲|澳大利亚|加拿大|日本|韩国|新加坡|德国|法国|香港|澳门|台湾|新西兰|荷兰|瑞士|瑞典|丹麦|意大利|西班牙|爱尔兰|欧洲|北美|国外|海外)(?:读|念|上学|留学|毕业|硕士|博士|本科|研究生|的大学|大学毕业|回来|读书)|(?:studied|graduated|study|degree|master'?s?|phd|bachelor'?s?|mba)\s+(?:\w+\s+){0,2}(?:in|from)\s+(?:the\s+)?(?:uk|us|usa|united kingdom|united states|australia|canada|japan|korea|singapore|germany|france|hong kong|new zealand|netherlands|switzerland|europe|america)\b/i, true);
-  cue('studiedAbroad', /(?:没|没有|未|从没|从未)(?:出过国|出国|去过国外|在国外读过书)|国内[^,，。;；]{0,6}毕业|never studied abroad|no overseas (?:study|degree)/i, false, false);
-  cue('studiedAbroad', /国内(?:读|念|上|毕业|的大学|大学|院校|高校|本科|硕士|博士)|(?:only|just) studied in china|domestic (?:university|graduate|degree)/i, false, false);
+  cue(
+    'studiedAbroad',
+    /留学|海归|出国(?:读|念|留学|深造)|在(?:国外|海外|境外)(?:读|念|上学|留学|毕业|拿)|(?:国外|海外|境外)(?:大学|院校|高校|名校|学历|学位|硕士|博士|本科|留学|毕业|读)|回国|归国|studied abroad|study abroad|overseas (?:degree|university|graduate|study|studies)|returnee|graduated? (?:from an? )?(?:overseas|foreign)/i,
+    true,
+  );
+  cue(
+    'studiedAbroad',
+    /(?:英国|美国|澳洲|澳大利亚|加拿大|日本|韩国|新加坡|德国|法国|香港|澳门|台湾|新西兰|荷兰|瑞士|瑞典|丹麦|意大利|西班牙|爱尔兰|欧洲|北美|国外|海外)(?:读|念|上学|留学|毕业|硕士|博士|本科|研究生|的大学|大学毕业|回来|读书)|(?:studied|graduated|study|degree|master'?s?|phd|bachelor'?s?|mba)\s+(?:\w+\s+){0,2}(?:in|from)\s+(?:the\s+)?(?:uk|us|usa|united kingdom|united states|australia|canada|japan|korea|singapore|germany|france|hong kong|new zealand|netherlands|switzerland|europe|america)\b/i,
+    true,
+  );
+  cue(
+    'studiedAbroad',
+    /(?:没|没有|未|从没|从未)(?:出过国|出国|去过国外|在国外读过书)|国内[^,，。;；]{0,6}毕业|never studied abroad|no overseas (?:study|degree)/i,
+    false,
+    false,
+  );
+  cue(
+    'studiedAbroad',
+    /国内(?:读|念|上|毕业|的大学|大学|院校|高校|本科|硕士|博士)|(?:only|just) studied in china|domestic (?:university|graduate|degree)/i,
+    false,
+    false,
+  );
   // ── employment ──
-  cue('employedFullTimeInShanghai', /全职|full[-\s]?time|(?:在沪|在上海|来上海|来沪|到上海|上海的?(?:公司|单位|企业))(?:全职)?(?:工作|上班|就业|入职)|(?:入职|就职于?)(?:了)?(?:上海|在沪)|(?:work|working|employed|job)\s+(?:full[-\s]?time\s+)?in shanghai/i, true);
+  cue(
+    'employedFullTimeInShanghai',
+    /全职|full[-\s]?time|(?:在沪|在上海|来上海|来沪|到上海|上海的?(?:公司|单位|企业))(?:全职)?(?:工作|上班|就业|入职)|(?:入职|就职于?)(?:了)?(?:上海|在沪)|(?:work|working|employed|job)\s+(?:full[-\s]?time\s+)?in shanghai/i,
+    true,
+  );
   cue('employedFullTimeInShanghai', /兼职|part[-\s]?time|实习|intern(?:ship)?/i, false);
   for (const c of cls) {
     if (CITY_NOT_SH.test(c)) continue;
@@ -452,7 +583,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   );
   for (const c of cls) {
     if (/全职|full[-\s]?time/i.test(c) && CITY_NOT_SH.test(c) && !/上海|在沪|shanghai/i.test(c)) {
-      const others = (bools.get('employedFullTimeInShanghai') ?? []).filter((x) => !c.includes(x.evidence.replace(/^.*?(全职|full)/i, '$1')));
+      const others = (bools.get('employedFullTimeInShanghai') ?? []).filter(
+        (x) => !c.includes(x.evidence.replace(/^.*?(全职|full)/i, '$1')),
+      );
       bools.set('employedFullTimeInShanghai', others);
       say('employedFullTimeInShanghai', false, c);
       notes.push(`“${c}”看起来是在上海以外全职工作；本条要求全职来本市工作`);
@@ -462,27 +595,60 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const siMentioned = /社保|社会保险|social insurance|社保费|缴费|交了|缴了/i.test(t);
   for (const c of cls) {
     if (!/社保|社会保险|social insurance|缴|交|pension|contribution/i.test(c) && !(siMentioned && /满|个月|months?/.test(c))) continue;
-    if (!/\d\s*月|月份|疫情|补/.test(c) && /^(?:我的?)?(?:社保|社会保险)(?:还|都|一直)?(?:没有|没|未)(?:交|缴|缴纳|交过|缴过)|(?:还没|没有|没|未|从没)(?:交|缴|缴纳)过?(?:社保|社会保险)/.test(c)) {
+    if (
+      !/\d\s*月|月份|疫情|补/.test(c) &&
+      /^(?:我的?)?(?:社保|社会保险)(?:还|都|一直)?(?:没有|没|未)(?:交|缴|缴纳|交过|缴过)|(?:还没|没有|没|未|从没)(?:交|缴|缴纳)过?(?:社保|社会保险)/.test(
+        c,
+      )
+    ) {
       set('socialInsuranceMonths', 0, c);
       continue;
     }
-    if (/晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|欠缴|断缴|断交|漏缴|未缴|没缴|停缴|补缴|补交|补上|补齐|未按期|没按时|欠费|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|missed|unpaid|back[-\s]?pa/i.test(c)) continue;
+    if (
+      /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|欠缴|断缴|断交|漏缴|未缴|没缴|停缴|补缴|补交|补上|补齐|未按期|没按时|欠费|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|missed|unpaid|back[-\s]?pa/i.test(
+        c,
+      )
+    )
+      continue;
     let m: RegExpExecArray | null;
     const neg = /不满|不到|不足|没满|没到|未满|less than|fewer than|under/i;
     if ((m = /(\d+(?:\.\d+)?)\s*年\s*半/.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
     else if ((m = /(\d+(?:\.\d+)?)\s*个\s*半\s*月/.exec(c))) set('socialInsuranceMonths', Number(m[1]) + 0.5, m[0]);
     else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|以上|至少|大)?\s*半年(以上|多)?/.exec(c))) {
-      const v = m[1] && neg.test(m[1]) ? { max: 5 } : m[1] === '超过' || m[1] === '多于' || m[1] === '大' || m[2] === '多' ? { min: 7 } : m[1] === '至少' || m[2] === '以上' ? { min: 6 } : 6;
+      const v =
+        m[1] && neg.test(m[1])
+          ? { max: 5 }
+          : m[1] === '超过' || m[1] === '多于' || m[1] === '大' || m[2] === '多'
+            ? { min: 7 }
+            : m[1] === '至少' || m[2] === '以上'
+              ? { min: 6 }
+              : 6;
       set('socialInsuranceMonths', v, m[0]);
-    } else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|至少|less than|fewer than|under|more than|over|at least)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|个月份|月|months?|年|years?)(以上|多)?/i.exec(c))) {
+    } else if (
+      (m =
+        /(不满|不到|不足|没满|没到|未满|满|超过|多于|至少|less than|fewer than|under|more than|over|at least)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|个月份|月|months?|年|years?)(以上|多)?/i.exec(
+          c,
+        ))
+    ) {
       if (/月/.test(m[3]!) && /\d{4}\s*年\s*$/.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;
       if (m[3] === '月' && !/个/.test(m[0])) continue; // "5月" is a month of the year
       if (/年/.test(m[3]!) && Number(m[2]) >= 1900) continue; // "2022年" is a calendar year
       const n = Number(m[2]) * (/年|year/i.test(m[3]!) ? 12 : 1);
       const q = m[1]?.toLowerCase();
-      const v = q && neg.test(q) ? { max: n - 1 } : q === '超过' || q === '多于' || q === 'more than' || q === 'over' || m[3] === '个多月' || m[4] === '多' ? { min: n + 1 } : q === '至少' || q === 'at least' || m[4] === '以上' ? { min: n } : n; // "满5个月" reports the count reached: 5
+      const v =
+        q && neg.test(q)
+          ? { max: n - 1 }
+          : q === '超过' || q === '多于' || q === 'more than' || q === 'over' || m[3] === '个多月' || m[4] === '多'
+            ? { min: n + 1 }
+            : q === '至少' || q === 'at least' || m[4] === '以上'
+              ? { min: n }
+              : n; // "满5个月" reports the count reached: 5
       set('socialInsuranceMonths', v, m[0]);
-    } else if (/(还没|没有|没|未|不)(交|缴|缴纳|交过|缴过)(过)?社保|社保(还)?没(有)?(交|缴)|刚(开始)?(交|缴)社保|no social insurance|haven't paid (?:any )?social insurance/i.test(c)) {
+    } else if (
+      /(还没|没有|没|未|不)(交|缴|缴纳|交过|缴过)(过)?社保|社保(还)?没(有)?(交|缴)|刚(开始)?(交|缴)社保|no social insurance|haven't paid (?:any )?social insurance/i.test(
+        c,
+      )
+    ) {
       set('socialInsuranceMonths', 0, c);
     }
   }
@@ -522,13 +688,19 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         const lo = Math.max(a1, a2);
         const hi = Math.min(b1, b2);
         if (lo <= hi) {
-          bySystem.set(key, { ...r, value: lo === hi ? lo : hi === Infinity ? { min: lo } : { min: lo, max: hi }, evidence: `${prev.evidence} + ${r.evidence}` });
+          bySystem.set(key, {
+            ...r,
+            value: lo === hi ? lo : hi === Infinity ? { min: lo } : { min: lo, max: hi },
+            evidence: `${prev.evidence} + ${r.evidence}`,
+          });
           continue;
         }
       }
       bySystem.set(key, r);
     }
-    const chosen = [...bySystem.values()].sort((a, b) => intervalOf(a.value)[1] - intervalOf(b.value)[1] || intervalOf(a.value)[0] - intervalOf(b.value)[0])[0]!;
+    const chosen = [...bySystem.values()].sort(
+      (a, b) => intervalOf(a.value)[1] - intervalOf(b.value)[1] || intervalOf(a.value)[0] - intervalOf(b.value)[0],
+    )[0]!;
     set('worldRank', chosen.value, chosen.evidence);
     const sys = chosen.system ?? (systemsNamed.length === 1 ? systemsNamed[0] : undefined);
     if (sys) set('rankingSystem', sys, chosen.evidence);
@@ -540,8 +712,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   extractUniversity(t, opts, facts, evidence, notes, ambiguities, say);
 
   // ── missed contributions, epidemic, back-payment ──
-  const MISSED = /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|missed|unpaid|not paid|didn't pay|did not pay|arrears/i;
-  const BACK = /补缴|补交|补齐|补上|补足|补了|补完|(?:没有?|未)补(?![贴助])|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
+  const MISSED =
+    /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|missed|unpaid|not paid|didn't pay|did not pay|arrears/i;
+  const BACK =
+    /补缴|补交|补齐|补上|补足|补了|补完|(?:没有?|未)补(?![贴助])|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
   const missed: string[] = [];
   for (const c of cls) {
     const hasMissed = MISSED.test(c) || /所属期/.test(c);
@@ -549,12 +723,16 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (!hasMissed && !hasBack) continue;
     const dates = findDates(c, opts.asOf, contextYear);
     const backIdx = hasBack ? c.search(BACK) : -1;
-    const future = hasBack && /打算|准备|计划|承诺|将要|将会|要在|会在|想在|能否|可以|可否|will|plan|going to|promise|commit/i.test(c.slice(Math.max(0, backIdx - 12), backIdx + 4));
+    const future =
+      hasBack &&
+      /打算|准备|计划|承诺|将要|将会|要在|会在|想在|能否|可以|可否|will|plan|going to|promise|commit/i.test(
+        c.slice(Math.max(0, backIdx - 12), backIdx + 4),
+      );
     // "到现在也没补": not back-paid, and "现在" is not a back-payment date.
     const notBack = hasBack && /^(?:没|未)/.test(c.slice(backIdx));
     for (const d of dates) {
       const isRange = d.to !== undefined;
-      const nearBack = hasBack && (!hasMissed || (!isRange && (d.index > backIdx - 12)));
+      const nearBack = hasBack && (!hasMissed || (!isRange && d.index > backIdx - 12));
       const shift = /所属期/.test(c.slice(Math.max(0, d.index - 6), d.index + 1)) ? 1 : 0; // 所属期3月 = payment month 4
       if (nearBack && !isRange) {
         if (future || notBack || /^(?:到)?(?:现在|目前|今天|至今)$/.test(d.text)) continue;
@@ -576,14 +754,22 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
     if (hasBack) {
       const i = c.search(BACK);
-      const neg = negated(c, i) || notBack || /还没|尚未|没有|未/.test(c.slice(Math.max(0, i - 5), i)) || /(?:haven't|have not|not yet|yet to|didn't|did not|never)\s+(?:\w+\s+)?(?:back|pa)/i.test(c);
+      const neg =
+        negated(c, i) ||
+        notBack ||
+        /还没|尚未|没有|未/.test(c.slice(Math.max(0, i - 5), i)) ||
+        /(?:haven't|have not|not yet|yet to|didn't|did not|never)\s+(?:\w+\s+)?(?:back|pa)/i.test(c);
       if (neg) say('backPaid', false, c);
       else if (!future) say('backPaid', true, c);
     }
   }
   if (missed.length) set('missedContributionMonths', [...new Set(missed)].sort(), missed.join(','));
   cue('missedDueToEpidemic', /疫情|封控|封城|静默|新冠|covid|pandemic|lockdown|epidemic/i, true);
-  if (/与疫情无关|和疫情无关|跟疫情没关系|不是因为疫情|并非因为疫情|not because of (?:the )?(?:epidemic|pandemic|covid|lockdown)|unrelated to (?:the )?(?:epidemic|pandemic|covid)/i.test(t)) {
+  if (
+    /与疫情无关|和疫情无关|跟疫情没关系|不是因为疫情|并非因为疫情|not because of (?:the )?(?:epidemic|pandemic|covid|lockdown)|unrelated to (?:the )?(?:epidemic|pandemic|covid)/i.test(
+      t,
+    )
+  ) {
     bools.set('missedDueToEpidemic', [{ value: false, evidence: 'not epidemic' }]);
   }
 
@@ -615,20 +801,46 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   }
 
   // ── organisations, training, assessment, application, district ──
-  cue('isNewHrAgency', /新(?:设立|成立|注册|开|设)的?(?:一家)?(?:人力资源|人力|猎头|劳务|中介|hr)(?:服务)?(?:机构|公司|企业)?|(?:new(?:ly)? (?:established|set up|founded|registered)?\s*)(?:hr|human[-\s]resources?)(?: service)? (?:agency|company|firm)/i, true);
-  cue('isNewHrAgency', /(?:成立|开了|设立|做了|干了|经营了?)(?:已经|有)?(?:很多年|好多年|多年|十几年|几十年|\d+多?年)|老牌|老字号/, false, false);
+  cue(
+    'isNewHrAgency',
+    /新(?:设立|成立|注册|开|设)的?(?:一家)?(?:人力资源|人力|猎头|劳务|中介|hr)(?:服务)?(?:机构|公司|企业)?|(?:new(?:ly)? (?:established|set up|founded|registered)?\s*)(?:hr|human[-\s]resources?)(?: service)? (?:agency|company|firm)/i,
+    true,
+  );
+  cue(
+    'isNewHrAgency',
+    /(?:成立|开了|设立|做了|干了|经营了?)(?:已经|有)?(?:很多年|好多年|多年|十几年|几十年|\d+多?年)|老牌|老字号/,
+    false,
+    false,
+  );
   if (/人力资源|人力服务|猎头|劳务派遣|职业中介|hr agency|human[-\s]resources? (?:service|agency)/i.test(t)) {
-    cue('isNewHrAgency', /新(?:设立|成立|注册|开|设)|刚(?:刚)?(?:成立|注册|设立|开)|newly (?:established|set up|founded|registered)|just (?:set up|founded|registered)/i, true);
+    cue(
+      'isNewHrAgency',
+      /新(?:设立|成立|注册|开|设)|刚(?:刚)?(?:成立|注册|设立|开)|newly (?:established|set up|founded|registered)|just (?:set up|founded|registered)/i,
+      true,
+    );
   }
-  cue('isEnterpriseEmployee', /企业职工|企业员工|公司员工|(?:公司|企业|单位|厂)(?:里|的)?(?:有个|有位|有一?名|一名|一位|的)?(?:员工|职工|职员)|公司职员|在(?:一家)?(?:企业|公司|私企|国企|外企|民企|工厂|厂里)(?:上班|工作)|(?<![全兼])职工|在职员工|employee of|work(?:ing)? (?:for|at) a company|company employee/i, true);
+  cue(
+    'isEnterpriseEmployee',
+    /企业职工|企业员工|公司员工|(?:公司|企业|单位|厂)(?:里|的)?(?:有个|有位|有一?名|一名|一位|的)?(?:员工|职工|职员)|公司职员|在(?:一家)?(?:企业|公司|私企|国企|外企|民企|工厂|厂里)(?:上班|工作)|(?<![全兼])职工|在职员工|employee of|work(?:ing)? (?:for|at) a company|company employee/i,
+    true,
+  );
   cue('isEnterpriseEmployee', /自由职业|灵活就业|个体户|退休|在校(?:学)?生|freelance|self-employed|retired/i, false, false);
   for (const c of cls) {
     let m: RegExpExecArray | null;
-    if (/培训|补贴|training|subsid/i.test(c) && (m = /(?:享受|领|拿|申请|用|获得|领取|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(c))) {
+    if (
+      /培训|补贴|training|subsid/i.test(c) &&
+      (m =
+        /(?:享受|领|拿|申请|用|获得|领取|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(
+          c,
+        ))
+    ) {
       set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2]), m[0]);
     } else if (/培训|training/i.test(c) && (m = /(\d+)\s*(?:次|回)[^,，。;；]{0,12}(?:补贴|subsid)/i.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
-    } else if (/培训补贴|线上培训|职业培训|training subsid/i.test(c) && /(还)?没(有)?(享受|领|拿|申请)过|第1次|never (?:received|claimed)|first time/i.test(c)) {
+    } else if (
+      /培训补贴|线上培训|职业培训|training subsid/i.test(c) &&
+      /(还)?没(有)?(享受|领|拿|申请)过|第1次|never (?:received|claimed)|first time/i.test(c)
+    ) {
       set('onlineTrainingSubsidiesUsed', 0, c);
     }
     if (/培训|training/i.test(c) && !/认定|鉴定|评价|assessment/i.test(c)) {
@@ -639,14 +851,23 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       const d = findDates(c, opts.asOf, contextYear)[0];
       if (d && !d.to) set('skillAssessmentDate', d.value, d.text);
     }
-    if (/申请|申办|办理|提交|递交|落户|居转户|积分|apply|application/i.test(c) && !MISSED.test(c) && !BACK.test(c) && !/毕业|graduat|培训|认定/i.test(c)) {
+    if (
+      /申请|申办|办理|提交|递交|落户|居转户|积分|apply|application/i.test(c) &&
+      !MISSED.test(c) &&
+      !BACK.test(c) &&
+      !/毕业|graduat|培训|认定/i.test(c)
+    ) {
       const d = findDates(c, opts.asOf, contextYear).find((x) => !x.to && !/^现在|目前|今天$/.test(x.text));
       const year = /(\d{4})\s*年(?!\s*\d{1,2}\s*月)(?!底|末|终)/.exec(c) ?? /(明年|后年)/.exec(c);
       if (d) set('applicationDate', d.value, d.text);
       else if (year) set('applicationDate', year[1] === '明年' ? String(ay + 1) : year[1] === '后年' ? String(ay + 2) : year[1]!, year[0]);
     }
   }
-  cue('assessedAtOwnSchool', /回(?:到)?(?:母校|原学校|学校|院校|本校|原院校)|在(?:母校|本校|我们学校)|(?:at|back to) (?:my|our) (?:own )?(?:school|college|university)/i, true);
+  cue(
+    'assessedAtOwnSchool',
+    /回(?:到)?(?:母校|原学校|学校|院校|本校|原院校)|在(?:母校|本校|我们学校)|(?:at|back to) (?:my|our) (?:own )?(?:school|college|university)/i,
+    true,
+  );
   cue('assessedAtOwnSchool', /社会(?:评价)?机构|培训机构|third[-\s]party/i, false, false);
   {
     const mentions: { d: string; i: number; work: boolean }[] = [];
@@ -655,7 +876,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         if (d === '宝山' && t.startsWith('宝山路', i)) continue;
         if (negated(t, i)) continue;
         const after = t.slice(i + d.length);
-        const work = /^区?(?:的|这边|那边)?(?:一家|某)?[^,，。;；]{0,8}?(?:上班|工作|就业|任职|创业|公司|企业|单位|工厂)/.test(after) || /(?:在|来|到|去)(?:上海)?$/.test(t.slice(Math.max(0, i - 3), i));
+        const work =
+          /^区?(?:的|这边|那边)?(?:一家|某)?[^,，。;；]{0,8}?(?:上班|工作|就业|任职|创业|公司|企业|单位|工厂)/.test(after) ||
+          /(?:在|来|到|去)(?:上海)?$/.test(t.slice(Math.max(0, i - 3), i));
         const owner = POLICY_NAME_AFTER.test(after.replace(/^区?的?/, ''));
         if (owner && !work) continue;
         mentions.push({ d, i, work });
@@ -690,7 +913,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
     if (facts.talentCategory === undefined && denied) set('talentCategory', 'other', `不是${denied}`);
   }
-  cue('isKeyEnterpriseBackbone', /骨干(?:人才|员工|成员)?(?!(?:人才)?(?:专项)?(?:激励|奖励|政策|补贴|资助|计划|办法))|core (?:staff|employee)|key employee/i, true);
+  cue(
+    'isKeyEnterpriseBackbone',
+    /骨干(?:人才|员工|成员)?(?!(?:人才)?(?:专项)?(?:激励|奖励|政策|补贴|资助|计划|办法))|core (?:staff|employee)|key employee/i,
+    true,
+  );
   cue('isKeyEnterpriseBackbone', /普通(?:员工|职员|职工)|一般(?:员工|职员)|ordinary (?:staff|employee)/i, false, false);
 
   // ── bare answers to the open question ──
@@ -704,7 +931,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     else {
       delete facts[fact];
       delete evidence[fact];
-      notes.push(`关于“${FACT_LABELS[fact] ?? fact}”的说法前后矛盾（${signals.map((s) => s.evidence).join(' / ')}），暂按未知处理，请再确认一下`);
+      notes.push(
+        `关于“${FACT_LABELS[fact] ?? fact}”的说法前后矛盾（${signals.map((s) => s.evidence).join(' / ')}），暂按未知处理，请再确认一下`,
+      );
     }
   }
   if (facts.employedFullTimeInShanghai === true && !/全职|full[-\s]?time/i.test(evidence.employedFullTimeInShanghai ?? '')) {
@@ -721,7 +950,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 }
 
 /** Words after a name that make it the name of a policy ("骨干人才激励", "宝山的安居资助"), not a fact about the person. */
-const POLICY_NAME_AFTER = /^(?:人才)?(?:的)?(?:专项)?(?:激励|奖励|政策|补贴|资助|安居|住房|计划|办法|人才公寓|人才政策|骨干人才|高层次人才|人才安居|线上(?:职业)?培训|职业培训补贴|培训补贴)/;
+const POLICY_NAME_AFTER =
+  /^(?:人才)?(?:的)?(?:专项)?(?:激励|奖励|政策|补贴|资助|安居|住房|计划|办法|人才公寓|人才政策|骨干人才|高层次人才|人才安居|线上(?:职业)?培训|职业培训补贴|培训补贴)/;
 
 /** Short Chinese names of the facts, for notes. */
 export const FACT_LABELS: Record<string, string> = {
@@ -735,8 +965,10 @@ export const FACT_LABELS: Record<string, string> = {
   isKeyEnterpriseBackbone: '是否重点企业骨干',
 };
 
-const GENERIC_NAME = /((?:[\u4e00-\u9fff]{2,14}?)(?:大学|学院|理工|分校))|((?:university|college|institute|school)\s+of\s+[a-z][a-z\s,'-]{2,40}?|[a-z][a-z'.-]*(?:\s+[a-z][a-z'.-]*){0,4}\s+(?:university|college|institute of technology))(?=$|[\s,.;!?，。]|\s+(?:in|and|with|ranked|which|that|for|at))/gi;
-const NOT_A_NAME = /^(?:(?:我的?|在|从|是|于|毕业于?|读|念|就读于?|一所|这所|那所|某|国外|海外|境外|外国|国内|世界|名校|前\d+|qs|top|排名|毕业的?|的)|(?:my|our|a|an|the|this|that|your|which|what|good|top|world|foreign|overseas|from|at|graduated|studied)\s+)+/i;
+const GENERIC_NAME =
+  /((?:[\u4e00-\u9fff]{2,14}?)(?:大学|学院|理工|分校))|((?:university|college|institute|school)\s+of\s+[a-z][a-z\s,'-]{2,40}?|[a-z][a-z'.-]*(?:\s+[a-z][a-z'.-]*){0,4}\s+(?:university|college|institute of technology))(?=$|[\s,.;!?，。]|\s+(?:in|and|with|ranked|which|that|for|at))/gi;
+const NOT_A_NAME =
+  /^(?:(?:我的?|在|从|是|于|毕业于?|读|念|就读于?|一所|这所|那所|某|国外|海外|境外|外国|国内|世界|名校|前\d+|qs|top|排名|毕业的?|的)|(?:my|our|a|an|the|this|that|your|which|what|good|top|world|foreign|overseas|from|at|graduated|studied)\s+)+/i;
 
 function extractUniversity(
   t: string,
@@ -793,13 +1025,20 @@ function extractUniversity(
     let m: RegExpExecArray | null;
     while ((m = re.exec(cleaned))) {
       const name = (m[1] ?? m[2] ?? '').replace(NOT_A_NAME, '').trim();
-      if (name.length < 3 || /^(?:大学|学院|university|college|institute|school)$/i.test(name) || /^[a-z\s-]*\b(?:top|ranked|rank)\b/i.test(name) || /^(?:the|a|an)\s+(?:university|college)$/i.test(name)) continue;
+      if (
+        name.length < 3 ||
+        /^(?:大学|学院|university|college|institute|school)$/i.test(name) ||
+        /^[a-z\s-]*\b(?:top|ranked|rank)\b/i.test(name) ||
+        /^(?:the|a|an)\s+(?:university|college)$/i.test(name)
+      )
+        continue;
       if (/(?:国外|海外|境外|外国|国内|世界|名校|好|一般|普通|什么|哪个|哪所|这个|那个)(?:大学|学院)$/.test(name)) continue;
       if (table) {
         const r = lookupUniversity(table, name);
         if (r.status === 'found') {
           found.push({ u: r.university, surface: name });
-          if (r.matchedBy === 'fuzzy') notes.push(`“${name}”按近似名称匹配为 ${r.university.nameZh ?? r.university.nameEn}（${r.university.nameEn}），如不对请告诉我`);
+          if (r.matchedBy === 'fuzzy')
+            notes.push(`“${name}”按近似名称匹配为 ${r.university.nameZh ?? r.university.nameEn}（${r.university.nameEn}），如不对请告诉我`);
           break;
         }
         if (r.status === 'ambiguous') {
@@ -808,23 +1047,39 @@ function extractUniversity(
             text: name,
             question: `您说的“${name}”是哪一所？`,
             choices: r.candidates.map((c) => ({ label: c.nameZh ? `${c.nameZh}（${c.nameEn}）` : c.nameEn, value: c.nameEn })),
-            candidates: r.candidates.map((c) => ({ value: c.nameEn, label: c.nameZh ? `${c.nameZh}（${c.nameEn}）` : c.nameEn, worldRank: c.best?.rank, rankingSystem: c.best?.system, rankingEdition: c.best?.edition, note: c.note })),
+            candidates: r.candidates.map((c) => ({
+              value: c.nameEn,
+              label: c.nameZh ? `${c.nameZh}（${c.nameEn}）` : c.nameEn,
+              worldRank: c.best?.rank,
+              rankingSystem: c.best?.system,
+              rankingEdition: c.best?.edition,
+              note: c.note,
+            })),
           });
           break;
         }
       }
       if (table && !/[\u4e00-\u9fff]/.test(name)) {
         // English with a misspelled keyword: try capitalized word runs ("Univeristy of Edinburgh").
-        const hit = capitalizedRuns(cleaned).map((run) => lookupUniversity(table, run)).find((x) => x.status === 'found');
+        const hit = capitalizedRuns(cleaned)
+          .map((run) => lookupUniversity(table, run))
+          .find((x) => x.status === 'found');
         if (hit && hit.status === 'found') {
           found.push({ u: hit.university, surface: hit.query });
-          if (hit.matchedBy === 'fuzzy') notes.push(`“${hit.query}”按近似名称匹配为 ${hit.university.nameZh ?? hit.university.nameEn}（${hit.university.nameEn}），如不对请告诉我`);
+          if (hit.matchedBy === 'fuzzy')
+            notes.push(
+              `“${hit.query}”按近似名称匹配为 ${hit.university.nameZh ?? hit.university.nameEn}（${hit.university.nameEn}），如不对请告诉我`,
+            );
           break;
         }
       }
       facts.university = name;
       evidence.university = m[0];
-      notes.push(table ? `没有在排名表中找到“${name}”，请直接告诉我它的世界排名（QS、THE、US News 或软科任一）` : `已记录院校“${name}”；未配置排名表（RANKINGS_FILE），请告诉我它的世界排名`);
+      notes.push(
+        table
+          ? `没有在排名表中找到“${name}”，请直接告诉我它的世界排名（QS、THE、US News 或软科任一）`
+          : `已记录院校“${name}”；未配置排名表（RANKINGS_FILE），请告诉我它的世界排名`,
+      );
       break;
     }
   }
@@ -833,7 +1088,10 @@ function extractUniversity(
       const hit = lookupUniversity(table, run);
       if (hit.status === 'found') {
         found.push({ u: hit.university, surface: run });
-        if (hit.matchedBy === 'fuzzy') notes.push(`“${run}”按近似名称匹配为 ${hit.university.nameZh ?? hit.university.nameEn}（${hit.university.nameEn}），如不对请告诉我`);
+        if (hit.matchedBy === 'fuzzy')
+          notes.push(
+            `“${run}”按近似名称匹配为 ${hit.university.nameZh ?? hit.university.nameEn}（${hit.university.nameEn}），如不对请告诉我`,
+          );
         break;
       }
     }
@@ -850,7 +1108,12 @@ function extractUniversity(
   evidence.universityCountry = pick.surface;
   if (pool.length > 1) notes.push(`提到了多所院校，按排名最好的 ${pick.u.nameZh ?? pick.u.nameEn} 计算`);
   if (foreign.length && foreign.length < found.length) {
-    notes.push(`国内院校（${found.filter((f) => f.u.country === 'China').map((f) => f.u.nameZh ?? f.u.nameEn).join('、')}）不计入留学院校`);
+    notes.push(
+      `国内院校（${found
+        .filter((f) => f.u.country === 'China')
+        .map((f) => f.u.nameZh ?? f.u.nameEn)
+        .join('、')}）不计入留学院校`,
+    );
   }
   if (pick.u.country === 'China') {
     notes.push(`${pick.u.nameZh ?? pick.u.nameEn}是境内院校，留学人员落户政策针对境外院校`);
@@ -880,7 +1143,8 @@ function capitalizedRuns(t: string): string[] {
   return out;
 }
 
-const YES = /^(?:是|是的|对|对的|有|有的|嗯|嗯嗯|好|已经|已|当然|没错|yes|yep|yeah|y|right|correct|sure|true|是啊|对啊|有啊|已补缴|补了|交了)[。.!！~～]*$/i;
+const YES =
+  /^(?:是|是的|对|对的|有|有的|嗯|嗯嗯|好|已经|已|当然|没错|yes|yep|yeah|y|right|correct|sure|true|是啊|对啊|有啊|已补缴|补了|交了)[。.!！~～]*$/i;
 const NO = /^(?:否|不是|不|没有|没|无|还没|还没有|尚未|不对|no|nope|n|not yet|false|没呢|还没呢|没有呢|未)[。.!！~～]*$/i;
 
 function readExpected(
@@ -915,7 +1179,16 @@ function readExpected(
     }
   }
   const short = s.replace(/\s+/g, '');
-  const booleanFacts = ['studiedAbroad', 'employedFullTimeInShanghai', 'missedDueToEpidemic', 'backPaid', 'isNewHrAgency', 'isEnterpriseEmployee', 'assessedAtOwnSchool', 'isKeyEnterpriseBackbone'];
+  const booleanFacts = [
+    'studiedAbroad',
+    'employedFullTimeInShanghai',
+    'missedDueToEpidemic',
+    'backPaid',
+    'isNewHrAgency',
+    'isEnterpriseEmployee',
+    'assessedAtOwnSchool',
+    'isKeyEnterpriseBackbone',
+  ];
   if (booleanFacts.includes(fact) && facts[fact] === undefined) {
     if (YES.test(short)) say(fact, true, s);
     else if (NO.test(short)) say(fact, false, s);
@@ -932,7 +1205,12 @@ function readExpected(
     }
   }
   // A bare answer, possibly with filler ("已经领了两次", "交了7个月", "about 8 months").
-  const bare = short.replace(/^(?:已经|已|都|才|就|刚|大概|大约|差不多|约|有|现在|目前|交了|缴了|交满|缴满|满|领了|拿了|享受了|用了|about|around|roughly)+/i, '').replace(/(?:了|吧|左右|的样子)+$/, '');
+  const bare = short
+    .replace(
+      /^(?:已经|已|都|才|就|刚|大概|大约|差不多|约|有|现在|目前|交了|缴了|交满|缴满|满|领了|拿了|享受了|用了|about|around|roughly)+/i,
+      '',
+    )
+    .replace(/(?:了|吧|左右|的样子)+$/, '');
   const num = /^(?:第|前)?\s*(\d+(?:\.\d+)?)\s*(?:名|位|个月|个|月|次|届|年|months?|times?)?$/i.exec(bare);
   if (fact === 'worldRank' && facts.worldRank === undefined && !num) {
     const r = findRanks(s, true)[0];
@@ -941,7 +1219,11 @@ function readExpected(
       evidence.worldRank = r.evidence;
     }
   }
-  if ((fact === 'worldRank' || fact === 'socialInsuranceMonths' || fact === 'onlineTrainingSubsidiesUsed') && facts[fact] === undefined && num) {
+  if (
+    (fact === 'worldRank' || fact === 'socialInsuranceMonths' || fact === 'onlineTrainingSubsidiesUsed') &&
+    facts[fact] === undefined &&
+    num
+  ) {
     const n = Number(num[1]);
     if (fact === 'worldRank' && /^前/.test(short)) facts[fact] = { min: 1, max: n };
     else if (fact === 'socialInsuranceMonths' && /年$|years?$/i.test(bare)) facts[fact] = n * 12;

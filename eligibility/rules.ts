@@ -153,9 +153,7 @@ const RuleFileSchema = z
       .strict(),
     valid_from: dateField.optional(),
     valid_to: dateField.optional(),
-    deadlines: z
-      .array(z.object({ id: z.string().min(1), date: dateField, label: TextSchema }).strict())
-      .default([]),
+    deadlines: z.array(z.object({ id: z.string().min(1), date: dateField, label: TextSchema }).strict()).default([]),
     applies_if: z.unknown().optional(),
     assume_applies: z.boolean().default(false),
     conditions: z.unknown(),
@@ -212,7 +210,10 @@ const LeafSchema = z
 
 const GroupMetaSchema = z
   .object({
-    id: z.string().regex(/^[a-z0-9_]+$/, 'use lower-case letters, digits and "_"').optional(),
+    id: z
+      .string()
+      .regex(/^[a-z0-9_]+$/, 'use lower-case letters, digits and "_"')
+      .optional(),
     label: TextSchema.optional(),
     pass: TextSchema.optional(),
     fail: TextSchema.optional(),
@@ -382,7 +383,6 @@ function parseCondition(raw: unknown, path: string, ctx: NodeContext): Condition
 
 // ── citations ───────────────────────────────────────────────────────────────
 
-
 /**
  * Normalizes text for quote matching: NFKC, traditional → simplified, pinyin glosses like `(guān)`
  * removed, all whitespace removed. Applied to both the quote and the clause text.
@@ -511,7 +511,8 @@ export function loadFactCatalog(file: string): FactCatalog {
   }
   for (const spec of Object.values(out)) {
     const ask = spec.unsure?.ask;
-    if (ask && !out[ask]) problems.push(`${basename(file)}: fact "${spec.name}".unsure.ask: "${ask}" is not a fact of this catalog (declare it under facts:)`);
+    if (ask && !out[ask])
+      problems.push(`${basename(file)}: fact "${spec.name}".unsure.ask: "${ask}" is not a fact of this catalog (declare it under facts:)`);
   }
   if (problems.length) throw new RuleLoadError(problems);
   return out;
@@ -528,13 +529,7 @@ export function factTypes(catalog: FactCatalog): Record<string, { type: FactType
 /**
  * Parses and validates one rule object. Problems are pushed as `<file>: rule "<id>": <field>: <message>`.
  */
-export function parseRule(
-  raw: unknown,
-  file: string,
-  catalog: FactCatalog,
-  chunks: Chunk[] | null,
-  problems: string[],
-): Rule | undefined {
+export function parseRule(raw: unknown, file: string, catalog: FactCatalog, chunks: Chunk[] | null, problems: string[]): Rule | undefined {
   const idGuess = (raw as { id?: unknown })?.id;
   const where = `${file}: rule "${typeof idGuess === 'string' ? idGuess : '(no id)'}"`;
   const before = problems.length;
@@ -611,7 +606,7 @@ export function loadRuleSet(dir: string, opts: LoadRulesOptions): RuleSet {
     }
     const list: unknown[] =
       raw && typeof raw === 'object' && Array.isArray((raw as { rules?: unknown }).rules)
-        ? ((raw as { rules: unknown[] }).rules)
+        ? (raw as { rules: unknown[] }).rules
         : raw === undefined
           ? []
           : [raw];

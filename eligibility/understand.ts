@@ -129,7 +129,10 @@ function patternsOf(cues: CueTables): DatePatterns {
   const refs = cues.years.reference;
   const p: DatePatterns = {
     parts,
-    twoDigit: new RegExp(`(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`, 'g'),
+    twoDigit: new RegExp(
+      `(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`,
+      'g',
+    ),
     offsets: offs.length ? new RegExp(offs.map(escape).join('|'), 'g') : null,
     reference: refs.length ? new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escape).join('|')}`, 'g') : null,
     afterReference: new RegExp(`^\\s*(?:\\d{1,2}\\s*月|${partRe})`),
@@ -139,7 +142,12 @@ function patternsOf(cues: CueTables): DatePatterns {
   return p;
 }
 
-export function resolveDates(t: string, asOf: string, cues: CueTables, referenceYear: number | null): { text: string; referenceYear: number | null } {
+export function resolveDates(
+  t: string,
+  asOf: string,
+  cues: CueTables,
+  referenceYear: number | null,
+): { text: string; referenceYear: number | null } {
   const ay = Number(asOf.slice(0, 4));
   const P = patternsOf(cues);
   let s = t;
@@ -157,7 +165,10 @@ export function resolveDates(t: string, asOf: string, cues: CueTables, reference
   // Months written back to back ("5月6月") are a list: "5月、6月".
   s = s.replace(/(\d{1,2})\s*月\s*(?=\d{1,2}\s*月)/g, '$1月、');
   // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
-  s = s.replace(/(?<![\d.\/])(20\d{2}|[1-4]\d)[.\/](0?[1-9]|1[0-2])(?![\d.\/%万])/g, (_m, y: string, mo: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月`);
+  s = s.replace(
+    /(?<![\d.\/])(20\d{2}|[1-4]\d)[.\/](0?[1-9]|1[0-2])(?![\d.\/%万])/g,
+    (_m, y: string, mo: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月`,
+  );
   // Relative year words ("去年", "前年") → the year, counted from asOf.
   if (P.offsets) s = s.replace(P.offsets, (w) => `${ay + cues.years.offset[w]!}年`);
   // Reference words: the last year named before them, else the conversation's.
@@ -214,7 +225,10 @@ function unitFact(text: string, catalog: FactCatalog): string | undefined {
 export function understand(message: string, ctx: UnderstandContext, deps: UnderstandDeps): Understanding {
   const { cues, catalog } = deps;
   // In chat a space between two words of Chinese separates clauses ("全职4个月 社保也半年").
-  const normalized = normalizeMessage(typeof message === 'string' ? message : '').replace(/(?<=[\p{Script=Han}])\s+(?=[\p{Script=Han}\d])|(?<=[\p{Script=Han}\d])\s+(?=[\p{Script=Han}])/gu, '，');
+  const normalized = normalizeMessage(typeof message === 'string' ? message : '').replace(
+    /(?<=[\p{Script=Han}])\s+(?=[\p{Script=Han}\d])|(?<=[\p{Script=Han}\d])\s+(?=[\p{Script=Han}])/gu,
+    '，',
+  );
   const dated = resolveDates(normalized, ctx.asOf, cues, ctx.referenceYear ?? null);
   const text = dated.text;
   const lower = text.toLowerCase();
@@ -234,7 +248,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const sep = text.slice(prev.end, cur.start);
     const lc = cur.text.toLowerCase();
     const selfAgain = cues.roles.selfAgain.some((w) => lc.startsWith(w) || (w.length >= 3 && lc.includes(w)));
-    if (cur.role === 'self' && (prev.role === 'hypothetical' || prev.role === 'reported') && /^[\s,，、]*$/u.test(sep) && !selfAgain) cur.role = prev.role;
+    if (cur.role === 'self' && (prev.role === 'hypothetical' || prev.role === 'reported') && /^[\s,，、]*$/u.test(sep) && !selfAgain)
+      cur.role = prev.role;
   }
   // Segments: a correction marker starts a new segment whose facts replace the earlier ones.
   const segments: (typeof clauses)[] = [[]];
@@ -285,7 +300,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       const first = self[0]!.text;
       const w = cues.corrections.find((x) => first.toLowerCase().includes(x));
       // The corrected value: the rest of the marker's clause, else the next clause ("更正一下，是4个月").
-      const tries: { value: string; used: number }[] = [{ value: w ? stripFillers(first.slice(first.toLowerCase().indexOf(w) + w.length)) : stripFillers(first), used: 1 }];
+      const tries: { value: string; used: number }[] = [
+        { value: w ? stripFillers(first.slice(first.toLowerCase().indexOf(w) + w.length)) : stripFillers(first), used: 1 },
+      ];
       if (self[1]) tries.push({ value: stripFillers(self[1].text), used: 2 });
       // "刚算了下是6个月": the corrected value is the number with its unit.
       for (const t of [...tries]) {
@@ -332,7 +349,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       const ev = x.evidence[fact] ?? '';
       let at = locate(ev, from, to) ?? locate(ev.split(':')[0]!.trim(), from, to);
       // Facts read from the university (rank, country, studied abroad) point at the university's name.
-      if (!at && uniSpan && ['worldRank', 'rankingSystem', 'rankingEdition', 'universityCountry', 'studiedAbroad', 'university'].includes(fact)) at = uniSpan;
+      if (
+        !at &&
+        uniSpan &&
+        ['worldRank', 'rankingSystem', 'rankingEdition', 'universityCountry', 'studiedAbroad', 'university'].includes(fact)
+      )
+        at = uniSpan;
       // Else the clause that gives the fact on its own.
       if (!at) {
         for (const c of segSelf) {
@@ -427,15 +449,20 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   let situationAsked = false;
   // Only when the question itself is put in the past ("那会儿办许可能先承诺吗": the situation word in
   // the asking clause) and nothing says now ("现在申请…"): a past event alone is no situation date.
-  const asksInPast = (c: string) => has(c, cues.intent) || cues.questionEnd.some((q) => c.endsWith(q)) || clauses.some((o) => o.role === 'self' && (has(o.text.toLowerCase(), cues.intent) || cues.questionEnd.some((q) => o.text.endsWith(q))));
+  const asksInPast = (c: string) =>
+    has(c, cues.intent) ||
+    cues.questionEnd.some((q) => c.endsWith(q)) ||
+    clauses.some((o) => o.role === 'self' && (has(o.text.toLowerCase(), cues.intent) || cues.questionEnd.some((q) => o.text.endsWith(q))));
   const present = has(lower, cues.present);
   for (const c of present ? [] : clauses) {
     if (c.role !== 'self' || !has(c.text, cues.situation) || !asksInPast(c.text.toLowerCase())) continue;
     const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => /^\d{4}-\d{2}/.test(x.value));
-    const nearby = d ?? clauses
-      .filter((o) => o.role === 'self' && o.end <= c.start)
-      .flatMap((o) => findDates(o.text, ctx.asOf, contextYear ?? undefined))
-      .find((x) => /^\d{4}-\d{2}/.test(x.value));
+    const nearby =
+      d ??
+      clauses
+        .filter((o) => o.role === 'self' && o.end <= c.start)
+        .flatMap((o) => findDates(o.text, ctx.asOf, contextYear ?? undefined))
+        .find((x) => /^\d{4}-\d{2}/.test(x.value));
     if (nearby) {
       const cl = c.text.toLowerCase();
       situationAsked = has(cl, cues.intent) || cues.questionEnd.some((q) => cl.endsWith(q));
@@ -444,10 +471,29 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     }
   }
   const otherText = clauses.filter((c) => c.role !== 'self').map((c) => c.text);
-  return { text, otherText, spans, facts: facts as Facts, goals, intent, asksInformation, situationDate, situationAsked, referenceYear: dated.referenceYear, corrections, notes, ambiguities, evidence };
+  return {
+    text,
+    otherText,
+    spans,
+    facts: facts as Facts,
+    goals,
+    intent,
+    asksInformation,
+    situationDate,
+    situationAsked,
+    referenceYear: dated.referenceYear,
+    corrections,
+    notes,
+    ambiguities,
+    evidence,
+  };
 }
 
-function safeExtract(extract: ExtractPort, text: string, opts: { asOf: string; openFact?: string | null; contextYear?: number | null }): Extraction {
+function safeExtract(
+  extract: ExtractPort,
+  text: string,
+  opts: { asOf: string; openFact?: string | null; contextYear?: number | null },
+): Extraction {
   try {
     return extract(text, opts);
   } catch {

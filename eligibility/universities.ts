@@ -208,9 +208,7 @@ export function loadUniversityTable(
       }
     });
   }
-  const scanKeys = [...scan.entries()]
-    .map(([key, v]) => ({ key, ...v }))
-    .sort((a, b) => b.key.length - a.key.length);
+  const scanKeys = [...scan.entries()].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.key.length - a.key.length);
   return { universities, index, scanKeys, outside, byName, source: file };
 }
 
@@ -276,7 +274,14 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
   const ranked = [...bestPer.entries()].sort((a, b) => b[1] - a[1]);
   const [top, second] = ranked;
   if (second && top![1] - second[1] < 0.05) {
-    return { status: 'ambiguous', query, candidates: candidatesOf(table, ranked.filter((r) => top![1] - r[1] < 0.05).map((r) => r[0])) };
+    return {
+      status: 'ambiguous',
+      query,
+      candidates: candidatesOf(
+        table,
+        ranked.filter((r) => top![1] - r[1] < 0.05).map((r) => r[0]),
+      ),
+    };
   }
   const u = table.byName.get(top![0]);
   if (!u) return { status: 'not_found', query };
@@ -302,7 +307,14 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
   const compact = normalizeUniversityName(simplified, true);
   const cjkMask = new Array<boolean>(compact.length).fill(false);
   // Latin scanning space: CJK and punctuation become word breaks ("硕士在UCL读的" → " UCL ").
-  const spaced = ' ' + simplified.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9]+/g, ' ').trim() + ' ';
+  const spaced =
+    ' ' +
+    simplified
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^A-Za-z0-9]+/g, ' ')
+      .trim() +
+    ' ';
   const lowerSpaced = spaced.toLowerCase();
   const asciiMask = new Array<boolean>(spaced.length).fill(false);
   const out: UniversityMention[] = [];

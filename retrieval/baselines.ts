@@ -47,7 +47,8 @@ export function loadDevSet(file: string): { questions: DevQuestion[] } {
     if (seen.has(id)) throw new Error(`${where}: duplicate id`);
     seen.add(id);
     const answerable = o.answerable !== false;
-    if (answerable && (typeof o.doc !== 'string' || o.phrase === undefined)) throw new Error(`${where}: an answerable question needs "doc" and "phrase"`);
+    if (answerable && (typeof o.doc !== 'string' || o.phrase === undefined))
+      throw new Error(`${where}: an answerable question needs "doc" and "phrase"`);
     return {
       id,
       q: o.q,
@@ -99,7 +100,14 @@ export interface Metrics {
 export function scoreRun(system: string, questions: DevQuestion[], results: Map<string, RunResult>, threshold: number): Metrics {
   const ans = questions.filter((q) => q.answerable);
   const un = questions.filter((q) => !q.answerable);
-  let r1 = 0, r3 = 0, r5 = 0, mrr = 0, d1 = 0, dN = 0, p1 = 0, pN = 0;
+  let r1 = 0,
+    r3 = 0,
+    r5 = 0,
+    mrr = 0,
+    d1 = 0,
+    dN = 0,
+    p1 = 0,
+    pN = 0;
   const misses: string[] = [];
   const wrongAbstain: string[] = [];
   let keep = 0;

@@ -116,7 +116,12 @@ export class Bm25Index {
   private mark: Uint8Array;
   private cand: Int32Array;
 
-  private constructor(postings: Map<string, Posting>, docLengths: Float32Array, params: Bm25Params, searchOpts: Bm25SearchOptions = DEFAULT_BM25_SEARCH) {
+  private constructor(
+    postings: Map<string, Posting>,
+    docLengths: Float32Array,
+    params: Bm25Params,
+    searchOpts: Bm25SearchOptions = DEFAULT_BM25_SEARCH,
+  ) {
     this.searchOpts = searchOpts;
     this.postings = postings;
     this.docLengths = docLengths;
@@ -233,7 +238,9 @@ export class Bm25Index {
    * by `Bm25SearchOptions.pruning`; both give identical results.
    */
   search(terms: WeightedTerm[], limit: number, allow?: (doc: number) => boolean, stats?: Bm25SearchStats): Bm25Hit[] {
-    return this.searchOpts.pruning === 'maxscore' ? this.searchMaxScore(terms, limit, allow, stats) : this.searchExhaustive(terms, limit, allow, stats);
+    return this.searchOpts.pruning === 'maxscore'
+      ? this.searchMaxScore(terms, limit, allow, stats)
+      : this.searchExhaustive(terms, limit, allow, stats);
   }
 
   /**

@@ -112,7 +112,7 @@ function numberedLabel(rest: string, offset: number, wrapped: boolean): ClauseLa
   } else if (rest[0] && CIRCLED.includes(rest[0])) {
     label = { kind: 'circled', n: CIRCLED.indexOf(rest[0]) + 1, clause: rest[0], raw: rest[0] };
   }
-  if (!label || !m && label.kind !== 'circled') return undefined;
+  if (!label || (!m && label.kind !== 'circled')) return undefined;
   used = label.kind === 'circled' ? 1 : m![0].length;
   if (!Number.isFinite(label.n) || label.n <= 0) return undefined;
   let after = rest.slice(used);
@@ -140,7 +140,8 @@ function stripTitle(s: string): string {
 // ── boilerplate lines ────────────────────────────────────────────────────────────────────────
 const reClosing = /^(?:特此(?:通知|函复|批复|公告|通告|报告|复函|说明)|此复|专此函复|以上意见，?请.{0,10})[。！!]?$/;
 const rePublicity = /^[（(]此件[^）)\n]{0,12}[）)]$/;
-const reDate = /^(?:\d{4}|[〇零一二三四五六七八九]{4})年(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})日(?:印发|发布|印|发)?$/;
+const reDate =
+  /^(?:\d{4}|[〇零一二三四五六七八九]{4})年(?:\d{1,2}|[一二三四五六七八九十]{1,2})月(?:\d{1,2}|[一二三四五六七八九十]{1,3})日(?:印发|发布|印|发)?$/;
 const reField =
   /^(?:承办单位(?:地址)?|承办人(?:姓名)?|联系人|联系电话|联系方式|电话|传真|(?:通讯)?地址|邮政编码|邮编|办理结果|公开属性|公开方式|抄送|主题词|签发人)\s*[：:]/;
 const reOrg = /^[\p{Script=Han}（）()、·]{2,40}(?:局|委员会|委|政府|办公室|办公厅|厅|中心|部|院|会|公司|小组|办|处|所|集团)$/u;
@@ -269,7 +270,11 @@ function splitLongSegment(text: string, [s, e]: [number, number], max: number): 
   let start = s;
   while (e - start > max) {
     let cut = -1;
-    for (let i = start + max; i > start + max / 2; i--) if (/[，、,：:]/.test(text[i - 1]!)) { cut = i; break; }
+    for (let i = start + max; i > start + max / 2; i--)
+      if (/[，、,：:]/.test(text[i - 1]!)) {
+        cut = i;
+        break;
+      }
     if (cut < 0) cut = start + max;
     out.push([start, cut]);
     start = cut;
@@ -413,7 +418,11 @@ function isHeadingOnly(node: Node, lines: Line[], runs: number[][]): boolean {
 }
 
 /** Numbering sanity: a label is accepted only where it continues or starts a numbered list. */
-function acceptLabel(label: ClauseLabel, stack: Array<{ kind: LabelKind; n: number; node: number }>, lastSeen: Partial<Record<LabelKind, number>>): boolean {
+function acceptLabel(
+  label: ClauseLabel,
+  stack: Array<{ kind: LabelKind; n: number; node: number }>,
+  lastSeen: Partial<Record<LabelKind, number>>,
+): boolean {
   const i = stack.findIndex((s) => s.kind === label.kind);
   if (label.kind === 'bold') {
     if (i >= 0) stack.length = i;

@@ -81,7 +81,11 @@ export function documentsDir(dir: string): string {
  * Parses one corpus file (pure apart from hashing): checks the bytes, parses the header, normalizes
  * and chunks. `file` is the name used in messages (relative to the corpus folder).
  */
-export function parseDocumentFile(file: string, bytes: Uint8Array, opts: Pick<ReadCorpusOptions, 'maxBytes' | 'chunk'> = {}): { document?: PolicyDocument; chunks: Chunk[]; result: CorpusFileResult } {
+export function parseDocumentFile(
+  file: string,
+  bytes: Uint8Array,
+  opts: Pick<ReadCorpusOptions, 'maxBytes' | 'chunk'> = {},
+): { document?: PolicyDocument; chunks: Chunk[]; result: CorpusFileResult } {
   const id = basename(file).replace(DOC_EXT, '');
   const result: CorpusFileResult = { file, id, bytes: bytes.length, chunks: 0, warnings: [], errors: [] };
   const fail = (message: string, line?: number) => {
@@ -89,13 +93,19 @@ export function parseDocumentFile(file: string, bytes: Uint8Array, opts: Pick<Re
     return { chunks: [], result };
   };
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  if (!reId.test(id)) return fail(`file name "${basename(file)}" is not a usable document id: use letters, digits, "-", "_" or "." (e.g. sh-hrss-2024-1.md)`);
+  if (!reId.test(id))
+    return fail(`file name "${basename(file)}" is not a usable document id: use letters, digits, "-", "_" or "." (e.g. sh-hrss-2024-1.md)`);
   if (bytes.length > maxBytes) {
-    return fail(`file is too large (${(bytes.length / 1048576).toFixed(1)} MiB, limit ${(maxBytes / 1048576).toFixed(1)} MiB): a policy document is a few dozen KB — split it into one file per document or remove it`);
+    return fail(
+      `file is too large (${(bytes.length / 1048576).toFixed(1)} MiB, limit ${(maxBytes / 1048576).toFixed(1)} MiB): a policy document is a few dozen KB — split it into one file per document or remove it`,
+    );
   }
   if (bytes.length === 0) return fail(`empty file: add a header and the document text, or delete the file`);
   const nul = bytes.indexOf(0);
-  if (nul >= 0) return fail(`binary file (NUL byte at offset ${nul}): corpus documents must be UTF-8 text (.md/.txt); convert the PDF/Word file to text first`);
+  if (nul >= 0)
+    return fail(
+      `binary file (NUL byte at offset ${nul}): corpus documents must be UTF-8 text (.md/.txt); convert the PDF/Word file to text first`,
+    );
   let content: string;
   try {
     content = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -114,7 +124,8 @@ export function parseDocumentFile(file: string, bytes: Uint8Array, opts: Pick<Re
   const norm = normalizeText(header.body);
   result.normalization = norm.stats;
   for (const w of norm.warnings) result.warnings.push({ file, line: w.line + header.bodyStartLine - 1, message: w.message });
-  if (!norm.text.trim()) return fail('the header is followed by no text: add the document text after the closing "---" line', header.bodyStartLine);
+  if (!norm.text.trim())
+    return fail('the header is followed by no text: add the document text after the closing "---" line', header.bodyStartLine);
   result.hash = createHash('sha256').update(bytes).digest('hex');
   const document: PolicyDocument = { id, file, ...header.meta, rawText: header.body, text: norm.text, hash: result.hash };
   const chunks = chunkDocument(document, opts.chunk);
@@ -164,9 +175,24 @@ export async function readCorpus(dir: string, opts: ReadCorpusOptions = {}): Pro
     const file = rel(c.n);
     let parsed: ReturnType<typeof parseDocumentFile>;
     if ('error' in c) {
-      parsed = { chunks: [], result: { file, id: byId(c.n), bytes: 0, chunks: 0, warnings: [], errors: [{ file, message: `cannot read the file: ${c.error}` }] } };
+      parsed = {
+        chunks: [],
+        result: { file, id: byId(c.n), bytes: 0, chunks: 0, warnings: [], errors: [{ file, message: `cannot read the file: ${c.error}` }] },
+      };
     } else if (seen.has(byId(c.n))) {
-      parsed = { chunks: [], result: { file, id: byId(c.n), bytes: c.bytes.length, chunks: 0, warnings: [], errors: [{ file, message: `duplicate document id "${byId(c.n)}" (also ${seen.get(byId(c.n))}): rename or remove one of the files` }] } };
+      parsed = {
+        chunks: [],
+        result: {
+          file,
+          id: byId(c.n),
+          bytes: c.bytes.length,
+          chunks: 0,
+          warnings: [],
+          errors: [
+            { file, message: `duplicate document id "${byId(c.n)}" (also ${seen.get(byId(c.n))}): rename or remove one of the files` },
+          ],
+        },
+      };
     } else {
       parsed = parseDocumentFile(file, c.bytes, opts);
     }
@@ -182,7 +208,13 @@ export async function readCorpus(dir: string, opts: ReadCorpusOptions = {}): Pro
     for (const w of parsed.result.warnings) opts.logger?.warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
     opts.logger?.debug('corpus file', { file, chunks: parsed.result.chunks });
   }
-  opts.logger?.info('corpus read', { dir: docsDir, documents: out.documents.length, chunks: out.chunks.length, warnings: out.warnings.length, errors: out.errors.length });
+  opts.logger?.info('corpus read', {
+    dir: docsDir,
+    documents: out.documents.length,
+    chunks: out.chunks.length,
+    warnings: out.warnings.length,
+    errors: out.errors.length,
+  });
   return out;
 }
 

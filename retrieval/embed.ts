@@ -45,7 +45,13 @@ export const BGE_QUERY_INSTRUCTION = '为这个句子生成表示以用于检索
 export function poolingFor(modelId: string, isStatic = false): PoolingSpec {
   const id = modelId.toLowerCase();
   if (isStatic) return { pooling: 'mean', normalize: true, queryPrefix: '', passagePrefix: '' };
-  if (id.includes('bge')) return { pooling: 'cls', normalize: true, queryPrefix: id.includes('-zh') ? BGE_QUERY_INSTRUCTION : 'Represent this sentence for searching relevant passages: ', passagePrefix: '' };
+  if (id.includes('bge'))
+    return {
+      pooling: 'cls',
+      normalize: true,
+      queryPrefix: id.includes('-zh') ? BGE_QUERY_INSTRUCTION : 'Represent this sentence for searching relevant passages: ',
+      passagePrefix: '',
+    };
   if (id.includes('e5')) return { pooling: 'mean', normalize: true, queryPrefix: 'query: ', passagePrefix: 'passage: ' };
   return { pooling: 'mean', normalize: true, queryPrefix: '', passagePrefix: '' };
 }
@@ -120,16 +126,35 @@ export function resolveEmbeddingModel(o: ResolveOptions): ModelChoice {
     return staticChoice(o, `EMBEDDING_MODEL=${o.modelId} selects the corpus-trained static model`);
   }
   if (isModelFolder(local)) {
-    return { modelId: o.modelId, localPath: o.modelsDir, remote: false, isStatic: isStaticModelFolder(local), reason: `found in MODELS_DIR (${local})` };
+    return {
+      modelId: o.modelId,
+      localPath: o.modelsDir,
+      remote: false,
+      isStatic: isStaticModelFolder(local),
+      reason: `found in MODELS_DIR (${local})`,
+    };
   }
   if (o.allowRemote) {
-    return { modelId: o.modelId, remote: true, remoteHost: o.remoteHost, localPath: o.modelsDir, isStatic: false, reason: `not in MODELS_DIR; downloading from ${o.remoteHost} (ALLOW_REMOTE_MODELS=true)` };
+    return {
+      modelId: o.modelId,
+      remote: true,
+      remoteHost: o.remoteHost,
+      localPath: o.modelsDir,
+      isStatic: false,
+      reason: `not in MODELS_DIR; downloading from ${o.remoteHost} (ALLOW_REMOTE_MODELS=true)`,
+    };
   }
   return staticChoice(o, `${o.modelId} is not in MODELS_DIR (${local}) and ALLOW_REMOTE_MODELS=false`);
 }
 
 function staticChoice(o: ResolveOptions, why: string): ModelChoice {
-  return { modelId: basename(o.staticModelDir), localPath: dirname(o.staticModelDir), remote: false, isStatic: true, reason: `${why}; using the offline corpus-trained embedder` };
+  return {
+    modelId: basename(o.staticModelDir),
+    localPath: dirname(o.staticModelDir),
+    remote: false,
+    isStatic: true,
+    reason: `${why}; using the offline corpus-trained embedder`,
+  };
 }
 
 /** A loaded embedding model. Vectors are Float32Array of length `dim`, L2-normalized. */
@@ -232,15 +257,29 @@ const UNSAFE_CATEGORY = /^[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Mn}]$/u;
  * U+9FFF, ASCII, plain whitespace, Unicode punctuation) go to the pipeline, loaded on first need, so
  * the vectors are the pipeline's in every case (test/retrieval/embed.test.ts compares them).
  */
-export async function loadStaticLookup(dir: string, pipeline: () => Promise<Embedder>, choice?: ModelChoice, log?: LoggerLike): Promise<StaticLookupEmbedder> {
+export async function loadStaticLookup(
+  dir: string,
+  pipeline: () => Promise<Embedder>,
+  choice?: ModelChoice,
+  log?: LoggerLike,
+): Promise<StaticLookupEmbedder> {
   const { table, dim, vocabSize } = readStaticTable(join(dir, 'onnx', 'model.onnx'));
-  const tok = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number>; unk_token: string; max_input_chars_per_word?: number; continuing_subword_prefix?: string } };
+  const tok = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as {
+    model: { vocab: Record<string, number>; unk_token: string; max_input_chars_per_word?: number; continuing_subword_prefix?: string };
+  };
   const vocab = new Map(Object.entries(tok.model.vocab));
   const unk = vocab.get(tok.model.unk_token);
   const cls = vocab.get('[CLS]');
   const sep = vocab.get('[SEP]');
-  if (unk === undefined || cls === undefined || sep === undefined) throw new Error(`${join(dir, 'tokenizer.json')}: the vocabulary lacks [UNK], [CLS] or [SEP]; retrain with \`policybot train-embedder\``);
-  for (const id of vocab.values()) if (id >= vocabSize) throw new Error(`${join(dir, 'tokenizer.json')}: token id ${id} is outside the ${vocabSize}-row table of onnx/model.onnx; retrain with \`policybot train-embedder\``);
+  if (unk === undefined || cls === undefined || sep === undefined)
+    throw new Error(
+      `${join(dir, 'tokenizer.json')}: the vocabulary lacks [UNK], [CLS] or [SEP]; retrain with \`policybot train-embedder\``,
+    );
+  for (const id of vocab.values())
+    if (id >= vocabSize)
+      throw new Error(
+        `${join(dir, 'tokenizer.json')}: token id ${id} is outside the ${vocabSize}-row table of onnx/model.onnx; retrain with \`policybot train-embedder\``,
+      );
   const maxWord = tok.model.max_input_chars_per_word ?? 100;
   const prefix = tok.model.continuing_subword_prefix ?? '##';
   const pooling = poolingFor(STATIC_MODEL_ID, true);

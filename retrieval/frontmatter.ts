@@ -38,7 +38,19 @@ export interface FrontMatterResult {
 }
 
 /** Header fields as written in the file (snake_case). */
-export const HEADER_FIELDS = ['title', 'doc_number', 'issuer', 'date', 'level', 'district', 'source', 'valid_from', 'valid_to', 'supersedes', 'superseded_by'] as const;
+export const HEADER_FIELDS = [
+  'title',
+  'doc_number',
+  'issuer',
+  'date',
+  'level',
+  'district',
+  'source',
+  'valid_from',
+  'valid_to',
+  'supersedes',
+  'superseded_by',
+] as const;
 
 /** A header to copy into a new file (shown in error messages). */
 export const HEADER_TEMPLATE = [
@@ -64,13 +76,19 @@ export function isIsoDate(s: string): boolean {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
 }
 
-const isoDate = z
-  .string({ error: 'expected a date as YYYY-MM-DD' })
-  .refine(isIsoDate, { message: 'expected a real date as YYYY-MM-DD' });
-const text = (what: string) => z.string({ error: `expected ${what} (text)` }).trim().min(1, `must not be empty`);
+const isoDate = z.string({ error: 'expected a date as YYYY-MM-DD' }).refine(isIsoDate, { message: 'expected a real date as YYYY-MM-DD' });
+const text = (what: string) =>
+  z
+    .string({ error: `expected ${what} (text)` })
+    .trim()
+    .min(1, `must not be empty`);
 
-const docId = z.string({ error: 'expected a document id (text)' }).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a document id (letters, digits, "-", "_", ".")');
-const docIds = z.union([docId.transform((s) => [s]), z.array(docId)], { error: 'expected a document id or a list of ids ([a-1, b-2]; letters, digits, "-", "_", ".")' });
+const docId = z
+  .string({ error: 'expected a document id (text)' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a document id (letters, digits, "-", "_", ".")');
+const docIds = z.union([docId.transform((s) => [s]), z.array(docId)], {
+  error: 'expected a document id or a list of ids ([a-1, b-2]; letters, digits, "-", "_", ".")',
+});
 
 /** zod schema of the header (snake_case, as written in the file). */
 export const HeaderSchema = z
@@ -147,7 +165,11 @@ export function parseFrontMatter(content: string, file: string): FrontMatterResu
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const yLine = lineCounter.linePos(e.pos[0]).line;
-    throw new FrontMatterError(file, yLine + 1, `the header is not valid YAML (${e.message.split('\n')[0]}); write one "field: value" per line`);
+    throw new FrontMatterError(
+      file,
+      yLine + 1,
+      `the header is not valid YAML (${e.message.split('\n')[0]}); write one "field: value" per line`,
+    );
   }
   const fieldLine = new Map<string, number>();
   const warnings: FrontMatterResult['warnings'] = [];
@@ -160,11 +182,18 @@ export function parseFrontMatter(content: string, file: string): FrontMatterResu
       const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
       const at = isScalar(item.key) && item.key.range ? lineCounter.linePos(item.key.range[0]).line + 1 : 2;
       fieldLine.set(key, at);
-      let value: unknown = isScalar(item.value) ? item.value.value : item.value === null ? null : (item.value as { toJSON(): unknown }).toJSON();
+      let value: unknown = isScalar(item.value)
+        ? item.value.value
+        : item.value === null
+          ? null
+          : (item.value as { toJSON(): unknown }).toJSON();
       if (value === null || value === '') continue; // an empty optional field is absent
       if (typeof value === 'number' || typeof value === 'boolean') value = String(value);
       if (!(HEADER_FIELDS as readonly string[]).includes(key)) {
-        warnings.push({ line: at, message: `unknown header field "${key}" is ignored (known fields: ${HEADER_FIELDS.join(', ')}); check the spelling` });
+        warnings.push({
+          line: at,
+          message: `unknown header field "${key}" is ignored (known fields: ${HEADER_FIELDS.join(', ')}); check the spelling`,
+        });
         continue;
       }
       values[key] = value;
@@ -183,7 +212,10 @@ export function parseFrontMatter(content: string, file: string): FrontMatterResu
   }
   const h = parsed.data;
   if (h.level === 'district' && !h.district) {
-    warnings.push({ line: fieldLine.get('level') ?? 1, message: 'level is "district" but there is no district field; add e.g. district: 杨浦' });
+    warnings.push({
+      line: fieldLine.get('level') ?? 1,
+      message: 'level is "district" but there is no district field; add e.g. district: 杨浦',
+    });
   }
   const meta: DocumentMeta = {
     title: h.title,

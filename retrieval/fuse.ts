@@ -119,12 +119,15 @@ export function analyzeQuery(
     for (const term of e.terms) {
       const toks = seg.tokens(term, { bigrams: false });
       for (const t of toks) add(t, opts.synonymWeight);
-      if (opts.bigramWeight > 0) for (const b of seg.tokens(term).filter((t) => t.startsWith(BIGRAM_PREFIX))) add(b, opts.synonymWeight * opts.bigramWeight);
+      if (opts.bigramWeight > 0)
+        for (const b of seg.tokens(term).filter((t) => t.startsWith(BIGRAM_PREFIX))) add(b, opts.synonymWeight * opts.bigramWeight);
       // a multi-word expansion covers its concept only when all its words occur: use its longest word
       const longest = [...toks].sort((a, b) => b.length - a.length)[0];
       if (longest) expTerms.push(longest);
     }
-    const hosts = concepts.filter((c) => e.trigger.includes(c.word) || c.word.includes(e.trigger) || c.terms.some((t) => e.trigger.includes(t) && t.length >= 2));
+    const hosts = concepts.filter(
+      (c) => e.trigger.includes(c.word) || c.word.includes(e.trigger) || c.terms.some((t) => e.trigger.includes(t) && t.length >= 2),
+    );
     for (const h of hosts) h.terms.push(...expTerms);
   }
   const maxIdf = bm25.maxIdf();
@@ -185,7 +188,11 @@ export function headingCoverage(q: AnalyzedQuery, heading: string): number {
 export function docMatch(q: AnalyzedQuery, doc: DocFacts | undefined, preferDistrict?: string): number {
   if (!doc) return 0;
   let s = 0;
-  if (doc.docNumber && q.docNumbers.some((n) => doc.docNumber!.toLowerCase().includes(`${n}号`) || doc.docNumber!.toLowerCase().includes(n + '号'))) s = 1;
+  if (
+    doc.docNumber &&
+    q.docNumbers.some((n) => doc.docNumber!.toLowerCase().includes(`${n}号`) || doc.docNumber!.toLowerCase().includes(n + '号'))
+  )
+    s = 1;
   if (doc.district && q.districts.includes(doc.district)) s = Math.max(s, 1);
   if (preferDistrict && doc.district && doc.district === preferDistrict) s = Math.max(s, 0.5);
   return s;

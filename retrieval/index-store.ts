@@ -129,7 +129,8 @@ export function modelFingerprint(dir: string): string {
 /** Hash of everything that determines the index content (chunks, documents, index-text version). */
 export function corpusHashOf(chunks: Chunk[], documents: DocInfo[]): string {
   const h = createHash('sha256').update(`v${INDEX_TEXT_VERSION}\n`);
-  for (const c of chunks) h.update(JSON.stringify([c.id, c.docId, c.clause, c.path, c.heading ?? '', c.title, c.docNumber ?? '', c.text])).update('\n');
+  for (const c of chunks)
+    h.update(JSON.stringify([c.id, c.docId, c.clause, c.path, c.heading ?? '', c.title, c.docNumber ?? '', c.text])).update('\n');
   for (const d of documents) h.update(JSON.stringify([d.id, d.docNumber ?? '', d.district ?? '', d.title, d.level ?? ''])).update('\n');
   return h.digest('hex');
 }
@@ -202,7 +203,8 @@ function mismatch(m: IndexManifest | undefined, corpusHash: string, o: IndexStor
   if (m.corpusHash !== corpusHash) return 'the corpus changed';
   if (m.segmenter !== o.segmenter.fingerprint) return 'the dictionary changed';
   if (m.bm25.k1 !== bm25.k1 || m.bm25.b !== bm25.b) return 'BM25 parameters changed';
-  if ((m.model?.id ?? null) !== (o.model?.id ?? null)) return `the embedding model changed (${m.model?.id ?? 'none'} → ${o.model?.id ?? 'none'})`;
+  if ((m.model?.id ?? null) !== (o.model?.id ?? null))
+    return `the embedding model changed (${m.model?.id ?? 'none'} → ${o.model?.id ?? 'none'})`;
   if (m.model && o.model && m.model.fingerprint !== o.model.fingerprint) return `the embedding model files changed (${o.model.id})`;
   return undefined;
 }
@@ -263,7 +265,14 @@ function vectorCache(o: IndexStoreOptions, old: IndexManifest | undefined): Map<
   return cache;
 }
 
-async function build(o: IndexStoreOptions, old: IndexManifest | undefined, corpusHash: string, bm25Params: Bm25Params, reason: string, t0: number): Promise<IndexOutcome> {
+async function build(
+  o: IndexStoreOptions,
+  old: IndexManifest | undefined,
+  corpusHash: string,
+  bm25Params: Bm25Params,
+  reason: string,
+  t0: number,
+): Promise<IndexOutcome> {
   mkdirSync(o.dir, { recursive: true });
   const { bm25, headings } = buildLexical(o.chunks, o.segmenter, bm25Params);
   const data: IndexData = { chunks: o.chunks, headings, bm25, docs: docFacts(o.documents) };

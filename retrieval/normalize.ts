@@ -37,7 +37,8 @@ export interface NormalizeResult {
 // ── character classes ────────────────────────────────────────────────────────────────────────
 const HAN = '\\p{Script=Han}';
 /** CJK punctuation, full-width forms, Chinese quotes, dashes and ellipsis. */
-const CJK_PUNCT = '\\u3000-\\u303f\\uff01-\\uff0f\\uff1a-\\uff20\\uff3b-\\uff40\\uff5b-\\uff65\\u2018\\u2019\\u201c\\u201d\\u2014\\u2026\\u00b7';
+const CJK_PUNCT =
+  '\\u3000-\\u303f\\uff01-\\uff0f\\uff1a-\\uff20\\uff3b-\\uff40\\uff5b-\\uff65\\u2018\\u2019\\u201c\\u201d\\u2014\\u2026\\u00b7';
 /** Han or CJK punctuation: the "Chinese context" around a half-width mark. */
 const CJK_CTX = `[${HAN}${CJK_PUNCT}]`;
 const reCjkCtx = new RegExp(`^${CJK_CTX}$`, 'u');
@@ -257,7 +258,8 @@ export function findUnrecoverable(text: string): NormalizeWarning[] {
     chars.forEach((c, k) => {
       let what: string | undefined;
       if (c === '\ufffd') what = 'replacement character U+FFFD (the source had bytes that are not valid text)';
-      else if (/[\u0000-\u0008\u000e-\u001f\u007f]/.test(c)) what = `control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+      else if (/[\u0000-\u0008\u000e-\u001f\u007f]/.test(c))
+        what = `control character U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
       else if (c === '?') {
         const prev = chars[k - 1];
         const next = chars[k + 1];
@@ -268,7 +270,10 @@ export function findUnrecoverable(text: string): NormalizeWarning[] {
       }
       if (what) {
         const ctx = chars.slice(Math.max(0, k - 6), k + 7).join('');
-        warnings.push({ line: i + 1, message: `unrecoverable character: ${what} in "${ctx}" (column ${k + 1}); kept as is — check the source and fix the text by hand` });
+        warnings.push({
+          line: i + 1,
+          message: `unrecoverable character: ${what} in "${ctx}" (column ${k + 1}); kept as is — check the source and fix the text by hand`,
+        });
       }
     });
   });

@@ -12,7 +12,15 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chunk, DocInfo } from './types.ts';
 import type { Bm25Params } from './bm25.ts';
-import { isModelFolder, loadEmbedder, modelFolderProblem, resolveEmbeddingModel, type Embedder, type LoggerLike, type ModelChoice } from './embed.ts';
+import {
+  isModelFolder,
+  loadEmbedder,
+  modelFolderProblem,
+  resolveEmbeddingModel,
+  type Embedder,
+  type LoggerLike,
+  type ModelChoice,
+} from './embed.ts';
 import { loadOrBuildIndex, modelFingerprint, type IndexOutcome } from './index-store.ts';
 import { STATIC_MODEL_ID } from './static-model.ts';
 import type { FusionOptions } from './fuse.ts';
@@ -83,7 +91,9 @@ export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetr
       try {
         embedder = await loadEmbedder(choice, o.log);
       } catch (err) {
-        o.log?.warn(`could not download ${choice.modelId} from ${choice.remoteHost}: ${(err as Error).message}; falling back to the offline embedder`);
+        o.log?.warn(
+          `could not download ${choice.modelId} from ${choice.remoteHost}: ${(err as Error).message}; falling back to the offline embedder`,
+        );
         choice = resolveEmbeddingModel({ ...o.model, allowRemote: false, staticModelDir: staticDir });
       }
     }
@@ -96,7 +106,10 @@ export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetr
     if (choice.isStatic && !isModelFolder(staticDir)) {
       o.log?.info(`training the offline embedder (${STATIC_MODEL_ID}) on ${o.chunks.length} chunks…`);
       const { trainStaticEmbedder } = await import('./train-embedder.ts'); // the trainer's dependencies load only when training
-      const r = await trainStaticEmbedder(o.chunks.map((c) => c.text), { outDir: staticDir });
+      const r = await trainStaticEmbedder(
+        o.chunks.map((c) => c.text),
+        { outDir: staticDir },
+      );
       o.log?.info(`trained ${r.modelId}: ${r.learnedChars} characters, dim ${r.dim}, ${r.seconds.toFixed(1)} s → ${staticDir}`);
       trained = true;
     }
@@ -104,7 +117,10 @@ export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetr
   const picked = choice;
   const getEmbedder = async (): Promise<Embedder> => (embedder ??= await loadEmbedder(picked!, o.log));
   const identity = picked
-    ? { id: picked.modelId, fingerprint: picked.remote ? `remote:${picked.modelId}` : modelFingerprint(join(picked.localPath!, picked.modelId)) }
+    ? {
+        id: picked.modelId,
+        fingerprint: picked.remote ? `remote:${picked.modelId}` : modelFingerprint(join(picked.localPath!, picked.modelId)),
+      }
     : null;
   const index = await loadOrBuildIndex({
     dir: join(o.dataDir, 'index'),

@@ -76,7 +76,10 @@ export class Retriever {
   }
 
   /** Searches and also returns per-stage timings and the query analysis. */
-  async searchDetailed(query: string, opts: SearchOptions = {}): Promise<{ result: SearchResult; timings: StageTimings; analyzed: AnalyzedQuery }> {
+  async searchDetailed(
+    query: string,
+    opts: SearchOptions = {},
+  ): Promise<{ result: SearchResult; timings: StageTimings; analyzed: AnalyzedQuery }> {
     const t0 = performance.now();
     const k = Math.max(1, Math.min(50, Math.floor(opts.k ?? 5)));
     const mode: SearchMode = opts.mode ?? 'hybrid';

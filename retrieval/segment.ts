@@ -63,7 +63,6 @@ const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
 const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
-
 /**
  * The search normalization shared by documents and queries: NFKC, traditional → simplified,
  * lower case, whitespace collapsed to single spaces.

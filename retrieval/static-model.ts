@@ -40,17 +40,19 @@ export function readStaticTable(file: string): StaticTable {
     for (const f of parts) {
       if (f.no !== 1) continue;
       if (f.wire === 0) dims.push(f.value);
-      else if (f.wire === 2) for (let at = f.start; at < f.end; ) {
-        const [v, next] = varint(buf, at, fail);
-        dims.push(v);
-        at = next;
-      }
+      else if (f.wire === 2)
+        for (let at = f.start; at < f.end; ) {
+          const [v, next] = varint(buf, at, fail);
+          dims.push(v);
+          at = next;
+        }
     }
     const type = parts.find((f) => f.no === 2 && f.wire === 0)?.value;
     const raw = parts.find((f) => f.no === 9 && f.wire === 2);
     if (type !== 1 || dims.length !== 2 || !raw) fail('the embeddings table is not a float32 matrix with raw data');
     const [vocabSize, dim] = dims as [number, number];
-    if (raw!.end - raw!.start !== vocabSize * dim * 4) fail(`the embeddings table holds ${raw!.end - raw!.start} bytes, expected ${vocabSize}×${dim}×4`);
+    if (raw!.end - raw!.start !== vocabSize * dim * 4)
+      fail(`the embeddings table holds ${raw!.end - raw!.start} bytes, expected ${vocabSize}×${dim}×4`);
     const table = new Float32Array(vocabSize * dim);
     new Uint8Array(table.buffer).set(buf.subarray(raw!.start, raw!.end)); // copy: raw data need not be 4-byte aligned
     return { table, vocabSize, dim };

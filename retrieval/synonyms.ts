@@ -82,7 +82,10 @@ export function parseSynonyms(text: string, file = 'synonyms.yaml'): SynonymTabl
     }
   }
   const places = Array.isArray(obj.inScopePlaces) ? obj.inScopePlaces.map((p) => normalizeForSearch(String(p))) : [];
-  const fingerprint = createHash('sha256').update(JSON.stringify([equivalents, [...expansions], places])).digest('hex').slice(0, 16);
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([equivalents, [...expansions], places]))
+    .digest('hex')
+    .slice(0, 16);
   const knownTerms = new Set([...equivalents.flat(), ...expansions.keys(), ...[...expansions.values()].flat()]);
   return { equivalents, expansions, inScopePlaces: new Set(places), knownTerms, fingerprint };
 }

@@ -130,7 +130,7 @@ export async function trainStaticEmbedder(texts: string[], opts: TrainOptions): 
   const valsArr: number[] = [];
   for (let a = 0; a < n; a++) {
     for (const [b, c] of co[a]!) {
-      const pmi = Math.log((c / total) / ((rowSum[a]! / total) * (ctxPow[b]! / ctxPowSum)));
+      const pmi = Math.log(c / total / ((rowSum[a]! / total) * (ctxPow[b]! / ctxPowSum)));
       if (pmi > 0) {
         colsArr.push(b);
         valsArr.push(pmi);
@@ -241,7 +241,15 @@ function writeModelFolder(outDir: string, vocab: string[], table: Float32Array, 
     pad_token_id: 0,
     [STATIC_MODEL_MARKER]: { pooling: 'mean', normalize: true },
   };
-  const special = (t: string) => ({ id: id(t), content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (t: string) => ({
+    id: id(t),
+    content: t,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   const tokenizer = {
     version: '1.0',
     truncation: null,
@@ -251,7 +259,11 @@ function writeModelFolder(outDir: string, vocab: string[], table: Float32Array, 
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: '[CLS]', type_id: 0 } },
         { Sequence: { id: 'A', type_id: 0 } },
@@ -316,8 +328,20 @@ export function buildGatherOnnx(table: Float32Array, vocabSize: number, dim: num
       onnx.TensorProto.create({ name: 'axes_last', dataType: T.INT64, dims: [1], int64Data: [-1] }),
     ],
     node: [
-      onnx.NodeProto.create({ opType: 'Gather', input: ['embeddings', 'input_ids'], output: ['gathered'], name: 'gather', attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] }),
-      onnx.NodeProto.create({ opType: 'Cast', input: ['attention_mask'], output: ['mask_f'], name: 'cast', attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT }] }),
+      onnx.NodeProto.create({
+        opType: 'Gather',
+        input: ['embeddings', 'input_ids'],
+        output: ['gathered'],
+        name: 'gather',
+        attribute: [{ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 0 }],
+      }),
+      onnx.NodeProto.create({
+        opType: 'Cast',
+        input: ['attention_mask'],
+        output: ['mask_f'],
+        name: 'cast',
+        attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: T.FLOAT }],
+      }),
       onnx.NodeProto.create({ opType: 'Unsqueeze', input: ['mask_f', 'axes_last'], output: ['mask_3d'], name: 'unsqueeze' }),
       onnx.NodeProto.create({ opType: 'Mul', input: ['gathered', 'mask_3d'], output: ['last_hidden_state'], name: 'mask' }),
     ],

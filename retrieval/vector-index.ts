@@ -69,13 +69,17 @@ export class VectorIndex {
     const bytes = readFileSync(file);
     const actual = createHash('sha256').update(bytes).digest('hex');
     if (actual !== sha256) {
-      throw new VectorIndexFileError(`vector index file ${file} is corrupt or truncated (sha256 ${actual.slice(0, 12)}… ≠ manifest ${sha256.slice(0, 12)}…)`);
+      throw new VectorIndexFileError(
+        `vector index file ${file} is corrupt or truncated (sha256 ${actual.slice(0, 12)}… ≠ manifest ${sha256.slice(0, 12)}…)`,
+      );
     }
     const index = new hnswlib.HierarchicalNSW('cosine', dim);
     if (size > 0) {
       index.readIndexSync(file);
       if (index.getCurrentCount() !== size || index.getNumDimensions() !== dim) {
-        throw new VectorIndexFileError(`vector index file ${file} holds ${index.getCurrentCount()}×${index.getNumDimensions()} vectors, manifest says ${size}×${dim}`);
+        throw new VectorIndexFileError(
+          `vector index file ${file} holds ${index.getCurrentCount()}×${index.getNumDimensions()} vectors, manifest says ${size}×${dim}`,
+        );
       }
     } else {
       index.initIndex({ maxElements: 1 });

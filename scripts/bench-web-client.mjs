@@ -13,18 +13,22 @@ const agent = new Agent({ keepAlive: true, maxSockets: opts.conversations });
 function postJson(body, timeoutMs) {
   return new Promise((resolve, reject) => {
     const data = Buffer.from(JSON.stringify(body));
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length }, timeout: timeoutMs }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-        } catch (err) {
-          reject(err);
-        }
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length }, timeout: timeoutMs },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode, json: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+          } catch (err) {
+            reject(err);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
     req.end(data);
@@ -69,7 +73,12 @@ for (let j = 0; j < total; j++) {
       const body = res.json;
       // a reply belongs to its conversation: same id, its own question, a later turn than the last one seen
       // (a request that timed out on the client may still have been answered, so turns may skip)
-      if ((conv.id && body.conversationId !== conv.id) || body.question !== text || !(typeof body.turn === 'number' && body.turn > conv.turns)) crossWired++;
+      if (
+        (conv.id && body.conversationId !== conv.id) ||
+        body.question !== text ||
+        !(typeof body.turn === 'number' && body.turn > conv.turns)
+      )
+        crossWired++;
       conv.turns = body.turn ?? conv.turns;
       conv.id ??= body.conversationId;
     } catch {
@@ -81,5 +90,7 @@ for (let j = 0; j < total; j++) {
 }
 await Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, Math.max(0, deadline - performance.now())).unref())]);
 agent.destroy();
-process.stdout.write(JSON.stringify({ latencies, ok, errors, crossWired, attempted, scheduled: pending.length, durationMs: lastDone - t0 }) + '\n');
+process.stdout.write(
+  JSON.stringify({ latencies, ok, errors, crossWired, attempted, scheduled: pending.length, durationMs: lastDone - t0 }) + '\n',
+);
 process.exit(0);

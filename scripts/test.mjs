@@ -29,7 +29,8 @@ function find(dir) {
 }
 
 /** Heavy: opens the real app or index, starts a server or browser, or spawns a process. */
-const HEAVY = /helpers\/(app|data|postgres)\.ts|telegram\/(harness|emulator)\.ts|broadcast\/helpers\.ts|node:child_process|openRetriever|buildApp/;
+const HEAVY =
+  /helpers\/(app|data|postgres)\.ts|telegram\/(harness|emulator)\.ts|broadcast\/helpers\.ts|node:child_process|openRetriever|buildApp/;
 const files = (named.length ? named.map((f) => join(root, f)) : find(join(root, 'test'))).map((f) => ({
   f,
   heavy: HEAVY.test(readFileSync(f, 'utf8')),

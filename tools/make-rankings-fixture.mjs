@@ -69,7 +69,9 @@ const aliases = csv(readFileSync(join(dirname(src), 'aliases.csv'), 'utf8').repl
 const colloquial = csv(readFileSync(join(root, 'corpus', 'universities-colloquial.csv'), 'utf8'));
 
 const best = (r) =>
-  Math.min(...['qs', 'the', 'usnews', 'arwu'].map((k) => Number(String(r[`${k}_rank`]).replace(/^=/, '').split(/[-–]/)[0])).filter((n) => n > 0));
+  Math.min(
+    ...['qs', 'the', 'usnews', 'arwu'].map((k) => Number(String(r[`${k}_rank`]).replace(/^=/, '').split(/[-–]/)[0])).filter((n) => n > 0),
+  );
 const BANDS = [
   [1, 50],
   [51, 100],
@@ -98,7 +100,9 @@ const chosen = table.filter(
     colloquial.some((c) => c.name_en === r.name_en && uses(c.alias)),
 );
 const head = 'name_en,name_zh,country,qs_year,qs_rank,the_year,the_rank,usnews_year,usnews_rank,arwu_year,arwu_rank';
-const rows = chosen.map((r) => [r.name_en, r.name_zh, r.country, 'fixture', String(invent(r.name_en, best(r))), '', '', '', '', '', ''].map(cell).join(','));
+const rows = chosen.map((r) =>
+  [r.name_en, r.name_zh, r.country, 'fixture', String(invent(r.name_en, best(r))), '', '', '', '', '', ''].map(cell).join(','),
+);
 writeFileSync(join(root, 'test/fixtures/rankings/top200.csv'), [head, ...rows].join('\n') + '\n');
 const names = new Set(chosen.map((r) => r.name_en));
 const keptAliases = aliases.filter((a) => names.has(a.name_en) && uses(a.alias));

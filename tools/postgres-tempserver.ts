@@ -54,7 +54,10 @@ export function findPgBinDir(env: NodeJS.ProcessEnv = process.env): { dir: strin
   }
   candidates.push('/usr/local/pgsql/bin');
   for (const d of candidates) if (isExec(join(d, 'initdb')) && isExec(join(d, 'pg_ctl')) && isExec(join(d, 'postgres'))) return { dir: d };
-  return { reason: 'no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin; install the Debian package `postgresql` (.ci/run does)' };
+  return {
+    reason:
+      'no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin; install the Debian package `postgresql` (.ci/run does)',
+  };
 }
 
 /** Options of `startTempPostgres`. */
@@ -80,13 +83,18 @@ export async function startTempPostgres(opts: TempPostgresOptions = {}): Promise
       uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
       gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     } catch {
-      return { skip: 'running as root and there is no `postgres` OS user to run the server as (initdb refuses root); create one with `useradd -r postgres`' };
+      return {
+        skip: 'running as root and there is no `postgres` OS user to run the server as (initdb refuses root); create one with `useradd -r postgres`',
+      };
     }
   }
   const run = (cmd: string, args: string[]) => {
     const file = join(bin.dir, cmd);
-    const r = asRoot ? spawnSync('runuser', ['-u', 'postgres', '--', file, ...args], { encoding: 'utf8' }) : spawnSync(file, args, { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} failed (exit ${r.status}): ${(r.stderr || r.stdout || String(r.error ?? '')).trim().slice(-800)}`);
+    const r = asRoot
+      ? spawnSync('runuser', ['-u', 'postgres', '--', file, ...args], { encoding: 'utf8' })
+      : spawnSync(file, args, { encoding: 'utf8' });
+    if (r.status !== 0)
+      throw new Error(`${cmd} failed (exit ${r.status}): ${(r.stderr || r.stdout || String(r.error ?? '')).trim().slice(-800)}`);
     return r.stdout;
   };
   const dir = mkdtempSync(join(tmpdir(), 'policybot-pg-'));
@@ -108,7 +116,9 @@ export async function startTempPostgres(opts: TempPostgresOptions = {}): Promise
   const onExit = () => cleanup();
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-locale', '--no-sync']);
-    const version = run('pg_ctl', ['--version']).trim().replace(/^.*?(\d+(\.\d+)?).*$/s, '$1');
+    const version = run('pg_ctl', ['--version'])
+      .trim()
+      .replace(/^.*?(\d+(\.\d+)?).*$/s, '$1');
     const settings: Record<string, string | number> = {
       listen_addresses: '127.0.0.1',
       unix_socket_directories: dir,

@@ -30,7 +30,8 @@ export function clauseLabel(clause: string, lang: Lang = 'zh'): string {
 /** The source line under a quote: title, 文号, clause label and date. */
 export function sourceLine(doc: SourceDoc, clause: string, lang: Lang = 'zh'): string {
   const num = doc.docNumber ? ` ${doc.docNumber}` : '';
-  const district = doc.level === 'district' && doc.district ? (lang === 'en' ? ` (${doc.district} district)` : `（${doc.district}区）`) : '';
+  const district =
+    doc.level === 'district' && doc.district ? (lang === 'en' ? ` (${doc.district} district)` : `（${doc.district}区）`) : '';
   return `——《${doc.title}》${num} ${clauseLabel(clause, lang)}，${doc.date}${district}`;
 }
 
@@ -115,10 +116,16 @@ export function yearsBetween(from: string, to: string): number {
  * "Time truth" for a measure with a validity window: null while it applies, otherwise a plain sentence.
  * @example validityNote('2022-07-01', '2023-06-30', '2024-01-01') // '该措施适用期为2022年7月至2023年6月，现已届满…'
  */
-export function validityNote(validFrom: string | undefined | null, validTo: string | undefined | null, asOf: string, lang: Lang = 'zh'): string | null {
+export function validityNote(
+  validFrom: string | undefined | null,
+  validTo: string | undefined | null,
+  asOf: string,
+  lang: Lang = 'zh',
+): string | null {
   if (validTo && asOf > validTo) {
     const span = validFrom ? `${formatMonth(validFrom, lang)}${lang === 'en' ? ' to ' : '至'}${formatMonth(validTo, lang)}` : null;
-    if (lang === 'en') return `${span ? `This measure applied from ${span}` : `This measure ended on ${validTo}`}; it has expired. Please confirm the current rule with 12333.`;
+    if (lang === 'en')
+      return `${span ? `This measure applied from ${span}` : `This measure ended on ${validTo}`}; it has expired. Please confirm the current rule with 12333.`;
     return `${span ? `该措施适用期为${span}` : `该措施已于${formatDate(validTo)}到期`}，现已届满，请向12333确认现行规定。`;
   }
   if (validFrom && asOf < validFrom) {
@@ -180,11 +187,15 @@ export interface FactDisplay {
  * displayValue({ min: 1, max: 50 }, { ordinal: true }, 'zh', String) // '前50名'
  */
 export function displayValue(value: unknown, spec: FactDisplay | undefined, lang: Lang, fallback: (v: unknown) => string): string {
-  const text = (t: string | { zh: string; en?: string } | undefined) => (t === undefined ? '' : typeof t === 'string' ? t : lang === 'en' ? (t.en ?? t.zh) : t.zh);
+  const text = (t: string | { zh: string; en?: string } | undefined) =>
+    t === undefined ? '' : typeof t === 'string' ? t : lang === 'en' ? (t.en ?? t.zh) : t.zh;
   if (!spec || value === undefined) return fallback(value);
   const choice = spec.choices?.find((c) => typeof c.value !== 'object' && c.value === value);
   if (choice && typeof value === 'string') return text(choice.label);
-  const range = value && typeof value === 'object' && !Array.isArray(value) && ('min' in value || 'max' in value) ? (value as { min?: number; max?: number }) : undefined;
+  const range =
+    value && typeof value === 'object' && !Array.isArray(value) && ('min' in value || 'max' in value)
+      ? (value as { min?: number; max?: number })
+      : undefined;
   const num = typeof value === 'number' ? value : undefined;
   if (spec.ordinal) {
     const en = lang === 'en';
@@ -193,7 +204,8 @@ export function displayValue(value: unknown, spec: FactDisplay | undefined, lang
       const { min, max } = range;
       if (max !== undefined && (min === undefined || min <= 1)) return en ? `top ${max}` : `前${max}名`;
       if (min !== undefined && max === undefined) return en ? `below ${min - 1}` : `${min - 1}名以外`;
-      if (min !== undefined && max !== undefined) return min === max ? (en ? `#${min}` : `第${min}名`) : en ? `${min}–${max}` : `${min}–${max}名`;
+      if (min !== undefined && max !== undefined)
+        return min === max ? (en ? `#${min}` : `第${min}名`) : en ? `${min}–${max}` : `${min}–${max}名`;
     }
     return fallback(value);
   }

@@ -22,7 +22,13 @@ export function createReplyContext(deps: AssistantDeps) {
   const districts = [...new Set(deps.documents.map((d) => d.district).filter((d): d is string => !!d))];
   function sourceDoc(docId: string): SourceDoc {
     const d = docs.get(docId);
-    return { title: d?.title ?? docId, docNumber: d?.docNumber ?? null, date: d?.date ?? '', level: d?.level, district: d?.district ?? null };
+    return {
+      title: d?.title ?? docId,
+      docNumber: d?.docNumber ?? null,
+      date: d?.date ?? '',
+      level: d?.level,
+      district: d?.district ?? null,
+    };
   }
 
   function citation(chunk: Chunk, query: string, score: number, maxChars = 220): Citation {
@@ -62,7 +68,6 @@ export function createReplyContext(deps: AssistantDeps) {
     if (!t) return '';
     return (lang === 'en' ? t.en : t.zh).replace(/\{(\w+)\}/g, (_m, k: string) => vars[k] ?? '');
   }
-
 
   return { deps, docs, chunksById, districts, sourceDoc, citation, timeNotes, districtIn, say };
 }

@@ -76,16 +76,31 @@ export interface Decision {
   goalRules: string[];
 }
 
-export function decide(input: DecideInput, opts: { catalog: FactCatalog; weights?: DecideWeights; pastDay?: { zh: string; en: string } }): Decision | undefined {
+export function decide(
+  input: DecideInput,
+  opts: { catalog: FactCatalog; weights?: DecideWeights; pastDay?: { zh: string; en: string } },
+): Decision | undefined {
   const w = opts.weights ?? DEFAULT_DECIDE_WEIGHTS;
   const { candidates } = input;
   if (!candidates.length) return undefined;
   const judgedOn = input.situationDate ?? input.asOf;
-  let verdicts = evaluate(candidates, input.facts, judgedOn, { catalog: opts.catalog, dayWord: input.situationDate ? opts.pastDay : undefined });
+  let verdicts = evaluate(candidates, input.facts, judgedOn, {
+    catalog: opts.catalog,
+    dayWord: input.situationDate ? opts.pastDay : undefined,
+  });
   // A measure not yet in force on the situation date cannot be what the person asked about then: the
   // past event is the background of a question about now ("疫情那会儿社保没交，对落户有影响吗").
   if (input.situationDate && !input.situationAsked) {
-    verdicts = verdicts.map((v) => (v.validity.status === 'not_yet' ? evaluate(candidates.filter((r) => r.id === v.ruleId), input.facts, input.asOf, { catalog: opts.catalog })[0]! : v));
+    verdicts = verdicts.map((v) =>
+      v.validity.status === 'not_yet'
+        ? evaluate(
+            candidates.filter((r) => r.id === v.ruleId),
+            input.facts,
+            input.asOf,
+            { catalog: opts.catalog },
+          )[0]!
+        : v,
+    );
   }
   const byId = new Map(candidates.map((r) => [r.id, r]));
   const goalRule = (r: Rule) => r.goals.some((g) => input.goals.includes(g));

@@ -24,23 +24,41 @@ const EligibilityCase = z.object({
   /** `tune` cases may be looked at while fixing; `check` cases are only counted. */
   split: Split.optional(),
 });
-const Turn = z.object({ say: z.string(), rule: z.string().optional(), verdict: Verdict.optional(), missing_first: z.string().optional(), abstain: z.boolean().optional() });
-const DevSetSchema = z.object({
-  as_of: z.union([z.string(), z.date()]).transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d)),
-  eligibility: z.array(EligibilityCase).default([]),
-  conversations: z.array(z.object({ name: z.string(), needs: z.literal('rankings').optional(), split: Split.optional(), as_of: z.string().optional(), turns: z.array(Turn) })).default([]),
-  information: z.array(z.object({ q: z.string(), doc: z.string(), phrase: z.string(), split: Split.optional() })).default([]),
-  unanswerable: z
-    .array(z.union([z.string(), z.object({ q: z.string(), split: Split.optional() })]))
-    .default([])
-    .transform((xs) => xs.map((x) => (typeof x === 'string' ? { q: x } : x))),
-}).transform(({ unanswerable, ...rest }) => ({
-  ...rest,
-  /** Questions the assistant must abstain on (plain strings, as the other tools read them). */
-  unanswerable: unanswerable.map((x) => x.q),
-  /** The split of each unanswerable question (same order). */
-  unanswerableSplit: unanswerable.map((x) => x.split) as ('tune' | 'check' | undefined)[],
-}));
+const Turn = z.object({
+  say: z.string(),
+  rule: z.string().optional(),
+  verdict: Verdict.optional(),
+  missing_first: z.string().optional(),
+  abstain: z.boolean().optional(),
+});
+const DevSetSchema = z
+  .object({
+    as_of: z.union([z.string(), z.date()]).transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d)),
+    eligibility: z.array(EligibilityCase).default([]),
+    conversations: z
+      .array(
+        z.object({
+          name: z.string(),
+          needs: z.literal('rankings').optional(),
+          split: Split.optional(),
+          as_of: z.string().optional(),
+          turns: z.array(Turn),
+        }),
+      )
+      .default([]),
+    information: z.array(z.object({ q: z.string(), doc: z.string(), phrase: z.string(), split: Split.optional() })).default([]),
+    unanswerable: z
+      .array(z.union([z.string(), z.object({ q: z.string(), split: Split.optional() })]))
+      .default([])
+      .transform((xs) => xs.map((x) => (typeof x === 'string' ? { q: x } : x))),
+  })
+  .transform(({ unanswerable, ...rest }) => ({
+    ...rest,
+    /** Questions the assistant must abstain on (plain strings, as the other tools read them). */
+    unanswerable: unanswerable.map((x) => x.q),
+    /** The split of each unanswerable question (same order). */
+    unanswerableSplit: unanswerable.map((x) => x.split) as ('tune' | 'check' | undefined)[],
+  }));
 export type DevSet = z.infer<typeof DevSetSchema>;
 /** Which half of a split set to run: `tune`, `check`, or everything (`all`, the default). */
 export type SplitFilter = 'tune' | 'check' | 'all';
@@ -71,7 +89,9 @@ export interface DevReport {
 const squash = (s: string) => s.replace(/\s+/g, '');
 
 function verdictOf(r: Reply): string {
-  return r.eligibility ? `${r.eligibility.ruleId}:${r.eligibility.verdict}${r.eligibility.missing[0] ? `(${r.eligibility.missing[0]})` : ''}` : `route:${r.route}`;
+  return r.eligibility
+    ? `${r.eligibility.ruleId}:${r.eligibility.verdict}${r.eligibility.missing[0] ? `(${r.eligibility.missing[0]})` : ''}`
+    : `route:${r.route}`;
 }
 
 /**
@@ -79,13 +99,17 @@ function verdictOf(r: Reply): string {
  * { q, answerable: false }]`) as assistant cases: answerable → information, the others → unanswerable.
  */
 export function devSetFromRetrievalFile(file: string, asOf: string): DevSet {
-  const doc = parse(readFileSync(file, 'utf8')) as { questions?: { q: string; doc?: string; phrase?: string | number; answerable?: boolean }[] };
+  const doc = parse(readFileSync(file, 'utf8')) as {
+    questions?: { q: string; doc?: string; phrase?: string | number; answerable?: boolean }[];
+  };
   const qs = doc.questions ?? [];
   return {
     as_of: asOf,
     eligibility: [],
     conversations: [],
-    information: qs.filter((x) => x.answerable !== false && x.doc && x.phrase !== undefined).map((x) => ({ q: String(x.q), doc: x.doc!, phrase: String(x.phrase) })),
+    information: qs
+      .filter((x) => x.answerable !== false && x.doc && x.phrase !== undefined)
+      .map((x) => ({ q: String(x.q), doc: x.doc!, phrase: String(x.phrase) })),
     unanswerable: qs.filter((x) => x.answerable === false).map((x) => x.q),
     unanswerableSplit: [],
   };
@@ -116,7 +140,13 @@ export async function runDevSet(
     const e = reply.eligibility;
     const ok = !!e && e.ruleId === c.rule && e.verdict === c.verdict && (!c.missing_first || e.missing[0] === c.missing_first);
     if (ok) eOk++;
-    else failures.push({ kind: 'eligibility', q: c.q, expected: `${c.rule}:${c.verdict}${c.missing_first ? `(${c.missing_first})` : ''}`, got: verdictOf(reply) });
+    else
+      failures.push({
+        kind: 'eligibility',
+        q: c.q,
+        expected: `${c.rule}:${c.verdict}${c.missing_first ? `(${c.missing_first})` : ''}`,
+        got: verdictOf(reply),
+      });
   }
 
   let tOk = 0;
@@ -138,7 +168,13 @@ export async function runDevSet(
         ? !res.reply.grounded && res.reply.citations.length === 0
         : !!e && e.verdict === t.verdict && (!t.rule || e.ruleId === t.rule) && (!t.missing_first || e.missing[0] === t.missing_first);
       if (ok) tOk++;
-      else failures.push({ kind: 'conversation', q: `${conv.name}: ${t.say}`, expected: t.abstain ? 'abstain' : `${t.rule ?? ''}:${t.verdict}${t.missing_first ? `(${t.missing_first})` : ''}`, got: verdictOf(res.reply) });
+      else
+        failures.push({
+          kind: 'conversation',
+          q: `${conv.name}: ${t.say}`,
+          expected: t.abstain ? 'abstain' : `${t.rule ?? ''}:${t.verdict}${t.missing_first ? `(${t.missing_first})` : ''}`,
+          got: verdictOf(res.reply),
+        });
     }
   }
 
@@ -154,14 +190,26 @@ export async function runDevSet(
     const full = first ? (opts.clauseText?.(first.docId, first.clause) ?? first.text) : '';
     const ok = !!first && first.docId === c.doc && squash(full).includes(squash(c.phrase));
     if (ok) iOk++;
-    else failures.push({ kind: 'information', q: c.q, expected: `${c.doc} «${c.phrase}»`, got: first ? `${first.docId}#${first.clause} «${first.text.slice(0, 40)}»` : 'abstained' });
+    else
+      failures.push({
+        kind: 'information',
+        q: c.q,
+        expected: `${c.doc} «${c.phrase}»`,
+        got: first ? `${first.docId}#${first.clause} «${first.text.slice(0, 40)}»` : 'abstained',
+      });
   }
 
   let uOk = 0;
   for (const q of unanswerable) {
     const { reply } = await ask(undefined, q, set.as_of);
     if (!reply.grounded && reply.citations.length === 0) uOk++;
-    else failures.push({ kind: 'unanswerable', q, expected: 'abstain', got: reply.citations[0] ? `${reply.citations[0].docId}#${reply.citations[0].clause}` : verdictOf(reply) });
+    else
+      failures.push({
+        kind: 'unanswerable',
+        q,
+        expected: 'abstain',
+        got: reply.citations[0] ? `${reply.citations[0].docId}#${reply.citations[0].clause}` : verdictOf(reply),
+      });
   }
 
   const rate = (a: number, b: number) => (b ? a / b : 1);
@@ -186,7 +234,10 @@ const Expect = z
     missing: z.array(z.string()).optional(),
     facts: z.record(z.string(), z.unknown()).optional(),
     notFacts: z.array(z.string()).optional(),
-    situationDate: z.union([z.string(), z.date()]).transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d)).optional(),
+    situationDate: z
+      .union([z.string(), z.date()])
+      .transform((d) => (d instanceof Date ? d.toISOString().slice(0, 10) : d))
+      .optional(),
     doc: z.string().optional(),
     expired: z.boolean().optional(),
   })
@@ -195,10 +246,37 @@ const DateStr = z.union([z.string(), z.date()]).transform((d) => (d instanceof D
 const UnderstandingSetSchema = z.object({
   as_of: DateStr,
   messages: z
-    .array(z.object({ id: z.string(), q: z.union([z.string(), z.number()]).nullable().transform((x) => (x === null ? '' : String(x))), tags: z.array(z.string()).default([]), needs: z.literal('rankings').optional(), as_of: DateStr.optional(), asOf: DateStr.optional(), expect: Expect }).passthrough())
+    .array(
+      z
+        .object({
+          id: z.string(),
+          q: z
+            .union([z.string(), z.number()])
+            .nullable()
+            .transform((x) => (x === null ? '' : String(x))),
+          tags: z.array(z.string()).default([]),
+          needs: z.literal('rankings').optional(),
+          as_of: DateStr.optional(),
+          asOf: DateStr.optional(),
+          expect: Expect,
+        })
+        .passthrough(),
+    )
     .default([]),
   conversations: z
-    .array(z.object({ id: z.string(), tags: z.array(z.string()).default([]), needs: z.literal('rankings').optional(), as_of: DateStr.optional(), asOf: DateStr.optional(), turns: z.array(z.union([z.string(), z.number()]).transform(String)), expect: Expect }).passthrough())
+    .array(
+      z
+        .object({
+          id: z.string(),
+          tags: z.array(z.string()).default([]),
+          needs: z.literal('rankings').optional(),
+          as_of: DateStr.optional(),
+          asOf: DateStr.optional(),
+          turns: z.array(z.union([z.string(), z.number()]).transform(String)),
+          expect: Expect,
+        })
+        .passthrough(),
+    )
     .default([]),
 });
 export type UnderstandingSet = z.infer<typeof UnderstandingSetSchema>;
@@ -253,8 +331,10 @@ function check(e: Expectation, reply: Reply, state: ConversationState): { proble
     const asked = reply.followUp?.fact ?? el?.missing[0];
     if (!asked || !e.missing.includes(asked)) p.push(`asks ${asked ?? '-'} ∉ [${e.missing.join(', ')}]`);
   }
-  for (const [k, v] of Object.entries(e.facts ?? {})) if (!sameFact(v, state.facts[k])) p.push(`fact ${k}=${JSON.stringify(state.facts[k])} ≠ ${JSON.stringify(v)}`);
-  for (const k of e.notFacts ?? []) if (state.facts[k] !== undefined) p.push(`fact ${k} should be unknown, got ${JSON.stringify(state.facts[k])}`);
+  for (const [k, v] of Object.entries(e.facts ?? {}))
+    if (!sameFact(v, state.facts[k])) p.push(`fact ${k}=${JSON.stringify(state.facts[k])} ≠ ${JSON.stringify(v)}`);
+  for (const k of e.notFacts ?? [])
+    if (state.facts[k] !== undefined) p.push(`fact ${k} should be unknown, got ${JSON.stringify(state.facts[k])}`);
   if (e.situationDate) {
     const got = reply.decision?.situationDate ?? state.situationDate ?? null;
     if (got !== e.situationDate) p.push(`situationDate ${got} ≠ ${e.situationDate}`);
@@ -273,12 +353,23 @@ function check(e: Expectation, reply: Reply, state: ConversationState): { proble
 }
 
 /** Runs an understanding set: every message a fresh conversation, every conversation turn by turn. */
-export async function runUnderstandingSet(assistant: Assistant, set: UnderstandingSet, opts: { hasRankings: boolean; now?: number }): Promise<UnderstandingReport> {
+export async function runUnderstandingSet(
+  assistant: Assistant,
+  set: UnderstandingSet,
+  opts: { hasRankings: boolean; now?: number },
+): Promise<UnderstandingReport> {
   const now = opts.now ?? Date.now();
   const failures: UnderstandingReport['failures'] = [];
   const byTag: UnderstandingReport['byTag'] = {};
   let skipped = 0;
-  let mOk = 0, mTotal = 0, vOk = 0, vTotal = 0, cOk = 0, cTotal = 0, wrong = 0, unsourced = 0;
+  let mOk = 0,
+    mTotal = 0,
+    vOk = 0,
+    vTotal = 0,
+    cOk = 0,
+    cTotal = 0,
+    wrong = 0,
+    unsourced = 0;
   const tally = (tags: string[], ok: boolean) => {
     for (const t of tags) {
       const b = (byTag[t] ??= { total: 0, correct: 0 });
@@ -316,7 +407,15 @@ export async function runUnderstandingSet(assistant: Assistant, set: Understandi
       const res = await assistant.reply(state, t, c.as_of ?? c.asOf ?? set.as_of, now);
       state = res.state;
       last = res.reply;
-      for (const cond of last.eligibility?.conditions ?? []) if (cond.value !== undefined && cond.fact && cond.status !== 'unknown' && state.facts[cond.fact] !== undefined && !state.sources?.[cond.fact]) unsourced++;
+      for (const cond of last.eligibility?.conditions ?? [])
+        if (
+          cond.value !== undefined &&
+          cond.fact &&
+          cond.status !== 'unknown' &&
+          state.facts[cond.fact] !== undefined &&
+          !state.sources?.[cond.fact]
+        )
+          unsourced++;
     }
     const r = check(c.expect, last!, state!);
     const ok = r.problems.length === 0;

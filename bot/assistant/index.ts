@@ -11,10 +11,26 @@ import { evaluate, toEligibilitySummary, type Verdict } from '../../eligibility/
 import { normalizeMessage, type Extraction } from '../../eligibility/extract.ts';
 import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts.ts';
 import { decodeChoice, questionFor, questionForAmbiguity, UNSURE } from '../../eligibility/questions.ts';
-import { keywordText, matchedKeywords, rulesForText, type Condition, type FactCatalog, type Rule, type Text } from '../../eligibility/rules.ts';
+import {
+  keywordText,
+  matchedKeywords,
+  rulesForText,
+  type Condition,
+  type FactCatalog,
+  type Rule,
+  type Text,
+} from '../../eligibility/rules.ts';
 import type { Chunk, DocumentMeta, SearchHit, SearchResult } from '../../retrieval/types.ts';
 import {
-  abstainText, ageNote, clauseLabel, displayValue, helpText, sourceLine, trimToRelevant, validityNote, type SourceDoc,
+  abstainText,
+  ageNote,
+  clauseLabel,
+  displayValue,
+  helpText,
+  sourceLine,
+  trimToRelevant,
+  validityNote,
+  type SourceDoc,
 } from './compose.ts';
 import { detectLang, type Lang } from './lang.ts';
 import { decide, DEFAULT_DECIDE_WEIGHTS, type Decision, type DecideWeights } from './decide.ts';
@@ -87,7 +103,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   const conditionFacts = new Map(deps.rules.map((r) => [r.id, factsOf({ ...r, appliesIf: undefined })]));
   // Keywords of exactly one rule tell that rule apart; shared ones (落户, 社保) do not.
   const keywordUse = new Map<string, number>();
-  for (const r of deps.rules) for (const k of new Set(r.keywords.map((x) => x.toLowerCase()))) keywordUse.set(k, (keywordUse.get(k) ?? 0) + 1);
+  for (const r of deps.rules)
+    for (const k of new Set(r.keywords.map((x) => x.toLowerCase()))) keywordUse.set(k, (keywordUse.get(k) ?? 0) + 1);
   const distinctiveHits = (rule: Rule, kwText: string) =>
     matchedKeywords(rule, kwText).filter((k) => keywordUse.get(k.toLowerCase()) === 1).length;
 
@@ -117,9 +134,21 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     let understood: Understanding | undefined;
     try {
       if (deps.understand) {
-        understood = deps.understand(text, { asOf, referenceYear: state.contextYear ?? null, openFact: open?.fact ?? state.expect ?? null, lastFacts: state.lastFacts ?? [], known: state.facts });
-        extraction = { facts: understood.facts, notes: understood.notes, ambiguities: understood.ambiguities, evidence: understood.evidence };
-      } else extraction = deps.extract(text, asOf, { openFact: open?.fact ?? state.expect ?? null, contextYear: state.contextYear ?? null });
+        understood = deps.understand(text, {
+          asOf,
+          referenceYear: state.contextYear ?? null,
+          openFact: open?.fact ?? state.expect ?? null,
+          lastFacts: state.lastFacts ?? [],
+          known: state.facts,
+        });
+        extraction = {
+          facts: understood.facts,
+          notes: understood.notes,
+          ambiguities: understood.ambiguities,
+          evidence: understood.evidence,
+        };
+      } else
+        extraction = deps.extract(text, asOf, { openFact: open?.fact ?? state.expect ?? null, contextYear: state.contextYear ?? null });
     } catch {
       extraction = none;
     }
@@ -127,7 +156,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const goalsNow = understood?.goals ?? [];
     const goals = goalsNow.length ? goalsNow : (state.goals ?? []);
     // "不清楚" on a question with a not-sure button: ask for something that leads to the value, or say where to look it up.
-    const unsure = open?.choices?.find((c) => c.value === UNSURE && c.label.toLowerCase() === text.replace(/[。.!！\s]+$/u, '').toLowerCase());
+    const unsure = open?.choices?.find(
+      (c) => c.value === UNSURE && c.label.toLowerCase() === text.replace(/[。.!！\s]+$/u, '').toLowerCase(),
+    );
     const unsureSpec = open ? deps.catalog[open.fact]?.unsure : undefined;
     if (open && unsure && unsureSpec) {
       const askOther = unsureSpec.ask && (deps.options.canAsk?.(unsureSpec.ask) ?? true);
@@ -151,24 +182,35 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       newFacts: Object.keys(newFacts).length,
       ruleHits: textRules.length,
       // A goal with intent ("想落户"), or with two facts of one of the goal's rules ("悉尼大学 全职 落户").
-      goal: goalsNow.length > 0 && (!!understood?.intent || deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)),
-      conversationFacts: Object.keys(newFacts).length > 0 && deps.rules.some((x) => {
-        const fs = [...(ruleFacts.get(x.id) ?? [])];
-        return fs.some((f) => f in newFacts) && fs.filter((f) => f in newFacts || f in state.facts).length >= MIN_CONVERSATION_FACTS;
-      }),
-      goalFacts: goals.length > 0 && deps.rules.some((x) => {
-        if (!x.goals.some((g) => goals.includes(g))) return false;
-        const fs = [...(ruleFacts.get(x.id) ?? [])];
-        // A goal named now and a fact known before, or a goal named before and a fact given now.
-        // (A goal and a fact in the same message count through `goal` above: with intent or two facts.)
-        return goalsNow.length ? fs.some((f) => f in state.facts) : fs.some((f) => f in newFacts);
-      }),
+      goal:
+        goalsNow.length > 0 &&
+        (!!understood?.intent ||
+          deps.rules.some(
+            (x) =>
+              x.goals.some((g) => goalsNow.includes(g)) && [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2,
+          )),
+      conversationFacts:
+        Object.keys(newFacts).length > 0 &&
+        deps.rules.some((x) => {
+          const fs = [...(ruleFacts.get(x.id) ?? [])];
+          return fs.some((f) => f in newFacts) && fs.filter((f) => f in newFacts || f in state.facts).length >= MIN_CONVERSATION_FACTS;
+        }),
+      goalFacts:
+        goals.length > 0 &&
+        deps.rules.some((x) => {
+          if (!x.goals.some((g) => goals.includes(g))) return false;
+          const fs = [...(ruleFacts.get(x.id) ?? [])];
+          // A goal named now and a fact known before, or a goal named before and a fact given now.
+          // (A goal and a fact in the same message count through `goal` above: with intent or two facts.)
+          return goalsNow.length ? fs.some((f) => f in state.facts) : fs.some((f) => f in newFacts);
+        }),
       generalQuestion: !!understood?.asksInformation && !understood.intent,
     });
     const yearNamed = /(20\d{2})\s*年/.exec(text);
     const sources = { ...(state.sources ?? {}) };
     for (const sp of understood?.spans ?? []) {
-      if ((sp.role === 'self' || sp.role === 'negated') && newFacts[sp.fact] !== undefined) sources[sp.fact] = { text: sp.text, span: sp.span };
+      if ((sp.role === 'self' || sp.role === 'negated') && newFacts[sp.fact] !== undefined)
+        sources[sp.fact] = { text: sp.text, span: sp.span };
     }
     for (const f of Object.keys(given)) if (!understood?.facts[f] || !sources[f]) sources[f] = { text, button: true };
     if (!understood) for (const [f, ev] of Object.entries(extraction.evidence)) sources[f] ??= { text: ev };
@@ -186,7 +228,16 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const done = (reply: Reply, s: ConversationState = next) => ({ reply: { ...reply, route: reply.route ?? r }, state: s });
 
     if (r === 'empty') {
-      return done({ question, answer: lang === 'en' ? 'Please type your question in words.' : '请用文字输入您的问题，例如：“宝山区的人才安居资助最高多少？”', grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang });
+      return done({
+        question,
+        answer: lang === 'en' ? 'Please type your question in words.' : '请用文字输入您的问题，例如：“宝山区的人才安居资助最高多少？”',
+        grounded: false,
+        citations: [],
+        eligibility: null,
+        followUp: null,
+        route: r,
+        lang,
+      });
     }
     if (r === 'help' || r === 'greeting') {
       return done({ question, answer: helpText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang });
@@ -197,18 +248,40 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       const facts = mergeFacts(state.facts, newFacts);
       const allGoals = [...new Set(deps.rules.flatMap((x) => x.goals))];
       const d = decide(
-        { candidates: deps.rules, facts, asOf, situationDate: next.situationDate ?? null, kwText: '', given: new Set(Object.keys(newFacts)), hits: [], goals: allGoals, ruleFacts },
+        {
+          candidates: deps.rules,
+          facts,
+          asOf,
+          situationDate: next.situationDate ?? null,
+          kwText: '',
+          given: new Set(Object.keys(newFacts)),
+          hits: [],
+          goals: allGoals,
+          ruleFacts,
+        },
         { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
       );
       if (d) {
         const { reply: lead, followUp } = eligibilityReply(ctx, d.lead, facts, question, asOf, lang, []);
-        const word: Record<Verdict['verdict'], string> = lang === 'en'
-          ? { eligible: 'eligible', not_eligible: 'not eligible for now', need_more_info: 'more information needed', not_applicable: 'does not apply' }
-          : { eligible: '符合', not_eligible: '暂不符合', need_more_info: '还需了解情况', not_applicable: '不适用' };
+        const word: Record<Verdict['verdict'], string> =
+          lang === 'en'
+            ? {
+                eligible: 'eligible',
+                not_eligible: 'not eligible for now',
+                need_more_info: 'more information needed',
+                not_applicable: 'does not apply',
+              }
+            : { eligible: '符合', not_eligible: '暂不符合', need_more_info: '还需了解情况', not_applicable: '不适用' };
         const list = d.verdicts.map((v) => `· ${pick(v.title, lang)}：${word[v.verdict]}`);
         lead.answer = `${ctx.say('matchIntro', lang, {})}\n${list.join('\n')}\n\n${lead.answer}`;
         lead.decision = decisionJson(d, facts, sources);
-        return done(lead, { ...next, facts: facts as Record<string, unknown>, ruleId: d.lead.ruleId, openQuestion: followUp, expect: followUp?.fact ?? null });
+        return done(lead, {
+          ...next,
+          facts: facts as Record<string, unknown>,
+          ruleId: d.lead.ruleId,
+          openQuestion: followUp,
+          expect: followUp?.fact ?? null,
+        });
       }
     }
 
@@ -227,7 +300,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         // returnee) — a precondition that holds ("留学回国人员落户有什么初审制度") is no check by itself.
         const startsCheck = (x: Rule) =>
           [...(conditionFacts.get(x.id) ?? [])].some((f) => f in facts) ||
-          ([...(ruleFacts.get(x.id) ?? [])].some((f) => f in facts) && evaluate([x], facts, asOf, { catalog: deps.catalog })[0]?.verdict === 'not_applicable');
+          ([...(ruleFacts.get(x.id) ?? [])].some((f) => f in facts) &&
+            evaluate([x], facts, asOf, { catalog: deps.catalog })[0]?.verdict === 'not_applicable');
         const goalRules = goals.length ? deps.rules.filter((x) => x.goals.some((g) => goals.includes(g)) && startsCheck(x)) : [];
         if (!textRules.length && state.ruleId) candidates = [...candidates, ...deps.rules.filter((x) => x.id === state.ruleId)];
         // A rule is only checked when the question is about it: its clause is among the best search
@@ -271,7 +345,18 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
       const situationDate = next.situationDate ?? null;
       const decision = decide(
-        { candidates, facts, asOf, situationDate, situationAsked: !!understood?.situationAsked, kwText, given: givenNow, hits: r === 'follow_up' ? [] : (await searched()).hits, goals, ruleFacts },
+        {
+          candidates,
+          facts,
+          asOf,
+          situationDate,
+          situationAsked: !!understood?.situationAsked,
+          kwText,
+          given: givenNow,
+          hits: r === 'follow_up' ? [] : (await searched()).hits,
+          goals,
+          ruleFacts,
+        },
         { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
       );
       const v = decision?.lead;
@@ -327,5 +412,3 @@ function factsOf(rule: Rule): Set<string> {
   walk(rule.appliesIf);
   return out;
 }
-
-

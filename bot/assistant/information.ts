@@ -41,7 +41,8 @@ export function informationReply(ctx: ReplyContext, question: string, res: Searc
     const n = validityNote(w.from, w.to, asOf, lang);
     if (n) windowNotes.push(n);
     for (const dl of r.deadlines) {
-      if (dl.date < asOf) deadlineNotes.push(lang === 'en' ? `${pick(dl.label, lang)}: ${dl.date} (passed).` : `${pick(dl.label, lang)}（${dl.date}）已过。`);
+      if (dl.date < asOf)
+        deadlineNotes.push(lang === 'en' ? `${pick(dl.label, lang)}: ${dl.date} (passed).` : `${pick(dl.label, lang)}（${dl.date}）已过。`);
     }
   }
   const notes = [...(windowNotes.length ? windowNotes : timeNotes(best.chunk.docId, asOf, lang)), ...deadlineNotes];
@@ -65,7 +66,17 @@ export function informationReply(ctx: ReplyContext, question: string, res: Searc
       lines.push(`· 《${shortTitle(h.chunk.title)}》${clauseLabel(h.chunk.clause, lang)}：${c.text}`);
     }
   }
-  const expired = deps.rules.some((r) => r.citeChunkIds.includes(best.chunk.id) && measureEnded(r, asOf)) || (!!d?.validTo && d.validTo < asOf);
-  return { question, answer: lines.join('\n'), grounded: true, citations, eligibility: null, followUp: null, route: 'information', lang, expired };
+  const expired =
+    deps.rules.some((r) => r.citeChunkIds.includes(best.chunk.id) && measureEnded(r, asOf)) || (!!d?.validTo && d.validTo < asOf);
+  return {
+    question,
+    answer: lines.join('\n'),
+    grounded: true,
+    citations,
+    eligibility: null,
+    followUp: null,
+    route: 'information',
+    lang,
+    expired,
+  };
 }
-

@@ -17,13 +17,31 @@ import type { Lang } from './lang.ts';
 import type { Citation, DecisionSummary, FactSource, FollowUp, Reply, Route } from './types.ts';
 import { supersessionNote } from '../../retrieval/import/supersession.ts';
 
-export function eligibilityReply(ctx: ReplyContext, v: Verdict, facts: Facts, question: string, asOf: string, lang: Lang, extraNotes: string[]): { reply: Reply; followUp: FollowUp | null } {
+export function eligibilityReply(
+  ctx: ReplyContext,
+  v: Verdict,
+  facts: Facts,
+  question: string,
+  asOf: string,
+  lang: Lang,
+  extraNotes: string[],
+): { reply: Reply; followUp: FollowUp | null } {
   const { deps, docs, chunksById, citation, sourceDoc, say } = ctx;
   const lines: string[] = [];
   const head: Record<Verdict['verdict'], string> =
     lang === 'en'
-      ? { eligible: 'Result: eligible.', not_eligible: 'Result: not eligible for now.', need_more_info: 'I need a little more information.', not_applicable: 'Result: this measure does not apply.' }
-      : { eligible: '结论：符合。', not_eligible: '结论：暂不符合。', need_more_info: '还需要了解一些情况才能判断。', not_applicable: '结论：本项措施不适用。' };
+      ? {
+          eligible: 'Result: eligible.',
+          not_eligible: 'Result: not eligible for now.',
+          need_more_info: 'I need a little more information.',
+          not_applicable: 'Result: this measure does not apply.',
+        }
+      : {
+          eligible: '结论：符合。',
+          not_eligible: '结论：暂不符合。',
+          need_more_info: '还需要了解一些情况才能判断。',
+          not_applicable: '结论：本项措施不适用。',
+        };
   const reasons = v.reasons.map((r) => pick(r, lang)).filter(Boolean);
   lines.push(`${head[v.verdict]}${reasons[0] && v.verdict !== 'need_more_info' ? ' ' + reasons[0] : ''}`);
   lines.push(lang === 'en' ? `(${pick(v.title, lang)})` : `（${pick(v.title, lang)}）`);
@@ -31,7 +49,14 @@ export function eligibilityReply(ctx: ReplyContext, v: Verdict, facts: Facts, qu
     // A condition met without any fact (a deadline still open) is no line: nothing of the person to show.
     if (c.status === 'pass' && c.value === undefined && c.fact) continue;
     // A date condition judged on the evaluation date (no date given) says so; it is not the person's fact.
-    if (c.fact && facts[c.fact] === undefined && c.value !== undefined && typeof c.value === 'string' && /^\d{4}-\d{2}/.test(c.value) && deps.sentences?.judgedOnValue) {
+    if (
+      c.fact &&
+      facts[c.fact] === undefined &&
+      c.value !== undefined &&
+      typeof c.value === 'string' &&
+      /^\d{4}-\d{2}/.test(c.value) &&
+      deps.sentences?.judgedOnValue
+    ) {
       const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : '？';
       const label = (lang === 'en' ? c.labelEn : c.label) ?? c.label ?? c.id;
       lines.push(`${mark} ${label}${lang === 'en' ? ': ' : '：'}${say('judgedOnValue', lang, { date: c.value })}`);
@@ -42,8 +67,14 @@ export function eligibilityReply(ctx: ReplyContext, v: Verdict, facts: Facts, qu
     const mark = c.status === 'pass' ? '✓' : c.status === 'fail' ? '✗' : assumed ? '·' : '？';
     const label = (lang === 'en' ? c.labelEn : c.label) ?? c.label ?? c.id;
     const value = assumed
-      ? lang === 'en' ? 'assumed' : '假定符合'
-      : c.value === undefined ? (lang === 'en' ? 'unknown' : '未知') : displayValue(c.value, deps.catalog[c.fact], lang, (x) => formatFactValue(x, lang));
+      ? lang === 'en'
+        ? 'assumed'
+        : '假定符合'
+      : c.value === undefined
+        ? lang === 'en'
+          ? 'unknown'
+          : '未知'
+        : displayValue(c.value, deps.catalog[c.fact], lang, (x) => formatFactValue(x, lang));
     lines.push(`${mark} ${label}${lang === 'en' ? ': ' : '：'}${value}`);
   }
   for (const r of reasons.slice(1)) if (v.verdict !== 'need_more_info') lines.push(r);
@@ -86,25 +117,28 @@ export function eligibilityReply(ctx: ReplyContext, v: Verdict, facts: Facts, qu
   return { reply, followUp };
 }
 
-
 /** The other rules of the goal, one line each, after the leading rule. */
 export function appendOthers(ctx: ReplyContext, reply: Reply, d: Decision, lang: Lang) {
   const { deps, docs, chunksById, citation, sourceDoc, say } = ctx;
   if (!d.others.length) return;
-  const head: Record<Verdict['verdict'], string> = lang === 'en'
-    ? { eligible: 'eligible', not_eligible: 'not eligible for now', need_more_info: 'more information needed', not_applicable: 'does not apply' }
-    : { eligible: '符合', not_eligible: '暂不符合', need_more_info: '还需了解情况', not_applicable: '不适用' };
+  const head: Record<Verdict['verdict'], string> =
+    lang === 'en'
+      ? {
+          eligible: 'eligible',
+          not_eligible: 'not eligible for now',
+          need_more_info: 'more information needed',
+          not_applicable: 'does not apply',
+        }
+      : { eligible: '符合', not_eligible: '暂不符合', need_more_info: '还需了解情况', not_applicable: '不适用' };
   const lines = d.others.slice(0, 3).map((o) => `· ${pick(o.title, lang)}：${head[o.verdict]}`);
   const intro = say('others', lang, {});
   reply.answer += `\n\n${intro}\n${lines.join('\n')}`;
 }
 
-
 export function abstain(ctx: ReplyContext, question: string, lang: Lang, r: Route): Reply {
   const { deps, docs, chunksById, citation, sourceDoc, say } = ctx;
   return { question, answer: abstainText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang };
 }
-
 
 /** The Decision as carried on the Reply (JSON-safe). */
 export function decisionJson(d: Decision, facts: Facts, sources: Record<string, FactSource>): DecisionSummary {
@@ -119,4 +153,3 @@ export function decisionJson(d: Decision, facts: Facts, sources: Record<string, 
     sources: used,
   };
 }
-

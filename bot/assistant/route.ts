@@ -33,8 +33,10 @@ export interface RouteSignals {
 const NO_WORDS = /^[\p{N}\p{P}\p{S}\s]+$/u;
 
 const MEANINGFUL = /[\p{Script=Han}\p{L}\p{N}]/u;
-const GREETING = /^(你好|您好|哈喽|嗨|hi|hello|hey|在吗|在不在|早上好|下午好|晚上好|早|谢谢|多谢|感谢|thanks|thank you)[\s!！。.~～,，呀啊哈]*$/i;
-const HELP = /^(\/?help|\/?start|帮助|怎么用|如何使用|使用说明|你能做什么|你会什么|你是谁|功能|菜单|what can you do|how to use)[\s?？!！。.]*$/i;
+const GREETING =
+  /^(你好|您好|哈喽|嗨|hi|hello|hey|在吗|在不在|早上好|下午好|晚上好|早|谢谢|多谢|感谢|thanks|thank you)[\s!！。.~～,，呀啊哈]*$/i;
+const HELP =
+  /^(\/?help|\/?start|帮助|怎么用|如何使用|使用说明|你能做什么|你会什么|你是谁|功能|菜单|what can you do|how to use)[\s?？!！。.]*$/i;
 /** Words that ask whether the person qualifies / is affected. */
 const ELIGIBILITY_CUE =
   /能不能|能否|可不可以|可以.{0,12}[吗么嘛]|是否(可以|能|符合|影响)|符合|够不够|有没有资格|有资格|资格|能.{0,12}[吗么嘛]|会不会|影响.{0,8}[吗么嘛]|有影响|算不算|行不行|还能|咨询|想了解|想问问?|能.{0,16}不[?？。]?$|可以.{0,16}不[?？。]?$|行不|还按|仍按|还是按|按.{0,8}(?:算|执行|计算)[吗么嘛呢？?]?$|受影响|是不是还|适用[吗么嘛]|eligible|qualif|can i|am i|do i|could i|will it affect|affect|does .{0,30} apply/i;

@@ -106,7 +106,12 @@ export interface ConversationState {
 
 export interface Assistant {
   /** Answers one message. Pure with respect to the outside world: state in, state out. */
-  reply(state: ConversationState | undefined, text: string, asOf: string, now?: number): Promise<{ reply: Reply; state: ConversationState }>;
+  reply(
+    state: ConversationState | undefined,
+    text: string,
+    asOf: string,
+    now?: number,
+  ): Promise<{ reply: Reply; state: ConversationState }>;
   /** The documents in the library (for /sources). */
   sources(): (DocumentMeta & { id: string })[];
 }

@@ -14,10 +14,19 @@ import { understand } from '../../eligibility/understand.ts';
 import type { UniversityTable } from '../../eligibility/universities.ts';
 import type { UnderstandFn } from './index.ts';
 
-export function understandingDeps(corpusDir: string, catalog: FactCatalog, universities: UniversityTable | null | undefined): { understand: UnderstandFn; sentences: CueTables['sentences']; cues: CueTables } {
+export function understandingDeps(
+  corpusDir: string,
+  catalog: FactCatalog,
+  universities: UniversityTable | null | undefined,
+): { understand: UnderstandFn; sentences: CueTables['sentences']; cues: CueTables } {
   const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
   const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
-    extractFacts(text, { asOf: o.asOf, universities: universities ?? undefined, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
+    extractFacts(text, {
+      asOf: o.asOf,
+      universities: universities ?? undefined,
+      openFact: o.openFact ?? undefined,
+      contextYear: o.contextYear ?? undefined,
+    });
   return {
     cues,
     sentences: cues.sentences,

@@ -55,9 +55,12 @@ export function watchCorpusVersion(opts: CorpusWatchOptions): CorpusWatch {
     opts.log?.info('corpus: a newer version was committed by another instance; reloading the index', { version: committed.version });
     const now = await opts.reload();
     if (now !== committed.corpusHash) {
-      opts.log?.warn('corpus: after the reload this instance still serves other files than the committed version; share CORPUS_DIR between instances', {
-        version: committed.version,
-      });
+      opts.log?.warn(
+        'corpus: after the reload this instance still serves other files than the committed version; share CORPUS_DIR between instances',
+        {
+          version: committed.version,
+        },
+      );
       return 'mismatch';
     }
     return 'reloaded';

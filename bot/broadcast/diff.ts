@@ -27,7 +27,8 @@ export interface DiffOptions {
 const META_FIELDS: (keyof SnapshotDocMeta)[] = ['title', 'docNumber', 'issuer', 'date', 'level', 'district'];
 
 /** A leading clause label: 第三条 / 三、 / （二） / (二) / 5. / 5、 / 5． — removed before comparing texts. */
-const LEADING_LABEL = /^(?:第[一二三四五六七八九十百零〇\d]+[条章节]|[一二三四五六七八九十百零〇]+[、.．]|[（(][一二三四五六七八九十百零〇\d]+[）)]|\d+[.、．](?!\d))/u;
+const LEADING_LABEL =
+  /^(?:第[一二三四五六七八九十百零〇\d]+[条章节]|[一二三四五六七八九十百零〇]+[、.．]|[（(][一二三四五六七八九十百零〇\d]+[）)]|\d+[.、．](?!\d))/u;
 
 /** The text used to compare clauses: no whitespace, no leading clause label. */
 export function comparableText(text: string): string {
@@ -163,10 +164,12 @@ export function diffClauses(oldClauses: SnapshotChunk[], newClauses: SnapshotChu
   for (let j = 0; j < newClauses.length; j++) {
     const m = modifiedAt.get(j);
     if (m) out.push(m);
-    else if (!newMatched[j]) out.push({ kind: 'added', clause: newClauses[j]!.clause, label: newClauses[j]!.label, newText: newClauses[j]!.text });
+    else if (!newMatched[j])
+      out.push({ kind: 'added', clause: newClauses[j]!.clause, label: newClauses[j]!.label, newText: newClauses[j]!.text });
   }
   for (let i = 0; i < oldClauses.length; i++) {
-    if (!oldMatched[i]) out.push({ kind: 'removed', clause: oldClauses[i]!.clause, label: oldClauses[i]!.label, oldText: oldClauses[i]!.text });
+    if (!oldMatched[i])
+      out.push({ kind: 'removed', clause: oldClauses[i]!.clause, label: oldClauses[i]!.label, oldText: oldClauses[i]!.text });
   }
   return out;
 }

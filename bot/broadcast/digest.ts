@@ -67,11 +67,15 @@ function digestLines(c: DocChange, opts: DigestOptions): string[] {
   const maxClauses = opts.maxClauses ?? 8;
   const maxQuote = opts.maxQuote ?? 90;
   const m = c.meta;
-  const heading = { added: '🆕 <b>政策库新增文件</b>', changed: '🔔 <b>政策更新：文件修订</b>', removed: '🗑 <b>文件已从政策库撤下</b>' }[c.kind];
+  const heading = { added: '🆕 <b>政策库新增文件</b>', changed: '🔔 <b>政策更新：文件修订</b>', removed: '🗑 <b>文件已从政策库撤下</b>' }[
+    c.kind
+  ];
   const lines = [heading, `<b>${escapeHtml(cap(m.title, 200))}</b>`];
   if (m.docNumber) lines.push(`文号：${escapeHtml(m.docNumber)}`);
   lines.push(`发文机关：${escapeHtml(cap(m.issuer, 120))}`);
-  lines.push(`日期：${escapeHtml(m.date)}　层级：${m.level === 'municipal' ? '市级' : `区级${m.district ? `（${escapeHtml(m.district)}区）` : ''}`}`);
+  lines.push(
+    `日期：${escapeHtml(m.date)}　层级：${m.level === 'municipal' ? '市级' : `区级${m.district ? `（${escapeHtml(m.district)}区）` : ''}`}`,
+  );
   if (c.kind !== 'removed') for (const n of opts.notes?.[c.docId] ?? []) lines.push(`<b>${escapeHtml(n)}</b>`);
 
   if (c.kind === 'removed') {
@@ -94,7 +98,11 @@ function digestLines(c: DocChange, opts: DigestOptions): string[] {
   const byKind = (k: ClauseChange['kind']) => c.clauses.filter((cl) => cl.kind === k);
   if (c.kind === 'added') {
     // A new document: list its clauses by their first sentence (the preamble is not quoted).
-    section('主要条款', byKind('added').filter((cl) => cl.label !== 'preamble'), (cl) => cap(stripLabel(firstSentence(cl.newText ?? '')), maxQuote));
+    section(
+      '主要条款',
+      byKind('added').filter((cl) => cl.label !== 'preamble'),
+      (cl) => cap(stripLabel(firstSentence(cl.newText ?? '')), maxQuote),
+    );
   } else {
     section('修改条款', byKind('modified'), (cl) => cap(stripLabel(firstChangedSentence(cl.oldText ?? '', cl.newText ?? '')), maxQuote));
     section('新增条款', byKind('added'), (cl) => cap(stripLabel(firstSentence(cl.newText ?? '')), maxQuote));
@@ -111,7 +119,10 @@ function digestLines(c: DocChange, opts: DigestOptions): string[] {
 /** Human label of a clause: the clause path without separators (`二（一）`), `开头部分` for the preamble. */
 export function clauseName(cl: Pick<ClauseChange, 'label' | 'clause'>): string {
   if (cl.label === 'preamble' || cl.clause === 'preamble') return '开头部分';
-  const path = cl.label.split(/[/›>]/).map((s) => s.trim()).filter(Boolean);
+  const path = cl.label
+    .split(/[/›>]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
   return (path.length ? path : [cl.clause]).join('');
 }
 
@@ -123,7 +134,10 @@ export function firstChangedSentence(oldText: string, newText: string): string {
 }
 
 function stripLabel(s: string): string {
-  return s.replace(/^(?:第[一二三四五六七八九十百零〇\d]+[条章节]|[一二三四五六七八九十百零〇]+[、.．]|[（(][一二三四五六七八九十百零〇\d]+[）)]|\d+[.、．](?!\d))\s*/u, '');
+  return s.replace(
+    /^(?:第[一二三四五六七八九十百零〇\d]+[条章节]|[一二三四五六七八九十百零〇]+[、.．]|[（(][一二三四五六七八九十百零〇\d]+[）)]|\d+[.、．](?!\d))\s*/u,
+    '',
+  );
 }
 
 function cap(s: string, n: number): string {

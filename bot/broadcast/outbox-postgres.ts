@@ -142,7 +142,9 @@ export class PgBroadcastStore implements BroadcastStore {
   }
 
   async loadSnapshot(): Promise<CorpusSnapshot | null> {
-    const { rows } = await this.q<{ version: number; corpus_hash: string; created_at: string; body: string }>('SELECT version, corpus_hash, created_at, body FROM broadcast_snapshot WHERE id = 1');
+    const { rows } = await this.q<{ version: number; corpus_hash: string; created_at: string; body: string }>(
+      'SELECT version, corpus_hash, created_at, body FROM broadcast_snapshot WHERE id = 1',
+    );
     const row = rows[0];
     if (!row) return null;
     const body = JSON.parse(row.body) as Pick<CorpusSnapshot, 'docs' | 'chunks'>;
@@ -151,11 +153,18 @@ export class PgBroadcastStore implements BroadcastStore {
 
   /** The committed corpus version and hash (one tiny row: what instances poll to reload their index). */
   async corpusVersion(): Promise<{ version: number; corpusHash: string } | null> {
-    const { rows } = await this.q<{ version: number; corpus_hash: string }>('SELECT version, corpus_hash FROM broadcast_snapshot WHERE id = 1');
+    const { rows } = await this.q<{ version: number; corpus_hash: string }>(
+      'SELECT version, corpus_hash FROM broadcast_snapshot WHERE id = 1',
+    );
     return rows[0] ? { version: rows[0].version, corpusHash: rows[0].corpus_hash } : null;
   }
 
-  async commit(input: { expectedVersion: number; snapshot?: CorpusSnapshot; messages: OutboxMessage[]; now?: number }): Promise<{ inserted: number } | 'conflict'> {
+  async commit(input: {
+    expectedVersion: number;
+    snapshot?: CorpusSnapshot;
+    messages: OutboxMessage[];
+    now?: number;
+  }): Promise<{ inserted: number } | 'conflict'> {
     const now = input.now ?? this.clock();
     return this.tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [COMMIT_LOCK_KEY]);
@@ -205,7 +214,8 @@ export class PgBroadcastStore implements BroadcastStore {
   }
 
   async beginSend(id: number, worker: string, leaseMs: number, now = this.clock()): Promise<boolean> {
-    const sql = "UPDATE broadcast_outbox SET lease_until = $1, sending_since = $2, updated_at = $2 WHERE id = $3 AND claimed_by = $4 AND status = 'pending'";
+    const sql =
+      "UPDATE broadcast_outbox SET lease_until = $1, sending_since = $2, updated_at = $2 WHERE id = $3 AND claimed_by = $4 AND status = 'pending'";
     const values = [now + leaseMs, now, id, worker];
     if (this.durableInFlight) return (await this.q(sql, values)).rowCount === 1;
     // Asynchronous commit (see PgBroadcastOptions.durableInFlightMark): ~0.5 ms instead of a WAL
@@ -277,7 +287,9 @@ export class PgBroadcastStore implements BroadcastStore {
   }
 
   async nextDue(): Promise<number | null> {
-    const { rows } = await this.q<{ due: string | null }>("SELECT MIN(GREATEST(not_before, COALESCE(lease_until, 0))) AS due FROM broadcast_outbox WHERE status = 'pending'");
+    const { rows } = await this.q<{ due: string | null }>(
+      "SELECT MIN(GREATEST(not_before, COALESCE(lease_until, 0))) AS due FROM broadcast_outbox WHERE status = 'pending'",
+    );
     return rows[0]?.due == null ? null : Number(rows[0].due);
   }
 
@@ -285,7 +297,10 @@ export class PgBroadcastStore implements BroadcastStore {
     const { rows } =
       runId === undefined
         ? await this.q<{ status: OutboxStatus; n: string }>('SELECT status, count(*) AS n FROM broadcast_outbox GROUP BY status')
-        : await this.q<{ status: OutboxStatus; n: string }>('SELECT status, count(*) AS n FROM broadcast_outbox WHERE run_id = $1 GROUP BY status', [runId]);
+        : await this.q<{ status: OutboxStatus; n: string }>(
+            'SELECT status, count(*) AS n FROM broadcast_outbox WHERE run_id = $1 GROUP BY status',
+            [runId],
+          );
     const c: OutboxCounts = { pending: 0, sent: 0, failed: 0, skipped: 0, total: 0 };
     for (const r of rows) {
       c[r.status] = Number(r.n);

@@ -104,7 +104,9 @@ export class SqliteBroadcastStore implements BroadcastStore {
   ) {
     applySqliteMigrations(db, broadcastMigrations, clock());
     this.q = {
-      snapGet: db.prepare<[], { version: number; corpus_hash: string; created_at: number; body: string }>('SELECT version, corpus_hash, created_at, body FROM broadcast_snapshot WHERE id = 1'),
+      snapGet: db.prepare<[], { version: number; corpus_hash: string; created_at: number; body: string }>(
+        'SELECT version, corpus_hash, created_at, body FROM broadcast_snapshot WHERE id = 1',
+      ),
       snapVersion: db.prepare<[], { version: number }>('SELECT version FROM broadcast_snapshot WHERE id = 1'),
       snapPut: db.prepare(
         `INSERT INTO broadcast_snapshot (id, version, corpus_hash, created_at, body) VALUES (1, ?, ?, ?, ?)
@@ -124,11 +126,15 @@ export class SqliteBroadcastStore implements BroadcastStore {
            ORDER BY o.id LIMIT @limit)
          RETURNING *`,
       ),
-      beginSend: db.prepare("UPDATE broadcast_outbox SET lease_until = ?, sending_since = ?, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'"),
+      beginSend: db.prepare(
+        "UPDATE broadcast_outbox SET lease_until = ?, sending_since = ?, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+      ),
       inDoubtSkip: db.prepare(
         "UPDATE broadcast_outbox SET status = 'skipped', last_error = ?, sending_since = NULL, claimed_by = NULL, lease_until = NULL, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'",
       ),
-      inDoubtResend: db.prepare("UPDATE broadcast_outbox SET sending_since = NULL, last_error = ?, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'"),
+      inDoubtResend: db.prepare(
+        "UPDATE broadcast_outbox SET sending_since = NULL, last_error = ?, updated_at = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+      ),
       sent: db.prepare(
         `UPDATE broadcast_outbox SET status = 'sent', sent_at = ?, telegram_message_id = ?, attempts = attempts + 1, claimed_by = NULL, lease_until = NULL, sending_since = NULL, last_error = NULL, updated_at = ?
          WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
@@ -148,7 +154,9 @@ export class SqliteBroadcastStore implements BroadcastStore {
         "SELECT MIN(MAX(not_before, COALESCE(lease_until, 0))) AS due FROM broadcast_outbox WHERE status = 'pending'",
       ),
       countsAll: db.prepare<[], { status: OutboxStatus; n: number }>('SELECT status, COUNT(*) AS n FROM broadcast_outbox GROUP BY status'),
-      countsRun: db.prepare<[string], { status: OutboxStatus; n: number }>('SELECT status, COUNT(*) AS n FROM broadcast_outbox WHERE run_id = ? GROUP BY status'),
+      countsRun: db.prepare<[string], { status: OutboxStatus; n: number }>(
+        'SELECT status, COUNT(*) AS n FROM broadcast_outbox WHERE run_id = ? GROUP BY status',
+      ),
       prune: db.prepare("DELETE FROM broadcast_outbox WHERE status IN ('sent', 'failed', 'skipped') AND updated_at < ?"),
     };
   }
@@ -160,7 +168,12 @@ export class SqliteBroadcastStore implements BroadcastStore {
     return { version: row.version, corpusHash: row.corpus_hash, createdAt: row.created_at, docs: body.docs, chunks: body.chunks };
   }
 
-  async commit(input: { expectedVersion: number; snapshot?: CorpusSnapshot; messages: OutboxMessage[]; now?: number }): Promise<{ inserted: number } | 'conflict'> {
+  async commit(input: {
+    expectedVersion: number;
+    snapshot?: CorpusSnapshot;
+    messages: OutboxMessage[];
+    now?: number;
+  }): Promise<{ inserted: number } | 'conflict'> {
     const now = input.now ?? this.clock();
     const tx = this.db.transaction((): { inserted: number } | 'conflict' => {
       const current = this.q.snapVersion.get()?.version ?? 0;

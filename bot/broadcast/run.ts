@@ -151,7 +151,10 @@ export async function runBroadcast(deps: BroadcastDeps, opts: RunOptions = {}): 
       if (deps.reindex && result.inbox.imported.length) await deps.reindex(corpus);
       const c = await deps.bstore.commit({ expectedVersion: 0, snapshot: cur, messages: [], now: now() });
       if (c === 'conflict') return finish('conflict');
-      log?.info('broadcast: first run, baseline snapshot saved; nothing is sent', { documents: cur.docs.length, clauses: cur.chunks.length });
+      log?.info('broadcast: first run, baseline snapshot saved; nothing is sent', {
+        documents: cur.docs.length,
+        clauses: cur.chunks.length,
+      });
     }
     return finish('baseline');
   }
@@ -188,7 +191,11 @@ export async function runBroadcast(deps: BroadcastDeps, opts: RunOptions = {}): 
  * on a fresh install), so that a later `broadcast --dry-run` shows the digest of a document added
  * after it instead of "first run: a baseline would be saved". A corpus with bad files saves nothing.
  */
-export async function saveBaselineIfNone(bstore: Pick<BroadcastStore, 'loadSnapshot' | 'commit'>, corpus: ReadCorpusResult, now = Date.now()): Promise<'saved' | 'exists' | 'corpus-error' | 'conflict'> {
+export async function saveBaselineIfNone(
+  bstore: Pick<BroadcastStore, 'loadSnapshot' | 'commit'>,
+  corpus: ReadCorpusResult,
+  now = Date.now(),
+): Promise<'saved' | 'exists' | 'corpus-error' | 'conflict'> {
   if (corpus.errors.length) return 'corpus-error';
   if (await bstore.loadSnapshot()) return 'exists';
   const c = await bstore.commit({ expectedVersion: 0, snapshot: buildSnapshot(corpus, 1, now), messages: [], now });
@@ -232,7 +239,10 @@ function repealNotes(corpus: ReadCorpusResult): Record<string, string[]> {
 }
 
 /** Dry run: the corpus as it would be after importing the inbox. */
-function overlayInbox(corpus: ReadCorpusResult, items: InboxItem[]): { corpus: ReadCorpusResult; imported: string[]; rejected: { file: string; message: string }[] } {
+function overlayInbox(
+  corpus: ReadCorpusResult,
+  items: InboxItem[],
+): { corpus: ReadCorpusResult; imported: string[]; rejected: { file: string; message: string }[] } {
   const imported: string[] = [];
   const rejected: { file: string; message: string }[] = [];
   let documents = corpus.documents;

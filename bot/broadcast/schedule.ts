@@ -36,7 +36,11 @@ export interface ScheduleOptions {
   timezone: string;
   /** One broadcast run; its result is logged by the caller. */
   run: () => Promise<unknown>;
-  log?: { info(m: string, f?: Record<string, unknown>): void; warn(m: string, f?: Record<string, unknown>): void; error(m: string, f?: Record<string, unknown>): void };
+  log?: {
+    info(m: string, f?: Record<string, unknown>): void;
+    warn(m: string, f?: Record<string, unknown>): void;
+    error(m: string, f?: Record<string, unknown>): void;
+  };
   /** Do not start the timer (tests drive `tick`). */
   manual?: boolean;
   /**
@@ -95,13 +99,20 @@ export function startSchedule(opts: ScheduleOptions): BroadcastSchedule {
       return 'failed';
     } finally {
       const r = release as (() => Promise<void>) | null;
-      if (r) await r().catch((err: unknown) => opts.log?.warn('broadcast: releasing the scheduler lock failed', { error: (err as Error)?.message }));
+      if (r)
+        await r().catch((err: unknown) =>
+          opts.log?.warn('broadcast: releasing the scheduler lock failed', { error: (err as Error)?.message }),
+        );
       running = null;
     }
   };
   if (!opts.manual) {
     task = cron.schedule(opts.cron, (ctx) => void tick(ctx?.date ?? new Date()), { timezone: opts.timezone, name: 'policybot-broadcast' });
-    opts.log?.info('broadcast schedule started', { cron: opts.cron, timezone: opts.timezone, next: task.getNextRun()?.toISOString() ?? null });
+    opts.log?.info('broadcast schedule started', {
+      cron: opts.cron,
+      timezone: opts.timezone,
+      next: task.getNextRun()?.toISOString() ?? null,
+    });
   }
   return {
     tick,

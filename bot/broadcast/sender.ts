@@ -53,7 +53,15 @@ export interface SenderLimits {
 
 /** Sender limits from the BROADCAST_* settings. */
 export function limitsFromConfig(
-  config: Pick<Config, 'BROADCAST_RATE_PER_SECOND' | 'BROADCAST_CHAT_PER_SECOND' | 'BROADCAST_GROUP_PER_MINUTE' | 'BROADCAST_MAX_ATTEMPTS' | 'BROADCAST_LEASE_SECONDS' | 'BROADCAST_IN_DOUBT'>,
+  config: Pick<
+    Config,
+    | 'BROADCAST_RATE_PER_SECOND'
+    | 'BROADCAST_CHAT_PER_SECOND'
+    | 'BROADCAST_GROUP_PER_MINUTE'
+    | 'BROADCAST_MAX_ATTEMPTS'
+    | 'BROADCAST_LEASE_SECONDS'
+    | 'BROADCAST_IN_DOUBT'
+  >,
 ): SenderLimits {
   return {
     globalPerSecond: config.BROADCAST_RATE_PER_SECOND,
@@ -98,7 +106,11 @@ export interface SenderDeps {
   /** Called on 403: mark the subscriber inactive (`blocked`, `kicked`, `deactivated`). */
   onInactive?: (chatId: number, reason: string) => Promise<void>;
   clock?: Clock;
-  log?: { info(m: string, f?: Record<string, unknown>): void; warn(m: string, f?: Record<string, unknown>): void; debug(m: string, f?: Record<string, unknown>): void };
+  log?: {
+    info(m: string, f?: Record<string, unknown>): void;
+    warn(m: string, f?: Record<string, unknown>): void;
+    debug(m: string, f?: Record<string, unknown>): void;
+  };
   /** Worker id for leases (default host:pid:random). */
   workerId?: string;
 }
@@ -143,7 +155,13 @@ export function classifySendError(err: unknown): SendErrorClass {
   }
   if (code === 403) {
     const d = description.toLowerCase();
-    const reason = d.includes('kicked') ? 'kicked' : d.includes('deactivated') ? 'deactivated' : d.includes('blocked') ? 'blocked' : 'forbidden';
+    const reason = d.includes('kicked')
+      ? 'kicked'
+      : d.includes('deactivated')
+        ? 'deactivated'
+        : d.includes('blocked')
+          ? 'blocked'
+          : 'forbidden';
     return { kind: 'forbidden', reason, description };
   }
   if (code !== undefined && code >= 400 && code < 500) return { kind: 'permanent', description };
@@ -241,9 +259,20 @@ export class OutboxSender {
   private async drainLoop(): Promise<SendReport> {
     const c = this.clock;
     const started = c.now();
-    const report: SendReport = { sent: 0, failed: 0, skipped: 0, retried: 0, rateLimited: 0, inactive: 0, inDoubt: 0, elapsedMs: 0, ratePerSecond: 0 };
+    const report: SendReport = {
+      sent: 0,
+      failed: 0,
+      skipped: 0,
+      retried: 0,
+      rateLimited: 0,
+      inactive: 0,
+      inDoubt: 0,
+      elapsedMs: 0,
+      ratePerSecond: 0,
+    };
     const maxInFlight = Math.max(1, this.limits.maxInFlight ?? 8);
-    const batchSize = this.limits.batchSize ?? Math.min(500, Math.max(10, Math.floor((this.limits.globalPerSecond * this.limits.leaseMs) / 2000)));
+    const batchSize =
+      this.limits.batchSize ?? Math.min(500, Math.max(10, Math.floor((this.limits.globalPerSecond * this.limits.leaseMs) / 2000)));
     let firstSent = 0;
     let lastSent = 0;
     for (;;) {
@@ -271,14 +300,21 @@ export class OutboxSender {
         report.inDoubt++;
         const policy = this.limits.inDoubt ?? 'resend';
         const note = `in doubt: the previous sender died while sending (at ${new Date(row.inDoubtSince).toISOString()}); ${policy === 'skip' ? 'not resent (BROADCAST_IN_DOUBT=skip)' : 'resent (BROADCAST_IN_DOUBT=resend)'}`;
-        this.deps.log?.warn(`broadcast: outbox row in doubt, ${policy === 'skip' ? 'recorded as skipped' : 'sending again'}`, { id: row.id, chatId: row.chatId, digest: row.digestKey, part: row.part });
+        this.deps.log?.warn(`broadcast: outbox row in doubt, ${policy === 'skip' ? 'recorded as skipped' : 'sending again'}`, {
+          id: row.id,
+          chatId: row.chatId,
+          digest: row.digestKey,
+          part: row.part,
+        });
         const ok = await this.store.resolveInDoubt(row.id, this.workerId, policy, note, c.now());
         if (policy === 'skip') {
           if (ok) report.skipped++;
         } else if (ok) ready.push({ ...row, inDoubtSince: null });
       }
       // Earliest-ready chat first (every row is the head of a different chat).
-      const queue = ready.map((row) => ({ row, ready: this.chatBucket(row).peek(c.now()) })).sort((a, b) => a.ready - b.ready || a.row.id - b.row.id);
+      const queue = ready
+        .map((row) => ({ row, ready: this.chatBucket(row).peek(c.now()) }))
+        .sort((a, b) => a.ready - b.ready || a.row.id - b.row.id);
       const inFlight = new Set<Promise<void>>();
       for (const { row } of queue) {
         if (this.stopping) {
@@ -344,7 +380,11 @@ export class OutboxSender {
           report.rateLimited++;
           this.pausedUntil = Math.max(this.pausedUntil, now + cls.retryAfterMs);
           this.deps.log?.warn('broadcast: 429 from Telegram, pausing', { retryAfterMs: cls.retryAfterMs });
-          await this.store.release(row.id, this.workerId, { notBefore: now + cls.retryAfterMs, error: `429 ${cls.description}`, countAttempt: false });
+          await this.store.release(row.id, this.workerId, {
+            notBefore: now + cls.retryAfterMs,
+            error: `429 ${cls.description}`,
+            countAttempt: false,
+          });
           return false;
         case 'forbidden': {
           report.inactive++;
@@ -354,13 +394,20 @@ export class OutboxSender {
           } catch (e) {
             this.deps.log?.warn('broadcast: could not mark the subscriber inactive', { chatId: row.chatId, error: (e as Error).message });
           }
-          this.deps.log?.info('broadcast: chat is unreachable (403), subscriber marked inactive', { chatId: row.chatId, reason: cls.reason });
+          this.deps.log?.info('broadcast: chat is unreachable (403), subscriber marked inactive', {
+            chatId: row.chatId,
+            reason: cls.reason,
+          });
           return false;
         }
         case 'permanent':
           report.failed++;
           await this.store.markFailed(row.id, this.workerId, cls.description, now);
-          this.deps.log?.warn('broadcast: message rejected, recorded as failed', { id: row.id, chatId: row.chatId, error: cls.description });
+          this.deps.log?.warn('broadcast: message rejected, recorded as failed', {
+            id: row.id,
+            chatId: row.chatId,
+            error: cls.description,
+          });
           return false;
         case 'retry': {
           const attempts = row.attempts + 1;

@@ -24,7 +24,15 @@ import { openSqliteBroadcastStore } from './outbox-sqlite.ts';
 import { openPgRateLimit } from './rate-limit-pg.ts';
 import { announce, runBroadcast, type BroadcastDeps, type RunOptions, type RunResult } from './run.ts';
 import { startSchedule, validateSchedule, type BroadcastSchedule, type ScheduleGate } from './schedule.ts';
-import { limitsFromConfig, OutboxSender, type Clock, type SenderLimits, type SendFn, type SendReport, type SharedRateLimit } from './sender.ts';
+import {
+  limitsFromConfig,
+  OutboxSender,
+  type Clock,
+  type SenderLimits,
+  type SendFn,
+  type SendReport,
+  type SharedRateLimit,
+} from './sender.ts';
 import type { BroadcastStore } from './types.ts';
 
 export { limitsFromConfig } from './sender.ts';
@@ -71,7 +79,10 @@ export type BroadcastServiceConfig = Pick<Config, 'CORPUS_DIR' | 'INBOX_DIR' | '
   Partial<Pick<Config, 'DATABASE_POLL_SECONDS'>>;
 
 /** Minimum spacing between two messages to one chat (ms), from the per-chat and per-group limits. */
-export function chatSpacingFromConfig(config: Pick<Config, 'BROADCAST_CHAT_PER_SECOND' | 'BROADCAST_GROUP_PER_MINUTE'>): { private: number; group: number } {
+export function chatSpacingFromConfig(config: Pick<Config, 'BROADCAST_CHAT_PER_SECOND' | 'BROADCAST_GROUP_PER_MINUTE'>): {
+  private: number;
+  group: number;
+} {
   const perChat = 1000 / config.BROADCAST_CHAT_PER_SECOND;
   return { private: perChat, group: Math.max(perChat, 60_000 / config.BROADCAST_GROUP_PER_MINUTE) };
 }
@@ -82,7 +93,11 @@ export async function openBroadcastStoreFor(
   config: Pick<Config, 'BROADCAST_CHAT_PER_SECOND' | 'BROADCAST_GROUP_PER_MINUTE'> & Partial<Pick<Config, 'BROADCAST_IN_DOUBT'>>,
 ): Promise<BroadcastStore> {
   if (store.db) return openSqliteBroadcastStore(store.db);
-  if (store.pool) return openPgBroadcastStore(store.pool, { chatSpacingMs: chatSpacingFromConfig(config), durableInFlightMark: config.BROADCAST_IN_DOUBT === 'skip' });
+  if (store.pool)
+    return openPgBroadcastStore(store.pool, {
+      chatSpacingMs: chatSpacingFromConfig(config),
+      durableInFlightMark: config.BROADCAST_IN_DOUBT === 'skip',
+    });
   throw new Error(`broadcast: the ${store.engine} store has no broadcast outbox`);
 }
 
@@ -105,7 +120,12 @@ export async function openBroadcastService(config: BroadcastServiceConfig, deps:
     ratePerSecond: limits.globalPerSecond,
     burst: Math.max(1, Math.floor(limits.globalPerSecond / 50)),
   });
-  const sender = makeSender(bstore, deps, { ...limits, batchSize: Math.max(5, Math.min(100, Math.ceil(limits.globalPerSecond))) }, sharedRate);
+  const sender = makeSender(
+    bstore,
+    deps,
+    { ...limits, batchSize: Math.max(5, Math.min(100, Math.ceil(limits.globalPerSecond))) },
+    sharedRate,
+  );
   const gate = await openPgTickGate(store.pool, 'broadcast', { owner: sender.workerId });
   return wire(config, deps, { engine: 'postgres', bstore, sender, gate, pollMs: (config.DATABASE_POLL_SECONDS ?? 5) * 1000 });
 }
@@ -169,13 +189,21 @@ function wire(
     async announce(text, from) {
       const r = await announce(runDeps, text, from);
       log.info('broadcast: announcement enqueued', { by: from.userId, recipients: r.recipients, rows: r.enqueued });
-      r.done?.then((rep) => logReport('announcement', rep)).catch((err: unknown) => log.error('broadcast: announcement sending failed', { error: (err as Error).message }));
+      r.done
+        ?.then((rep) => logReport('announcement', rep))
+        .catch((err: unknown) => log.error('broadcast: announcement sending failed', { error: (err as Error).message }));
       if (!r.recipients) return '当前没有订阅者，未发送。';
       return `已加入发送队列：${r.recipients} 位订阅者，${r.enqueued} 条消息，将按频率限制陆续发出。`;
     },
     start() {
       validateSchedule(config.BROADCAST_CRON, config.BROADCAST_TZ);
-      schedule = startSchedule({ cron: config.BROADCAST_CRON, timezone: config.BROADCAST_TZ, run: () => runBroadcast(runDeps), log, ...(parts.gate ? { gate: parts.gate } : {}) });
+      schedule = startSchedule({
+        cron: config.BROADCAST_CRON,
+        timezone: config.BROADCAST_TZ,
+        run: () => runBroadcast(runDeps),
+        log,
+        ...(parts.gate ? { gate: parts.gate } : {}),
+      });
       if (parts.pollMs && parts.pollMs > 0) {
         // Several instances: join a broadcast another instance enqueued (the drain shares the work).
         poll = setInterval(() => {
@@ -194,7 +222,10 @@ function wire(
       void bstore.counts().then((c) => {
         if (!c.pending) return;
         log.info('broadcast: resuming pending outbox rows', { pending: c.pending });
-        sender.drain().then((rep) => logReport('resumed outbox', rep)).catch((err: unknown) => log.error('broadcast: resume failed', { error: (err as Error).message }));
+        sender
+          .drain()
+          .then((rep) => logReport('resumed outbox', rep))
+          .catch((err: unknown) => log.error('broadcast: resume failed', { error: (err as Error).message }));
       });
       return schedule;
     },

@@ -19,7 +19,10 @@ export function wantsDigest(sub: Pick<Subscriber, 'topics' | 'active'>, digest: 
 }
 
 /** The subscribers of one digest, in the given order. */
-export function recipientsOf<S extends Pick<Subscriber, 'topics' | 'active'>>(digest: Pick<Digest, 'kind' | 'match'>, subscribers: S[]): S[] {
+export function recipientsOf<S extends Pick<Subscriber, 'topics' | 'active'>>(
+  digest: Pick<Digest, 'kind' | 'match'>,
+  subscribers: S[],
+): S[] {
   return subscribers.filter((s) => wantsDigest(s, digest));
 }
 
@@ -27,13 +30,25 @@ export function recipientsOf<S extends Pick<Subscriber, 'topics' | 'active'>>(di
  * One outbox message per (digest part, recipient). Ordered recipient by recipient, so that a chat gets
  * its digests (and the parts of one digest) in order. Dedupe key: `<digest key>|<chat id>|<part>`.
  */
-export function outboxMessages(digests: Digest[], subscribers: Pick<Subscriber, 'chatId' | 'chatType' | 'topics' | 'active'>[], runId: string): OutboxMessage[] {
+export function outboxMessages(
+  digests: Digest[],
+  subscribers: Pick<Subscriber, 'chatId' | 'chatType' | 'topics' | 'active'>[],
+  runId: string,
+): OutboxMessage[] {
   const out: OutboxMessage[] = [];
   for (const sub of subscribers) {
     for (const d of digests) {
       if (!wantsDigest(sub, d)) continue;
       d.parts.forEach((text, part) => {
-        out.push({ dedupeKey: `${d.key}|${sub.chatId}|${part}`, runId, digestKey: d.key, chatId: sub.chatId, chatType: sub.chatType, part, text });
+        out.push({
+          dedupeKey: `${d.key}|${sub.chatId}|${part}`,
+          runId,
+          digestKey: d.key,
+          chatId: sub.chatId,
+          chatType: sub.chatType,
+          part,
+          text,
+        });
       });
     }
   }
@@ -41,6 +56,9 @@ export function outboxMessages(digests: Digest[], subscribers: Pick<Subscriber, 
 }
 
 /** Recipient counts per digest (for the dry run and the run report). */
-export function recipientCounts(digests: Digest[], subscribers: Pick<Subscriber, 'topics' | 'active'>[]): { key: string; recipients: number; parts: number }[] {
+export function recipientCounts(
+  digests: Digest[],
+  subscribers: Pick<Subscriber, 'topics' | 'active'>[],
+): { key: string; recipients: number; parts: number }[] {
   return digests.map((d) => ({ key: d.key, recipients: recipientsOf(d, subscribers).length, parts: d.parts.length }));
 }

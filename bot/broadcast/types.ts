@@ -140,7 +140,12 @@ export interface BroadcastStore {
    * did not commit in between), inserts the messages (ignoring dedupe-key duplicates) and, when given,
    * stores `snapshot`. Returns the number of rows inserted, or `conflict` when the version moved.
    */
-  commit(input: { expectedVersion: number; snapshot?: CorpusSnapshot; messages: OutboxMessage[]; now?: number }): Promise<{ inserted: number } | 'conflict'>;
+  commit(input: {
+    expectedVersion: number;
+    snapshot?: CorpusSnapshot;
+    messages: OutboxMessage[];
+    now?: number;
+  }): Promise<{ inserted: number } | 'conflict'>;
   /** Inserts messages (ignoring duplicates) without touching the snapshot (manual announcements). */
   enqueue(messages: OutboxMessage[], now?: number): Promise<number>;
   /**

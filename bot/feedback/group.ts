@@ -58,7 +58,9 @@ export function groupGaps(records: GapRecord[], opts: GroupOptions = {}): GapGro
   // distinct questions, most frequent first, so that a group's seed is its most common phrasing
   const byQuestion = new Map<string, GapRecord[]>();
   for (const r of records) byQuestion.set(r.question, [...(byQuestion.get(r.question) ?? []), r]);
-  const distinct = [...byQuestion.entries()].sort((a, b) => b[1].length - a[1].length || Math.max(...b[1].map((r) => r.at)) - Math.max(...a[1].map((r) => r.at)));
+  const distinct = [...byQuestion.entries()].sort(
+    (a, b) => b[1].length - a[1].length || Math.max(...b[1].map((r) => r.at)) - Math.max(...a[1].map((r) => r.at)),
+  );
   const clusters: { seed: Set<string>; questions: string[] }[] = [];
   for (const [q] of distinct) {
     const grams = bigrams(q);

@@ -65,17 +65,39 @@ export function createGapLog(deps: { store: FeedbackStore; masks: Mask[]; logger
       const reason = input.reason ? normalizeForLog(input.reason, deps.masks) || null : null;
       const { route, docId, clause } = input;
       const at = now();
-      await deps.store.recordFeedback({ channel: input.channel, conversation: input.conversation, turn: input.turn, rating: input.rating, reason, question, route, docId, clause }, at);
-      if (input.rating === 'down') await deps.store.recordGap({ channel: input.channel, kind: 'thumbs_down', question, route, docId, clause, confidence: 0, reason }, at);
+      await deps.store.recordFeedback(
+        {
+          channel: input.channel,
+          conversation: input.conversation,
+          turn: input.turn,
+          rating: input.rating,
+          reason,
+          question,
+          route,
+          docId,
+          clause,
+        },
+        at,
+      );
+      if (input.rating === 'down')
+        await deps.store.recordGap(
+          { channel: input.channel, kind: 'thumbs_down', question, route, docId, clause, confidence: 0, reason },
+          at,
+        );
     },
   };
 }
 
 /** The gap log on the bot's store, with the masks of `<CORPUS_DIR>/redact.yaml` (Telegram and the terminal use it too). */
-export async function openGapLog(store: OpenedStore, corpusDir: string, logger: Logger): Promise<{ feedback: FeedbackStore; gapLog: GapLog }> {
+export async function openGapLog(
+  store: OpenedStore,
+  corpusDir: string,
+  logger: Logger,
+): Promise<{ feedback: FeedbackStore; gapLog: GapLog }> {
   const feedback = await openFeedbackStore(store);
   const masksFile = join(corpusDir, 'redact.yaml');
   const masks = loadMasks(masksFile);
-  if (!masks.length) logger.warn(`gap log: no masks in ${masksFile}; questions are stored only normalized (add the file to mask names and numbers)`);
+  if (!masks.length)
+    logger.warn(`gap log: no masks in ${masksFile}; questions are stored only normalized (add the file to mask names and numbers)`);
   return { feedback, gapLog: createGapLog({ store: feedback, masks, logger }) };
 }

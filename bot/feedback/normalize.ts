@@ -29,7 +29,8 @@ export function loadMasks(file: string): Mask[] {
   return doc.masks.map((m: unknown, i: number) => {
     const e = m as { name?: unknown; pattern?: unknown; replacement?: unknown };
     const where = `${file}: masks[${i}]${typeof e?.name === 'string' ? ` (${e.name})` : ''}`;
-    if (typeof e?.pattern !== 'string' || typeof e.replacement !== 'string') throw new Error(`${where}: needs "pattern" and "replacement" strings`);
+    if (typeof e?.pattern !== 'string' || typeof e.replacement !== 'string')
+      throw new Error(`${where}: needs "pattern" and "replacement" strings`);
     try {
       return { name: String(e.name ?? i), pattern: new RegExp(e.pattern, 'gu'), replacement: e.replacement };
     } catch (err) {
@@ -40,7 +41,11 @@ export function loadMasks(file: string): Mask[] {
 
 /** The text as the gap log keeps it: NFKC, control characters dropped, whitespace folded, masked, capped. */
 export function normalizeForLog(text: string, masks: Mask[]): string {
-  let s = text.normalize('NFKC').replace(/[\p{Cc}\p{Cf}]/gu, ' ').replace(/\s+/g, ' ').trim();
+  let s = text
+    .normalize('NFKC')
+    .replace(/[\p{Cc}\p{Cf}]/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   for (const m of masks) s = s.replace(m.pattern, m.replacement);
   return [...s].slice(0, MAX_STORED_CHARS).join('');
 }

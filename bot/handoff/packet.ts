@@ -26,7 +26,11 @@ export interface CasePacket {
   questions: string[];
   facts: Record<string, unknown>;
   /** The last eligibility check of the conversation, when any. */
-  check: { ruleId: string; verdict: EligibilitySummary['verdict']; conditions: { id: string; label?: string; status: string; clause: string; fact?: string; value?: unknown }[] } | null;
+  check: {
+    ruleId: string;
+    verdict: EligibilitySummary['verdict'];
+    conditions: { id: string; label?: string; status: string; clause: string; fact?: string; value?: unknown }[];
+  } | null;
   documents: { docId: string; title: string; docNumber: string | null; clauses: string[]; date?: string }[];
 }
 
@@ -55,7 +59,13 @@ export function newReference(now: number): string {
   return `PB-${d.slice(2, 4)}${d.slice(5, 7)}${d.slice(8, 10)}-${String(randomInt(0, 1_000_000)).padStart(6, '0')}`;
 }
 
-export function buildPacket(input: { reference: string; channel: Channel; now: number; turns: PacketTurn[]; facts: Record<string, unknown> }): CasePacket {
+export function buildPacket(input: {
+  reference: string;
+  channel: Channel;
+  now: number;
+  turns: PacketTurn[];
+  facts: Record<string, unknown>;
+}): CasePacket {
   const lastCheck = [...input.turns].reverse().find((t) => t.eligibility)?.eligibility ?? null;
   const docs = new Map<string, CasePacket['documents'][number]>();
   for (const t of input.turns) {
@@ -72,7 +82,18 @@ export function buildPacket(input: { reference: string; channel: Channel; now: n
     questions: input.turns.map((t) => t.question).filter(Boolean),
     facts: input.facts,
     check: lastCheck
-      ? { ruleId: lastCheck.ruleId, verdict: lastCheck.verdict, conditions: lastCheck.conditions.map((c) => ({ id: c.id, label: c.label, status: c.status, clause: c.clause, fact: c.fact, value: c.value })) }
+      ? {
+          ruleId: lastCheck.ruleId,
+          verdict: lastCheck.verdict,
+          conditions: lastCheck.conditions.map((c) => ({
+            id: c.id,
+            label: c.label,
+            status: c.status,
+            clause: c.clause,
+            fact: c.fact,
+            value: c.value,
+          })),
+        }
       : null,
     documents: [...docs.values()],
   };
@@ -85,21 +106,43 @@ function show(v: unknown): string {
 }
 
 /** The packet as plain text to copy or e-mail. `statusWords`/`verdictWords` come from the locale file. */
-export function packetText(p: CasePacket, labels: PacketLabels, words: { status: Record<string, string>; verdict: Record<string, string> }): string {
-  const lines = [`${labels.header}`, `${labels.reference}: ${p.reference}`, `${labels.channel}: ${p.channel}`, `${labels.time}: ${p.createdAt}`, '', `${labels.questions}:`];
+export function packetText(
+  p: CasePacket,
+  labels: PacketLabels,
+  words: { status: Record<string, string>; verdict: Record<string, string> },
+): string {
+  const lines = [
+    `${labels.header}`,
+    `${labels.reference}: ${p.reference}`,
+    `${labels.channel}: ${p.channel}`,
+    `${labels.time}: ${p.createdAt}`,
+    '',
+    `${labels.questions}:`,
+  ];
   lines.push(...(p.questions.length ? p.questions.map((q, i) => `  ${i + 1}. ${q}`) : [`  ${labels.none}`]));
   lines.push('', `${labels.facts}:`);
   const facts = Object.entries(p.facts);
   lines.push(...(facts.length ? facts.map(([k, v]) => `  · ${k}: ${show(v)}`) : [`  ${labels.none}`]));
   if (p.check) {
-    lines.push('', `${labels.rule}: ${p.check.ruleId}`, `${labels.verdict}: ${words.verdict[p.check.verdict] ?? p.check.verdict}`, `${labels.conditions}:`);
+    lines.push(
+      '',
+      `${labels.rule}: ${p.check.ruleId}`,
+      `${labels.verdict}: ${words.verdict[p.check.verdict] ?? p.check.verdict}`,
+      `${labels.conditions}:`,
+    );
     for (const c of p.check.conditions) {
       const value = c.value === undefined ? '' : ` = ${show(c.value)}`;
       lines.push(`  [${words.status[c.status] ?? c.status}] ${c.label ?? c.id} (${c.clause}${c.fact ? `; ${c.fact}${value}` : ''})`);
     }
   }
   lines.push('', `${labels.documents}:`);
-  lines.push(...(p.documents.length ? p.documents.map((d) => `  · ${d.title}${d.docNumber ? ` ${d.docNumber}` : ''} (${d.clauses.join(', ')})${d.date ? ` ${d.date}` : ''}`) : [`  ${labels.none}`]));
+  lines.push(
+    ...(p.documents.length
+      ? p.documents.map(
+          (d) => `  · ${d.title}${d.docNumber ? ` ${d.docNumber}` : ''} (${d.clauses.join(', ')})${d.date ? ` ${d.date}` : ''}`,
+        )
+      : [`  ${labels.none}`]),
+  );
   lines.push('', labels.footer);
   return lines.join('\n');
 }

@@ -19,7 +19,10 @@ export const MAX_PACKET_TURNS = 20;
 export function rememberTurn(
   turns: PacketTurn[] | null | undefined,
   question: string,
-  reply: { eligibility: PacketTurn['eligibility']; citations: { docId: string; title: string; docNumber: string | null; clause: string; date?: string }[] },
+  reply: {
+    eligibility: PacketTurn['eligibility'];
+    citations: { docId: string; title: string; docNumber: string | null; clause: string; date?: string }[];
+  },
 ): PacketTurn[] {
   const turn: PacketTurn = {
     question,
@@ -36,11 +39,22 @@ export interface HandoffResult {
   packet: CasePacket;
 }
 
-export type Handoff = (input: { channel: Channel; turns: PacketTurn[]; facts: Record<string, unknown>; lang: 'zh' | 'en'; now?: number }) => Promise<HandoffResult>;
+export type Handoff = (input: {
+  channel: Channel;
+  turns: PacketTurn[];
+  facts: Record<string, unknown>;
+  lang: 'zh' | 'en';
+  now?: number;
+}) => Promise<HandoffResult>;
 
 type Words = { packet: PacketLabels; status: Record<string, string>; verdict: Record<string, string> };
 
-export function createHandoff(deps: { texts: Record<'zh' | 'en', Words>; targets: DeliveryTargets; feedback: FeedbackStore; logger: Logger }): Handoff {
+export function createHandoff(deps: {
+  texts: Record<'zh' | 'en', Words>;
+  targets: DeliveryTargets;
+  feedback: FeedbackStore;
+  logger: Logger;
+}): Handoff {
   return async ({ channel, turns, facts, lang, now = Date.now() }) => {
     const words = deps.texts[lang];
     const packet = buildPacket({ reference: newReference(now), channel, now, turns, facts });

@@ -85,7 +85,9 @@ function encodeHeader(s: string): string {
 /** Sends one plain-text message. Throws naming the SMTP step that failed. */
 export async function sendMail(opts: SmtpOptions, msg: { to: string; subject: string; text: string }, timeoutMs = 10_000): Promise<void> {
   const implicitTls = opts.port === 465;
-  const socket: Socket = implicitTls ? tlsConnect({ host: opts.host, port: opts.port, servername: opts.host }) : netConnect({ host: opts.host, port: opts.port });
+  const socket: Socket = implicitTls
+    ? tlsConnect({ host: opts.host, port: opts.port, servername: opts.host })
+    : netConnect({ host: opts.host, port: opts.port });
   socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`SMTP ${opts.host}:${opts.port} did not answer within ${timeoutMs} ms`)));
   const conv = new SmtpConversation(socket);
   let encrypted = implicitTls;
@@ -101,7 +103,8 @@ export async function sendMail(opts: SmtpOptions, msg: { to: string; subject: st
       ehlo = await conv.cmd('EHLO policybot', [250]);
     }
     if (opts.user) {
-      if (!encrypted && opts.requireTlsForAuth !== false) throw new Error(`SMTP ${opts.host}:${opts.port} offers no TLS: refusing to send SMTP_PASSWORD in clear text`);
+      if (!encrypted && opts.requireTlsForAuth !== false)
+        throw new Error(`SMTP ${opts.host}:${opts.port} offers no TLS: refusing to send SMTP_PASSWORD in clear text`);
       const token = Buffer.from(`\0${opts.user}\0${opts.password ?? ''}`, 'utf8').toString('base64');
       await conv.cmd(`AUTH PLAIN ${token}`, [235]);
     }

@@ -99,7 +99,9 @@ export function answerLine(v: VerdictLike, locale: Locale, opts: AnswerLineOptio
   const pending = v.verdict === 'need_more_info' && opts.pending?.length ? opts.pending : null;
   const line = pending
     ? locale.t('answer.need_more_info_line', { count: pending.length, labels: pending.join(locale.t('values.list_separator')) })
-    : reason ? locale.t('answer.line', { verdict: locale.t(`verdict.${v.verdict}`), reason: shorten(reason, max) }) : generic;
+    : reason
+      ? locale.t('answer.line', { verdict: locale.t(`verdict.${v.verdict}`), reason: shorten(reason, max) })
+      : generic;
   const truth = timeTruth(v.validity, locale);
   const judged = opts.judgedOn ? locale.t('answer.judged_on', { date: formatDate(opts.judgedOn, locale) }) : '';
   if (truth) {
@@ -195,7 +197,13 @@ const CueFile = z
   .object({
     kinds: z.record(
       z.string(),
-      z.object({ question: z.array(z.union([z.string(), z.number()]).transform(String)).min(1), answer: z.string().min(1), bonus: z.number().min(0).max(10) }).strict(),
+      z
+        .object({
+          question: z.array(z.union([z.string(), z.number()]).transform(String)).min(1),
+          answer: z.string().min(1),
+          bonus: z.number().min(0).max(10),
+        })
+        .strict(),
     ),
   })
   .strict();

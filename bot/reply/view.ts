@@ -161,7 +161,12 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
 
   // An information answer whose quote is exactly the answering sentence: say it once, as the quote.
   const q = blocks.quote;
-  const sameAsQuote = blocks.kind === 'information' && quote?.mode === 'full' && !!q?.answer && !blocks.answer.expired && q.text.replace(/^…|…$/gu, '') === q.answer;
+  const sameAsQuote =
+    blocks.kind === 'information' &&
+    quote?.mode === 'full' &&
+    !!q?.answer &&
+    !blocks.answer.expired &&
+    q.text.replace(/^…|…$/gu, '') === q.answer;
   return {
     answer: sameAsQuote ? '' : blocks.answer.text,
     conditions,

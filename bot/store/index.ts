@@ -49,7 +49,8 @@ export type OpenedStore = Store & Partial<Pick<SqliteStore, 'db'>> & Partial<Pic
  */
 export function openStore(opts: OpenStoreOptions): OpenedStore {
   if (opts.databaseUrl) {
-    if (isPostgresUrl(opts.databaseUrl)) return openPostgresStore({ url: opts.databaseUrl, migrations: opts.pgMigrations, poolMax: opts.pgPoolMax });
+    if (isPostgresUrl(opts.databaseUrl))
+      return openPostgresStore({ url: opts.databaseUrl, migrations: opts.pgMigrations, poolMax: opts.pgPoolMax });
     throw new Error('DATABASE_URL must start with postgres:// (or be unset for the embedded SQLite store)');
   }
   return openSqliteStore({ file: join(opts.dataDir, SQLITE_FILE_NAME), migrations: opts.sqliteMigrations });

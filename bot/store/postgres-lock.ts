@@ -65,7 +65,10 @@ export function pgTickGate(pool: Pool, job: string, opts: { owner?: string; now?
         client.release();
         return { skip: 'running-elsewhere' };
       }
-      const ins = await client.query('INSERT INTO scheduler_ticks (job, tick, owner, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [job, tickKey, owner, clock()]);
+      const ins = await client.query(
+        'INSERT INTO scheduler_ticks (job, tick, owner, claimed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        [job, tickKey, owner, clock()],
+      );
       if (ins.rowCount !== 1) {
         await client.query('SELECT pg_advisory_unlock($1, $2)', [cls, key]);
         client.release();
@@ -97,4 +100,3 @@ export async function openPgTickGate(pool: Pool, job: string, opts: { owner?: st
   await applyPgMigrations(pool, schedulerPgMigrations);
   return pgTickGate(pool, job, opts);
 }
-

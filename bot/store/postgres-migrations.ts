@@ -139,7 +139,12 @@ export async function applyPgMigrations(pool: Pool, migrations: PgMigration[], n
           await client.query('BEGIN');
           if (typeof m.up === 'string') await client.query(m.up);
           else await m.up(client);
-          await client.query('INSERT INTO schema_migrations (scope, version, name, applied_at) VALUES ($1, $2, $3, $4)', [m.scope, m.version, m.name, now]);
+          await client.query('INSERT INTO schema_migrations (scope, version, name, applied_at) VALUES ($1, $2, $3, $4)', [
+            m.scope,
+            m.version,
+            m.name,
+            now,
+          ]);
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK').catch(() => undefined);

@@ -74,15 +74,26 @@ export async function openPgFeedbackStore(pool: Pool, now = Date.now()): Promise
       );
     },
     async listGaps(opts = {}) {
-      const { rows } = await pool.query('SELECT * FROM gap_log WHERE at >= $1 ORDER BY at DESC, id DESC LIMIT $2', [opts.since ?? 0, opts.limit ?? 1000]);
+      const { rows } = await pool.query('SELECT * FROM gap_log WHERE at >= $1 ORDER BY at DESC, id DESC LIMIT $2', [
+        opts.since ?? 0,
+        opts.limit ?? 1000,
+      ]);
       return rows.map(gapFromRow);
     },
     async listFeedback(opts = {}) {
-      const { rows } = await pool.query('SELECT * FROM feedback WHERE at >= $1 ORDER BY at DESC, id DESC LIMIT $2', [opts.since ?? 0, opts.limit ?? 1000]);
+      const { rows } = await pool.query('SELECT * FROM feedback WHERE at >= $1 ORDER BY at DESC, id DESC LIMIT $2', [
+        opts.since ?? 0,
+        opts.limit ?? 1000,
+      ]);
       return rows.map(feedbackFromRow);
     },
     async recordHandoff(h: HandoffRecord) {
-      await pool.query('INSERT INTO handoffs (reference, channel, delivered, at) VALUES ($1, $2, $3, $4)', [h.reference, h.channel, h.delivered, h.at]);
+      await pool.query('INSERT INTO handoffs (reference, channel, delivered, at) VALUES ($1, $2, $3, $4)', [
+        h.reference,
+        h.channel,
+        h.delivered,
+        h.at,
+      ]);
     },
     async setHandoffDelivered(reference: string, delivered: string) {
       await pool.query('UPDATE handoffs SET delivered = $1 WHERE reference = $2', [delivered, reference]);

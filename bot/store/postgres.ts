@@ -77,8 +77,14 @@ export class PostgresStore implements Store {
     this.url = opts.url;
     this.clock = opts.now ?? Date.now;
     this.pool = createPgPool(opts.url, { max: opts.poolMax, applicationName: opts.applicationName });
-    this.migrated = applyPgMigrations(this.pool, [...corePgMigrations, ...replyPgMigrations, ...(opts.migrations ?? [])], this.clock()).catch((err: Error) => {
-      throw new Error(`cannot open the PostgreSQL store ${redactPgUrl(opts.url)}: ${err.message} (check DATABASE_URL and that the server is running)`);
+    this.migrated = applyPgMigrations(
+      this.pool,
+      [...corePgMigrations, ...replyPgMigrations, ...(opts.migrations ?? [])],
+      this.clock(),
+    ).catch((err: Error) => {
+      throw new Error(
+        `cannot open the PostgreSQL store ${redactPgUrl(opts.url)}: ${err.message} (check DATABASE_URL and that the server is running)`,
+      );
     });
     this.migrated.catch(() => undefined); // reported by init() / the first call
   }
@@ -212,8 +218,12 @@ export class PostgresStore implements Store {
   async stats(day: string): Promise<UsageStats> {
     const [usage, users, subs] = await Promise.all([
       this.q<{ metric: string; n: string }>('SELECT metric, n FROM usage_daily WHERE day = $1', [day]),
-      this.q<{ active: string; inactive: string }>('SELECT count(*) FILTER (WHERE active) AS active, count(*) FILTER (WHERE NOT active) AS inactive FROM users'),
-      this.q<{ total: string; groups: string }>("SELECT count(*) AS total, count(*) FILTER (WHERE chat_type = 'group') AS groups FROM subscribers WHERE active"),
+      this.q<{ active: string; inactive: string }>(
+        'SELECT count(*) FILTER (WHERE active) AS active, count(*) FILTER (WHERE NOT active) AS inactive FROM users',
+      ),
+      this.q<{ total: string; groups: string }>(
+        "SELECT count(*) AS total, count(*) FILTER (WHERE chat_type = 'group') AS groups FROM subscribers WHERE active",
+      ),
     ]);
     const metrics: Record<string, number> = {};
     for (const r of usage.rows) metrics[r.metric] = Number(r.n);
@@ -247,12 +257,19 @@ export class PostgresStore implements Store {
     const payload = typeof update === 'number' ? null : JSON.stringify(update);
     return this.tx(async (c): Promise<UpdateClaim> => {
       // The row lock makes concurrent claims by several instances serialize on this update.
-      const ins = await c.query("INSERT INTO processed_updates (update_id, state, payload, at) VALUES ($1, 'started', $2, $3) ON CONFLICT (update_id) DO NOTHING", [id, payload, now]);
+      const ins = await c.query(
+        "INSERT INTO processed_updates (update_id, state, payload, at) VALUES ($1, 'started', $2, $3) ON CONFLICT (update_id) DO NOTHING",
+        [id, payload, now],
+      );
       if (ins.rowCount === 1) return 'new';
       const { rows } = await c.query<{ state: string }>('SELECT state FROM processed_updates WHERE update_id = $1 FOR UPDATE', [id]);
       const state = rows[0]?.state;
       if (state === 'done') return 'done';
-      await c.query("UPDATE processed_updates SET state = 'started', at = $2, payload = COALESCE(payload, $3) WHERE update_id = $1", [id, now, payload]);
+      await c.query("UPDATE processed_updates SET state = 'started', at = $2, payload = COALESCE(payload, $3) WHERE update_id = $1", [
+        id,
+        now,
+        payload,
+      ]);
       return state === 'started' ? 'retry' : 'new';
     });
   }
@@ -288,7 +305,10 @@ export class PostgresStore implements Store {
   }
 
   async sentReply(updateId: number, part: number): Promise<number | null | undefined> {
-    const { rows } = await this.q<{ message_id: string | null }>('SELECT message_id FROM sent_replies WHERE update_id = $1 AND part = $2', [updateId, part]);
+    const { rows } = await this.q<{ message_id: string | null }>('SELECT message_id FROM sent_replies WHERE update_id = $1 AND part = $2', [
+      updateId,
+      part,
+    ]);
     return rows[0] ? (rows[0].message_id === null ? null : Number(rows[0].message_id)) : undefined;
   }
 

@@ -102,7 +102,9 @@ export function applySqliteMigrations(db: Database.Database, migrations: SqliteM
     seen.add(id);
   }
   const applied = new Set(
-    (db.prepare('SELECT scope, version FROM schema_migrations').all() as { scope: string; version: number }[]).map((r) => `${r.scope}@${r.version}`),
+    (db.prepare('SELECT scope, version FROM schema_migrations').all() as { scope: string; version: number }[]).map(
+      (r) => `${r.scope}@${r.version}`,
+    ),
   );
   const scopes = [...new Set(migrations.map((m) => m.scope))];
   const pending = migrations

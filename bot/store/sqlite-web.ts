@@ -56,22 +56,62 @@ export const webMigrations: SqliteMigration[] = [
   },
 ];
 
-interface GapRow { id: number; channel: string; kind: string; question: string; route: string | null; doc_id: string | null; clause: string | null; confidence: number; reason: string | null; at: number }
-interface FeedbackRow { id: number; channel: string; conversation: string; turn: number; rating: string; reason: string | null; question: string; route: string | null; doc_id: string | null; clause: string | null; at: number }
+interface GapRow {
+  id: number;
+  channel: string;
+  kind: string;
+  question: string;
+  route: string | null;
+  doc_id: string | null;
+  clause: string | null;
+  confidence: number;
+  reason: string | null;
+  at: number;
+}
+interface FeedbackRow {
+  id: number;
+  channel: string;
+  conversation: string;
+  turn: number;
+  rating: string;
+  reason: string | null;
+  question: string;
+  route: string | null;
+  doc_id: string | null;
+  clause: string | null;
+  at: number;
+}
 
 /** Maps a gap_log row (either engine) to a record. */
 export function gapFromRow(r: GapRow): GapRecord {
   return {
-    id: Number(r.id), channel: r.channel as GapRecord['channel'], kind: r.kind as GapRecord['kind'], question: r.question, route: r.route,
-    docId: r.doc_id, clause: r.clause, confidence: Number(r.confidence), reason: r.reason, at: Number(r.at),
+    id: Number(r.id),
+    channel: r.channel as GapRecord['channel'],
+    kind: r.kind as GapRecord['kind'],
+    question: r.question,
+    route: r.route,
+    docId: r.doc_id,
+    clause: r.clause,
+    confidence: Number(r.confidence),
+    reason: r.reason,
+    at: Number(r.at),
   };
 }
 
 /** Maps a feedback row (either engine) to a record. */
 export function feedbackFromRow(r: FeedbackRow): FeedbackRecord {
   return {
-    id: Number(r.id), channel: r.channel as FeedbackRecord['channel'], conversation: r.conversation, turn: Number(r.turn), rating: r.rating as 'up' | 'down',
-    reason: r.reason, question: r.question, route: r.route, docId: r.doc_id, clause: r.clause, at: Number(r.at),
+    id: Number(r.id),
+    channel: r.channel as FeedbackRecord['channel'],
+    conversation: r.conversation,
+    turn: Number(r.turn),
+    rating: r.rating as 'up' | 'down',
+    reason: r.reason,
+    question: r.question,
+    route: r.route,
+    docId: r.doc_id,
+    clause: r.clause,
+    at: Number(r.at),
   };
 }
 
@@ -79,7 +119,9 @@ export function feedbackFromRow(r: FeedbackRow): FeedbackRecord {
 export function openSqliteFeedbackStore(db: Database.Database, now = Date.now()): FeedbackStore {
   applySqliteMigrations(db, webMigrations, now);
   const q = {
-    gap: db.prepare('INSERT INTO gap_log (channel, kind, question, route, doc_id, clause, confidence, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+    gap: db.prepare(
+      'INSERT INTO gap_log (channel, kind, question, route, doc_id, clause, confidence, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     feedback: db.prepare(`INSERT INTO feedback (channel, conversation, turn, rating, reason, question, route, doc_id, clause, at)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (channel, conversation, turn) DO UPDATE SET rating = excluded.rating, reason = excluded.reason, at = excluded.at`),

@@ -65,7 +65,11 @@ export class SqliteStore implements Store {
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 5000');
       this.db.pragma('foreign_keys = ON');
-      this.appliedMigrations = applySqliteMigrations(this.db, [...coreMigrations, ...replyMigrations, ...(opts.migrations ?? [])], this.clock());
+      this.appliedMigrations = applySqliteMigrations(
+        this.db,
+        [...coreMigrations, ...replyMigrations, ...(opts.migrations ?? [])],
+        this.clock(),
+      );
     } catch (err) {
       this.db.close();
       const code = (err as { code?: string }).code;
@@ -79,9 +83,11 @@ export class SqliteStore implements Store {
     const db = this.db;
     this.q = {
       sessionGet: db.prepare<[string], { value: string }>('SELECT value FROM sessions WHERE key = ?'),
-      sessionPut: db.prepare('INSERT INTO sessions (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at'),
+      sessionPut: db.prepare(
+        'INSERT INTO sessions (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      ),
       sessionDel: db.prepare('DELETE FROM sessions WHERE key = ?'),
-      sessionDelSuffix: db.prepare("DELETE FROM sessions WHERE substr(key, -length(?)) = ?"),
+      sessionDelSuffix: db.prepare('DELETE FROM sessions WHERE substr(key, -length(?)) = ?'),
       sessionKeys: db.prepare<[], { key: string }>('SELECT key FROM sessions ORDER BY key'),
       sessionSweep: db.prepare('DELETE FROM sessions WHERE updated_at < ?'),
       userTouch: db.prepare(
@@ -101,7 +107,9 @@ export class SqliteStore implements Store {
       subDeactivate: db.prepare('UPDATE subscribers SET active = 0, inactive_reason = ?, updated_at = ? WHERE chat_id = ?'),
       subList: db.prepare<[], SubscriberRow>('SELECT * FROM subscribers ORDER BY created_at, chat_id'),
       subListActive: db.prepare<[], SubscriberRow>('SELECT * FROM subscribers WHERE active = 1 ORDER BY created_at, chat_id'),
-      usageAdd: db.prepare('INSERT INTO usage_daily (day, metric, n) VALUES (?, ?, ?) ON CONFLICT (day, metric) DO UPDATE SET n = n + excluded.n'),
+      usageAdd: db.prepare(
+        'INSERT INTO usage_daily (day, metric, n) VALUES (?, ?, ?) ON CONFLICT (day, metric) DO UPDATE SET n = n + excluded.n',
+      ),
       usageDay: db.prepare<[string], { metric: string; n: number }>('SELECT metric, n FROM usage_daily WHERE day = ?'),
       usersCount: db.prepare<[], { active: number | null; inactive: number | null }>(
         'SELECT SUM(active = 1) AS active, SUM(active = 0) AS inactive FROM users',
@@ -110,17 +118,25 @@ export class SqliteStore implements Store {
         "SELECT COUNT(*) AS total, SUM(chat_type = 'group') AS groups FROM subscribers WHERE active = 1",
       ),
       updGet: db.prepare<[number], { state: string }>('SELECT state FROM processed_updates WHERE update_id = ?'),
-      updReceive: db.prepare("INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'received', ?, ?) ON CONFLICT (update_id) DO NOTHING"),
+      updReceive: db.prepare(
+        "INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'received', ?, ?) ON CONFLICT (update_id) DO NOTHING",
+      ),
       updBegin: db.prepare(
         "INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'started', ?, ?) ON CONFLICT (update_id) DO UPDATE SET state = 'started', at = excluded.at, payload = COALESCE(processed_updates.payload, excluded.payload)",
       ),
-      updFinish: db.prepare("INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'done', NULL, ?) ON CONFLICT (update_id) DO UPDATE SET state = 'done', payload = NULL, at = excluded.at"),
-      updOpen: db.prepare<[number], { payload: string }>("SELECT payload FROM processed_updates WHERE state != 'done' AND payload IS NOT NULL ORDER BY update_id LIMIT ?"),
+      updFinish: db.prepare(
+        "INSERT INTO processed_updates (update_id, state, payload, at) VALUES (?, 'done', NULL, ?) ON CONFLICT (update_id) DO UPDATE SET state = 'done', payload = NULL, at = excluded.at",
+      ),
+      updOpen: db.prepare<[number], { payload: string }>(
+        "SELECT payload FROM processed_updates WHERE state != 'done' AND payload IS NOT NULL ORDER BY update_id LIMIT ?",
+      ),
       updPrune: db.prepare("DELETE FROM processed_updates WHERE at < ? AND state = 'done'"),
       replyPut: db.prepare(
         'INSERT INTO sent_replies (update_id, part, message_id, at) VALUES (?, ?, ?, ?) ON CONFLICT (update_id, part) DO UPDATE SET message_id = COALESCE(excluded.message_id, sent_replies.message_id), at = excluded.at',
       ),
-      replyGet: db.prepare<[number, number], { message_id: number | null }>('SELECT message_id FROM sent_replies WHERE update_id = ? AND part = ?'),
+      replyGet: db.prepare<[number, number], { message_id: number | null }>(
+        'SELECT message_id FROM sent_replies WHERE update_id = ? AND part = ?',
+      ),
       replyDel: db.prepare('DELETE FROM sent_replies WHERE update_id = ? AND part = ?'),
       replyPrune: db.prepare('DELETE FROM sent_replies WHERE at < ?'),
     };

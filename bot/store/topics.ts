@@ -9,11 +9,7 @@
 import type { Topic } from './types.ts';
 
 /** The parsed form of a topic string. */
-export type ParsedTopic =
-  | { kind: 'all' }
-  | { kind: 'municipal' }
-  | { kind: 'district'; name: string }
-  | { kind: 'keyword'; word: string };
+export type ParsedTopic = { kind: 'all' } | { kind: 'municipal' } | { kind: 'district'; name: string } | { kind: 'keyword'; word: string };
 
 /** Parses a topic string; null when it is not one of the four forms. */
 export function parseTopic(topic: string): ParsedTopic | null {

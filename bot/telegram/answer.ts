@@ -52,7 +52,9 @@ export function sendOptions(ctx: BotContext, opts: { replyTo?: number } = {}) {
     parse_mode: 'HTML' as const,
     link_preview_options: { is_disabled: true },
     ...(opts.replyTo !== undefined ? { reply_parameters: { message_id: opts.replyTo, allow_sending_without_reply: true } } : {}),
-    ...(msg && 'is_topic_message' in msg && msg.is_topic_message && msg.message_thread_id ? { message_thread_id: msg.message_thread_id } : {}),
+    ...(msg && 'is_topic_message' in msg && msg.is_topic_message && msg.message_thread_id
+      ? { message_thread_id: msg.message_thread_id }
+      : {}),
   };
 }
 

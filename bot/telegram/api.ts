@@ -117,7 +117,10 @@ export function networkRetryTransformer(opts: NetworkRetryOptions = {}): Transfo
       } catch (err) {
         if (!(err instanceof HttpError) || method === 'getUpdates' || signal?.aborted) throw err;
         if (opts.inDoubt === 'skip' && isNonIdempotent(method) && isInDoubt(err)) {
-          throw new DeliveryInDoubtError(`${method}: the connection was reset after the request was sent; not resending (TELEGRAM_REPLY_IN_DOUBT=skip)`, err.error);
+          throw new DeliveryInDoubtError(
+            `${method}: the connection was reset after the request was sent; not resending (TELEGRAM_REPLY_IN_DOUBT=skip)`,
+            err.error,
+          );
         }
         if (i >= attempts) throw err;
         await defaultSleep(baseDelayMs * 2 ** i, signal as AbortSignal | undefined);
@@ -135,14 +138,27 @@ export function networkRetryTransformer(opts: NetworkRetryOptions = {}): Transfo
  * part that was in flight at the crash is in doubt and follows `inDoubt` (TELEGRAM_REPLY_IN_DOUBT).
  * Handling is deterministic for the same conversation state, so the parts line up.
  */
-export function replyLedgerTransformer(store: Store, updateId: number, logger: Logger, opts: { lookup: boolean; inDoubt: 'resend' | 'skip' }): Transformer {
+export function replyLedgerTransformer(
+  store: Store,
+  updateId: number,
+  logger: Logger,
+  opts: { lookup: boolean; inDoubt: 'resend' | 'skip' },
+): Transformer {
   let part = 0;
   return async (prev, method, payload, signal) => {
     if (method !== 'sendMessage') return prev(method, payload, signal);
     const n = part++;
     const p = payload as { chat_id: number | string; text?: string };
     const fake = (messageId: number) =>
-      ({ ok: true, result: { message_id: messageId, date: Math.floor(Date.now() / 1000), chat: { id: Number(p.chat_id), type: 'private' }, text: p.text ?? '' } }) as never;
+      ({
+        ok: true,
+        result: {
+          message_id: messageId,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: Number(p.chat_id), type: 'private' },
+          text: p.text ?? '',
+        },
+      }) as never;
     if (opts.lookup) {
       const sent = await store.sentReply(updateId, n);
       if (typeof sent === 'number') {
@@ -150,12 +166,20 @@ export function replyLedgerTransformer(store: Store, updateId: number, logger: L
         return fake(sent);
       }
       if (sent === null && opts.inDoubt === 'skip') {
-        logger.warn('reply part was being sent when the process stopped; not sent again (TELEGRAM_REPLY_IN_DOUBT=skip)', { update: updateId, part: n });
+        logger.warn('reply part was being sent when the process stopped; not sent again (TELEGRAM_REPLY_IN_DOUBT=skip)', {
+          update: updateId,
+          part: n,
+        });
         return fake(0);
       }
-      if (sent === null) logger.info('reply part was being sent when the process stopped; sending it again (TELEGRAM_REPLY_IN_DOUBT=resend)', { update: updateId, part: n });
+      if (sent === null)
+        logger.info('reply part was being sent when the process stopped; sending it again (TELEGRAM_REPLY_IN_DOUBT=resend)', {
+          update: updateId,
+          part: n,
+        });
     }
-    const note = (err: unknown) => logger.warn('could not record a reply part (a crash now could resend it)', { update: updateId, part: n, err });
+    const note = (err: unknown) =>
+      logger.warn('could not record a reply part (a crash now could resend it)', { update: updateId, part: n, err });
     await store.recordReply(updateId, n, null).catch(note);
     let res;
     try {
@@ -203,7 +227,12 @@ export function timeoutTransformer(t: CallTimeouts): Transformer {
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         ac.abort();
-        reject(new HttpError(`Request to '${method}' timed out after ${ms / 1000} s (TELEGRAM_${method === 'getUpdates' ? 'POLL_MARGIN' : 'CALL_TIMEOUT'}_SECONDS)`, new Error('timeout')));
+        reject(
+          new HttpError(
+            `Request to '${method}' timed out after ${ms / 1000} s (TELEGRAM_${method === 'getUpdates' ? 'POLL_MARGIN' : 'CALL_TIMEOUT'}_SECONDS)`,
+            new Error('timeout'),
+          ),
+        );
       }, ms);
     });
     try {

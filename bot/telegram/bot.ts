@@ -12,7 +12,14 @@ import { sequentialize } from '@grammyjs/runner';
 import { Api, Bot, GrammyError, session, type ApiClientOptions, type BotError, type StorageAdapter } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import { sessionKey } from './answer.ts';
-import { DeliveryInDoubtError, forbiddenTransformer, networkRetryTransformer, replyLedgerTransformer, retryTransformer, timeoutTransformer } from './api.ts';
+import {
+  DeliveryInDoubtError,
+  forbiddenTransformer,
+  networkRetryTransformer,
+  replyLedgerTransformer,
+  retryTransformer,
+  timeoutTransformer,
+} from './api.ts';
 import type { BotConfig, BotContext, BotDeps, BotSettings, SessionData } from './context.ts';
 import { escapeHtml } from './format.ts';
 import { adminFeature } from './features/admin.ts';
@@ -44,8 +51,14 @@ export interface CreateBotOptions {
 export function createSendApi(config: BotConfig, client: ApiClientOptions = {}): Api {
   const token = config.TELEGRAM_BOT_TOKEN;
   if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in .env');
-  const api = new Api(token, { apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ''), timeoutSeconds: Math.ceil(config.TELEGRAM_CALL_TIMEOUT_SECONDS) + 5, ...client });
-  api.config.use(timeoutTransformer({ pollMarginMs: config.TELEGRAM_POLL_MARGIN_SECONDS * 1000, callMs: config.TELEGRAM_CALL_TIMEOUT_SECONDS * 1000 }));
+  const api = new Api(token, {
+    apiRoot: config.TELEGRAM_API_ROOT.replace(/\/+$/, ''),
+    timeoutSeconds: Math.ceil(config.TELEGRAM_CALL_TIMEOUT_SECONDS) + 5,
+    ...client,
+  });
+  api.config.use(
+    timeoutTransformer({ pollMarginMs: config.TELEGRAM_POLL_MARGIN_SECONDS * 1000, callMs: config.TELEGRAM_CALL_TIMEOUT_SECONDS * 1000 }),
+  );
   return api;
 }
 
@@ -128,7 +141,10 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
   // session would throw on access. The bot has no inline mode, so such a button is stale; such a message is ignored.
   features.use(async (ctx, next) => {
     if (sessionKey(ctx) !== undefined || !(ctx.message || ctx.callbackQuery)) return next();
-    log.debug('update without a chat or a sender; not answered', { update: ctx.update.update_id, inline: !!ctx.callbackQuery?.inline_message_id });
+    log.debug('update without a chat or a sender; not answered', {
+      update: ctx.update.update_id,
+      inline: !!ctx.callbackQuery?.inline_message_id,
+    });
     if (ctx.callbackQuery) await ctx.answerCallbackQuery({ text: T.expired }).catch(() => undefined);
   });
   features.use(
@@ -144,7 +160,17 @@ export function createBot(config: BotConfig, deps: BotDeps, options: CreateBotOp
     }
     return next();
   });
-  features.use(startFeature, checkFeature, sourcesFeature, forgetFeature, subscribeFeature, adminFeature, handoffFeature, askFeature, fallbackFeature);
+  features.use(
+    startFeature,
+    checkFeature,
+    sourcesFeature,
+    forgetFeature,
+    subscribeFeature,
+    adminFeature,
+    handoffFeature,
+    askFeature,
+    fallbackFeature,
+  );
 
   bot.catch((err) => onError(err, log, deps));
   return bot;
@@ -156,10 +182,18 @@ async function onError(err: BotError<BotContext>, log: BotDeps['logger'], deps: 
   const e = err.error;
   if (e instanceof DeliveryInDoubtError) {
     // the reply may well have arrived: an apology now would be worse than a rare missing answer
-    log.warn('a reply may not have been delivered (connection reset after sending); not resent', { update: ctx.update.update_id, chat: ctx.chat?.id });
+    log.warn('a reply may not have been delivered (connection reset after sending); not resent', {
+      update: ctx.update.update_id,
+      chat: ctx.chat?.id,
+    });
     return;
   }
-  log.error('update failed', { update: ctx.update.update_id, chat: ctx.chat?.id, err: e, stack: e instanceof Error ? e.stack?.split('\n').slice(0, 4).join(' | ') : undefined });
+  log.error('update failed', {
+    update: ctx.update.update_id,
+    chat: ctx.chat?.id,
+    err: e,
+    stack: e instanceof Error ? e.stack?.split('\n').slice(0, 4).join(' | ') : undefined,
+  });
   deps.store.incrementUsage((deps.today ?? deps.asOf)(), ['errors']).catch(() => undefined);
   if (e instanceof GrammyError && e.error_code === 403) return;
   try {
@@ -167,7 +201,9 @@ async function onError(err: BotError<BotContext>, log: BotDeps['logger'], deps: 
     if (ctx.chat && (ctx.message || ctx.callbackQuery)) {
       await ctx.api.sendMessage(ctx.chat.id, escapeHtml(T.error), {
         parse_mode: 'HTML',
-        ...(ctx.message && ctx.chat.type !== 'private' ? { reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true } } : {}),
+        ...(ctx.message && ctx.chat.type !== 'private'
+          ? { reply_parameters: { message_id: ctx.message.message_id, allow_sending_without_reply: true } }
+          : {}),
       });
     }
   } catch (sendErr) {

@@ -46,7 +46,8 @@ function kindOf(line: string, first: boolean): LineKind {
 }
 
 /** Clause starts (一、 （二） 1. 第三条) and sentence ends, where a long line may be cut. */
-const CUT = /(?<=[。；！？!?;])|(?=（[一二三四五六七八九十]+）)|(?=[一二三四五六七八九十]+、)|(?=第[一二三四五六七八九十百]+条)|(?=\d+[.、](?!\d))/u;
+const CUT =
+  /(?<=[。；！？!?;])|(?=（[一二三四五六七八九十]+）)|(?=[一二三四五六七八九十]+、)|(?=第[一二三四五六七八九十百]+条)|(?=\d+[.、](?!\d))/u;
 
 /** Splits plain text into pieces whose wrapped, escaped form fits `limit`. */
 function splitLine(line: string, kind: LineKind, limit: number): string[] {
@@ -197,7 +198,10 @@ export function renderSources(docs: (DocumentMeta & { id: string })[], limit = T
   const units: Unit[] = [{ html: `<b>政策资料库（共 ${docs.length} 份文件）</b>`, sep: '' }];
   for (const d of sorted) {
     const where = d.level === 'district' && d.district ? `${d.district.replace(/区$/, '')}区` : '市级';
-    const meta = [d.docNumber, d.issuer, d.date, where].filter(Boolean).map((s) => escapeHtml(String(s))).join(' · ');
+    const meta = [d.docNumber, d.issuer, d.date, where]
+      .filter(Boolean)
+      .map((s) => escapeHtml(String(s)))
+      .join(' · ');
     units.push({ html: `• <b>${escapeHtml(`《${d.title}》`)}</b>\n  ${meta}`, sep: '\n\n' });
   }
   return packUnits(units, limit);

@@ -61,12 +61,19 @@ export interface PollerOptions {
 }
 
 /** What went wrong with one getUpdates attempt, and how long to wait before the next. */
-type Failure = { kind: 'fatal'; message: string } | { kind: 'conflict'; description: string } | { kind: 'flood'; waitMs: number } | { kind: 'outage'; message: string };
+type Failure =
+  | { kind: 'fatal'; message: string }
+  | { kind: 'conflict'; description: string }
+  | { kind: 'flood'; waitMs: number }
+  | { kind: 'outage'; message: string };
 
 function classify(err: unknown): Failure {
   if (err instanceof GrammyError) {
     if (err.error_code === 401) {
-      return { kind: 'fatal', message: `Telegram rejected the bot token (401 ${err.description}): put the token from @BotFather in TELEGRAM_BOT_TOKEN (and check TELEGRAM_API_ROOT)` };
+      return {
+        kind: 'fatal',
+        message: `Telegram rejected the bot token (401 ${err.description}): put the token from @BotFather in TELEGRAM_BOT_TOKEN (and check TELEGRAM_API_ROOT)`,
+      };
     }
     if (err.error_code === 409) return { kind: 'conflict', description: err.description };
     if (err.error_code === 429) return { kind: 'flood', waitMs: Math.max(1, err.parameters.retry_after ?? 1) * 1000 };
@@ -87,17 +94,27 @@ export function createPoller(api: UpdatesApi, opts: PollerOptions): (batchSize: 
   const recovered = () => {
     const now = clock.now();
     if (outageSince !== undefined) {
-      log.info('Telegram Bot API reachable again; polling resumed', { outageSeconds: Math.round((now - outageSince) / 100) / 10, attempts: failures });
+      log.info('Telegram Bot API reachable again; polling resumed', {
+        outageSeconds: Math.round((now - outageSince) / 100) / 10,
+        attempts: failures,
+      });
     }
     if (conflictSince !== undefined) {
-      log.info('the other instance stopped polling; this one receives the updates now', { waitedSeconds: Math.round((now - conflictSince) / 100) / 10 });
+      log.info('the other instance stopped polling; this one receives the updates now', {
+        waitedSeconds: Math.round((now - conflictSince) / 100) / 10,
+      });
     }
     outageSince = conflictSince = undefined;
     failures = 0;
   };
 
   return async function fetchUpdates(batchSize, signal) {
-    const args = { offset: 0, limit: Math.max(1, Math.min(batchSize, 100)), timeout: opts.timeoutSeconds, allowed_updates: opts.allowedUpdates };
+    const args = {
+      offset: 0,
+      limit: Math.max(1, Math.min(batchSize, 100)),
+      timeout: opts.timeoutSeconds,
+      allowed_updates: opts.allowedUpdates,
+    };
     for (;;) {
       args.offset = offset;
       try {
@@ -115,10 +132,13 @@ export function createPoller(api: UpdatesApi, opts: PollerOptions): (batchSize: 
         if (f.kind === 'conflict') {
           if (conflictSince === undefined) {
             conflictSince = clock.now();
-            log.warn('another instance is polling with this token (409 Conflict); waiting and retrying. Stop the other instance, or this is a deploy overlap that ends by itself', {
-              description: f.description,
-              retrySeconds: opts.retryMaxMs / 1000,
-            });
+            log.warn(
+              'another instance is polling with this token (409 Conflict); waiting and retrying. Stop the other instance, or this is a deploy overlap that ends by itself',
+              {
+                description: f.description,
+                retrySeconds: opts.retryMaxMs / 1000,
+              },
+            );
           }
           waitMs = opts.retryMaxMs;
         } else if (f.kind === 'flood') {
@@ -127,7 +147,10 @@ export function createPoller(api: UpdatesApi, opts: PollerOptions): (batchSize: 
         } else {
           if (outageSince === undefined) {
             outageSince = clock.now();
-            log.warn('Telegram Bot API unreachable; retrying (one line now, one when it is back)', { err: f.message, retryMaxSeconds: opts.retryMaxMs / 1000 });
+            log.warn('Telegram Bot API unreachable; retrying (one line now, one when it is back)', {
+              err: f.message,
+              retryMaxSeconds: opts.retryMaxMs / 1000,
+            });
           }
           waitMs = Math.min(opts.retryMaxMs, base * 2 ** Math.min(failures - 1, 30));
         }

@@ -37,8 +37,12 @@ export const WELCOME = [
 export function renderReplyText(reply: Reply): string {
   const choices = reply.followUp?.choices;
   if (!choices?.length) return reply.answer;
-  return reply.answer + (reply.lang === 'en' ? '\n(You can also reply with the number of a choice: ' : '\n（也可以回复选项序号：') +
-    choices.map((c, i) => `${i + 1} ${c.label}`).join('，') + (reply.lang === 'en' ? ')' : '）');
+  return (
+    reply.answer +
+    (reply.lang === 'en' ? '\n(You can also reply with the number of a choice: ' : '\n（也可以回复选项序号：') +
+    choices.map((c, i) => `${i + 1} ${c.label}`).join('，') +
+    (reply.lang === 'en' ? ')' : '）')
+  );
 }
 
 /** Runs the chat until the input ends or the user types /quit. Returns the number of questions answered. */

@@ -19,7 +19,15 @@ import type { OpenedStore } from '../store/index.ts';
 import { createWebApp, webSettingsFromConfig, type WebApp, type WebSettings } from './server.ts';
 import { loadWebTexts } from './texts.ts';
 
-export { createWebApp, startWebServer, webReplyJson, webSettingsFromConfig, type RunningWeb, type WebApp, type WebSettings } from './server.ts';
+export {
+  createWebApp,
+  startWebServer,
+  webReplyJson,
+  webSettingsFromConfig,
+  type RunningWeb,
+  type WebApp,
+  type WebSettings,
+} from './server.ts';
 
 export interface WebChannel {
   app: WebApp;
@@ -32,10 +40,19 @@ export function broadcastPreviewFor(config: Config, store: OpenedStore): () => P
   return async () => {
     const bstore = await openBroadcastStoreFor(store, config);
     const r = await runBroadcast(
-      { corpusDir: config.CORPUS_DIR, ...(config.INBOX_DIR ? { inboxDir: config.INBOX_DIR } : {}), bstore, subscribers: () => store.listSubscribers() },
+      {
+        corpusDir: config.CORPUS_DIR,
+        ...(config.INBOX_DIR ? { inboxDir: config.INBOX_DIR } : {}),
+        bstore,
+        subscribers: () => store.listSubscribers(),
+      },
       { dryRun: true },
     );
-    return { status: r.status, messages: r.messages, digests: r.digests.map((d, i) => ({ docId: d.docId, kind: d.kind, parts: d.parts, recipients: r.recipients[i]?.recipients ?? 0 })) };
+    return {
+      status: r.status,
+      messages: r.messages,
+      digests: r.digests.map((d, i) => ({ docId: d.docId, kind: d.kind, parts: d.parts, recipients: r.recipients[i]?.recipients ?? 0 })),
+    };
   };
 }
 
@@ -64,8 +81,28 @@ export async function createWebChannel(opts: {
     groupGaps: (records) => groupGaps(records),
     admin: {
       documents: () =>
-        opts.app().corpus.documents.map((d) => ({ id: d.id, title: d.title, docNumber: d.docNumber, date: d.date, district: d.district, validFrom: d.validFrom, validTo: d.validTo })),
-      rules: () => opts.app().ruleSet.rules.map((r) => ({ id: r.id, title: r.title.zh, docId: r.cite.docId, clause: r.cite.clause, validFrom: r.validFrom, validTo: r.validTo })),
+        opts
+          .app()
+          .corpus.documents.map((d) => ({
+            id: d.id,
+            title: d.title,
+            docNumber: d.docNumber,
+            date: d.date,
+            district: d.district,
+            validFrom: d.validFrom,
+            validTo: d.validTo,
+          })),
+      rules: () =>
+        opts
+          .app()
+          .ruleSet.rules.map((r) => ({
+            id: r.id,
+            title: r.title.zh,
+            docId: r.cite.docId,
+            clause: r.cite.clause,
+            validFrom: r.validFrom,
+            validTo: r.validTo,
+          })),
       broadcastPreview: opts.broadcastPreview,
     },
     now: opts.now,

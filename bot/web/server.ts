@@ -67,7 +67,16 @@ export function webSettingsFromConfig(config: Config): WebSettings {
       webhookUrl: config.HANDOFF_WEBHOOK_URL,
       email:
         config.HANDOFF_EMAIL_TO && config.SMTP_HOST
-          ? { to: config.HANDOFF_EMAIL_TO, smtp: { host: config.SMTP_HOST, port: config.SMTP_PORT, user: config.SMTP_USER, password: config.SMTP_PASSWORD, from: config.SMTP_FROM } }
+          ? {
+              to: config.HANDOFF_EMAIL_TO,
+              smtp: {
+                host: config.SMTP_HOST,
+                port: config.SMTP_PORT,
+                user: config.SMTP_USER,
+                password: config.SMTP_PASSWORD,
+                from: config.SMTP_FROM,
+              },
+            }
           : undefined,
     },
   };
@@ -75,7 +84,16 @@ export function webSettingsFromConfig(config: Config): WebSettings {
 
 /** What the admin view shows besides the gap log and feedback (read-only). */
 export interface AdminSources {
-  documents(): { id: string; title: string; docNumber?: string; date: string; district?: string; validFrom?: string; validTo?: string; supersededBy?: string }[];
+  documents(): {
+    id: string;
+    title: string;
+    docNumber?: string;
+    date: string;
+    district?: string;
+    validFrom?: string;
+    validTo?: string;
+    supersededBy?: string;
+  }[];
   rules(): { id: string; title: string; docId: string; clause: string; validFrom?: string; validTo?: string }[];
   /** Broadcast dry run: what the next run would send (absent: not offered). */
   broadcastPreview?: () => Promise<unknown>;
@@ -118,14 +136,29 @@ export function webReplyJson(r: Reply) {
     question: r.question,
     answer: r.answer,
     grounded: r.grounded,
-    citations: r.citations.map((c) => ({ docId: c.docId, title: c.title, docNumber: c.docNumber, clause: c.clause, text: c.text, score: c.score, date: c.date ?? null })),
+    citations: r.citations.map((c) => ({
+      docId: c.docId,
+      title: c.title,
+      docNumber: c.docNumber,
+      clause: c.clause,
+      text: c.text,
+      score: c.score,
+      date: c.date ?? null,
+    })),
     eligibility: r.eligibility
       ? {
           ruleId: r.eligibility.ruleId,
           verdict: r.eligibility.verdict,
           missing: r.eligibility.missing,
           facts: r.eligibility.facts,
-          conditions: r.eligibility.conditions.map((c) => ({ id: c.id, status: c.status, clause: c.clause, fact: c.fact, value: c.value, label: c.label ?? null })),
+          conditions: r.eligibility.conditions.map((c) => ({
+            id: c.id,
+            status: c.status,
+            clause: c.clause,
+            fact: c.fact,
+            value: c.value,
+            label: c.label ?? null,
+          })),
         }
       : null,
     followUp: r.followUp ?? null,
@@ -210,7 +243,8 @@ export function createWebApp(deps: WebDeps) {
     return run;
   };
 
-  const langOf = (c: Context, explicit?: WebLang): WebLang => explicit ?? (/^en\b/i.test(c.req.header('accept-language') ?? '') ? 'en' : 'zh');
+  const langOf = (c: Context, explicit?: WebLang): WebLang =>
+    explicit ?? (/^en\b/i.test(c.req.header('accept-language') ?? '') ? 'en' : 'zh');
   const fail = (c: Context, e: ApiError, lang: WebLang = langOf(c)) => {
     for (const [k, v] of Object.entries(e.headers)) c.header(k, v);
     const t: WebTexts = texts[lang];
@@ -262,7 +296,10 @@ export function createWebApp(deps: WebDeps) {
     await next();
     c.header('X-Content-Type-Options', 'nosniff');
     c.header('Referrer-Policy', 'no-referrer');
-    c.header('Content-Security-Policy', "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'");
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'",
+    );
   });
 
   // CORS: only the allow-listed origins may call the API from another site.
@@ -316,7 +353,9 @@ export function createWebApp(deps: WebDeps) {
     if (wait) return fail(c, new ApiError(429, 'rate_limited', { seconds: wait }, { 'Retry-After': String(wait) }), lang);
     const out = await serial(conversationId, async () => {
       const key = WEB_SESSION_PREFIX + conversationId;
-      const sess: WebSession = known ? await loadSession(known) : { conv: resumeState(undefined, t, s.idleMinutes), turns: [], createdAt: t };
+      const sess: WebSession = known
+        ? await loadSession(known)
+        : { conv: resumeState(undefined, t, s.idleMinutes), turns: [], createdAt: t };
       const state = resumeState(sess.conv, t, s.idleMinutes);
       const { reply, state: next } = await deps.assistant().reply(state, text, deps.asOf(), t);
       const n = (sess.turns.at(-1)?.n ?? 0) + 1;
@@ -332,7 +371,10 @@ export function createWebApp(deps: WebDeps) {
       const gap = await deps.gapLog.recordReply('web', text, reply);
       return { reply, n, gap };
     });
-    const handoffOffered = out.gap || asksForPerson(text, deps.handoffCues) || (!out.reply.grounded && !out.reply.eligibility && out.reply.route === 'out_of_scope');
+    const handoffOffered =
+      out.gap ||
+      asksForPerson(text, deps.handoffCues) ||
+      (!out.reply.grounded && !out.reply.eligibility && out.reply.route === 'out_of_scope');
     return c.json({ ...webReplyJson(out.reply), conversationId, turn: out.n, handoff: { offered: handoffOffered } });
   });
 
@@ -381,12 +423,31 @@ export function createWebApp(deps: WebDeps) {
     const since = sinceParam ? Date.parse(sinceParam) : 0;
     if (Number.isNaN(since)) throw new ApiError(400, 'bad_request', { detail: 'since: expected YYYY-MM-DD' });
     const asOf = deps.asOf();
-    const [gaps, feedback, handoffs] = await Promise.all([deps.feedback.listGaps({ since }), deps.feedback.listFeedback({ since, limit: 200 }), deps.feedback.listHandoffs({ limit: 50 })]);
+    const [gaps, feedback, handoffs] = await Promise.all([
+      deps.feedback.listGaps({ since }),
+      deps.feedback.listFeedback({ since, limit: 200 }),
+      deps.feedback.listHandoffs({ limit: 50 }),
+    ]);
     const documents = deps.admin.documents().map((d) => ({
       ...d,
-      validity: d.supersededBy ? 'superseded' : d.validTo && d.validTo < asOf ? 'expired' : d.validFrom || d.validTo ? 'in_force' : 'unknown',
+      validity: d.supersededBy
+        ? 'superseded'
+        : d.validTo && d.validTo < asOf
+          ? 'expired'
+          : d.validFrom || d.validTo
+            ? 'in_force'
+            : 'unknown',
     }));
-    return c.json({ asOf, gaps: deps.groupGaps(gaps), gapCount: gaps.length, feedback, handoffs, documents, rules: deps.admin.rules(), broadcast: !!deps.admin.broadcastPreview });
+    return c.json({
+      asOf,
+      gaps: deps.groupGaps(gaps),
+      gapCount: gaps.length,
+      feedback,
+      handoffs,
+      documents,
+      rules: deps.admin.rules(),
+      broadcast: !!deps.admin.broadcastPreview,
+    });
   });
   app.get('/admin/api/broadcast-preview', async (c) => {
     requireAdmin(c);
@@ -431,7 +492,13 @@ export async function startWebServer(app: WebApp, opts: { port: number; host: st
   const server: ServerType = await new Promise((resolve, reject) => {
     const srv = serve({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(srv));
     srv.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === 'EADDRINUSE' ? `WEB_PORT ${opts.port} on ${opts.host} is already in use: choose another WEB_PORT` : `web server: ${err.message}`)),
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `WEB_PORT ${opts.port} on ${opts.host} is already in use: choose another WEB_PORT`
+            : `web server: ${err.message}`,
+        ),
+      ),
     );
   });
   const port = (server.address() as AddressInfo).port;

@@ -40,7 +40,8 @@ function utf16Guess(b: Uint8Array): 'utf-16le' | 'utf-16be' | undefined {
  */
 export function decodeText(bytes: Uint8Array): Decoded {
   const b = bytes;
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { text: new TextDecoder('utf-8').decode(b.subarray(3)), encoding: 'utf-8-bom' };
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf)
+    return { text: new TextDecoder('utf-8').decode(b.subarray(3)), encoding: 'utf-8-bom' };
   if (b[0] === 0xff && b[1] === 0xfe) return { text: iconv.decode(Buffer.from(b.subarray(2)), 'utf-16le'), encoding: 'utf-16le' };
   if (b[0] === 0xfe && b[1] === 0xff) return { text: iconv.decode(Buffer.from(b.subarray(2)), 'utf-16be'), encoding: 'utf-16be' };
   const u16 = utf16Guess(b);
@@ -54,6 +55,7 @@ export function decodeText(bytes: Uint8Array): Decoded {
   if (nul >= 0) throw new DecodeError(`binary data (NUL byte at offset ${nul}), not text`);
   const text = iconv.decode(Buffer.from(b), 'gb18030');
   const bad = text.indexOf('\ufffd');
-  if (bad >= 0) throw new DecodeError(`neither UTF-8 nor GBK/GB18030 text (undecodable bytes near character ${bad}); convert it to UTF-8 first`);
+  if (bad >= 0)
+    throw new DecodeError(`neither UTF-8 nor GBK/GB18030 text (undecodable bytes near character ${bad}); convert it to UTF-8 first`);
   return { text, encoding: 'gb18030' };
 }

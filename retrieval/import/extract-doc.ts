@@ -18,12 +18,17 @@ export function isEncryptedOffice(bytes: Uint8Array): boolean {
 
 /** Extracts the body text of a .doc file. */
 export async function docToText(bytes: Uint8Array): Promise<string> {
-  if (isEncryptedOffice(bytes)) throw new DocxError('password-protected Word file: open it in Word, remove the password (File → Info → Protect Document) and save a copy, then import the copy');
+  if (isEncryptedOffice(bytes))
+    throw new DocxError(
+      'password-protected Word file: open it in Word, remove the password (File → Info → Protect Document) and save a copy, then import the copy',
+    );
   const doc = await new WordExtractor().extract(Buffer.from(bytes));
   const text = doc.getBody().replace(/\r\n?/g, '\n');
-  return text
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter((l) => l.trim())
-    .join('\n\n') + '\n';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter((l) => l.trim())
+      .join('\n\n') + '\n'
+  );
 }

@@ -66,7 +66,21 @@ export function formatCounter(n: number, fmt: string, lang: ImportLang): string 
     }
     case 'upperRoman':
     case 'lowerRoman': {
-      const r: Array<[number, string]> = [[1000, 'M'], [900, 'CM'], [500, 'D'], [400, 'CD'], [100, 'C'], [90, 'XC'], [50, 'L'], [40, 'XL'], [10, 'X'], [9, 'IX'], [5, 'V'], [4, 'IV'], [1, 'I']];
+      const r: Array<[number, string]> = [
+        [1000, 'M'],
+        [900, 'CM'],
+        [500, 'D'],
+        [400, 'CD'],
+        [100, 'C'],
+        [90, 'XC'],
+        [50, 'L'],
+        [40, 'XL'],
+        [10, 'X'],
+        [9, 'IX'],
+        [5, 'V'],
+        [4, 'IV'],
+        [1, 'I'],
+      ];
       let s = '';
       let m = n;
       for (const [v, l] of r) while (m >= v) (s += l), (m -= v);
@@ -118,7 +132,9 @@ export async function docxToText(bytes: Uint8Array, lang: ImportLang): Promise<{
   try {
     zip = await JSZip.loadAsync(bytes);
   } catch (err) {
-    throw new DocxError(`corrupt Word file: the ZIP container cannot be read (${(err as Error).message}); open it in Word and save it again`);
+    throw new DocxError(
+      `corrupt Word file: the ZIP container cannot be read (${(err as Error).message}); open it in Word and save it again`,
+    );
   }
   const docPart = zip.file('word/document.xml');
   if (!docPart) throw new DocxError('a ZIP archive without word/document.xml: not a Word document (.docx)');
@@ -171,7 +187,16 @@ export async function docxToText(bytes: Uint8Array, lang: ImportLang): Promise<{
       if (name === 't') s += c.textContent ?? '';
       else if (name === 'tab') s += '\t';
       else if (name === 'br' || name === 'cr') s += '\n';
-      else if (name === 'r' || name === 'hyperlink' || name === 'smartTag' || name === 'ins' || name === 'sdt' || name === 'sdtContent' || name === 'fldSimple') s += runText(c);
+      else if (
+        name === 'r' ||
+        name === 'hyperlink' ||
+        name === 'smartTag' ||
+        name === 'ins' ||
+        name === 'sdt' ||
+        name === 'sdtContent' ||
+        name === 'fldSimple'
+      )
+        s += runText(c);
     }
     return s;
   };
@@ -195,7 +220,12 @@ export async function docxToText(bytes: Uint8Array, lang: ImportLang): Promise<{
       if (name === 'p') out.push(paragraph(c));
       else if (name === 'tbl') {
         for (const tr of kids(c, 'tr')) {
-          const cells = kids(tr, 'tc').map((tc) => kids(tc, 'p').map(paragraph).filter((s) => s.trim()).join(' '));
+          const cells = kids(tr, 'tc').map((tc) =>
+            kids(tc, 'p')
+              .map(paragraph)
+              .filter((s) => s.trim())
+              .join(' '),
+          );
           if (cells.some((x) => x.trim())) out.push(`| ${cells.join(' | ')} |`);
         }
       } else if (name === 'sdt' || name === 'sdtContent' || name === 'customXml') block(c);

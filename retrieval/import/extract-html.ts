@@ -19,7 +19,38 @@ export interface HtmlText {
   method: 'readability' | 'densest-block';
 }
 
-const BLOCK = new Set(['P', 'DIV', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'LI', 'UL', 'OL', 'TABLE', 'TBODY', 'THEAD', 'TR', 'SECTION', 'ARTICLE', 'BLOCKQUOTE', 'PRE', 'DL', 'DT', 'DD', 'CENTER', 'HEADER', 'FOOTER', 'MAIN', 'FIGURE', 'FORM', 'HR', 'ADDRESS']);
+const BLOCK = new Set([
+  'P',
+  'DIV',
+  'H1',
+  'H2',
+  'H3',
+  'H4',
+  'H5',
+  'H6',
+  'LI',
+  'UL',
+  'OL',
+  'TABLE',
+  'TBODY',
+  'THEAD',
+  'TR',
+  'SECTION',
+  'ARTICLE',
+  'BLOCKQUOTE',
+  'PRE',
+  'DL',
+  'DT',
+  'DD',
+  'CENTER',
+  'HEADER',
+  'FOOTER',
+  'MAIN',
+  'FIGURE',
+  'FORM',
+  'HR',
+  'ADDRESS',
+]);
 const DROP = 'script, style, noscript, template, iframe, object, svg, canvas, button, input, select, textarea, nav, aside';
 const HAN = /\p{Script=Han}/gu;
 

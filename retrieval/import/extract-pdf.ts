@@ -55,7 +55,9 @@ function toLines(items: Item[]): PdfLine[] {
       if (it.str.trim()) end = it.x + it.w;
     }
     const size = Math.max(...ink.map((i) => i.size));
-    return [{ text: text.trimStart().replace(/ {2,}$/, ' '), x: ink[0]!.x, right: Math.max(...ink.map((i) => i.x + i.w)), y: ink[0]!.y, size }];
+    return [
+      { text: text.trimStart().replace(/ {2,}$/, ' '), x: ink[0]!.x, right: Math.max(...ink.map((i) => i.x + i.w)), y: ink[0]!.y, size },
+    ];
   });
 }
 
@@ -133,11 +135,24 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfLayoutOptions = {}):
   const repeatedShare = opts.repeatedShare ?? 0.6;
   let pdf;
   try {
-    pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, stopAtErrors: false });
+    pdf = await getDocumentProxy(new Uint8Array(bytes), {
+      verbosity: 0,
+      isEvalSupported: false,
+      disableFontFace: true,
+      useSystemFonts: false,
+      stopAtErrors: false,
+    });
   } catch (err) {
     const name = (err as Error)?.name;
-    if (name === 'PasswordException') throw new PdfError('password-protected PDF: remove the password first (e.g. `qpdf --decrypt --password=PASSWORD in.pdf out.pdf`) and import the copy', 'password');
-    throw new PdfError(`corrupt PDF (${(err as Error)?.message ?? String(err)}): download the file again or print it to a new PDF`, 'corrupt');
+    if (name === 'PasswordException')
+      throw new PdfError(
+        'password-protected PDF: remove the password first (e.g. `qpdf --decrypt --password=PASSWORD in.pdf out.pdf`) and import the copy',
+        'password',
+      );
+    throw new PdfError(
+      `corrupt PDF (${(err as Error)?.message ?? String(err)}): download the file again or print it to a new PDF`,
+      'corrupt',
+    );
   }
   try {
     const pages: Column[][] = [];
@@ -158,7 +173,10 @@ export async function pdfToText(bytes: Uint8Array, opts: PdfLayoutOptions = {}):
       page.cleanup();
     }
     if (!pages.some((pg) => pg.some((col) => col.lines.length))) {
-      throw new PdfError('scanned PDF: no text layer; OCR it first (e.g. `ocrmypdf -l chi_sim --force-ocr in.pdf out.pdf`) and import the OCR copy', 'scanned');
+      throw new PdfError(
+        'scanned PDF: no text layer; OCR it first (e.g. `ocrmypdf -l chi_sim --force-ocr in.pdf out.pdf`) and import the OCR copy',
+        'scanned',
+      );
     }
     // running headers/footers: the first/last line of a page repeated (digits aside) on most pages
     if (pages.length >= 2) {

@@ -50,7 +50,10 @@ export interface HeaderReading {
 
 /** The per-line part of corpus normalization (line count preserved): simplified, half-width, spaces. */
 export function normalizeLines(text: string): string[] {
-  let t = text.replace(/^\ufeff/, '').replace(/\r\n?/g, '\n').replace(/[\u200b-\u200d\u2060\ufeff]/g, '');
+  let t = text
+    .replace(/^\ufeff/, '')
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\u200b-\u200d\u2060\ufeff]/g, '');
   t = removePinyinGlosses(t);
   if (hasTraditional(t)) t = toSimplified(t);
   t = cjkPunctuation(normalizeSpaces(fullwidthToHalfwidth(t)));
@@ -101,29 +104,51 @@ export function readHeader(text: string, lang: ImportLang): HeaderReading {
     fields[f] = { value, line: l.i + 1, source, confidence };
   };
   const isIssuer = (t: string) => lang.issuerLine.test(t);
-  const isDate = (t: string) => lang.dateLine.test(t) || (t.endsWith(lang.data.issuer.printed_suffix) && lang.dateLine.test(t.slice(0, -lang.data.issuer.printed_suffix.length)));
+  const isDate = (t: string) =>
+    lang.dateLine.test(t) ||
+    (t.endsWith(lang.data.issuer.printed_suffix) && lang.dateLine.test(t.slice(0, -lang.data.issuer.printed_suffix.length)));
   const isPrinted = (t: string) => t.endsWith(lang.data.issuer.printed_suffix);
 
   // 文号: the first line that is only a 文号, near the top (before the first long paragraph)
   const top = lines.slice(0, 12);
   const num = top.find((l) => lang.docNumber.test(l.text));
   if (num) set('docNumber', num.text, num, 'doc-number line', 'high');
-  else missing.push({ field: 'docNumber', reason: 'no line of the form 沪人社规〔2024〕1号 near the top (a 答复 or an excerpt often has none)' });
+  else
+    missing.push({
+      field: 'docNumber',
+      reason: 'no line of the form 沪人社规〔2024〕1号 near the top (a 答复 or an excerpt often has none)',
+    });
 
   // title: a line (or two consecutive lines) ending with a document kind, no sentence punctuation
   const t = lang.data.title;
-  const titleOk = (s: string) => [...s].length >= t.min_chars && [...s].length <= t.max_chars && lang.titleEnding.test(s) && !lang.titleForbidden.test(s) && !isIssuer(s) && !lang.docNumber.test(s);
+  const titleOk = (s: string) =>
+    [...s].length >= t.min_chars &&
+    [...s].length <= t.max_chars &&
+    lang.titleEnding.test(s) &&
+    !lang.titleForbidden.test(s) &&
+    !isIssuer(s) &&
+    !lang.docNumber.test(s);
   let title: { value: string; line: Line; confidence: Confidence } | undefined;
   for (let k = 0; k < Math.min(lines.length, 40) && !title; k++) {
     const l = lines[k]!;
     if (titleOk(l.text)) title = { value: l.text, line: l, confidence: l.text.includes(t.about) ? 'high' : 'medium' };
-    else if (k + 1 < lines.length && lines[k + 1]!.i === l.i + 1 && !isIssuer(l.text) && !isDate(l.text) && !lang.titleForbidden.test(l.text)) {
+    else if (
+      k + 1 < lines.length &&
+      lines[k + 1]!.i === l.i + 1 &&
+      !isIssuer(l.text) &&
+      !isDate(l.text) &&
+      !lang.titleForbidden.test(l.text)
+    ) {
       const joined = l.text + lines[k + 1]!.text; // a title broken over two lines
       if (titleOk(joined) && joined.includes(t.about)) title = { value: joined, line: l, confidence: 'medium' };
     }
   }
   if (title) set('title', title.value, title.line, 'title line', title.confidence);
-  else missing.push({ field: 'title', reason: `no title line (ending with ${t.endings.slice(0, 4).join('/')}… without sentence punctuation) in the first 40 lines` });
+  else
+    missing.push({
+      field: 'title',
+      reason: `no title line (ending with ${t.endings.slice(0, 4).join('/')}… without sentence punctuation) in the first 40 lines`,
+    });
 
   // signature: organization line(s) directly above a date line; the first such block is the document's
   let signature: { orgs: Line[]; date: Line } | undefined;
@@ -195,13 +220,20 @@ export function readHeader(text: string, lang: ImportLang): HeaderReading {
       const from = lang.validFrom.exec(sentence);
       const fromDate = from ? parseCnDate(from[0], lang) : undefined;
       if (fromDate && !fields.validFrom) set('validFrom', fromDate, l, 'validity sentence', 'high');
-      else if (lang.validFromIssue.test(sentence) && !fields.validFrom && fields.date) set('validFrom', fields.date.value, l, 'validity sentence (from the date of issue)', fields.date.confidence);
+      else if (lang.validFromIssue.test(sentence) && !fields.validFrom && fields.date)
+        set('validFrom', fields.date.value, l, 'validity sentence (from the date of issue)', fields.date.confidence);
       const to = lang.validTo.exec(sentence);
       const toDate = to ? parseCnDate(to[0].slice(to[0].search(lang.dateAny)), lang) : undefined;
       if (toDate && !fields.validTo) set('validTo', toDate, l, 'validity sentence', 'high');
     }
     if (!fields.validTo && lang.thisAndNextYear.test(l.text) && lang.validSelf.test(l.text) && fields.date) {
-      set('validTo', `${Number(fields.date.value.slice(0, 4)) + 1}-12-31`, l, 'validity sentence (今明两年: to the end of next year)', 'medium');
+      set(
+        'validTo',
+        `${Number(fields.date.value.slice(0, 4)) + 1}-12-31`,
+        l,
+        'validity sentence (今明两年: to the end of next year)',
+        'medium',
+      );
     }
   }
   if (!fields.validFrom) missing.push({ field: 'validFrom', reason: 'no sentence such as 本通知自2022年7月1日起施行' });

@@ -71,7 +71,10 @@ export interface InboxResult {
 export async function inboxFiles(inboxDir: string): Promise<string[]> {
   if (!existsSync(inboxDir)) return [];
   const entries = await readdir(inboxDir, { withFileTypes: true });
-  return entries.filter((e) => e.isFile() && !e.name.startsWith('.')).map((e) => e.name).sort();
+  return entries
+    .filter((e) => e.isFile() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
 }
 
 const SOURCE_HASH = /sha256 ([0-9a-f]{64})/;
@@ -94,7 +97,9 @@ export async function planInbox(opts: Omit<InboxOptions, 'onStep'>): Promise<Inb
       const parsed = parseDocumentFile(`inbox/${file}`, bytes);
       const id = basename(file, extname(file));
       const clash = corpus.files.find((f) => f.id === id && basename(f.file) !== file);
-      const error = parsed.result.errors.map((e) => `${e.line ? `line ${e.line}: ` : ''}${e.message}`).join('; ') || (clash ? `document id "${id}" already exists as ${clash.file}; use the same file name to replace it` : '');
+      const error =
+        parsed.result.errors.map((e) => `${e.line ? `line ${e.line}: ` : ''}${e.message}`).join('; ') ||
+        (clash ? `document id "${id}" already exists as ${clash.file}; use the same file name to replace it` : '');
       if (error || !parsed.document) {
         items.push({ file, error: error || 'not a corpus document' });
         continue;
@@ -102,7 +107,13 @@ export async function planInbox(opts: Omit<InboxOptions, 'onStep'>): Promise<Inb
       const content = new TextDecoder().decode(bytes);
       const existing = corpus.documents.find((d) => d.id === id);
       const document = { ...parsed.document, id, file: `documents/${file}` };
-      items.push({ file, id, document, chunks: parsed.chunks.map((c) => ({ ...c, docId: id })), ...(existing?.hash === parsed.document.hash ? { alreadyImported: true } : { content, target: file }) });
+      items.push({
+        file,
+        id,
+        document,
+        chunks: parsed.chunks.map((c) => ({ ...c, docId: id })),
+        ...(existing?.hash === parsed.document.hash ? { alreadyImported: true } : { content, target: file }),
+      });
       continue;
     }
     try {

@@ -106,7 +106,11 @@ export function deriveId(fields: HeaderReading['fields'], lang: ImportLang): str
   return undefined;
 }
 
-async function extract(file: string, bytes: Uint8Array, lang: ImportLang): Promise<{ kind: InputKind; text: string; encoding?: string; pages?: number }> {
+async function extract(
+  file: string,
+  bytes: Uint8Array,
+  lang: ImportLang,
+): Promise<{ kind: InputKind; text: string; encoding?: string; pages?: number }> {
   const s = await sniff(bytes);
   if (s.kind === 'unsupported') throw new ImportError(file, `not importable: ${s.detail}`);
   try {
@@ -118,12 +122,16 @@ async function extract(file: string, bytes: Uint8Array, lang: ImportLang): Promi
     if (s.kind === 'docx') return { kind: 'docx', text: (await (await import('./extract-docx.ts')).docxToText(bytes, lang)).text };
     if (s.kind === 'doc') return { kind: 'doc', text: await (await import('./extract-doc.ts')).docToText(bytes) };
     const dec = decodeText(bytes);
-    if (s.kind === 'html' || looksLikeHtml(dec.text)) return { kind: 'html', text: (await import('./extract-html.ts')).htmlToText(dec.text).text, encoding: dec.encoding };
+    if (s.kind === 'html' || looksLikeHtml(dec.text))
+      return { kind: 'html', text: (await import('./extract-html.ts')).htmlToText(dec.text).text, encoding: dec.encoding };
     return { kind: 'text', text: dec.text, encoding: dec.encoding };
   } catch (err) {
     if (err instanceof PdfError || err instanceof DocxError || err instanceof DecodeError) throw new ImportError(file, err.message);
     if (err instanceof ImportError) throw err;
-    throw new ImportError(file, `cannot read the ${s.kind.toUpperCase()} file (${(err as Error).message?.split('\n')[0] ?? String(err)}); open it and save it again, or export it as PDF`);
+    throw new ImportError(
+      file,
+      `cannot read the ${s.kind.toUpperCase()} file (${(err as Error).message?.split('\n')[0] ?? String(err)}); open it and save it again, or export it as PDF`,
+    );
   }
 }
 
@@ -138,16 +146,25 @@ export async function prepareImport(input: { file: string; bytes: Uint8Array }, 
   const maxInput = opts.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
   if (bytes.length === 0) throw new ImportError(file, 'empty file (0 bytes): nothing to import');
   if (bytes.length > maxInput) {
-    throw new ImportError(file, `file too large (${(bytes.length / 1048576).toFixed(1)} MiB, limit ${(maxInput / 1048576).toFixed(0)} MiB): a policy document is a few hundred KB; remove images or split the file`);
+    throw new ImportError(
+      file,
+      `file too large (${(bytes.length / 1048576).toFixed(1)} MiB, limit ${(maxInput / 1048576).toFixed(0)} MiB): a policy document is a few hundred KB; remove images or split the file`,
+    );
   }
   const ex = await extract(file, bytes, lang);
   const body = ex.text.replace(/^\ufeff/, '');
   if (ex.kind === 'text' && /^---\r?\n[\s\S]*?\n---\r?\n/.test(body) && /^(?:title|issuer|date|level):/m.test(body.slice(0, 2000))) {
-    throw new ImportError(file, 'already a corpus file with a --- header: copy it into documents/ as it is (or drop it into INBOX_DIR), no import needed');
+    throw new ImportError(
+      file,
+      'already a corpus file with a --- header: copy it into documents/ as it is (or drop it into INBOX_DIR), no import needed',
+    );
   }
   const han = body.match(/\p{Script=Han}/gu)?.length ?? 0;
   if (han < 50) {
-    throw new ImportError(file, `no policy text (${han} Chinese characters in the ${ex.kind === 'html' ? 'main content of the page' : 'extracted text'}): check that this is the document itself, not a list or a cover page`);
+    throw new ImportError(
+      file,
+      `no policy text (${han} Chinese characters in the ${ex.kind === 'html' ? 'main content of the page' : 'extracted text'}): check that this is the document itself, not a list or a cover page`,
+    );
   }
   const header = readHeader(body, lang);
   const fields: HeaderReading['fields'] = { ...header.fields };
@@ -165,18 +182,37 @@ export async function prepareImport(input: { file: string; bytes: Uint8Array }, 
   ];
   const lacking = need.filter(([f]) => !fields[f]);
   if (lacking.length) {
-    throw new ImportError(file, `cannot read the ${lacking.map(([f]) => f).join(', ')} from the text (${lacking.map(([f]) => header.missing.find((m) => m.field === f)?.reason).filter(Boolean).join('; ')}); give ${lacking.map(([, fix]) => fix).join(' ')}`);
+    throw new ImportError(
+      file,
+      `cannot read the ${lacking.map(([f]) => f).join(', ')} from the text (${lacking
+        .map(([f]) => header.missing.find((m) => m.field === f)?.reason)
+        .filter(Boolean)
+        .join('; ')}); give ${lacking.map(([, fix]) => fix).join(' ')}`,
+    );
   }
   const id = opts.id ?? deriveId(fields, lang);
-  if (!id) throw new ImportError(file, 'cannot derive a document id (no 文号, no district or municipal issuer); give --id, e.g. --id baoshan-hrss-2024-1');
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id)) throw new ImportError(file, `"${id}" is not a usable document id: use letters, digits, "-", "_" or "."`);
+  if (!id)
+    throw new ImportError(
+      file,
+      'cannot derive a document id (no 文号, no district or municipal issuer); give --id, e.g. --id baoshan-hrss-2024-1',
+    );
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(id))
+    throw new ImportError(file, `"${id}" is not a usable document id: use letters, digits, "-", "_" or "."`);
   const existing = opts.corpus.find((d) => d.id === id);
-  if (existing && !opts.replace) throw new ImportError(file, `a document with id "${id}" exists already (${existing.file}); give --replace to replace it, or --id for another id`, id);
+  if (existing && !opts.replace)
+    throw new ImportError(
+      file,
+      `a document with id "${id}" exists already (${existing.file}); give --replace to replace it, or --id for another id`,
+      id,
+    );
   // repeals → corpus documents
   const supersedes: string[] = [];
   const unmatchedRepeals: string[] = [];
   for (const r of header.repeals) {
-    const hit = opts.corpus.find((d) => d.id !== id && ((r.docNumber && d.docNumber && squash(d.docNumber) === squash(r.docNumber)) || squash(d.title) === squash(r.title)));
+    const hit = opts.corpus.find(
+      (d) =>
+        d.id !== id && ((r.docNumber && d.docNumber && squash(d.docNumber) === squash(r.docNumber)) || squash(d.title) === squash(r.title)),
+    );
     if (hit && !supersedes.includes(hit.id)) supersedes.push(hit.id);
     else if (!hit) unmatchedRepeals.push(r.docNumber ? `《${r.title}》（${r.docNumber}）` : `《${r.title}》`);
   }
@@ -189,7 +225,9 @@ export async function prepareImport(input: { file: string; bytes: Uint8Array }, 
     lines.push(`${HEADER_KEY[f]}: ${dateLike ? v.value : JSON.stringify(v.value)}`);
   }
   if (supersedes.length) lines.push(`supersedes: [${supersedes.join(', ')}]`);
-  lines.push(`source: ${JSON.stringify(`import of ${basename(file)} (${ex.kind}${ex.encoding && ex.encoding !== 'utf-8' ? `, ${ex.encoding}` : ''}; sha256 ${sha256})`)}`);
+  lines.push(
+    `source: ${JSON.stringify(`import of ${basename(file)} (${ex.kind}${ex.encoding && ex.encoding !== 'utf-8' ? `, ${ex.encoding}` : ''}; sha256 ${sha256})`)}`,
+  );
   lines.push('---');
   const content = `${lines.join('\n')}\n${body}`;
   const checked = parseDocumentFile(`documents/${id}.md`, new TextEncoder().encode(content), { maxBytes: DEFAULT_MAX_BYTES });

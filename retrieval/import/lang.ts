@@ -20,10 +20,27 @@ const LangSchema = z.object({
   numeral_digits: z.record(z.string(), z.number().int().min(0).max(9)),
   numeral_ten: str,
   doc_number: str,
-  title: z.object({ endings: z.array(str).min(1), about: str, forbidden: str, max_chars: z.number().int().positive(), min_chars: z.number().int().positive() }),
-  issuer: z.object({ suffixes: z.array(str).min(1), max_chars: z.number().int().positive(), joiner: str, printed_suffix: str, municipal_prefix: str }),
+  title: z.object({
+    endings: z.array(str).min(1),
+    about: str,
+    forbidden: str,
+    max_chars: z.number().int().positive(),
+    min_chars: z.number().int().positive(),
+  }),
+  issuer: z.object({
+    suffixes: z.array(str).min(1),
+    max_chars: z.number().int().positive(),
+    joiner: str,
+    printed_suffix: str,
+    municipal_prefix: str,
+  }),
   districts: z.array(z.object({ name: str, forms: z.array(str).min(1), id: z.string().regex(/^[a-z]+$/), abbrev: str })).min(1),
-  id: z.object({ municipal: str, municipal_abbrev: str, bodies: z.array(z.object({ cue: str, id: z.string().regex(/^[a-z]+$/) })), fallback: str }),
+  id: z.object({
+    municipal: str,
+    municipal_abbrev: str,
+    bodies: z.array(z.object({ cue: str, id: z.string().regex(/^[a-z]+$/) })),
+    fallback: str,
+  }),
   validity: z.object({ self: str, from: str, from_issue: str, to: str, this_and_next_year: str }),
   repeal: z.array(str).min(1),
   skip: str,
@@ -76,7 +93,9 @@ export function compileImportLang(raw: unknown, file = IMPORT_LANG_FILE): Import
   const parsed = LangSchema.safeParse(raw);
   if (!parsed.success) {
     const i = parsed.error.issues[0]!;
-    throw new ImportLangError(`${file}: field "${i.path.join('.')}": ${i.message}; see the comments in the shipped corpus/lang/import.yaml`);
+    throw new ImportLangError(
+      `${file}: field "${i.path.join('.')}": ${i.message}; see the comments in the shipped corpus/lang/import.yaml`,
+    );
   }
   const d = parsed.data;
   const re = (pattern: string, where: string, flags = 'u'): RegExp => {
@@ -86,8 +105,14 @@ export function compileImportLang(raw: unknown, file = IMPORT_LANG_FILE): Import
       throw new ImportLangError(`${file}: field "${where}" is not a valid regular expression (${(err as Error).message}); fix the pattern`);
     }
   };
-  const endings = [...d.title.endings].sort((a, b) => b.length - a.length).map(escapeRe).join('|');
-  const suffixes = [...d.issuer.suffixes].sort((a, b) => b.length - a.length).map(escapeRe).join('|');
+  const endings = [...d.title.endings]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRe)
+    .join('|');
+  const suffixes = [...d.issuer.suffixes]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRe)
+    .join('|');
   return {
     data: d,
     dateLine: re(`^${dateGroups(d.date)}$`, 'date'),
@@ -128,7 +153,9 @@ export function loadImportLang(corpusDir: string): ImportLang {
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    throw new ImportLangError(`${file}: cannot read the import cue words; copy corpus/lang/import.yaml from the repository into this corpus folder`);
+    throw new ImportLangError(
+      `${file}: cannot read the import cue words; copy corpus/lang/import.yaml from the repository into this corpus folder`,
+    );
   }
   let raw: unknown;
   try {

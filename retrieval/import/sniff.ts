@@ -35,13 +35,22 @@ export async function sniff(bytes: Uint8Array): Promise<SniffResult> {
     case 'cfb':
       return { kind: 'doc', detail: 'OLE compound file (Word 97–2003 .doc)' };
     case 'zip':
-      return { kind: 'unsupported', detail: 'a ZIP archive that is not a Word document (.docx): unpack it and import the documents inside' };
+      return {
+        kind: 'unsupported',
+        detail: 'a ZIP archive that is not a Word document (.docx): unpack it and import the documents inside',
+      };
     case 'xml':
       return { kind: 'html', detail: ft.mime };
     default:
       if (ft.mime.startsWith('image/')) {
-        return { kind: 'unsupported', detail: `an image (${ft.ext}): a scanned page has no text layer; OCR it first (e.g. \`tesseract page.${ft.ext} out -l chi_sim\`) and import the text` };
+        return {
+          kind: 'unsupported',
+          detail: `an image (${ft.ext}): a scanned page has no text layer; OCR it first (e.g. \`tesseract page.${ft.ext} out -l chi_sim\`) and import the text`,
+        };
       }
-      return { kind: 'unsupported', detail: `a ${ft.ext} file (${ft.mime}); supported: PDF, DOCX, DOC, HTML and text (UTF-8, GBK/GB18030, UTF-16)` };
+      return {
+        kind: 'unsupported',
+        detail: `a ${ft.ext} file (${ft.mime}); supported: PDF, DOCX, DOC, HTML and text (UTF-8, GBK/GB18030, UTF-16)`,
+      };
   }
 }

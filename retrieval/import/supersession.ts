@@ -28,7 +28,12 @@ export function repealedBy(docId: string, documents: Doc[]): Doc[] {
 const fill = (t: string, v: Record<string, string>) => t.replace(/\{(\w+)\}/g, (_m, k: string) => v[k] ?? '');
 
 /** The note for an answer quoting `docId` when a corpus document repeals it; undefined otherwise. */
-export function supersessionNote(docId: string, documents: Doc[], lang: 'zh' | 'en', texts: SupersessionTexts = defaultSupersessionTexts()): string | undefined {
+export function supersessionNote(
+  docId: string,
+  documents: Doc[],
+  lang: 'zh' | 'en',
+  texts: SupersessionTexts = defaultSupersessionTexts(),
+): string | undefined {
   const newer = repealedBy(docId, documents)[0];
   if (!newer) return undefined;
   const number = newer.docNumber ? fill(lang === 'en' ? texts.number_en : texts.number_zh, { number: newer.docNumber }) : '';

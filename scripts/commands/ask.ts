@@ -20,7 +20,14 @@ export function replyJson(r: Reply) {
     question: r.question,
     answer: r.answer,
     grounded: r.grounded,
-    citations: r.citations.map((c) => ({ docId: c.docId, title: c.title, docNumber: c.docNumber, clause: c.clause, text: c.text, score: c.score })),
+    citations: r.citations.map((c) => ({
+      docId: c.docId,
+      title: c.title,
+      docNumber: c.docNumber,
+      clause: c.clause,
+      text: c.text,
+      score: c.score,
+    })),
     eligibility: r.eligibility
       ? {
           ruleId: r.eligibility.ruleId,
@@ -39,7 +46,10 @@ const ConversationLine = z
   .object({
     id: z.union([z.string(), z.number()]).transform(String),
     turns: z.array(z.string()).min(1, 'give at least one message'),
-    asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'asOf: expected YYYY-MM-DD').optional(),
+    asOf: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'asOf: expected YYYY-MM-DD')
+      .optional(),
   })
   .strict();
 
@@ -51,10 +61,15 @@ export function parseConversationLine(line: string, lineNo: number): z.infer<typ
   try {
     raw = JSON.parse(t);
   } catch (e) {
-    throw new CliUsageError(`stdin line ${lineNo}: not valid JSON (${(e as Error).message}); a conversation line is {"id":"c1","turns":["…"],"asOf":"YYYY-MM-DD"}`);
+    throw new CliUsageError(
+      `stdin line ${lineNo}: not valid JSON (${(e as Error).message}); a conversation line is {"id":"c1","turns":["…"],"asOf":"YYYY-MM-DD"}`,
+    );
   }
   const r = ConversationLine.safeParse(raw);
-  if (!r.success) throw new CliUsageError(`stdin line ${lineNo}: ${r.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new CliUsageError(
+      `stdin line ${lineNo}: ${r.error.issues.map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`).join('; ')}`,
+    );
   return r.data;
 }
 
@@ -71,7 +86,10 @@ export const command: CliCommand = {
     const { values, positionals } = parseCliArgs(argv, { 'as-of': { type: 'string' }, json: { type: 'boolean' } });
     const asOfFlag = parseDateFlag(values['as-of'], '--as-of');
     const question = positionals.join(' ');
-    if (!question && !values.json) throw new CliUsageError('ask needs a question, e.g. policybot ask "宝山区的人才安居资助最高多少？" (or --json with questions on stdin)');
+    if (!question && !values.json)
+      throw new CliUsageError(
+        'ask needs a question, e.g. policybot ask "宝山区的人才安居资助最高多少？" (or --json with questions on stdin)',
+      );
     const config = loadConfig();
     const app = await buildApp(config);
     const asOf = asOfFlag ?? app.asOf();

@@ -61,7 +61,10 @@ export const command: CliCommand = {
     const q = '我是世界排名前50的大学毕业，在上海全职工作，能直接落户吗？';
     for (let i = 0; i < processes; i++) {
       const s = performance.now();
-      const res = spawnSync(process.execPath, [script, 'ask', q, '--json'], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'warn' } });
+      const res = spawnSync(process.execPath, [script, 'ask', q, '--json'], {
+        encoding: 'utf8',
+        env: { ...process.env, LOG_LEVEL: 'warn' },
+      });
       proc.push(performance.now() - s);
       if (res.status !== 0) throw new Error(`policybot ask failed: ${res.stderr}`);
     }

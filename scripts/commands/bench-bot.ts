@@ -33,7 +33,12 @@ export class EchoAssistant implements Assistant {
   sources() {
     return [];
   }
-  async reply(state: ConversationState | undefined, text: string, _asOf: string, now = Date.now()): Promise<{ reply: Reply; state: ConversationState }> {
+  async reply(
+    state: ConversationState | undefined,
+    text: string,
+    _asOf: string,
+    now = Date.now(),
+  ): Promise<{ reply: Reply; state: ConversationState }> {
     const reply: Reply = {
       question: text,
       answer: `答复：${text}\n「示例条款」\n——《示例文件》 第三条，2022-06-01`,
@@ -46,16 +51,33 @@ export class EchoAssistant implements Assistant {
   }
 }
 
-const BOT_INFO = { id: 424242, is_bot: true, first_name: 'Bench', username: 'BenchBot', can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false } as UserFromGetMe;
+const BOT_INFO = {
+  id: 424242,
+  is_bot: true,
+  first_name: 'Bench',
+  username: 'BenchBot',
+  can_join_groups: true,
+  can_read_all_group_messages: false,
+  supports_inline_queries: false,
+} as UserFromGetMe;
 
 /** Questions used with the real assistant (rotated; each carries its sequence number). */
-const REAL_QUESTIONS = ['宝山区的人才安居资助最高多少？', '留学回国人员落户需要缴纳多久社保？', '杨浦区对人才有什么支持？', '长宁区科技创新人才有哪些措施？'];
+const REAL_QUESTIONS = [
+  '宝山区的人才安居资助最高多少？',
+  '留学回国人员落户需要缴纳多久社保？',
+  '杨浦区对人才有什么支持？',
+  '长宁区科技创新人才有哪些措施？',
+];
 
 function question(assistant: 'echo' | 'real', chat: number, seq: number): string {
   return assistant === 'echo' ? `问题 #${chat}-${seq}` : `${REAL_QUESTIONS[(chat + seq) % REAL_QUESTIONS.length]}（#${chat}-${seq}）`;
 }
 
-function checkOrder(replies: { chat: number; text: string }[], chats: number, perChat: number): { inOrder: boolean; missing: number; duplicates: number } {
+function checkOrder(
+  replies: { chat: number; text: string }[],
+  chats: number,
+  perChat: number,
+): { inOrder: boolean; missing: number; duplicates: number } {
   const seen = new Map<number, number[]>();
   for (const r of replies) {
     const m = /#(\d+)-(\d+)/.exec(r.text);
@@ -109,7 +131,11 @@ export async function benchInProcess(opts: { messages: number; chats: number; as
   };
   const config = parseConfig({ TELEGRAM_BOT_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '0', DATA_DIR: dir });
   const assistant = opts.assistantImpl ?? (await makeAssistant(opts.assistant));
-  const bot = createBot(config, { assistant, store, logger: silentLogger, asOf: () => '2024-06-01' }, { botInfo: BOT_INFO, client: { fetch: fetch as never } });
+  const bot = createBot(
+    config,
+    { assistant, store, logger: silentLogger, asOf: () => '2024-06-01' },
+    { botInfo: BOT_INFO, client: { fetch: fetch as never } },
+  );
   const perChat = Math.ceil(opts.messages / opts.chats);
   const updates: Update[] = [];
   let uid = 1;
@@ -117,7 +143,13 @@ export async function benchInProcess(opts: { messages: number; chats: number; as
     for (let c = 1; c <= opts.chats; c++) {
       updates.push({
         update_id: uid++,
-        message: { message_id: uid, date: 0, chat: { id: c, type: 'private', first_name: 'u' }, from: { id: c, is_bot: false, first_name: 'u' }, text: question(opts.assistant, c, s) },
+        message: {
+          message_id: uid,
+          date: 0,
+          chat: { id: c, type: 'private', first_name: 'u' },
+          from: { id: c, is_bot: false, first_name: 'u' },
+          text: question(opts.assistant, c, s),
+        },
       } as Update);
     }
   }
@@ -125,7 +157,16 @@ export async function benchInProcess(opts: { messages: number; chats: number; as
   await Promise.all(updates.map((u) => bot.handleUpdate(u)));
   const ms = performance.now() - t0;
   await store.close();
-  return { mode: 'in-process', assistant: opts.assistant, messages: updates.length, chats: opts.chats, seconds: ms / 1000, perSecond: updates.length / (ms / 1000), ...checkOrder(replies, opts.chats, perChat), replies: replies.length };
+  return {
+    mode: 'in-process',
+    assistant: opts.assistant,
+    messages: updates.length,
+    chats: opts.chats,
+    seconds: ms / 1000,
+    perSecond: updates.length / (ms / 1000),
+    ...checkOrder(replies, opts.chats, perChat),
+    replies: replies.length,
+  };
 }
 
 /** Against telegram-test-api on loopback with the real runner. */
@@ -142,7 +183,12 @@ export async function benchEmulator(opts: { messages: number; chats: number; ass
   await server.start();
   const dir = mkdtempSync(join(os.tmpdir(), 'policybot-bench-bot-'));
   const store = openSqliteStore({ file: join(dir, 'policybot.sqlite') });
-  const config = parseConfig({ TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: `http://127.0.0.1:${port}`, RATE_LIMIT_PER_MINUTE: '0', DATA_DIR: dir });
+  const config = parseConfig({
+    TELEGRAM_BOT_TOKEN: TOKEN,
+    TELEGRAM_API_ROOT: `http://127.0.0.1:${port}`,
+    RATE_LIMIT_PER_MINUTE: '0',
+    DATA_DIR: dir,
+  });
   const assistant = opts.assistantImpl ?? (await makeAssistant(opts.assistant));
   const logger = createLogger({ level: 'error', secrets: [TOKEN] });
   const bot = createBot(config, { assistant, store, logger, asOf: () => '2024-06-01' });
@@ -160,10 +206,22 @@ export async function benchEmulator(opts: { messages: number; chats: number; ass
   while (server.storage.botMessages.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   const ms = performance.now() - t0;
   await running.stop();
-  const replies = (server.storage.botMessages as { message: { chat_id: number; text: string } }[]).map((m) => ({ chat: Number(m.message.chat_id), text: m.message.text }));
+  const replies = (server.storage.botMessages as { message: { chat_id: number; text: string } }[]).map((m) => ({
+    chat: Number(m.message.chat_id),
+    text: m.message.text,
+  }));
   await store.close();
   await server.stop();
-  return { mode: 'emulator', assistant: opts.assistant, messages: total, chats: opts.chats, seconds: ms / 1000, perSecond: replies.length / (ms / 1000), ...checkOrder(replies, opts.chats, perChat), replies: replies.length };
+  return {
+    mode: 'emulator',
+    assistant: opts.assistant,
+    messages: total,
+    chats: opts.chats,
+    seconds: ms / 1000,
+    perSecond: replies.length / (ms / 1000),
+    ...checkOrder(replies, opts.chats, perChat),
+    replies: replies.length,
+  };
 }
 
 type Result = Awaited<ReturnType<typeof benchInProcess>>;
@@ -224,7 +282,11 @@ export const command: CliCommand = {
       }
     }
     if (values.json) printJson(results);
-    else for (const r of results) process.stdout.write(`${r.mode.padEnd(10)} ${r.assistant.padEnd(5)} ${String(r.messages).padStart(6)} msgs ${r.seconds.toFixed(2)} s  ${r.perSecond.toFixed(0)}/s  order ${r.inOrder ? 'kept' : 'BROKEN'}  missing ${r.missing} dup ${r.duplicates}\n`);
+    else
+      for (const r of results)
+        process.stdout.write(
+          `${r.mode.padEnd(10)} ${r.assistant.padEnd(5)} ${String(r.messages).padStart(6)} msgs ${r.seconds.toFixed(2)} s  ${r.perSecond.toFixed(0)}/s  order ${r.inOrder ? 'kept' : 'BROKEN'}  missing ${r.missing} dup ${r.duplicates}\n`,
+        );
     if (!values['no-write']) process.stderr.write(`wrote ${writeDocs(section(results))}\n`);
     return results.every((r) => r.inOrder && r.missing === 0 && r.duplicates === 0) ? 0 : 1;
   },

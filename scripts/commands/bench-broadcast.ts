@@ -30,11 +30,21 @@ import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.
 const TOKEN = '123456:BENCH-not-a-real-token';
 
 function limits(rate: number, leaseMs = 30_000, inDoubt: 'skip' | 'resend' = 'resend'): SenderLimits {
-  return { globalPerSecond: rate, perChatPerSecond: 1, perGroupPerMinute: 20, maxAttempts: 5, leaseMs, maxInFlight: Math.max(1, Math.min(8, Math.ceil(rate / 4))), inDoubt };
+  return {
+    globalPerSecond: rate,
+    perChatPerSecond: 1,
+    perGroupPerMinute: 20,
+    maxAttempts: 5,
+    leaseMs,
+    maxInFlight: Math.max(1, Math.min(8, Math.ceil(rate / 4))),
+    inDoubt,
+  };
 }
 
 /** A loopback fake Bot API that records each sendMessage (chat id, arrival time); can answer one 429. Also used by bench-pg and the PostgreSQL tests. */
-export async function startFakeApi(opts: { fail429At?: number } = {}): Promise<{ server: Server; root: string; log: { chatId: number; at: number }[] }> {
+export async function startFakeApi(
+  opts: { fail429At?: number } = {},
+): Promise<{ server: Server; root: string; log: { chatId: number; at: number }[] }> {
   const log: { chatId: number; at: number }[] = [];
   let limited = false;
   const server = createServer((req, res) => {
@@ -50,11 +60,23 @@ export async function startFakeApi(opts: { fail429At?: number } = {}): Promise<{
       if (opts.fail429At !== undefined && !limited && log.length >= opts.fail429At) {
         limited = true;
         res.statusCode = 429;
-        res.end(JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }));
+        res.end(
+          JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }),
+        );
         return;
       }
       log.push({ chatId: Number(body.chat_id), at: performance.now() });
-      res.end(JSON.stringify({ ok: true, result: { message_id: log.length, date: Math.floor(Date.now() / 1000), chat: { id: body.chat_id, type: 'private' }, text: body.text } }));
+      res.end(
+        JSON.stringify({
+          ok: true,
+          result: {
+            message_id: log.length,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: body.chat_id, type: 'private' },
+            text: body.text,
+          },
+        }),
+      );
     });
   });
   server.keepAliveTimeout = 10_000;
@@ -107,15 +129,46 @@ async function scenarioA(n: number, rate: number) {
     const totalMs = performance.now() - t0;
     const subs = (await p.store.listSubscribers()).map((s) => s.chatId);
     const counts = await bstore.counts();
-    return { status: result.status, digests: result.digests.length, enqueued: result.enqueued, totalMs, rate: rateOf(times), maxPerSecond: maxPerSecond(times), ...tally(got, subs), outbox: counts };
+    return {
+      status: result.status,
+      digests: result.digests.length,
+      enqueued: result.enqueued,
+      totalMs,
+      rate: rateOf(times),
+      maxPerSecond: maxPerSecond(times),
+      ...tally(got, subs),
+      outbox: counts,
+    };
   } finally {
     await p.store.close();
     rmSync(p.dir, { recursive: true, force: true });
   }
 }
 
-function spawnWorker(file: string, root: string, rate: number, leaseMs: number, inDoubt: 'skip' | 'resend', workerId: string): ChildProcess {
-  const args = ['bench-broadcast', '--worker', '--db', file, '--api-root', root, '--rate', String(rate), '--lease-ms', String(leaseMs), '--in-doubt', inDoubt, '--worker-id', workerId];
+function spawnWorker(
+  file: string,
+  root: string,
+  rate: number,
+  leaseMs: number,
+  inDoubt: 'skip' | 'resend',
+  workerId: string,
+): ChildProcess {
+  const args = [
+    'bench-broadcast',
+    '--worker',
+    '--db',
+    file,
+    '--api-root',
+    root,
+    '--rate',
+    String(rate),
+    '--lease-ms',
+    String(leaseMs),
+    '--in-doubt',
+    inDoubt,
+    '--worker-id',
+    workerId,
+  ];
   return spawn(process.execPath, [join(PROJECT_ROOT, 'scripts', 'policybot.mjs'), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -151,10 +204,17 @@ async function scenarioB(n: number, rate: number, inDoubt: 'skip' | 'resend', ki
       if (at !== null) {
         await new Promise((r) => setTimeout(r, 50)); // let the server finish reading requests already sent
         const inFlight = p.store.db
-          .prepare("SELECT chat_id AS chatId FROM broadcast_outbox WHERE status = 'pending' AND claimed_by = ? AND sending_since IS NOT NULL")
+          .prepare(
+            "SELECT chat_id AS chatId FROM broadcast_outbox WHERE status = 'pending' AND claimed_by = ? AND sending_since IS NOT NULL",
+          )
           .all(workerId) as { chatId: number }[];
         const logged = new Set(api.log.map((l) => l.chatId));
-        kills.push({ at, delivered: api.log.length, inDoubt: inFlight.length, reachedServer: inFlight.filter((r) => logged.has(r.chatId)).length });
+        kills.push({
+          at,
+          delivered: api.log.length,
+          inDoubt: inFlight.length,
+          reachedServer: inFlight.filter((r) => logged.has(r.chatId)).length,
+        });
       }
     }
     const totalMs = performance.now() - t0;
@@ -168,7 +228,10 @@ async function scenarioB(n: number, rate: number, inDoubt: 'skip' | 'resend', ki
       totalMs,
       rate: rateOf(times),
       maxPerSecond: maxPerSecond(times),
-      ...tally(api.log.map((l) => l.chatId), subs),
+      ...tally(
+        api.log.map((l) => l.chatId),
+        subs,
+      ),
       outbox: await bstore.counts(),
     };
   } finally {
@@ -185,12 +248,36 @@ async function scenarioC(m: number) {
   try {
     const bstore = openSqliteBroadcastStore(store.db);
     const ids = Array.from({ length: m }, (_, i) => 200_000 + i);
-    await bstore.enqueue(ids.map((chatId) => ({ dedupeKey: `c|${chatId}|0`, runId: 'c', digestKey: 'c', chatId, chatType: 'private' as const, part: 0, text: `<b>测试</b> ${chatId}` })));
+    await bstore.enqueue(
+      ids.map((chatId) => ({
+        dedupeKey: `c|${chatId}|0`,
+        runId: 'c',
+        digestKey: 'c',
+        chatId,
+        chatType: 'private' as const,
+        part: 0,
+        text: `<b>测试</b> ${chatId}`,
+      })),
+    );
     const tgApi = new Api(TOKEN, { apiRoot: api.root });
-    const sender = new OutboxSender(bstore, { send: (chatId, text) => tgApi.sendMessage(chatId, text, { parse_mode: 'HTML' }) }, limits(30));
+    const sender = new OutboxSender(
+      bstore,
+      { send: (chatId, text) => tgApi.sendMessage(chatId, text, { parse_mode: 'HTML' }) },
+      limits(30),
+    );
     const report = await sender.drain();
     const times = api.log.map((l) => l.at);
-    return { messages: m, sent: report.sent, seconds: report.elapsedMs / 1000, rate: rateOf(times), maxPerSecond: maxPerSecond(times), ...tally(api.log.map((l) => l.chatId), ids) };
+    return {
+      messages: m,
+      sent: report.sent,
+      seconds: report.elapsedMs / 1000,
+      rate: rateOf(times),
+      maxPerSecond: maxPerSecond(times),
+      ...tally(
+        api.log.map((l) => l.chatId),
+        ids,
+      ),
+    };
   } finally {
     api.server.close();
     await store.close();
@@ -217,7 +304,14 @@ async function scenarioD() {
       statuses.add(r.status);
     }
     ms.sort((a, b) => a - b);
-    return { runs: ms.length, medianMs: ms[3]!, maxMs: ms[ms.length - 1]!, statuses: [...statuses], sent, outboxRows: (await bstore.counts()).total };
+    return {
+      runs: ms.length,
+      medianMs: ms[3]!,
+      maxMs: ms[ms.length - 1]!,
+      statuses: [...statuses],
+      sent,
+      outboxRows: (await bstore.counts()).total,
+    };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -225,7 +319,14 @@ async function scenarioD() {
 }
 
 /** Child mode: drain the outbox of `db` through grammY's Api at `apiRoot`; print the report as JSON. */
-async function worker(db: string, apiRoot: string, rate: number, leaseMs: number, inDoubt: 'skip' | 'resend', workerId?: string): Promise<number> {
+async function worker(
+  db: string,
+  apiRoot: string,
+  rate: number,
+  leaseMs: number,
+  inDoubt: 'skip' | 'resend',
+  workerId?: string,
+): Promise<number> {
   const store = openSqliteStore({ file: db });
   const bstore = openSqliteBroadcastStore(store.db);
   const api = new Api(TOKEN, { apiRoot });
@@ -244,7 +345,16 @@ async function worker(db: string, apiRoot: string, rate: number, leaseMs: number
   return 0;
 }
 
-function section(r: { n: number; rate: number; a: Awaited<ReturnType<typeof scenarioA>>; b: Awaited<ReturnType<typeof scenarioB>>; b2: Awaited<ReturnType<typeof scenarioB>>; c: Awaited<ReturnType<typeof scenarioC>>; d: Awaited<ReturnType<typeof scenarioD>>; date: string }): string {
+function section(r: {
+  n: number;
+  rate: number;
+  a: Awaited<ReturnType<typeof scenarioA>>;
+  b: Awaited<ReturnType<typeof scenarioB>>;
+  b2: Awaited<ReturnType<typeof scenarioB>>;
+  c: Awaited<ReturnType<typeof scenarioC>>;
+  d: Awaited<ReturnType<typeof scenarioD>>;
+  date: string;
+}): string {
   const f = (x: number, d = 1) => x.toFixed(d);
   const { a, b, b2, c, d } = r;
   const rowB = (x: typeof b, label: string) =>
@@ -259,14 +369,19 @@ function section(r: { n: number; rate: number; a: Awaited<ReturnType<typeof scen
     '| scenario | configured rate | messages | delivered | duplicates | missing | measured rate | max in any 1 s | time |',
     '|---|---|---|---|---|---|---|---|---|',
     `| A. in-process fake send, full run (diff → digest → outbox → send) | ${r.rate}/s (raised for the bench) | ${a.enqueued} | ${a.delivered} | ${a.duplicates} | ${a.missing} | ${f(a.rate)}/s | ${a.maxPerSecond} | ${f(a.totalMs / 1000)} s |`,
-    rowB(b, `B. child process → grammY Api → loopback fake Bot API, SIGKILL at ${b.kills.length > 1 ? '25 %, 50 %, 75 %' : '50 %'}, restart each time (+ one 429 retry_after=1); BROADCAST_IN_DOUBT=resend (default)`),
+    rowB(
+      b,
+      `B. child process → grammY Api → loopback fake Bot API, SIGKILL at ${b.kills.length > 1 ? '25 %, 50 %, 75 %' : '50 %'}, restart each time (+ one 429 retry_after=1); BROADCAST_IN_DOUBT=resend (default)`,
+    ),
     rowB(b2, "B'. the same with BROADCAST_IN_DOUBT=skip"),
     `| C. default Telegram limit, grammY Api → loopback | 30/s (default) | ${c.messages} | ${c.delivered} | ${c.duplicates} | ${c.missing} | ${f(c.rate, 2)}/s | ${c.maxPerSecond} | ${f(c.seconds)} s |`,
     '',
     ...[b, b2].map(
       (x) =>
         `- ${x === b ? 'B' : "B'"} (\`${x.inDoubtPolicy}\`), at the kills: ` +
-        x.kills.map((k) => `${Math.round(k.at * 100)} %: ${k.inDoubt} row(s) in flight, ${k.reachedServer} of them had reached the server`).join('; ') +
+        x.kills
+          .map((k) => `${Math.round(k.at * 100)} %: ${k.inDoubt} row(s) in flight, ${k.reachedServer} of them had reached the server`)
+          .join('; ') +
         `. Final outbox: ${x.outbox.sent} sent / ${x.outbox.skipped} skipped / ${x.outbox.pending} pending / ${x.outbox.failed} failed of ${x.outbox.total}.`,
     ),
     '- Rows in flight at a kill are the only ones in doubt: with `resend` the ones that had reached the server arrive twice; with `skip` the ones that had not are missing (recorded `skipped`). How many of each depends on the moment of the kill.',
@@ -303,7 +418,15 @@ export const command: CliCommand = {
       return x;
     };
     const rate = num(values.rate, 1000, '--rate');
-    if (values.worker) return worker(values.db!, values['api-root']!, rate, num(values['lease-ms'], 3000, '--lease-ms'), values['in-doubt'] === 'skip' ? 'skip' : 'resend', values['worker-id']);
+    if (values.worker)
+      return worker(
+        values.db!,
+        values['api-root']!,
+        rate,
+        num(values['lease-ms'], 3000, '--lease-ms'),
+        values['in-doubt'] === 'skip' ? 'skip' : 'resend',
+        values['worker-id'],
+      );
     const n = Math.floor(num(values.subscribers, 10_000, '--subscribers'));
     const m = Math.floor(num(values['default-messages'], 300, '--default-messages'));
     const log = (s: string) => process.stderr.write(s + '\n');

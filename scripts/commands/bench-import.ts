@@ -41,7 +41,11 @@ async function cases(): Promise<Case[]> {
     .map((l) => `<p>${l}</p>`)
     .join('')}</div><div class="footer">主办单位：上海市人力资源和社会保障局</div></body></html>`;
   return [
-    { name: `PDF, ${pages.length} pages (${[...long].length.toLocaleString('en')} characters)`, bytes: buildPdf(pages), pages: pages.length },
+    {
+      name: `PDF, ${pages.length} pages (${[...long].length.toLocaleString('en')} characters)`,
+      bytes: buildPdf(pages),
+      pages: pages.length,
+    },
     { name: 'PDF, two columns (seed 000)', bytes: buildPdf(layoutPdf(first, { columns: 2, pageNumbers: true, size: 10 })) },
     { name: 'DOCX with automatic numbering (seed 000)', bytes: (await buildDocx(first)).bytes },
     { name: 'web page with site chrome (seed 000)', bytes: new TextEncoder().encode(page) },

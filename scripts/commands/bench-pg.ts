@@ -62,7 +62,10 @@ function outboxRows(n: number, runId: string, firstChat: number): OutboxMessage[
 }
 
 /** Counts deliveries per chat against the expected recipients. */
-export function tally(chatIds: number[], expected: number[]): { delivered: number; distinct: number; duplicates: number; missing: number; duplicated: number[] } {
+export function tally(
+  chatIds: number[],
+  expected: number[],
+): { delivered: number; distinct: number; duplicates: number; missing: number; duplicated: number[] } {
   const seen = new Map<number, number>();
   for (const c of chatIds) seen.set(c, (seen.get(c) ?? 0) + 1);
   const duplicated: number[] = [];
@@ -142,8 +145,22 @@ export async function runPgWorkers(o: PgWorkersOptions): Promise<PgWorkersResult
     const t0 = performance.now();
     const procs = Array.from({ length: o.workers }, (_, k) =>
       spawnCli([
-        'bench-pg', '--worker', '--database-url', o.url, '--api-root', api.root, '--rate', String(o.rate), '--lease-ms', String(o.leaseMs),
-        '--in-doubt', o.inDoubt ?? 'resend', '--worker-id', `${runId}-w${k + 1}`, '--bucket', runId,
+        'bench-pg',
+        '--worker',
+        '--database-url',
+        o.url,
+        '--api-root',
+        api.root,
+        '--rate',
+        String(o.rate),
+        '--lease-ms',
+        String(o.leaseMs),
+        '--in-doubt',
+        o.inDoubt ?? 'resend',
+        '--worker-id',
+        `${runId}-w${k + 1}`,
+        '--bucket',
+        runId,
       ]),
     );
     let kill: PgWorkersResult['kill'] = null;
@@ -165,18 +182,31 @@ export async function runPgWorkers(o: PgWorkersOptions): Promise<PgWorkersResult
       );
       const inFlightChats = rows.filter((r) => r.sending !== null).map((r) => Number(r.chat_id));
       const logged = new Set(api.log.map((l) => l.chatId));
-      kill = { at: o.killAt, deliveredBefore, inFlight: inFlightChats.length, inFlightChats, reachedServer: inFlightChats.filter((c) => logged.has(c)).length, claimed: rows.length };
+      kill = {
+        at: o.killAt,
+        deliveredBefore,
+        inFlight: inFlightChats.length,
+        inFlightChats,
+        reachedServer: inFlightChats.filter((c) => logged.has(c)).length,
+        claimed: rows.length,
+      };
       o.log?.(`killed worker 1 at ${deliveredBefore} deliveries: ${rows.length} rows leased, ${inFlightChats.length} in flight`);
     }
     const outputs = await Promise.all(procs.map((p) => p.output));
     const totalMs = performance.now() - t0;
-    const reports = outputs.map((s) => s.trim().split('\n').pop()).filter((s): s is string => !!s).map((s) => JSON.parse(s) as Record<string, number>);
+    const reports = outputs
+      .map((s) => s.trim().split('\n').pop())
+      .filter((s): s is string => !!s)
+      .map((s) => JSON.parse(s) as Record<string, number>);
     const times = api.log.map((l) => l.at);
     return {
       rows: o.rows,
       workers: o.workers,
       rate: o.rate,
-      ...tally(api.log.map((l) => l.chatId), expected),
+      ...tally(
+        api.log.map((l) => l.chatId),
+        expected,
+      ),
       kill,
       measuredRate: rateOf(times),
       maxPerSecond: maxPerSecond(times),
@@ -191,7 +221,11 @@ export async function runPgWorkers(o: PgWorkersOptions): Promise<PgWorkersResult
 }
 
 /** The single-process SQLite baseline: the same rows through `bench-broadcast --worker`. */
-export async function runSqliteWorker(o: { rows: number; rate: number; leaseMs: number }): Promise<Omit<PgWorkersResult, 'kill' | 'workers'> & { workers: 1; kill: null }> {
+export async function runSqliteWorker(o: {
+  rows: number;
+  rate: number;
+  leaseMs: number;
+}): Promise<Omit<PgWorkersResult, 'kill' | 'workers'> & { workers: 1; kill: null }> {
   const dir = mkdtempSync(join(tmpdir(), 'policybot-bench-pg-'));
   const file = join(dir, 'db.sqlite');
   const api = await startFakeApi();
@@ -202,7 +236,18 @@ export async function runSqliteWorker(o: { rows: number; rate: number; leaseMs: 
     await bstore.enqueue(msgs);
     await store.close();
     const t0 = performance.now();
-    const p = spawnCli(['bench-broadcast', '--worker', '--db', file, '--api-root', api.root, '--rate', String(o.rate), '--lease-ms', String(o.leaseMs)]);
+    const p = spawnCli([
+      'bench-broadcast',
+      '--worker',
+      '--db',
+      file,
+      '--api-root',
+      api.root,
+      '--rate',
+      String(o.rate),
+      '--lease-ms',
+      String(o.leaseMs),
+    ]);
     const out = await p.output;
     const totalMs = performance.now() - t0;
     const again = openSqliteStore({ file });
@@ -214,7 +259,10 @@ export async function runSqliteWorker(o: { rows: number; rate: number; leaseMs: 
       rows: o.rows,
       workers: 1,
       rate: o.rate,
-      ...tally(api.log.map((l) => l.chatId), msgs.map((m) => m.chatId)),
+      ...tally(
+        api.log.map((l) => l.chatId),
+        msgs.map((m) => m.chatId),
+      ),
       kill: null,
       measuredRate: rateOf(times),
       maxPerSecond: maxPerSecond(times),
@@ -229,10 +277,21 @@ export async function runSqliteWorker(o: { rows: number; rate: number; leaseMs: 
 }
 
 /** Child mode: drain the PostgreSQL outbox through grammY's Api and the shared bucket; print the report. */
-async function worker(v: { url: string; apiRoot: string; rate: number; leaseMs: number; inDoubt: 'skip' | 'resend'; workerId?: string; bucket: string }): Promise<number> {
+async function worker(v: {
+  url: string;
+  apiRoot: string;
+  rate: number;
+  leaseMs: number;
+  inDoubt: 'skip' | 'resend';
+  workerId?: string;
+  bucket: string;
+}): Promise<number> {
   const pool = createPgPool(v.url, { max: 6 });
   try {
-    const bstore = await openPgBroadcastStore(pool, { chatSpacingMs: { private: 1000, group: 3000 }, durableInFlightMark: v.inDoubt === 'skip' });
+    const bstore = await openPgBroadcastStore(pool, {
+      chatSpacingMs: { private: 1000, group: 3000 },
+      durableInFlightMark: v.inDoubt === 'skip',
+    });
     const sharedRate = await openPgRateLimit(pool, { name: v.bucket, ratePerSecond: v.rate, burst: Math.max(1, Math.floor(v.rate / 50)) });
     const api = new Api(TOKEN, { apiRoot: v.apiRoot });
     const sender = new OutboxSender(
@@ -254,7 +313,16 @@ async function worker(v: { url: string; apiRoot: string; rate: number; leaseMs: 
 type Row = Awaited<ReturnType<typeof runPgWorkers>> | Awaited<ReturnType<typeof runSqliteWorker>>;
 
 /** The markdown of the postgres section (without markers) from a bench result. */
-export function pgBenchSection(r: { date: string; server: string; rows: number; workers: number; rate: number; maxRate: number; leaseMs: number; runs: { label: string; r: Row }[] }): string {
+export function pgBenchSection(r: {
+  date: string;
+  server: string;
+  rows: number;
+  workers: number;
+  rate: number;
+  maxRate: number;
+  leaseMs: number;
+  runs: { label: string; r: Row }[];
+}): string {
   const f = (x: number, d = 0) => x.toFixed(d);
   const base = (rate: number) => r.runs.find((x) => x.r.workers === 1 && x.r.rate === rate)?.r;
   const row = ({ label, r: x }: { label: string; r: Row }) => {
@@ -356,7 +424,8 @@ export const command: CliCommand = {
       server = `PostgreSQL at ${redactPgUrl(configured)}`;
     } else {
       const pg = await startTempPostgres({ durable: true });
-      if ('skip' in pg) throw new CliUsageError(`bench-pg needs PostgreSQL: set DATABASE_URL=postgres://… or install the server (${pg.skip})`);
+      if ('skip' in pg)
+        throw new CliUsageError(`bench-pg needs PostgreSQL: set DATABASE_URL=postgres://… or install the server (${pg.skip})`);
       url = await pg.createDatabase('bench_pg');
       server = `a throw-away PostgreSQL ${pg.version} server on 127.0.0.1 (temp folder, fsync on, default settings)`;
       stop = () => pg.stop();
@@ -369,17 +438,28 @@ export const command: CliCommand = {
       let chat = 1_000_000;
       for (const r of [rate, maxRate]) {
         log(`S: SQLite, 1 process, ${rows} rows at ${r}/s…`);
-        runs.push({ label: `S. SQLite, one process${r === maxRate ? ', ≈ unthrottled' : ''}`, r: await runSqliteWorker({ rows, rate: r, leaseMs }) });
+        runs.push({
+          label: `S. SQLite, one process${r === maxRate ? ', ≈ unthrottled' : ''}`,
+          r: await runSqliteWorker({ rows, rate: r, leaseMs }),
+        });
         log(`P: PostgreSQL, ${workers} worker processes, ${rows} rows at ${r}/s…`);
-        runs.push({ label: `P. PostgreSQL, ${workers} workers${r === maxRate ? ', ≈ unthrottled' : ''}`, r: await runPgWorkers({ url, rows, workers, rate: r, leaseMs, firstChat: (chat += rows), log }) });
+        runs.push({
+          label: `P. PostgreSQL, ${workers} workers${r === maxRate ? ', ≈ unthrottled' : ''}`,
+          r: await runPgWorkers({ url, rows, workers, rate: r, leaseMs, firstChat: (chat += rows), log }),
+        });
       }
       log(`K: PostgreSQL, ${workers} workers at ${rate}/s, worker 1 SIGKILLed at 50 %…`);
-      runs.push({ label: `K. PostgreSQL, ${workers} workers, worker 1 SIGKILLed at 50 %`, r: await runPgWorkers({ url, rows, workers, rate, leaseMs, killAt: 0.5, firstChat: (chat += rows), log }) });
+      runs.push({
+        label: `K. PostgreSQL, ${workers} workers, worker 1 SIGKILLed at 50 %`,
+        r: await runPgWorkers({ url, rows, workers, rate, leaseMs, killAt: 0.5, firstChat: (chat += rows), log }),
+      });
       const result = { date: new Date().toISOString().slice(0, 10), server, rows, workers, rate, maxRate, leaseMs, runs };
       if (values.json) printJson(result, true);
       else process.stdout.write(pgBenchSection(result) + '\n');
       if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'postgres', pgBenchSection(result));
-      const bad = runs.some(({ r }) => r.missing > 0 || (r.kill ? !r.duplicated.every((c) => r.kill!.inFlightChats.includes(c)) : r.duplicates > 0));
+      const bad = runs.some(
+        ({ r }) => r.missing > 0 || (r.kill ? !r.duplicated.every((c) => r.kill!.inFlightChats.includes(c)) : r.duplicates > 0),
+      );
       return bad ? 1 : 0;
     } finally {
       await stop();

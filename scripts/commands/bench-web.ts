@@ -57,7 +57,12 @@ export interface WebBenchResult {
   loadAverage: number;
 }
 
-export async function runWebBench(opts: { rate: number; seconds: number; conversations: number; assistant?: 'real' | 'echo' }): Promise<WebBenchResult> {
+export async function runWebBench(opts: {
+  rate: number;
+  seconds: number;
+  conversations: number;
+  assistant?: 'real' | 'echo';
+}): Promise<WebBenchResult> {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'pb-bench-web-'));
   const base = loadConfig();
   // the index and embedder of DATA_DIR (built once, like every command); the store in a temp folder
@@ -72,18 +77,38 @@ export async function runWebBench(opts: { rate: number; seconds: number; convers
   const store = openSqliteStore({ file: join(dataDir, 'bench.sqlite') });
   // `echo` measures the channel alone (HTTP, JSON, session read/write) with a trivial assistant
   const served = opts.assistant === 'echo' ? { ...app, assistant: new EchoAssistant() } : app;
-  const channel = await createWebChannel({ app: () => served, store, logger: silentLogger, settings: { ratePerIpPerMinute: 0, ratePerConversationPerMinute: 0 } });
+  const channel = await createWebChannel({
+    app: () => served,
+    store,
+    logger: silentLogger,
+    settings: { ratePerIpPerMinute: 0, ratePerConversationPerMinute: 0 },
+  });
   const web = await startWebServer(channel.app, { port: 0, host: '127.0.0.1' });
   try {
     const loadAverage = os.loadavg()[0]!;
-    const client = spawn(process.execPath, [join(PROJECT_ROOT, 'scripts', 'bench-web-client.mjs'), JSON.stringify({ url: `${web.url}/api/chat`, ...opts, questions: QUESTIONS })], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const client = spawn(
+      process.execPath,
+      [
+        join(PROJECT_ROOT, 'scripts', 'bench-web-client.mjs'),
+        JSON.stringify({ url: `${web.url}/api/chat`, ...opts, questions: QUESTIONS }),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let out = '';
     client.stdout.on('data', (d: Buffer) => (out += d.toString('utf8')));
     const code: number = await new Promise((resolve) => client.on('close', (c) => resolve(c ?? 1)));
     if (code !== 0) throw new Error(`bench-web client exited with ${code}`);
-    const res = JSON.parse(out) as { latencies: number[]; ok: number; errors: number; crossWired: number; attempted: number; scheduled: number; durationMs: number };
+    const res = JSON.parse(out) as {
+      latencies: number[];
+      ok: number;
+      errors: number;
+      crossWired: number;
+      attempted: number;
+      scheduled: number;
+      durationMs: number;
+    };
     const { latencies, ok, errors, crossWired, attempted, durationMs } = res;
     const sent = attempted;
     const notSent = res.scheduled - attempted;
@@ -123,7 +148,7 @@ function section(results: WebBenchResult[]): string {
     `Open-loop client (node:http, keep-alive) in its own process (scripts/bench-web-client.mjs): R requests/s for ${r0.seconds} s over ${r0.conversations} conversations (each waits for its`,
     'previous reply), SQLite store (a session read and write per turn, gaps recorded), loopback HTTP, rate limits off. `real`: the assistant',
     'over the shipped corpus (question mix: verdict, follow-up, information, abstention, greeting); `echo`: a trivial assistant, i.e. the',
-    'channel alone. The load average is the machine\'s (other processes share the 2 cores).',
+    "channel alone. The load average is the machine's (other processes share the 2 cores).",
     '',
     '| assistant | rate asked | achieved | p50 | p95 | p99 / max | errors / lost / cross-wired | load avg |',
     '|---|---|---|---|---|---|---|---|',
@@ -134,7 +159,9 @@ function section(results: WebBenchResult[]): string {
     );
   }
   lines.push('', 'Targets: p50 ≤ 10 ms, p95 ≤ 30 ms at ≥ 300 requests/s with 50 conversations; 0 lost or cross-wired.');
-  lines.push('`lost`: sent but not answered when the run was cut off at its time bound; `not sent in time`: the client fell behind its schedule.');
+  lines.push(
+    '`lost`: sent but not answered when the run was cut off at its time bound; `not sent in time`: the client fell behind its schedule.',
+  );
   if (results.some((r) => r.loadAverage > os.cpus().length)) {
     lines.push(
       '',
@@ -164,9 +191,14 @@ export const command: CliCommand = {
     };
     const which = values.assistant ?? 'both';
     if (!['real', 'echo', 'both'].includes(which)) throw new CliUsageError(`--assistant must be real, echo or both (got "${which}")`);
-    const base = { rate: num(values.rate, 300, 'rate', 5000), seconds: num(values.seconds, 5, 'seconds', 60), conversations: Math.round(num(values.conversations, 50, 'conversations', 10_000)) };
+    const base = {
+      rate: num(values.rate, 300, 'rate', 5000),
+      seconds: num(values.seconds, 5, 'seconds', 60),
+      conversations: Math.round(num(values.conversations, 50, 'conversations', 10_000)),
+    };
     const results: WebBenchResult[] = [];
-    for (const assistant of which === 'both' ? (['echo', 'real'] as const) : [which as 'real' | 'echo']) results.push(await runWebBench({ ...base, assistant }));
+    for (const assistant of which === 'both' ? (['echo', 'real'] as const) : [which as 'real' | 'echo'])
+      results.push(await runWebBench({ ...base, assistant }));
     if (values.json) printJson(results);
     else process.stdout.write(section(results) + '\n');
     if (!values['no-write']) {

@@ -29,7 +29,6 @@ import { machine, percentile, writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 import { fusionFromConfig } from '../../bot/retrieval-config.ts';
 
-
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
@@ -49,15 +48,21 @@ async function latency(retriever: Retriever, queries: string[], rounds: number):
     }
   }
   const out = {} as StageStats;
-  for (const k of Object.keys(samples) as (keyof StageTimings)[]) out[k] = { p50: r2(percentile(samples[k], 50)), p95: r2(percentile(samples[k], 95)) };
+  for (const k of Object.keys(samples) as (keyof StageTimings)[])
+    out[k] = { p50: r2(percentile(samples[k], 50)), p95: r2(percentile(samples[k], 95)) };
   return out;
 }
 
 /** A synthetic corpus of `n` chunks: sentences of the real corpus recombined, with varied numbers. */
 export function syntheticChunks(real: Chunk[], n: number, seed = 7): Chunk[] {
-  const sentences = real.flatMap((c) => c.text.split(/(?<=[。；！？])/).map((s) => s.trim()).filter((s) => s.length > 8));
+  const sentences = real.flatMap((c) =>
+    c.text
+      .split(/(?<=[。；！？])/)
+      .map((s) => s.trim())
+      .filter((s) => s.length > 8),
+  );
   let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
   const out: Chunk[] = [];
   for (let i = 0; i < n; i++) {
     const k = 2 + Math.floor(rand() * 3);
@@ -65,11 +70,19 @@ export function syntheticChunks(real: Chunk[], n: number, seed = 7): Chunk[] {
     for (let j = 0; j < k; j++) text += sentences[Math.floor(rand() * sentences.length)]!;
     text = text.replace(/\d+/g, () => String(Math.floor(rand() * 1000)));
     const docId = `synthetic-${Math.floor(i / 25)}`;
-    out.push({ id: `${docId}#${i % 25}`, docId, title: `合成文档 ${Math.floor(i / 25)}`, clause: String(i % 25), path: [], start: 0, end: text.length, text });
+    out.push({
+      id: `${docId}#${i % 25}`,
+      docId,
+      title: `合成文档 ${Math.floor(i / 25)}`,
+      clause: String(i % 25),
+      path: [],
+      start: 0,
+      end: text.length,
+      text,
+    });
   }
   return out;
 }
-
 
 /** The engines of `--peers`, each measured in a process of its own (build time, latency, peak RSS). */
 export const PEER_ENGINES = ['policybot', 'minisearch-bigram', 'sqlite-fts5-trigram'] as const;
@@ -98,11 +111,17 @@ function pcts(xs: number[]): { p50: number; p95: number; p99: number } {
 
 /** The questions of the retrieval dev, held-out and fresh sets (the bench queries). */
 function benchQuestions(): string[] {
-  return ['retrieval-dev.yaml', 'retrieval-holdout.yaml', 'retrieval-fresh.yaml'].flatMap((f) => loadDevSet(join(PROJECT_ROOT, 'test', 'fixtures', f)).questions.map((q) => q.q));
+  return ['retrieval-dev.yaml', 'retrieval-holdout.yaml', 'retrieval-fresh.yaml'].flatMap((f) =>
+    loadDevSet(join(PROJECT_ROOT, 'test', 'fixtures', f)).questions.map((q) => q.q),
+  );
 }
 
 /** Times `rounds` passes over the queries after one warm-up pass. */
-async function timeQueries(queries: string[], rounds: number, run: (q: string) => Promise<number> | number): Promise<{ samples: number[]; empty: number }> {
+async function timeQueries(
+  queries: string[],
+  rounds: number,
+  run: (q: string) => Promise<number> | number,
+): Promise<{ samples: number[]; empty: number }> {
   let empty = 0;
   for (const q of queries) if ((await run(q)) === 0) empty++;
   const samples: number[] = [];
@@ -144,7 +163,11 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
     const buildMs = performance.now() - t;
     const select = db.prepare('SELECT rowid FROM c WHERE c MATCH ? ORDER BY rank LIMIT ?');
     // the question's words (jieba), OR-ed; a trigram index cannot match words of fewer than 3 characters
-    const matchOf = (q: string): string => [...new Set(segmenter.tokens(normalizeQuery(q), { bigrams: false }))].filter((w) => [...w].length >= 3).map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ');
+    const matchOf = (q: string): string =>
+      [...new Set(segmenter.tokens(normalizeQuery(q), { bigrams: false }))]
+        .filter((w) => [...w].length >= 3)
+        .map((w) => `"${w.replace(/"/g, '""')}"`)
+        .join(' OR ');
     const { samples, empty } = await timeQueries(queries, rounds, (q) => {
       const m = matchOf(q);
       return m ? select.all(m, k).length : 0;
@@ -154,11 +177,24 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
   }
   // policybot: BM25 (jieba) + static embeddings + hnswlib, hybrid search as served
   const fusion = fusionFromConfig(config);
-  const model = { modelId: config.EMBEDDING_MODEL, modelsDir: config.MODELS_DIR, allowRemote: config.ALLOW_REMOTE_MODELS, remoteHost: config.REMOTE_MODEL_HOST };
+  const model = {
+    modelId: config.EMBEDDING_MODEL,
+    modelsDir: config.MODELS_DIR,
+    allowRemote: config.ALLOW_REMOTE_MODELS,
+    remoteHost: config.REMOTE_MODEL_HOST,
+  };
   const scratch = mkdtempSync(join(os.tmpdir(), 'policybot-bench-peer-'));
   try {
     // the embedder as the real corpus resolves it (trains the offline model in the scratch folder if needed)
-    const opened = await openRetriever({ chunks: corpus.chunks, documents: corpus.documents, corpusDir: config.CORPUS_DIR, dataDir: scratch, model, fusion, log: silentLogger });
+    const opened = await openRetriever({
+      chunks: corpus.chunks,
+      documents: corpus.documents,
+      corpusDir: config.CORPUS_DIR,
+      dataDir: scratch,
+      model,
+      fusion,
+      log: silentLogger,
+    });
     const embedder = opened.retriever.embedder;
     const { segmenter, synonyms } = loadLanguageData(config.CORPUS_DIR);
     segmenter.generalIdf('的');
@@ -199,13 +235,18 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
       return { ...pcts(xs), walkedShare: postings ? r2(walked / postings) : 0, postingsMedian: 0 };
     };
     let same = 0;
-    for (const tt of terms) if (JSON.stringify(bm25.searchMaxScore(tt, fusion.candidates)) === JSON.stringify(bm25.searchExhaustive(tt, fusion.candidates))) same++;
+    for (const tt of terms)
+      if (JSON.stringify(bm25.searchMaxScore(tt, fusion.candidates)) === JSON.stringify(bm25.searchExhaustive(tt, fusion.candidates)))
+        same++;
     const postingCounts = terms.map((tt) => {
       const st: Bm25SearchStats = { terms: 0, postings: 0, walked: 0, skippedLists: 0, lookups: 0 };
       bm25.searchExhaustive(tt, fusion.candidates, undefined, st);
       return st.postings;
     });
-    const exhaustive = { ...strategy((tt, st) => bm25.searchExhaustive(tt, fusion.candidates, undefined, st)), postingsMedian: percentile(postingCounts, 50) };
+    const exhaustive = {
+      ...strategy((tt, st) => bm25.searchExhaustive(tt, fusion.candidates, undefined, st)),
+      postingsMedian: percentile(postingCounts, 50),
+    };
     const maxscore = strategy((tt, st) => bm25.searchMaxScore(tt, fusion.candidates, undefined, st));
     // ANN recall@candidates against exact cosine, for the hnswlib parameters in use
     let recall = 0;
@@ -213,7 +254,11 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
       const qv = await embedder.embedQueries(queries.map(normalizeQuery));
       let found = 0;
       for (const v of qv) {
-        const exact = vectors.map((x, i) => [cosine(v, x), i] as const).sort((a, b) => b[0] - a[0] || a[1] - b[1]).slice(0, fusion.candidates).map((x) => x[1]);
+        const exact = vectors
+          .map((x, i) => [cosine(v, x), i] as const)
+          .sort((a, b) => b[0] - a[0] || a[1] - b[1])
+          .slice(0, fusion.candidates)
+          .map((x) => x[1]);
         const got = new Set(vectorIndex.search(v, fusion.candidates).map((h) => h.row));
         found += exact.filter((i) => got.has(i)).length;
       }
@@ -226,7 +271,13 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
       latency: pcts(samples),
       emptyQueries: empty,
       peakRssMiB: peakRssMiB(),
-      extra: { model: embedder?.modelId ?? 'none', perStage, bm25: { exhaustive, maxscore, identicalTopK: `${same}/${terms.length}`, k: fusion.candidates }, annRecall: recall, hnsw: DEFAULT_HNSW },
+      extra: {
+        model: embedder?.modelId ?? 'none',
+        perStage,
+        bm25: { exhaustive, maxscore, identicalTopK: `${same}/${terms.length}`, k: fusion.candidates },
+        annRecall: recall,
+        hnsw: DEFAULT_HNSW,
+      },
     };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -238,13 +289,29 @@ function runPeers(scale: number, rounds: number, progress: (m: string) => void):
   const out: PeerResult[] = [];
   for (const engine of PEER_ENGINES) {
     progress(`peers: ${engine} on ${scale} chunks (own process)…`);
-    const r = spawnSync(process.execPath, [join(PROJECT_ROOT, 'scripts', 'policybot.mjs'), 'bench', '--peer-worker', engine, '--scale', String(scale), '--rounds', String(rounds)], {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(PROJECT_ROOT, 'scripts', 'policybot.mjs'),
+        'bench',
+        '--peer-worker',
+        engine,
+        '--scale',
+        String(scale),
+        '--rounds',
+        String(rounds),
+      ],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const line = r.stdout.split('\n').find((l) => l.startsWith('PEER-RESULT '));
-    if (r.status !== 0 || !line) throw new Error(`bench: the ${engine} process failed (exit ${r.status ?? r.signal}); run \`policybot bench --peer-worker ${engine} --scale ${scale}\` to see why`);
+    if (r.status !== 0 || !line)
+      throw new Error(
+        `bench: the ${engine} process failed (exit ${r.status ?? r.signal}); run \`policybot bench --peer-worker ${engine} --scale ${scale}\` to see why`,
+      );
     out.push(JSON.parse(line.slice('PEER-RESULT '.length)) as PeerResult);
   }
   return out;
@@ -361,12 +428,15 @@ export const command: CliCommand = {
       'peer-worker': { type: 'string' },
     });
     const rounds = values.rounds === undefined ? 5 : Number(values.rounds);
-    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000) throw new CliUsageError(`--rounds expects 1–1000, got "${values.rounds}"`);
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000)
+      throw new CliUsageError(`--rounds expects 1–1000, got "${values.rounds}"`);
     const scale = values.scale === undefined ? 0 : Number(values.scale);
-    if (!Number.isInteger(scale) || scale < 0 || scale > 2_000_000) throw new CliUsageError(`--scale expects a number of chunks up to 2000000, got "${values.scale}"`);
+    if (!Number.isInteger(scale) || scale < 0 || scale > 2_000_000)
+      throw new CliUsageError(`--scale expects a number of chunks up to 2000000, got "${values.scale}"`);
     const worker = values['peer-worker'];
     if (worker !== undefined) {
-      if (!(PEER_ENGINES as readonly string[]).includes(worker)) throw new CliUsageError(`--peer-worker expects one of ${PEER_ENGINES.join(', ')}, got "${worker}"`);
+      if (!(PEER_ENGINES as readonly string[]).includes(worker))
+        throw new CliUsageError(`--peer-worker expects one of ${PEER_ENGINES.join(', ')}, got "${worker}"`);
       if (scale < 1) throw new CliUsageError('--peer-worker needs --scale N');
       const r = await peerWorker(worker as PeerEngine, scale, values.rounds === undefined ? 2 : rounds);
       process.stdout.write(`PEER-RESULT ${JSON.stringify(r)}\n`);
@@ -375,7 +445,12 @@ export const command: CliCommand = {
     if (values.peers && scale < 1) throw new CliUsageError('--peers needs --scale N (e.g. --scale 100000)');
     const config = loadConfig();
     const fusion = fusionFromConfig(config);
-    const model = { modelId: config.EMBEDDING_MODEL, modelsDir: config.MODELS_DIR, allowRemote: config.ALLOW_REMOTE_MODELS, remoteHost: config.REMOTE_MODEL_HOST };
+    const model = {
+      modelId: config.EMBEDDING_MODEL,
+      modelsDir: config.MODELS_DIR,
+      allowRemote: config.ALLOW_REMOTE_MODELS,
+      remoteHost: config.REMOTE_MODEL_HOST,
+    };
     const progress = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
     // ingest: first build in a scratch DATA_DIR (includes training the offline embedder), then unchanged re-run
@@ -385,18 +460,45 @@ export const command: CliCommand = {
     const corpus = await readCorpus(config.CORPUS_DIR);
     const readCorpusMs = performance.now() - t;
     t = performance.now();
-    const first = await openRetriever({ chunks: corpus.chunks, documents: corpus.documents, corpusDir: config.CORPUS_DIR, dataDir: scratch, model, fusion, lazyModel: true, log: silentLogger });
+    const first = await openRetriever({
+      chunks: corpus.chunks,
+      documents: corpus.documents,
+      corpusDir: config.CORPUS_DIR,
+      dataDir: scratch,
+      model,
+      fusion,
+      lazyModel: true,
+      log: silentLogger,
+    });
     const firstBuildMs = performance.now() - t;
     const trainMs = first.trained ? firstBuildMs - first.index.seconds * 1000 : 0;
     t = performance.now();
     await readCorpus(config.CORPUS_DIR);
-    const again = await openRetriever({ chunks: corpus.chunks, documents: corpus.documents, corpusDir: config.CORPUS_DIR, dataDir: scratch, model, fusion, lazyModel: true, log: silentLogger });
+    const again = await openRetriever({
+      chunks: corpus.chunks,
+      documents: corpus.documents,
+      corpusDir: config.CORPUS_DIR,
+      dataDir: scratch,
+      model,
+      fusion,
+      lazyModel: true,
+      log: silentLogger,
+    });
     const unchangedMs = performance.now() - t;
     if (again.index.status !== 'loaded') progress(`warning: the unchanged re-run rebuilt the index (${again.index.reason})`);
 
     // cold start against the scratch index: load index, load model, first query
     t = performance.now();
-    const loaded = await openRetriever({ chunks: corpus.chunks, documents: corpus.documents, corpusDir: config.CORPUS_DIR, dataDir: scratch, model, fusion, lazyModel: true, log: silentLogger });
+    const loaded = await openRetriever({
+      chunks: corpus.chunks,
+      documents: corpus.documents,
+      corpusDir: config.CORPUS_DIR,
+      dataDir: scratch,
+      model,
+      fusion,
+      lazyModel: true,
+      log: silentLogger,
+    });
     const loadIndexMs = performance.now() - t;
     t = performance.now();
     const embedder = loaded.choice ? await loadEmbedder(loaded.choice, silentLogger) : undefined;
@@ -418,7 +520,12 @@ export const command: CliCommand = {
       corpus: { documents: corpus.documents.length, chunks: corpus.chunks.length },
       queries: questions.length,
       rounds,
-      coldStart: { readCorpusMs: r2(readCorpusMs), loadIndexMs: r2(loadIndexMs), loadModelMs: r2(Math.max(0, loadModelMs)), firstQueryMs: r2(firstQueryMs) },
+      coldStart: {
+        readCorpusMs: r2(readCorpusMs),
+        loadIndexMs: r2(loadIndexMs),
+        loadModelMs: r2(Math.max(0, loadModelMs)),
+        firstQueryMs: r2(firstQueryMs),
+      },
       ingest: {
         firstBuildMs: r2(firstBuildMs),
         trainMs: r2(trainMs),
@@ -480,7 +587,13 @@ export const command: CliCommand = {
       progress(`wrote ${join(dir, 'retrieval.json')} and docs/benchmarks.md`);
     }
     if (values.json) printJson(result, true);
-    else process.stdout.write(markdown(result).split('\n').filter((l) => !l.startsWith('<!--')).join('\n') + '\n');
+    else
+      process.stdout.write(
+        markdown(result)
+          .split('\n')
+          .filter((l) => !l.startsWith('<!--'))
+          .join('\n') + '\n',
+      );
     return 0;
   },
 };

@@ -28,7 +28,8 @@ const STATUS_TEXT: Record<RunResult['status'], string> = {
 
 /** Human-readable report of a run (stdout). */
 export function formatRun(r: RunResult): string {
-  const status = r.status === 'baseline' && r.dryRun ? 'first run: a baseline snapshot would be saved; nothing would be sent' : STATUS_TEXT[r.status];
+  const status =
+    r.status === 'baseline' && r.dryRun ? 'first run: a baseline snapshot would be saved; nothing would be sent' : STATUS_TEXT[r.status];
   const lines = [`broadcast${r.dryRun ? ' (dry run)' : ''}: ${status}`];
   for (const f of r.inbox.imported) lines.push(`  inbox: ${r.dryRun ? 'would import' : 'imported'} ${f}`);
   for (const f of r.inbox.rejected) lines.push(`  inbox: rejected ${f.file}: ${f.message}`);
@@ -37,14 +38,19 @@ export function formatRun(r: RunResult): string {
   r.digests.forEach((d, i) => {
     const rc = r.recipients[i]!;
     const c = r.diff?.changes.find((x) => x.docId === d.docId);
-    const summary = c ? ` (${['added', 'modified', 'removed'].map((k) => `${c.clauses.filter((cl) => cl.kind === k).length} ${k}`).join(', ')} clauses)` : '';
+    const summary = c
+      ? ` (${['added', 'modified', 'removed'].map((k) => `${c.clauses.filter((cl) => cl.kind === k).length} ${k}`).join(', ')} clauses)`
+      : '';
     lines.push('', `── ${d.kind} ${d.docId}${summary} → ${rc.recipients} recipient(s), ${rc.parts} part(s)`);
     for (const p of d.parts) lines.push(p, '');
   });
-  if (r.digests.length) lines.push(`messages: ${r.messages}${r.dryRun ? ' (dry run: none written or sent)' : `, ${r.enqueued} new outbox rows`}`);
+  if (r.digests.length)
+    lines.push(`messages: ${r.messages}${r.dryRun ? ' (dry run: none written or sent)' : `, ${r.enqueued} new outbox rows`}`);
   if (r.send) {
     const s = r.send;
-    lines.push(`sent ${s.sent}, failed ${s.failed}, skipped ${s.skipped} (inactive chats: ${s.inactive}), 429s: ${s.rateLimited}, retries: ${s.retried}, ${(s.elapsedMs / 1000).toFixed(1)} s${s.ratePerSecond ? `, ${s.ratePerSecond.toFixed(1)} msg/s` : ''}`);
+    lines.push(
+      `sent ${s.sent}, failed ${s.failed}, skipped ${s.skipped} (inactive chats: ${s.inactive}), 429s: ${s.rateLimited}, retries: ${s.retried}, ${(s.elapsedMs / 1000).toFixed(1)} s${s.ratePerSecond ? `, ${s.ratePerSecond.toFixed(1)} msg/s` : ''}`,
+    );
   }
   lines.push(`took ${r.durationMs.toFixed(0)} ms`);
   return lines.join('\n');
@@ -71,7 +77,9 @@ export const command: CliCommand = {
     const log = createLogger({ level: config.LOG_LEVEL ?? 'info', secrets: [config.TELEGRAM_BOT_TOKEN] });
     const dryRun = !!values['dry-run'];
     if (!dryRun && !config.TELEGRAM_BOT_TOKEN) {
-      throw new UserFacingError('TELEGRAM_BOT_TOKEN is not set: a real broadcast sends through Telegram. Set it in .env, or preview with `policybot broadcast --dry-run`.');
+      throw new UserFacingError(
+        'TELEGRAM_BOT_TOKEN is not set: a real broadcast sends through Telegram. Set it in .env, or preview with `policybot broadcast --dry-run`.',
+      );
     }
     let store;
     try {
@@ -85,7 +93,13 @@ export const command: CliCommand = {
         if (dryRun) {
           const bstore = await openBroadcastStoreFor(store, config);
           result = await runBroadcast(
-            { corpusDir: config.CORPUS_DIR, ...(config.INBOX_DIR ? { inboxDir: config.INBOX_DIR } : {}), bstore, subscribers: () => store.listSubscribers(), log },
+            {
+              corpusDir: config.CORPUS_DIR,
+              ...(config.INBOX_DIR ? { inboxDir: config.INBOX_DIR } : {}),
+              bstore,
+              subscribers: () => store.listSubscribers(),
+              log,
+            },
             { dryRun: true },
           );
         } else {
@@ -95,7 +109,9 @@ export const command: CliCommand = {
             log,
             validateSchedule: false,
             send: (chatId, text) => api.sendMessage(chatId, text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } }),
-            ...(values['no-reindex'] ? {} : { reindex: async (corpus) => void (await openRetrieverFor(config, corpus, log, { lazyModel: true })) }),
+            ...(values['no-reindex']
+              ? {}
+              : { reindex: async (corpus) => void (await openRetrieverFor(config, corpus, log, { lazyModel: true })) }),
           });
           result = await service.runOnce();
         }

@@ -17,7 +17,11 @@ export const command: CliCommand = {
     const asOf = parseDateFlag(values['as-of'], '--as-of');
     const app = await buildApp(loadConfig());
     // the gap log (abstentions, dead ends) goes to the same store as the other channels
-    const store = await openStoreReady({ dataDir: app.config.DATA_DIR, databaseUrl: app.config.DATABASE_URL, pgPoolMax: app.config.DATABASE_POOL_MAX });
+    const store = await openStoreReady({
+      dataDir: app.config.DATA_DIR,
+      databaseUrl: app.config.DATABASE_URL,
+      pgPoolMax: app.config.DATABASE_POOL_MAX,
+    });
     const { gapLog } = await openGapLog(store, app.config.CORPUS_DIR, app.logger);
     try {
       await runTerminalChat({

@@ -47,8 +47,8 @@ export const command: CliCommand = {
   usage: "check --facts '<json>' [--as-of YYYY-MM-DD] [--rule ID] [--json]",
   summary: 'Evaluate the eligibility rules against facts (deterministic, dated)',
   help: [
-    "--facts   JSON object of facts, e.g. '{\"studiedAbroad\":true,\"worldRank\":60,\"employedFullTimeInShanghai\":true,\"socialInsuranceMonths\":5}'",
-    "          ('-' reads it from stdin). Numbers may be intervals: {\"min\":1,\"max\":50}. Dates: YYYY-MM-DD, YYYY-MM or YYYY.",
+    '--facts   JSON object of facts, e.g. \'{"studiedAbroad":true,"worldRank":60,"employedFullTimeInShanghai":true,"socialInsuranceMonths":5}\'',
+    '          (\'-\' reads it from stdin). Numbers may be intervals: {"min":1,"max":50}. Dates: YYYY-MM-DD, YYYY-MM or YYYY.',
     '--as-of   evaluation date (default AS_OF or today in Asia/Shanghai)',
     '--rule    only this rule id (repeatable as a comma-separated list)',
     '--json    print { asOf, facts, verdicts, nextQuestion }',
@@ -66,7 +66,7 @@ export const command: CliCommand = {
     if (values.facts === undefined) throw new CliUsageError("--facts '<json>' is required, e.g. --facts '{\"worldRank\":30}'");
     const config = loadConfig();
     const asOf = parseDateFlag(values['as-of'], '--as-of') ?? todayIn(config);
-    const logger = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL ?? 'warn' });
+    const logger = createLogger({ level: values.debug ? 'debug' : (config.LOG_LEVEL ?? 'warn') });
     const raw = values.facts === '-' ? await readStdin() : values.facts;
     let json: unknown;
     try {
@@ -90,7 +90,10 @@ export const command: CliCommand = {
       if (e instanceof FactsError) throw new CliUsageError(e.message);
       throw e;
     }
-    const ruleIds = values.rule?.split(',').map((s) => s.trim()).filter(Boolean);
+    const ruleIds = values.rule
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const id of ruleIds ?? []) {
       if (!ruleSet.rules.some((r) => r.id === id)) {
         throw new CliUsageError(`unknown rule "${id}" (rules: ${ruleSet.rules.map((r) => r.id).join(', ')})`);

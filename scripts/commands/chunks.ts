@@ -52,12 +52,16 @@ export const command: CliCommand = {
       throw err;
     }
     if (corpus.errors.length) {
-      process.stderr.write(`policybot: skipped ${corpus.errors.length} file(s) with errors: ${corpus.errors.map((e) => e.file).join(', ')} (run \`policybot ingest\` for details)\n`);
+      process.stderr.write(
+        `policybot: skipped ${corpus.errors.length} file(s) with errors: ${corpus.errors.map((e) => e.file).join(', ')} (run \`policybot ingest\` for details)\n`,
+      );
     }
     let chunks = corpus.chunks;
     if (values.doc !== undefined) {
       if (!corpus.documents.some((d) => d.id === values.doc)) {
-        throw new UserFacingError(`no document "${values.doc}" in ${corpus.dir}; known ids: ${corpus.documents.map((d) => d.id).join(', ')}`);
+        throw new UserFacingError(
+          `no document "${values.doc}" in ${corpus.dir}; known ids: ${corpus.documents.map((d) => d.id).join(', ')}`,
+        );
       }
       chunks = chunks.filter((c) => c.docId === values.doc);
     }

@@ -4,7 +4,15 @@
  */
 import { join } from 'node:path';
 import { buildApp } from '../../bot/app.ts';
-import { devSetFromRetrievalFile, isUnderstandingSet, loadDevSet, loadUnderstandingSet, runDevSet, runUnderstandingSet, type DevReport } from '../../bot/assistant/devset.ts';
+import {
+  devSetFromRetrievalFile,
+  isUnderstandingSet,
+  loadDevSet,
+  loadUnderstandingSet,
+  runDevSet,
+  runUnderstandingSet,
+  type DevReport,
+} from '../../bot/assistant/devset.ts';
 import { PROJECT_ROOT, loadConfig } from '../../bot/config.ts';
 import { parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 
@@ -30,7 +38,11 @@ export const command: CliCommand = {
         `confident wrong verdicts     ${r.confidentWrong}`,
         `shown facts without source   ${r.unsourcedFacts}`,
         r.skipped ? `skipped (no RANKINGS_FILE)   ${r.skipped}` : '',
-        'by tag: ' + Object.entries(r.byTag).sort().map(([t, b]) => `${t} ${b.correct}/${b.total}`).join(', '),
+        'by tag: ' +
+          Object.entries(r.byTag)
+            .sort()
+            .map(([t, b]) => `${t} ${b.correct}/${b.total}`)
+            .join(', '),
         ...r.failures.map((f) => `  ✗ ${f.id} ${f.q}\n      ${f.problems.join('; ')}`),
       ].filter(Boolean);
       process.stdout.write(lines.join('\n') + '\n');
@@ -38,7 +50,10 @@ export const command: CliCommand = {
     }
     const set = loadDevSet(file);
     const clauseText = (docId: string, clause: string) =>
-      app.corpus.chunks.filter((c) => c.docId === docId && c.clause === clause).map((c) => c.text).join('');
+      app.corpus.chunks
+        .filter((c) => c.docId === docId && c.clause === clause)
+        .map((c) => c.text)
+        .join('');
     const split = (values.split ?? 'all') as 'tune' | 'check' | 'all';
     if (!['tune', 'check', 'all'].includes(split)) throw new Error(`--split: expected tune, check or all, got "${values.split}"`);
     const opts = { hasRankings: !!app.universities, clauseText };

@@ -31,7 +31,9 @@ export function metricsTable(rows: Metrics[]): string {
     '|---|---|---|---|---|---|---|---|---|',
   ];
   for (const m of rows) {
-    lines.push(`| ${m.system} | ${f3(m.r1)} | ${f3(m.r3)} | ${f3(m.r5)} | ${f3(m.mrr)} | ${f3(m.r1Direct)} | ${f3(m.r1Paraphrase)} | ${pct(m.abstainUnanswerable)}% | ${pct(m.keepAnswerable)}% |`);
+    lines.push(
+      `| ${m.system} | ${f3(m.r1)} | ${f3(m.r3)} | ${f3(m.r5)} | ${f3(m.mrr)} | ${f3(m.r1Direct)} | ${f3(m.r1Paraphrase)} | ${pct(m.abstainUnanswerable)}% | ${pct(m.keepAnswerable)}% |`,
+    );
   }
   return lines.join('\n');
 }
@@ -98,7 +100,16 @@ export const command: CliCommand = {
     const answerable = set.questions.filter((q) => q.answerable).length;
     const paraphrases = set.questions.filter((q) => q.kind === 'paraphrase').length;
     if (values.json) {
-      printJson({ set: file, split: values.split ?? null, questions: set.questions.length, answerable, paraphrases, threshold, model: retriever.model, metrics });
+      printJson({
+        set: file,
+        split: values.split ?? null,
+        questions: set.questions.length,
+        answerable,
+        paraphrases,
+        threshold,
+        model: retriever.model,
+        metrics,
+      });
       return 0;
     }
     const out = [

@@ -38,7 +38,10 @@ export const command: CliCommand = {
     if (config.RANKINGS_FILE) {
       const colloquial = join(config.CORPUS_DIR, 'universities-colloquial.csv');
       try {
-        universities = loadUniversityTable(config.RANKINGS_FILE, { colloquialFile: existsSync(colloquial) ? colloquial : undefined, logger });
+        universities = loadUniversityTable(config.RANKINGS_FILE, {
+          colloquialFile: existsSync(colloquial) ? colloquial : undefined,
+          logger,
+        });
       } catch (e) {
         if (e instanceof RankingsError) throw new UserFacingError(e.message);
         throw e;

@@ -20,7 +20,8 @@ export const command: CliCommand = {
     const { values } = parseCliArgs(argv, { since: { type: 'string' }, json: { type: 'boolean' }, similarity: { type: 'string' } });
     const sinceDay = parseDateFlag(values.since, '--since');
     const similarity = values.similarity === undefined ? undefined : Number(values.similarity);
-    if (similarity !== undefined && !(similarity >= 0 && similarity <= 1)) throw new CliUsageError(`--similarity must be a number from 0 to 1 (got "${values.similarity}")`);
+    if (similarity !== undefined && !(similarity >= 0 && similarity <= 1))
+      throw new CliUsageError(`--similarity must be a number from 0 to 1 (got "${values.similarity}")`);
     const config = loadConfig();
     let store;
     try {
@@ -43,8 +44,12 @@ export const command: CliCommand = {
       }
       process.stdout.write(`${records.length} gap(s) in ${groups.length} group(s)${sinceDay ? ` since ${sinceDay}` : ''}\n`);
       for (const g of groups) {
-        const kinds = Object.entries(g.kinds).map(([k, n]) => `${k} ${n}`).join(', ');
-        process.stdout.write(`\n${String(g.count).padStart(4)}  ${g.question}\n      ${kinds} · ${g.channels.join(', ')} · last ${new Date(g.lastAt).toISOString().slice(0, 16).replace('T', ' ')}Z\n`);
+        const kinds = Object.entries(g.kinds)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ');
+        process.stdout.write(
+          `\n${String(g.count).padStart(4)}  ${g.question}\n      ${kinds} · ${g.channels.join(', ')} · last ${new Date(g.lastAt).toISOString().slice(0, 16).replace('T', ' ')}Z\n`,
+        );
         if (g.bestClause) process.stdout.write(`      best clause: ${g.bestClause}\n`);
         for (const v of g.variants) process.stdout.write(`      ~ ${v}\n`);
         for (const r of g.reasons) process.stdout.write(`      👎 ${r}\n`);

@@ -38,7 +38,9 @@ async function inputFiles(paths: string[]): Promise<string[]> {
 
 /** The field report of one plan (human-readable). */
 export function formatPlan(plan: ImportPlan, opts: { dryRun: boolean; written?: string; chunks?: number }): string {
-  const lines = [`${plan.file} → ${plan.id}.md (${plan.kind}${plan.encoding ? `, ${plan.encoding}` : ''}${plan.pages ? `, ${plan.pages} pages` : ''})`];
+  const lines = [
+    `${plan.file} → ${plan.id}.md (${plan.kind}${plan.encoding ? `, ${plan.encoding}` : ''}${plan.pages ? `, ${plan.pages} pages` : ''})`,
+  ];
   for (const f of READ_FIELDS) {
     const v = plan.header.fields[f];
     if (v) lines.push(`  ${f.padEnd(10)} ${v.value}  — ${v.line ? `line ${v.line}, ` : ''}${v.source}, ${v.confidence}`);
@@ -48,8 +50,15 @@ export function formatPlan(plan: ImportPlan, opts: { dryRun: boolean; written?: 
   for (const r of plan.unmatchedRepeals) lines.push(`  repeals    ${r} (not in the corpus)`);
   lines.push(`  ${plan.chunks.length} chunks${plan.replaces ? '; replaces the existing document' : ''}`);
   if (opts.dryRun) {
-    lines.push('  header:', ...plan.content.slice(0, plan.content.indexOf('\n---\n', 3) + 4).split('\n').map((l) => `    ${l}`));
-    for (const c of plan.chunks.slice(0, opts.chunks ?? 3)) lines.push(`  [${c.clause}] ${c.text.slice(0, 120).replace(/\n/g, ' ')}${c.text.length > 120 ? '…' : ''}`);
+    lines.push(
+      '  header:',
+      ...plan.content
+        .slice(0, plan.content.indexOf('\n---\n', 3) + 4)
+        .split('\n')
+        .map((l) => `    ${l}`),
+    );
+    for (const c of plan.chunks.slice(0, opts.chunks ?? 3))
+      lines.push(`  [${c.clause}] ${c.text.slice(0, 120).replace(/\n/g, ' ')}${c.text.length > 120 ? '…' : ''}`);
     lines.push('  (dry run: nothing written)');
   } else if (opts.written) lines.push(`  written: ${opts.written}`);
   return lines.join('\n');
@@ -88,12 +97,14 @@ export const command: CliCommand = {
       district: { type: 'string' },
     });
     if (!positionals.length) throw new CliUsageError('import needs a file or folder, e.g. policybot import notice.pdf');
-    if (values.level !== undefined && values.level !== 'municipal' && values.level !== 'district') throw new CliUsageError(`--level expects municipal or district, got "${values.level}"`);
+    if (values.level !== undefined && values.level !== 'municipal' && values.level !== 'district')
+      throw new CliUsageError(`--level expects municipal or district, got "${values.level}"`);
     const config = loadConfig();
     const corpusDir = values.corpus ? resolve(values.corpus) : config.CORPUS_DIR;
     const files = await inputFiles(positionals);
     const single = values.id ?? values.title ?? values.issuer ?? values.date ?? values.level ?? values.district;
-    if (single !== undefined && files.length !== 1) throw new CliUsageError('--id and the field flags apply to one file; import the others separately');
+    if (single !== undefined && files.length !== 1)
+      throw new CliUsageError('--id and the field flags apply to one file; import the others separately');
     let lang;
     try {
       lang = loadImportLang(corpusDir);
@@ -115,7 +126,10 @@ export const command: CliCommand = {
     for (const file of files) {
       try {
         const bytes = new Uint8Array(await readFile(file));
-        const plan = await prepareImport({ file, bytes }, { lang, corpus: known, ...(values.id ? { id: values.id } : {}), overrides, replace: !!values.replace });
+        const plan = await prepareImport(
+          { file, bytes },
+          { lang, corpus: known, ...(values.id ? { id: values.id } : {}), overrides, replace: !!values.replace },
+        );
         let written: string | undefined;
         if (!values['dry-run']) {
           written = await writeDocumentAtomic(corpusDir, `${plan.id}.md`, plan.content);
@@ -125,7 +139,19 @@ export const command: CliCommand = {
           known.splice(0, known.length, ...known.filter((d) => d.id !== plan.id), plan.document);
         }
         if (values.json) {
-          printJson({ file, id: plan.id, kind: plan.kind, encoding: plan.encoding ?? null, header: plan.header.fields, missing: plan.header.missing, supersedes: plan.supersedes, unmatchedRepeals: plan.unmatchedRepeals, chunks: plan.chunks.length, written: written ?? null, error: null });
+          printJson({
+            file,
+            id: plan.id,
+            kind: plan.kind,
+            encoding: plan.encoding ?? null,
+            header: plan.header.fields,
+            missing: plan.header.missing,
+            supersedes: plan.supersedes,
+            unmatchedRepeals: plan.unmatchedRepeals,
+            chunks: plan.chunks.length,
+            written: written ?? null,
+            error: null,
+          });
         } else process.stdout.write(formatPlan(plan, { dryRun: !!values['dry-run'], ...(written ? { written } : {}) }) + '\n');
       } catch (err) {
         if (!(err instanceof ImportError)) throw err;

@@ -56,7 +56,9 @@ async function baseline(config: Config, step: IngestCorpusStep, log: Logger): Pr
   }
   try {
     const r = await saveBaselineIfNone(await openBroadcastStoreFor(store, config), step.corpus);
-    return r === 'saved' ? `Broadcast baseline saved (${step.corpus.documents.length} documents): the next broadcast announces what changes after now` : undefined;
+    return r === 'saved'
+      ? `Broadcast baseline saved (${step.corpus.documents.length} documents): the next broadcast announces what changes after now`
+      : undefined;
   } finally {
     await store.close();
   }
@@ -95,10 +97,15 @@ export function formatIngestSummary(step: IngestCorpusStep): string {
   const lines = [`Ingested ${corpus.documents.length} document(s) → ${corpus.chunks.length} chunks from ${corpus.dir}`];
   for (const f of corpus.files) {
     const status = f.errors.length ? 'ERROR' : `${f.chunks} chunks`;
-    const notes = [f.normalization?.traditionalConverted ? 'traditional→simplified' : '', f.normalization?.pinyinGlossesRemoved ? `${f.normalization.pinyinGlossesRemoved} pinyin glosses removed` : '']
+    const notes = [
+      f.normalization?.traditionalConverted ? 'traditional→simplified' : '',
+      f.normalization?.pinyinGlossesRemoved ? `${f.normalization.pinyinGlossesRemoved} pinyin glosses removed` : '',
+    ]
       .filter(Boolean)
       .join(', ');
-    lines.push(`  ${f.file.padEnd(44)} ${status}${f.warnings.length ? `, ${f.warnings.length} warning(s)` : ''}${notes ? ` (${notes})` : ''}`);
+    lines.push(
+      `  ${f.file.padEnd(44)} ${status}${f.warnings.length ? `, ${f.warnings.length} warning(s)` : ''}${notes ? ` (${notes})` : ''}`,
+    );
   }
   lines.push(`Warnings: ${corpus.warnings.length}`);
   for (const w of corpus.warnings) lines.push(`  ${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
@@ -127,27 +134,44 @@ export const command: CliCommand = {
     'The first ingest of a fresh install also saves the broadcast baseline (the corpus as it is now).',
   ].join('\n'),
   async run(argv) {
-    const { values } = parseCliArgs(argv, { corpus: { type: 'string' }, json: { type: 'boolean' }, rebuild: { type: 'boolean' }, 'no-index': { type: 'boolean' }, inbox: { type: 'boolean' } });
+    const { values } = parseCliArgs(argv, {
+      corpus: { type: 'string' },
+      json: { type: 'boolean' },
+      rebuild: { type: 'boolean' },
+      'no-index': { type: 'boolean' },
+      inbox: { type: 'boolean' },
+    });
     const config = loadConfig();
-    const log = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL ?? 'warn' });
+    const log = createLogger({ level: values.debug ? 'debug' : (config.LOG_LEVEL ?? 'warn') });
     const out = (text: string) => (values.json ? process.stderr : process.stdout).write(text + '\n');
     const inbox = values.inbox ? await runInbox(config, corpusDirFrom(config, values.corpus), log) : undefined;
     if (inbox) out(inbox.lines.join('\n'));
-    const step = await ingestCorpusStep({ corpusDir: corpusDirFrom(config, values.corpus), dataDir: config.DATA_DIR, log: values.json ? log : createLogger({ level: 'silent' }) });
+    const step = await ingestCorpusStep({
+      corpusDir: corpusDirFrom(config, values.corpus),
+      dataDir: config.DATA_DIR,
+      log: values.json ? log : createLogger({ level: 'silent' }),
+    });
     if (values.json) printJson(step.report, true);
     else process.stdout.write(formatIngestSummary(step) + '\n');
     const saved = await baseline(config, step, log);
     if (saved) out(saved);
     // retrieval indexes (BM25 + vectors; trains the offline embedder when no other model is present)
     if (!values['no-index'] && step.corpus.chunks.length) {
-      const opened = await openRetrieverFromConfig(config, log, { corpus: step.corpus, corpusDir: corpusDirFrom(config, values.corpus), force: values.rebuild, lazyModel: true });
+      const opened = await openRetrieverFromConfig(config, log, {
+        corpus: step.corpus,
+        corpusDir: corpusDirFrom(config, values.corpus),
+        force: values.rebuild,
+        lazyModel: true,
+      });
       const summary = formatIndexSummary(opened) + '\n';
       if (values.json) process.stderr.write(summary);
       else process.stdout.write(summary);
     }
     if (step.corpus.errors.length) {
       for (const e of step.corpus.errors) process.stderr.write(`policybot: ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}\n`);
-      process.stderr.write(`policybot: ${step.corpus.errors.length} file(s) could not be ingested (fix them and run again; details in ${step.reportPath})\n`);
+      process.stderr.write(
+        `policybot: ${step.corpus.errors.length} file(s) could not be ingested (fix them and run again; details in ${step.reportPath})\n`,
+      );
       return 1;
     }
     return inbox?.failed ? 1 : 0;

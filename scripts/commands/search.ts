@@ -108,11 +108,15 @@ export const command: CliCommand = {
     const mode = (values.mode ?? 'hybrid') as SearchMode;
     if (!['hybrid', 'bm25', 'dense'].includes(mode)) throw new CliUsageError(`--mode expects hybrid, bm25 or dense, got "${values.mode}"`);
     const query = positionals.join(' ');
-    if (!query && !values.json) throw new CliUsageError('give a question, e.g. policybot search "留学生落户要交多久社保" (or --json with queries on stdin)');
+    if (!query && !values.json)
+      throw new CliUsageError('give a question, e.g. policybot search "留学生落户要交多久社保" (or --json with queries on stdin)');
     const config = loadConfig();
-    const log = createLogger({ level: values.debug ? 'debug' : config.LOG_LEVEL ?? 'warn' });
+    const log = createLogger({ level: values.debug ? 'debug' : (config.LOG_LEVEL ?? 'warn') });
     const { retriever, index } = await openRetrieverFromConfig(config, log, { force: values.rebuild });
-    if (index.status === 'built') process.stderr.write(`policybot: built the search index (${index.reason}; ${index.manifest.stats.chunks} chunks, ${index.seconds.toFixed(1)} s)\n`);
+    if (index.status === 'built')
+      process.stderr.write(
+        `policybot: built the search index (${index.reason}; ${index.manifest.stats.chunks} chunks, ${index.seconds.toFixed(1)} s)\n`,
+      );
     const opts = { k, district: values.district, mode };
     if (query) {
       const r = await retriever.search(query, opts);

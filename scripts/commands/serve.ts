@@ -78,7 +78,9 @@ export const command: CliCommand = {
       throw new UserFacingError((err as Error).message);
     }
     if (telegram && store.engine === 'postgres' && mode === 'polling') {
-      logger.warn('PostgreSQL with long polling: run only ONE polling instance (Telegram allows one getUpdates consumer); several instances need --webhook');
+      logger.warn(
+        'PostgreSQL with long polling: run only ONE polling instance (Telegram allows one getUpdates consumer); several instances need --webhook',
+      );
     }
     let app: App = await buildApp(config, { logger });
     /** Corpus hash of what this instance serves (compared with the version committed in the database). */
@@ -179,7 +181,13 @@ export const command: CliCommand = {
         log: logger,
       });
     }
-    logger.info('serving', { telegram: telegram ? mode : false, web: web?.url ?? false, store: store.engine, broadcast: !!broadcast, documents: app.corpus.documents.length });
+    logger.info('serving', {
+      telegram: telegram ? mode : false,
+      web: web?.url ?? false,
+      store: store.engine,
+      broadcast: !!broadcast,
+      documents: app.corpus.documents.length,
+    });
 
     return await new Promise<number>((resolve) => {
       let exiting = false;

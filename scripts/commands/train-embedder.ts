@@ -27,10 +27,12 @@ export const command: CliCommand = {
   async run(argv) {
     const { values } = parseCliArgs(argv, { dim: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' } });
     const dim = values.dim === undefined ? 128 : Number(values.dim);
-    if (!Number.isInteger(dim) || dim < 8 || dim > 1024) throw new CliUsageError(`--dim expects a whole number 8–1024, got "${values.dim}"`);
+    if (!Number.isInteger(dim) || dim < 8 || dim > 1024)
+      throw new CliUsageError(`--dim expects a whole number 8–1024, got "${values.dim}"`);
     const config = loadConfig();
     const corpus = await readCorpus(config.CORPUS_DIR);
-    if (!corpus.chunks.length) throw new UserFacingError(`no chunks to train on in ${config.CORPUS_DIR}/documents; run policybot ingest to see why`);
+    if (!corpus.chunks.length)
+      throw new UserFacingError(`no chunks to train on in ${config.CORPUS_DIR}/documents; run policybot ingest to see why`);
     const outDir = values.out ?? staticModelDir(config.DATA_DIR);
     const r = await trainStaticEmbedder(
       corpus.chunks.map((c) => c.text),

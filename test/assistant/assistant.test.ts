@@ -53,18 +53,22 @@ describe('eligibility questions run the rules before replying', () => {
     assert.deepEqual(r.state.openQuestion, null);
   });
 
-  test('"不清楚" on the rank question asks for the university instead, then continues the check', { skip: !SHARED_RANKINGS && 'no rankings table' }, async () => {
-    let r = await ask('我是留学回来的，在上海全职工作，想问问能不能落户？');
-    assert.equal(r.reply.followUp?.fact, 'worldRank');
-    const unsure = r.reply.followUp!.choices!.at(-1)!;
-    assert.equal(unsure.label, '不清楚');
-    r = await ask(unsure.label, ASOF, r.state);
-    assert.equal(r.reply.followUp?.fact, 'university');
-    assert.equal(r.reply.eligibility, null);
-    r = await ask('帝国理工', ASOF, r.state);
-    assert.equal(r.reply.eligibility?.ruleId, 'sh-hrss-2022-103-3-top-university');
-    assert.equal(r.reply.eligibility?.verdict, 'eligible');
-  });
+  test(
+    '"不清楚" on the rank question asks for the university instead, then continues the check',
+    { skip: !SHARED_RANKINGS && 'no rankings table' },
+    async () => {
+      let r = await ask('我是留学回来的，在上海全职工作，想问问能不能落户？');
+      assert.equal(r.reply.followUp?.fact, 'worldRank');
+      const unsure = r.reply.followUp!.choices!.at(-1)!;
+      assert.equal(unsure.label, '不清楚');
+      r = await ask(unsure.label, ASOF, r.state);
+      assert.equal(r.reply.followUp?.fact, 'university');
+      assert.equal(r.reply.eligibility, null);
+      r = await ask('帝国理工', ASOF, r.state);
+      assert.equal(r.reply.eligibility?.ruleId, 'sh-hrss-2022-103-3-top-university');
+      assert.equal(r.reply.eligibility?.verdict, 'eligible');
+    },
+  );
 
   test('"不清楚" without a rankings table says where to look the rank up and asks again', async () => {
     const noTable = createAssistant({
@@ -73,7 +77,8 @@ describe('eligibility questions run the rules before replying', () => {
       rules: app.ruleSet.rules,
       catalog: app.ruleSet.catalog,
       search: app.retrieval.retriever,
-      extract: (text, asOf, c) => extractFacts(text, { asOf, openFact: c?.openFact ?? undefined, contextYear: c?.contextYear ?? undefined }),
+      extract: (text, asOf, c) =>
+        extractFacts(text, { asOf, openFact: c?.openFact ?? undefined, contextYear: c?.contextYear ?? undefined }),
       options: { abstainBelow: app.config.RETRIEVAL_MIN_CONFIDENCE, docMaxAgeYears: 3, idleMinutes: 30, canAsk: (f) => f !== 'university' },
     });
     let r = await noTable.reply(undefined, '我是留学回来的，在上海全职工作，想问问能不能落户？', ASOF, NOW);
@@ -124,20 +129,26 @@ describe('eligibility questions run the rules before replying', () => {
   });
 
   test('English question → English reply', async () => {
-    const { reply } = await ask('I studied abroad at a world top-30 university and now work full-time in Shanghai. Can I get hukou directly?');
+    const { reply } = await ask(
+      'I studied abroad at a world top-30 university and now work full-time in Shanghai. Can I get hukou directly?',
+    );
     assert.equal(reply.lang, 'en');
     assert.equal(reply.eligibility?.verdict, 'eligible');
     assert.match(reply.answer, /^Result: eligible/);
   });
 
-  test('a place inside a university name is not another city; a city named outside it is', { skip: !SHARED_RANKINGS && 'no rankings table' }, async () => {
-    const warwick = await ask('华威毕业，全职在沪，社保交了5个月，能落户吗');
-    assert.equal(warwick.reply.eligibility?.ruleId, 'sh-hrss-2022-103-3-top-university');
-    assert.equal(warwick.reply.eligibility?.verdict, 'not_eligible'); // rank 51–100, 5 of 6 months
-    const nanjing = await ask('南京大学本科毕业能在南京落户吗');
-    assert.equal(nanjing.reply.grounded, false);
-    assert.deepEqual(nanjing.reply.citations, []);
-  });
+  test(
+    'a place inside a university name is not another city; a city named outside it is',
+    { skip: !SHARED_RANKINGS && 'no rankings table' },
+    async () => {
+      const warwick = await ask('华威毕业，全职在沪，社保交了5个月，能落户吗');
+      assert.equal(warwick.reply.eligibility?.ruleId, 'sh-hrss-2022-103-3-top-university');
+      assert.equal(warwick.reply.eligibility?.verdict, 'not_eligible'); // rank 51–100, 5 of 6 months
+      const nanjing = await ask('南京大学本科毕业能在南京落户吗');
+      assert.equal(nanjing.reply.grounded, false);
+      assert.deepEqual(nanjing.reply.citations, []);
+    },
+  );
 
   test('a named university is looked up in the rankings table', { skip: !SHARED_RANKINGS && 'no rankings table' }, async () => {
     const { reply } = await ask('帝国理工硕士毕业回国，在上海全职上班，可以直接落户吗？');

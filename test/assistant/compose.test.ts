@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  ageNote, clauseLabel, deadlineNote, sentences, sourceLine, trimToRelevant, validityNote, yearsBetween,
+  ageNote,
+  clauseLabel,
+  deadlineNote,
+  sentences,
+  sourceLine,
+  trimToRelevant,
+  validityNote,
+  yearsBetween,
 } from '../../bot/assistant/compose.ts';
 import { detectLang } from '../../bot/assistant/lang.ts';
 import { freshState, isExpired, resumeState } from '../../bot/assistant/state.ts';
@@ -24,7 +31,8 @@ test('source line names title, 文号, clause, date and district', () => {
 });
 
 test('trimToRelevant keeps the relevant sentences verbatim and in order', () => {
-  const text = '加大世界名校留学人员引进力度。在符合留学人员落户基本条件的基础上，对于毕业于世界排名前50名院校的，取消社会保险费缴费基数和缴费时间要求。对于毕业于世界排名51-100名的，全职来本市工作并缴纳社会保险费满6个月后可申办落户。同时开辟绿色通道，由各区根据本区域实际推荐，提供更加高效便捷服务。另有其他无关内容若干，用于测试裁剪。';
+  const text =
+    '加大世界名校留学人员引进力度。在符合留学人员落户基本条件的基础上，对于毕业于世界排名前50名院校的，取消社会保险费缴费基数和缴费时间要求。对于毕业于世界排名51-100名的，全职来本市工作并缴纳社会保险费满6个月后可申办落户。同时开辟绿色通道，由各区根据本区域实际推荐，提供更加高效便捷服务。另有其他无关内容若干，用于测试裁剪。';
   const out = trimToRelevant(text, '排名第80的学校毕业要交多久社保', 90);
   assert.ok(out.includes('51-100名'), out);
   assert.ok(!out.includes('无关内容'), out);
@@ -35,7 +43,10 @@ test('trimToRelevant keeps the relevant sentences verbatim and in order', () => 
 
 test('validity and deadline notes appear only when the date is past', () => {
   assert.equal(validityNote('2022-07-01', '2023-06-30', '2023-06-30'), null);
-  assert.equal(validityNote('2022-07-01', '2023-06-30', '2023-07-01'), '该措施适用期为2022年7月至2023年6月，现已届满，请向12333确认现行规定。');
+  assert.equal(
+    validityNote('2022-07-01', '2023-06-30', '2023-07-01'),
+    '该措施适用期为2022年7月至2023年6月，现已届满，请向12333确认现行规定。',
+  );
   assert.match(validityNote('2030-01-01', null, '2026-01-01')!, /尚未生效/);
   assert.match(validityNote(null, '2022-12-31', '2023-01-01', 'en')!, /expired/);
   assert.equal(deadlineNote('补缴', '2022-12-31', '2022-12-31'), null);

@@ -16,7 +16,10 @@ const explain = (r: DevReport) => r.failures.map((f) => `[${f.kind}] ${f.q}: exp
 before(async () => {
   app = await buildTestApp();
   const clauseText = (docId: string, clause: string) =>
-    app.corpus.chunks.filter((c) => c.docId === docId && c.clause === clause).map((c) => c.text).join('');
+    app.corpus.chunks
+      .filter((c) => c.docId === docId && c.clause === clause)
+      .map((c) => c.text)
+      .join('');
   opts = { hasRankings: !!app.universities, clauseText, now: Date.parse('2026-11-22T02:00:00Z') };
 });
 

@@ -28,7 +28,8 @@ test('fresh set is split into tune and check halves and is large enough', () => 
   const set = loadDevSet(file);
   assert.ok(set.eligibility.length >= 50, `${set.eligibility.length} eligibility messages`);
   assert.ok(set.conversations.length >= 8, `${set.conversations.length} conversations`);
-  for (const c of [...set.eligibility, ...set.conversations]) assert.ok(c.split === 'tune' || c.split === 'check', JSON.stringify(c).slice(0, 80));
+  for (const c of [...set.eligibility, ...set.conversations])
+    assert.ok(c.split === 'tune' || c.split === 'check', JSON.stringify(c).slice(0, 80));
   const check = set.eligibility.filter((c) => c.split === 'check').length;
   assert.ok(check >= 25, `${check} check cases`);
 });

@@ -14,21 +14,27 @@ test('defaults resolve relative to the project root', () => {
 });
 
 test('a bad value names the variable and what is allowed', () => {
-  assert.throws(() => parseConfig({ BOT_MODE: 'carrier-pigeon' }), (e: unknown) => {
-    assert.ok(e instanceof ConfigError);
-    assert.match(e.message, /BOT_MODE/);
-    assert.match(e.message, /polling|webhook/);
-    return true;
-  });
+  assert.throws(
+    () => parseConfig({ BOT_MODE: 'carrier-pigeon' }),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(e.message, /BOT_MODE/);
+      assert.match(e.message, /polling|webhook/);
+      return true;
+    },
+  );
   assert.throws(() => parseConfig({ ADMIN_IDS: '12,abc' }), /ADMIN_IDS.*"abc" is not a numeric/s);
   assert.throws(() => parseConfig({ AS_OF: '2024/01/01' }), /AS_OF.*YYYY-MM-DD/s);
 });
 
 test('secrets are not echoed in config errors', () => {
-  assert.throws(() => parseConfig({ TELEGRAM_API_ROOT: 'not a url', TELEGRAM_BOT_TOKEN: '123:SECRET' }), (e: unknown) => {
-    assert.doesNotMatch((e as Error).message, /SECRET/);
-    return true;
-  });
+  assert.throws(
+    () => parseConfig({ TELEGRAM_API_ROOT: 'not a url', TELEGRAM_BOT_TOKEN: '123:SECRET' }),
+    (e: unknown) => {
+      assert.doesNotMatch((e as Error).message, /SECRET/);
+      return true;
+    },
+  );
 });
 
 test('.env is read and the environment overrides it', () => {

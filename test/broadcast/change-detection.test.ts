@@ -61,7 +61,10 @@ test('seed corpus edits: reworded, added clause, added/removed document, whitesp
     const c1 = r1.diff!.changes[0]!;
     assert.equal(c1.kind, 'changed');
     assert.equal(c1.docId, 'sh-hrss-2022-103');
-    assert.deepEqual(c1.clauses.map((c) => [c.kind, c.label]), [['modified', '三']]);
+    assert.deepEqual(
+      c1.clauses.map((c) => [c.kind, c.label]),
+      [['modified', '三']],
+    );
     // Municipal document: the all and municipal subscribers, not the 宝山 one.
     assert.deepEqual(s.sent.map((m) => m.chatId).sort(), [1, 3]);
     assert.match(s.sent[0]!.text, /文件修订/);
@@ -72,11 +75,17 @@ test('seed corpus edits: reworded, added clause, added/removed document, whitesp
 
     // A clause added after measure 十八.
     const cur103 = readFileSync(f103, 'utf8');
-    writeFileSync(f103, cur103.replace('特此通知。', '十九、建立人才政策评估机制。每年对各项支持举措的实施效果进行评估并向社会公布。\n\n特此通知。'));
+    writeFileSync(
+      f103,
+      cur103.replace('特此通知。', '十九、建立人才政策评估机制。每年对各项支持举措的实施效果进行评估并向社会公布。\n\n特此通知。'),
+    );
     const r2 = await runBroadcast(s.deps);
     assert.equal(r2.status, 'changed');
     const c2 = r2.diff!.changes[0]!;
-    assert.deepEqual(c2.clauses.map((c) => [c.kind, c.label]), [['added', '十九']]);
+    assert.deepEqual(
+      c2.clauses.map((c) => [c.kind, c.label]),
+      [['added', '十九']],
+    );
     assert.match(s.sent[0]!.text, /新增条款/);
     assert.match(s.sent[0]!.text, /建立人才政策评估机制/);
     s.sent.length = 0;
@@ -127,9 +136,18 @@ test('a renumbered but unchanged clause is not reported; a bad file aborts the r
     // Insert a new measure before 十八 and renumber 十八 → 十九: only the new clause is reported.
     const f = join(s.docs, 'sh-hrss-2022-103.md');
     const t = readFileSync(f, 'utf8');
-    writeFileSync(f, t.replace('十八、做好人才政策线上咨询宣传工作。', '十八、加强人才公寓保障。各区统筹提供人才公寓房源。\n\n十九、做好人才政策线上咨询宣传工作。'));
+    writeFileSync(
+      f,
+      t.replace(
+        '十八、做好人才政策线上咨询宣传工作。',
+        '十八、加强人才公寓保障。各区统筹提供人才公寓房源。\n\n十九、做好人才政策线上咨询宣传工作。',
+      ),
+    );
     const r = await runBroadcast(s.deps);
-    assert.deepEqual(r.diff!.changes[0]!.clauses.map((c) => [c.kind, c.label]), [['added', '十八']]);
+    assert.deepEqual(
+      r.diff!.changes[0]!.clauses.map((c) => [c.kind, c.label]),
+      [['added', '十八']],
+    );
 
     // A broken file: the run stops before saving, nothing is announced as withdrawn.
     writeFileSync(join(s.docs, 'broken.md'), 'no header here\n');
@@ -157,7 +175,10 @@ test('inbox documents are imported into the corpus (moved to done/); bad ones ar
 
     const dry = await runBroadcast(s.deps, { dryRun: true });
     assert.equal(dry.status, 'changed');
-    assert.deepEqual(dry.recipients.map((r) => r.recipients), [1]);
+    assert.deepEqual(
+      dry.recipients.map((r) => r.recipients),
+      [1],
+    );
     assert.equal(dry.enqueued, 0);
     assert.ok(existsSync(join(inbox, 'baoshan-2024-youth.md')), 'dry run leaves the inbox alone');
     assert.equal(s.sent.length, 0);
@@ -165,7 +186,10 @@ test('inbox documents are imported into the corpus (moved to done/); bad ones ar
 
     const real = await runBroadcast(s.deps);
     assert.deepEqual(real.inbox.imported, ['baoshan-2024-youth.md']);
-    assert.deepEqual(real.inbox.rejected.map((r) => r.file), ['bad.md']);
+    assert.deepEqual(
+      real.inbox.rejected.map((r) => r.file),
+      ['bad.md'],
+    );
     assert.ok(existsSync(join(s.docs, 'baoshan-2024-youth.md')));
     assert.deepEqual(readdirSync(inbox).sort(), ['done', 'failed']);
     assert.deepEqual(readdirSync(join(inbox, 'done')), ['baoshan-2024-youth.md']);

@@ -8,10 +8,26 @@ import { buildSnapshot } from '../../bot/broadcast/snapshot.ts';
 import type { OutboxMessage } from '../../bot/broadcast/types.ts';
 import { fakeClock, openStores } from './helpers.ts';
 
-const FAST: SenderLimits = { globalPerSecond: 1000, perChatPerSecond: 1000, perGroupPerMinute: 60_000, maxAttempts: 3, leaseMs: 10_000, maxInFlight: 4, batchSize: 16 };
+const FAST: SenderLimits = {
+  globalPerSecond: 1000,
+  perChatPerSecond: 1000,
+  perGroupPerMinute: 60_000,
+  maxAttempts: 3,
+  leaseMs: 10_000,
+  maxInFlight: 4,
+  batchSize: 16,
+};
 
 function messages(n: number, runId = 'r1'): OutboxMessage[] {
-  return Array.from({ length: n }, (_, i) => ({ dedupeKey: `${runId}:d|${1000 + i}|0`, runId, digestKey: `${runId}:d`, chatId: 1000 + i, chatType: 'private' as const, part: 0, text: `msg ${i}` }));
+  return Array.from({ length: n }, (_, i) => ({
+    dedupeKey: `${runId}:d|${1000 + i}|0`,
+    runId,
+    digestKey: `${runId}:d`,
+    chatId: 1000 + i,
+    chatType: 'private' as const,
+    part: 0,
+    text: `msg ${i}`,
+  }));
 }
 
 test('enqueue is idempotent by dedupe key; commit is guarded by the snapshot version', async () => {
@@ -25,7 +41,10 @@ test('enqueue is idempotent by dedupe key; commit is guarded by the snapshot ver
     assert.equal((await bstore.loadSnapshot())!.version, 1);
     // A second run that read version 0 cannot commit: neither its rows nor its snapshot are written.
     const other = messages(3, 'r2');
-    assert.equal(await bstore.commit({ expectedVersion: 0, snapshot: buildSnapshot({ documents: [], chunks: [] }, 1), messages: other }), 'conflict');
+    assert.equal(
+      await bstore.commit({ expectedVersion: 0, snapshot: buildSnapshot({ documents: [], chunks: [] }, 1), messages: other }),
+      'conflict',
+    );
     assert.equal((await bstore.counts('r2')).total, 0);
     assert.equal((await bstore.counts()).pending, 7);
   } finally {
@@ -38,19 +57,39 @@ test('claims keep per-chat order and respect leases', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'policybot-ob-'));
   const { store, bstore } = openStores(join(dir, 'db.sqlite'));
   try {
-    const rows: OutboxMessage[] = [0, 1, 2].map((part) => ({ dedupeKey: `k|5|${part}`, runId: 'r', digestKey: 'k', chatId: 5, chatType: 'private', part, text: `p${part}` }));
+    const rows: OutboxMessage[] = [0, 1, 2].map((part) => ({
+      dedupeKey: `k|5|${part}`,
+      runId: 'r',
+      digestKey: 'k',
+      chatId: 5,
+      chatType: 'private',
+      part,
+      text: `p${part}`,
+    }));
     rows.push({ dedupeKey: 'k|6|0', runId: 'r', digestKey: 'k', chatId: 6, chatType: 'private', part: 0, text: 'x' });
     await bstore.enqueue(rows, 0);
     const a = await bstore.claim('A', 10, 1000, 100);
-    assert.deepEqual(a.map((r) => [r.chatId, r.part]), [[5, 0], [6, 0]]); // only the head of each chat
+    assert.deepEqual(
+      a.map((r) => [r.chatId, r.part]),
+      [
+        [5, 0],
+        [6, 0],
+      ],
+    ); // only the head of each chat
     assert.deepEqual(await bstore.claim('B', 10, 1000, 200), []); // leased by A, and chat 5's head is not done
     assert.equal(await bstore.markSent(a[0]!.id, 'B', 1, 300), false); // B does not hold it
     assert.equal(await bstore.markSent(a[0]!.id, 'A', 1, 300), true);
     const b = await bstore.claim('B', 10, 1000, 400);
-    assert.deepEqual(b.map((r) => [r.chatId, r.part]), [[5, 1]]);
+    assert.deepEqual(
+      b.map((r) => [r.chatId, r.part]),
+      [[5, 1]],
+    );
     // A's lease on chat 6 expires: B takes it over, and A can no longer start sending it or mark it.
     const c = await bstore.claim('B', 10, 1000, 1200);
-    assert.deepEqual(c.map((r) => r.chatId), [6]);
+    assert.deepEqual(
+      c.map((r) => r.chatId),
+      [6],
+    );
     assert.equal(await bstore.beginSend(a[1]!.id, 'A', 1000, 1300), false);
     assert.equal(await bstore.markSent(a[1]!.id, 'A', 2, 1300), false);
   } finally {
@@ -99,7 +138,11 @@ async function crashAndResume(mode: 'lostResponse' | 'lostRequest', inDoubt: 'sk
   }
   const { store, bstore } = openStores(file, clock.now);
   const before = await bstore.counts();
-  const sender = new OutboxSender(bstore, { clock, workerId: 'new', send: async (chatId) => (delivered.push(chatId), { message_id: 1 }) }, { ...FAST, inDoubt });
+  const sender = new OutboxSender(
+    bstore,
+    { clock, workerId: 'new', send: async (chatId) => (delivered.push(chatId), { message_id: 1 }) },
+    { ...FAST, inDoubt },
+  );
   const report = await sender.drain();
   const after = await bstore.counts();
   await store.close();

@@ -7,12 +7,16 @@ test('schedule validation names the variable and shows a valid example', () => {
   assert.doesNotThrow(() => validateSchedule('0 9 * * 1-5', 'Asia/Shanghai'));
   assert.doesNotThrow(() => validateSchedule('*/30 * * * * *', 'UTC'));
   for (const bad of ['0 25 * * *', 'every day', '0 9 * *', '61 * * * *', '']) {
-    assert.throws(() => validateSchedule(bad, 'Asia/Shanghai'), (e: unknown) => {
-      assert.ok(e instanceof ConfigError);
-      assert.match(e.message, /BROADCAST_CRON/);
-      assert.match(e.message, /0 9 \* \* 1-5/);
-      return true;
-    }, bad);
+    assert.throws(
+      () => validateSchedule(bad, 'Asia/Shanghai'),
+      (e: unknown) => {
+        assert.ok(e instanceof ConfigError);
+        assert.match(e.message, /BROADCAST_CRON/);
+        assert.match(e.message, /0 9 \* \* 1-5/);
+        return true;
+      },
+      bad,
+    );
   }
   assert.throws(() => validateSchedule('0 9 * * 1-5', 'Mars/Olympus'), /BROADCAST_TZ "Mars\/Olympus"/);
   assert.throws(() => startSchedule({ cron: 'nope', timezone: 'UTC', run: async () => {}, manual: true }), /BROADCAST_CRON/);
@@ -52,7 +56,9 @@ test('a started schedule reports its next run in the configured time zone', asyn
   try {
     const next = s.nextRun();
     assert.ok(next instanceof Date);
-    const hm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', weekday: 'short' }).format(next!);
+    const hm = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Shanghai', hour: '2-digit', minute: '2-digit', weekday: 'short' }).format(
+      next!,
+    );
     assert.match(hm, /^(Mon|Tue|Wed|Thu|Fri) 09:00$/);
   } finally {
     await s.stop();

@@ -7,7 +7,15 @@ import { classifySendError, OutboxSender, TokenBucket, type SenderLimits } from 
 import type { OutboxMessage } from '../../bot/broadcast/types.ts';
 import { fakeClock, openStores, tgError } from './helpers.ts';
 
-const LIMITS: SenderLimits = { globalPerSecond: 100, perChatPerSecond: 1, perGroupPerMinute: 20, maxAttempts: 3, leaseMs: 30_000, maxInFlight: 4, retryBaseMs: 1000 };
+const LIMITS: SenderLimits = {
+  globalPerSecond: 100,
+  perChatPerSecond: 1,
+  perGroupPerMinute: 20,
+  maxAttempts: 3,
+  leaseMs: 30_000,
+  maxInFlight: 4,
+  retryBaseMs: 1000,
+};
 
 function msg(chatId: number, part = 0, chatType: 'private' | 'group' = 'private'): OutboxMessage {
   return { dedupeKey: `d|${chatId}|${part}`, runId: 'r', digestKey: 'd', chatId, chatType, part, text: `to ${chatId} part ${part}` };
@@ -28,7 +36,11 @@ async function withStores(fn: (s: ReturnType<typeof openStores>, clock: ReturnTy
 test('classifies Telegram errors', () => {
   assert.deepEqual(classifySendError(tgError(429, 'Too Many Requests: retry after 7', 7)).kind, 'rate_limited');
   assert.equal((classifySendError(tgError(429, 'Too Many Requests', 7)) as { retryAfterMs: number }).retryAfterMs, 7000);
-  assert.deepEqual(classifySendError(tgError(403, 'Forbidden: bot was blocked by the user')), { kind: 'forbidden', reason: 'blocked', description: 'Forbidden: bot was blocked by the user' });
+  assert.deepEqual(classifySendError(tgError(403, 'Forbidden: bot was blocked by the user')), {
+    kind: 'forbidden',
+    reason: 'blocked',
+    description: 'Forbidden: bot was blocked by the user',
+  });
   assert.equal((classifySendError(tgError(403, 'Forbidden: bot was kicked from the group chat')) as { reason: string }).reason, 'kicked');
   assert.equal(classifySendError(tgError(400, 'Bad Request: chat not found')).kind, 'permanent');
   assert.equal(classifySendError(tgError(502, 'Bad Gateway')).kind, 'retry');
@@ -48,18 +60,22 @@ test('429: pauses for retry_after, then delivers everything once', async () => {
     const log: { chatId: number; at: number }[] = [];
     let limited = false;
     let limitedAt = 0;
-    const sender = new OutboxSender(bstore, {
-      clock,
-      send: async (chatId) => {
-        if (chatId === 3 && !limited) {
-          limited = true;
-          limitedAt = clock.now();
-          throw tgError(429, 'Too Many Requests: retry after 5', 5);
-        }
-        log.push({ chatId, at: clock.now() });
-        return { message_id: log.length };
+    const sender = new OutboxSender(
+      bstore,
+      {
+        clock,
+        send: async (chatId) => {
+          if (chatId === 3 && !limited) {
+            limited = true;
+            limitedAt = clock.now();
+            throw tgError(429, 'Too Many Requests: retry after 5', 5);
+          }
+          log.push({ chatId, at: clock.now() });
+          return { message_id: log.length };
+        },
       },
-    }, { ...LIMITS, maxInFlight: 1 });
+      { ...LIMITS, maxInFlight: 1 },
+    );
     const report = await sender.drain();
     assert.equal(report.rateLimited, 1);
     assert.equal(report.sent, 6);
@@ -76,15 +92,19 @@ test('403: the subscriber is marked inactive and its pending rows skipped; other
     for (const c of [10, 11, 12]) await store.subscribe(c, 'private', ['all']);
     await bstore.enqueue([msg(10), msg(11, 0), msg(11, 1), msg(12)]);
     const delivered: number[] = [];
-    const sender = new OutboxSender(bstore, {
-      clock,
-      onInactive: (chatId, reason) => store.deactivateSubscriber(chatId, reason),
-      send: async (chatId) => {
-        if (chatId === 11) throw tgError(403, 'Forbidden: bot was blocked by the user');
-        delivered.push(chatId);
-        return { message_id: 1 };
+    const sender = new OutboxSender(
+      bstore,
+      {
+        clock,
+        onInactive: (chatId, reason) => store.deactivateSubscriber(chatId, reason),
+        send: async (chatId) => {
+          if (chatId === 11) throw tgError(403, 'Forbidden: bot was blocked by the user');
+          delivered.push(chatId);
+          return { message_id: 1 };
+        },
       },
-    }, LIMITS);
+      LIMITS,
+    );
     const report = await sender.drain();
     assert.deepEqual(delivered.sort(), [10, 12]);
     assert.equal(report.inactive, 1);
@@ -101,17 +121,21 @@ test('other errors: bounded retries with back-off, then failed; 400 fails at onc
   await withStores(async ({ bstore }, clock) => {
     await bstore.enqueue([msg(20), msg(21), msg(22)]);
     const calls = new Map<number, number>();
-    const sender = new OutboxSender(bstore, {
-      clock,
-      send: async (chatId) => {
-        const n = (calls.get(chatId) ?? 0) + 1;
-        calls.set(chatId, n);
-        if (chatId === 20 && n <= 2) throw tgError(502, 'Bad Gateway'); // recovers on the 3rd attempt
-        if (chatId === 21) throw new Error('socket hang up'); // never recovers
-        if (chatId === 22) throw tgError(400, "Bad Request: can't parse entities");
-        return { message_id: 1 };
+    const sender = new OutboxSender(
+      bstore,
+      {
+        clock,
+        send: async (chatId) => {
+          const n = (calls.get(chatId) ?? 0) + 1;
+          calls.set(chatId, n);
+          if (chatId === 20 && n <= 2) throw tgError(502, 'Bad Gateway'); // recovers on the 3rd attempt
+          if (chatId === 21) throw new Error('socket hang up'); // never recovers
+          if (chatId === 22) throw tgError(400, "Bad Request: can't parse entities");
+          return { message_id: 1 };
+        },
       },
-    }, LIMITS);
+      LIMITS,
+    );
     const report = await sender.drain();
     assert.equal(calls.get(20), 3);
     assert.equal(calls.get(21), LIMITS.maxAttempts);
@@ -124,19 +148,38 @@ test('other errors: bounded retries with back-off, then failed; 400 fails at onc
 
 test('rate limits: global, per chat (in order), per group', async () => {
   await withStores(async ({ bstore }, clock) => {
-    const rows = [...Array.from({ length: 30 }, (_, i) => msg(100 + i)), msg(7, 0), msg(7, 1), msg(7, 2), msg(-500, 0, 'group'), msg(-500, 1, 'group'), msg(-500, 2, 'group')];
+    const rows = [
+      ...Array.from({ length: 30 }, (_, i) => msg(100 + i)),
+      msg(7, 0),
+      msg(7, 1),
+      msg(7, 2),
+      msg(-500, 0, 'group'),
+      msg(-500, 1, 'group'),
+      msg(-500, 2, 'group'),
+    ];
     await bstore.enqueue(rows);
     const log: { chatId: number; text: string; at: number }[] = [];
-    const sender = new OutboxSender(bstore, { clock, send: async (chatId, text) => (log.push({ chatId, text, at: clock.now() }), { message_id: 1 }) }, { ...LIMITS, globalPerSecond: 10 });
+    const sender = new OutboxSender(
+      bstore,
+      { clock, send: async (chatId, text) => (log.push({ chatId, text, at: clock.now() }), { message_id: 1 }) },
+      { ...LIMITS, globalPerSecond: 10 },
+    );
     const report = await sender.drain();
     assert.equal(report.sent, rows.length);
     const times = log.map((l) => l.at);
-    for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 100 - 1e-6, `global: ${times[i]! - times[i - 1]!} ms apart`);
+    for (let i = 1; i < times.length; i++)
+      assert.ok(times[i]! - times[i - 1]! >= 100 - 1e-6, `global: ${times[i]! - times[i - 1]!} ms apart`);
     const chat7 = log.filter((l) => l.chatId === 7);
-    assert.deepEqual(chat7.map((l) => l.text), ['to 7 part 0', 'to 7 part 1', 'to 7 part 2']);
+    assert.deepEqual(
+      chat7.map((l) => l.text),
+      ['to 7 part 0', 'to 7 part 1', 'to 7 part 2'],
+    );
     for (let i = 1; i < 3; i++) assert.ok(chat7[i]!.at - chat7[i - 1]!.at >= 1000 - 1e-6);
     const group = log.filter((l) => l.chatId === -500);
-    assert.deepEqual(group.map((l) => l.text), ['to -500 part 0', 'to -500 part 1', 'to -500 part 2']);
+    assert.deepEqual(
+      group.map((l) => l.text),
+      ['to -500 part 0', 'to -500 part 1', 'to -500 part 2'],
+    );
     for (let i = 1; i < 3; i++) assert.ok(group[i]!.at - group[i - 1]!.at >= 3000 - 1e-6);
   });
 });

@@ -12,7 +12,12 @@ test('announce goes through the outbox to every active subscriber; 403 marks the
   const t = tempCorpus();
   const store = openSqliteStore({ file: join(t.dir, 'db.sqlite') });
   try {
-    const config = parseConfig({ CORPUS_DIR: t.corpusDir, DATA_DIR: t.dir, BROADCAST_RATE_PER_SECOND: '1000', BROADCAST_CHAT_PER_SECOND: '1000' });
+    const config = parseConfig({
+      CORPUS_DIR: t.corpusDir,
+      DATA_DIR: t.dir,
+      BROADCAST_RATE_PER_SECOND: '1000',
+      BROADCAST_CHAT_PER_SECOND: '1000',
+    });
     await store.subscribe(1, 'private', ['district:杨浦']);
     await store.subscribe(2, 'private', ['all']);
     await store.subscribe(-3, 'group', ['keyword:落户']);
@@ -32,7 +37,10 @@ test('announce goes through the outbox to every active subscriber; 403 marks the
     const summary = await svc.announce('下周一系统维护 <2小时>', { userId: 99 });
     assert.match(summary, /4 位订阅者/);
     await svc.sender.drain();
-    assert.deepEqual(sent.map((s) => s.chatId).sort((a, b) => a - b), [-3, 1, 2]);
+    assert.deepEqual(
+      sent.map((s) => s.chatId).sort((a, b) => a - b),
+      [-3, 1, 2],
+    );
     assert.equal(sent[0]!.text, '📢 <b>通知</b>\n下周一系统维护 &lt;2小时&gt;');
     assert.equal((await store.getSubscriber(5))!.active, false);
     assert.equal((await store.getSubscriber(5))!.inactiveReason, 'blocked');
@@ -47,14 +55,33 @@ test('announce goes through the outbox to every active subscriber; 403 marks the
 
 test('limits come from the BROADCAST_* settings; a bad cron stops the service before anything starts', async () => {
   const config = parseConfig({ BROADCAST_RATE_PER_SECOND: '10', BROADCAST_GROUP_PER_MINUTE: '6', BROADCAST_IN_DOUBT: 'resend' });
-  assert.deepEqual(limitsFromConfig(config), { globalPerSecond: 10, perChatPerSecond: 1, perGroupPerMinute: 6, maxAttempts: 5, leaseMs: 30_000, maxInFlight: 3, inDoubt: 'resend' });
+  assert.deepEqual(limitsFromConfig(config), {
+    globalPerSecond: 10,
+    perChatPerSecond: 1,
+    perGroupPerMinute: 6,
+    maxAttempts: 5,
+    leaseMs: 30_000,
+    maxInFlight: 3,
+    inDoubt: 'resend',
+  });
   assert.throws(() => parseConfig({ BROADCAST_IN_DOUBT: 'maybe' }), /BROADCAST_IN_DOUBT/);
   const store = openSqliteStore({ file: ':memory:' });
   try {
-    assert.throws(() => createBroadcastService(parseConfig({ BROADCAST_CRON: '0 9 * *' }), { store, log: silentLogger, send: async () => ({}) }), /BROADCAST_CRON "0 9 \* \*"/);
-    assert.throws(() => createBroadcastService(parseConfig({ BROADCAST_TZ: 'Nowhere/City' }), { store, log: silentLogger, send: async () => ({}) }), /BROADCAST_TZ/);
+    assert.throws(
+      () => createBroadcastService(parseConfig({ BROADCAST_CRON: '0 9 * *' }), { store, log: silentLogger, send: async () => ({}) }),
+      /BROADCAST_CRON "0 9 \* \*"/,
+    );
+    assert.throws(
+      () => createBroadcastService(parseConfig({ BROADCAST_TZ: 'Nowhere/City' }), { store, log: silentLogger, send: async () => ({}) }),
+      /BROADCAST_TZ/,
+    );
     // A one-off run does not need the schedule.
-    const svc = createBroadcastService(parseConfig({ BROADCAST_CRON: '0 9 * *' }), { store, log: silentLogger, send: async () => ({}), validateSchedule: false });
+    const svc = createBroadcastService(parseConfig({ BROADCAST_CRON: '0 9 * *' }), {
+      store,
+      log: silentLogger,
+      send: async () => ({}),
+      validateSchedule: false,
+    });
     assert.throws(() => svc.start(), /BROADCAST_CRON/);
   } finally {
     await store.close();

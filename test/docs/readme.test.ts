@@ -24,6 +24,9 @@ test('every configuration variable has a doc comment', () => {
 test('the README has exactly the two set-up commands and names every CLI command', () => {
   assert.match(readme, /```sh\nnpm install && npm start\n```/);
   assert.match(readme, /```sh\nnpm test\n```/);
-  const commands = readdirSync(join(PROJECT_ROOT, 'scripts/commands')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3));
-  for (const c of commands) assert.ok(readme.includes(`policybot ${c}`) || readme.includes(`\`${c}\``), `README does not mention policybot ${c}`);
+  const commands = readdirSync(join(PROJECT_ROOT, 'scripts/commands'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => f.slice(0, -3));
+  for (const c of commands)
+    assert.ok(readme.includes(`policybot ${c}`) || readme.includes(`\`${c}\``), `README does not mention policybot ${c}`);
 });

@@ -14,7 +14,16 @@ function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 test('check --json evaluates the facts on the given date', () => {
-  const r = cli(['check', '--facts', '{"studiedAbroad":true,"worldRank":75,"employedFullTimeInShanghai":true,"socialInsuranceMonths":6}', '--as-of', '2022-09-01', '--rule', 'sh-hrss-2022-103-3-top-university', '--json']);
+  const r = cli([
+    'check',
+    '--facts',
+    '{"studiedAbroad":true,"worldRank":75,"employedFullTimeInShanghai":true,"socialInsuranceMonths":6}',
+    '--as-of',
+    '2022-09-01',
+    '--rule',
+    'sh-hrss-2022-103-3-top-university',
+    '--json',
+  ]);
   assert.equal(r.code, 0, r.err);
   const j = JSON.parse(r.out);
   assert.equal(j.asOf, '2022-09-01');
@@ -24,7 +33,15 @@ test('check --json evaluates the facts on the given date', () => {
 });
 
 test('check prints a Chinese summary and the next question', () => {
-  const r = cli(['check', '--facts', '{"worldRank":{"min":51,"max":100}}', '--as-of', '2022-09-01', '--rule', 'sh-hrss-2022-103-3-top-university']);
+  const r = cli([
+    'check',
+    '--facts',
+    '{"worldRank":{"min":51,"max":100}}',
+    '--as-of',
+    '2022-09-01',
+    '--rule',
+    'sh-hrss-2022-103-3-top-university',
+  ]);
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /【需要更多信息】/);
   assert.match(r.out, /还需要：您是否已在（或即将在）上海的用人单位全职工作/);

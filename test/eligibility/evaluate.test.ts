@@ -33,15 +33,33 @@ for (const c of cases) {
     const facts = parseFacts(c.facts, catalog);
     const [v] = evaluate([rule], facts, String(c.asOf), { catalog });
     assert.ok(v);
-    const ctx = JSON.stringify({ verdict: v.verdict, missing: v.missing, reasons: v.reasons.map((r) => r.zh), notes: v.notes, conditions: v.conditions.map((x) => `${x.id}:${x.status}`) }, null, 1);
+    const ctx = JSON.stringify(
+      {
+        verdict: v.verdict,
+        missing: v.missing,
+        reasons: v.reasons.map((r) => r.zh),
+        notes: v.notes,
+        conditions: v.conditions.map((x) => `${x.id}:${x.status}`),
+      },
+      null,
+      1,
+    );
     assert.equal(v.verdict, c.verdict, ctx);
     if (c.missing) assert.deepEqual(v.missing, c.missing, ctx);
     if (c.firstMissing) assert.equal(v.missing[0], c.firstMissing, ctx);
     for (const [id, status] of Object.entries(c.conditions ?? {})) {
       assert.equal(v.conditions.find((x) => x.id === id)?.status, status, `${id}: ${ctx}`);
     }
-    if (c.reason) assert.ok(v.reasons.some((r) => r.zh.includes(c.reason!)), `reason "${c.reason}": ${ctx}`);
-    if (c.note) assert.ok(v.notes.some((n) => n.includes(c.note!)), `note "${c.note}": ${ctx}`);
+    if (c.reason)
+      assert.ok(
+        v.reasons.some((r) => r.zh.includes(c.reason!)),
+        `reason "${c.reason}": ${ctx}`,
+      );
+    if (c.note)
+      assert.ok(
+        v.notes.some((n) => n.includes(c.note!)),
+        `note "${c.note}": ${ctx}`,
+      );
   });
 }
 

@@ -20,22 +20,47 @@ interface Case {
 }
 
 const cases = (parse(readFileSync(join(FIXTURES, 'eligibility-extract.yaml'), 'utf8')) as { cases: Case[] }).cases;
-const universities = HAVE_RANKINGS ? loadUniversityTable(RANKINGS_FILE, { colloquialFile: join(CORPUS_DIR, 'universities-colloquial.csv') }) : undefined;
+const universities = HAVE_RANKINGS
+  ? loadUniversityTable(RANKINGS_FILE, { colloquialFile: join(CORPUS_DIR, 'universities-colloquial.csv') })
+  : undefined;
 
 for (const c of cases) {
   test(`extract: ${c.text}${c.expect ? ` (answer to ${c.expect})` : ''}`, (t) => {
     if (c.rankings && !universities) return t.skip(NO_RANKINGS_REASON);
-    const r = extractFacts(c.text, { asOf: String(c.asOf ?? '2023-02-15'), universities: c.rankings ? universities : undefined, expect: c.expect });
+    const r = extractFacts(c.text, {
+      asOf: String(c.asOf ?? '2023-02-15'),
+      universities: c.rankings ? universities : undefined,
+      expect: c.expect,
+    });
     const ctx = JSON.stringify(r);
     for (const [k, v] of Object.entries(c.facts ?? {})) assert.deepEqual(r.facts[k], v, `${k} in ${ctx}`);
     for (const k of c.absent ?? []) assert.equal(r.facts[k], undefined, `${k} should be unknown: ${ctx}`);
-    if (c.note) assert.ok(r.notes.some((n) => n.includes(c.note!)), `note "${c.note}": ${ctx}`);
-    if (c.ambiguity) assert.ok(r.ambiguities.some((a) => a.text === c.ambiguity && a.candidates.length > 1), `ambiguity ${c.ambiguity}: ${ctx}`);
+    if (c.note)
+      assert.ok(
+        r.notes.some((n) => n.includes(c.note!)),
+        `note "${c.note}": ${ctx}`,
+      );
+    if (c.ambiguity)
+      assert.ok(
+        r.ambiguities.some((a) => a.text === c.ambiguity && a.candidates.length > 1),
+        `ambiguity ${c.ambiguity}: ${ctx}`,
+      );
   });
 }
 
 test('Chinese numerals', () => {
-  const table: [string, number][] = [['一', 1], ['十', 10], ['十五', 15], ['六十', 60], ['五十一', 51], ['一百', 100], ['一百零一', 101], ['两千', 2000], ['二〇二二', 2022], ['两', 2]];
+  const table: [string, number][] = [
+    ['一', 1],
+    ['十', 10],
+    ['十五', 15],
+    ['六十', 60],
+    ['五十一', 51],
+    ['一百', 100],
+    ['一百零一', 101],
+    ['两千', 2000],
+    ['二〇二二', 2022],
+    ['两', 2],
+  ];
   for (const [s, n] of table) assert.equal(parseChineseNumber(s), n, s);
   assert.equal(parseChineseNumber('一直'), undefined);
   assert.equal(normalizeNumerals('世界排名第六十名，社保交了五个月'), '世界排名第60名，社保交了5个月');

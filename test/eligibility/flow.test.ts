@@ -29,7 +29,10 @@ test('a conversation: facts merge over messages, later statements override', () 
   assert.equal(v!.verdict, 'eligible');
   const s = toEligibilitySummary(v!, facts);
   assert.equal(s.ruleId, RULE);
-  assert.ok(s.conditions.every((c) => c.status === 'pass'), 'skipped branches are hidden in the summary');
+  assert.ok(
+    s.conditions.every((c) => c.status === 'pass'),
+    'skipped branches are hidden in the summary',
+  );
 });
 
 test('questions and choices come from the catalog in both languages', () => {
@@ -37,7 +40,10 @@ test('questions and choices come from the catalog in both languages', () => {
   const en = questionFor('employedFullTimeInShanghai', catalog, 'en');
   assert.match(zh.question, /全职/);
   assert.match(en.question, /full-time/);
-  assert.deepEqual(zh.choices?.map((c) => decodeChoice(c.value)), [true, false]);
+  assert.deepEqual(
+    zh.choices?.map((c) => decodeChoice(c.value)),
+    [true, false],
+  );
   const rank = questionFor('worldRank', catalog);
   assert.deepEqual(decodeChoice(rank.choices![0]!.value), { min: 1, max: 50 });
   assert.doesNotThrow(() => parseFacts({ worldRank: decodeChoice(rank.choices![0]!.value) }, catalog));

@@ -45,7 +45,10 @@ export function fallbackChunks(dir: string): Chunk[] {
     let path: string[] = [];
     let offset = 0;
     for (const line of body.split('\n')) {
-      const m = /^\s*([一二三四五六七八九十]+)、/.exec(line) ?? /^\s*[（(]([一二三四五六七八九十]+)[）)]/.exec(line) ?? /^\s*(\d+)[、.．]/.exec(line);
+      const m =
+        /^\s*([一二三四五六七八九十]+)、/.exec(line) ??
+        /^\s*[（(]([一二三四五六七八九十]+)[）)]/.exec(line) ??
+        /^\s*(\d+)[、.．]/.exec(line);
       if (m) {
         let clause = m[1]!;
         if (/^\s*[（(]/.test(line)) {
@@ -53,7 +56,16 @@ export function fallbackChunks(dir: string): Chunk[] {
           path = [path[0] ?? ''].filter(Boolean);
         } else if (/^\s*\d/.test(line)) path = path.slice(0, 2);
         else path = [];
-        out.push({ id: `${docId}#${[...path.map((p) => p.split(/[、）]/)[0]!), clause].join('/')}`, docId, title: docId, clause, path: [...path], start: offset, end: offset + line.length, text: line });
+        out.push({
+          id: `${docId}#${[...path.map((p) => p.split(/[、）]/)[0]!), clause].join('/')}`,
+          docId,
+          title: docId,
+          clause,
+          path: [...path],
+          start: offset,
+          end: offset + line.length,
+          text: line,
+        });
         if (!/^\s*\d/.test(line)) path = [...path, line.slice(0, 20)];
       } else if (out.length && out[out.length - 1]!.docId === docId && line.trim()) {
         out[out.length - 1]!.text += line;

@@ -3,7 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findClauseChunks, loadFactCatalog, loadRuleSet, normalizeForQuote, RuleLoadError, verifyCitation } from '../../eligibility/rules.ts';
+import {
+  findClauseChunks,
+  loadFactCatalog,
+  loadRuleSet,
+  normalizeForQuote,
+  RuleLoadError,
+  verifyCitation,
+} from '../../eligibility/rules.ts';
 import { questionFor, UNSURE } from '../../eligibility/questions.ts';
 import type { Chunk } from '../../retrieval/types.ts';
 import { corpusChunks, RULES_DIR } from './helpers.ts';
@@ -76,21 +83,60 @@ test('a broken quote is refused naming file, rule id and field', () => {
 });
 
 test('an unknown clause or document is refused', () => {
-  assert.match(loadError([RULE({ cite: { docId: 'doc-a', clause: '九', quote: '毕业于世界排名前50名院校的' } })]), /rule "test-rule": cite\.clause: clause "九" not found in doc-a/);
-  assert.match(loadError([RULE({ cite: { docId: 'nope', clause: '三', quote: '毕业于世界排名前50名院校的' } })]), /rule "test-rule": cite\.docId: document "nope" is not in the corpus/);
+  assert.match(
+    loadError([RULE({ cite: { docId: 'doc-a', clause: '九', quote: '毕业于世界排名前50名院校的' } })]),
+    /rule "test-rule": cite\.clause: clause "九" not found in doc-a/,
+  );
+  assert.match(
+    loadError([RULE({ cite: { docId: 'nope', clause: '三', quote: '毕业于世界排名前50名院校的' } })]),
+    /rule "test-rule": cite\.docId: document "nope" is not in the corpus/,
+  );
 });
 
 test('invalid fields are refused naming the field', () => {
-  assert.match(loadError([RULE({ conditions: { id: 'rank', fact: 'worldRnk', lte: 50 } })]), /rule "test-rule": conditions\.fact \(condition "rank"\): unknown fact "worldRnk"/);
-  assert.match(loadError([RULE({ conditions: { id: 'rank', fact: 'worldRank', lte: 'fifty' } })]), /rule "test-rule": conditions\.lte \(condition "rank", fact worldRank\): expected a number/);
-  assert.match(loadError([RULE({ conditions: { all: [{ id: 'a', fact: 'studiedAbroad', eq: true }, { id: 'b', fact: 'backPaidOn', before: '2022-13-01' }] } })]), /conditions\.all\[1\]\.before \(condition "b", fact backPaidOn\): expected a date/);
-  assert.match(loadError([RULE({ conditions: { id: 'x', fact: 'worldRank', lte: 50, gte: 1 } })]), /conditions \(condition "x"\): needs exactly one operator/);
+  assert.match(
+    loadError([RULE({ conditions: { id: 'rank', fact: 'worldRnk', lte: 50 } })]),
+    /rule "test-rule": conditions\.fact \(condition "rank"\): unknown fact "worldRnk"/,
+  );
+  assert.match(
+    loadError([RULE({ conditions: { id: 'rank', fact: 'worldRank', lte: 'fifty' } })]),
+    /rule "test-rule": conditions\.lte \(condition "rank", fact worldRank\): expected a number/,
+  );
+  assert.match(
+    loadError([
+      RULE({
+        conditions: {
+          all: [
+            { id: 'a', fact: 'studiedAbroad', eq: true },
+            { id: 'b', fact: 'backPaidOn', before: '2022-13-01' },
+          ],
+        },
+      }),
+    ]),
+    /conditions\.all\[1\]\.before \(condition "b", fact backPaidOn\): expected a date/,
+  );
+  assert.match(
+    loadError([RULE({ conditions: { id: 'x', fact: 'worldRank', lte: 50, gte: 1 } })]),
+    /conditions \(condition "x"\): needs exactly one operator/,
+  );
   assert.match(loadError([RULE({ conditions: { id: 'x', fact: 'studiedAbroad', before: '2022-01-01' } })]), /"before" needs a date fact/);
   assert.match(loadError([RULE({ valid_from: '2022-02-30' })]), /rule "test-rule": valid_from: expected a date/);
   assert.match(loadError([RULE({ outcome: {} })]), /rule "test-rule": \(root\): Unrecognized key: "outcome"/);
   assert.match(loadError([RULE({ id: 'Bad Id' })]), /rule "Bad Id": id: use lower-case/);
   assert.match(loadError([RULE(), RULE()]), /rule "test-rule": id: duplicate/);
-  assert.match(loadError([RULE({ conditions: { all: [{ id: 'a', fact: 'studiedAbroad', eq: true }, { id: 'a', fact: 'worldRank', lte: 3 }] } })]), /duplicate condition id "a"/);
+  assert.match(
+    loadError([
+      RULE({
+        conditions: {
+          all: [
+            { id: 'a', fact: 'studiedAbroad', eq: true },
+            { id: 'a', fact: 'worldRank', lte: 3 },
+          ],
+        },
+      }),
+    ]),
+    /duplicate condition id "a"/,
+  );
 });
 
 test('onError: skip leaves out only the broken rule and logs it', () => {
@@ -98,7 +144,10 @@ test('onError: skip leaves out only the broken rule and logs it', () => {
   const logger = { debug() {}, info() {}, warn() {}, error: (m: string) => errors.push(m) };
   const dir = writeRules([RULE(), RULE({ id: 'bad', cite: { docId: 'doc-a', clause: '三', quote: '不存在的引文内容' } })]);
   const { rules } = loadRuleSet(dir, { chunks: CHUNKS, logger, onError: 'skip' });
-  assert.deepEqual(rules.map((r) => r.id), ['test-rule']);
+  assert.deepEqual(
+    rules.map((r) => r.id),
+    ['test-rule'],
+  );
   assert.equal(errors.length, 1);
   assert.match(errors[0]!, /rule "bad": cite\.quote/);
 });
@@ -141,7 +190,10 @@ test('the complete example in docs/rules.md loads and behaves as the doc says', 
   const { evaluate } = await import('../../eligibility/evaluate.ts');
   const v = (facts: Record<string, unknown>, asOf = '2022-09-01') => evaluate(rules, facts, asOf)[0]!;
   assert.equal(v({ studiedAbroad: true, worldRank: 50, employedFullTimeInShanghai: true }).verdict, 'eligible');
-  assert.equal(v({ studiedAbroad: true, worldRank: 75, employedFullTimeInShanghai: true, socialInsuranceMonths: 5 }).verdict, 'not_eligible');
+  assert.equal(
+    v({ studiedAbroad: true, worldRank: 75, employedFullTimeInShanghai: true, socialInsuranceMonths: 5 }).verdict,
+    'not_eligible',
+  );
   assert.deepEqual(v({ worldRank: { min: 1, max: 100 } }).missing, ['worldRank', 'employedFullTimeInShanghai', 'socialInsuranceMonths']);
   const assumed = v({ worldRank: 30, employedFullTimeInShanghai: true });
   assert.equal(assumed.verdict, 'eligible');
@@ -156,8 +208,14 @@ test('a "not sure" button must lead to a declared fact; it is offered as the las
   const fact = (ask: string) =>
     `facts:\n  worldRank:\n    type: number\n    question: 排名？\n    choices:\n      - { value: 1, label: 第一 }\n    unsure: { label: 不清楚, ask: ${ask}, hint: 去查 }\n  university:\n    type: string\n    question: 哪所？\n`;
   writeFileSync(file, fact('school'));
-  assert.throws(() => loadFactCatalog(file), (e: unknown) => e instanceof RuleLoadError && /worldRank.*unsure\.ask.*"school"/.test(e.message));
+  assert.throws(
+    () => loadFactCatalog(file),
+    (e: unknown) => e instanceof RuleLoadError && /worldRank.*unsure\.ask.*"school"/.test(e.message),
+  );
   writeFileSync(file, fact('university'));
   const catalog = loadFactCatalog(file);
-  assert.deepEqual(questionFor('worldRank', catalog).choices, [{ label: '第一', value: '1' }, { label: '不清楚', value: UNSURE }]);
+  assert.deepEqual(questionFor('worldRank', catalog).choices, [
+    { label: '第一', value: '1' },
+    { label: '不清楚', value: UNSURE },
+  ]);
 });

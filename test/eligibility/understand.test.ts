@@ -12,7 +12,8 @@ const catalog = loadFactCatalog(join(PROJECT_ROOT, 'corpus/rules/facts.yaml'));
 const cues = loadCueTables(join(PROJECT_ROOT, 'corpus/lang'), new Set(Object.keys(catalog)));
 const extract = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
   extractFacts(t, { asOf: o.asOf, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
-const u = (q: string, ctx: Partial<Parameters<typeof understand>[1]> = {}) => understand(q, { asOf: '2026-12-01', ...ctx }, { cues, extract, catalog });
+const u = (q: string, ctx: Partial<Parameters<typeof understand>[1]> = {}) =>
+  understand(q, { asOf: '2026-12-01', ...ctx }, { cues, extract, catalog });
 const selfFacts = (x: Understanding) => Object.keys(x.facts).sort();
 
 test('dates as people write them resolve against the reference year, never today by default', () => {
@@ -32,7 +33,15 @@ test('dates as people write them resolve against the reference year, never today
 test('extraction asserts the exact set of facts, each with a span of the message', () => {
   const cases: [string, Record<string, unknown>][] = [
     ['QS排名第35的学校毕业，在上海全职，能落户吗', { worldRank: 35, rankingSystem: 'QS', employedFullTimeInShanghai: true }],
-    ['2022年6月至9月因为疫情社保没交，2022年12月补上了', { missedContributionMonths: ['2022-06', '2022-07', '2022-08', '2022-09'], missedDueToEpidemic: true, backPaid: true, backPaidOn: '2022-12' }],
+    [
+      '2022年6月至9月因为疫情社保没交，2022年12月补上了',
+      {
+        missedContributionMonths: ['2022-06', '2022-07', '2022-08', '2022-09'],
+        missedDueToEpidemic: true,
+        backPaid: true,
+        backPaidOn: '2022-12',
+      },
+    ],
     ['交大毕业 想落户', { studiedAbroad: false }],
     ['还在美国读书，offer还没拿到', { studiedAbroad: true, employedFullTimeInShanghai: false }],
   ];

@@ -3,13 +3,23 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { findUniversityMentions, loadUniversityTable, lookupUniversity, normalizeUniversityName, parseCsv, RankingsError } from '../../eligibility/universities.ts';
+import {
+  findUniversityMentions,
+  loadUniversityTable,
+  lookupUniversity,
+  normalizeUniversityName,
+  parseCsv,
+  RankingsError,
+} from '../../eligibility/universities.ts';
 import { CORPUS_DIR, HAVE_RANKINGS, NO_RANKINGS_REASON, RANKINGS_FILE } from './helpers.ts';
 
 const COLLOQUIAL = join(CORPUS_DIR, 'universities-colloquial.csv');
 
 test('CSV parser handles quotes and commas', () => {
-  assert.deepEqual(parseCsv('a,b\n"x, y","he said ""hi"""\r\n'), [['a', 'b'], ['x, y', 'he said "hi"']]);
+  assert.deepEqual(parseCsv('a,b\n"x, y","he said ""hi"""\r\n'), [
+    ['a', 'b'],
+    ['x, y', 'he said "hi"'],
+  ]);
 });
 
 test('normalization drops hyphens, 分校, brackets, case and "the"', () => {
@@ -57,13 +67,19 @@ test('aliases, colloquial names, fuzzy match, ambiguity and not found', () => {
   assert.ok(amb.status === 'ambiguous' && amb.candidates.length === 2);
   assert.equal(lookupUniversity(t, '约克大学（北）').status, 'found');
   assert.equal(lookupUniversity(t, 'Gamma College').status, 'not_found');
-  assert.deepEqual(findUniversityMentions(t, '我在阿大读的硕士').map((m) => m.names), [['Alpha University']]);
+  assert.deepEqual(
+    findUniversityMentions(t, '我在阿大读的硕士').map((m) => m.names),
+    [['Alpha University']],
+  );
 });
 
 test('a malformed rankings file is refused with file and line', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rank-'));
   writeFileSync(join(dir, 'bad.csv'), 'name,rank\nx,1\n');
-  assert.throws(() => loadUniversityTable(join(dir, 'bad.csv')), (e: unknown) => e instanceof RankingsError && /bad\.csv: line 1: missing column/.test(e.message));
+  assert.throws(
+    () => loadUniversityTable(join(dir, 'bad.csv')),
+    (e: unknown) => e instanceof RankingsError && /bad\.csv: line 1: missing column/.test(e.message),
+  );
   writeFileSync(join(dir, 'bad2.csv'), 'name_en,name_zh,country,qs_year,qs_rank\nX U,,UK,2027,abc\n');
   assert.throws(() => loadUniversityTable(join(dir, 'bad2.csv')), /bad2\.csv: line 2: qs_rank "abc"/);
   assert.throws(() => loadUniversityTable(join(dir, 'missing.csv')), /rankings file not found/);
@@ -104,5 +120,8 @@ test('every colloquial name points at the table or says why not', (t) => {
   const warnings: string[] = [];
   const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => warnings.push(m) };
   loadUniversityTable(RANKINGS_FILE, { colloquialFile: COLLOQUIAL, logger });
-  assert.deepEqual(warnings.filter((w) => w.includes('colloquial')), []);
+  assert.deepEqual(
+    warnings.filter((w) => w.includes('colloquial')),
+    [],
+  );
 });

@@ -82,7 +82,8 @@ async function buildSeed(): Promise<string> {
     } catch {
       // Another process builds it; take over a lock left by a killed one.
       if (Date.now() - statSync(lock, { throwIfNoEntry: false })!.mtimeMs > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`test seed: waited ${WAIT_MS / 1000}s for ${dir} (lock ${lock}); remove the lock if no test run is active`);
+      if (Date.now() > deadline)
+        throw new Error(`test seed: waited ${WAIT_MS / 1000}s for ${dir} (lock ${lock}); remove the lock if no test run is active`);
       await sleep(100);
       continue;
     }
@@ -95,10 +96,12 @@ async function buildSeed(): Promise<string> {
       const { parseConfig } = await import('../../bot/config.ts');
       const { silentLogger } = await import('../../bot/logger.ts');
       await buildApp(parseConfig({ DATA_DIR: work, LOG_LEVEL: 'silent' }), { logger: silentLogger });
-      for (const leftover of readdirSync(work)) if (leftover !== 'index' && leftover !== 'models') rmSync(join(work, leftover), { recursive: true, force: true });
+      for (const leftover of readdirSync(work))
+        if (leftover !== 'index' && leftover !== 'models') rmSync(join(work, leftover), { recursive: true, force: true });
       renameSync(work, dir);
       // Seeds of earlier sources are never used again.
-      for (const old of readdirSync(CACHE)) if (/^[0-9a-f]{16}$/.test(old) && join(CACHE, old) !== dir) rmSync(join(CACHE, old), { recursive: true, force: true });
+      for (const old of readdirSync(CACHE))
+        if (/^[0-9a-f]{16}$/.test(old) && join(CACHE, old) !== dir) rmSync(join(CACHE, old), { recursive: true, force: true });
     } finally {
       rmSync(lock, { recursive: true, force: true });
     }

@@ -42,7 +42,10 @@ test('import a folder: good files written, each bad one a one-line error naming 
   const t = tempCorpus();
   const inDir = join(t.dir, 'in');
   mkdirSync(inDir);
-  writeFileSync(join(inDir, 'a.pdf'), buildPdf(layoutPdf(fixture('notice-municipal-gui.txt').toString('utf8'), { columns: 2, pageNumbers: true })));
+  writeFileSync(
+    join(inDir, 'a.pdf'),
+    buildPdf(layoutPdf(fixture('notice-municipal-gui.txt').toString('utf8'), { columns: 2, pageNumbers: true })),
+  );
   writeFileSync(join(inDir, 'b.txt'), iconv.encode(fixture('measures-district-numerals.txt').toString('utf8'), 'gbk'));
   writeFileSync(join(inDir, 'c-empty.docx'), '');
   writeFileSync(join(inDir, 'd-scan.pdf'), buildPdf([{ lines: [], scan: true }]));
@@ -51,18 +54,28 @@ test('import a folder: good files written, each bad one a one-line error naming 
   const env = { CORPUS_DIR: t.corpusDir, DATA_DIR: join(t.dir, 'data') };
   const r = cli(['import', inDir, '--json'], env);
   assert.equal(r.code, 1, r.stderr);
-  const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(rows.map((x) => [x.file.slice(inDir.length + 1), x.id, x.error === null]), [
-    ['a.pdf', 'sh-hrss-2024-12', true],
-    ['b.txt', 'jiading-hrss-2023-7', true],
-    ['c-empty.docx', null, false],
-    ['d-scan.pdf', null, false],
-    ['e-reply.txt', null, false],
-  ]);
+  const rows = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.map((x) => [x.file.slice(inDir.length + 1), x.id, x.error === null]),
+    [
+      ['a.pdf', 'sh-hrss-2024-12', true],
+      ['b.txt', 'jiading-hrss-2023-7', true],
+      ['c-empty.docx', null, false],
+      ['d-scan.pdf', null, false],
+      ['e-reply.txt', null, false],
+    ],
+  );
   assert.match(rows[3].error, /^scanned PDF: no text layer; OCR it first/);
   assert.equal(rows[0].header.docNumber.line, 3);
   assert.equal(rows[1].header.date.value, '2023-04-26');
-  assert.deepEqual(readdirSync(t.docs).sort(), [...before, 'jiading-hrss-2023-7.md', 'sh-hrss-2024-12.md'].sort(), 'only the two good files, no temp file');
+  assert.deepEqual(
+    readdirSync(t.docs).sort(),
+    [...before, 'jiading-hrss-2023-7.md', 'sh-hrss-2024-12.md'].sort(),
+    'only the two good files, no temp file',
+  );
   // a missing title is given on the command line; the human report names the line of each field
   const reply = cli(['import', join(inDir, 'e-reply.txt'), '--title', '关于加强闵行区高技能人才培养的建议的答复', '--dry-run'], env);
   assert.equal(reply.code, 0, reply.stderr);

@@ -31,7 +31,12 @@ export function chunkKey(c: Chunk): string {
 /** A page as saved from a government site: navigation, breadcrumbs, share buttons, related links, footer; the text in one <div>. */
 export function sitePage(body: string, opts: { charset?: string } = {}): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
-  const paras = body.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => `<p style="text-indent:2em">${esc(l)}</p>`).join('\n');
+  const paras = body
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((l) => `<p style="text-indent:2em">${esc(l)}</p>`)
+    .join('\n');
   return `<!DOCTYPE html>
 <html><head><meta charset="${opts.charset ?? 'utf-8'}"><title>上海市人力资源和社会保障局</title>
 <script>var _hmt = _hmt || []; (function(){ /* 统计代码 */ })();</script><style>.nav{color:red}</style></head>

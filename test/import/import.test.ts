@@ -53,7 +53,9 @@ test('each field says where it was found and how sure it is', () => {
   assert.equal(h.fields.title?.line, 5);
   assert.equal(h.fields.date?.source, 'signature');
   assert.equal(h.fields.date?.line, 33);
-  assert.deepEqual(h.repeals, [{ title: '上海市人力资源和社会保障局关于做好就业见习工作的通知', docNumber: '沪人社规〔2019〕5号', line: 27 }]);
+  assert.deepEqual(h.repeals, [
+    { title: '上海市人力资源和社会保障局关于做好就业见习工作的通知', docNumber: '沪人社规〔2019〕5号', line: 27 },
+  ]);
   const reply = readHeader(fixture('reply-no-number.txt'), lang);
   assert.deepEqual(reply.missing.map((m) => m.field).sort(), ['docNumber', 'title', 'validFrom', 'validTo'].sort());
 });
@@ -71,9 +73,13 @@ test('decoding: UTF-8 with BOM, GBK/GB18030, UTF-16 with and without BOM give th
 
 test('a page with site chrome: only the policy text, <p> as lines, tables as rows; the GBK page too', async () => {
   const body = fixture('notice-municipal-gui.txt');
-  const html = sitePage(body).replace('</div>\n<div class="share">', '<table><tr><td>学历</td><td>补贴</td></tr><tr><td>本科</td><td>1000元</td></tr></table></div>\n<div class="share">');
+  const html = sitePage(body).replace(
+    '</div>\n<div class="share">',
+    '<table><tr><td>学历</td><td>补贴</td></tr><tr><td>本科</td><td>1000元</td></tr></table></div>\n<div class="share">',
+  );
   const r = htmlToText(html);
-  for (const chrome of ['首页', '当前位置', '分享到', '相关文章', '主办单位', 'ICP', '统计代码']) assert.ok(!r.text.includes(chrome), `no "${chrome}" in the text`);
+  for (const chrome of ['首页', '当前位置', '分享到', '相关文章', '主办单位', 'ICP', '统计代码'])
+    assert.ok(!r.text.includes(chrome), `no "${chrome}" in the text`);
   assert.ok(r.text.startsWith('上海市人力资源和社会保障局\n沪人社规〔2024〕12号\n'), r.text.slice(0, 80));
   assert.ok(r.text.includes('| 学历 | 补贴 |\n| 本科 | 1000元 |'));
   const gbk = iconv.encode(sitePage(body, { charset: 'gb2312' }), 'gbk');
@@ -89,7 +95,12 @@ test('DOCX: automatic numbering is written out (（一）, 二十四, restarts)'
   assert.equal(formatCounter(10, 'chineseCounting', lang), '十');
   assert.equal(formatCounter(105, 'chineseCounting', lang), '一百〇五');
   assert.equal(formatCounter(3, 'decimalEnclosedCircle', lang), '③');
-  const d = await buildDocx(fixture('notice-municipal-gui.txt'), { table: [['学历', '补贴'], ['本科', '1000元']] });
+  const d = await buildDocx(fixture('notice-municipal-gui.txt'), {
+    table: [
+      ['学历', '补贴'],
+      ['本科', '1000元'],
+    ],
+  });
   assert.equal(d.numbered, 6);
   const zip = await JSZip.loadAsync(d.bytes);
   assert.ok(!(await zip.file('word/document.xml')!.async('string')).includes('（一）'), 'labels live only in numbering.xml');
@@ -101,7 +112,14 @@ test('DOCX: automatic numbering is written out (（一）, 二十四, restarts)'
 
 test('PDF: two columns read column by column, running header and page numbers dropped', async () => {
   const body = fixture('notice-municipal-gui.txt');
-  const pdf = buildPdf(layoutPdf(body + '\n' + body + '\n' + body, { columns: 2, header: '上海市人力资源和社会保障局行政规范性文件', pageNumbers: true, size: 11 }));
+  const pdf = buildPdf(
+    layoutPdf(body + '\n' + body + '\n' + body, {
+      columns: 2,
+      header: '上海市人力资源和社会保障局行政规范性文件',
+      pageNumbers: true,
+      size: 11,
+    }),
+  );
   const r = await pdfToText(pdf);
   assert.equal(r.columns, 2);
   assert.ok(r.pages >= 2, `${r.pages} pages`);
@@ -111,7 +129,7 @@ test('PDF: two columns read column by column, running header and page numbers dr
   for (const p of paras) assert.ok(r.text.includes(p), `paragraph kept whole: ${p.slice(0, 30)}`);
 });
 
-test('imported HTML, DOCX and PDF copies of every seed give the seed\'s own chunks', async () => {
+test("imported HTML, DOCX and PDF copies of every seed give the seed's own chunks", async () => {
   for (const id of SEED_IDS) {
     const s = seed(id);
     const want = chunksOf(`documents/${id}.md`, s.content).map(chunkKey);
@@ -120,7 +138,8 @@ test('imported HTML, DOCX and PDF copies of every seed give the seed\'s own chun
       ['docx', (await docxToText((await buildDocx(s.body)).bytes, lang)).text],
       ['pdf', (await pdfToText(buildPdf(layoutPdf(s.body, { header: '上海市人力资源和社会保障局', pageNumbers: true })))).text],
     ];
-    if (id === 'sh-hrss-2022-103' || id === 'yangpu-hrss-2021-18') copies.push(['pdf-2col', (await pdfToText(buildPdf(layoutPdf(s.body, { columns: 2, pageNumbers: true, size: 10 })))).text]);
+    if (id === 'sh-hrss-2022-103' || id === 'yangpu-hrss-2021-18')
+      copies.push(['pdf-2col', (await pdfToText(buildPdf(layoutPdf(s.body, { columns: 2, pageNumbers: true, size: 10 })))).text]);
     for (const [kind, text] of copies) {
       const got = chunksOf(`documents/${id}.md`, s.head + text).map(chunkKey);
       assert.deepEqual(got, want, `${id} (${kind})`);
@@ -129,8 +148,16 @@ test('imported HTML, DOCX and PDF copies of every seed give the seed\'s own chun
 });
 
 test('prepareImport: the id from the 文号, supersession of a corpus document, header fields in the file', async () => {
-  const old = { ...corpus[0]!, id: 'sh-hrss-2019-5', title: '上海市人力资源和社会保障局关于做好就业见习工作的通知', docNumber: '沪人社规〔2019〕5号' };
-  const plan = await prepareImport({ file: 'a.txt', bytes: new TextEncoder().encode(fixture('notice-municipal-gui.txt')) }, { lang, corpus: [...corpus, old] });
+  const old = {
+    ...corpus[0]!,
+    id: 'sh-hrss-2019-5',
+    title: '上海市人力资源和社会保障局关于做好就业见习工作的通知',
+    docNumber: '沪人社规〔2019〕5号',
+  };
+  const plan = await prepareImport(
+    { file: 'a.txt', bytes: new TextEncoder().encode(fixture('notice-municipal-gui.txt')) },
+    { lang, corpus: [...corpus, old] },
+  );
   assert.equal(plan.id, 'sh-hrss-2024-12');
   assert.deepEqual(plan.supersedes, ['sh-hrss-2019-5']);
   assert.equal(plan.document.validFrom, '2024-03-01');
@@ -141,8 +168,14 @@ test('prepareImport: the id from the 文号, supersession of a corpus document, 
   assert.equal(j.document.district, '嘉定');
   assert.equal(j.document.validTo, '2024-12-31');
   const noTitle = prepareImport({ file: 'reply.txt', bytes: new TextEncoder().encode(fixture('reply-no-number.txt')) }, { lang, corpus });
-  await assert.rejects(noTitle, (e: ImportError) => e.message.startsWith('reply.txt: cannot read the title') && e.message.includes('--title'));
-  const given = await prepareImport({ file: 'reply.txt', bytes: new TextEncoder().encode(fixture('reply-no-number.txt')) }, { lang, corpus, overrides: { title: '关于加强闵行区高技能人才培养的建议的答复' } });
+  await assert.rejects(
+    noTitle,
+    (e: ImportError) => e.message.startsWith('reply.txt: cannot read the title') && e.message.includes('--title'),
+  );
+  const given = await prepareImport(
+    { file: 'reply.txt', bytes: new TextEncoder().encode(fixture('reply-no-number.txt')) },
+    { lang, corpus, overrides: { title: '关于加强闵行区高技能人才培养的建议的答复' } },
+  );
   assert.equal(given.id, 'minhang-hrss-2022-09-15');
   assert.deepEqual(given.overridden, ['title']);
 });
@@ -157,7 +190,14 @@ test('bad inputs: one line naming the file and the fix', async () => {
   const cases: Array<[string, Uint8Array, RegExp]> = [
     ['zero.txt', new Uint8Array(0), /empty file \(0 bytes\)/],
     ['blank.txt', new TextEncoder().encode('  \n\n '), /no policy text/],
-    ['scan.pdf', buildPdf([{ lines: [], scan: true }, { lines: [], scan: true }]), /scanned PDF: no text layer; OCR it first/],
+    [
+      'scan.pdf',
+      buildPdf([
+        { lines: [], scan: true },
+        { lines: [], scan: true },
+      ]),
+      /scanned PDF: no text layer; OCR it first/,
+    ],
     ['locked.pdf', buildPdf(layoutPdf(fixture('notice-municipal-gui.txt')), { encrypt: true }), /password-protected PDF/],
     ['broken.pdf', textPdf.slice(0, 300), /corrupt PDF/],
     ['broken.docx', docx.slice(0, docx.length - 200), /corrupt Word file|cannot read/],
@@ -178,7 +218,10 @@ test('bad inputs: one line naming the file and the fix', async () => {
     });
   }
   // --replace lets the same id through
-  const again = await prepareImport({ file: 'exists.txt', bytes: new TextEncoder().encode(seed('sh-hrss-2022-103').body) }, { lang, corpus, replace: true });
+  const again = await prepareImport(
+    { file: 'exists.txt', bytes: new TextEncoder().encode(seed('sh-hrss-2022-103').body) },
+    { lang, corpus, replace: true },
+  );
   assert.equal(again.replaces, true);
 });
 

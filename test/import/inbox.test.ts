@@ -33,7 +33,8 @@ function setup(opts: { pdf?: boolean } = {}) {
   cpSync(join(REPO, 'corpus', 'documents'), join(corpusDir, 'documents'), { recursive: true });
   const inboxDir = join(dir, 'inbox');
   mkdirSync(inboxDir);
-  if (opts.pdf !== false) writeFileSync(join(inboxDir, 'a-notice.pdf'), buildPdf(layoutPdf(fixture('notice-municipal-gui.txt'), { pageNumbers: true })));
+  if (opts.pdf !== false)
+    writeFileSync(join(inboxDir, 'a-notice.pdf'), buildPdf(layoutPdf(fixture('notice-municipal-gui.txt'), { pageNumbers: true })));
   else writeFileSync(join(inboxDir, 'a-notice.txt'), fixture('notice-municipal-gui.txt'));
   writeFileSync(join(inboxDir, 'b-measures.txt'), iconv.encode(fixture('measures-district-numerals.txt'), 'gbk'));
   writeFileSync(join(inboxDir, 'c-photo.png'), Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'));
@@ -41,15 +42,27 @@ function setup(opts: { pdf?: boolean } = {}) {
   return { dir, corpusDir, inboxDir, docs: join(corpusDir, 'documents') };
 }
 
-const IMPORTED = (pdf = true): Record<string, string> => ({ [pdf ? 'a-notice.pdf' : 'a-notice.txt']: 'sh-hrss-2024-12', 'b-measures.txt': 'jiading-hrss-2023-7' });
+const IMPORTED = (pdf = true): Record<string, string> => ({
+  [pdf ? 'a-notice.pdf' : 'a-notice.txt']: 'sh-hrss-2024-12',
+  'b-measures.txt': 'jiading-hrss-2023-7',
+});
 
 /** The end state every run must reach: each file once in done/ or failed/, each document once in the corpus. */
 function assertSettled(s: ReturnType<typeof setup>, pdf = true) {
   assert.deepEqual(readdirSync(s.inboxDir).sort(), ['done', 'failed']);
   assert.deepEqual(readdirSync(join(s.inboxDir, 'done')).sort(), Object.keys(IMPORTED(pdf)));
-  assert.deepEqual(readdirSync(join(s.inboxDir, 'failed')).sort(), ['c-photo.png', 'c-photo.png.error.txt', 'd-reply.txt', 'd-reply.txt.error.txt']);
+  assert.deepEqual(readdirSync(join(s.inboxDir, 'failed')).sort(), [
+    'c-photo.png',
+    'c-photo.png.error.txt',
+    'd-reply.txt',
+    'd-reply.txt.error.txt',
+  ]);
   const docs = readdirSync(s.docs).sort();
-  assert.deepEqual(docs.filter((f) => !f.endsWith('.md')), [], 'no temp file left in documents/');
+  assert.deepEqual(
+    docs.filter((f) => !f.endsWith('.md')),
+    [],
+    'no temp file left in documents/',
+  );
   for (const id of Object.values(IMPORTED(pdf))) assert.equal(docs.filter((f) => f.startsWith(id)).length, 1, id);
   assert.equal(docs.length, 5 + 2);
   assert.match(readFileSync(join(s.inboxDir, 'failed', 'd-reply.txt.error.txt'), 'utf8'), /^d-reply\.txt: cannot read the title/);
@@ -58,8 +71,14 @@ function assertSettled(s: ReturnType<typeof setup>, pdf = true) {
 test('inbox: imported files move to done/, failures to failed/ with .error.txt; a second run is a no-op', async () => {
   const s = setup();
   const r = await importInbox({ inboxDir: s.inboxDir, corpusDir: s.corpusDir, lang });
-  assert.deepEqual(r.imported, Object.entries(IMPORTED()).map(([file, id]) => ({ file, id })));
-  assert.deepEqual(r.failed.map((f) => f.file), ['c-photo.png', 'd-reply.txt']);
+  assert.deepEqual(
+    r.imported,
+    Object.entries(IMPORTED()).map(([file, id]) => ({ file, id })),
+  );
+  assert.deepEqual(
+    r.failed.map((f) => f.file),
+    ['c-photo.png', 'd-reply.txt'],
+  );
   assertSettled(s);
   const corpus = await readCorpus(s.corpusDir);
   assert.deepEqual(corpus.errors, []);
@@ -76,7 +95,11 @@ test('inbox under SIGKILL between the steps: nothing lost, nothing imported twic
   ];
   for (const [step, file] of points) {
     const s = setup({ pdf: false });
-    const child = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'test', 'import', 'inbox-child.ts'), s.inboxDir, s.corpusDir, step, file], { encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(REPO, 'test', 'import', 'inbox-child.ts'), s.inboxDir, s.corpusDir, step, file],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
     assert.equal(child.signal, 'SIGKILL', `killed after ${step} ${file}: ${child.stderr}`);
     const r = await importInbox({ inboxDir: s.inboxDir, corpusDir: s.corpusDir, lang });
     assert.ok(r.imported.length + r.failed.length >= 1, `${step} ${file}: the rerun finished the work`);
@@ -95,7 +118,13 @@ test('broadcast baseline at the first ingest: a dry run after adding a document 
     await importInbox({ inboxDir: s.inboxDir, corpusDir: s.corpusDir, lang });
     const dry = await runBroadcast(deps, { dryRun: true });
     assert.equal(dry.status, 'changed');
-    assert.deepEqual(dry.diff?.changes.filter((c) => c.kind === 'added').map((c) => c.docId).sort(), Object.values(IMPORTED()).sort());
+    assert.deepEqual(
+      dry.diff?.changes
+        .filter((c) => c.kind === 'added')
+        .map((c) => c.docId)
+        .sort(),
+      Object.values(IMPORTED()).sort(),
+    );
     assert.ok(dry.digests.length >= 1);
     assert.equal(dry.recipients[0]?.recipients, 1);
     assert.ok(existsSync(join(s.docs, 'sh-hrss-2024-12.md')));

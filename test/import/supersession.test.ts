@@ -40,13 +40,28 @@ const docs = [
 ];
 
 test('repealedBy and the notes: from supersedes of the newer document or superseded_by of the older', () => {
-  assert.deepEqual(repealedBy('old', docs).map((d) => d.id), ['new']);
-  assert.deepEqual(repealedBy('other', docs).map((d) => d.id), ['new']);
+  assert.deepEqual(
+    repealedBy('old', docs).map((d) => d.id),
+    ['new'],
+  );
+  assert.deepEqual(
+    repealedBy('other', docs).map((d) => d.id),
+    ['new'],
+  );
   assert.deepEqual(repealedBy('new', docs), []);
-  assert.equal(supersessionNote('old', docs, 'zh', lang.data.supersession), '该文件已被《新通知》（沪人社规〔2024〕12号）废止，请以新文件为准。');
-  assert.equal(supersessionNote('old', docs, 'en', lang.data.supersession), 'This document has been repealed by "新通知" (沪人社规〔2024〕12号); follow the newer document.');
+  assert.equal(
+    supersessionNote('old', docs, 'zh', lang.data.supersession),
+    '该文件已被《新通知》（沪人社规〔2024〕12号）废止，请以新文件为准。',
+  );
+  assert.equal(
+    supersessionNote('old', docs, 'en', lang.data.supersession),
+    'This document has been repealed by "新通知" (沪人社规〔2024〕12号); follow the newer document.',
+  );
   assert.equal(supersessionNote('new', docs, 'zh'), undefined);
-  assert.equal(repealDigestLine(docs[1]!, docs, lang.data.supersession), '本文件同时废止：《旧通知》。今后引用被废止文件的回答会注明这一点。');
+  assert.equal(
+    repealDigestLine(docs[1]!, docs, lang.data.supersession),
+    '本文件同时废止：《旧通知》。今后引用被废止文件的回答会注明这一点。',
+  );
 });
 
 test('header fields supersedes / superseded_by: a list or one id; a bad id names the line', () => {
@@ -73,7 +88,10 @@ test('importing a repealing notice: supersedes written, the digest announces the
     assert.deepEqual(r.imported, [{ file: 'notice.txt', id: 'sh-hrss-2024-12' }]);
     const corpus = await readCorpus(corpusDir);
     assert.deepEqual(corpus.documents.find((d) => d.id === 'sh-hrss-2024-12')?.supersedes, ['sh-hrss-2019-5']);
-    assert.match(supersessionNote('sh-hrss-2019-5', corpus.documents, 'zh') ?? '', /^该文件已被《上海市人力资源和社会保障局关于进一步做好高校毕业生就业见习补贴工作的通知》（沪人社规〔2024〕12号）废止/);
+    assert.match(
+      supersessionNote('sh-hrss-2019-5', corpus.documents, 'zh') ?? '',
+      /^该文件已被《上海市人力资源和社会保障局关于进一步做好高校毕业生就业见习补贴工作的通知》（沪人社规〔2024〕12号）废止/,
+    );
     const dry = await runBroadcast({ corpusDir, bstore, subscribers: () => store.listSubscribers() }, { dryRun: true });
     const digest = dry.digests.find((d) => d.docId === 'sh-hrss-2024-12');
     assert.ok(digest, 'a digest for the new document');

@@ -12,20 +12,29 @@ import { usePostgres } from '../helpers/postgres.ts';
 
 const pgs = await usePostgres();
 
-test('3 worker processes, 5 000 recipients, one worker SIGKILLed: everyone reached once, duplicates only from its in-flight rows', { skip: pgs.skip, timeout: 90_000 }, async () => {
-  const url = await pgs.freshDatabase('mw');
-  const r = await runPgWorkers({ url, rows: 5000, workers: 3, rate: 2000, leaseMs: 2000, killAt: 0.4 });
-  process.stderr.write(
-    `# multi-worker: delivered ${r.delivered}, distinct ${r.distinct}, duplicates ${r.duplicates}, missing ${r.missing}; ` +
-      `at the kill worker 1 held ${r.kill!.claimed} leased rows, ${r.kill!.inFlight} in flight (${r.kill!.reachedServer} had reached the API); ${Math.round(r.measuredRate)} msg/s\n`,
-  );
-  assert.equal(r.missing, 0, 'every recipient received the message');
-  assert.equal(r.distinct, 5000);
-  assert.deepEqual(r.outbox, { pending: 0, sent: 5000, failed: 0, skipped: 0, total: 5000 });
-  assert.ok(r.kill, 'worker 1 was killed');
-  for (const chat of r.duplicated) assert.ok(r.kill.inFlightChats.includes(chat), `chat ${chat} got a duplicate but was not in flight at the kill`);
-  assert.ok(r.duplicates <= r.kill.inFlight, `${r.duplicates} duplicates > ${r.kill.inFlight} rows in flight`);
-  assert.ok(r.duplicates <= r.kill.reachedServer, 'a resent row that had not reached the API is no duplicate');
-  assert.equal(r.reports.length, 2, 'the two surviving workers finished and reported');
-  assert.equal(r.reports.reduce((a, x) => a + (x.inDoubt ?? 0), 0), r.kill.inFlight, 'the survivors found exactly the in-flight rows in doubt');
-});
+test(
+  '3 worker processes, 5 000 recipients, one worker SIGKILLed: everyone reached once, duplicates only from its in-flight rows',
+  { skip: pgs.skip, timeout: 90_000 },
+  async () => {
+    const url = await pgs.freshDatabase('mw');
+    const r = await runPgWorkers({ url, rows: 5000, workers: 3, rate: 2000, leaseMs: 2000, killAt: 0.4 });
+    process.stderr.write(
+      `# multi-worker: delivered ${r.delivered}, distinct ${r.distinct}, duplicates ${r.duplicates}, missing ${r.missing}; ` +
+        `at the kill worker 1 held ${r.kill!.claimed} leased rows, ${r.kill!.inFlight} in flight (${r.kill!.reachedServer} had reached the API); ${Math.round(r.measuredRate)} msg/s\n`,
+    );
+    assert.equal(r.missing, 0, 'every recipient received the message');
+    assert.equal(r.distinct, 5000);
+    assert.deepEqual(r.outbox, { pending: 0, sent: 5000, failed: 0, skipped: 0, total: 5000 });
+    assert.ok(r.kill, 'worker 1 was killed');
+    for (const chat of r.duplicated)
+      assert.ok(r.kill.inFlightChats.includes(chat), `chat ${chat} got a duplicate but was not in flight at the kill`);
+    assert.ok(r.duplicates <= r.kill.inFlight, `${r.duplicates} duplicates > ${r.kill.inFlight} rows in flight`);
+    assert.ok(r.duplicates <= r.kill.reachedServer, 'a resent row that had not reached the API is no duplicate');
+    assert.equal(r.reports.length, 2, 'the two surviving workers finished and reported');
+    assert.equal(
+      r.reports.reduce((a, x) => a + (x.inDoubt ?? 0), 0),
+      r.kill.inFlight,
+      'the survivors found exactly the in-flight rows in doubt',
+    );
+  },
+);

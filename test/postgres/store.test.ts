@@ -19,7 +19,10 @@ storeSuite(
   {
     async fresh() {
       const url = await pgs.freshDatabase('store');
-      return { open: async (now) => openPostgresStore({ url, poolMax: 4, ...(now ? { now } : {}) }).init(), cleanup: async () => undefined };
+      return {
+        open: async (now) => openPostgresStore({ url, poolMax: 4, ...(now ? { now } : {}) }).init(),
+        cleanup: async () => undefined,
+      };
     },
   },
   pgs.skip,
@@ -50,14 +53,24 @@ test('postgres: instances starting together migrate exactly once (advisory lock)
   const stores = Array.from({ length: 4 }, () => openPostgresStore({ url, poolMax: 2, migrations: extra }));
   const applied = await Promise.all(stores.map((s) => s.migrated));
   assert.deepEqual(applied.flat().sort(), ['broadcast@1', 'broadcast@2', 'core@1', 'replies@1']);
-  assert.deepEqual(applied.find((a) => a.length), ['core@1', 'replies@1', 'broadcast@1', 'broadcast@2'], 'core first, then versions in order');
+  assert.deepEqual(
+    applied.find((a) => a.length),
+    ['core@1', 'replies@1', 'broadcast@1', 'broadcast@2'],
+    'core first, then versions in order',
+  );
   // a failing step names itself and leaves nothing half-applied
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   await assert.rejects(
-    applyPgMigrations(pool, [...corePgMigrations, ...extra, { scope: 'broadcast', version: 3, name: 'bad', up: 'CREATE TABLE ok_table (x INT); CREATE TABLE outbox (x INT)' }]),
+    applyPgMigrations(pool, [
+      ...corePgMigrations,
+      ...extra,
+      { scope: 'broadcast', version: 3, name: 'bad', up: 'CREATE TABLE ok_table (x INT); CREATE TABLE outbox (x INT)' },
+    ]),
     /broadcast@3 \(bad\) failed: .*already exists/,
   );
-  const { rows } = await pool.query("SELECT to_regclass('ok_table') AS t, (SELECT count(*) FROM schema_migrations WHERE scope = 'broadcast')::int AS n");
+  const { rows } = await pool.query(
+    "SELECT to_regclass('ok_table') AS t, (SELECT count(*) FROM schema_migrations WHERE scope = 'broadcast')::int AS n",
+  );
   assert.deepEqual(rows, [{ t: null, n: 2 }]);
   await assert.rejects(applyPgMigrations(pool, [...corePgMigrations, ...corePgMigrations]), /core@1 is listed twice/);
   await pool.end();

@@ -3,7 +3,15 @@ import { describe, it } from 'node:test';
 import { loadLocales } from '../../bot/locales/locale.ts';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../bot/config.ts';
-import { answerLine, answerSentence, bigramScorer, cueScorer, loadAnswerCues, parseAnswerCues, questionKinds } from '../../bot/reply/answer.ts';
+import {
+  answerLine,
+  answerSentence,
+  bigramScorer,
+  cueScorer,
+  loadAnswerCues,
+  parseAnswerCues,
+  questionKinds,
+} from '../../bot/reply/answer.ts';
 
 const { zh, en } = loadLocales();
 const title = { zh: '世界名校留学人员落户', en: 'Top-university returnees' };
@@ -64,7 +72,10 @@ describe('answerLine', () => {
   });
   it('need more info: the open conditions by their labels', () => {
     const v = { verdict: 'need_more_info' as const, title, reasons: [{ zh: '还需要几项信息才能判断。' }] };
-    assert.equal(answerLine(v, zh, { pending: ['全职来本市工作', '在本市缴纳社会保险费满6个月'] }).text, '还需确认2项：全职来本市工作、在本市缴纳社会保险费满6个月。');
+    assert.equal(
+      answerLine(v, zh, { pending: ['全职来本市工作', '在本市缴纳社会保险费满6个月'] }).text,
+      '还需确认2项：全职来本市工作、在本市缴纳社会保险费满6个月。',
+    );
     assert.equal(answerLine(v, en, { pending: ['Works full-time in Shanghai'] }).text, '1 more to check: Works full-time in Shanghai.');
   });
   it('names the date judged on when it is not today', () => {
@@ -100,11 +111,24 @@ describe('answerSentence', () => {
     const cues = loadAnswerCues(join(PROJECT_ROOT, 'corpus', 'answer-cues.yaml'));
     const text = '三是依托海外引才工作站引进高精尖人才。我们目前在加拿大温哥华、美国硅谷、德国法兰克福、英国萨里等设立前线引才工作站。';
     const q = '杨浦的海外引才工作站设在哪些地方';
-    assert.deepEqual(questionKinds(cues, q).map((c) => c.kind), ['place']);
-    assert.equal(answerSentence(text, q)?.sentence, '三是依托海外引才工作站引进高精尖人才。', 'without cues the heading-like sentence wins');
+    assert.deepEqual(
+      questionKinds(cues, q).map((c) => c.kind),
+      ['place'],
+    );
+    assert.equal(
+      answerSentence(text, q)?.sentence,
+      '三是依托海外引才工作站引进高精尖人才。',
+      'without cues the heading-like sentence wins',
+    );
     assert.ok(answerSentence(text, q, cueScorer(bigramScorer(), cues))?.sentence.includes('温哥华'));
-    assert.throws(() => parseAnswerCues('kinds:\n  x: { question: [a], answer: "(", bonus: 1 }\n', 'c.yaml'), /c\.yaml: kinds\.x\.answer is not a valid regular expression/);
-    assert.throws(() => parseAnswerCues('kinds:\n  x: { question: [a], answer: "a", bonus: 50 }\n', 'c.yaml'), /c\.yaml: field "kinds\.x\.bonus"/);
+    assert.throws(
+      () => parseAnswerCues('kinds:\n  x: { question: [a], answer: "(", bonus: 1 }\n', 'c.yaml'),
+      /c\.yaml: kinds\.x\.answer is not a valid regular expression/,
+    );
+    assert.throws(
+      () => parseAnswerCues('kinds:\n  x: { question: [a], answer: "a", bonus: 50 }\n', 'c.yaml'),
+      /c\.yaml: field "kinds\.x\.bonus"/,
+    );
   });
   it('takes the scorer it is given', () => {
     const a = answerSentence(clause, 'x', (s) => (s.includes('温哥华') ? 1 : 0));

@@ -9,7 +9,7 @@ import { Bm25Index, type Bm25SearchStats, type WeightedTerm } from '../../retrie
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 4294967296;
 }
 
 /** Zipf-like vocabulary draws: a few very common terms (long lists), many rare ones. */
@@ -28,7 +28,8 @@ function query(rand: () => number, vocab: number): WeightedTerm[] {
   const n = 1 + Math.floor(rand() * 18);
   const weights = [1, 1, 0.6, 0.3, 0.3, 0.5];
   const q: WeightedTerm[] = [];
-  for (let i = 0; i < n; i++) q.push({ term: `t${Math.floor(vocab ** rand()) - 1}`, weight: weights[Math.floor(rand() * weights.length)]! });
+  for (let i = 0; i < n; i++)
+    q.push({ term: `t${Math.floor(vocab ** rand()) - 1}`, weight: weights[Math.floor(rand() * weights.length)]! });
   if (rand() < 0.1) q.push({ term: 'not-in-the-corpus', weight: 1 });
   if (rand() < 0.1 && q.length) q.push({ ...q[0]! }); // a duplicated term: weights merge
   return q;
@@ -82,7 +83,10 @@ test('ties are broken by ascending document, as a full sort would', () => {
   docs.push(['社保']);
   const idx = Bm25Index.build(docs);
   const hits = idx.searchMaxScore([{ term: '社保', weight: 1 }], 5);
-  assert.deepEqual(hits.map((h) => h.doc), [40, 0, 1, 2, 3]); // the shorter document first, then by id
+  assert.deepEqual(
+    hits.map((h) => h.doc),
+    [40, 0, 1, 2, 3],
+  ); // the shorter document first, then by id
   assert.deepEqual(hits, idx.searchExhaustive([{ term: '社保', weight: 1 }], 5));
 });
 

@@ -11,7 +11,13 @@ const docs = [
 
 test('scores rank documents by rare matching terms', () => {
   const idx = Bm25Index.build(docs);
-  const hits = idx.search([{ term: '补缴', weight: 1 }, { term: '社保', weight: 1 }], 10);
+  const hits = idx.search(
+    [
+      { term: '补缴', weight: 1 },
+      { term: '社保', weight: 1 },
+    ],
+    10,
+  );
   assert.equal(hits[0]!.doc, 0);
   assert.equal(hits.length, 2);
   assert.ok(hits[0]!.score > hits[1]!.score);
@@ -23,7 +29,14 @@ test('scores rank documents by rare matching terms', () => {
 
 test('query weights matter and unknown terms are ignored', () => {
   const idx = Bm25Index.build(docs);
-  const a = idx.search([{ term: '落户', weight: 1 }, { term: '职称', weight: 0.1 }, { term: '没有这个词', weight: 5 }], 2);
+  const a = idx.search(
+    [
+      { term: '落户', weight: 1 },
+      { term: '职称', weight: 0.1 },
+      { term: '没有这个词', weight: 5 },
+    ],
+    2,
+  );
   assert.equal(a[0]!.doc, 1);
   assert.deepEqual(idx.search([{ term: '没有这个词', weight: 1 }], 5), []);
   assert.deepEqual(idx.search([], 5), []);
@@ -45,7 +58,10 @@ test('allow() filters and limit() caps', () => {
 test('JSON round trip gives identical scores', () => {
   const idx = Bm25Index.build(docs);
   const again = Bm25Index.fromJSON(JSON.parse(JSON.stringify(idx.toJSON())));
-  const q = [{ term: '人才', weight: 1 }, { term: '社保', weight: 0.5 }];
+  const q = [
+    { term: '人才', weight: 1 },
+    { term: '社保', weight: 0.5 },
+  ];
   assert.deepEqual(again.search(q, 4), idx.search(q, 4));
   assert.throws(() => Bm25Index.fromJSON({ version: 2 } as never), /unsupported or malformed/);
 });

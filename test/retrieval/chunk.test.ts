@@ -10,13 +10,27 @@ import type { Chunk, PolicyDocument } from '../../retrieval/types.ts';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 function doc(body: string, id = 'test-doc'): PolicyDocument {
-  return { id, file: `${id}.md`, title: '测试文件', docNumber: '测〔2024〕1号', issuer: '测试局', date: '2024-01-01', level: 'municipal', rawText: body, text: normalizeText(body).text, hash: '' };
+  return {
+    id,
+    file: `${id}.md`,
+    title: '测试文件',
+    docNumber: '测〔2024〕1号',
+    issuer: '测试局',
+    date: '2024-01-01',
+    level: 'municipal',
+    rawText: body,
+    text: normalizeText(body).text,
+    hash: '',
+  };
 }
 const strip = (s: string) => s.replace(/\s+/g, '');
 const byId = (chunks: Chunk[]) => new Map(chunks.map((c) => [c.id, c]));
 
 test('chineseNumeral parses Chinese numbers', () => {
-  assert.deepEqual(['一', '九', '十', '十一', '十八', '二十', '二十三', '九十九', '一百', '一百零五', '两'].map(chineseNumeral), [1, 9, 10, 11, 18, 20, 23, 99, 100, 105, 2]);
+  assert.deepEqual(
+    ['一', '九', '十', '十一', '十八', '二十', '二十三', '九十九', '一百', '一百零五', '两'].map(chineseNumeral),
+    [1, 9, 10, 11, 18, 20, 23, 99, 100, 105, 2],
+  );
   assert.ok(Number.isNaN(chineseNumeral('甲')));
 });
 
@@ -44,7 +58,19 @@ test('parseClauseLabel recognizes the label forms of Chinese policy documents', 
 });
 
 test('parseClauseLabel rejects numbers in running text', () => {
-  for (const line of ['2009 年，经中央人才工作协调小组批复', '2009年，经批复', '2020年12月1日起实施', '3.5万元补贴', '2.3 万', '12333热线', '一是推出“3310”计划', '第三条规定的情形', '3.', '一般情况下', '十分重视']) {
+  for (const line of [
+    '2009 年，经中央人才工作协调小组批复',
+    '2009年，经批复',
+    '2020年12月1日起实施',
+    '3.5万元补贴',
+    '2.3 万',
+    '12333热线',
+    '一是推出“3310”计划',
+    '第三条规定的情形',
+    '3.',
+    '一般情况下',
+    '十分重视',
+  ]) {
     assert.equal(parseClauseLabel(line), undefined, line);
   }
 });
@@ -62,7 +88,16 @@ test('parseClauseLabel reads bold titles', () => {
 });
 
 test('boilerplateLines finds closing formulas, signatures, dates, publicity and contact lines', () => {
-  const lines = ['一、正文。', '特此通知。', '上海市人力资源和社会保障局', '2022年6月1日', '(此件主动公开)', '联系电话：25033466', '上海市人力资源和社会保障局', '沪人社力〔2022〕103号'];
+  const lines = [
+    '一、正文。',
+    '特此通知。',
+    '上海市人力资源和社会保障局',
+    '2022年6月1日',
+    '(此件主动公开)',
+    '联系电话：25033466',
+    '上海市人力资源和社会保障局',
+    '沪人社力〔2022〕103号',
+  ];
   assert.deepEqual([...boilerplateLines(lines)].sort(), [1, 2, 3, 4, 5]);
 });
 
@@ -103,10 +138,14 @@ test('nested 一、/（一）/1. structure: ids, paths, headings, no empty headi
 });
 
 test('a section heading takes the following unlabelled paragraphs', () => {
-  const body = '二、提案建议答复\n\n经研究，答复如下：\n\n（一）建立一套体系\n\n去年年底，我局争取到试点。\n\n其中：留学回国人员落户初审制度已经建立。\n\n（二）建设两个平台\n\n我局建设了两个平台。';
+  const body =
+    '二、提案建议答复\n\n经研究，答复如下：\n\n（一）建立一套体系\n\n去年年底，我局争取到试点。\n\n其中：留学回国人员落户初审制度已经建立。\n\n（二）建设两个平台\n\n我局建设了两个平台。';
   const chunks = chunkDocument(doc(body));
   const m = byId(chunks);
-  assert.equal(m.get('test-doc#二/（一）')!.text, '（一）建立一套体系\n\n去年年底，我局争取到试点。\n\n其中：留学回国人员落户初审制度已经建立。');
+  assert.equal(
+    m.get('test-doc#二/（一）')!.text,
+    '（一）建立一套体系\n\n去年年底，我局争取到试点。\n\n其中：留学回国人员落户初审制度已经建立。',
+  );
   assert.equal(m.get('test-doc#二/（一）')!.heading, '建立一套体系');
   assert.equal(m.get('test-doc#二')!.text, '二、提案建议答复\n\n经研究，答复如下：');
 });
@@ -125,7 +164,14 @@ test('第X条 style with chapters', () => {
   const chunks = chunkDocument(doc(body));
   assert.deepEqual(
     chunks.map((c) => c.id),
-    ['test-doc#第一章/第一条', 'test-doc#第一章/第二条', 'test-doc#第二章/第三条', 'test-doc#第二章/第三条/（一）', 'test-doc#第二章/第三条/（二）', 'test-doc#第二章/第四条'],
+    [
+      'test-doc#第一章/第一条',
+      'test-doc#第一章/第二条',
+      'test-doc#第二章/第三条',
+      'test-doc#第二章/第三条/（一）',
+      'test-doc#第二章/第三条/（二）',
+      'test-doc#第二章/第四条',
+    ],
   ); // 第三条's lead-in sentence ends with ： — content, so it keeps its own chunk
   assert.deepEqual(
     chunkDocument(doc('第一章 总则\n第一条 为了规范人才引进工作，制定本办法。')).map((c) => c.id),
@@ -177,19 +223,38 @@ test('long clauses are split with the path and heading repeated', () => {
 test('numbering sanity: numbers out of order in running text are not labels', () => {
   const body = '一、总体要求\n按规定办理。\n2009.年度数据如下\n5.这一行不是第五项。\n二、附则\n本办法自发布之日起施行。';
   const chunks = chunkDocument(doc(body));
-  assert.deepEqual(chunks.map((c) => c.clause), ['一', '二']);
+  assert.deepEqual(
+    chunks.map((c) => c.clause),
+    ['一', '二'],
+  );
   assert.match(chunks[0]!.text, /5\.这一行不是第五项。/);
 });
 
 test('a repeated label (copy-paste) does not restart the numbering', () => {
   const chunks = chunkDocument(doc('一、甲项工作。\n二、乙项工作。\n一、甲项工作。'));
-  assert.deepEqual(chunks.map((c) => c.id), ['test-doc#一', 'test-doc#二']);
+  assert.deepEqual(
+    chunks.map((c) => c.id),
+    ['test-doc#一', 'test-doc#二'],
+  );
 });
 
 test('boilerplate in the middle of the preamble splits it into two parts', () => {
-  const body = ['现将《工作要点》印发给你们，请结合实际认真贯彻落实。', '特此通知。', '上海市人力资源和社会保障局', '2023年4月26日', '（此件主动公开）', '2023年上海市专业技术人才工作要点', '2023年本市专业技术人才工作总体要求是：坚持党管人才。', '一、充分发挥职能作用', '1. **统筹谋划。**深入学习。'].join('\n\n');
+  const body = [
+    '现将《工作要点》印发给你们，请结合实际认真贯彻落实。',
+    '特此通知。',
+    '上海市人力资源和社会保障局',
+    '2023年4月26日',
+    '（此件主动公开）',
+    '2023年上海市专业技术人才工作要点',
+    '2023年本市专业技术人才工作总体要求是：坚持党管人才。',
+    '一、充分发挥职能作用',
+    '1. **统筹谋划。**深入学习。',
+  ].join('\n\n');
   const chunks = chunkDocument(doc(body));
-  assert.deepEqual(chunks.map((c) => c.id), ['test-doc#preamble', 'test-doc#preamble~2', 'test-doc#一/1']);
+  assert.deepEqual(
+    chunks.map((c) => c.id),
+    ['test-doc#preamble', 'test-doc#preamble~2', 'test-doc#一/1'],
+  );
   assert.doesNotMatch(chunks[0]!.text, /特此通知/);
   assert.match(chunks[1]!.text, /^2023年上海市专业技术人才工作要点/);
   assert.equal(chunks[2]!.heading, '统筹谋划');
@@ -212,7 +277,10 @@ test('a sentence longer than the limit is cut at a comma, then hard', () => {
 
 test('bold title lines without a number are clauses; their ids stay parseable', () => {
   const chunks = chunkDocument(doc('一、工作要求\n**加强组织/领导。**各区要高度重视。\n**强化宣传。**各区要加强宣传。'));
-  assert.deepEqual(chunks.map((c) => c.id), ['test-doc#一/加强组织_领导', 'test-doc#一/强化宣传']);
+  assert.deepEqual(
+    chunks.map((c) => c.id),
+    ['test-doc#一/加强组织_领导', 'test-doc#一/强化宣传'],
+  );
   assert.equal(chunks[0]!.clause, '加强组织/领导');
   assert.deepEqual(chunks[1]!.path, ['一、工作要求']);
 });
@@ -238,8 +306,14 @@ test('shipped corpus: every chunk is a verbatim slice of its normalized document
 
 test('seed 000 (沪人社力〔2022〕103号): preamble + measures 一…十八, each its own chunk', () => {
   const chunks = chunksOf('sh-hrss-2022-103');
-  assert.deepEqual(chunks.map((c) => c.clause), ['preamble', ...CN]);
-  assert.deepEqual(chunks.map((c) => c.id).slice(1), CN.map((n) => `sh-hrss-2022-103#${n}`));
+  assert.deepEqual(
+    chunks.map((c) => c.clause),
+    ['preamble', ...CN],
+  );
+  assert.deepEqual(
+    chunks.map((c) => c.id).slice(1),
+    CN.map((n) => `sh-hrss-2022-103#${n}`),
+  );
   const m = byId(chunks);
   assert.equal(m.get('sh-hrss-2022-103#三')!.heading, '加大世界名校留学人员引进力度');
   assert.match(m.get('sh-hrss-2022-103#三')!.text, /世界排名前50名/);
@@ -270,7 +344,21 @@ test('seed 002 (宝山): simplified, no pinyin, heading-only articles give their
   }
   const ids = chunks.map((c) => c.id.split('#')[1]);
   // 一、针对您提出的“…”建议答复如下： is a lead-in sentence (the proposal's point): its own chunk
-  assert.deepEqual(ids, ['preamble', '一', '一/（一）', '一/（二）/1', '一/（二）/2', '一/（二）/3', '二', '二/（一）', '二/（二）', '三', '三/（一）', '三/（二）', '四']);
+  assert.deepEqual(ids, [
+    'preamble',
+    '一',
+    '一/（一）',
+    '一/（二）/1',
+    '一/（二）/2',
+    '一/（二）/3',
+    '二',
+    '二/（一）',
+    '二/（二）',
+    '三',
+    '三/（一）',
+    '三/（二）',
+    '四',
+  ]);
   const item = chunks.find((c) => c.id === 'baoshan-hrss-2021-8E112#一/（二）/1')!;
   assert.equal(item.heading, '聚焦人才“居住难”');
   assert.equal(item.path[1], '（二）我区在市级人才政策基础上加持的区级政策');
@@ -280,7 +368,10 @@ test('seed 002 (宝山): simplified, no pinyin, heading-only articles give their
 test('seed 003 (沪人社专〔2023〕113号): items 1…24 under 一…八 with bold titles', () => {
   const chunks = chunksOf('sh-hrss-2023-113');
   const items = chunks.filter((c) => c.clause !== 'preamble');
-  assert.deepEqual(items.map((c) => c.clause), Array.from({ length: 24 }, (_, i) => String(i + 1)));
+  assert.deepEqual(
+    items.map((c) => c.clause),
+    Array.from({ length: 24 }, (_, i) => String(i + 1)),
+  );
   assert.equal(items[0]!.id, 'sh-hrss-2023-113#一/1');
   assert.equal(items[3]!.id, 'sh-hrss-2023-113#二/4');
   assert.equal(items[0]!.heading, '统筹谋划推进专业技术人才工作');

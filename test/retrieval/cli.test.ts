@@ -11,7 +11,13 @@ const bin = join(PROJECT_ROOT, 'scripts', 'policybot.mjs');
 function cli(args: string[], dataDir: string, input?: string) {
   const r = spawnSync(process.execPath, [bin, ...args], {
     cwd: mkdtempSync(join(tmpdir(), 'pb-cwd-')),
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CORPUS_DIR: join(PROJECT_ROOT, 'corpus'), DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      CORPUS_DIR: join(PROJECT_ROOT, 'corpus'),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    },
     input,
     encoding: 'utf8',
     timeout: 120_000,
@@ -24,7 +30,10 @@ test('search --json reads queries from stdin (JSONL, one process), building the 
   const r = cli(['search', '--json', '--k', '2'], dataDir, 'QS排名第80的学校毕业，落户要交多久社保？\n\n北京积分落户\n😀\n');
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /built the search index/);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 3);
   assert.deepEqual(Object.keys(lines[0]), ['query', 'model', 'confidence', 'results']);
   assert.deepEqual(Object.keys(lines[0].results[0]), ['chunkId', 'docId', 'title', 'docNumber', 'clause', 'text', 'score']);
@@ -46,8 +55,11 @@ test('search --json reads queries from stdin (JSONL, one process), building the 
   const ev = cli(['eval', '--json', '--no-baselines'], dataDir);
   assert.equal(ev.code, 0, ev.stderr);
   const m = JSON.parse(ev.stdout);
-  assert.ok(m.answerable >= 60 && m.paraphrases * 3 >= m.answerable && m.questions - m.answerable >= 8, "dev set size");
-  assert.deepEqual(m.metrics.map((x: { system: string }) => x.system.split(' ')[0]), ['bm25', 'dense', 'hybrid']);
+  assert.ok(m.answerable >= 60 && m.paraphrases * 3 >= m.answerable && m.questions - m.answerable >= 8, 'dev set size');
+  assert.deepEqual(
+    m.metrics.map((x: { system: string }) => x.system.split(' ')[0]),
+    ['bm25', 'dense', 'hybrid'],
+  );
   const hybrid = m.metrics[2];
   assert.ok(hybrid.r1 >= 0.9 && hybrid.r3 >= 0.95, JSON.stringify(hybrid));
 });

@@ -70,16 +70,28 @@ test('readCorpus accepts the corpus folder or its documents folder, .md and .txt
   const dir = tempCorpus({ 'b-doc.txt': GOOD, 'a-doc.md': GOOD, 'notes.pdf': 'x', '.hidden.md': 'x' });
   const a = await readCorpus(dir);
   const b = await readCorpus(join(dir, 'documents'));
-  assert.deepEqual(a.documents.map((d) => d.id), ['a-doc', 'b-doc']);
-  assert.deepEqual(b.documents.map((d) => d.id), ['a-doc', 'b-doc']);
+  assert.deepEqual(
+    a.documents.map((d) => d.id),
+    ['a-doc', 'b-doc'],
+  );
+  assert.deepEqual(
+    b.documents.map((d) => d.id),
+    ['a-doc', 'b-doc'],
+  );
   assert.equal(documentsDir(dir), join(dir, 'documents'));
   assert.equal(a.documents[0]!.file, 'documents/a-doc.md');
   assert.equal(b.documents[0]!.file, 'a-doc.md');
-  assert.deepEqual(a.chunks.map((c) => c.id), ['a-doc#一', 'a-doc#二', 'b-doc#一', 'b-doc#二']);
+  assert.deepEqual(
+    a.chunks.map((c) => c.id),
+    ['a-doc#一', 'a-doc#二', 'b-doc#一', 'b-doc#二'],
+  );
 });
 
 test('a missing corpus folder throws CorpusReadError naming it', async () => {
-  await assert.rejects(readCorpus('/nonexistent/policybot-corpus'), (e: unknown) => e instanceof CorpusReadError && /corpus folder not found: \/nonexistent/.test((e as Error).message));
+  await assert.rejects(
+    readCorpus('/nonexistent/policybot-corpus'),
+    (e: unknown) => e instanceof CorpusReadError && /corpus folder not found: \/nonexistent/.test((e as Error).message),
+  );
 });
 
 test('bad files are errors naming the file; the good files are still ingested', async () => {
@@ -96,7 +108,10 @@ test('bad files are errors naming the file; the good files are still ingested', 
     'bad name.md': GOOD,
   });
   const r = await readCorpus(dir);
-  assert.deepEqual(r.documents.map((d) => d.id), ['good']);
+  assert.deepEqual(
+    r.documents.map((d) => d.id),
+    ['good'],
+  );
   const err = (f: string) => r.errors.find((e) => e.file === `documents/${f}`);
   assert.match(err('empty.md')!.message, /empty file/);
   assert.match(err('blank.md')!.message, /empty file/);
@@ -120,7 +135,10 @@ test('a 5 MB file is rejected by the size limit, and ingests cleanly when the li
   const big = HEADER + para.repeat(Math.ceil((5 * 1024 * 1024) / Buffer.byteLength(para)));
   const dir = tempCorpus({ 'big.md': big, 'good.md': GOOD });
   const r = await readCorpus(dir);
-  assert.deepEqual(r.documents.map((d) => d.id), ['good']);
+  assert.deepEqual(
+    r.documents.map((d) => d.id),
+    ['good'],
+  );
   assert.match(r.errors[0]!.message, /too large \(5\.0 MiB, limit 2\.0 MiB\)/);
   const allowed = await readCorpus(dir, { maxBytes: 8 * 1024 * 1024 });
   assert.deepEqual(allowed.errors, []);
@@ -128,7 +146,8 @@ test('a 5 MB file is rejected by the size limit, and ingests cleanly when the li
 });
 
 test('a document in traditional characters and a file with Windows line endings ingest cleanly', async () => {
-  const lf = HEADER + '一、總體要求\n\n（一）關于人才落戶\n\n按規定辦理人才引進手續，用人單位應當如實申報。\n\n二、附則。本通知自發佈之日起施行。\n';
+  const lf =
+    HEADER + '一、總體要求\n\n（一）關于人才落戶\n\n按規定辦理人才引進手續，用人單位應當如實申報。\n\n二、附則。本通知自發佈之日起施行。\n';
   const crlf = lf.replace(/\n/g, '\r\n');
   const dir = tempCorpus({ 'trad-lf.md': lf, 'trad-crlf.md': crlf });
   const r = await readCorpus(dir);
@@ -149,7 +168,10 @@ test('a document in traditional characters and a file with Windows line endings 
 test('duplicate ids (same name, .md and .txt) are an error for the second file', async () => {
   const dir = tempCorpus({ 'same.md': GOOD, 'same.txt': GOOD });
   const r = await readCorpus(dir);
-  assert.deepEqual(r.documents.map((d) => d.file), ['documents/same.md']);
+  assert.deepEqual(
+    r.documents.map((d) => d.file),
+    ['documents/same.md'],
+  );
   assert.match(r.errors[0]!.message, /duplicate document id "same"/);
 });
 

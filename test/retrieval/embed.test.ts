@@ -5,7 +5,18 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { readCorpus } from '../../retrieval/corpus.ts';
-import { BGE_QUERY_INSTRUCTION, cosine, isModelFolder, isStaticModelFolder, loadEmbedder, loadPipelineEmbedder, loadStaticLookup, poolingFor, resolveEmbeddingModel, type StaticLookupEmbedder } from '../../retrieval/embed.ts';
+import {
+  BGE_QUERY_INSTRUCTION,
+  cosine,
+  isModelFolder,
+  isStaticModelFolder,
+  loadEmbedder,
+  loadPipelineEmbedder,
+  loadStaticLookup,
+  poolingFor,
+  resolveEmbeddingModel,
+  type StaticLookupEmbedder,
+} from '../../retrieval/embed.ts';
 import { passageText } from '../../retrieval/index-store.ts';
 import { readStaticTable } from '../../retrieval/static-model.ts';
 import { buildVocab, trainStaticEmbedder } from '../../retrieval/train-embedder.ts';
@@ -22,7 +33,12 @@ const corpus = [
 ].flatMap((s) => [s, s.split('').reverse().join('')]);
 
 test('pooling rules per model family', () => {
-  assert.deepEqual(poolingFor('Xenova/bge-small-zh-v1.5'), { pooling: 'cls', normalize: true, queryPrefix: BGE_QUERY_INSTRUCTION, passagePrefix: '' });
+  assert.deepEqual(poolingFor('Xenova/bge-small-zh-v1.5'), {
+    pooling: 'cls',
+    normalize: true,
+    queryPrefix: BGE_QUERY_INSTRUCTION,
+    passagePrefix: '',
+  });
   assert.equal(poolingFor('Xenova/multilingual-e5-small').queryPrefix, 'query: ');
   assert.equal(poolingFor('Xenova/multilingual-e5-small').passagePrefix, 'passage: ');
   assert.equal(poolingFor('policybot-static-zh', true).pooling, 'mean');
@@ -30,7 +46,12 @@ test('pooling rules per model family', () => {
 
 test('model resolution: local folder, remote only when allowed, else the offline static model', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pb-res-'));
-  const base = { modelId: 'Xenova/bge-small-zh-v1.5', modelsDir: join(dir, 'models'), remoteHost: 'https://hf-mirror.com/', staticModelDir: join(dir, 'data', 'models', 'policybot-static-zh') };
+  const base = {
+    modelId: 'Xenova/bge-small-zh-v1.5',
+    modelsDir: join(dir, 'models'),
+    remoteHost: 'https://hf-mirror.com/',
+    staticModelDir: join(dir, 'data', 'models', 'policybot-static-zh'),
+  };
   const offline = resolveEmbeddingModel({ ...base, allowRemote: false });
   assert.equal(offline.isStatic, true);
   assert.equal(offline.modelId, 'policybot-static-zh');
@@ -90,8 +111,14 @@ test('the static model by table lookup gives the pipeline vectors exactly, witho
   const safe = [
     ...corpus,
     ...real,
-    'ABC abc123 Top50 QS', '社保（二）、《通知》“引号”：第3条；', 'a-b_c.d/e', 'x'.repeat(150), 'HR\t人事\n专员\r\u3000留学',
-    '沪人社力〔2022〕103号', '——、…·', 'e5-small',
+    'ABC abc123 Top50 QS',
+    '社保（二）、《通知》“引号”：第3条；',
+    'a-b_c.d/e',
+    'x'.repeat(150),
+    'HR\t人事\n专员\r\u3000留学',
+    '沪人社力〔2022〕103号',
+    '——、…·',
+    'e5-small',
   ];
   const unsafe = ['', '   ', '😀', '[UNK] 落户', 'café 留学', '１２３', 'ＡＢＣ落户', '①②', '\u3400字', 'tab\u00a0nbsp', '\u200b零宽'];
   const texts = [...safe, ...unsafe];

@@ -2,7 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FrontMatterError, isIsoDate, parseFrontMatter } from '../../retrieval/frontmatter.ts';
 
-const HEADER = ['---', 'title: 关于助力复工复产实施人才特殊支持举措的通知', 'doc_number: 沪人社力〔2022〕103号', 'issuer: 上海市人力资源和社会保障局', 'date: 2022-06-01', 'level: municipal', '---'];
+const HEADER = [
+  '---',
+  'title: 关于助力复工复产实施人才特殊支持举措的通知',
+  'doc_number: 沪人社力〔2022〕103号',
+  'issuer: 上海市人力资源和社会保障局',
+  'date: 2022-06-01',
+  'level: municipal',
+  '---',
+];
 const file = (lines: string[], body = '\n\n一、正文。\n') => lines.join('\n') + '\n' + body;
 
 function expectError(content: string, check: { line: number; field?: string; match: RegExp }) {
@@ -37,7 +45,19 @@ test('parses a valid header and keeps the body byte for byte', () => {
 
 test('optional fields, quoted values, empty optional fields', () => {
   const r = parseFrontMatter(
-    file(['---', 'title: "长宁区关于加快推进科技创新人才集聚区建设的若干意见"', 'doc_number:', 'issuer: 长宁区', 'date: 2020-04-24', 'level: district', 'district: 长宁', 'source: https://example.org/a', 'valid_from: 2020-04-24', 'valid_to: 2025-04-23', '---']),
+    file([
+      '---',
+      'title: "长宁区关于加快推进科技创新人才集聚区建设的若干意见"',
+      'doc_number:',
+      'issuer: 长宁区',
+      'date: 2020-04-24',
+      'level: district',
+      'district: 长宁',
+      'source: https://example.org/a',
+      'valid_from: 2020-04-24',
+      'valid_to: 2025-04-23',
+      '---',
+    ]),
     'x.md',
   );
   assert.equal(r.meta.docNumber, undefined);
@@ -73,13 +93,25 @@ test('a bad date names the line, the field and the fix', () => {
 });
 
 test('missing required fields and bad enum values are errors', () => {
-  expectError(file(HEADER.filter((l) => !l.startsWith('title:'))), { line: 1, field: 'title', match: /missing required field; write the full title/ });
+  expectError(file(HEADER.filter((l) => !l.startsWith('title:'))), {
+    line: 1,
+    field: 'title',
+    match: /missing required field; write the full title/,
+  });
   expectError(file(HEADER.filter((l) => !l.startsWith('issuer:'))), { line: 1, field: 'issuer', match: /missing required field/ });
-  expectError(file(HEADER.map((l) => (l.startsWith('level:') ? 'level: city' : l))), { line: 6, field: 'level', match: /municipal.*district/ });
+  expectError(file(HEADER.map((l) => (l.startsWith('level:') ? 'level: city' : l))), {
+    line: 6,
+    field: 'level',
+    match: /municipal.*district/,
+  });
 });
 
 test('valid_to before valid_from is an error on the valid_to line', () => {
-  expectError(file([...HEADER.slice(0, -1), 'valid_from: 2022-07-01', 'valid_to: 2022-06-30', '---']), { line: 8, field: 'valid_to', match: /before valid_from/ });
+  expectError(file([...HEADER.slice(0, -1), 'valid_from: 2022-07-01', 'valid_to: 2022-06-30', '---']), {
+    line: 8,
+    field: 'valid_to',
+    match: /before valid_from/,
+  });
 });
 
 test('invalid YAML is an error with its line', () => {
@@ -88,7 +120,10 @@ test('invalid YAML is an error with its line', () => {
 });
 
 test('unknown fields and a district document without district are warnings', () => {
-  const r = parseFrontMatter(file([...HEADER.slice(0, -1).map((l) => (l === 'level: municipal' ? 'level: district' : l)), 'tittle: typo', '---']), 'x.md');
+  const r = parseFrontMatter(
+    file([...HEADER.slice(0, -1).map((l) => (l === 'level: municipal' ? 'level: district' : l)), 'tittle: typo', '---']),
+    'x.md',
+  );
   assert.deepEqual(
     r.warnings.map((w) => w.line),
     [7, 6],

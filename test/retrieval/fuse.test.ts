@@ -27,11 +27,28 @@ test('concepts: sub-words join their word, expansions join the concept they came
 
 test('confidence: coverage curve, out-of-scope place penalty, empty query', () => {
   const texts = ['本市居住证积分落户', '职称评审', '人才公寓', '创业补贴', '高校毕业生就业'];
-  const chunks: Chunk[] = texts.map((text, i) => ({ id: `a#${i}`, docId: 'a', title: 't', clause: String(i), path: [], start: 0, end: text.length, text }));
+  const chunks: Chunk[] = texts.map((text, i) => ({
+    id: `a#${i}`,
+    docId: 'a',
+    title: 't',
+    clause: String(i),
+    path: [],
+    start: 0,
+    end: text.length,
+    text,
+  }));
   const bm25 = Bm25Index.build(texts.map((t) => seg.tokens(t)));
   const run = (text: string) => {
     const q = analyzeQuery(text, seg, syn, bm25, DEFAULT_FUSION);
-    const fused = fuseCandidates({ q, bm25Hits: bm25.search(q.terms, 5), bm25, chunks, headings: texts.map(() => ''), docs: new Map(), opts: DEFAULT_FUSION });
+    const fused = fuseCandidates({
+      q,
+      bm25Hits: bm25.search(q.terms, 5),
+      bm25,
+      chunks,
+      headings: texts.map(() => ''),
+      docs: new Map(),
+      opts: DEFAULT_FUSION,
+    });
     return confidenceOf(q, fused[0], DEFAULT_FUSION);
   };
   assert.ok(run('本市积分落户') > 0.9);
@@ -57,7 +74,13 @@ let retriever: Retriever;
 before(async () => {
   const corpus = await readCorpus(join(PROJECT_ROOT, 'corpus'));
   retriever = (
-    await openRetriever({ chunks: corpus.chunks, documents: corpus.documents, corpusDir: join(PROJECT_ROOT, 'corpus'), dataDir: mkdtempSync(join(tmpdir(), 'pb-real-')), model: null })
+    await openRetriever({
+      chunks: corpus.chunks,
+      documents: corpus.documents,
+      corpusDir: join(PROJECT_ROOT, 'corpus'),
+      dataDir: mkdtempSync(join(tmpdir(), 'pb-real-')),
+      model: null,
+    })
   ).retriever;
 });
 

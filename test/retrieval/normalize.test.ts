@@ -104,23 +104,48 @@ test('cjkPunctuation: clause brackets and commas in Chinese text become full-wid
 });
 
 test('cjkPunctuation leaves numbers, Latin text, URLs and mojibake alone', () => {
-  for (const keep of ['运营咨询10,769人次', 'at 10:30 am', 'Shanghai, China', 'see https://rsj.sh.gov.cn/x', '在上?,F有政策', 'a(b)c', '(HR)']) {
+  for (const keep of [
+    '运营咨询10,769人次',
+    'at 10:30 am',
+    'Shanghai, China',
+    'see https://rsj.sh.gov.cn/x',
+    '在上?,F有政策',
+    'a(b)c',
+    '(HR)',
+  ]) {
     assert.equal(cjkPunctuation(keep), keep, keep);
   }
 });
 
 test('removePageNumbers drops lines that are only a page number', () => {
-  const text = ['正文第一段，', '- 3 -', '3', '第3页', '第 3 页 共 8 页', '3/8', '— 12 —', 'Page 4 of 9', '2022年', '3月', '12333'].join('\n');
+  const text = ['正文第一段，', '- 3 -', '3', '第3页', '第 3 页 共 8 页', '3/8', '— 12 —', 'Page 4 of 9', '2022年', '3月', '12333'].join(
+    '\n',
+  );
   const kept = removePageNumbers(text).split('\n').filter(Boolean);
   assert.deepEqual(kept, ['正文第一段，', '2022年', '3月', '12333']); // 5 digits: a hotline, not a page
 });
 
 test('joinBrokenLines joins page-break splits inside words and sentences (seed patterns)', () => {
-  assert.equal(joinBrokenLines('六、千方百计推进高校毕业生就业。积极挖掘中央在沪企业、\n\n市属和区属国有企业等重点用人单位。'), '六、千方百计推进高校毕业生就业。积极挖掘中央在沪企业、市属和区属国有企业等重点用人单位。');
-  assert.equal(joinBrokenLines('重点做好海外高层次人才特定待遇政策落地服务，及时推送相关信息，在出入境、物\n\n品通关等方面提供必要的便利服务。'), '重点做好海外高层次人才特定待遇政策落地服务，及时推送相关信息，在出入境、物品通关等方面提供必要的便利服务。');
-  assert.equal(joinBrokenLines('强化线上咨询和政策宣传工作。启动以“揽才聚\n\n才助发展”为主题的人才政策宣传季活动。'), '强化线上咨询和政策宣传工作。启动以“揽才聚才助发展”为主题的人才政策宣传季活动。');
-  assert.equal(joinBrokenLines('2009年，杨浦区成为全国首批基地，经过十多年的发展和\n\n建设，吸引集聚了一定数量的海外高层次人才。'), '2009年，杨浦区成为全国首批基地，经过十多年的发展和建设，吸引集聚了一定数量的海外高层次人才。');
-  assert.equal(joinBrokenLines('in the middle of a long English sentence that goes on and on and on and on, and\nthen continues'), 'in the middle of a long English sentence that goes on and on and on and on, and then continues');
+  assert.equal(
+    joinBrokenLines('六、千方百计推进高校毕业生就业。积极挖掘中央在沪企业、\n\n市属和区属国有企业等重点用人单位。'),
+    '六、千方百计推进高校毕业生就业。积极挖掘中央在沪企业、市属和区属国有企业等重点用人单位。',
+  );
+  assert.equal(
+    joinBrokenLines('重点做好海外高层次人才特定待遇政策落地服务，及时推送相关信息，在出入境、物\n\n品通关等方面提供必要的便利服务。'),
+    '重点做好海外高层次人才特定待遇政策落地服务，及时推送相关信息，在出入境、物品通关等方面提供必要的便利服务。',
+  );
+  assert.equal(
+    joinBrokenLines('强化线上咨询和政策宣传工作。启动以“揽才聚\n\n才助发展”为主题的人才政策宣传季活动。'),
+    '强化线上咨询和政策宣传工作。启动以“揽才聚才助发展”为主题的人才政策宣传季活动。',
+  );
+  assert.equal(
+    joinBrokenLines('2009年，杨浦区成为全国首批基地，经过十多年的发展和\n\n建设，吸引集聚了一定数量的海外高层次人才。'),
+    '2009年，杨浦区成为全国首批基地，经过十多年的发展和建设，吸引集聚了一定数量的海外高层次人才。',
+  );
+  assert.equal(
+    joinBrokenLines('in the middle of a long English sentence that goes on and on and on and on, and\nthen continues'),
+    'in the middle of a long English sentence that goes on and on and on and on, and then continues',
+  );
 });
 
 test('joinBrokenLines keeps real paragraph breaks', () => {
@@ -156,7 +181,10 @@ test('normalizeText composes the rules and keeps unrecoverable characters', () =
   const raw = '\ufeff關(guān)于寶山區(qū)人才落戶\r\n\r\n- 1 -\r\n\r\n在上?,F(xiàn)有政策基礎(chǔ)上\r\n\r\n\r\n(一)２０２１ 年 5 月\r\n';
   const r = normalizeText(raw);
   assert.equal(r.text, '关于宝山区人才落户\n\n在上?,F有政策基础上\n\n（一）2021年5月');
-  assert.deepEqual(r.warnings.map((w) => w.line), [5]);
+  assert.deepEqual(
+    r.warnings.map((w) => w.line),
+    [5],
+  );
   assert.equal(r.stats.traditionalConverted, true);
   assert.equal(r.stats.pinyinGlossesRemoved, 4);
   assert.equal(r.stats.pageNumbersRemoved, 1);
@@ -176,9 +204,11 @@ test('normalizeText joins the page-break splits of seeds 000, 001 and 003', () =
   const t0 = normalizeText(seedBody('sh-hrss-2022-103')).text;
   for (const s of ['中央在沪企业、市属和区属国有企业', '在出入境、物品通关', '以“揽才聚才助发展”为主题']) assert.ok(t0.includes(s), s);
   const t1 = normalizeText(seedBody('yangpu-hrss-2021-18')).text;
-  for (const s of ['经过十多年的发展和建设', '《上海市海外人才居住证管理办法》', '在“十四五”期间充分依托', '凝聚起富有杨浦特色']) assert.ok(t1.includes(s), s);
+  for (const s of ['经过十多年的发展和建设', '《上海市海外人才居住证管理办法》', '在“十四五”期间充分依托', '凝聚起富有杨浦特色'])
+    assert.ok(t1.includes(s), s);
   const t3 = normalizeText(seedBody('sh-hrss-2023-113')).text;
-  for (const s of ['组建中级职称评审委员会，加强', '“博士后国际合作交流”专项', '制定《上海市事业单位特设岗位管理办法》']) assert.ok(t3.includes(s), s);
+  for (const s of ['组建中级职称评审委员会，加强', '“博士后国际合作交流”专项', '制定《上海市事业单位特设岗位管理办法》'])
+    assert.ok(t3.includes(s), s);
   const t4 = normalizeText(seedBody('changning-2020-talent')).text;
   assert.ok(t4.includes('长宁区关于加快推进科技创新人才集聚区建设的若干意见\n为全面落实'));
 });

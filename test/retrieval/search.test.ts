@@ -19,16 +19,41 @@ const documents: DocInfo[] = [
   { id: 'cn-c', title: '长宁区人才意见', district: '长宁', level: 'district' },
 ];
 const baseChunks: Chunk[] = [
-  chunk('city-a', '二', '二、实行社保补缴阶段性适用。用人单位因受疫情影响，未按期缴纳社会保险费并于年底前补缴的，完成补缴后在办理人才引进相关业务时不受影响。', '实行社保补缴阶段性适用'),
-  chunk('city-a', '三', '三、加大世界名校留学人员引进力度。毕业于世界排名前50名院校的，取消社会保险费缴费基数和缴费时间要求，全职来本市工作后即可直接申办落户。', '加大世界名校留学人员引进力度'),
-  chunk('city-a', '十四', '十四、优化专业技术人才职称公共服务。大力推广在线面谈答辩，实现专业技术人才申报材料就近提交。', '优化专业技术人才职称公共服务'),
+  chunk(
+    'city-a',
+    '二',
+    '二、实行社保补缴阶段性适用。用人单位因受疫情影响，未按期缴纳社会保险费并于年底前补缴的，完成补缴后在办理人才引进相关业务时不受影响。',
+    '实行社保补缴阶段性适用',
+  ),
+  chunk(
+    'city-a',
+    '三',
+    '三、加大世界名校留学人员引进力度。毕业于世界排名前50名院校的，取消社会保险费缴费基数和缴费时间要求，全职来本市工作后即可直接申办落户。',
+    '加大世界名校留学人员引进力度',
+  ),
+  chunk(
+    'city-a',
+    '十四',
+    '十四、优化专业技术人才职称公共服务。大力推广在线面谈答辩，实现专业技术人才申报材料就近提交。',
+    '优化专业技术人才职称公共服务',
+  ),
   chunk('yp-b', '（一）', '（一）建立一套体系。设立留学回国人员杨浦受理点，安排专窗、专人全过程服务，优化办理流程。', '建立一套体系'),
   chunk('yp-b', '（二）', '（二）建设两个平台。建设海外人才云实习平台，探索搭建海外人才与国内企业沟通桥梁。', '建设两个平台'),
-  chunk('cn-c', '18', '18.加强人才安居工程保障力度。拓宽人才公寓筹措渠道，给予货币化租房补贴，或推荐轮候入住人才公寓。', '加强人才安居工程保障力度'),
+  chunk(
+    'cn-c',
+    '18',
+    '18.加强人才安居工程保障力度。拓宽人才公寓筹措渠道，给予货币化租房补贴，或推荐轮候入住人才公寓。',
+    '加强人才安居工程保障力度',
+  ),
   chunk('cn-c', '8', '8.深化海外人才一站式服务。优化外国人来华工作许可办理审批流程，设立留学回国人员服务专窗。', '深化海外人才一站式服务'),
 ];
 
-const model = { modelId: 'Xenova/bge-small-zh-v1.5', modelsDir: '/nonexistent/models', allowRemote: false, remoteHost: 'https://huggingface.co/' };
+const model = {
+  modelId: 'Xenova/bge-small-zh-v1.5',
+  modelsDir: '/nonexistent/models',
+  allowRemote: false,
+  remoteHost: 'https://huggingface.co/',
+};
 
 test('hybrid search end to end: train the offline embedder, build, reload, rebuild on change, repair corruption', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pb-search-'));
@@ -40,7 +65,10 @@ test('hybrid search end to end: train the offline embedder, build, reload, rebui
   assert.equal(first.index.status, 'built');
   assert.equal(first.index.embedded, baseChunks.length);
   assert.equal(first.retriever.model, 'policybot-static-zh');
-  assert.ok(logs.some((l) => /embedding model: policybot-static-zh .*using the offline corpus-trained embedder/.test(l)), logs.join('\n'));
+  assert.ok(
+    logs.some((l) => /embedding model: policybot-static-zh .*using the offline corpus-trained embedder/.test(l)),
+    logs.join('\n'),
+  );
 
   const r = await first.retriever.search('海归落户要交社保吗', { k: 3 });
   assert.equal(r.hits[0]!.chunk.id, 'city-a#三');

@@ -7,9 +7,15 @@ import { expandQuery, loadSynonyms, parseSynonyms } from '../../retrieval/synony
 test('equivalents expand both ways; expansions one way', () => {
   const t = parseSynonyms('equivalents:\n  - [社保, 社会保险, 五险]\nexpansions:\n  qs: [世界排名]\n');
   const e1 = expandQuery(t, '五险没交', ['五险']);
-  assert.deepEqual(e1.map((e) => e.terms), [['社保', '社会保险']]);
+  assert.deepEqual(
+    e1.map((e) => e.terms),
+    [['社保', '社会保险']],
+  );
   const e2 = expandQuery(t, 'qs排名前50', ['qs', '排名']);
-  assert.deepEqual(e2.map((e) => e.terms), [['世界排名']]);
+  assert.deepEqual(
+    e2.map((e) => e.terms),
+    [['世界排名']],
+  );
   assert.deepEqual(expandQuery(t, '世界排名', ['世界排名']), []);
 });
 

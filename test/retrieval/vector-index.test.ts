@@ -15,7 +15,10 @@ const vectors = [unit([1, 0, 0, 0]), unit([0, 1, 0, 0]), unit([0.9, 0.1, 0, 0]),
 test('nearest neighbours by cosine, best first', () => {
   const idx = VectorIndex.build(vectors, 4);
   const hits = idx.search(unit([1, 0.05, 0, 0]), 2);
-  assert.deepEqual(hits.map((h) => h.row), [0, 2]);
+  assert.deepEqual(
+    hits.map((h) => h.row),
+    [0, 2],
+  );
   assert.ok(hits[0]!.similarity > 0.99);
   assert.equal(idx.search(unit([1, 0, 0, 0]), 10).length, 4);
   assert.deepEqual(idx.search(unit([1, 0, 0, 0]), 3, (row) => row !== 0).map((h) => h.row)[0], 2);
@@ -27,7 +30,10 @@ test('save/load round trip; a corrupt or truncated file is refused, not crashed 
   const idx = VectorIndex.build(vectors, 4);
   const sha = idx.save(file);
   const again = VectorIndex.load(file, 4, 4, sha);
-  assert.deepEqual(again.search(vectors[3]!, 1).map((h) => h.row), [3]);
+  assert.deepEqual(
+    again.search(vectors[3]!, 1).map((h) => h.row),
+    [3],
+  );
   const bytes = readFileSync(file);
   writeFileSync(file, bytes.subarray(0, bytes.length >> 1));
   assert.throws(() => VectorIndex.load(file, 4, 4, sha), VectorIndexFileError);

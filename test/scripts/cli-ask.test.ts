@@ -36,7 +36,10 @@ test('ask --json without a question answers one JSON line per input line, each a
   const lines = ['宝山区的人才安居资助最高多少？', '北京积分落户需要多少分？', '', '是的'];
   const r = cli(['ask', '--json'], lines.join('\n'));
   assert.equal(r.code, 0, r.stderr);
-  const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const out = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(out.length, 3, 'blank lines are skipped');
   assert.equal(out[0].citations[0].docId, 'baoshan-hrss-2021-8E112');
   assert.equal(out[1].grounded, false);

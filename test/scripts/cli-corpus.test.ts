@@ -15,7 +15,14 @@ function cli(args: string[], env: Record<string, string> = {}) {
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'policybot-cli-'));
   const r = spawnSync(process.execPath, [bin, ...args], {
     cwd: mkdtempSync(join(tmpdir(), 'policybot-cwd-')), // no stray .env
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', CORPUS_DIR: join(root, 'corpus'), LOG_LEVEL: 'warn', ...env, DATA_DIR: dataDir },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      CORPUS_DIR: join(root, 'corpus'),
+      LOG_LEVEL: 'warn',
+      ...env,
+      DATA_DIR: dataDir,
+    },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -32,16 +39,50 @@ test('policybot ingest on the shipped corpus: summary, report, exit 0', () => {
   const report = JSON.parse(readFileSync(join(r.dataDir, 'ingest-report.json'), 'utf8'));
   assert.equal(report.ok, true);
   assert.equal(report.documents, 5);
-  assert.deepEqual(readdirSync(r.dataDir).filter((f) => f.includes('.tmp')), []); // no temp file left behind (the store file holds the broadcast baseline)
+  assert.deepEqual(
+    readdirSync(r.dataDir).filter((f) => f.includes('.tmp')),
+    [],
+  ); // no temp file left behind (the store file holds the broadcast baseline)
 });
 
 test('policybot chunks --json: seed 000 measures 一…十八, seed 002 simplified, texts verbatim', async () => {
   const r = cli(['chunks', '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const chunks = JSON.parse(r.stdout) as Array<{ id: string; docId: string; title: string; docNumber: string | null; clause: string; path: string[]; text: string }>;
+  const chunks = JSON.parse(r.stdout) as Array<{
+    id: string;
+    docId: string;
+    title: string;
+    docNumber: string | null;
+    clause: string;
+    path: string[];
+    text: string;
+  }>;
   assert.deepEqual(Object.keys(chunks[0]!), ['id', 'docId', 'title', 'docNumber', 'clause', 'path', 'text']);
   const s000 = chunks.filter((c) => c.docId === 'sh-hrss-2022-103');
-  assert.deepEqual(s000.map((c) => c.clause), ['preamble', '一', '二', '三', '四', '五', '六', '七', '八', '九', '十', '十一', '十二', '十三', '十四', '十五', '十六', '十七', '十八']);
+  assert.deepEqual(
+    s000.map((c) => c.clause),
+    [
+      'preamble',
+      '一',
+      '二',
+      '三',
+      '四',
+      '五',
+      '六',
+      '七',
+      '八',
+      '九',
+      '十',
+      '十一',
+      '十二',
+      '十三',
+      '十四',
+      '十五',
+      '十六',
+      '十七',
+      '十八',
+    ],
+  );
   assert.ok(s000.every((c) => c.docNumber === '沪人社力〔2022〕103号'));
   const s002 = chunks.filter((c) => c.docId === 'baoshan-hrss-2021-8E112');
   assert.ok(s002.length > 5);
@@ -71,8 +112,14 @@ test('policybot chunks --doc ID lists one document; an unknown id is a clear err
 test('policybot ingest with a bad header exits 1 naming file and line; the rest is still reported', () => {
   const corpus = mkdtempSync(join(tmpdir(), 'policybot-badcorpus-'));
   mkdirSync(join(corpus, 'documents'));
-  writeFileSync(join(corpus, 'documents', 'good.md'), '---\ntitle: 测试\nissuer: 测试局\ndate: 2024-01-31\nlevel: municipal\n---\n一、正文。按规定办理。\n');
-  writeFileSync(join(corpus, 'documents', 'bad.md'), '---\ntitle: 测试\nissuer: 测试局\ndate: 2024/01/31\nlevel: municipal\n---\n一、正文。\n');
+  writeFileSync(
+    join(corpus, 'documents', 'good.md'),
+    '---\ntitle: 测试\nissuer: 测试局\ndate: 2024-01-31\nlevel: municipal\n---\n一、正文。按规定办理。\n',
+  );
+  writeFileSync(
+    join(corpus, 'documents', 'bad.md'),
+    '---\ntitle: 测试\nissuer: 测试局\ndate: 2024/01/31\nlevel: municipal\n---\n一、正文。\n',
+  );
   writeFileSync(join(corpus, 'documents', 'binary.txt'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x00]));
   const r = cli(['ingest', '--no-index', '--corpus', corpus]);
   assert.equal(r.code, 1);

@@ -31,7 +31,15 @@ async function tellFacts(h: ReturnType<typeof makeHarness>, userId: number) {
   // what the real assistant keeps: the facts in the conversation state
   const s = h.store.sessions<Record<string, unknown>>();
   const cur = (await s.read(`u${userId}`)) ?? {};
-  await s.write(`u${userId}`, { ...cur, conv: { facts: { school: '帝国理工', ranking: 'QS第60名', salary: '年薪45万' }, openQuestion: null, ruleId: null, updatedAt: Date.now() } });
+  await s.write(`u${userId}`, {
+    ...cur,
+    conv: {
+      facts: { school: '帝国理工', ranking: 'QS第60名', salary: '年薪45万' },
+      openQuestion: null,
+      ruleId: null,
+      updatedAt: Date.now(),
+    },
+  });
 }
 
 test('after /forget, none of the stated facts is left in policybot.sqlite or its -wal file', async () => {
@@ -72,7 +80,13 @@ test('the running bot sweeps idle sessions periodically (startBot sessionSweep)'
     return { ok: true, result: [] };
   });
   const { startBot } = await import('../../bot/telegram/runner.ts');
-  const running = await startBot(h.bot, { mode: 'polling', logger: h.deps.logger, store: h.store, skipCommands: true, sessionSweep: { idleMs: 150, everyMs: 50 } });
+  const running = await startBot(h.bot, {
+    mode: 'polling',
+    logger: h.deps.logger,
+    store: h.store,
+    skipCommands: true,
+    sessionSweep: { idleMs: 150, everyMs: 50 },
+  });
   const end = Date.now() + 3000;
   while ((await h.store.sessions().read('u28')) !== undefined && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   await running.stop();

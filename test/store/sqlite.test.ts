@@ -38,7 +38,12 @@ test('migrations: extra scopes apply after core, once, in version order; failure
   assert.deepEqual(applySqliteMigrations(db, [...coreMigrations, ...extra]), ['core@1', 'broadcast@1', 'broadcast@2']);
   assert.deepEqual(applySqliteMigrations(db, [...coreMigrations, ...extra]), []);
   assert.throws(
-    () => applySqliteMigrations(db, [...coreMigrations, ...extra, { scope: 'broadcast', version: 3, name: 'bad', up: 'CREATE TABLE outbox (x)' }]),
+    () =>
+      applySqliteMigrations(db, [
+        ...coreMigrations,
+        ...extra,
+        { scope: 'broadcast', version: 3, name: 'bad', up: 'CREATE TABLE outbox (x)' },
+      ]),
     /broadcast@3 \(bad\) failed: .*already exists/,
   );
   // a failed step leaves nothing half-applied

@@ -84,8 +84,15 @@ export function storeSuite(engine: string, factory: StoreFactory, skip: string |
       const gone = (await store.getSubscriber(11))!;
       assert.equal(gone.active, false);
       assert.equal(gone.inactiveReason, 'blocked');
-      assert.deepEqual((await store.listSubscribers()).map((x) => x.chatId), [-1001234567890], 'supergroup ids beyond 32 bits survive');
-      assert.deepEqual((await store.listSubscribers({ activeOnly: false })).map((x) => x.chatId), [11, -1001234567890]);
+      assert.deepEqual(
+        (await store.listSubscribers()).map((x) => x.chatId),
+        [-1001234567890],
+        'supergroup ids beyond 32 bits survive',
+      );
+      assert.deepEqual(
+        (await store.listSubscribers({ activeOnly: false })).map((x) => x.chatId),
+        [11, -1001234567890],
+      );
       const back = await store.subscribe(11, 'private', ['municipal']);
       assert.equal(back.active, true);
       assert.equal(back.inactiveReason, null);
@@ -173,7 +180,10 @@ export function storeSuite(engine: string, factory: StoreFactory, skip: string |
     try {
       await store.receiveUpdates([{ update_id: 12, n: 'b' } as never, { update_id: 11, n: 'a' } as never]);
       await store.receiveUpdates([{ update_id: 12, n: 'changed' } as never]); // redelivery keeps the first copy
-      assert.deepEqual(await store.unfinishedUpdates(), [{ update_id: 11, n: 'a' }, { update_id: 12, n: 'b' }]);
+      assert.deepEqual(await store.unfinishedUpdates(), [
+        { update_id: 11, n: 'a' },
+        { update_id: 12, n: 'b' },
+      ]);
       assert.equal(await store.beginUpdate(11), 'new', 'received but never started is not a retry');
       await store.finishUpdate(11);
       assert.deepEqual(await store.unfinishedUpdates(), [{ update_id: 12, n: 'b' }]);

@@ -54,7 +54,10 @@ test('/start shows the welcome with three example buttons; a button asks that qu
   assert.match(welcome.payload.text, /上海人才政策助手/);
   const b = buttons(welcome);
   assert.equal(b.length, 3);
-  assert.deepEqual(b.map((x) => x.text), EXAMPLE_QUESTIONS);
+  assert.deepEqual(
+    b.map((x) => x.text),
+    EXAMPLE_QUESTIONS,
+  );
   h.tg.clear();
   await h.send(callback(7, b[2]!.callback_data!));
   assert.equal(h.tg.sent('answerCallbackQuery').length, 1);
@@ -69,7 +72,10 @@ test('/check: facts asked one by one with buttons, typed answers work, verdict w
   let q = h.tg.sent().at(-1)!;
   assert.match(q.payload.text, /世界排名大约在哪个区间/);
   const rank = buttons(q);
-  assert.deepEqual(rank.map((x) => x.text), ['前50', '51–100', '100名以外', '不清楚']);
+  assert.deepEqual(
+    rank.map((x) => x.text),
+    ['前50', '51–100', '100名以外', '不清楚'],
+  );
 
   h.tg.clear();
   await h.send(callback(7, rank[0]!.callback_data!));
@@ -79,7 +85,10 @@ test('/check: facts asked one by one with buttons, typed answers work, verdict w
   q = h.tg.sent().at(-1)!;
   assert.match(q.payload.text, /是否在上海全职工作/);
   const yesNo = buttons(q);
-  assert.deepEqual(yesNo.map((x) => x.text), ['是', '否']);
+  assert.deepEqual(
+    yesNo.map((x) => x.text),
+    ['是', '否'],
+  );
 
   // the old rank button is stale now
   h.tg.clear();
@@ -127,7 +136,7 @@ test('group: @mention, reply to the bot and /ask (also /ask@Bot) are answered in
   const h = makeHarness();
   const g = -100123;
   await h.send(groupText(g, 7, '大家好，今天开会吗？'));
-  await h.send(groupText(g, 7, '@someoneelse 宝山'), );
+  await h.send(groupText(g, 7, '@someoneelse 宝山'));
   await h.send(groupText(g, 7, '/ask@OtherBot 宝山'));
   assert.equal(h.tg.calls.length, 0);
   assert.equal(h.assistant.calls.length, 0);
@@ -139,7 +148,9 @@ test('group: @mention, reply to the bot and /ask (also /ask@Bot) are answered in
   assert.equal(sent.payload.chat_id, g);
   assert.equal(sent.payload.reply_parameters.message_id, mention.message!.message_id);
 
-  const reply = groupText(g, 9, '那博士后呢', { reply_to_message: { message_id: 5000, date: 1, chat: groupChat(g), from: BOT_INFO, text: '…' } });
+  const reply = groupText(g, 9, '那博士后呢', {
+    reply_to_message: { message_id: 5000, date: 1, chat: groupChat(g), from: BOT_INFO, text: '…' },
+  });
   await h.send(reply);
   sent = h.tg.sent().at(-1)!;
   assert.equal(h.assistant.calls.at(-1)!.text, '那博士后呢');
@@ -183,13 +194,13 @@ test('group: a personal eligibility question gets the general rule and a deep li
   assert.equal(buttons(h.tg.sent()[0]).find((b) => b.url)!.url, `https://t.me/${BOT_INFO.username}?start=check`);
 });
 
-test('group state is per member: one member\'s context never reaches another', async () => {
+test("group state is per member: one member's context never reaches another", async () => {
   const h = makeHarness();
   const g = -100777;
   await h.send(groupMention(g, 7, '宝山博士后'));
   await h.send(groupMention(g, 8, '宝山博士后'));
   assert.ok(h.assistant.calls[0]!.state === undefined);
-  assert.ok(h.assistant.calls[1]!.state === undefined, 'member 8 does not inherit member 7\'s state');
+  assert.ok(h.assistant.calls[1]!.state === undefined, "member 8 does not inherit member 7's state");
   await h.send(groupMention(g, 7, '宝山博士后'));
   assert.ok(h.assistant.calls[2]!.state !== undefined);
 });
@@ -213,7 +224,16 @@ test('bad input: unknown command, edited message, sticker/photo/voice/location, 
   }
   // a sticker in a group not addressed to the bot: silence
   h.tg.clear();
-  await h.send({ update_id: 999_001, message: { message_id: 1, date: 1, chat: groupChat(-1001), from: { id: 7, is_bot: false, first_name: 'a' }, sticker: { file_id: 's', file_unique_id: 's', type: 'regular', width: 1, height: 1, is_animated: false, is_video: false } } } as never);
+  await h.send({
+    update_id: 999_001,
+    message: {
+      message_id: 1,
+      date: 1,
+      chat: groupChat(-1001),
+      from: { id: 7, is_bot: false, first_name: 'a' },
+      sticker: { file_id: 's', file_unique_id: 's', type: 'regular', width: 1, height: 1, is_animated: false, is_video: false },
+    },
+  } as never);
   assert.equal(h.tg.calls.length, 0);
   // forwarded text is answered with a note
   await h.send(privateText(7, '宝山博士后补贴', { forward_origin: { type: 'hidden_user', sender_user_name: 'x', date: 1 } }));
@@ -338,7 +358,10 @@ test('/subscribe and /unsubscribe with topic toggles (private)', async () => {
   await h.send(privateText(7, '/subscribe'));
   const msg = h.tg.sent().at(-1)!;
   const kb = buttons(msg);
-  assert.deepEqual(kb.map((b) => b.text), ['✅ 全部', '市级', '宝山', '杨浦', '落户', '社保', '博士后', '人才公寓', '补贴', '完成']);
+  assert.deepEqual(
+    kb.map((b) => b.text),
+    ['✅ 全部', '市级', '宝山', '杨浦', '落户', '社保', '博士后', '人才公寓', '补贴', '完成'],
+  );
   assert.deepEqual((await h.store.getSubscriber(7))!.topics, ['all']);
   await h.send(callback(7, 'sb:district:宝山'));
   assert.deepEqual((await h.store.getSubscriber(7))!.topics, ['district:宝山']);
@@ -430,7 +453,10 @@ test('per-chat order is kept under concurrent handling', async () => {
   for (let i = 0; i < 10; i++) for (const chat of [11, 12, 13]) updates.push(privateText(chat, `宝山 #${i}`));
   await Promise.all(updates.map((u) => h.send(u)));
   for (const chat of [11, 12, 13]) {
-    const seq = h.tg.sent().filter((c) => c.payload.chat_id === chat).map((c) => Number(/#(\d+)/.exec(c.payload.text)![1]));
+    const seq = h.tg
+      .sent()
+      .filter((c) => c.payload.chat_id === chat)
+      .map((c) => Number(/#(\d+)/.exec(c.payload.text)![1]));
     assert.deepEqual(seq, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   }
 });

@@ -14,14 +14,31 @@ import { FakeBotApi } from './fake-bot-api.ts';
 const KILLS = Number(process.argv[2] ?? 10);
 const OUTAGE_S = Number(process.argv[3] ?? 60);
 const TOKEN = '424242:DRILL-token-abcdef';
-const QUESTIONS = ['宝山区的人才安居资助最高多少？', '应届生落户需要多少分？', '杨浦区有什么人才政策？', '社保补缴怎么办理？', '博士后有什么补贴？'];
+const QUESTIONS = [
+  '宝山区的人才安居资助最高多少？',
+  '应届生落户需要多少分？',
+  '杨浦区有什么人才政策？',
+  '社保补缴怎么办理？',
+  '博士后有什么补贴？',
+];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function serve(apiRoot: string, dataDir: string, log: string[]): ChildProcess {
   mkdirSync(dataDir, { recursive: true });
   const child = spawn(process.execPath, [join(PROJECT_ROOT, 'scripts', 'policybot.mjs'), 'serve'], {
     cwd: dataDir,
-    env: { ...process.env, TELEGRAM_REPLY_IN_DOUBT: process.env.TELEGRAM_REPLY_IN_DOUBT ?? 'resend', TELEGRAM_CONCURRENCY: process.env.TELEGRAM_CONCURRENCY ?? '64', TELEGRAM_BOT_TOKEN: TOKEN, TELEGRAM_API_ROOT: apiRoot, DATA_DIR: dataDir, LOG_LEVEL: 'info', BROADCAST_ENABLED: 'false', AS_OF: '2024-06-01', RATE_LIMIT_PER_MINUTE: '0' },
+    env: {
+      ...process.env,
+      TELEGRAM_REPLY_IN_DOUBT: process.env.TELEGRAM_REPLY_IN_DOUBT ?? 'resend',
+      TELEGRAM_CONCURRENCY: process.env.TELEGRAM_CONCURRENCY ?? '64',
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_ROOT: apiRoot,
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      BROADCAST_ENABLED: 'false',
+      AS_OF: '2024-06-01',
+      RATE_LIMIT_PER_MINUTE: '0',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   child.stderr!.on('data', (d: Buffer) => log.push(...d.toString('utf8').split('\n').filter(Boolean)));
@@ -114,13 +131,18 @@ async function main() {
     if (process.env.DRILL_LOG) {
       const r = byChat(ref);
       const lines: string[] = [];
-      for (const [chat, texts] of byChat(api)) lines.push(`chat ${chat}: ${texts.length} (ref ${r.get(chat)?.length}) ${texts.map((t) => t.slice(0, 12).replace(/\n/g, ' ')).join(' | ')}`);
+      for (const [chat, texts] of byChat(api))
+        lines.push(
+          `chat ${chat}: ${texts.length} (ref ${r.get(chat)?.length}) ${texts.map((t) => t.slice(0, 12).replace(/\n/g, ' ')).join(' | ')}`,
+        );
       (await import('node:fs')).writeFileSync(process.env.DRILL_LOG + '.chats', lines.join('\n') + '\n');
     }
     const skipped = log.filter((l) => l.includes('before the restart; not sent again')).length;
     const doubt = log.filter((l) => l.includes('was being sent when the process stopped')).length;
     if (process.env.DRILL_LOG) (await import('node:fs')).writeFileSync(process.env.DRILL_LOG, log.join('\n') + '\n');
-    out.push(`SIGKILL ×${kills} during the stream: ${api.sent.length} messages sent (reference ${refCount}); duplicates ${dup}, lost ${lost}; on replay: ${skipped} parts skipped as sent, ${doubt} in doubt (TELEGRAM_REPLY_IN_DOUBT=${process.env.TELEGRAM_REPLY_IN_DOUBT ?? 'resend'}, TELEGRAM_CONCURRENCY=${process.env.TELEGRAM_CONCURRENCY ?? '64'})`);
+    out.push(
+      `SIGKILL ×${kills} during the stream: ${api.sent.length} messages sent (reference ${refCount}); duplicates ${dup}, lost ${lost}; on replay: ${skipped} parts skipped as sent, ${doubt} in doubt (TELEGRAM_REPLY_IN_DOUBT=${process.env.TELEGRAM_REPLY_IN_DOUBT ?? 'resend'}, TELEGRAM_CONCURRENCY=${process.env.TELEGRAM_CONCURRENCY ?? '64'})`,
+    );
 
     if (OUTAGE_S === 0) {
       child.kill('SIGTERM');
@@ -149,14 +171,18 @@ async function main() {
     await waitFor(() => api.sent.length > sentB, 120_000);
     const warn = log.filter((l) => l.includes('Telegram Bot API unreachable')).length;
     const info = log.filter((l) => l.includes('reachable again')).at(-1) ?? '';
-    out.push(`outage of ${OUTAGE_S} s: reply ${((Date.now() - tr) / 1000).toFixed(1)} s after recovery; WARN lines ${warn}; ${info.replace(/^\S+ /, '')}`);
+    out.push(
+      `outage of ${OUTAGE_S} s: reply ${((Date.now() - tr) / 1000).toFixed(1)} s after recovery; WARN lines ${warn}; ${info.replace(/^\S+ /, '')}`,
+    );
 
     // 409 for 10 s (another instance polling during a deploy)
     api.conflictUntil = Date.now() + 10_000;
     const sentC = api.sent.length;
     api.pushPrivate(5002, QUESTIONS[2]!);
     await waitFor(() => api.sent.length > sentC, 60_000);
-    out.push(`409 for 10 s: process alive ${child.exitCode === null}; reply ${((Date.now() - (api.conflictUntil - 10_000)) / 1000).toFixed(1)} s after the overlap began; WARN lines ${log.filter((l) => l.includes('another instance is polling')).length}`);
+    out.push(
+      `409 for 10 s: process alive ${child.exitCode === null}; reply ${((Date.now() - (api.conflictUntil - 10_000)) / 1000).toFixed(1)} s after the overlap began; WARN lines ${log.filter((l) => l.includes('another instance is polling')).length}`,
+    );
 
     const ts = Date.now();
     child.kill('SIGTERM');

@@ -4,7 +4,8 @@ import type { TelegramServer as TelegramServerType } from 'telegram-test-api/lib
 import { freePort } from '../../tools/free-port.ts';
 
 type TelegramServerCtor = new (config: { port: number; host: string; storeTimeout?: number }) => TelegramServerType;
-const TelegramServer = ((TelegramServerModule as unknown as { default?: TelegramServerCtor }).default ?? TelegramServerModule) as unknown as TelegramServerCtor;
+const TelegramServer = ((TelegramServerModule as unknown as { default?: TelegramServerCtor }).default ??
+  TelegramServerModule) as unknown as TelegramServerCtor;
 
 /** Starts the emulator; call `server.stop()` when done (after stopping the bot). */
 export async function startEmulator(): Promise<{ server: TelegramServerType; apiRoot: string }> {

@@ -49,23 +49,56 @@ export class FakeAssistant implements Assistant {
 
   sources(): (DocumentMeta & { id: string })[] {
     return [
-      { id: 'fake-doc-1', title: '关于测试<人才>引进的通知', docNumber: '测人社〔2099〕1号', issuer: '测试局', date: '2099-01-02', level: 'municipal' },
-      { id: 'fake-doc-2', title: '宝山区测试措施', docNumber: '宝测〔2098〕8号', issuer: '宝山区测试局', date: '2098-05-20', level: 'district', district: '宝山' },
+      {
+        id: 'fake-doc-1',
+        title: '关于测试<人才>引进的通知',
+        docNumber: '测人社〔2099〕1号',
+        issuer: '测试局',
+        date: '2099-01-02',
+        level: 'municipal',
+      },
+      {
+        id: 'fake-doc-2',
+        title: '宝山区测试措施',
+        docNumber: '宝测〔2098〕8号',
+        issuer: '宝山区测试局',
+        date: '2098-05-20',
+        level: 'district',
+        district: '宝山',
+      },
       { id: 'fake-doc-3', title: '杨浦区测试答复', issuer: '杨浦区测试局', date: '2097-03-01', level: 'district', district: '杨浦' },
     ];
   }
 
-  async reply(state: ConversationState | undefined, text: string, asOf: string, now = Date.now()): Promise<{ reply: Reply; state: ConversationState }> {
+  async reply(
+    state: ConversationState | undefined,
+    text: string,
+    asOf: string,
+    now = Date.now(),
+  ): Promise<{ reply: Reply; state: ConversationState }> {
     this.calls.push({ text, state: state ? structuredClone(state) : undefined, asOf });
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
-    const base: ConversationState = state ? { ...state, facts: { ...state.facts } } : { facts: {}, openQuestion: null, ruleId: null, updatedAt: now };
+    const base: ConversationState = state
+      ? { ...state, facts: { ...state.facts } }
+      : { facts: {}, openQuestion: null, ruleId: null, updatedAt: now };
     base.updatedAt = now;
     const facts = base.facts;
-    const mk = (r: Partial<Reply>): Reply => ({ question: text, answer: '', grounded: true, citations: [], eligibility: null, route: 'information', ...r });
+    const mk = (r: Partial<Reply>): Reply => ({
+      question: text,
+      answer: '',
+      grounded: true,
+      citations: [],
+      eligibility: null,
+      route: 'information',
+      ...r,
+    });
 
     if (text.includes('boom')) throw new Error('fake assistant failure');
     if (text.includes('长答案')) {
-      const clauses = Array.from({ length: 40 }, (_, i) => `${i + 1}. 第${i + 1}项测试条款<内容>，` + '按规定办理相关手续并提交材料。'.repeat(8));
+      const clauses = Array.from(
+        { length: 40 },
+        (_, i) => `${i + 1}. 第${i + 1}项测试条款<内容>，` + '按规定办理相关手续并提交材料。'.repeat(8),
+      );
       return { reply: mk({ answer: `长答案如下：\n${clauses.join('\n')}` }), state: base };
     }
 
@@ -93,7 +126,12 @@ export class FakeAssistant implements Assistant {
         clause: '三',
         fact: q.fact,
         value: facts[q.fact],
-        label: q.fact === 'rankBand' ? '毕业院校世界排名符合要求' : q.fact === 'fullTimeInShanghai' ? '在本市全职工作' : '连续缴纳社保满规定月数',
+        label:
+          q.fact === 'rankBand'
+            ? '毕业院校世界排名符合要求'
+            : q.fact === 'fullTimeInShanghai'
+              ? '在本市全职工作'
+              : '连续缴纳社保满规定月数',
       }));
       if (next) {
         base.openQuestion = next;
@@ -102,7 +140,13 @@ export class FakeAssistant implements Assistant {
           reply: mk({
             route: open ? 'follow_up' : 'eligibility',
             answer: `还需要了解一些情况。\n${known}${next.question}`,
-            eligibility: { ruleId: 'fake-settlement', verdict: 'need_more_info', missing: ORDER.filter((q) => facts[q.fact] === undefined).map((q) => q.fact), facts: { ...facts }, conditions },
+            eligibility: {
+              ruleId: 'fake-settlement',
+              verdict: 'need_more_info',
+              missing: ORDER.filter((q) => facts[q.fact] === undefined).map((q) => q.fact),
+              facts: { ...facts },
+              conditions,
+            },
             followUp: next,
             citations: [CITE],
           }),
@@ -115,7 +159,13 @@ export class FakeAssistant implements Assistant {
         reply: mk({
           route: 'eligibility',
           answer: `${ok ? '符合' : '暂不符合'}（测试规则）\n${PERSONAL_MARKER}：${JSON.stringify(facts)}\n「${CITE.text}」\n——《${CITE.title}》${CITE.docNumber} 第三条，${CITE.date}`,
-          eligibility: { ruleId: 'fake-settlement', verdict: ok ? 'eligible' : 'not_eligible', missing: [], facts: { ...facts }, conditions },
+          eligibility: {
+            ruleId: 'fake-settlement',
+            verdict: ok ? 'eligible' : 'not_eligible',
+            missing: [],
+            facts: { ...facts },
+            conditions,
+          },
           citations: [CITE],
         }),
         state: base,
@@ -125,7 +175,17 @@ export class FakeAssistant implements Assistant {
       return {
         reply: mk({
           answer: `宝山区对博士后有资助（测试答复）。问题：${text}`,
-          citations: [{ ...CITE, docId: 'fake-doc-2', title: '宝山区测试措施', docNumber: '宝测〔2098〕8号', clause: '（二）', text: '博士后资助测试条款。', district: '宝山' }],
+          citations: [
+            {
+              ...CITE,
+              docId: 'fake-doc-2',
+              title: '宝山区测试措施',
+              docNumber: '宝测〔2098〕8号',
+              clause: '（二）',
+              text: '博士后资助测试条款。',
+              district: '宝山',
+            },
+          ],
         }),
         state: base,
       };

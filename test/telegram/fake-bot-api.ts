@@ -55,7 +55,13 @@ export class FakeBotApi {
     const id = this.nextUpdateId++;
     this.updates.push({
       update_id: id,
-      message: { message_id: id, date: Math.floor(Date.now() / 1000), chat: { id: userId, type: 'private', first_name: `u${userId}` }, from: { id: userId, is_bot: false, first_name: `u${userId}` }, text },
+      message: {
+        message_id: id,
+        date: Math.floor(Date.now() / 1000),
+        chat: { id: userId, type: 'private', first_name: `u${userId}` },
+        from: { id: userId, is_bot: false, first_name: `u${userId}` },
+        text,
+      },
     });
     for (const w of this.waiters) w();
     return id;
@@ -75,14 +81,31 @@ export class FakeBotApi {
     for await (const c of req) chunks.push(c as Buffer);
     const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, any>) : {};
     const method = (req.url ?? '').split('/').pop() ?? '';
-    const reply = (result: unknown): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result }));
+    const reply = (result: unknown): void =>
+      void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, result }));
     switch (method) {
       case 'getMe':
-        return reply({ id: 777, is_bot: true, first_name: 'Drill', username: this.botUsername, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false });
+        return reply({
+          id: 777,
+          is_bot: true,
+          first_name: 'Drill',
+          username: this.botUsername,
+          can_join_groups: true,
+          can_read_all_group_messages: false,
+          supports_inline_queries: false,
+        });
       case 'getUpdates': {
         this.polls++;
         if (Date.now() < this.conflictUntil) {
-          res.writeHead(409, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' }));
+          res
+            .writeHead(409, { 'content-type': 'application/json' })
+            .end(
+              JSON.stringify({
+                ok: false,
+                error_code: 409,
+                description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+              }),
+            );
           return;
         }
         if (this.hangNextPoll) {
@@ -110,7 +133,12 @@ export class FakeBotApi {
       }
       case 'sendMessage': {
         this.sent.push({ chatId: Number(body.chat_id), text: String(body.text ?? ''), at: Date.now() });
-        return reply({ message_id: this.nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: body.chat_id, type: 'private' }, text: body.text });
+        return reply({
+          message_id: this.nextMessageId++,
+          date: Math.floor(Date.now() / 1000),
+          chat: { id: body.chat_id, type: 'private' },
+          text: body.text,
+        });
       }
       default:
         return reply(true);

@@ -80,7 +80,13 @@ test('409 (another instance polls) is waited out with one clear WARN; 401 is fat
   const api = {
     getUpdates: async () => {
       n++;
-      if (n <= 4) throw new GrammyError('Call to getUpdates failed', { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request' }, 'getUpdates', {});
+      if (n <= 4)
+        throw new GrammyError(
+          'Call to getUpdates failed',
+          { ok: false, error_code: 409, description: 'Conflict: terminated by other getUpdates request' },
+          'getUpdates',
+          {},
+        );
       return [update(7)];
     },
   };
@@ -90,10 +96,18 @@ test('409 (another instance polls) is waited out with one clear WARN; 401 is fat
   assert.ok(lines.some((l) => l.includes('the other instance stopped polling')));
 
   const denied = createPoller(
-    { getUpdates: async () => Promise.reject(new GrammyError('Call to getUpdates failed', { ok: false, error_code: 401, description: 'Unauthorized' }, 'getUpdates', {})) },
+    {
+      getUpdates: async () =>
+        Promise.reject(
+          new GrammyError('Call to getUpdates failed', { ok: false, error_code: 401, description: 'Unauthorized' }, 'getUpdates', {}),
+        ),
+    },
     { timeoutSeconds: 25, retryMaxMs: 2000, logger, clock },
   );
-  await assert.rejects(denied(10, new AbortController().signal), (e: unknown) => e instanceof FatalPollingError && /TELEGRAM_BOT_TOKEN/.test(e.message));
+  await assert.rejects(
+    denied(10, new AbortController().signal),
+    (e: unknown) => e instanceof FatalPollingError && /TELEGRAM_BOT_TOKEN/.test(e.message),
+  );
 });
 
 test('a reply refused with 429 (retry_after 90) or 502 is retried within TELEGRAM_SEND_RETRY_SECONDS, then given up with a log line', async () => {
@@ -147,7 +161,16 @@ function setup(env: Record<string, string> = {}) {
   });
   const bot = createBot(config, { assistant, store, logger, asOf: () => '2099-06-01' }, { client: { fetch: tg.fetch as never } });
   const start = (extra: Record<string, unknown> = {}) =>
-    startBot(bot, { mode: 'polling', logger, store, skipCommands: true, stopTimeoutMs: 500, pollTimeoutSeconds: 0, retryMaxMs: 100, ...extra });
+    startBot(bot, {
+      mode: 'polling',
+      logger,
+      store,
+      skipCommands: true,
+      stopTimeoutMs: 500,
+      pollTimeoutSeconds: 0,
+      retryMaxMs: 100,
+      ...extra,
+    });
   return { store, lines, tg, queue, bot, start };
 }
 
@@ -206,7 +229,11 @@ test('an outage window (connection refused) is ridden out: replies resume right 
 
 test('409 during a deploy overlap: the bot survives and answers once the other instance is gone', async () => {
   const s = setup();
-  s.tg.inject('getUpdates', { code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' }, 5);
+  s.tg.inject(
+    'getUpdates',
+    { code: 409, description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running' },
+    5,
+  );
   s.queue.push(privateText(91, '宝山 落户'));
   const running = await s.start();
   let died = false;
@@ -262,7 +289,11 @@ test('a button on an inline message, or a message without a sender, gets no apol
   const { makeHarness, groupMention, user } = await import('./harness.ts');
   const h = makeHarness();
   dirs.push(dirname(h.store.file));
-  const inline = (data: string) => ({ update_id: 990_000 + data.length, callback_query: { id: `q${data}`, from: user(7), chat_instance: 'ci', data, inline_message_id: 'AAQ' } }) as unknown as Update;
+  const inline = (data: string) =>
+    ({
+      update_id: 990_000 + data.length,
+      callback_query: { id: `q${data}`, from: user(7), chat_instance: 'ci', data, inline_message_id: 'AAQ' },
+    }) as unknown as Update;
   await h.send(inline('ck:abcd:0'));
   await h.send(inline('sb:all'));
   const noFrom = groupMention(-1005, 5, '宝山 落户');
@@ -271,9 +302,19 @@ test('a button on an inline message, or a message without a sender, gets no apol
   const noFromPrivate = privateText(8, '宝山 落户');
   delete (noFromPrivate.message as unknown as Record<string, unknown>).from;
   await h.send(noFromPrivate);
-  assert.deepEqual(h.logs.filter((l) => l.includes(' ERROR ')), []);
-  assert.deepEqual(h.tg.sent().map((c) => c.payload.text), [], 'no apology sent');
-  assert.deepEqual(h.tg.sent('answerCallbackQuery').map((c) => c.payload.text), [T.expired, T.expired]);
+  assert.deepEqual(
+    h.logs.filter((l) => l.includes(' ERROR ')),
+    [],
+  );
+  assert.deepEqual(
+    h.tg.sent().map((c) => c.payload.text),
+    [],
+    'no apology sent',
+  );
+  assert.deepEqual(
+    h.tg.sent('answerCallbackQuery').map((c) => c.payload.text),
+    [T.expired, T.expired],
+  );
   await h.store.close();
 });
 
@@ -306,7 +347,11 @@ test('a crash in the middle of a multi-part reply: after the restart only the pa
     return { ok: false, error_code: 400, description: 'Bad Request: process killed' };
   });
   const { logger } = capture();
-  const botA = createBot(config, { assistant: new FakeAssistant(), store: storeA, logger, asOf: () => '2099-06-01' }, { botInfo: BOT_INFO, client: { fetch: tgA.fetch as never } });
+  const botA = createBot(
+    config,
+    { assistant: new FakeAssistant(), store: storeA, logger, asOf: () => '2099-06-01' },
+    { botInfo: BOT_INFO, client: { fetch: tgA.fetch as never } },
+  );
   await botA.handleUpdate(structuredClone(q)).catch(() => undefined);
   assert.deepEqual(accepted, [parts[0]]);
 
@@ -314,7 +359,11 @@ test('a crash in the middle of a multi-part reply: after the restart only the pa
   const storeB = openSqliteStore({ file });
   const tgB = new FakeTelegram();
   const logsB = capture();
-  const botB = createBot(config, { assistant: new FakeAssistant(), store: storeB, logger: logsB.logger, asOf: () => '2099-06-01' }, { botInfo: BOT_INFO, client: { fetch: tgB.fetch as never } });
+  const botB = createBot(
+    config,
+    { assistant: new FakeAssistant(), store: storeB, logger: logsB.logger, asOf: () => '2099-06-01' },
+    { botInfo: BOT_INFO, client: { fetch: tgB.fetch as never } },
+  );
   const { replayUnfinished } = await import('../../bot/telegram/runner.ts');
   assert.equal(await replayUnfinished(botB, storeB, logsB.logger), 1);
   assert.deepEqual([...accepted, ...tgB.delivered().map((c) => c.payload.text)], parts, 'every part exactly once, in order');
@@ -334,14 +383,26 @@ test('a crash in the middle of a multi-part reply: after the restart only the pa
     await storeC1.close();
     return { ok: false, error_code: 400, description: 'Bad Request: process killed' };
   });
-  const botC1 = createBot(skipConfig, { assistant: new FakeAssistant(), store: storeC1, logger, asOf: () => '2099-06-01' }, { botInfo: BOT_INFO, client: { fetch: tgC1.fetch as never } });
+  const botC1 = createBot(
+    skipConfig,
+    { assistant: new FakeAssistant(), store: storeC1, logger, asOf: () => '2099-06-01' },
+    { botInfo: BOT_INFO, client: { fetch: tgC1.fetch as never } },
+  );
   await botC1.handleUpdate(structuredClone(q)).catch(() => undefined);
   const storeC2 = openSqliteStore({ file: fileC });
   const tgC2 = new FakeTelegram();
   const logsC = capture();
-  const botC2 = createBot(skipConfig, { assistant: new FakeAssistant(), store: storeC2, logger: logsC.logger, asOf: () => '2099-06-01' }, { botInfo: BOT_INFO, client: { fetch: tgC2.fetch as never } });
+  const botC2 = createBot(
+    skipConfig,
+    { assistant: new FakeAssistant(), store: storeC2, logger: logsC.logger, asOf: () => '2099-06-01' },
+    { botInfo: BOT_INFO, client: { fetch: tgC2.fetch as never } },
+  );
   await replayUnfinished(botC2, storeC2, logsC.logger);
-  assert.deepEqual(tgC2.delivered().map((c) => c.payload.text), parts.slice(2), 'part 0 sent before, part 1 in doubt and skipped');
+  assert.deepEqual(
+    tgC2.delivered().map((c) => c.payload.text),
+    parts.slice(2),
+    'part 0 sent before, part 1 in doubt and skipped',
+  );
   assert.ok(logsC.lines.some((l) => l.includes(' WARN ') && l.includes('TELEGRAM_REPLY_IN_DOUBT=skip')));
   await storeC2.close();
 });
@@ -381,7 +442,10 @@ test('the broadcast client in serve hands a 429 straight to the sender (which pa
   const api = createSendApi(config, { fetch: tg.fetch as never });
   tg.inject('sendMessage', { code: 429, description: 'Too Many Requests: retry after 5', retryAfter: 5 });
   const t0 = Date.now();
-  await assert.rejects(api.sendMessage(1, 'x'), (e: unknown) => e instanceof GrammyError && e.error_code === 429 && e.parameters.retry_after === 5);
+  await assert.rejects(
+    api.sendMessage(1, 'x'),
+    (e: unknown) => e instanceof GrammyError && e.error_code === 429 && e.parameters.retry_after === 5,
+  );
   assert.ok(Date.now() - t0 < 500, 'not waited out per message');
   assert.equal(tg.sent().length, 1, 'not retried by the client');
   tg.inject('sendMessage', 'hang');

@@ -4,7 +4,8 @@ import type { Reply } from '../../bot/assistant/types.ts';
 import { escapeHtml, packUnits, renderReply, renderSources, textUnits, TELEGRAM_MAX_MESSAGE } from '../../bot/telegram/format.ts';
 
 /** Plain text → HTML messages, the way renderReply turns an answer into units and packs them. */
-const renderText = (text: string, limit = TELEGRAM_MAX_MESSAGE, opts: { headline?: boolean } = {}) => packUnits(textUnits(text, limit, opts), limit);
+const renderText = (text: string, limit = TELEGRAM_MAX_MESSAGE, opts: { headline?: boolean } = {}) =>
+  packUnits(textUnits(text, limit, opts), limit);
 
 const reply = (r: Partial<Reply>): Reply => ({ question: 'q', answer: '', grounded: true, citations: [], eligibility: null, ...r });
 
@@ -14,7 +15,10 @@ test('escapeHtml escapes &, <, > and quotes', () => {
 
 test('headline, quotes and source lines get their markup; everything escaped', () => {
   const [html] = renderText('结论：符合 <见下>\n「条款 & 内容」\n——《文件<1>》 第三条，2022-06-01\n普通 <行>');
-  assert.equal(html, '<b>结论：符合 &lt;见下&gt;</b>\n<blockquote>「条款 &amp; 内容」</blockquote>\n<i>——《文件&lt;1&gt;》 第三条，2022-06-01</i>\n普通 &lt;行&gt;');
+  assert.equal(
+    html,
+    '<b>结论：符合 &lt;见下&gt;</b>\n<blockquote>「条款 &amp; 内容」</blockquote>\n<i>——《文件&lt;1&gt;》 第三条，2022-06-01</i>\n普通 &lt;行&gt;',
+  );
 });
 
 test('long text splits between lines first, then at sentence/clause ends, never inside a tag', () => {
@@ -77,7 +81,13 @@ test('group mode turns an eligibility reply into the general rule without facts'
 
 test('/sources rendering handles an empty library and long lists', () => {
   assert.deepEqual(renderSources([]), ['资料库中暂无文件。']);
-  const docs = Array.from({ length: 80 }, (_, i) => ({ id: `d${i}`, title: `文件${i}`.padEnd(60, '长'), issuer: '局', date: `2020-01-${String((i % 28) + 1).padStart(2, '0')}`, level: 'municipal' as const }));
+  const docs = Array.from({ length: 80 }, (_, i) => ({
+    id: `d${i}`,
+    title: `文件${i}`.padEnd(60, '长'),
+    issuer: '局',
+    date: `2020-01-${String((i % 28) + 1).padStart(2, '0')}`,
+    level: 'municipal' as const,
+  }));
   const parts = renderSources(docs);
   assert.ok(parts.length >= 2);
   for (const p of parts) assert.ok(p.length <= TELEGRAM_MAX_MESSAGE);

@@ -93,7 +93,12 @@ export class FakeTelegram {
     if (fault === 'reset-before') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
     let res: unknown;
     if (typeof fault === 'object') {
-      res = { ok: false, error_code: fault.code, description: fault.description ?? `Error ${fault.code}`, ...(fault.retryAfter !== undefined ? { parameters: { retry_after: fault.retryAfter } } : {}) };
+      res = {
+        ok: false,
+        error_code: fault.code,
+        description: fault.description ?? `Error ${fault.code}`,
+        ...(fault.retryAfter !== undefined ? { parameters: { retry_after: fault.retryAfter } } : {}),
+      };
     } else {
       res = await this.respond(method, payload);
       call.accepted = (res as { ok?: boolean }).ok === true;
@@ -108,15 +113,25 @@ export class FakeTelegram {
     switch (method) {
       case 'sendMessage':
         // like Telegram: the text after HTML parsing may have at most 4096 characters
-        if (visibleLength(String(payload.text ?? '')) > 4096) return { ok: false, error_code: 400, description: 'Bad Request: message is too long' };
+        if (visibleLength(String(payload.text ?? '')) > 4096)
+          return { ok: false, error_code: 400, description: 'Bad Request: message is too long' };
         return {
           ok: true,
-          result: { message_id: this.nextMessageId++, date: 1700000000, chat: { id: payload.chat_id, type: 'private' }, from: BOT_INFO, text: payload.text },
+          result: {
+            message_id: this.nextMessageId++,
+            date: 1700000000,
+            chat: { id: payload.chat_id, type: 'private' },
+            from: BOT_INFO,
+            text: payload.text,
+          },
         };
       case 'getChatMember':
         return {
           ok: true,
-          result: { status: this.groupAdmins.has(payload.user_id) ? 'administrator' : 'member', user: { id: payload.user_id, is_bot: false, first_name: 'X' } },
+          result: {
+            status: this.groupAdmins.has(payload.user_id) ? 'administrator' : 'member',
+            user: { id: payload.user_id, is_bot: false, first_name: 'X' },
+          },
         };
       default:
         return { ok: true, result: true };
@@ -145,9 +160,7 @@ export class FakeTelegram {
 
 /** Length of an HTML message as Telegram counts it (tags removed, entities decoded, UTF-16 units). */
 export function visibleLength(html: string): number {
-  return html
-    .replace(/<[^>]*>/g, '')
-    .replace(/&(lt|gt|amp|quot|#\d+|#x[0-9a-f]+);/gi, 'x').length;
+  return html.replace(/<[^>]*>/g, '').replace(/&(lt|gt|amp|quot|#\d+|#x[0-9a-f]+);/gi, 'x').length;
 }
 
 export interface Harness {
@@ -192,7 +205,15 @@ export const groupChat = (id: number) => ({ id, type: 'supergroup' as const, tit
 export function privateText(userId: number, text: string, extra: Record<string, unknown> = {}): Update {
   return {
     update_id: updateId++,
-    message: { message_id: messageId++, date: now(), chat: privateChat(userId), from: user(userId), text, entities: commandEntities(text), ...extra },
+    message: {
+      message_id: messageId++,
+      date: now(),
+      chat: privateChat(userId),
+      from: user(userId),
+      text,
+      entities: commandEntities(text),
+      ...extra,
+    },
   } as Update;
 }
 
@@ -200,7 +221,15 @@ export function privateText(userId: number, text: string, extra: Record<string, 
 export function groupText(chatId: number, userId: number, text: string, extra: Record<string, unknown> = {}): Update {
   return {
     update_id: updateId++,
-    message: { message_id: messageId++, date: now(), chat: groupChat(chatId), from: user(userId), text, entities: commandEntities(text), ...extra },
+    message: {
+      message_id: messageId++,
+      date: now(),
+      chat: groupChat(chatId),
+      from: user(userId),
+      text,
+      entities: commandEntities(text),
+      ...extra,
+    },
   } as Update;
 }
 
@@ -211,7 +240,12 @@ export function groupMention(chatId: number, userId: number, question: string): 
 }
 
 /** A callback query (button press) on a bot message in the given chat. */
-export function callback(userId: number, data: string, chat: { id: number; type: string } = privateChat(userId), onMessageId = 5000): Update {
+export function callback(
+  userId: number,
+  data: string,
+  chat: { id: number; type: string } = privateChat(userId),
+  onMessageId = 5000,
+): Update {
   return {
     update_id: updateId++,
     callback_query: {
@@ -226,12 +260,18 @@ export function callback(userId: number, data: string, chat: { id: number; type:
 
 /** Any other message kind (sticker, photo, voice, location…). */
 export function privateMessage(userId: number, fields: Record<string, unknown>): Update {
-  return { update_id: updateId++, message: { message_id: messageId++, date: now(), chat: privateChat(userId), from: user(userId), ...fields } } as Update;
+  return {
+    update_id: updateId++,
+    message: { message_id: messageId++, date: now(), chat: privateChat(userId), from: user(userId), ...fields },
+  } as Update;
 }
 
 /** An edited private message. */
 export function editedText(userId: number, text: string): Update {
-  return { update_id: updateId++, edited_message: { message_id: messageId++, date: now(), edit_date: now(), chat: privateChat(userId), from: user(userId), text } } as Update;
+  return {
+    update_id: updateId++,
+    edited_message: { message_id: messageId++, date: now(), edit_date: now(), chat: privateChat(userId), from: user(userId), text },
+  } as Update;
 }
 
 /** The callback data of the buttons of a sent message. */

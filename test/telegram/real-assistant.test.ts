@@ -23,11 +23,19 @@ before(async () => {
   app = await buildApp(config, { logger: createLogger({ level: 'silent' }) });
 });
 
-function makeBot(): { tg: FakeTelegram; store: SqliteStore; send: (u: Parameters<ReturnType<typeof createBot>['handleUpdate']>[0]) => Promise<void> } {
+function makeBot(): {
+  tg: FakeTelegram;
+  store: SqliteStore;
+  send: (u: Parameters<ReturnType<typeof createBot>['handleUpdate']>[0]) => Promise<void>;
+} {
   const store = openSqliteStore({ file: join(mkdtempSync(join(dir, 'bot-')), 'policybot.sqlite') });
   const tg = new FakeTelegram();
   const config = parseConfig({ TELEGRAM_BOT_TOKEN: TOKEN, DATA_DIR: dir, RATE_LIMIT_PER_MINUTE: '0' });
-  const bot = createBot(config, { assistant: app.assistant, store, logger: createLogger({ level: 'silent' }), asOf: () => '2024-06-01' }, { botInfo: BOT_INFO, client: { fetch: tg.fetch as never } });
+  const bot = createBot(
+    config,
+    { assistant: app.assistant, store, logger: createLogger({ level: 'silent' }), asOf: () => '2024-06-01' },
+    { botInfo: BOT_INFO, client: { fetch: tg.fetch as never } },
+  );
   return { tg, store, send: (u) => bot.handleUpdate(u) };
 }
 

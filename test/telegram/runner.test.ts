@@ -35,7 +35,11 @@ function setup(file: string, queue: UpdateQueue, delayMs: number) {
   const assistant = new FakeAssistant();
   assistant.delayMs = delayMs;
   const config = parseConfig({ TELEGRAM_BOT_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '0' });
-  const bot = createBot(config, { assistant, store, logger, asOf: () => '2099-06-01' }, { botInfo: BOT_INFO, client: { fetch: tg.fetch as never } });
+  const bot = createBot(
+    config,
+    { assistant, store, logger, asOf: () => '2099-06-01' },
+    { botInfo: BOT_INFO, client: { fetch: tg.fetch as never } },
+  );
   return { store, logs, logger, tg, assistant, bot };
 }
 
@@ -57,7 +61,13 @@ test('graceful stop: updates received before stop are answered, then polling end
   const { unfinished } = await running.stop();
   assert.equal(unfinished, 0);
   await running.done;
-  assert.deepEqual(a.tg.sent().map((c) => c.payload.chat_id).sort(), [21, 22, 23]);
+  assert.deepEqual(
+    a.tg
+      .sent()
+      .map((c) => c.payload.chat_id)
+      .sort(),
+    [21, 22, 23],
+  );
   assert.deepEqual(await a.store.unfinishedUpdates(), []);
   await a.store.close();
 });
@@ -86,7 +96,10 @@ test('a crash while updates are being handled loses nothing: they are replayed a
   await waitFor(() => b.tg.sent().length >= 6);
   await new Promise((r) => setTimeout(r, 100));
   await running2.stop();
-  const chats = b.tg.sent().map((c) => c.payload.chat_id as number).sort();
+  const chats = b.tg
+    .sent()
+    .map((c) => c.payload.chat_id as number)
+    .sort();
   assert.deepEqual(chats, [31, 32, 33, 34, 35, 36]);
   assert.ok(b.logs.some((l) => l.includes('replaying updates') && l.includes('"count":6')));
   assert.deepEqual(await b.store.unfinishedUpdates(), []);
@@ -111,7 +124,11 @@ test('webhook mode: secret checked, health endpoint, updates answered, setWebhoo
   assert.equal((await fetch(`${base}/healthz`)).status, 200);
   const update = privateText(41, '宝山博士后');
   const post = (secret: string) =>
-    fetch(`${base}/tg/hook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify(update) });
+    fetch(`${base}/tg/hook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret },
+      body: JSON.stringify(update),
+    });
   assert.equal((await post('wrong')).status, 401);
   assert.equal(a.tg.sent().length, 0);
   assert.equal((await post('S3cret_token')).status, 200);

@@ -32,7 +32,13 @@ test('the terminal chat remembers facts across lines and a number picks a choice
 });
 
 test('/forget erases the facts; /quit stops reading', async () => {
-  const { out, answered } = await chat(['我是留学回来的，在上海全职工作，想问问能不能落户？', '/forget', '1', '/quit', '宝山区的人才安居资助最高多少？']);
+  const { out, answered } = await chat([
+    '我是留学回来的，在上海全职工作，想问问能不能落户？',
+    '/forget',
+    '1',
+    '/quit',
+    '宝山区的人才安居资助最高多少？',
+  ]);
   assert.match(out, /已清除/);
   assert.doesNotMatch(out, /结论：符合/, 'after /forget a bare "1" is not an answer any more');
   assert.equal(answered, 2);

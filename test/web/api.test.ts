@@ -56,7 +56,12 @@ before(async () => {
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
   hookUrl = `http://127.0.0.1:${(hook.address() as { port: number }).port}/cases`;
-  app = await buildTestApp({ ADMIN_TOKEN: TOKEN, HANDOFF_WEBHOOK_URL: hookUrl, WEB_CORS_ORIGINS: 'https://rsj.example.cn', AS_OF: '2026-11-20' });
+  app = await buildTestApp({
+    ADMIN_TOKEN: TOKEN,
+    HANDOFF_WEBHOOK_URL: hookUrl,
+    WEB_CORS_ORIGINS: 'https://rsj.example.cn',
+    AS_OF: '2026-11-20',
+  });
   store = openSqliteStore({ file: join(app.config.DATA_DIR, 'web.sqlite') });
   channel = await createWebChannel({
     app: () => app,
@@ -108,7 +113,12 @@ describe('web API', () => {
   it('records abstentions and 👎 with a reason in the gap log, masking personal details', async () => {
     const r = await post('/api/chat', { text: '我叫张三，电话13812345678，火星上的社保怎么交？' });
     assert.equal(r.status, 200);
-    const fb = await post('/api/feedback', { conversationId: r.json.conversationId, turn: 1, rating: 'down', reason: '没回答，联系我 13812345678' });
+    const fb = await post('/api/feedback', {
+      conversationId: r.json.conversationId,
+      turn: 1,
+      rating: 'down',
+      reason: '没回答，联系我 13812345678',
+    });
     assert.equal(fb.status, 200, fb.text);
     const gaps = await channel.feedback.listGaps();
     const down = gaps.find((g) => g.kind === 'thumbs_down');
@@ -179,7 +189,14 @@ describe('web API', () => {
     assert.match(page.headers.get('content-type')!, /text\/html/);
     assert.match(page.headers.get('content-security-policy')!, /script-src 'self'/);
     assert.equal((await fetch(web.url + '/embed.js')).status, 200);
-    for (const p of ['/static/..%2f..%2fpackage.json', '/static/%2e%2e%2fserver.ts', '/static/../../package.json', '/static/server.ts', '/static/index.html', '/nope']) {
+    for (const p of [
+      '/static/..%2f..%2fpackage.json',
+      '/static/%2e%2e%2fserver.ts',
+      '/static/../../package.json',
+      '/static/server.ts',
+      '/static/index.html',
+      '/nope',
+    ]) {
       const r = await fetch(web.url + p);
       const text = await r.text();
       assert.equal(r.status, 404, p);
@@ -193,7 +210,10 @@ describe('web API', () => {
     assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://rsj.example.cn');
     const other = await post('/api/chat', { text: '你好' }, { origin: 'https://evil.example' });
     assert.equal(other.headers.get('access-control-allow-origin'), null);
-    const pre = await fetch(web.url + '/api/chat', { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const pre = await fetch(web.url + '/api/chat', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(pre.status, 403);
   });
 
@@ -208,7 +228,9 @@ describe('web API', () => {
     assert.equal(ok.status, 200);
     const data = (await ok.json()) as { gaps: { kinds: Record<string, number> }[]; documents: { validity: string }[]; rules: unknown[] };
     assert.ok(data.gaps.some((g) => g.kinds.thumbs_down));
-    assert.ok(data.documents.length >= 5 && data.documents.every((d) => ['in_force', 'expired', 'superseded', 'unknown'].includes(d.validity)));
+    assert.ok(
+      data.documents.length >= 5 && data.documents.every((d) => ['in_force', 'expired', 'superseded', 'unknown'].includes(d.validity)),
+    );
     assert.ok(data.rules.length > 0);
     // the broadcast dry run: first run against an empty store is the baseline, and nothing is saved
     const preview = await fetch(web.url + '/admin/api/broadcast-preview', { headers: { authorization: `Bearer ${TOKEN}` } });

@@ -21,7 +21,9 @@ import { openStoreReady, type OpenedStore } from '../../bot/store/index.ts';
 import { createWebChannel, startWebServer, type RunningWeb } from '../../bot/web/index.ts';
 import { buildTestApp } from '../helpers/app.ts';
 
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p): p is string => !!p && existsSync(p));
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
+  (p): p is string => !!p && existsSync(p),
+);
 const SKIP = CHROMIUM ? false : 'no Chromium binary (/usr/bin/chromium): apt-get install -y chromium fonts-noto-cjk (.ci/run does this)';
 const TOKEN = 'browser-admin-token-0123456789';
 const TOP50 = '我是QS前50名校毕业的，在上海全职工作，能落户吗？';
@@ -109,10 +111,14 @@ describe('web chat in Chromium', { skip: SKIP }, () => {
     await context.close();
 
     // 6. …and so does `policybot gaps`
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'policybot.ts'), 'gaps', '--json'], {
-      env: { ...process.env, DATA_DIR: app.config.DATA_DIR, DATABASE_URL: '', LOG_LEVEL: 'silent' },
-      cwd: PROJECT_ROOT,
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'policybot.ts'), 'gaps', '--json'],
+      {
+        env: { ...process.env, DATA_DIR: app.config.DATA_DIR, DATABASE_URL: '', LOG_LEVEL: 'silent' },
+        cwd: PROJECT_ROOT,
+      },
+    );
     const groups = JSON.parse(stdout) as { reasons: string[]; kinds: Record<string, number>; channels: string[] }[];
     const down = groups.find((g) => g.reasons.includes(REASON));
     assert.ok(down, stdout);

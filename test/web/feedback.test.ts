@@ -22,12 +22,20 @@ import { openSqliteFeedbackStore } from '../../bot/store/sqlite-web.ts';
 import { runTerminalChat } from '../../bot/terminal/chat.ts';
 import { loadWebTexts } from '../../bot/web/texts.ts';
 
-
 const masks = loadMasks(join(PROJECT_ROOT, 'corpus', 'redact.yaml'));
 const tmp = mkdtempSync(join(tmpdir(), 'pb-feedback-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-const reply = (over: Partial<Reply>): Reply => ({ question: 'q', answer: 'a', grounded: true, citations: [], eligibility: null, followUp: null, route: 'information', ...over });
+const reply = (over: Partial<Reply>): Reply => ({
+  question: 'q',
+  answer: 'a',
+  grounded: true,
+  citations: [],
+  eligibility: null,
+  followUp: null,
+  route: 'information',
+  ...over,
+});
 
 describe('gap log: masks and kinds', () => {
   it('masks names, phone, ID and e-mail, keeps the question', () => {
@@ -63,7 +71,16 @@ describe('gap log: masks and kinds', () => {
 
 describe('gap log: grouping and the store', () => {
   const rec = (id: number, question: string, kind: GapRecord['kind'] = 'abstained', reason: string | null = null): GapRecord => ({
-    id, channel: 'web', kind, question, route: null, docId: null, clause: null, confidence: 0, reason, at: 1_000 + id,
+    id,
+    channel: 'web',
+    kind,
+    question,
+    route: null,
+    docId: null,
+    clause: null,
+    confidence: 0,
+    reason,
+    at: 1_000 + id,
   });
 
   it('groups similar questions with counts, most frequent first', () => {
@@ -130,7 +147,10 @@ describe('terminal chat', () => {
       });
       assert.equal(answered, 2);
       const gaps = await fb.listGaps();
-      assert.deepEqual(gaps.map((g) => [g.channel, g.kind, g.question]), [['terminal', 'abstained', '火星上的社保?']]);
+      assert.deepEqual(
+        gaps.map((g) => [g.channel, g.kind, g.question]),
+        [['terminal', 'abstained', '火星上的社保?']],
+      );
     } finally {
       await store.close();
     }
@@ -223,7 +243,11 @@ describe('SMTP client', () => {
     assert.ok(got.some((l) => l.startsWith('Subject: =?UTF-8?B?')));
     // AUTH over a clear connection is refused unless explicitly allowed
     await assert.rejects(
-      sendMail({ host: '127.0.0.1', port, from: 'bot@example.cn', user: 'u', password: 'p' }, { to: 'x@example.cn', subject: 's', text: 't' }, 3000),
+      sendMail(
+        { host: '127.0.0.1', port, from: 'bot@example.cn', user: 'u', password: 'p' },
+        { to: 'x@example.cn', subject: 's', text: 't' },
+        3000,
+      ),
       /refusing to send SMTP_PASSWORD in clear text/,
     );
   });

@@ -26,8 +26,25 @@ test('gap log, feedback and hand-offs on PostgreSQL', { skip: pg.skip }, async (
     assert.equal(rows[0].n, 1);
 
     const log = createGapLog({ store: fa, masks: [], logger: silentLogger, now: () => 10_000 });
-    assert.ok(await log.recordReply('web', '火星上的社保怎么交？', { question: 'q', answer: 'a', grounded: false, citations: [], eligibility: null, route: 'out_of_scope' }));
-    const base = { channel: 'web' as const, conversation: 'abc', turn: 2, question: 'q', route: 'eligibility', docId: 'sh-hrss-2022-103', clause: '三' };
+    assert.ok(
+      await log.recordReply('web', '火星上的社保怎么交？', {
+        question: 'q',
+        answer: 'a',
+        grounded: false,
+        citations: [],
+        eligibility: null,
+        route: 'out_of_scope',
+      }),
+    );
+    const base = {
+      channel: 'web' as const,
+      conversation: 'abc',
+      turn: 2,
+      question: 'q',
+      route: 'eligibility',
+      docId: 'sh-hrss-2022-103',
+      clause: '三',
+    };
     await log.recordRating({ ...base, rating: 'up' });
     await log.recordRating({ ...base, rating: 'down', reason: '不对' });
     const feedback = await fb.listFeedback();

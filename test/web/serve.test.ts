@@ -11,8 +11,14 @@ import { PROJECT_ROOT } from '../../bot/config.ts';
 
 it('serve without TELEGRAM_BOT_TOKEN and WEB_PORT names both and exits 1', async () => {
   const env: NodeJS.ProcessEnv = { ...process.env, TELEGRAM_BOT_TOKEN: '', WEB_PORT: '', LOG_LEVEL: 'silent' };
-  const run = promisify(execFile)(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'policybot.ts'), 'serve'], { env, cwd: PROJECT_ROOT });
-  const err = (await run.then(() => assert.fail('serve should fail'), (e: unknown) => e)) as { code: number; stderr: string };
+  const run = promisify(execFile)(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'policybot.ts'), 'serve'], {
+    env,
+    cwd: PROJECT_ROOT,
+  });
+  const err = (await run.then(
+    () => assert.fail('serve should fail'),
+    (e: unknown) => e,
+  )) as { code: number; stderr: string };
   assert.equal(err.code, 1);
   assert.match(err.stderr, /no channel configured: set TELEGRAM_BOT_TOKEN .* and\/or WEB_PORT/);
   assert.doesNotMatch(err.stderr, /\n\s+at /);

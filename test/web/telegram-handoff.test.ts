@@ -16,12 +16,19 @@ import { buttons, callback, groupText, makeHarness, privateText } from '../teleg
 it('records Telegram gaps and offers the hand-off packet in private chats only', async () => {
   const h = makeHarness();
   const feedback = openSqliteFeedbackStore(h.store.db);
-  h.deps.gapLog = createGapLog({ store: feedback, masks: [{ name: 'phone', pattern: /1[3-9]\d{9}/gu, replacement: '〈电话〉' }], logger: silentLogger });
+  h.deps.gapLog = createGapLog({
+    store: feedback,
+    masks: [{ name: 'phone', pattern: /1[3-9]\d{9}/gu, replacement: '〈电话〉' }],
+    logger: silentLogger,
+  });
   h.deps.handoff = createHandoff({ texts: loadWebTexts(), targets: {}, feedback, logger: silentLogger });
   try {
     await h.send(privateText(71, '火星上的社保怎么交？电话13912345678'));
     const offer = h.tg.sent().at(-1);
-    assert.ok(buttons(offer).some((b) => b.callback_data === HANDOFF_CALLBACK), JSON.stringify(offer?.payload.reply_markup));
+    assert.ok(
+      buttons(offer).some((b) => b.callback_data === HANDOFF_CALLBACK),
+      JSON.stringify(offer?.payload.reply_markup),
+    );
     await new Promise((r) => setImmediate(r)); // the gap is recorded without delaying the reply
     const gaps = await feedback.listGaps();
     assert.equal(gaps.length, 1);

@@ -25,8 +25,7 @@ export function stripBotMention(text: string, entities: MessageEntity[] | undefi
   for (const e of sorted) {
     const s = text.slice(e.offset, e.offset + e.length);
     const isMe =
-      (e.type === 'mention' && s.toLowerCase() === `@${me.username.toLowerCase()}`) ||
-      (e.type === 'text_mention' && e.user?.id === me.id);
+      (e.type === 'mention' && s.toLowerCase() === `@${me.username.toLowerCase()}`) || (e.type === 'text_mention' && e.user?.id === me.id);
     if (!isMe) continue;
     found = true;
     out = out.slice(0, e.offset) + (e.type === 'text_mention' ? s : '') + out.slice(e.offset + e.length);
@@ -41,7 +40,10 @@ askFeature.command('ask', async (ctx) => {
   const q = ctx.match.trim();
   const replyTo = isGroup(ctx) ? ctx.msg.message_id : undefined;
   if (!q) {
-    await ctx.reply(escapeHtml(T.askUsage), { parse_mode: 'HTML', ...(replyTo ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}) });
+    await ctx.reply(escapeHtml(T.askUsage), {
+      parse_mode: 'HTML',
+      ...(replyTo ? { reply_parameters: { message_id: replyTo, allow_sending_without_reply: true } } : {}),
+    });
     return;
   }
   await answerQuestion(ctx, q.slice(0, MAX_QUESTION_CHARS), { replyTo });
@@ -61,7 +63,10 @@ askFeature.chatType(['group', 'supergroup']).on('message:text', async (ctx, next
   if (stripped === null && !replyToBot) return next();
   const q = (stripped ?? ctx.msg.text).trim();
   if (!q) {
-    await ctx.reply(escapeHtml(T.groupHelp), { parse_mode: 'HTML', reply_parameters: { message_id: ctx.msg.message_id, allow_sending_without_reply: true } });
+    await ctx.reply(escapeHtml(T.groupHelp), {
+      parse_mode: 'HTML',
+      reply_parameters: { message_id: ctx.msg.message_id, allow_sending_without_reply: true },
+    });
     return;
   }
   await answerQuestion(ctx, q.slice(0, MAX_QUESTION_CHARS), { replyTo: ctx.msg.message_id });

@@ -23,8 +23,15 @@ async function sendPacket(ctx: BotContext): Promise<void> {
     await ctx.reply(escapeHtml(localeText('zh', 'handoffPrivateOnly')), { parse_mode: 'HTML' });
     return;
   }
-  const h = await handoff({ channel: 'telegram', turns: ctx.session.handoffTurns ?? [], facts: ctx.session.conv?.facts ?? {}, lang: 'zh', now: (ctx.deps.now ?? Date.now)() });
-  const head = `${escapeHtml(localeText('zh', 'handoffIntro'))}\n<b>${escapeHtml(localeText('zh', 'handoffReference'))}：${escapeHtml(h.reference)}</b>` +
+  const h = await handoff({
+    channel: 'telegram',
+    turns: ctx.session.handoffTurns ?? [],
+    facts: ctx.session.conv?.facts ?? {},
+    lang: 'zh',
+    now: (ctx.deps.now ?? Date.now)(),
+  });
+  const head =
+    `${escapeHtml(localeText('zh', 'handoffIntro'))}\n<b>${escapeHtml(localeText('zh', 'handoffReference'))}：${escapeHtml(h.reference)}</b>` +
     (h.delivered.length ? `\n${escapeHtml(localeText('zh', 'handoffDelivered'))}` : '');
   const room = TELEGRAM_MAX_MESSAGE - head.length - 40;
   const body = h.text.length > room ? h.text.slice(0, room) + '…' : h.text;

@@ -23,7 +23,12 @@ export function libraryDistricts(ctx: BotContext): string[] {
 
 /** Every topic a chat can choose, in button order. */
 export function availableTopics(ctx: BotContext): Topic[] {
-  return ['all', 'municipal', ...libraryDistricts(ctx).map((d) => `district:${d}`), ...ctx.settings.subscribeKeywords.map((k) => `keyword:${k}`)];
+  return [
+    'all',
+    'municipal',
+    ...libraryDistricts(ctx).map((d) => `district:${d}`),
+    ...ctx.settings.subscribeKeywords.map((k) => `keyword:${k}`),
+  ];
 }
 
 /** The toggle keyboard for a subscription. */

@@ -18,11 +18,15 @@
     if (!rows.length) return el('p', null, A.empty);
     var t = el('table');
     var tr = el('tr');
-    headers.forEach(function (h) { tr.appendChild(el('th', null, h)); });
+    headers.forEach(function (h) {
+      tr.appendChild(el('th', null, h));
+    });
     t.appendChild(tr);
     rows.forEach(function (r) {
       var row = el('tr');
-      r.forEach(function (v) { row.appendChild(el('td', null, v)); });
+      r.forEach(function (v) {
+        row.appendChild(el('td', null, v));
+      });
       t.appendChild(row);
     });
     return t;
@@ -42,54 +46,131 @@
       });
     });
   }
-  function when(ms) { return new Date(ms).toISOString().slice(0, 16).replace('T', ' '); }
+  function when(ms) {
+    return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  }
 
   function load() {
     status.textContent = '';
-    get('/admin/api/overview').then(function (d) {
-      sessionStorage.setItem('policybot-admin', tokenInput.value);
-      view.textContent = '';
-      section(A.gaps, table([A.count, A.question, A.kinds, A.reason, A.best], d.gaps.map(function (g) {
-        return [g.count, [g.question].concat(g.variants).join(' / '), Object.keys(g.kinds).map(function (k) { return k + '×' + g.kinds[k]; }).join(' '), g.reasons.join(' / '), g.bestClause || ''];
-      })), 'gaps');
-      section(A.feedback, table([A.rating, A.question, A.reason, A.best, ''], d.feedback.map(function (f) {
-        return [f.rating === 'up' ? '👍' : '👎', f.question, f.reason || '', (f.docId || '') + ' ' + (f.clause || ''), f.channel + ' ' + when(f.at)];
-      })), 'feedback');
-      section(A.documents, table(['id', A.question, '', ''], d.documents.map(function (doc) {
-        return [doc.id, doc.title + (doc.docNumber ? ' ' + doc.docNumber : ''), doc.date, A.validity[doc.validity] || doc.validity];
-      })), 'documents');
-      section(A.rules, table(['id', A.question, A.best], d.rules.map(function (r) { return [r.id, r.title, r.docId + ' ' + r.clause]; })), 'rules');
-      section(A.handoffs, table(['', '', ''], d.handoffs.map(function (h) { return [h.reference, h.channel + ' ' + h.delivered, when(h.at)]; })), 'handoffs');
-      if (d.broadcast) {
-        var btn = el('button', 'ghost', A.broadcast);
-        btn.type = 'button';
-        var out = el('pre');
-        btn.addEventListener('click', function () {
-          out.textContent = '…';
-          get('/admin/api/broadcast-preview').then(function (p) { out.textContent = JSON.stringify(p, null, 2); }, function (e) { out.textContent = e.message; });
-        });
-        var box = el('div');
-        box.appendChild(btn);
-        box.appendChild(out);
-        section(A.broadcast, box, 'broadcast');
-      }
-    }, function (e) {
-      view.textContent = '';
-      status.textContent = e.message;
-    });
+    get('/admin/api/overview').then(
+      function (d) {
+        sessionStorage.setItem('policybot-admin', tokenInput.value);
+        view.textContent = '';
+        section(
+          A.gaps,
+          table(
+            [A.count, A.question, A.kinds, A.reason, A.best],
+            d.gaps.map(function (g) {
+              return [
+                g.count,
+                [g.question].concat(g.variants).join(' / '),
+                Object.keys(g.kinds)
+                  .map(function (k) {
+                    return k + '×' + g.kinds[k];
+                  })
+                  .join(' '),
+                g.reasons.join(' / '),
+                g.bestClause || '',
+              ];
+            }),
+          ),
+          'gaps',
+        );
+        section(
+          A.feedback,
+          table(
+            [A.rating, A.question, A.reason, A.best, ''],
+            d.feedback.map(function (f) {
+              return [
+                f.rating === 'up' ? '👍' : '👎',
+                f.question,
+                f.reason || '',
+                (f.docId || '') + ' ' + (f.clause || ''),
+                f.channel + ' ' + when(f.at),
+              ];
+            }),
+          ),
+          'feedback',
+        );
+        section(
+          A.documents,
+          table(
+            ['id', A.question, '', ''],
+            d.documents.map(function (doc) {
+              return [doc.id, doc.title + (doc.docNumber ? ' ' + doc.docNumber : ''), doc.date, A.validity[doc.validity] || doc.validity];
+            }),
+          ),
+          'documents',
+        );
+        section(
+          A.rules,
+          table(
+            ['id', A.question, A.best],
+            d.rules.map(function (r) {
+              return [r.id, r.title, r.docId + ' ' + r.clause];
+            }),
+          ),
+          'rules',
+        );
+        section(
+          A.handoffs,
+          table(
+            ['', '', ''],
+            d.handoffs.map(function (h) {
+              return [h.reference, h.channel + ' ' + h.delivered, when(h.at)];
+            }),
+          ),
+          'handoffs',
+        );
+        if (d.broadcast) {
+          var btn = el('button', 'ghost', A.broadcast);
+          btn.type = 'button';
+          var out = el('pre');
+          btn.addEventListener('click', function () {
+            out.textContent = '…';
+            get('/admin/api/broadcast-preview').then(
+              function (p) {
+                out.textContent = JSON.stringify(p, null, 2);
+              },
+              function (e) {
+                out.textContent = e.message;
+              },
+            );
+          });
+          var box = el('div');
+          box.appendChild(btn);
+          box.appendChild(out);
+          section(A.broadcast, box, 'broadcast');
+        }
+      },
+      function (e) {
+        view.textContent = '';
+        status.textContent = e.message;
+      },
+    );
   }
 
-  document.getElementById('login').addEventListener('submit', function (e) { e.preventDefault(); load(); });
-  fetch('/static/locale.json').then(function (r) { return r.json(); }).then(function (all) {
-    var lang = /^en\b/i.test(navigator.language || '') ? 'en' : 'zh';
-    T = all[lang] || all.zh;
-    A = T.admin;
-    document.documentElement.lang = T.lang;
-    document.title = A.title;
-    document.getElementById('title').textContent = T.title + ' · ' + A.title;
-    document.getElementById('token-label').textContent = A.tokenLabel;
-    document.getElementById('load').textContent = A.load;
-    var saved = sessionStorage.getItem('policybot-admin');
-    if (saved) { tokenInput.value = saved; load(); }
+  document.getElementById('login').addEventListener('submit', function (e) {
+    e.preventDefault();
+    load();
   });
+  fetch('/static/locale.json')
+    .then(function (r) {
+      return r.json();
+    })
+    .then(function (all) {
+      var lang = /^en\b/i.test(navigator.language || '') ? 'en' : 'zh';
+      T = all[lang] || all.zh;
+      A = T.admin;
+      document.documentElement.lang = T.lang;
+      document.title = A.title;
+      document.getElementById('title').textContent = T.title + ' · ' + A.title;
+      document.getElementById('token-label').textContent = A.tokenLabel;
+      document.getElementById('load').textContent = A.load;
+      var saved = sessionStorage.getItem('policybot-admin');
+      if (saved) {
+        tokenInput.value = saved;
+        load();
+      }
+    });
 })();

@@ -50,22 +50,33 @@
     T.examples.forEach(function (q) {
       var b = el('button', 'choice', q);
       b.type = 'button';
-      b.addEventListener('click', function () { ask(q); });
+      b.addEventListener('click', function () {
+        ask(q);
+      });
       list.appendChild(b);
     });
     li.appendChild(list);
   }
 
   function post(path, body) {
-    return fetch(path, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept-Language': lang }, body: JSON.stringify(body) }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (json) {
-        if (!res.ok) {
-          var err = new Error(json && json.message ? json.message : T.error);
-          err.code = json && json.error;
-          throw err;
-        }
-        return json;
-      });
+    return fetch(path, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Accept-Language': lang },
+      body: JSON.stringify(body),
+    }).then(function (res) {
+      return res
+        .json()
+        .catch(function () {
+          return {};
+        })
+        .then(function (json) {
+          if (!res.ok) {
+            var err = new Error(json && json.message ? json.message : T.error);
+            err.code = json && json.error;
+            throw err;
+          }
+          return json;
+        });
     });
   }
 
@@ -95,7 +106,11 @@
     }
     li.appendChild(el('p', 'answer-line', parts.head));
     var conds = r.eligibility ? r.eligibility.conditions : [];
-    var labelled = conds.length && conds.every(function (c) { return c.label; });
+    var labelled =
+      conds.length &&
+      conds.every(function (c) {
+        return c.label;
+      });
     if (labelled || parts.conditions.length) {
       var box = el('section', 'conditions');
       box.setAttribute('aria-label', T.conditions);
@@ -129,7 +144,9 @@
     if (parts.notes.length) {
       var det = el('details', 'notes');
       det.appendChild(el('summary', null, T.details));
-      parts.notes.forEach(function (n) { det.appendChild(el('p', null, n)); });
+      parts.notes.forEach(function (n) {
+        det.appendChild(el('p', null, n));
+      });
       li.appendChild(det);
     }
     if (r.followUp) {
@@ -143,7 +160,9 @@
           var b = el('button', 'choice', ch.label);
           b.type = 'button';
           b.addEventListener('click', function () {
-            Array.prototype.forEach.call(choices.querySelectorAll('button'), function (x) { x.disabled = true; });
+            Array.prototype.forEach.call(choices.querySelectorAll('button'), function (x) {
+              x.disabled = true;
+            });
             ask(ch.label);
           });
           choices.appendChild(b);
@@ -173,7 +192,9 @@
     box.appendChild(up);
     box.appendChild(down);
     up.addEventListener('click', function () {
-      post('/api/feedback', { conversationId: conversationId, turn: turn, rating: 'up' }).then(function () { thanks(box); }, showError);
+      post('/api/feedback', { conversationId: conversationId, turn: turn, rating: 'up' }).then(function () {
+        thanks(box);
+      }, showError);
     });
     down.addEventListener('click', function () {
       if (box.querySelector('form')) return;
@@ -192,7 +213,12 @@
       f.appendChild(submit);
       f.addEventListener('submit', function (e) {
         e.preventDefault();
-        post('/api/feedback', { conversationId: conversationId, turn: turn, rating: 'down', reason: text.value.trim() || null }).then(function () { thanks(box); }, showError);
+        post('/api/feedback', { conversationId: conversationId, turn: turn, rating: 'down', reason: text.value.trim() || null }).then(
+          function () {
+            thanks(box);
+          },
+          showError,
+        );
       });
       box.appendChild(f);
       text.focus();
@@ -223,18 +249,23 @@
     scrollDown();
     var body = { text: text, lang: lang };
     if (conversationId) body.conversationId = conversationId;
-    post('/api/chat', body).then(function (r) {
-      conversationId = r.conversationId;
-      wait.remove();
-      renderReply(r);
-    }, function (err) {
-      wait.remove();
-      if (err.code === 'unknown_conversation') conversationId = null; // expired or swept: the next message starts anew
-      showError(err);
-    }).then(function () {
-      busy = false;
-      sendBtn.disabled = false;
-    });
+    post('/api/chat', body)
+      .then(
+        function (r) {
+          conversationId = r.conversationId;
+          wait.remove();
+          renderReply(r);
+        },
+        function (err) {
+          wait.remove();
+          if (err.code === 'unknown_conversation') conversationId = null; // expired or swept: the next message starts anew
+          showError(err);
+        },
+      )
+      .then(function () {
+        busy = false;
+        sendBtn.disabled = false;
+      });
   }
 
   function handoff() {
@@ -252,7 +283,13 @@
       var copy = el('button', 'ghost', T.copy);
       copy.type = 'button';
       copy.addEventListener('click', function () {
-        if (navigator.clipboard) navigator.clipboard.writeText(h.text).then(function () { copy.textContent = T.copied; }, function () {});
+        if (navigator.clipboard)
+          navigator.clipboard.writeText(h.text).then(
+            function () {
+              copy.textContent = T.copied;
+            },
+            function () {},
+          );
       });
       li.appendChild(copy);
       scrollDown();
@@ -278,8 +315,12 @@
   });
   document.getElementById('handoff').addEventListener('click', handoff);
 
-  fetch('/static/locale.json').then(function (r) { return r.json(); }).then(function (all) {
-    T = all[lang] || all.zh;
-    setup();
-  });
+  fetch('/static/locale.json')
+    .then(function (r) {
+      return r.json();
+    })
+    .then(function (all) {
+      T = all[lang] || all.zh;
+      setup();
+    });
 })();

@@ -13,14 +13,16 @@
     btn.type = 'button';
     btn.textContent = me.getAttribute('data-label') || T.openChat;
     btn.setAttribute('aria-expanded', 'false');
-    btn.style.cssText = 'position:fixed;right:16px;bottom:16px;z-index:2147483000;min-height:48px;padding:0 18px;border:0;border-radius:24px;background:#0b5cad;color:#fff;font:16px system-ui,sans-serif;box-shadow:0 2px 8px rgba(0,0,0,.3);cursor:pointer';
+    btn.style.cssText =
+      'position:fixed;right:16px;bottom:16px;z-index:2147483000;min-height:48px;padding:0 18px;border:0;border-radius:24px;background:#0b5cad;color:#fff;font:16px system-ui,sans-serif;box-shadow:0 2px 8px rgba(0,0,0,.3);cursor:pointer';
     var frame = null;
     btn.addEventListener('click', function () {
       if (!frame) {
         frame = document.createElement('iframe');
         frame.src = origin + '/?embed=1&lang=' + lang;
         frame.title = T.title;
-        frame.style.cssText = 'position:fixed;right:16px;bottom:76px;z-index:2147483000;width:min(400px,calc(100vw - 32px));height:min(640px,calc(100vh - 96px));border:1px solid #d0d7de;border-radius:12px;background:#fff;box-shadow:0 4px 16px rgba(0,0,0,.25)';
+        frame.style.cssText =
+          'position:fixed;right:16px;bottom:76px;z-index:2147483000;width:min(400px,calc(100vw - 32px));height:min(640px,calc(100vh - 96px));border:1px solid #d0d7de;border-radius:12px;background:#fff;box-shadow:0 4px 16px rgba(0,0,0,.25)';
         document.body.appendChild(frame);
       } else {
         frame.hidden = !frame.hidden;
@@ -31,5 +33,11 @@
     });
     document.body.appendChild(btn);
   }
-  fetch(origin + '/static/locale.json').then(function (r) { return r.json(); }).then(function (all) { start(all[lang] || all.zh); });
+  fetch(origin + '/static/locale.json')
+    .then(function (r) {
+      return r.json();
+    })
+    .then(function (all) {
+      start(all[lang] || all.zh);
+    });
 })();
