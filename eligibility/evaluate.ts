@@ -373,7 +373,7 @@ export function evaluateRule(rule: Rule, facts: Facts, asOf: string, catalog?: F
     );
   }
   for (const l of [...(applies?.leaves ?? []), ...cond.leaves]) {
-    if (l.note && l.note.startsWith('未提供日期')) notes.push({ zh: `${l.label ?? l.id}：${l.note}` });
+    if (l.note?.startsWith('未提供日期')) notes.push({ zh: `${l.label ?? l.id}：${l.note}` });
   }
   notes.push(...rule.notes);
   const dedupNotes = dedupeTexts(notes);

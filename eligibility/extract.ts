@@ -509,7 +509,6 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const facts: Record<string, unknown> = {};
   const { y: ay } = asOfParts(opts.asOf);
   const t = normalizeMessage(text);
-  const tl = t.toLowerCase();
   const cls = clauses(t);
   const bools = new Map<string, Signal<boolean>[]>();
   const say = (fact: string, value: boolean, ev: string) => {

@@ -92,7 +92,7 @@ export function schemaForType(type: FactType, values?: string[]): z.ZodType {
     case 'month_list':
       return z.array(YearMonth);
     case 'enum':
-      return values && values.length ? z.enum(values as [string, ...string[]]) : z.string();
+      return values?.length ? z.enum(values as [string, ...string[]]) : z.string();
     case 'string':
       return z.string().min(1);
   }

@@ -100,8 +100,8 @@ function clausesOf(t: string): { text: string; start: number; end: number }[] {
   return out;
 }
 
-const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escape).join('|'), 'g') : null);
+const escapeRegex = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escapeRegex).join('|'), 'g') : null);
 const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
 
 /**
@@ -123,8 +123,8 @@ function patternsOf(cues: CueTables): DatePatterns {
   const hit = compiled.get(cues);
   if (hit) return hit;
   const parts = Object.keys(cues.yearParts).sort((a, b) => b.length - a.length);
-  const partRe = parts.length ? `(?:${parts.map(escape).join('|')})` : '(?!)';
-  const before = cues.years.twoDigitBefore.map(escape).join('|') || '(?!)';
+  const partRe = parts.length ? `(?:${parts.map(escapeRegex).join('|')})` : '(?!)';
+  const before = cues.years.twoDigitBefore.map(escapeRegex).join('|') || '(?!)';
   const offs = Object.keys(cues.years.offset).sort((a, b) => b.length - a.length);
   const refs = cues.years.reference;
   const p: DatePatterns = {
@@ -133,10 +133,10 @@ function patternsOf(cues: CueTables): DatePatterns {
       `(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`,
       'g',
     ),
-    offsets: offs.length ? new RegExp(offs.map(escape).join('|'), 'g') : null,
-    reference: refs.length ? new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escape).join('|')}`, 'g') : null,
+    offsets: offs.length ? new RegExp(offs.map(escapeRegex).join('|'), 'g') : null,
+    reference: refs.length ? new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escapeRegex).join('|')}`, 'g') : null,
     afterReference: new RegExp(`^\\s*(?:\\d{1,2}\\s*月|${partRe})`),
-    yearPart: parts.length ? new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escape).join('|')})`, 'g') : null,
+    yearPart: parts.length ? new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escapeRegex).join('|')})`, 'g') : null,
   };
   compiled.set(cues, p);
   return p;
@@ -166,7 +166,7 @@ export function resolveDates(
   s = s.replace(/(\d{1,2})\s*月\s*(?=\d{1,2}\s*月)/g, '$1月、');
   // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
   s = s.replace(
-    /(?<![\d.\/])(20\d{2}|[1-4]\d)[.\/](0?[1-9]|1[0-2])(?![\d.\/%万])/g,
+    /(?<![\d./])(20\d{2}|[1-4]\d)[./](0?[1-9]|1[0-2])(?![\d./%万])/g,
     (_m, y: string, mo: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月`,
   );
   // Relative year words ("去年", "前年") → the year, counted from asOf.

@@ -81,8 +81,6 @@ function countPinyinGlosses(text: string): number {
 }
 
 // ── rule: traditional → simplified ───────────────────────────────────────────────────────────
-let detector: ((s: string) => string) | undefined;
-let converter: ((s: string) => string) | undefined;
 /**
  * Traditional → simplified: detection and line-wise conversion live in text/chinese.ts (one home for
  * every OpenCC use); `toSimplified` here is the document variant.

@@ -141,7 +141,7 @@ export function lookupGeneralIdf(word: string): number | undefined {
   if (!word) return undefined;
   const idx = loadIdfIndex();
   if (idx.memo.has(word)) return idx.memo.get(word);
-  let value: number | undefined = undefined;
+  let value: number | undefined;
   for (const off of idx.byFirst.get(word.charCodeAt(0)) ?? []) {
     if (idx.text.charCodeAt(off + word.length) !== 32 || !idx.text.startsWith(word, off)) continue;
     const nl = idx.text.indexOf('\n', off);

@@ -7,42 +7,24 @@
  * const assistant = createAssistant({ documents, chunks, rules, catalog, retriever, extract, options });
  * const { reply, state } = await assistant.reply(undefined, '我是QS前50毕业的，在上海全职工作，能落户吗？', '2026-11-22');
  */
-import { evaluate, toEligibilitySummary, type Verdict } from '../../eligibility/evaluate.ts';
+import { evaluate, type Verdict } from '../../eligibility/evaluate.ts';
 import { normalizeMessage, type Extraction } from '../../eligibility/extract.ts';
 import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts.ts';
 import { decodeChoice, questionFor, questionForAmbiguity, UNSURE } from '../../eligibility/questions.ts';
-import {
-  keywordText,
-  matchedKeywords,
-  rulesForText,
-  type Condition,
-  type FactCatalog,
-  type Rule,
-  type Text,
-} from '../../eligibility/rules.ts';
-import type { Chunk, DocumentMeta, SearchHit, SearchResult } from '../../retrieval/types.ts';
-import {
-  abstainText,
-  ageNote,
-  clauseLabel,
-  displayValue,
-  helpText,
-  sourceLine,
-  trimToRelevant,
-  validityNote,
-  type SourceDoc,
-} from './compose.ts';
-import { detectLang, type Lang } from './lang.ts';
-import { decide, DEFAULT_DECIDE_WEIGHTS, type Decision, type DecideWeights } from './decide.ts';
+import { keywordText, matchedKeywords, rulesForText, type Condition, type FactCatalog, type Rule } from '../../eligibility/rules.ts';
+import type { Chunk, DocumentMeta, SearchResult } from '../../retrieval/types.ts';
+import { helpText } from './compose.ts';
+import { detectLang } from './lang.ts';
+import { decide, DEFAULT_DECIDE_WEIGHTS, type DecideWeights } from './decide.ts';
 import { route } from './route.ts';
 import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
 import { choiceList, createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
-import { abstain, appendOthers, decisionJson, eligibilityReply } from './reply.ts';
+import { appendOthers, decisionJson, eligibilityReply } from './reply.ts';
 import { informationReply } from './information.ts';
 
 export { measureEnded, measureWindow };
-import type { Assistant, Citation, ConversationState, DecisionSummary, FactSource, FollowUp, Reply, Route } from './types.ts';
+import type { Assistant, ConversationState, FollowUp, Reply } from './types.ts';
 
 /** Extracts facts from one message; `context.openFact` is the fact the bot just asked for. */
 export type ExtractFn = (text: string, asOf: string, context?: { openFact?: string | null; contextYear?: number | null }) => Extraction;

@@ -119,7 +119,7 @@ export function eligibilityReply(
 
 /** The other rules of the goal, one line each, after the leading rule. */
 export function appendOthers(ctx: ReplyContext, reply: Reply, d: Decision, lang: Lang) {
-  const { deps, docs, chunksById, citation, sourceDoc, say } = ctx;
+  const { say } = ctx;
   if (!d.others.length) return;
   const head: Record<Verdict['verdict'], string> =
     lang === 'en'
@@ -135,8 +135,7 @@ export function appendOthers(ctx: ReplyContext, reply: Reply, d: Decision, lang:
   reply.answer += `\n\n${intro}\n${lines.join('\n')}`;
 }
 
-export function abstain(ctx: ReplyContext, question: string, lang: Lang, r: Route): Reply {
-  const { deps, docs, chunksById, citation, sourceDoc, say } = ctx;
+export function abstain(_ctx: ReplyContext, question: string, lang: Lang, r: Route): Reply {
   return { question, answer: abstainText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang };
 }
 

@@ -81,28 +81,24 @@ export async function createWebChannel(opts: {
     groupGaps: (records) => groupGaps(records),
     admin: {
       documents: () =>
-        opts
-          .app()
-          .corpus.documents.map((d) => ({
-            id: d.id,
-            title: d.title,
-            docNumber: d.docNumber,
-            date: d.date,
-            district: d.district,
-            validFrom: d.validFrom,
-            validTo: d.validTo,
-          })),
+        opts.app().corpus.documents.map((d) => ({
+          id: d.id,
+          title: d.title,
+          docNumber: d.docNumber,
+          date: d.date,
+          district: d.district,
+          validFrom: d.validFrom,
+          validTo: d.validTo,
+        })),
       rules: () =>
-        opts
-          .app()
-          .ruleSet.rules.map((r) => ({
-            id: r.id,
-            title: r.title.zh,
-            docId: r.cite.docId,
-            clause: r.cite.clause,
-            validFrom: r.validFrom,
-            validTo: r.validTo,
-          })),
+        opts.app().ruleSet.rules.map((r) => ({
+          id: r.id,
+          title: r.title.zh,
+          docId: r.cite.docId,
+          clause: r.cite.clause,
+          validFrom: r.validFrom,
+          validTo: r.validTo,
+        })),
       broadcastPreview: opts.broadcastPreview,
     },
     now: opts.now,

@@ -162,7 +162,7 @@ export function readHeader(text: string, lang: ImportLang): HeaderReading {
   // heading issuer: an organization line before the 文号 / title
   const headEnd = Math.min(num ? lines.indexOf(num) : 8, title ? lines.indexOf(title.line) : 8, 8);
   const heading = lines.slice(0, Math.max(headEnd, 0)).find((l) => isIssuer(l.text));
-  const titlePrefix = title && title.value.includes(t.about) ? title.value.slice(0, title.value.indexOf(t.about)) : '';
+  const titlePrefix = title?.value.includes(t.about) ? title.value.slice(0, title.value.indexOf(t.about)) : '';
   const joiner = lang.data.issuer.joiner;
   if (signature) {
     const value = signature.orgs.map((o) => o.text).join(joiner);
@@ -192,7 +192,7 @@ export function readHeader(text: string, lang: ImportLang): HeaderReading {
   if (issuer && district) {
     set('district', district, lines.find((l) => l.i === issuer.line - 1)!, 'issuer', issuer.confidence);
     set('level', 'district', lines.find((l) => l.i === issuer.line - 1)!, 'issuer', issuer.confidence);
-  } else if (issuer && issuer.value.startsWith(lang.data.issuer.municipal_prefix)) {
+  } else if (issuer?.value.startsWith(lang.data.issuer.municipal_prefix)) {
     set('level', 'municipal', lines.find((l) => l.i === issuer.line - 1)!, 'issuer', issuer.confidence);
     missing.push({ field: 'district', reason: 'municipal document (the issuer names no district)' });
   } else {

@@ -97,15 +97,13 @@ export class FakeBotApi {
       case 'getUpdates': {
         this.polls++;
         if (Date.now() < this.conflictUntil) {
-          res
-            .writeHead(409, { 'content-type': 'application/json' })
-            .end(
-              JSON.stringify({
-                ok: false,
-                error_code: 409,
-                description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
-              }),
-            );
+          res.writeHead(409, { 'content-type': 'application/json' }).end(
+            JSON.stringify({
+              ok: false,
+              error_code: 409,
+              description: 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running',
+            }),
+          );
           return;
         }
         if (this.hangNextPoll) {

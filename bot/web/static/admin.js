@@ -1,7 +1,6 @@
 // The read-only admin view: the token is sent as "Authorization: Bearer …" (kept in sessionStorage of
 // this tab only), the data comes from /admin/api/overview and is inserted as text.
-(function () {
-  'use strict';
+(() => {
   var T = null;
   var A = null;
   var view = document.getElementById('view');
@@ -18,13 +17,13 @@
     if (!rows.length) return el('p', null, A.empty);
     var t = el('table');
     var tr = el('tr');
-    headers.forEach(function (h) {
+    headers.forEach((h) => {
       tr.appendChild(el('th', null, h));
     });
     t.appendChild(tr);
-    rows.forEach(function (r) {
+    rows.forEach((r) => {
       var row = el('tr');
-      r.forEach(function (v) {
+      r.forEach((v) => {
         row.appendChild(el('td', null, v));
       });
       t.appendChild(row);
@@ -39,12 +38,12 @@
     view.appendChild(s);
   }
   function get(path) {
-    return fetch(path, { headers: { Authorization: 'Bearer ' + tokenInput.value } }).then(function (res) {
-      return res.json().then(function (j) {
+    return fetch(path, { headers: { Authorization: 'Bearer ' + tokenInput.value } }).then((res) =>
+      res.json().then((j) => {
         if (!res.ok) throw new Error(j.message || res.status);
         return j;
-      });
-    });
+      }),
+    );
   }
   function when(ms) {
     return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
@@ -53,26 +52,22 @@
   function load() {
     status.textContent = '';
     get('/admin/api/overview').then(
-      function (d) {
+      (d) => {
         sessionStorage.setItem('policybot-admin', tokenInput.value);
         view.textContent = '';
         section(
           A.gaps,
           table(
             [A.count, A.question, A.kinds, A.reason, A.best],
-            d.gaps.map(function (g) {
-              return [
-                g.count,
-                [g.question].concat(g.variants).join(' / '),
-                Object.keys(g.kinds)
-                  .map(function (k) {
-                    return k + '×' + g.kinds[k];
-                  })
-                  .join(' '),
-                g.reasons.join(' / '),
-                g.bestClause || '',
-              ];
-            }),
+            d.gaps.map((g) => [
+              g.count,
+              [g.question].concat(g.variants).join(' / '),
+              Object.keys(g.kinds)
+                .map((k) => k + '×' + g.kinds[k])
+                .join(' '),
+              g.reasons.join(' / '),
+              g.bestClause || '',
+            ]),
           ),
           'gaps',
         );
@@ -80,15 +75,13 @@
           A.feedback,
           table(
             [A.rating, A.question, A.reason, A.best, ''],
-            d.feedback.map(function (f) {
-              return [
-                f.rating === 'up' ? '👍' : '👎',
-                f.question,
-                f.reason || '',
-                (f.docId || '') + ' ' + (f.clause || ''),
-                f.channel + ' ' + when(f.at),
-              ];
-            }),
+            d.feedback.map((f) => [
+              f.rating === 'up' ? '👍' : '👎',
+              f.question,
+              f.reason || '',
+              (f.docId || '') + ' ' + (f.clause || ''),
+              f.channel + ' ' + when(f.at),
+            ]),
           ),
           'feedback',
         );
@@ -96,9 +89,12 @@
           A.documents,
           table(
             ['id', A.question, '', ''],
-            d.documents.map(function (doc) {
-              return [doc.id, doc.title + (doc.docNumber ? ' ' + doc.docNumber : ''), doc.date, A.validity[doc.validity] || doc.validity];
-            }),
+            d.documents.map((doc) => [
+              doc.id,
+              doc.title + (doc.docNumber ? ' ' + doc.docNumber : ''),
+              doc.date,
+              A.validity[doc.validity] || doc.validity,
+            ]),
           ),
           'documents',
         );
@@ -106,9 +102,7 @@
           A.rules,
           table(
             ['id', A.question, A.best],
-            d.rules.map(function (r) {
-              return [r.id, r.title, r.docId + ' ' + r.clause];
-            }),
+            d.rules.map((r) => [r.id, r.title, r.docId + ' ' + r.clause]),
           ),
           'rules',
         );
@@ -116,9 +110,7 @@
           A.handoffs,
           table(
             ['', '', ''],
-            d.handoffs.map(function (h) {
-              return [h.reference, h.channel + ' ' + h.delivered, when(h.at)];
-            }),
+            d.handoffs.map((h) => [h.reference, h.channel + ' ' + h.delivered, when(h.at)]),
           ),
           'handoffs',
         );
@@ -126,13 +118,13 @@
           var btn = el('button', 'ghost', A.broadcast);
           btn.type = 'button';
           var out = el('pre');
-          btn.addEventListener('click', function () {
+          btn.addEventListener('click', () => {
             out.textContent = '…';
             get('/admin/api/broadcast-preview').then(
-              function (p) {
+              (p) => {
                 out.textContent = JSON.stringify(p, null, 2);
               },
-              function (e) {
+              (e) => {
                 out.textContent = e.message;
               },
             );
@@ -143,22 +135,20 @@
           section(A.broadcast, box, 'broadcast');
         }
       },
-      function (e) {
+      (e) => {
         view.textContent = '';
         status.textContent = e.message;
       },
     );
   }
 
-  document.getElementById('login').addEventListener('submit', function (e) {
+  document.getElementById('login').addEventListener('submit', (e) => {
     e.preventDefault();
     load();
   });
   fetch('/static/locale.json')
-    .then(function (r) {
-      return r.json();
-    })
-    .then(function (all) {
+    .then((r) => r.json())
+    .then((all) => {
       var lang = /^en\b/i.test(navigator.language || '') ? 'en' : 'zh';
       T = all[lang] || all.zh;
       A = T.admin;

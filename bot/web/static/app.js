@@ -1,7 +1,6 @@
 // The web chat (no build step). Every sentence comes from /static/locale.json; everything the reply
 // contains is inserted with textContent (inert: a <script> in a question or answer stays text).
-(function () {
-  'use strict';
+(() => {
   var params = new URLSearchParams(location.search);
   var lang = params.get('lang') === 'en' || (!params.get('lang') && /^en\b/i.test(navigator.language || '')) ? 'en' : 'zh';
   var T = null;
@@ -47,10 +46,10 @@
     var li = item('bot welcome');
     li.appendChild(el('p', null, T.welcome));
     var list = el('div', 'choices');
-    T.examples.forEach(function (q) {
+    T.examples.forEach((q) => {
       var b = el('button', 'choice', q);
       b.type = 'button';
-      b.addEventListener('click', function () {
+      b.addEventListener('click', () => {
         ask(q);
       });
       list.appendChild(b);
@@ -63,21 +62,19 @@
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Accept-Language': lang },
       body: JSON.stringify(body),
-    }).then(function (res) {
-      return res
+    }).then((res) =>
+      res
         .json()
-        .catch(function () {
-          return {};
-        })
-        .then(function (json) {
+        .catch(() => ({}))
+        .then((json) => {
           if (!res.ok) {
-            var err = new Error(json && json.message ? json.message : T.error);
-            err.code = json && json.error;
+            var err = new Error(json?.message ? json.message : T.error);
+            err.code = json?.error;
             throw err;
           }
           return json;
-        });
-    });
+        }),
+    );
   }
 
   // Today's answer text: first line is the answer line; lines starting with ✓ ✗ ？ · are the
@@ -106,23 +103,19 @@
     }
     li.appendChild(el('p', 'answer-line', parts.head));
     var conds = r.eligibility ? r.eligibility.conditions : [];
-    var labelled =
-      conds.length &&
-      conds.every(function (c) {
-        return c.label;
-      });
+    var labelled = conds.length && conds.every((c) => c.label);
     if (labelled || parts.conditions.length) {
       var box = el('section', 'conditions');
       box.setAttribute('aria-label', T.conditions);
       box.appendChild(el('h2', null, T.conditions));
       var ul = el('ul');
       if (labelled) {
-        conds.forEach(function (c) {
+        conds.forEach((c) => {
           var row = el('li', 'cond cond-' + c.status, c.label + '：' + (T.status[c.status] || c.status));
           ul.appendChild(row);
         });
       } else {
-        parts.conditions.forEach(function (line) {
+        parts.conditions.forEach((line) => {
           var status = /^✓/.test(line) ? 'pass' : /^[✗×]/.test(line) ? 'fail' : /^[？?]/.test(line) ? 'unknown' : 'assumed';
           ul.appendChild(el('li', 'cond cond-' + status, line));
         });
@@ -130,7 +123,7 @@
       box.appendChild(ul);
       li.appendChild(box);
     }
-    (r.citations || []).slice(0, 3).forEach(function (c) {
+    (r.citations || []).slice(0, 3).forEach((c) => {
       var card = el('figure', 'citation');
       card.setAttribute('aria-label', T.citation);
       card.appendChild(el('blockquote', null, c.text));
@@ -144,7 +137,7 @@
     if (parts.notes.length) {
       var det = el('details', 'notes');
       det.appendChild(el('summary', null, T.details));
-      parts.notes.forEach(function (n) {
+      parts.notes.forEach((n) => {
         det.appendChild(el('p', null, n));
       });
       li.appendChild(det);
@@ -152,15 +145,15 @@
     if (r.followUp) {
       var fu = el('div', 'follow-up');
       fu.appendChild(el('p', 'question', r.followUp.question));
-      if (r.followUp.choices && r.followUp.choices.length) {
+      if (r.followUp.choices?.length) {
         var choices = el('div', 'choices');
         choices.setAttribute('role', 'group');
         choices.setAttribute('aria-label', T.followUpLabel);
-        r.followUp.choices.forEach(function (ch) {
+        r.followUp.choices.forEach((ch) => {
           var b = el('button', 'choice', ch.label);
           b.type = 'button';
-          b.addEventListener('click', function () {
-            Array.prototype.forEach.call(choices.querySelectorAll('button'), function (x) {
+          b.addEventListener('click', () => {
+            Array.prototype.forEach.call(choices.querySelectorAll('button'), (x) => {
               x.disabled = true;
             });
             ask(ch.label);
@@ -172,7 +165,7 @@
       li.appendChild(fu);
     }
     li.appendChild(feedbackRow(r.turn));
-    if (r.handoff && r.handoff.offered) {
+    if (r.handoff?.offered) {
       var offer = el('button', 'handoff inline', T.handoff);
       offer.type = 'button';
       offer.addEventListener('click', handoff);
@@ -191,12 +184,12 @@
     down.setAttribute('aria-label', T.thumbsDown);
     box.appendChild(up);
     box.appendChild(down);
-    up.addEventListener('click', function () {
-      post('/api/feedback', { conversationId: conversationId, turn: turn, rating: 'up' }).then(function () {
+    up.addEventListener('click', () => {
+      post('/api/feedback', { conversationId: conversationId, turn: turn, rating: 'up' }).then(() => {
         thanks(box);
       }, showError);
     });
-    down.addEventListener('click', function () {
+    down.addEventListener('click', () => {
       if (box.querySelector('form')) return;
       var f = el('form', 'reason');
       var id = 'reason-' + turn;
@@ -211,10 +204,10 @@
       f.appendChild(label);
       f.appendChild(text);
       f.appendChild(submit);
-      f.addEventListener('submit', function (e) {
+      f.addEventListener('submit', (e) => {
         e.preventDefault();
         post('/api/feedback', { conversationId: conversationId, turn: turn, rating: 'down', reason: text.value.trim() || null }).then(
-          function () {
+          () => {
             thanks(box);
           },
           showError,
@@ -234,7 +227,7 @@
   function showError(err) {
     var li = item('bot error');
     li.setAttribute('role', 'alert');
-    li.textContent = (err && err.message) || T.error;
+    li.textContent = err?.message || T.error;
     scrollDown();
   }
 
@@ -251,18 +244,18 @@
     if (conversationId) body.conversationId = conversationId;
     post('/api/chat', body)
       .then(
-        function (r) {
+        (r) => {
           conversationId = r.conversationId;
           wait.remove();
           renderReply(r);
         },
-        function (err) {
+        (err) => {
           wait.remove();
           if (err.code === 'unknown_conversation') conversationId = null; // expired or swept: the next message starts anew
           showError(err);
         },
       )
-      .then(function () {
+      .then(() => {
         busy = false;
         sendBtn.disabled = false;
       });
@@ -273,22 +266,22 @@
       showError({ message: T.handoffNoConversation });
       return;
     }
-    post('/api/handoff', { conversationId: conversationId, lang: lang }).then(function (h) {
+    post('/api/handoff', { conversationId: conversationId, lang: lang }).then((h) => {
       var li = item('bot packet');
       li.appendChild(el('p', null, T.handoffIntro));
       li.appendChild(el('p', 'reference', T.handoffReference + '：' + h.reference));
-      if (h.delivered && h.delivered.length) li.appendChild(el('p', 'delivered', T.handoffDelivered));
+      if (h.delivered?.length) li.appendChild(el('p', 'delivered', T.handoffDelivered));
       var pre = el('pre', 'packet-text', h.text);
       li.appendChild(pre);
       var copy = el('button', 'ghost', T.copy);
       copy.type = 'button';
-      copy.addEventListener('click', function () {
+      copy.addEventListener('click', () => {
         if (navigator.clipboard)
           navigator.clipboard.writeText(h.text).then(
-            function () {
+            () => {
               copy.textContent = T.copied;
             },
-            function () {},
+            () => {},
           );
       });
       li.appendChild(copy);
@@ -296,19 +289,19 @@
     }, showError);
   }
 
-  form.addEventListener('submit', function (e) {
+  form.addEventListener('submit', (e) => {
     e.preventDefault();
     var text = input.value;
     input.value = '';
     ask(text);
   });
-  input.addEventListener('keydown', function (e) {
+  input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       form.requestSubmit();
     }
   });
-  document.getElementById('restart').addEventListener('click', function () {
+  document.getElementById('restart').addEventListener('click', () => {
     conversationId = null;
     welcome();
     input.focus();
@@ -316,10 +309,8 @@
   document.getElementById('handoff').addEventListener('click', handoff);
 
   fetch('/static/locale.json')
-    .then(function (r) {
-      return r.json();
-    })
-    .then(function (all) {
+    .then((r) => r.json())
+    .then((all) => {
       T = all[lang] || all.zh;
       setup();
     });

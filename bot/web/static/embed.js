@@ -1,8 +1,7 @@
 // One <script src="https://<policybot host>/embed.js" defer></script> puts a chat button on any page;
 // the chat opens in an iframe served by policybot (so the host page needs no CORS setting).
 // Optional attributes on the script tag: data-lang="en", data-label="…" (button text).
-(function () {
-  'use strict';
+(() => {
   var me = document.currentScript;
   if (!me || window.__policybotEmbed) return;
   window.__policybotEmbed = true;
@@ -16,7 +15,7 @@
     btn.style.cssText =
       'position:fixed;right:16px;bottom:16px;z-index:2147483000;min-height:48px;padding:0 18px;border:0;border-radius:24px;background:#0b5cad;color:#fff;font:16px system-ui,sans-serif;box-shadow:0 2px 8px rgba(0,0,0,.3);cursor:pointer';
     var frame = null;
-    btn.addEventListener('click', function () {
+    btn.addEventListener('click', () => {
       if (!frame) {
         frame = document.createElement('iframe');
         frame.src = origin + '/?embed=1&lang=' + lang;
@@ -34,10 +33,8 @@
     document.body.appendChild(btn);
   }
   fetch(origin + '/static/locale.json')
-    .then(function (r) {
-      return r.json();
-    })
-    .then(function (all) {
+    .then((r) => r.json())
+    .then((all) => {
       start(all[lang] || all.zh);
     });
 })();
