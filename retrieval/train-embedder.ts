@@ -123,7 +123,7 @@ export async function trainStaticEmbedder(texts: string[], opts: TrainOptions): 
   // 2. PPMI (context distribution smoothing α = 0.75), stored as CSR
   const rowSum = co.map((m) => [...m.values()].reduce((s, v) => s + v, 0));
   const total = rowSum.reduce((s, v) => s + v, 0);
-  const ctxPow = rowSum.map((v) => v ** 0.75);
+  const ctxPow = rowSum.map((v) => Math.pow(v, 0.75));
   const ctxPowSum = ctxPow.reduce((s, v) => s + v, 0);
   const indptr = new Int32Array(n + 1);
   const colsArr: number[] = [];
@@ -186,7 +186,7 @@ export async function trainStaticEmbedder(texts: string[], opts: TrainOptions): 
     rowsOut.push(r);
     for (let j = 0; j < dim; j++) mean[j]! += r[j]! * p;
   }
-  for (const r of rowsOut) for (let j = 0; j < dim; j++) r[j]! -= mean[j];
+  for (const r of rowsOut) for (let j = 0; j < dim; j++) r[j]! -= mean[j]!;
 
   // the full table: vocab × dim (float32); unseen characters stay zero, specials get a tiny non-zero row
   const vocab = buildVocab();
