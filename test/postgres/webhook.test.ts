@@ -7,9 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,7 @@ import { buildSnapshot } from '../../bot/broadcast/snapshot.ts';
 import { createPgPool } from '../../bot/store/postgres.ts';
 import { usePostgres } from '../helpers/postgres.ts';
 import { freePort } from '../../tools/free-port.ts';
+import { seededDataDir } from '../helpers/data.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TOKEN = '880001:PG-WEBHOOK-TEST';
@@ -98,7 +98,7 @@ test(
   async () => {
     const url = await pgs.freshDatabase('hook');
     const api = await fakeBotApi();
-    const dataDir = mkdtempSync(join(tmpdir(), 'policybot-pghook-'));
+    const dataDir = await seededDataDir('policybot-pghook-');
     const [portA, portB] = [await freePort(), await freePort()];
     const env = (port: number) => ({
       TELEGRAM_BOT_TOKEN: TOKEN,

@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { PROJECT_ROOT } from '../../bot/config.ts';
+import { seededDataDir } from '../helpers/data.ts';
 
 const bin = join(PROJECT_ROOT, 'scripts', 'policybot.mjs');
-const dataDir = mkdtempSync(join(tmpdir(), 'policybot-ask-'));
+const dataDir = await seededDataDir('policybot-ask-');
 
 function cli(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [bin, ...args], {

@@ -17,6 +17,7 @@ import { createBot } from '../../bot/telegram/bot.ts';
 import { startBot } from '../../bot/telegram/runner.ts';
 import { startEmulator } from './emulator.ts';
 import { FakeAssistant } from './fake-assistant.ts';
+import { seededDataDir } from '../helpers/data.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MENTION = '@TestNameBot'; // the emulator's getMe username
@@ -35,7 +36,7 @@ test(
   async () => {
     const { server, apiRoot } = await startEmulator();
     const TOKEN = '777001:SERVE-LOOPBACK-TOKEN';
-    const dir = mkdtempSync(join(tmpdir(), 'policybot-serve-'));
+    const dir = await seededDataDir('policybot-serve-');
     const child = spawn(process.execPath, [join(ROOT, 'scripts', 'policybot.mjs'), 'serve'], {
       cwd: dir, // no .env from the repository
       env: {

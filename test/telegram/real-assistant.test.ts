@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { buildApp, type App } from '../../bot/app.ts';
@@ -13,12 +12,13 @@ import { createLogger } from '../../bot/logger.ts';
 import { openSqliteStore, type SqliteStore } from '../../bot/store/sqlite.ts';
 import { createBot } from '../../bot/telegram/bot.ts';
 import { BOT_INFO, buttons, callback, FakeTelegram, groupMention, privateText, TOKEN } from './harness.ts';
+import { seededDataDir } from '../helpers/data.ts';
 
 let app: App;
 let dir: string;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'policybot-real-'));
+  dir = await seededDataDir('policybot-real-');
   const config = parseConfig({ DATA_DIR: dir, AS_OF: '2024-06-01', LOG_LEVEL: 'silent' });
   app = await buildApp(config, { logger: createLogger({ level: 'silent' }) });
 });
