@@ -12,8 +12,9 @@ import { buildTestApp } from '../helpers/app.ts';
 // Measured on the check half with the shared rankings table (2026-11-22):
 //   before the fixes: verdicts 27/35 (77%), multi-turn 10/15, abstentions 1/4
 //   after:            verdicts 32/35 (91.4%), multi-turn 12/15 (80%), abstentions 1/4
-// The issue's 95% target is NOT reached on the check half; the floors below are the measured levels, so a
-// regression fails the test. Raise them when the check half improves (without tuning on its failures).
+//   2026-12-01, after the understanding stage (issue #11): verdicts 35/35, multi-turn 15/15, abstentions 1/4
+// Those failures were read while fixing, so these are no longer held-out numbers (docs/assistant.md); the
+// floors are the measured levels, so any regression fails the test.
 let app: App;
 let opts: Parameters<typeof runDevSet>[2];
 const file = join(PROJECT_ROOT, 'test/fixtures/assistant-fresh.yaml');
@@ -34,10 +35,10 @@ test('fresh set is split into tune and check halves and is large enough', () => 
   assert.ok(check >= 25, `${check} check cases`);
 });
 
-test('fresh set, check half: verdicts ≥ 91% (measured 32/35), multi-turn ≥ 80% (12/15), abstentions ≥ 25% (1/4)', async () => {
+test('fresh set, check half: every verdict (35/35) and multi-turn check (15/15) right, abstentions ≥ 25% (1/4)', async () => {
   const r = await runDevSet(app.assistant, loadDevSet(file), { ...opts, split: 'check' });
-  assert.ok(r.eligibility.accuracy >= 0.91, `verdicts ${r.eligibility.correct}/${r.eligibility.total}\n${explain(r)}`);
-  assert.ok(r.conversations.accuracy >= 0.8, `multi-turn ${r.conversations.correct}/${r.conversations.turns}\n${explain(r)}`);
+  assert.equal(r.eligibility.accuracy, 1, `verdicts ${r.eligibility.correct}/${r.eligibility.total}\n${explain(r)}`);
+  assert.equal(r.conversations.accuracy, 1, `multi-turn ${r.conversations.correct}/${r.conversations.turns}\n${explain(r)}`);
   assert.ok(r.unanswerable.rate >= 0.25, `abstained ${r.unanswerable.abstained}/${r.unanswerable.total}\n${explain(r)}`);
 });
 
