@@ -9,6 +9,11 @@
 import WordExtractor from 'word-extractor';
 import { DocxError } from './docx-error.ts';
 
+/** word-extractor's getBody takes options its type declarations leave out. */
+interface BodyWithOptions {
+  getBody(options: { filterUnicode: boolean }): string;
+}
+
 const ENCRYPTED = Buffer.from('EncryptedPackage', 'utf16le');
 
 /** True for an OLE file holding an encrypted Office document. */
@@ -23,7 +28,8 @@ export async function docToText(bytes: Uint8Array): Promise<string> {
       'password-protected Word file: open it in Word, remove the password (File → Info → Protect Document) and save a copy, then import the copy',
     );
   const doc = await new WordExtractor().extract(Buffer.from(bytes));
-  const text = doc.getBody().replace(/\r\n?/g, '\n');
+  // filterUnicode would turn the documents' “ ” ‘ ’ into ASCII quotes: the text must stay as written
+  const text = (doc as unknown as BodyWithOptions).getBody({ filterUnicode: false }).replace(/\r\n?/g, '\n');
   return (
     text
       .split('\n')

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import iconv from 'iconv-lite';
 import JSZip from 'jszip';
 import { decodeText } from '../../retrieval/import/decode.ts';
+import { docToText } from '../../retrieval/import/extract-doc.ts';
 import { docxToText, formatCounter } from '../../retrieval/import/extract-docx.ts';
 import { htmlToText } from '../../retrieval/import/extract-html.ts';
 import { pdfToText } from '../../retrieval/import/extract-pdf.ts';
@@ -145,6 +146,16 @@ test("imported HTML, DOCX and PDF copies of every seed give the seed's own chunk
       assert.deepEqual(got, want, `${id} (${kind})`);
     }
   }
+});
+
+test("an old Word .doc copy of a seed is sniffed as doc and gives the seed's own chunks", async () => {
+  // Made once with LibreOffice from the seed's body (docs/corpus.md "Fixtures"); 17 KB, committed.
+  const bytes = readFileSync(join(FIXTURES, 'seed-yangpu-hrss-2021-18.doc'));
+  assert.equal((await sniff(bytes)).kind, 'doc');
+  const s = seed('yangpu-hrss-2021-18');
+  const want = chunksOf('documents/yangpu-hrss-2021-18.md', s.content).map(chunkKey);
+  const got = chunksOf('documents/yangpu-hrss-2021-18.md', s.head + (await docToText(bytes))).map(chunkKey);
+  assert.deepEqual(got, want);
 });
 
 test('prepareImport: the id from the 文号, supersession of a corpus document, header fields in the file', async () => {
