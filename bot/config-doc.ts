@@ -25,7 +25,7 @@ export function configDocs(source: string): { key: string; doc: string }[] {
   return out;
 }
 
-function shown(key: string, value: unknown): string {
+function shown(value: unknown): string {
   if (value === undefined) return '—';
   if (Array.isArray(value)) return value.length ? `\`${value.join(',')}\`` : '—';
   if (typeof value === 'string' && value.startsWith(PROJECT_ROOT)) return `\`${relative(PROJECT_ROOT, value) || '.'}/\``;
@@ -39,7 +39,7 @@ export function configTable(configSource = readFileSync(configSourceFile(), 'utf
   const rows = Object.keys(ConfigSchema.shape).map((key) => {
     const doc = docs.get(key);
     if (!doc) throw new Error(`bot/config.ts: ${key} has no doc comment (/** … */ above it); add one so the README table can describe it`);
-    return `| \`${key}\` | ${shown(key, defaults[key])} | ${doc.replace(/\|/g, '\\|')} |`;
+    return `| \`${key}\` | ${shown(defaults[key])} | ${doc.replace(/\|/g, '\\|')} |`;
   });
   return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n') + '\n';
 }

@@ -337,9 +337,8 @@ async function deleteSessionsOn(c: PoolClient, match: { equals?: string[]; endsW
 }
 
 function toSubscriber(r: SubscriberRow): Subscriber {
-  let topics: Topic[];
   const raw = typeof r.topics === 'string' ? safeJson(r.topics) : r.topics;
-  topics = Array.isArray(raw) ? normalizeTopics(raw.map(String)) : ['all'];
+  const topics: Topic[] = Array.isArray(raw) ? normalizeTopics(raw.map(String)) : ['all'];
   return {
     chatId: Number(r.chat_id),
     chatType: r.chat_type,
