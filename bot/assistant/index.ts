@@ -7,7 +7,7 @@
  * const assistant = createAssistant({ documents, chunks, rules, catalog, retriever, extract, options });
  * const { reply, state } = await assistant.reply(undefined, '我是QS前50毕业的，在上海全职工作，能落户吗？', '2026-11-22');
  */
-import { evaluate, type Verdict } from '../../eligibility/evaluate.ts';
+import { evaluate } from '../../eligibility/evaluate.ts';
 import { normalizeMessage, type Extraction } from '../../eligibility/extract.ts';
 import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts.ts';
 import { decodeChoice, questionFor, questionForAmbiguity, UNSURE } from '../../eligibility/questions.ts';
@@ -20,7 +20,7 @@ import { route } from './route.ts';
 import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
 import { choiceList, createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
-import { appendOthers, decisionJson, eligibilityReply } from './reply.ts';
+import { appendOthers, decisionJson, eligibilityReply, verdictWord } from './reply.ts';
 import { informationReply } from './information.ts';
 
 export { measureEnded, measureWindow };
@@ -245,16 +245,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       );
       if (d) {
         const { reply: lead, followUp } = eligibilityReply(ctx, d.lead, facts, question, asOf, lang, []);
-        const word: Record<Verdict['verdict'], string> =
-          lang === 'en'
-            ? {
-                eligible: 'eligible',
-                not_eligible: 'not eligible for now',
-                need_more_info: 'more information needed',
-                not_applicable: 'does not apply',
-              }
-            : { eligible: '符合', not_eligible: '暂不符合', need_more_info: '还需了解情况', not_applicable: '不适用' };
-        const list = d.verdicts.map((v) => `· ${pick(v.title, lang)}：${word[v.verdict]}`);
+        const list = d.verdicts.map((v) => `· ${pick(v.title, lang)}：${verdictWord(v.verdict, lang)}`);
         lead.answer = `${ctx.say('matchIntro', lang, {})}\n${list.join('\n')}\n\n${lead.answer}`;
         lead.decision = decisionJson(d, facts, sources);
         return done(lead, {

@@ -117,11 +117,9 @@ export function eligibilityReply(
   return { reply, followUp };
 }
 
-/** The other rules of the goal, one line each, after the leading rule. */
-export function appendOthers(ctx: ReplyContext, reply: Reply, d: Decision, lang: Lang) {
-  const { say } = ctx;
-  if (!d.others.length) return;
-  const head: Record<Verdict['verdict'], string> =
+/** A verdict in a word or two, for the one-line-per-rule lists. */
+export function verdictWord(v: Verdict['verdict'], lang: Lang): string {
+  const words: Record<Verdict['verdict'], string> =
     lang === 'en'
       ? {
           eligible: 'eligible',
@@ -130,7 +128,14 @@ export function appendOthers(ctx: ReplyContext, reply: Reply, d: Decision, lang:
           not_applicable: 'does not apply',
         }
       : { eligible: '符合', not_eligible: '暂不符合', need_more_info: '还需了解情况', not_applicable: '不适用' };
-  const lines = d.others.slice(0, 3).map((o) => `· ${pick(o.title, lang)}：${head[o.verdict]}`);
+  return words[v];
+}
+
+/** The other rules of the goal, one line each, after the leading rule. */
+export function appendOthers(ctx: ReplyContext, reply: Reply, d: Decision, lang: Lang) {
+  const { say } = ctx;
+  if (!d.others.length) return;
+  const lines = d.others.slice(0, 3).map((o) => `· ${pick(o.title, lang)}：${verdictWord(o.verdict, lang)}`);
   const intro = say('others', lang, {});
   reply.answer += `\n\n${intro}\n${lines.join('\n')}`;
 }

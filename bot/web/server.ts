@@ -31,6 +31,7 @@ import type { Logger } from '../logger.ts';
 import type { Store } from '../store/types.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { fill, loadWebTexts, STATIC_DIR, type WebLang, type WebTexts } from './texts.ts';
+import { replyJson } from '../assistant/json.ts';
 
 /** Turns kept per conversation (older ones drop out of the hand-off packet and cannot be rated). */
 export const MAX_TURNS = MAX_PACKET_TURNS;
@@ -132,36 +133,17 @@ interface WebSession {
 
 /** The `ask --json` contract (README) plus what the page needs: dates and labels, route, lang. */
 export function webReplyJson(r: Reply) {
+  const base = replyJson(r);
   return {
-    question: r.question,
-    answer: r.answer,
-    grounded: r.grounded,
-    citations: r.citations.map((c) => ({
-      docId: c.docId,
-      title: c.title,
-      docNumber: c.docNumber,
-      clause: c.clause,
-      text: c.text,
-      score: c.score,
-      date: c.date ?? null,
-    })),
-    eligibility: r.eligibility
-      ? {
-          ruleId: r.eligibility.ruleId,
-          verdict: r.eligibility.verdict,
-          missing: r.eligibility.missing,
-          facts: r.eligibility.facts,
-          conditions: r.eligibility.conditions.map((c) => ({
-            id: c.id,
-            status: c.status,
-            clause: c.clause,
-            fact: c.fact,
-            value: c.value,
-            label: c.label ?? null,
-          })),
-        }
-      : null,
-    followUp: r.followUp ?? null,
+    ...base,
+    citations: base.citations.map((c, i) => ({ ...c, date: r.citations[i]!.date ?? null })),
+    eligibility:
+      base.eligibility && r.eligibility
+        ? {
+            ...base.eligibility,
+            conditions: base.eligibility.conditions.map((c, i) => ({ ...c, label: r.eligibility!.conditions[i]!.label ?? null })),
+          }
+        : null,
     route: r.route ?? null,
     lang: r.lang ?? 'zh',
   };

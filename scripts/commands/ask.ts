@@ -11,35 +11,11 @@ import { buildApp } from '../../bot/app.ts';
 import { z } from 'zod';
 import type { Assistant, ConversationState, Reply } from '../../bot/assistant/types.ts';
 import { loadConfig } from '../../bot/config.ts';
+import { replyJson } from '../../bot/assistant/json.ts';
 import { renderReplyText } from '../../bot/terminal/chat.ts';
 import { CliUsageError, parseCliArgs, parseDateFlag, printJson, readStdin, type CliCommand } from '../cli.ts';
 
-/** The stable `ask --json` shape (see README "CLI contract"). */
-export function replyJson(r: Reply) {
-  return {
-    question: r.question,
-    answer: r.answer,
-    grounded: r.grounded,
-    citations: r.citations.map((c) => ({
-      docId: c.docId,
-      title: c.title,
-      docNumber: c.docNumber,
-      clause: c.clause,
-      text: c.text,
-      score: c.score,
-    })),
-    eligibility: r.eligibility
-      ? {
-          ruleId: r.eligibility.ruleId,
-          verdict: r.eligibility.verdict,
-          missing: r.eligibility.missing,
-          facts: r.eligibility.facts,
-          conditions: r.eligibility.conditions.map((c) => ({ id: c.id, status: c.status, clause: c.clause, fact: c.fact, value: c.value })),
-        }
-      : null,
-    followUp: r.followUp ?? null,
-  };
-}
+export { replyJson };
 
 /** A conversation line of `ask --json` on stdin. */
 const ConversationLine = z
