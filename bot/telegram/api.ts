@@ -25,7 +25,7 @@ export interface RetryOptions {
  */
 export function retryTransformer(opts: RetryOptions): Transformer {
   const maxBackoff = opts.maxBackoffMs ?? 5000;
-  const sleep = opts.sleep ?? defaultSleep;
+  const sleep = opts.sleep ?? abortableSleep;
   return async (prev, method, payload, signal) => {
     if (method === 'getUpdates') return prev(method, payload, signal);
     let waited = 0;
@@ -58,7 +58,8 @@ export function retryTransformer(opts: RetryOptions): Transformer {
   };
 }
 
-function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Sleeps `ms`, or less when `signal` aborts (the poller's clock; one implementation for both). */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const t = setTimeout(done, ms);
@@ -123,7 +124,7 @@ export function networkRetryTransformer(opts: NetworkRetryOptions = {}): Transfo
           );
         }
         if (i >= attempts) throw err;
-        await defaultSleep(baseDelayMs * 2 ** i, signal as AbortSignal | undefined);
+        await abortableSleep(baseDelayMs * 2 ** i, signal as AbortSignal | undefined);
         if (signal?.aborted) throw err;
       }
     }

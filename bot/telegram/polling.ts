@@ -12,6 +12,7 @@
 import { GrammyError, type Api } from 'grammy';
 import type { Update } from 'grammy/types';
 import type { Logger } from '../logger.ts';
+import { abortableSleep } from './api.ts';
 
 /** Time source and sleeping, replaceable in tests. */
 export interface Clock {
@@ -23,17 +24,7 @@ export interface Clock {
 /** The real clock. */
 export const realClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) =>
-    new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      }
-      signal?.addEventListener('abort', done, { once: true });
-    }),
+  sleep: abortableSleep,
 };
 
 /** The polling failed in a way retrying cannot fix (401: the token was rejected). */
