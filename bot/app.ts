@@ -16,6 +16,7 @@ import type { FusionOptions } from '../retrieval/fuse.ts';
 import { bm25FromConfig, fusionFromConfig } from './retrieval-config.ts';
 import { openRetriever, type OpenedRetriever } from '../retrieval/search.ts';
 import { createAssistant } from './assistant/index.ts';
+import { loadReplyKit, type ReplyKit } from './reply/kit.ts';
 import { understandingDeps } from './assistant/understand.ts';
 import type { Assistant } from './assistant/types.ts';
 import { todayIn, type Config } from './config.ts';
@@ -29,6 +30,8 @@ export interface App {
   universities: UniversityTable | null;
   retrieval: OpenedRetriever;
   assistant: Assistant;
+  /** Locales, out-of-scope table, answer cues and clause labels the channels render replies with. */
+  replyKit: ReplyKit;
   /** Today's date (Asia/Shanghai) unless AS_OF pins it. */
   asOf(): string;
 }
@@ -129,7 +132,9 @@ export async function buildApp(config: Config, opts: { logger?: Logger; corpus?:
   const universities = loadUniversities(config, logger);
   const retrieval = await openRetrieverFor(config, corpus, logger);
   const { understand, sentences } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
+  const replyKit = loadReplyKit(config.CORPUS_DIR, corpus.chunks);
   const assistant = createAssistant({
+    reply: replyKit,
     understand,
     sentences,
     documents: corpus.documents.map(({ rawText: _r, text: _t, ...meta }) => meta),
@@ -151,5 +156,5 @@ export async function buildApp(config: Config, opts: { logger?: Logger; corpus?:
       canAsk: (fact) => fact !== 'university' || !!universities,
     },
   });
-  return { config, logger, corpus, ruleSet, universities, retrieval, assistant, asOf: () => todayIn(config) };
+  return { config, logger, corpus, ruleSet, universities, retrieval, assistant, replyKit, asOf: () => todayIn(config) };
 }

@@ -13,15 +13,17 @@ import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts
 import { decodeChoice, questionFor, questionForAmbiguity, UNSURE } from '../../eligibility/questions.ts';
 import { keywordText, matchedKeywords, rulesForText, type Condition, type FactCatalog, type Rule } from '../../eligibility/rules.ts';
 import type { Chunk, DocumentMeta, SearchResult } from '../../retrieval/types.ts';
-import { helpText } from './compose.ts';
 import { detectLang } from './lang.ts';
 import { decide, DEFAULT_DECIDE_WEIGHTS, type DecideWeights } from './decide.ts';
 import { route } from './route.ts';
 import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
-import { choiceList, createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
-import { appendOthers, decisionJson, eligibilityReply, verdictWord } from './reply.ts';
+import { createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
+import { decisionJson, eligibilityReply, finishReply, lineReply, matchNotes, otherRuleNotes, ASSISTANT_NOTE_PRIORITIES } from './reply.ts';
 import { informationReply } from './information.ts';
+import { defaultReplyKit, type ReplyKit } from '../reply/kit.ts';
+import type { NoteBlock } from '../reply/blocks.ts';
+import { classifyScope } from '../reply/scope.ts';
 
 export { measureEnded, measureWindow };
 import type { Assistant, ConversationState, FollowUp, Reply } from './types.ts';
@@ -58,6 +60,8 @@ export interface AssistantDeps {
   sentences?: Record<string, { zh: string; en: string }>;
   /** Weights of the rule choice (decide.ts); default DEFAULT_DECIDE_WEIGHTS. */
   decideWeights?: DecideWeights;
+  /** Locales, out-of-scope table, answer cues, clause labels (bot/reply/kit.ts); default: the locales only. */
+  reply?: ReplyKit;
   documents: (DocumentMeta & { id: string })[];
   chunks: Chunk[];
   rules: Rule[];
@@ -80,6 +84,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   const ctx = createReplyContext(deps);
   const { docs, districtIn } = ctx;
   const maxInput = deps.options.maxInputChars ?? 2000;
+  const kit = deps.reply ?? defaultReplyKit(deps.chunks);
 
   const ruleFacts = new Map(deps.rules.map((r) => [r.id, factsOf(r)]));
   const conditionFacts = new Map(deps.rules.map((r) => [r.id, factsOf({ ...r, appliesIf: undefined })]));
@@ -145,10 +150,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     if (open && unsure && unsureSpec) {
       const askOther = unsureSpec.ask && (deps.options.canAsk?.(unsureSpec.ask) ?? true);
       const fu = askOther ? questionFor(unsureSpec.ask!, deps.catalog, lang) : open;
-      const lead = askOther ? (lang === 'en' ? 'No problem.' : '没关系。') : pick(unsureSpec.hint, lang);
-      const answer = `${lead}${lang === 'en' ? ' ' : ''}${askOther ? fu.question + choiceList(fu, lang) : `\n\n${fu.question}${choiceList(fu, lang)}`}`;
-      const reply: Reply = { question, answer, grounded: false, citations: [], eligibility: null, followUp: fu, route: 'follow_up', lang };
-      return { reply, state: { ...state, updatedAt: now, openQuestion: fu, expect: fu.fact } };
+      const lead = askOther ? kit.locales[lang].t('follow_up.no_problem') : pick(unsureSpec.hint, lang);
+      const reply = lineReply(kit, question, lang, 'follow_up', lead, 'follow_up', fu);
+      return finishReply(kit, reply, state, { ...state, updatedAt: now, openQuestion: fu, expect: fu.fact });
     }
     const given = open ? answerFacts(open, text, extraction.facts) : ({} as Facts);
     const newFacts = mergeFacts(extraction.facts, given);
@@ -207,23 +211,22 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     };
     let searchResult: Promise<SearchResult> | undefined;
     const searched = () => (searchResult ??= deps.search.search(text, { k: 5, district: districtIn(text) }));
-    const done = (reply: Reply, s: ConversationState = next) => ({ reply: { ...reply, route: reply.route ?? r }, state: s });
+    const done = (reply: Reply, s: ConversationState = next) => finishReply(kit, { ...reply, route: reply.route ?? r }, state, s);
+    const t = kit.locales[lang].t;
 
-    if (r === 'empty') {
-      return done({
-        question,
-        answer: lang === 'en' ? 'Please type your question in words.' : '请用文字输入您的问题，例如：“宝山区的人才安居资助最高多少？”',
-        grounded: false,
-        citations: [],
-        eligibility: null,
-        followUp: null,
-        route: r,
-        lang,
-      });
+    if (r === 'empty') return done(lineReply(kit, question, lang, 'abstain', t('abstain.empty'), r));
+    if (r === 'help') return done(lineReply(kit, question, lang, 'help', t('help.text'), r));
+    // Out of scope (another city, tax, labour disputes, small talk): its own short answer, before retrieval.
+    // Not for an answer to the bot's question, and not for a place inside a university's name (南京大学).
+    if (kit.scope && r !== 'follow_up') {
+      const uni = extraction.evidence.university;
+      const scope = classifyScope(kit.scope, uni ? text.split(uni).join(' ') : text, lang);
+      if (scope?.when === 'always') {
+        const kind = r === 'greeting' && scope.id === 'small_talk' ? 'greeting' : 'out_of_scope';
+        return done(lineReply(kit, question, lang, kind, scope.reply, kind === 'greeting' ? r : 'out_of_scope'));
+      }
     }
-    if (r === 'help' || r === 'greeting') {
-      return done({ question, answer: helpText(lang), grounded: false, citations: [], eligibility: null, followUp: null, route: r, lang });
-    }
+    if (r === 'greeting') return done(lineReply(kit, question, lang, 'greeting', t('help.text'), r));
 
     // The profile question ("我能享受哪些政策", /match): every measure with its verdict on what is known, best first.
     if (goalsNow.includes(MATCH_GOAL) && r !== 'follow_up') {
@@ -244,9 +247,10 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
       );
       if (d) {
-        const { reply: lead, followUp } = eligibilityReply(ctx, d.lead, facts, question, asOf, lang, []);
-        const list = d.verdicts.map((v) => `· ${pick(v.title, lang)}：${verdictWord(v.verdict, lang)}`);
-        lead.answer = `${ctx.say('matchIntro', lang, {})}\n${list.join('\n')}\n\n${lead.answer}`;
+        const { reply: lead, followUp } = eligibilityReply(ctx, kit, d.lead, facts, question, asOf, lang, matchNotes(kit, d, lang), {
+          sources,
+          judgedOn: d.situationDate,
+        });
         lead.decision = decisionJson(d, facts, sources);
         return done(lead, {
           ...next,
@@ -334,19 +338,31 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       );
       const v = decision?.lead;
       if (v && decision) {
-        const notes = [...(extraction.notes ?? [])];
-        if (situationDate) notes.unshift(ctx.say('situation', lang, { date: situationDate }));
-        for (const c of understood?.corrections ?? []) notes.unshift(ctx.say('corrected', lang, { value: formatFactValue(c.to, lang) }));
-        const { reply, followUp } = eligibilityReply(ctx, v, facts, question, asOf, lang, notes);
+        const P = ASSISTANT_NOTE_PRIORITIES;
+        const notes: NoteBlock[] = (extraction.notes ?? []).map((text) => ({ kind: 'other', priority: P.understood, text }));
+        // The date judged on (a past situation) is said in the answer line (judgedOn), not again as a note.
+        for (const c of understood?.corrections ?? [])
+          notes.push({ kind: 'other', priority: P.corrected, text: ctx.say('corrected', lang, { value: formatFactValue(c.to, lang) }) });
+        notes.push(...otherRuleNotes(kit, decision, lang));
+        const { reply, followUp } = eligibilityReply(
+          ctx,
+          kit,
+          v,
+          facts,
+          question,
+          asOf,
+          lang,
+          notes.filter((n) => n.text),
+          { sources, judgedOn: decision.situationDate },
+        );
         reply.decision = decisionJson(decision, facts, sources);
         const leadRule = deps.rules.find((x) => x.id === v.ruleId);
         reply.expired = !!leadRule && measureEnded(leadRule, asOf);
-        appendOthers(ctx, reply, decision, lang);
         let fu = followUp;
         if (ambiguity) {
           fu = questionForAmbiguity(ambiguity, lang);
-          reply.answer += `\n\n${fu.question}${choiceList(fu, lang)}`;
           reply.followUp = fu;
+          if (reply.blocks) reply.blocks.followUp = { fact: fu.fact, question: fu.question, choices: fu.choices ?? [] };
         }
         // What a bare next message most likely gives: the asked fact, or after a "no" the fact that failed.
         const rule = deps.rules.find((x) => x.id === v.ruleId);
@@ -357,11 +373,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu, expect });
       }
       // No rule concerns these facts: remember them and answer from the documents.
-      const info = informationReply(ctx, question, await searched(), asOf, lang);
+      const info = informationReply(ctx, kit, question, await searched(), asOf, lang);
       return done(info, { ...next, facts: facts as Record<string, unknown>, openQuestion: null, expect: null });
     }
 
-    const info = informationReply(ctx, question, await searched(), asOf, lang);
+    const info = informationReply(ctx, kit, question, await searched(), asOf, lang);
     return done(info, { ...next, facts: mergeFacts(state.facts, newFacts) as Record<string, unknown>, openQuestion: null });
   }
 

@@ -1,24 +1,32 @@
 /**
- * Answering an information question: the best clause (the named district's documents first), trimmed to
- * the relevant sentences, its source, the measure's time truth, and up to two related clauses; below the
+ * Answering an information question: the best clause (the named district's documents first) as blocks —
+ * the answering sentence first (bot/reply/answer.ts, with the answer cues), the clean quote containing it
+ * whole, the measure's time truth in the answer line, notes, and up to two related clauses; below the
  * retrieval confidence, or when no top clause speaks of the subject asked (落户…), it abstains.
  *
  * @example
- * const reply = informationReply(ctx, question, await search(question), asOf, 'zh');
+ * const reply = informationReply(ctx, kit, question, await search(question), asOf, 'zh');
  */
 import type { SearchHit, SearchResult } from '../../retrieval/types.ts';
-import { clauseLabel, sourceLine, validityNote } from './compose.ts';
-import { dedupe, measureEnded, measureWindow, pick, RELATED_MIN_SHARE, shortTitle, SUBJECTS, type ReplyContext } from './context.ts';
+import type { NoteBlock } from '../reply/blocks.ts';
+import { informationBlocks } from '../reply/build.ts';
+import { formatDate } from '../reply/format.ts';
+import type { ReplyKit } from '../reply/kit.ts';
+import { cleanQuote } from '../../text/quote.ts';
+import { measureEnded, pick, RELATED_MIN_SHARE, SUBJECTS, type ReplyContext } from './context.ts';
 import type { Lang } from './lang.ts';
-import { abstain } from './reply.ts';
+import { abstain, ageNoteBlock, ASSISTANT_NOTE_PRIORITIES, citationOf, clauseRef, shortQuote, supersededNote, windowValidity } from './reply.ts';
 import type { Reply } from './types.ts';
-import { supersessionNote } from '../../retrieval/import/supersession.ts';
 
-export function informationReply(ctx: ReplyContext, question: string, res: SearchResult, asOf: string, lang: Lang): Reply {
-  const { deps, docs, citation, sourceDoc, timeNotes, districtIn } = ctx;
+/** Priority of a passed deadline of the measure (time notes come first; 0–100). */
+const DEADLINE_PRIORITY = 5;
+
+export function informationReply(ctx: ReplyContext, kit: ReplyKit, question: string, res: SearchResult, asOf: string, lang: Lang): Reply {
+  const { deps, docs, districtIn } = ctx;
+  const locale = kit.locales[lang];
   const district = districtIn(question);
   const hits = res.hits;
-  if (!hits.length || res.confidence < deps.options.abstainBelow) return abstain(ctx, question, lang, 'out_of_scope');
+  if (!hits.length || res.confidence < deps.options.abstainBelow) return abstain(kit, question, lang, 'out_of_scope');
   // Prefer the named district's documents; otherwise keep the ranking.
   const inDistrict = (h: SearchHit) => (docs.get(h.chunk.docId)?.district === district ? 1 : 0);
   const ordered = district ? [...hits].sort((a, b) => inDistrict(b) - inDistrict(a) || b.score - a.score) : hits;
@@ -27,50 +35,79 @@ export function informationReply(ctx: ReplyContext, question: string, res: Searc
   for (const [asked, said] of SUBJECTS) {
     if (!asked.test(question)) continue;
     const speaking = ordered.slice(0, 3).filter((h) => said.test(h.chunk.text));
-    if (!speaking.length) return abstain(ctx, question, lang, 'out_of_scope');
+    if (!speaking.length) return abstain(kit, question, lang, 'out_of_scope');
   }
   const best = ordered[0]!;
-  const top = citation(best.chunk, question, best.score);
-  const lines = [`「${top.text}」`, sourceLine(sourceDoc(best.chunk.docId), best.chunk.clause, lang)];
-  // Time truth: the measure's own period (from the rules citing this clause) first, else the document's age.
-  const windowNotes: string[] = [];
-  const deadlineNotes: string[] = [];
-  for (const r of deps.rules) {
-    if (!r.citeChunkIds.includes(best.chunk.id)) continue;
-    const w = measureWindow(r);
-    const n = validityNote(w.from, w.to, asOf, lang);
-    if (n) windowNotes.push(n);
+  const d = docs.get(best.chunk.docId);
+  // Time truth: the measure's own period (from the rules citing this clause) first, else the document's.
+  const citing = deps.rules.filter((r) => r.citeChunkIds.includes(best.chunk.id));
+  const ruleWindow = citing.map((r) => windowValidity(r, asOf)).find((w) => !!w);
+  const docWindow =
+    d?.validTo && d.validTo < asOf
+      ? ({ status: 'expired', validFrom: d.validFrom, validTo: d.validTo } as const)
+      : d?.validFrom && d.validFrom > asOf
+        ? ({ status: 'not_yet', validFrom: d.validFrom, validTo: d.validTo } as const)
+        : undefined;
+  const validity = ruleWindow ?? docWindow;
+  const notes: NoteBlock[] = [];
+  for (const r of citing) {
     for (const dl of r.deadlines) {
       if (dl.date < asOf)
-        deadlineNotes.push(lang === 'en' ? `${pick(dl.label, lang)}: ${dl.date} (passed).` : `${pick(dl.label, lang)}（${dl.date}）已过。`);
+        notes.push({
+          kind: 'time',
+          priority: DEADLINE_PRIORITY,
+          text: locale.t('notes.deadline_passed', { label: pick(dl.label, lang), date: formatDate(dl.date, locale) }),
+        });
     }
   }
-  const notes = [...(windowNotes.length ? windowNotes : timeNotes(best.chunk.docId, asOf, lang)), ...deadlineNotes];
-  const repealed = supersessionNote(best.chunk.docId, deps.documents, lang); // issue #13: name the newer document
-  if (repealed) notes.unshift(repealed);
-  const d = docs.get(best.chunk.docId);
-  if (d?.level === 'district' && d.district && !district) {
-    notes.push(lang === 'en' ? `This is a ${d.district} district measure.` : `这是${d.district}区的区级措施，其他区请以所在区政策为准。`);
+  const repealed = supersededNote(ctx, best.chunk.docId, lang);
+  if (repealed) notes.push(repealed);
+  if (!validity) {
+    const age = ageNoteBlock(kit, d?.date, asOf, deps.options.docMaxAgeYears, lang);
+    if (age) notes.push(age);
   }
-  if (notes.length) lines.push(...dedupe(notes).map((n) => `※ ${n}`));
-  const citations = [top];
+  if (d?.level === 'district' && d.district && !district)
+    notes.push({
+      kind: 'district',
+      priority: ASSISTANT_NOTE_PRIORITIES.other,
+      text: locale.t('notes.district_measure_other', { district: d.district }),
+    });
   const others = ordered
     .slice(1)
     .filter((h) => h.score >= best.score * RELATED_MIN_SHARE && h.chunk.id !== best.chunk.id)
     .slice(0, 2);
-  if (others.length) {
-    lines.push('', lang === 'en' ? 'Related:' : '相关条款：');
-    for (const h of others) {
-      const c = citation(h.chunk, question, h.score, 60);
-      citations.push(c);
-      lines.push(`· 《${shortTitle(h.chunk.title)}》${clauseLabel(h.chunk.clause, lang)}：${c.text}`);
-    }
-  }
-  const expired =
-    deps.rules.some((r) => r.citeChunkIds.includes(best.chunk.id) && measureEnded(r, asOf)) || (!!d?.validTo && d.validTo < asOf);
+  const related = others.map((h) => {
+    const ref = clauseRef(kit, h.chunk, docs.get(h.chunk.docId));
+    return {
+      citation: {
+        docId: h.chunk.docId,
+        clauseId: h.chunk.id,
+        title: ref.doc.title,
+        docNumber: ref.doc.docNumber ?? null,
+        clause: ref.label,
+        date: ref.doc.date ?? null,
+      },
+      heading: h.chunk.heading ?? cleanQuote(h.chunk.text, { heading: h.chunk.heading }).heading,
+    };
+  });
+  const blocks = informationBlocks({
+    query: question,
+    locale,
+    clause: clauseRef(kit, best.chunk, d),
+    scorer: kit.scorer,
+    validity,
+    notes,
+    related,
+  });
+  const citations = [
+    citationOf(ctx, best.chunk, blocks.quote?.text ?? shortQuote(best.chunk, 220), best.score),
+    ...others.map((h) => citationOf(ctx, h.chunk, shortQuote(h.chunk), h.score)),
+  ];
+  const expired = citing.some((r) => measureEnded(r, asOf)) || (!!d?.validTo && d.validTo < asOf);
   return {
     question,
-    answer: lines.join('\n'),
+    answer: '',
+    blocks,
     grounded: true,
     citations,
     eligibility: null,

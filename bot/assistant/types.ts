@@ -3,6 +3,7 @@
  * `ask --json` prints exactly `Reply` (see README "CLI contract"); keep these shapes stable.
  */
 import type { DocumentMeta } from '../../retrieval/types.ts';
+import type { ReplyBlocks } from '../reply/blocks.ts';
 
 export type Route = 'eligibility' | 'information' | 'follow_up' | 'help' | 'greeting' | 'out_of_scope' | 'empty';
 
@@ -48,8 +49,13 @@ export interface FollowUp {
 
 export interface Reply {
   question: string;
-  /** Plain text (no markup); channels escape and format it. */
+  /**
+   * Plain text (no markup): the terminal rendering of `blocks` (bot/reply/render-terminal.ts, default
+   * view, in this conversation's context), for consumers that want finished text. Channels render `blocks`.
+   */
   answer: string;
+  /** The structured reply (bot/reply/blocks.ts), the JSON form of `blocksToJson`; absent only in test doubles. */
+  blocks?: ReplyBlocks;
   grounded: boolean;
   citations: Citation[];
   eligibility: EligibilitySummary | null;
@@ -100,6 +106,10 @@ export interface ConversationState {
   lastFacts?: string[];
   /** The goals the conversation named (落户, 补贴…), kept until another goal is named. */
   goals?: string[];
+  /** Clause (chunk) ids quoted in full so far in this conversation: a later reply cites them by label only. */
+  quoted?: string[];
+  /** The previous reply's blocks: a later turn about the same rule shows only what changed. */
+  lastBlocks?: ReplyBlocks | null;
   /** ms since epoch of the last message; state older than SESSION_IDLE_MINUTES is dropped. */
   updatedAt: number;
 }

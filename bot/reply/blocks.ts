@@ -97,7 +97,8 @@ export interface AnswerLine {
   expired?: boolean;
 }
 
-export type ReplyKind = 'eligibility' | 'information' | 'out_of_scope' | 'abstain' | 'help' | 'greeting';
+/** `follow_up`: a question only (the person was not sure of an answer; the bot asks for something that leads to it). */
+export type ReplyKind = 'eligibility' | 'information' | 'follow_up' | 'out_of_scope' | 'abstain' | 'help' | 'greeting';
 
 export interface ReplyBlocks {
   version: 1;
@@ -144,7 +145,7 @@ const VerdictSchema = z.enum(['eligible', 'not_eligible', 'need_more_info', 'not
 /** Schema of the JSON form (`ask --json` → `blocks`); `parseBlocks` checks incoming JSON with it. */
 export const ReplyBlocksSchema = z.object({
   version: z.literal(1),
-  kind: z.enum(['eligibility', 'information', 'out_of_scope', 'abstain', 'help', 'greeting']),
+  kind: z.enum(['eligibility', 'information', 'follow_up', 'out_of_scope', 'abstain', 'help', 'greeting']),
   lang: z.enum(['zh', 'en']),
   ruleId: z.string().optional(),
   answer: z.object({ text: z.string(), verdict: VerdictSchema.optional(), expired: z.boolean().optional() }),

@@ -13,7 +13,8 @@
 import type { Locale } from '../locales/locale.ts';
 import { sentenceUnits } from '../../text/sentences.ts';
 import type { RenderContext, ReplyBlocks } from './blocks.ts';
-import { replyView, type ViewOptions } from './view.ts';
+import { formatClause } from './format.ts';
+import { citationLine, replyView, type ViewOptions } from './view.ts';
 
 /** Telegram's maximum message length (UTF-16 code units of the text). */
 export const TELEGRAM_MAX_MESSAGE = 4096;
@@ -161,4 +162,25 @@ export function renderTelegram(
   if (view.related) body.push(...segments({ open: '', close: '', pieces: [view.related.header, ...view.related.items], sep: '\n' }, limit));
   if (view.followUp) body.push(...segments({ open: '<b>', close: '</b>', pieces: [view.followUp.question], sep: '' }, limit));
   return { messages: pack([...head, ...body], limit), buttons: view.followUp?.choices ?? [] };
+}
+
+/**
+ * The general rule of an eligibility reply, for a group: what the rule requires (condition labels with
+ * their clause) and the quoted clause — never the asker's facts, verdict or buttons.
+ */
+export function renderTelegramGeneral(blocks: ReplyBlocks, locale: Locale, opts: TelegramRenderOptions = {}): TelegramReply {
+  const limit = Math.min(TELEGRAM_MAX_MESSAGE, opts.maxMessage ?? TELEGRAM_MAX_MESSAGE);
+  const t = locale.t;
+  const segs: Segment[] = [];
+  const labels = [...new Set(blocks.conditions.map((c) => t('group.condition', { label: c.label, clause: formatClause(c.clause, locale) })))];
+  if (!labels.length && !blocks.quote) return { messages: pack(segments({ open: '<b>', close: '</b>', pieces: [t('abstain.line')], sep: '' }, limit), limit), buttons: [] };
+  segs.push(...segments({ open: '<b>', close: '</b>', pieces: [t('group.general_rule')], sep: '' }, limit));
+  if (labels.length) segs.push(...segments({ open: '', close: '', pieces: labels, sep: '\n', glue: '\n' }, limit));
+  const q = blocks.quote;
+  if (q) {
+    const text = `${t('quote.open')}${q.heading ? t('quote.heading', { heading: q.heading }) : ''}${q.text}${t('quote.close')}`;
+    const open = text.length > (opts.expandableOver ?? 200) ? '<blockquote expandable>' : '<blockquote>';
+    segs.push(...segments({ open, close: '</blockquote>', pieces: [text], sep: '', tail: `\n<i>${escapeHtml(citationLine(q.citation, locale))}</i>` }, limit));
+  }
+  return { messages: pack(segs, limit), buttons: [] };
 }

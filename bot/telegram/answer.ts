@@ -9,8 +9,15 @@ import type { BotContext } from './context.ts';
 import { gapKind } from '../feedback/normalize.ts';
 import { rememberTurn } from '../handoff/service.ts';
 import { HANDOFF_CALLBACK, handoffLabel } from './features/handoff.ts';
-import { escapeHtml, isPersonalCheck, renderReply, TELEGRAM_MAX_MESSAGE } from './format.ts';
+import { loadLocales, type Locales } from '../locales/locale.ts';
+import { escapeHtml, isPersonalCheck, renderReplyTelegram, TELEGRAM_MAX_MESSAGE } from './format.ts';
 import { T } from './texts.ts';
+
+let fallbackLocales: Locales | undefined;
+/** The locales the replies are rendered with: the application's (BotDeps.locales), else the shipped files. */
+function localesOf(ctx: BotContext): Locales {
+  return ctx.deps.locales ?? (fallbackLocales ??= loadLocales());
+}
 
 /** Prefix of the callback data of follow-up choice buttons: `ck:<nonce>:<index>`. */
 export const CHOICE_PREFIX = 'ck';
@@ -116,15 +123,16 @@ export async function answerQuestion(ctx: BotContext, text: string, opts: Answer
   }, 400);
   let reply: Reply;
   let state: ConversationState;
+  const before = loadState(ctx, now);
   try {
-    ({ reply, state } = await deps.assistant.reply(loadState(ctx, now), text, deps.asOf(), now));
+    ({ reply, state } = await deps.assistant.reply(before, text, deps.asOf(), now));
   } finally {
     clearTimeout(typing);
   }
   const personal = isPersonalCheck(reply);
   if (group) {
-    // per-group state keeps only context, never facts or a personal open question
-    ctx.session.conv = { ...state, facts: {}, openQuestion: null };
+    // per-group state keeps only context, never facts, a personal open question or the personal reply
+    ctx.session.conv = { ...state, facts: {}, openQuestion: null, sources: {}, lastBlocks: null };
     ctx.session.buttons = null;
   } else {
     ctx.session.conv = state;
@@ -134,7 +142,13 @@ export async function answerQuestion(ctx: BotContext, text: string, opts: Answer
   deps.store.incrementUsage(day, usageMetrics(reply, group)).catch((err) => deps.logger.warn('usage counter failed', { err }));
   void deps.gapLog?.recordReply('telegram', text, reply); // never throws; masks personal details
 
-  const chunks = renderReply(reply, { mode: group ? 'group' : 'private' });
+  // The same conversation context the assistant rendered `answer` with: the state before this reply.
+  const { messages: chunks, buttons } = renderReplyTelegram(
+    reply,
+    localesOf(ctx),
+    { quoted: new Set(before?.quoted ?? []), previous: group ? null : (before?.lastBlocks ?? null) },
+    group ? 'group' : 'private',
+  );
   if (opts.note) {
     const note = `<i>${escapeHtml(opts.note)}</i>`;
     if (note.length + 1 + chunks[0]!.length <= TELEGRAM_MAX_MESSAGE) chunks[0] = `${note}\n${chunks[0]}`;
@@ -143,11 +157,11 @@ export async function answerQuestion(ctx: BotContext, text: string, opts: Answer
   let keyboard: InlineKeyboard | undefined;
   if (group && personal) {
     keyboard = new InlineKeyboard().url(T.checkPrivateButton, deepLink(ctx, 'check'));
-  } else if (!group && reply.followUp?.choices?.length) {
+  } else if (!group && reply.followUp && buttons.length) {
     const nonce = randomBytes(4).toString('hex');
-    ctx.session.buttons = { nonce, fact: reply.followUp.fact, choices: reply.followUp.choices };
+    ctx.session.buttons = { nonce, fact: reply.followUp.fact, choices: buttons };
     keyboard = new InlineKeyboard();
-    reply.followUp.choices.forEach((c, i) => {
+    buttons.forEach((c, i) => {
       keyboard!.text(c.label, `${CHOICE_PREFIX}:${nonce}:${i}`);
       if (i % 2 === 1) keyboard!.row();
     });

@@ -10,6 +10,7 @@ import type { Store } from '../store/types.ts';
 import type { GapLog } from '../feedback/index.ts';
 import type { PacketTurn } from '../handoff/packet.ts';
 import type { Handoff } from '../handoff/service.ts';
+import type { Locales } from '../locales/locale.ts';
 
 /** What the bot needs from the application (built once in the entry point). */
 export interface BotDeps {
@@ -30,6 +31,8 @@ export interface BotDeps {
   gapLog?: GapLog;
   /** Hand-off case packet (/handoff, private chats only; bot/handoff/service.ts). */
   handoff?: Handoff;
+  /** The locale files replies are rendered with (App.replyKit.locales); default: the shipped bot/locales. */
+  locales?: Locales;
 }
 
 /** The subset of `Config` the bot reads. */

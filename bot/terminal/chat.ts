@@ -1,6 +1,6 @@
 /**
  * The interactive terminal chat: the same assistant as Telegram, in a terminal or driven through stdin.
- * Multi-turn (facts remembered), `/forget`, `/help`, `/quit`.
+ * Multi-turn (facts remembered), `/more` (the notes behind 详情), `/forget`, `/help`, `/quit`.
  *
  * @example
  * await runTerminalChat({ assistant, input: process.stdin, output: process.stdout, asOf: () => '2026-11-22' });
@@ -10,6 +10,9 @@ import type { Readable, Writable } from 'node:stream';
 import { forget, resumeState } from '../assistant/state.ts';
 import type { Assistant, ConversationState, Reply } from '../assistant/types.ts';
 import type { GapLog } from '../feedback/index.ts';
+import { loadLocales, type Locales } from '../locales/locale.ts';
+import { parseBlocks, type RenderContext } from '../reply/blocks.ts';
+import { renderTerminal } from '../reply/render-terminal.ts';
 
 export interface TerminalChatOptions {
   assistant: Assistant;
@@ -22,6 +25,8 @@ export interface TerminalChatOptions {
   now?: () => number;
   /** Gap log (bot/feedback): abstentions and dead-end checks are recorded, masked. */
   gapLog?: GapLog;
+  /** The locale files replies are rendered with (App.replyKit.locales); default: the shipped bot/locales. */
+  locales?: Locales;
 }
 
 export const WELCOME = [
@@ -30,19 +35,22 @@ export const WELCOME = [
   '  · 我是世界排名前50的大学毕业，在上海全职工作，能直接落户吗？',
   '  · 疫情期间公司断缴社保，后来补上了，影响人才引进吗？',
   '  · 宝山区的人才安居资助最高多少？',
-  '命令：/forget 清除我记住的信息，/help 帮助，/quit 退出。',
+  '命令：/more 查看更多说明，/forget 清除我记住的信息，/help 帮助，/quit 退出。',
 ].join('\n');
 
-/** Renders a reply as plain terminal text (the answer already lists the follow-up choices; a number picks one). */
-export function renderReplyText(reply: Reply): string {
+/**
+ * A reply as terminal text: the blocks' terminal rendering in this conversation's context (`ctx`: the
+ * state before the reply), and when the follow-up has choices, that a number picks one. `more` is what
+ * `/more` prints (null when nothing is hidden).
+ */
+export function renderReplyText(reply: Reply, locales: Locales, ctx: RenderContext = {}): { text: string; more: string | null } {
+  const lang = reply.blocks?.lang ?? reply.lang ?? 'zh';
+  const t = locales[lang].t;
+  const out = reply.blocks ? renderTerminal(parseBlocks(reply.blocks), locales[lang], ctx) : { text: reply.answer, more: null };
   const choices = reply.followUp?.choices;
-  if (!choices?.length) return reply.answer;
-  return (
-    reply.answer +
-    (reply.lang === 'en' ? '\n(You can also reply with the number of a choice: ' : '\n（也可以回复选项序号：') +
-    choices.map((c, i) => `${i + 1} ${c.label}`).join('，') +
-    (reply.lang === 'en' ? ')' : '）')
-  );
+  if (!choices?.length) return out;
+  const numbered = choices.map((c, i) => t('follow_up.choice_number', { n: i + 1, label: c.label })).join(t('follow_up.choice_separator'));
+  return { text: `${out.text}\n${t('follow_up.choice_numbers', { choices: numbered })}`, more: out.more };
 }
 
 /** Runs the chat until the input ends or the user types /quit. Returns the number of questions answered. */
@@ -52,6 +60,9 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<number
   const write = (s: string) => opts.output.write(s + '\n');
   let state: ConversationState | undefined;
   let answered = 0;
+  const locales = opts.locales ?? loadLocales();
+  let more: string | null = null;
+  let moreLang: 'zh' | 'en' = 'zh';
   const prompt = () => {
     if (opts.interactive) opts.output.write('\n你 > ');
   };
@@ -70,6 +81,12 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<number
       prompt();
       continue;
     }
+    if (line === '/more') {
+      write(more ?? locales[moreLang].t('notes.more_empty'));
+      more = null;
+      prompt();
+      continue;
+    }
     if (line === '/help') {
       write(WELCOME);
       prompt();
@@ -82,10 +99,14 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<number
       if (picked) line = picked.label;
     }
     try {
-      const res = await opts.assistant.reply(resumeState(state, now(), opts.idleMinutes ?? 30), line, opts.asOf(), now());
+      const before = resumeState(state, now(), opts.idleMinutes ?? 30);
+      const res = await opts.assistant.reply(before, line, opts.asOf(), now());
       state = res.state;
       await opts.gapLog?.recordReply('terminal', line, res.reply);
-      write((opts.interactive ? '助手 > ' : '') + renderReplyText(res.reply) + (opts.interactive ? '' : '\n'));
+      const shown = renderReplyText(res.reply, locales, { quoted: new Set(before.quoted ?? []), previous: before.lastBlocks ?? null });
+      more = shown.more;
+      moreLang = res.reply.lang ?? 'zh';
+      write((opts.interactive ? '助手 > ' : '') + shown.text + (opts.interactive ? '' : '\n'));
       answered++;
     } catch {
       write('抱歉，处理您的问题时出错了，请换个说法再试，或拨打 12333 咨询。');

@@ -32,6 +32,7 @@ export const command: CliCommand = {
         idleMinutes: app.config.SESSION_IDLE_MINUTES,
         interactive: !!process.stdin.isTTY,
         gapLog,
+        locales: app.replyKit.locales,
       });
     } finally {
       await store.close();

@@ -95,6 +95,7 @@ export const command: CliCommand = {
       gapLog,
       handoff: createHandoff({ texts: loadWebTexts(), targets: webSettingsFromConfig(config).handoff, feedback, logger }),
       assistant: app.assistant,
+      locales: app.replyKit.locales,
       store,
       logger,
       asOf: () => app.asOf(),

@@ -6,7 +6,7 @@ import type { App } from '../../bot/app.ts';
 import { loadUnderstandingSet, runUnderstandingSet } from '../../bot/assistant/devset.ts';
 import type { ConversationState } from '../../bot/assistant/types.ts';
 import { PROJECT_ROOT } from '../../bot/config.ts';
-import { answerLines } from '../../scripts/commands/ask.ts';
+import { answerLines } from '../../bot/assistant/json.ts';
 import { buildTestApp } from '../helpers/app.ts';
 
 // Floors near what is measured (docs/assistant.md "Understanding sets"); the rankings-dependent cases

@@ -1,82 +1,86 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Reply } from '../../bot/assistant/types.ts';
-import { escapeHtml, packUnits, renderReply, renderSources, textUnits, TELEGRAM_MAX_MESSAGE } from '../../bot/telegram/format.ts';
+import { loadLocales } from '../../bot/locales/locale.ts';
+import { escapeHtml, renderReplyTelegram, renderSources, TELEGRAM_MAX_MESSAGE } from '../../bot/telegram/format.ts';
+import { eligibilityZh } from '../reply/samples.ts';
+import { validateTelegramHtml } from '../reply/telegram-html.ts';
 
-/** Plain text → HTML messages, the way renderReply turns an answer into units and packs them. */
-const renderText = (text: string, limit = TELEGRAM_MAX_MESSAGE, opts: { headline?: boolean } = {}) =>
-  packUnits(textUnits(text, limit, opts), limit);
-
+const locales = loadLocales();
 const reply = (r: Partial<Reply>): Reply => ({ question: 'q', answer: '', grounded: true, citations: [], eligibility: null, ...r });
+
+const eligibility = (): Reply =>
+  reply({
+    route: 'eligibility',
+    lang: 'zh',
+    blocks: eligibilityZh(),
+    eligibility: {
+      ruleId: 'sh-hrss-2022-103-3-top-university',
+      verdict: 'not_eligible',
+      missing: [],
+      facts: { worldRank: 68, socialInsuranceMonths: 5 },
+      conditions: [{ id: 'rank_51_100', status: 'pass', clause: '三', fact: 'worldRank', value: 68, label: '毕业于世界排名51-100名院校' }],
+    },
+  });
 
 test('escapeHtml escapes &, <, > and quotes', () => {
   assert.equal(escapeHtml('<a href="x">&amp;</a>'), '&lt;a href=&quot;x&quot;&gt;&amp;amp;&lt;/a&gt;');
 });
 
-test('headline, quotes and source lines get their markup; everything escaped', () => {
-  const [html] = renderText('结论：符合 <见下>\n「条款 & 内容」\n——《文件<1>》 第三条，2022-06-01\n普通 <行>');
-  assert.equal(
-    html,
-    '<b>结论：符合 &lt;见下&gt;</b>\n<blockquote>「条款 &amp; 内容」</blockquote>\n<i>——《文件&lt;1&gt;》 第三条，2022-06-01</i>\n普通 &lt;行&gt;',
+test('a private reply is its blocks rendered: answer line first, the quote with its citation, valid HTML', () => {
+  const { messages, buttons } = renderReplyTelegram(eligibility(), locales, {}, 'private');
+  for (const m of messages) assert.deepEqual(validateTelegramHtml(m).errors, [], m);
+  assert.ok(messages[0]!.startsWith('<b>暂不符合：'), messages[0]);
+  assert.match(messages.join('\n'), /<i>——沪人社力〔2022〕103号第三条（2022年6月1日）<\/i>/);
+  assert.match(messages.join('\n'), /✗ 在本市缴纳社会保险费满6个月：5个月/);
+  assert.deepEqual(buttons, []);
+});
+
+test('a clause already quoted in the conversation is cited by label only', () => {
+  const r = eligibility();
+  const out = renderReplyTelegram(r, locales, { quoted: new Set([r.blocks!.quote!.citation.clauseId]) }, 'private').messages.join('\n');
+  assert.ok(!out.includes('<blockquote>「'), out);
+  assert.match(out, /依据：沪人社力〔2022〕103号第三条（上文已引）/);
+});
+
+test('the follow-up question is bold and its choices become buttons (private only)', () => {
+  const r = eligibility();
+  r.blocks!.followUp = {
+    fact: 'socialInsuranceMonths',
+    question: '您在上海已连续缴纳社会保险费几个月了？',
+    choices: [
+      { label: '满6个月', value: '6' },
+      { label: '不满6个月', value: '0' },
+    ],
+  };
+  const priv = renderReplyTelegram(r, locales, {}, 'private');
+  assert.match(priv.messages.at(-1)!, /<b>您在上海已连续缴纳社会保险费几个月了？<\/b>$/);
+  assert.deepEqual(
+    priv.buttons.map((b) => b.label),
+    ['满6个月', '不满6个月'],
   );
-});
-
-test('long text splits between lines first, then at sentence/clause ends, never inside a tag', () => {
-  const line = '第一句很长。'.repeat(300); // 1800 chars, one line
-  const text = Array.from({ length: 5 }, (_, i) => `${i + 1}. ${line}`).join('\n');
-  const parts = renderText(text, 1000);
-  assert.ok(parts.length >= 10);
-  for (const p of parts) {
-    assert.ok(p.length <= 1000, `part of ${p.length}`);
-    assert.equal((p.match(/<b>/g) ?? []).length, (p.match(/<\/b>/g) ?? []).length);
-    assert.match(p, /。(<\/b>)?$/, 'ends at a sentence end');
-  }
-  assert.equal(parts.join('').replace(/<\/?b>|\n/g, ''), text.replace(/\n/g, ''));
-});
-
-test('a run without any boundary is hard-cut by escaped length, keeping entities whole', () => {
-  const parts = renderText('&'.repeat(5000), TELEGRAM_MAX_MESSAGE, { headline: false });
-  for (const p of parts) {
-    assert.ok(p.length <= TELEGRAM_MAX_MESSAGE);
-    assert.match(p, /^(&amp;)+$/);
-  }
-  assert.equal(parts.join('').length, 5000 * 5);
-});
-
-test('packUnits never exceeds the limit and keeps order', () => {
-  const units = Array.from({ length: 50 }, (_, i) => ({ html: `u${i}`.padEnd(100, '.'), sep: '\n' }));
-  const parts = packUnits(units, 450);
-  for (const p of parts) assert.ok(p.length <= 450);
-  assert.equal(parts.join('\n'), units.map((u) => u.html).join('\n'));
-});
-
-test('citations not named in the answer are listed under 来源; named ones are not repeated', () => {
-  const c = { docId: 'd', title: '某文件', docNumber: '沪X〔2022〕1号', clause: '三', text: 't', score: 1, date: '2022-01-01' };
-  const [a] = renderReply(reply({ answer: '答复内容', citations: [c] }), { mode: 'private' });
-  assert.match(a!, /<b>来源<\/b>\n📄 《某文件》 · 沪X〔2022〕1号 · 第三条 · 2022-01-01/);
-  const [b] = renderReply(reply({ answer: '答复内容\n——《某文件》 第三条', citations: [c] }), { mode: 'private' });
-  assert.ok(!b!.includes('来源'));
+  const info = reply({ route: 'information', blocks: { ...r.blocks!, kind: 'information', conditions: [] } });
+  assert.deepEqual(renderReplyTelegram(info, locales, {}, 'group').buttons, []);
 });
 
 test('group mode turns an eligibility reply into the general rule without facts', () => {
-  const r = reply({
-    answer: '结论：符合。\n✓ 毕业于世界排名前50名院校：1–50',
-    route: 'eligibility',
-    eligibility: {
-      ruleId: 'r',
-      verdict: 'eligible',
-      missing: [],
-      facts: { worldRank: 12 },
-      conditions: [{ id: 'c', status: 'pass', clause: '三', fact: 'worldRank', value: 12, label: '毕业于世界排名前50名院校' }],
-    },
-    citations: [{ docId: 'd', title: '某文件', docNumber: null, clause: '三', text: '对于毕业于世界排名前50名院校的……', score: 1 }],
-  });
-  const out = renderReply(r, { mode: 'group' }).join('\n');
-  assert.match(out, /一般规定/);
-  assert.match(out, /• 毕业于世界排名前50名院校（第三条）/);
-  assert.ok(!out.includes('结论') && !out.includes('1–50') && !out.includes('✓'));
+  const out = renderReplyTelegram(eligibility(), locales, {}, 'group');
+  const text = out.messages.join('\n');
+  for (const m of out.messages) assert.deepEqual(validateTelegramHtml(m).errors, [], m);
+  assert.match(text, /一般规定/);
+  assert.match(text, /• 毕业于世界排名51-100名院校（第三条）/);
+  assert.match(text, /<blockquote>「【加大世界名校留学人员引进力度】/);
+  assert.ok(!text.includes('暂不符合') && !text.includes('5个月') && !text.includes('第68名') && !text.includes('✓'), text);
+  assert.deepEqual(out.buttons, []);
   // information replies are rendered as usual in groups
-  assert.match(renderReply(reply({ answer: '宝山区资助' }), { mode: 'group' })[0]!, /宝山区资助/);
+  const info = reply({ route: 'information', blocks: { ...eligibilityZh(), kind: 'information', conditions: [], answer: { text: '宝山区资助' } } });
+  assert.match(renderReplyTelegram(info, locales, {}, 'group').messages[0]!, /<b>宝山区资助<\/b>/);
+});
+
+test('a reply without blocks (a test double) is shown as it is, escaped, with its question', () => {
+  const r = reply({ answer: '答复 <内容> & 条款', grounded: false, followUp: { fact: 'x', question: '还有一个问题？' } });
+  const [m] = renderReplyTelegram(r, locales, {}, 'private').messages;
+  assert.equal(m, '<b>答复 &lt;内容&gt; &amp; 条款</b>\n\n<b>还有一个问题？</b>');
 });
 
 test('/sources rendering handles an empty library and long lists', () => {
