@@ -1,18 +1,16 @@
 /**
- * What the answer stages share: the documents by id, the chunks by id, citations, time notes, the
- * sentences said back. Built once per assistant from its dependencies.
+ * What the answer stages share: the documents by id, the chunks by id, the districts, the sentences
+ * said back. Built once per assistant from its dependencies.
  *
  * @example
  * const ctx = createReplyContext(deps);
- * ctx.citation(chunk, question, 0.8).text
+ * ctx.districtIn('宝山区的人才安居资助') // '宝山'
  */
 import type { Rule, Text } from '../../eligibility/rules.ts';
 import type { Condition } from '../../eligibility/rules.ts';
-import type { Chunk } from '../../retrieval/types.ts';
-import { ageNote, trimToRelevant, validityNote, type SourceDoc } from './compose.ts';
 import type { AssistantDeps } from './index.ts';
 import type { Lang } from './lang.ts';
-import type { Citation, FollowUp } from './types.ts';
+import type { FollowUp } from './types.ts';
 
 export type ReplyContext = ReturnType<typeof createReplyContext>;
 
@@ -20,44 +18,6 @@ export function createReplyContext(deps: AssistantDeps) {
   const docs = new Map(deps.documents.map((d) => [d.id, d]));
   const chunksById = new Map(deps.chunks.map((c) => [c.id, c]));
   const districts = [...new Set(deps.documents.map((d) => d.district).filter((d): d is string => !!d))];
-  function sourceDoc(docId: string): SourceDoc {
-    const d = docs.get(docId);
-    return {
-      title: d?.title ?? docId,
-      docNumber: d?.docNumber ?? null,
-      date: d?.date ?? '',
-      level: d?.level,
-      district: d?.district ?? null,
-    };
-  }
-
-  function citation(chunk: Chunk, query: string, score: number, maxChars = 220): Citation {
-    const d = docs.get(chunk.docId);
-    return {
-      docId: chunk.docId,
-      title: chunk.title,
-      docNumber: chunk.docNumber ?? null,
-      clause: chunk.clause,
-      text: trimToRelevant(chunk.text, query, maxChars),
-      score: round(score),
-      date: d?.date,
-      district: d?.district ?? null,
-    };
-  }
-
-  /** The document's own validity note, else its age note. */
-  function timeNotes(docId: string, asOf: string, lang: Lang): string[] {
-    const d = docs.get(docId);
-    const notes: string[] = [];
-    const v = validityNote(d?.validFrom, d?.validTo, asOf, lang);
-    if (v) notes.push(v);
-    else if (d) {
-      const age = ageNote(sourceDoc(docId), asOf, deps.options.docMaxAgeYears, lang);
-      if (age) notes.push(age);
-    }
-    return notes;
-  }
-
   function districtIn(text: string): string | undefined {
     return districts.find((d) => text.includes(d));
   }
@@ -69,7 +29,7 @@ export function createReplyContext(deps: AssistantDeps) {
     return (lang === 'en' ? t.en : t.zh).replace(/\{(\w+)\}/g, (_m, k: string) => vars[k] ?? '');
   }
 
-  return { deps, docs, chunksById, districts, sourceDoc, citation, timeNotes, districtIn, say };
+  return { deps, docs, chunksById, districts, districtIn, say };
 }
 
 /**

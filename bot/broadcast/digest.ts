@@ -8,6 +8,8 @@
  */
 import type { ClauseChange, CorpusDiff, Digest, DocChange, SnapshotDocMeta } from './types.ts';
 import { firstSentence, sentences } from '../../text/sentences.ts';
+import { loadLocales, type Locale } from '../locales/locale.ts';
+import { formatClause } from '../reply/format.ts';
 
 /** Telegram's limit on the length of one message. */
 export const TELEGRAM_MESSAGE_LIMIT = 4096;
@@ -24,7 +26,11 @@ export interface DigestOptions {
   limit?: number;
   /** Extra lines per document id, shown under the header (e.g. the documents it repeals). */
   notes?: Record<string, string[]>;
+  /** Clause labels are written as replies write them (bot/reply/format.ts); default: the shipped zh locale. */
+  locale?: Locale;
 }
+
+let shippedZh: Locale | undefined;
 
 /** Escapes a string for Telegram's HTML parse mode. */
 export function escapeHtml(s: string): string {
@@ -64,6 +70,9 @@ export function matchInfo(c: DocChange): Digest['match'] {
 }
 
 function digestLines(c: DocChange, opts: DigestOptions): string[] {
+  const locale = opts.locale ?? (shippedZh ??= loadLocales().zh);
+  const clauseName = (cl: Pick<ClauseChange, 'label' | 'clause'>) =>
+    formatClause(cl.label === 'preamble' || cl.clause === 'preamble' ? 'preamble' : cl.label || cl.clause, locale);
   const maxClauses = opts.maxClauses ?? 8;
   const maxQuote = opts.maxQuote ?? 90;
   const m = c.meta;
@@ -114,16 +123,6 @@ function digestLines(c: DocChange, opts: DigestOptions): string[] {
   }
   lines.push('', '详见 /sources');
   return lines;
-}
-
-/** Human label of a clause: the clause path without separators (`二（一）`), `开头部分` for the preamble. */
-export function clauseName(cl: Pick<ClauseChange, 'label' | 'clause'>): string {
-  if (cl.label === 'preamble' || cl.clause === 'preamble') return '开头部分';
-  const path = cl.label
-    .split(/[/›>]/)
-    .map((s) => s.trim())
-    .filter(Boolean);
-  return (path.length ? path : [cl.clause]).join('');
 }
 
 /** The first sentence of `newText` that does not occur in `oldText` (whitespace ignored); else the first. */

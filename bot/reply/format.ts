@@ -25,9 +25,20 @@ export function formatMonth(iso: string, locale: Locale): string {
 
 const NUMERAL_LABEL = /^[一二三四五六七八九十百]+$/u;
 
-/** A clause label as cited: a numeral (三) by `format.clause_numeral`, a number (2) by `format.clause_number`, others (（二）, 一/（二）/2) by `format.clause_other`. */
+/**
+ * A clause label as cited — the one clause-label format of replies and digests: a numeral (三) by
+ * `format.clause_numeral`, a number (2) by `format.clause_number`, the preamble by
+ * `format.clause_preamble`, others (（二）, 一/（二）/2) by `format.clause_other`.
+ */
 export function formatClause(label: string, locale: Locale): string {
-  const key = NUMERAL_LABEL.test(label) ? 'format.clause_numeral' : /^\d+$/.test(label) ? 'format.clause_number' : 'format.clause_other';
+  const key =
+    label === 'preamble'
+      ? 'format.clause_preamble'
+      : NUMERAL_LABEL.test(label)
+        ? 'format.clause_numeral'
+        : /^\d+$/.test(label)
+          ? 'format.clause_number'
+          : 'format.clause_other';
   return locale.t(key, { label });
 }
 

@@ -1,65 +1,63 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  ageNote,
-  clauseLabel,
-  deadlineNote,
-  sentences,
-  sourceLine,
-  trimToRelevant,
-  validityNote,
-  yearsBetween,
-} from '../../bot/assistant/compose.ts';
 import { detectLang } from '../../bot/assistant/lang.ts';
+import { ageNoteBlock, yearsBetween } from '../../bot/assistant/reply.ts';
 import { freshState, isExpired, resumeState } from '../../bot/assistant/state.ts';
+import { loadLocales } from '../../bot/locales/locale.ts';
+import { timeTruth } from '../../bot/reply/answer.ts';
+import { formatClause } from '../../bot/reply/format.ts';
+import { citationLine } from '../../bot/reply/view.ts';
+import { sentences } from '../../text/sentences.ts';
+import { trimQuote } from '../../text/quote.ts';
+
+const locales = loadLocales();
+const { zh, en } = locales;
+const kit = { locales, scope: null, cues: [], labels: new Map<string, string>(), scorer: () => 0 };
 
 test('clause labels read naturally', () => {
-  assert.equal(clauseLabel('三'), '第三条');
-  assert.equal(clauseLabel('十八'), '第十八条');
-  assert.equal(clauseLabel('（二）'), '第（二）项');
-  assert.equal(clauseLabel('5'), '第5项');
-  assert.equal(clauseLabel('第三条'), '第三条');
-  assert.equal(clauseLabel('preamble'), '前言');
-  assert.equal(clauseLabel('三', 'en'), 'clause 三');
+  assert.equal(formatClause('三', zh), '第三条');
+  assert.equal(formatClause('十八', zh), '第十八条');
+  assert.equal(formatClause('（二）', zh), '（二）');
+  assert.equal(formatClause('5', zh), '第5项');
+  assert.equal(formatClause('一/（二）/1', zh), '一/（二）/1');
+  assert.equal(formatClause('三', en), '三');
 });
 
-test('source line names title, 文号, clause, date and district', () => {
-  const line = sourceLine({ title: 'T', docNumber: '沪人社力〔2022〕103号', date: '2022-06-01', level: 'municipal' }, '三');
-  assert.equal(line, '——《T》 沪人社力〔2022〕103号 第三条，2022-06-01');
-  const d = sourceLine({ title: 'B', date: '2021-05-20', level: 'district', district: '宝山' }, '1');
-  assert.match(d, /《B》 第1项，2021-05-20（宝山区）$/);
+test('the citation line names 文号, clause and date; without 文号 the title', () => {
+  const c = { docId: 'd', clauseId: 'd#三', title: 'T', docNumber: '沪人社力〔2022〕103号', clause: '三', date: '2022-06-01' };
+  assert.equal(citationLine(c, zh), '——沪人社力〔2022〕103号第三条（2022年6月1日）');
+  assert.equal(citationLine({ ...c, docNumber: null, clause: '1' }, zh), '——《T》第1项（2022年6月1日）');
+  assert.equal(citationLine({ ...c, docNumber: null }, en), '— d, clause 三, 2022-06-01');
 });
 
-test('trimToRelevant keeps the relevant sentences verbatim and in order', () => {
+test('the quote keeps the answering sentence verbatim and whole, in order', () => {
   const text =
     '加大世界名校留学人员引进力度。在符合留学人员落户基本条件的基础上，对于毕业于世界排名前50名院校的，取消社会保险费缴费基数和缴费时间要求。对于毕业于世界排名51-100名的，全职来本市工作并缴纳社会保险费满6个月后可申办落户。同时开辟绿色通道，由各区根据本区域实际推荐，提供更加高效便捷服务。另有其他无关内容若干，用于测试裁剪。';
-  const out = trimToRelevant(text, '排名第80的学校毕业要交多久社保', 90);
-  assert.ok(out.includes('51-100名'), out);
+  const answer = '对于毕业于世界排名51-100名的，全职来本市工作并缴纳社会保险费满6个月后可申办落户。';
+  const out = trimQuote(text, answer, { maxChars: 90 });
+  assert.ok(out.includes(answer), out);
   assert.ok(!out.includes('无关内容'), out);
   for (const piece of out.split('…').filter(Boolean)) assert.ok(text.includes(piece), `not verbatim: ${piece}`);
-  assert.equal(trimToRelevant('短句。', 'x', 90), '短句。');
+  assert.equal(trimQuote('短句。', null, { maxChars: 90 }), '短句。');
   assert.deepEqual(sentences('一。二；三'), ['一。', '二；', '三']);
 });
 
-test('validity and deadline notes appear only when the date is past', () => {
-  assert.equal(validityNote('2022-07-01', '2023-06-30', '2023-06-30'), null);
-  assert.equal(
-    validityNote('2022-07-01', '2023-06-30', '2023-07-01'),
-    '该措施适用期为2022年7月至2023年6月，现已届满，请向12333确认现行规定。',
-  );
-  assert.match(validityNote('2030-01-01', null, '2026-01-01')!, /尚未生效/);
-  assert.match(validityNote(null, '2022-12-31', '2023-01-01', 'en')!, /expired/);
-  assert.equal(deadlineNote('补缴', '2022-12-31', '2022-12-31'), null);
-  assert.match(deadlineNote('补缴', '2022-12-31', '2023-01-01')!, /2022年12月31日/);
+test('the time truth appears only when the period is over or not yet begun', () => {
+  assert.equal(timeTruth({ status: 'in_force', validFrom: '2022-07-01', validTo: '2023-06-30' }, zh), null);
+  assert.equal(timeTruth({ status: 'expired', validFrom: '2022-07-01', validTo: '2023-06-30' }, zh), '该措施仅适用于2022年7月至2023年6月，已届满。');
+  assert.match(timeTruth({ status: 'not_yet', validFrom: '2030-01-01' }, zh)!, /尚未生效/);
+  assert.match(timeTruth({ status: 'expired', validTo: '2022-12-31' }, en)!, /ended on 2022-12/);
 });
 
 test('document age note uses whole years', () => {
   assert.equal(yearsBetween('2022-06-01', '2025-05-31'), 2);
   assert.equal(yearsBetween('2022-06-01', '2025-06-01'), 3);
-  const doc = { title: 'T', date: '2022-06-01' };
-  assert.equal(ageNote(doc, '2025-05-31', 3), null);
-  assert.match(ageNote(doc, '2025-06-01', 3)!, /已超过3年/);
-  assert.equal(ageNote(doc, '2099-01-01', 0), null);
+  assert.equal(ageNoteBlock(kit, '2022-06-01', '2025-05-31', 3, 'zh'), null);
+  const note = ageNoteBlock(kit, '2022-06-01', '2025-06-01', 3, 'zh')!;
+  assert.match(note.text, /已超过3年/);
+  assert.equal(note.kind, 'age');
+  assert.doesNotMatch(ageNoteBlock(kit, '2022-06-01', '2025-06-01', 3, 'en')!.text, /\p{Script=Han}/u);
+  assert.equal(ageNoteBlock(kit, '2022-06-01', '2099-01-01', 0, 'zh'), null);
 });
 
 test('language detection: English only when the user writes English', () => {

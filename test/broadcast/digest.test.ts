@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildAnnouncement, buildDigests, clauseName, escapeHtml, firstChangedSentence, splitMessage } from '../../bot/broadcast/digest.ts';
+import { buildAnnouncement, buildDigests, escapeHtml, firstChangedSentence, splitMessage } from '../../bot/broadcast/digest.ts';
+import { formatClause } from '../../bot/reply/format.ts';
+import { loadLocales } from '../../bot/locales/locale.ts';
 import { comparableText, diffClauses, diffSnapshots, similarity } from '../../bot/broadcast/diff.ts';
 import { buildSnapshot } from '../../bot/broadcast/snapshot.ts';
 import { outboxMessages, recipientCounts } from '../../bot/broadcast/topics.ts';
@@ -84,7 +86,7 @@ test('digests: escaped HTML, metadata, first changed sentence, /sources pointer,
   assert.match(text, /<b>标题&lt;市&gt;<\/b>/);
   assert.match(text, /文号：沪〔2024〕1号/);
   assert.match(text, /层级：市级/);
-  assert.match(text, /• <b>一<\/b>：适用范围为A&amp;B以及&lt;C&gt;。/);
+  assert.match(text, /• <b>第一条<\/b>：适用范围为A&amp;B以及&lt;C&gt;。/);
   assert.match(text, /详见 \/sources/);
   const removed = digests[1]!.parts.join('');
   assert.match(removed, /已从政策库撤下/);
@@ -118,8 +120,10 @@ test('announcements are escaped; helpers', () => {
   const a = buildAnnouncement('明天<系统维护>&升级', 'announce:1');
   assert.equal(a.parts[0], '📢 <b>通知</b>\n明天&lt;系统维护&gt;&amp;升级');
   assert.equal(escapeHtml('<a href="x">&'), '&lt;a href="x"&gt;&amp;');
-  assert.equal(clauseName({ label: '一/（二）/1', clause: '1' }), '一（二）1');
-  assert.equal(clauseName({ label: 'preamble', clause: 'preamble' }), '开头部分');
+  // digests write clause labels as replies do (bot/reply/format.ts): the path where a label repeats
+  const { zh } = loadLocales();
+  assert.equal(formatClause('一/（二）/1', zh), '一/（二）/1');
+  assert.equal(formatClause('preamble', zh), '开头部分');
   assert.equal(firstChangedSentence('甲。乙。丙。', '甲。乙改。丙。'), '乙改。');
 });
 
