@@ -80,15 +80,19 @@ function segments(unit: Unit, limit: number): Segment[] {
 }
 
 function segmentHtml(unit: Unit, limit: number): string[] {
-  const wrap = (pieces: string[]) => `${unit.open}${pieces.map(escapeHtml).join(unit.sep)}${unit.close}`;
+  const wrap = (pieces: string[]) => `${unit.open}${pieces.map(escapeHtml).join(unit.sep).replace(/\n+$/u, '')}${unit.close}`;
   const tail = unit.tail ?? '';
   const whole = wrap(unit.pieces) + tail;
   if (u16(whole) <= limit) return [whole];
   const room = limit - u16(unit.open) - u16(unit.close);
-  // pieces that are too long on their own: by sentence, then by hard cut
-  const pieces = unit.pieces.flatMap((p) =>
-    u16(escapeHtml(p)) <= room ? [p] : sentenceUnits(p).flatMap((s) => (u16(escapeHtml(s)) <= room ? [s] : hardCut(s, room))),
-  );
+  // pieces that are too long on their own: by line (each keeps its line break), then by sentence, then by hard cut
+  const fits = (p: string) => u16(escapeHtml(p)) <= room;
+  const bySentence = (p: string) => sentenceUnits(p).flatMap((s) => (fits(s) ? [s] : hardCut(s, room)));
+  const pieces = unit.pieces.flatMap((p) => {
+    if (fits(p)) return [p];
+    const lines = p.split(/(?<=\n)/u);
+    return lines.length > 1 ? lines.flatMap((l) => (fits(l) ? [l] : bySentence(l))) : bySentence(p);
+  });
   const out: string[] = [];
   let acc: string[] = [];
   for (const p of pieces) {

@@ -5,6 +5,7 @@
  * long answer, and a failure.
  */
 import type { Assistant, ConversationState, FollowUp, Reply } from '../../bot/assistant/types.ts';
+import type { ReplyBlocks } from '../../bot/reply/blocks.ts';
 import type { DocumentMeta } from '../../retrieval/types.ts';
 
 const RANK: FollowUp = {
@@ -37,6 +38,20 @@ const CITE = {
   score: 0.9,
   date: '2099-01-02',
 };
+
+/** Reply blocks as the real assistant returns them: an answer line, optional conditions, quote and question. */
+function blocks(kind: ReplyBlocks['kind'], text: string, more: Partial<ReplyBlocks> = {}): ReplyBlocks {
+  return { version: 1, kind, lang: 'zh', answer: { text }, conditions: [], quote: null, notes: [], related: [], followUp: null, ...more };
+}
+
+const QUOTED = (text: string) => ({
+  heading: null,
+  text,
+  answer: null,
+  citation: { docId: CITE.docId, clauseId: `${CITE.docId}#三`, title: CITE.title, docNumber: CITE.docNumber, clause: '三', date: CITE.date },
+});
+
+const followUpBlock = (f: FollowUp) => ({ fact: f.fact, question: f.question, choices: f.choices ?? [] });
 
 /** Marker text that only appears when the assistant echoes the user's personal facts. */
 export const PERSONAL_MARKER = '您提供的情况';
@@ -99,7 +114,10 @@ export class FakeAssistant implements Assistant {
         { length: 40 },
         (_, i) => `${i + 1}. 第${i + 1}项测试条款<内容>，` + '按规定办理相关手续并提交材料。'.repeat(8),
       );
-      return { reply: mk({ answer: `长答案如下：\n${clauses.join('\n')}` }), state: base };
+      return {
+        reply: mk({ answer: `长答案如下：\n${clauses.join('\n')}`, blocks: blocks('information', '长答案如下：', { quote: QUOTED(clauses.join('\n')) }) }),
+        state: base,
+      };
     }
 
     // answer to an open question (button label or typed text)
@@ -140,6 +158,10 @@ export class FakeAssistant implements Assistant {
           reply: mk({
             route: open ? 'follow_up' : 'eligibility',
             answer: `还需要了解一些情况。\n${known}${next.question}`,
+            blocks: blocks('eligibility', `还需要了解一些情况。${known ? `\n${known.trim()}` : ''}`, {
+              conditions: conditions.map((c) => ({ ...c, label: c.label, source: c.value === undefined ? null : { kind: 'button', text: String(c.value) } })),
+              followUp: followUpBlock(next),
+            }),
             eligibility: {
               ruleId: 'fake-settlement',
               verdict: 'need_more_info',
@@ -159,6 +181,14 @@ export class FakeAssistant implements Assistant {
         reply: mk({
           route: 'eligibility',
           answer: `${ok ? '符合' : '暂不符合'}（测试规则）\n${PERSONAL_MARKER}：${JSON.stringify(facts)}\n「${CITE.text}」\n——《${CITE.title}》${CITE.docNumber} 第三条，${CITE.date}`,
+          blocks: blocks('eligibility', `${ok ? '符合' : '暂不符合'}（测试规则）`, {
+            conditions: conditions.map((c) => ({
+              ...c,
+              display: `${PERSONAL_MARKER}：${String(c.value)}`,
+              source: c.value === undefined ? null : { kind: 'button', text: String(c.value) },
+            })),
+            quote: QUOTED(CITE.text),
+          }),
           eligibility: {
             ruleId: 'fake-settlement',
             verdict: ok ? 'eligible' : 'not_eligible',
@@ -175,6 +205,14 @@ export class FakeAssistant implements Assistant {
       return {
         reply: mk({
           answer: `宝山区对博士后有资助（测试答复）。问题：${text}`,
+          blocks: blocks('information', `宝山区对博士后有资助（测试答复）。问题：${text}`, {
+            quote: {
+              heading: null,
+              text: '博士后资助测试条款。',
+              answer: null,
+              citation: { docId: 'fake-doc-2', clauseId: 'fake-doc-2#（二）', title: '宝山区测试措施', docNumber: '宝测〔2098〕8号', clause: '（二）', date: '2098-05-20' },
+            },
+          }),
           citations: [
             {
               ...CITE,
@@ -191,10 +229,16 @@ export class FakeAssistant implements Assistant {
       };
     }
     if (text.includes('<script>')) {
-      return { reply: mk({ answer: `收到：${text} & 更多 <b>不是标签</b>`, grounded: false, route: 'out_of_scope' }), state: base };
+      const answer = `收到：${text} & 更多 <b>不是标签</b>`;
+      return { reply: mk({ answer, blocks: blocks('out_of_scope', answer), grounded: false, route: 'out_of_scope' }), state: base };
     }
     return {
-      reply: mk({ answer: `资料库中没有相关内容，建议拨打 12333。问题：${text}`, grounded: false, route: 'out_of_scope' }),
+      reply: mk({
+        answer: `资料库中没有相关内容，建议拨打 12333。问题：${text}`,
+        blocks: blocks('abstain', `资料库中没有相关内容，建议拨打 12333。问题：${text}`),
+        grounded: false,
+        route: 'out_of_scope',
+      }),
       state: base,
     };
   }
