@@ -19,7 +19,7 @@ import { route } from './route.ts';
 import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
 import { createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
-import { decisionJson, eligibilityReply, finishReply, lineReply, matchNotes, otherRuleNotes, ASSISTANT_NOTE_PRIORITIES } from './reply.ts';
+import { decisionJson, eligibilityReply, finishReply, lineReply, matchAnswer, otherRuleNotes, ASSISTANT_NOTE_PRIORITIES } from './reply.ts';
 import { informationReply } from './information.ts';
 import { defaultReplyKit, type ReplyKit } from '../reply/kit.ts';
 import type { NoteBlock } from '../reply/blocks.ts';
@@ -247,10 +247,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
       );
       if (d) {
-        const { reply: lead, followUp } = eligibilityReply(ctx, kit, d.lead, facts, question, asOf, lang, matchNotes(kit, d, lang), {
+        const { reply: lead, followUp } = eligibilityReply(ctx, kit, d.lead, facts, question, asOf, lang, [], {
           sources,
           judgedOn: d.situationDate,
         });
+        if (lead.blocks) lead.blocks.answer.text = matchAnswer(ctx, kit, d, lang, lead.blocks.answer.text);
         lead.decision = decisionJson(d, facts, sources);
         return done(lead, {
           ...next,

@@ -33,8 +33,6 @@ export const ASSISTANT_NOTE_PRIORITIES = {
   superseded: 1,
   /** A correction said back ("已按您后面的说法更正…"). */
   corrected: 8,
-  /** The profile question's list of measures, in order. */
-  match: 30,
   /** Another measure of the same goal. */
   otherRule: 60,
   /** What the understanding stage inferred (a university's rank, studied abroad). */
@@ -202,14 +200,15 @@ export function otherRuleNotes(kit: ReplyKit, d: Decision, lang: Lang): NoteBloc
   }));
 }
 
-/** The profile question's list (every measure with its verdict, best first), as notes. */
-export function matchNotes(kit: ReplyKit, d: Decision, lang: Lang): NoteBlock[] {
+/**
+ * The profile question's answer: the intro (corpus/lang `matchIntro`), every measure with its verdict
+ * (best first), then the leading measure's own answer line — the list is the answer, so it is never
+ * hidden behind 详情.
+ */
+export function matchAnswer(ctx: ReplyContext, kit: ReplyKit, d: Decision, lang: Lang, leadLine: string): string {
   const t = kit.locales[lang].t;
-  return d.verdicts.map((v, i) => ({
-    kind: 'rule',
-    priority: Math.min(100, ASSISTANT_NOTE_PRIORITIES.match + i),
-    text: t('notes.match_item', { title: pick(v.title, lang), verdict: t(`verdict.${v.verdict}`) }),
-  }));
+  const items = d.verdicts.map((v) => t('notes.match_item', { title: pick(v.title, lang), verdict: t(`verdict.${v.verdict}`) }));
+  return [ctx.say('matchIntro', lang, {}), ...items, leadLine].filter(Boolean).join('\n');
 }
 
 /** A reply of one line (help, greeting, out of scope, abstention, a message without words), optionally with a question. */

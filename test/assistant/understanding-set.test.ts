@@ -91,7 +91,7 @@ test('every rule of the goal: a granting path leads, the others are mentioned', 
 test('ask --json contract: a conversation line answers its turns as one conversation; plain lines stay fresh', async () => {
   const lines = [JSON.stringify({ id: 'c1', turns: ['QS排名第70，想落户', '是全职', '六个月了'], asOf: '2026-12-01' }), '', '是的'];
   const [conv, plain] = (await answerLines(app.assistant, lines, '2026-12-01')) as Record<string, any>[];
-  assert.deepEqual(Object.keys(conv!), ['id', 'question', 'answer', 'grounded', 'citations', 'eligibility', 'followUp', 'turns']);
+  assert.deepEqual(Object.keys(conv!), ['id', 'question', 'answer', 'grounded', 'citations', 'eligibility', 'followUp', 'blocks', 'turns']);
   assert.equal(conv!.id, 'c1');
   assert.equal(conv!.turns.length, 3);
   assert.equal(conv!.question, '六个月了');
