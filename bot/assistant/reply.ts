@@ -41,6 +41,9 @@ export const ASSISTANT_NOTE_PRIORITIES = {
   other: 70,
 } as const;
 
+/** Target length of an eligibility quote: the deciding provision of the clause (characters; 40–2000). */
+export const ELIGIBILITY_QUOTE_CHARS = 60;
+
 /** Whole years between two YYYY-MM-DD dates (floor). */
 export function yearsBetween(from: string, to: string): number {
   const [a, b] = [from, to].map((d) => d.split('-').map(Number)) as [number[], number[]];
@@ -163,18 +166,27 @@ export function eligibilityReply(
     extraNotes: notes,
     judgedOn: opts.judgedOn ?? null,
     scorer: kit.scorer,
+    quote: { maxChars: ELIGIBILITY_QUOTE_CHARS },
   });
+  // The provision that decided, without the clause's heading: the answer line and the conditions say
+  // what it is about (measured: 17 characters of a median ~300; the heading stays in information quotes).
+  if (blocks.quote) blocks.quote.heading = null;
   // Only the answer line takes the narrowed period; the evaluator's notes stay as they are.
   if (window) blocks.notes = [...verdictNotes({ verdict, ruleNotes: rule?.notes, assumeApplies: rule?.assumeApplies, locale }), ...notes];
-  // A date judged on the evaluation date is said as such, not as the person's fact.
+  // A date judged on the evaluation date is said as such, not as the person's fact; the evaluator's note
+  // saying the same of that condition ("<label>：未提供日期，按今天计算") is then left out.
+  const saidOnLine: string[] = [];
   for (const c of blocks.conditions) {
     if (!judged.has(c.id) || typeof c.value !== 'string') continue;
     const text = say('judgedOnValue', lang, { date: formatDate(c.value, locale) });
     if (text) {
       c.display = text;
       c.source = { kind: 'button', text };
+      saidOnLine.push(c.label);
     }
   }
+  if (saidOnLine.length)
+    blocks.notes = blocks.notes.filter((n) => n.kind !== 'time' || !saidOnLine.some((l) => n.text.startsWith(`${l}：`) || n.text.startsWith(`${l}:`)));
   const citations: Citation[] = citeChunk && blocks.quote ? [citationOf(ctx, citeChunk, blocks.quote.text, 1)] : [];
   const reply: Reply = {
     question,

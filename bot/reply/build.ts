@@ -235,6 +235,9 @@ export interface InformationInput {
   answer?: { maxChars?: number };
 }
 
+/** Target length of an information quote around the answering sentence (characters; 40–2000). */
+export const INFORMATION_QUOTE_CHARS = 110;
+
 /** The blocks of an information reply: the answering sentence first, the quote (containing it whole) after. */
 export function informationBlocks(input: InformationInput): ReplyBlocks {
   const { locale } = input;
@@ -252,7 +255,8 @@ export function informationBlocks(input: InformationInput): ReplyBlocks {
       ...(truth ? { expired: input.validity?.status === 'expired' } : {}),
     },
     conditions: [],
-    quote: quoteBlock(input.clause, sentence, input.quote),
+    // The answer line already says the answering sentence: the quote gives it with little context.
+    quote: quoteBlock(input.clause, sentence, { maxChars: input.quote?.maxChars ?? INFORMATION_QUOTE_CHARS }),
     notes: input.notes ?? [],
     related: input.related ?? [],
     followUp: null,

@@ -46,26 +46,35 @@ const hasHan = (s: string) => /\p{Script=Han}/u.test(s);
 /** The source a citation is named by: its 文号, else its title (in English the English title when there is one). */
 function sourceName(c: Citation, locale: Locale): string {
   if (c.docNumber) return c.docNumber;
-  return locale.t('format.title', { title: titleIn(c, locale) });
+  return locale.t('format.title', { title: shortTitle(titleIn(c, locale)) });
 }
 
 /** The citation line of a quoted clause. */
 export function citationLine(c: Citation, locale: Locale): string {
-  return locale.t(c.docNumber ? 'quote.citation' : 'quote.citation_no_number', citationVars(c, locale));
+  return locale.t(c.docNumber ? 'quote.citation' : 'quote.citation_no_number', { ...citationVars(c, locale), title: shortTitle(titleIn(c, locale)) });
 }
 
 /** The document line of a citation (full title, 文号, date), shown with the details. */
 export function documentLine(c: Citation, locale: Locale): string {
-  return locale.t('quote.document', { ...citationVars(c, locale), title: locale.lang === 'en' ? (c.titleEn ?? c.title) : c.title });
+  return locale.t('quote.document', citationVars(c, locale));
 }
 
 /**
  * The title in the reply language: in English the English title, else the document id (ASCII, what
- * /sources lists) — an English reply shows no Chinese outside quoted clauses and 文号. The Chinese title
- * is still in the document line of the details.
+ * /sources lists) — an English reply shows no Chinese outside quoted clauses and 文号, not even in the
+ * details.
  */
 function titleIn(c: Citation, locale: Locale): string {
   return locale.lang === 'en' ? (c.titleEn ?? c.docId) : c.title;
+}
+
+/** Longest title in a citation line or a related clause of the default view (characters); the full title is in the details. */
+export const CITED_TITLE_CHARS = 24;
+
+/** A title cut to `max` characters with "…" (whole characters, never inside a surrogate pair). */
+export function shortTitle(title: string, max = CITED_TITLE_CHARS): string {
+  const chars = [...title];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : title;
 }
 
 function citationVars(c: Citation, locale: Locale) {
@@ -154,7 +163,7 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
       t('related.item', {
         source: sourceName(r.citation, locale),
         clause: formatClause(r.citation.clause, locale),
-        heading: r.heading ?? '',
+        heading: r.heading ? shortTitle(r.heading) : '',
         title: r.citation.title,
       }).replace(/[：:]\s*$/u, ''),
     );
