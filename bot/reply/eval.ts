@@ -17,7 +17,7 @@ import yaml from 'js-yaml';
 import { z } from 'zod';
 import type { ConversationState, Reply } from '../assistant/types.ts';
 import type { Locales } from '../locales/locale.ts';
-import { parseBlocks } from './blocks.ts';
+import { parseBlocks, type ReplyBlocks } from './blocks.ts';
 import { renderTelegram } from './render-telegram.ts';
 
 /** One case: a conversation of one or more turns; an answer phrase for information questions. */
@@ -40,6 +40,8 @@ export interface ReplySample {
   text: string;
   chars: number;
   telegram: string[];
+  /** The reply's blocks (null from an assistant without them). */
+  blocks: ReplyBlocks | null;
   phrase?: string;
   split?: 'tune' | 'check';
 }
@@ -110,6 +112,7 @@ export async function collectReplies(
         text: res.reply.answer,
         chars: [...res.reply.answer].length,
         telegram,
+        blocks,
         ...(turn === c.turns.length - 1 && c.phrase ? { phrase: c.phrase, split: c.split } : {}),
       });
     }
