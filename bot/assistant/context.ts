@@ -44,18 +44,6 @@ export function pick(t: Text | string | undefined, lang: Lang): string {
   return lang === 'en' ? (t.en ?? t.zh) : t.zh;
 }
 
-export function dedupe(xs: string[]): string[] {
-  return [...new Set(xs)];
-}
-
-export function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
-
-export function shortTitle(title: string): string {
-  return title.length > 24 ? title.slice(0, 23) + '…' : title;
-}
-
 /**
  * The period in which a measure applies: the rule's validity, narrowed by date conditions that fall
  * back to the evaluation date (e.g. 2022年7月-2023年6月 for the average-wage base).
@@ -85,12 +73,6 @@ export function measureWindow(rule: Rule): { from?: string; to?: string } {
 }
 
 /** The choices of a follow-up question, inline: `（是 / 否）`, or ` (Yes / No)` in English. */
-export function choiceList(f: FollowUp, lang: Lang): string {
-  if (!f.choices?.length) return '';
-  const list = f.choices.map((c) => c.label).join(' / ');
-  return lang === 'en' ? ` (${list})` : `（${list}）`;
-}
-
 /** The measure is over on `asOf`: its period ended, or every deadline it sets has passed. */
 export function measureEnded(rule: Rule, asOf: string): boolean {
   const w = measureWindow(rule);
