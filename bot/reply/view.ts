@@ -168,16 +168,13 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
       }).replace(/[：:]\s*$/u, ''),
     );
 
-  // An information answer whose quote is exactly the answering sentence: say it once, as the quote.
+  // An information answer whose quote is exactly the answering sentence: say it once, as the quote
+  // (the answer line keeps only what else it says: the time truth of an expired measure).
   const q = blocks.quote;
   const sameAsQuote =
-    blocks.kind === 'information' &&
-    quote?.mode === 'full' &&
-    !!q?.answer &&
-    !blocks.answer.expired &&
-    q.text.replace(/^…|…$/gu, '') === q.answer;
+    blocks.kind === 'information' && quote?.mode === 'full' && !!q?.answer && q.text.replace(/^…|…$/gu, '') === q.answer;
   return {
-    answer: sameAsQuote ? '' : blocks.answer.text,
+    answer: sameAsQuote ? blocks.answer.text.replace(t('answer.information', { sentence: q!.answer! }), '').trim() : blocks.answer.text,
     conditions,
     unchanged,
     quote,
