@@ -10,7 +10,6 @@ import type { Rule, Text } from '../../eligibility/rules.ts';
 import type { Condition } from '../../eligibility/rules.ts';
 import type { AssistantDeps } from './index.ts';
 import type { Lang } from './lang.ts';
-import type { FollowUp } from './types.ts';
 
 export type ReplyContext = ReturnType<typeof createReplyContext>;
 

@@ -151,7 +151,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       const askOther = unsureSpec.ask && (deps.options.canAsk?.(unsureSpec.ask) ?? true);
       const fu = askOther ? questionFor(unsureSpec.ask!, deps.catalog, lang) : open;
       const lead = askOther ? kit.locales[lang].t('follow_up.no_problem') : pick(unsureSpec.hint, lang);
-      const reply = lineReply(kit, question, lang, 'follow_up', lead, 'follow_up', fu);
+      const reply = lineReply(question, lang, 'follow_up', lead, 'follow_up', fu);
       return finishReply(kit, reply, state, { ...state, updatedAt: now, openQuestion: fu, expect: fu.fact });
     }
     const given = open ? answerFacts(open, text, extraction.facts) : ({} as Facts);
@@ -214,8 +214,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const done = (reply: Reply, s: ConversationState = next) => finishReply(kit, { ...reply, route: reply.route ?? r }, state, s);
     const t = kit.locales[lang].t;
 
-    if (r === 'empty') return done(lineReply(kit, question, lang, 'abstain', t('abstain.empty'), r));
-    if (r === 'help') return done(lineReply(kit, question, lang, 'help', t('help.text'), r));
+    if (r === 'empty') return done(lineReply(question, lang, 'abstain', t('abstain.empty'), r));
+    if (r === 'help') return done(lineReply(question, lang, 'help', t('help.text'), r));
     // Out of scope (another city, tax, labour disputes, small talk): its own short answer, before retrieval.
     // Not for an answer to the bot's question, and not for a place inside a university's name (南京大学).
     if (kit.scope && r !== 'follow_up') {
@@ -223,10 +223,10 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       const scope = classifyScope(kit.scope, uni ? text.split(uni).join(' ') : text, lang);
       if (scope?.when === 'always') {
         const kind = r === 'greeting' && scope.id === 'small_talk' ? 'greeting' : 'out_of_scope';
-        return done(lineReply(kit, question, lang, kind, scope.reply, kind === 'greeting' ? r : 'out_of_scope'));
+        return done(lineReply(question, lang, kind, scope.reply, kind === 'greeting' ? r : 'out_of_scope'));
       }
     }
-    if (r === 'greeting') return done(lineReply(kit, question, lang, 'greeting', t('help.text'), r));
+    if (r === 'greeting') return done(lineReply(question, lang, 'greeting', t('help.text'), r));
 
     // The profile question ("我能享受哪些政策", /match): every measure with its verdict on what is known, best first.
     if (goalsNow.includes(MATCH_GOAL) && r !== 'follow_up') {

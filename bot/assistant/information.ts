@@ -15,7 +15,16 @@ import type { ReplyKit } from '../reply/kit.ts';
 import { cleanQuote } from '../../text/quote.ts';
 import { measureEnded, pick, RELATED_MIN_SHARE, SUBJECTS, type ReplyContext } from './context.ts';
 import type { Lang } from './lang.ts';
-import { abstain, ageNoteBlock, ASSISTANT_NOTE_PRIORITIES, citationOf, clauseRef, shortQuote, supersededNote, windowValidity } from './reply.ts';
+import {
+  abstain,
+  ageNoteBlock,
+  ASSISTANT_NOTE_PRIORITIES,
+  citationOf,
+  clauseRef,
+  shortQuote,
+  supersededNote,
+  windowValidity,
+} from './reply.ts';
 import type { Reply } from './types.ts';
 
 /** Priority of a passed deadline of the measure (time notes come first; 0–100). */

@@ -145,7 +145,11 @@ export function eligibilityReply(
       if (age) notes.push(age);
     }
     if (doc?.level === 'district' && doc.district)
-      notes.push({ kind: 'district', priority: ASSISTANT_NOTE_PRIORITIES.other, text: locale.t('notes.district_measure', { district: doc.district }) });
+      notes.push({
+        kind: 'district',
+        priority: ASSISTANT_NOTE_PRIORITIES.other,
+        text: locale.t('notes.district_measure', { district: doc.district }),
+      });
   }
   let followUp: FollowUp | null = null;
   if (v.verdict === 'need_more_info' && v.missing[0]) followUp = questionFor(v.missing[0], deps.catalog, lang);
@@ -186,7 +190,9 @@ export function eligibilityReply(
     }
   }
   if (saidOnLine.length)
-    blocks.notes = blocks.notes.filter((n) => n.kind !== 'time' || !saidOnLine.some((l) => n.text.startsWith(`${l}：`) || n.text.startsWith(`${l}:`)));
+    blocks.notes = blocks.notes.filter(
+      (n) => n.kind !== 'time' || !saidOnLine.some((l) => n.text.startsWith(`${l}：`) || n.text.startsWith(`${l}:`)),
+    );
   const citations: Citation[] = citeChunk && blocks.quote ? [citationOf(ctx, citeChunk, blocks.quote.text, 1)] : [];
   const reply: Reply = {
     question,
@@ -225,7 +231,6 @@ export function matchAnswer(ctx: ReplyContext, kit: ReplyKit, d: Decision, lang:
 
 /** A reply of one line (help, greeting, out of scope, abstention, a message without words), optionally with a question. */
 export function lineReply(
-  kit: ReplyKit,
   question: string,
   lang: Lang,
   kind: ReplyBlocks['kind'],
@@ -253,8 +258,8 @@ export function lineReply(
  */
 export function abstain(kit: ReplyKit, question: string, lang: Lang, r: Route): Reply {
   const scope = kit.scope ? classifyScope(kit.scope, question, lang) : null;
-  if (scope) return lineReply(kit, question, lang, 'out_of_scope', scope.reply, r);
-  return lineReply(kit, question, lang, 'abstain', kit.locales[lang].t('abstain.line'), r);
+  if (scope) return lineReply(question, lang, 'out_of_scope', scope.reply, r);
+  return lineReply(question, lang, 'abstain', kit.locales[lang].t('abstain.line'), r);
 }
 
 /**

@@ -48,7 +48,14 @@ export interface ReplySample {
 
 const InfoFile = z
   .object({
-    questions: z.array(z.object({ q: z.string(), doc: z.string(), phrase: z.union([z.string(), z.number()]).transform(String), split: z.enum(['tune', 'check']) })),
+    questions: z.array(
+      z.object({
+        q: z.string(),
+        doc: z.string(),
+        phrase: z.union([z.string(), z.number()]).transform(String),
+        split: z.enum(['tune', 'check']),
+      }),
+    ),
     english: z.array(z.string()).default([]),
   })
   .strict();
@@ -71,7 +78,8 @@ export function loadReplyCases(root: string): ReplyCase[] {
     out.push({ set: 'understanding-tune', turns: c.turns.map(String), asOf: dateOf(c.as_of ?? c.asOf, uAsOf) });
   const a = readYaml(fx('assistant-dev.yaml'));
   const aAsOf = dateOf(a.as_of, '2026-11-22');
-  for (const e of (a.eligibility as { q: string; as_of?: unknown }[]) ?? []) out.push({ set: 'assistant-dev', turns: [e.q], asOf: dateOf(e.as_of, aAsOf) });
+  for (const e of (a.eligibility as { q: string; as_of?: unknown }[]) ?? [])
+    out.push({ set: 'assistant-dev', turns: [e.q], asOf: dateOf(e.as_of, aAsOf) });
   for (const c of (a.conversations as { turns: { say: string }[]; as_of?: unknown }[]) ?? [])
     out.push({ set: 'assistant-dev', turns: c.turns.map((t) => t.say), asOf: dateOf(c.as_of, aAsOf) });
   for (const i of (a.information as { q: string }[]) ?? []) out.push({ set: 'assistant-dev', turns: [i.q], asOf: aAsOf });
@@ -86,7 +94,9 @@ export function loadReplyCases(root: string): ReplyCase[] {
 
 /** Runs every case through the assistant and measures each reply as the channels show it. */
 export async function collectReplies(
-  assistant: { reply(s: ConversationState | undefined, t: string, asOf: string, now?: number): Promise<{ reply: Reply; state: ConversationState }> },
+  assistant: {
+    reply(s: ConversationState | undefined, t: string, asOf: string, now?: number): Promise<{ reply: Reply; state: ConversationState }>;
+  },
   locales: Locales,
   cases: readonly ReplyCase[],
   now = Date.parse('2026-12-01T02:00:00Z'),
@@ -158,7 +168,10 @@ export interface ReplyReport {
 export function replyReport(samples: readonly ReplySample[]): ReplyReport {
   const elig = samples.filter((s) => s.kind === 'eligibility');
   const info = samples.filter((s) => s.kind === 'information');
-  const phrase = { tune: { n: 0, visible: 0, inAnswerLine: 0, misses: [] as string[] }, check: { n: 0, visible: 0, inAnswerLine: 0, misses: [] as string[] } };
+  const phrase = {
+    tune: { n: 0, visible: 0, inAnswerLine: 0, misses: [] as string[] },
+    check: { n: 0, visible: 0, inAnswerLine: 0, misses: [] as string[] },
+  };
   for (const s of samples) {
     if (!s.phrase || !s.split) continue;
     const p = phrase[s.split];
@@ -188,6 +201,10 @@ export function replyReport(samples: readonly ReplySample[]): ReplyReport {
       strayChinese: en.reduce((n, s) => n + strayChinese(s.text) + s.telegram.reduce((m, t) => m + strayChinese(t), 0), 0),
       offenders: offenders.map((s) => s.q),
     },
-    telegram: { messages: messages.length, longest: Math.max(0, ...messages.map((m) => m.length)), over4096: messages.filter((m) => m.length > 4096).length },
+    telegram: {
+      messages: messages.length,
+      longest: Math.max(0, ...messages.map((m) => m.length)),
+      over4096: messages.filter((m) => m.length > 4096).length,
+    },
   };
 }

@@ -176,15 +176,23 @@ export function renderTelegramGeneral(blocks: ReplyBlocks, locale: Locale, opts:
   const limit = Math.min(TELEGRAM_MAX_MESSAGE, opts.maxMessage ?? TELEGRAM_MAX_MESSAGE);
   const t = locale.t;
   const segs: Segment[] = [];
-  const labels = [...new Set(blocks.conditions.map((c) => t('group.condition', { label: c.label, clause: formatClause(c.clause, locale) })))];
-  if (!labels.length && !blocks.quote) return { messages: pack(segments({ open: '<b>', close: '</b>', pieces: [t('abstain.line')], sep: '' }, limit), limit), buttons: [] };
+  const labels = [
+    ...new Set(blocks.conditions.map((c) => t('group.condition', { label: c.label, clause: formatClause(c.clause, locale) }))),
+  ];
+  if (!labels.length && !blocks.quote)
+    return { messages: pack(segments({ open: '<b>', close: '</b>', pieces: [t('abstain.line')], sep: '' }, limit), limit), buttons: [] };
   segs.push(...segments({ open: '<b>', close: '</b>', pieces: [t('group.general_rule')], sep: '' }, limit));
   if (labels.length) segs.push(...segments({ open: '', close: '', pieces: labels, sep: '\n', glue: '\n' }, limit));
   const q = blocks.quote;
   if (q) {
     const text = `${t('quote.open')}${q.heading ? t('quote.heading', { heading: q.heading }) : ''}${q.text}${t('quote.close')}`;
     const open = text.length > (opts.expandableOver ?? 200) ? '<blockquote expandable>' : '<blockquote>';
-    segs.push(...segments({ open, close: '</blockquote>', pieces: [text], sep: '', tail: `\n<i>${escapeHtml(citationLine(q.citation, locale))}</i>` }, limit));
+    segs.push(
+      ...segments(
+        { open, close: '</blockquote>', pieces: [text], sep: '', tail: `\n<i>${escapeHtml(citationLine(q.citation, locale))}</i>` },
+        limit,
+      ),
+    );
   }
   return { messages: pack(segs, limit), buttons: [] };
 }

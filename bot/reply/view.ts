@@ -51,7 +51,10 @@ function sourceName(c: Citation, locale: Locale): string {
 
 /** The citation line of a quoted clause. */
 export function citationLine(c: Citation, locale: Locale): string {
-  return locale.t(c.docNumber ? 'quote.citation' : 'quote.citation_no_number', { ...citationVars(c, locale), title: shortTitle(titleIn(c, locale)) });
+  return locale.t(c.docNumber ? 'quote.citation' : 'quote.citation_no_number', {
+    ...citationVars(c, locale),
+    title: shortTitle(titleIn(c, locale)),
+  });
 }
 
 /** The document line of a citation (full title, 文号, date), shown with the details. */
@@ -171,8 +174,7 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
   // An information answer whose quote is exactly the answering sentence: say it once, as the quote
   // (the answer line keeps only what else it says: the time truth of an expired measure).
   const q = blocks.quote;
-  const sameAsQuote =
-    blocks.kind === 'information' && quote?.mode === 'full' && !!q?.answer && q.text.replace(/^…|…$/gu, '') === q.answer;
+  const sameAsQuote = blocks.kind === 'information' && quote?.mode === 'full' && !!q?.answer && q.text.replace(/^…|…$/gu, '') === q.answer;
   return {
     answer: sameAsQuote ? blocks.answer.text.replace(t('answer.information', { sentence: q!.answer! }), '').trim() : blocks.answer.text,
     conditions,

@@ -34,7 +34,9 @@ export function replyBlocks(reply: Reply): ReplyBlocks {
     quote: null,
     notes: [],
     related: [],
-    followUp: reply.followUp ? { fact: reply.followUp.fact, question: reply.followUp.question, choices: reply.followUp.choices ?? [] } : null,
+    followUp: reply.followUp
+      ? { fact: reply.followUp.fact, question: reply.followUp.question, choices: reply.followUp.choices ?? [] }
+      : null,
   };
 }
 

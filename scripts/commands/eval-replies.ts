@@ -33,7 +33,11 @@ export function section(r: ReplyReport, meta: { date: string; machine: string; r
     `| every Telegram message < 4096, valid HTML | longest ${r.telegram.longest} of ${r.telegram.messages} messages; validity: test/reply/devset-telegram.test.ts | ${ok(r.telegram.over4096 === 0)} |`,
     '',
     ...(r.phrase.check.misses.length || r.phrase.tune.misses.length
-      ? ['Answering phrase not visible:', ...[...r.phrase.check.misses.map((m) => `check: ${m}`), ...r.phrase.tune.misses.map((m) => `tune: ${m}`)].map((m) => `- ${m}`), '']
+      ? [
+          'Answering phrase not visible:',
+          ...[...r.phrase.check.misses.map((m) => `check: ${m}`), ...r.phrase.tune.misses.map((m) => `tune: ${m}`)].map((m) => `- ${m}`),
+          '',
+        ]
       : []),
   ].join('\n');
 }

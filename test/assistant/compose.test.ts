@@ -44,7 +44,10 @@ test('the quote keeps the answering sentence verbatim and whole, in order', () =
 
 test('the time truth appears only when the period is over or not yet begun', () => {
   assert.equal(timeTruth({ status: 'in_force', validFrom: '2022-07-01', validTo: '2023-06-30' }, zh), null);
-  assert.equal(timeTruth({ status: 'expired', validFrom: '2022-07-01', validTo: '2023-06-30' }, zh), '该措施仅适用于2022年7月至2023年6月，已届满。');
+  assert.equal(
+    timeTruth({ status: 'expired', validFrom: '2022-07-01', validTo: '2023-06-30' }, zh),
+    '该措施仅适用于2022年7月至2023年6月，已届满。',
+  );
   assert.match(timeTruth({ status: 'not_yet', validFrom: '2030-01-01' }, zh)!, /尚未生效/);
   assert.match(timeTruth({ status: 'expired', validTo: '2022-12-31' }, en)!, /ended on 2022-12/);
 });

@@ -48,7 +48,14 @@ const QUOTED = (text: string) => ({
   heading: null,
   text,
   answer: null,
-  citation: { docId: CITE.docId, clauseId: `${CITE.docId}#三`, title: CITE.title, docNumber: CITE.docNumber, clause: '三', date: CITE.date },
+  citation: {
+    docId: CITE.docId,
+    clauseId: `${CITE.docId}#三`,
+    title: CITE.title,
+    docNumber: CITE.docNumber,
+    clause: '三',
+    date: CITE.date,
+  },
 });
 
 const followUpBlock = (f: FollowUp) => ({ fact: f.fact, question: f.question, choices: f.choices ?? [] });
@@ -115,7 +122,10 @@ export class FakeAssistant implements Assistant {
         (_, i) => `${i + 1}. 第${i + 1}项测试条款<内容>，` + '按规定办理相关手续并提交材料。'.repeat(8),
       );
       return {
-        reply: mk({ answer: `长答案如下：\n${clauses.join('\n')}`, blocks: blocks('information', '长答案如下：', { quote: QUOTED(clauses.join('\n')) }) }),
+        reply: mk({
+          answer: `长答案如下：\n${clauses.join('\n')}`,
+          blocks: blocks('information', '长答案如下：', { quote: QUOTED(clauses.join('\n')) }),
+        }),
         state: base,
       };
     }
@@ -159,7 +169,11 @@ export class FakeAssistant implements Assistant {
             route: open ? 'follow_up' : 'eligibility',
             answer: `还需要了解一些情况。\n${known}${next.question}`,
             blocks: blocks('eligibility', `还需要了解一些情况。${known ? `\n${known.trim()}` : ''}`, {
-              conditions: conditions.map((c) => ({ ...c, label: c.label, source: c.value === undefined ? null : { kind: 'button', text: String(c.value) } })),
+              conditions: conditions.map((c) => ({
+                ...c,
+                label: c.label,
+                source: c.value === undefined ? null : { kind: 'button', text: String(c.value) },
+              })),
               followUp: followUpBlock(next),
             }),
             eligibility: {
@@ -210,7 +224,14 @@ export class FakeAssistant implements Assistant {
               heading: null,
               text: '博士后资助测试条款。',
               answer: null,
-              citation: { docId: 'fake-doc-2', clauseId: 'fake-doc-2#（二）', title: '宝山区测试措施', docNumber: '宝测〔2098〕8号', clause: '（二）', date: '2098-05-20' },
+              citation: {
+                docId: 'fake-doc-2',
+                clauseId: 'fake-doc-2#（二）',
+                title: '宝山区测试措施',
+                docNumber: '宝测〔2098〕8号',
+                clause: '（二）',
+                date: '2098-05-20',
+              },
             },
           }),
           citations: [

@@ -73,7 +73,10 @@ test('group mode turns an eligibility reply into the general rule without facts'
   assert.ok(!text.includes('暂不符合') && !text.includes('5个月') && !text.includes('第68名') && !text.includes('✓'), text);
   assert.deepEqual(out.buttons, []);
   // information replies are rendered as usual in groups
-  const info = reply({ route: 'information', blocks: { ...eligibilityZh(), kind: 'information', conditions: [], answer: { text: '宝山区资助' } } });
+  const info = reply({
+    route: 'information',
+    blocks: { ...eligibilityZh(), kind: 'information', conditions: [], answer: { text: '宝山区资助' } },
+  });
   assert.match(renderReplyTelegram(info, locales, {}, 'group').messages[0]!, /<b>宝山区资助<\/b>/);
 });
 
