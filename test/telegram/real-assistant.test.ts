@@ -59,7 +59,7 @@ test('real assistant: /check asks rank and full-time with buttons, months typed,
   assert.match(verdict, /符合/);
   assert.match(verdict, /沪人社力〔2022〕103号/);
   // the clause was quoted in full earlier in this conversation: the verdict cites it by label only
-  assert.match(tg.texts().join('\n'), /<blockquote>「【加大世界名校留学人员引进力度】/);
+  assert.match(tg.texts().join('\n'), /<blockquote>「在符合留学人员落户基本条件的基础上/);
   assert.match(verdict, /依据：沪人社力〔2022〕103号第三条（上文已引）/);
   assert.equal(verdict.split('<blockquote>「').length, 1, 'not quoted again');
   for (const t of tg.texts()) assert.ok(t.length <= 4096);
