@@ -195,6 +195,16 @@ export function decidingQuote(
   return best && best.score >= (input.minReasonMatch ?? 3) ? best.sentence : (input.ruleQuote ?? null);
 }
 
+/**
+ * The open conditions of a need-more-info reply, one per fact: alternative bands of one fact (前50名 /
+ * 51–100名) are one thing to check, said as "A或B" (`values.or_separator`).
+ */
+export function pendingLabels(conditions: readonly ConditionBlock[], locale: Locale): string[] {
+  const byFact = new Map<string, string[]>();
+  for (const c of conditions) if (c.status === 'unknown') byFact.set(c.fact, [...(byFact.get(c.fact) ?? []), c.label]);
+  return [...byFact.values()].map((labels) => [...new Set(labels)].join(locale.t('values.or_separator')));
+}
+
 /** The blocks of an eligibility reply from the leading verdict of the decision. */
 export function eligibilityBlocks(input: EligibilityInput): ReplyBlocks {
   const { verdict: v, locale } = input;
@@ -209,7 +219,7 @@ export function eligibilityBlocks(input: EligibilityInput): ReplyBlocks {
       value: deciding?.display,
       judgedOn: input.judgedOn,
       maxChars: input.answer?.maxChars,
-      pending: conditions.filter((c) => c.status === 'unknown').map((c) => c.label),
+      pending: pendingLabels(conditions, locale),
     }),
     conditions,
     quote: input.clause ? quoteBlock(input.clause, decidingQuote(input), { maxChars: input.quote?.maxChars ?? 90 }) : null,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { loadLocales, type Locale } from '../../bot/locales/locale.ts';
-import { eligibilityBlocks, informationBlocks, type ClauseRef } from '../../bot/reply/build.ts';
+import { eligibilityBlocks, informationBlocks, pendingLabels, type ClauseRef } from '../../bot/reply/build.ts';
 import { renderTelegram } from '../../bot/reply/render-telegram.ts';
 import { renderTerminal } from '../../bot/reply/render-terminal.ts';
 import { replyView } from '../../bot/reply/view.ts';
@@ -190,4 +190,18 @@ describe('informationBlocks and quotes on the real documents', () => {
     assert.ok(text.includes('※ 说明1\n※ 说明2\n另有1条说明'), text);
     assert.ok(more?.includes('※ 说明3'));
   });
+});
+
+it('need more info: alternative bands of one fact are one thing to check', () => {
+  const { zh, en } = loadLocales();
+  const c = (id: string, fact: string, label: string, status: 'unknown' | 'pass') =>
+    ({ id, fact, label, status, source: null, clause: '三' }) as const;
+  const conditions = [
+    c('full', 'employedFullTimeInShanghai', '全职来本市工作', 'unknown'),
+    c('top50', 'worldRank', '毕业于世界排名前50名院校', 'unknown'),
+    c('51', 'worldRank', '毕业于世界排名51-100名院校', 'unknown'),
+    c('abroad', 'studiedAbroad', '留学人员', 'pass'),
+  ];
+  assert.deepEqual(pendingLabels([...conditions], zh), ['全职来本市工作', '毕业于世界排名前50名院校或毕业于世界排名51-100名院校']);
+  assert.deepEqual(pendingLabels([c('a', 'x', 'A', 'unknown'), c('b', 'x', 'B', 'unknown')], en), ['A or B']);
 });
