@@ -105,7 +105,13 @@ function tagged(inner: Assistant): Assistant {
     async reply(state, text, asOf, now) {
       const r = await inner.reply(state, text, asOf, now);
       const tag = /#\d+-\d+/.exec(text)?.[0];
-      return tag ? { ...r, reply: { ...r.reply, answer: `${r.reply.answer}\n${tag}` } } : r;
+      if (!tag) return r;
+      // Telegram renders the blocks: the tag goes into the answer line too.
+      const blocks = r.reply.blocks && {
+        ...r.reply.blocks,
+        answer: { ...r.reply.blocks.answer, text: `${r.reply.blocks.answer.text}\n${tag}` },
+      };
+      return { ...r, reply: { ...r.reply, answer: `${r.reply.answer}\n${tag}`, ...(blocks ? { blocks } : {}) } };
     },
   };
 }
