@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sourceFiles, writeStamp } from './freshness.mjs';
+import { refreshBundle, sourceFiles, writeStamp } from './freshness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let tsc;
@@ -27,3 +27,5 @@ if (r.status !== 0) {
   process.exit(1);
 }
 writeStamp(root, files);
+// The launcher's fast path: the CLI bundled per command (dist-bundle/); without it the launcher runs dist/.
+if (!(await refreshBundle(root))) process.stderr.write('policybot build: bundling the CLI failed; the launcher will run dist/.\n');

@@ -1,6 +1,8 @@
 // Whether dist/ was compiled from the current sources — a stamp of every source file's path, size and
 // mtime — and `refreshDist`, which brings a stale dist/ up to date by transpiling only the changed files
 // with esbuild (no type check, like the tsx loader; `npm run build` and `npm ci` type-check).
+// `refreshBundle` then bundles the CLI (dispatcher + one entry per command, shared chunks) into
+// dist-bundle/: one file per command instead of hundreds of modules to resolve at every start.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -132,5 +134,81 @@ export async function refreshDist(root) {
     return false;
   } finally {
     rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Pure-JavaScript packages on every command's start-up path, bundled into dist-bundle/ (loading their
+ * hundreds of small modules one by one is much of a cold start). Every other package stays external:
+ * native addons, packages that find files next to themselves, and the lazily loaded heavy ones.
+ */
+const BUNDLED_PACKAGES = /^(zod|yaml|js-yaml)(\/|$)/;
+
+/** True when dist-bundle/ was bundled from the current sources. */
+export function bundleIsFresh(root, stamp = sourceStamp(root)) {
+  try {
+    const built = JSON.parse(readFileSync(join(root, 'dist-bundle', STAMP), 'utf8'));
+    return built.hash === stamp.hash && built.files === stamp.files && existsSync(join(root, 'dist-bundle', 'scripts', 'policybot.js'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Bundles scripts/policybot.ts and scripts/commands/*.ts from the sources into dist-bundle/ (same depth
+ * below the repository as dist/, so paths found from a module's own location still resolve; shared code
+ * in dist-bundle/scripts/chunks/). Built in a temporary folder and renamed into place, so a concurrent
+ * start sees the old bundle or the new one, never half of one. Returns false when esbuild fails.
+ */
+export async function refreshBundle(root) {
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    return false;
+  }
+  const files = sourceFiles(root);
+  const stamp = sourceStamp(root, files);
+  if (bundleIsFresh(root, stamp)) return true;
+  const out = join(root, 'dist-bundle');
+  const work = `${out}.tmp-${process.pid}`;
+  rmSync(work, { recursive: true, force: true });
+  try {
+    const commands = readdirSync(join(root, 'scripts', 'commands'))
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => join(root, 'scripts', 'commands', f));
+    await esbuild.build({
+      entryPoints: [join(root, 'scripts', 'policybot.ts'), ...commands],
+      outdir: work,
+      outbase: root,
+      bundle: true,
+      splitting: true,
+      chunkNames: 'scripts/chunks/[name]-[hash]',
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      logLevel: 'silent',
+      // CommonJS packages inside the bundle (yaml) call require() for Node's modules.
+      banner: {
+        js: "import { createRequire as __pbCreateRequire } from 'node:module'; const require = __pbCreateRequire(import.meta.url);",
+      },
+      plugins: [
+        {
+          name: 'external-packages',
+          setup(build) {
+            build.onResolve({ filter: /^[^./]/ }, (a) => (BUNDLED_PACKAGES.test(a.path) ? undefined : { path: a.path, external: true }));
+          },
+        },
+      ],
+    });
+    writeFileSync(join(work, STAMP), `${JSON.stringify(stamp)}\n`);
+    const old = `${out}.old-${process.pid}`;
+    if (existsSync(out)) renameSync(out, old);
+    renameSync(work, out);
+    rmSync(old, { recursive: true, force: true });
+    return true;
+  } catch {
+    rmSync(work, { recursive: true, force: true });
+    return existsSync(join(out, 'scripts', 'policybot.js')) && bundleIsFresh(root, stamp);
   }
 }

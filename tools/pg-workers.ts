@@ -12,13 +12,14 @@
  * r.missing // 0
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { extname } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Api } from 'grammy';
 import { openPgBroadcastStore } from '../bot/broadcast/outbox-postgres.ts';
 import { openPgRateLimit } from '../bot/broadcast/rate-limit-pg.ts';
 import { OutboxSender, type SenderLimits } from '../bot/broadcast/sender.ts';
 import type { OutboxMessage } from '../bot/broadcast/types.ts';
+import { PROJECT_ROOT } from '../bot/config.ts';
 import { createPgPool } from '../bot/store/postgres.ts';
 import { startFakeApi } from './fake-send-api.ts';
 import { maxPerSecond, rateOf } from './rates.ts';
@@ -64,8 +65,13 @@ export function tally(
   return { delivered: chatIds.length, distinct: seen.size, duplicates, missing: expected.filter((c) => !seen.has(c)).length, duplicated };
 }
 
-/** The worker child (tools/pg-worker-child.ts, or its compiled .js next to this file). */
-const CHILD = fileURLToPath(new URL(`./pg-worker-child${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+/**
+ * The worker child: tools/pg-worker-child.ts next to this file when running the sources, else the
+ * compiled dist/tools/pg-worker-child.js (this module may be running from dist/ or from the CLI bundle).
+ */
+const CHILD = fileURLToPath(import.meta.url).endsWith('.ts')
+  ? fileURLToPath(new URL('./pg-worker-child.ts', import.meta.url))
+  : join(PROJECT_ROOT, 'dist', 'tools', 'pg-worker-child.js');
 
 /** Starts one worker process with the same TypeScript loader as this process (tsx for the sources, none for dist/). */
 function spawnWorker(w: PgWorkerArgs): { child: ChildProcess; output: Promise<string>; exited: Promise<number | null> } {
