@@ -69,6 +69,22 @@ export function rewriteImports(code) {
 const LOCK_STALE_MS = 60_000;
 const LOCK_WAIT_MS = 60_000;
 
+/** Takes a lock folder (atomic mkdir), waiting for another holder; a lock older than a minute is taken over. */
+async function takeLock(lock) {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      return true;
+    } catch {
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
 /**
  * Brings dist/ up to date with the sources by transpiling the files that changed since the last build
  * (all of them when dist/ has no per-file record) with esbuild, removing the output of deleted sources,
@@ -85,18 +101,7 @@ export async function refreshDist(root) {
   const dist = join(root, 'dist');
   mkdirSync(dist, { recursive: true });
   const lock = join(dist, '.refresh.lock');
-  const deadline = Date.now() + LOCK_WAIT_MS;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  if (!(await takeLock(lock))) return false;
   try {
     const files = sourceFiles(root);
     if (distIsFresh(root, sourceStamp(root, files))) return true; // another process just did it
@@ -142,6 +147,7 @@ export async function refreshDist(root) {
  * hundreds of small modules one by one is much of a cold start). Every other package stays external:
  * native addons, packages that find files next to themselves, and the lazily loaded heavy ones.
  */
+const OLD_CHUNK_MS = 24 * 3600_000;
 const BUNDLED_PACKAGES = /^(zod|yaml|js-yaml)(\/|$)/;
 
 /** True when dist-bundle/ was bundled from the current sources. */
@@ -157,8 +163,8 @@ export function bundleIsFresh(root, stamp = sourceStamp(root)) {
 /**
  * Bundles scripts/policybot.ts and scripts/commands/*.ts from the sources into dist-bundle/ (same depth
  * below the repository as dist/, so paths found from a module's own location still resolve; shared code
- * in dist-bundle/scripts/chunks/). Built in a temporary folder and renamed into place, so a concurrent
- * start sees the old bundle or the new one, never half of one. Returns false when esbuild fails.
+ * in dist-bundle/scripts/chunks/). Built under a lock (parallel starts build it once) in a temporary
+ * folder, then moved into place file by file: chunks, entry files, stamp. Returns false when esbuild fails.
  */
 export async function refreshBundle(root) {
   let esbuild;
@@ -167,13 +173,15 @@ export async function refreshBundle(root) {
   } catch {
     return false;
   }
+  const out = join(root, 'dist-bundle');
+  const lock = `${out}.lock`;
+  if (!(await takeLock(lock))) return false;
   const files = sourceFiles(root);
   const stamp = sourceStamp(root, files);
-  if (bundleIsFresh(root, stamp)) return true;
-  const out = join(root, 'dist-bundle');
   const work = `${out}.tmp-${process.pid}`;
-  rmSync(work, { recursive: true, force: true });
   try {
+    if (bundleIsFresh(root, stamp)) return true; // another process just built it
+    rmSync(work, { recursive: true, force: true });
     const commands = readdirSync(join(root, 'scripts', 'commands'))
       .filter((f) => f.endsWith('.ts'))
       .map((f) => join(root, 'scripts', 'commands', f));
@@ -183,6 +191,8 @@ export async function refreshBundle(root) {
       outbase: root,
       bundle: true,
       splitting: true,
+      // Shared code, named by content: a later bundle adds chunks and never changes one, so a running
+      // process can still load the chunks of its own bundle lazily.
       chunkNames: 'scripts/chunks/[name]-[hash]',
       format: 'esm',
       platform: 'node',
@@ -201,14 +211,27 @@ export async function refreshBundle(root) {
         },
       ],
     });
-    writeFileSync(join(work, STAMP), `${JSON.stringify(stamp)}\n`);
-    const old = `${out}.old-${process.pid}`;
-    if (existsSync(out)) renameSync(out, old);
-    renameSync(work, out);
-    rmSync(old, { recursive: true, force: true });
+    // Into place: chunks first (new names), then the entry files (each rename atomic), the stamp last.
+    const chunks = join(out, 'scripts', 'chunks');
+    const commandsOut = join(out, 'scripts', 'commands');
+    mkdirSync(chunks, { recursive: true });
+    mkdirSync(commandsOut, { recursive: true });
+    const fresh = new Set(readdirSync(join(work, 'scripts', 'chunks')));
+    for (const f of fresh) renameSync(join(work, 'scripts', 'chunks', f), join(chunks, f));
+    const entries = new Set(readdirSync(join(work, 'scripts', 'commands')));
+    for (const f of entries) renameSync(join(work, 'scripts', 'commands', f), join(commandsOut, f));
+    for (const f of readdirSync(commandsOut)) if (!entries.has(f)) rmSync(join(commandsOut, f), { force: true });
+    renameSync(join(work, 'scripts', 'policybot.js'), join(out, 'scripts', 'policybot.js'));
+    writeFileSync(join(out, STAMP), `${JSON.stringify(stamp)}\n`);
+    // Chunks of earlier bundles: kept a day for processes still running them.
+    for (const f of readdirSync(chunks))
+      if (!fresh.has(f) && Date.now() - statSync(join(chunks, f)).mtimeMs > OLD_CHUNK_MS) rmSync(join(chunks, f), { force: true });
+    rmSync(work, { recursive: true, force: true });
     return true;
   } catch {
     rmSync(work, { recursive: true, force: true });
-    return existsSync(join(out, 'scripts', 'policybot.js')) && bundleIsFresh(root, stamp);
+    return false;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Launcher for the `policybot` CLI. Runs the CLI bundled from the current sources (dist-bundle/: one
-// file per command plus shared chunks, built with esbuild), else the compiled dist/. When they were not
+// entry per command and shared chunks, built with esbuild), else the compiled dist/. When they were not
 // built from the current sources (an edited checkout, a clone without `npm run build`), the changed
 // files are first transpiled into dist/ and the bundle rebuilt (scripts/freshness.mjs: well under a
 // second, no type check — `npm run build` and `npm ci` type-check), so an edited checkout never runs
