@@ -4,7 +4,7 @@
  * SIGKILL worker 1 midway, and count what the API received. The engine of `policybot bench-pg` and of
  * test/postgres/multi-worker.test.ts.
  *
- * A worker is tools/pg-worker-child.ts (a small entry point, not the CLI: it loads only the broadcast
+ * A worker is tools/pg-worker-child.ts, compiled (a small entry point, not the CLI: it loads only the broadcast
  * sender and the PostgreSQL store, so that starting three of them costs little).
  *
  * @example
@@ -13,7 +13,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Api } from 'grammy';
 import { openPgBroadcastStore } from '../bot/broadcast/outbox-postgres.ts';
 import { openPgRateLimit } from '../bot/broadcast/rate-limit-pg.ts';
@@ -66,17 +65,15 @@ export function tally(
 }
 
 /**
- * The worker child: tools/pg-worker-child.ts next to this file when running the sources, else the
- * compiled dist/tools/pg-worker-child.js (this module may be running from dist/ or from the CLI bundle).
+ * The worker child, always compiled: scripts/run-compiled.mjs brings dist/ up to date and runs
+ * dist/tools/pg-worker-child.js, so that no worker pays the TypeScript loader, whether this module runs
+ * from the sources (tests), from dist/ or from the CLI bundle (bench-pg).
  */
-const CHILD = fileURLToPath(import.meta.url).endsWith('.ts')
-  ? fileURLToPath(new URL('./pg-worker-child.ts', import.meta.url))
-  : join(PROJECT_ROOT, 'dist', 'tools', 'pg-worker-child.js');
+const CHILD_ARGS = [join(PROJECT_ROOT, 'scripts', 'run-compiled.mjs'), join(PROJECT_ROOT, 'tools', 'pg-worker-child.ts')];
 
-/** Starts one worker process with the same TypeScript loader as this process (tsx for the sources, none for dist/). */
+/** Starts one worker process. */
 function spawnWorker(w: PgWorkerArgs): { child: ChildProcess; output: Promise<string>; exited: Promise<number | null> } {
-  const loader = CHILD.endsWith('.ts') ? ['--import', 'tsx'] : [];
-  const child = spawn(process.execPath, [...loader, CHILD, JSON.stringify(w)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CHILD_ARGS, JSON.stringify(w)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
