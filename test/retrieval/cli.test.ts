@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,29 @@ function cli(args: string[], dataDir: string, input?: string) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test('search --json reads queries from stdin (JSONL, one process), building the index on demand; eval reports all systems', () => {
+/** Like `cli`, without blocking: independent runs over a built index go in parallel. */
+function cliAsync(args: string[], dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: mkdtempSync(join(tmpdir(), 'pb-cwd-')),
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        CORPUS_DIR: join(PROJECT_ROOT, 'corpus'),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      },
+      timeout: 120_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('search --json reads queries from stdin (JSONL, one process), building the index on demand; eval reports all systems', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'pb-cli-'));
   const r = cli(['search', '--json', '--k', '2'], dataDir, 'QS排名第80的学校毕业，落户要交多久社保？\n\n北京积分落户\n😀\n');
   assert.equal(r.code, 0, r.stderr);
@@ -44,15 +66,17 @@ test('search --json reads queries from stdin (JSONL, one process), building the 
   assert.ok(existsSync(join(dataDir, 'index', 'manifest.json')));
   assert.ok(existsSync(join(dataDir, 'models', 'policybot-static-zh', 'onnx', 'model.onnx')));
 
-  const text = cli(['search', '海归落户'], dataDir);
+  const [text, usage, ev] = await Promise.all([
+    cliAsync(['search', '海归落户'], dataDir),
+    cliAsync(['search'], dataDir),
+    cliAsync(['eval', '--json', '--no-baselines'], dataDir),
+  ]);
   assert.equal(text.code, 0, text.stderr);
   assert.doesNotMatch(text.stderr, /built the search index/, 'the second run loads the index');
   assert.match(text.stdout, /置信度/);
 
-  const usage = cli(['search'], dataDir);
   assert.equal(usage.code, 2);
 
-  const ev = cli(['eval', '--json', '--no-baselines'], dataDir);
   assert.equal(ev.code, 0, ev.stderr);
   const m = JSON.parse(ev.stdout);
   assert.ok(m.answerable >= 60 && m.paraphrases * 3 >= m.answerable && m.questions - m.answerable >= 8, 'dev set size');

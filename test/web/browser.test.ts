@@ -111,14 +111,10 @@ describe('web chat in Chromium', { skip: SKIP }, () => {
     await context.close();
 
     // 6. …and so does `policybot gaps`
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'policybot.ts'), 'gaps', '--json'],
-      {
-        env: { ...process.env, DATA_DIR: app.config.DATA_DIR, DATABASE_URL: '', LOG_LEVEL: 'silent' },
-        cwd: PROJECT_ROOT,
-      },
-    );
+    const { stdout } = await promisify(execFile)(process.execPath, [join(PROJECT_ROOT, 'scripts', 'policybot.mjs'), 'gaps', '--json'], {
+      env: { ...process.env, DATA_DIR: app.config.DATA_DIR, DATABASE_URL: '', LOG_LEVEL: 'silent' },
+      cwd: PROJECT_ROOT,
+    });
     const groups = JSON.parse(stdout) as { reasons: string[]; kinds: Record<string, number>; channels: string[] }[];
     const down = groups.find((g) => g.reasons.includes(REASON));
     assert.ok(down, stdout);

@@ -1,0 +1,20 @@
+// A second reporter for `npm test` (scripts/test.mjs): the wall time of each test FILE, as one JSON object
+// `{ "<path relative to the repository>": ms, … }` written to its destination at the end of the run.
+// scripts/test.mjs keeps these times in data/test-cache/durations.json to start the longest files first
+// next time, and prints the slowest files. Node's runner reports a file as a top-level test named by its
+// absolute path (event `test:complete`, nesting 0, `name` === `file`).
+import { relative } from 'node:path';
+
+const root = process.cwd();
+
+export default async function* durations(source) {
+  const times = {};
+  for await (const event of source) {
+    if (event.type !== 'test:complete' && event.type !== 'test:pass' && event.type !== 'test:fail') continue;
+    const d = event.data ?? {};
+    if (d.nesting !== 0 || !d.file || d.name !== d.file) continue;
+    const ms = d.details?.duration_ms;
+    if (typeof ms === 'number') times[relative(root, d.file)] = Math.round(ms);
+  }
+  yield `${JSON.stringify(times)}\n`;
+}
