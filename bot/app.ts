@@ -128,10 +128,11 @@ export async function buildApp(config: Config, opts: { logger?: Logger; corpus?:
   const ruleSet = loadRulesBesideFailedDocuments(config, corpus, logger);
   const universities = loadUniversities(config, logger);
   const retrieval = await openRetrieverFor(config, corpus, logger);
-  const { understand, sentences } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
+  const { understand, sentences, yesNo } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
   const assistant = createAssistant({
     understand,
     sentences,
+    yesNo,
     documents: corpus.documents.map(({ rawText: _r, text: _t, ...meta }) => meta),
     chunks: corpus.chunks,
     rules: ruleSet.rules,

@@ -32,6 +32,12 @@ export interface Extraction {
   ambiguities: Ambiguity[];
   /** For each fact, the text that produced it (debugging, `policybot facts`). */
   evidence: Record<string, string>;
+  /**
+   * Facts read without confidence: a month without a year that took the as-of year (`year`), or a
+   * university named that the table did not resolve while no rank was stated (`university`, fact
+   * worldRank). The decision stage gives no confident verdict on them (bot/assistant/decide.ts gate).
+   */
+  doubts?: { fact: string; why: 'year' | 'university'; text: string }[];
 }
 
 /** Options of extractFacts. */
@@ -507,6 +513,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const ambiguities: Ambiguity[] = [];
   const evidence: Record<string, string> = {};
   const facts: Record<string, unknown> = {};
+  const doubts: NonNullable<Extraction['doubts']> = [];
   const { y: ay } = asOfParts(opts.asOf);
   const t = normalizeMessage(text);
   const cls = clauses(t);
@@ -736,7 +743,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (nearBack && !isRange) {
         if (future || notBack || /^(?:到)?(?:现在|目前|今天|至今)$/.test(d.text)) continue;
         set('backPaidOn', d.value, d.text);
-        if (d.note) notes.push(`补缴时间：${d.note}`);
+        if (d.note) {
+          notes.push(`补缴时间：${d.note}`);
+          doubts.push({ fact: 'backPaidOn', why: 'year', text: d.text });
+        }
       } else if (hasMissed || isRange) {
         const [fy, fm] = d.value.split('-').map(Number) as [number, number];
         if (fm === undefined || Number.isNaN(fm)) continue;
@@ -748,7 +758,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         }
         missed.push(...monthRange(start, end));
         if (shift) notes.push('“所属期”按缴费月份顺延一个月换算');
-        if (d.note) notes.push(`欠缴月份：${d.note}`);
+        if (d.note) {
+          notes.push(`欠缴月份：${d.note}`);
+          doubts.push({ fact: 'missedContributionMonths', why: 'year', text: d.text });
+        }
       }
     }
     if (hasBack) {
@@ -945,7 +958,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       notes.push(`根据院校（${facts.university}）推断为境外留学`);
     }
   }
-  return { facts: facts as Facts, notes: [...new Set(notes)], ambiguities, evidence };
+  // A university named but not resolved casts doubt on a rank known from earlier (unless one is stated now).
+  if (facts.university !== undefined && facts.worldRank === undefined && typeof facts.university === 'string' && !opts.universities?.byName.has(facts.university))
+    doubts.push({ fact: 'worldRank', why: 'university', text: evidence.university ?? String(facts.university) });
+  const kept = doubts.filter(
+    (a, i) => (a.fact === 'worldRank' || facts[a.fact] !== undefined) && doubts.findIndex((b) => b.fact === a.fact) === i,
+  );
+  return { facts: facts as Facts, notes: [...new Set(notes)], ambiguities, evidence, ...(kept.length ? { doubts: kept } : {}) };
 }
 
 /** Words after a name that make it the name of a policy ("骨干人才激励", "宝山的安居资助"), not a fact about the person. */
@@ -968,6 +987,17 @@ const GENERIC_NAME =
   /((?:[\u4e00-\u9fff]{2,14}?)(?:大学|学院|理工|分校))|((?:university|college|institute|school)\s+of\s+[a-z][a-z\s,'-]{2,40}?|[a-z][a-z'.-]*(?:\s+[a-z][a-z'.-]*){0,4}\s+(?:university|college|institute of technology))(?=$|[\s,.;!?，。]|\s+(?:in|and|with|ranked|which|that|for|at))/gi;
 const NOT_A_NAME =
   /^(?:(?:我的?|在|从|是|于|毕业于?|读|念|就读于?|一所|这所|那所|某|国外|海外|境外|外国|国内|世界|名校|前\d+|qs|top|排名|毕业的?|的)|(?:my|our|a|an|the|this|that|your|which|what|good|top|world|foreign|overseas|from|at|graduated|studied)\s+)+/i;
+
+/** The longer university name that `surface` only starts ("曼彻斯特" → "曼彻斯特城市大学"), if any. */
+function longerName(text: string, surface: string): string | undefined {
+  if (!/[\u4e00-\u9fff]/.test(surface)) return undefined;
+  const i = text.indexOf(surface);
+  if (i < 0) return undefined;
+  const m = LONGER_NAME.exec(text.slice(i + surface.length));
+  return m ? surface + m[0] : undefined;
+}
+/** More characters of a name up to 大学 (not after a context word: "墨大的…", "港大毕业…"). */
+const LONGER_NAME = /^(?!毕业|的|读|硕士|博士|本科|研究生|留学|回国|出来)[\u4e00-\u9fff]{1,6}?大学/;
 
 function extractUniversity(
   t: string,
@@ -1006,6 +1036,17 @@ function extractUniversity(
             };
           }),
         });
+        continue;
+      }
+      // A known name that is only the start of a longer one ("曼彻斯特" in 曼彻斯特城市大学) is not that
+      // university: the longer name is not in the table (asked, never guessed).
+      const longer = longerName(cleaned, m.surface);
+      if (longer) {
+        if (!facts.university) {
+          facts.university = longer;
+          evidence.university = longer;
+          notes.push(`没有在排名表中找到“${longer}”，请直接告诉我它的世界排名（QS、THE、US News 或软科任一）`);
+        }
         continue;
       }
       if (inTable.length === 1) found.push({ u: table.byName.get(inTable[0]!)!, surface: m.surface });

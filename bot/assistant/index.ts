@@ -7,6 +7,7 @@
  * const assistant = createAssistant({ documents, chunks, rules, catalog, retriever, extract, options });
  * const { reply, state } = await assistant.reply(undefined, '我是QS前50毕业的，在上海全职工作，能落户吗？', '2026-11-22');
  */
+import type { YesNo } from '../../eligibility/cues.ts';
 import { evaluate } from '../../eligibility/evaluate.ts';
 import { normalizeMessage, type Extraction } from '../../eligibility/extract.ts';
 import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts.ts';
@@ -56,6 +57,8 @@ export interface AssistantDeps {
   understand?: UnderstandFn;
   /** Sentences said back (corrections, situation date), from corpus/lang/*.yaml `sentences:`. */
   sentences?: Record<string, { zh: string; en: string }>;
+  /** Bare yes / no answers (eligibility/cues.ts `yesNo`, corpus/lang `answers:`); without it none are read. */
+  yesNo?: YesNo;
   /** Weights of the rule choice (decide.ts); default DEFAULT_DECIDE_WEIGHTS. */
   decideWeights?: DecideWeights;
   documents: (DocumentMeta & { id: string })[];
@@ -72,14 +75,13 @@ const MIN_CONVERSATION_FACTS = 3;
 /** The goal id of the profile question (corpus/lang goals: match). */
 const MATCH_GOAL = 'match';
 
-const YES = /^(是|是的|对|对的|有|有的|嗯|嗯嗯|好|yes|y|yep|yeah|true|全职|在|在上海|交了|已经|已补缴)[。.!！]?$/i;
-const NO = /^(不是|否|没有|没|无|不|不对|no|n|nope|false|还没有?|尚未)[。.!！]?$/i;
 
 /** Creates the assistant from already-loaded pieces (see bot/app.ts for the wiring). */
 export function createAssistant(deps: AssistantDeps): Assistant {
   const ctx = createReplyContext(deps);
   const { docs, districtIn } = ctx;
   const maxInput = deps.options.maxInputChars ?? 2000;
+  const yesNo: YesNo = deps.yesNo ?? (() => undefined);
 
   const ruleFacts = new Map(deps.rules.map((r) => [r.id, factsOf(r)]));
   const conditionFacts = new Map(deps.rules.map((r) => [r.id, factsOf({ ...r, appliesIf: undefined })]));
@@ -98,8 +100,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     if (choice) return { [open.fact]: decodeChoice(choice.value) } as Facts;
     const type = deps.catalog[open.fact]?.type;
     if (type === 'boolean') {
-      if (NO.test(t)) return { [open.fact]: false } as Facts;
-      if (YES.test(t)) return { [open.fact]: true } as Facts;
+      const yn = yesNo(t);
+      if (yn !== undefined) return { [open.fact]: yn } as Facts;
     }
     if ((type === 'number' || type === 'integer') && /^\d{1,4}$/.test(t)) return { [open.fact]: Number(t) } as Facts;
     return {} as Facts;
@@ -329,6 +331,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           hits: r === 'follow_up' ? [] : (await searched()).hits,
           goals,
           ruleFacts,
+          doubts: understood?.doubts ?? [],
         },
         { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
       );
@@ -337,6 +340,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         const notes = [...(extraction.notes ?? [])];
         if (situationDate) notes.unshift(ctx.say('situation', lang, { date: situationDate }));
         for (const c of understood?.corrections ?? []) notes.unshift(ctx.say('corrected', lang, { value: formatFactValue(c.to, lang) }));
+        // The confidence gate: say what was not assumed, and forget the doubted facts (they are asked for).
+        const gateWord = { year: 'doubtYear', vague: 'doubtVague', university: 'doubtUniversity', date: 'doubtDate' } as const;
+        for (const d of decision.doubted) notes.unshift(ctx.say(gateWord[d.why], lang, { text: d.text }));
+        for (const d of decision.doubted) {
+          delete (facts as Record<string, unknown>)[d.fact];
+          delete sources[d.fact];
+        }
         const { reply, followUp } = eligibilityReply(ctx, v, facts, question, asOf, lang, notes);
         reply.decision = decisionJson(decision, facts, sources);
         const leadRule = deps.rules.find((x) => x.id === v.ruleId);
