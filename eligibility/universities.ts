@@ -49,7 +49,7 @@ export interface UniversityTable {
   /** normalized key → canonical English names (several = ambiguous). */
   index: Map<string, Set<string>>;
   /** Keys to scan free text for (surface, normalized, canonical names, whether a short key needs context). */
-  scanKeys: { key: string; names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean }[];
+  scanKeys: { key: string; names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean; derived?: boolean }[];
   /** Colloquial entries naming institutions that are not in the table (notes to show). */
   outside: Map<string, string>;
   byName: Map<string, University>;
@@ -125,6 +125,10 @@ export function normalizeUniversityName(name: string, keepBracketed = false): st
 }
 
 const CJK = /[\u3400-\u9fff]/;
+/** Words of English names that do not tell institutions apart (for the derived short names). */
+const GENERIC_EN = new Set(['the', 'university', 'of', 'college', 'and', 'at', 'in']);
+/** The generic part of Chinese names (derived short names drop it). */
+const GENERIC_ZH = /大学|学院/g;
 const COMMON_WORDS = new Set(['the', 'and', 'for', 'are', 'was', 'not', 'you', 'one', 'our', 'its', 'uni', 'all', 'can']);
 
 /** Loads a rankings table (top200.csv format), `aliases.csv` beside it, and a colloquial table. */
@@ -159,7 +163,7 @@ export function loadUniversityTable(
   });
 
   const index = new Map<string, Set<string>>();
-  const scan = new Map<string, { names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean }>();
+  const scan = new Map<string, { names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean; derived?: boolean }>();
   const add = (alias: string, nameEn: string, scanIt = true) => {
     for (const key of new Set([normalizeUniversityName(alias), normalizeUniversityName(alias, true)])) {
       if (key.length < 2) continue;
@@ -208,6 +212,29 @@ export function loadUniversityTable(
       }
     });
   }
+  // Short names people use: the distinctive word of the English name ("Leeds", "Warwick", "Monash") and
+  // the Chinese name without 大学/学院 ("利兹", "华威", "多伦多"). Both are also places, so they count only
+  // next to a study word (Leeds grad, graduated from Leeds, 多伦多硕士 — not 在多伦多上班); one short name
+  // of several institutions (Washington) is asked about, never guessed. Aliases above take precedence.
+  const derived = new Map<string, { names: Set<string>; ascii: boolean }>();
+  const derive = (key: string, nameEn: string, ascii: boolean) => {
+    // A key of the tables (scanned or not: "多伦多" is a city with several universities, asked) is left alone.
+    if (scan.has(key) || index.has(key) || (ascii ? key.length < 4 : key.length < 2)) return;
+    if (!derived.has(key)) derived.set(key, { names: new Set(), ascii });
+    derived.get(key)!.names.add(nameEn);
+  };
+  for (const u of universities) {
+    const core = u.nameEn
+      .replace(/[(（].*$|,.*$|\s-\s.*$/u, '')
+      .split(/\s+/)
+      .filter((w) => !GENERIC_EN.has(w.toLowerCase()));
+    if (core.length === 1 && /^[A-Za-z][a-z]+$/.test(core[0]!)) derive(core[0]!.toLowerCase(), u.nameEn, true);
+    if (u.nameZh) {
+      const zh = normalizeUniversityName(u.nameZh).replace(GENERIC_ZH, '');
+      if (zh.length >= 2 && zh.length <= 6 && zh !== normalizeUniversityName(u.nameZh)) derive(zh, u.nameEn, false);
+    }
+  }
+  for (const [key, v] of derived) scan.set(key, { names: v.names, ascii: v.ascii, caseSensitive: false, needsContext: true, derived: true });
   const scanKeys = [...scan.entries()].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.key.length - a.key.length);
   return { universities, index, scanKeys, outside, byName, source: file };
 }
@@ -295,6 +322,10 @@ export interface UniversityMention {
 }
 
 const CONTEXT_AFTER = /^(毕业|的|读|留学|硕士|博士|本科|研究生|出来|回国|mba|phd|master)/i;
+/** Study words next to a derived short name (stricter than CONTEXT_AFTER: "多伦多的公司" is the city). */
+const STUDY_AFTER = /^(毕业|读|留学|硕士|博士|本科|研究生|回国|校友|的硕士|的博士|的本科|的研究生|的毕业生|毕业的)/;
+const STUDY_AFTER_EN = /^(?:u|grad|graduate|graduated|alum|alumni|alumnus|alumna|uni|university|master|masters|msc|ma|mba|phd|bachelor|degree|student)$/;
+const STUDY_BEFORE_EN = /^(?:from|at|studied|attended|alumni|alumnus|graduated|graduate|of)$/;
 
 /**
  * Finds university names in free text (longest names first, no overlaps). Short Chinese nicknames
@@ -333,7 +364,7 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         if (i < 0) break;
         const s = i + 1;
         const e = s + needle.length;
-        if (!asciiMask.slice(s, e).some(Boolean)) {
+        if (!asciiMask.slice(s, e).some(Boolean) && (!k.derived || studyContext(simplified, spaced, s, e))) {
           for (let j = s; j < e; j++) asciiMask[j] = true;
           push(spaced.slice(s, e), k.names);
         }
@@ -346,7 +377,7 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         if (i < 0) break;
         const e = i + k.key.length;
         const free = !cjkMask.slice(i, e).some(Boolean);
-        const ctxOk = !k.needsContext || CONTEXT_AFTER.test(compact.slice(e));
+        const ctxOk = !k.needsContext || (k.derived ? STUDY_AFTER : CONTEXT_AFTER).test(compact.slice(e));
         if (free && ctxOk) {
           for (let j = i; j < e; j++) cjkMask[j] = true;
           push(k.key, k.names);
@@ -356,6 +387,17 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
     }
   }
   return out;
+}
+
+/** A derived English short name at [s, e) of `spaced` stands next to a study word (either side, or 毕业… after). */
+function studyContext(simplified: string, spaced: string, s: number, e: number): boolean {
+  const before = spaced.slice(0, s).trim().split(' ').pop()?.toLowerCase() ?? '';
+  const after = spaced.slice(e).trim().split(' ')[0]?.toLowerCase() ?? '';
+  if (STUDY_BEFORE_EN.test(before) || STUDY_AFTER_EN.test(after)) return true;
+  // The name followed directly by Chinese study words ("Leeds毕业").
+  const word = spaced.slice(s, e).toLowerCase();
+  const i = simplified.toLowerCase().indexOf(word);
+  return i >= 0 && STUDY_AFTER.test(simplified.slice(i + word.length).trimStart());
 }
 
 function normalizeAsciiKey(k: string): string {
