@@ -20,6 +20,8 @@ const CueFileSchema = z
     goals: z.record(z.string(), Words).default({}),
     roles: z.object({ comparison: Words, hypothetical: Words, reported: Words, selfAgain: Words }).partial().default({}),
     corrections: Words,
+    /** Words that join two items into one clause even between spaces ("2022.05 和 2022.06"). */
+    joiners: Words,
     fillers: Words,
     negation: Words,
     years: z
@@ -60,6 +62,7 @@ export interface CueTables {
   goals: Record<string, string[]>;
   roles: { comparison: string[]; hypothetical: string[]; reported: string[]; selfAgain: string[] };
   corrections: string[];
+  joiners: string[];
   /** Words that may follow a correction marker before the corrected value (是, 应该是). */
   fillers: string[];
   negation: string[];
@@ -106,6 +109,7 @@ export function emptyCueTables(): CueTables {
     goals: {},
     roles: { comparison: [], hypothetical: [], reported: [], selfAgain: [] },
     corrections: [],
+    joiners: [],
     fillers: [],
     negation: [],
     years: { reference: [], twoDigitBefore: [], durationBefore: [], durationAfter: [], twoDigitYears: [15, 39], offset: {} },
@@ -161,6 +165,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
     out.fillers = words([...out.fillers, ...d.fillers]);
+    out.joiners = words([...out.joiners, ...d.joiners]);
     out.negation = words([...out.negation, ...d.negation]);
     out.years.reference = words([...out.years.reference, ...(d.years.reference ?? [])]);
     out.years.durationBefore = words([...out.years.durationBefore, ...(d.years.durationBefore ?? [])]);

@@ -269,7 +269,11 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     /(?<=[\p{Script=Han}])\s+(?=[\p{Script=Han}\d])|(?<=[\p{Script=Han}\d])\s+(?=[\p{Script=Han}])/gu,
     '，',
   );
-  const dated = resolveDates(normalized, ctx.asOf, cues, ctx.referenceYear ?? null);
+  // …except around a joining word: "2022.05 和 2022.06" is one list.
+  const joined = cues.joiners.length
+    ? normalized.replace(new RegExp(`，(${cues.joiners.map(escapeRegex).join('|')})，`, 'g'), '$1')
+    : normalized;
+  const dated = resolveDates(joined, ctx.asOf, cues, ctx.referenceYear ?? null);
   const text = dated.text;
   const lower = text.toLowerCase();
   const spans: FactSpan[] = [];
@@ -398,6 +402,17 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         ['worldRank', 'rankingSystem', 'rankingEdition', 'universityCountry', 'studiedAbroad', 'university'].includes(fact)
       )
         at = uniSpan;
+      // A date fact read across clauses ("2022年5月的社保，因为疫情晚交了"): the date's words.
+      if (!at && dateTypes.has(catalog[fact]?.type ?? '')) {
+        const first = String(Array.isArray(value) ? value[0] : value);
+        for (const c of segSelf) {
+          const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => x.value === first || first.startsWith(x.value));
+          if (d) {
+            at = [c.start + d.index, c.start + d.end];
+            break;
+          }
+        }
+      }
       // Else the clause that gives the fact on its own.
       if (!at) {
         for (const c of segSelf) {
