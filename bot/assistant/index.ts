@@ -72,6 +72,10 @@ export interface AssistantDeps {
 
 /** A rule is checked without its words once the conversation gave this many of its facts (2–5; 3 measured). */
 const MIN_CONVERSATION_FACTS = 3;
+/** A message this short that names a measure ("骨干人才激励", "安居资助怎么申请") asks about the person's case (8–20; 12 measured). */
+const BARE_MEASURE_CHARS = 12;
+/** Fact types that are dates. */
+const DATE_TYPES = new Set(['date', 'month', 'month_list']);
 /** The goal id of the profile question (corpus/lang goals: match). */
 const MATCH_GOAL = 'match';
 
@@ -159,6 +163,23 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     // A message that adds facts of the rule under discussion continues that check (even after a verdict).
     const currentRuleFacts = state.ruleId ? ruleFacts.get(state.ruleId) : undefined;
     const updatesCurrentRule = !!currentRuleFacts && Object.keys(newFacts).some((f) => currentRuleFacts.has(f));
+    // A distinctive word of a rule (平均工资, 骨干, 安居) with a date of one of its facts ("23年5月办居转户
+    // 平均工资…") is a question about the person's own matter on that date.
+    const distinctiveFact = deps.rules.some(
+      (x) =>
+        distinctiveHits(x, kwText) > 0 &&
+        [...(conditionFacts.get(x.id) ?? [])].some((f) => f in newFacts && DATE_TYPES.has(deps.catalog[f]?.type ?? '')),
+    );
+    // A goal named with intent, or a rule's distinctive word, and no fact yet ("骨干人才激励怎么申请",
+    // "我想落户上海"): start the goal's rule and ask its first deciding question.
+    const goalOnly =
+      goalsNow.length > 0 &&
+      !goalsNow.includes(MATCH_GOAL) &&
+      Object.keys(newFacts).length === 0 &&
+      !open &&
+      (!!understood?.intent ||
+        (text.length <= BARE_MEASURE_CHARS &&
+          deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && distinctiveHits(x, kwText) > 0)));
     const r = route({
       text,
       hasOpenQuestion: !!open || !!currentRuleFacts,
@@ -166,13 +187,15 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       newFacts: Object.keys(newFacts).length,
       ruleHits: textRules.length,
       // A goal with intent ("想落户"), or with two facts of one of the goal's rules ("悉尼大学 全职 落户").
+      goalOnly,
       goal:
-        goalsNow.length > 0 &&
+        distinctiveFact ||
+        (goalsNow.length > 0 &&
         (!!understood?.intent ||
           deps.rules.some(
             (x) =>
               x.goals.some((g) => goalsNow.includes(g)) && [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2,
-          )),
+          ))),
       conversationFacts:
         Object.keys(newFacts).length > 0 &&
         deps.rules.some((x) => {
@@ -316,6 +339,16 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         for (const g of goalRules) {
           const d = docs.get(g.cite.docId)?.district;
           if (!candidates.includes(g) && !elsewhere && !(qDistrict && d && d !== qDistrict)) candidates.push(g);
+        }
+        // A goal with no fact: the goal's rules named by a distinctive word, else all of them (decide()
+        // leads with the one the search and the keywords point to) — its first question is asked.
+        if (!candidates.length && goalOnly && !elsewhere) {
+          const own = deps.rules.filter((x) => {
+            const d = docs.get(x.cite.docId)?.district;
+            return x.goals.some((g) => goalsNow.includes(g)) && !(qDistrict && d && d !== qDistrict);
+          });
+          const named = own.filter((x) => distinctiveHits(x, kwText) > 0);
+          candidates = named.length ? named : own;
         }
       }
       const situationDate = next.situationDate ?? null;

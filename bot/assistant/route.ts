@@ -27,6 +27,8 @@ export interface RouteSignals {
   conversationFacts?: boolean;
   /** The message asks about a measure in general (requirements, amounts) and not whether the person can. */
   generalQuestion?: boolean;
+  /** The message names a goal with intent (or a rule's own word) and gives no fact yet: start that check. */
+  goalOnly?: boolean;
 }
 
 /** Only digits, punctuation and symbols (no words): nothing to answer unless the bot asked something. */
@@ -54,6 +56,7 @@ export function route(s: RouteSignals): Route {
   if (s.generalQuestion && !PERSONAL.test(text) && !s.hasOpenQuestion) return 'information';
   if (s.newFacts > 0 && (cue || s.goal || PERSONAL.test(text) || s.hasOpenQuestion)) return 'eligibility';
   if ((s.goalFacts || s.conversationFacts) && !s.generalQuestion) return 'eligibility';
+  if (s.goalOnly && !s.generalQuestion) return 'eligibility';
   if (s.ruleHits > 0 && cue && PERSONAL.test(text)) return 'eligibility';
   return 'information';
 }
