@@ -17,7 +17,7 @@ import type { Chunk, DocumentMeta, SearchResult } from '../../retrieval/types.ts
 import { helpText } from './compose.ts';
 import { detectLang } from './lang.ts';
 import { decide, DEFAULT_DECIDE_WEIGHTS, type DecideWeights } from './decide.ts';
-import { route } from './route.ts';
+import { isPersonal, route } from './route.ts';
 import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
 import { choiceList, createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
@@ -177,7 +177,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       !goalsNow.includes(MATCH_GOAL) &&
       Object.keys(newFacts).length === 0 &&
       !open &&
-      (!!understood?.intent ||
+      !understood?.asksInformation &&
+      ((!!understood?.intent && isPersonal(text)) ||
         (text.length <= BARE_MEASURE_CHARS &&
           deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && distinctiveHits(x, kwText) > 0)));
     const r = route({
@@ -342,13 +343,19 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         }
         // A goal with no fact: the goal's rules named by a distinctive word, else all of them (decide()
         // leads with the one the search and the keywords point to) — its first question is asked.
+        // Only when the search points at one of them: "办积分能不能不去现场" names a goal with intent but asks
+        // about something else (the clause on sending materials by e-mail).
         if (!candidates.length && goalOnly && !elsewhere) {
           const own = deps.rules.filter((x) => {
             const d = docs.get(x.cite.docId)?.district;
             return x.goals.some((g) => goalsNow.includes(g)) && !(qDistrict && d && d !== qDistrict);
           });
           const named = own.filter((x) => distinctiveHits(x, kwText) > 0);
-          candidates = named.length ? named : own;
+          // Not named: only rules that need a fact of the person (one that stands in today's date for
+          // every fact would give a verdict on nothing the person said).
+          const asks = own.filter((x) => evaluate([x], {} as Facts, asOf, { catalog: deps.catalog })[0]?.verdict === 'need_more_info');
+          const pointed = (named.length ? named : asks).filter((x) => x.citeChunkIds.some((id) => top.has(id)));
+          candidates = pointed;
         }
       }
       const situationDate = next.situationDate ?? null;
