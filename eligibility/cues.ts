@@ -223,7 +223,9 @@ export function yesNo(cues: Pick<CueTables, 'answers'>): YesNo {
   const yes = new Set(cues.answers.yes);
   const no = new Set(cues.answers.no);
   return (text: string) => {
-    const t = norm(typeof text === 'string' ? text : '').replace(/[。.!！~～\s]+$/u, '').trim();
+    const t = norm(typeof text === 'string' ? text : '')
+      .replace(/[。.!！~～\s]+$/u, '')
+      .trim();
     if (no.has(t)) return false;
     if (yes.has(t)) return true;
     return undefined;

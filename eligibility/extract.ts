@@ -972,7 +972,12 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
   }
   // A university named but not resolved casts doubt on a rank known from earlier (unless one is stated now).
-  if (facts.university !== undefined && facts.worldRank === undefined && typeof facts.university === 'string' && !opts.universities?.byName.has(facts.university))
+  if (
+    facts.university !== undefined &&
+    facts.worldRank === undefined &&
+    typeof facts.university === 'string' &&
+    !opts.universities?.byName.has(facts.university)
+  )
     doubts.push({ fact: 'worldRank', why: 'university', text: evidence.university ?? String(facts.university) });
   const kept = doubts.filter(
     (a, i) => (a.fact === 'worldRank' || facts[a.fact] !== undefined) && doubts.findIndex((b) => b.fact === a.fact) === i,
@@ -1062,8 +1067,11 @@ function extractUniversity(
         }
         continue;
       }
-      if (inTable.length === 1) found.push({ u: table.byName.get(inTable[0]!)!, surface: m.surface });
-      else if (m.names[0]) {
+      if (inTable.length === 1) {
+        const u = table.byName.get(inTable[0]!)!;
+        found.push({ u, surface: m.surface });
+        if (m.derived) notes.push(`“${m.surface}”按近似名称匹配为 ${u.nameZh ?? u.nameEn}（${u.nameEn}），如不对请告诉我`);
+      } else if (m.names[0]) {
         notes.push(`“${m.surface}”（${m.names[0]}）不在四大排名前200名合并表中，请告诉我它的世界排名`);
         if (!facts.university) {
           facts.university = m.names[0];

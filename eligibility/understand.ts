@@ -549,7 +549,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       const at: [number, number] = [c.start + d.index, c.start + d.end];
       // Taken by a fact (a date fact, a class year, a count of months from it).
       const taken = selfSpans.some((sp) => sp.span[0] < at[1] && sp.span[1] > at[0]);
-      const isSituation = situationDate !== null && situationDate.startsWith(d.value.slice(0, 7));
+      const isSituation = !!situationDate?.startsWith(d.value.slice(0, 7));
       if (!taken && !isSituation) doubts.push({ fact: DATE_NAMED, why: 'date', text: d.text });
     }
   }

@@ -234,7 +234,8 @@ export function loadUniversityTable(
       if (zh.length >= 2 && zh.length <= 6 && zh !== normalizeUniversityName(u.nameZh)) derive(zh, u.nameEn, false);
     }
   }
-  for (const [key, v] of derived) scan.set(key, { names: v.names, ascii: v.ascii, caseSensitive: false, needsContext: true, derived: true });
+  for (const [key, v] of derived)
+    scan.set(key, { names: v.names, ascii: v.ascii, caseSensitive: false, needsContext: true, derived: true });
   const scanKeys = [...scan.entries()].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.key.length - a.key.length);
   return { universities, index, scanKeys, outside, byName, source: file };
 }
@@ -319,12 +320,15 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
 export interface UniversityMention {
   surface: string;
   names: string[];
+  /** Found by a short name derived from the table ("Leeds", "利兹"), not by a listed name or alias. */
+  derived?: boolean;
 }
 
 const CONTEXT_AFTER = /^(毕业|的|读|留学|硕士|博士|本科|研究生|出来|回国|mba|phd|master)/i;
 /** Study words next to a derived short name (stricter than CONTEXT_AFTER: "多伦多的公司" is the city). */
 const STUDY_AFTER = /^(毕业|读|留学|硕士|博士|本科|研究生|回国|校友|的硕士|的博士|的本科|的研究生|的毕业生|毕业的)/;
-const STUDY_AFTER_EN = /^(?:u|grad|graduate|graduated|alum|alumni|alumnus|alumna|uni|university|master|masters|msc|ma|mba|phd|bachelor|degree|student)$/;
+const STUDY_AFTER_EN =
+  /^(?:u|grad|graduate|graduated|alum|alumni|alumnus|alumna|uni|university|master|masters|msc|ma|mba|phd|bachelor|degree|student)$/;
 const STUDY_BEFORE_EN = /^(?:from|at|studied|attended|alumni|alumnus|graduated|graduate|of)$/;
 
 /**
@@ -349,9 +353,9 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
   const lowerSpaced = spaced.toLowerCase();
   const asciiMask = new Array<boolean>(spaced.length).fill(false);
   const out: UniversityMention[] = [];
-  const push = (surface: string, names: Set<string>) => {
+  const push = (surface: string, names: Set<string>, derived?: boolean) => {
     const key = [...names].sort().join('|');
-    if (!out.some((m) => m.names.sort().join('|') === key)) out.push({ surface, names: [...names] });
+    if (!out.some((m) => m.names.sort().join('|') === key)) out.push({ surface, names: [...names], ...(derived ? { derived } : {}) });
   };
   for (const k of table.scanKeys) {
     if (k.ascii) {
@@ -366,7 +370,7 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         const e = s + needle.length;
         if (!asciiMask.slice(s, e).some(Boolean) && (!k.derived || studyContext(simplified, spaced, s, e))) {
           for (let j = s; j < e; j++) asciiMask[j] = true;
-          push(spaced.slice(s, e), k.names);
+          push(spaced.slice(s, e), k.names, k.derived);
         }
         from = i + 1;
       }
@@ -380,7 +384,7 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         const ctxOk = !k.needsContext || (k.derived ? STUDY_AFTER : CONTEXT_AFTER).test(compact.slice(e));
         if (free && ctxOk) {
           for (let j = i; j < e; j++) cjkMask[j] = true;
-          push(k.key, k.names);
+          push(k.key, k.names, k.derived);
         }
         from = i + 1;
       }

@@ -119,7 +119,6 @@ export function gateVerdict(
   return { verdict: { ...again, missing }, doubted: hit };
 }
 
-
 export function decide(
   input: DecideInput,
   opts: { catalog: FactCatalog; weights?: DecideWeights; pastDay?: { zh: string; en: string } },
@@ -191,6 +190,8 @@ export function decide(
     situationDate: input.situationDate,
     followUpFact,
     goalRules: candidates.filter(goalRule).map((r) => r.id),
-    doubted: doubted.filter((d) => lead.missing.includes(d.fact) || d.fact === DATE_NAMED || ordered.some((v) => v.missing.includes(d.fact))),
+    doubted: doubted.filter(
+      (d) => lead.missing.includes(d.fact) || d.fact === DATE_NAMED || ordered.some((v) => v.missing.includes(d.fact)),
+    ),
   };
 }

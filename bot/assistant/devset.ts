@@ -423,7 +423,8 @@ export async function runUnderstandingSet(
     if (ok) cOk++;
     if (r.confidentWrong) wrong++;
     tally(c.tags, ok);
-    if (!ok) failures.push({ id: c.id, q: c.turns.join(' ⟶ '), problems: r.problems, ...(r.confidentWrong ? { confidentWrong: true } : {}) });
+    if (!ok)
+      failures.push({ id: c.id, q: c.turns.join(' ⟶ '), problems: r.problems, ...(r.confidentWrong ? { confidentWrong: true } : {}) });
   }
   const rate = (a: number, b: number) => (b ? a / b : 1);
   return {

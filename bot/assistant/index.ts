@@ -79,7 +79,6 @@ const DATE_TYPES = new Set(['date', 'month', 'month_list']);
 /** The goal id of the profile question (corpus/lang goals: match). */
 const MATCH_GOAL = 'match';
 
-
 /** Creates the assistant from already-loaded pieces (see bot/app.ts for the wiring). */
 export function createAssistant(deps: AssistantDeps): Assistant {
   const ctx = createReplyContext(deps);
@@ -192,11 +191,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       goal:
         distinctiveFact ||
         (goalsNow.length > 0 &&
-        (!!understood?.intent ||
-          deps.rules.some(
-            (x) =>
-              x.goals.some((g) => goalsNow.includes(g)) && [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2,
-          ))),
+          (!!understood?.intent ||
+            deps.rules.some(
+              (x) =>
+                x.goals.some((g) => goalsNow.includes(g)) && [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2,
+            ))),
       conversationFacts:
         Object.keys(newFacts).length > 0 &&
         deps.rules.some((x) => {
