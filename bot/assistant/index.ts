@@ -190,6 +190,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       goalOnly,
       goal:
         distinctiveFact ||
+        // Facts alone, two of one rule's conditions ("QS 45 全职"): the person describes their case.
+        (!understood?.asksInformation &&
+          deps.rules.some((x) => [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)) ||
         (goalsNow.length > 0 &&
           (!!understood?.intent ||
             deps.rules.some(
