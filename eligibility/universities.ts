@@ -360,7 +360,7 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
   for (const k of table.scanKeys) {
     if (k.ascii) {
       const hay = k.caseSensitive ? spaced : lowerSpaced;
-      const needle = k.caseSensitive ? k.key.toUpperCase() : normalizeAsciiKey(k.key);
+      const needle = k.caseSensitive ? k.key.toUpperCase() : asciiNeedle(k.key);
       if (!needle) continue;
       let from = 0;
       for (;;) {
@@ -402,6 +402,17 @@ function studyContext(simplified: string, spaced: string, s: number, e: number):
   const word = spaced.slice(s, e).toLowerCase();
   const i = simplified.toLowerCase().indexOf(word);
   return i >= 0 && STUDY_AFTER.test(simplified.slice(i + word.length).trimStart());
+}
+
+/** `normalizeAsciiKey` of a scan key, computed once (it was most of the time of a scan). */
+const needles = new Map<string, string>();
+function asciiNeedle(key: string): string {
+  let n = needles.get(key);
+  if (n === undefined) {
+    n = normalizeAsciiKey(key);
+    needles.set(key, n);
+  }
+  return n;
 }
 
 function normalizeAsciiKey(k: string): string {
