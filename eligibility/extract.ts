@@ -850,10 +850,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     true,
   );
   cue('isEnterpriseEmployee', /自由职业|灵活就业|个体户|退休|在校(?:学)?生|freelance|self-employed|retired/i, false, false);
+  // In chat the count often stands in its own clause ("企业职工 22年用了1次"): the measure named anywhere
+  // in the message (or asked about) is enough.
+  const aboutTraining = /培训|补贴|training|subsid/i.test(t) || (opts.expect ?? opts.openFact) === 'onlineTrainingSubsidiesUsed';
   for (const c of cls) {
     let m: RegExpExecArray | null;
     if (
-      /培训|补贴|training|subsid/i.test(c) &&
+      aboutTraining &&
       (m =
         /(?:享受|领|拿|申请|用|获得|领取|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(
           c,
@@ -863,8 +866,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     } else if (/培训|training/i.test(c) && (m = /(\d+)\s*(?:次|回)[^,，。;；]{0,12}(?:补贴|subsid)/i.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
     } else if (
-      /培训补贴|线上培训|职业培训|training subsid/i.test(c) &&
-      /(还)?没(有)?(享受|领|拿|申请)过|第1次|never (?:received|claimed)|first time/i.test(c)
+      (/培训补贴|线上培训|职业培训|training subsid/i.test(c) || (aboutTraining && /^(?:之前|以前|此前)?1次/.test(c))) &&
+      /(还)?没(有)?(享受|领|拿|申请|用)过|1次(?:都|也)?(?:没|未)(?:有)?(?:享受|领|拿|申请|用)|第1次|never (?:received|claimed)|first time/i.test(c)
     ) {
       set('onlineTrainingSubsidiesUsed', 0, c);
     }
