@@ -24,8 +24,8 @@ after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 // no confident wrong verdict on any of them (the confidence gate of bot/assistant/decide.ts).
 for (const [name, floors] of [
   ['understanding-tune.yaml', { messages: 0.97, conversations: 0.9 }],
-  ['understanding-check.yaml', { messages: 0.8, conversations: 0.9 }],
-  ['understanding-check2.yaml', { messages: 0.77, conversations: 0.84 }],
+  ['understanding-check.yaml', { messages: 0.82, conversations: 0.9 }],
+  ['understanding-check2.yaml', { messages: 0.8, conversations: 0.85 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
