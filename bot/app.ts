@@ -79,7 +79,11 @@ export function loadUniversities(config: Config, logger: Logger): UniversityTabl
     return null;
   }
   const colloquial = join(config.CORPUS_DIR, 'universities-colloquial.csv');
-  return loadUniversityTable(config.RANKINGS_FILE, { colloquialFile: existsSync(colloquial) ? colloquial : undefined, logger });
+  return loadUniversityTable(config.RANKINGS_FILE, {
+    colloquialFile: existsSync(colloquial) ? colloquial : undefined,
+    shortNamesFile: join(config.CORPUS_DIR, 'lang', 'universities.yaml'),
+    logger,
+  });
 }
 
 /** The cause first: each document that cannot be read is named with its cause, before anything that depends on it. */

@@ -12,7 +12,14 @@ import { toSimplified } from '../text/chinese.ts';
 import { daysInMonth, isoDate, monthRange, yearMonth } from './dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
 import { normalizeNumerals } from './numerals.ts';
-import { describeBestRank, findUniversityMentions, lookupUniversity, type University, type UniversityTable } from './universities.ts';
+import {
+  describeBestRank,
+  findUniversityMentions,
+  longerUniversityName,
+  lookupUniversity,
+  type University,
+  type UniversityTable,
+} from './universities.ts';
 
 /** A question the assistant should ask because the message was ambiguous (e.g. which 东北大学). */
 export interface Ambiguity {
@@ -867,7 +874,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
     } else if (
       (/培训补贴|线上培训|职业培训|training subsid/i.test(c) || (aboutTraining && /^(?:之前|以前|此前)?1次/.test(c))) &&
-      /(还)?没(有)?(享受|领|拿|申请|用)过|1次(?:都|也)?(?:没|未)(?:有)?(?:享受|领|拿|申请|用)|第1次|never (?:received|claimed)|first time/i.test(c)
+      /(还)?没(有)?(享受|领|拿|申请|用)过|1次(?:都|也)?(?:没|未)(?:有)?(?:享受|领|拿|申请|用)|第1次|never (?:received|claimed)|first time/i.test(
+        c,
+      )
     ) {
       set('onlineTrainingSubsidiesUsed', 0, c);
     }
@@ -1009,17 +1018,6 @@ const GENERIC_NAME =
 const NOT_A_NAME =
   /^(?:(?:我的?|在|从|是|于|毕业于?|读|念|就读于?|一所|这所|那所|某|国外|海外|境外|外国|国内|世界|名校|前\d+|qs|top|排名|毕业的?|的)|(?:my|our|a|an|the|this|that|your|which|what|good|top|world|foreign|overseas|from|at|graduated|studied)\s+)+/i;
 
-/** The longer university name that `surface` only starts ("曼彻斯特" → "曼彻斯特城市大学"), if any. */
-function longerName(text: string, surface: string): string | undefined {
-  if (!/[\u4e00-\u9fff]/.test(surface)) return undefined;
-  const i = text.indexOf(surface);
-  if (i < 0) return undefined;
-  const m = LONGER_NAME.exec(text.slice(i + surface.length));
-  return m ? surface + m[0] : undefined;
-}
-/** More characters of a name up to 大学 (not after a context word: "墨大的…", "港大毕业…"). */
-const LONGER_NAME = /^(?!毕业|的|读|硕士|博士|本科|研究生|留学|回国|出来)[\u4e00-\u9fff]{1,6}?大学/;
-
 function extractUniversity(
   t: string,
   opts: ExtractOptions,
@@ -1061,7 +1059,7 @@ function extractUniversity(
       }
       // A known name that is only the start of a longer one ("曼彻斯特" in 曼彻斯特城市大学) is not that
       // university: the longer name is not in the table (asked, never guessed).
-      const longer = longerName(cleaned, m.surface);
+      const longer = longerUniversityName(table, cleaned, m.surface);
       if (longer) {
         if (!facts.university) {
           facts.university = longer;
