@@ -436,11 +436,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     // Cue facts: domestic study, not working, fact phrases.
     for (const c of self) {
       const cl = c.text.toLowerCase();
-      const mark = (fact: string, value: boolean, word: string, override: boolean) => {
+      // A negation word just before the phrase flips it — except for a phrase that already says "no".
+      const mark = (fact: string, value: boolean, word: string, override: boolean, negatable = true) => {
         if (!override && facts[fact] !== undefined) return;
         const i = cl.indexOf(word);
         const at: [number, number] = [c.start + i, c.start + i + word.length];
-        const neg = i >= 0 && has(cl.slice(Math.max(0, i - 3), i), cues.negation);
+        const neg = negatable && i >= 0 && has(cl.slice(Math.max(0, i - 3), i), cues.negation);
         const v = neg ? !value : value;
         spans.push({ fact, value: v, span: at, text: text.slice(at[0], at[1]), role: neg || !v ? 'negated' : 'self' });
         if (facts[fact] !== undefined && !sameValue(facts[fact], v)) corrections.push({ fact, from: facts[fact], to: v });
@@ -471,7 +472,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       for (const [fact, cue] of Object.entries(cues.facts)) {
         const no = cue.false.find((w) => cl.includes(w));
         const yes = cue.true.find((w) => cl.includes(w));
-        if (no) mark(fact, false, no, true);
+        if (no) mark(fact, false, no, true, false);
         else if (yes) mark(fact, true, yes, false);
       }
     }
