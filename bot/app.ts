@@ -82,7 +82,11 @@ export function loadUniversities(config: Config, logger: Logger): UniversityTabl
     return null;
   }
   const colloquial = join(config.CORPUS_DIR, 'universities-colloquial.csv');
-  return loadUniversityTable(config.RANKINGS_FILE, { colloquialFile: existsSync(colloquial) ? colloquial : undefined, logger });
+  return loadUniversityTable(config.RANKINGS_FILE, {
+    colloquialFile: existsSync(colloquial) ? colloquial : undefined,
+    shortNamesFile: join(config.CORPUS_DIR, 'lang', 'universities.yaml'),
+    logger,
+  });
 }
 
 /** The cause first: each document that cannot be read is named with its cause, before anything that depends on it. */
@@ -131,12 +135,13 @@ export async function buildApp(config: Config, opts: { logger?: Logger; corpus?:
   const ruleSet = loadRulesBesideFailedDocuments(config, corpus, logger);
   const universities = loadUniversities(config, logger);
   const retrieval = await openRetrieverFor(config, corpus, logger);
-  const { understand, sentences } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
+  const { understand, sentences, yesNo } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
   const replyKit = loadReplyKit(config.CORPUS_DIR, corpus.chunks);
   const assistant = createAssistant({
     reply: replyKit,
     understand,
     sentences,
+    yesNo,
     documents: corpus.documents.map(({ rawText: _r, text: _t, ...meta }) => meta),
     chunks: corpus.chunks,
     rules: ruleSet.rules,

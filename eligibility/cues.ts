@@ -20,6 +20,8 @@ const CueFileSchema = z
     goals: z.record(z.string(), Words).default({}),
     roles: z.object({ comparison: Words, hypothetical: Words, reported: Words, selfAgain: Words }).partial().default({}),
     corrections: Words,
+    /** Words that join two items into one clause even between spaces ("2022.05 和 2022.06"). */
+    joiners: Words,
     fillers: Words,
     negation: Words,
     years: z
@@ -27,6 +29,8 @@ const CueFileSchema = z
         reference: Words,
         twoDigitBefore: Words,
         durationBefore: Words,
+        durationAfter: Words,
+        twoDigitYears: z.tuple([z.number().int().min(0).max(99), z.number().int().min(0).max(99)]),
         offset: z.record(z.string(), z.number().int().min(-10).max(10)).default({}),
       })
       .partial()
@@ -45,6 +49,10 @@ const CueFileSchema = z
     dateFacts: z.record(z.string(), Words).default({}),
     /** Fact cues: phrases that say a boolean fact is true / false (negation before a `true` phrase flips it). */
     facts: z.record(z.string(), z.object({ true: Words, false: Words }).partial()).default({}),
+    /** Words that hedge a value in their clause (几个月, 有些): the value is not read with confidence. */
+    doubt: z.object({ vague: Words }).partial().default({}),
+    /** Bare answers to a yes/no question, for every channel (`yesNo()`). */
+    answers: z.object({ yes: Words, no: Words }).partial().default({}),
     sentences: z.record(z.string(), z.object({ zh: z.string().min(1), en: z.string().min(1) })).default({}),
   })
   .strict();
@@ -54,10 +62,20 @@ export interface CueTables {
   goals: Record<string, string[]>;
   roles: { comparison: string[]; hypothetical: string[]; reported: string[]; selfAgain: string[] };
   corrections: string[];
+  joiners: string[];
   /** Words that may follow a correction marker before the corrected value (是, 应该是). */
   fillers: string[];
   negation: string[];
-  years: { reference: string[]; twoDigitBefore: string[]; durationBefore: string[]; offset: Record<string, number> };
+  years: {
+    reference: string[];
+    twoDigitBefore: string[];
+    durationBefore: string[];
+    /** Words after "NN年" that make it a duration ("10年以上"). */
+    durationAfter: string[];
+    /** Two-digit numbers read as years 20NN before 年 anywhere (not only before a month), [low, high]. */
+    twoDigitYears: [number, number];
+    offset: Record<string, number>;
+  };
   yearParts: Record<string, [number, number]>;
   situation: string[];
   /** Words that put the question now (现在, 目前): no situation date then. */
@@ -74,6 +92,9 @@ export interface CueTables {
   information: string[];
   dateFacts: Record<string, string[]>;
   facts: Record<string, { true: string[]; false: string[] }>;
+  doubt: { vague: string[] };
+  /** Bare yes / no answers (one list for the assistant, Telegram and the terminal chat). */
+  answers: { yes: string[]; no: string[] };
   /** Sentences said back ({value}, {date} placeholders), by language. */
   sentences: Record<string, { zh: string; en: string }>;
 }
@@ -88,9 +109,10 @@ export function emptyCueTables(): CueTables {
     goals: {},
     roles: { comparison: [], hypothetical: [], reported: [], selfAgain: [] },
     corrections: [],
+    joiners: [],
     fillers: [],
     negation: [],
-    years: { reference: [], twoDigitBefore: [], durationBefore: [], offset: {} },
+    years: { reference: [], twoDigitBefore: [], durationBefore: [], durationAfter: [], twoDigitYears: [15, 39], offset: {} },
     yearParts: {},
     situation: [],
     present: [],
@@ -103,6 +125,8 @@ export function emptyCueTables(): CueTables {
     information: [],
     dateFacts: {},
     facts: {},
+    doubt: { vague: [] },
+    answers: { yes: [], no: [] },
     sentences: {},
   };
 }
@@ -141,10 +165,16 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
     out.fillers = words([...out.fillers, ...d.fillers]);
+    out.joiners = words([...out.joiners, ...d.joiners]);
     out.negation = words([...out.negation, ...d.negation]);
     out.years.reference = words([...out.years.reference, ...(d.years.reference ?? [])]);
     out.years.durationBefore = words([...out.years.durationBefore, ...(d.years.durationBefore ?? [])]);
     out.years.twoDigitBefore = words([...out.years.twoDigitBefore, ...(d.years.twoDigitBefore ?? [])]);
+    out.years.durationAfter = words([...out.years.durationAfter, ...(d.years.durationAfter ?? [])]);
+    if (d.years.twoDigitYears) {
+      if (d.years.twoDigitYears[0] > d.years.twoDigitYears[1]) throw new CueLoadError(`${file}: years.twoDigitYears: low above high`);
+      out.years.twoDigitYears = d.years.twoDigitYears;
+    }
     for (const [w, n] of Object.entries(d.years.offset ?? {})) out.years.offset[norm(w)] = n;
     for (const [w, p] of Object.entries(d.yearParts)) {
       if (p[0] > p[1]) throw new CueLoadError(`${file}: yearParts.${w}: first month after the last`);
@@ -169,7 +199,35 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       const prev = out.facts[fact] ?? { true: [], false: [] };
       out.facts[fact] = { true: words([...prev.true, ...(c.true ?? [])]), false: words([...prev.false, ...(c.false ?? [])]) };
     }
+    out.doubt.vague = words([...out.doubt.vague, ...(d.doubt.vague ?? [])]);
+    out.answers.yes = words([...out.answers.yes, ...(d.answers.yes ?? [])]);
+    out.answers.no = words([...out.answers.no, ...(d.answers.no ?? [])]);
     Object.assign(out.sentences, d.sentences);
   }
   return out;
+}
+
+/** A bare yes / no answer, trimmed of end punctuation. */
+export type YesNo = (text: string) => boolean | undefined;
+
+/**
+ * The one yes/no reader of every channel (assistant, Telegram buttons typed as text, terminal chat):
+ * true for a word of `answers.yes`, false for one of `answers.no`, else undefined. Whole answers only
+ * ("是的" yes, "是的我在上海" no answer).
+ *
+ * @example
+ * const yn = yesNo(loadCueTables('corpus/lang'));
+ * yn('嗯嗯。') // true; yn('还没有') // false; yn('可能吧') // undefined
+ */
+export function yesNo(cues: Pick<CueTables, 'answers'>): YesNo {
+  const yes = new Set(cues.answers.yes);
+  const no = new Set(cues.answers.no);
+  return (text: string) => {
+    const t = norm(typeof text === 'string' ? text : '')
+      .replace(/[。.!！~～\s]+$/u, '')
+      .trim();
+    if (no.has(t)) return false;
+    if (yes.has(t)) return true;
+    return undefined;
+  };
 }

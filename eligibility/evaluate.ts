@@ -39,6 +39,8 @@ export interface ConditionTrace {
   skipped?: boolean;
   /** True for the applicability conditions (`applies_if`). */
   applicability?: boolean;
+  /** True when the value is the evaluation date standing in for an unknown fact (`fallback: asOf`). */
+  assumed?: boolean;
 }
 
 /** Validity of the rule on the evaluation date. */
@@ -76,6 +78,8 @@ export interface EvaluateOptions {
   catalog?: FactCatalog;
   /** How notes name the evaluation date: 今天 (default) or, for a past situation, 当时. */
   dayWord?: { zh: string; en: string };
+  /** Facts whose `fallback: asOf` is not used (the person named a date that was not placed): asked instead. */
+  noFallback?: string[];
 }
 
 interface NodeResult {
@@ -94,6 +98,7 @@ interface Ctx {
   /** The word for the evaluation date in notes (今天 / 当时). */
   day: string;
   dayEn: string;
+  noFallback?: string[];
 }
 
 const DAY0 = Date.parse('1970-01-01T00:00:00Z');
@@ -180,8 +185,9 @@ function evalLeaf(leaf: LeafCondition, ctx: Ctx): NodeResult {
     labelEn: leaf.label?.en,
   };
   let value: unknown = leaf.fact === 'asOf' ? ctx.asOf : ctx.facts[leaf.fact];
-  if (value === undefined && leaf.fallback === 'asOf') {
+  if (value === undefined && leaf.fallback === 'asOf' && !ctx.noFallback?.includes(leaf.fact)) {
     value = ctx.asOf;
+    trace.assumed = true;
     trace.note = `未提供日期，按${ctx.day}（${ctx.asOf}）计算`;
   }
   if (value !== undefined) trace.value = value;
@@ -313,8 +319,15 @@ function orderMissing(missing: string[], rule: Rule, catalog?: FactCatalog): str
 }
 
 /** Evaluates one rule. */
-export function evaluateRule(rule: Rule, facts: Facts, asOf: string, catalog?: FactCatalog, dayWord?: { zh: string; en: string }): Verdict {
-  const ctx: Ctx = { facts, asOf, rule, notes: [], day: dayWord?.zh ?? '今天', dayEn: dayWord?.en ?? 'today' };
+export function evaluateRule(
+  rule: Rule,
+  facts: Facts,
+  asOf: string,
+  catalog?: FactCatalog,
+  dayWord?: { zh: string; en: string },
+  noFallback?: string[],
+): Verdict {
+  const ctx: Ctx = { facts, asOf, rule, notes: [], day: dayWord?.zh ?? '今天', dayEn: dayWord?.en ?? 'today', noFallback };
   const validity = validityOf(rule, asOf);
   let applies = rule.appliesIf ? evalNode(rule.appliesIf, ctx, false) : undefined;
   applies?.leaves.forEach((l) => (l.applicability = true));
@@ -402,7 +415,7 @@ export function evaluateRule(rule: Rule, facts: Facts, asOf: string, catalog?: F
 export function evaluate(rules: Rule[], facts: Facts, asOf: string, opts: EvaluateOptions = {}): Verdict[] {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`evaluate: asOf must be YYYY-MM-DD, got "${asOf}"`);
   const chosen = opts.ruleIds ? rules.filter((r) => opts.ruleIds!.includes(r.id)) : rules;
-  return chosen.map((r) => evaluateRule(r, facts, asOf, opts.catalog, opts.dayWord));
+  return chosen.map((r) => evaluateRule(r, facts, asOf, opts.catalog, opts.dayWord, opts.noFallback));
 }
 
 /** The shape of bot/assistant/types.ts EligibilitySummary, built from a verdict. */

@@ -12,7 +12,14 @@ import { toSimplified } from '../text/chinese.ts';
 import { daysInMonth, isoDate, monthRange, yearMonth } from './dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
 import { normalizeNumerals } from './numerals.ts';
-import { describeBestRank, findUniversityMentions, lookupUniversity, type University, type UniversityTable } from './universities.ts';
+import {
+  describeBestRank,
+  findUniversityMentions,
+  longerUniversityName,
+  lookupUniversity,
+  type University,
+  type UniversityTable,
+} from './universities.ts';
 
 /** A question the assistant should ask because the message was ambiguous (e.g. which 东北大学). */
 export interface Ambiguity {
@@ -32,6 +39,12 @@ export interface Extraction {
   ambiguities: Ambiguity[];
   /** For each fact, the text that produced it (debugging, `policybot facts`). */
   evidence: Record<string, string>;
+  /**
+   * Facts read without confidence: a month without a year that took the as-of year (`year`), or a
+   * university named that the table did not resolve while no rank was stated (`university`, fact
+   * worldRank). The decision stage gives no confident verdict on them (bot/assistant/decide.ts gate).
+   */
+  doubts?: { fact: string; why: 'year' | 'university'; text: string }[];
 }
 
 /** Options of extractFacts. */
@@ -507,6 +520,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const ambiguities: Ambiguity[] = [];
   const evidence: Record<string, string> = {};
   const facts: Record<string, unknown> = {};
+  const doubts: NonNullable<Extraction['doubts']> = [];
   const { y: ay } = asOfParts(opts.asOf);
   const t = normalizeMessage(text);
   const cls = clauses(t);
@@ -712,11 +726,24 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── missed contributions, epidemic, back-payment ──
   const MISSED =
-    /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|missed|unpaid|not paid|didn't pay|did not pay|arrears/i;
+    /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|没按期|没有按期|欠(?:了|的|着|下)|拖欠|missed|unpaid|not paid|didn't pay|did not pay|could not pay|couldn't pay|arrears|\bwas late\b|\bwere late\b|paid late/i;
   const BACK =
     /补缴|补交|补齐|补上|补足|补了|补完|(?:没有?|未)补(?![贴助])|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
   const missed: string[] = [];
-  for (const c of cls) {
+  // In chat a date often stands alone before what happened then ("22年5月的社保，因为疫情晚交了"): a
+  // clause with dates and no missed/back-payment word is read with the next clause that has such a
+  // word and no date of its own.
+  const payClauses: string[] = [];
+  for (let i = 0; i < cls.length; i++) {
+    const c = cls[i]!;
+    const next = cls[i + 1];
+    const dated = (x: string) => findDates(x, opts.asOf, contextYear).length > 0;
+    if (next && !MISSED.test(c) && !BACK.test(c) && dated(c) && MISSED.test(next) && !dated(next)) {
+      payClauses.push(`${c}，${next}`);
+      i++;
+    } else payClauses.push(c);
+  }
+  for (const c of payClauses) {
     const hasMissed = MISSED.test(c) || /所属期/.test(c);
     const hasBack = BACK.test(c);
     if (!hasMissed && !hasBack) continue;
@@ -736,7 +763,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (nearBack && !isRange) {
         if (future || notBack || /^(?:到)?(?:现在|目前|今天|至今)$/.test(d.text)) continue;
         set('backPaidOn', d.value, d.text);
-        if (d.note) notes.push(`补缴时间：${d.note}`);
+        if (d.note) {
+          notes.push(`补缴时间：${d.note}`);
+          doubts.push({ fact: 'backPaidOn', why: 'year', text: d.text });
+        }
       } else if (hasMissed || isRange) {
         const [fy, fm] = d.value.split('-').map(Number) as [number, number];
         if (fm === undefined || Number.isNaN(fm)) continue;
@@ -748,7 +778,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         }
         missed.push(...monthRange(start, end));
         if (shift) notes.push('“所属期”按缴费月份顺延一个月换算');
-        if (d.note) notes.push(`欠缴月份：${d.note}`);
+        if (d.note) {
+          notes.push(`欠缴月份：${d.note}`);
+          doubts.push({ fact: 'missedContributionMonths', why: 'year', text: d.text });
+        }
       }
     }
     if (hasBack) {
@@ -824,10 +857,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     true,
   );
   cue('isEnterpriseEmployee', /自由职业|灵活就业|个体户|退休|在校(?:学)?生|freelance|self-employed|retired/i, false, false);
+  // In chat the count often stands in its own clause ("企业职工 22年用了1次"): the measure named anywhere
+  // in the message (or asked about) is enough.
+  const aboutTraining = /培训|补贴|training|subsid/i.test(t) || (opts.expect ?? opts.openFact) === 'onlineTrainingSubsidiesUsed';
   for (const c of cls) {
     let m: RegExpExecArray | null;
     if (
-      /培训|补贴|training|subsid/i.test(c) &&
+      aboutTraining &&
       (m =
         /(?:享受|领|拿|申请|用|获得|领取|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(
           c,
@@ -837,8 +873,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     } else if (/培训|training/i.test(c) && (m = /(\d+)\s*(?:次|回)[^,，。;；]{0,12}(?:补贴|subsid)/i.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
     } else if (
-      /培训补贴|线上培训|职业培训|training subsid/i.test(c) &&
-      /(还)?没(有)?(享受|领|拿|申请)过|第1次|never (?:received|claimed)|first time/i.test(c)
+      (/培训补贴|线上培训|职业培训|training subsid/i.test(c) || (aboutTraining && /^(?:之前|以前|此前)?1次/.test(c))) &&
+      /(还)?没(有)?(享受|领|拿|申请|用)过|1次(?:都|也)?(?:没|未)(?:有)?(?:享受|领|拿|申请|用)|第1次|never (?:received|claimed)|first time/i.test(
+        c,
+      )
     ) {
       set('onlineTrainingSubsidiesUsed', 0, c);
     }
@@ -945,7 +983,18 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       notes.push(`根据院校（${facts.university}）推断为境外留学`);
     }
   }
-  return { facts: facts as Facts, notes: [...new Set(notes)], ambiguities, evidence };
+  // A university named but not resolved casts doubt on a rank known from earlier (unless one is stated now).
+  if (
+    facts.university !== undefined &&
+    facts.worldRank === undefined &&
+    typeof facts.university === 'string' &&
+    !opts.universities?.byName.has(facts.university)
+  )
+    doubts.push({ fact: 'worldRank', why: 'university', text: evidence.university ?? String(facts.university) });
+  const kept = doubts.filter(
+    (a, i) => (a.fact === 'worldRank' || facts[a.fact] !== undefined) && doubts.findIndex((b) => b.fact === a.fact) === i,
+  );
+  return { facts: facts as Facts, notes: [...new Set(notes)], ambiguities, evidence, ...(kept.length ? { doubts: kept } : {}) };
 }
 
 /** Words after a name that make it the name of a policy ("骨干人才激励", "宝山的安居资助"), not a fact about the person. */
@@ -1008,8 +1057,22 @@ function extractUniversity(
         });
         continue;
       }
-      if (inTable.length === 1) found.push({ u: table.byName.get(inTable[0]!)!, surface: m.surface });
-      else if (m.names[0]) {
+      // A known name that is only the start of a longer one ("曼彻斯特" in 曼彻斯特城市大学) is not that
+      // university: the longer name is not in the table (asked, never guessed).
+      const longer = longerUniversityName(table, cleaned, m.surface);
+      if (longer) {
+        if (!facts.university) {
+          facts.university = longer;
+          evidence.university = longer;
+          notes.push(`没有在排名表中找到“${longer}”，请直接告诉我它的世界排名（QS、THE、US News 或软科任一）`);
+        }
+        continue;
+      }
+      if (inTable.length === 1) {
+        const u = table.byName.get(inTable[0]!)!;
+        found.push({ u, surface: m.surface });
+        if (m.derived) notes.push(`“${m.surface}”按近似名称匹配为 ${u.nameZh ?? u.nameEn}（${u.nameEn}），如不对请告诉我`);
+      } else if (m.names[0]) {
         notes.push(`“${m.surface}”（${m.names[0]}）不在四大排名前200名合并表中，请告诉我它的世界排名`);
         if (!facts.university) {
           facts.university = m.names[0];

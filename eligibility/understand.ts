@@ -30,6 +30,24 @@ export interface FactSpan {
   role: Role;
 }
 
+/**
+ * A fact read without confidence: the confidence gate of the decision stage (bot/assistant/decide.ts)
+ * gives no confident verdict that rests on it, and asks for it instead.
+ * - `year`: a month without a year that took the as-of year;
+ * - `vague`: a value in a clause that hedges it (几个月, 有些; cue table `doubt.vague`), or a part of a
+ *   year (上半年) read as its months;
+ * - `university`: a university named (…大学, …University) that the rankings table did not resolve, while
+ *   the rank comes from elsewhere;
+ * - `date`: a date the person named that no fact took (`fact` is `*date`): a condition may not stand in
+ *   today's date for it.
+ */
+export interface Doubt {
+  fact: string;
+  why: 'year' | 'vague' | 'university' | 'date';
+  /** The person's words it is about. */
+  text: string;
+}
+
 export interface Correction {
   fact: string;
   from: unknown;
@@ -57,6 +75,8 @@ export interface Understanding {
   /** The year the conversation is about after this message (for 当年 / a month without a year later). */
   referenceYear: number | null;
   corrections: Correction[];
+  /** Facts read without confidence (see `Doubt`). */
+  doubts: Doubt[];
   notes: string[];
   ambiguities: Ambiguity[];
   evidence: Record<string, string>;
@@ -147,7 +167,7 @@ export function resolveDates(
   asOf: string,
   cues: CueTables,
   referenceYear: number | null,
-): { text: string; referenceYear: number | null } {
+): { text: string; referenceYear: number | null; approx: string[] } {
   const ay = Number(asOf.slice(0, 4));
   const P = patternsOf(cues);
   let s = t;
@@ -156,6 +176,18 @@ export function resolveDates(
   s = s.replace(P.twoDigit, (m, yy: string, month: string | undefined, off: number, whole: string) => {
     // "交了10年" is a duration, not 2010 (unless a month follows).
     if (!month && durationBefore.some((w) => whole.slice(Math.max(0, off - w.length), off) === w)) return m;
+    return `20${yy}年`;
+  });
+  // Any other two-digit year in the table's range ("22年封控", "22年我们公司…") is a year too, unless a
+  // duration word stands before it ("交了22年") or after it ("10年以上"): a month written later in the
+  // message then belongs to it.
+  const [lo, hi] = cues.years.twoDigitYears;
+  s = s.replace(/(?<![\d.])(\d{2})\s*年(?!\s*\d)/g, (m, yy: string, off: number, whole: string) => {
+    const n = Number(yy);
+    if (n < lo || n > hi) return m;
+    if (durationBefore.some((w) => whole.slice(Math.max(0, off - w.length), off) === w)) return m;
+    const after = whole.slice(off + m.length);
+    if (cues.years.durationAfter.some((w) => after.startsWith(w))) return m;
     return `20${yy}年`;
   });
   // A class year ("22届") names a year too (2022届), for 那年 later.
@@ -187,16 +219,19 @@ export function resolveDates(
       return m;
     });
   }
-  // Parts of a year after a year: 2022年上半年 → 2022年1月至6月.
+  // Parts of a year after a year: 2022年上半年 → 2022年1月至6月 (approximate: "some months of" it).
+  const approx: string[] = [];
   if (P.yearPart) {
     s = s.replace(P.yearPart, (_m, y: string, p: string) => {
       const [a, b] = cues.yearParts[p]!;
-      return a === b ? `${y}年${a}月` : `${y}年${a}月至${b}月`;
+      if (a === b) return `${y}年${a}月`;
+      approx.push(`${y}年${a}月至${b}月`);
+      return `${y}年${a}月至${b}月`;
     });
   }
   s = s.replace(/(\d{4}年\d{1,2}月)\s*[-~—–]\s*(?=\d{4}年\d{1,2}月)/g, '$1至');
   const years = [...s.matchAll(/(\d{4})\s*[年届]/g)].map((m) => Number(m[1])).filter((y) => y >= 2000 && y <= 2100);
-  return { text: s, referenceYear: years.length ? years[years.length - 1]! : ref };
+  return { text: s, referenceYear: years.length ? years[years.length - 1]! : ref, approx };
 }
 
 /** The role of one clause: the first marker found (hypothetical, reported, comparison), else self. */
@@ -212,11 +247,16 @@ const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringi
 
 /** A bare quantity with a unit ("六个月了") answers the fact whose catalog unit it carries. */
 function unitFact(text: string, catalog: FactCatalog): string | undefined {
-  const bare = text.replace(/[\s。.!！~～了吧啦呀]+$/u, '');
-  if (bare.length > 12 || !/^\D{0,6}\d+(?:\.\d+)?\s*\S{1,3}$/u.test(bare)) return undefined;
+  const bare = text.replace(/[\s。.!！~～了吧啦呀]+$/u, '').toLowerCase();
+  // "六个月了", "5 months", "only 2 months so far"
+  if (bare.length > 24 || !/^\D{0,12}\d+(?:\.\d+)?\s*[\p{L}]{1,8}(?:\s+\p{L}{1,6}){0,2}$/u.test(bare)) return undefined;
   for (const [fact, spec] of Object.entries(catalog)) {
     const unit = (spec as { unit?: { zh?: string; en?: string } }).unit;
     if (unit?.zh && bare.endsWith(unit.zh)) return fact;
+    if (unit?.en) {
+      const en = unit.en.toLowerCase().replace(/s$/, '');
+      if (new RegExp(`\\d\\s*${en}s?\\b`, 'u').test(bare)) return fact;
+    }
   }
   return undefined;
 }
@@ -229,7 +269,11 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     /(?<=[\p{Script=Han}])\s+(?=[\p{Script=Han}\d])|(?<=[\p{Script=Han}\d])\s+(?=[\p{Script=Han}])/gu,
     '，',
   );
-  const dated = resolveDates(normalized, ctx.asOf, cues, ctx.referenceYear ?? null);
+  // …except around a joining word: "2022.05 和 2022.06" is one list.
+  const joined = cues.joiners.length
+    ? normalized.replace(new RegExp(`，(${cues.joiners.map(escapeRegex).join('|')})，`, 'g'), '$1')
+    : normalized;
+  const dated = resolveDates(joined, ctx.asOf, cues, ctx.referenceYear ?? null);
   const text = dated.text;
   const lower = text.toLowerCase();
   const spans: FactSpan[] = [];
@@ -237,6 +281,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const ambiguities: Ambiguity[] = [];
   const evidence: Record<string, string> = {};
   const corrections: Correction[] = [];
+  const doubts: Doubt[] = [];
   let facts: Record<string, unknown> = {};
 
   const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues) }));
@@ -334,6 +379,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
           evidence[fact] = value;
         }
         notes.push(...one.notes);
+        for (const d of one.doubts ?? []) doubts.push(d);
         segSelf = self.slice(used);
       }
       if (!segSelf.length) continue;
@@ -342,6 +388,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const x = safeExtract(deps.extract, segText, { asOf: ctx.asOf, openFact, contextYear });
     notes.push(...x.notes);
     ambiguities.push(...x.ambiguities);
+    for (const d of x.doubts ?? []) doubts.push(d);
     const from = segSelf[0]!.start;
     const to = segSelf[segSelf.length - 1]!.end;
     const uniSpan = x.evidence.university ? locate(x.evidence.university, from, to) : undefined;
@@ -355,6 +402,17 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         ['worldRank', 'rankingSystem', 'rankingEdition', 'universityCountry', 'studiedAbroad', 'university'].includes(fact)
       )
         at = uniSpan;
+      // A date fact read across clauses ("2022年5月的社保，因为疫情晚交了"): the date's words.
+      if (!at && dateTypes.has(catalog[fact]?.type ?? '')) {
+        const first = String(Array.isArray(value) ? value[0] : value);
+        for (const c of segSelf) {
+          const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => x.value === first || first.startsWith(x.value));
+          if (d) {
+            at = [c.start + d.index, c.start + d.end];
+            break;
+          }
+        }
+      }
       // Else the clause that gives the fact on its own.
       if (!at) {
         for (const c of segSelf) {
@@ -378,11 +436,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     // Cue facts: domestic study, not working, fact phrases.
     for (const c of self) {
       const cl = c.text.toLowerCase();
-      const mark = (fact: string, value: boolean, word: string, override: boolean) => {
+      // A negation word just before the phrase flips it — except for a phrase that already says "no".
+      const mark = (fact: string, value: boolean, word: string, override: boolean, negatable = true) => {
         if (!override && facts[fact] !== undefined) return;
         const i = cl.indexOf(word);
         const at: [number, number] = [c.start + i, c.start + i + word.length];
-        const neg = i >= 0 && has(cl.slice(Math.max(0, i - 3), i), cues.negation);
+        const neg = negatable && i >= 0 && has(cl.slice(Math.max(0, i - 3), i), cues.negation);
         const v = neg ? !value : value;
         spans.push({ fact, value: v, span: at, text: text.slice(at[0], at[1]), role: neg || !v ? 'negated' : 'self' });
         if (facts[fact] !== undefined && !sameValue(facts[fact], v)) corrections.push({ fact, from: facts[fact], to: v });
@@ -413,7 +472,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       for (const [fact, cue] of Object.entries(cues.facts)) {
         const no = cue.false.find((w) => cl.includes(w));
         const yes = cue.true.find((w) => cl.includes(w));
-        if (no) mark(fact, false, no, true);
+        if (no) mark(fact, false, no, true, false);
         else if (yes) mark(fact, true, yes, false);
       }
     }
@@ -471,6 +530,35 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     }
   }
   const otherText = clauses.filter((c) => c.role !== 'self').map((c) => c.text);
+  // Doubts (the decision stage's confidence gate): values a self clause hedges (几个月) or that stand for
+  // a part of a year (上半年 → 1月至6月), and dates the person named that no fact took.
+  const selfSpans = spans.filter((sp) => sp.role === 'self' || sp.role === 'negated');
+  for (const c of clauses) {
+    if (c.role !== 'self') continue;
+    const cl = c.text.toLowerCase();
+    const hedged = has(cl, cues.doubt.vague) || dated.approx.some((a) => c.text.includes(a));
+    if (!hedged) continue;
+    for (const sp of selfSpans)
+      if (sp.span[0] < c.end && sp.span[1] > c.start && typeof sp.value !== 'boolean' && sp.fact !== 'university')
+        doubts.push({ fact: sp.fact, why: 'vague', text: c.text });
+  }
+  for (const c of clauses) {
+    if (c.role !== 'self') continue;
+    for (const d of findDates(c.text, ctx.asOf, contextYear ?? undefined)) {
+      // "现在", "目前" are today: what a fallback to today stands for.
+      if (!/^\d{4}-\d{2}/.test(d.value) || has(d.text.toLowerCase(), cues.present)) continue;
+      const at: [number, number] = [c.start + d.index, c.start + d.end];
+      // Taken by a fact (a date fact, a class year, a count of months from it).
+      const taken = selfSpans.some((sp) => sp.span[0] < at[1] && sp.span[1] > at[0]);
+      const isSituation = !!situationDate?.startsWith(d.value.slice(0, 7));
+      if (!taken && !isSituation) doubts.push({ fact: DATE_NAMED, why: 'date', text: d.text });
+    }
+  }
+  const kept = doubts.filter(
+    (d, i) =>
+      (d.fact === DATE_NAMED || d.fact === 'worldRank' || facts[d.fact] !== undefined) &&
+      doubts.findIndex((e) => e.fact === d.fact && e.why === d.why) === i,
+  );
   return {
     text,
     otherText,
@@ -483,11 +571,15 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     situationAsked,
     referenceYear: dated.referenceYear,
     corrections,
+    doubts: kept,
     notes,
     ambiguities,
     evidence,
   };
 }
+
+/** The `Doubt.fact` of a date the person named that no fact took. */
+export const DATE_NAMED = '*date';
 
 function safeExtract(
   extract: ExtractPort,

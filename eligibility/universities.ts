@@ -10,6 +10,8 @@
  * lookupUniversity(table, '帝国理工') // { status: 'found', university: { nameEn: 'Imperial College London', best: { system: 'QS', rank: 2, … } } }
  */
 import { existsSync, readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { z } from 'zod';
 import { dirname, join } from 'node:path';
 import { toSimplified } from '../text/chinese.ts';
 import type { LoggerLike } from './rules.ts';
@@ -49,11 +51,13 @@ export interface UniversityTable {
   /** normalized key → canonical English names (several = ambiguous). */
   index: Map<string, Set<string>>;
   /** Keys to scan free text for (surface, normalized, canonical names, whether a short key needs context). */
-  scanKeys: { key: string; names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean }[];
+  scanKeys: { key: string; names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean; derived?: boolean }[];
   /** Colloquial entries naming institutions that are not in the table (notes to show). */
   outside: Map<string, string>;
   byName: Map<string, University>;
   source: string;
+  /** The words of derived short names; without them no short names are derived. */
+  shortNames?: ShortNameWords;
 }
 
 /** Result of a lookup. */
@@ -125,12 +129,61 @@ export function normalizeUniversityName(name: string, keepBracketed = false): st
 }
 
 const CJK = /[\u3400-\u9fff]/;
+const Words = z.array(z.union([z.string().min(1), z.number()]).transform(String)).default([]);
+const ShortNamesSchema = z
+  .object({
+    shortNames: z
+      .object({ genericEn: Words, genericZh: Words, studyAfter: Words, studyAfterEn: Words, studyBeforeEn: Words })
+      .strict()
+      .default({ genericEn: [], genericZh: [], studyAfter: [], studyAfterEn: [], studyBeforeEn: [] }),
+    longerName: z.object({ suffix: Words, notAfter: Words }).strict().default({ suffix: [], notAfter: [] }),
+  })
+  .strict();
+
+/** The words of derived short names (`corpus/lang/universities.yaml`). */
+export type ShortNameWords = z.infer<typeof ShortNamesSchema>;
+
+const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const startsWithAny = (t: string, ws: string[]) => ws.some((w) => t.startsWith(w));
+
+/** Loads `corpus/lang/universities.yaml`; an error names the file and the field. */
+export function loadShortNameWords(file: string): ShortNameWords {
+  let raw: unknown;
+  try {
+    raw = yaml.load(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new RankingsError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const r = ShortNamesSchema.safeParse(raw ?? {});
+  if (!r.success)
+    throw new RankingsError(`${file}: ${r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`);
+  const d = r.data;
+  // Longest first, so that "的硕士" is tried before "的".
+  for (const k of Object.keys(d.shortNames) as (keyof ShortNameWords['shortNames'])[])
+    d.shortNames[k] = [...d.shortNames[k]].sort((a, b) => b.length - a.length);
+  return d;
+}
+
+/**
+ * The longer unknown name that `surface` only starts ("曼彻斯特" → "曼彻斯特城市大学"), if any
+ * (`longerName` of corpus/lang/universities.yaml).
+ */
+export function longerUniversityName(table: UniversityTable, text: string, surface: string): string | undefined {
+  const w = table.shortNames?.longerName;
+  if (!w?.suffix.length || !CJK.test(surface)) return undefined;
+  const i = text.indexOf(surface);
+  if (i < 0) return undefined;
+  const rest = text.slice(i + surface.length);
+  if (startsWithAny(rest, w.notAfter)) return undefined;
+  const m = new RegExp(`^[\\u4e00-\\u9fff]{1,6}?(?:${w.suffix.map(escapeRe).join('|')})`).exec(rest);
+  return m ? surface + m[0] : undefined;
+}
 const COMMON_WORDS = new Set(['the', 'and', 'for', 'are', 'was', 'not', 'you', 'one', 'our', 'its', 'uni', 'all', 'can']);
 
 /** Loads a rankings table (top200.csv format), `aliases.csv` beside it, and a colloquial table. */
 export function loadUniversityTable(
   file: string,
-  opts: { colloquialFile?: string; aliasesFile?: string; logger?: LoggerLike } = {},
+  opts: { colloquialFile?: string; aliasesFile?: string; shortNamesFile?: string; logger?: LoggerLike } = {},
 ): UniversityTable {
   if (!existsSync(file)) throw new RankingsError(`${file}: rankings file not found (check RANKINGS_FILE)`);
   const rows = readTable(file, ['name_en', 'name_zh', 'country']);
@@ -159,7 +212,7 @@ export function loadUniversityTable(
   });
 
   const index = new Map<string, Set<string>>();
-  const scan = new Map<string, { names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean }>();
+  const scan = new Map<string, { names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean; derived?: boolean }>();
   const add = (alias: string, nameEn: string, scanIt = true) => {
     for (const key of new Set([normalizeUniversityName(alias), normalizeUniversityName(alias, true)])) {
       if (key.length < 2) continue;
@@ -208,8 +261,37 @@ export function loadUniversityTable(
       }
     });
   }
+  // Short names people use: the distinctive word of the English name ("Leeds", "Warwick", "Monash") and
+  // the Chinese name without 大学/学院 ("利兹", "华威", "多伦多"). Both are also places, so they count only
+  // next to a study word (Leeds grad, graduated from Leeds, 多伦多硕士 — not 在多伦多上班); one short name
+  // of several institutions (Washington) is asked about, never guessed. Aliases above take precedence.
+  const shortNames = opts.shortNamesFile && existsSync(opts.shortNamesFile) ? loadShortNameWords(opts.shortNamesFile) : undefined;
+  const genericEn = new Set((shortNames?.shortNames.genericEn ?? []).map((w) => w.toLowerCase()));
+  const genericZh = shortNames?.shortNames.genericZh.length
+    ? new RegExp(shortNames.shortNames.genericZh.map(escapeRe).join('|'), 'g')
+    : null;
+  const derived = new Map<string, { names: Set<string>; ascii: boolean }>();
+  const derive = (key: string, nameEn: string, ascii: boolean) => {
+    // A key of the tables (scanned or not: "多伦多" is a city with several universities, asked) is left alone.
+    if (scan.has(key) || index.has(key) || (ascii ? key.length < 4 : key.length < 2)) return;
+    if (!derived.has(key)) derived.set(key, { names: new Set(), ascii });
+    derived.get(key)!.names.add(nameEn);
+  };
+  for (const u of shortNames ? universities : []) {
+    const core = u.nameEn
+      .replace(/[(（].*$|,.*$|\s-\s.*$/u, '')
+      .split(/\s+/)
+      .filter((w) => !genericEn.has(w.toLowerCase()));
+    if (core.length === 1 && /^[A-Za-z][a-z]+$/.test(core[0]!)) derive(core[0]!.toLowerCase(), u.nameEn, true);
+    if (u.nameZh && genericZh) {
+      const zh = normalizeUniversityName(u.nameZh).replace(genericZh, '');
+      if (zh.length >= 2 && zh.length <= 6 && zh !== normalizeUniversityName(u.nameZh)) derive(zh, u.nameEn, false);
+    }
+  }
+  for (const [key, v] of derived)
+    scan.set(key, { names: v.names, ascii: v.ascii, caseSensitive: false, needsContext: true, derived: true });
   const scanKeys = [...scan.entries()].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.key.length - a.key.length);
-  return { universities, index, scanKeys, outside, byName, source: file };
+  return { universities, index, scanKeys, outside, byName, source: file, ...(shortNames ? { shortNames } : {}) };
 }
 
 function bigrams(s: string): Map<string, number> {
@@ -292,6 +374,8 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
 export interface UniversityMention {
   surface: string;
   names: string[];
+  /** Found by a short name derived from the table ("Leeds", "利兹"), not by a listed name or alias. */
+  derived?: boolean;
 }
 
 const CONTEXT_AFTER = /^(毕业|的|读|留学|硕士|博士|本科|研究生|出来|回国|mba|phd|master)/i;
@@ -318,14 +402,14 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
   const lowerSpaced = spaced.toLowerCase();
   const asciiMask = new Array<boolean>(spaced.length).fill(false);
   const out: UniversityMention[] = [];
-  const push = (surface: string, names: Set<string>) => {
+  const push = (surface: string, names: Set<string>, derived?: boolean) => {
     const key = [...names].sort().join('|');
-    if (!out.some((m) => m.names.sort().join('|') === key)) out.push({ surface, names: [...names] });
+    if (!out.some((m) => m.names.sort().join('|') === key)) out.push({ surface, names: [...names], ...(derived ? { derived } : {}) });
   };
   for (const k of table.scanKeys) {
     if (k.ascii) {
       const hay = k.caseSensitive ? spaced : lowerSpaced;
-      const needle = k.caseSensitive ? k.key.toUpperCase() : normalizeAsciiKey(k.key);
+      const needle = k.caseSensitive ? k.key.toUpperCase() : asciiNeedle(k.key);
       if (!needle) continue;
       let from = 0;
       for (;;) {
@@ -333,9 +417,9 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         if (i < 0) break;
         const s = i + 1;
         const e = s + needle.length;
-        if (!asciiMask.slice(s, e).some(Boolean)) {
+        if (!asciiMask.slice(s, e).some(Boolean) && (!k.derived || studyContext(table, simplified, spaced, s, e))) {
           for (let j = s; j < e; j++) asciiMask[j] = true;
-          push(spaced.slice(s, e), k.names);
+          push(spaced.slice(s, e), k.names, k.derived);
         }
         from = i + 1;
       }
@@ -346,16 +430,44 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         if (i < 0) break;
         const e = i + k.key.length;
         const free = !cjkMask.slice(i, e).some(Boolean);
-        const ctxOk = !k.needsContext || CONTEXT_AFTER.test(compact.slice(e));
+        const ctxOk =
+          !k.needsContext ||
+          (k.derived
+            ? startsWithAny(compact.slice(e), table.shortNames?.shortNames.studyAfter ?? [])
+            : CONTEXT_AFTER.test(compact.slice(e)));
         if (free && ctxOk) {
           for (let j = i; j < e; j++) cjkMask[j] = true;
-          push(k.key, k.names);
+          push(k.key, k.names, k.derived);
         }
         from = i + 1;
       }
     }
   }
   return out;
+}
+
+/** A derived English short name at [s, e) of `spaced` stands next to a study word (either side, or 毕业… after). */
+function studyContext(table: UniversityTable, simplified: string, spaced: string, s: number, e: number): boolean {
+  const w = table.shortNames?.shortNames;
+  if (!w) return false;
+  const before = spaced.slice(0, s).trim().split(' ').pop()?.toLowerCase() ?? '';
+  const after = spaced.slice(e).trim().split(' ')[0]?.toLowerCase() ?? '';
+  if (w.studyBeforeEn.includes(before) || w.studyAfterEn.includes(after)) return true;
+  // The name followed directly by Chinese study words ("Leeds毕业").
+  const word = spaced.slice(s, e).toLowerCase();
+  const i = simplified.toLowerCase().indexOf(word);
+  return i >= 0 && startsWithAny(simplified.slice(i + word.length).trimStart(), w.studyAfter);
+}
+
+/** `normalizeAsciiKey` of a scan key, computed once (it was most of the time of a scan). */
+const needles = new Map<string, string>();
+function asciiNeedle(key: string): string {
+  let n = needles.get(key);
+  if (n === undefined) {
+    n = normalizeAsciiKey(key);
+    needles.set(key, n);
+  }
+  return n;
 }
 
 function normalizeAsciiKey(k: string): string {

@@ -11,6 +11,7 @@
  * d?.lead.verdict // 'eligible'
  */
 import { evaluate, type Verdict, type VerdictKind } from '../../eligibility/evaluate.ts';
+import { DATE_NAMED, type Doubt } from '../../eligibility/understand.ts';
 import type { Facts } from '../../eligibility/facts.ts';
 import { matchedKeywords, type FactCatalog, type Rule } from '../../eligibility/rules.ts';
 import type { SearchHit } from '../../retrieval/types.ts';
@@ -58,6 +59,8 @@ export interface DecideInput {
   hits: SearchHit[];
   goals: string[];
   ruleFacts: Map<string, Set<string>>;
+  /** Facts read without confidence (eligibility/understand.ts `doubts`): no confident verdict rests on them. */
+  doubts?: Doubt[];
 }
 
 /** The structured decision between decide and the reply builder. */
@@ -74,6 +77,46 @@ export interface Decision {
   followUpFact: string | null;
   /** Rules that were considered because they serve the person's goal. */
   goalRules: string[];
+  /** The doubts that turned a confident verdict into need-more-info (the gate); their facts are asked. */
+  doubted: Doubt[];
+}
+
+/** The facts that decide a verdict: every condition that passed (eligible) or failed (not eligible) and mattered. */
+export function decidingFacts(v: Verdict): { facts: string[]; fallbacks: string[] } {
+  const want = v.verdict === 'eligible' ? 'pass' : v.verdict === 'not_eligible' ? 'fail' : null;
+  if (!want) return { facts: [], fallbacks: [] };
+  const leaves = v.conditions.filter((c) => c.status === want && !c.skipped && c.fact !== 'asOf');
+  return {
+    facts: [...new Set(leaves.filter((c) => !c.assumed).map((c) => c.fact))],
+    fallbacks: [...new Set(leaves.filter((c) => c.assumed).map((c) => c.fact))],
+  };
+}
+
+/**
+ * The confidence gate. A confident verdict (eligible / not eligible) stands only when no fact that
+ * decides it is in doubt: a value the person did not fully give (a month without a year), an
+ * approximate one (上半年, 几个月), a university named but not resolved, or a date the person named that
+ * no fact took while a condition stood in today's date for it. Otherwise the rule is evaluated again
+ * without those facts (and without the date fallback), which asks for them; the doubts that mattered are
+ * returned so the reply can say what it did not assume. Pure.
+ */
+export function gateVerdict(
+  v: Verdict,
+  doubts: Doubt[],
+  reevaluate: (without: string[], noFallback: string[]) => Verdict,
+): { verdict: Verdict; doubted: Doubt[] } {
+  if (!doubts.length || (v.verdict !== 'eligible' && v.verdict !== 'not_eligible')) return { verdict: v, doubted: [] };
+  const { facts, fallbacks } = decidingFacts(v);
+  const hit = doubts.filter((d) => facts.includes(d.fact) || (d.fact === DATE_NAMED && fallbacks.length > 0));
+  if (!hit.length) return { verdict: v, doubted: [] };
+  const without = [...new Set(hit.map((d) => d.fact).filter((f) => f !== DATE_NAMED))];
+  const noFallback = hit.some((d) => d.fact === DATE_NAMED) ? fallbacks : [];
+  const again = reevaluate(without, noFallback);
+  if (again.verdict === v.verdict) return { verdict: v, doubted: [] };
+  // Ask first for what was in doubt.
+  const first = [...without, ...noFallback].filter((f) => again.missing.includes(f));
+  const missing = [...first, ...again.missing.filter((f) => !first.includes(f))];
+  return { verdict: { ...again, missing }, doubted: hit };
 }
 
 export function decide(
@@ -102,6 +145,25 @@ export function decide(
         : v,
     );
   }
+  // The confidence gate: no confident verdict on a fact read without confidence.
+  const doubted: Doubt[] = [];
+  const doubts = input.doubts ?? [];
+  if (doubts.length) {
+    verdicts = verdicts.map((v) => {
+      const date = v.asOf;
+      const g = gateVerdict(v, doubts, (without, noFallback) => {
+        const facts = Object.fromEntries(Object.entries(input.facts).filter(([k]) => !without.includes(k))) as Facts;
+        return evaluate(
+          candidates.filter((r) => r.id === v.ruleId),
+          facts,
+          date,
+          { catalog: opts.catalog, noFallback, dayWord: date === input.asOf ? undefined : opts.pastDay },
+        )[0]!;
+      });
+      for (const d of g.doubted) if (!doubted.some((x) => x.fact === d.fact && x.why === d.why)) doubted.push(d);
+      return g.verdict;
+    });
+  }
   const byId = new Map(candidates.map((r) => [r.id, r]));
   const goalRule = (r: Rule) => r.goals.some((g) => input.goals.includes(g));
   const score = (v: Verdict) => {
@@ -128,5 +190,8 @@ export function decide(
     situationDate: input.situationDate,
     followUpFact,
     goalRules: candidates.filter(goalRule).map((r) => r.id),
+    doubted: doubted.filter(
+      (d) => lead.missing.includes(d.fact) || d.fact === DATE_NAMED || ordered.some((v) => v.missing.includes(d.fact)),
+    ),
   };
 }

@@ -303,7 +303,7 @@ export interface UnderstandingReport {
   /** Shown conditions whose fact has no source (a span of the person's words or a button). */
   unsourcedFacts: number;
   byTag: Record<string, { total: number; correct: number }>;
-  failures: { id: string; q: string; problems: string[] }[];
+  failures: { id: string; q: string; problems: string[]; confidentWrong?: boolean }[];
   skipped: number;
 }
 
@@ -394,7 +394,7 @@ export async function runUnderstandingSet(
     if (r.confidentWrong) wrong++;
     unsourced += r.unsourced;
     tally(m.tags, ok);
-    if (!ok) failures.push({ id: m.id, q: m.q, problems: r.problems });
+    if (!ok) failures.push({ id: m.id, q: m.q, problems: r.problems, ...(r.confidentWrong ? { confidentWrong: true } : {}) });
   }
   for (const c of set.conversations) {
     if (c.needs === 'rankings' && !opts.hasRankings) {
@@ -423,7 +423,8 @@ export async function runUnderstandingSet(
     if (ok) cOk++;
     if (r.confidentWrong) wrong++;
     tally(c.tags, ok);
-    if (!ok) failures.push({ id: c.id, q: c.turns.join(' ⟶ '), problems: r.problems });
+    if (!ok)
+      failures.push({ id: c.id, q: c.turns.join(' ⟶ '), problems: r.problems, ...(r.confidentWrong ? { confidentWrong: true } : {}) });
   }
   const rate = (a: number, b: number) => (b ? a / b : 1);
   return {

@@ -7,6 +7,7 @@
  * const assistant = createAssistant({ documents, chunks, rules, catalog, retriever, extract, options });
  * const { reply, state } = await assistant.reply(undefined, '我是QS前50毕业的，在上海全职工作，能落户吗？', '2026-11-22');
  */
+import type { YesNo } from '../../eligibility/cues.ts';
 import { evaluate } from '../../eligibility/evaluate.ts';
 import { normalizeMessage, type Extraction } from '../../eligibility/extract.ts';
 import { formatFactValue, mergeFacts, type Facts } from '../../eligibility/facts.ts';
@@ -15,7 +16,7 @@ import { keywordText, matchedKeywords, rulesForText, type Condition, type FactCa
 import type { Chunk, DocumentMeta, SearchResult } from '../../retrieval/types.ts';
 import { detectLang } from './lang.ts';
 import { decide, DEFAULT_DECIDE_WEIGHTS, type DecideWeights } from './decide.ts';
-import { route } from './route.ts';
+import { isPersonal, route } from './route.ts';
 import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
 import { createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
@@ -58,6 +59,8 @@ export interface AssistantDeps {
   understand?: UnderstandFn;
   /** Sentences said back (corrections, situation date), from corpus/lang/*.yaml `sentences:`. */
   sentences?: Record<string, { zh: string; en: string }>;
+  /** Bare yes / no answers (eligibility/cues.ts `yesNo`, corpus/lang `answers:`); without it none are read. */
+  yesNo?: YesNo;
   /** Weights of the rule choice (decide.ts); default DEFAULT_DECIDE_WEIGHTS. */
   decideWeights?: DecideWeights;
   /** Locales, out-of-scope table, answer cues, clause labels (bot/reply/kit.ts); default: the locales only. */
@@ -73,11 +76,12 @@ export interface AssistantDeps {
 
 /** A rule is checked without its words once the conversation gave this many of its facts (2–5; 3 measured). */
 const MIN_CONVERSATION_FACTS = 3;
+/** A message this short that names a measure ("骨干人才激励", "安居资助怎么申请") asks about the person's case (8–20; 12 measured). */
+const BARE_MEASURE_CHARS = 12;
+/** Fact types that are dates. */
+const DATE_TYPES = new Set(['date', 'month', 'month_list']);
 /** The goal id of the profile question (corpus/lang goals: match). */
 const MATCH_GOAL = 'match';
-
-const YES = /^(是|是的|对|对的|有|有的|嗯|嗯嗯|好|yes|y|yep|yeah|true|全职|在|在上海|交了|已经|已补缴)[。.!！]?$/i;
-const NO = /^(不是|否|没有|没|无|不|不对|no|n|nope|false|还没有?|尚未)[。.!！]?$/i;
 
 /** Creates the assistant from already-loaded pieces (see bot/app.ts for the wiring). */
 export function createAssistant(deps: AssistantDeps): Assistant {
@@ -85,6 +89,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   const { docs, districtIn } = ctx;
   const maxInput = deps.options.maxInputChars ?? 2000;
   const kit = deps.reply ?? defaultReplyKit(deps.chunks);
+  const yesNo: YesNo = deps.yesNo ?? (() => undefined);
 
   const ruleFacts = new Map(deps.rules.map((r) => [r.id, factsOf(r)]));
   const conditionFacts = new Map(deps.rules.map((r) => [r.id, factsOf({ ...r, appliesIf: undefined })]));
@@ -103,8 +108,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     if (choice) return { [open.fact]: decodeChoice(choice.value) } as Facts;
     const type = deps.catalog[open.fact]?.type;
     if (type === 'boolean') {
-      if (NO.test(t)) return { [open.fact]: false } as Facts;
-      if (YES.test(t)) return { [open.fact]: true } as Facts;
+      const yn = yesNo(t);
+      if (yn !== undefined) return { [open.fact]: yn } as Facts;
     }
     if ((type === 'number' || type === 'integer') && /^\d{1,4}$/.test(t)) return { [open.fact]: Number(t) } as Facts;
     return {} as Facts;
@@ -161,6 +166,24 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     // A message that adds facts of the rule under discussion continues that check (even after a verdict).
     const currentRuleFacts = state.ruleId ? ruleFacts.get(state.ruleId) : undefined;
     const updatesCurrentRule = !!currentRuleFacts && Object.keys(newFacts).some((f) => currentRuleFacts.has(f));
+    // A distinctive word of a rule (平均工资, 骨干, 安居) with a date of one of its facts ("23年5月办居转户
+    // 平均工资…") is a question about the person's own matter on that date.
+    const distinctiveFact = deps.rules.some(
+      (x) =>
+        distinctiveHits(x, kwText) > 0 &&
+        [...(conditionFacts.get(x.id) ?? [])].some((f) => f in newFacts && DATE_TYPES.has(deps.catalog[f]?.type ?? '')),
+    );
+    // A goal named with intent, or a rule's distinctive word, and no fact yet ("骨干人才激励怎么申请",
+    // "我想落户上海"): start the goal's rule and ask its first deciding question.
+    const goalOnly =
+      goalsNow.length > 0 &&
+      !goalsNow.includes(MATCH_GOAL) &&
+      Object.keys(newFacts).length === 0 &&
+      !open &&
+      !understood?.asksInformation &&
+      ((!!understood?.intent && isPersonal(text)) ||
+        (text.length <= BARE_MEASURE_CHARS &&
+          deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && distinctiveHits(x, kwText) > 0)));
     const r = route({
       text,
       hasOpenQuestion: !!open || !!currentRuleFacts,
@@ -168,13 +191,18 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       newFacts: Object.keys(newFacts).length,
       ruleHits: textRules.length,
       // A goal with intent ("想落户"), or with two facts of one of the goal's rules ("悉尼大学 全职 落户").
+      goalOnly,
       goal:
-        goalsNow.length > 0 &&
-        (!!understood?.intent ||
-          deps.rules.some(
-            (x) =>
-              x.goals.some((g) => goalsNow.includes(g)) && [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2,
-          )),
+        distinctiveFact ||
+        // Facts alone, two of one rule's conditions ("QS 45 全职"): the person describes their case.
+        (!understood?.asksInformation &&
+          deps.rules.some((x) => [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)) ||
+        (goalsNow.length > 0 &&
+          (!!understood?.intent ||
+            deps.rules.some(
+              (x) =>
+                x.goals.some((g) => goalsNow.includes(g)) && [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2,
+            ))),
       conversationFacts:
         Object.keys(newFacts).length > 0 &&
         deps.rules.some((x) => {
@@ -320,6 +348,22 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           const d = docs.get(g.cite.docId)?.district;
           if (!candidates.includes(g) && !elsewhere && !(qDistrict && d && d !== qDistrict)) candidates.push(g);
         }
+        // A goal with no fact: the goal's rules named by a distinctive word, else all of them (decide()
+        // leads with the one the search and the keywords point to) — its first question is asked.
+        // Only when the search points at one of them: "办积分能不能不去现场" names a goal with intent but asks
+        // about something else (the clause on sending materials by e-mail).
+        if (!candidates.length && goalOnly && !elsewhere) {
+          const own = deps.rules.filter((x) => {
+            const d = docs.get(x.cite.docId)?.district;
+            return x.goals.some((g) => goalsNow.includes(g)) && !(qDistrict && d && d !== qDistrict);
+          });
+          const named = own.filter((x) => distinctiveHits(x, kwText) > 0);
+          // Not named: only rules that need a fact of the person (one that stands in today's date for
+          // every fact would give a verdict on nothing the person said).
+          const asks = own.filter((x) => evaluate([x], {} as Facts, asOf, { catalog: deps.catalog })[0]?.verdict === 'need_more_info');
+          const pointed = (named.length ? named : asks).filter((x) => x.citeChunkIds.some((id) => top.has(id)));
+          candidates = pointed;
+        }
       }
       const situationDate = next.situationDate ?? null;
       const decision = decide(
@@ -334,6 +378,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           hits: r === 'follow_up' ? [] : (await searched()).hits,
           goals,
           ruleFacts,
+          doubts: understood?.doubts ?? [],
         },
         { catalog: deps.catalog, weights: deps.decideWeights ?? DEFAULT_DECIDE_WEIGHTS, pastDay: deps.sentences?.pastDay },
       );
@@ -344,6 +389,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         // The date judged on (a past situation) is said in the answer line (judgedOn), not again as a note.
         for (const c of understood?.corrections ?? [])
           notes.push({ kind: 'other', priority: P.corrected, text: ctx.say('corrected', lang, { value: formatFactValue(c.to, lang) }) });
+        // The confidence gate: say what was not assumed, and forget the doubted facts (they are asked for).
+        const gateWord = { year: 'doubtYear', vague: 'doubtVague', university: 'doubtUniversity', date: 'doubtDate' } as const;
+        for (const d of decision.doubted) {
+          notes.push({ kind: 'assumption', priority: P.doubted, text: ctx.say(gateWord[d.why], lang, { text: d.text }) });
+          delete (facts as Record<string, unknown>)[d.fact];
+          delete sources[d.fact];
+        }
         notes.push(...otherRuleNotes(kit, decision, lang));
         const { reply, followUp } = eligibilityReply(
           ctx,

@@ -33,6 +33,8 @@ export const ASSISTANT_NOTE_PRIORITIES = {
   superseded: 1,
   /** A correction said back ("已按您后面的说法更正…"). */
   corrected: 8,
+  /** What the confidence gate did not assume (a doubted fact, asked for instead). */
+  doubted: 9,
   /** Another measure of the same goal. */
   otherRule: 60,
   /** What the understanding stage inferred (a university's rank, studied abroad). */

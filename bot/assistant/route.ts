@@ -27,6 +27,8 @@ export interface RouteSignals {
   conversationFacts?: boolean;
   /** The message asks about a measure in general (requirements, amounts) and not whether the person can. */
   generalQuestion?: boolean;
+  /** The message names a goal with intent (or a rule's own word) and gives no fact yet: start that check. */
+  goalOnly?: boolean;
 }
 
 /** Only digits, punctuation and symbols (no words): nothing to answer unless the bot asked something. */
@@ -42,6 +44,9 @@ const ELIGIBILITY_CUE =
   /能不能|能否|可不可以|可以.{0,12}[吗么嘛]|是否(可以|能|符合|影响)|符合|够不够|有没有资格|有资格|资格|能.{0,12}[吗么嘛]|会不会|影响.{0,8}[吗么嘛]|有影响|算不算|行不行|还能|咨询|想了解|想问问?|能.{0,16}不[?？。]?$|可以.{0,16}不[?？。]?$|行不|还按|仍按|还是按|按.{0,8}(?:算|执行|计算)[吗么嘛呢？?]?$|受影响|是不是还|适用[吗么嘛]|eligible|qualif|can i|am i|do i|could i|will it affect|affect|does .{0,30} apply/i;
 const PERSONAL = /我|本人|俺|孩子|my |\bI\b|I'm|I am|me\b|\bwe\b|\bour\b/i;
 
+/** The message speaks in the first person (the asker, or someone they ask for: 我老公, 我们公司). */
+export const isPersonal = (text: string): boolean => PERSONAL.test(text);
+
 /** Decides the route of one message. */
 export function route(s: RouteSignals): Route {
   const text = s.text.trim();
@@ -54,6 +59,7 @@ export function route(s: RouteSignals): Route {
   if (s.generalQuestion && !PERSONAL.test(text) && !s.hasOpenQuestion) return 'information';
   if (s.newFacts > 0 && (cue || s.goal || PERSONAL.test(text) || s.hasOpenQuestion)) return 'eligibility';
   if ((s.goalFacts || s.conversationFacts) && !s.generalQuestion) return 'eligibility';
+  if (s.goalOnly && !s.generalQuestion) return 'eligibility';
   if (s.ruleHits > 0 && cue && PERSONAL.test(text)) return 'eligibility';
   return 'information';
 }

@@ -7,7 +7,7 @@
  * deps.understand('曼大毕业的 想落户', { asOf: '2026-12-01' }).goals // ['settlement']
  */
 import { join } from 'node:path';
-import { loadCueTables, type CueTables } from '../../eligibility/cues.ts';
+import { loadCueTables, yesNo, type CueTables, type YesNo } from '../../eligibility/cues.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
 import type { FactCatalog } from '../../eligibility/rules.ts';
 import { understand } from '../../eligibility/understand.ts';
@@ -18,7 +18,7 @@ export function understandingDeps(
   corpusDir: string,
   catalog: FactCatalog,
   universities: UniversityTable | null | undefined,
-): { understand: UnderstandFn; sentences: CueTables['sentences']; cues: CueTables } {
+): { understand: UnderstandFn; sentences: CueTables['sentences']; cues: CueTables; yesNo: YesNo } {
   const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
   const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
     extractFacts(text, {
@@ -30,6 +30,7 @@ export function understandingDeps(
   return {
     cues,
     sentences: cues.sentences,
+    yesNo: yesNo(cues),
     understand: (text, ctx) => understand(text, ctx, { cues, extract, catalog }),
   };
 }

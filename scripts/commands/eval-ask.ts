@@ -43,7 +43,7 @@ export const command: CliCommand = {
             .sort()
             .map(([t, b]) => `${t} ${b.correct}/${b.total}`)
             .join(', '),
-        ...r.failures.map((f) => `  ✗ ${f.id} ${f.q}\n      ${f.problems.join('; ')}`),
+        ...r.failures.map((f) => `  ${f.confidentWrong ? '‼' : '✗'} ${f.id} ${f.q}\n      ${f.problems.join('; ')}`),
       ].filter(Boolean);
       process.stdout.write(lines.join('\n') + '\n');
       return 0;

@@ -40,6 +40,7 @@ export const command: CliCommand = {
       try {
         universities = loadUniversityTable(config.RANKINGS_FILE, {
           colloquialFile: existsSync(colloquial) ? colloquial : undefined,
+          shortNamesFile: join(config.CORPUS_DIR, 'lang', 'universities.yaml'),
           logger,
         });
       } catch (e) {

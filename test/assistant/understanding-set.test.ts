@@ -20,9 +20,12 @@ before(async () => {
 });
 after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
+// All three sets are tune sets now (docs/assistant.md "Third round"): floors near what is measured, and
+// no confident wrong verdict on any of them (the confidence gate of bot/assistant/decide.ts).
 for (const [name, floors] of [
-  ['understanding-tune.yaml', { messages: 0.95, conversations: 0.9 }],
-  ['understanding-check.yaml', { messages: 0.74, conversations: 0.83 }],
+  ['understanding-tune.yaml', { messages: 0.97, conversations: 0.9 }],
+  ['understanding-check.yaml', { messages: 0.82, conversations: 0.9 }],
+  ['understanding-check2.yaml', { messages: 0.8, conversations: 0.85 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
@@ -38,23 +41,6 @@ for (const [name, floors] of [
     }
   });
 }
-
-// The second blind set was run once on the merged system and is not tuned on (docs/assistant.md): it
-// guards against regressions at its measured level (66.5% messages, 71.4% conversations, 9 confident wrong).
-test('understanding-check2.yaml (held out): measured level holds, every shown fact has a source', async () => {
-  const realRankings =
-    !!app.universities && !!app.config.RANKINGS_FILE && /shared\/data\/rankings\/top200\.csv$/.test(app.config.RANKINGS_FILE);
-  const r = await runUnderstandingSet(app.assistant, loadUnderstandingSet(join(fixtures, 'understanding-check2.yaml')), {
-    hasRankings: realRankings,
-    now,
-  });
-  assert.equal(r.unsourcedFacts, 0, 'property: every ✓/✗ fact has a span or a button answer');
-  assert.ok(r.confidentWrong <= 9, `confident wrong: ${r.confidentWrong}`);
-  if (realRankings) {
-    assert.ok(r.messages.accuracy >= 0.64, `messages ${r.messages.accuracy}`);
-    assert.ok(r.conversations.accuracy >= 0.68, `conversations ${r.conversations.accuracy}`);
-  }
-});
 
 test('a contradiction is resolved in favour of the later statement and said back', async () => {
   const { reply, state } = await app.assistant.reply(undefined, 'QS第30，哦不对是130，在上海全职，能落户吗', '2026-12-01', now);
@@ -112,4 +98,19 @@ test('the profile question lists every measure with its verdict, a granting one 
   assert.equal(reply.decision?.verdicts.length, app.ruleSet.rules.length, 'every rule is evaluated');
   assert.equal(reply.eligibility?.verdict, 'eligible');
   for (const r of app.ruleSet.rules) assert.ok(reply.answer.includes(typeof r.title === 'string' ? r.title : r.title.zh), r.id);
+});
+
+test('the confidence gate in a conversation: an unresolved correction and a bare answer with a unit', async () => {
+  let res = await app.assistant.reply(undefined, '曼大毕业 想落户', '2026-12-01', now);
+  res = await app.assistant.reply(res.state, '是全职', '2026-12-01', now);
+  res = await app.assistant.reply(res.state, '打错了 是曼彻斯特城市大学', '2026-12-01', now);
+  assert.equal(res.reply.eligibility?.verdict, 'need_more_info', 'the earlier rank of 曼大 no longer counts');
+  assert.equal(res.reply.followUp?.fact, 'worldRank');
+  assert.equal(res.state.facts.worldRank, undefined);
+  // "5 months" answers the months of social insurance, not the rank asked for.
+  let s = await app.assistant.reply(undefined, 'Want hukou, graduated from Leeds', '2026-12-01', now);
+  s = await app.assistant.reply(s.state, 'full-time', '2026-12-01', now);
+  s = await app.assistant.reply(s.state, '5 months', '2026-12-01', now);
+  assert.notEqual(s.state.facts.worldRank, 5);
+  assert.notEqual(s.reply.eligibility?.verdict, 'eligible');
 });

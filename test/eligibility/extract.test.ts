@@ -21,7 +21,10 @@ interface Case {
 
 const cases = (parse(readFileSync(join(FIXTURES, 'eligibility-extract.yaml'), 'utf8')) as { cases: Case[] }).cases;
 const universities = HAVE_RANKINGS
-  ? loadUniversityTable(RANKINGS_FILE, { colloquialFile: join(CORPUS_DIR, 'universities-colloquial.csv') })
+  ? loadUniversityTable(RANKINGS_FILE, {
+      colloquialFile: join(CORPUS_DIR, 'universities-colloquial.csv'),
+      shortNamesFile: join(CORPUS_DIR, 'lang', 'universities.yaml'),
+    })
   : undefined;
 
 for (const c of cases) {

@@ -125,3 +125,26 @@ test('every colloquial name points at the table or says why not', (t) => {
     [],
   );
 });
+
+test(
+  'short names derived from the table count only next to a study word; a city with several is asked',
+  { skip: !HAVE_RANKINGS && NO_RANKINGS_REASON },
+  () => {
+    const t = loadUniversityTable(RANKINGS_FILE, {
+      colloquialFile: COLLOQUIAL,
+      shortNamesFile: join(CORPUS_DIR, 'lang', 'universities.yaml'),
+    });
+    const names = (q: string) => findUniversityMentions(t, q).map((m) => [m.surface, m.names, !!m.derived]);
+    assert.deepEqual(names('graduated from Leeds'), [['Leeds', ['University of Leeds'], true]]);
+    assert.deepEqual(names('Warwick grad'), [['Warwick', ['The University of Warwick'], true]]);
+    assert.deepEqual(names('利兹硕士'), [['利兹', ['University of Leeds'], false]], 'a listed alias');
+    assert.deepEqual(names('明尼苏达双城毕业'), [['明尼苏达双城', ['University of Minnesota, Twin Cities'], true]]);
+    assert.deepEqual(names('working in Leeds'), [], 'a place without a study word');
+    assert.deepEqual(names('在多伦多上班'), []);
+    assert.deepEqual(names('多伦多硕士'), [], '多伦多 is a city with several universities: asked, not guessed');
+    assert.deepEqual(
+      names('多伦多大学硕士').map((m) => m[1]),
+      [['University of Toronto']],
+    );
+  },
+);

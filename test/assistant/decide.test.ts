@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { decide, decidingFacts, gateVerdict, type DecideInput } from '../../bot/assistant/decide.ts';
+import { PROJECT_ROOT } from '../../bot/config.ts';
+import { loadCueTables, yesNo } from '../../eligibility/cues.ts';
+import { evaluate } from '../../eligibility/evaluate.ts';
+import { extractFacts } from '../../eligibility/extract.ts';
+import type { Facts } from '../../eligibility/facts.ts';
+import { loadRuleSet } from '../../eligibility/rules.ts';
+import { DATE_NAMED, understand } from '../../eligibility/understand.ts';
+import { corpusChunks, RULES_DIR } from '../eligibility/helpers.ts';
+
+// The confidence gate of the decision stage over the shipped rules and cue tables (no rankings table).
+const { chunks } = await corpusChunks();
+const { rules, catalog } = loadRuleSet(RULES_DIR, { chunks });
+const cues = loadCueTables(join(PROJECT_ROOT, 'corpus/lang'), new Set(Object.keys(catalog)));
+const extract = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
+  extractFacts(t, { asOf: o.asOf, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
+const ASOF = '2026-12-01';
+const backPay = rules.find((r) => r.id === 'sh-hrss-2022-103-2-si-back-payment')!;
+const training = rules.find((r) => r.id === 'sh-hrss-2022-103-15-online-training-subsidy')!;
+const ruleFacts = new Map(rules.map((r) => [r.id, new Set<string>()]));
+
+const decideOn = (q: string, candidates = [backPay]) => {
+  const x = understand(q, { asOf: ASOF }, { cues, extract, catalog });
+  const input: DecideInput = {
+    candidates,
+    facts: x.facts,
+    asOf: ASOF,
+    situationDate: null,
+    kwText: q,
+    given: new Set(Object.keys(x.facts)),
+    hits: [],
+    goals: [],
+    ruleFacts,
+    doubts: x.doubts,
+  };
+  return { x, d: decide(input, { catalog })!, ungated: decide({ ...input, doubts: [] }, { catalog })! };
+};
+
+test('a month without a year gives no confident verdict: it is asked for, and the doubt is said', () => {
+  const { x, d, ungated } = decideOn('公司4月社保因为疫情没交，年底补上的');
+  assert.deepEqual(x.doubts.map((z) => [z.fact, z.why]).sort(), [
+    ['backPaidOn', 'year'],
+    ['missedContributionMonths', 'year'],
+  ]);
+  assert.equal(ungated.lead.verdict, 'not_eligible', 'without the gate: April and December of 2026, a confident no');
+  assert.equal(d.lead.verdict, 'need_more_info');
+  assert.ok(['missedContributionMonths', 'backPaidOn'].includes(d.followUpFact!), String(d.followUpFact));
+  assert.ok(d.doubted.length > 0);
+});
+
+test('a two-digit year named first carries to the months after it: then the verdict stands', () => {
+  const { x, d } = decideOn('22年封控 公司4月社保没交 那年年底补上的');
+  assert.deepEqual(x.facts.missedContributionMonths, ['2022-04']);
+  assert.equal(x.facts.backPaidOn, '2022-12');
+  assert.deepEqual(x.doubts, []);
+  assert.equal(d.lead.verdict, 'eligible');
+  assert.deepEqual(d.doubted, []);
+});
+
+test('a hedged value (上半年, 几个月) does not decide; a doubt on a fact that does not decide changes nothing', () => {
+  const { d } = decideOn('我们公司22年上半年因为疫情有几个月社保没交，下半年补了');
+  assert.equal(d.lead.verdict, 'need_more_info');
+  assert.equal(d.followUpFact, 'missedContributionMonths');
+  // Pure gate: a doubt on a fact outside the deciding conditions leaves the verdict alone.
+  const [v] = evaluate(
+    [backPay],
+    { missedContributionMonths: ['2022-05'], missedDueToEpidemic: true, backPaid: true, backPaidOn: '2022-11' } as Facts,
+    ASOF,
+    { catalog },
+  );
+  assert.equal(v!.verdict, 'eligible');
+  const calls: string[][] = [];
+  const g = gateVerdict(v!, [{ fact: 'worldRank', why: 'university', text: 'x' }], (w) => {
+    calls.push(w);
+    return v!;
+  });
+  assert.equal(g.verdict, v);
+  assert.deepEqual(calls, [], 'not re-evaluated');
+  assert.ok(decidingFacts(v!).facts.includes('backPaidOn'));
+});
+
+test('a date no fact took stops a condition from standing in today for it', () => {
+  const facts = { isEnterpriseEmployee: true, onlineTrainingSubsidiesUsed: 2 } as Facts;
+  const [v] = evaluate([training], facts, ASOF, { catalog });
+  assert.notEqual(v!.verdict, 'need_more_info', 'today stands in for the training date');
+  const g = gateVerdict(
+    v!,
+    [{ fact: DATE_NAMED, why: 'date', text: '2022年12月' }],
+    (_without, noFallback) => evaluate([training], facts, ASOF, { catalog, noFallback })[0]!,
+  );
+  assert.equal(g.verdict.verdict, 'need_more_info');
+  assert.equal(g.verdict.missing[0], 'trainingDate');
+  // …and when the person's words place the date, it is judged on it.
+  const { d } = decideOn('我在企业上班 22年已经享受过2次线上培训补贴 22年12月还能再报一次吗', [training]);
+  assert.equal(d.lead.verdict, 'eligible');
+});
+
+test('a future statement is not the present fact ("下个月满6个月")', () => {
+  const x = understand('奥克兰大学 全职 社保交了5个月 下个月满6个月', { asOf: ASOF }, { cues, extract, catalog });
+  assert.equal(x.facts.socialInsuranceMonths, 5);
+  assert.ok(!x.spans.some((s) => s.value === 6 && s.role === 'self'), 'the 6 months to come are no fact about now');
+});
+
+test('one yes/no list for every channel (corpus/lang answers:)', () => {
+  const yn = yesNo(cues);
+  for (const t of ['是', '是的。', '嗯嗯', 'Yes', 'yep!', '已补缴']) assert.equal(yn(t), true, t);
+  for (const t of ['不是', '还没有', 'No', 'not yet', '没补']) assert.equal(yn(t), false, t);
+  for (const t of ['可能吧', '是的我在上海', '', '😀']) assert.equal(yn(t), undefined, t);
+});
