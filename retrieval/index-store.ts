@@ -3,7 +3,7 @@
  *
  *   manifest.json   formatVersion, corpus hash, segmenter fingerprint, model (id, fingerprint, dim),
  *                   chunk ids, per-chunk vector content hashes, sha256 + size of every file
- *   bm25.json       BM25 postings
+ *   bm25.bin        BM25 postings (binary: terms, offsets, doc ids, tfs; `Bm25Index.toBinary`)
  *   vectors.f32     one float32 row per chunk (the embedding cache, keyed by content hash)
  *   vectors.hnsw    hnswlib index (labels = chunk rows)
  *
@@ -20,10 +20,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chunk, DocInfo } from './types.ts';
-import { Bm25Index, DEFAULT_BM25, type Bm25Json, type Bm25Params } from './bm25.ts';
+import { Bm25Builder, Bm25Index, DEFAULT_BM25, type Bm25Params } from './bm25.ts';
 import type { Embedder, LoggerLike } from './embed.ts';
 import type { DocFacts } from './fuse.ts';
-import { normalizeForSearch, type Segmenter } from './segment.ts';
+import { BIGRAM_PREFIX, normalizeForSearch, type Segmenter } from './segment.ts';
 import { DEFAULT_HNSW, VectorIndex, VectorIndexFileError, type HnswParams } from './vector-index.ts';
 
 /** The in-memory retrieval index (built or loaded here, searched by `Retriever`). */
@@ -54,7 +54,7 @@ export function docFacts(documents: DocInfo[]): Map<string, DocFacts> {
 }
 
 /** Bump when the file layout or the meaning of a field changes: older indexes are rebuilt. */
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
 /** Bump when the text that is indexed per chunk changes (fields, weights). */
 export const INDEX_TEXT_VERSION = 2;
 
@@ -110,7 +110,7 @@ export interface IndexOutcome {
   seconds: number;
 }
 
-const FILES = { manifest: 'manifest.json', bm25: 'bm25.json', vectors: 'vectors.f32', hnsw: 'vectors.hnsw' } as const;
+const FILES = { manifest: 'manifest.json', bm25: 'bm25.bin', vectors: 'vectors.f32', hnsw: 'vectors.hnsw' } as const;
 
 /** Fingerprint of a model folder (config.json, training metadata, onnx size), without loading it. */
 export function modelFingerprint(dir: string): string {
@@ -144,6 +144,27 @@ export function chunkTokens(seg: Segmenter, c: Chunk): string[] {
   return [...text, ...heading, ...heading, ...path, ...title];
 }
 
+/**
+ * Adds a chunk's BM25 tokens (the same as `chunkTokens`) to a builder, bigrams by their character
+ * codes: no token strings are made for the ~80 % of tokens already seen.
+ */
+export function addChunkTokens(b: Bm25Builder, seg: Segmenter, c: Chunk): void {
+  const word = (w: string) => b.add(w);
+  const bigram = (x: number, y: number) => {
+    const key = x * 65536 + y;
+    if (!b.addKeyed(key)) b.addKeyedNew(key, BIGRAM_PREFIX + String.fromCharCode(x, y));
+  };
+  seg.visitTokens(normalizeForSearch(c.text), {}, word, bigram);
+  if (c.heading) {
+    const heading = normalizeForSearch(c.heading);
+    seg.visitTokens(heading, {}, word, bigram);
+    seg.visitTokens(heading, {}, word, bigram);
+  }
+  if (c.path.length) seg.visitTokens(normalizeForSearch(c.path.join(' ')), { bigrams: false }, word, bigram);
+  seg.visitTokens(normalizeForSearch(c.title), { bigrams: false }, word, bigram);
+  b.endDoc();
+}
+
 /** Heading text of a chunk for the heading signal (heading + path), normalized. */
 export function chunkHeading(c: Chunk): string {
   return normalizeForSearch([c.heading ?? '', ...c.path].join(' '));
@@ -161,10 +182,9 @@ export function passageHash(c: Chunk): string {
 
 /** Builds the in-memory BM25 part of an index (no files, no model). */
 export function buildLexical(chunks: Chunk[], seg: Segmenter, params: Bm25Params = DEFAULT_BM25): { bm25: Bm25Index; headings: string[] } {
-  function* tokens(): Generator<string[]> {
-    for (const c of chunks) yield chunkTokens(seg, c);
-  }
-  return { bm25: Bm25Index.build(tokens(), params), headings: chunks.map(chunkHeading) };
+  const b = new Bm25Builder();
+  for (const c of chunks) addChunkTokens(b, seg, c);
+  return { bm25: b.finish(params), headings: chunks.map(chunkHeading) };
 }
 
 /** Loads the index when it matches; otherwise (re)builds and writes it. */
@@ -226,8 +246,8 @@ function verified(dir: string, m: IndexManifest, name: string): Buffer {
 }
 
 function loadFiles(o: IndexStoreOptions, m: IndexManifest): IndexData {
-  const bm25 = Bm25Index.fromJSON(JSON.parse(verified(o.dir, m, FILES.bm25).toString('utf8')) as Bm25Json);
-  if (bm25.size !== o.chunks.length) throw new Error(`bm25.json holds ${bm25.size} chunks, the corpus has ${o.chunks.length}`);
+  const bm25 = Bm25Index.fromBinary(verified(o.dir, m, FILES.bm25));
+  if (bm25.size !== o.chunks.length) throw new Error(`${FILES.bm25} holds ${bm25.size} chunks, the corpus has ${o.chunks.length}`);
   const data: IndexData = { chunks: o.chunks, headings: o.chunks.map(chunkHeading), bm25, docs: docFacts(o.documents) };
   if (m.model) {
     const buf = verified(o.dir, m, FILES.vectors);
@@ -277,7 +297,7 @@ async function build(
   const { bm25, headings } = buildLexical(o.chunks, o.segmenter, bm25Params);
   const data: IndexData = { chunks: o.chunks, headings, bm25, docs: docFacts(o.documents) };
   const files: IndexManifest['files'] = {};
-  writeAtomic(join(o.dir, FILES.bm25), JSON.stringify(bm25.toJSON()));
+  writeAtomic(join(o.dir, FILES.bm25), bm25.toBinary());
   files[FILES.bm25] = fileInfo(join(o.dir, FILES.bm25));
 
   let model: ModelIdentity | null = null;
