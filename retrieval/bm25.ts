@@ -250,6 +250,96 @@ export class Bm25Index {
     return new Bm25Index({ termIds, offsets, docs, tfs }, docLengths, h.params ?? DEFAULT_BM25, searchOpts);
   }
 
+  /**
+   * The index of a changed document set without re-tokenizing what did not change: the kept documents
+   * of `old` (`oldToNew[d]`: new doc id, or −1 when dropped) and the documents of `fresh`
+   * (`freshToNew[j]`: new doc id), `size` documents in all. Equal to building the new set from scratch
+   * (same postings, lengths and hence scores; terms left with no document disappear).
+   */
+  static merge(old: Bm25Index, oldToNew: Int32Array, fresh: Bm25Index, freshToNew: Int32Array, size: number, searchOpts?: Bm25SearchOptions): Bm25Index {
+    if (oldToNew.length !== old.size || freshToNew.length !== fresh.size) throw new Error('BM25 merge: a row map does not match its index');
+    const lengths = new Float32Array(size);
+    const seen = new Uint8Array(size);
+    const place = (to: number, len: number) => {
+      if (!(to >= 0 && to < size) || seen[to]) throw new Error(`BM25 merge: document ${to} is out of range or given twice`);
+      seen[to] = 1;
+      lengths[to] = len;
+    };
+    let monotonic = true;
+    let last = -1;
+    for (let d = 0; d < old.size; d++) {
+      const to = oldToNew[d]!;
+      if (to < 0) continue;
+      place(to, old.docLengths[d]!);
+      if (to < last) monotonic = false;
+      last = to;
+    }
+    for (let j = 0; j < fresh.size; j++) place(freshToNew[j]!, fresh.docLengths[j]!);
+    if (seen.some((x) => x === 0)) throw new Error('BM25 merge: some documents are given by neither index');
+    // result terms: the old ones, then the fresh-only ones; counts first, then empty terms dropped
+    const freshId = new Int32Array(fresh.termIds.size);
+    const freshOnly: string[] = [];
+    const nOld = old.termIds.size;
+    for (const [t, f] of fresh.termIds) {
+      const o = old.termIds.get(t);
+      if (o !== undefined) freshId[f] = o;
+      else {
+        freshId[f] = nOld + freshOnly.length;
+        freshOnly.push(t);
+      }
+    }
+    const nAll = nOld + freshOnly.length;
+    const count = new Int32Array(nAll);
+    for (let t = 0; t < nOld; t++) {
+      let c = 0;
+      for (let j = old.offsets[t]!; j < old.offsets[t + 1]!; j++) if (oldToNew[old.docs[j]!]! >= 0) c++;
+      count[t] = c;
+    }
+    for (let f = 0; f < fresh.termIds.size; f++) {
+      const t = freshId[f]!;
+      count[t] = count[t]! + fresh.offsets[f + 1]! - fresh.offsets[f]!;
+    }
+    const termsAll: string[] = new Array(nAll);
+    for (const [t, id] of old.termIds) termsAll[id] = t;
+    freshOnly.forEach((t, i) => (termsAll[nOld + i] = t));
+    const freshOf = new Int32Array(nAll).fill(-1);
+    for (let f = 0; f < fresh.termIds.size; f++) freshOf[freshId[f]!] = f;
+    const termIds = new Map<string, number>();
+    let total = 0;
+    for (let t = 0; t < nAll; t++) if (count[t]! > 0) total += count[t]!;
+    const offsets: number[] = [0];
+    const docs = new Int32Array(total);
+    const tfs = new Uint16Array(total);
+    let at = 0;
+    for (let t = 0; t < nAll; t++) {
+      if (count[t] === 0) continue;
+      termIds.set(termsAll[t]!, termIds.size);
+      const start = at;
+      // merge the old list (remapped) with the fresh one (remapped): both ascending when monotonic
+      let i = t < nOld ? old.offsets[t]! : 0;
+      const iz = t < nOld ? old.offsets[t + 1]! : 0;
+      const f = freshOf[t]!;
+      let j = f >= 0 ? fresh.offsets[f]! : 0;
+      const jz = f >= 0 ? fresh.offsets[f + 1]! : 0;
+      while (i < iz || j < jz) {
+        while (i < iz && oldToNew[old.docs[i]!]! < 0) i++;
+        if (i >= iz && j >= jz) break;
+        const di = i < iz ? oldToNew[old.docs[i]!]! : Infinity;
+        const dj = j < jz ? freshToNew[fresh.docs[j]!]! : Infinity;
+        if (di < dj) {
+          docs[at] = di;
+          tfs[at++] = old.tfs[i++]!;
+        } else {
+          docs[at] = dj;
+          tfs[at++] = fresh.tfs[j++]!;
+        }
+      }
+      if (!monotonic) sortPostings(docs, tfs, start, at);
+      offsets.push(at);
+    }
+    return new Bm25Index({ termIds, offsets: Int32Array.from(offsets), docs, tfs }, lengths, old.params, searchOpts ?? old.searchOpts);
+  }
+
   /** Number of distinct terms and of postings (for the bench). */
   get counts(): { terms: number; postings: number } {
     return { terms: this.termIds.size, postings: this.docs.length };
@@ -649,6 +739,15 @@ function grow<T extends Int32Array | Uint16Array | Uint32Array | Float32Array>(a
   const b = new (a.constructor as new (n: number) => T)(cap);
   b.set(a);
   return b;
+}
+
+/** Sorts docs[a…z) ascending, carrying tfs along (a merge whose old rows were reordered). */
+function sortPostings(docs: Int32Array, tfs: Uint16Array, a: number, z: number): void {
+  const order = Array.from({ length: z - a }, (_, i) => a + i).sort((x, y) => docs[x]! - docs[y]!);
+  const d = order.map((i) => docs[i]!);
+  const t = order.map((i) => tfs[i]!);
+  docs.set(d, a);
+  tfs.set(t, a);
 }
 
 /** First index ≥ `from` whose doc id is ≥ `target` (exponential then binary search). */
