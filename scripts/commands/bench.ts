@@ -20,7 +20,7 @@ import { cosine } from '../../retrieval/embed.ts';
 import { analyzeQuery } from '../../retrieval/fuse.ts';
 import { normalizeForSearch, normalizeQuery } from '../../retrieval/segment.ts';
 import { readCorpus } from '../../retrieval/corpus.ts';
-import { buildLexical, passageText } from '../../retrieval/index-store.ts';
+import { buildLexical, loadOrBuildIndex, passageText } from '../../retrieval/index-store.ts';
 import { loadEmbedder } from '../../retrieval/embed.ts';
 import { Retriever, docFacts, loadLanguageData, openRetriever, type StageTimings } from '../../retrieval/search.ts';
 import type { Chunk } from '../../retrieval/types.ts';
@@ -399,6 +399,88 @@ function hnswMarkdown(g: Awaited<ReturnType<typeof hnswGrid>>, load: string): st
   return lines.join('\n');
 }
 
+/**
+ * Incremental re-index at scale (`bench --incremental --scale N`): a full build of N synthetic chunks into
+ * a scratch index folder, then one synthetic document (25 chunks) edited — a clause reworded, one
+ * removed, one added — and the index opened again (updated in place), then the same corpus rebuilt in
+ * full for comparison. Wall and CPU time of each; whether the two give the same BM25 top hits.
+ */
+async function incrementalBench(scale: number, progress: (m: string) => void) {
+  const config = loadConfig();
+  const corpus = await readCorpus(config.CORPUS_DIR);
+  const chunks = syntheticChunks(corpus.chunks, scale);
+  const documents = [...new Set(chunks.map((c) => c.docId))].map((id) => ({ id, title: id, level: 'municipal' as const }));
+  const scratch = mkdtempSync(join(os.tmpdir(), 'policybot-bench-inc-'));
+  try {
+    const opened = await openRetriever({
+      chunks: corpus.chunks,
+      documents: corpus.documents,
+      corpusDir: join(PROJECT_ROOT, 'corpus'),
+      dataDir: join(scratch, 'real'),
+      model: { modelId: config.EMBEDDING_MODEL, modelsDir: config.MODELS_DIR, allowRemote: config.ALLOW_REMOTE_MODELS, remoteHost: config.REMOTE_MODEL_HOST },
+      log: silentLogger,
+    });
+    const embedder = opened.retriever.embedder;
+    const { segmenter } = loadLanguageData(config.CORPUS_DIR);
+    segmenter.warm();
+    const model = embedder ? { id: embedder.modelId, fingerprint: 'bench' } : null;
+    const timed = async (what: string, dir: string, cs: Chunk[], force = false) => {
+      progress(`incremental: ${what}…`);
+      const t = performance.now();
+      const c0 = process.cpuUsage();
+      const out = await loadOrBuildIndex({ dir, chunks: cs, documents, segmenter, model, getEmbedder: embedder ? async () => embedder : undefined, force });
+      const c = process.cpuUsage(c0);
+      return { out, ms: Math.round(performance.now() - t), cpuMs: Math.round((c.user + c.system) / 1000) };
+    };
+    const full = await timed(`full build of ${scale} chunks`, join(scratch, 'inc'), chunks);
+    const doc = chunks[Math.floor(chunks.length / 2)]!.docId;
+    const edited: Chunk[] = [];
+    let dropped = false;
+    let reworded = false;
+    for (const c of chunks) {
+      if (c.docId !== doc) edited.push(c);
+      else if (!reworded) {
+        reworded = true;
+        edited.push({ ...c, text: `${c.text}本条自发布之日起施行。` });
+      } else if (!dropped) dropped = true;
+      else edited.push(c);
+    }
+    const at = edited.map((c) => c.docId).lastIndexOf(doc) + 1;
+    edited.splice(at, 0, { ...edited[at - 1]!, id: `${doc}#added`, clause: 'added', text: '新增条款：符合条件的留学回国人员可申请落户。' });
+    const update = await timed('one document changed: update', join(scratch, 'inc'), edited);
+    const rebuild = await timed('the same corpus: full rebuild', join(scratch, 'inc'), edited, true);
+    const qs = benchQuestions().map((q) => segmenter.tokens(normalizeQuery(q)).map((term) => ({ term, weight: 1 })));
+    const same = qs.filter((q) => JSON.stringify(update.out.data.bm25.search(q, 50)) === JSON.stringify(rebuild.out.data.bm25.search(q, 50))).length;
+    return {
+      chunks: scale,
+      model: embedder?.modelId ?? 'none',
+      full: { ms: full.ms, cpuMs: full.cpuMs },
+      update: { ms: update.ms, cpuMs: update.cpuMs, ...update.out.incremental, embedded: update.out.embedded },
+      rebuild: { ms: rebuild.ms, cpuMs: rebuild.cpuMs, embedded: rebuild.out.embedded },
+      sameBm25Top50: `${same}/${qs.length}`,
+    };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function incrementalMarkdown(r: Awaited<ReturnType<typeof incrementalBench>>, load: string): string {
+  const m = machine();
+  return [
+    '## Incremental re-index (`policybot bench --incremental`)',
+    '',
+    `Measured ${new Date().toISOString().slice(0, 10)} on ${m.cores}× ${m.cpu}, Node ${m.node}; load average ${load}. ${r.chunks.toLocaleString('en')} synthetic chunks (25 per document), embedder ${r.model}; index files written to a scratch DATA_DIR. One document edited (a clause reworded, one removed, one added).`,
+    '',
+    '| run | wall s | CPU s | what it did |',
+    '|---|---|---|---|',
+    `| first build | ${(r.full.ms / 1000).toFixed(1)} | ${(r.full.cpuMs / 1000).toFixed(1)} | all chunks segmented, embedded, hnswlib built |`,
+    `| one document changed: update | ${(r.update.ms / 1000).toFixed(1)} | ${(r.update.cpuMs / 1000).toFixed(1)} | ${r.update.changed} chunk(s) segmented and ${r.update.embedded} embedded, ${r.update.removed} removed, BM25 merged, vector index ${r.update.vectors} |`,
+    `| same corpus, full rebuild (\`--rebuild\`) | ${(r.rebuild.ms / 1000).toFixed(1)} | ${(r.rebuild.cpuMs / 1000).toFixed(1)} | all chunks segmented again, ${r.rebuild.embedded} embedded (the others reused from vectors.f32), hnswlib built again |`,
+    '',
+    `BM25 top 50 of the update equal to the rebuild's for ${r.sameBm25Top50} bench questions (the test checks whole searches on the seed corpus).`,
+  ].join('\n');
+}
+
 /** Runs each engine in a child process, one after the other (never two at once). */
 function runPeers(scale: number, rounds: number, progress: (m: string) => void): PeerResult[] {
   const out: PeerResult[] = [];
@@ -521,7 +603,7 @@ function markdown(result: Record<string, any>): string {
 }
 
 export const command: CliCommand = {
-  usage: 'bench [--rounds N] [--scale N [--peers] [--note TEXT]] [--hnsw-grid [--scale N]] [--json] [--no-write]',
+  usage: 'bench [--rounds N] [--scale N [--peers] [--note TEXT]] [--hnsw-grid [--scale N]] [--incremental [--scale N]] [--json] [--no-write]',
   summary: 'Benchmark retrieval (cold start, per-stage latency, ingest, memory, optional scale run)',
   help: [
     'Options:',
@@ -532,6 +614,8 @@ export const command: CliCommand = {
     '  --note TEXT  a sentence for the peers table (e.g. what else ran on the machine)',
     '  --hnsw-grid  hnswlib M / efConstruction / ef on --scale N synthetic chunks (default 20000): build',
     '               time, recall against exact cosine, query latency (its own section of docs/benchmarks.md)',
+    '  --incremental  full build of --scale N synthetic chunks (default 20000), one document changed and the',
+    '               index updated, then rebuilt in full: wall and CPU time (its own section of docs/benchmarks.md)',
     '  --json       print the result as JSON',
     '  --no-write   do not write DATA_DIR/bench/retrieval.json and docs/benchmarks.md',
   ].join('\n'),
@@ -545,6 +629,7 @@ export const command: CliCommand = {
       note: { type: 'string' },
       'peer-worker': { type: 'string' },
       'hnsw-grid': { type: 'boolean' },
+      incremental: { type: 'boolean' },
     });
     const rounds = values.rounds === undefined ? 5 : Number(values.rounds);
     if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000)
@@ -559,6 +644,14 @@ export const command: CliCommand = {
       if (scale < 1) throw new CliUsageError('--peer-worker needs --scale N');
       const r = await peerWorker(worker as PeerEngine, scale, values.rounds === undefined ? 2 : rounds);
       process.stdout.write(`PEER-RESULT ${JSON.stringify(r)}\n`);
+      return 0;
+    }
+    if (values.incremental) {
+      const r = await incrementalBench(scale || 20000, (m) => process.stderr.write(`bench: ${m}\n`));
+      const md = incrementalMarkdown(r, os.loadavg().map((x) => x.toFixed(1)).join(' / '));
+      if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'incremental', md);
+      if (values.json) printJson(r, true);
+      else process.stdout.write(md + '\n');
       return 0;
     }
     if (values['hnsw-grid']) {
