@@ -601,6 +601,11 @@ export class Bm25Index {
   }
 }
 
+/** Default `Bm25Builder` pair block: 2^20 pairs (6 MiB). */
+const PAIR_SHIFT = 20;
+const EMPTY_I32 = new Int32Array(0);
+const EMPTY_U16 = new Uint16Array(0);
+
 /** First 8 bytes of `bm25.bin`. */
 const BIN_MAGIC = 'PBBM25\u00002';
 
@@ -615,6 +620,17 @@ const BIN_MAGIC = 'PBBM25\u00002';
  * const index = b.finish();
  */
 export class Bm25Builder {
+  private readonly shift: number;
+  private readonly block: number;
+  private readonly mask: number;
+
+  /** `blockShift`: pairs per block as a power of two (default 20; tests use small blocks). Range 4–26. */
+  constructor(opts: { blockShift?: number } = {}) {
+    this.shift = Math.max(4, Math.min(26, Math.floor(opts.blockShift ?? PAIR_SHIFT)));
+    this.block = 1 << this.shift;
+    this.mask = this.block - 1;
+  }
+
   private readonly ids = new Map<string, number>();
   private readonly keyed = new Map<number, number>();
   private readonly terms: string[] = [];
@@ -622,8 +638,12 @@ export class Bm25Builder {
   private docTerms = new Int32Array(256);
   private nDocTerms = 0;
   private docLen = 0;
-  private pairTerm = new Int32Array(1 << 16);
-  private pairTf = new Uint16Array(1 << 16);
+  /**
+   * (term id, tf) pairs of the finished documents, in blocks of `this.block`: growing never copies and
+   * never over-allocates by more than a block (one doubling array peaked at 3× the pairs while copying).
+   */
+  private pairTerm: Int32Array[] = [];
+  private pairTf: Uint16Array[] = [];
   private nPairs = 0;
   /** Pairs of each finished document end at `docEnd[d]`. */
   private docEnd = new Int32Array(1024);
@@ -663,17 +683,16 @@ export class Bm25Builder {
 
   /** Ends the current document (possibly empty). */
   endDoc(): void {
-    const need = this.nPairs + this.nDocTerms;
-    if (need > this.pairTerm.length) {
-      let cap = this.pairTerm.length;
-      while (cap < need) cap *= 2;
-      this.pairTerm = grow(this.pairTerm, cap);
-      this.pairTf = grow(this.pairTf, cap);
-    }
     for (let i = 0; i < this.nDocTerms; i++) {
       const id = this.docTerms[i]!;
-      this.pairTerm[this.nPairs] = id;
-      this.pairTf[this.nPairs++] = Math.min(this.tf[id]!, 65535);
+      const at = this.nPairs & this.mask;
+      if (at === 0) {
+        this.pairTerm.push(new Int32Array(this.block));
+        this.pairTf.push(new Uint16Array(this.block));
+      }
+      this.pairTerm[this.pairTerm.length - 1]![at] = id;
+      this.pairTf[this.pairTf.length - 1]![at] = Math.min(this.tf[id]!, 65535);
+      this.nPairs++;
       this.tf[id] = 0;
     }
     this.nDocTerms = 0;
@@ -691,29 +710,40 @@ export class Bm25Builder {
     if (this.nDocTerms || this.docLen) this.endDoc();
     const nTerms = this.terms.length;
     const offsets = new Int32Array(nTerms + 1);
-    for (let i = 0; i < this.nPairs; i++) {
-      const t = this.pairTerm[i]! + 1;
-      offsets[t] = offsets[t]! + 1;
+    for (const block of this.pairTerm) {
+      const n = block === this.pairTerm[this.pairTerm.length - 1] ? this.nPairs - (this.pairTerm.length - 1) * this.block : this.block;
+      for (let i = 0; i < n; i++) {
+        const t = block[i]! + 1;
+        offsets[t] = offsets[t]! + 1;
+      }
     }
     for (let t = 0; t < nTerms; t++) offsets[t + 1] = offsets[t + 1]! + offsets[t]!;
     const fill = offsets.slice(0, nTerms);
     const docs = new Int32Array(this.nPairs);
     const tfs = new Uint16Array(this.nPairs);
     let i = 0;
+    let released = 0;
     for (let d = 0; d < this.nDocs; d++) {
       for (const end = this.docEnd[d]!; i < end; i++) {
-        const t = this.pairTerm[i]!;
+        const b = i >>> this.shift;
+        const o = i & this.mask;
+        const t = this.pairTerm[b]![o]!;
         const at = fill[t]!;
         fill[t] = at + 1;
         docs[at] = d;
-        tfs[at] = this.pairTf[i]!;
+        tfs[at] = this.pairTf[b]![o]!;
+      }
+      // a block is done once its last pair is placed: let it go
+      for (; (released + 1) * this.block <= i; released++) {
+        this.pairTerm[released] = EMPTY_I32;
+        this.pairTf[released] = EMPTY_U16;
       }
     }
     const termIds = new Map<string, number>();
     this.terms.forEach((t, id) => termIds.set(t, id));
     const lengths = this.lengths.slice(0, this.nDocs);
-    this.pairTerm = new Int32Array(0);
-    this.pairTf = new Uint16Array(0);
+    this.pairTerm = [];
+    this.pairTf = [];
     return new Bm25Index({ termIds, offsets, docs, tfs }, lengths, params, searchOpts);
   }
 

@@ -92,6 +92,10 @@ test('the builder (terms interned, bigrams by code) gives the same index as buil
   const b = new Bm25Builder();
   for (const c of corpus.chunks) addChunkTokens(b, seg, c);
   const fast = b.finish();
+  // the same with blocks of 16 pairs: hundreds of blocks, filled and released across documents
+  const small = new Bm25Builder({ blockShift: 4 });
+  for (const c of corpus.chunks) addChunkTokens(small, seg, c);
+  assert.deepEqual(small.finish().toJSON(), fast.toJSON());
   const plain = Bm25Index.build(corpus.chunks.map((c) => chunkTokens(seg, c)));
   assert.ok(fast.size > 50);
   // same postings, lengths and parameters (term order aside), hence the same scores
