@@ -133,8 +133,14 @@ export class Bm25Index {
     this.offsets = postings.offsets;
     this.docs = postings.docs;
     this.tfs = postings.tfs;
-    if (this.offsets.length !== this.termIds.size + 1 || this.offsets[this.termIds.size] !== this.docs.length || this.tfs.length !== this.docs.length)
-      throw new Error(`BM25 index: inconsistent postings (${this.termIds.size} terms, ${this.offsets.length} offsets, ${this.docs.length} doc ids, ${this.tfs.length} tfs)`);
+    if (
+      this.offsets.length !== this.termIds.size + 1 ||
+      this.offsets[this.termIds.size] !== this.docs.length ||
+      this.tfs.length !== this.docs.length
+    )
+      throw new Error(
+        `BM25 index: inconsistent postings (${this.termIds.size} terms, ${this.offsets.length} offsets, ${this.docs.length} doc ids, ${this.tfs.length} tfs)`,
+      );
     this.maxImpact = new Float64Array(this.termIds.size).fill(NaN);
     this.docLengths = docLengths;
     this.params = params;
@@ -210,7 +216,12 @@ export class Bm25Index {
     const header = Buffer.from(JSON.stringify({ params: this.params, docs: this.size, terms }), 'utf8');
     const pad = (n: number) => (4 - (n % 4)) % 4;
     const head = 8 + 4 + header.length;
-    const parts: Uint8Array[] = [Buffer.from(BIN_MAGIC, 'latin1'), new Uint8Array(new Uint32Array([header.length]).buffer), header, new Uint8Array(pad(head))];
+    const parts: Uint8Array[] = [
+      Buffer.from(BIN_MAGIC, 'latin1'),
+      new Uint8Array(new Uint32Array([header.length]).buffer),
+      header,
+      new Uint8Array(pad(head)),
+    ];
     for (const a of [this.docLengths, this.offsets, this.docs, this.tfs]) {
       parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
       parts.push(new Uint8Array(pad(a.byteLength)));
@@ -221,7 +232,8 @@ export class Bm25Index {
   /** Restores an index written by `toBinary`. Throws, naming what is wrong, on a malformed buffer. */
   static fromBinary(buf: Uint8Array, searchOpts?: Bm25SearchOptions): Bm25Index {
     const bad = (what: string) => new Error(`BM25 index file: ${what} (rebuild it: policybot ingest --rebuild)`);
-    if (buf.length < 12 || Buffer.from(buf.subarray(0, 8)).toString('latin1') !== BIN_MAGIC) throw bad('not a policybot BM25 file of this version');
+    if (buf.length < 12 || Buffer.from(buf.subarray(0, 8)).toString('latin1') !== BIN_MAGIC)
+      throw bad('not a policybot BM25 file of this version');
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const hlen = dv.getUint32(8, true);
     if (12 + hlen > buf.length) throw bad('truncated header');
@@ -256,7 +268,14 @@ export class Bm25Index {
    * (`freshToNew[j]`: new doc id), `size` documents in all. Equal to building the new set from scratch
    * (same postings, lengths and hence scores; terms left with no document disappear).
    */
-  static merge(old: Bm25Index, oldToNew: Int32Array, fresh: Bm25Index, freshToNew: Int32Array, size: number, searchOpts?: Bm25SearchOptions): Bm25Index {
+  static merge(
+    old: Bm25Index,
+    oldToNew: Int32Array,
+    fresh: Bm25Index,
+    freshToNew: Int32Array,
+    size: number,
+    searchOpts?: Bm25SearchOptions,
+  ): Bm25Index {
     if (oldToNew.length !== old.size || freshToNew.length !== fresh.size) throw new Error('BM25 merge: a row map does not match its index');
     const lengths = new Float32Array(size);
     const seen = new Uint8Array(size);

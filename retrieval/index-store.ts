@@ -214,7 +214,8 @@ function planIncremental(o: IndexStoreOptions, old: IndexManifest, bm25Params: B
   if (!old.chunkHashes || old.chunkHashes.length !== old.chunkIds.length) return undefined;
   // everything but the corpus must be as before (mismatch() names the corpus first)
   if (old.segmenter !== o.segmenter.fingerprint || old.bm25.k1 !== bm25Params.k1 || old.bm25.b !== bm25Params.b) return undefined;
-  if ((old.model?.id ?? null) !== (o.model?.id ?? null) || (old.model && o.model && old.model.fingerprint !== o.model.fingerprint)) return undefined;
+  if ((old.model?.id ?? null) !== (o.model?.id ?? null) || (old.model && o.model && old.model.fingerprint !== o.model.fingerprint))
+    return undefined;
   let oldBm25: Bm25Index;
   try {
     oldBm25 = Bm25Index.fromBinary(verified(o.dir, old, FILES.bm25));
@@ -253,7 +254,15 @@ function planIncremental(o: IndexStoreOptions, old: IndexManifest, bm25Params: B
     const deletedAfter = slots + freshRows.length - n;
     if (deletedAfter <= INCREMENTAL_MAX_DELETED * (slots + freshRows.length)) {
       try {
-        const index = VectorIndex.load(join(o.dir, FILES.hnsw), old.model.dim, old.chunkIds.length, hnsw.sha256, o.hnsw ?? DEFAULT_HNSW, old.vectorLabels, slots);
+        const index = VectorIndex.load(
+          join(o.dir, FILES.hnsw),
+          old.model.dim,
+          old.chunkIds.length,
+          hnsw.sha256,
+          o.hnsw ?? DEFAULT_HNSW,
+          old.vectorLabels,
+          slots,
+        );
         const labelOf = (r: number) => (old.vectorLabels ? old.vectorLabels[r]! : r);
         plan.vectors = { index, rowLabels: oldRow.map((r) => (r < 0 ? -1 : labelOf(r))) };
       } catch {
@@ -438,7 +447,9 @@ async function build(
     vectors.forEach((v, i) => flat.set(v, i * dim));
     writeAtomic(join(o.dir, FILES.vectors), Buffer.from(flat.buffer));
     files[FILES.vectors] = fileInfo(join(o.dir, FILES.vectors));
-    const index = plan?.vectors ? plan.vectors.index.update(plan.vectors.rowLabels, vectors) : VectorIndex.build(vectors, dim, o.hnsw ?? DEFAULT_HNSW);
+    const index = plan?.vectors
+      ? plan.vectors.index.update(plan.vectors.rowLabels, vectors)
+      : VectorIndex.build(vectors, dim, o.hnsw ?? DEFAULT_HNSW);
     const labels = index.labels();
     if (labels) {
       vectorLabels = [...labels];
@@ -467,7 +478,12 @@ async function build(
   };
   writeAtomic(join(o.dir, FILES.manifest), JSON.stringify(manifest, null, 1));
   const incremental = plan
-    ? { changed: plan.changed, removed: plan.removed, kept: o.chunks.length - plan.changed, vectors: model ? (plan.vectors ? ('updated' as const) : ('rebuilt' as const)) : ('none' as const) }
+    ? {
+        changed: plan.changed,
+        removed: plan.removed,
+        kept: o.chunks.length - plan.changed,
+        vectors: model ? (plan.vectors ? ('updated' as const) : ('rebuilt' as const)) : ('none' as const),
+      }
     : undefined;
   return { data, manifest, status: 'built', reason, embedded, reused, seconds, ...(incremental ? { incremental } : {}) };
 }

@@ -154,7 +154,8 @@ export class VectorIndex {
       rowOf = new Int32Array(slots).fill(-1);
       for (let row = 0; row < size; row++) {
         const l = rowLabels[row]!;
-        if (!(l >= 0 && l < slots) || rowOf[l] !== -1) throw new VectorIndexFileError(`manifest vector label ${l} of chunk ${row} is out of range or repeated`);
+        if (!(l >= 0 && l < slots) || rowOf[l] !== -1)
+          throw new VectorIndexFileError(`manifest vector label ${l} of chunk ${row} is out of range or repeated`);
         rowOf[l] = row;
       }
     }

@@ -345,7 +345,10 @@ export interface HnswGridRow {
  * exact top-k by cosine for the bench questions, then per (M, efConstruction) the build time and per ef
  * the recall@k and query latency. k is the fusion's candidate count (what the hybrid search asks for).
  */
-async function hnswGrid(scale: number, progress: (m: string) => void): Promise<{ chunks: number; k: number; queries: number; model: string; embedMs: number; rows: HnswGridRow[] }> {
+async function hnswGrid(
+  scale: number,
+  progress: (m: string) => void,
+): Promise<{ chunks: number; k: number; queries: number; model: string; embedMs: number; rows: HnswGridRow[] }> {
   const config = loadConfig();
   const corpus = await readCorpus(config.CORPUS_DIR);
   const chunks = syntheticChunks(corpus.chunks, scale);
@@ -359,7 +362,12 @@ async function hnswGrid(scale: number, progress: (m: string) => void): Promise<{
       documents: corpus.documents,
       corpusDir: config.CORPUS_DIR,
       dataDir: scratch,
-      model: { modelId: config.EMBEDDING_MODEL, modelsDir: config.MODELS_DIR, allowRemote: config.ALLOW_REMOTE_MODELS, remoteHost: config.REMOTE_MODEL_HOST },
+      model: {
+        modelId: config.EMBEDDING_MODEL,
+        modelsDir: config.MODELS_DIR,
+        allowRemote: config.ALLOW_REMOTE_MODELS,
+        remoteHost: config.REMOTE_MODEL_HOST,
+      },
       fusion,
       log: silentLogger,
     });
@@ -401,7 +409,12 @@ async function hnswGrid(scale: number, progress: (m: string) => void): Promise<{
             }
           });
         }
-        byEf.push({ ef, recall: Math.round((1000 * found) / (qv.length * k)) / 1000, p50: r2(percentile(xs, 50)), p95: r2(percentile(xs, 95)) });
+        byEf.push({
+          ef,
+          recall: Math.round((1000 * found) / (qv.length * k)) / 1000,
+          p50: r2(percentile(xs, 50)),
+          p95: r2(percentile(xs, 95)),
+        });
       }
       rows.push({ m, efConstruction, buildMs: Math.round(buildMs), buildCpuMs: Math.round(buildCpuMs), byEf });
     }
@@ -448,7 +461,12 @@ async function incrementalBench(scale: number, progress: (m: string) => void) {
       documents: corpus.documents,
       corpusDir: join(PROJECT_ROOT, 'corpus'),
       dataDir: join(scratch, 'real'),
-      model: { modelId: config.EMBEDDING_MODEL, modelsDir: config.MODELS_DIR, allowRemote: config.ALLOW_REMOTE_MODELS, remoteHost: config.REMOTE_MODEL_HOST },
+      model: {
+        modelId: config.EMBEDDING_MODEL,
+        modelsDir: config.MODELS_DIR,
+        allowRemote: config.ALLOW_REMOTE_MODELS,
+        remoteHost: config.REMOTE_MODEL_HOST,
+      },
       log: silentLogger,
     });
     const embedder = opened.retriever.embedder;
@@ -459,7 +477,15 @@ async function incrementalBench(scale: number, progress: (m: string) => void) {
       progress(`incremental: ${what}…`);
       const t = performance.now();
       const c0 = process.cpuUsage();
-      const out = await loadOrBuildIndex({ dir, chunks: cs, documents, segmenter, model, getEmbedder: embedder ? async () => embedder : undefined, force });
+      const out = await loadOrBuildIndex({
+        dir,
+        chunks: cs,
+        documents,
+        segmenter,
+        model,
+        getEmbedder: embedder ? async () => embedder : undefined,
+        force,
+      });
       const c = process.cpuUsage(c0);
       return { out, ms: Math.round(performance.now() - t), cpuMs: Math.round((c.user + c.system) / 1000) };
     };
@@ -481,7 +507,9 @@ async function incrementalBench(scale: number, progress: (m: string) => void) {
     const update = await timed('one document changed: update', join(scratch, 'inc'), edited);
     const rebuild = await timed('the same corpus: full rebuild', join(scratch, 'inc'), edited, true);
     const qs = benchQuestions().map((q) => segmenter.tokens(normalizeQuery(q)).map((term) => ({ term, weight: 1 })));
-    const same = qs.filter((q) => JSON.stringify(update.out.data.bm25.search(q, 50)) === JSON.stringify(rebuild.out.data.bm25.search(q, 50))).length;
+    const same = qs.filter(
+      (q) => JSON.stringify(update.out.data.bm25.search(q, 50)) === JSON.stringify(rebuild.out.data.bm25.search(q, 50)),
+    ).length;
     return {
       chunks: scale,
       model: embedder?.modelId ?? 'none',
@@ -639,7 +667,8 @@ function markdown(result: Record<string, any>): string {
 }
 
 export const command: CliCommand = {
-  usage: 'bench [--rounds N] [--scale N [--peers] [--note TEXT]] [--hnsw-grid [--scale N]] [--incremental [--scale N]] [--json] [--no-write]',
+  usage:
+    'bench [--rounds N] [--scale N [--peers] [--note TEXT]] [--hnsw-grid [--scale N]] [--incremental [--scale N]] [--json] [--no-write]',
   summary: 'Benchmark retrieval (cold start, per-stage latency, ingest, memory, optional scale run)',
   help: [
     'Options:',
@@ -684,7 +713,13 @@ export const command: CliCommand = {
     }
     if (values.incremental) {
       const r = await incrementalBench(scale || 20000, (m) => process.stderr.write(`bench: ${m}\n`));
-      const md = incrementalMarkdown(r, os.loadavg().map((x) => x.toFixed(1)).join(' / '));
+      const md = incrementalMarkdown(
+        r,
+        os
+          .loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' / '),
+      );
       if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'incremental', md);
       if (values.json) printJson(r, true);
       else process.stdout.write(md + '\n');
@@ -692,7 +727,13 @@ export const command: CliCommand = {
     }
     if (values['hnsw-grid']) {
       const g = await hnswGrid(scale || 20000, (m) => process.stderr.write(`bench: ${m}\n`));
-      const md = hnswMarkdown(g, os.loadavg().map((x) => x.toFixed(1)).join(' / '));
+      const md = hnswMarkdown(
+        g,
+        os
+          .loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' / '),
+      );
       if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'hnsw', md);
       if (values.json) printJson(g, true);
       else process.stdout.write(md + '\n');

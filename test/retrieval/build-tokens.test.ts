@@ -8,13 +8,7 @@ import { test } from 'node:test';
 import { Bm25Builder, Bm25Index } from '../../retrieval/bm25.ts';
 import { readCorpus } from '../../retrieval/corpus.ts';
 import { addChunkTokens, chunkTokens } from '../../retrieval/index-store.ts';
-import {
-  BIGRAM_PREFIX,
-  createSegmenter,
-  mayChangeWhenSimplified,
-  normalizeForSearch,
-  type Segmenter,
-} from '../../retrieval/segment.ts';
+import { BIGRAM_PREFIX, createSegmenter, mayChangeWhenSimplified, normalizeForSearch, type Segmenter } from '../../retrieval/segment.ts';
 import { toSimplified } from '../../text/chinese.ts';
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { join } from 'node:path';
@@ -76,11 +70,7 @@ test('normalizeForSearch skips OpenCC only where it cannot change anything (ever
   }
   assert.ok(skipped > 59_000, `only ${skipped} characters take the fast path`);
   const corpus = await readCorpus(join(PROJECT_ROOT, 'corpus'));
-  const slow = (t: string) =>
-    toSimplified(t.normalize('NFKC'))
-      .toLowerCase()
-      .replace(/\s+/g, ' ')
-      .trim();
+  const slow = (t: string) => toSimplified(t.normalize('NFKC')).toLowerCase().replace(/\s+/g, ' ').trim();
   for (const t of [...ODD, ...corpus.chunks.map((c) => c.text), '關於寶山區人才落戶', '乾隆 乾燥 著名 沿著']) {
     assert.equal(normalizeForSearch(t), slow(t), t);
   }

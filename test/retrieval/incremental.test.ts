@@ -63,7 +63,12 @@ test('an update after one document changed searches like a full rebuild, and rel
     else edited.push(c);
   }
   const lastOfDoc = edited.map((c) => c.docId).lastIndexOf(docId);
-  edited.splice(lastOfDoc + 1, 0, { ...before[0]!, id: `${docId}#新增`, clause: '新增', text: '新增条款：博士后出站留沪可申请人才公寓与安家补贴。' });
+  edited.splice(lastOfDoc + 1, 0, {
+    ...before[0]!,
+    id: `${docId}#新增`,
+    clause: '新增',
+    text: '新增条款：博士后出站留沪可申请人才公寓与安家补贴。',
+  });
 
   const incDir = join(tmp, 'inc');
   const first = await open(incDir, before, bigramEmbedder());
