@@ -3,13 +3,15 @@
  *
  *   manifest.json   formatVersion, corpus hash, segmenter fingerprint, model (id, fingerprint, dim),
  *                   chunk ids, per-chunk vector content hashes, sha256 + size of every file
- *   bm25.json       BM25 postings
+ *   bm25.bin        BM25 postings (binary: terms, offsets, doc ids, tfs; `Bm25Index.toBinary`)
  *   vectors.f32     one float32 row per chunk (the embedding cache, keyed by content hash)
  *   vectors.hnsw    hnswlib index (labels = chunk rows)
  *
  * `loadOrBuildIndex` loads when the manifest matches the corpus, the dictionaries and the model and
  * every file's checksum verifies; otherwise it rebuilds (saying why), re-embedding only chunks whose
- * content hash is not in the old vector file. Stale or mismatched vectors are never served: changed
+ * content hash is not in the old vector file. When only the corpus changed (a document edited, added or
+ * removed), it updates the previous index instead: only the changed chunks are tokenized (BM25 merged),
+ * and the hnswlib graph gets markDelete + addPoint (`IndexOutcome.incremental`). Stale or mismatched vectors are never served: changed
  * and deleted chunks disappear from both indexes because both are rebuilt from the current chunks.
  *
  * @example
@@ -20,10 +22,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Chunk, DocInfo } from './types.ts';
-import { Bm25Index, DEFAULT_BM25, type Bm25Json, type Bm25Params } from './bm25.ts';
+import { Bm25Builder, Bm25Index, DEFAULT_BM25, type Bm25Params } from './bm25.ts';
 import type { Embedder, LoggerLike } from './embed.ts';
 import type { DocFacts } from './fuse.ts';
-import { normalizeForSearch, type Segmenter } from './segment.ts';
+import { BIGRAM_PREFIX, normalizeForSearch, type Segmenter } from './segment.ts';
 import { DEFAULT_HNSW, VectorIndex, VectorIndexFileError, type HnswParams } from './vector-index.ts';
 
 /** The in-memory retrieval index (built or loaded here, searched by `Retriever`). */
@@ -54,7 +56,7 @@ export function docFacts(documents: DocInfo[]): Map<string, DocFacts> {
 }
 
 /** Bump when the file layout or the meaning of a field changes: older indexes are rebuilt. */
-export const INDEX_FORMAT_VERSION = 1;
+export const INDEX_FORMAT_VERSION = 2;
 /** Bump when the text that is indexed per chunk changes (fields, weights). */
 export const INDEX_TEXT_VERSION = 2;
 
@@ -76,6 +78,12 @@ export interface IndexManifest {
   model: ModelIdentity | null;
   chunkIds: string[];
   vectorHashes: string[];
+  /** Per chunk: hash of what its BM25 tokens and vector come from (`chunkHash`), for incremental updates. */
+  chunkHashes: string[];
+  /** hnswlib label of each chunk row after an incremental update (absent: the row itself). */
+  vectorLabels?: number[];
+  /** hnswlib labels allocated, deleted ones included (absent: the number of chunks). */
+  vectorSlots?: number;
   files: Record<string, { bytes: number; sha256: string }>;
   stats: { chunks: number; documents: number; embedded: number; reused: number; buildSeconds: number };
 }
@@ -103,6 +111,11 @@ export interface IndexOutcome {
   data: IndexData;
   manifest: IndexManifest;
   status: 'loaded' | 'built';
+  /**
+   * Set when the build updated the previous index instead of rebuilding it: only the changed chunks were
+   * tokenized and embedded; the vector index was updated in place (`vectors`) or rebuilt.
+   */
+  incremental?: { changed: number; removed: number; kept: number; vectors: 'updated' | 'rebuilt' | 'none' };
   /** Why it was (re)built. */
   reason?: string;
   embedded: number;
@@ -110,7 +123,7 @@ export interface IndexOutcome {
   seconds: number;
 }
 
-const FILES = { manifest: 'manifest.json', bm25: 'bm25.json', vectors: 'vectors.f32', hnsw: 'vectors.hnsw' } as const;
+const FILES = { manifest: 'manifest.json', bm25: 'bm25.bin', vectors: 'vectors.f32', hnsw: 'vectors.hnsw' } as const;
 
 /** Fingerprint of a model folder (config.json, training metadata, onnx size), without loading it. */
 export function modelFingerprint(dir: string): string {
@@ -144,6 +157,122 @@ export function chunkTokens(seg: Segmenter, c: Chunk): string[] {
   return [...text, ...heading, ...heading, ...path, ...title];
 }
 
+/**
+ * Adds a chunk's BM25 tokens (the same as `chunkTokens`) to a builder, bigrams by their character
+ * codes: no token strings are made for the ~80 % of tokens already seen.
+ */
+export function addChunkTokens(b: Bm25Builder, seg: Segmenter, c: Chunk): void {
+  const word = (w: string) => b.add(w);
+  const bigram = (x: number, y: number) => {
+    const key = x * 65536 + y;
+    if (!b.addKeyed(key)) b.addKeyedNew(key, BIGRAM_PREFIX + String.fromCharCode(x, y));
+  };
+  seg.visitTokens(normalizeForSearch(c.text), {}, word, bigram);
+  if (c.heading) {
+    const heading = normalizeForSearch(c.heading);
+    seg.visitTokens(heading, {}, word, bigram);
+    seg.visitTokens(heading, {}, word, bigram);
+  }
+  if (c.path.length) seg.visitTokens(normalizeForSearch(c.path.join(' ')), { bigrams: false }, word, bigram);
+  seg.visitTokens(normalizeForSearch(c.title), { bigrams: false }, word, bigram);
+  b.endDoc();
+}
+
+/** Hash of everything a chunk's BM25 tokens and passage vector are made from. */
+export function chunkHash(c: Chunk): string {
+  return createHash('sha256')
+    .update(JSON.stringify([c.text, c.heading ?? '', c.path, c.title]))
+    .digest('hex')
+    .slice(0, 24);
+}
+
+/**
+ * An incremental update is made when at most this share of the chunks changed; more, and a full build
+ * costs about the same. Range (0, 1].
+ */
+export const INCREMENTAL_MAX_CHANGED = 0.5;
+/** The vector index is rebuilt instead of updated once deleted labels would exceed this share of it. Range [0, 1). */
+export const INCREMENTAL_MAX_DELETED = 0.25;
+
+/** What an incremental update reuses from the previous index. */
+interface IncrementalPlan {
+  bm25: Bm25Index;
+  /** Per new row: the old row with the same content, or −1. */
+  oldRow: Int32Array;
+  changed: number;
+  removed: number;
+  /** The previous vector index and each new row's label in it (−1: new), when it can be updated. */
+  vectors?: { index: VectorIndex; rowLabels: Int32Array };
+}
+
+/**
+ * Plans an update of the previous index for a changed corpus (same dictionaries, parameters and model):
+ * chunks are matched by content hash; only the unmatched ones are tokenized, and BM25 is merged
+ * (`Bm25Index.merge`). Undefined when a full build is due (old files unusable, too much changed).
+ */
+function planIncremental(o: IndexStoreOptions, old: IndexManifest, bm25Params: Bm25Params): IncrementalPlan | undefined {
+  if (!old.chunkHashes || old.chunkHashes.length !== old.chunkIds.length) return undefined;
+  // everything but the corpus must be as before (mismatch() names the corpus first)
+  if (old.segmenter !== o.segmenter.fingerprint || old.bm25.k1 !== bm25Params.k1 || old.bm25.b !== bm25Params.b) return undefined;
+  if ((old.model?.id ?? null) !== (o.model?.id ?? null) || (old.model && o.model && old.model.fingerprint !== o.model.fingerprint))
+    return undefined;
+  let oldBm25: Bm25Index;
+  try {
+    oldBm25 = Bm25Index.fromBinary(verified(o.dir, old, FILES.bm25));
+  } catch {
+    return undefined;
+  }
+  if (oldBm25.size !== old.chunkHashes.length) return undefined;
+  const byHash = new Map<string, number[]>();
+  old.chunkHashes.forEach((h, r) => {
+    const list = byHash.get(h);
+    if (list) list.push(r);
+    else byHash.set(h, [r]);
+  });
+  const n = o.chunks.length;
+  const oldRow = new Int32Array(n).fill(-1);
+  const oldToNew = new Int32Array(old.chunkHashes.length).fill(-1);
+  const freshRows: number[] = [];
+  o.chunks.forEach((c, i) => {
+    const r = byHash.get(chunkHash(c))?.shift();
+    if (r === undefined) freshRows.push(i);
+    else {
+      oldRow[i] = r;
+      oldToNew[r] = i;
+    }
+  });
+  if (freshRows.length > INCREMENTAL_MAX_CHANGED * n) return undefined;
+  const b = new Bm25Builder();
+  for (const i of freshRows) addChunkTokens(b, o.segmenter, o.chunks[i]!);
+  const fresh = b.finish(bm25Params);
+  const bm25 = Bm25Index.merge(oldBm25, oldToNew, fresh, Int32Array.from(freshRows), n);
+  const removed = oldToNew.reduce((k, x) => k + (x < 0 ? 1 : 0), 0);
+  const plan: IncrementalPlan = { bm25, oldRow, changed: freshRows.length, removed };
+  const hnsw = old.files[FILES.hnsw];
+  if (old.model && o.model && hnsw) {
+    const slots = old.vectorSlots ?? old.chunkIds.length;
+    const deletedAfter = slots + freshRows.length - n;
+    if (deletedAfter <= INCREMENTAL_MAX_DELETED * (slots + freshRows.length)) {
+      try {
+        const index = VectorIndex.load(
+          join(o.dir, FILES.hnsw),
+          old.model.dim,
+          old.chunkIds.length,
+          hnsw.sha256,
+          o.hnsw ?? DEFAULT_HNSW,
+          old.vectorLabels,
+          slots,
+        );
+        const labelOf = (r: number) => (old.vectorLabels ? old.vectorLabels[r]! : r);
+        plan.vectors = { index, rowLabels: oldRow.map((r) => (r < 0 ? -1 : labelOf(r))) };
+      } catch {
+        /* unusable: the vector index is rebuilt */
+      }
+    }
+  }
+  return plan;
+}
+
 /** Heading text of a chunk for the heading signal (heading + path), normalized. */
 export function chunkHeading(c: Chunk): string {
   return normalizeForSearch([c.heading ?? '', ...c.path].join(' '));
@@ -161,10 +290,9 @@ export function passageHash(c: Chunk): string {
 
 /** Builds the in-memory BM25 part of an index (no files, no model). */
 export function buildLexical(chunks: Chunk[], seg: Segmenter, params: Bm25Params = DEFAULT_BM25): { bm25: Bm25Index; headings: string[] } {
-  function* tokens(): Generator<string[]> {
-    for (const c of chunks) yield chunkTokens(seg, c);
-  }
-  return { bm25: Bm25Index.build(tokens(), params), headings: chunks.map(chunkHeading) };
+  const b = new Bm25Builder();
+  for (const c of chunks) addChunkTokens(b, seg, c);
+  return { bm25: b.finish(params), headings: chunks.map(chunkHeading) };
 }
 
 /** Loads the index when it matches; otherwise (re)builds and writes it. */
@@ -226,8 +354,8 @@ function verified(dir: string, m: IndexManifest, name: string): Buffer {
 }
 
 function loadFiles(o: IndexStoreOptions, m: IndexManifest): IndexData {
-  const bm25 = Bm25Index.fromJSON(JSON.parse(verified(o.dir, m, FILES.bm25).toString('utf8')) as Bm25Json);
-  if (bm25.size !== o.chunks.length) throw new Error(`bm25.json holds ${bm25.size} chunks, the corpus has ${o.chunks.length}`);
+  const bm25 = Bm25Index.fromBinary(verified(o.dir, m, FILES.bm25));
+  if (bm25.size !== o.chunks.length) throw new Error(`${FILES.bm25} holds ${bm25.size} chunks, the corpus has ${o.chunks.length}`);
   const data: IndexData = { chunks: o.chunks, headings: o.chunks.map(chunkHeading), bm25, docs: docFacts(o.documents) };
   if (m.model) {
     const buf = verified(o.dir, m, FILES.vectors);
@@ -235,7 +363,15 @@ function loadFiles(o: IndexStoreOptions, m: IndexManifest): IndexData {
     try {
       const hnsw = m.files[FILES.hnsw];
       if (!hnsw) throw new Error('manifest lists no vectors.hnsw');
-      data.vectorIndex = VectorIndex.load(join(o.dir, FILES.hnsw), m.model.dim, o.chunks.length, hnsw.sha256, o.hnsw ?? DEFAULT_HNSW);
+      data.vectorIndex = VectorIndex.load(
+        join(o.dir, FILES.hnsw),
+        m.model.dim,
+        o.chunks.length,
+        hnsw.sha256,
+        o.hnsw ?? DEFAULT_HNSW,
+        m.vectorLabels,
+        m.vectorSlots ?? o.chunks.length,
+      );
     } catch (err) {
       if (err instanceof VectorIndexFileError) throw new Error(err.message);
       throw err;
@@ -274,13 +410,20 @@ async function build(
   t0: number,
 ): Promise<IndexOutcome> {
   mkdirSync(o.dir, { recursive: true });
-  const { bm25, headings } = buildLexical(o.chunks, o.segmenter, bm25Params);
+  // a changed corpus with everything else as before: update the previous index (unchanged chunks are not
+  // tokenized or embedded again); anything else, or too much changed: a full build
+  const plan = old && !o.force && reason === 'the corpus changed' ? planIncremental(o, old, bm25Params) : undefined;
+  const { bm25, headings } = plan
+    ? { bm25: plan.bm25, headings: o.chunks.map(chunkHeading) }
+    : buildLexical(o.chunks, o.segmenter, bm25Params);
   const data: IndexData = { chunks: o.chunks, headings, bm25, docs: docFacts(o.documents) };
   const files: IndexManifest['files'] = {};
-  writeAtomic(join(o.dir, FILES.bm25), JSON.stringify(bm25.toJSON()));
+  writeAtomic(join(o.dir, FILES.bm25), bm25.toBinary());
   files[FILES.bm25] = fileInfo(join(o.dir, FILES.bm25));
 
   let model: ModelIdentity | null = null;
+  let vectorLabels: number[] | undefined;
+  let vectorSlots: number | undefined;
   let embedded = 0;
   let reused = 0;
   const hashes = o.chunks.map(passageHash);
@@ -304,7 +447,14 @@ async function build(
     vectors.forEach((v, i) => flat.set(v, i * dim));
     writeAtomic(join(o.dir, FILES.vectors), Buffer.from(flat.buffer));
     files[FILES.vectors] = fileInfo(join(o.dir, FILES.vectors));
-    const index = VectorIndex.build(vectors, dim, o.hnsw ?? DEFAULT_HNSW);
+    const index = plan?.vectors
+      ? plan.vectors.index.update(plan.vectors.rowLabels, vectors)
+      : VectorIndex.build(vectors, dim, o.hnsw ?? DEFAULT_HNSW);
+    const labels = index.labels();
+    if (labels) {
+      vectorLabels = [...labels];
+      vectorSlots = index.slots;
+    }
     index.save(join(o.dir, FILES.hnsw));
     files[FILES.hnsw] = fileInfo(join(o.dir, FILES.hnsw));
     data.vectors = splitRows(Buffer.from(flat.buffer), dim, vectors.length);
@@ -321,11 +471,21 @@ async function build(
     model,
     chunkIds: o.chunks.map((c) => c.id),
     vectorHashes: model ? hashes : [],
+    chunkHashes: o.chunks.map(chunkHash),
+    ...(vectorLabels ? { vectorLabels, vectorSlots } : {}),
     files,
     stats: { chunks: o.chunks.length, documents: o.documents.length, embedded, reused, buildSeconds: Math.round(seconds * 1000) / 1000 },
   };
   writeAtomic(join(o.dir, FILES.manifest), JSON.stringify(manifest, null, 1));
-  return { data, manifest, status: 'built', reason, embedded, reused, seconds };
+  const incremental = plan
+    ? {
+        changed: plan.changed,
+        removed: plan.removed,
+        kept: o.chunks.length - plan.changed,
+        vectors: model ? (plan.vectors ? ('updated' as const) : ('rebuilt' as const)) : ('none' as const),
+      }
+    : undefined;
+  return { data, manifest, status: 'built', reason, embedded, reused, seconds, ...(incremental ? { incremental } : {}) };
 }
 
 function writeAtomic(path: string, content: string | Buffer): void {

@@ -135,7 +135,8 @@ export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetr
   });
   if (!o.lazyModel) {
     if (picked) await getEmbedder();
-    segmenter.generalIdf('的'); // load the general idf table now rather than in the first query
+    segmenter.warm(); // jieba's dictionaries and the general idf table now rather than in the first query
+    segmenter.generalIdf('的');
   }
   const retriever = new Retriever({ data: index.data, segmenter, synonyms, embedder, fusion: o.fusion });
   return { retriever, index, choice: picked, trained };

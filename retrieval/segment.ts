@@ -13,6 +13,7 @@
  * // → ['留学回国人员', '留学', '回国', '人员', '落户', '#留学', '#学回', …]
  */
 import { Jieba } from '@node-rs/jieba';
+import * as OpenCC from 'opencc-js/t2cn';
 import { toSimplified } from '../text/chinese.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
@@ -60,7 +61,40 @@ const STOP_WORDS = new Set(
 );
 
 const CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
-const CJK_RUN = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
+/** 1 for the code units of the `CJK` ranges that are letters (`\p{L}`; unassigned ones are not). */
+const cjkLetters = (() => {
+  const t = new Uint8Array(65536);
+  const letter = /\p{L}/u;
+  for (const [lo, hi] of [
+    [0x3400, 0x4dbf],
+    [0x4e00, 0x9fff],
+    [0xf900, 0xfaff],
+  ] as const)
+    for (let c = lo; c <= hi; c++) if (letter.test(String.fromCharCode(c))) t[c] = 1;
+  return t;
+})();
+
+/** The code units `String.prototype.trim` removes (ECMAScript WhiteSpace and LineTerminator). */
+function isSpace(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/** Whether a UTF-16 code unit is in the ranges of `CJK` (the bigram alphabet). */
+function isCjk(c: number): boolean {
+  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff);
+}
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /**
@@ -68,8 +102,78 @@ const WORD_CHAR = /[\p{L}\p{N}]/u;
  * lower case, whitespace collapsed to single spaces.
  */
 export function normalizeForSearch(text: string): string {
-  const s = toSimplified(text.normalize('NFKC'));
+  const nfkc = text.normalize('NFKC');
+  const s = mayChangeWhenSimplified(nfkc) ? toSimplified(nfkc) : nfkc;
   return s.toLowerCase().replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The OpenCC conversion `toSimplified` uses (text/chinese.ts: Hong Kong forms → simplified). Its
+ * dictionaries decide which characters can make it change a text (`mayChangeWhenSimplified`).
+ */
+const SIMPLIFY_CONFIG = 'hk2s';
+
+let witnesses: { bmp: Uint8Array; astral: Set<number>; min: number } | undefined;
+
+/**
+ * One witness character per OpenCC dictionary entry that changes text (key ≠ value): a key can only
+ * match where all its characters occur, so a text with none of the witnesses comes out of every trie of
+ * the chain unchanged. Witness: a character of the key that is itself converted on its own (a
+ * traditional character), else the first character where key and value differ. Built once (~10 ms);
+ * test/retrieval/segment.test.ts checks every CJK character and the corpus against the real conversion.
+ */
+function loadWitnesses(): { bmp: Uint8Array; astral: Set<number>; min: number } {
+  if (witnesses) return witnesses;
+  const config = (OpenCC.Locale as unknown as { configs: Record<string, unknown> }).configs[SIMPLIFY_CONFIG];
+  if (!config) throw new Error(`opencc-js has no "${SIMPLIFY_CONFIG}" configuration: update retrieval/segment.ts (SIMPLIFY_CONFIG)`);
+  const entries: [string, string][] = [];
+  const walk = (x: unknown): void => {
+    if (typeof x === 'string') {
+      for (const e of x.split('|')) {
+        const sp = e.indexOf(' ');
+        if (sp > 0) entries.push([e.slice(0, sp), e.slice(sp + 1)]);
+      }
+    } else if (Array.isArray(x)) {
+      if (x.length === 2 && typeof x[0] === 'string' && typeof x[1] === 'string' && !x[0].includes(' ')) entries.push([x[0], x[1]]);
+      else for (const y of x) walk(y);
+    } else if (x && typeof x === 'object') for (const y of Object.values(x)) walk(y);
+  };
+  walk(config);
+  const single = new Set<number>();
+  for (const [k, v] of entries) if (k !== v && [...k].length === 1) single.add(k.codePointAt(0)!);
+  const bmp = new Uint8Array(65536);
+  const astral = new Set<number>();
+  for (const [k, v] of entries) {
+    if (k === v || !k) continue;
+    const kc = [...k].map((c) => c.codePointAt(0)!);
+    const vc = [...v].map((c) => c.codePointAt(0)!);
+    let w = kc.find((c) => single.has(c));
+    if (w === undefined) w = kc.find((c, i) => c !== vc[i]) ?? kc[0]!;
+    if (w < 65536) bmp[w] = 1;
+    else astral.add(w);
+  }
+  let min = 0xd800; // surrogates are always looked at
+  for (let c = 0; c < min; c++) if (bmp[c] === 1) min = c;
+  return (witnesses = { bmp, astral, min });
+}
+
+/** False when `toSimplified(text) === text` is certain (no witness character occurs): the conversion can be skipped. */
+export function mayChangeWhenSimplified(text: string): boolean {
+  const { bmp, astral, min } = loadWitnesses();
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < min) continue; // no witness below the smallest one (ASCII, punctuation)
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const cp = text.codePointAt(i)!;
+      if (cp > 0xffff) {
+        if (astral.has(cp)) return true;
+        i++;
+        continue;
+      }
+    }
+    if (bmp[c] === 1) return true;
+  }
+  return false;
 }
 
 /** Normalizes a user query and truncates it to `MAX_QUERY_CHARS` (a 100 KB paste stays cheap). */
@@ -90,10 +194,19 @@ export interface TokenOptions {
 export interface Segmenter {
   /** Hash of the dictionaries in use: part of the index manifest (a new dictionary means a new index). */
   readonly fingerprint: string;
+  /** Loads jieba's dictionaries now (they load on the first cut otherwise): for serving processes. */
+  warm(): void;
   /** Raw jieba words (search mode), no filtering. Input should already be normalized. */
   cut(text: string): string[];
   /** Index/query tokens: words without punctuation and stop words, plus optional bigrams. */
   tokens(text: string, opts?: TokenOptions): string[];
+  /**
+   * The same tokens as `tokens`, in the same order, without building bigram strings: `word` gets each
+   * word, `bigram` the two UTF-16 code units of each character bigram (the token would be
+   * `BIGRAM_PREFIX + String.fromCharCode(a, b)`). For the index build: interning by code skips creating
+   * and hashing millions of short strings.
+   */
+  visitTokens(text: string, opts: TokenOptions, word: (w: string) => void, bigram: (a: number, b: number) => void): void;
   /** Words that jieba's dictionary tags as place names (`ns`). */
   placeNames(text: string): string[];
   /** Whether a token is a stop word. */
@@ -203,16 +316,16 @@ export function stockDictionary(minFreq: number, cacheDir = join(tmpdir(), 'poli
 const cache = new Map<string, Segmenter>();
 
 /**
- * Creates (or reuses) a segmenter. Loading jieba's stock dictionary takes ~0.15 s even trimmed, so instances are
- * cached per dictionary content.
+ * Creates (or reuses) a segmenter. Loading jieba's stock dictionary takes ~0.25 s (~0.15 s trimmed), so it
+ * happens on the first cut (or `warm()`), and instances are cached per dictionary content.
  */
 export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
   let userDict = opts.dictionaryText ?? '';
   if (opts.dictionaryFile && existsSync(opts.dictionaryFile)) userDict = readFileSync(opts.dictionaryFile, 'utf8') + '\n' + userDict;
-  userDict = cleanDictionary(userDict);
   const minFreq = opts.minWordFrequency ?? DEFAULT_MIN_WORD_FREQUENCY;
+  // the fingerprint hashes the dictionary as written (cleaning it needs OpenCC: that waits for the first cut)
   const fingerprint = createHash('sha256')
-    .update(`jieba-2.0.2 min${minFreq}\n`)
+    .update(`jieba-2.0.2 min${minFreq} raw\n`)
     .update(userDict)
     .update([...STOP_WORDS].join(' '))
     .digest('hex')
@@ -220,31 +333,62 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
   const cached = cache.get(fingerprint);
   if (cached) return cached;
 
-  const jieba = Jieba.withDict(stockDictionary(minFreq, opts.cacheDir));
-  if (userDict) jieba.loadDict(Buffer.from(userDict, 'utf8'));
+  // jieba's dictionary (~0.25 s to load) is loaded on the first cut, not here: a process that only
+  // checks or rebuilds nothing (an unchanged `ingest`, `config`, the rules) never pays for it.
+  let loaded: Jieba | undefined;
+  const j = (): Jieba => {
+    if (loaded) return loaded;
+    const jieba = Jieba.withDict(stockDictionary(minFreq, opts.cacheDir));
+    const cleaned = cleanDictionary(userDict);
+    if (cleaned) jieba.loadDict(Buffer.from(cleaned, 'utf8'));
+    return (loaded = jieba);
+  };
 
   const seg: Segmenter = {
     fingerprint,
-    cut: (text) => (text ? jieba.cutForSearch(text, false) : []),
+    cut: (text) => (text ? j().cutForSearch(text, false) : []),
+    warm() {
+      j();
+    },
     tokens(text, o = {}) {
-      if (!text) return [];
       const out: string[] = [];
-      for (const w of jieba.cutForSearch(text, false)) {
-        const t = w.trim();
-        if (!t || !WORD_CHAR.test(t)) continue;
-        if (!o.keepStopWords && STOP_WORDS.has(t)) continue;
-        out.push(t);
+      seg.visitTokens(
+        text,
+        o,
+        (w) => out.push(w),
+        (a, b) => out.push(BIGRAM_PREFIX + String.fromCharCode(a, b)),
+      );
+      return out;
+    },
+    visitTokens(text, o, word, bigram) {
+      if (!text) return;
+      const keepStop = o.keepStopWords === true;
+      for (const w of j().cutForSearch(text, false)) {
+        let t = w;
+        // fast path (most words): starts with a CJK letter and ends with no space, so trim() would keep it
+        // and WORD_CHAR would match; otherwise the general test
+        if (!(cjkLetters[w.charCodeAt(0)] === 1 && !isSpace(w.charCodeAt(w.length - 1)))) {
+          t = w.trim();
+          if (!t || !WORD_CHAR.test(t)) continue;
+        }
+        if (!keepStop && STOP_WORDS.has(t)) continue;
+        word(t);
       }
       if (o.bigrams !== false) {
-        for (const run of text.match(CJK_RUN) ?? []) {
-          for (let i = 0; i + 1 < run.length; i++) out.push(BIGRAM_PREFIX + run.slice(i, i + 2));
+        // the character bigrams of every maximal CJK run (as text.match(CJK_RUN) would give the runs)
+        let prev = -1;
+        for (let i = 0; i < text.length; i++) {
+          const c = text.charCodeAt(i);
+          if (isCjk(c)) {
+            if (prev >= 0) bigram(prev, c);
+            prev = c;
+          } else prev = -1;
         }
       }
-      return out;
     },
     placeNames(text) {
       if (!text) return [];
-      return jieba
+      return j()
         .tag(text, false)
         .filter((t) => t.tag === 'ns' && CJK.test(t.word))
         .map((t) => t.word);

@@ -39,7 +39,9 @@ export function formatIndexSummary(o: OpenedRetriever): string {
   const lines = [
     o.index.status === 'loaded'
       ? `Index: up to date (${m.stats.chunks} chunks, checked in ${(o.index.seconds * 1000).toFixed(0)} ms)`
-      : `Index: built in ${o.index.seconds.toFixed(1)} s — ${o.index.reason}`,
+      : o.index.incremental
+        ? `Index: updated in ${o.index.seconds.toFixed(1)} s — ${o.index.reason}: ${o.index.incremental.changed} chunk(s) new or changed, ${o.index.incremental.removed} removed, ${o.index.incremental.kept} kept${o.index.incremental.vectors === 'none' ? '' : `; vector index ${o.index.incremental.vectors}`}`
+        : `Index: built in ${o.index.seconds.toFixed(1)} s — ${o.index.reason}`,
     o.index.status === 'loaded'
       ? `  chunks ${m.stats.chunks} from ${m.stats.documents} document(s); nothing to embed`
       : `  chunks ${m.stats.chunks} from ${m.stats.documents} document(s); embedded ${o.index.embedded}, reused ${o.index.reused} cached vectors`,
