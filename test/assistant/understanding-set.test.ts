@@ -20,12 +20,15 @@ before(async () => {
 });
 after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
-// All three sets are tune sets now (docs/assistant.md "Third round"): floors near what is measured, and
-// no confident wrong verdict on any of them (the confidence gate of bot/assistant/decide.ts).
+// The first three sets are tune sets now (docs/assistant.md "Third round"): floors near what is measured,
+// and no confident wrong verdict on any of them (the confidence gate of bot/assistant/decide.ts). The
+// third blind set was held out until its run of 2026-12-02 ("Third blind set"); its guard holds today's
+// level — 5 confident wrong verdicts are known and listed there — so that it cannot get worse unseen.
 for (const [name, floors] of [
-  ['understanding-tune.yaml', { messages: 0.97, conversations: 0.9 }],
-  ['understanding-check.yaml', { messages: 0.82, conversations: 0.9 }],
-  ['understanding-check2.yaml', { messages: 0.8, conversations: 0.85 }],
+  ['understanding-tune.yaml', { messages: 0.97, conversations: 0.9, confidentWrong: 0 }],
+  ['understanding-check.yaml', { messages: 0.82, conversations: 0.9, confidentWrong: 0 }],
+  ['understanding-check2.yaml', { messages: 0.8, conversations: 0.85, confidentWrong: 0 }],
+  ['understanding-check3.yaml', { messages: 0.77, conversations: 0.72, confidentWrong: 5 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
@@ -33,7 +36,7 @@ for (const [name, floors] of [
       !!app.universities && !!app.config.RANKINGS_FILE && /shared\/data\/rankings\/top200\.csv$/.test(app.config.RANKINGS_FILE);
     const r = await runUnderstandingSet(app.assistant, loadUnderstandingSet(join(fixtures, name)), { hasRankings: realRankings, now });
     const why = r.failures.map((f) => `${f.id} ${f.q}: ${f.problems.join('; ')}`).join('\n');
-    assert.equal(r.confidentWrong, 0, why);
+    assert.ok(r.confidentWrong <= floors.confidentWrong, `${r.confidentWrong} confident wrong\n${why}`);
     assert.equal(r.unsourcedFacts, 0, 'property: every ✓/✗ fact has a span or a button answer');
     if (realRankings) {
       assert.ok(r.messages.accuracy >= floors.messages, `${r.messages.accuracy}\n${why}`);
