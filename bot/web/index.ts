@@ -16,7 +16,7 @@ import { loadHandoffCues } from '../handoff/cues.ts';
 import { createHandoff } from '../handoff/service.ts';
 import type { Logger } from '../logger.ts';
 import type { OpenedStore } from '../store/index.ts';
-import { createWebApp, webSettingsFromConfig, type WebApp, type WebSettings } from './server.ts';
+import { createWebApp, webSettingsFromConfig, type WebApp, type WebDeps, type WebSettings } from './server.ts';
 import { loadWebTexts } from './texts.ts';
 
 export {
@@ -64,6 +64,8 @@ export async function createWebChannel(opts: {
   settings?: Partial<WebSettings>;
   broadcastPreview?: () => Promise<unknown>;
   now?: () => number;
+  /** Per-stage timer of POST /api/chat (the bench). */
+  onStage?: WebDeps['onStage'];
 }): Promise<WebChannel> {
   const config = opts.app().config;
   const { feedback, gapLog } = await openGapLog(opts.store, config.CORPUS_DIR, opts.logger);
@@ -102,6 +104,7 @@ export async function createWebChannel(opts: {
       broadcastPreview: opts.broadcastPreview,
     },
     now: opts.now,
+    onStage: opts.onStage,
   });
   return { app, feedback, gapLog };
 }
