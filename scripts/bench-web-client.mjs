@@ -46,7 +46,13 @@ for (let i = 0; i < warmup; i++) await postJson({ text: opts.questions[i % opts.
 const total = Math.round(opts.rate * opts.seconds);
 const n = opts.questions.length;
 const stride = Math.max(1, Math.floor(n / opts.conversations));
-const convs = Array.from({ length: opts.conversations }, () => ({ id: undefined, turns: 0, failures: 0, history: [], busy: Promise.resolve() }));
+const convs = Array.from({ length: opts.conversations }, () => ({
+  id: undefined,
+  turns: 0,
+  failures: 0,
+  history: [],
+  busy: Promise.resolve(),
+}));
 const seenIds = new Set();
 const latencies = [];
 let ok = 0;
@@ -98,7 +104,15 @@ for (let j = 0; j < total; j++) {
       const idOk = conv.id ? body.conversationId === conv.id : typeof body.conversationId === 'string' && !seenIds.has(body.conversationId);
       if (!idOk || body.question !== text || !turnOk) {
         crossWired++;
-        note({ conversation: k, idOk, questionOk: body.question === text, turn: body.turn, lastTurn: conv.turns, failures: conv.failures, history: conv.history.slice(-4) });
+        note({
+          conversation: k,
+          idOk,
+          questionOk: body.question === text,
+          turn: body.turn,
+          lastTurn: conv.turns,
+          failures: conv.failures,
+          history: conv.history.slice(-4),
+        });
       }
       conv.turns = body.turn ?? conv.turns;
       if (!conv.id && typeof body.conversationId === 'string') {

@@ -1,5 +1,5 @@
 /**
- * `policybot bench-web [--rate R] [--seconds S] [--conversations C] [--assistant echo|real|both] [--no-write] [--json]`
+ * `policybot bench-web [--rate R] [--seconds S] [--conversations C] [--assistant echo|real|both] [--workers 0,2] [--no-write] [--json]`
  *
  * The web channel under load (a bench, not a test): the real app over the shipped corpus, the web
  * channel bound on 127.0.0.1 (index from DATA_DIR) with a SQLite store in a temp folder (every turn reads and writes its
@@ -22,6 +22,7 @@ import { devSetFromRetrievalFile, loadDevSet } from '../../bot/assistant/devset.
 import { loadConfig, parseConfig, PROJECT_ROOT } from '../../bot/config.ts';
 import { silentLogger } from '../../bot/logger.ts';
 import { openSqliteStore } from '../../bot/store/sqlite.ts';
+import { startAssistantPool } from '../../bot/web/assistant-pool.ts';
 import { createWebChannel, startWebServer } from '../../bot/web/index.ts';
 import type { ChatStage } from '../../bot/web/server.ts';
 import { EchoAssistant } from './bench-bot.ts';
@@ -54,6 +55,8 @@ export type StageMeans = Record<string, number>;
 
 export interface WebBenchResult {
   assistant: 'real' | 'echo';
+  /** Assistant threads (0: on the server's thread). */
+  workers: number;
   rate: number;
   seconds: number;
   conversations: number;
@@ -91,6 +94,8 @@ export async function runWebBench(opts: {
   seconds: number;
   conversations: number;
   assistant?: 'real' | 'echo';
+  /** Assistant threads (0: the assistant runs on the server's thread). */
+  workers?: number;
 }): Promise<WebBenchResult> {
   const dataDir = mkdtempSync(join(os.tmpdir(), 'pb-bench-web-'));
   const base = loadConfig();
@@ -132,7 +137,11 @@ export async function runWebBench(opts: {
     return d.result;
   };
   // `echo` measures the channel alone (HTTP, JSON, session read/write) with a trivial assistant
-  const served = opts.assistant === 'echo' ? { ...app, assistant: new EchoAssistant() } : app;
+  const workers = opts.assistant === 'echo' ? 0 : (opts.workers ?? 0);
+  const pool = workers
+    ? await startAssistantPool({ config, workers, sources: () => app.assistant.sources(), logger: silentLogger })
+    : undefined;
+  const served = opts.assistant === 'echo' ? { ...app, assistant: new EchoAssistant() } : pool ? { ...app, assistant: pool } : app;
   const channel = await createWebChannel({
     app: () => served,
     store,
@@ -188,6 +197,7 @@ export async function runWebBench(opts: {
     for (const [k, v] of totals) stages[k] = v / stageRequests;
     return {
       assistant: opts.assistant ?? 'real',
+      workers,
       rate: opts.rate,
       seconds: opts.seconds,
       conversations: opts.conversations,
@@ -211,6 +221,7 @@ export async function runWebBench(opts: {
     };
   } finally {
     await web.stop();
+    await pool?.close();
     await store.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -279,6 +290,8 @@ const STAGE_ROWS: [string, string][] = [
   ['reply_json', 'reply JSON'],
 ];
 
+const label = (r: WebBenchResult) => (r.workers ? `${r.assistant}, ${r.workers} threads` : r.assistant);
+
 function section(results: WebBenchResult[]): string {
   const ms = (x: number) => `${x.toFixed(2)} ms`;
   const r0 = results[0]!;
@@ -292,12 +305,12 @@ function section(results: WebBenchResult[]): string {
     'them so that they ask different questions at the same moment. `real`: the assistant over the shipped corpus; `echo`: a trivial',
     "assistant, i.e. the channel alone. The load average is the machine's (other processes share the 2 cores).",
     '',
-    '| assistant | rate asked | achieved | p50 | p95 | p99 / max | errors / lost / cross-wired | CPU per request: server / client | load avg |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| assistant | threads | rate asked | achieved | p50 | p95 | p99 / max | errors / lost / cross-wired | CPU per request: server / client | load avg |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     lines.push(
-      `| ${r.assistant} | ${r.rate}/s | ${r.achievedPerSecond.toFixed(0)}/s (${r.ok}/${r.sent} answered, ${r.notSent} not sent in time) | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} / ${ms(r.max)} | ${r.errors} / ${r.lost} / ${r.crossWired} | ${ms(r.serverCpuMs)} / ${ms(r.clientCpuMs)} | ${r.loadAverage.toFixed(1)} |`,
+      `| ${r.assistant} | ${r.workers ? `${r.workers} assistant threads` : 'one'} | ${r.rate}/s | ${r.achievedPerSecond.toFixed(0)}/s (${r.ok}/${r.sent} answered, ${r.notSent} not sent in time) | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} / ${ms(r.max)} | ${r.errors} / ${r.lost} / ${r.crossWired} | ${ms(r.serverCpuMs)} / ${ms(r.clientCpuMs)} | ${r.loadAverage.toFixed(1)} |`,
     );
   }
   lines.push('', 'Targets: p50 ≤ 10 ms, p95 ≤ 30 ms at ≥ 300 requests/s with 50 conversations; 0 lost or cross-wired.');
@@ -308,18 +321,17 @@ function section(results: WebBenchResult[]): string {
   lines.push(
     '',
     'Where the server time goes: CPU time per request of each stage of `POST /api/chat`, from a sequential pass over the same question',
-    'stream before the load (one request at a time; `search.*` rows are the retriever\'s own wall times). The rest of the server CPU under',
+    "stream before the load (one request at a time; `search.*` rows are the retriever's own wall times). The rest of the server CPU under",
     'load is HTTP (node:http, @hono/node-server, hono), the event loop and GC:',
     '',
-    `| stage | ${results.map((r) => r.assistant).join(' | ')} |`,
+    `| stage | ${results.map(label).join(' | ')} |`,
     `|---|${results.map(() => '---|').join('')}`,
   );
   for (const [key, label] of STAGE_ROWS) {
     if (!results.some((r) => r.stages[key] !== undefined)) continue;
     lines.push(`| ${label} | ${results.map((r) => (r.stages[key] === undefined ? '—' : ms(r.stages[key]!))).join(' | ')} |`);
   }
-  const staged = (r: WebBenchResult) =>
-    STAGE_ROWS.filter(([k]) => !k.startsWith('search')).reduce((a, [k]) => a + (r.stages[k] ?? 0), 0);
+  const staged = (r: WebBenchResult) => STAGE_ROWS.filter(([k]) => !k.startsWith('search')).reduce((a, [k]) => a + (r.stages[k] ?? 0), 0);
   lines.push(`| sum of the stages | ${results.map((r) => ms(staged(r))).join(' | ')} |`);
   lines.push(`| server CPU per request, all of it | ${results.map((r) => ms(r.serverCpuMs)).join(' | ')} |`);
   if (results.some((r) => r.loadAverage > os.cpus().length)) {
@@ -333,7 +345,7 @@ function section(results: WebBenchResult[]): string {
 }
 
 export const command: CliCommand = {
-  usage: 'bench-web [--rate 300] [--seconds 5] [--conversations 50] [--assistant echo|real|both] [--no-write] [--json]',
+  usage: 'bench-web [--rate 300] [--seconds 5] [--conversations 50] [--assistant echo|real|both] [--workers 0,2] [--no-write] [--json]',
   summary: 'Benchmark POST /api/chat on loopback (open loop, real assistant); writes docs/benchmarks.md',
   async run(argv) {
     const { values } = parseCliArgs(argv, {
@@ -341,6 +353,7 @@ export const command: CliCommand = {
       seconds: { type: 'string' },
       conversations: { type: 'string' },
       assistant: { type: 'string' },
+      workers: { type: 'string' },
       'no-write': { type: 'boolean' },
       json: { type: 'boolean' },
     });
@@ -356,9 +369,16 @@ export const command: CliCommand = {
       seconds: num(values.seconds, 5, 'seconds', 60),
       conversations: Math.round(num(values.conversations, 50, 'conversations', 10_000)),
     };
+    // the real assistant once per thread count: 0 = on the server's thread, N = a pool of N threads
+    const workerCounts = (values.workers ?? '0,2').split(',').map((w) => {
+      const n = Number(w.trim());
+      if (!(Number.isInteger(n) && n >= 0 && n <= 16))
+        throw new CliUsageError(`--workers must be a comma-separated list of whole numbers from 0 to 16 (got "${values.workers}")`);
+      return n;
+    });
     const results: WebBenchResult[] = [];
-    for (const assistant of which === 'both' ? (['echo', 'real'] as const) : [which as 'real' | 'echo'])
-      results.push(await runWebBench({ ...base, assistant }));
+    if (which !== 'real') results.push(await runWebBench({ ...base, assistant: 'echo' }));
+    if (which !== 'echo') for (const workers of workerCounts) results.push(await runWebBench({ ...base, assistant: 'real', workers }));
     if (values.json) printJson(results);
     else process.stdout.write(section(results) + '\n');
     if (!values['no-write']) {
