@@ -334,6 +334,7 @@ function section(results: WebBenchResult[]): string {
   const staged = (r: WebBenchResult) => STAGE_ROWS.filter(([k]) => !k.startsWith('search')).reduce((a, [k]) => a + (r.stages[k] ?? 0), 0);
   lines.push(`| sum of the stages | ${results.map((r) => ms(staged(r))).join(' | ')} |`);
   lines.push(`| server CPU per request, all of it | ${results.map((r) => ms(r.serverCpuMs)).join(' | ')} |`);
+  lines.push('', 'What these numbers mean for the target, and what would reach it: [docs/web.md](web.md#throughput).');
   if (results.some((r) => r.loadAverage > os.cpus().length)) {
     lines.push(
       '',
