@@ -1,5 +1,6 @@
 /**
  * `policybot bench-web [--rate R] [--seconds S] [--conversations C] [--assistant echo|real|both] [--workers 0,2] [--no-write] [--json]`
+ * (`--rate` and `--workers` take comma-separated lists: every combination is run)
  *
  * The web channel under load (a bench, not a test): the real app over the shipped corpus, the web
  * channel bound on 127.0.0.1 (index from DATA_DIR) with a SQLite store in a temp folder (every turn reads and writes its
@@ -290,7 +291,7 @@ const STAGE_ROWS: [string, string][] = [
   ['reply_json', 'reply JSON'],
 ];
 
-const label = (r: WebBenchResult) => (r.workers ? `${r.assistant}, ${r.workers} threads` : r.assistant);
+const label = (r: WebBenchResult) => `${r.assistant}${r.workers ? `, ${r.workers} threads` : ''}, ${r.rate}/s`;
 
 function section(results: WebBenchResult[]): string {
   const ms = (x: number) => `${x.toFixed(2)} ms`;
@@ -346,7 +347,8 @@ function section(results: WebBenchResult[]): string {
 }
 
 export const command: CliCommand = {
-  usage: 'bench-web [--rate 300] [--seconds 5] [--conversations 50] [--assistant echo|real|both] [--workers 0,2] [--no-write] [--json]',
+  usage:
+    'bench-web [--rate 300[,150…]] [--seconds 5] [--conversations 50] [--assistant echo|real|both] [--workers 0,2] [--no-write] [--json]',
   summary: 'Benchmark POST /api/chat on loopback (open loop, real assistant); writes docs/benchmarks.md',
   async run(argv) {
     const { values } = parseCliArgs(argv, {
@@ -365,8 +367,8 @@ export const command: CliCommand = {
     };
     const which = values.assistant ?? 'both';
     if (!['real', 'echo', 'both'].includes(which)) throw new CliUsageError(`--assistant must be real, echo or both (got "${which}")`);
+    const rates = (values.rate ?? '300').split(',').map((r) => num(r.trim(), 300, 'rate', 5000));
     const base = {
-      rate: num(values.rate, 300, 'rate', 5000),
       seconds: num(values.seconds, 5, 'seconds', 60),
       conversations: Math.round(num(values.conversations, 50, 'conversations', 10_000)),
     };
@@ -378,8 +380,11 @@ export const command: CliCommand = {
       return n;
     });
     const results: WebBenchResult[] = [];
-    if (which !== 'real') results.push(await runWebBench({ ...base, assistant: 'echo' }));
-    if (which !== 'echo') for (const workers of workerCounts) results.push(await runWebBench({ ...base, assistant: 'real', workers }));
+    for (const rate of rates) {
+      if (which !== 'real') results.push(await runWebBench({ ...base, rate, assistant: 'echo' }));
+      if (which !== 'echo')
+        for (const workers of workerCounts) results.push(await runWebBench({ ...base, rate, assistant: 'real', workers }));
+    }
     if (values.json) printJson(results);
     else process.stdout.write(section(results) + '\n');
     if (!values['no-write']) {
