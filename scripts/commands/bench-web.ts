@@ -291,7 +291,8 @@ const STAGE_ROWS: [string, string][] = [
   ['reply_json', 'reply JSON'],
 ];
 
-const label = (r: WebBenchResult) => `${r.assistant}${r.workers ? `, ${r.workers} threads` : ''}, ${r.rate}/s`;
+const threads = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
+const label = (r: WebBenchResult) => `${r.assistant}${r.workers ? `, ${threads(r.workers)}` : ''}, ${r.rate}/s`;
 
 function section(results: WebBenchResult[]): string {
   const ms = (x: number) => `${x.toFixed(2)} ms`;
@@ -311,7 +312,7 @@ function section(results: WebBenchResult[]): string {
   ];
   for (const r of results) {
     lines.push(
-      `| ${r.assistant} | ${r.workers ? `${r.workers} assistant threads` : 'one'} | ${r.rate}/s | ${r.achievedPerSecond.toFixed(0)}/s (${r.ok}/${r.sent} answered, ${r.notSent} not sent in time) | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} / ${ms(r.max)} | ${r.errors} / ${r.lost} / ${r.crossWired} | ${ms(r.serverCpuMs)} / ${ms(r.clientCpuMs)} | ${r.loadAverage.toFixed(1)} |`,
+      `| ${r.assistant} | ${r.workers ? `${threads(r.workers)} for the assistant` : 'one'} | ${r.rate}/s | ${r.achievedPerSecond.toFixed(0)}/s (${r.ok}/${r.sent} answered, ${r.notSent} not sent in time) | ${ms(r.p50)} | ${ms(r.p95)} | ${ms(r.p99)} / ${ms(r.max)} | ${r.errors} / ${r.lost} / ${r.crossWired} | ${ms(r.serverCpuMs)} / ${ms(r.clientCpuMs)} | ${r.loadAverage.toFixed(1)} |`,
     );
   }
   lines.push('', 'Targets: p50 ≤ 10 ms, p95 ≤ 30 ms at ≥ 300 requests/s with 50 conversations; 0 lost or cross-wired.');
