@@ -240,6 +240,8 @@ export const ConfigSchema = z.object({
   WEB_RATE_PER_CONVERSATION_PER_MINUTE: num(20, 0, 1_000_000),
   /** Trust the first X-Forwarded-For address as the client IP (only behind your own reverse proxy). */
   WEB_TRUST_PROXY: bool.default(false),
+  /** Threads that answer web questions (0–16; each holds its own index, about 200 MiB); 0: the web server's own thread. On 2 cores, 1–2 threads kept up with 300 questions/s where one thread reached about 160/s; latency still depends on the other load (docs/web.md). */
+  WEB_WORKERS: int(0, 0, 16),
   /** Token for /admin (Authorization: Bearer …); the admin view is refused while it is unset. Never logged. */
   ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
   /** URL the hand-off case packet is POSTed to as JSON (a ticket system or a WeCom/Feishu relay). */

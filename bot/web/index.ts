@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import type { App } from '../app.ts';
+import type { Assistant } from '../assistant/types.ts';
 import { runBroadcast } from '../broadcast/run.ts';
 import { openBroadcastStoreFor } from '../broadcast/service.ts';
 import type { Config } from '../config.ts';
@@ -16,9 +17,10 @@ import { loadHandoffCues } from '../handoff/cues.ts';
 import { createHandoff } from '../handoff/service.ts';
 import type { Logger } from '../logger.ts';
 import type { OpenedStore } from '../store/index.ts';
-import { createWebApp, webSettingsFromConfig, type WebApp, type WebSettings } from './server.ts';
+import { createWebApp, webSettingsFromConfig, type WebApp, type WebDeps, type WebSettings } from './server.ts';
 import { loadWebTexts } from './texts.ts';
 
+export { startAssistantPool, type AssistantPool } from './assistant-pool.ts';
 export {
   createWebApp,
   startWebServer,
@@ -64,6 +66,10 @@ export async function createWebChannel(opts: {
   settings?: Partial<WebSettings>;
   broadcastPreview?: () => Promise<unknown>;
   now?: () => number;
+  /** Per-stage timer of POST /api/chat (the bench). */
+  onStage?: WebDeps['onStage'];
+  /** Answers web questions instead of the application's assistant (the thread pool, `WEB_WORKERS`). */
+  assistant?: Assistant;
 }): Promise<WebChannel> {
   const config = opts.app().config;
   const { feedback, gapLog } = await openGapLog(opts.store, config.CORPUS_DIR, opts.logger);
@@ -71,7 +77,7 @@ export async function createWebChannel(opts: {
   const app = createWebApp({
     settings,
     handoff: createHandoff({ texts: loadWebTexts(), targets: settings.handoff, feedback, logger: opts.logger }),
-    assistant: () => opts.app().assistant,
+    assistant: opts.assistant ? () => opts.assistant! : () => opts.app().assistant,
     store: opts.store,
     feedback,
     gapLog,
@@ -102,6 +108,7 @@ export async function createWebChannel(opts: {
       broadcastPreview: opts.broadcastPreview,
     },
     now: opts.now,
+    onStage: opts.onStage,
   });
   return { app, feedback, gapLog };
 }

@@ -22,7 +22,15 @@ import { createBot, createSendApi } from '../../bot/telegram/bot.ts';
 import type { BotDeps } from '../../bot/telegram/context.ts';
 import { runnerTiming, startBot, type RunningBot } from '../../bot/telegram/runner.ts';
 import { createHandoff } from '../../bot/handoff/service.ts';
-import { broadcastPreviewFor, createWebChannel, startWebServer, webSettingsFromConfig, type RunningWeb } from '../../bot/web/index.ts';
+import {
+  broadcastPreviewFor,
+  createWebChannel,
+  startAssistantPool,
+  startWebServer,
+  webSettingsFromConfig,
+  type AssistantPool,
+  type RunningWeb,
+} from '../../bot/web/index.ts';
 import { loadWebTexts } from '../../bot/web/texts.ts';
 import { UserFacingError, parseCliArgs, type CliCommand } from '../cli.ts';
 
@@ -85,10 +93,13 @@ export const command: CliCommand = {
     let app: App = await buildApp(config, { logger });
     /** Corpus hash of what this instance serves (compared with the version committed in the database). */
     let servedHash = corpusHash(app.corpus.documents);
+    /** The web channel's assistant threads (WEB_WORKERS > 0), rebuilt after the main thread's app on a reload. */
+    let pool: AssistantPool | undefined;
     const swapApp = (next: App) => {
       app = next;
       deps.assistant = next.assistant; // features read ctx.deps.assistant per update: the swap is atomic
       servedHash = corpusHash(next.corpus.documents);
+      pool?.reload().catch((err: Error) => logger.error('web: assistant threads could not reload', { err: err.message }));
     };
     const { gapLog, feedback } = await openGapLog(store, config.CORPUS_DIR, logger);
     const deps: BotDeps = {
@@ -124,8 +135,13 @@ export const command: CliCommand = {
     let web: RunningWeb | undefined;
     if (webOn) {
       try {
+        if (config.WEB_WORKERS > 0) {
+          pool = await startAssistantPool({ config, workers: config.WEB_WORKERS, sources: () => app.assistant.sources(), logger });
+          logger.info('web: assistant threads started', { threads: config.WEB_WORKERS });
+        }
         const channel = await createWebChannel({
           app: () => app,
+          assistant: pool,
           store,
           logger,
           // the admin view's preview: what the next broadcast run would send (nothing is written or sent)
@@ -133,6 +149,7 @@ export const command: CliCommand = {
         });
         web = await startWebServer(channel.app, { port: config.WEB_PORT!, host: config.WEB_HOST, logger });
       } catch (err) {
+        await pool?.close();
         await store.close();
         throw new UserFacingError((err as Error).message);
       }
@@ -156,6 +173,7 @@ export const command: CliCommand = {
         });
       } catch (err) {
         await web?.stop();
+        await pool?.close();
         await store.close();
         throw new UserFacingError((err as Error).message);
       }
@@ -205,6 +223,7 @@ export const command: CliCommand = {
         try {
           stopSweep();
           await Promise.all([running?.stop(), web?.stop()]);
+          await pool?.close();
           await Promise.race([broadcast?.stop(), new Promise((r) => setTimeout(r, 800).unref())]);
         } catch (err) {
           logger.error('error while stopping', { err });
