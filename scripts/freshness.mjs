@@ -186,7 +186,8 @@ export async function refreshBundle(root) {
       .filter((f) => f.endsWith('.ts'))
       .map((f) => join(root, 'scripts', 'commands', f));
     await esbuild.build({
-      entryPoints: [join(root, 'scripts', 'policybot.ts'), ...commands],
+      // The web channel's assistant threads start from their own entry (bot/web/assistant-pool.ts).
+      entryPoints: [join(root, 'scripts', 'policybot.ts'), ...commands, join(root, 'bot', 'web', 'assistant-worker.ts')],
       outdir: work,
       outbase: root,
       bundle: true,
@@ -221,6 +222,8 @@ export async function refreshBundle(root) {
     const entries = new Set(readdirSync(join(work, 'scripts', 'commands')));
     for (const f of entries) renameSync(join(work, 'scripts', 'commands', f), join(commandsOut, f));
     for (const f of readdirSync(commandsOut)) if (!entries.has(f)) rmSync(join(commandsOut, f), { force: true });
+    mkdirSync(join(out, 'bot', 'web'), { recursive: true });
+    renameSync(join(work, 'bot', 'web', 'assistant-worker.js'), join(out, 'bot', 'web', 'assistant-worker.js'));
     renameSync(join(work, 'scripts', 'policybot.js'), join(out, 'scripts', 'policybot.js'));
     writeFileSync(join(out, STAMP), `${JSON.stringify(stamp)}\n`);
     // Chunks of earlier bundles: kept a day for processes still running them.

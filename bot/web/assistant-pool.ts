@@ -44,9 +44,14 @@ interface Thread {
   reloads: Map<number, (error?: string) => void>;
 }
 
-/** Where the worker module is: the compiled .js next to this file, or the .ts through the tsx boot file. */
+/**
+ * Where the worker module is: the compiled .js next to this file, the .ts through the tsx boot file, or —
+ * when this code runs from the launcher's bundle (dist-bundle/scripts/{commands,chunks}/) — the worker
+ * entry that scripts/freshness.mjs bundles into dist-bundle/bot/web/.
+ */
 function workerEntry(): { file: URL; module?: string } {
   const here = import.meta.url;
+  if (/\/dist-bundle\/scripts\/(?:commands|chunks)\/[^/]+$/.test(here)) return { file: new URL('../../bot/web/assistant-worker.js', here) };
   if (here.endsWith('.ts'))
     return { file: new URL('./assistant-worker.boot.mjs', here), module: new URL('./assistant-worker.ts', here).href };
   return { file: new URL('./assistant-worker.js', here) };
