@@ -445,6 +445,17 @@ function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
     const n = Number(m[1]);
     add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
   }
+  // "排名80左右" / "大概第60名上下" / "约100名": the same approximate rank, read as ±5 (only with rank context)
+  for (
+    const r = re(
+      '(?:(?:大概|大约|约)\\s*(?:排名|排|第)?\\s*(\\d{1,4})\\s*(?:名|位)?(?!\\s*(?:年|月|个|届|%|-|~|到|至|\\d))|(?:排名|排|第)?\\s*(\\d{1,4})\\s*(?:名|位)?\\s*(?:左右|上下|前后))',
+    );
+    (m = r.exec(clause));
+  ) {
+    if (!ctx) continue;
+    const n = Number(m[1] ?? m[2]);
+    add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
+  }
   // 第60名 / 排名60 / 排第60 / 排名是第六十 / ranked 75th / #75 / no. 12 / 75th in QS
   for (
     const r = re(

@@ -539,7 +539,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const hedged = has(cl, cues.doubt.vague) || dated.approx.some((a) => c.text.includes(a));
     if (!hedged) continue;
     for (const sp of selfSpans)
-      if (sp.span[0] < c.end && sp.span[1] > c.start && typeof sp.value !== 'boolean' && sp.fact !== 'university')
+      // An interval ("80左右" → 75–85) already carries its vagueness: the rule decides only when it lies in one band.
+      if (sp.span[0] < c.end && sp.span[1] > c.start && typeof sp.value !== 'boolean' && sp.fact !== 'university' && !isInterval(sp.value))
         doubts.push({ fact: sp.fact, why: 'vague', text: c.text });
   }
   for (const c of clauses) {
@@ -595,3 +596,8 @@ function safeExtract(
 
 /** Exposed for tests. */
 export const _internal = { clausesOf, roleOf, unitFact, anyOf };
+
+/** A value read as a range (`{ min?, max? }`, eligibility/facts.ts), not one exact number or date. */
+function isInterval(v: unknown): boolean {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && ('min' in v || 'max' in v);
+}
