@@ -538,8 +538,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const cl = c.text.toLowerCase();
     const hedged = has(cl, cues.doubt.vague) || dated.approx.some((a) => c.text.includes(a));
     if (!hedged) continue;
+    // An interval ("80左右" → 75–85) already carries its vagueness: the rule decides only when it lies in one band.
     for (const sp of selfSpans)
-      // An interval ("80左右" → 75–85) already carries its vagueness: the rule decides only when it lies in one band.
       if (sp.span[0] < c.end && sp.span[1] > c.start && typeof sp.value !== 'boolean' && sp.fact !== 'university' && !isInterval(sp.value))
         doubts.push({ fact: sp.fact, why: 'vague', text: c.text });
   }
