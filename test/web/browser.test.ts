@@ -63,10 +63,16 @@ describe('web chat in Chromium', { skip: SKIP }, () => {
 
     // 1. the top-50 settlement question → the verdict, conditions and the citation card
     await page.getByLabel('您的问题').fill(TOP50);
+    const replied = page.waitForResponse((res) => res.url().endsWith('/api/chat'));
     await page.getByRole('button', { name: '发送' }).click();
     const verdict = page.locator('.verdict[data-verdict="eligible"]');
     await verdict.first().waitFor();
     assert.equal((await verdict.first().textContent())?.trim(), '符合');
+    // The page renders the structured reply (blocks), not the plain-text answer: its answer line and one
+    // row per condition of the blocks.
+    const blocks = (await (await replied).json()).blocks;
+    assert.equal((await page.locator('.msg.bot .answer-line').last().textContent())?.trim(), blocks.answer.text);
+    assert.equal(await page.locator('.msg.bot').last().locator('.cond').count(), blocks.conditions.length);
     const card = page.locator('.citation').first();
     assert.match((await card.textContent())!, /沪人社力〔2022〕103号/);
     assert.match((await card.textContent())!, /2022-06-01/);

@@ -92,9 +92,73 @@
     return out;
   }
 
+  // The structured reply (`blocks`, bot/reply/blocks.ts): the same default view as the other channels —
+  // answer line, conditions (✓/✗ only for a fact the person gave; otherwise shown as assumed), the quote
+  // as a citation card, at most two notes with the rest behind 详情, the follow-up.
+  var NOTES_SHOWN = 2;
+  function shownStatus(c) {
+    if ((c.status === 'pass' || c.status === 'fail') && !c.source) return 'assumed';
+    return c.status;
+  }
+  function citationCard(text, c) {
+    var card = el('figure', 'citation');
+    card.setAttribute('aria-label', T.citation);
+    if (text) card.appendChild(el('blockquote', null, text));
+    var cap = el('figcaption');
+    cap.appendChild(el('cite', null, c.title));
+    var meta = [c.docNumber, T.clause + ' ' + c.clause, c.date].filter(Boolean).join(' · ');
+    cap.appendChild(el('span', 'meta', meta));
+    card.appendChild(cap);
+    return card;
+  }
+  function blocksView(r, li) {
+    var b = r.blocks;
+    if (r.eligibility && T.verdict[r.eligibility.verdict]) {
+      var badge = el('p', 'verdict verdict-' + r.eligibility.verdict, T.verdict[r.eligibility.verdict]);
+      badge.dataset.verdict = r.eligibility.verdict;
+      li.appendChild(badge);
+    }
+    li.appendChild(el('p', 'answer-line', b.answer.text));
+    if (b.conditions.length) {
+      var box = el('section', 'conditions');
+      box.setAttribute('aria-label', T.conditions);
+      box.appendChild(el('h2', null, T.conditions));
+      var ul = el('ul');
+      b.conditions.forEach((c) => {
+        var st = shownStatus(c);
+        var text = c.label + (c.display ? '：' + c.display : '') + ' · ' + (T.status[st] || st);
+        ul.appendChild(el('li', 'cond cond-' + st, text));
+      });
+      box.appendChild(ul);
+      li.appendChild(box);
+    }
+    if (b.quote) li.appendChild(citationCard(b.quote.text, b.quote.citation));
+    var notes = b.notes.slice().sort((x, y) => x.priority - y.priority);
+    notes.slice(0, NOTES_SHOWN).forEach((n) => {
+      li.appendChild(el('p', 'note note-' + n.kind, n.text));
+    });
+    var rest = notes.slice(NOTES_SHOWN);
+    if (rest.length || b.related.length) {
+      var det = el('details', 'notes');
+      det.appendChild(el('summary', null, T.details));
+      rest.forEach((n) => {
+        det.appendChild(el('p', null, n.text));
+      });
+      b.related.forEach((x) => {
+        det.appendChild(citationCard(x.heading, x.citation));
+      });
+      li.appendChild(det);
+    }
+  }
+
   function renderReply(r) {
     var li = item('bot');
     li.dataset.turn = r.turn;
+    if (r.blocks) {
+      blocksView(r, li);
+      followUpView(r.blocks.followUp, li);
+      return finishReply(r, li);
+    }
     var parts = splitAnswer(r.answer);
     if (r.eligibility && T.verdict[r.eligibility.verdict]) {
       var badge = el('p', 'verdict verdict-' + r.eligibility.verdict, T.verdict[r.eligibility.verdict]);
@@ -142,14 +206,19 @@
       });
       li.appendChild(det);
     }
-    if (r.followUp) {
+    followUpView(r.followUp, li);
+    finishReply(r, li);
+  }
+
+  function followUpView(followUp, li) {
+    if (followUp) {
       var fu = el('div', 'follow-up');
-      fu.appendChild(el('p', 'question', r.followUp.question));
-      if (r.followUp.choices?.length) {
+      fu.appendChild(el('p', 'question', followUp.question));
+      if (followUp.choices?.length) {
         var choices = el('div', 'choices');
         choices.setAttribute('role', 'group');
         choices.setAttribute('aria-label', T.followUpLabel);
-        r.followUp.choices.forEach((ch) => {
+        followUp.choices.forEach((ch) => {
           var b = el('button', 'choice', ch.label);
           b.type = 'button';
           b.addEventListener('click', () => {
@@ -164,6 +233,9 @@
       }
       li.appendChild(fu);
     }
+  }
+
+  function finishReply(r, li) {
     li.appendChild(feedbackRow(r.turn));
     if (r.handoff?.offered) {
       var offer = el('button', 'handoff inline', T.handoff);
