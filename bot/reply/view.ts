@@ -80,8 +80,8 @@ const BRACKETS: Record<string, string> = { '《': '》', '（': '）', '(': ')',
  * A readable short form of a title of at most `max` characters (whole characters):
  * - the title itself when it fits;
  * - a title about another document ("关于《…》（第8E112号）提案的答复") by what it is: the words after the
- *   nested title, a bracketed number unwrapped ("第8E112号提案的答复"), else the nested title itself
- *   when that fits;
+ *   nested title when they carry its number, a bracketed number unwrapped ("第8E112号提案的答复"), else
+ *   the nested title itself when that fits;
  * - else cut with "…", never inside a bracket pair (《…》, （…）, “…”): the cut moves before the opening
  *   bracket, so a citation never shows "《关于《关于…》".
  */
@@ -94,7 +94,8 @@ export function shortTitle(title: string, max = CITED_TITLE_CHARS): string {
       .slice(title.lastIndexOf('》') + 1)
       .replace(/^[（(]([^（）()]+)[）)]/u, '$1')
       .trim();
-    if ([...after].length >= 4 && [...after].length <= max && /\p{Script=Han}/u.test(after)) return after;
+    // "（第8E112号）提案的答复" names the document by its number; "的通知" alone says nothing.
+    if ([...after].length >= 4 && [...after].length <= max && /\p{Script=Han}/u.test(after) && /\d/u.test(after)) return after;
     if ([...nested[1]!].length <= max) return nested[1]!;
   }
   // Cut at max - 1, moved before any bracket still open at that point.
@@ -110,7 +111,7 @@ export function shortTitle(title: string, max = CITED_TITLE_CHARS): string {
   const space = chars.slice(0, cut).lastIndexOf(' ');
   if (/[A-Za-z0-9]/u.test(chars[cut] ?? '') && /[A-Za-z0-9]/u.test(chars[cut - 1] ?? '') && space > cut / 2) cut = space;
   const head = chars.slice(0, cut).join('').trimEnd();
-  return head ? `${head}…` : `${chars.slice(0, max - 1).join('')}…`;
+  return head ? `${head}…` : `${chars.slice(0, max - 1).filter((ch) => !BRACKETS[ch] && !Object.values(BRACKETS).includes(ch)).join('')}…`;
 }
 
 function citationVars(c: Citation, locale: Locale) {
