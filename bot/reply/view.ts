@@ -208,7 +208,13 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
   // An information answer whose quote is exactly the answering sentence: say it once, as the quote
   // (the answer line keeps only what else it says: the time truth of an expired measure).
   const q = blocks.quote;
-  const sameAsQuote = blocks.kind === 'information' && quote?.mode === 'full' && !!q?.answer && q.text.replace(/^…|…$/gu, '') === q.answer;
+  // A line that is only a span of the sentence (bot/reply/answer.ts `line`) is always said first.
+  const sameAsQuote =
+    blocks.kind === 'information' &&
+    quote?.mode === 'full' &&
+    !!q?.answer &&
+    q.text.replace(/^…|…$/gu, '') === q.answer &&
+    blocks.answer.text.includes(t('answer.information', { sentence: q.answer }));
   return {
     answer: sameAsQuote ? blocks.answer.text.replace(t('answer.information', { sentence: q!.answer! }), '').trim() : blocks.answer.text,
     conditions,
