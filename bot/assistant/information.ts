@@ -104,6 +104,7 @@ export function informationReply(ctx: ReplyContext, kit: ReplyKit, question: str
     locale,
     clause: clauseRef(kit, best.chunk, d),
     scorer: kit.scorer,
+    answer: { openEnds: kit.openEnds },
     validity,
     notes,
     related,

@@ -112,8 +112,14 @@ export function answerLine(v: VerdictLike, locale: Locale, opts: AnswerLineOptio
   return { text: `${line}${judged}`, verdict: v.verdict };
 }
 
-/** Scores a sentence against a query; higher is better. The retrieval's own term scoring can be passed in. */
-export type SentenceScorer = (sentence: string, query: string) => number;
+/**
+ * Scores a sentence against a query; higher is better. The retrieval's own term scoring can be passed in.
+ * `answers` (set by `cueScorer`) says whether a text gives the kind of answer the query asks for (an
+ * amount, places, a date), null when the query asks for no kind: the answer line keeps that part.
+ */
+export type SentenceScorer = ((sentence: string, query: string) => number) & {
+  answers?: (text: string, query: string) => boolean | null;
+};
 
 const TOKEN = /\p{Script=Han}|[A-Za-z]+|\d+(?:[.,]\d+)*/gu;
 
@@ -140,16 +146,124 @@ export function bigramScorer(lengthPenalty = 0.002): SentenceScorer {
   };
 }
 
+/** Longest answer line of an information reply (characters), the issue's "at most about 60". */
+export const ANSWER_LINE_CHARS = 60;
+/** Per-character cost of an answer line among runs of clause parts (scorer units: one query bigram = 1). */
+export const LINE_LENGTH_PENALTY = 0.06;
+/** Bonus of a run of clause parts that ends its sentence: Chinese policy sentences put the predicate last. */
+export const LINE_END_BONUS = 1;
+
 /** Options of `answerSentence`. */
 export interface AnswerSentenceOptions {
-  /** Target length in characters. Range 30–200, default 60; a longer best unit is narrowed to its best ；-part unless it is an enumeration. */
+  /**
+   * Target length in characters. Range 30–200, default `ANSWER_LINE_CHARS` (60). A longer best unit is
+   * narrowed to its best ；-part unless it is an enumeration (`sentence`), and the answer line (`line`) to
+   * its best run of clause parts (between ，；：) within this length.
+   */
   maxChars?: number;
+  /**
+   * Endings of a clause part that cannot end an answer line: the part opens a condition or a subject
+   * that the next part completes ("对于…的，", "…申请后，"). From corpus/answer-cues.yaml `open_ends`.
+   */
+  openEnds?: readonly string[];
+  /** Per-character cost of the answer line when choosing among runs of parts (scorer units). Range 0–0.5, default `LINE_LENGTH_PENALTY`. */
+  lineLengthPenalty?: number;
+  /** Bonus of a run that ends the sentence (its main predicate). Range 0–5, default `LINE_END_BONUS`. */
+  lineEndBonus?: number;
 }
 
 /** The answering sentence: verbatim text of the clause (so the quote can be trimmed around it), and its score. */
 export interface AnswerSentence {
+  /** The sentence unit (or its best ；-part) that answers: what the quote must contain whole. */
   sentence: string;
   score: number;
+  /**
+   * The answer line: `sentence` itself when it fits `maxChars` or is an enumeration, else the run of its
+   * clause parts (split at ，；：, never inside brackets, quotes or numbers) that answers best within
+   * `maxChars`, trailing ，；： dropped. Always a verbatim substring of `sentence`.
+   */
+  line: string;
+}
+
+/**
+ * An enumeration the answer line keeps whole: two or more item markers, or a lead-in ending in ：/:
+ * followed by items separated by ；/;. (A list joined by 、 lies inside one clause part, so no run of
+ * parts can cut it; `isEnumeration` also counts those, for the quote.)
+ */
+function isItemList(sentence: string): boolean {
+  if (!isEnumeration(sentence)) return false;
+  const markers = sentence.match(/[（(][一二三四五六七八九十\d]+[）)]|[①-⑳]|[一二三四五六七八九十]+是/gu) ?? [];
+  const colon = sentence.search(/[：:]/u);
+  return markers.length >= 2 || (colon >= 0 && /[；;]/u.test(sentence.slice(colon + 1)));
+}
+
+const OPEN = '《（(“‘「【[';
+const CLOSE = '》）)”’」】]';
+
+/**
+ * The clause parts of a sentence: pieces ending at ，；：(and , ; : not between digits), each with its
+ * punctuation; a comma inside 《》（）“” or 【】 does not split, so a title, an aside or a quotation stays whole.
+ */
+export function clauseParts(sentence: string): string[] {
+  const chars = [...sentence];
+  const out: string[] = [];
+  let cur = '';
+  let depth = 0;
+  chars.forEach((ch, i) => {
+    cur += ch;
+    if (OPEN.includes(ch)) depth += 1;
+    else if (CLOSE.includes(ch)) depth = Math.max(0, depth - 1);
+    const digitsAround = /\d/u.test(chars[i - 1] ?? '') && /\d/u.test(chars[i + 1] ?? '');
+    if (depth === 0 && /[，；：,;:]/u.test(ch) && !digitsAround) {
+      out.push(cur);
+      cur = '';
+    }
+  });
+  if (cur.trim()) out.push(cur);
+  return out.map((p) => p.trim()).filter(Boolean);
+}
+
+/**
+ * The answer line within a long sentence: the contiguous run of clause parts, at most `max` characters
+ * (trailing ，；： dropped; a run ending in a lead-in's ： is not one), with the best score — among the runs
+ * that give the kind of answer asked (`scorer.answers`) when some do. A part longer than `max` on its own
+ * is taken whole when no run fits: the line is never cut inside a part.
+ */
+function answerSpan(sentence: string, query: string, score: SentenceScorer, max: number, opts: AnswerSentenceOptions): string {
+  const parts = clauseParts(sentence);
+  if (parts.length < 2) return sentence;
+  const openEnds = opts.openEnds ?? [];
+  const penalty = opts.lineLengthPenalty ?? LINE_LENGTH_PENALTY;
+  const endBonus = opts.lineEndBonus ?? LINE_END_BONUS;
+  const strip = (t: string) => t.replace(/[，；：、,;:]+$/u, '');
+  const open = (part: string) => /[：:]$/u.test(part) || openEnds.some((e) => strip(part).endsWith(e));
+  type Run = { text: string; last: boolean; open: boolean };
+  const runs: Run[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    let text = '';
+    for (let j = i; j < parts.length; j++) {
+      text += parts[j];
+      const line = strip(text);
+      if (len(line) > max) break;
+      const last = j === parts.length - 1;
+      runs.push({ text: last ? text : line, last, open: !last && open(parts[j]!) });
+    }
+  }
+  if (!runs.length)
+    runs.push(...parts.map((p, i) => ({ text: i === parts.length - 1 ? p : strip(p), last: i === parts.length - 1, open: false })));
+  // Preference: a closed run giving the kind of answer asked; else an open one that gives it (the answer
+  // matters more than the grammar); else any closed run; else any.
+  const answers = (r: Run) => score.answers?.(r.text, query) === true;
+  const tiers = [runs.filter((r) => answers(r) && !r.open), runs.filter(answers), runs.filter((r) => !r.open), runs];
+  const pool = tiers.find((t) => t.length)!;
+  const value = (r: Run) => score(r.text, query) - penalty * len(r.text) + (r.last ? endBonus : 0);
+  let best = pool[0]!;
+  let bestValue = value(best);
+  for (const r of pool.slice(1)) {
+    const v = value(r);
+    if (v > bestValue) [best, bestValue] = [r, v];
+  }
+  return best.text;
 }
 
 /**
@@ -163,9 +277,16 @@ export function answerSentence(
   score: SentenceScorer = bigramScorer(),
   opts: AnswerSentenceOptions = {},
 ): AnswerSentence | null {
-  const max = opts.maxChars ?? 60;
+  const max = opts.maxChars ?? ANSWER_LINE_CHARS;
+  const chosen = bestSentence(clauseText, query, score, max);
+  if (!chosen) return null;
+  const whole = len(chosen.sentence) <= max || isItemList(chosen.sentence);
+  return { ...chosen, line: whole ? chosen.sentence : answerSpan(chosen.sentence, query, score, max, opts) };
+}
+
+function bestSentence(clauseText: string, query: string, score: SentenceScorer, max: number): Omit<AnswerSentence, 'line'> | null {
   const units = sentenceUnits(clauseText);
-  let best: AnswerSentence | null = null;
+  let best: Omit<AnswerSentence, 'line'> | null = null;
   for (const u of units) {
     const s = score(u, query);
     if (!best || s > best.score) best = { sentence: u, score: s };
@@ -177,7 +298,7 @@ export function answerSentence(
       ?.map((p) => p.trim())
       .filter(Boolean) ?? [];
   if (parts.length < 2) return best;
-  let part: AnswerSentence | null = null;
+  let part: Omit<AnswerSentence, 'line'> | null = null;
   for (const p of parts) {
     const s = score(p, query);
     if (!part || s > part.score) part = { sentence: p, score: s };
@@ -195,6 +316,7 @@ export interface AnswerCue {
 
 const CueFile = z
   .object({
+    open_ends: z.array(z.string().min(1)).default([]),
     kinds: z.record(
       z.string(),
       z
@@ -208,8 +330,19 @@ const CueFile = z
   })
   .strict();
 
+/** The answer-cue table: the kinds of answer, and the part endings that cannot end an answer line. */
+export interface AnswerCueFile {
+  kinds: AnswerCue[];
+  openEnds: string[];
+}
+
 /** Validates the answer-cue table; an error names the file, the kind and the field. */
 export function parseAnswerCues(text: string, file: string): AnswerCue[] {
+  return parseAnswerCueFile(text, file).kinds;
+}
+
+/** Validates the whole answer-cue file (kinds and `open_ends`); an error names the file, the kind and the field. */
+export function parseAnswerCueFile(text: string, file: string): AnswerCueFile {
   let doc: unknown;
   try {
     doc = yaml.load(text);
@@ -221,7 +354,7 @@ export function parseAnswerCues(text: string, file: string): AnswerCue[] {
     const i = r.error.issues[0]!;
     throw new Error(`${file}: field "${i.path.join('.')}": ${i.message}.`);
   }
-  return Object.entries(r.data.kinds).map(([kind, k]) => {
+  const kinds = Object.entries(r.data.kinds).map(([kind, k]) => {
     let answer: RegExp;
     try {
       answer = new RegExp(k.answer, 'u');
@@ -230,11 +363,17 @@ export function parseAnswerCues(text: string, file: string): AnswerCue[] {
     }
     return { kind, question: k.question.map((q) => q.toLowerCase()), answer, bonus: k.bonus };
   });
+  return { kinds, openEnds: r.data.open_ends };
 }
 
 /** Reads `corpus/answer-cues.yaml` (or another file of that format). */
 export function loadAnswerCues(file: string): AnswerCue[] {
   return parseAnswerCues(readFileSync(file, 'utf8'), file);
+}
+
+/** Reads the whole answer-cue file: kinds and `open_ends`. */
+export function loadAnswerCueFile(file: string): AnswerCueFile {
+  return parseAnswerCueFile(readFileSync(file, 'utf8'), file);
 }
 
 /** The kinds of answer a question asks for (its question words found in it). */
@@ -248,9 +387,14 @@ export function questionKinds(cues: readonly AnswerCue[], query: string): Answer
  * pattern: "工作站设在哪些地方" prefers the sentence with 温哥华、硅谷、法兰克福, "最高多少" the one with 10万元.
  */
 export function cueScorer(base: SentenceScorer, cues: readonly AnswerCue[]): SentenceScorer {
-  return (sentence, query) => {
+  const scorer = (sentence: string, query: string) => {
     let score = base(sentence, query);
     for (const c of questionKinds(cues, query)) if (c.answer.test(sentence)) score += c.bonus;
     return score;
   };
+  const answers = (text: string, query: string) => {
+    const kinds = questionKinds(cues, query);
+    return kinds.length ? kinds.some((c) => c.answer.test(text)) : null;
+  };
+  return Object.assign(scorer, { answers });
 }

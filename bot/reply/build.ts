@@ -242,20 +242,27 @@ export interface InformationInput {
   notes?: NoteBlock[];
   related?: RelatedBlock[];
   quote?: QuoteOptions;
-  answer?: { maxChars?: number };
+  /** The answer line: its length and the part endings that cannot end it (bot/reply/answer.ts `AnswerSentenceOptions`). */
+  answer?: { maxChars?: number; openEnds?: readonly string[] };
 }
 
 /** Target length of an information quote around the answering sentence (characters; 40–2000). */
-export const INFORMATION_QUOTE_CHARS = 110;
+export const INFORMATION_QUOTE_CHARS = 90;
+/**
+ * Target length of the quote when the answer line is a span of a longer sentence (characters; 40–2000):
+ * the quote then gives that sentence whole — the proof of the line — with little or no context around it.
+ */
+export const SPAN_QUOTE_CHARS = 40;
 
 /** The blocks of an information reply: the answering sentence first, the quote (containing it whole) after. */
 export function informationBlocks(input: InformationInput): ReplyBlocks {
   const { locale } = input;
   const body = cleanQuote(input.clause.chunk.text, { heading: input.clause.chunk.heading }).body;
-  const best = answerSentence(body, input.query, input.scorer, { maxChars: input.answer?.maxChars });
+  const best = answerSentence(body, input.query, input.scorer, { maxChars: input.answer?.maxChars, openEnds: input.answer?.openEnds });
   const sentence = best?.sentence ?? null;
   const truth = timeTruth(input.validity, locale);
-  const line = sentence ? locale.t('answer.information', { sentence }) : '';
+  // The answer line is the answering span (≤ maxChars); the quote keeps the whole sentence around it.
+  const line = best ? locale.t('answer.information', { sentence: best.line }) : '';
   return {
     version: 1,
     kind: 'information',
@@ -265,8 +272,11 @@ export function informationBlocks(input: InformationInput): ReplyBlocks {
       ...(truth ? { expired: input.validity?.status === 'expired' } : {}),
     },
     conditions: [],
-    // The answer line already says the answering sentence: the quote gives it with little context.
-    quote: quoteBlock(input.clause, sentence, { maxChars: input.quote?.maxChars ?? INFORMATION_QUOTE_CHARS }),
+    // The answer line already says the answering sentence (or its answering span): the quote gives the
+    // sentence whole, with little context.
+    quote: quoteBlock(input.clause, sentence, {
+      maxChars: input.quote?.maxChars ?? (best && best.line !== best.sentence ? SPAN_QUOTE_CHARS : INFORMATION_QUOTE_CHARS),
+    }),
     notes: input.notes ?? [],
     related: input.related ?? [],
     followUp: null,

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLocales, type Locales } from '../locales/locale.ts';
 import { uniqueClauseLabels, type LabelledChunk } from '../../text/quote.ts';
-import { bigramScorer, cueScorer, loadAnswerCues, type AnswerCue, type SentenceScorer } from './answer.ts';
+import { bigramScorer, cueScorer, loadAnswerCueFile, type AnswerCue, type SentenceScorer } from './answer.ts';
 import { loadScopeTable, type ScopeTable } from './scope.ts';
 
 export interface ReplyKit {
@@ -20,6 +20,8 @@ export interface ReplyKit {
   scope: ScopeTable | null;
   /** corpus/answer-cues.yaml; empty without one. */
   cues: AnswerCue[];
+  /** corpus/answer-cues.yaml `open_ends`: endings of a clause part that cannot end an answer line; empty without the file. */
+  openEnds?: string[];
   /** Chunk id → clause label unique within its document (text/quote.ts). */
   labels: Map<string, string>;
   /** Sentence scorer of information answers: the cue bonus over the default sentence scoring. */
@@ -30,11 +32,13 @@ export interface ReplyKit {
 export function loadReplyKit(corpusDir: string, chunks: readonly LabelledChunk[], opts: { localesDir?: string } = {}): ReplyKit {
   const scopeFile = join(corpusDir, 'out-of-scope.yaml');
   const cuesFile = join(corpusDir, 'answer-cues.yaml');
-  const cues = existsSync(cuesFile) ? loadAnswerCues(cuesFile) : [];
+  const cueFile = existsSync(cuesFile) ? loadAnswerCueFile(cuesFile) : { kinds: [], openEnds: [] };
+  const cues = cueFile.kinds;
   return {
     locales: loadLocales(opts.localesDir),
     scope: existsSync(scopeFile) ? loadScopeTable(scopeFile) : null,
     cues,
+    openEnds: cueFile.openEnds,
     labels: uniqueClauseLabels(chunks),
     scorer: cueScorer(bigramScorer(), cues),
   };
@@ -42,5 +46,5 @@ export function loadReplyKit(corpusDir: string, chunks: readonly LabelledChunk[]
 
 /** The kit without corpus tables (no out-of-scope table, no answer cues): for an assistant built without one. */
 export function defaultReplyKit(chunks: readonly LabelledChunk[]): ReplyKit {
-  return { locales: loadLocales(), scope: null, cues: [], labels: uniqueClauseLabels(chunks), scorer: bigramScorer() };
+  return { locales: loadLocales(), scope: null, cues: [], openEnds: [], labels: uniqueClauseLabels(chunks), scorer: bigramScorer() };
 }

@@ -74,10 +74,44 @@ function titleIn(c: Citation, locale: Locale): string {
 /** Longest title in a citation line or a related clause of the default view (characters); the full title is in the details. */
 export const CITED_TITLE_CHARS = 24;
 
-/** A title cut to `max` characters with "…" (whole characters, never inside a surrogate pair). */
+const BRACKETS: Record<string, string> = { '《': '》', '（': '）', '(': ')', '“': '”', '【': '】', '「': '」' };
+
+/**
+ * A readable short form of a title of at most `max` characters (whole characters):
+ * - the title itself when it fits;
+ * - a title about another document ("关于《…》（第8E112号）提案的答复") by what it is: the words after the
+ *   nested title when they carry its number, a bracketed number unwrapped ("第8E112号提案的答复"), else
+ *   the nested title itself when that fits;
+ * - else cut with "…", never inside a bracket pair (《…》, （…）, “…”): the cut moves before the opening
+ *   bracket, so a citation never shows "《关于《关于…》".
+ */
 export function shortTitle(title: string, max = CITED_TITLE_CHARS): string {
   const chars = [...title];
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : title;
+  if (chars.length <= max) return title;
+  const nested = /《([^《》]+)》/u.exec(title);
+  if (nested) {
+    const after = title
+      .slice(title.lastIndexOf('》') + 1)
+      .replace(/^[（(]([^（）()]+)[）)]/u, '$1')
+      .trim();
+    // "（第8E112号）提案的答复" names the document by its number; "的通知" alone says nothing.
+    if ([...after].length >= 4 && [...after].length <= max && /\p{Script=Han}/u.test(after) && /\d/u.test(after)) return after;
+    if ([...nested[1]!].length <= max) return nested[1]!;
+  }
+  // Cut at max - 1, moved before any bracket still open at that point.
+  let cut = max - 1;
+  const open: number[] = [];
+  for (let i = 0; i < cut; i++) {
+    const ch = chars[i]!;
+    if (BRACKETS[ch]) open.push(i);
+    else if (Object.values(BRACKETS).includes(ch)) open.pop();
+  }
+  if (open.length) cut = open[0]!;
+  // Latin words stay whole: back to the last space when the cut falls inside a word.
+  const space = chars.slice(0, cut).lastIndexOf(' ');
+  if (/[A-Za-z0-9]/u.test(chars[cut] ?? '') && /[A-Za-z0-9]/u.test(chars[cut - 1] ?? '') && space > cut / 2) cut = space;
+  const head = chars.slice(0, cut).join('').trimEnd();
+  return head ? `${head}…` : `${chars.slice(0, max - 1).filter((ch) => !BRACKETS[ch] && !Object.values(BRACKETS).includes(ch)).join('')}…`;
 }
 
 function citationVars(c: Citation, locale: Locale) {
@@ -174,7 +208,13 @@ export function replyView(blocks: ReplyBlocks, locale: Locale, ctx: RenderContex
   // An information answer whose quote is exactly the answering sentence: say it once, as the quote
   // (the answer line keeps only what else it says: the time truth of an expired measure).
   const q = blocks.quote;
-  const sameAsQuote = blocks.kind === 'information' && quote?.mode === 'full' && !!q?.answer && q.text.replace(/^…|…$/gu, '') === q.answer;
+  // A line that is only a span of the sentence (bot/reply/answer.ts `line`) is always said first.
+  const sameAsQuote =
+    blocks.kind === 'information' &&
+    quote?.mode === 'full' &&
+    !!q?.answer &&
+    q.text.replace(/^…|…$/gu, '') === q.answer &&
+    blocks.answer.text.includes(t('answer.information', { sentence: q.answer }));
   return {
     answer: sameAsQuote ? blocks.answer.text.replace(t('answer.information', { sentence: q!.answer! }), '').trim() : blocks.answer.text,
     conditions,

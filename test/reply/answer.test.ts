@@ -4,10 +4,13 @@ import { loadLocales } from '../../bot/locales/locale.ts';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import {
+  ANSWER_LINE_CHARS,
   answerLine,
   answerSentence,
   bigramScorer,
+  clauseParts,
   cueScorer,
+  loadAnswerCueFile,
   loadAnswerCues,
   parseAnswerCues,
   questionKinds,
@@ -136,3 +139,43 @@ describe('answerSentence', () => {
     assert.equal(answerSentence('', 'x'), null);
   });
 });
+
+describe('answerSentence: the answer line of a long sentence', () => {
+  const file = loadAnswerCueFile(join(PROJECT_ROOT, 'corpus', 'answer-cues.yaml'));
+  const scorer = cueScorer(bigramScorer(), file.kinds);
+  const opts = { openEnds: file.openEnds };
+  const housing =
+    '出台《宝山区新引进优秀人才安居资助办法》，为来宝山创新创业的高层次人才、团队核心人才和紧缺急需人才，给予阶段性住房保障，特别优秀的可资助200万元。';
+  it('says the part that answers, verbatim; the sentence stays whole for the quote', () => {
+    const a = answerSentence(`此前已有规定。${housing}`, '宝山区的人才安居资助最高多少', scorer, opts)!;
+    assert.equal(a.line, '特别优秀的可资助200万元。');
+    assert.equal(a.sentence, housing);
+    assert.ok(a.sentence.includes(a.line));
+  });
+  it('keeps the sentence itself as the line when it fits or is a marked enumeration', () => {
+    const short = '对人力资源服务机构引进人才的，给予最高50万元的引才奖励。';
+    assert.equal(answerSentence(short, '引才奖励最高多少', scorer, opts)!.line, short);
+    const list =
+      '申请材料包括：（1）身份证明；（2）学历学位证书及认证报告；（3）劳动合同；（4）社会保险缴费记录；（5）单位推荐意见和其他需要提供的证明材料。';
+    assert.equal(answerSentence(list, '申请需要哪些材料', scorer, { ...opts, maxChars: 30 })!.line, list);
+  });
+  it('never ends the line on a part that opens a condition (open_ends), and keeps the predicate', () => {
+    const text =
+      '在符合留学人员落户基本条件的基础上，对于毕业于世界排名前50名院校的，取消社会保险费缴费基数和缴费时间要求，全职来本市工作后即可直接申办落户；';
+    const a = answerSentence(text, '世界排名前50的留学生落户还要看社保吗', scorer, opts)!;
+    assert.ok([...a.line].length <= ANSWER_LINE_CHARS, a.line);
+    assert.ok(!a.line.endsWith('的') && a.line.includes('取消社会保险费缴费基数和缴费时间要求'), a.line);
+    // without the data the subject alone wins on its query words: the rule is in corpus/answer-cues.yaml
+    assert.ok(answerSentence(text, '世界排名前50的留学生落户还要看社保吗', scorer)!.line.endsWith('院校的'));
+  });
+  it('a how-question gets the measure taken, not the case it is taken for', () => {
+    const text =
+      '人才引进“一网通办”系统中已经网上受理通过但受疫情影响无法现场递交书面材料的申请，由申报单位向业务经办部门申请后，采取“书面材料暂缓递交、线上流程正常办理”的特殊支持措施。';
+    const a = answerSentence(text, '人才引进的书面材料交不了怎么办', scorer, opts)!;
+    assert.equal(a.line, '采取“书面材料暂缓递交、线上流程正常办理”的特殊支持措施。');
+  });
+  it('splits clause parts at ，；： but not inside brackets, quotes or numbers', () => {
+    assert.deepEqual(clauseParts('出台《甲，乙办法》，投入1,000万元；“一，二”：好。'), ['出台《甲，乙办法》，', '投入1,000万元；', '“一，二”：', '好。']);
+  });
+});
+

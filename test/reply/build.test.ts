@@ -16,7 +16,7 @@ import type { Facts } from '../../eligibility/facts.ts';
 import { loadRuleSet, type FactCatalog, type Rule } from '../../eligibility/rules.ts';
 import { readCorpus } from '../../retrieval/corpus.ts';
 import type { Chunk, PolicyDocument } from '../../retrieval/types.ts';
-import { answerSentence, bigramScorer, cueScorer, loadAnswerCues } from '../../bot/reply/answer.ts';
+import { ANSWER_LINE_CHARS, answerSentence, bigramScorer, cueScorer, loadAnswerCueFile, loadAnswerCues } from '../../bot/reply/answer.ts';
 import { cleanQuote, trimQuote, uniqueClauseLabels } from '../../text/quote.ts';
 import { validateTelegramHtml } from './telegram-html.ts';
 
@@ -146,15 +146,20 @@ describe('informationBlocks and quotes on the real documents', () => {
     assert.ok(b.answer.text.includes('加拿大温哥华、美国硅谷、德国法兰克福、英国萨里'), b.answer.text);
     assert.ok(b.quote!.text.includes(b.quote!.answer!), 'the quote contains the answer');
   });
-  it('the Baoshan incentive: the amount is in the answer line', () => {
+  it('the Baoshan incentive: the amount is in the answer line, the whole sentence in the quote', () => {
     const chunk = chunks.find((c) => c.docId === 'baoshan-hrss-2021-8E112' && c.text.includes('骨干人才专项激励'))!;
-    const b = informationBlocks({ query: '宝山骨干人才激励最高多少', locale: locales.zh, clause: ref(chunk) });
+    const file = loadAnswerCueFile(join(PROJECT_ROOT, 'corpus', 'answer-cues.yaml'));
+    const scorer = cueScorer(bigramScorer(), file.kinds);
+    const b = informationBlocks({ query: '宝山骨干人才激励最高多少', locale: locales.zh, clause: ref(chunk), scorer, answer: { openEnds: file.openEnds } });
     assert.ok(b.answer.text.includes('最高每年10万元'), b.answer.text);
+    assert.ok([...b.answer.text].length <= ANSWER_LINE_CHARS, b.answer.text);
+    assert.ok(b.quote!.answer!.includes(b.answer.text) && b.quote!.answer!.startsWith('出台《宝山区企业骨干人才专项激励办法》'), b.quote!.answer!);
     assert.equal(b.quote!.citation.clause, '一/（二）/2');
-    // the quote is exactly the answering sentence: said once, as the quote
+    // the answer line first, then the quote with the whole sentence
     const { text } = renderTerminal(b, locales.zh);
-    assert.ok(text.startsWith('「【聚焦企业“留才难”】出台'), text);
-    assert.equal(text.split('最高每年10万元').length, 2, text);
+    assert.ok(text.startsWith(`${b.answer.text}\n`), text);
+    assert.ok(text.includes('「【聚焦企业“留才难”】出台《宝山区企业骨干人才专项激励办法》'), text);
+    assert.ok(text.includes('——《第8E112号提案的答复》一/（二）/2'), text);
   });
   it('every chunk: no markdown left, heading split off, the answering sentence inside the trimmed quote', () => {
     for (const c of chunks) {

@@ -10,6 +10,8 @@ import type { App } from '../../bot/app.ts';
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { collectReplies, loadReplyCases, strayChinese, type ReplySample } from '../../bot/reply/eval.ts';
 import { renderTelegramGeneral, TELEGRAM_MAX_MESSAGE } from '../../bot/reply/render-telegram.ts';
+import { ANSWER_LINE_CHARS, clauseParts } from '../../bot/reply/answer.ts';
+import { isEnumeration } from '../../text/sentences.ts';
 import { buildTestApp } from '../helpers/app.ts';
 import { validateTelegramHtml } from './telegram-html.ts';
 
@@ -62,3 +64,52 @@ test('English replies are English outside quoted clause text, 文号 and clause 
   assert.equal(strayChinese('Eligible. “符合条件的” — 沪人社力〔2022〕103号, clause 三'), 0);
   assert.equal(strayChinese('Eligible: 符合'), 2);
 });
+
+test('every information answer line is a verbatim span within the limit, or one whole enumeration or clause part', () => {
+  let n = 0;
+  let spans = 0;
+  const unsplittable = new Set<string>();
+  for (const s of samples) {
+    const b = s.blocks;
+    if (!b || b.kind !== 'information' || !b.quote?.answer) continue;
+    n++;
+    // the time truth of an expired measure comes first, as its own sentence
+    const line = b.answer.expired !== undefined ? b.answer.text.replace(/^[^。.]*[。.]\s*/u, '') : b.answer.text;
+    const sentence = b.quote.answer;
+    assert.ok(sentence.includes(line), `"${s.q}": the line is not a span of the quoted sentence:\n${line}\n${sentence}`);
+    assert.ok(b.quote.text.includes(sentence), `"${s.q}": the quote lacks the whole sentence`);
+    if (line !== sentence) spans++;
+    if ([...line].length <= ANSWER_LINE_CHARS) continue;
+    const whole = line === sentence && (isEnumeration(line) || clauseParts(line).length === 1);
+    assert.ok(whole, `"${s.q}": ${[...line].length} characters:\n${line}`);
+    if (!isEnumeration(line)) unsplittable.add(line);
+  }
+  assert.ok(n >= 100, `only ${n} information replies with an answering sentence`);
+  assert.ok(spans >= 20, `only ${spans} answer lines narrowed to a span`);
+  // measured: 2 sentences of the corpus have no ，；： to cut at (68 and 71 characters)
+  assert.ok(unsplittable.size <= 3, [...unsplittable].join('\n'));
+});
+
+test('no citation title with unbalanced 《》 in any dev-set reply', () => {
+  const unbalanced = (line: string) => {
+    let depth = 0;
+    for (const ch of line) {
+      if (ch === '《') depth++;
+      else if (ch === '》' && --depth < 0) return true;
+    }
+    return depth !== 0;
+  };
+  let citations = 0;
+  for (const s of samples) {
+    for (const text of [s.text, ...s.telegram]) {
+      for (const line of text.split('\n')) {
+        if (!/^(?:<i>)?——|^· |^依据|^Source|^— /u.test(line)) continue;
+        citations++;
+        assert.ok(!unbalanced(line), `"${s.q.slice(0, 40)}": ${line}`);
+        assert.ok(!/《[^》]*《/u.test(line) || !/…》/u.test(line), `"${s.q.slice(0, 40)}": a cut inside nested 《》: ${line}`);
+      }
+    }
+  }
+  assert.ok(citations >= 300, `only ${citations} citation lines`);
+});
+
