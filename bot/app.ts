@@ -135,13 +135,14 @@ export async function buildApp(config: Config, opts: { logger?: Logger; corpus?:
   const ruleSet = loadRulesBesideFailedDocuments(config, corpus, logger);
   const universities = loadUniversities(config, logger);
   const retrieval = await openRetrieverFor(config, corpus, logger);
-  const { understand, sentences, yesNo } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
+  const { understand, sentences, yesNo, glossary } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
   const replyKit = loadReplyKit(config.CORPUS_DIR, corpus.chunks);
   const assistant = createAssistant({
     reply: replyKit,
     understand,
     sentences,
     yesNo,
+    glossary,
     documents: corpus.documents.map(({ rawText: _r, text: _t, ...meta }) => meta),
     chunks: corpus.chunks,
     rules: ruleSet.rules,

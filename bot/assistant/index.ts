@@ -25,6 +25,7 @@ import { informationReply } from './information.ts';
 import { defaultReplyKit, type ReplyKit } from '../reply/kit.ts';
 import type { NoteBlock } from '../reply/blocks.ts';
 import { classifyScope } from '../reply/scope.ts';
+import { translateQuery, type Glossary } from '../../text/glossary.ts';
 
 export { measureEnded, measureWindow };
 import type { Assistant, ConversationState, FollowUp, Reply } from './types.ts';
@@ -61,6 +62,8 @@ export interface AssistantDeps {
   sentences?: Record<string, { zh: string; en: string }>;
   /** Bare yes / no answers (eligibility/cues.ts `yesNo`, corpus/lang `answers:`); without it none are read. */
   yesNo?: YesNo;
+  /** English → Chinese search terms (corpus/lang/glossary-en.yaml) for English questions; without it they search as typed. */
+  glossary?: Glossary | null;
   /** Weights of the rule choice (decide.ts); default DEFAULT_DECIDE_WEIGHTS. */
   decideWeights?: DecideWeights;
   /** Locales, out-of-scope table, answer cues, clause labels (bot/reply/kit.ts); default: the locales only. */
@@ -238,7 +241,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       goals,
     };
     let searchResult: Promise<SearchResult> | undefined;
-    const searched = () => (searchResult ??= deps.search.search(text, { k: 5, district: districtIn(text) }));
+    // An English question searches the Chinese library with the glossary's terms added (text/glossary.ts).
+    const query = lang === 'en' && deps.glossary ? translateQuery(text, deps.glossary) : text;
+    const searched = () => (searchResult ??= deps.search.search(query, { k: 5, district: districtIn(query) }));
     const done = (reply: Reply, s: ConversationState = next) => finishReply(kit, { ...reply, route: reply.route ?? r }, state, s);
     const t = kit.locales[lang].t;
 

@@ -6,7 +6,10 @@
  * const deps = understandingDeps('corpus', catalog, universities);
  * deps.understand('曼大毕业的 想落户', { asOf: '2026-12-01' }).goals // ['settlement']
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import yaml from 'js-yaml';
+import { parseGlossary, type Glossary } from '../../text/glossary.ts';
 import { loadCueTables, yesNo, type CueTables, type YesNo } from '../../eligibility/cues.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
 import type { FactCatalog } from '../../eligibility/rules.ts';
@@ -18,7 +21,7 @@ export function understandingDeps(
   corpusDir: string,
   catalog: FactCatalog,
   universities: UniversityTable | null | undefined,
-): { understand: UnderstandFn; sentences: CueTables['sentences']; cues: CueTables; yesNo: YesNo } {
+): { understand: UnderstandFn; sentences: CueTables['sentences']; cues: CueTables; yesNo: YesNo; glossary: Glossary | null } {
   const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
   const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
     extractFacts(text, {
@@ -27,8 +30,11 @@ export function understandingDeps(
       openFact: o.openFact ?? undefined,
       contextYear: o.contextYear ?? undefined,
     });
+  const glossaryFile = join(corpusDir, 'lang', 'glossary-en.yaml');
+  const glossary = existsSync(glossaryFile) ? parseGlossary(yaml.load(readFileSync(glossaryFile, 'utf8')), glossaryFile) : null;
   return {
     cues,
+    glossary,
     sentences: cues.sentences,
     yesNo: yesNo(cues),
     understand: (text, ctx) => understand(text, ctx, { cues, extract, catalog }),

@@ -132,11 +132,13 @@ export async function collectReplies(
 
 /** Quoted clause text (“…” in English replies, 「…」 in Chinese), 文号 and clause labels — where Chinese is allowed in an English reply. */
 export function stripAllowedChinese(text: string): string {
-  return text
-    .replace(/“[^”]*”/gu, '')
-    .replace(/「[^」]*」/gu, '')
-    .replace(/[\p{Script=Han}]+〔\d{4}〕\d+号/gu, '')
-    .replace(/clause [^\s,;)]+/gu, '');
+  // Quotes nest (a clause quoting “超级博士后” inside “…”): strip the innermost first, until none is left.
+  let t = text;
+  for (let prev = ''; prev !== t; ) {
+    prev = t;
+    t = t.replace(/“[^“”]*”/gu, '').replace(/「[^「」]*」/gu, '');
+  }
+  return t.replace(/[\p{Script=Han}]+〔\d{4}〕\d+号/gu, '').replace(/clause [^\s,;)]+/gu, '');
 }
 
 /** Chinese characters of an English reply outside what may stay Chinese. */

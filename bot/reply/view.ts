@@ -111,7 +111,12 @@ export function shortTitle(title: string, max = CITED_TITLE_CHARS): string {
   const space = chars.slice(0, cut).lastIndexOf(' ');
   if (/[A-Za-z0-9]/u.test(chars[cut] ?? '') && /[A-Za-z0-9]/u.test(chars[cut - 1] ?? '') && space > cut / 2) cut = space;
   const head = chars.slice(0, cut).join('').trimEnd();
-  return head ? `${head}…` : `${chars.slice(0, max - 1).filter((ch) => !BRACKETS[ch] && !Object.values(BRACKETS).includes(ch)).join('')}…`;
+  return head
+    ? `${head}…`
+    : `${chars
+        .slice(0, max - 1)
+        .filter((ch) => !BRACKETS[ch] && !Object.values(BRACKETS).includes(ch))
+        .join('')}…`;
 }
 
 function citationVars(c: Citation, locale: Locale) {

@@ -139,6 +139,21 @@ describe('eligibility questions run the rules before replying', () => {
     assert.doesNotMatch(reply.answer.replace(/[“「][^”」]*[”」]/gu, '').replace(/[^\n]*〔\d{4}〕\d+号[^\n]*/gu, ''), /\p{Script=Han}/u);
   });
 
+  test('English information questions search the Chinese library through the glossary; a place alone does not', async () => {
+    for (const [q, doc] of [
+      ['How much is the Baoshan talent housing subsidy?', 'baoshan-hrss-2021-8E112'],
+      ['Where are the overseas talent workstations in Yangpu?', 'yangpu-hrss-2021-18'],
+      ['What does the 2023 work plan say about postdoctoral funding?', 'sh-hrss-2023-113'],
+    ] as const) {
+      const { reply } = await ask(q);
+      assert.equal(reply.lang, 'en', q);
+      assert.ok(reply.grounded, `${q}: answered, not abstained`);
+      assert.equal(reply.citations[0]?.docId, doc, q);
+    }
+    const { reply } = await ask("How do I get a driver's license in Shanghai?");
+    assert.equal(reply.grounded, false, 'a driving licence is not in the library');
+  });
+
   test(
     'a place inside a university name is not another city; a city named outside it is',
     { skip: !SHARED_RANKINGS && 'no rankings table' },

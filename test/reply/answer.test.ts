@@ -175,7 +175,11 @@ describe('answerSentence: the answer line of a long sentence', () => {
     assert.equal(a.line, '采取“书面材料暂缓递交、线上流程正常办理”的特殊支持措施。');
   });
   it('splits clause parts at ，；： but not inside brackets, quotes or numbers', () => {
-    assert.deepEqual(clauseParts('出台《甲，乙办法》，投入1,000万元；“一，二”：好。'), ['出台《甲，乙办法》，', '投入1,000万元；', '“一，二”：', '好。']);
+    assert.deepEqual(clauseParts('出台《甲，乙办法》，投入1,000万元；“一，二”：好。'), [
+      '出台《甲，乙办法》，',
+      '投入1,000万元；',
+      '“一，二”：',
+      '好。',
+    ]);
   });
 });
-

@@ -150,10 +150,19 @@ describe('informationBlocks and quotes on the real documents', () => {
     const chunk = chunks.find((c) => c.docId === 'baoshan-hrss-2021-8E112' && c.text.includes('骨干人才专项激励'))!;
     const file = loadAnswerCueFile(join(PROJECT_ROOT, 'corpus', 'answer-cues.yaml'));
     const scorer = cueScorer(bigramScorer(), file.kinds);
-    const b = informationBlocks({ query: '宝山骨干人才激励最高多少', locale: locales.zh, clause: ref(chunk), scorer, answer: { openEnds: file.openEnds } });
+    const b = informationBlocks({
+      query: '宝山骨干人才激励最高多少',
+      locale: locales.zh,
+      clause: ref(chunk),
+      scorer,
+      answer: { openEnds: file.openEnds },
+    });
     assert.ok(b.answer.text.includes('最高每年10万元'), b.answer.text);
     assert.ok([...b.answer.text].length <= ANSWER_LINE_CHARS, b.answer.text);
-    assert.ok(b.quote!.answer!.includes(b.answer.text) && b.quote!.answer!.startsWith('出台《宝山区企业骨干人才专项激励办法》'), b.quote!.answer!);
+    assert.ok(
+      b.quote!.answer!.includes(b.answer.text) && b.quote!.answer!.startsWith('出台《宝山区企业骨干人才专项激励办法》'),
+      b.quote!.answer!,
+    );
     assert.equal(b.quote!.citation.clause, '一/（二）/2');
     // the answer line first, then the quote with the whole sentence
     const { text } = renderTerminal(b, locales.zh);

@@ -63,6 +63,8 @@ test('English replies are English outside quoted clause text, 文号 and clause 
   // the stripping itself: a quote, a 文号 and a clause label may stay Chinese, nothing else
   assert.equal(strayChinese('Eligible. “符合条件的” — 沪人社力〔2022〕103号, clause 三'), 0);
   assert.equal(strayChinese('Eligible: 符合'), 2);
+  assert.equal(strayChinese('The document says: “扩大“超级博士后”资助规模。”'), 0, 'a quote inside a quote is quoted text');
+  assert.equal(strayChinese('“扩大“超级”规模。” 符合'), 2);
 });
 
 test('every information answer line is a verbatim span within the limit, or one whole enumeration or clause part', () => {
@@ -74,7 +76,9 @@ test('every information answer line is a verbatim span within the limit, or one 
     if (!b || b.kind !== 'information' || !b.quote?.answer) continue;
     n++;
     // the time truth of an expired measure comes first, as its own sentence
-    const line = b.answer.expired !== undefined ? b.answer.text.replace(/^[^。.]*[。.]\s*/u, '') : b.answer.text;
+    let line = b.answer.expired !== undefined ? b.answer.text.replace(/^[^。.]*[。.]\s*/u, '') : b.answer.text;
+    // in English the verbatim span is framed ("The document says: “…”"): the span is what the quote marks hold
+    if (b.lang === 'en' && line.includes('“')) line = line.slice(line.indexOf('“') + 1, line.lastIndexOf('”'));
     const sentence = b.quote.answer;
     assert.ok(sentence.includes(line), `"${s.q}": the line is not a span of the quoted sentence:\n${line}\n${sentence}`);
     assert.ok(b.quote.text.includes(sentence), `"${s.q}": the quote lacks the whole sentence`);
@@ -112,4 +116,3 @@ test('no citation title with unbalanced 《》 in any dev-set reply', () => {
   }
   assert.ok(citations >= 300, `only ${citations} citation lines`);
 });
-

@@ -23,11 +23,17 @@ describe('shortTitle', () => {
     const t = '关于《关于完善宝山区人才落户政策跟上海市人才引进政策配套细则的提议》（第8E112号）提案的答复';
     assert.equal(shortTitle(t), '第8E112号提案的答复');
     // nothing useful after the nested title: the nested title itself
-    assert.equal(shortTitle('上海市人力资源和社会保障局关于印发《2023年上海市专业技术人才工作要点》的通知'), '2023年上海市专业技术人才工作要点');
+    assert.equal(
+      shortTitle('上海市人力资源和社会保障局关于印发《2023年上海市专业技术人才工作要点》的通知'),
+      '2023年上海市专业技术人才工作要点',
+    );
   });
   it('cuts any other long title before a bracket still open, and Latin titles between words', () => {
     assert.equal(shortTitle('长宁区关于加快推进科技创新人才集聚区建设的若干意见'), '长宁区关于加快推进科技创新人才集聚区建设的若干…');
-    assert.equal(shortTitle('本市关于进一步做好《某某某某某某某某某某某某某某某某某某某某某某某办法》实施工作的通知书'), '本市关于进一步做好…');
+    assert.equal(
+      shortTitle('本市关于进一步做好《某某某某某某某某某某某某某某某某某某某某某某某办法》实施工作的通知书'),
+      '本市关于进一步做好…',
+    );
     assert.equal(shortTitle('本市关于进一步做好《某某某某某某某某某办法》实施工作的通知书'), '某某某某某某某某某办法');
     assert.equal(shortTitle('Reply to proposal No. 8E112 on settlement policy of Baoshan district'), 'Reply to proposal No.…');
   });

@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import yaml from 'js-yaml';
+import { PROJECT_ROOT } from '../../bot/config.ts';
+import { parseGlossary, translateQuery } from '../../text/glossary.ts';
+
+const file = join(PROJECT_ROOT, 'corpus/lang/glossary-en.yaml');
+const glossary = parseGlossary(yaml.load(readFileSync(file, 'utf8')), file);
+
+test('an English question becomes the Chinese terms of its phrases, longest first, plus numbers and abbreviations', () => {
+  assert.equal(translateQuery('How much is the Baoshan talent housing subsidy?', glossary), '安居资助 住房补贴 宝山 人才');
+  assert.equal(translateQuery('Is there a back-payment rule for social insurance in 2022?', glossary), '社会保险 社保 补缴 2022');
+  assert.equal(translateQuery('top 50 QS university, settle in Shanghai', glossary), '院校 大学 上海 落户 前50名 50 QS');
+});
+
+test('a question with only context words, no glossary phrase, or no Latin letters is searched as typed', () => {
+  for (const q of [
+    "How do I get a driver's license in Shanghai?",
+    'What is the weather in Baoshan?',
+    'hello',
+    '宝山区的人才安居资助最高多少',
+  ]) {
+    assert.equal(translateQuery(q, glossary), q);
+  }
+});
+
+test('phrases match whole words only', () => {
+  const g = parseGlossary({ phrases: { rent: ['租房'] } }, 'test.yaml');
+  assert.equal(translateQuery('current rules', g), 'current rules');
+  assert.equal(translateQuery('rent support', g), '租房');
+});
+
+test('a malformed glossary names the file, the entry and the expected shape', () => {
+  assert.throws(
+    () => parseGlossary({ phrases: { hotline: ['热线', 12333] } }, 'corpus/lang/glossary-en.yaml'),
+    /glossary-en\.yaml: phrases\.hotline\.1: .*expected "phrases:/,
+  );
+});
