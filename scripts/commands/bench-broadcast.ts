@@ -26,19 +26,14 @@ import { openSqliteStore, type SqliteStore } from '../../bot/store/sqlite.ts';
 import { maxPerSecond, rateOf, writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
 import { startFakeApi } from '../../tools/fake-send-api.ts';
+import { workerLimits } from '../../tools/pg-workers.ts';
 
 const TOKEN = '123456:BENCH-not-a-real-token';
 
+/** The bench workers' limits (tools/pg-workers.ts), with the sender's own claim batch size. */
 function limits(rate: number, leaseMs = 30_000, inDoubt: 'skip' | 'resend' = 'resend'): SenderLimits {
-  return {
-    globalPerSecond: rate,
-    perChatPerSecond: 1,
-    perGroupPerMinute: 20,
-    maxAttempts: 5,
-    leaseMs,
-    maxInFlight: Math.max(1, Math.min(8, Math.ceil(rate / 4))),
-    inDoubt,
-  };
+  const { batchSize: _fixed, ...rest } = workerLimits(rate, leaseMs, inDoubt);
+  return rest;
 }
 
 /** Temp corpus copy + store with `n` subscribers whose topics all match an edit of 103号 measure 三. */

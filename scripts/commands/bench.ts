@@ -711,33 +711,20 @@ export const command: CliCommand = {
       process.stdout.write(`PEER-RESULT ${JSON.stringify(r)}\n`);
       return 0;
     }
-    if (values.incremental) {
-      const r = await incrementalBench(scale || 20000, (m) => process.stderr.write(`bench: ${m}\n`));
-      const md = incrementalMarkdown(
-        r,
-        os
-          .loadavg()
-          .map((x) => x.toFixed(1))
-          .join(' / '),
-      );
-      if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'incremental', md);
-      if (values.json) printJson(r, true);
+    /** Writes a section of docs/benchmarks.md (unless --no-write) and prints it, or the JSON with --json. */
+    const report = (section: string, result: unknown, md: string) => {
+      if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), section, md);
+      if (values.json) printJson(result, true);
       else process.stdout.write(md + '\n');
       return 0;
+    };
+    if (values.incremental) {
+      const r = await incrementalBench(scale || 20000, (m) => process.stderr.write(`bench: ${m}\n`));
+      return report('incremental', r, incrementalMarkdown(r, loadAverage()));
     }
     if (values['hnsw-grid']) {
       const g = await hnswGrid(scale || 20000, (m) => process.stderr.write(`bench: ${m}\n`));
-      const md = hnswMarkdown(
-        g,
-        os
-          .loadavg()
-          .map((x) => x.toFixed(1))
-          .join(' / '),
-      );
-      if (!values['no-write']) writeBenchSection(join(PROJECT_ROOT, 'docs', 'benchmarks.md'), 'hnsw', md);
-      if (values.json) printJson(g, true);
-      else process.stdout.write(md + '\n');
-      return 0;
+      return report('hnsw', g, hnswMarkdown(g, loadAverage()));
     }
     if (values.peers && scale < 1) throw new CliUsageError('--peers needs --scale N (e.g. --scale 100000)');
     const config = loadConfig();
@@ -898,3 +885,11 @@ export const command: CliCommand = {
     return 0;
   },
 };
+
+/** The 1-, 5- and 15-minute load averages, for the machine line of a bench section. */
+function loadAverage(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
+}

@@ -8,8 +8,9 @@ import { PROJECT_ROOT } from '../../bot/config.ts';
 
 const bin = join(PROJECT_ROOT, 'scripts', 'policybot.mjs');
 
-function cli(args: string[], dataDir: string, input?: string) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
+/** A fresh working folder and only the environment the CLI needs (the seed corpus, this data folder). */
+function childOptions(dataDir: string) {
+  return {
     cwd: mkdtempSync(join(tmpdir(), 'pb-cwd-')),
     env: {
       PATH: process.env.PATH ?? '',
@@ -18,6 +19,12 @@ function cli(args: string[], dataDir: string, input?: string) {
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
     },
+  };
+}
+
+function cli(args: string[], dataDir: string, input?: string) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    ...childOptions(dataDir),
     input,
     encoding: 'utf8',
     timeout: 120_000,
@@ -29,14 +36,7 @@ function cli(args: string[], dataDir: string, input?: string) {
 function cliAsync(args: string[], dataDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], {
-      cwd: mkdtempSync(join(tmpdir(), 'pb-cwd-')),
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        CORPUS_DIR: join(PROJECT_ROOT, 'corpus'),
-        DATA_DIR: dataDir,
-        LOG_LEVEL: 'warn',
-      },
+      ...childOptions(dataDir),
       timeout: 120_000,
     });
     let stdout = '';
