@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { extractFacts } from '../eligibility/extract.ts';
 import { loadRuleSet, RuleLoadError, type RuleSet } from '../eligibility/rules.ts';
 import { loadUniversityTable, type UniversityTable } from '../eligibility/universities.ts';
-import { readCorpus, type ReadCorpusResult } from '../retrieval/corpus.ts';
+import { corpusCacheDir, readCorpus, type ReadCorpusResult } from '../retrieval/corpus.ts';
 import type { FusionOptions } from '../retrieval/fuse.ts';
 import { bm25FromConfig, fusionFromConfig } from './retrieval-config.ts';
 import { openRetriever, type OpenedRetriever } from '../retrieval/search.ts';
@@ -139,7 +139,7 @@ export async function buildApp(
   } = {},
 ): Promise<App> {
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL ?? 'warn', secrets: [config.TELEGRAM_BOT_TOKEN] });
-  const corpus = opts.corpus ?? (await readCorpus(config.CORPUS_DIR));
+  const corpus = opts.corpus ?? (await readCorpus(config.CORPUS_DIR, { cacheDir: corpusCacheDir(config.DATA_DIR) }));
   reportCorpusErrors(corpus, logger);
   const ruleSet = loadRulesBesideFailedDocuments(config, corpus, logger);
   const universities = loadUniversities(config, logger);
