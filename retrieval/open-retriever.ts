@@ -140,8 +140,9 @@ export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetr
     force: o.force,
     log: o.log,
   });
-  // the sorted stock dictionary a segmenter that is not warmed looks words up in (written once, ~0.5 s)
-  ensureStockTable(segmenterDir);
+  // the sorted stock dictionary a segmenter that is not warmed looks words up in (written once, ~0.5 s,
+  // by ingest or the first one-shot process; serving processes load the whole dictionary instead)
+  if (o.lazyModel || o.warm === false) ensureStockTable(segmenterDir);
   if (!o.lazyModel) {
     if (picked) await getEmbedder();
     if (o.warm !== false) {
