@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { extractFacts } from '../eligibility/extract.ts';
 import { loadRuleSet, RuleLoadError, type RuleSet } from '../eligibility/rules.ts';
 import { loadUniversityTable, type UniversityTable } from '../eligibility/universities.ts';
-import { readCorpus, type ReadCorpusResult } from '../retrieval/corpus.ts';
+import { corpusCacheDir, readCorpus, type ReadCorpusResult } from '../retrieval/corpus.ts';
 import type { FusionOptions } from '../retrieval/fuse.ts';
 import { bm25FromConfig, fusionFromConfig } from './retrieval-config.ts';
 import { openRetriever, type OpenedRetriever } from '../retrieval/search.ts';
@@ -49,7 +49,7 @@ export async function openRetrieverFor(
   config: Config,
   corpus: ReadCorpusResult,
   log: Logger,
-  opts: { force?: boolean; lazyModel?: boolean; fusion?: FusionOptions; corpusDir?: string } = {},
+  opts: { force?: boolean; lazyModel?: boolean; warm?: boolean; fusion?: FusionOptions; corpusDir?: string } = {},
 ): Promise<OpenedRetriever> {
   const corpusDir = opts.corpusDir ?? config.CORPUS_DIR;
   if (corpus.chunks.length === 0) {
@@ -71,6 +71,7 @@ export async function openRetrieverFor(
     bm25: bm25FromConfig(config),
     force: opts.force,
     lazyModel: opts.lazyModel,
+    warm: opts.warm,
     log,
   });
 }
@@ -128,13 +129,21 @@ export function loadRulesBesideFailedDocuments(config: Config, corpus: ReadCorpu
 }
 
 /** Builds the application. Throws a named error (corpus file, rule id, variable) when something is wrong. */
-export async function buildApp(config: Config, opts: { logger?: Logger; corpus?: ReadCorpusResult } = {}): Promise<App> {
+export async function buildApp(
+  config: Config,
+  opts: {
+    logger?: Logger;
+    corpus?: ReadCorpusResult;
+    /** false for a process that answers once and exits (`policybot ask`): the segmenter is not warmed (open-retriever.ts). */
+    warm?: boolean;
+  } = {},
+): Promise<App> {
   const logger = opts.logger ?? createLogger({ level: config.LOG_LEVEL ?? 'warn', secrets: [config.TELEGRAM_BOT_TOKEN] });
-  const corpus = opts.corpus ?? (await readCorpus(config.CORPUS_DIR));
+  const corpus = opts.corpus ?? (await readCorpus(config.CORPUS_DIR, { cacheDir: corpusCacheDir(config.DATA_DIR) }));
   reportCorpusErrors(corpus, logger);
   const ruleSet = loadRulesBesideFailedDocuments(config, corpus, logger);
   const universities = loadUniversities(config, logger);
-  const retrieval = await openRetrieverFor(config, corpus, logger);
+  const retrieval = await openRetrieverFor(config, corpus, logger, { warm: opts.warm });
   const { understand, sentences, yesNo, glossary } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
   const replyKit = loadReplyKit(config.CORPUS_DIR, corpus.chunks);
   const assistant = createAssistant({

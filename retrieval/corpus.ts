@@ -12,9 +12,11 @@
  * await writeIngestReport('data', report); // data/ingest-report.json (temp file + rename)
  */
 import { createHash } from 'node:crypto';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, readFile, readdir, rename, writeFile, rm } from 'node:fs/promises';
-import { basename, extname, join, relative } from 'node:path';
+import { basename, dirname, extname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chunkDocument, type ChunkOptions } from './chunk.ts';
 import { FrontMatterError, parseFrontMatter } from './frontmatter.ts';
 import { normalizeText, type NormalizeStats } from './normalize.ts';
@@ -59,6 +61,14 @@ export interface ReadCorpusOptions {
   /** Files larger than this are rejected (default 2 MiB; policy documents are a few dozen KB). */
   maxBytes?: number;
   chunk?: ChunkOptions;
+  /**
+   * Folder of the parsed-corpus cache (`<DATA_DIR>/corpus-cache`): each file's document and chunks,
+   * keyed by its bytes' hash, the options and the parsing code (`corpusCodeKey`), so that a process
+   * that only answers does not normalize and chunk every document again. Unset: no cache.
+   */
+  cacheDir?: string;
+  /** Identity of the parsing code for the cache; default `corpusCodeKey()` (no cache when undefined). */
+  cacheKey?: string;
 }
 
 /** Thrown only when the corpus folder itself cannot be read. */
@@ -142,6 +152,72 @@ export function parseDocumentFile(
  * @example
  * const { documents, chunks, errors } = await readCorpus(config.CORPUS_DIR, { logger });
  */
+/** Layout of the parsed-corpus cache file. */
+const CORPUS_CACHE_VERSION = 1;
+
+type ParsedFile = ReturnType<typeof parseDocumentFile>;
+
+/**
+ * Identity of the code that parses documents, for the parsed-corpus cache: in the CLI bundle, the name
+ * of this module's chunk, which esbuild derives from its content and the names of the chunks it
+ * imports (so from all the parsing code), plus the version of opencc-js (an external package).
+ * Undefined outside the bundle (sources through tsx, dist/): those processes do not use the cache, as
+ * an edited source would not change the key.
+ */
+export function corpusCodeKey(): string | undefined {
+  const self = fileURLToPath(import.meta.url);
+  if (!/[\\/]dist-bundle[\\/]/.test(self) || !/-[A-Z0-9]{8}\.js$/.test(self)) return undefined;
+  try {
+    let d = dirname(createRequire(import.meta.url).resolve('opencc-js/t2cn'));
+    while (!existsSync(join(d, 'package.json')) && dirname(d) !== d) d = dirname(d);
+    const { version } = JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { version?: string };
+    return `${basename(self)} opencc-js@${version}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Folder of the parsed-corpus cache under DATA_DIR (`ReadCorpusOptions.cacheDir`). */
+export function corpusCacheDir(dataDir: string): string {
+  return join(dataDir, 'corpus-cache');
+}
+
+interface CorpusCache {
+  version: number;
+  key: string;
+  /** `<file>\0<sha256 of its bytes>` → what parseDocumentFile returned. */
+  files: Record<string, ParsedFile>;
+}
+
+function corpusCacheFile(cacheDir: string): string {
+  return join(cacheDir, 'parsed-corpus.json');
+}
+
+/** The cached files when the cache was written by the same code and options, else an empty table. */
+async function readCorpusCache(cacheDir: string, key: string): Promise<Record<string, ParsedFile>> {
+  try {
+    const c = JSON.parse(await readFile(corpusCacheFile(cacheDir), 'utf8')) as CorpusCache;
+    if (c.version === CORPUS_CACHE_VERSION && c.key === key && c.files && typeof c.files === 'object') return c.files;
+  } catch {
+    // missing or unreadable: parsed again and rewritten
+  }
+  return {};
+}
+
+/** Writes the cache atomically; a data folder that cannot be written only costs the parsing next time. */
+async function writeCorpusCache(cacheDir: string, key: string, files: Record<string, ParsedFile>): Promise<void> {
+  const target = corpusCacheFile(cacheDir);
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    await mkdir(cacheDir, { recursive: true });
+    const c: CorpusCache = { version: CORPUS_CACHE_VERSION, key, files };
+    await writeFile(tmp, JSON.stringify(c), 'utf8');
+    await rename(tmp, target);
+  } catch {
+    await rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
+
 export async function readCorpus(dir: string, opts: ReadCorpusOptions = {}): Promise<ReadCorpusResult> {
   const docsDir = documentsDir(dir);
   let names: string[];
@@ -169,6 +245,11 @@ export async function readCorpus(dir: string, opts: ReadCorpusOptions = {}): Pro
       }
     }),
   );
+  const code = opts.cacheDir ? (opts.cacheKey ?? corpusCodeKey()) : undefined;
+  const key = code && JSON.stringify([code, opts.maxBytes ?? DEFAULT_MAX_BYTES, opts.chunk ?? null]);
+  const cached = key ? await readCorpusCache(opts.cacheDir!, key) : {};
+  const current: Record<string, ParsedFile> = {};
+  let misses = 0;
   const out: ReadCorpusResult = { dir: docsDir, documents: [], chunks: [], warnings: [], errors: [], files: [] };
   const seen = new Map<string, string>();
   for (const c of contents) {
@@ -193,6 +274,12 @@ export async function readCorpus(dir: string, opts: ReadCorpusOptions = {}): Pro
           ],
         },
       };
+    } else if (key) {
+      const k = `${file}\0${createHash('sha256').update(c.bytes).digest('hex')}`;
+      const hit = cached[k];
+      if (!hit) misses++;
+      parsed = hit ?? parseDocumentFile(file, c.bytes, opts);
+      current[k] = parsed;
     } else {
       parsed = parseDocumentFile(file, c.bytes, opts);
     }
@@ -208,6 +295,8 @@ export async function readCorpus(dir: string, opts: ReadCorpusOptions = {}): Pro
     for (const w of parsed.result.warnings) opts.logger?.warn(`${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
     opts.logger?.debug('corpus file', { file, chunks: parsed.result.chunks });
   }
+  if (key && (misses > 0 || Object.keys(cached).length !== Object.keys(current).length))
+    await writeCorpusCache(opts.cacheDir!, key, current);
   opts.logger?.info('corpus read', {
     dir: docsDir,
     documents: out.documents.length,

@@ -89,12 +89,27 @@ export function isModelFolder(dir: string): boolean {
  * Why a model folder cannot be loaded — a JSON file that does not parse, an empty weights file — as
  * "<file>: <cause>", or undefined when it looks loadable. Cheap: no model is loaded.
  */
+/**
+ * The parsed JSON of a model file, parsed once per process while its size and mtime stay the same:
+ * `modelFolderProblem` checks tokenizer.json (240 KB for the static embedder) and `loadStaticLookup`
+ * then needs it too. The value is shared: callers must not change it.
+ */
+const jsonFiles = new Map<string, { size: number; mtimeMs: number; value: unknown }>();
+function readJsonFile(p: string): unknown {
+  const st = statSync(p);
+  const hit = jsonFiles.get(p);
+  if (hit && hit.size === st.size && hit.mtimeMs === st.mtimeMs) return hit.value;
+  const value: unknown = JSON.parse(readFileSync(p, 'utf8'));
+  jsonFiles.set(p, { size: st.size, mtimeMs: st.mtimeMs, value });
+  return value;
+}
+
 export function modelFolderProblem(dir: string): string | undefined {
   for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'policybot-static.json']) {
     const p = join(dir, f);
     if (!existsSync(p)) continue;
     try {
-      JSON.parse(readFileSync(p, 'utf8'));
+      readJsonFile(p);
     } catch (err) {
       return `${p}: ${(err as Error).message}`;
     }
@@ -264,10 +279,16 @@ export async function loadStaticLookup(
   log?: LoggerLike,
 ): Promise<StaticLookupEmbedder> {
   const { table, dim, vocabSize } = readStaticTable(join(dir, 'onnx', 'model.onnx'));
-  const tok = JSON.parse(readFileSync(join(dir, 'tokenizer.json'), 'utf8')) as {
+  const tok = readJsonFile(join(dir, 'tokenizer.json')) as {
     model: { vocab: Record<string, number>; unk_token: string; max_input_chars_per_word?: number; continuing_subword_prefix?: string };
   };
-  const vocab = new Map(Object.entries(tok.model.vocab));
+  // the parsed object itself (own properties only), not a Map of its 21k entries: built per process, a
+  // Map cost ~15 ms of the cold start and looks up no faster
+  const vocabObject = tok.model.vocab;
+  const vocab = {
+    get: (token: string): number | undefined => (Object.hasOwn(vocabObject, token) ? vocabObject[token] : undefined),
+    values: () => Object.values(vocabObject),
+  };
   const unk = vocab.get(tok.model.unk_token);
   const cls = vocab.get('[CLS]');
   const sep = vocab.get('[SEP]');

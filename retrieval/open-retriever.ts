@@ -25,7 +25,7 @@ import { loadOrBuildIndex, modelFingerprint, type IndexOutcome } from './index-s
 import { STATIC_MODEL_ID } from './static-model.ts';
 import type { FusionOptions } from './fuse.ts';
 import { Retriever } from './retriever.ts';
-import { createSegmenter, type Segmenter } from './segment.ts';
+import { createSegmenter, ensureStockTable, type Segmenter } from './segment.ts';
 import { loadSynonyms, type SynonymTable } from './synonyms.ts';
 
 /** The project data files the retriever reads from the corpus folder. */
@@ -58,6 +58,12 @@ export interface OpenRetrieverOptions {
   force?: boolean;
   /** Do not load the embedding model unless something must be embedded (ingest). */
   lazyModel?: boolean;
+  /**
+   * Load jieba's whole dictionary and the general idf table now rather than in the first query
+   * (default true: serving processes). false for one-shot processes (`policybot ask`): the
+   * segmenter then loads only the words of the texts it cuts (retrieval/segment.ts, same cuts).
+   */
+  warm?: boolean;
   log?: LoggerLike;
 }
 
@@ -80,7 +86,8 @@ export function staticModelDir(dataDir: string): string {
  * the choice and missing), loads or rebuilds the index, loads the model.
  */
 export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetriever> {
-  const { segmenter, synonyms } = loadLanguageData(o.corpusDir, join(o.dataDir, 'segmenter'));
+  const segmenterDir = join(o.dataDir, 'segmenter');
+  const { segmenter, synonyms } = loadLanguageData(o.corpusDir, segmenterDir);
   let choice: ModelChoice | null = null;
   let trained = false;
   let embedder: Embedder | undefined;
@@ -133,10 +140,15 @@ export async function openRetriever(o: OpenRetrieverOptions): Promise<OpenedRetr
     force: o.force,
     log: o.log,
   });
+  // the sorted stock dictionary a segmenter that is not warmed looks words up in (written once, ~0.5 s,
+  // by ingest or the first one-shot process; serving processes load the whole dictionary instead)
+  if (o.lazyModel || o.warm === false) ensureStockTable(segmenterDir);
   if (!o.lazyModel) {
     if (picked) await getEmbedder();
-    segmenter.warm(); // jieba's dictionaries and the general idf table now rather than in the first query
-    segmenter.generalIdf('的');
+    if (o.warm !== false) {
+      segmenter.warm(); // jieba's dictionaries and the general idf table now rather than in the first query
+      segmenter.generalIdf('的');
+    }
   }
   const retriever = new Retriever({ data: index.data, segmenter, synonyms, embedder, fusion: o.fusion });
   return { retriever, index, choice: picked, trained };

@@ -16,7 +16,7 @@ import { Jieba } from '@node-rs/jieba';
 import * as OpenCC from 'opencc-js/t2cn';
 import { toSimplified } from '../text/chinese.ts';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -196,6 +196,11 @@ export interface Segmenter {
   readonly fingerprint: string;
   /** Loads jieba's dictionaries now (they load on the first cut otherwise): for serving processes. */
   warm(): void;
+  /**
+   * How much of jieba's stock dictionary is loaded: none yet, the words of the texts cut so far
+   * (`lazy`; `words`: how many stock words), or all of it (`whole`, after `warm()` or without the sorted table).
+   */
+  dictionaryState(): { state: 'none' | 'lazy' | 'whole'; words: number };
   /** Raw jieba words (search mode), no filtering. Input should already be normalized. */
   cut(text: string): string[];
   /** Index/query tokens: words without punctuation and stop words, plus optional bigrams. */
@@ -282,6 +287,16 @@ export interface SegmenterOptions {
    * trimming costs more than it saves when repeated. Default: `<tmpdir>/policybot-jieba`.
    */
   cacheDir?: string;
+  /**
+   * false: always load the whole stock dictionary. Default: until `warm()`, load only the words of the
+   * texts cut, when `cacheDir` holds the sorted stock table (`ensureStockTable`).
+   */
+  lazy?: boolean;
+  /**
+   * Characters a segmenter that is not warmed cuts word by word before it loads the whole dictionary
+   * (an index build in a one-shot process). 0 to ∞; default `LAZY_CHAR_BUDGET`.
+   */
+  lazyCharBudget?: number;
 }
 
 /** jieba's stock dictionary without the words rarer than `minFreq`, cached in `cacheDir`. */
@@ -313,11 +328,237 @@ export function stockDictionary(minFreq: number, cacheDir = join(tmpdir(), 'poli
   return out;
 }
 
+/** Layout version of the sorted stock-dictionary table (`stockTablePath`); a new layout means a new file name. */
+const STOCK_TABLE_MAGIC = 'PBJIEBA1';
+const STOCK_TABLE_HEADER = 20; // magic (8) + entry count (u32) + total frequency (f64)
+
+/**
+ * jieba's stock dictionary sorted by the UTF-8 bytes of each word, with line offsets: a word can be
+ * looked up by binary search without parsing the 349k lines (reading the file costs a few ms). Used by
+ * a segmenter that has not been warmed: it loads into jieba only the stock words that occur in the
+ * texts it cuts, which segments exactly like the whole dictionary (see `createSegmenter`).
+ */
+export interface StockTable {
+  /** `word freq tag\n` lines, sorted by the word's UTF-8 bytes. */
+  text: Buffer;
+  /** Byte offset of each line in `text`, then `text.length`. */
+  offsets: Uint32Array;
+  /** Sum of all frequencies: jieba's `total`, which every word's log probability is divided by. */
+  total: number;
+}
+
+/** File of the sorted stock table for `minFreq` in `dir` (named by jieba's version and dictionary size). */
+export function stockTablePath(dir: string, minFreq = DEFAULT_MIN_WORD_FREQUENCY): string {
+  return join(dir, `jieba-2.0.2-${statSync(JIEBA_DICT).size}-min${minFreq}.sorted.bin`);
+}
+
+/** Builds the sorted table from jieba's stock dictionary (words rarer than `minFreq` left out): ~0.5 s. */
+export function buildStockTable(minFreq = DEFAULT_MIN_WORD_FREQUENCY, cacheDir?: string): StockTable {
+  const raw = stockDictionary(minFreq, cacheDir);
+  // words as latin1 strings: one character per byte, so that string order is UTF-8 byte order
+  const lines: { word: string; line: Buffer }[] = [];
+  const byWord = new Map<string, number>(); // a repeated word: the last line wins, as in jieba
+  let total = 0;
+  for (let pos = 0; pos < raw.length; ) {
+    let nl = raw.indexOf(10, pos);
+    if (nl < 0) nl = raw.length;
+    const sp = raw.indexOf(32, pos);
+    if (sp > pos && sp < nl) {
+      const sp2 = raw.indexOf(32, sp + 1);
+      const freq = Number(raw.toString('latin1', sp + 1, sp2 > sp && sp2 < nl ? sp2 : nl));
+      const key = raw.toString('latin1', pos, sp);
+      const entry = { word: key, line: raw.subarray(pos, nl) };
+      const prev = byWord.get(key);
+      if (prev === undefined) {
+        byWord.set(key, lines.length);
+        lines.push(entry);
+      } else {
+        total -= lineFreq(lines[prev]!.line);
+        lines[prev] = entry;
+      }
+      total += Number.isFinite(freq) ? freq : 0;
+    }
+    pos = nl + 1;
+  }
+  lines.sort((a, b) => (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
+  const offsets = new Uint32Array(lines.length + 1);
+  let size = 0;
+  for (let i = 0; i < lines.length; i++) {
+    offsets[i] = size;
+    size += lines[i]!.line.length + 1;
+  }
+  offsets[lines.length] = size;
+  const text = Buffer.allocUnsafe(size);
+  for (let i = 0; i < lines.length; i++) {
+    lines[i]!.line.copy(text, offsets[i]);
+    text[offsets[i + 1]! - 1] = 10;
+  }
+  return { text, offsets, total };
+}
+
+function lineFreq(line: Buffer): number {
+  const sp = line.indexOf(32);
+  const sp2 = line.indexOf(32, sp + 1);
+  const f = Number(line.toString('latin1', sp + 1, sp2 > sp ? sp2 : line.length));
+  return Number.isFinite(f) ? f : 0;
+}
+
+/**
+ * Writes the sorted stock table for `minFreq` into `dir` (atomically) unless it is there already.
+ * Called where the index is built or opened (`openRetriever`), so that later processes — a one-question
+ * `policybot ask` — need not load the whole dictionary. Returns the file, or undefined when `dir` cannot
+ * be written (the segmenter then loads the whole dictionary, as before).
+ */
+export function ensureStockTable(dir: string, minFreq = DEFAULT_MIN_WORD_FREQUENCY): string | undefined {
+  const file = stockTablePath(dir, minFreq);
+  if (existsSync(file)) return file; // checked when read: a corrupt one is removed there, and rebuilt next time
+  const t = buildStockTable(minFreq, dir);
+  const header = Buffer.alloc(STOCK_TABLE_HEADER);
+  header.write(STOCK_TABLE_MAGIC, 0, 'latin1');
+  header.writeUInt32LE(t.offsets.length - 1, 8);
+  header.writeDoubleLE(t.total, 12);
+  try {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, Buffer.concat([header, Buffer.from(t.offsets.buffer, t.offsets.byteOffset, t.offsets.byteLength), t.text]));
+    renameSync(tmp, file);
+    return file;
+  } catch {
+    return undefined; // a read-only data folder: every process loads the whole dictionary
+  }
+}
+
+/** Reads a table written by `ensureStockTable`; undefined when missing, of another layout or truncated (never trusted). */
+export function readStockTable(file: string): StockTable | undefined {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  if (buf.length < STOCK_TABLE_HEADER || buf.toString('latin1', 0, 8) !== STOCK_TABLE_MAGIC) return undefined;
+  const count = buf.readUInt32LE(8);
+  const textStart = STOCK_TABLE_HEADER + 4 * (count + 1);
+  if (buf.length < textStart) return undefined;
+  const offsets =
+    buf.byteOffset % 4 === 0
+      ? new Uint32Array(buf.buffer, buf.byteOffset + STOCK_TABLE_HEADER, count + 1)
+      : new Uint32Array(buf.buffer.slice(buf.byteOffset + STOCK_TABLE_HEADER, buf.byteOffset + textStart));
+  if (offsets[count] !== buf.length - textStart) return undefined;
+  return { text: buf.subarray(textStart), offsets, total: buf.readDoubleLE(12) };
+}
+
+/**
+ * Compares the word of the line at `start` (up to its space) with `key[0..end)` bytewise: < 0, 0, > 0.
+ * Plain loops: words are a few bytes, and Buffer.compare's native call costs more than the comparison.
+ */
+function compareWord(text: Buffer, start: number, key: Buffer, end: number): number {
+  for (let i = 0; ; i++) {
+    const a = text[start + i]!;
+    if (a === 32) return i === end ? 0 : -1; // the word ended first
+    if (i === end) return 1; // the key ended first
+    const b = key[i]!;
+    if (a !== b) return a - b;
+  }
+}
+
+/** Whether the word of the line at `start` begins with `key[0..end)`. */
+function wordHasPrefix(text: Buffer, start: number, key: Buffer, end: number): boolean {
+  for (let i = 0; i < end; i++) {
+    const a = text[start + i]!;
+    if (a === 32 || a !== key[i]) return false;
+  }
+  return true;
+}
+
+/** Index of the first line whose word is ≥ `key[0..keyEnd)` (bytewise), searching `[lo, hi)`. */
+function lowerBound(t: StockTable, key: Buffer, keyEnd: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareWord(t.text, t.offsets[mid]!, key, keyEnd) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The line of stock word `word`, or undefined when the dictionary does not have it. */
+export function stockLine(t: StockTable, word: string): string | undefined {
+  const key = Buffer.from(word, 'utf8');
+  const i = lowerBound(t, key, key.length, 0, t.offsets.length - 1);
+  if (i >= t.offsets.length - 1) return undefined;
+  const start = t.offsets[i]!;
+  if (compareWord(t.text, start, key, key.length) !== 0) return undefined;
+  return t.text.toString('utf8', start, t.offsets[i + 1]! - 1);
+}
+
+/**
+ * The lines of every stock word that occurs in `text` (as a substring, at character boundaries), each
+ * once, by binary search per start position and growing prefix. Cost: ~20 comparisons per character
+ * and word length, microseconds for a question.
+ */
+export function stockWordsIn(t: StockTable, text: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const bytes = Buffer.from(text, 'utf8');
+  const count = t.offsets.length - 1;
+  for (let i = 0; i < bytes.length; i++) {
+    if ((bytes[i]! & 0xc0) === 0x80) continue; // not the start of a character
+    const key = bytes.subarray(i);
+    let lo = 0;
+    let hi = count;
+    for (let end = 1; end <= key.length; end++) {
+      if (end < key.length && (key[end]! & 0xc0) === 0x80) continue; // grow by whole characters
+      lo = lowerBound(t, key, end, lo, hi);
+      if (lo >= hi) break;
+      const start = t.offsets[lo]!;
+      // no word starts with this prefix: a longer one cannot either
+      if (!wordHasPrefix(t.text, start, key, end)) break;
+      if (t.text[start + end] === 32) {
+        const word = key.toString('utf8', 0, end);
+        if (!found.has(word)) found.set(word, t.text.toString('utf8', start, t.offsets[lo + 1]! - 1));
+      }
+      // the words with this prefix form the range [lo, hi') — narrow hi to it for the next, longer prefix
+      hi = upperBoundPrefix(t, key, end, lo, hi);
+    }
+  }
+  return found;
+}
+
+/** First line in `[lo, hi)` whose word does not start with `key[0..end)` (all before it do). */
+function upperBoundPrefix(t: StockTable, key: Buffer, end: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (wordHasPrefix(t.text, t.offsets[mid]!, key, end)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * A word no text contains (private-use characters): it carries the frequency of the stock words not
+ * loaded yet, so that jieba's total — and with it every word's log probability — is the whole
+ * dictionary's.
+ */
+const REST_WORD = '\ue000\ue001\ue002\ue003';
+
+/**
+ * Default of `SegmenterOptions.lazyCharBudget`: 20,000 characters (a thousand questions) are cut with
+ * words loaded as they occur; more (an index build) loads the whole dictionary, which is then cheaper.
+ */
+export const LAZY_CHAR_BUDGET = 20_000;
+
 const cache = new Map<string, Segmenter>();
 
 /**
  * Creates (or reuses) a segmenter. Loading jieba's stock dictionary takes ~0.25 s (~0.15 s trimmed), so it
  * happens on the first cut (or `warm()`), and instances are cached per dictionary content.
+ *
+ * Without `warm()`, and when `cacheDir` holds the sorted stock table (`ensureStockTable`), a cut loads
+ * only the stock words that occur in its text, plus `REST_WORD` with the frequency of all the others:
+ * jieba (no HMM) builds its DAG from the dictionary words that are substrings of the text and weighs
+ * each by log(freq / total), so it cuts exactly as with the whole dictionary (the user dictionary is
+ * loaded after the stock words it overrides, as in the full load). After `lazyCharBudget` characters
+ * it loads the whole dictionary. test/retrieval/segment-lazy.test.ts holds the two equal on the corpus
+ * and the dev questions.
  */
 export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
   let userDict = opts.dictionaryText ?? '';
@@ -330,26 +571,78 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
     .update([...STOP_WORDS].join(' '))
     .digest('hex')
     .slice(0, 16);
-  const cached = cache.get(fingerprint);
+  const budget = opts.lazyCharBudget ?? LAZY_CHAR_BUDGET;
+  const key = `${fingerprint} ${opts.lazy === false ? 'full' : `${opts.cacheDir ?? ''} ${budget}`}`;
+  const cached = cache.get(key);
   if (cached) return cached;
 
   // jieba's dictionary (~0.25 s to load) is loaded on the first cut, not here: a process that only
   // checks or rebuilds nothing (an unchanged `ingest`, `config`, the rules) never pays for it.
   let loaded: Jieba | undefined;
-  const j = (): Jieba => {
+  const full = (): Jieba => {
     if (loaded) return loaded;
     const jieba = Jieba.withDict(stockDictionary(minFreq, opts.cacheDir));
     const cleaned = cleanDictionary(userDict);
     if (cleaned) jieba.loadDict(Buffer.from(cleaned, 'utf8'));
+    lazy = undefined;
     return (loaded = jieba);
+  };
+  let lazy: { jieba: Jieba; table: StockTable; user: Set<string>; has: Set<string>; rest: number; chars: number } | undefined;
+  let lazyTried = opts.lazy === false || !opts.cacheDir;
+  const startLazy = (): typeof lazy => {
+    lazyTried = true;
+    const file = stockTablePath(opts.cacheDir!, minFreq);
+    const table = readStockTable(file);
+    if (!table) {
+      if (existsSync(file)) rmSync(file, { force: true }); // corrupt or of another layout: rebuilt by the next ensureStockTable
+      return undefined;
+    }
+    const cleaned = cleanDictionary(userDict);
+    const user = new Set(cleaned ? cleaned.split('\n').map((l) => l.slice(0, l.indexOf(' '))) : []);
+    // the stock entries of user words first, so that the user dictionary replaces them as in the full load
+    const first: string[] = [];
+    let rest = table.total;
+    const has = new Set<string>();
+    for (const w of user) {
+      const line = stockLine(table, w);
+      if (line === undefined) continue;
+      first.push(line);
+      has.add(w);
+      rest -= lineFreq(Buffer.from(line, 'utf8'));
+    }
+    const jieba = Jieba.withDict(Buffer.from([...first, `${REST_WORD} ${rest} x`].join('\n'), 'utf8'));
+    if (cleaned) jieba.loadDict(Buffer.from(cleaned, 'utf8'));
+    return (lazy = { jieba, table, user, has, rest, chars: 0 });
+  };
+  /** The jieba instance to cut `text` with: the whole dictionary, or the lazy one with `text`'s words loaded. */
+  const j = (text: string): Jieba => {
+    if (loaded) return loaded;
+    if (!lazy && (lazyTried || !startLazy())) return full();
+    const l = lazy!;
+    l.chars += text.length;
+    if (l.chars > budget) return full();
+    const add: string[] = [];
+    for (const [w, line] of stockWordsIn(l.table, text)) {
+      if (l.has.has(w) || l.user.has(w)) continue;
+      l.has.add(w);
+      add.push(line);
+      l.rest -= lineFreq(Buffer.from(line, 'utf8'));
+    }
+    if (add.length) {
+      add.push(`${REST_WORD} ${l.rest} x`); // replaces the rest's frequency: jieba's total stays the same
+      l.jieba.loadDict(Buffer.from(add.join('\n'), 'utf8'));
+    }
+    return l.jieba;
   };
 
   const seg: Segmenter = {
     fingerprint,
-    cut: (text) => (text ? j().cutForSearch(text, false) : []),
+    cut: (text) => (text ? j(text).cutForSearch(text, false) : []),
     warm() {
-      j();
+      full();
     },
+    dictionaryState: () =>
+      loaded ? { state: 'whole', words: 0 } : lazy ? { state: 'lazy', words: lazy.has.size } : { state: 'none', words: 0 },
     tokens(text, o = {}) {
       const out: string[] = [];
       seg.visitTokens(
@@ -363,7 +656,7 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
     visitTokens(text, o, word, bigram) {
       if (!text) return;
       const keepStop = o.keepStopWords === true;
-      for (const w of j().cutForSearch(text, false)) {
+      for (const w of j(text).cutForSearch(text, false)) {
         let t = w;
         // fast path (most words): starts with a CJK letter and ends with no space, so trim() would keep it
         // and WORD_CHAR would match; otherwise the general test
@@ -388,7 +681,7 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
     },
     placeNames(text) {
       if (!text) return [];
-      return j()
+      return j(text)
         .tag(text, false)
         .filter((t) => t.tag === 'ns' && CJK.test(t.word))
         .map((t) => t.word);

@@ -53,8 +53,10 @@ export function readStaticTable(file: string): StaticTable {
     const [vocabSize, dim] = dims as [number, number];
     if (raw!.end - raw!.start !== vocabSize * dim * 4)
       fail(`the embeddings table holds ${raw!.end - raw!.start} bytes, expected ${vocabSize}×${dim}×4`);
-    const table = new Float32Array(vocabSize * dim);
-    new Uint8Array(table.buffer).set(buf.subarray(raw!.start, raw!.end)); // copy: raw data need not be 4-byte aligned
+    // a view of the file's buffer when the raw data is 4-byte aligned (no second 10 MB), else a copy
+    const at = buf.byteOffset + raw!.start;
+    const table =
+      at % 4 === 0 ? new Float32Array(buf.buffer, at, vocabSize * dim) : new Float32Array(buf.buffer.slice(at, at + vocabSize * dim * 4));
     return { table, vocabSize, dim };
   }
   return fail('no "embeddings" initializer in the ONNX graph');

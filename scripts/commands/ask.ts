@@ -34,7 +34,7 @@ export const command: CliCommand = {
         'ask needs a question, e.g. policybot ask "宝山区的人才安居资助最高多少？" (or --json with questions on stdin)',
       );
     const config = loadConfig();
-    const app = await buildApp(config);
+    const app = await buildApp(config, { warm: false }); // one process, one answer: no warm-up (bot/app.ts)
     const asOf = asOfFlag ?? app.asOf();
     const answer = async (q: string) => (await app.assistant.reply(undefined, q, asOf)).reply;
     if (question) {

@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../../bot/logger.ts';
 import {
   CorpusReadError,
   buildIngestReport,
+  corpusCacheDir,
   readCorpus,
   writeIngestReport,
   type IngestReport,
@@ -81,7 +82,7 @@ export interface IngestCorpusStep {
 export async function ingestCorpusStep(opts: { corpusDir: string; dataDir: string; log: Logger }): Promise<IngestCorpusStep> {
   let corpus: ReadCorpusResult;
   try {
-    corpus = await readCorpus(opts.corpusDir, { logger: opts.log });
+    corpus = await readCorpus(opts.corpusDir, { logger: opts.log, cacheDir: corpusCacheDir(opts.dataDir) }); // the parsed corpus a later `ask` reads
   } catch (err) {
     if (err instanceof CorpusReadError) throw new UserFacingError(err.message);
     throw err;

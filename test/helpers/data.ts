@@ -3,7 +3,8 @@
  *
  * Building them takes seconds (training the static embedder, embedding every clause, hnswlib), and
  * every file that opens the real app used to do it again in its own DATA_DIR. `seededDataDir()` returns a
- * fresh temporary DATA_DIR that already holds a copy of `index/` and `models/`, built once under
+ * fresh temporary DATA_DIR that already holds a copy of `index/`, `models/` and `segmenter/` (the sorted
+ * jieba dictionary of one-shot processes), built once under
  * `data/test-cache/<key>/` (git-ignored). The key hashes everything that shapes those files — the corpus
  * and the retrieval sources — so an edit to either builds a new seed; the app still verifies the copy's
  * manifest against the corpus and rebuilds it if anything disagrees, so a stale seed costs time, never
@@ -96,8 +97,11 @@ async function buildSeed(): Promise<string> {
       const { parseConfig } = await import('../../bot/config.ts');
       const { silentLogger } = await import('../../bot/logger.ts');
       await buildApp(parseConfig({ DATA_DIR: work, LOG_LEVEL: 'silent' }), { logger: silentLogger });
+      // the sorted jieba dictionary one-shot processes (`policybot ask`) read, as `ingest` writes it
+      const { ensureStockTable } = await import('../../retrieval/segment.ts');
+      ensureStockTable(join(work, 'segmenter'));
       for (const leftover of readdirSync(work))
-        if (leftover !== 'index' && leftover !== 'models') rmSync(join(work, leftover), { recursive: true, force: true });
+        if (!['index', 'models', 'segmenter'].includes(leftover)) rmSync(join(work, leftover), { recursive: true, force: true });
       renameSync(work, dir);
       // Seeds of earlier sources are never used again.
       for (const old of readdirSync(CACHE))
