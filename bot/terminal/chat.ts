@@ -29,14 +29,10 @@ export interface TerminalChatOptions {
   locales?: Locales;
 }
 
-export const WELCOME = [
-  '您好，我是上海人才政策助手（12333 式问答）。',
-  '可以问我：落户条件、社保补缴影响、区级人才资助等。例如：',
-  '  · 我是世界排名前50的大学毕业，在上海全职工作，能直接落户吗？',
-  '  · 疫情期间公司断缴社保，后来补上了，影响人才引进吗？',
-  '  · 宝山区的人才安居资助最高多少？',
-  '命令：/more 查看更多说明，/forget 清除我记住的信息，/help 帮助，/quit 退出。',
-].join('\n');
+/** The welcome text (`terminal.welcome` of the locale files): also what /help prints. */
+export function welcomeText(locales: Locales = loadLocales(), lang: 'zh' | 'en' = 'zh'): string {
+  return locales[lang].t('terminal.welcome');
+}
 
 /**
  * A reply as terminal text: the blocks' terminal rendering in this conversation's context (`ctx`: the
@@ -63,10 +59,12 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<number
   const locales = opts.locales ?? loadLocales();
   let more: string | null = null;
   let moreLang: 'zh' | 'en' = 'zh';
+  // The chat's own wording follows the language of the last reply (Chinese until someone writes English).
+  const t = (key: string) => locales[moreLang].t(key);
   const prompt = () => {
-    if (opts.interactive) opts.output.write('\n你 > ');
+    if (opts.interactive) opts.output.write(`\n${t('terminal.you')}`);
   };
-  if (opts.interactive) write(WELCOME);
+  if (opts.interactive) write(t('terminal.welcome'));
   prompt();
   for await (const raw of rl) {
     let line = raw.trim();
@@ -77,7 +75,7 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<number
     if (line === '/quit' || line === '/exit') break;
     if (line === '/forget') {
       state = forget(now());
-      write('好的，已清除我记住的关于您的全部信息。');
+      write(t('terminal.forgotten'));
       prompt();
       continue;
     }
@@ -88,7 +86,7 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<number
       continue;
     }
     if (line === '/help') {
-      write(WELCOME);
+      write(t('terminal.welcome'));
       prompt();
       continue;
     }
@@ -106,10 +104,10 @@ export async function runTerminalChat(opts: TerminalChatOptions): Promise<number
       const shown = renderReplyText(res.reply, locales, { quoted: new Set(before.quoted ?? []), previous: before.lastBlocks ?? null });
       more = shown.more;
       moreLang = res.reply.lang ?? 'zh';
-      write((opts.interactive ? '助手 > ' : '') + shown.text + (opts.interactive ? '' : '\n'));
+      write((opts.interactive ? t('terminal.bot') : '') + shown.text + (opts.interactive ? '' : '\n'));
       answered++;
     } catch {
-      write('抱歉，处理您的问题时出错了，请换个说法再试，或拨打 12333 咨询。');
+      write(t('terminal.error'));
     }
     prompt();
   }
