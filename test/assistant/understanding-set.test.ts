@@ -23,12 +23,12 @@ after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 // The first three sets are tune sets now (docs/assistant.md "Third round"): floors near what is measured,
 // and no confident wrong verdict on any of them (the confidence gate of bot/assistant/decide.ts). The
 // third blind set was held out until its run of 2026-12-02 ("Third blind set"); its guard holds today's
-// level — 5 confident wrong verdicts are known and listed there — so that it cannot get worse unseen.
+// level — 4 confident wrong verdicts are known and listed there — so that it cannot get worse unseen.
 for (const [name, floors] of [
   ['understanding-tune.yaml', { messages: 0.97, conversations: 0.9, confidentWrong: 0 }],
   ['understanding-check.yaml', { messages: 0.82, conversations: 0.9, confidentWrong: 0 }],
   ['understanding-check2.yaml', { messages: 0.8, conversations: 0.85, confidentWrong: 0 }],
-  ['understanding-check3.yaml', { messages: 0.77, conversations: 0.72, confidentWrong: 5 }],
+  ['understanding-check3.yaml', { messages: 0.78, conversations: 0.72, confidentWrong: 4 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
