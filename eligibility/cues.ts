@@ -18,7 +18,10 @@ const Words = z.array(z.union([z.string().min(1), z.number()]).transform(String)
 const CueFileSchema = z
   .object({
     goals: z.record(z.string(), Words).default({}),
-    roles: z.object({ comparison: Words, hypothetical: Words, reported: Words, selfAgain: Words }).partial().default({}),
+    roles: z
+      .object({ comparison: Words, hypothetical: Words, reported: Words, others: Words, askedFor: Words, selfAgain: Words })
+      .partial()
+      .default({}),
     corrections: Words,
     /** Words that join two items into one clause even between spaces ("2022.05 和 2022.06"). */
     joiners: Words,
@@ -60,7 +63,7 @@ const CueFileSchema = z
 /** The merged cue tables (all words normalized like messages are). */
 export interface CueTables {
   goals: Record<string, string[]>;
-  roles: { comparison: string[]; hypothetical: string[]; reported: string[]; selfAgain: string[] };
+  roles: { comparison: string[]; hypothetical: string[]; reported: string[]; others: string[]; askedFor: string[]; selfAgain: string[] };
   corrections: string[];
   joiners: string[];
   /** Words that may follow a correction marker before the corrected value (是, 应该是). */
@@ -107,7 +110,7 @@ export class CueLoadError extends Error {
 export function emptyCueTables(): CueTables {
   return {
     goals: {},
-    roles: { comparison: [], hypothetical: [], reported: [], selfAgain: [] },
+    roles: { comparison: [], hypothetical: [], reported: [], others: [], askedFor: [], selfAgain: [] },
     corrections: [],
     joiners: [],
     fillers: [],
@@ -161,7 +164,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     }
     const d = r.data;
     for (const [g, ws] of Object.entries(d.goals)) out.goals[g] = words([...(out.goals[g] ?? []), ...ws]);
-    for (const k of ['comparison', 'hypothetical', 'reported', 'selfAgain'] as const)
+    for (const k of ['comparison', 'hypothetical', 'reported', 'others', 'askedFor', 'selfAgain'] as const)
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
     out.fillers = words([...out.fillers, ...d.fillers]);

@@ -234,11 +234,14 @@ export function resolveDates(
   return { text: s, referenceYear: years.length ? years[years.length - 1]! : ref, approx };
 }
 
-/** The role of one clause: the first marker found (hypothetical, reported, comparison), else self. */
-function roleOf(clause: string, cues: CueTables): Role {
+/**
+ * The role of one clause: the first marker found (hypothetical, reported, comparison), else self. Another
+ * person (roles.others) is reported, unless the message asks for them (`askedFor`): then they are the case.
+ */
+function roleOf(clause: string, cues: CueTables, askedFor = false): Role {
   const c = clause.toLowerCase();
   if (has(c, cues.roles.hypothetical)) return 'hypothetical';
-  if (has(c, cues.roles.reported)) return 'reported';
+  if (has(c, cues.roles.reported) || (!askedFor && has(c, cues.roles.others))) return 'reported';
   if (has(c, cues.roles.comparison)) return 'comparison';
   return 'self';
 }
@@ -284,7 +287,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const doubts: Doubt[] = [];
   let facts: Record<string, unknown> = {};
 
-  const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues) }));
+  // Asked on someone's behalf ("我老公…，他能落户吗"): the other person is the case, so what is said about
+  // them is the case's facts (cue tables roles.others and roles.askedFor); hearsay stays reported.
+  const askedFor = has(lower, cues.roles.askedFor);
+  const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues, askedFor) }));
   // A hypothetical or reported clause carries on over a comma ("要是我考上港大，毕业后在上海工作")
   // until the sentence ends or the person speaks of themselves again (cue table roles.selfAgain).
   for (let i = 1; i < clauses.length; i++) {

@@ -53,6 +53,25 @@ test('a contradiction is resolved in favour of the later statement and said back
   assert.ok(reply.answer.includes('更正'), 'the correction is said back');
 });
 
+test("another person's facts are theirs, unless the question is asked for them", async () => {
+  const about = await app.assistant.reply(
+    undefined,
+    '我老公在宝山上班 我在徐汇 属于高层次人才 能申请宝山那个安居资助吗',
+    '2026-12-01',
+    now,
+  );
+  assert.equal(about.state.facts.workDistrict, '徐汇', "the husband's district is not the person's");
+  const forHim = await app.assistant.reply(undefined, '我老公是前50名校毕业的，在上海全职上班，他能直接落户吗', '2026-12-01', now);
+  assert.equal(forHim.reply.eligibility?.verdict, 'eligible', 'asked for him: his facts are the case');
+  const hearsay = await app.assistant.reply(
+    undefined,
+    '听说我老公的同事是前50名校毕业的，在上海全职上班，他能直接落户吗',
+    '2026-12-01',
+    now,
+  );
+  assert.notEqual(hearsay.reply.eligibility?.verdict, 'eligible', 'hearsay stays reported');
+});
+
 test('bad input never crashes the assistant and a conversation survives it', async () => {
   let state: ConversationState | undefined;
   for (const q of ['', '9'.repeat(20_000), '😀', 'QS 30 全职 in 上海 🎓 能落户吗', '落户'.repeat(10_000)]) {
