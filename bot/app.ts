@@ -8,7 +8,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { extractFacts } from '../eligibility/extract.ts';
 import { loadRuleSet, RuleLoadError, type RuleSet } from '../eligibility/rules.ts';
 import { loadUniversityTable, type UniversityTable } from '../eligibility/universities.ts';
 import { corpusCacheDir, readCorpus, type ReadCorpusResult } from '../retrieval/corpus.ts';
@@ -144,7 +143,7 @@ export async function buildApp(
   const ruleSet = loadRulesBesideFailedDocuments(config, corpus, logger);
   const universities = loadUniversities(config, logger);
   const retrieval = await openRetrieverFor(config, corpus, logger, { warm: opts.warm });
-  const { understand, sentences, yesNo, glossary } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
+  const { understand, extract, sentences, yesNo, glossary } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
   const replyKit = loadReplyKit(config.CORPUS_DIR, corpus.chunks);
   const assistant = createAssistant({
     reply: replyKit,
@@ -157,13 +156,7 @@ export async function buildApp(
     rules: ruleSet.rules,
     catalog: ruleSet.catalog,
     search: retrieval.retriever,
-    extract: (text, asOf, context) =>
-      extractFacts(text, {
-        asOf,
-        universities: universities ?? undefined,
-        openFact: context?.openFact ?? undefined,
-        contextYear: context?.contextYear ?? undefined,
-      }),
+    extract,
     options: {
       abstainBelow: config.RETRIEVAL_MIN_CONFIDENCE,
       docMaxAgeYears: config.DOC_MAX_AGE_YEARS,

@@ -53,7 +53,7 @@ const CueFileSchema = z
     /** Fact cues: phrases that say a boolean fact is true / false (negation before a `true` phrase flips it). */
     facts: z.record(z.string(), z.object({ true: Words, false: Words }).partial()).default({}),
     /** Words that hedge a value in their clause (几个月, 有些): the value is not read with confidence. */
-    doubt: z.object({ vague: Words }).partial().default({}),
+    doubt: z.object({ vague: Words, approxBefore: Words, approxAfter: Words }).partial().default({}),
     /** Bare answers to a yes/no question, for every channel (`yesNo()`). */
     answers: z.object({ yes: Words, no: Words }).partial().default({}),
     sentences: z.record(z.string(), z.object({ zh: z.string().min(1), en: z.string().min(1) })).default({}),
@@ -95,7 +95,8 @@ export interface CueTables {
   information: string[];
   dateFacts: Record<string, string[]>;
   facts: Record<string, { true: string[]; false: string[] }>;
-  doubt: { vague: string[] };
+  /** Hedges (`vague`), and the words that make a rank approximate before / after it (大概 60, 60左右). */
+  doubt: { vague: string[]; approxBefore: string[]; approxAfter: string[] };
   /** Bare yes / no answers (one list for the assistant, Telegram and the terminal chat). */
   answers: { yes: string[]; no: string[] };
   /** Sentences said back ({value}, {date} placeholders), by language. */
@@ -128,7 +129,7 @@ export function emptyCueTables(): CueTables {
     information: [],
     dateFacts: {},
     facts: {},
-    doubt: { vague: [] },
+    doubt: { vague: [], approxBefore: [], approxAfter: [] },
     answers: { yes: [], no: [] },
     sentences: {},
   };
@@ -203,6 +204,8 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.facts[fact] = { true: words([...prev.true, ...(c.true ?? [])]), false: words([...prev.false, ...(c.false ?? [])]) };
     }
     out.doubt.vague = words([...out.doubt.vague, ...(d.doubt.vague ?? [])]);
+    out.doubt.approxBefore = words([...out.doubt.approxBefore, ...(d.doubt.approxBefore ?? [])]);
+    out.doubt.approxAfter = words([...out.doubt.approxAfter, ...(d.doubt.approxAfter ?? [])]);
     out.answers.yes = words([...out.answers.yes, ...(d.answers.yes ?? [])]);
     out.answers.no = words([...out.answers.no, ...(d.answers.no ?? [])]);
     Object.assign(out.sentences, d.sentences);

@@ -59,6 +59,11 @@ export interface ExtractOptions {
   openFact?: string | null;
   /** The year the conversation is about (from earlier messages), for months given without a year. */
   contextYear?: number;
+  /**
+   * Words that make a rank approximate, before or after it ("大概第60名", "80左右"; cue table `doubt.approxBefore`
+   * / `doubt.approxAfter`): such a rank is read as ±5. Without them a rank is read as said.
+   */
+  approximate?: { before: string[]; after: string[] };
 }
 
 /** Normalizes a message for matching: NFKC, simplified characters, Arabic numerals. */
@@ -365,10 +370,20 @@ function systemsIn(clause: string): { system: RankingSystem; index: number }[] {
   return out.sort((a, b) => a.index - b.index);
 }
 
+/** The approximate-rank patterns over the cue words, one group each: marker + rank, and rank + marker. */
+function approximateRankPatterns(words: ExtractOptions['approximate']): string[] {
+  const alt = (ws: string[]) => ws.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const out: string[] = [];
+  if (words?.before.length)
+    out.push(`(?:${alt(words.before)})\\s*(?:排名|排|第)?\\s*(\\d{1,4})\\s*(?:名|位)?(?!\\s*(?:年|月|个|届|%|-|~|到|至|\\d))`);
+  if (words?.after.length) out.push(`(?:排名|排|第)?\\s*(\\d{1,4})\\s*(?:名|位)?\\s*(?:${alt(words.after)})`);
+  return out;
+}
+
 const RANK_CONTEXT =
   /排名|排行|世界|全球|名校|大学|学校|院校|qs|the|usnews|us news|软科|arwu|泰晤士|ranked|ranking|rank|top|university|school|college/i;
 
-function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
+function findRanks(clause: string, messageHasContext: boolean, approximate?: ExtractOptions['approximate']): RankMention[] {
   const out: RankMention[] = [];
   const taken: [number, number][] = [];
   const add = (value: RankMention['value'], m: RegExpExecArray, neg = false) => {
@@ -445,17 +460,13 @@ function findRanks(clause: string, messageHasContext: boolean): RankMention[] {
     const n = Number(m[1]);
     add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
   }
-  // "排名80左右" / "大概第60名上下" / "约100名": the same approximate rank, read as ±5 (only with rank context)
-  for (
-    const r = re(
-      '(?:(?:大概|大约|约)\\s*(?:排名|排|第)?\\s*(\\d{1,4})\\s*(?:名|位)?(?!\\s*(?:年|月|个|届|%|-|~|到|至|\\d))|(?:排名|排|第)?\\s*(\\d{1,4})\\s*(?:名|位)?\\s*(?:左右|上下|前后))',
-    );
-    (m = r.exec(clause));
-  ) {
-    if (!ctx) continue;
-    const n = Number(m[1] ?? m[2]);
-    add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
-  }
+  // "排名80左右" / "大概第60名上下" / "约100名": the same approximate rank, read as ±5 (only with rank context;
+  // the markers are the cue table's `doubt.approxBefore` / `doubt.approxAfter`)
+  for (const pattern of ctx ? approximateRankPatterns(approximate) : [])
+    for (const r = re(pattern); (m = r.exec(clause)); ) {
+      const n = Number(m[1]);
+      add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
+    }
   // 第60名 / 排名60 / 排第60 / 排名是第六十 / ranked 75th / #75 / no. 12 / 75th in QS
   for (
     const r = re(
@@ -697,7 +708,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── ranks ──
   const rankContext = RANK_CONTEXT.test(t);
-  const ranks = cls.flatMap((c) => findRanks(c, rankContext));
+  const ranks = cls.flatMap((c) => findRanks(c, rankContext, opts.approximate));
   const systemsNamed = [...new Set(cls.flatMap((c) => systemsIn(c).map((s) => s.system)))];
   if (ranks.length) {
     // Within one ranking the last statement wins; across rankings the best rank counts.
@@ -1286,7 +1297,7 @@ function readExpected(
     .replace(/(?:了|吧|左右|的样子)+$/, '');
   const num = /^(?:第|前)?\s*(\d+(?:\.\d+)?)\s*(?:名|位|个月|个|月|次|届|年|months?|times?)?$/i.exec(bare);
   if (fact === 'worldRank' && facts.worldRank === undefined && !num) {
-    const r = findRanks(s, true)[0];
+    const r = findRanks(s, true, opts.approximate)[0];
     if (r) {
       facts.worldRank = r.value;
       evidence.worldRank = r.evidence;

@@ -16,7 +16,7 @@
  */
 import type { CueTables } from './cues.ts';
 import { findDates, normalizeMessage, type Ambiguity, type Extraction } from './extract.ts';
-import type { Facts } from './facts.ts';
+import { NumberInterval, type Facts } from './facts.ts';
 import type { FactCatalog } from './rules.ts';
 
 export type Role = 'self' | 'comparison' | 'hypothetical' | 'negated' | 'reported';
@@ -546,7 +546,13 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     if (!hedged) continue;
     // An interval ("80左右" → 75–85) already carries its vagueness: the rule decides only when it lies in one band.
     for (const sp of selfSpans)
-      if (sp.span[0] < c.end && sp.span[1] > c.start && typeof sp.value !== 'boolean' && sp.fact !== 'university' && !isInterval(sp.value))
+      if (
+        sp.span[0] < c.end &&
+        sp.span[1] > c.start &&
+        typeof sp.value !== 'boolean' &&
+        sp.fact !== 'university' &&
+        !NumberInterval.safeParse(sp.value).success
+      )
         doubts.push({ fact: sp.fact, why: 'vague', text: c.text });
   }
   for (const c of clauses) {
@@ -602,8 +608,3 @@ function safeExtract(
 
 /** Exposed for tests. */
 export const _internal = { clausesOf, roleOf, unitFact, anyOf };
-
-/** A value read as a range (`{ min?, max? }`, eligibility/facts.ts), not one exact number or date. */
-function isInterval(v: unknown): boolean {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && ('min' in v || 'max' in v);
-}

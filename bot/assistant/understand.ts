@@ -15,13 +15,21 @@ import { extractFacts } from '../../eligibility/extract.ts';
 import type { FactCatalog } from '../../eligibility/rules.ts';
 import { understand } from '../../eligibility/understand.ts';
 import type { UniversityTable } from '../../eligibility/universities.ts';
-import type { UnderstandFn } from './index.ts';
+import type { ExtractFn, UnderstandFn } from './index.ts';
 
 export function understandingDeps(
   corpusDir: string,
   catalog: FactCatalog,
   universities: UniversityTable | null | undefined,
-): { understand: UnderstandFn; sentences: CueTables['sentences']; cues: CueTables; yesNo: YesNo; glossary: Glossary | null } {
+): {
+  understand: UnderstandFn;
+  /** The same extractor for the assistant's direct calls (bare answers), bound to the same tables. */
+  extract: ExtractFn;
+  sentences: CueTables['sentences'];
+  cues: CueTables;
+  yesNo: YesNo;
+  glossary: Glossary | null;
+} {
   const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
   const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
     extractFacts(text, {
@@ -29,12 +37,14 @@ export function understandingDeps(
       universities: universities ?? undefined,
       openFact: o.openFact ?? undefined,
       contextYear: o.contextYear ?? undefined,
+      approximate: { before: cues.doubt.approxBefore, after: cues.doubt.approxAfter },
     });
   const glossaryFile = join(corpusDir, 'lang', 'glossary-en.yaml');
   const glossary = existsSync(glossaryFile) ? parseGlossary(yaml.load(readFileSync(glossaryFile, 'utf8')), glossaryFile) : null;
   return {
     cues,
     glossary,
+    extract: (text, asOf, context) => extract(text, { asOf, openFact: context?.openFact, contextYear: context?.contextYear }),
     sentences: cues.sentences,
     yesNo: yesNo(cues),
     understand: (text, ctx) => understand(text, ctx, { cues, extract, catalog }),

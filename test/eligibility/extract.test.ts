@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
+import { loadCueTables } from '../../eligibility/cues.ts';
 import { extractFacts, findDates } from '../../eligibility/extract.ts';
 import { monthsFromDuration, normalizeNumerals, parseChineseNumber } from '../../eligibility/numerals.ts';
 import { loadUniversityTable } from '../../eligibility/universities.ts';
@@ -27,6 +28,10 @@ const universities = HAVE_RANKINGS
     })
   : undefined;
 
+// The shipped cue tables' approximate-rank markers (corpus/lang doubt.approxBefore / approxAfter), as the app passes them.
+const cues = loadCueTables(join(CORPUS_DIR, 'lang'));
+const approximate = { before: cues.doubt.approxBefore, after: cues.doubt.approxAfter };
+
 for (const c of cases) {
   test(`extract: ${c.text}${c.expect ? ` (answer to ${c.expect})` : ''}`, (t) => {
     if (c.rankings && !universities) return t.skip(NO_RANKINGS_REASON);
@@ -34,6 +39,7 @@ for (const c of cases) {
       asOf: String(c.asOf ?? '2023-02-15'),
       universities: c.rankings ? universities : undefined,
       expect: c.expect,
+      approximate,
     });
     const ctx = JSON.stringify(r);
     for (const [k, v] of Object.entries(c.facts ?? {})) assert.deepEqual(r.facts[k], v, `${k} in ${ctx}`);
