@@ -28,6 +28,19 @@ let pool: AssistantPool;
 let store: SqliteStore;
 let web: RunningWeb;
 const spawned: Worker[] = [];
+/** When set, the next message posted to a thread is swallowed and the thread is stopped: it dies holding it. */
+let dieHoldingNext = false;
+
+/** Wraps a thread's postMessage so a test can make it die with a message in hand, without a race. */
+function watch(w: Worker): void {
+  spawned.push(w);
+  const post = w.postMessage.bind(w);
+  w.postMessage = (message: unknown) => {
+    if (!dieHoldingNext) return post(message);
+    dieHoldingNext = false;
+    void w.terminate();
+  };
+}
 
 before(async () => {
   app = await buildTestApp({ AS_OF: '2026-11-20' });
@@ -36,7 +49,7 @@ before(async () => {
     workers: 1,
     sources: () => app.assistant.sources(),
     logger: silentLogger,
-    onSpawn: (w) => spawned.push(w),
+    onSpawn: watch,
   });
   store = openSqliteStore({ file: join(app.config.DATA_DIR, 'web.sqlite') });
   const channel = await createWebChannel({
@@ -99,11 +112,8 @@ describe('assistant pool', () => {
 
   it('replaces a thread that died and fails only the message it held', async () => {
     assert.equal(spawned.length, 1);
-    const held = pool.reply(undefined, '你好', '2026-11-20', NOW);
-    held.catch(() => {}); // checked below
-    await new Promise((r) => setImmediate(r)); // the message is posted to the thread
-    await spawned[0]!.terminate();
-    await assert.rejects(held, /assistant thread stopped/);
+    dieHoldingNext = true; // the thread takes the message and stops before it answers
+    await assert.rejects(pool.reply(undefined, '你好', '2026-11-20', NOW), /assistant thread stopped/);
     const { reply } = await pool.reply(undefined, '你好', '2026-11-20', NOW); // waits for the replacement
     assert.equal(spawned.length, 2);
     assert.equal(reply.question, '你好');
