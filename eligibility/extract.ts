@@ -745,6 +745,21 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── universities ──
   extractUniversity(t, opts, facts, evidence, notes, ambiguities, say);
+  // A name that fits several universities ("华盛顿大学"): their ranks as an interval, so that the rule
+  // decides without asking when every one of them falls in the same band (else the question is asked).
+  const uniAmbiguity = ambiguities.find((a) => a.fact === 'university');
+  const candidateRanks = uniAmbiguity?.candidates.map((c) => c.worldRank);
+  if (uniAmbiguity && candidateRanks?.length && candidateRanks.every((r) => typeof r === 'number') && facts.worldRank === undefined) {
+    const lo = Math.min(...(candidateRanks as number[]));
+    const hi = Math.max(...(candidateRanks as number[]));
+    facts.worldRank = lo === hi ? lo : { min: lo, max: hi };
+    evidence.worldRank = uniAmbiguity.text;
+    const countries = new Set(uniAmbiguity.candidates.map((c) => opts.universities?.byName.get(c.value)?.country));
+    if (facts.studiedAbroad === undefined && countries.size && ![...countries].some((c) => !c || c === 'China')) {
+      facts.studiedAbroad = true;
+      evidence.studiedAbroad = uniAmbiguity.text;
+    }
+  }
 
   // ── missed contributions, epidemic, back-payment ──
   const MISSED =
@@ -1170,7 +1185,9 @@ function extractUniversity(
   if (!found.length && !ambiguities.length && table && facts.university === undefined) {
     for (const run of capitalizedRuns(cleaned)) {
       const hit = lookupUniversity(table, run);
-      if (hit.status === 'found') {
+      // Capitalized words are a name only with a word of one, perhaps misspelled ("Univeristy of
+      // Edinburgh"); "New York" is a place, not New York University.
+      if (hit.status === 'found' && INSTITUTION_WORD.test(run)) {
         found.push({ u: hit.university, surface: run });
         if (hit.matchedBy === 'fuzzy')
           notes.push(
@@ -1219,6 +1236,9 @@ function extractUniversity(
 }
 
 /** Runs of capitalized words (with of/and/the/de inside), 2+ words: candidate English institution names. */
+/** A word of an institution's name, or a misspelling of one (univeristy, colege). */
+const INSTITUTION_WORD = /univ|unvi|coll|colege|inst|school|polyt|acad/i;
+
 function capitalizedRuns(t: string): string[] {
   const out: string[] = [];
   const re = /[A-Z][A-Za-z'’.-]+(?:\s+(?:of|and|the|de|at|for|in|[A-Z][A-Za-z'’.-]+))*\s+[A-Z][A-Za-z'’.-]+/g;

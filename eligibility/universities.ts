@@ -51,7 +51,16 @@ export interface UniversityTable {
   /** normalized key → canonical English names (several = ambiguous). */
   index: Map<string, Set<string>>;
   /** Keys to scan free text for (surface, normalized, canonical names, whether a short key needs context). */
-  scanKeys: { key: string; names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean; derived?: boolean }[];
+  /** `contextual`: also a place ("曼彻斯特"), so not found between place words (`placeBefore`/`placeAfter`). */
+  scanKeys: {
+    key: string;
+    names: Set<string>;
+    ascii: boolean;
+    caseSensitive: boolean;
+    needsContext: boolean;
+    derived?: boolean;
+    contextual?: boolean;
+  }[];
   /** Colloquial entries naming institutions that are not in the table (notes to show). */
   outside: Map<string, string>;
   byName: Map<string, University>;
@@ -133,9 +142,27 @@ const Words = z.array(z.union([z.string().min(1), z.number()]).transform(String)
 const ShortNamesSchema = z
   .object({
     shortNames: z
-      .object({ genericEn: Words, genericZh: Words, studyAfter: Words, studyAfterEn: Words, studyBeforeEn: Words })
+      .object({
+        genericEn: Words,
+        genericZh: Words,
+        studyAfter: Words,
+        studyBefore: Words.default([]),
+        placeBefore: Words.default([]),
+        placeAfter: Words.default([]),
+        studyAfterEn: Words,
+        studyBeforeEn: Words,
+      })
       .strict()
-      .default({ genericEn: [], genericZh: [], studyAfter: [], studyAfterEn: [], studyBeforeEn: [] }),
+      .default({
+        genericEn: [],
+        genericZh: [],
+        studyAfter: [],
+        studyBefore: [],
+        placeBefore: [],
+        placeAfter: [],
+        studyAfterEn: [],
+        studyBeforeEn: [],
+      }),
     longerName: z.object({ suffix: Words, notAfter: Words }).strict().default({ suffix: [], notAfter: [] }),
   })
   .strict();
@@ -145,6 +172,7 @@ export type ShortNameWords = z.infer<typeof ShortNamesSchema>;
 
 const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const startsWithAny = (t: string, ws: string[]) => ws.some((w) => t.startsWith(w));
+const endsWithAny = (t: string, ws: string[]) => ws.some((w) => t.endsWith(w));
 
 /** Loads `corpus/lang/universities.yaml`; an error names the file and the field. */
 export function loadShortNameWords(file: string): ShortNameWords {
@@ -212,8 +240,11 @@ export function loadUniversityTable(
   });
 
   const index = new Map<string, Set<string>>();
-  const scan = new Map<string, { names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean; derived?: boolean }>();
-  const add = (alias: string, nameEn: string, scanIt = true) => {
+  const scan = new Map<
+    string,
+    { names: Set<string>; ascii: boolean; caseSensitive: boolean; needsContext: boolean; derived?: boolean; contextual?: boolean }
+  >();
+  const add = (alias: string, nameEn: string, scanIt = true, contextual = false) => {
     for (const key of new Set([normalizeUniversityName(alias), normalizeUniversityName(alias, true)])) {
       if (key.length < 2) continue;
       if (!index.has(key)) index.set(key, new Set());
@@ -227,7 +258,8 @@ export function loadUniversityTable(
     const caseSensitive = ascii && (surface.length <= 2 || COMMON_WORDS.has(surface.toLowerCase()));
     const keys = ascii ? [surface.toLowerCase(), surface.toLowerCase().replace(/^the\s+/, '')] : [surface];
     for (const key of new Set(keys)) {
-      if (!scan.has(key)) scan.set(key, { names: new Set(), ascii, caseSensitive, needsContext: !ascii && surface.length <= 2 });
+      if (!scan.has(key))
+        scan.set(key, { names: new Set(), ascii, caseSensitive, needsContext: contextual || (!ascii && surface.length <= 2), contextual });
       scan.get(key)!.names.add(nameEn);
     }
   };
@@ -253,10 +285,12 @@ export function loadUniversityTable(
       if (!c.alias || !c.name_en) return;
       // The canonical name may itself be an alias of the table (e.g. "LMU Munich").
       const targets = byName.has(c.name_en) ? new Set([c.name_en]) : index.get(normalizeUniversityName(c.name_en));
-      if (targets && targets.size === 1) add(c.alias, [...targets][0]!, c.scan !== 'no');
+      // scan: "no" — looked up when asked, never found in a message; "context" — also a place: found
+      // unless place words surround it ("曼彻斯特的", "爱丁堡 全职" — not "在曼彻斯特工作").
+      if (targets && targets.size === 1) add(c.alias, [...targets][0]!, c.scan !== 'no', c.scan === 'context');
       else {
         outside.set(c.name_en, c.note || 'not in the rankings table');
-        add(c.alias, c.name_en, c.scan !== 'no');
+        add(c.alias, c.name_en, c.scan !== 'no', c.scan === 'context');
         if (!c.note) opts.logger?.warn(`${opts.colloquialFile}: line ${i + 2}: "${c.name_en}" is not in the rankings table`);
       }
     });
@@ -280,9 +314,11 @@ export function loadUniversityTable(
   for (const u of shortNames ? universities : []) {
     const core = u.nameEn
       .replace(/[(（].*$|,.*$|\s-\s.*$/u, '')
-      .split(/\s+/)
+      .split(/[\s-]+/)
       .filter((w) => !genericEn.has(w.toLowerCase()));
-    if (core.length === 1 && /^[A-Za-z][a-z]+$/.test(core[0]!)) derive(core[0]!.toLowerCase(), u.nameEn, true);
+    // One distinctive word ("Leeds", "McGill"), or two ("Humboldt Berlin" of Humboldt-Universität zu Berlin).
+    const word = /^[A-Za-z][A-Za-z']+$/;
+    if (core.length >= 1 && core.length <= 2 && core.every((w) => word.test(w))) derive(normalizeAsciiKey(core.join(' ')), u.nameEn, true);
     if (u.nameZh && genericZh) {
       const zh = normalizeUniversityName(u.nameZh).replace(genericZh, '');
       if (zh.length >= 2 && zh.length <= 6 && zh !== normalizeUniversityName(u.nameZh)) derive(zh, u.nameEn, false);
@@ -417,7 +453,7 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         if (i < 0) break;
         const s = i + 1;
         const e = s + needle.length;
-        if (!asciiMask.slice(s, e).some(Boolean) && (!k.derived || studyContext(table, simplified, spaced, s, e))) {
+        if (!asciiMask.slice(s, e).some(Boolean) && (!(k.derived || k.contextual) || studyContext(table, simplified, spaced, s, e))) {
           for (let j = s; j < e; j++) asciiMask[j] = true;
           push(spaced.slice(s, e), k.names, k.derived);
         }
@@ -432,8 +468,12 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         const free = !cjkMask.slice(i, e).some(Boolean);
         const ctxOk =
           !k.needsContext ||
-          (k.derived
-            ? startsWithAny(compact.slice(e), table.shortNames?.shortNames.studyAfter ?? [])
+          (k.derived || k.contextual
+            ? startsWithAny(compact.slice(e), table.shortNames?.shortNames.studyAfter ?? []) ||
+              endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.studyBefore ?? []) ||
+              (!!k.contextual &&
+                !endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.placeBefore ?? []) &&
+                !startsWithAny(compact.slice(e), table.shortNames?.shortNames.placeAfter ?? []))
             : CONTEXT_AFTER.test(compact.slice(e)));
         if (free && ctxOk) {
           for (let j = i; j < e; j++) cjkMask[j] = true;
