@@ -44,6 +44,8 @@ const CueFileSchema = z
     questionEnd: Words,
     domestic: z.object({ markers: Words, universities: Words }).partial().default({}),
     notWorking: Words,
+    /** Working in another city: a clause with a place, a work word, no Shanghai word and no past word. */
+    workElsewhere: z.object({ places: Words, work: Words, shanghai: Words, past: Words }).partial().default({}),
     districts: Words,
     owner: Words,
     intent: Words,
@@ -87,6 +89,7 @@ export interface CueTables {
   questionEnd: string[];
   domestic: { markers: string[]; universities: string[] };
   notWorking: string[];
+  workElsewhere: { places: string[]; work: string[]; shanghai: string[]; past: string[] };
   /** Shanghai districts (without 区). */
   districts: string[];
   /** Words after a district that make it the owner of a measure, not the person's district. */
@@ -123,6 +126,7 @@ export function emptyCueTables(): CueTables {
     questionEnd: [],
     domestic: { markers: [], universities: [] },
     notWorking: [],
+    workElsewhere: { places: [], work: [], shanghai: [], past: [] },
     districts: [],
     owner: [],
     intent: [],
@@ -190,6 +194,8 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.domestic.markers = words([...out.domestic.markers, ...(d.domestic.markers ?? [])]);
     out.domestic.universities = words([...out.domestic.universities, ...(d.domestic.universities ?? [])]);
     out.notWorking = words([...out.notWorking, ...d.notWorking]);
+    for (const k of ['places', 'work', 'shanghai', 'past'] as const)
+      out.workElsewhere[k] = words([...out.workElsewhere[k], ...(d.workElsewhere[k] ?? [])]);
     out.intent = words([...out.intent, ...d.intent]);
     out.districts = words([...out.districts, ...d.districts]);
     out.owner = words([...out.owner, ...d.owner]);

@@ -59,6 +59,8 @@ export interface Understanding {
   text: string;
   /** Clauses that are not about the person (comparison, hypothetical, reported). */
   otherText: string[];
+  /** University names in the message, at home or abroad (a place inside one — 浙大, 墨尔本大学 — is no place asked about). */
+  nameText: string[];
   /** Every fact mention, with its role. Only `self` and `negated` spans are facts about the person. */
   spans: FactSpan[];
   /** The person's facts from this message (later statements win). */
@@ -460,6 +462,15 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         facts.studiedAbroad = undefined;
         mark('studiedAbroad', false, domestic, true);
       }
+      // Working in another city now ("现在人在深圳上班", "I work in London"): not full-time in Shanghai.
+      const we = cues.workElsewhere;
+      const place = we.places.find((w) => cl.includes(w));
+      // (A later clause saying they work in Shanghai now wins: "在伦敦工作了两年 现在回上海全职".)
+      const laterYes = spans.some((sp) => sp.fact === 'employedFullTimeInShanghai' && sp.value === true && sp.span[0] >= c.end);
+      if (place && has(cl, we.work) && !has(cl, we.shanghai) && !has(cl, we.past) && !laterYes) {
+        facts.employedFullTimeInShanghai = undefined;
+        mark('employedFullTimeInShanghai', false, place, true, false);
+      }
       const notWorking = cues.notWorking.find((w) => cl.includes(w));
       if (notWorking) {
         facts.employedFullTimeInShanghai = undefined;
@@ -536,6 +547,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     }
   }
   const otherText = clauses.filter((c) => c.role !== 'self').map((c) => c.text);
+  const nameText = [
+    ...new Set([
+      ...spans.filter((sp) => sp.fact === 'university').map((sp) => sp.text),
+      ...cues.domestic.universities.filter((w) => text.toLowerCase().includes(w)),
+    ]),
+  ].sort((a, b) => b.length - a.length);
   // Doubts (the decision stage's confidence gate): values a self clause hedges (几个月) or that stand for
   // a part of a year (上半年 → 1月至6月), and dates the person named that no fact took.
   const selfSpans = spans.filter((sp) => sp.role === 'self' || sp.role === 'negated');
@@ -575,6 +592,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   return {
     text,
     otherText,
+    nameText,
     spans,
     facts: facts as Facts,
     goals,

@@ -81,6 +81,8 @@ export interface AssistantDeps {
 const MIN_CONVERSATION_FACTS = 3;
 /** A message this short that names a measure ("骨干人才激励", "安居资助怎么申请") asks about the person's case (8–20; 12 measured). */
 const BARE_MEASURE_CHARS = 12;
+/** A message giving this many of a rule's conditions is that rule's check, even without its words (2–4; 2 measured). */
+const PROFILE_FACTS = 2;
 /** Fact types that are dates. */
 const DATE_TYPES = new Set(['date', 'month', 'month_list']);
 /** The goal id of the profile question (corpus/lang goals: match). */
@@ -147,6 +149,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     } catch {
       extraction = none;
     }
+    // The message without its university names (浙大, 墨尔本大学: a place inside a name is not a place asked about).
+    const withoutNames = (s: string) => {
+      const names = understood?.nameText ?? (extraction.evidence.university ? [extraction.evidence.university] : []);
+      let out = names.length ? normalizeMessage(s) : s;
+      for (const n of names) out = out.split(n).join(' ');
+      return out;
+    };
     // The goals of this message, else the ones the conversation named earlier ("想落户" … "全职").
     const goalsNow = understood?.goals ?? [];
     const goals = goalsNow.length ? goalsNow : (state.goals ?? []);
@@ -252,8 +261,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     // Out of scope (another city, tax, labour disputes, small talk): its own short answer, before retrieval.
     // Not for an answer to the bot's question, and not for a place inside a university's name (南京大学).
     if (kit.scope && r !== 'follow_up') {
-      const uni = extraction.evidence.university;
-      const scope = classifyScope(kit.scope, uni ? text.split(uni).join(' ') : text, lang);
+      const scope = classifyScope(kit.scope, withoutNames(text), lang);
       if (scope?.when === 'always') {
         const kind = r === 'greeting' && scope.id === 'small_talk' ? 'greeting' : 'out_of_scope';
         return done(lineReply(question, lang, kind, scope.reply, kind === 'greeting' ? r : 'out_of_scope'));
@@ -323,9 +331,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         const qDistrict = districtIn(text);
         // A place inside a university's name ("华威", "墨尔本大学") is not a question about another city,
         // unless the place is also named outside it ("南京大学本科毕业能在南京落户吗").
-        const uniText = extraction.evidence.university;
         // Nor is a place in a clause that is not about the person ("我朋友是剑桥的…").
-        let rest = uniText ? text.split(uniText).join(' ') : text;
+        let rest = withoutNames(text);
         for (const o of understood?.otherText ?? []) rest = normalizeMessage(rest).split(o).join(' ');
         const elsewhere = (res.foreignPlaces ?? []).some((p) => rest.includes(p));
         candidates = candidates.filter((x) => {
@@ -336,6 +343,10 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           // Three or more of a rule's facts gathered in this conversation (one of them now) are its check.
           const knownAll = [...(ruleFacts.get(x.id) ?? [])].filter((f) => f in facts).length;
           if (known >= 1 && knownAll >= MIN_CONVERSATION_FACTS) return true;
+          // A message that states several of a rule's own conditions ("浙大本科 KCL硕士 现在全职") describes
+          // the person's case for that rule, whatever the search makes of its words.
+          const knownConditions = [...(conditionFacts.get(x.id) ?? [])].filter((f) => givenNow.has(f)).length;
+          if (knownConditions >= PROFILE_FACTS && !understood?.asksInformation) return true;
           const kw = matchedKeywords(x, kwText).length;
           // A clause among the best hits is enough only with one of the rule's own words or two of its
           // facts: one incidental fact ("企业的员工") must not turn a question into this rule's check.
@@ -417,7 +428,19 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         const leadRule = deps.rules.find((x) => x.id === v.ruleId);
         reply.expired = !!leadRule && measureEnded(leadRule, asOf);
         let fu = followUp;
-        if (ambiguity) {
+        // Which university a name means is asked only when the answer depends on it: the candidates' ranks
+        // (an interval) leave the rank condition undecided.
+        const rankOpen = v.conditions.some((c) => c.fact === 'worldRank' && c.status === 'unknown');
+        const askWhich = !!ambiguity && (ambiguity.fact !== 'university' || rankOpen || (v.verdict === 'need_more_info' && !fu));
+        if (ambiguity && !askWhich && reply.blocks) {
+          const value = ambiguity.candidates.map((c) => (lang === 'en' ? c.value : c.label)).join(' / ');
+          reply.blocks.notes.unshift({
+            kind: 'assumption',
+            priority: P.doubted,
+            text: ctx.say('sameBand', lang, { text: ambiguity.text, value }),
+          });
+        }
+        if (ambiguity && askWhich) {
           fu = questionForAmbiguity(ambiguity, lang);
           reply.followUp = fu;
           if (reply.blocks) reply.blocks.followUp = { fact: fu.fact, question: fu.question, choices: fu.choices ?? [] };
