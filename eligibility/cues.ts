@@ -42,7 +42,7 @@ const CueFileSchema = z
     situation: Words,
     present: Words,
     questionEnd: Words,
-    domestic: z.object({ markers: Words, universities: Words }).partial().default({}),
+    domestic: z.object({ markers: Words, universities: Words, partOfName: Words }).partial().default({}),
     notWorking: Words,
     /** Working in another city: a clause with a place, a work word, no Shanghai word and no past word. */
     workElsewhere: z.object({ places: Words, work: Words, shanghai: Words, past: Words }).partial().default({}),
@@ -87,7 +87,8 @@ export interface CueTables {
   present: string[];
   /** Question endings (吗, 呢, ?). */
   questionEnd: string[];
-  domestic: { markers: string[]; universities: string[] };
+  /** `partOfName`: a university word followed by one of these is inside a longer name (北大 in 西北大学). */
+  domestic: { markers: string[]; universities: string[]; partOfName: string[] };
   notWorking: string[];
   workElsewhere: { places: string[]; work: string[]; shanghai: string[]; past: string[] };
   /** Shanghai districts (without 区). */
@@ -124,7 +125,7 @@ export function emptyCueTables(): CueTables {
     situation: [],
     present: [],
     questionEnd: [],
-    domestic: { markers: [], universities: [] },
+    domestic: { markers: [], universities: [], partOfName: [] },
     notWorking: [],
     workElsewhere: { places: [], work: [], shanghai: [], past: [] },
     districts: [],
@@ -193,6 +194,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.questionEnd = words([...out.questionEnd, ...d.questionEnd]);
     out.domestic.markers = words([...out.domestic.markers, ...(d.domestic.markers ?? [])]);
     out.domestic.universities = words([...out.domestic.universities, ...(d.domestic.universities ?? [])]);
+    out.domestic.partOfName = words([...out.domestic.partOfName, ...(d.domestic.partOfName ?? [])]);
     out.notWorking = words([...out.notWorking, ...d.notWorking]);
     for (const k of ['places', 'work', 'shanghai', 'past'] as const)
       out.workElsewhere[k] = words([...out.workElsewhere[k], ...(d.workElsewhere[k] ?? [])]);

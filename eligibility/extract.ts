@@ -627,9 +627,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
   }
   // ── social insurance months ──
-  const siMentioned = /社保|社会保险|social insurance|社保费|缴费|交了|缴了/i.test(t);
+  const siMentioned = /社保|社会保险|social insurance|social security|社保费|缴费|交了|缴了/i.test(t);
   for (const c of cls) {
-    if (!/社保|社会保险|social insurance|缴|交|pension|contribution/i.test(c) && !(siMentioned && /满|个月|months?/.test(c))) continue;
+    if (
+      !/社保|社会保险|social insurance|social security|缴|交|pension|contribution/i.test(c) &&
+      !(siMentioned && /满|个月|months?|yrs?\b/.test(c))
+    )
+      continue;
     if (
       !/\d\s*月|月份|疫情|补/.test(c) &&
       /^(?:我的?)?(?:社保|社会保险)(?:还|都|一直)?(?:没有|没|未)(?:交|缴|缴纳|交过|缴过)|(?:还没|没有|没|未|从没)(?:交|缴|缴纳)过?(?:社保|社会保险)/.test(
@@ -661,14 +665,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       set('socialInsuranceMonths', v, m[0]);
     } else if (
       (m =
-        /(不满|不到|不足|没满|没到|未满|满|超过|多于|至少|less than|fewer than|under|more than|over|at least)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|个月份|月|months?|年|years?)(以上|多)?/i.exec(
+        /(不满|不到|不足|没满|没到|未满|满|超过|多于|至少|less than|fewer than|under|more than|over|at least)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|个月份|月|months?|年|years?|yrs?\b)(以上|多)?/i.exec(
           c,
         ))
     ) {
       if (/月/.test(m[3]!) && /\d{4}\s*年\s*$/.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;
       if (m[3] === '月' && !/个/.test(m[0])) continue; // "5月" is a month of the year
       if (/年/.test(m[3]!) && Number(m[2]) >= 1900) continue; // "2022年" is a calendar year
-      const n = Number(m[2]) * (/年|year/i.test(m[3]!) ? 12 : 1);
+      const n = Number(m[2]) * (/年|year|yr/i.test(m[3]!) ? 12 : 1);
       const q = m[1]?.toLowerCase();
       const v =
         q && neg.test(q)
@@ -680,7 +684,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
               : n; // "满5个月" reports the count reached: 5
       set('socialInsuranceMonths', v, m[0]);
     } else if (
-      /(还没|没有|没|未|不)(交|缴|缴纳|交过|缴过)(过)?社保|社保(还)?没(有)?(交|缴)|刚(开始)?(交|缴)社保|no social insurance|haven't paid (?:any )?social insurance/i.test(
+      /(还没|没有|没|未|不)(开始)?(交|缴|缴纳|交过|缴过)(过)?社保|社保(还)?没(有)?(开始)?(交|缴)|刚(开始)?(交|缴)社保|no social insurance|haven't paid (?:any )?social insurance/i.test(
         c,
       )
     ) {
@@ -857,7 +861,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   {
     const levels: [string, RegExp][] = [
       ['doctor', /博士|phd|ph\.d|doctorate|doctoral/i],
-      ['master', /硕士|研究生|master|msc|m\.sc|mba|llm/i],
+      ['master', /硕士|修士|研究生|master|msc|m\.sc|mba|llm/i],
       ['bachelor', /本科|学士|bachelor|undergrad/i],
     ];
     for (const [level, re] of levels) {
@@ -899,15 +903,20 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const aboutTraining = /培训|补贴|training|subsid/i.test(t) || (opts.expect ?? opts.openFact) === 'onlineTrainingSubsidiesUsed';
   for (const c of cls) {
     let m: RegExpExecArray | null;
+    // "1次补贴都没用过" says none was used; "还能享受3次吗" asks about the limit, it is no count used.
+    const noneUsed = /1次[^,，。;；]{0,6}(?:都|也)(?:没|未)|(?:没|未)(?:有)?(?:享受|领|拿|申请|用)过/.test(c);
+    const asksLimit = /(?:能|可以|可|能否)(?:再)?(?:享受|领|拿|申请|用)\s*\d+\s*(?:次|回)/.test(c);
     if (
       aboutTraining &&
+      !noneUsed &&
+      !asksLimit &&
       (m =
         /(?:享受|领|拿|申请|用|获得|领取|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(
           c,
         ))
     ) {
       set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2]), m[0]);
-    } else if (/培训|training/i.test(c) && (m = /(\d+)\s*(?:次|回)[^,，。;；]{0,12}(?:补贴|subsid)/i.exec(c))) {
+    } else if (!noneUsed && !asksLimit && /培训|training/i.test(c) && (m = /(\d+)\s*(?:次|回)[^,，。;；]{0,12}(?:补贴|subsid)/i.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
     } else if (
       (/培训补贴|线上培训|职业培训|training subsid/i.test(c) || (aboutTraining && /^(?:之前|以前|此前)?1次/.test(c))) &&
@@ -918,11 +927,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       set('onlineTrainingSubsidiesUsed', 0, c);
     }
     if (/培训|training/i.test(c) && !/认定|鉴定|评价|assessment/i.test(c)) {
-      const d = findDates(c, opts.asOf, contextYear)[0];
+      const d = findDates(c, opts.asOf, contextYear)[0] ?? findYear(c);
       if (d && !d.to) set('trainingDate', d.value, d.text);
     }
     if (/技能等级|技能认定|技能鉴定|技能评价|等级认定|考证|skill[-\s]?(?:level )?assessment|skills? test/i.test(c)) {
-      const d = findDates(c, opts.asOf, contextYear)[0];
+      const d = findDates(c, opts.asOf, contextYear)[0] ?? findYear(c);
       if (d && !d.to) set('skillAssessmentDate', d.value, d.text);
     }
     if (
@@ -1345,7 +1354,7 @@ function readExpected(
     evidence[fact] = s;
   }
   if (['applicationDate', 'trainingDate', 'skillAssessmentDate'].includes(fact) && facts[fact] === undefined) {
-    const d = findDates(s, opts.asOf, opts.contextYear)[0];
+    const d = findDates(s, opts.asOf, opts.contextYear)[0] ?? findYear(s);
     if (d && !d.to) {
       facts[fact] = d.value;
       evidence[fact] = d.text;
@@ -1359,6 +1368,16 @@ function readExpected(
       evidence[fact] = s;
     }
   }
+}
+
+/**
+ * A year on its own ("2022年的", "in 2021"), as a date of that whole year ("2022"), when no month is named:
+ * what a rule's date condition needs to decide when the whole year lies inside or outside its window.
+ */
+export function findYear(clause: string): FoundDate | undefined {
+  const m = /((?:19|20)\d{2})\s*年(?!\s*\d|[底末初中])|\b(?:in|year)\s+((?:19|20)\d{2})\b(?!\s*[-./]\s*\d)/i.exec(clause);
+  if (!m) return undefined;
+  return { value: m[1] ?? m[2]!, text: m[0], index: m.index, end: m.index + m[0].length };
 }
 
 /** @internal test hook */

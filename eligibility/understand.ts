@@ -456,7 +456,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         facts[fact] = v;
         evidence[fact] = word;
       };
-      const domestic = [...cues.domestic.universities, ...cues.domestic.markers].find((w) => cl.includes(w));
+      const domestic = [...cues.domestic.universities, ...cues.domestic.markers].find((w) => containsWord(cl, w, cues.domestic.partOfName));
       // A domestic university is not study abroad, unless the message names an overseas one too.
       if (domestic && !(facts.studiedAbroad === true && facts.universityCountry && facts.universityCountry !== 'China')) {
         facts.studiedAbroad = undefined;
@@ -477,10 +477,17 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         mark('employedFullTimeInShanghai', false, notWorking, true);
       }
       // Date facts: a date in the same clause as one of the fact's words ("23年3月补的" → backPaidOn).
+      // A year alone ("22年已经享受过2次培训") gives way to a month of that year named later ("22年12月还能再报").
       for (const [fact, ws] of Object.entries(cues.dateFacts)) {
-        if (facts[fact] !== undefined || !has(cl, ws)) continue;
+        const known = facts[fact];
+        const yearOnly = typeof known === 'string' && /^\d{4}$/.test(known);
+        if ((known !== undefined && !yearOnly) || !has(cl, ws)) continue;
         const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => !x.to);
-        if (!d) continue;
+        if (!d || (yearOnly && !d.value.startsWith(known))) continue;
+        if (yearOnly) {
+          const i = spans.findIndex((sp) => sp.fact === fact);
+          if (i >= 0) spans.splice(i, 1);
+        }
         const at: [number, number] = [c.start + d.index, c.start + d.end];
         spans.push({ fact, value: d.value, span: at, text: text.slice(at[0], at[1]), role: 'self' });
         facts[fact] = d.value;
@@ -550,7 +557,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const nameText = [
     ...new Set([
       ...spans.filter((sp) => sp.fact === 'university').map((sp) => sp.text),
-      ...cues.domestic.universities.filter((w) => text.toLowerCase().includes(w)),
+      ...cues.domestic.universities.filter((w) => containsWord(text.toLowerCase(), w, cues.domestic.partOfName)),
     ]),
   ].sort((a, b) => b.length - a.length);
   // Doubts (the decision stage's confidence gate): values a self clause hedges (几个月) or that stand for
@@ -626,3 +633,12 @@ function safeExtract(
 
 /** Exposed for tests. */
 export const _internal = { clausesOf, roleOf, unitFact, anyOf };
+
+/** `w` occurs in `t` other than directly before one of `partOf` (北大 in 北大毕业, not in 西北大学). */
+function containsWord(t: string, w: string, partOf: string[]): boolean {
+  for (let i = t.indexOf(w); i >= 0; i = t.indexOf(w, i + 1)) {
+    const after = t.slice(i + w.length);
+    if (!partOf.some((p) => after.startsWith(p))) return true;
+  }
+  return false;
+}

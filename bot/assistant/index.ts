@@ -129,12 +129,18 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const none: Extraction = { facts: {} as Facts, notes: [], ambiguities: [], evidence: {} };
     let extraction = none;
     let understood: Understanding | undefined;
+    // With no question open, a bare date ("2022年的") during a rule's check is that rule's unknown date fact.
+    const ruleUnderWay = state.ruleId ? deps.rules.find((x) => x.id === state.ruleId) : undefined;
+    const pendingDate =
+      ruleUnderWay && text.length <= BARE_MEASURE_CHARS
+        ? [...(conditionFacts.get(ruleUnderWay.id) ?? [])].find((f) => DATE_TYPES.has(deps.catalog[f]?.type ?? '') && !(f in state.facts))
+        : undefined;
     try {
       if (deps.understand) {
         understood = deps.understand(text, {
           asOf,
           referenceYear: state.contextYear ?? null,
-          openFact: open?.fact ?? state.expect ?? null,
+          openFact: open?.fact ?? state.expect ?? pendingDate ?? null,
           lastFacts: state.lastFacts ?? [],
           known: state.facts,
         });
@@ -145,7 +151,10 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           evidence: understood.evidence,
         };
       } else
-        extraction = deps.extract(text, asOf, { openFact: open?.fact ?? state.expect ?? null, contextYear: state.contextYear ?? null });
+        extraction = deps.extract(text, asOf, {
+          openFact: open?.fact ?? state.expect ?? pendingDate ?? null,
+          contextYear: state.contextYear ?? null,
+        });
     } catch {
       extraction = none;
     }
