@@ -218,11 +218,15 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         // Facts alone, two of one rule's conditions ("QS 45 全职"): the person describes their case.
         (!understood?.asksInformation &&
           deps.rules.some((x) => [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)) ||
+        // A goal and two facts of a rule serving it, its precondition included ("宝山一家重点企业的研发骨干
+        // 有啥激励吗": where they work and their status).
         (goalsNow.length > 0 &&
           (!!understood?.intent ||
             deps.rules.some(
               (x) =>
-                x.goals.some((g) => goalsNow.includes(g)) && [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2,
+                !understood?.asksInformation &&
+                x.goals.some((g) => goalsNow.includes(g)) &&
+                [...(ruleFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= PROFILE_FACTS,
             ))),
       conversationFacts:
         Object.keys(newFacts).length > 0 &&
