@@ -47,6 +47,8 @@ const CueFileSchema = z
     /** Working in another city: a clause with a place, a work word, no Shanghai word and no past word. */
     workElsewhere: z.object({ places: Words, work: Words, shanghai: Words, past: Words }).partial().default({}),
     districts: Words,
+    /** Other names of the districts (English, pinyin): name → the district as in `districts`. */
+    districtNames: z.record(z.string(), z.string().min(1)).default({}),
     owner: Words,
     intent: Words,
     information: Words,
@@ -93,6 +95,7 @@ export interface CueTables {
   workElsewhere: { places: string[]; work: string[]; shanghai: string[]; past: string[] };
   /** Shanghai districts (without 区). */
   districts: string[];
+  districtNames: Record<string, string>;
   /** Words after a district that make it the owner of a measure, not the person's district. */
   owner: string[];
   intent: string[];
@@ -129,6 +132,7 @@ export function emptyCueTables(): CueTables {
     notWorking: [],
     workElsewhere: { places: [], work: [], shanghai: [], past: [] },
     districts: [],
+    districtNames: {},
     owner: [],
     intent: [],
     information: [],
@@ -200,6 +204,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.workElsewhere[k] = words([...out.workElsewhere[k], ...(d.workElsewhere[k] ?? [])]);
     out.intent = words([...out.intent, ...d.intent]);
     out.districts = words([...out.districts, ...d.districts]);
+    for (const [name, district] of Object.entries(d.districtNames)) out.districtNames[norm(name)] = district;
     out.owner = words([...out.owner, ...d.owner]);
     out.information = words([...out.information, ...d.information]);
     for (const [fact, ws] of Object.entries(d.dateFacts)) {

@@ -501,6 +501,20 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       }
     }
   }
+  // A district by another name ("I work in Baoshan").
+  if (facts.workDistrict === undefined)
+    for (const c of clauses) {
+      if (c.role !== 'self') continue;
+      const cl = c.text.toLowerCase();
+      const name = Object.keys(cues.districtNames).find((n) => new RegExp(`\\b${n}\\b`).test(cl));
+      if (!name) continue;
+      const i = cl.indexOf(name);
+      const at: [number, number] = [c.start + i, c.start + i + name.length];
+      facts.workDistrict = cues.districtNames[name];
+      spans.push({ fact: 'workDistrict', value: facts.workDistrict, span: at, text: text.slice(at[0], at[1]), role: 'self' });
+      evidence.workDistrict = text.slice(at[0], at[1]);
+      break;
+    }
   // A district named as the owner of a measure ("宝山那个安居资助", "宝山区人社局出的") is not where the
   // person works; another district the person names ("我是徐汇的") is.
   const district = facts.workDistrict;
@@ -525,7 +539,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     .filter(([, ws]) => has(lower, ws))
     .map(([g]) => g);
   const intent = has(lower, cues.intent);
-  const asksInformation = has(lower, cues.information);
+  // (Not after a negation: "不是什么人才" describes the person, it asks nothing.)
+  const asksInformation = cues.information.some((w) => {
+    for (let i = lower.indexOf(w); i >= 0; i = lower.indexOf(w, i + 1))
+      if (!cues.negation.some((n) => lower.slice(Math.max(0, i - n.length), i) === n)) return true;
+    return false;
+  });
 
   // The situation date: a date in a clause that puts the message on a past situation.
   let situationDate: string | null = null;
