@@ -38,6 +38,8 @@ const CueFileSchema = z
       })
       .partial()
       .default({}),
+    /** Periods named by what happened then ("封控那几个月") → the dates they stand for, written as a person would. */
+    eras: z.record(z.string(), z.string().min(1)).default({}),
     yearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
     situation: Words,
     present: Words,
@@ -96,6 +98,7 @@ export interface CueTables {
   /** Shanghai districts (without 区). */
   districts: string[];
   districtNames: Record<string, string>;
+  eras: Record<string, string>;
   /** Words after a district that make it the owner of a measure, not the person's district. */
   owner: string[];
   intent: string[];
@@ -133,6 +136,7 @@ export function emptyCueTables(): CueTables {
     workElsewhere: { places: [], work: [], shanghai: [], past: [] },
     districts: [],
     districtNames: {},
+    eras: {},
     owner: [],
     intent: [],
     information: [],
@@ -205,6 +209,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.intent = words([...out.intent, ...d.intent]);
     out.districts = words([...out.districts, ...d.districts]);
     for (const [name, district] of Object.entries(d.districtNames)) out.districtNames[norm(name)] = district;
+    for (const [phrase, value] of Object.entries(d.eras)) out.eras[norm(phrase)] = value;
     out.owner = words([...out.owner, ...d.owner]);
     out.information = words([...out.information, ...d.information]);
     for (const [fact, ws] of Object.entries(d.dateFacts)) {

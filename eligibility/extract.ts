@@ -831,7 +831,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         negated(c, i) ||
         notBack ||
         /还没|尚未|没有|未/.test(c.slice(Math.max(0, i - 5), i)) ||
-        /(?:haven't|have not|not yet|yet to|didn't|did not|never)\s+(?:\w+\s+)?(?:back|pa)/i.test(c);
+        // (English: the negation right before the back-payment words — "did not pay …, paid back in Dec" is paid)
+        /(?:haven't|have not|not yet|yet to|didn't|did not|never)\s+(?:\w+\s+)?$/i.test(c.slice(Math.max(0, i - 24), i));
       if (neg) say('backPaid', false, c);
       else if (!future) say('backPaid', true, c);
     }

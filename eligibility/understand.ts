@@ -59,6 +59,8 @@ export interface Understanding {
   text: string;
   /** Clauses that are not about the person (comparison, hypothetical, reported). */
   otherText: string[];
+  /** Periods named by what happened then, and the dates they were read as (cue table `eras`). */
+  eras: { text: string; value: string }[];
   /** University names in the message, at home or abroad (a place inside one — 浙大, 墨尔本大学 — is no place asked about). */
   nameText: string[];
   /** Every fact mention, with its role. Only `self` and `negated` spans are facts about the person. */
@@ -152,7 +154,7 @@ function patternsOf(cues: CueTables): DatePatterns {
   const p: DatePatterns = {
     parts,
     twoDigit: new RegExp(
-      `(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`,
+      `(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}(?:\\s*[到至~\\-—–]\\s*\\d{1,2})?\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`,
       'g',
     ),
     offsets: offs.length ? new RegExp(offs.map(escapeRegex).join('|'), 'g') : null,
@@ -169,10 +171,24 @@ export function resolveDates(
   asOf: string,
   cues: CueTables,
   referenceYear: number | null,
-): { text: string; referenceYear: number | null; approx: string[] } {
+): { text: string; referenceYear: number | null; approx: string[]; eras: { text: string; value: string }[] } {
   const ay = Number(asOf.slice(0, 4));
   const P = patternsOf(cues);
   let s = t;
+  // Periods people name by what happened then ("封控那几个月"): the dates they stand for (cue table `eras`).
+  const eras: { text: string; value: string }[] = [];
+  const eraPhrases = Object.keys(cues.eras).sort((a, b) => b.length - a.length);
+  if (eraPhrases.length)
+    s = s.replace(new RegExp(eraPhrases.map(escapeRegex).join('|'), 'gi'), (m) => {
+      const value = cues.eras[m.toLowerCase()]!;
+      if (!eras.some((e) => e.text === m)) eras.push({ text: m, value });
+      return value;
+    });
+  // English month lists share the year written after the last: "May and June 2022" → "May 2022 and June 2022".
+  s = s.replace(
+    /\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s*(,|and|&)\s*(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+((?:19|20)\d{2})\b/gi,
+    (_m, a: string, j: string, b: string, y: string) => `${a} ${y} ${j} ${b} ${y}`,
+  );
   // Two-digit years before a month or a part of the year, or standing alone as "22年，…" (00–49 → 20xx).
   const durationBefore = cues.years.durationBefore;
   s = s.replace(P.twoDigit, (m, yy: string, month: string | undefined, off: number, whole: string) => {
@@ -224,8 +240,10 @@ export function resolveDates(
   // Parts of a year after a year: 2022年上半年 → 2022年1月至6月 (approximate: "some months of" it).
   const approx: string[] = [];
   if (P.yearPart) {
-    s = s.replace(P.yearPart, (_m, y: string, p: string) => {
+    s = s.replace(P.yearPart, (_m, y: string, p: string, off: number, whole: string) => {
       const [a, b] = cues.yearParts[p]!;
+      // Months named right after the part ("上半年4到6月") say which: they win.
+      if (/^\s*\d{1,2}\s*(?:[到至~\-—–、]\s*\d{1,2}\s*)?月/.test(whole.slice(off + _m.length))) return `${y}年`;
       if (a === b) return `${y}年${a}月`;
       approx.push(`${y}年${a}月至${b}月`);
       return `${y}年${a}月至${b}月`;
@@ -233,7 +251,7 @@ export function resolveDates(
   }
   s = s.replace(/(\d{4}年\d{1,2}月)\s*[-~—–]\s*(?=\d{4}年\d{1,2}月)/g, '$1至');
   const years = [...s.matchAll(/(\d{4})\s*[年届]/g)].map((m) => Number(m[1])).filter((y) => y >= 2000 && y <= 2100);
-  return { text: s, referenceYear: years.length ? years[years.length - 1]! : ref, approx };
+  return { text: s, referenceYear: years.length ? years[years.length - 1]! : ref, approx, eras };
 }
 
 /**
@@ -618,6 +636,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   return {
     text,
     otherText,
+    eras: dated.eras,
     nameText,
     spans,
     facts: facts as Facts,

@@ -416,6 +416,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         const P = ASSISTANT_NOTE_PRIORITIES;
         const notes: NoteBlock[] = (extraction.notes ?? []).map((text) => ({ kind: 'other', priority: P.understood, text }));
         // The date judged on (a past situation) is said in the answer line (judgedOn), not again as a note.
+        for (const e of understood?.eras ?? [])
+          notes.push({ kind: 'assumption', priority: P.corrected, text: ctx.say('eraRead', lang, e) });
         for (const c of understood?.corrections ?? [])
           notes.push({ kind: 'other', priority: P.corrected, text: ctx.say('corrected', lang, { value: formatFactValue(c.to, lang) }) });
         // The confidence gate: say what was not assumed, and forget the doubted facts (they are asked for).
