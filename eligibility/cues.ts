@@ -42,6 +42,8 @@ const CueFileSchema = z
     eras: z.record(z.string(), z.string().min(1)).default({}),
     yearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
     situation: Words,
+    /** After a date, these make it a deadline ("年底前"), not the time of an event. */
+    deadlineAfter: Words,
     present: Words,
     questionEnd: Words,
     domestic: z.object({ markers: Words, universities: Words, partOfName: Words }).partial().default({}),
@@ -87,6 +89,7 @@ export interface CueTables {
   };
   yearParts: Record<string, [number, number]>;
   situation: string[];
+  deadlineAfter: string[];
   /** Words that put the question now (现在, 目前): no situation date then. */
   present: string[];
   /** Question endings (吗, 呢, ?). */
@@ -129,6 +132,7 @@ export function emptyCueTables(): CueTables {
     years: { reference: [], twoDigitBefore: [], durationBefore: [], durationAfter: [], twoDigitYears: [15, 39], offset: {} },
     yearParts: {},
     situation: [],
+    deadlineAfter: [],
     present: [],
     questionEnd: [],
     domestic: { markers: [], universities: [], partOfName: [] },
@@ -198,6 +202,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.yearParts[norm(w)] = p;
     }
     out.situation = words([...out.situation, ...d.situation]);
+    out.deadlineAfter = words([...out.deadlineAfter, ...d.deadlineAfter]);
     out.present = words([...out.present, ...d.present]);
     out.questionEnd = words([...out.questionEnd, ...d.questionEnd]);
     out.domestic.markers = words([...out.domestic.markers, ...(d.domestic.markers ?? [])]);

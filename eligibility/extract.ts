@@ -644,7 +644,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       continue;
     }
     if (
-      /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|欠缴|断缴|断交|漏缴|未缴|没缴|停缴|补缴|补交|补上|补齐|未按期|没按时|欠费|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|missed|unpaid|back[-\s]?pa/i.test(
+      /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|欠缴|欠了|欠着|欠下|拖欠|断缴|断交|漏缴|未缴|没缴|停缴|补缴|补交|补上|补齐|未按期|没按时|欠费|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|missed|unpaid|back[-\s]?pa/i.test(
         c,
       )
     )
@@ -766,6 +766,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   }
 
   // ── missed contributions, epidemic, back-payment ──
+  const OTHER_EVENT = /注册|成立|设立|开业|入职|毕业|申请|办理|去办|founded|registered|set up|joined|graduated|applied/i;
   const MISSED =
     /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|没按期|没有按期|欠(?:了|的|着|下)|拖欠|missed|unpaid|not paid|didn't pay|did not pay|could not pay|couldn't pay|arrears|\bwas late\b|\bwere late\b|paid late/i;
   const BACK =
@@ -779,7 +780,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const c = cls[i]!;
     const next = cls[i + 1];
     const dated = (x: string) => findDates(x, opts.asOf, contextYear).length > 0;
-    if (next && !MISSED.test(c) && !BACK.test(c) && dated(c) && MISSED.test(next) && !dated(next)) {
+    // (Not a date of another event: "22年3月新注册的公司，疫情影响社保没按期缴" — 3月 is when it was founded.)
+    if (next && !MISSED.test(c) && !BACK.test(c) && !OTHER_EVENT.test(c) && dated(c) && MISSED.test(next) && !dated(next)) {
       payClauses.push(`${c}，${next}`);
       i++;
     } else payClauses.push(c);

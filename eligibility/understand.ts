@@ -574,21 +574,48 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     cues.questionEnd.some((q) => c.endsWith(q)) ||
     clauses.some((o) => o.role === 'self' && (has(o.text.toLowerCase(), cues.intent) || cues.questionEnd.some((q) => o.text.endsWith(q))));
   const present = has(lower, cues.present);
-  for (const c of present ? [] : clauses) {
+  // The last such clause is the asking one; its 那会儿/当时 points at the nearest date before it that is an
+  // event, not a deadline ("年底前").
+  // Nor the months a fact lists (missed contributions: "当时疫情9月10月社保没交上" is about the founding date).
+  const listed = spans.filter((sp) => catalog[sp.fact]?.type === 'month_list' || sp.fact === 'backPaidOn');
+  const event = (c: { text: string; start: number }) =>
+    findDates(c.text, ctx.asOf, contextYear ?? undefined).filter(
+      (x) =>
+        /^\d{4}-\d{2}/.test(x.value) &&
+        !cues.deadlineAfter.some((w) => c.text.slice(x.end).trimStart().startsWith(w)) &&
+        !listed.some(
+          (sp) =>
+            (sp.span[0] < c.start + x.end && sp.span[1] > c.start + x.index) ||
+            (Array.isArray(sp.value) && sp.value.includes(x.value.slice(0, 7))),
+        ),
+    );
+  for (const c of present ? [] : [...clauses].reverse()) {
     if (c.role !== 'self' || !has(c.text, cues.situation) || !asksInPast(c.text.toLowerCase())) continue;
-    const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => /^\d{4}-\d{2}/.test(x.value));
+    const d = event(c)[0];
     const nearby =
       d ??
       clauses
         .filter((o) => o.role === 'self' && o.end <= c.start)
-        .flatMap((o) => findDates(o.text, ctx.asOf, contextYear ?? undefined))
-        .find((x) => /^\d{4}-\d{2}/.test(x.value));
+        .flatMap((o) => event(o))
+        .pop();
     if (nearby) {
       const cl = c.text.toLowerCase();
       situationAsked = has(cl, cues.intent) || cues.questionEnd.some((q) => cl.endsWith(q));
       situationDate = nearby.value.length === 7 ? `${nearby.value}-01` : nearby.value.slice(0, 10);
       break;
     }
+  }
+  // A past application date of the person's, asked about then ("22年11月申请许可 … 行吗"): the situation.
+  const applied = facts.applicationDate;
+  if (
+    !situationDate &&
+    !present &&
+    typeof applied === 'string' &&
+    /^\d{4}-\d{2}/.test(applied) &&
+    applied < ctx.asOf.slice(0, 7) &&
+    asksInPast(lower)
+  ) {
+    situationDate = applied.length === 7 ? `${applied}-01` : applied.slice(0, 10);
   }
   const otherText = clauses.filter((c) => c.role !== 'self').map((c) => c.text);
   const nameText = [
