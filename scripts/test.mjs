@@ -4,7 +4,11 @@
 //   node scripts/test.mjs            every test file
 //   node scripts/test.mjs --unit     only the pure-logic files (no app, index, server or child process)
 //   node scripts/test.mjs FILE...    the given files
+//   node scripts/test.mjs --tsx …    the sources through tsx instead of the test bundle
 //
+// - The test files run as esbuild bundles (scripts/test-bundle.mjs: dist-test/, rebuilt here whenever
+//   any input changed, by content hash) through plain `node --test`: a process then starts in a third
+//   of the time the TypeScript loader takes, and `npm test` starts one process per file.
 // - Every file runs with TMPDIR pointing into one temporary folder that is removed at the end, so a run
 //   leaves nothing behind in the system temp folder whatever a test forgets. tsx's transform cache is the
 //   one exception: it is linked to the usual one, so that test processes and the CLI processes they spawn
@@ -32,12 +36,14 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundledPath, refreshTestBundle } from './test-bundle.mjs';
 
 const started = performance.now();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
+const viaTsx = args.includes('--tsx');
 const named = args.filter((a) => !a.startsWith('--'));
 
 function find(dir) {
@@ -67,6 +73,19 @@ const files = (named.length ? named.map((f) => join(root, f)) : find(join(root, 
 });
 const chosen = (unitOnly ? files.filter((x) => !x.heavy) : files).sort((a, b) => b.estimate - a.estimate);
 
+// The bundle first (seconds when a source changed, milliseconds when not): the PostgreSQL starter below
+// and every test process load it.
+let bundle = null;
+if (!viaTsx) {
+  try {
+    bundle = await refreshTestBundle(root);
+    if (bundle.built) process.stderr.write(`# test bundle rebuilt in ${(bundle.ms / 1000).toFixed(1)} s (dist-test/)\n`);
+  } catch (err) {
+    process.stderr.write(`# the test files could not be bundled (scripts/test-bundle.mjs):\n${err?.message ?? err}\n`);
+    process.exit(1);
+  }
+}
+
 const tmp = mkdtempSync(join(tmpdir(), 'pbtest-'));
 // Like /tmp itself: the throw-away PostgreSQL server runs as another user and keeps its socket here.
 chmodSync(tmp, 0o1777);
@@ -89,9 +108,13 @@ async function startPostgres() {
     renameSync(`${pgState}.tmp`, pgState);
   };
   try {
-    const { register } = await import('tsx/esm/api');
-    register();
-    const { startTempPostgres } = await import('../tools/postgres-tempserver.ts');
+    let startTempPostgres;
+    if (bundle) ({ startTempPostgres } = await import(pathToFileURL(bundledPath(bundle.dir, 'tools/postgres-tempserver.ts')).href));
+    else {
+      const { register } = await import('tsx/esm/api');
+      register();
+      ({ startTempPostgres } = await import('../tools/postgres-tempserver.ts'));
+    }
     const pg = await startTempPostgres({ settings: { max_connections: 200 } });
     if ('skip' in pg) return write({ skip: pg.skip });
     pgServer = pg;
@@ -106,17 +129,20 @@ const timesFile = join(tmp, 'durations.json');
 const child = spawn(
   process.execPath,
   [
-    '--import',
-    'tsx',
+    ...(bundle ? ['--enable-source-maps'] : ['--import', 'tsx']),
     '--test',
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
     `--test-reporter=${reporter}`,
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'scripts', 'test-durations.mjs')}`,
     `--test-reporter-destination=${timesFile}`,
-    ...chosen.map((x) => x.rel),
+    ...chosen.map((x) => (bundle ? relative(root, bundledPath(bundle.dir, x.rel)) : x.rel)),
   ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, TMPDIR: tmp, POLICYBOT_TEST_POSTGRES: pgState } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, TMPDIR: tmp, POLICYBOT_TEST_POSTGRES: pgState, POLICYBOT_TEST_BUNDLE: bundle?.dir ?? '' },
+  },
 );
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', async (code, signal) => {
