@@ -6,7 +6,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 
 const file = process.argv[1] ?? '';
 const out = process.env.POLICYBOT_TEST_CPU;
-if (out && /\.test\.[jt]s$/.test(file)) {
+if (out && /\.test\.m?[jt]s$/.test(file)) {
   process.on('exit', () => {
     try {
       const stat = readFileSync('/proc/self/stat', 'utf8');

@@ -6,6 +6,7 @@
 //   node scripts/test.mjs FILE...    the given files
 //   node scripts/test.mjs --tsx …    the sources through tsx instead of the test bundle
 //   node scripts/test.mjs --cpu …    also the CPU seconds of each file (with the processes it started)
+//   node scripts/test.mjs --no-group …  every file in its own process
 //   node scripts/test.mjs --maps …   stack traces in TypeScript lines (--enable-source-maps: each process
 //                                    then reads the bundle's source maps, ≈ 0.3 s more for a file that
 //                                    loads the app, so it is off by default)
@@ -50,6 +51,7 @@ const unitOnly = args.includes('--unit');
 const viaTsx = args.includes('--tsx');
 const cpu = args.includes('--cpu');
 const maps = args.includes('--maps');
+const grouping = !args.includes('--no-group');
 const named = args.filter((a) => !a.startsWith('--'));
 
 function find(dir) {
@@ -130,6 +132,47 @@ async function startPostgres() {
   }
 }
 
+// Light files in groups: a process per group instead of per file (scripts/test-group.mjs keeps each
+// file's hooks around its own tests). Light = pure logic by the HEAVY test above and short last time.
+/** Light by that test, yet in a process of their own: why. */
+const ALONE = {
+  'test/telegram/faults.test.ts': 'asserts timeouts of a few hundred milliseconds against a fake Bot API',
+};
+/** A light file: at most this long last time (ms). */
+const LIGHT_MS = 3000;
+/** A group: about this long (ms), so that groups still fill the end of the schedule. */
+const GROUP_MS = 8000;
+const groupDir = join(tmp, 'groups');
+const groups = [];
+const units = [];
+for (const x of chosen) {
+  const light = bundle && grouping && !x.heavy && x.estimate <= LIGHT_MS && !(x.rel in ALONE);
+  if (!light) {
+    units.push({ path: bundle ? relative(root, bundledPath(bundle.dir, x.rel)) : x.rel, estimate: x.estimate });
+    continue;
+  }
+  // first fit, longest first (chosen is sorted so)
+  let g = groups.find((g) => g.estimate + x.estimate <= GROUP_MS);
+  if (!g) groups.push((g = { files: [], estimate: 0 }));
+  g.files.push(x.rel);
+  g.estimate += x.estimate;
+}
+const groupNames = {};
+if (groups.length) mkdirSync(groupDir);
+for (const [i, g] of groups.entries()) {
+  if (g.files.length === 1) {
+    units.push({ path: relative(root, bundledPath(bundle.dir, g.files[0])), estimate: g.estimate });
+    continue;
+  }
+  const file = join(groupDir, `g${i + 1}.test.mjs`);
+  const runner = pathToFileURL(join(root, 'scripts', 'test-group.mjs')).href;
+  const list = g.files.map((f) => [f, pathToFileURL(bundledPath(bundle.dir, f)).href]);
+  writeFileSync(file, `import { runGroup } from ${JSON.stringify(runner)};\nawait runGroup(${JSON.stringify(list)});\n`);
+  groupNames[file] = `group ${i + 1} (${g.files.length} files)`;
+  units.push({ path: file, estimate: g.estimate });
+}
+units.sort((a, b) => b.estimate - a.estimate);
+
 const reporter = process.stdout.isTTY ? 'spec' : 'tap';
 const timesFile = join(tmp, 'durations.json');
 const cpuFile = join(tmp, 'cpu.jsonl');
@@ -144,7 +187,7 @@ const child = spawn(
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'scripts', 'test-durations.mjs')}`,
     `--test-reporter-destination=${timesFile}`,
-    ...chosen.map((x) => (bundle ? relative(root, bundledPath(bundle.dir, x.rel)) : x.rel)),
+    ...units.map((u) => u.path),
   ],
   {
     cwd: root,
@@ -179,7 +222,9 @@ child.on('exit', async (code, signal) => {
   }
   rmSync(tmp, { recursive: true, force: true });
   if (cpuLines.length) {
-    const perFile = Object.fromEntries(cpuLines.map((c) => [sourceOfBundled(root, c.file), Math.round((c.self + c.children) * 100) / 100]));
+    const perFile = Object.fromEntries(
+      cpuLines.map((c) => [groupNames[c.file] ?? sourceOfBundled(root, c.file), Math.round((c.self + c.children) * 100) / 100]),
+    );
     mkdirSync(dirname(DURATIONS), { recursive: true });
     writeFileSync(join(dirname(DURATIONS), 'cpu.json'), `${JSON.stringify(perFile, null, 1)}\n`);
     const total = Object.values(perFile).reduce((a, b) => a + b, 0);
