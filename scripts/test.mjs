@@ -77,7 +77,7 @@ const files = (named.length ? named.map((f) => join(root, f)) : find(join(root, 
   const text = readFileSync(f, 'utf8');
   const heavy = HEAVY.test(text);
   const rel = relative(root, f);
-  return { f, rel, heavy, postgres: /helpers\/postgres\.ts/.test(text), estimate: known[rel] ?? (heavy ? 8000 : 500) };
+  return { f, rel, heavy, postgres: /helpers\/postgres\.ts/.test(text), estimate: known[rel] ?? (heavy ? 8000 : 1500) };
 });
 const chosen = (unitOnly ? files.filter((x) => !x.heavy) : files).sort((a, b) => b.estimate - a.estimate);
 
@@ -139,9 +139,9 @@ const ALONE = {
   'test/telegram/faults.test.ts': 'asserts timeouts of a few hundred milliseconds against a fake Bot API',
 };
 /** A light file: at most this long last time (ms). */
-const LIGHT_MS = 3000;
+const LIGHT_MS = 4000;
 /** A group: about this long (ms), so that groups still fill the end of the schedule. */
-const GROUP_MS = 8000;
+const GROUP_MS = 10000;
 const groupDir = join(tmp, 'groups');
 const groups = [];
 const units = [];
