@@ -8,6 +8,7 @@
 // file that fails to load fails alone. The price of a process (≈ 0.35 s CPU for a bundled file on the
 // 2-core VM) is paid once per group. Node places the tests of a grouped file at this module's lines:
 // the suite's name says the file, and `node scripts/test.mjs <file>` runs it alone.
+import { writeFileSync } from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 
 const nodeTest = createRequire(import.meta.url)('node:test');
@@ -29,16 +30,19 @@ function deferred(fn) {
 
 /**
  * Runs the files `[[name, url], …]` of one group: imports them one after the other (their top-level
- * code, awaits included, runs as it would alone), then one suite per file named `name`.
+ * code, awaits included, runs as it would alone), then one suite per file named `name`. The time each
+ * import took (ms, which the suite's own duration leaves out) is written to `importTimesFile`.
  */
-export async function runGroup(files) {
+export async function runGroup(files, importTimesFile) {
   for (const n of NAMES) nodeTest[n] = deferred(real[n]);
   syncBuiltinESMExports();
   const suites = [];
+  const importMs = {};
   for (const [name, url] of files) {
     const calls = [];
     collecting = calls;
     let failure;
+    const t0 = performance.now();
     try {
       await import(url);
     } catch (err) {
@@ -46,8 +50,10 @@ export async function runGroup(files) {
     } finally {
       collecting = null;
     }
+    importMs[name] = Math.round(performance.now() - t0);
     suites.push({ name, calls, failure });
   }
+  if (importTimesFile) writeFileSync(importTimesFile, JSON.stringify(importMs));
   for (const { name, calls, failure } of suites) {
     if (failure)
       real.test(name, () => {

@@ -167,7 +167,12 @@ for (const [i, g] of groups.entries()) {
   const file = join(groupDir, `g${i + 1}.test.mjs`);
   const runner = pathToFileURL(join(root, 'scripts', 'test-group.mjs')).href;
   const list = g.files.map((f) => [f, pathToFileURL(bundledPath(bundle.dir, f)).href]);
-  writeFileSync(file, `import { runGroup } from ${JSON.stringify(runner)};\nawait runGroup(${JSON.stringify(list)});\n`);
+  const importTimes = `${file}.imports.json`;
+  writeFileSync(
+    file,
+    `import { runGroup } from ${JSON.stringify(runner)};\nawait runGroup(${JSON.stringify(list)}, ${JSON.stringify(importTimes)});\n`,
+  );
+  g.importTimes = importTimes;
   groupNames[file] = `group ${i + 1} (${g.files.length} files)`;
   units.push({ path: file, estimate: g.estimate });
 }
@@ -210,6 +215,15 @@ child.on('exit', async (code, signal) => {
     times = JSON.parse(readFileSync(timesFile, 'utf8'));
   } catch {
     // the run was interrupted
+  }
+  // a grouped file's time: its suite (from the reporter) and its import (scripts/test-group.mjs)
+  for (const g of groups) {
+    if (!g.importTimes) continue;
+    try {
+      for (const [name, ms] of Object.entries(JSON.parse(readFileSync(g.importTimes, 'utf8')))) if (name in times) times[name] += ms;
+    } catch {
+      // the group did not get that far
+    }
   }
   let cpuLines = [];
   try {
