@@ -2,8 +2,9 @@
 // `{ "<path relative to the repository>": ms, … }` written to its destination at the end of the run.
 // scripts/test.mjs keeps these times in data/test-cache/durations.json to start the longest files first
 // next time, and prints the slowest files. Node's runner reports a file as a top-level test named by its
-// absolute path (event `test:complete`, nesting 0, `name` === `file`).
-import { relative } from 'node:path';
+// absolute path (event `test:complete`, nesting 0, `name` === `file`); a bundled file (dist-test/) is
+// recorded under its source's path, a file run in a group under the name of its suite.
+import { sourceOfBundled } from './test-bundle.mjs';
 
 const root = process.cwd();
 
@@ -12,9 +13,12 @@ export default async function* durations(source) {
   for await (const event of source) {
     if (event.type !== 'test:complete' && event.type !== 'test:pass' && event.type !== 'test:fail') continue;
     const d = event.data ?? {};
-    if (d.nesting !== 0 || !d.file || d.name !== d.file) continue;
     const ms = d.details?.duration_ms;
-    if (typeof ms === 'number') times[relative(root, d.file)] = Math.round(ms);
+    if (typeof ms !== 'number' || !d.file) continue;
+    // a file of its own: the top-level test named by its path; a file in a group (scripts/test-group.mjs):
+    // the top-level suite named by its source path
+    const name = d.nesting !== 0 ? '' : d.name === d.file ? sourceOfBundled(root, d.file) : d.name;
+    if (/^test\/.+\.test\.ts$/.test(name)) times[name] = Math.round(ms);
   }
   yield `${JSON.stringify(times)}\n`;
 }

@@ -4,7 +4,16 @@
 //   node scripts/test.mjs            every test file
 //   node scripts/test.mjs --unit     only the pure-logic files (no app, index, server or child process)
 //   node scripts/test.mjs FILE...    the given files
+//   node scripts/test.mjs --tsx …    the sources through tsx instead of the test bundle
+//   node scripts/test.mjs --cpu …    also the CPU seconds of each file (with the processes it started)
+//   node scripts/test.mjs --no-group …  every file in its own process
+//   node scripts/test.mjs --maps …   stack traces in TypeScript lines (--enable-source-maps: each process
+//                                    then reads the bundle's source maps, ≈ 0.3 s more for a file that
+//                                    loads the app, so it is off by default)
 //
+// - The test files run as esbuild bundles (scripts/test-bundle.mjs: dist-test/, rebuilt here whenever
+//   any input changed, by content hash) through plain `node --test`: a process then starts in a third
+//   of the time the TypeScript loader takes, and `npm test` starts one process per file.
 // - Every file runs with TMPDIR pointing into one temporary folder that is removed at the end, so a run
 //   leaves nothing behind in the system temp folder whatever a test forgets. tsx's transform cache is the
 //   one exception: it is linked to the usual one, so that test processes and the CLI processes they spawn
@@ -32,12 +41,17 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundledPath, refreshTestBundle, sourceOfBundled } from './test-bundle.mjs';
 
 const started = performance.now();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
+const viaTsx = args.includes('--tsx');
+const cpu = args.includes('--cpu');
+const maps = args.includes('--maps');
+const grouping = !args.includes('--no-group');
 const named = args.filter((a) => !a.startsWith('--'));
 
 function find(dir) {
@@ -63,9 +77,22 @@ const files = (named.length ? named.map((f) => join(root, f)) : find(join(root, 
   const text = readFileSync(f, 'utf8');
   const heavy = HEAVY.test(text);
   const rel = relative(root, f);
-  return { f, rel, heavy, postgres: /helpers\/postgres\.ts/.test(text), estimate: known[rel] ?? (heavy ? 8000 : 500) };
+  return { f, rel, heavy, postgres: /helpers\/postgres\.ts/.test(text), estimate: known[rel] ?? (heavy ? 8000 : 1500) };
 });
 const chosen = (unitOnly ? files.filter((x) => !x.heavy) : files).sort((a, b) => b.estimate - a.estimate);
+
+// The bundle first (seconds when a source changed, milliseconds when not): the PostgreSQL starter below
+// and every test process load it.
+let bundle = null;
+if (!viaTsx) {
+  try {
+    bundle = await refreshTestBundle(root);
+    if (bundle.built) process.stderr.write(`# test bundle rebuilt in ${(bundle.ms / 1000).toFixed(1)} s (dist-test/)\n`);
+  } catch (err) {
+    process.stderr.write(`# the test files could not be bundled (scripts/test-bundle.mjs):\n${err?.message ?? err}\n`);
+    process.exit(1);
+  }
+}
 
 const tmp = mkdtempSync(join(tmpdir(), 'pbtest-'));
 // Like /tmp itself: the throw-away PostgreSQL server runs as another user and keeps its socket here.
@@ -89,9 +116,13 @@ async function startPostgres() {
     renameSync(`${pgState}.tmp`, pgState);
   };
   try {
-    const { register } = await import('tsx/esm/api');
-    register();
-    const { startTempPostgres } = await import('../tools/postgres-tempserver.ts');
+    let startTempPostgres;
+    if (bundle) ({ startTempPostgres } = await import(pathToFileURL(bundledPath(bundle.dir, 'tools/postgres-tempserver.ts')).href));
+    else {
+      const { register } = await import('tsx/esm/api');
+      register();
+      ({ startTempPostgres } = await import('../tools/postgres-tempserver.ts'));
+    }
     const pg = await startTempPostgres({ settings: { max_connections: 200 } });
     if ('skip' in pg) return write({ skip: pg.skip });
     pgServer = pg;
@@ -101,22 +132,79 @@ async function startPostgres() {
   }
 }
 
+// Light files in groups: a process per group instead of per file (scripts/test-group.mjs keeps each
+// file's hooks around its own tests). Light = pure logic by the HEAVY test above and short last time.
+/** Light by that test, yet in a process of their own: why. */
+const ALONE = {
+  'test/telegram/faults.test.ts': 'asserts timeouts of a few hundred milliseconds against a fake Bot API',
+};
+/** A light file: at most this long last time (ms). */
+const LIGHT_MS = 4000;
+/** A group: about this long (ms), so that groups still fill the end of the schedule. */
+const GROUP_MS = 10000;
+const groupDir = join(tmp, 'groups');
+const groups = [];
+const units = [];
+for (const x of chosen) {
+  const light = bundle && grouping && !x.heavy && x.estimate <= LIGHT_MS && !(x.rel in ALONE);
+  if (!light) {
+    units.push({ path: bundle ? relative(root, bundledPath(bundle.dir, x.rel)) : x.rel, estimate: x.estimate });
+    continue;
+  }
+  // first fit, longest first (chosen is sorted so)
+  let g = groups.find((g) => g.estimate + x.estimate <= GROUP_MS);
+  if (!g) groups.push((g = { files: [], estimate: 0 }));
+  g.files.push(x.rel);
+  g.estimate += x.estimate;
+}
+const groupNames = {};
+if (groups.length) mkdirSync(groupDir);
+for (const [i, g] of groups.entries()) {
+  if (g.files.length === 1) {
+    units.push({ path: relative(root, bundledPath(bundle.dir, g.files[0])), estimate: g.estimate });
+    continue;
+  }
+  const file = join(groupDir, `g${i + 1}.test.mjs`);
+  const runner = pathToFileURL(join(root, 'scripts', 'test-group.mjs')).href;
+  const list = g.files.map((f) => [f, pathToFileURL(bundledPath(bundle.dir, f)).href]);
+  const importTimes = `${file}.imports.json`;
+  writeFileSync(
+    file,
+    `import { runGroup } from ${JSON.stringify(runner)};\nawait runGroup(${JSON.stringify(list)}, ${JSON.stringify(importTimes)});\n`,
+  );
+  g.importTimes = importTimes;
+  groupNames[file] = `group ${i + 1} (${g.files.length} files)`;
+  units.push({ path: file, estimate: g.estimate });
+}
+units.sort((a, b) => b.estimate - a.estimate);
+
 const reporter = process.stdout.isTTY ? 'spec' : 'tap';
 const timesFile = join(tmp, 'durations.json');
+const cpuFile = join(tmp, 'cpu.jsonl');
 const child = spawn(
   process.execPath,
   [
-    '--import',
-    'tsx',
+    ...(bundle ? (maps ? ['--enable-source-maps'] : []) : ['--import', 'tsx']),
+    ...(cpu ? [`--import=${pathToFileURL(join(root, 'scripts', 'test-cpu.mjs')).href}`] : []),
     '--test',
     `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`,
     `--test-reporter=${reporter}`,
     '--test-reporter-destination=stdout',
     `--test-reporter=${join(root, 'scripts', 'test-durations.mjs')}`,
     `--test-reporter-destination=${timesFile}`,
-    ...chosen.map((x) => x.rel),
+    ...units.map((u) => u.path),
   ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, TMPDIR: tmp, POLICYBOT_TEST_POSTGRES: pgState } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      TMPDIR: tmp,
+      POLICYBOT_TEST_POSTGRES: pgState,
+      POLICYBOT_TEST_BUNDLE: bundle?.dir ?? '',
+      POLICYBOT_TEST_CPU: cpu ? cpuFile : '',
+    },
+  },
 );
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 child.on('exit', async (code, signal) => {
@@ -128,7 +216,40 @@ child.on('exit', async (code, signal) => {
   } catch {
     // the run was interrupted
   }
+  // a grouped file's time: its suite (from the reporter) and its import (scripts/test-group.mjs)
+  for (const g of groups) {
+    if (!g.importTimes) continue;
+    try {
+      for (const [name, ms] of Object.entries(JSON.parse(readFileSync(g.importTimes, 'utf8')))) if (name in times) times[name] += ms;
+    } catch {
+      // the group did not get that far
+    }
+  }
+  let cpuLines = [];
+  try {
+    cpuLines = readFileSync(cpuFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+  } catch {
+    // no --cpu, or not Linux
+  }
   rmSync(tmp, { recursive: true, force: true });
+  if (cpuLines.length) {
+    const perFile = Object.fromEntries(
+      cpuLines.map((c) => [groupNames[c.file] ?? sourceOfBundled(root, c.file), Math.round((c.self + c.children) * 100) / 100]),
+    );
+    mkdirSync(dirname(DURATIONS), { recursive: true });
+    writeFileSync(join(dirname(DURATIONS), 'cpu.json'), `${JSON.stringify(perFile, null, 1)}\n`);
+    const total = Object.values(perFile).reduce((a, b) => a + b, 0);
+    const top = Object.entries(perFile)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([f, s]) => `# ${s.toFixed(1).padStart(6)} s CPU  ${f}`);
+    process.stderr.write(
+      `\n# CPU of the test processes and their children: ${total.toFixed(1)} s (data/test-cache/cpu.json); the most:\n${top.join('\n')}\n`,
+    );
+  }
   if (Object.keys(times).length) {
     mkdirSync(dirname(DURATIONS), { recursive: true });
     writeFileSync(DURATIONS, `${JSON.stringify({ ...known, ...times }, null, 1)}\n`);
@@ -139,5 +260,7 @@ child.on('exit', async (code, signal) => {
     const wall = ((performance.now() - started) / 1000).toFixed(1);
     process.stderr.write(`\n# ${Object.keys(times).length} files in ${wall} s; the slowest:\n${slow.map((l) => `# ${l}`).join('\n')}\n`);
   }
+  if (code && bundle && !maps)
+    process.stderr.write('# stack traces above are in the bundle (dist-test/); for TypeScript lines rerun the file with --maps or --tsx\n');
   process.exit(code ?? (signal ? 1 : 0));
 });

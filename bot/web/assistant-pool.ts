@@ -44,12 +44,18 @@ interface Thread {
   reloads: Map<number, (error?: string) => void>;
 }
 
+/** Defined only in the test bundle (scripts/test-bundle.mjs): the URL of its bundled worker entry. */
+declare const __PB_TEST_BUNDLE_WORKER__: string | undefined;
+
 /**
  * Where the worker module is: the compiled .js next to this file, the .ts through the tsx boot file, or —
  * when this code runs from the launcher's bundle (dist-bundle/scripts/{commands,chunks}/) — the worker
  * entry that scripts/freshness.mjs bundles into dist-bundle/bot/web/.
  */
 function workerEntry(): { file: URL; module?: string } {
+  // In the test bundle (scripts/test-bundle.mjs) this module keeps its source's import.meta.url; the
+  // bundle defines where its own worker entry is.
+  if (typeof __PB_TEST_BUNDLE_WORKER__ === 'string') return { file: new URL(__PB_TEST_BUNDLE_WORKER__) };
   const here = import.meta.url;
   if (/\/dist-bundle\/scripts\/(?:commands|chunks)\/[^/]+$/.test(here)) return { file: new URL('../../bot/web/assistant-worker.js', here) };
   if (here.endsWith('.ts'))

@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { Chunk } from '../../retrieval/types.ts';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,7 +23,7 @@ export async function corpusChunks(): Promise<{ chunks: Chunk[]; source: string 
   if (cached) return cached;
   const corpusModule = join(REPO, 'retrieval', 'corpus.ts');
   if (existsSync(corpusModule)) {
-    const mod = (await import(pathToFileURL(corpusModule).href)) as {
+    const mod = (await import('../../retrieval/corpus.ts')) as {
       readCorpus?: (dir: string, opts?: unknown) => { chunks: Chunk[] } | Promise<{ chunks: Chunk[] }>;
     };
     if (mod.readCorpus) {

@@ -16,6 +16,7 @@ import { importInbox } from '../../retrieval/import/inbox.ts';
 import { loadImportLang } from '../../retrieval/import/lang.ts';
 import { openStores } from '../broadcast/helpers.ts';
 import { FIXTURES, REPO } from './helpers.ts';
+import { nodeArgsFor } from '../helpers/child.ts';
 import { buildPdf, layoutPdf } from '../../scripts/fixtures/make-pdf.ts';
 
 const temps: string[] = [];
@@ -95,11 +96,10 @@ test('inbox under SIGKILL between the steps: nothing lost, nothing imported twic
   ];
   for (const [step, file] of points) {
     const s = setup({ pdf: false });
-    const child = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', join(REPO, 'test', 'import', 'inbox-child.ts'), s.inboxDir, s.corpusDir, step, file],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
+    const child = spawnSync(process.execPath, [...nodeArgsFor('test/import/inbox-child.ts'), s.inboxDir, s.corpusDir, step, file], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(child.signal, 'SIGKILL', `killed after ${step} ${file}: ${child.stderr}`);
     const r = await importInbox({ inboxDir: s.inboxDir, corpusDir: s.corpusDir, lang });
     assert.ok(r.imported.length + r.failed.length >= 1, `${step} ${file}: the rerun finished the work`);

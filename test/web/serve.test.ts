@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from '../../bot/config.ts';
 
 it('serve without TELEGRAM_BOT_TOKEN and WEB_PORT names both and exits 1', async () => {
   const env: NodeJS.ProcessEnv = { ...process.env, TELEGRAM_BOT_TOKEN: '', WEB_PORT: '', LOG_LEVEL: 'silent' };
-  const run = promisify(execFile)(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'policybot.ts'), 'serve'], {
+  const run = promisify(execFile)(process.execPath, [join(PROJECT_ROOT, 'scripts', 'policybot.mjs'), 'serve'], {
     env,
     cwd: PROJECT_ROOT,
   });
