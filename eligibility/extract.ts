@@ -37,6 +37,8 @@ export interface Extraction {
   /** Chinese notes for the user or the log: contradictions, assumptions, lookups. */
   notes: string[];
   ambiguities: Ambiguity[];
+  /** Every university name found in the message, as written (a place inside one is no place asked about). */
+  names?: string[];
   /** For each fact, the text that produced it (debugging, `policybot facts`). */
   evidence: Record<string, string>;
   /**
@@ -748,7 +750,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   if (/排名.{0,6}(?:不知道|不清楚|不确定)|不知道.{0,6}排名/.test(t)) notes.push('排名不确定，可以告诉我学校名称，我来查');
 
   // ── universities ──
-  extractUniversity(t, opts, facts, evidence, notes, ambiguities, say);
+  const names: string[] = [];
+  extractUniversity(t, opts, facts, evidence, notes, ambiguities, say, names);
   // A name that fits several universities ("华盛顿大学"): their ranks as an interval, so that the rule
   // decides without asking when every one of them falls in the same band (else the question is asked).
   const uniAmbiguity = ambiguities.find((a) => a.fact === 'university');
@@ -1043,7 +1046,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const kept = doubts.filter(
     (a, i) => (a.fact === 'worldRank' || facts[a.fact] !== undefined) && doubts.findIndex((b) => b.fact === a.fact) === i,
   );
-  return { facts: facts as Facts, notes: [...new Set(notes)], ambiguities, evidence, ...(kept.length ? { doubts: kept } : {}) };
+  return {
+    facts: facts as Facts,
+    notes: [...new Set(notes)],
+    ambiguities,
+    evidence,
+    ...(names.length ? { names } : {}),
+    ...(kept.length ? { doubts: kept } : {}),
+  };
 }
 
 /** Words after a name that make it the name of a policy ("骨干人才激励", "宝山的安居资助"), not a fact about the person. */
@@ -1075,13 +1085,16 @@ function extractUniversity(
   notes: string[],
   ambiguities: Ambiguity[],
   say: (fact: string, value: boolean, ev: string) => void,
+  names: string[],
 ) {
   const table = opts.universities;
   // Remove ranking names that contain a university name (上海交通大学世界大学学术排名).
   const cleaned = t.replace(/上海交通大学(?:世界大学学术)?排名|上海交大排名/g, ' ');
   const found: { u: University; surface: string }[] = [];
   if (table) {
-    for (const m of findUniversityMentions(table, cleaned)) {
+    const expected = ['university', 'worldRank', 'studiedAbroad'].includes(opts.openFact ?? '');
+    for (const m of findUniversityMentions(table, cleaned, { expected })) {
+      names.push(m.surface, ...(m.also ?? []));
       const inTable = m.names.filter((n) => table.byName.has(n));
       if (m.names.length > 1) {
         ambiguities.push({

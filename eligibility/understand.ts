@@ -296,6 +296,13 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const joined = cues.joiners.length
     ? normalized.replace(new RegExp(`，(${cues.joiners.map(escapeRegex).join('|')})，`, 'g'), '$1')
     : normalized;
+  // Every extraction of this message, with the university names it found (for `nameText`).
+  const namesSeen: string[] = [];
+  const extractHere = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) => {
+    const x = safeExtract(deps.extract, t, o);
+    namesSeen.push(...(x.names ?? []));
+    return x;
+  };
   const dated = resolveDates(joined, ctx.asOf, cues, ctx.referenceYear ?? null);
   const text = dated.text;
   const lower = text.toLowerCase();
@@ -351,7 +358,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const others = seg.filter((c) => c.role !== 'self');
     // Mentions in comparison / hypothetical / reported clauses: spans only, never facts.
     for (const c of others) {
-      const x = safeExtract(deps.extract, c.text, { asOf: ctx.asOf, openFact: null, contextYear });
+      const x = extractHere(c.text, { asOf: ctx.asOf, openFact: null, contextYear });
       for (const [fact, value] of Object.entries(x.facts)) {
         const at = locate(x.evidence[fact]?.split(':')[0] ?? '', c.start, c.end) ?? [c.start, c.end];
         spans.push({ fact, value, span: at, text: text.slice(at[0], at[1]), role: c.role });
@@ -380,13 +387,16 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         const i = t.value.search(/\d/);
         if (i > 0) tries.push({ value: t.value.slice(i), used: t.used });
       }
-      const candidates = [openFact, ...(ctx.lastFacts ?? [])].filter((f): f is string => !!f);
+      // (…or a fact said earlier in the conversation: "打错了，是Waterloo" two messages after the university.)
+      const candidates = [...new Set([openFact, ...(ctx.lastFacts ?? []), ...Object.keys(ctx.known ?? {})])].filter(
+        (f): f is string => !!f,
+      );
       let value = '';
       let used = 0;
       let one: Extraction | undefined;
       search: for (const t of tries) {
         for (const f of candidates.length ? candidates : [null]) {
-          const x = t.value ? safeExtract(deps.extract, t.value, { asOf: ctx.asOf, openFact: f, contextYear }) : undefined;
+          const x = t.value ? extractHere(t.value, { asOf: ctx.asOf, openFact: f, contextYear }) : undefined;
           if (x && Object.keys(x.facts).length) {
             ({ value, used } = t);
             one = x;
@@ -411,7 +421,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       if (!segSelf.length) continue;
     }
     const segText = segSelf.map((c) => c.text).join('，');
-    const x = safeExtract(deps.extract, segText, { asOf: ctx.asOf, openFact, contextYear });
+    const x = extractHere(segText, { asOf: ctx.asOf, openFact, contextYear });
     notes.push(...x.notes);
     ambiguities.push(...x.ambiguities);
     for (const d of x.doubts ?? []) doubts.push(d);
@@ -442,7 +452,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       // Else the clause that gives the fact on its own.
       if (!at) {
         for (const c of segSelf) {
-          const one = safeExtract(deps.extract, c.text, { asOf: ctx.asOf, openFact, contextYear });
+          const one = extractHere(c.text, { asOf: ctx.asOf, openFact, contextYear });
           if (one.facts[fact] !== undefined) {
             at = [c.start, c.end];
             break;
@@ -621,6 +631,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const nameText = [
     ...new Set([
       ...spans.filter((sp) => sp.fact === 'university').map((sp) => sp.text),
+      ...namesSeen,
       ...cues.domestic.universities.filter((w) => containsWord(text.toLowerCase(), w, cues.domestic.partOfName)),
     ]),
   ].sort((a, b) => b.length - a.length);

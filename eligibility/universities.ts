@@ -412,6 +412,8 @@ export interface UniversityMention {
   names: string[];
   /** Found by a short name derived from the table ("Leeds", "利兹"), not by a listed name or alias. */
   derived?: boolean;
+  /** The same university named again in other words ("ANU 澳国立"). */
+  also?: string[];
 }
 
 const CONTEXT_AFTER = /^(毕业|的|读|留学|硕士|博士|本科|研究生|出来|回国|mba|phd|master)/i;
@@ -421,7 +423,12 @@ const CONTEXT_AFTER = /^(毕业|的|读|留学|硕士|博士|本科|研究生|�
  * (2 characters, e.g. 墨大) count only when followed by 毕业/的/读/硕士/…; short upper-case
  * abbreviations (UCL, MIT) must be whole words.
  */
-export function findUniversityMentions(table: UniversityTable, text: string): UniversityMention[] {
+export function findUniversityMentions(
+  table: UniversityTable,
+  text: string,
+  /** The bot just asked which university: a short name alone ("Monash", "是Waterloo") is the answer. */
+  opts: { expected?: boolean } = {},
+): UniversityMention[] {
   const simplified = toSimplified(text.normalize('NFKC'));
   // Chinese scanning space: the same normalization as the keys, but positions do not matter.
   const compact = normalizeUniversityName(simplified, true);
@@ -438,9 +445,13 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
   const lowerSpaced = spaced.toLowerCase();
   const asciiMask = new Array<boolean>(spaced.length).fill(false);
   const out: UniversityMention[] = [];
+  // A message that is only a name ("Monash", "利兹") needs no study word around it.
+  const alone = (key: string) => lowerSpaced.trim() === key || compact === key;
   const push = (surface: string, names: Set<string>, derived?: boolean) => {
     const key = [...names].sort().join('|');
-    if (!out.some((m) => m.names.sort().join('|') === key)) out.push({ surface, names: [...names], ...(derived ? { derived } : {}) });
+    const same = out.find((m) => m.names.sort().join('|') === key);
+    if (!same) out.push({ surface, names: [...names], ...(derived ? { derived } : {}) });
+    else if (same.surface !== surface) (same.also ??= []).push(surface);
   };
   for (const k of table.scanKeys) {
     if (k.ascii) {
@@ -453,7 +464,10 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         if (i < 0) break;
         const s = i + 1;
         const e = s + needle.length;
-        if (!asciiMask.slice(s, e).some(Boolean) && (!(k.derived || k.contextual) || studyContext(table, simplified, spaced, s, e))) {
+        if (
+          !asciiMask.slice(s, e).some(Boolean) &&
+          (opts.expected || alone(needle) || !(k.derived || k.contextual) || studyContext(table, simplified, spaced, s, e))
+        ) {
           for (let j = s; j < e; j++) asciiMask[j] = true;
           push(spaced.slice(s, e), k.names, k.derived);
         }
@@ -468,6 +482,7 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         const free = !cjkMask.slice(i, e).some(Boolean);
         const ctxOk =
           !k.needsContext ||
+          ((!!opts.expected || alone(k.key)) && (k.derived || k.contextual)) ||
           (k.derived || k.contextual
             ? startsWithAny(compact.slice(e), table.shortNames?.shortNames.studyAfter ?? []) ||
               endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.studyBefore ?? []) ||

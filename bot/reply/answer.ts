@@ -148,6 +148,8 @@ export function bigramScorer(lengthPenalty = 0.002): SentenceScorer {
 
 /** Longest answer line of an information reply (characters), the "at most about 60". */
 export const ANSWER_LINE_CHARS = 60;
+/** A sentence unit shorter than this (characters) is never an answer line on its own. */
+const MIN_UNIT_CHARS = 6;
 /** Per-character cost of an answer line among runs of clause parts (scorer units: one query bigram = 1). */
 export const LINE_LENGTH_PENALTY = 0.06;
 /** Bonus of a run of clause parts that ends its sentence: Chinese policy sentences put the predicate last. */
@@ -285,7 +287,10 @@ export function answerSentence(
 }
 
 function bestSentence(clauseText: string, query: string, score: SentenceScorer, max: number): Omit<AnswerSentence, 'line'> | null {
-  const units = sentenceUnits(clauseText);
+  // A lead-in ("其中：") or a scrap of a few characters answers nothing, whatever it scores.
+  const all = sentenceUnits(clauseText);
+  const substantive = all.filter((u) => !/[：:]\s*$/u.test(u) && len(u) >= MIN_UNIT_CHARS);
+  const units = substantive.length ? substantive : all;
   let best: Omit<AnswerSentence, 'line'> | null = null;
   for (const u of units) {
     const s = score(u, query);
