@@ -1092,8 +1092,7 @@ function extractUniversity(
   const cleaned = t.replace(/上海交通大学(?:世界大学学术)?排名|上海交大排名/g, ' ');
   const found: { u: University; surface: string }[] = [];
   if (table) {
-    const expected = ['university', 'worldRank', 'studiedAbroad'].includes(opts.openFact ?? '');
-    for (const m of findUniversityMentions(table, cleaned, { expected })) {
+    for (const m of findUniversityMentions(table, cleaned)) {
       names.push(m.surface, ...(m.also ?? []));
       const inTable = m.names.filter((n) => table.byName.has(n));
       if (m.names.length > 1) {

@@ -423,12 +423,7 @@ const CONTEXT_AFTER = /^(毕业|的|读|留学|硕士|博士|本科|研究生|�
  * (2 characters, e.g. 墨大) count only when followed by 毕业/的/读/硕士/…; short upper-case
  * abbreviations (UCL, MIT) must be whole words.
  */
-export function findUniversityMentions(
-  table: UniversityTable,
-  text: string,
-  /** The bot just asked which university: a short name alone ("Monash", "是Waterloo") is the answer. */
-  opts: { expected?: boolean } = {},
-): UniversityMention[] {
+export function findUniversityMentions(table: UniversityTable, text: string): UniversityMention[] {
   const simplified = toSimplified(text.normalize('NFKC'));
   // Chinese scanning space: the same normalization as the keys, but positions do not matter.
   const compact = normalizeUniversityName(simplified, true);
@@ -445,7 +440,8 @@ export function findUniversityMentions(
   const lowerSpaced = spaced.toLowerCase();
   const asciiMask = new Array<boolean>(spaced.length).fill(false);
   const out: UniversityMention[] = [];
-  // A message that is only a name ("Monash", "利兹") needs no study word around it.
+  // A message that is only a name ("Monash", "是Waterloo" after a correction) needs no study word around it
+  // (a name inside other words — "北京积分落户" — still does: 北京 is also 北京大学's short name).
   const alone = (key: string) => lowerSpaced.trim() === key || compact === key;
   const push = (surface: string, names: Set<string>, derived?: boolean) => {
     const key = [...names].sort().join('|');
@@ -466,7 +462,7 @@ export function findUniversityMentions(
         const e = s + needle.length;
         if (
           !asciiMask.slice(s, e).some(Boolean) &&
-          (opts.expected || alone(needle) || !(k.derived || k.contextual) || studyContext(table, simplified, spaced, s, e))
+          (alone(needle) || !(k.derived || k.contextual) || studyContext(table, simplified, spaced, s, e))
         ) {
           for (let j = s; j < e; j++) asciiMask[j] = true;
           push(spaced.slice(s, e), k.names, k.derived);
@@ -482,7 +478,7 @@ export function findUniversityMentions(
         const free = !cjkMask.slice(i, e).some(Boolean);
         const ctxOk =
           !k.needsContext ||
-          ((!!opts.expected || alone(k.key)) && (k.derived || k.contextual)) ||
+          (alone(k.key) && (k.derived || k.contextual)) ||
           (k.derived || k.contextual
             ? startsWithAny(compact.slice(e), table.shortNames?.shortNames.studyAfter ?? []) ||
               endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.studyBefore ?? []) ||
