@@ -35,6 +35,8 @@ const CueFileSchema = z
         durationAfter: Words,
         twoDigitYears: z.tuple([z.number().int().min(0).max(99), z.number().int().min(0).max(99)]),
         offset: z.record(z.string(), z.number().int().min(-10).max(10)).default({}),
+        /** The year after the one named last ("22年…第二年1月" → 2023). */
+        next: Words,
       })
       .partial()
       .default({}),
@@ -86,6 +88,7 @@ export interface CueTables {
     /** Two-digit numbers read as years 20NN before 年 anywhere (not only before a month), [low, high]. */
     twoDigitYears: [number, number];
     offset: Record<string, number>;
+    next: string[];
   };
   yearParts: Record<string, [number, number]>;
   situation: string[];
@@ -129,7 +132,7 @@ export function emptyCueTables(): CueTables {
     joiners: [],
     fillers: [],
     negation: [],
-    years: { reference: [], twoDigitBefore: [], durationBefore: [], durationAfter: [], twoDigitYears: [15, 39], offset: {} },
+    years: { reference: [], twoDigitBefore: [], durationBefore: [], durationAfter: [], twoDigitYears: [15, 39], offset: {}, next: [] },
     yearParts: {},
     situation: [],
     deadlineAfter: [],
@@ -189,6 +192,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.joiners = words([...out.joiners, ...d.joiners]);
     out.negation = words([...out.negation, ...d.negation]);
     out.years.reference = words([...out.years.reference, ...(d.years.reference ?? [])]);
+    out.years.next = words([...out.years.next, ...(d.years.next ?? [])]);
     out.years.durationBefore = words([...out.years.durationBefore, ...(d.years.durationBefore ?? [])]);
     out.years.twoDigitBefore = words([...out.years.twoDigitBefore, ...(d.years.twoDigitBefore ?? [])]);
     out.years.durationAfter = words([...out.years.durationAfter, ...(d.years.durationAfter ?? [])]);

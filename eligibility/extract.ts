@@ -637,7 +637,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     )
       continue;
     if (
-      !/\d\s*月|月份|疫情|补/.test(c) &&
+      !/\d\s*月|月份|疫情|补|公司|单位|企业|封控/.test(c) &&
       /^(?:我的?)?(?:社保|社会保险)(?:还|都|一直)?(?:没有|没|未)(?:交|缴|缴纳|交过|缴过)|(?:还没|没有|没|未|从没)(?:交|缴|缴纳)过?(?:社保|社会保险)/.test(
         c,
       )
@@ -773,7 +773,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const MISSED =
     /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|没按期|没有按期|欠(?:了|的|着|下)|拖欠|missed|unpaid|not paid|didn't pay|did not pay|could not pay|couldn't pay|arrears|\bwas late\b|\bwere late\b|paid late/i;
   const BACK =
-    /补缴|补交|补齐|补上|补足|补了|补完|(?:没有?|未)补(?![贴助])|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
+    /补缴|补交|补齐|补上|补足|补了|补完|才补|补的|补回|(?:没有?|未)补(?![贴助])|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
   const missed: string[] = [];
   // In chat a date often stands alone before what happened then ("22年5月的社保，因为疫情晚交了"): a
   // clause with dates and no missed/back-payment word is read with the next clause that has such a
@@ -784,9 +784,27 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const next = cls[i + 1];
     const dated = (x: string) => findDates(x, opts.asOf, contextYear).length > 0;
     // (Not a date of another event: "22年3月新注册的公司，疫情影响社保没按期缴" — 3月 is when it was founded.)
+    // (One short undated clause may stand between: "去年5月到7月 疫情 公司没交社保".)
+    const after = cls[i + 2];
     if (next && !MISSED.test(c) && !BACK.test(c) && !OTHER_EVENT.test(c) && dated(c) && MISSED.test(next) && !dated(next)) {
       payClauses.push(`${c}，${next}`);
       i++;
+    } else if (
+      next &&
+      after &&
+      !MISSED.test(c) &&
+      !BACK.test(c) &&
+      !OTHER_EVENT.test(c) &&
+      dated(c) &&
+      !MISSED.test(next) &&
+      !BACK.test(next) &&
+      !dated(next) &&
+      next.length <= 6 &&
+      MISSED.test(after) &&
+      !dated(after)
+    ) {
+      payClauses.push(`${c}，${next}，${after}`);
+      i += 2;
     } else payClauses.push(c);
   }
   for (const c of payClauses) {
@@ -794,6 +812,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const hasBack = BACK.test(c);
     if (!hasMissed && !hasBack) continue;
     const dates = findDates(c, opts.asOf, contextYear);
+    if (!dates.length) {
+      const y = findYear(c);
+      if (y) dates.push(y);
+    }
     const backIdx = hasBack ? c.search(BACK) : -1;
     const future =
       hasBack &&
@@ -815,6 +837,12 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         }
       } else if (hasMissed || isRange) {
         const [fy, fm] = d.value.split('-').map(Number) as [number, number];
+        // A year alone ("前年疫情欠缴的"): the whole year, so the rule decides only when all of it lies
+        // outside (or inside) its window.
+        if (/^\d{4}$/.test(d.value)) {
+          missed.push(d.value);
+          continue;
+        }
         if (fm === undefined || Number.isNaN(fm)) continue;
         const start = yearMonth(fy, fm + shift);
         let end = start;

@@ -237,6 +237,15 @@ export function resolveDates(
       return m;
     });
   }
+  // The year after the one named last: "22年10月没交，第二年1月补的" → 2023年1月.
+  for (const w of cues.years.next) {
+    for (let i = s.toLowerCase().indexOf(w); i >= 0; i = s.toLowerCase().indexOf(w, i + 1)) {
+      const before = [...s.slice(0, i).matchAll(/(\d{4})\s*年/g)].pop();
+      const y = before ? Number(before[1]) : ref;
+      if (y === null || y === undefined) continue;
+      s = `${s.slice(0, i)}${y + 1}年${s.slice(i + w.length)}`;
+    }
+  }
   // Parts of a year after a year: 2022年上半年 → 2022年1月至6月 (approximate: "some months of" it).
   const approx: string[] = [];
   if (P.yearPart) {
