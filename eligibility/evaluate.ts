@@ -192,6 +192,9 @@ function evalLeaf(leaf: LeafCondition, ctx: Ctx): NodeResult {
   }
   if (value !== undefined) trace.value = value;
   let status: Status = 'unknown';
+  // An assumed condition ("承诺在年底前补缴": what the measure asks of the applicant): not asked, shown as assumed.
+  const assumed = value === undefined && leaf.assume === true;
+  if (assumed) trace.assumed = true;
   if (value !== undefined) {
     if (Array.isArray(value)) {
       const each = value.map((x) => compare(leaf.op, x, leaf.value));
@@ -201,11 +204,17 @@ function evalLeaf(leaf: LeafCondition, ctx: Ctx): NodeResult {
         status = each.includes('pass') ? 'pass' : each.includes('unknown') ? 'unknown' : 'fail';
       }
     } else status = compare(leaf.op, value, leaf.value);
+  } else if (assumed) {
+    status = 'pass';
   } else if (leaf.op === 'deadline') {
     const deadline = toDayInterval(String(leaf.value)).end;
     const done = leaf.doneFact ? ctx.facts[leaf.doneFact] : undefined;
     const left = daysBetween(ctx.asOf, deadline);
-    if (left >= 0) {
+    if (left >= 0 && leaf.mustBeDone) {
+      // Only what was already done counts (the date is then asked); not doing it fails.
+      status = done === false ? 'fail' : 'unknown';
+      trace.note = done === false ? `尚未完成（截止日期${deadline}）` : `需要知道完成的日期（截止日期${deadline}）`;
+    } else if (left >= 0) {
       status = 'pass';
       trace.note =
         done === true ? `已完成，且在截止日期（${deadline}）之前` : `须在${deadline}前完成（${ctx.day}${ctx.asOf}，还剩${left}天）`;

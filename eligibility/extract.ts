@@ -824,9 +824,16 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       );
     // "到现在也没补": not back-paid, and "现在" is not a back-payment date.
     const notBack = hasBack && /^(?:没|未)/.test(c.slice(backIdx));
+    // Of several dates after the back-payment words, the nearest is when it was paid ("back-paid in Oct
+    // 2022, applied in Nov 2022").
+    const backDates = dates.filter((d) => d.to === undefined && d.index > backIdx - 12);
+    const nearest =
+      hasBack && backDates.length > 1
+        ? backDates.reduce((a, b) => (Math.abs(b.index - backIdx) < Math.abs(a.index - backIdx) ? b : a))
+        : undefined;
     for (const d of dates) {
       const isRange = d.to !== undefined;
-      const nearBack = hasBack && (!hasMissed || (!isRange && d.index > backIdx - 12));
+      const nearBack = hasBack && (!hasMissed || (!isRange && d.index > backIdx - 12)) && (!nearest || d === nearest || isRange);
       const shift = /所属期/.test(c.slice(Math.max(0, d.index - 6), d.index + 1)) ? 1 : 0; // 所属期3月 = payment month 4
       if (nearBack && !isRange) {
         if (future || notBack || /^(?:到)?(?:现在|目前|今天|至今)$/.test(d.text)) continue;
@@ -934,7 +941,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   cue('isEnterpriseEmployee', /自由职业|灵活就业|个体户|退休|在校(?:学)?生|freelance|self-employed|retired/i, false, false);
   // In chat the count often stands in its own clause ("企业职工 22年用了1次"): the measure named anywhere
   // in the message (or asked about) is enough.
-  const aboutTraining = /培训|补贴|training|subsid/i.test(t) || (opts.expect ?? opts.openFact) === 'onlineTrainingSubsidiesUsed';
+  const aboutTraining = /培训|补贴|线上课|training|subsid/i.test(t) || (opts.expect ?? opts.openFact) === 'onlineTrainingSubsidiesUsed';
   for (const c of cls) {
     let m: RegExpExecArray | null;
     // "1次补贴都没用过" says none was used; "还能享受3次吗" asks about the limit, it is no count used.
@@ -945,7 +952,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       !noneUsed &&
       !asksLimit &&
       (m =
-        /(?:享受|领|拿|申请|用|获得|领取|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(
+        /(?:享受|领|拿|申请|用|获得|领取|已经|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(
           c,
         ))
     ) {
@@ -1009,7 +1016,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       ['high_level', /高层次人才|领军人才|高端人才|顶尖人才|high[-\s]level talent/i],
       ['team_core', /团队核心|核心成员|核心人才|核心团队|core team/i],
       ['shortage', /紧缺急需|紧缺人才|急需人才|紧缺岗位|shortage/i],
-      ['other', /普通(?:员工|职员|职工)|一般(?:员工|职员)|ordinary (?:staff|employee)/i],
+      [
+        'other',
+        /普通(?:员工|职员|职工|应届生|毕业生|白领)|一般(?:员工|职员)|不是(?:什么)?人才|ordinary (?:staff|employee)|regular (?:staff|employee)/i,
+      ],
     ];
     let denied: string | undefined;
     for (const [cat, re] of cats) {

@@ -60,6 +60,10 @@ export interface LeafCondition {
   fallback?: 'asOf';
   /** For `deadline`: a boolean fact saying whether the action was done at all. */
   doneFact?: string;
+  /** For `deadline` with `doneFact`: it must already be done — time left before the deadline does not count. */
+  mustBeDone?: boolean;
+  /** For `eq`: when the fact is unknown, assume it holds (not asked; the reply shows it as assumed). */
+  assume?: boolean;
   /** Clause that imposes this condition (defaults to the rule's cite.clause). */
   clause?: string;
   label?: Text;
@@ -201,6 +205,8 @@ const LeafSchema = z
     quantifier: z.enum(['all', 'any']).optional(),
     fallback: z.literal('asOf').optional(),
     done_fact: z.string().optional(),
+    must_be_done: z.boolean().optional(),
+    assume: z.boolean().optional(),
     clause: z.union([z.string(), z.number()]).transform(String).optional(),
     label: TextSchema.optional(),
     pass: TextSchema.optional(),
@@ -365,6 +371,9 @@ function parseCondition(raw: unknown, path: string, ctx: NodeContext): Condition
       ctx.problems.push(`${path}.done_fact (condition "${leaf.id}"): "${leaf.done_fact}" is not a boolean fact`);
     }
   }
+  if (leaf.assume && op !== 'eq') ctx.problems.push(`${path}.assume (condition "${leaf.id}"): only with the eq operator`);
+  if (leaf.must_be_done && leaf.done_fact === undefined)
+    ctx.problems.push(`${path}.must_be_done (condition "${leaf.id}"): only with done_fact (which fact says it was done?)`);
   return {
     kind: 'leaf',
     id: leaf.id,
@@ -374,6 +383,8 @@ function parseCondition(raw: unknown, path: string, ctx: NodeContext): Condition
     quantifier: leaf.quantifier,
     fallback: leaf.fallback,
     doneFact: leaf.done_fact,
+    ...(leaf.must_be_done ? { mustBeDone: true } : {}),
+    ...(leaf.assume ? { assume: true } : {}),
     clause: leaf.clause,
     label: leaf.label,
     pass: leaf.pass,

@@ -116,7 +116,8 @@ function builderVerdict(v: Verdict, facts: Facts): { verdict: EligibilityVerdict
   const judged = new Set<string>();
   const conditions: ConditionLike[] = v.conditions.map((c) => {
     if (facts[c.fact as keyof Facts] === undefined && typeof c.value === 'string' && /^\d{4}-\d{2}/.test(c.value)) judged.add(c.id);
-    return { ...c, skipped: c.skipped || (c.status === 'pass' && c.value === undefined) };
+    // (An assumed condition — `assume: true` in the rule — stays: the reply says what was assumed.)
+    return { ...c, skipped: c.skipped || (c.status === 'pass' && c.value === undefined && !c.assumed) };
   });
   return { verdict: { ...v, conditions }, judged };
 }

@@ -35,6 +35,8 @@ export interface ConditionLike {
   labelEn?: string;
   skipped?: boolean;
   applicability?: boolean;
+  /** Met by assumption (the rule's `assume: true`), not by a fact of the person. */
+  assumed?: boolean;
 }
 
 /** What the builder needs of a verdict (eligibility/evaluate.ts Verdict fits). */
@@ -133,7 +135,8 @@ export function conditionBlocks(
   return input.verdict.conditions
     .filter((c) => !c.skipped)
     .map((c) => {
-      const assumed = c.status === 'unknown' && c.applicability && input.assumeApplies;
+      const assumed =
+        (c.status === 'unknown' && c.applicability && input.assumeApplies) || (c.status === 'pass' && c.assumed && c.value === undefined);
       const display = c.value === undefined ? null : displayValue(c.value, input.catalog[c.fact], locale);
       const label = (locale.lang === 'en' ? c.labelEn : c.label) ?? c.id;
       return {
