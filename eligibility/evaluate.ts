@@ -424,7 +424,58 @@ export function evaluateRule(
 export function evaluate(rules: Rule[], facts: Facts, asOf: string, opts: EvaluateOptions = {}): Verdict[] {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`evaluate: asOf must be YYYY-MM-DD, got "${asOf}"`);
   const chosen = opts.ruleIds ? rules.filter((r) => opts.ruleIds!.includes(r.id)) : rules;
-  return chosen.map((r) => evaluateRule(r, facts, asOf, opts.catalog, opts.dayWord, opts.noFallback));
+  return chosen.map((r) => bySplitting(r, facts, asOf, opts) ?? evaluateRule(r, facts, asOf, opts.catalog, opts.dayWord, opts.noFallback));
+}
+
+/** The numeric limits the rule's conditions put on `fact` (lt/lte/gt/gte/between). */
+function limitsOn(node: Condition | undefined, fact: string, out: number[] = []): number[] {
+  if (!node) return out;
+  if (node.kind !== 'leaf') {
+    for (const c of node.children) limitsOn(c, fact, out);
+    return out;
+  }
+  if (node.fact !== fact) return out;
+  const v = node.op === 'between' ? (node.value as unknown[]) : [node.value];
+  for (const x of v) if (typeof x === 'number') out.push(x);
+  return out;
+}
+
+/**
+ * Case analysis for a range ("US News前100", 1–100): when the rule cannot decide on the whole range, it is
+ * cut at the limits the rule puts on that fact and judged on each piece; when every piece gives the same
+ * decided verdict (top 50: eligible; 51–100 with 7 months: eligible), that is the verdict — the one of the
+ * last piece, with the range kept as the value shown. Null when nothing is gained.
+ */
+function bySplitting(rule: Rule, facts: Facts, asOf: string, opts: EvaluateOptions): Verdict | null {
+  const ranged = Object.entries(facts).filter(
+    ([, v]) =>
+      v &&
+      typeof v === 'object' &&
+      !Array.isArray(v) &&
+      Number.isFinite((v as { min?: number }).min) &&
+      Number.isFinite((v as { max?: number }).max),
+  );
+  if (ranged.length !== 1) return null;
+  const [fact, range] = ranged[0]! as [string, { min: number; max: number }];
+  const whole = evaluateRule(rule, facts, asOf, opts.catalog, opts.dayWord, opts.noFallback);
+  if (whole.verdict !== 'need_more_info' || !whole.missing.includes(fact)) return null;
+  const cuts = [...new Set(limitsOn(rule.conditions, fact))].filter((x) => x >= range.min && x < range.max).sort((a, b) => a - b);
+  if (!cuts.length) return null;
+  // Pieces: [min, c1], [c1+1, c2], …, [ck+1, max] (whole numbers: ranks, months, counts).
+  const bounds = [range.min - 1, ...cuts, range.max];
+  const pieces = bounds.slice(1).map((hi, i) => ({ min: bounds[i]! + 1, max: hi }));
+  const verdicts = pieces.map((p) =>
+    evaluateRule(rule, { ...facts, [fact]: p.min === p.max ? p.min : p } as Facts, asOf, opts.catalog, opts.dayWord, opts.noFallback),
+  );
+  const kinds = new Set(verdicts.map((v) => v.verdict));
+  if (kinds.size !== 1 || kinds.has('need_more_info')) return null;
+  const last = verdicts[verdicts.length - 1]!;
+  return {
+    ...last,
+    conditions: last.conditions.map((c) => (c.fact === fact ? { ...c, value: range } : c)),
+    notes: [...last.notes, `${range.min}–${range.max}：每一档的结论都相同`],
+    notesEn: [...last.notesEn, `${range.min}–${range.max}: the answer is the same in every band`],
+  };
 }
 
 /** The shape of bot/assistant/types.ts EligibilitySummary, built from a verdict. */
