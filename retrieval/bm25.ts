@@ -73,10 +73,11 @@ export interface Bm25SearchStats {
 
 /**
  * Search strategy. `pruning`: `none` (exhaustive, the default: faster on this project's queries,
- * measured in docs/retrieval.md) or `maxscore` (term-at-a-time MaxScore; same results).
+ * measured in docs/retrieval.md), `maxscore` (term-at-a-time MaxScore) or `blockmax`
+ * (document-at-a-time MaxScore with block-max bounds). All three give the same results.
  */
 export interface Bm25SearchOptions {
-  pruning: 'none' | 'maxscore';
+  pruning: 'none' | 'maxscore' | 'blockmax';
 }
 
 export const DEFAULT_BM25_SEARCH: Bm25SearchOptions = { pruning: 'none' };
@@ -456,9 +457,10 @@ export class Bm25Index {
    * by `Bm25SearchOptions.pruning`; both give identical results.
    */
   search(terms: WeightedTerm[], limit: number, allow?: (doc: number) => boolean, stats?: Bm25SearchStats): Bm25Hit[] {
-    return this.searchOpts.pruning === 'maxscore'
-      ? this.searchMaxScore(terms, limit, allow, stats)
-      : this.searchExhaustive(terms, limit, allow, stats);
+    const pruning = this.searchOpts.pruning;
+    if (pruning === 'maxscore') return this.searchMaxScore(terms, limit, allow, stats);
+    if (pruning === 'blockmax') return this.searchBlockMax(terms, limit, allow, stats);
+    return this.searchExhaustive(terms, limit, allow, stats);
   }
 
   /**
@@ -594,7 +596,7 @@ export class Bm25Index {
   }
 
   /**
-   * Top `limit` documents, document at a time, by MaxScore with block-max bounds (the default).
+   * Top `limit` documents, document at a time, by MaxScore with block-max bounds.
    *
    * Lists are taken in ascending order of the bound of their contribution. Once the heap holds
    * `limit` hits, its worst score θ is a lower bound of the final threshold: the longest prefix of

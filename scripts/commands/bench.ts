@@ -247,26 +247,40 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
     const terms = queries.map((q) => analyzeQuery(normalizeQuery(q), segmenter, synonyms, bm25, fusion, []).terms);
     const strategy = (f: (tt: (typeof terms)[number], st: Bm25SearchStats) => unknown) => {
       const xs: number[] = [];
+      const bestOf = new Array<number>(terms.length).fill(Infinity);
       let walked = 0;
       let postings = 0;
+      let lookups = 0;
       for (let r = 0; r <= rounds; r++) {
-        for (const tt of terms) {
+        for (const [i, tt] of terms.entries()) {
           const st: Bm25SearchStats = { terms: 0, postings: 0, walked: 0, skippedLists: 0, lookups: 0 };
           const t = performance.now();
           f(tt, st);
-          if (r > 0) xs.push(performance.now() - t);
-          else {
+          const ms = performance.now() - t;
+          if (r > 0) {
+            xs.push(ms);
+            bestOf[i] = Math.min(bestOf[i]!, ms);
+          } else {
             walked += st.walked;
             postings += st.postings;
+            lookups += st.lookups;
           }
         }
       }
-      return { ...pcts(xs), walkedShare: postings ? r2(walked / postings) : 0, postingsMedian: 0 };
+      return {
+        ...pcts(xs),
+        best: pcts(bestOf),
+        walkedShare: postings ? r2(walked / postings) : 0,
+        lookupsPerQuery: Math.round(lookups / Math.max(1, terms.length)),
+        postingsMedian: 0,
+      };
     };
     let same = 0;
-    for (const tt of terms)
-      if (JSON.stringify(bm25.searchMaxScore(tt, fusion.candidates)) === JSON.stringify(bm25.searchExhaustive(tt, fusion.candidates)))
+    for (const tt of terms) {
+      const ref = JSON.stringify(bm25.searchExhaustive(tt, fusion.candidates));
+      if (JSON.stringify(bm25.searchMaxScore(tt, fusion.candidates)) === ref && JSON.stringify(bm25.searchBlockMax(tt, fusion.candidates)) === ref)
         same++;
+    }
     const postingCounts = terms.map((tt) => {
       const st: Bm25SearchStats = { terms: 0, postings: 0, walked: 0, skippedLists: 0, lookups: 0 };
       bm25.searchExhaustive(tt, fusion.candidates, undefined, st);
@@ -277,6 +291,7 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
       postingsMedian: percentile(postingCounts, 50),
     };
     const maxscore = strategy((tt, st) => bm25.searchMaxScore(tt, fusion.candidates, undefined, st));
+    const blockmax = strategy((tt, st) => bm25.searchBlockMax(tt, fusion.candidates, undefined, st));
     // ANN recall@candidates against exact cosine, for the hnswlib parameters in use
     let recall = 0;
     if (vectors && vectorIndex && embedder) {
@@ -305,7 +320,7 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
         bestOfRounds: pcts(best),
         postings: bm25.counts,
         perStage,
-        bm25: { exhaustive, maxscore, identicalTopK: `${same}/${terms.length}`, k: fusion.candidates },
+        bm25: { exhaustive, maxscore, blockmax, identicalTopK: `${same}/${terms.length}`, k: fusion.candidates },
         annRecall: recall,
         hnsw: DEFAULT_HNSW,
       },
@@ -594,7 +609,7 @@ function peersMarkdown(peers: PeerResult[], note: string): string[] {
     const st = x.perStage;
     lines.push(
       '',
-      `policybot build: BM25 ${(pb.stages!.bm25! / 1000).toFixed(1)} s (jieba segmentation + postings; ${x.postings ? `${x.postings.terms.toLocaleString('en')} terms, ${x.postings.postings.toLocaleString('en')} postings; ` : ''}CPU ${((pb.stages!.cpuBm25 ?? 0) / 1000).toFixed(1)} s), embedding ${(pb.stages!.embed! / 1000).toFixed(1)} s (${x.model}; CPU ${((pb.stages!.cpuEmbed ?? 0) / 1000).toFixed(1)} s), hnswlib ${(pb.stages!.hnsw! / 1000).toFixed(1)} s (M=${x.hnsw.m}, efConstruction=${x.hnsw.efConstruction}, ef=${x.hnsw.efSearch}; CPU ${((pb.stages!.cpuHnsw ?? 0) / 1000).toFixed(1)} s; recall@${x.bm25.k} against exact cosine ${x.annRecall}). Wall time suffers from other processes on the cores; CPU time is this process's own.`,
+      `policybot build: BM25 ${(pb.stages!.bm25! / 1000).toFixed(1)} s (jieba segmentation + postings; ${x.postings ? `${x.postings.terms.toLocaleString('en')} terms${x.postings.lists ? ` in ${x.postings.lists.toLocaleString('en')} distinct lists` : ''}, ${x.postings.postings.toLocaleString('en')} postings stored; ` : ''}CPU ${((pb.stages!.cpuBm25 ?? 0) / 1000).toFixed(1)} s), embedding ${(pb.stages!.embed! / 1000).toFixed(1)} s (${x.model}; CPU ${((pb.stages!.cpuEmbed ?? 0) / 1000).toFixed(1)} s), hnswlib ${(pb.stages!.hnsw! / 1000).toFixed(1)} s (M=${x.hnsw.m}, efConstruction=${x.hnsw.efConstruction}, ef=${x.hnsw.efSearch}; CPU ${((pb.stages!.cpuHnsw ?? 0) / 1000).toFixed(1)} s; recall@${x.bm25.k} against exact cosine ${x.annRecall}). Wall time suffers from other processes on the cores; CPU time is this process's own.`,
       ...(x.bestOfRounds
         ? [
             `policybot hybrid, each question's best of the ${pb.rounds} rounds (less sensitive to other processes): p50 ${x.bestOfRounds.p50} / p95 ${x.bestOfRounds.p95} / p99 ${x.bestOfRounds.p99} ms.`,
@@ -604,10 +619,20 @@ function peersMarkdown(peers: PeerResult[], note: string): string[] {
       '',
       `BM25 top-${x.bm25.k} alone, same analyzed queries (median ${x.bm25.exhaustive.postingsMedian.toLocaleString('en')} postings per query); identical top-k: ${x.bm25.identicalTopK}.`,
       '',
-      '| BM25 strategy | p50 ms | p95 ms | p99 ms | share of postings walked |',
-      '|---|---|---|---|---|',
-      `| exhaustive, precomputed norms, double accumulator, fixed heap (served) | ${x.bm25.exhaustive.p50} | ${x.bm25.exhaustive.p95} | ${x.bm25.exhaustive.p99} | ${x.bm25.exhaustive.walkedShare} |`,
-      `| term-at-a-time MaxScore (\`pruning: 'maxscore'\`) | ${x.bm25.maxscore.p50} | ${x.bm25.maxscore.p95} | ${x.bm25.maxscore.p99} | ${x.bm25.maxscore.walkedShare} (+ look-ups) |`,
+      '| BM25 strategy | p50 ms | p95 ms | p99 ms | best round p50 / p95 ms | share of postings walked | look-ups per query |',
+      '|---|---|---|---|---|---|---|',
+      ...(
+        [
+          ['exhaustive, shared lists, precomputed norms, double accumulator, fixed heap (served)', x.bm25.exhaustive],
+          ["term-at-a-time MaxScore (`pruning: 'maxscore'`)", x.bm25.maxscore],
+          ["document-at-a-time MaxScore, block-max bounds (`pruning: 'blockmax'`)", x.bm25.blockmax],
+        ] as const
+      )
+        .filter(([, v]) => v)
+        .map(
+          ([name, v]: readonly [string, any]) =>
+            `| ${name} | ${v.p50} | ${v.p95} | ${v.p99} | ${v.best ? `${v.best.p50} / ${v.best.p95}` : '–'} | ${v.walkedShare} | ${v.lookupsPerQuery ?? '–'} |`,
+        ),
     );
   }
   return lines;

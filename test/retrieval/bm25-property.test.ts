@@ -53,9 +53,11 @@ function formula(docs: string[][], q: WeightedTerm[], k1: number, b: number): Ma
   return scores;
 }
 
-test('MaxScore top-k is identical to the exhaustive scorer (random corpora and queries)', () => {
+test('MaxScore and block-max top-k are identical to the exhaustive scorer (random corpora and queries)', () => {
   let compared = 0;
   let pruned = 0;
+  let blockPruned = 0;
+  let blockSkipped = 0;
   for (let c = 0; c < 8; c++) {
     const rand = rng(1000 + c);
     const docs = corpus(rand, 300 + Math.floor(rand() * 1700), 50 + Math.floor(rand() * 2000));
@@ -69,12 +71,18 @@ test('MaxScore top-k is identical to the exhaustive scorer (random corpora and q
       const fast = idx.searchMaxScore(q, limit, allow, stats);
       const ref = idx.searchExhaustive(q, limit, allow);
       assert.deepEqual(fast, ref, `corpus ${c} query ${i} limit ${limit}`);
+      const bstats: Bm25SearchStats = { terms: 0, postings: 0, walked: 0, skippedLists: 0, lookups: 0 };
+      assert.deepEqual(idx.searchBlockMax(q, limit, allow, bstats), ref, `block-max: corpus ${c} query ${i} limit ${limit}`);
       compared++;
       if (stats.skippedLists > 0) pruned++;
+      if (bstats.skippedLists > 0) blockPruned++;
+      if (bstats.walked < bstats.postings) blockSkipped++;
     }
   }
   assert.equal(compared, 320);
   assert.ok(pruned > 80, `only ${pruned} queries skipped a list: the test would not exercise pruning`);
+  assert.ok(blockPruned > 80, `block-max: only ${blockPruned} queries had non-essential lists`);
+  assert.ok(blockSkipped > 80, `block-max: only ${blockSkipped} queries skipped postings`);
 });
 
 test('ties are broken by ascending document, as a full sort would', () => {
@@ -88,6 +96,17 @@ test('ties are broken by ascending document, as a full sort would', () => {
     [40, 0, 1, 2, 3],
   ); // the shorter document first, then by id
   assert.deepEqual(hits, idx.searchExhaustive([{ term: '社保', weight: 1 }], 5));
+  assert.deepEqual(idx.searchBlockMax([{ term: '社保', weight: 1 }], 5), hits);
+  // 200 tying documents over several blocks, a rarer term that lifts a few of them
+  const many = Array.from({ length: 200 }, (_, i) => (i % 37 === 5 ? ['社保', '补缴', '落户'] : ['社保', '补缴']));
+  const big = Bm25Index.build(many);
+  const q = [
+    { term: '社保', weight: 1 },
+    { term: '补缴', weight: 0.3 },
+    { term: '落户', weight: 0.6 },
+  ];
+  for (const k of [1, 3, 10, 64, 100])
+    assert.deepEqual(big.searchBlockMax(q, k), big.searchExhaustive(q, k), `limit ${k}`);
 });
 
 test('the exhaustive scorer is the BM25 formula', () => {
