@@ -11,6 +11,8 @@
  * index.search([{ term: '社保', weight: 1 }], 5); // → [{ doc: 0, score: 0.69 }]
  */
 
+import { createArena, type Arena } from './bm25-kernel.ts';
+
 /** BM25 parameters. k1 ∈ [0.5, 2] (term-frequency saturation), b ∈ [0, 1] (length normalization). */
 export interface Bm25Params {
   k1: number;
@@ -78,6 +80,11 @@ export interface Bm25SearchStats {
  */
 export interface Bm25SearchOptions {
   pruning: 'none' | 'maxscore' | 'blockmax';
+  /**
+   * The exhaustive scorer's inner loop: `wasm` (default; bm25-kernel.ts) or `js` (the same
+   * arithmetic in JavaScript: for the bench and the test that compares them).
+   */
+  kernel?: 'wasm' | 'js';
 }
 
 export const DEFAULT_BM25_SEARCH: Bm25SearchOptions = { pruning: 'none' };
@@ -146,7 +153,9 @@ export class Bm25Index {
    */
   private readonly blockBase: Int32Array;
   private readonly blockMax: Float32Array;
-  private acc: Float64Array;
+  /** Postings, norms and the accumulator (zero between searches), with the compiled inner loop. */
+  private readonly arena: Arena;
+  private readonly acc: Float64Array;
   private touched: Int32Array;
   private mark: Uint8Array;
   private cand: Int32Array;
@@ -162,31 +171,35 @@ export class Bm25Index {
     this.searchOpts = searchOpts;
     this.termIds = postings.termIds;
     this.offsets = postings.offsets;
-    this.docs = postings.docs;
-    this.tfs = postings.tfs;
     const nLists = this.offsets.length - 1;
     let badId = false;
     for (const id of this.termIds.values()) if (!(id >= 0 && id < nLists)) badId = true;
-    if (nLists < 0 || badId || this.offsets[nLists] !== this.docs.length || this.tfs.length !== this.docs.length)
+    if (nLists < 0 || badId || this.offsets[nLists] !== postings.docs.length || postings.tfs.length !== postings.docs.length)
       throw new Error(
-        `BM25 index: inconsistent postings (${this.termIds.size} terms, ${this.offsets.length} offsets, ${this.docs.length} doc ids, ${this.tfs.length} tfs${badId ? ', a term without a list' : ''})`,
+        `BM25 index: inconsistent postings (${this.termIds.size} terms, ${this.offsets.length} offsets, ${postings.docs.length} doc ids, ${postings.tfs.length} tfs${badId ? ', a term without a list' : ''})`,
       );
     this.maxImpact = new Float64Array(nLists).fill(NaN);
     this.docLengths = docLengths;
     this.params = params;
     this.size = docLengths.length;
+    // postings, norms and the accumulator in one arena, where the compiled inner loop reads them
+    this.arena = createArena(this.size, postings.docs.length, { wasm: searchOpts.kernel !== 'js' });
+    this.arena.docs.set(postings.docs);
+    this.arena.tfs.set(postings.tfs);
+    this.docs = this.arena.docs;
+    this.tfs = this.arena.tfs;
+    this.acc = this.arena.acc;
     let total = 0;
     for (const l of docLengths) total += l;
     this.avgdl = this.size ? total / this.size : 1;
     const { k1, b } = params;
-    this.norms = new Float64Array(this.size);
+    this.norms = this.arena.norms;
     for (let d = 0; d < this.size; d++) this.norms[d] = k1 * (1 - b + (b * docLengths[d]!) / this.avgdl);
     this.blockBase = blockBases(this.offsets);
     const nBlocks = this.blockBase[nLists]!;
     if (blockMax && blockMax.length !== nBlocks)
       throw new Error(`BM25 index: ${blockMax.length} block bounds for ${nBlocks} blocks (rebuild it: policybot ingest --rebuild)`);
     this.blockMax = blockMax ?? blockMaxima(this.offsets, this.docs, this.tfs, this.norms, nBlocks);
-    this.acc = new Float64Array(0);
     this.touched = new Int32Array(0);
     this.mark = new Uint8Array(0);
     this.cand = new Int32Array(0);
@@ -282,19 +295,25 @@ export class Bm25Index {
       throw bad('header without terms and their lists');
     let pos = 12 + hlen;
     pos += (4 - (pos % 4)) % 4;
-    const take = <T>(make: (b: ArrayBuffer) => T, count: number, bytesPer: number): T => {
+    // an aligned copy (Buffer#slice would be a view), or a view where aligned when `view` (the
+    // postings: the index copies them into its arena, so no view outlives the load)
+    const take = <T>(make: (b: ArrayBuffer, at: number, count: number) => T, count: number, bytesPer: number, view = false): T => {
       const bytes = count * bytesPer;
       if (pos + bytes > buf.length) throw bad('truncated data');
-      const copy = Uint8Array.prototype.slice.call(buf, pos, pos + bytes).buffer as ArrayBuffer; // an aligned copy (Buffer#slice would be a view)
+      const at = buf.byteOffset + pos;
+      const out =
+        view && at % 4 === 0
+          ? make(buf.buffer as ArrayBuffer, at, count)
+          : make(Uint8Array.prototype.slice.call(buf, pos, pos + bytes).buffer as ArrayBuffer, 0, count);
       pos += bytes + ((4 - (bytes % 4)) % 4);
-      return make(copy);
+      return out;
     };
-    const docLengths = take((b) => new Float32Array(b), h.docs, 4);
-    const offsets = take((b) => new Int32Array(b), h.lists + 1, 4);
+    const docLengths = take((b, at, c) => new Float32Array(b, at, c), h.docs, 4);
+    const offsets = take((b, at, c) => new Int32Array(b, at, c), h.lists + 1, 4);
     const n = offsets[h.lists]!;
-    const docs = take((b) => new Int32Array(b), n, 4);
-    const tfs = take((b) => new Uint16Array(b), n, 2);
-    const blockMax = take((b) => new Float32Array(b), blockBases(offsets)[h.lists]!, 4);
+    const docs = take((b, at, c) => new Int32Array(b, at, c), n, 4, true);
+    const tfs = take((b, at, c) => new Uint16Array(b, at, c), n, 2, true);
+    const blockMax = take((b, at, c) => new Float32Array(b, at, c), blockBases(offsets)[h.lists]!, 4);
     const termIds = new Map<string, number>();
     h.terms.forEach((t, i) => termIds.set(t, h.termLists[i]!));
     return new Bm25Index({ termIds, offsets, docs, tfs }, docLengths, h.params ?? DEFAULT_BM25, searchOpts, blockMax);
@@ -753,36 +772,34 @@ export class Bm25Index {
   searchExhaustive(terms: WeightedTerm[], limit: number, allow?: (doc: number) => boolean, stats?: Bm25SearchStats): Bm25Hit[] {
     const plan = this.plan(terms);
     if (!plan.length || limit <= 0) return [];
-    this.ensureScratch();
     const acc = this.acc;
-    const norms = this.norms;
+    const { layout, accumulate } = this.arena;
     let postings = 0;
     for (const t of plan) {
-      const docs = t.docs;
-      const tfs = t.tfs;
-      const wk = t.wk;
-      for (let j = 0; j < docs.length; j++) {
-        const d = docs[j]!;
-        const tf = tfs[j]!;
-        acc[d] = acc[d]! + (wk * tf) / (tf + norms[d]!);
-      }
-      postings += docs.length;
+      // acc[d] = acc[d] + (wk·tf)/(tf + norms[d]) for each posting (bm25-kernel.ts)
+      accumulate(layout.docs + 4 * t.start, layout.tfs + 2 * t.start, t.docs.length, t.wk, layout.norms, layout.acc);
+      postings += t.docs.length;
     }
+    // documents come in ascending order: once the heap is full, one that does not beat its worst
+    // score cannot enter (an equal score loses the tie to the lower documents held); before, any
+    // score > 0 enters. One predictable branch per document, then the accumulator is cleared at once.
     const heap = new TopK(limit);
-    for (let d = 0; d < this.size; d++) {
+    let worst = 0;
+    const n = this.size;
+    for (let d = 0; d < n; d++) {
       const s = acc[d]!;
-      if (s > 0) {
-        acc[d] = 0;
-        if (!allow || allow(d)) heap.offer(d, s);
+      if (s > worst && (!allow || allow(d))) {
+        heap.offer(d, s);
+        if (heap.full) worst = heap.minScore;
       }
     }
+    acc.fill(0);
     if (stats) Object.assign(stats, { terms: plan.length, postings, walked: postings, skippedLists: 0, lookups: 0 });
     return heap.sorted();
   }
 
   private ensureScratch(): void {
-    if (this.acc.length < this.size) {
-      this.acc = new Float64Array(this.size);
+    if (this.touched.length < this.size) {
       this.touched = new Int32Array(this.size);
       this.mark = new Uint8Array(this.size);
     }
