@@ -167,6 +167,7 @@ export class Bm25Index {
     params: Bm25Params,
     searchOpts: Bm25SearchOptions = DEFAULT_BM25_SEARCH,
     blockMax?: Float32Array,
+    arena?: Arena,
   ) {
     this.searchOpts = searchOpts;
     this.termIds = postings.termIds;
@@ -183,9 +184,13 @@ export class Bm25Index {
     this.params = params;
     this.size = docLengths.length;
     // postings, norms and the accumulator in one arena, where the compiled inner loop reads them
-    this.arena = createArena(this.size, postings.docs.length, { wasm: searchOpts.kernel !== 'js' });
-    this.arena.docs.set(postings.docs);
-    this.arena.tfs.set(postings.tfs);
+    // (`fromPostings` lays the shared lists out in the arena directly: no second copy)
+    if (arena && arena.docs === postings.docs && arena.tfs === postings.tfs && arena.acc.length === this.size) this.arena = arena;
+    else {
+      this.arena = createArena(this.size, postings.docs.length, { wasm: searchOpts.kernel !== 'js' });
+      this.arena.docs.set(postings.docs);
+      this.arena.tfs.set(postings.tfs);
+    }
     this.docs = this.arena.docs;
     this.tfs = this.arena.tfs;
     this.acc = this.arena.acc;
@@ -203,6 +208,19 @@ export class Bm25Index {
     this.touched = new Int32Array(0);
     this.mark = new Uint8Array(0);
     this.cand = new Int32Array(0);
+  }
+
+  /**
+   * The index of postings in which identical lists may repeat (a build, a merge, JSON): they are
+   * shared (`shareIdenticalLists`), written straight into the index's arena.
+   */
+  static fromPostings(p: Bm25Postings, docLengths: Float32Array, params: Bm25Params, searchOpts: Bm25SearchOptions = DEFAULT_BM25_SEARCH): Bm25Index {
+    let arena: Arena | undefined;
+    const shared = shareIdenticalLists(p, (total) => {
+      arena = createArena(docLengths.length, total, { wasm: searchOpts.kernel !== 'js' });
+      return { docs: arena.docs, tfs: arena.tfs };
+    });
+    return new Bm25Index(shared, docLengths, params, searchOpts, undefined, arena);
   }
 
   /**
@@ -239,7 +257,7 @@ export class Bm25Index {
       docs.set(arr.slice(0, n), offsets[i]!);
       tfs.set(arr.slice(n), offsets[i]!);
     });
-    return new Bm25Index(shareIdenticalLists({ termIds, offsets, docs, tfs }), Float32Array.from(json.docLengths), json.params ?? DEFAULT_BM25, searchOpts);
+    return Bm25Index.fromPostings({ termIds, offsets, docs, tfs }, Float32Array.from(json.docLengths), json.params ?? DEFAULT_BM25, searchOpts);
   }
 
   /** JSON-safe representation. */
@@ -425,8 +443,7 @@ export class Bm25Index {
     }
     const termIds = new Map<string, number>();
     for (const [t, x] of termPair) if (listOfPair[x]! >= 0) termIds.set(t, listOfPair[x]!);
-    const postings = shareIdenticalLists({ termIds, offsets: Int32Array.from(offsets), docs, tfs });
-    return new Bm25Index(postings, lengths, old.params, searchOpts ?? old.searchOpts);
+    return Bm25Index.fromPostings({ termIds, offsets: Int32Array.from(offsets), docs, tfs }, lengths, old.params, searchOpts ?? old.searchOpts);
   }
 
   /** Number of distinct terms, of distinct lists (terms with identical lists share one) and of postings stored (for the bench). */
@@ -992,7 +1009,7 @@ export class Bm25Builder {
     const lengths = this.lengths.slice(0, this.nDocs);
     this.pairTerm = [];
     this.pairTf = [];
-    return new Bm25Index(shareIdenticalLists({ termIds, offsets, docs, tfs }), lengths, params, searchOpts);
+    return Bm25Index.fromPostings({ termIds, offsets, docs, tfs }, lengths, params, searchOpts);
   }
 
   private newTerm(term: string): number {
@@ -1031,9 +1048,13 @@ function sortPostings(docs: Int32Array, tfs: Uint16Array, a: number, z: number):
 /**
  * The same postings with identical lists stored once: a list equal (documents and tfs) to an earlier
  * one is dropped and its terms point to the earlier list. Lists are found by a hash of their content
- * and compared in full. Returns the input when no two lists are equal.
+ * and compared in full. Returns the input when no two lists are equal; `alloc` gives the arrays of
+ * the result.
  */
-export function shareIdenticalLists(p: Bm25Postings): Bm25Postings {
+export function shareIdenticalLists(
+  p: Bm25Postings,
+  alloc: (postings: number) => { docs: Int32Array; tfs: Uint16Array } = (n) => ({ docs: new Int32Array(n), tfs: new Uint16Array(n) }),
+): Bm25Postings {
   const { offsets, docs, tfs } = p;
   const nLists = offsets.length - 1;
   const canon = new Int32Array(nLists);
@@ -1073,8 +1094,7 @@ export function shareIdenticalLists(p: Bm25Postings): Bm25Postings {
     total += offsets[l + 1]! - offsets[l]!;
   }
   const offs = new Int32Array(nNew + 1);
-  const d2 = new Int32Array(total);
-  const t2 = new Uint16Array(total);
+  const { docs: d2, tfs: t2 } = alloc(total);
   let at = 0;
   for (let l = 0; l < nLists; l++) {
     if (canon[l] !== l) continue;

@@ -226,14 +226,17 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
     const { bm25, headings } = buildLexical(chunks, segmenter);
     const t1 = performance.now();
     const cpuBm25 = cpuMs(process.cpuUsage(c));
+    const peakAfterBm25 = peakRssMiB();
     c = process.cpuUsage();
     const vectors = embedder ? await embedder.embedPassages(chunks.map(passageText)) : undefined;
     const t2 = performance.now();
     const cpuEmbed = cpuMs(process.cpuUsage(c));
+    const peakAfterEmbed = peakRssMiB();
     c = process.cpuUsage();
     const vectorIndex = vectors && embedder ? VectorIndex.build(vectors, embedder.dim) : undefined;
     const t3 = performance.now();
     const cpuHnsw = cpuMs(process.cpuUsage(c));
+    const peakAfterHnsw = peakRssMiB();
     const docs = docFacts([...new Set(chunks.map((c) => c.docId))].map((id) => ({ id, title: id, level: 'municipal' as const })));
     const big = new Retriever({ data: { chunks, headings, bm25, vectors, vectorIndex, docs }, segmenter, synonyms, embedder, fusion });
     const stages: Record<keyof StageTimings, number[]> = { segment: [], embed: [], ann: [], bm25: [], fuse: [], total: [] };
@@ -242,6 +245,7 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
       for (const key of Object.keys(stages) as (keyof StageTimings)[]) stages[key].push(timings[key]);
       return result.hits.length;
     });
+    const peakAfterQueries = peakRssMiB();
     const perStage = Object.fromEntries(Object.entries(stages).map(([key, xs]) => [key, pcts(xs.slice(queries.length))]));
     // BM25 alone: the served exhaustive scorer and MaxScore, on the same analyzed queries (same top-k)
     const terms = queries.map((q) => analyzeQuery(normalizeQuery(q), segmenter, synonyms, bm25, fusion, []).terms);
@@ -292,19 +296,33 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
     };
     const maxscore = strategy((tt, st) => bm25.searchMaxScore(tt, fusion.candidates, undefined, st));
     const blockmax = strategy((tt, st) => bm25.searchBlockMax(tt, fusion.candidates, undefined, st));
+    const peakAfterStrategies = peakRssMiB();
     // ANN recall@candidates against exact cosine, for the hnswlib parameters in use
     let recall = 0;
     if (vectors && vectorIndex && embedder) {
       const qv = await embedder.embedQueries(queries.map(normalizeQuery));
       let found = 0;
+      // the exact top list by a running selection (ascending rows: a tie keeps the lower row), so
+      // that this check does not allocate a pair per vector per query and inflate the peak RSS
+      const k = fusion.candidates;
+      const bestCos = new Float64Array(k);
+      const bestRow = new Int32Array(k);
       for (const v of qv) {
-        const exact = vectors
-          .map((x, i) => [cosine(v, x), i] as const)
-          .sort((a, b) => b[0] - a[0] || a[1] - b[1])
-          .slice(0, fusion.candidates)
-          .map((x) => x[1]);
-        const got = new Set(vectorIndex.search(v, fusion.candidates).map((h) => h.row));
-        found += exact.filter((i) => got.has(i)).length;
+        let n = 0;
+        for (let i = 0; i < vectors.length; i++) {
+          const c = cosine(v, vectors[i]!);
+          if (n === k && c <= bestCos[k - 1]!) continue;
+          let j = n < k ? n++ : k - 1;
+          while (j > 0 && bestCos[j - 1]! < c) {
+            bestCos[j] = bestCos[j - 1]!;
+            bestRow[j] = bestRow[j - 1]!;
+            j--;
+          }
+          bestCos[j] = c;
+          bestRow[j] = i;
+        }
+        const got = new Set(vectorIndex.search(v, k).map((h) => h.row));
+        for (let j = 0; j < n; j++) if (got.has(bestRow[j]!)) found++;
       }
       recall = r2(found / (qv.length * fusion.candidates));
     }
@@ -322,6 +340,7 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
         perStage,
         bm25: { exhaustive, maxscore, blockmax, identicalTopK: `${same}/${terms.length}`, k: fusion.candidates },
         annRecall: recall,
+        peakRssAfter: { bm25: peakAfterBm25, embed: peakAfterEmbed, hnsw: peakAfterHnsw, queries: peakAfterQueries, strategies: peakAfterStrategies },
         hnsw: DEFAULT_HNSW,
       },
     };
@@ -613,6 +632,11 @@ function peersMarkdown(peers: PeerResult[], note: string): string[] {
       ...(x.bestOfRounds
         ? [
             `policybot hybrid, each question's best of the ${pb.rounds} rounds (less sensitive to other processes): p50 ${x.bestOfRounds.p50} / p95 ${x.bestOfRounds.p95} / p99 ${x.bestOfRounds.p99} ms.`,
+          ]
+        : []),
+      ...(x.peakRssAfter
+        ? [
+            `policybot peak RSS so far after the BM25 build ${x.peakRssAfter.bm25} MiB, embedding ${x.peakRssAfter.embed} MiB, hnswlib ${x.peakRssAfter.hnsw} MiB, the hybrid queries ${x.peakRssAfter.queries} MiB, the BM25 strategies ${x.peakRssAfter.strategies} MiB; at the end (ANN recall check) ${pb.peakRssMiB} MiB.`,
           ]
         : []),
       `policybot stages p50 / p95 ms: segment ${st.segment.p50} / ${st.segment.p95}, embed ${st.embed.p50} / ${st.embed.p95}, ANN ${st.ann.p50} / ${st.ann.p95}, BM25 ${st.bm25.p50} / ${st.bm25.p95}, fuse ${st.fuse.p50} / ${st.fuse.p95}.`,
