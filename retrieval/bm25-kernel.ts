@@ -117,7 +117,12 @@ export function createArena(docCount: number, postings: number, opts: { wasm?: b
   const layout = arenaLayout(docCount, postings);
   const mod = opts.wasm === false ? null : kernelModule();
   const pages = Math.max(1, Math.ceil(layout.bytes / WASM_PAGE));
-  const memory = mod ? new WebAssembly.Memory({ initial: pages, maximum: pages }) : undefined;
+  let memory: WebAssembly.Memory | undefined;
+  try {
+    memory = mod ? new WebAssembly.Memory({ initial: pages, maximum: pages }) : undefined;
+  } catch {
+    memory = undefined; // no room for a WebAssembly memory (an address-space limit): the JavaScript loop
+  }
   const buffer = memory ? memory.buffer : new ArrayBuffer(pages * WASM_PAGE);
   const views = {
     layout,
