@@ -123,3 +123,39 @@ test('the exhaustive scorer is the BM25 formula', () => {
     });
   }
 });
+
+test('merge equals a full build on random corpora (shared lists, dropped and added documents)', () => {
+  for (let c = 0; c < 6; c++) {
+    const rand = rng(500 + c);
+    const vocab = 30 + Math.floor(rand() * 300);
+    const before = corpus(rand, 150 + Math.floor(rand() * 300), vocab);
+    // pairs of terms that always occur together (a word and its bigram): shared lists to split or join
+    for (const d of before) if (d.includes('t1')) d.push('t1b');
+    const keep = before.map(() => rand() < 0.8);
+    const added = corpus(rand, 1 + Math.floor(rand() * 60), vocab);
+    for (const d of added) if (d.includes('t2') && rand() < 0.5) d.push('t1b');
+    const kept = before.filter((_, i) => keep[i]);
+    // the new order: kept documents (in order) interleaved with the added ones at random places
+    const order: ({ old: number } | { fresh: number })[] = [];
+    let fi = 0;
+    before.forEach((_, i) => {
+      while (fi < added.length && rand() < 0.2) order.push({ fresh: fi++ });
+      if (keep[i]) order.push({ old: i });
+    });
+    while (fi < added.length) order.push({ fresh: fi++ });
+    const oldToNew = new Int32Array(before.length).fill(-1);
+    const freshToNew = new Int32Array(added.length);
+    order.forEach((o, at) => ('old' in o ? (oldToNew[o.old] = at) : (freshToNew[o.fresh] = at)));
+    const after = order.map((o) => ('old' in o ? before[o.old]! : added[o.fresh]!));
+    assert.equal(after.length, kept.length + added.length);
+    const merged = Bm25Index.merge(Bm25Index.build(before), oldToNew, Bm25Index.build(added), freshToNew, after.length);
+    const full = Bm25Index.build(after);
+    assert.deepEqual(merged.counts, full.counts, `corpus ${c}`);
+    for (let i = 0; i < 25; i++) {
+      const q = query(rand, vocab);
+      if (rand() < 0.3) q.push({ term: 't1b', weight: 0.3 }, { term: 't1', weight: 1 });
+      assert.deepEqual(merged.search(q, 20), full.search(q, 20), `corpus ${c} query ${i}`);
+      for (const t of q) assert.equal(merged.df(t.term), full.df(t.term));
+    }
+  }
+});
