@@ -179,6 +179,21 @@ export class Bm25Index {
       throw new Error(
         `BM25 index: inconsistent postings (${this.termIds.size} terms, ${this.offsets.length} offsets, ${postings.docs.length} doc ids, ${postings.tfs.length} tfs${badId ? ', a term without a list' : ''})`,
       );
+    // the compiled loop writes acc[doc] inside one memory: a doc id out of range would corrupt the
+    // norms next to it instead of being ignored, so lists are checked (a few ms at 100k chunks)
+    const size = docLengths.length;
+    for (let l = 0; l < nLists; l++) {
+      const a = this.offsets[l]!;
+      const z = this.offsets[l + 1]!;
+      if (!(a >= 0 && a <= z && z <= postings.docs.length)) throw new Error(`BM25 index: list ${l} has offsets ${a}…${z} (rebuild it: policybot ingest --rebuild)`);
+      let last = -1;
+      for (let j = a; j < z; j++) {
+        const d = postings.docs[j]!;
+        if (!(d > last && d < size))
+          throw new Error(`BM25 index: list ${l} has document ${d} after ${last} (${size} documents; rebuild it: policybot ingest --rebuild)`);
+        last = d;
+      }
+    }
     this.maxImpact = new Float64Array(nLists).fill(NaN);
     this.docLengths = docLengths;
     this.params = params;
