@@ -607,7 +607,7 @@ function runPeers(scale: number, rounds: number, progress: (m: string) => void):
   return out;
 }
 
-function peersMarkdown(peers: PeerResult[], note: string): string[] {
+export function peersMarkdown(peers: PeerResult[], note: string): string[] {
   const pb = peers.find((p) => p.engine === 'policybot')!;
   const ratio = (x: number, y: number) => (y > 0 ? `${(x / y).toFixed(1)}×` : '–');
   const lines = [
@@ -647,7 +647,7 @@ function peersMarkdown(peers: PeerResult[], note: string): string[] {
       '|---|---|---|---|---|---|---|',
       ...(
         [
-          ['exhaustive, shared lists, precomputed norms, double accumulator, fixed heap (served)', x.bm25.exhaustive],
+          ['exhaustive: shared lists, WebAssembly inner loop, precomputed norms, double accumulator, fixed heap (served)', x.bm25.exhaustive],
           ["term-at-a-time MaxScore (`pruning: 'maxscore'`)", x.bm25.maxscore],
           ["document-at-a-time MaxScore, block-max bounds (`pruning: 'blockmax'`)", x.bm25.blockmax],
         ] as const
