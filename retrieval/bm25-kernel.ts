@@ -48,7 +48,7 @@ export interface Arena {
 
 const WASM_PAGE = 65536;
 
-// prettier-ignore
+// biome-ignore format: the module bytes, grouped by instruction
 const MODULE_BYTES = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
   // type section: (i32 i32 i32 f64 i32 i32) → ()

@@ -185,12 +185,15 @@ export class Bm25Index {
     for (let l = 0; l < nLists; l++) {
       const a = this.offsets[l]!;
       const z = this.offsets[l + 1]!;
-      if (!(a >= 0 && a <= z && z <= postings.docs.length)) throw new Error(`BM25 index: list ${l} has offsets ${a}…${z} (rebuild it: policybot ingest --rebuild)`);
+      if (!(a >= 0 && a <= z && z <= postings.docs.length))
+        throw new Error(`BM25 index: list ${l} has offsets ${a}…${z} (rebuild it: policybot ingest --rebuild)`);
       let last = -1;
       for (let j = a; j < z; j++) {
         const d = postings.docs[j]!;
         if (!(d > last && d < size))
-          throw new Error(`BM25 index: list ${l} has document ${d} after ${last} (${size} documents; rebuild it: policybot ingest --rebuild)`);
+          throw new Error(
+            `BM25 index: list ${l} has document ${d} after ${last} (${size} documents; rebuild it: policybot ingest --rebuild)`,
+          );
         last = d;
       }
     }
@@ -229,7 +232,12 @@ export class Bm25Index {
    * The index of postings in which identical lists may repeat (a build, a merge, JSON): they are
    * shared (`shareIdenticalLists`), written straight into the index's arena.
    */
-  static fromPostings(p: Bm25Postings, docLengths: Float32Array, params: Bm25Params, searchOpts: Bm25SearchOptions = DEFAULT_BM25_SEARCH): Bm25Index {
+  static fromPostings(
+    p: Bm25Postings,
+    docLengths: Float32Array,
+    params: Bm25Params,
+    searchOpts: Bm25SearchOptions = DEFAULT_BM25_SEARCH,
+  ): Bm25Index {
     let arena: Arena | undefined;
     const shared = shareIdenticalLists(p, (total) => {
       arena = createArena(docLengths.length, total, { wasm: searchOpts.kernel !== 'js' });
@@ -272,7 +280,12 @@ export class Bm25Index {
       docs.set(arr.slice(0, n), offsets[i]!);
       tfs.set(arr.slice(n), offsets[i]!);
     });
-    return Bm25Index.fromPostings({ termIds, offsets, docs, tfs }, Float32Array.from(json.docLengths), json.params ?? DEFAULT_BM25, searchOpts);
+    return Bm25Index.fromPostings(
+      { termIds, offsets, docs, tfs },
+      Float32Array.from(json.docLengths),
+      json.params ?? DEFAULT_BM25,
+      searchOpts,
+    );
   }
 
   /** JSON-safe representation. */
@@ -294,7 +307,10 @@ export class Bm25Index {
   toBinary(): Buffer {
     const terms = [...this.termIds.keys()];
     const lists = [...this.termIds.values()];
-    const header = Buffer.from(JSON.stringify({ params: this.params, docs: this.size, lists: this.offsets.length - 1, terms, termLists: lists }), 'utf8');
+    const header = Buffer.from(
+      JSON.stringify({ params: this.params, docs: this.size, lists: this.offsets.length - 1, terms, termLists: lists }),
+      'utf8',
+    );
     const pad = (n: number) => (4 - (n % 4)) % 4;
     const head = 8 + 4 + header.length;
     const parts: Uint8Array[] = [
@@ -458,7 +474,12 @@ export class Bm25Index {
     }
     const termIds = new Map<string, number>();
     for (const [t, x] of termPair) if (listOfPair[x]! >= 0) termIds.set(t, listOfPair[x]!);
-    return Bm25Index.fromPostings({ termIds, offsets: Int32Array.from(offsets), docs, tfs }, lengths, old.params, searchOpts ?? old.searchOpts);
+    return Bm25Index.fromPostings(
+      { termIds, offsets: Int32Array.from(offsets), docs, tfs },
+      lengths,
+      old.params,
+      searchOpts ?? old.searchOpts,
+    );
   }
 
   /** Number of distinct terms, of distinct lists (terms with identical lists share one) and of postings stored (for the bench). */
@@ -764,7 +785,12 @@ export class Bm25Index {
             bound -= x;
             const b = bAt[j]! - bFirst[j]!;
             const s0 = start[j]!;
-            const p = gallopTo(D, Math.max(pos[j]!, s0 + (b << BM25_BLOCK_SHIFT)), Math.min(end[j]!, s0 + ((b + 1) << BM25_BLOCK_SHIFT)), d);
+            const p = gallopTo(
+              D,
+              Math.max(pos[j]!, s0 + (b << BM25_BLOCK_SHIFT)),
+              Math.min(end[j]!, s0 + ((b + 1) << BM25_BLOCK_SHIFT)),
+              d,
+            );
             lookups++;
             pos[j] = p;
             if (p < end[j]! && D[p] === d) {

@@ -282,7 +282,10 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
     let same = 0;
     for (const tt of terms) {
       const ref = JSON.stringify(bm25.searchExhaustive(tt, fusion.candidates));
-      if (JSON.stringify(bm25.searchMaxScore(tt, fusion.candidates)) === ref && JSON.stringify(bm25.searchBlockMax(tt, fusion.candidates)) === ref)
+      if (
+        JSON.stringify(bm25.searchMaxScore(tt, fusion.candidates)) === ref &&
+        JSON.stringify(bm25.searchBlockMax(tt, fusion.candidates)) === ref
+      )
         same++;
     }
     const postingCounts = terms.map((tt) => {
@@ -340,7 +343,13 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
         perStage,
         bm25: { exhaustive, maxscore, blockmax, identicalTopK: `${same}/${terms.length}`, k: fusion.candidates },
         annRecall: recall,
-        peakRssAfter: { bm25: peakAfterBm25, embed: peakAfterEmbed, hnsw: peakAfterHnsw, queries: peakAfterQueries, strategies: peakAfterStrategies },
+        peakRssAfter: {
+          bm25: peakAfterBm25,
+          embed: peakAfterEmbed,
+          hnsw: peakAfterHnsw,
+          queries: peakAfterQueries,
+          strategies: peakAfterStrategies,
+        },
         hnsw: DEFAULT_HNSW,
       },
     };
@@ -647,7 +656,10 @@ export function peersMarkdown(peers: PeerResult[], note: string): string[] {
       '|---|---|---|---|---|---|---|',
       ...(
         [
-          ['exhaustive: shared lists, WebAssembly inner loop, precomputed norms, double accumulator, fixed heap (served)', x.bm25.exhaustive],
+          [
+            'exhaustive: shared lists, WebAssembly inner loop, precomputed norms, double accumulator, fixed heap (served)',
+            x.bm25.exhaustive,
+          ],
           ["term-at-a-time MaxScore (`pruning: 'maxscore'`)", x.bm25.maxscore],
           ["document-at-a-time MaxScore, block-max bounds (`pruning: 'blockmax'`)", x.bm25.blockmax],
         ] as const

@@ -41,11 +41,16 @@ test('the WebAssembly loop adds exactly what the JavaScript loop adds', () => {
 
 test('an index searches the same with either loop', () => {
   const rand = rng(5);
-  const docs = Array.from({ length: 900 }, () => Array.from({ length: 1 + Math.floor(rand() * 40) }, () => `t${Math.floor(300 ** rand())}`));
+  const docs = Array.from({ length: 900 }, () =>
+    Array.from({ length: 1 + Math.floor(rand() * 40) }, () => `t${Math.floor(300 ** rand())}`),
+  );
   const wasm = Bm25Index.build(docs);
   const js = Bm25Index.build(docs, undefined, { pruning: 'none', kernel: 'js' });
   for (let i = 0; i < 30; i++) {
-    const q = Array.from({ length: 1 + Math.floor(rand() * 12) }, () => ({ term: `t${Math.floor(300 ** rand())}`, weight: [1, 0.3, 0.6][i % 3]! }));
+    const q = Array.from({ length: 1 + Math.floor(rand() * 12) }, () => ({
+      term: `t${Math.floor(300 ** rand())}`,
+      weight: [1, 0.3, 0.6][i % 3]!,
+    }));
     assert.deepEqual(wasm.search(q, 20), js.search(q, 20), `query ${i}`);
   }
 });

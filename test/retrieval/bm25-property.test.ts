@@ -105,8 +105,7 @@ test('ties are broken by ascending document, as a full sort would', () => {
     { term: '补缴', weight: 0.3 },
     { term: '落户', weight: 0.6 },
   ];
-  for (const k of [1, 3, 10, 64, 100])
-    assert.deepEqual(big.searchBlockMax(q, k), big.searchExhaustive(q, k), `limit ${k}`);
+  for (const k of [1, 3, 10, 64, 100]) assert.deepEqual(big.searchBlockMax(q, k), big.searchExhaustive(q, k), `limit ${k}`);
 });
 
 test('the exhaustive scorer is the BM25 formula', () => {

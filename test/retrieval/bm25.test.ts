@@ -105,7 +105,22 @@ test('merge equals a full build, sharing lists that became identical', () => {
   assert.deepEqual(merged.counts, full.counts);
   assert.equal(merged.counts.lists, 3);
   for (const term of ['社保', '公积金', '落户', '补缴', '没有'])
-    assert.deepEqual(merged.search([{ term, weight: 1 }, { term: '落户', weight: 0.3 }], 3), full.search([{ term, weight: 1 }, { term: '落户', weight: 0.3 }], 3));
+    assert.deepEqual(
+      merged.search(
+        [
+          { term, weight: 1 },
+          { term: '落户', weight: 0.3 },
+        ],
+        3,
+      ),
+      full.search(
+        [
+          { term, weight: 1 },
+          { term: '落户', weight: 0.3 },
+        ],
+        3,
+      ),
+    );
 });
 
 test('a binary file of another version or cut short is refused with a fix', () => {
@@ -120,7 +135,8 @@ test('postings with a document out of range or out of order are refused', () => 
   const termIds = new Map([['社保', 0]]);
   const offsets = Int32Array.from([0, 2]);
   const lengths = Float32Array.from([1, 1]);
-  const make = (docs: number[]) => new Bm25Index({ termIds, offsets, docs: Int32Array.from(docs), tfs: Uint16Array.from([1, 1]) }, lengths, { k1: 1.2, b: 0.75 });
+  const make = (docs: number[]) =>
+    new Bm25Index({ termIds, offsets, docs: Int32Array.from(docs), tfs: Uint16Array.from([1, 1]) }, lengths, { k1: 1.2, b: 0.75 });
   assert.equal(make([0, 1]).df('社保'), 2);
   assert.throws(() => make([0, 2]), /list 0 has document 2 after 0 \(2 documents/);
   assert.throws(() => make([1, 0]), /list 0 has document 0 after 1/);
