@@ -377,10 +377,12 @@ export async function loadStaticLookup(
 
   const pool = (ids: number[]): Float32Array => {
     // row by row (cache-friendly); each component still sums its tokens in order, as the pipeline does
-    const sum = new Float64Array(dim);
+    const D = dim;
+    const rows = table; // locals, not the closure's context: V8 then keeps them in registers
+    const sum = new Float64Array(D);
     for (let j = 0; j < ids.length; j++) {
-      const row = ids[j]! * dim;
-      for (let k = 0; k < dim; k++) sum[k] = sum[k]! + table[row + k]! * 1;
+      const row = ids[j]! * D;
+      for (let k = 0; k < D; k++) sum[k] = sum[k]! + rows[row + k]!;
     }
     const mean = new Float32Array(dim);
     for (let k = 0; k < dim; k++) mean[k] = sum[k]! / ids.length;
