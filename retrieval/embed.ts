@@ -306,6 +306,8 @@ export async function loadStaticLookup(
   const pooling = poolingFor(STATIC_MODEL_ID, true);
   const stats: StaticLookupStats = { lookups: 0, pipeline: 0 };
   let slow: Promise<Embedder> | undefined;
+  /** Token id of each CJK character U+4E00–U+9FFF, looked up on first use (−1 until then). */
+  const cjkIds = new Int32Array(0x9fff - 0x4e00 + 1).fill(-1);
   /** Other characters seen: their token id as a punctuation mark, or −1 (needs the pipeline). */
   const punct = new Map<string, number>();
 
@@ -349,7 +351,9 @@ export async function loadStaticLookup(
       const cp = ch.codePointAt(0)!;
       if (cp >= 0x4e00 && cp <= 0x9fff) {
         flush();
-        ids.push(vocab.get(ch) ?? unk);
+        let id = cjkIds[cp - 0x4e00]!;
+        if (id < 0) id = cjkIds[cp - 0x4e00] = vocab.get(ch) ?? unk;
+        ids.push(id);
       } else if (ch === ' ' || ch === '\n' || ch === '\t' || ch === '\r' || ch === '\u3000') {
         flush();
       } else if (cp >= 33 && cp <= 126) {
