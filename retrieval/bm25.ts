@@ -1,7 +1,8 @@
 /**
  * Okapi BM25 over pre-tokenized documents, with weighted query terms (the user's words weigh 1,
- * synonym expansions and character bigrams less). Postings are typed arrays, so 100k chunks score
- * in a few milliseconds.
+ * synonym expansions and character bigrams less). Postings are typed arrays in one WebAssembly
+ * memory (bm25-kernel.ts), terms with identical lists share one, and the inner loop is compiled: a
+ * query over 100k chunks takes about a millisecond.
  *
  * score(d, q) = Σ_t w_t · idf(t) · tf(t,d)·(k1+1) / (tf(t,d) + k1·(1 − b + b·|d|/avgdl))
  * idf(t)      = ln(1 + (N − df(t) + 0.5) / (df(t) + 0.5))
@@ -10,6 +11,8 @@
  * const index = Bm25Index.build([['社保', '补缴'], ['落户', '留学']]);
  * index.search([{ term: '社保', weight: 1 }], 5); // → [{ doc: 0, score: 0.69 }]
  */
+
+import { createArena, type Arena } from './bm25-kernel.ts';
 
 /** BM25 parameters. k1 ∈ [0.5, 2] (term-frequency saturation), b ∈ [0, 1] (length normalization). */
 export interface Bm25Params {
@@ -42,11 +45,13 @@ export interface Bm25Json {
 }
 
 /**
- * Postings in one block (compressed sparse rows): the list of term id t is `docs[offsets[t] …
- * offsets[t+1])` (doc ids ascending) with its term frequencies at the same positions of `tfs`.
+ * Postings in one block (compressed sparse rows): list l is `docs[offsets[l] … offsets[l+1])` (doc
+ * ids ascending) with its term frequencies at the same positions of `tfs`. Terms whose lists are
+ * identical (same documents, same tfs: a two-character word and its character bigram, mostly)
+ * share one list: more than half of all postings in this project's index.
  */
 export interface Bm25Postings {
-  /** term → id (row of `offsets`). */
+  /** term → list id (row of `offsets`); several terms may map to one list. */
   termIds: Map<string, number>;
   offsets: Int32Array;
   docs: Int32Array;
@@ -65,14 +70,22 @@ export interface Bm25SearchStats {
   skippedLists: number;
   /** Look-ups of candidate documents in the skipped lists. */
   lookups: number;
+  /** Documents that could still reach the top when the walk stopped (pruned strategies). */
+  candidates?: number;
 }
 
 /**
  * Search strategy. `pruning`: `none` (exhaustive, the default: faster on this project's queries,
- * measured in docs/retrieval.md) or `maxscore` (term-at-a-time MaxScore; same results).
+ * measured in docs/retrieval.md), `maxscore` (term-at-a-time MaxScore) or `blockmax`
+ * (document-at-a-time MaxScore with block-max bounds). All three give the same results.
  */
 export interface Bm25SearchOptions {
-  pruning: 'none' | 'maxscore';
+  pruning: 'none' | 'maxscore' | 'blockmax';
+  /**
+   * The exhaustive scorer's inner loop: `wasm` (default; bm25-kernel.ts) or `js` (the same
+   * arithmetic in JavaScript: for the bench and the test that compares them).
+   */
+  kernel?: 'wasm' | 'js';
 }
 
 export const DEFAULT_BM25_SEARCH: Bm25SearchOptions = { pruning: 'none' };
@@ -104,7 +117,20 @@ interface PlannedTerm {
   tfs: Uint16Array;
   wk: number;
   upper: number;
+  /** Term id and the position of its list in the index's arrays. */
+  id: number;
+  start: number;
 }
+
+/** Postings per block of the block-max bounds (`blockMax`): a power of two. */
+export const BM25_BLOCK_SHIFT = 6;
+const BLOCK = 1 << BM25_BLOCK_SHIFT;
+
+/**
+ * Relative slack of a block bound read from float32 (`blockMax`): float32 rounds by at most 2^−24
+ * relative, so `max × (1 + BLOCK_SLACK)` is never below the exact maximum.
+ */
+const BLOCK_SLACK = 1e-6;
 
 /** An immutable BM25 index. Rebuild it (cheap) when documents change. */
 export class Bm25Index {
@@ -114,47 +140,111 @@ export class Bm25Index {
   private readonly offsets: Int32Array;
   private readonly docs: Int32Array;
   private readonly tfs: Uint16Array;
-  /** Per term id: max over its list of tf/(tf + norm(d)), computed on first use (NaN until then). */
+  /** Per list: max over it of tf/(tf + norm(d)), computed on first use (NaN until then). */
   private readonly maxImpact: Float64Array;
   private readonly docLengths: Float32Array;
   private readonly avgdl: number;
   /** k1·(1 − b + b·|d|/avgdl) per document, precomputed (the length correction of every posting). */
   private readonly norms: Float64Array;
   private readonly searchOpts: Bm25SearchOptions;
-  private acc: Float64Array;
+  /**
+   * Block-max bounds: list l is cut in blocks of `BLOCK` postings, blocks
+   * `blockBase[l] … blockBase[l+1])`; `blockMax[b]` is the largest tf/(tf + norm(d)) of block b
+   * (float32). Computed at build, stored in `bm25.bin`.
+   */
+  private readonly blockBase: Int32Array;
+  private readonly blockMax: Float32Array;
+  /** Postings, norms and the accumulator (zero between searches), with the compiled inner loop. */
+  private readonly arena: Arena;
+  private readonly acc: Float64Array;
   private touched: Int32Array;
   private mark: Uint8Array;
   private cand: Int32Array;
 
   /** Wraps postings and document lengths (`Bm25Builder.finish`, `fromJSON`, `fromBinary`). */
-  constructor(postings: Bm25Postings, docLengths: Float32Array, params: Bm25Params, searchOpts: Bm25SearchOptions = DEFAULT_BM25_SEARCH) {
+  constructor(
+    postings: Bm25Postings,
+    docLengths: Float32Array,
+    params: Bm25Params,
+    searchOpts: Bm25SearchOptions = DEFAULT_BM25_SEARCH,
+    blockMax?: Float32Array,
+    arena?: Arena,
+  ) {
     this.searchOpts = searchOpts;
     this.termIds = postings.termIds;
     this.offsets = postings.offsets;
-    this.docs = postings.docs;
-    this.tfs = postings.tfs;
-    if (
-      this.offsets.length !== this.termIds.size + 1 ||
-      this.offsets[this.termIds.size] !== this.docs.length ||
-      this.tfs.length !== this.docs.length
-    )
+    const nLists = this.offsets.length - 1;
+    let badId = false;
+    for (const id of this.termIds.values()) if (!(id >= 0 && id < nLists)) badId = true;
+    if (nLists < 0 || badId || this.offsets[nLists] !== postings.docs.length || postings.tfs.length !== postings.docs.length)
       throw new Error(
-        `BM25 index: inconsistent postings (${this.termIds.size} terms, ${this.offsets.length} offsets, ${this.docs.length} doc ids, ${this.tfs.length} tfs)`,
+        `BM25 index: inconsistent postings (${this.termIds.size} terms, ${this.offsets.length} offsets, ${postings.docs.length} doc ids, ${postings.tfs.length} tfs${badId ? ', a term without a list' : ''})`,
       );
-    this.maxImpact = new Float64Array(this.termIds.size).fill(NaN);
+    // the compiled loop writes acc[doc] inside one memory: a doc id out of range would corrupt the
+    // norms next to it instead of being ignored, so lists are checked (a few ms at 100k chunks)
+    const size = docLengths.length;
+    for (let l = 0; l < nLists; l++) {
+      const a = this.offsets[l]!;
+      const z = this.offsets[l + 1]!;
+      if (!(a >= 0 && a <= z && z <= postings.docs.length))
+        throw new Error(`BM25 index: list ${l} has offsets ${a}…${z} (rebuild it: policybot ingest --rebuild)`);
+      let last = -1;
+      for (let j = a; j < z; j++) {
+        const d = postings.docs[j]!;
+        if (!(d > last && d < size))
+          throw new Error(
+            `BM25 index: list ${l} has document ${d} after ${last} (${size} documents; rebuild it: policybot ingest --rebuild)`,
+          );
+        last = d;
+      }
+    }
+    this.maxImpact = new Float64Array(nLists).fill(NaN);
     this.docLengths = docLengths;
     this.params = params;
     this.size = docLengths.length;
+    // postings, norms and the accumulator in one arena, where the compiled inner loop reads them
+    // (`fromPostings` lays the shared lists out in the arena directly: no second copy)
+    if (arena && arena.docs === postings.docs && arena.tfs === postings.tfs && arena.acc.length === this.size) this.arena = arena;
+    else {
+      this.arena = createArena(this.size, postings.docs.length, { wasm: searchOpts.kernel !== 'js' });
+      this.arena.docs.set(postings.docs);
+      this.arena.tfs.set(postings.tfs);
+    }
+    this.docs = this.arena.docs;
+    this.tfs = this.arena.tfs;
+    this.acc = this.arena.acc;
     let total = 0;
     for (const l of docLengths) total += l;
     this.avgdl = this.size ? total / this.size : 1;
     const { k1, b } = params;
-    this.norms = new Float64Array(this.size);
+    this.norms = this.arena.norms;
     for (let d = 0; d < this.size; d++) this.norms[d] = k1 * (1 - b + (b * docLengths[d]!) / this.avgdl);
-    this.acc = new Float64Array(0);
+    this.blockBase = blockBases(this.offsets);
+    const nBlocks = this.blockBase[nLists]!;
+    if (blockMax && blockMax.length !== nBlocks)
+      throw new Error(`BM25 index: ${blockMax.length} block bounds for ${nBlocks} blocks (rebuild it: policybot ingest --rebuild)`);
+    this.blockMax = blockMax ?? blockMaxima(this.offsets, this.docs, this.tfs, this.norms, nBlocks);
     this.touched = new Int32Array(0);
     this.mark = new Uint8Array(0);
     this.cand = new Int32Array(0);
+  }
+
+  /**
+   * The index of postings in which identical lists may repeat (a build, a merge, JSON): they are
+   * shared (`shareIdenticalLists`), written straight into the index's arena.
+   */
+  static fromPostings(
+    p: Bm25Postings,
+    docLengths: Float32Array,
+    params: Bm25Params,
+    searchOpts: Bm25SearchOptions = DEFAULT_BM25_SEARCH,
+  ): Bm25Index {
+    let arena: Arena | undefined;
+    const shared = shareIdenticalLists(p, (total) => {
+      arena = createArena(docLengths.length, total, { wasm: searchOpts.kernel !== 'js' });
+      return { docs: arena.docs, tfs: arena.tfs };
+    });
+    return new Bm25Index(shared, docLengths, params, searchOpts, undefined, arena);
   }
 
   /**
@@ -191,7 +281,12 @@ export class Bm25Index {
       docs.set(arr.slice(0, n), offsets[i]!);
       tfs.set(arr.slice(n), offsets[i]!);
     });
-    return new Bm25Index({ termIds, offsets, docs, tfs }, Float32Array.from(json.docLengths), json.params ?? DEFAULT_BM25, searchOpts);
+    return Bm25Index.fromPostings(
+      { termIds, offsets, docs, tfs },
+      Float32Array.from(json.docLengths),
+      json.params ?? DEFAULT_BM25,
+      searchOpts,
+    );
   }
 
   /** JSON-safe representation. */
@@ -206,14 +301,17 @@ export class Bm25Index {
   }
 
   /**
-   * Binary form (the index file `bm25.bin`): magic, a JSON header (params, counts, the terms in id
-   * order), then doc lengths (f32), offsets (i32), doc ids (i32) and tfs (u16), each 4-byte aligned.
-   * About 6 bytes per posting instead of JSON's ~12, and it loads without parsing numbers.
+   * Binary form (the index file `bm25.bin`): magic, a JSON header (params, counts, the terms and the
+   * list of each), then doc lengths (f32), offsets (i32), doc ids (i32), tfs (u16) and the block
+   * bounds (f32), each 4-byte aligned. About 6 bytes per posting, and it loads without parsing numbers.
    */
   toBinary(): Buffer {
-    const terms: string[] = new Array(this.termIds.size);
-    for (const [t, id] of this.termIds) terms[id] = t;
-    const header = Buffer.from(JSON.stringify({ params: this.params, docs: this.size, terms }), 'utf8');
+    const terms = [...this.termIds.keys()];
+    const lists = [...this.termIds.values()];
+    const header = Buffer.from(
+      JSON.stringify({ params: this.params, docs: this.size, lists: this.offsets.length - 1, terms, termLists: lists }),
+      'utf8',
+    );
     const pad = (n: number) => (4 - (n % 4)) % 4;
     const head = 8 + 4 + header.length;
     const parts: Uint8Array[] = [
@@ -222,7 +320,7 @@ export class Bm25Index {
       header,
       new Uint8Array(pad(head)),
     ];
-    for (const a of [this.docLengths, this.offsets, this.docs, this.tfs]) {
+    for (const a of [this.docLengths, this.offsets, this.docs, this.tfs, this.blockMax]) {
       parts.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
       parts.push(new Uint8Array(pad(a.byteLength)));
     }
@@ -237,29 +335,38 @@ export class Bm25Index {
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const hlen = dv.getUint32(8, true);
     if (12 + hlen > buf.length) throw bad('truncated header');
-    let h: { params: Bm25Params; docs: number; terms: string[] };
+    let h: { params: Bm25Params; docs: number; lists: number; terms: string[]; termLists: number[] };
     try {
       h = JSON.parse(Buffer.from(buf.subarray(12, 12 + hlen)).toString('utf8'));
     } catch {
       throw bad('unreadable header');
     }
+    if (!Array.isArray(h.terms) || !Array.isArray(h.termLists) || h.terms.length !== h.termLists.length || !Number.isInteger(h.lists))
+      throw bad('header without terms and their lists');
     let pos = 12 + hlen;
     pos += (4 - (pos % 4)) % 4;
-    const take = <T>(make: (b: ArrayBuffer) => T, count: number, bytesPer: number): T => {
+    // an aligned copy (Buffer#slice would be a view), or a view where aligned when `view` (the
+    // postings: the index copies them into its arena, so no view outlives the load)
+    const take = <T>(make: (b: ArrayBuffer, at: number, count: number) => T, count: number, bytesPer: number, view = false): T => {
       const bytes = count * bytesPer;
       if (pos + bytes > buf.length) throw bad('truncated data');
-      const copy = Uint8Array.prototype.slice.call(buf, pos, pos + bytes).buffer as ArrayBuffer; // an aligned copy (Buffer#slice would be a view)
+      const at = buf.byteOffset + pos;
+      const out =
+        view && at % 4 === 0
+          ? make(buf.buffer as ArrayBuffer, at, count)
+          : make(Uint8Array.prototype.slice.call(buf, pos, pos + bytes).buffer as ArrayBuffer, 0, count);
       pos += bytes + ((4 - (bytes % 4)) % 4);
-      return make(copy);
+      return out;
     };
-    const docLengths = take((b) => new Float32Array(b), h.docs, 4);
-    const offsets = take((b) => new Int32Array(b), h.terms.length + 1, 4);
-    const n = offsets[h.terms.length]!;
-    const docs = take((b) => new Int32Array(b), n, 4);
-    const tfs = take((b) => new Uint16Array(b), n, 2);
+    const docLengths = take((b, at, c) => new Float32Array(b, at, c), h.docs, 4);
+    const offsets = take((b, at, c) => new Int32Array(b, at, c), h.lists + 1, 4);
+    const n = offsets[h.lists]!;
+    const docs = take((b, at, c) => new Int32Array(b, at, c), n, 4, true);
+    const tfs = take((b, at, c) => new Uint16Array(b, at, c), n, 2, true);
+    const blockMax = take((b, at, c) => new Float32Array(b, at, c), blockBases(offsets)[h.lists]!, 4);
     const termIds = new Map<string, number>();
-    h.terms.forEach((t, i) => termIds.set(t, i));
-    return new Bm25Index({ termIds, offsets, docs, tfs }, docLengths, h.params ?? DEFAULT_BM25, searchOpts);
+    h.terms.forEach((t, i) => termIds.set(t, h.termLists[i]!));
+    return new Bm25Index({ termIds, offsets, docs, tfs }, docLengths, h.params ?? DEFAULT_BM25, searchOpts, blockMax);
   }
 
   /**
@@ -295,49 +402,59 @@ export class Bm25Index {
     }
     for (let j = 0; j < fresh.size; j++) place(freshToNew[j]!, fresh.docLengths[j]!);
     if (seen.some((x) => x === 0)) throw new Error('BM25 merge: some documents are given by neither index');
-    // result terms: the old ones, then the fresh-only ones; counts first, then empty terms dropped
-    const freshId = new Int32Array(fresh.termIds.size);
-    const freshOnly: string[] = [];
-    const nOld = old.termIds.size;
-    for (const [t, f] of fresh.termIds) {
-      const o = old.termIds.get(t);
-      if (o !== undefined) freshId[f] = o;
-      else {
-        freshId[f] = nOld + freshOnly.length;
-        freshOnly.push(t);
+    // each term of the result has an old list (o, or −1) and a fresh one (f, or −1): one merged
+    // list per distinct pair (terms sharing a list in both indexes share the merged one); counts
+    // first, then empty lists (and their terms) dropped; lists equal by coincidence shared at the end
+    const nFresh = fresh.offsets.length - 1;
+    const pairOf = new Map<number, number>();
+    const pairs: number[] = []; // o, f, o, f, …
+    const termPair = new Map<string, number>();
+    const pairFor = (o: number, f: number): number => {
+      const key = (o + 1) * (nFresh + 1) + (f + 1);
+      let at = pairOf.get(key);
+      if (at === undefined) {
+        at = pairs.length / 2;
+        pairOf.set(key, at);
+        pairs.push(o, f);
       }
-    }
-    const nAll = nOld + freshOnly.length;
-    const count = new Int32Array(nAll);
-    for (let t = 0; t < nOld; t++) {
+      return at;
+    };
+    for (const [t, o] of old.termIds) termPair.set(t, pairFor(o, fresh.termIds.get(t) ?? -1));
+    for (const [t, f] of fresh.termIds) if (!old.termIds.has(t)) termPair.set(t, pairFor(-1, f));
+    const nPairs = pairs.length / 2;
+    const keptOld = new Int32Array(old.offsets.length - 1).fill(-1);
+    const count = new Int32Array(nPairs);
+    for (let x = 0; x < nPairs; x++) {
+      const o = pairs[2 * x]!;
+      const f = pairs[2 * x + 1]!;
       let c = 0;
-      for (let j = old.offsets[t]!; j < old.offsets[t + 1]!; j++) if (oldToNew[old.docs[j]!]! >= 0) c++;
-      count[t] = c;
+      if (o >= 0) {
+        if (keptOld[o]! < 0) {
+          let k = 0;
+          for (let j = old.offsets[o]!; j < old.offsets[o + 1]!; j++) if (oldToNew[old.docs[j]!]! >= 0) k++;
+          keptOld[o] = k;
+        }
+        c += keptOld[o]!;
+      }
+      if (f >= 0) c += fresh.offsets[f + 1]! - fresh.offsets[f]!;
+      count[x] = c;
     }
-    for (let f = 0; f < fresh.termIds.size; f++) {
-      const t = freshId[f]!;
-      count[t] = count[t]! + fresh.offsets[f + 1]! - fresh.offsets[f]!;
-    }
-    const termsAll: string[] = new Array(nAll);
-    for (const [t, id] of old.termIds) termsAll[id] = t;
-    freshOnly.forEach((t, i) => (termsAll[nOld + i] = t));
-    const freshOf = new Int32Array(nAll).fill(-1);
-    for (let f = 0; f < fresh.termIds.size; f++) freshOf[freshId[f]!] = f;
-    const termIds = new Map<string, number>();
+    const listOfPair = new Int32Array(nPairs).fill(-1);
     let total = 0;
-    for (let t = 0; t < nAll; t++) if (count[t]! > 0) total += count[t]!;
+    for (let x = 0; x < nPairs; x++) total += count[x]!;
     const offsets: number[] = [0];
     const docs = new Int32Array(total);
     const tfs = new Uint16Array(total);
     let at = 0;
-    for (let t = 0; t < nAll; t++) {
-      if (count[t] === 0) continue;
-      termIds.set(termsAll[t]!, termIds.size);
+    for (let x = 0; x < nPairs; x++) {
+      if (count[x] === 0) continue;
+      listOfPair[x] = offsets.length - 1;
       const start = at;
       // merge the old list (remapped) with the fresh one (remapped): both ascending when monotonic
-      let i = t < nOld ? old.offsets[t]! : 0;
-      const iz = t < nOld ? old.offsets[t + 1]! : 0;
-      const f = freshOf[t]!;
+      const o = pairs[2 * x]!;
+      const f = pairs[2 * x + 1]!;
+      let i = o >= 0 ? old.offsets[o]! : 0;
+      const iz = o >= 0 ? old.offsets[o + 1]! : 0;
       let j = f >= 0 ? fresh.offsets[f]! : 0;
       const jz = f >= 0 ? fresh.offsets[f + 1]! : 0;
       while (i < iz || j < jz) {
@@ -356,12 +473,19 @@ export class Bm25Index {
       if (!monotonic) sortPostings(docs, tfs, start, at);
       offsets.push(at);
     }
-    return new Bm25Index({ termIds, offsets: Int32Array.from(offsets), docs, tfs }, lengths, old.params, searchOpts ?? old.searchOpts);
+    const termIds = new Map<string, number>();
+    for (const [t, x] of termPair) if (listOfPair[x]! >= 0) termIds.set(t, listOfPair[x]!);
+    return Bm25Index.fromPostings(
+      { termIds, offsets: Int32Array.from(offsets), docs, tfs },
+      lengths,
+      old.params,
+      searchOpts ?? old.searchOpts,
+    );
   }
 
-  /** Number of distinct terms and of postings (for the bench). */
-  get counts(): { terms: number; postings: number } {
-    return { terms: this.termIds.size, postings: this.docs.length };
+  /** Number of distinct terms, of distinct lists (terms with identical lists share one) and of postings stored (for the bench). */
+  get counts(): { terms: number; lists: number; postings: number } {
+    return { terms: this.termIds.size, lists: this.offsets.length - 1, postings: this.docs.length };
   }
 
   /** Number of documents containing `term`. */
@@ -372,7 +496,10 @@ export class Bm25Index {
 
   /** Inverse document frequency; an unseen term gets the idf of a term seen in half a document. */
   idf(term: string): number {
-    const df = this.df(term);
+    return this.idfOf(this.df(term));
+  }
+
+  private idfOf(df: number): number {
     return Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
   }
 
@@ -398,14 +525,33 @@ export class Bm25Index {
   }
 
   /**
+   * Which of `docs` (ascending) contain `term`: sets `found[x] = 1` for each `docs[x]` in the term's
+   * list (others untouched). One forward galloping pass over the list: for many documents and long
+   * lists far cheaper than a binary search each.
+   */
+  markContaining(term: string, docs: Int32Array, found: Uint8Array): void {
+    const id = this.termIds.get(term);
+    if (id === undefined) return;
+    const D = this.docs;
+    const z = this.offsets[id + 1]!;
+    let p = this.offsets[id]!;
+    for (let x = 0; x < docs.length && p < z; x++) {
+      const d = docs[x]!;
+      p = gallopTo(D, p, z, d);
+      if (p < z && D[p] === d) found[x] = 1;
+    }
+  }
+
+  /**
    * Top `limit` documents for weighted terms (score > 0 only), best first; ties by ascending doc.
    * `allow` restricts the documents considered (e.g. a district filter). Uses the strategy chosen
-   * by `Bm25SearchOptions.pruning`; both give identical results.
+   * by `Bm25SearchOptions.pruning`; all give identical results.
    */
   search(terms: WeightedTerm[], limit: number, allow?: (doc: number) => boolean, stats?: Bm25SearchStats): Bm25Hit[] {
-    return this.searchOpts.pruning === 'maxscore'
-      ? this.searchMaxScore(terms, limit, allow, stats)
-      : this.searchExhaustive(terms, limit, allow, stats);
+    const pruning = this.searchOpts.pruning;
+    if (pruning === 'maxscore') return this.searchMaxScore(terms, limit, allow, stats);
+    if (pruning === 'blockmax') return this.searchBlockMax(terms, limit, allow, stats);
+    return this.searchExhaustive(terms, limit, allow, stats);
   }
 
   /**
@@ -541,68 +687,210 @@ export class Bm25Index {
   }
 
   /**
+   * Top `limit` documents, document at a time, by MaxScore with block-max bounds.
+   *
+   * Lists are taken in ascending order of the bound of their contribution. Once the heap holds
+   * `limit` hits, its worst score θ is a lower bound of the final threshold: the longest prefix of
+   * lists whose bounds add up to less than θ is *non-essential* — no document found only in them can
+   * enter the top — so documents are enumerated from the other (*essential*) lists only, in
+   * ascending order. For each, the non-essential lists are consulted from the heaviest down: first
+   * the bound of the block of `BLOCK` postings that could hold it (`blockMax`, computed at build),
+   * then a search inside that block; the document is dropped as soon as what it has plus what it can
+   * still get stays below θ. As θ rises more lists become non-essential.
+   *
+   * Identical results to `searchExhaustive`: a document that is kept gets its contributions summed
+   * in the exhaustive scorer's term order, in doubles (so the same score to the last bit), ties go to
+   * the lower document (enumerated first), and bounds are compared with a slack that covers their
+   * rounding and float32 block bounds.
+   */
+  searchBlockMax(terms: WeightedTerm[], limit: number, allow?: (doc: number) => boolean, stats?: Bm25SearchStats): Bm25Hit[] {
+    const plan = this.plan(terms);
+    const n = plan.length;
+    if (!n || limit <= 0) return [];
+    const D = this.docs;
+    const T = this.tfs;
+    const norms = this.norms;
+    const BM = this.blockMax;
+    const END = 0x7fffffff;
+    // list i (0 … n−1) in ascending order of bound: plan[n − 1 − i]
+    const pos = new Int32Array(n);
+    const end = new Int32Array(n);
+    const cur = new Int32Array(n);
+    const start = new Int32Array(n);
+    const bFirst = new Int32Array(n);
+    const bAt = new Int32Array(n);
+    const bEnd = new Int32Array(n);
+    const wk = new Float64Array(n);
+    const upper = new Float64Array(n);
+    const prefix = new Float64Array(n + 1); // prefix[i] = Σ upper of lists 0 … i−1
+    const contrib = new Float64Array(n);
+    const blockUp = new Float64Array(n);
+    let postings = 0;
+    for (let i = 0; i < n; i++) {
+      const t = plan[n - 1 - i]!;
+      start[i] = pos[i] = t.start;
+      end[i] = t.start + t.docs.length;
+      cur[i] = t.docs.length ? t.docs[0]! : END;
+      bFirst[i] = bAt[i] = this.blockBase[t.id]!;
+      bEnd[i] = this.blockBase[t.id + 1]!;
+      wk[i] = t.wk;
+      upper[i] = t.upper;
+      prefix[i + 1] = prefix[i]! + t.upper;
+      postings += t.docs.length;
+    }
+    const heap = new TopK(limit);
+    let bar = 0; // θ·(1 − slack) once the heap is full, else 0
+    let e = 0; // lists 0 … e−1 are non-essential
+    let walked = 0;
+    let lookups = 0;
+    for (;;) {
+      let d = END;
+      for (let i = e; i < n; i++) if (cur[i]! < d) d = cur[i]!;
+      if (d === END) break;
+      const nd = norms[d]!;
+      let partial = 0;
+      for (let i = e; i < n; i++) {
+        if (cur[i] !== d) continue;
+        const p = pos[i]!;
+        const tf = T[p]!;
+        const v = (wk[i]! * tf) / (tf + nd);
+        contrib[i] = v;
+        partial += v;
+        const q = p + 1;
+        pos[i] = q;
+        cur[i] = q < end[i]! ? D[q]! : END;
+        walked++;
+      }
+      let alive = !allow || allow(d);
+      if (alive && e > 0) {
+        // replace the list bounds by the bounds of the blocks that could hold d, heaviest first
+        let bound = partial + prefix[e]!;
+        for (let j = e - 1; j >= 0 && bound >= bar; j--) {
+          const s0 = start[j]!;
+          const z = end[j]!;
+          const b0 = bFirst[j]!;
+          const bz = bEnd[j]!;
+          let b = bAt[j]!;
+          while (b < bz && D[Math.min(z, s0 + ((b - b0 + 1) << BM25_BLOCK_SHIFT)) - 1]! < d) b++;
+          bAt[j] = b;
+          const x = b < bz && D[s0 + ((b - b0) << BM25_BLOCK_SHIFT)]! <= d ? wk[j]! * BM[b]! * (1 + BLOCK_SLACK) : 0;
+          blockUp[j] = x;
+          bound -= upper[j]! - x;
+        }
+        if (bound < bar) alive = false;
+        else {
+          // look d up in those blocks, heaviest first, while it can still reach θ
+          for (let j = e - 1; j >= 0; j--) {
+            const x = blockUp[j]!;
+            if (x === 0) continue;
+            bound -= x;
+            const b = bAt[j]! - bFirst[j]!;
+            const s0 = start[j]!;
+            const p = gallopTo(
+              D,
+              Math.max(pos[j]!, s0 + (b << BM25_BLOCK_SHIFT)),
+              Math.min(end[j]!, s0 + ((b + 1) << BM25_BLOCK_SHIFT)),
+              d,
+            );
+            lookups++;
+            pos[j] = p;
+            if (p < end[j]! && D[p] === d) {
+              const tf = T[p]!;
+              const v = (wk[j]! * tf) / (tf + nd);
+              contrib[j] = v;
+              bound += v;
+            }
+            if (bound < bar) {
+              alive = false;
+              break;
+            }
+          }
+        }
+      }
+      if (alive) {
+        let s = 0;
+        for (let i = n - 1; i >= 0; i--) s += contrib[i]!; // plan order, as the exhaustive scorer sums
+        heap.offer(d, s);
+        if (heap.full) {
+          bar = heap.minScore * (1 - PRUNE_SLACK);
+          while (e < n && prefix[e + 1]! < bar) e++;
+        }
+      }
+      contrib.fill(0);
+    }
+    if (stats) Object.assign(stats, { terms: n, postings, walked, skippedLists: e, lookups });
+    return heap.sorted();
+  }
+
+  /**
    * The exhaustive scorer: every posting of every term, term at a time (terms in descending order
-   * of their bound, as `searchMaxScore` sums them), into a reused array of doubles; then one pass
-   * over all documents into a fixed-size heap. The reference of the property test, and the faster
-   * strategy on this project's queries (docs/retrieval.md).
+   * of their bound, as `searchMaxScore` sums them), into a reused array of doubles by the compiled
+   * loop of bm25-kernel.ts; then one pass over all documents into a fixed-size heap. The reference
+   * of the property test, and the fastest strategy on this project's queries (docs/retrieval.md).
    */
   searchExhaustive(terms: WeightedTerm[], limit: number, allow?: (doc: number) => boolean, stats?: Bm25SearchStats): Bm25Hit[] {
     const plan = this.plan(terms);
     if (!plan.length || limit <= 0) return [];
-    this.ensureScratch();
     const acc = this.acc;
-    const norms = this.norms;
+    const { layout, accumulate } = this.arena;
     let postings = 0;
     for (const t of plan) {
-      const docs = t.docs;
-      const tfs = t.tfs;
-      const wk = t.wk;
-      for (let j = 0; j < docs.length; j++) {
-        const d = docs[j]!;
-        const tf = tfs[j]!;
-        acc[d] = acc[d]! + (wk * tf) / (tf + norms[d]!);
-      }
-      postings += docs.length;
+      // acc[d] = acc[d] + (wk·tf)/(tf + norms[d]) for each posting (bm25-kernel.ts)
+      accumulate(layout.docs + 4 * t.start, layout.tfs + 2 * t.start, t.docs.length, t.wk, layout.norms, layout.acc);
+      postings += t.docs.length;
     }
+    // documents come in ascending order: once the heap is full, one that does not beat its worst
+    // score cannot enter (an equal score loses the tie to the lower documents held); before, any
+    // score > 0 enters. One predictable branch per document, then the accumulator is cleared at once.
     const heap = new TopK(limit);
-    for (let d = 0; d < this.size; d++) {
+    let worst = 0;
+    const n = this.size;
+    for (let d = 0; d < n; d++) {
       const s = acc[d]!;
-      if (s > 0) {
-        acc[d] = 0;
-        if (!allow || allow(d)) heap.offer(d, s);
+      if (s > worst && (!allow || allow(d))) {
+        heap.offer(d, s);
+        if (heap.full) worst = heap.minScore;
       }
     }
+    acc.fill(0);
     if (stats) Object.assign(stats, { terms: plan.length, postings, walked: postings, skippedLists: 0, lookups: 0 });
     return heap.sorted();
   }
 
   private ensureScratch(): void {
-    if (this.acc.length < this.size) {
-      this.acc = new Float64Array(this.size);
+    if (this.touched.length < this.size) {
       this.touched = new Int32Array(this.size);
       this.mark = new Uint8Array(this.size);
     }
   }
 
-  /** Merges duplicate terms, drops unknown ones, orders by descending bound (ties: first given first). */
+  /**
+   * Merges terms that share a list (the same term given twice, or terms with identical lists: their
+   * weights add up, as their contributions would), drops unknown ones, orders by descending bound
+   * (ties: first given first).
+   */
   private plan(terms: WeightedTerm[]): PlannedTerm[] {
     if (!this.size || !terms.length) return [];
-    const merged = new Map<string, number>();
-    for (const { term, weight } of terms) if (weight > 0) merged.set(term, (merged.get(term) ?? 0) + weight);
+    const merged = new Map<number, number>();
+    for (const { term, weight } of terms) {
+      if (!(weight > 0)) continue;
+      const id = this.termIds.get(term);
+      if (id !== undefined) merged.set(id, (merged.get(id) ?? 0) + weight);
+    }
     const k1p1 = this.params.k1 + 1;
     const out: (PlannedTerm & { order: number })[] = [];
-    for (const [term, weight] of merged) {
-      const id = this.termIds.get(term);
-      if (id === undefined) continue;
+    for (const [id, weight] of merged) {
       const a = this.offsets[id]!;
       const z = this.offsets[id + 1]!;
       if (Number.isNaN(this.maxImpact[id]!)) this.maxImpact[id] = this.maxImpactOf(a, z);
-      const wk = weight * this.idf(term) * k1p1;
+      const wk = weight * this.idfOf(z - a) * k1p1;
       out.push({
         docs: this.docs.subarray(a, z),
         tfs: this.tfs.subarray(a, z),
         wk,
         upper: wk * this.maxImpact[id]! * (1 + PRUNE_SLACK),
+        id,
+        start: a,
         order: out.length,
       });
     }
@@ -626,7 +914,7 @@ const EMPTY_I32 = new Int32Array(0);
 const EMPTY_U16 = new Uint16Array(0);
 
 /** First 8 bytes of `bm25.bin`. */
-const BIN_MAGIC = 'PBBM25\u00002';
+const BIN_MAGIC = 'PBBM25\u00003';
 
 /**
  * Collects postings document by document without a Map per document: terms are interned to ids once,
@@ -763,7 +1051,7 @@ export class Bm25Builder {
     const lengths = this.lengths.slice(0, this.nDocs);
     this.pairTerm = [];
     this.pairTf = [];
-    return new Bm25Index({ termIds, offsets, docs, tfs }, lengths, params, searchOpts);
+    return Bm25Index.fromPostings({ termIds, offsets, docs, tfs }, lengths, params, searchOpts);
   }
 
   private newTerm(term: string): number {
@@ -797,6 +1085,118 @@ function sortPostings(docs: Int32Array, tfs: Uint16Array, a: number, z: number):
   const t = order.map((i) => tfs[i]!);
   docs.set(d, a);
   tfs.set(t, a);
+}
+
+/**
+ * The same postings with identical lists stored once: a list equal (documents and tfs) to an earlier
+ * one is dropped and its terms point to the earlier list. Lists are found by a hash of their content
+ * and compared in full. Returns the input when no two lists are equal; `alloc` gives the arrays of
+ * the result.
+ */
+export function shareIdenticalLists(
+  p: Bm25Postings,
+  alloc: (postings: number) => { docs: Int32Array; tfs: Uint16Array } = (n) => ({ docs: new Int32Array(n), tfs: new Uint16Array(n) }),
+): Bm25Postings {
+  const { offsets, docs, tfs } = p;
+  const nLists = offsets.length - 1;
+  const canon = new Int32Array(nLists);
+  const byHash = new Map<number, number[]>();
+  let shared = 0;
+  for (let l = 0; l < nLists; l++) {
+    const a = offsets[l]!;
+    const z = offsets[l + 1]!;
+    let h = Math.imul(z - a, 0x9e3779b1);
+    for (let j = a; j < z; j++) h = Math.imul(Math.imul(h ^ docs[j]!, 0x01000193) ^ tfs[j]!, 0x01000193);
+    canon[l] = l;
+    const same = byHash.get(h);
+    if (!same) {
+      byHash.set(h, [l]);
+      continue;
+    }
+    for (const m of same) {
+      const b = offsets[m]!;
+      if (offsets[m + 1]! - b !== z - a) continue;
+      let eq = true;
+      for (let j = 0; j < z - a && eq; j++) eq = docs[a + j] === docs[b + j] && tfs[a + j] === tfs[b + j];
+      if (eq) {
+        canon[l] = m;
+        shared++;
+        break;
+      }
+    }
+    if (canon[l] === l) same.push(l);
+  }
+  if (!shared) return p;
+  const newId = new Int32Array(nLists);
+  let nNew = 0;
+  let total = 0;
+  for (let l = 0; l < nLists; l++) {
+    if (canon[l] !== l) continue;
+    newId[l] = nNew++;
+    total += offsets[l + 1]! - offsets[l]!;
+  }
+  const offs = new Int32Array(nNew + 1);
+  const { docs: d2, tfs: t2 } = alloc(total);
+  let at = 0;
+  for (let l = 0; l < nLists; l++) {
+    if (canon[l] !== l) continue;
+    const a = offsets[l]!;
+    const z = offsets[l + 1]!;
+    d2.set(docs.subarray(a, z), at);
+    t2.set(tfs.subarray(a, z), at);
+    at += z - a;
+    offs[newId[l]! + 1] = at;
+  }
+  const termIds = new Map<string, number>();
+  for (const [t, l] of p.termIds) termIds.set(t, newId[canon[l]!]!);
+  return { termIds, offsets: offs, docs: d2, tfs: t2 };
+}
+
+/** First block of each term's list (and the total at the end): ceil(list length / BLOCK) blocks each. */
+function blockBases(offsets: Int32Array): Int32Array {
+  const out = new Int32Array(offsets.length);
+  for (let t = 0; t + 1 < offsets.length; t++) out[t + 1] = out[t]! + ((offsets[t + 1]! - offsets[t]! + BLOCK - 1) >> BM25_BLOCK_SHIFT);
+  return out;
+}
+
+/** Per block of every list, the largest tf/(tf + norm(d)), as float32 (read with BLOCK_SLACK). */
+function blockMaxima(offsets: Int32Array, docs: Int32Array, tfs: Uint16Array, norms: Float64Array, nBlocks: number): Float32Array {
+  const out = new Float32Array(nBlocks);
+  let b = 0;
+  for (let t = 0; t + 1 < offsets.length; t++) {
+    const z = offsets[t + 1]!;
+    for (let a = offsets[t]!; a < z; a += BLOCK) {
+      const e = Math.min(z, a + BLOCK);
+      let m = 0;
+      for (let j = a; j < e; j++) {
+        const tf = tfs[j]!;
+        const v = tf / (tf + norms[docs[j]!]!);
+        if (v > m) m = v;
+      }
+      out[b++] = m;
+    }
+  }
+  return out;
+}
+
+/** First position in [from, end) whose doc id is ≥ `target`, or `end` (exponential then binary search). */
+function gallopTo(docs: Int32Array, from: number, end: number, target: number): number {
+  if (from >= end || docs[from]! >= target) return from;
+  let step = 1;
+  let lo = from;
+  let hi = from + 1;
+  while (hi < end && docs[hi]! < target) {
+    lo = hi;
+    step <<= 1;
+    hi = from + step;
+  }
+  if (hi > end) hi = end;
+  while (lo + 1 < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (docs[mid]! < target) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
 
 /** First index ≥ `from` whose doc id is ≥ `target` (exponential then binary search). */

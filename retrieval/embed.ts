@@ -306,6 +306,8 @@ export async function loadStaticLookup(
   const pooling = poolingFor(STATIC_MODEL_ID, true);
   const stats: StaticLookupStats = { lookups: 0, pipeline: 0 };
   let slow: Promise<Embedder> | undefined;
+  /** Token id of each CJK character U+4E00–U+9FFF, looked up on first use (−1 until then). */
+  const cjkIds = new Int32Array(0x9fff - 0x4e00 + 1).fill(-1);
   /** Other characters seen: their token id as a punctuation mark, or −1 (needs the pipeline). */
   const punct = new Map<string, number>();
 
@@ -349,7 +351,9 @@ export async function loadStaticLookup(
       const cp = ch.codePointAt(0)!;
       if (cp >= 0x4e00 && cp <= 0x9fff) {
         flush();
-        ids.push(vocab.get(ch) ?? unk);
+        let id = cjkIds[cp - 0x4e00]!;
+        if (id < 0) id = cjkIds[cp - 0x4e00] = vocab.get(ch) ?? unk;
+        ids.push(id);
       } else if (ch === ' ' || ch === '\n' || ch === '\t' || ch === '\r' || ch === '\u3000') {
         flush();
       } else if (cp >= 33 && cp <= 126) {
@@ -377,10 +381,12 @@ export async function loadStaticLookup(
 
   const pool = (ids: number[]): Float32Array => {
     // row by row (cache-friendly); each component still sums its tokens in order, as the pipeline does
-    const sum = new Float64Array(dim);
+    const D = dim;
+    const rows = table; // locals, not the closure's context: V8 then keeps them in registers
+    const sum = new Float64Array(D);
     for (let j = 0; j < ids.length; j++) {
-      const row = ids[j]! * dim;
-      for (let k = 0; k < dim; k++) sum[k] = sum[k]! + table[row + k]! * 1;
+      const row = ids[j]! * D;
+      for (let k = 0; k < D; k++) sum[k] = sum[k]! + rows[row + k]!;
     }
     const mean = new Float32Array(dim);
     for (let k = 0; k < dim; k++) mean[k] = sum[k]! / ids.length;

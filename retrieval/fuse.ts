@@ -172,6 +172,26 @@ export function coverage(q: AnalyzedQuery, bm25: Bm25Index, row: number): number
   return total > 0 ? got / total : 0;
 }
 
+/**
+ * `coverage` of many rows at once (same values): each concept term's list is searched once for all
+ * the rows, in ascending order, instead of once per row.
+ */
+export function coverageOfRows(q: AnalyzedQuery, bm25: Bm25Index, rows: readonly number[]): Map<number, number> {
+  const sorted = Int32Array.from(rows).sort();
+  const got = new Float64Array(sorted.length);
+  const has = new Uint8Array(sorted.length);
+  let total = 0;
+  for (const c of q.concepts) {
+    total += c.weight;
+    has.fill(0);
+    for (const t of c.terms) bm25.markContaining(t, sorted, has);
+    for (let x = 0; x < sorted.length; x++) if (has[x]) got[x] = got[x]! + c.weight;
+  }
+  const out = new Map<number, number>();
+  for (let x = 0; x < sorted.length; x++) out.set(sorted[x]!, total > 0 ? got[x]! / total : 0);
+  return out;
+}
+
 /** Share of concepts (idf-weighted) whose word or expansion appears in the chunk's heading/path. */
 export function headingCoverage(q: AnalyzedQuery, heading: string): number {
   if (!heading) return 0;
@@ -233,13 +253,14 @@ export function fuseCandidates(input: FuseInput): FusedCandidate[] {
   const bm25Rank = new Map(bm25Hits.map((h, i) => [h.doc, i]));
   const denseRank = new Map(denseRanked.map((r, i) => [r, i]));
   const w = opts.weights;
+  const coverages = coverageOfRows(q, input.bm25, [...rows]);
   const out: FusedCandidate[] = [];
   for (const row of rows) {
     const chunk = input.chunks[row]!;
     const b = maxBm25 > 0 ? (bm25Score.get(row) ?? 0) / maxBm25 : 0;
     const cos = denseSim?.get(row) ?? 0;
     const d = denseSim && maxCos > opts.cosFloor ? Math.max(0, cos - opts.cosFloor) / (maxCos - opts.cosFloor) : 0;
-    const cov = coverage(q, input.bm25, row);
+    const cov = coverages.get(row)!;
     const head = headingCoverage(q, input.headings[row] ?? '');
     const facts = input.docs.get(chunk.docId);
     const doc = docMatch(q, facts, input.preferDistrict);

@@ -56,7 +56,7 @@ export function docFacts(documents: DocInfo[]): Map<string, DocFacts> {
 }
 
 /** Bump when the file layout or the meaning of a field changes: older indexes are rebuilt. */
-export const INDEX_FORMAT_VERSION = 2;
+export const INDEX_FORMAT_VERSION = 3;
 /** Bump when the text that is indexed per chunk changes (fields, weights). */
 export const INDEX_TEXT_VERSION = 2;
 

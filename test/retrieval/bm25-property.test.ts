@@ -53,9 +53,11 @@ function formula(docs: string[][], q: WeightedTerm[], k1: number, b: number): Ma
   return scores;
 }
 
-test('MaxScore top-k is identical to the exhaustive scorer (random corpora and queries)', () => {
+test('MaxScore and block-max top-k are identical to the exhaustive scorer (random corpora and queries)', () => {
   let compared = 0;
   let pruned = 0;
+  let blockPruned = 0;
+  let blockSkipped = 0;
   for (let c = 0; c < 8; c++) {
     const rand = rng(1000 + c);
     const docs = corpus(rand, 300 + Math.floor(rand() * 1700), 50 + Math.floor(rand() * 2000));
@@ -69,12 +71,18 @@ test('MaxScore top-k is identical to the exhaustive scorer (random corpora and q
       const fast = idx.searchMaxScore(q, limit, allow, stats);
       const ref = idx.searchExhaustive(q, limit, allow);
       assert.deepEqual(fast, ref, `corpus ${c} query ${i} limit ${limit}`);
+      const bstats: Bm25SearchStats = { terms: 0, postings: 0, walked: 0, skippedLists: 0, lookups: 0 };
+      assert.deepEqual(idx.searchBlockMax(q, limit, allow, bstats), ref, `block-max: corpus ${c} query ${i} limit ${limit}`);
       compared++;
       if (stats.skippedLists > 0) pruned++;
+      if (bstats.skippedLists > 0) blockPruned++;
+      if (bstats.walked < bstats.postings) blockSkipped++;
     }
   }
   assert.equal(compared, 320);
   assert.ok(pruned > 80, `only ${pruned} queries skipped a list: the test would not exercise pruning`);
+  assert.ok(blockPruned > 80, `block-max: only ${blockPruned} queries had non-essential lists`);
+  assert.ok(blockSkipped > 80, `block-max: only ${blockSkipped} queries skipped postings`);
 });
 
 test('ties are broken by ascending document, as a full sort would', () => {
@@ -88,6 +96,16 @@ test('ties are broken by ascending document, as a full sort would', () => {
     [40, 0, 1, 2, 3],
   ); // the shorter document first, then by id
   assert.deepEqual(hits, idx.searchExhaustive([{ term: '社保', weight: 1 }], 5));
+  assert.deepEqual(idx.searchBlockMax([{ term: '社保', weight: 1 }], 5), hits);
+  // 200 tying documents over several blocks, a rarer term that lifts a few of them
+  const many = Array.from({ length: 200 }, (_, i) => (i % 37 === 5 ? ['社保', '补缴', '落户'] : ['社保', '补缴']));
+  const big = Bm25Index.build(many);
+  const q = [
+    { term: '社保', weight: 1 },
+    { term: '补缴', weight: 0.3 },
+    { term: '落户', weight: 0.6 },
+  ];
+  for (const k of [1, 3, 10, 64, 100]) assert.deepEqual(big.searchBlockMax(q, k), big.searchExhaustive(q, k), `limit ${k}`);
 });
 
 test('the exhaustive scorer is the BM25 formula', () => {
@@ -102,5 +120,41 @@ test('the exhaustive scorer is the BM25 formula', () => {
     got.forEach((h, j) => {
       assert.ok(Math.abs(h.score - want[j]![1]) < 1e-9 * Math.max(1, h.score), `query ${i} rank ${j}: ${h.score} vs ${want[j]![1]}`);
     });
+  }
+});
+
+test('merge equals a full build on random corpora (shared lists, dropped and added documents)', () => {
+  for (let c = 0; c < 6; c++) {
+    const rand = rng(500 + c);
+    const vocab = 30 + Math.floor(rand() * 300);
+    const before = corpus(rand, 150 + Math.floor(rand() * 300), vocab);
+    // pairs of terms that always occur together (a word and its bigram): shared lists to split or join
+    for (const d of before) if (d.includes('t1')) d.push('t1b');
+    const keep = before.map(() => rand() < 0.8);
+    const added = corpus(rand, 1 + Math.floor(rand() * 60), vocab);
+    for (const d of added) if (d.includes('t2') && rand() < 0.5) d.push('t1b');
+    const kept = before.filter((_, i) => keep[i]);
+    // the new order: kept documents (in order) interleaved with the added ones at random places
+    const order: ({ old: number } | { fresh: number })[] = [];
+    let fi = 0;
+    before.forEach((_, i) => {
+      while (fi < added.length && rand() < 0.2) order.push({ fresh: fi++ });
+      if (keep[i]) order.push({ old: i });
+    });
+    while (fi < added.length) order.push({ fresh: fi++ });
+    const oldToNew = new Int32Array(before.length).fill(-1);
+    const freshToNew = new Int32Array(added.length);
+    order.forEach((o, at) => ('old' in o ? (oldToNew[o.old] = at) : (freshToNew[o.fresh] = at)));
+    const after = order.map((o) => ('old' in o ? before[o.old]! : added[o.fresh]!));
+    assert.equal(after.length, kept.length + added.length);
+    const merged = Bm25Index.merge(Bm25Index.build(before), oldToNew, Bm25Index.build(added), freshToNew, after.length);
+    const full = Bm25Index.build(after);
+    assert.deepEqual(merged.counts, full.counts, `corpus ${c}`);
+    for (let i = 0; i < 25; i++) {
+      const q = query(rand, vocab);
+      if (rand() < 0.3) q.push({ term: 't1b', weight: 0.3 }, { term: 't1', weight: 1 });
+      assert.deepEqual(merged.search(q, 20), full.search(q, 20), `corpus ${c} query ${i}`);
+      for (const t of q) assert.equal(merged.df(t.term), full.df(t.term));
+    }
   }
 });

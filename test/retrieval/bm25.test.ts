@@ -65,3 +65,79 @@ test('JSON round trip gives identical scores', () => {
   assert.deepEqual(again.search(q, 4), idx.search(q, 4));
   assert.throws(() => Bm25Index.fromJSON({ version: 2 } as never), /unsupported or malformed/);
 });
+
+test('terms with identical lists share one; their weights add up', () => {
+  // 社保 and its bigram #社保 occur in the same documents with the same tfs: one list
+  const docs2 = [['社保', '#社保', '补缴'], ['社保', '#社保', '社保', '#社保'], ['落户', '补缴', '补缴'], ['落户']];
+  const idx = Bm25Index.build(docs2);
+  assert.deepEqual(idx.counts, { terms: 4, lists: 3, postings: 6 });
+  assert.equal(idx.df('#社保'), 2);
+  assert.equal(idx.contains(1, '#社保'), true);
+  assert.equal(idx.contains(2, '#社保'), false);
+  const split = [
+    { term: '社保', weight: 1 },
+    { term: '#社保', weight: 0.5 },
+    { term: '补缴', weight: 1 },
+  ];
+  const joined = [
+    { term: '社保', weight: 1.5 },
+    { term: '补缴', weight: 1 },
+  ];
+  assert.deepEqual(idx.search(split, 4), idx.search(joined, 4));
+  // same lists after a binary and a JSON round trip (JSON writes each term's list; reading shares them again)
+  const bin = Bm25Index.fromBinary(idx.toBinary());
+  const json = Bm25Index.fromJSON(JSON.parse(JSON.stringify(idx.toJSON())));
+  for (const again of [bin, json]) {
+    assert.deepEqual(again.counts, idx.counts);
+    assert.deepEqual(again.search(split, 4), idx.search(split, 4));
+  }
+});
+
+test('merge equals a full build, sharing lists that became identical', () => {
+  // before: 社保 and 公积金 differ (document 2 has only 公积金); after dropping it and adding one with both, they are equal
+  const before = [['社保', '公积金'], ['落户'], ['公积金', '补缴']];
+  const added = [['社保', '公积金', '补缴']];
+  const after = [before[0]!, before[1]!, added[0]!];
+  const old = Bm25Index.build(before);
+  assert.equal(old.counts.lists, 4);
+  const merged = Bm25Index.merge(old, Int32Array.from([0, 1, -1]), Bm25Index.build(added), Int32Array.from([2]), 3);
+  const full = Bm25Index.build(after);
+  assert.deepEqual(merged.counts, full.counts);
+  assert.equal(merged.counts.lists, 3);
+  for (const term of ['社保', '公积金', '落户', '补缴', '没有'])
+    assert.deepEqual(
+      merged.search(
+        [
+          { term, weight: 1 },
+          { term: '落户', weight: 0.3 },
+        ],
+        3,
+      ),
+      full.search(
+        [
+          { term, weight: 1 },
+          { term: '落户', weight: 0.3 },
+        ],
+        3,
+      ),
+    );
+});
+
+test('a binary file of another version or cut short is refused with a fix', () => {
+  const bin = Bm25Index.build(docs).toBinary();
+  assert.throws(() => Bm25Index.fromBinary(bin.subarray(0, bin.length - 8)), /truncated data.*ingest --rebuild/);
+  const old = Buffer.from(bin);
+  old.write('PBBM25\u00002', 0, 'latin1');
+  assert.throws(() => Bm25Index.fromBinary(old), /not a policybot BM25 file of this version/);
+});
+
+test('postings with a document out of range or out of order are refused', () => {
+  const termIds = new Map([['社保', 0]]);
+  const offsets = Int32Array.from([0, 2]);
+  const lengths = Float32Array.from([1, 1]);
+  const make = (docs: number[]) =>
+    new Bm25Index({ termIds, offsets, docs: Int32Array.from(docs), tfs: Uint16Array.from([1, 1]) }, lengths, { k1: 1.2, b: 0.75 });
+  assert.equal(make([0, 1]).df('社保'), 2);
+  assert.throws(() => make([0, 2]), /list 0 has document 2 after 0 \(2 documents/);
+  assert.throws(() => make([1, 0]), /list 0 has document 0 after 1/);
+});

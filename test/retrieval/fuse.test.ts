@@ -6,7 +6,7 @@ import { before, test } from 'node:test';
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { Bm25Index } from '../../retrieval/bm25.ts';
 import { readCorpus } from '../../retrieval/corpus.ts';
-import { DEFAULT_FUSION, analyzeQuery, confidenceOf, docMatch, fuseCandidates } from '../../retrieval/fuse.ts';
+import { DEFAULT_FUSION, analyzeQuery, confidenceOf, coverage, coverageOfRows, docMatch, fuseCandidates } from '../../retrieval/fuse.ts';
 import { openRetriever, type Retriever } from '../../retrieval/search.ts';
 import { createSegmenter } from '../../retrieval/segment.ts';
 import { parseSynonyms } from '../../retrieval/synonyms.ts';
@@ -23,6 +23,19 @@ test('concepts: sub-words join their word, expansions join the concept they came
   // 海归 is unseen but its expansion is seen: weighted like the expansion
   assert.equal(haigui.weight, bm25.idf('留学人员'));
   assert.ok(q.terms.some((t) => t.term === '留学人员' && t.weight === DEFAULT_FUSION.synonymWeight));
+});
+
+test('coverage of many rows at once equals coverage row by row', () => {
+  const texts = ['本市居住证积分落户', '留学人员落户材料', '职称评审', '人才公寓申请', '海归人才落户公寓', '创业补贴', '落户'];
+  const docs = Array.from({ length: 300 }, (_, i) => seg.tokens(texts[(i * 7) % texts.length]! + texts[i % 5]!));
+  const bm25 = Bm25Index.build(docs);
+  const q = analyzeQuery('海归落户要什么材料，人才公寓呢', seg, syn, bm25, DEFAULT_FUSION);
+  assert.ok(q.concepts.length >= 4);
+  const rows = [299, 3, 0, 150, 151, 7, 42, 298, 11];
+  const many = coverageOfRows(q, bm25, rows);
+  assert.equal(many.size, rows.length);
+  for (const r of rows) assert.equal(many.get(r), coverage(q, bm25, r), `row ${r}`);
+  assert.ok(new Set(many.values()).size > 1, 'the rows should differ in coverage');
 });
 
 test('confidence: coverage curve, out-of-scope place penalty, empty query', () => {
