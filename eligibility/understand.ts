@@ -184,6 +184,11 @@ export function resolveDates(
       if (!eras.some((e) => e.text === m)) eras.push({ text: m, value });
       return value;
     });
+  // English month ranges with a dash share the year too: "May-Aug 2022" → "May 2022 to Aug 2022".
+  s = s.replace(
+    /\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s*[-–—~]\s*(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+((?:19|20)\d{2})\b/gi,
+    (_m, a: string, b: string, y: string) => `${a} ${y} to ${b} ${y}`,
+  );
   // English month lists share the year written after the last: "May and June 2022" → "May 2022 and June 2022".
   s = s.replace(
     /\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s*(,|and|&)\s*(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+((?:19|20)\d{2})\b/gi,

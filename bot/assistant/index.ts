@@ -264,7 +264,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     };
     let searchResult: Promise<SearchResult> | undefined;
     // An English question searches the Chinese library with the glossary's terms added (text/glossary.ts).
-    const query = lang === 'en' && deps.glossary ? translateQuery(text, deps.glossary) : text;
+    // A short information question right after another ("伯乐奖励是啥" → "最多给多少") asks about the same
+    // topic: the earlier question's words are searched with it.
+    const followsTopic =
+      r === 'information' && !!state.topic && text.length <= BARE_MEASURE_CHARS && !goalsNow.length && !Object.keys(newFacts).length;
+    const asked = followsTopic ? `${state.topic} ${text}` : text;
+    const query = lang === 'en' && deps.glossary ? translateQuery(asked, deps.glossary) : asked;
     const searched = () => (searchResult ??= deps.search.search(query, { k: 5, district: districtIn(query) }));
     const done = (reply: Reply, s: ConversationState = next) => finishReply(kit, { ...reply, route: reply.route ?? r }, state, s);
     const t = kit.locales[lang].t;
@@ -470,11 +475,22 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
       // No rule concerns these facts: remember them and answer from the documents.
       const info = informationReply(ctx, kit, question, await searched(), asOf, lang);
-      return done(info, { ...next, facts: facts as Record<string, unknown>, openQuestion: null, expect: null });
+      return done(info, {
+        ...next,
+        facts: facts as Record<string, unknown>,
+        openQuestion: null,
+        expect: null,
+        topic: info.grounded ? asked : null,
+      });
     }
 
     const info = informationReply(ctx, kit, question, await searched(), asOf, lang);
-    return done(info, { ...next, facts: mergeFacts(state.facts, newFacts) as Record<string, unknown>, openQuestion: null });
+    return done(info, {
+      ...next,
+      facts: mergeFacts(state.facts, newFacts) as Record<string, unknown>,
+      openQuestion: null,
+      topic: info.grounded ? asked : null,
+    });
   }
 
   return {

@@ -104,6 +104,8 @@ export interface ConversationState {
   sources?: Record<string, FactSource>;
   /** The facts the last message gave (a correction in the next message replaces one of them). */
   lastFacts?: string[];
+  /** The last information question answered (a short follow-up — "最多给多少" — is searched with it). */
+  topic?: string | null;
   /** The goals the conversation named (落户, 补贴…), kept until another goal is named. */
   goals?: string[];
   /** Clause (chunk) ids quoted in full so far in this conversation: a later reply cites them by label only. */
