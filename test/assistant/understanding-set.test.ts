@@ -20,15 +20,15 @@ before(async () => {
 });
 after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
-// The first three sets are tune sets now (docs/assistant.md "Third round"): floors near what is measured,
-// and no confident wrong verdict on any of them (the confidence gate of bot/assistant/decide.ts). The
-// third blind set was held out until its run of 2026-12-02 ("Third blind set"); its guard holds today's
-// level — 4 confident wrong verdicts are known and listed there — so that it cannot get worse unseen.
+// All four sets are tune sets now (docs/assistant.md "Fourth round"): floors near what is measured. The
+// fourth blind set was held out until its runs of 2026-12-02; check 3 keeps 2 known confident wrong
+// verdicts (listed there) so that it cannot get worse unseen, the others none.
 for (const [name, floors] of [
-  ['understanding-tune.yaml', { messages: 0.97, conversations: 0.9, confidentWrong: 0 }],
-  ['understanding-check.yaml', { messages: 0.82, conversations: 0.9, confidentWrong: 0 }],
-  ['understanding-check2.yaml', { messages: 0.8, conversations: 0.85, confidentWrong: 0 }],
-  ['understanding-check3.yaml', { messages: 0.78, conversations: 0.72, confidentWrong: 4 }],
+  ['understanding-tune.yaml', { messages: 0.97, conversations: 0.95, confidentWrong: 0 }],
+  ['understanding-check.yaml', { messages: 0.87, conversations: 0.9, confidentWrong: 0 }],
+  ['understanding-check2.yaml', { messages: 0.85, conversations: 0.9, confidentWrong: 0 }],
+  ['understanding-check3.yaml', { messages: 0.93, conversations: 0.8, confidentWrong: 2 }],
+  ['understanding-check4.yaml', { messages: 0.91, conversations: 0.84, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
