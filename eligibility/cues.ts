@@ -67,6 +67,11 @@ const CueFileSchema = z
     /** Bare answers to a yes/no question, for every channel (`yesNo()`). */
     answers: z.object({ yes: Words, no: Words }).partial().default({}),
     sentences: z.record(z.string(), z.object({ zh: z.string().min(1), en: z.string().min(1) })).default({}),
+    /** The router's cues (bot/assistant/route.ts): greeting and help words, eligibility and first-person patterns. */
+    route: z
+      .object({ greeting: Words, help: Words, trailing: z.string().min(1), eligibility: Words, personal: Words })
+      .partial()
+      .default({}),
   })
   .strict();
 
@@ -117,6 +122,8 @@ export interface CueTables {
   answers: { yes: string[]; no: string[] };
   /** Sentences said back ({value}, {date} placeholders), by language. */
   sentences: Record<string, { zh: string; en: string }>;
+  /** Greeting and help words (a whole message), `trailing` characters allowed after them, and regular-expression sources. */
+  route: { greeting: string[]; help: string[]; trailing: string; eligibility: string[]; personal: string[] };
 }
 
 /** Thrown when a cue file is malformed; names the file and the field. */
@@ -152,6 +159,7 @@ export function emptyCueTables(): CueTables {
     doubt: { vague: [], approxBefore: [], approxAfter: [] },
     answers: { yes: [], no: [] },
     sentences: {},
+    route: { greeting: [], help: [], trailing: '', eligibility: [], personal: [] },
   };
 }
 
@@ -236,6 +244,17 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.answers.yes = words([...out.answers.yes, ...(d.answers.yes ?? [])]);
     out.answers.no = words([...out.answers.no, ...(d.answers.no ?? [])]);
     Object.assign(out.sentences, d.sentences);
+    // (Patterns are kept as written: they are regular expressions, not normalized words.)
+    for (const k of ['greeting', 'help', 'eligibility', 'personal'] as const)
+      out.route[k] = [...new Set([...out.route[k], ...(d.route[k] ?? [])])];
+    if (d.route.trailing) out.route.trailing = d.route.trailing;
+    for (const src of [...(d.route.eligibility ?? []), ...(d.route.personal ?? [])]) {
+      try {
+        new RegExp(src, 'i');
+      } catch (e) {
+        throw new CueLoadError(`${file}: route: "${src}" is not a valid regular expression: ${(e as Error).message}`);
+      }
+    }
   }
   return out;
 }

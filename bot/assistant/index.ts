@@ -16,7 +16,7 @@ import { keywordText, matchedKeywords, rulesForText, type Condition, type FactCa
 import type { Chunk, DocumentMeta, SearchResult } from '../../retrieval/types.ts';
 import { detectLang } from './lang.ts';
 import { decide, DEFAULT_DECIDE_WEIGHTS, type DecideWeights } from './decide.ts';
-import { isPersonal, route } from './route.ts';
+import { isPersonal, route, type RouteCues } from './route.ts';
 import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
 import { resumeState } from './state.ts';
 import { createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
@@ -56,6 +56,8 @@ export interface AssistantOptions {
 export type UnderstandFn = (text: string, ctx: UnderstandContext) => Understanding;
 
 export interface AssistantDeps {
+  /** The router's cues (corpus/lang `route:`, compiled by route.ts `compileRouteCues`). */
+  routing: RouteCues;
   /** When given, messages go through the understanding stage (roles, goals, dates); else only `extract`. */
   understand?: UnderstandFn;
   /** Sentences said back (corrections, situation date), from corpus/lang/*.yaml `sentences:`. */
@@ -202,49 +204,52 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       Object.keys(newFacts).length === 0 &&
       !open &&
       !understood?.asksInformation &&
-      ((!!understood?.intent && isPersonal(text)) ||
+      ((!!understood?.intent && isPersonal(text, deps.routing)) ||
         (text.length <= BARE_MEASURE_CHARS &&
           deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && distinctiveHits(x, kwText) > 0)));
-    const r = route({
-      text,
-      hasOpenQuestion: !!open || !!currentRuleFacts,
-      answersOpenQuestion: (!!open && Object.keys(given).length > 0) || updatesCurrentRule,
-      newFacts: Object.keys(newFacts).length,
-      ruleHits: textRules.length,
-      // A goal with intent ("想落户"), or with two facts of one of the goal's rules ("悉尼大学 全职 落户").
-      goalOnly,
-      goal:
-        distinctiveFact ||
-        // Facts alone, two of one rule's conditions ("QS 45 全职"): the person describes their case.
-        (!understood?.asksInformation &&
-          deps.rules.some((x) => [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)) ||
-        // A goal and two facts of a rule serving it, its precondition included ("宝山一家重点企业的研发骨干
-        // 有啥激励吗": where they work and their status).
-        (goalsNow.length > 0 &&
-          (!!understood?.intent ||
-            deps.rules.some(
-              (x) =>
-                !understood?.asksInformation &&
-                x.goals.some((g) => goalsNow.includes(g)) &&
-                [...(ruleFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= PROFILE_FACTS,
-            ))),
-      conversationFacts:
-        Object.keys(newFacts).length > 0 &&
-        deps.rules.some((x) => {
-          const fs = [...(ruleFacts.get(x.id) ?? [])];
-          return fs.some((f) => f in newFacts) && fs.filter((f) => f in newFacts || f in state.facts).length >= MIN_CONVERSATION_FACTS;
-        }),
-      goalFacts:
-        goals.length > 0 &&
-        deps.rules.some((x) => {
-          if (!x.goals.some((g) => goals.includes(g))) return false;
-          const fs = [...(ruleFacts.get(x.id) ?? [])];
-          // A goal named now and a fact known before, or a goal named before and a fact given now.
-          // (A goal and a fact in the same message count through `goal` above: with intent or two facts.)
-          return goalsNow.length ? fs.some((f) => f in state.facts) : fs.some((f) => f in newFacts);
-        }),
-      generalQuestion: !!understood?.asksInformation && !understood.intent,
-    });
+    const r = route(
+      {
+        text,
+        hasOpenQuestion: !!open || !!currentRuleFacts,
+        answersOpenQuestion: (!!open && Object.keys(given).length > 0) || updatesCurrentRule,
+        newFacts: Object.keys(newFacts).length,
+        ruleHits: textRules.length,
+        // A goal with intent ("想落户"), or with two facts of one of the goal's rules ("悉尼大学 全职 落户").
+        goalOnly,
+        goal:
+          distinctiveFact ||
+          // Facts alone, two of one rule's conditions ("QS 45 全职"): the person describes their case.
+          (!understood?.asksInformation &&
+            deps.rules.some((x) => [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)) ||
+          // A goal and two facts of a rule serving it, its precondition included ("宝山一家重点企业的研发骨干
+          // 有啥激励吗": where they work and their status).
+          (goalsNow.length > 0 &&
+            (!!understood?.intent ||
+              deps.rules.some(
+                (x) =>
+                  !understood?.asksInformation &&
+                  x.goals.some((g) => goalsNow.includes(g)) &&
+                  [...(ruleFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= PROFILE_FACTS,
+              ))),
+        conversationFacts:
+          Object.keys(newFacts).length > 0 &&
+          deps.rules.some((x) => {
+            const fs = [...(ruleFacts.get(x.id) ?? [])];
+            return fs.some((f) => f in newFacts) && fs.filter((f) => f in newFacts || f in state.facts).length >= MIN_CONVERSATION_FACTS;
+          }),
+        goalFacts:
+          goals.length > 0 &&
+          deps.rules.some((x) => {
+            if (!x.goals.some((g) => goals.includes(g))) return false;
+            const fs = [...(ruleFacts.get(x.id) ?? [])];
+            // A goal named now and a fact known before, or a goal named before and a fact given now.
+            // (A goal and a fact in the same message count through `goal` above: with intent or two facts.)
+            return goalsNow.length ? fs.some((f) => f in state.facts) : fs.some((f) => f in newFacts);
+          }),
+        generalQuestion: !!understood?.asksInformation && !understood.intent,
+      },
+      deps.routing,
+    );
     const yearNamed = /(20\d{2})\s*年/.exec(text);
     const sources = { ...(state.sources ?? {}) };
     for (const sp of understood?.spans ?? []) {

@@ -5,7 +5,8 @@
  * question, whether a rule's keywords appear) so that this function stays pure and testable.
  *
  * @example
- * route({ text: '你好', hasOpenQuestion: false, answersOpenQuestion: false, newFacts: 0, ruleHits: 0 }) // 'greeting'
+ * const cues = compileRouteCues(loadCueTables('corpus/lang').route);
+ * route({ text: '你好', hasOpenQuestion: false, answersOpenQuestion: false, newFacts: 0, ruleHits: 0 }, cues) // 'greeting'
  */
 import type { Route } from './types.ts';
 
@@ -35,31 +36,52 @@ export interface RouteSignals {
 const NO_WORDS = /^[\p{N}\p{P}\p{S}\s]+$/u;
 
 const MEANINGFUL = /[\p{Script=Han}\p{L}\p{N}]/u;
-const GREETING =
-  /^(你好|您好|哈喽|嗨|hi|hello|hey|在吗|在不在|早上好|下午好|晚上好|早|谢谢|多谢|感谢|thanks|thank you)[\s!！。.~～,，呀啊哈]*$/i;
-const HELP =
-  /^(\/?help|\/?start|帮助|怎么用|如何使用|使用说明|你能做什么|你会什么|你是谁|功能|菜单|what can you do|how to use)[\s?？!！。.]*$/i;
-/** Words that ask whether the person qualifies / is affected. */
-const ELIGIBILITY_CUE =
-  /能不能|能否|可不可以|可以.{0,12}[吗么嘛]|是否(可以|能|符合|影响)|符合|够不够|有没有资格|有资格|资格|能.{0,12}[吗么嘛]|会不会|影响.{0,8}[吗么嘛]|有影响|算不算|行不行|还能|咨询|想了解|想问问?|能.{0,16}不[?？。]?$|可以.{0,16}不[?？。]?$|行不|还按|仍按|还是按|按.{0,8}(?:算|执行|计算)[吗么嘛呢？?]?$|受影响|是不是还|适用[吗么嘛]|eligible|qualif|can i|am i|do i|could i|will it affect|affect|does .{0,30} apply/i;
-const PERSONAL = /我|本人|俺|孩子|my |\bI\b|I'm|I am|me\b|\bwe\b|\bour\b/i;
+
+/** The router's cues, compiled from the cue tables (corpus/lang `route:`; eligibility/cues.ts). */
+export interface RouteCues {
+  /** A whole message that is a greeting or thanks. */
+  greeting: RegExp;
+  /** A whole message that asks what the bot can do. */
+  help: RegExp;
+  /** Words that ask whether the person qualifies or is affected. */
+  eligibility: RegExp;
+  /** The message speaks in the first person (the asker, or someone they ask for: 我老公, 我们公司). */
+  personal: RegExp;
+}
+
+const NEVER = /(?!)/;
+const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Compiles the `route:` cue table. Words match a whole message (with `trailing` characters after them). */
+export function compileRouteCues(c: {
+  greeting: string[];
+  help: string[];
+  trailing: string;
+  eligibility: string[];
+  personal: string[];
+}): RouteCues {
+  const trailing = c.trailing ? `[${escapeRe(c.trailing)}\\s]*` : '\\s*';
+  const whole = (ws: string[]) => (ws.length ? new RegExp(`^(?:${ws.map(escapeRe).join('|')})${trailing}$`, 'i') : NEVER);
+  const any = (ps: string[]) => (ps.length ? new RegExp(ps.join('|'), 'i') : NEVER);
+  return { greeting: whole(c.greeting), help: whole(c.help), eligibility: any(c.eligibility), personal: any(c.personal) };
+}
 
 /** The message speaks in the first person (the asker, or someone they ask for: 我老公, 我们公司). */
-export const isPersonal = (text: string): boolean => PERSONAL.test(text);
+export const isPersonal = (text: string, cues: RouteCues): boolean => cues.personal.test(text);
 
 /** Decides the route of one message. */
-export function route(s: RouteSignals): Route {
+export function route(s: RouteSignals, cues: RouteCues): Route {
   const text = s.text.trim();
   if (!text || !MEANINGFUL.test(text)) return 'empty';
   if (!s.hasOpenQuestion && NO_WORDS.test(text)) return 'empty';
-  if (HELP.test(text)) return 'help';
-  if (GREETING.test(text)) return 'greeting';
-  const cue = ELIGIBILITY_CUE.test(text);
+  if (cues.help.test(text)) return 'help';
+  if (cues.greeting.test(text)) return 'greeting';
+  const cue = cues.eligibility.test(text);
   if (s.hasOpenQuestion && s.answersOpenQuestion && (text.length <= 40 || !cue)) return 'follow_up';
-  if (s.generalQuestion && !PERSONAL.test(text) && !s.hasOpenQuestion) return 'information';
-  if (s.newFacts > 0 && (cue || s.goal || PERSONAL.test(text) || s.hasOpenQuestion)) return 'eligibility';
+  if (s.generalQuestion && !cues.personal.test(text) && !s.hasOpenQuestion) return 'information';
+  if (s.newFacts > 0 && (cue || s.goal || cues.personal.test(text) || s.hasOpenQuestion)) return 'eligibility';
   if ((s.goalFacts || s.conversationFacts) && !s.generalQuestion) return 'eligibility';
   if (s.goalOnly && !s.generalQuestion) return 'eligibility';
-  if (s.ruleHits > 0 && cue && PERSONAL.test(text)) return 'eligibility';
+  if (s.ruleHits > 0 && cue && cues.personal.test(text)) return 'eligibility';
   return 'information';
 }

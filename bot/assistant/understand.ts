@@ -16,6 +16,7 @@ import type { FactCatalog } from '../../eligibility/rules.ts';
 import { understand } from '../../eligibility/understand.ts';
 import type { UniversityTable } from '../../eligibility/universities.ts';
 import type { ExtractFn, UnderstandFn } from './index.ts';
+import { compileRouteCues, type RouteCues } from './route.ts';
 
 export function understandingDeps(
   corpusDir: string,
@@ -29,6 +30,7 @@ export function understandingDeps(
   cues: CueTables;
   yesNo: YesNo;
   glossary: Glossary | null;
+  routing: RouteCues;
 } {
   const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
   const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
@@ -44,6 +46,7 @@ export function understandingDeps(
   return {
     cues,
     glossary,
+    routing: compileRouteCues(cues.route),
     extract: (text, asOf, context) => extract(text, { asOf, openFact: context?.openFact, contextYear: context?.contextYear }),
     sentences: cues.sentences,
     yesNo: yesNo(cues),

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '../../bot/app.ts';
 import { createAssistant } from '../../bot/assistant/index.ts';
+import { compileRouteCues } from '../../bot/assistant/route.ts';
+import { PROJECT_ROOT } from '../../bot/config.ts';
+import { loadCueTables } from '../../eligibility/cues.ts';
 import type { ConversationState } from '../../bot/assistant/types.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
 import { buildTestApp, SHARED_RANKINGS } from '../helpers/app.ts';
@@ -73,6 +77,7 @@ describe('eligibility questions run the rules before replying', () => {
 
   test('"不清楚" without a rankings table says where to look the rank up and asks again', async () => {
     const noTable = createAssistant({
+      routing: compileRouteCues(loadCueTables(join(PROJECT_ROOT, 'corpus', 'lang')).route),
       documents: app.corpus.documents,
       chunks: app.corpus.chunks,
       rules: app.ruleSet.rules,

@@ -1,9 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { route, type RouteSignals } from '../../bot/assistant/route.ts';
+import { join } from 'node:path';
+import { compileRouteCues, route, type RouteSignals } from '../../bot/assistant/route.ts';
+import { PROJECT_ROOT } from '../../bot/config.ts';
+import { loadCueTables } from '../../eligibility/cues.ts';
+
+// The cue tables the application uses (corpus/lang `route:`).
+const cues = compileRouteCues(loadCueTables(join(PROJECT_ROOT, 'corpus', 'lang')).route);
 
 const base: RouteSignals = { text: '', hasOpenQuestion: false, answersOpenQuestion: false, newFacts: 0, ruleHits: 0 };
-const r = (text: string, s: Partial<RouteSignals> = {}) => route({ ...base, ...s, text });
+const r = (text: string, s: Partial<RouteSignals> = {}) => route({ ...base, ...s, text }, cues);
 
 test('empty and emoji-only messages', () => {
   assert.equal(r(''), 'empty');
