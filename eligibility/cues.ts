@@ -51,7 +51,7 @@ const CueFileSchema = z
     domestic: z.object({ markers: Words, universities: Words, partOfName: Words }).partial().default({}),
     notWorking: Words,
     /** Working in another city: a clause with a place, a work word, no Shanghai word and no past word. */
-    workElsewhere: z.object({ places: Words, work: Words, shanghai: Words, past: Words }).partial().default({}),
+    workElsewhere: z.object({ places: Words, work: Words, shanghai: Words, past: Words, study: Words, now: Words }).partial().default({}),
     districts: Words,
     /** Other names of the districts (English, pinyin): name → the district as in `districts`. */
     districtNames: z.record(z.string(), z.string().min(1)).default({}),
@@ -105,7 +105,7 @@ export interface CueTables {
   /** `partOfName`: a university word followed by one of these is inside a longer name (北大 in 西北大学). */
   domestic: { markers: string[]; universities: string[]; partOfName: string[] };
   notWorking: string[];
-  workElsewhere: { places: string[]; work: string[]; shanghai: string[]; past: string[] };
+  workElsewhere: { places: string[]; work: string[]; shanghai: string[]; past: string[]; study: string[]; now: string[] };
   /** Shanghai districts (without 区). */
   districts: string[];
   districtNames: Record<string, string>;
@@ -147,7 +147,7 @@ export function emptyCueTables(): CueTables {
     questionEnd: [],
     domestic: { markers: [], universities: [], partOfName: [] },
     notWorking: [],
-    workElsewhere: { places: [], work: [], shanghai: [], past: [] },
+    workElsewhere: { places: [], work: [], shanghai: [], past: [], study: [], now: [] },
     districts: [],
     districtNames: {},
     eras: {},
@@ -221,7 +221,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.domestic.universities = words([...out.domestic.universities, ...(d.domestic.universities ?? [])]);
     out.domestic.partOfName = words([...out.domestic.partOfName, ...(d.domestic.partOfName ?? [])]);
     out.notWorking = words([...out.notWorking, ...d.notWorking]);
-    for (const k of ['places', 'work', 'shanghai', 'past'] as const)
+    for (const k of ['places', 'work', 'shanghai', 'past', 'study', 'now'] as const)
       out.workElsewhere[k] = words([...out.workElsewhere[k], ...(d.workElsewhere[k] ?? [])]);
     out.intent = words([...out.intent, ...d.intent]);
     out.districts = words([...out.districts, ...d.districts]);

@@ -59,6 +59,8 @@ export interface ExtractOptions {
   expect?: string;
   /** Same as `expect` (the name the assistant uses). */
   openFact?: string | null;
+  /** The facts of the rule the conversation is checking: a count said without the measure's name is its count. */
+  topicFacts?: string[];
   /** The year the conversation is about (from earlier messages), for months given without a year. */
   contextYear?: number;
   /**
@@ -941,7 +943,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   cue('isEnterpriseEmployee', /自由职业|灵活就业|个体户|退休|在校(?:学)?生|freelance|self-employed|retired/i, false, false);
   // In chat the count often stands in its own clause ("企业职工 22年用了1次"): the measure named anywhere
   // in the message (or asked about) is enough.
-  const aboutTraining = /培训|补贴|线上课|training|subsid/i.test(t) || (opts.expect ?? opts.openFact) === 'onlineTrainingSubsidiesUsed';
+  const aboutTraining =
+    /培训|补贴|线上课|training|subsid/i.test(t) ||
+    (opts.expect ?? opts.openFact) === 'onlineTrainingSubsidiesUsed' ||
+    !!opts.topicFacts?.includes('onlineTrainingSubsidiesUsed');
   for (const c of cls) {
     let m: RegExpExecArray | null;
     // "1次补贴都没用过" says none was used; "还能享受3次吗" asks about the limit, it is no count used.

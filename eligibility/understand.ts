@@ -86,7 +86,10 @@ export interface Understanding {
   evidence: Record<string, string>;
 }
 
-export type ExtractPort = (text: string, opts: { asOf: string; openFact?: string | null; contextYear?: number | null }) => Extraction;
+export type ExtractPort = (
+  text: string,
+  opts: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[] },
+) => Extraction;
 
 export interface UnderstandContext {
   asOf: string;
@@ -94,6 +97,8 @@ export interface UnderstandContext {
   referenceYear?: number | null;
   /** The fact the bot asked for last. */
   openFact?: string | null;
+  /** The facts of the rule the conversation is checking (a count said without the measure's name belongs to it). */
+  topicFacts?: string[];
   /** Facts the previous message gave (a correction "不对，是145" replaces one of them). */
   lastFacts?: string[];
   /** Facts known so far in the conversation (to say back what a correction replaced). */
@@ -313,7 +318,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   // Every extraction of this message, with the university names it found (for `nameText`).
   const namesSeen: string[] = [];
   const extractHere = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) => {
-    const x = safeExtract(deps.extract, t, o);
+    const x = safeExtract(deps.extract, t, { ...o, topicFacts: ctx.topicFacts });
     namesSeen.push(...(x.names ?? []));
     return x;
   };
@@ -509,7 +514,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       const place = we.places.find((w) => cl.includes(w));
       // (A later clause saying they work in Shanghai now wins: "在伦敦工作了两年 现在回上海全职".)
       const laterYes = spans.some((sp) => sp.fact === 'employedFullTimeInShanghai' && sp.value === true && sp.span[0] >= c.end);
-      if (place && has(cl, we.work) && !has(cl, we.shanghai) && !has(cl, we.past) && !laterYes) {
+      // …or still studying there ("还在香港读博"): not working in Shanghai either.
+      const studyingThere = has(cl, we.study) && has(cl, we.now);
+      if (place && (has(cl, we.work) || studyingThere) && !has(cl, we.shanghai) && !has(cl, we.past) && !laterYes) {
         facts.employedFullTimeInShanghai = undefined;
         mark('employedFullTimeInShanghai', false, place, true, false);
       }
@@ -712,7 +719,7 @@ export const DATE_NAMED = '*date';
 function safeExtract(
   extract: ExtractPort,
   text: string,
-  opts: { asOf: string; openFact?: string | null; contextYear?: number | null },
+  opts: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[] },
 ): Extraction {
   try {
     return extract(text, opts);

@@ -141,6 +141,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       if (deps.understand) {
         understood = deps.understand(text, {
           asOf,
+          topicFacts: ruleUnderWay ? [...(ruleFacts.get(ruleUnderWay.id) ?? [])] : undefined,
           referenceYear: state.contextYear ?? null,
           openFact: open?.fact ?? state.expect ?? pendingDate ?? null,
           lastFacts: state.lastFacts ?? [],

@@ -33,9 +33,10 @@ export function understandingDeps(
   routing: RouteCues;
 } {
   const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
-  const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
+  const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[] }) =>
     extractFacts(text, {
       asOf: o.asOf,
+      topicFacts: o.topicFacts,
       universities: universities ?? undefined,
       openFact: o.openFact ?? undefined,
       contextYear: o.contextYear ?? undefined,
