@@ -292,6 +292,23 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
     }
     if (r === 'greeting') return done(lineReply(question, lang, 'greeting', t('help.text'), r));
+    // A short reply to the bot's question that answers nothing readable ("人在上海" to "全职吗？"): the
+    // question is asked again, rather than a clause found for a few words.
+    if (
+      r === 'information' &&
+      open &&
+      text.length <= BARE_MEASURE_CHARS &&
+      !Object.keys(newFacts).length &&
+      !goalsNow.length &&
+      !understood?.asksInformation &&
+      !understood?.intent &&
+      !/[?？]/.test(text)
+    )
+      return done(lineReply(question, lang, 'follow_up', t('follow_up.again'), 'follow_up', open), {
+        ...next,
+        openQuestion: open,
+        expect: open.fact,
+      });
 
     // The profile question ("我能享受哪些政策", /match): every measure with its verdict on what is known, best first.
     if (goalsNow.includes(MATCH_GOAL) && r !== 'follow_up') {
