@@ -443,6 +443,11 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
   // A message that is only a name ("Monash", "是Waterloo" after a correction) needs no study word around it
   // (a name inside other words — "北京积分落户" — still does: 北京 is also 北京大学's short name).
   const alone = (key: string) => lowerSpaced.trim() === key || compact === key;
+  // …and a Chinese short name that is a clause of its own ("华威 全职 社保6个月", "曼大 落户") stands for the
+  // university — unless it is the short name of a university at home (北京 of 北京大学 is the city).
+  const clauseOf = (key: string, names: Set<string>) =>
+    [...names].every((n) => (table.byName.get(n)?.country ?? 'China') !== 'China') &&
+    new RegExp(`(?:^|[\\s,，。、;；!！?？:：])${escapeRe(key)}(?=$|[\\s,，。、;；!！?？]|的\\s|的$)`).test(simplified);
   const push = (surface: string, names: Set<string>, derived?: boolean) => {
     const key = [...names].sort().join('|');
     const same = out.find((m) => m.names.sort().join('|') === key);
@@ -478,14 +483,17 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
         const free = !cjkMask.slice(i, e).some(Boolean);
         const ctxOk =
           !k.needsContext ||
-          (alone(k.key) && (k.derived || k.contextual)) ||
+          alone(k.key) ||
+          clauseOf(k.key, k.names) ||
           (k.derived || k.contextual
             ? startsWithAny(compact.slice(e), table.shortNames?.shortNames.studyAfter ?? []) ||
               endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.studyBefore ?? []) ||
               (!!k.contextual &&
                 !endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.placeBefore ?? []) &&
                 !startsWithAny(compact.slice(e), table.shortNames?.shortNames.placeAfter ?? []))
-            : CONTEXT_AFTER.test(compact.slice(e)));
+            : CONTEXT_AFTER.test(compact.slice(e)) ||
+              startsWithAny(compact.slice(e), table.shortNames?.shortNames.studyAfter ?? []) ||
+              endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.studyBefore ?? []));
         if (free && ctxOk) {
           for (let j = i; j < e; j++) cjkMask[j] = true;
           push(k.key, k.names, k.derived);
