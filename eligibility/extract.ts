@@ -592,7 +592,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   );
   cue(
     'studiedAbroad',
-    /(?:没|没有|未|从没|从未)(?:出过国|出国|去过国外|在国外读过书)|国内[^,，。;；]{0,6}毕业|never studied abroad|no overseas (?:study|degree)/i,
+    /(?:没|没有|未|从没|从未)(?:出过国|出国|去过国外|在国外读过书|留过学|留学过|出国留学|海外留学)|国内[^,，。;；]{0,6}毕业|never studied abroad|no overseas (?:study|degree)/i,
     false,
     false,
   );
@@ -605,10 +605,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   // ── employment ──
   cue(
     'employedFullTimeInShanghai',
-    /全职|full[-\s]?time|(?:在沪|在上海|来上海|来沪|到上海|上海的?(?:公司|单位|企业))(?:全职)?(?:工作|上班|就业|入职)|(?:入职|就职于?)(?:了)?(?:上海|在沪)|(?:work|working|employed|job)\s+(?:full[-\s]?time\s+)?in shanghai/i,
+    /全职|full[-\s]?time|(?:在沪|在上海|来上海|来沪|到上海|上海的?(?:公司|单位|企业))(?:全职)?(?:工作|上班|就业|入职)|(?:入职|就职于?)(?:了)?(?:上海|在沪)|(?<!part[-\s]?time\s)(?:work|working|employed|job)\s+(?:full[-\s]?time\s+)?in shanghai/i,
     true,
   );
-  cue('employedFullTimeInShanghai', /兼职|part[-\s]?time|实习|intern(?:ship)?/i, false);
+  cue('employedFullTimeInShanghai', /兼职|part[-\s]?time|实习|intern(?:ship)?/i, false, false);
   for (const c of cls) {
     if (CITY_NOT_SH.test(c)) continue;
     const m = /(?:新|刚|已经?|已)入职|入职(?:了|已)|(?:我司|我们公司|我们单位|本公司|公司)(?:新)?(?:招|聘)(?:了|的)?/.exec(c);
