@@ -113,6 +113,12 @@ export interface Rule {
   keywords: string[];
   /** The goals this measure serves (ids of `goals:` in corpus/lang/*.yaml: settlement, subsidy, …). */
   goals: string[];
+  /**
+   * The goals this measure itself grants (default: all of `goals`). A measure that only keeps a path open
+   * (arrears paid back "do not affect" a talent application) serves the goal without granting it, so a
+   * measure that grants it leads when both apply.
+   */
+  grants: string[];
   cite: { docId: string; clause: string; quote: string };
   /** Chunk ids of the cited clause in the loaded corpus (filled in by the loader). */
   citeChunkIds: string[];
@@ -148,6 +154,7 @@ const RuleFileSchema = z
     title: TextSchema,
     keywords: z.array(z.string().min(1)).default([]),
     goals: z.array(z.string().regex(/^[a-z][a-z_]*$/, 'a goal id from corpus/lang/*.yaml goals:, e.g. settlement')).default([]),
+    grants: z.array(z.string().regex(/^[a-z][a-z_]*$/, "a goal id of this rule's goals:")).optional(),
     cite: z
       .object({
         docId: z.string().min(1),
@@ -571,6 +578,7 @@ export function parseRule(raw: unknown, file: string, catalog: FactCatalog, chun
     title: d.title,
     keywords: d.keywords,
     goals: d.goals,
+    grants: d.grants ?? d.goals,
     cite: d.cite,
     citeChunkIds,
     validFrom: d.valid_from,

@@ -32,6 +32,11 @@ export interface DecideWeights {
   goal: number;
   /** Among goal rules, by verdict: granting first, then need-more-info, then failing. Each 0–200. */
   verdictOrder: Record<VerdictKind, number>;
+  /**
+   * The same for a goal rule that does not grant the goal itself (`grants: []` — arrears paid back do not
+   * affect the application): below a granting rule's eligible, above its need-more-info. Each 0–200.
+   */
+  verdictOrderSupporting: Record<VerdictKind, number>;
 }
 
 export const DEFAULT_DECIDE_WEIGHTS: DecideWeights = {
@@ -42,6 +47,7 @@ export const DEFAULT_DECIDE_WEIGHTS: DecideWeights = {
   applicable: 3,
   goal: 15,
   verdictOrder: { eligible: 100, need_more_info: 10, not_eligible: 0, not_applicable: -20 },
+  verdictOrderSupporting: { eligible: 50, need_more_info: 5, not_eligible: 0, not_applicable: -20 },
 };
 
 export interface DecideInput {
@@ -173,7 +179,10 @@ export function decide(
     const pos = input.hits.findIndex((h) => v.cite.chunkIds.includes(h.chunk.id));
     const search = pos < 0 ? 0 : (w.searchPosition[pos] ?? 0);
     const applicable = v.verdict === 'not_applicable' ? 0 : w.applicable;
-    const goal = goalRule(rule) ? w.goal + w.verdictOrder[v.verdict] : 0;
+    // A rule that grants the goal leads when it grants it; one that only keeps a path open (grants: [] —
+    // back-paid arrears do not affect the application) ranks between its eligible and its need-more-info.
+    const grants = rule.grants.some((g) => input.goals.includes(g));
+    const goal = goalRule(rule) ? w.goal + (grants ? w.verdictOrder : w.verdictOrderSupporting)[v.verdict] : 0;
     return keyword + known + search + applicable + goal;
   };
   const scored = verdicts.map((v) => ({ v, s: score(v) }));

@@ -433,7 +433,22 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           kwText,
           given: givenNow,
           hits: r === 'follow_up' ? [] : (await searched()).hits,
-          goals,
+          // No goal named ("华威 全职 社保满6个月 …22年5月晚交 7月补的"): the goals of the rules whose
+          // conditions the person describes (two or more of them) are the goals at stake.
+          goals: goals.length
+            ? goals
+            : [
+                ...new Set(
+                  candidates
+                    .filter(
+                      (x) =>
+                        [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in facts).length >= PROFILE_FACTS &&
+                        // (its precondition, if any, stated: a new HR agency is not presumed)
+                        [...(ruleFacts.get(x.id) ?? [])].every((f) => conditionFacts.get(x.id)?.has(f) || f in facts),
+                    )
+                    .flatMap((x) => x.grants),
+                ),
+              ],
           ruleFacts,
           doubts: understood?.doubts ?? [],
         },

@@ -110,3 +110,28 @@ test('one yes/no list for every channel (corpus/lang answers:)', () => {
   for (const t of ['不是', '还没有', 'No', 'not yet', '没补']) assert.equal(yn(t), false, t);
   for (const t of ['可能吧', '是的我在上海', '', '😀']) assert.equal(yn(t), undefined, t);
 });
+
+test('a measure that grants the goal leads one that only keeps the path open; the latter leads an undecided one', () => {
+  const top = rules.find((r) => r.id === 'sh-hrss-2022-103-3-top-university')!;
+  assert.deepEqual(backPay.grants, [], 'the back-payment measure grants no goal itself (rule data)');
+  const base = (facts: Record<string, unknown>): DecideInput => ({
+    candidates: [backPay, top],
+    facts: facts as Facts,
+    asOf: '2022-12-15',
+    situationDate: null,
+    kwText: '社保 补缴 落户',
+    given: new Set(Object.keys(facts)),
+    hits: [],
+    goals: ['settlement'],
+    ruleFacts,
+  });
+  const arrears = { missedDueToEpidemic: true, missedContributionMonths: ['2022-04', '2022-05'], backPaidOn: '2022-11' };
+  // A top-50 graduate with paid-back arrears: both say yes; the measure that grants settlement leads.
+  const both = decide(base({ ...arrears, studiedAbroad: true, worldRank: 30, employedFullTimeInShanghai: true }), { catalog })!;
+  assert.equal(both.lead.ruleId, top.id);
+  assert.equal(both.lead.verdict, 'eligible');
+  // Rank unknown: the back-payment answer (yes) leads the settlement check that still needs the rank.
+  const open = decide(base({ ...arrears, studiedAbroad: true, employedFullTimeInShanghai: true }), { catalog })!;
+  assert.equal(open.lead.ruleId, backPay.id);
+  assert.equal(open.lead.verdict, 'eligible');
+});
