@@ -644,7 +644,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     typeof applied === 'string' &&
     /^\d{4}-\d{2}/.test(applied) &&
     applied < ctx.asOf.slice(0, 7) &&
-    asksInPast(lower)
+    (asksInPast(lower) || has(lower, cues.situation))
   ) {
     situationDate = applied.length === 7 ? `${applied}-01` : applied.slice(0, 10);
   }

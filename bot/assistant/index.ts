@@ -223,9 +223,18 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           (!understood?.asksInformation &&
             deps.rules.some((x) => [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)) ||
           // A goal and two facts of a rule serving it, its precondition included ("宝山一家重点企业的研发骨干
-          // 有啥激励吗": where they work and their status).
+          // 有啥激励吗": where they work and their status); or, in a message this short, a rule's own word
+          // and one of its facts ("宝山 安居资助").
           (goalsNow.length > 0 &&
             (!!understood?.intent ||
+              (text.length <= BARE_MEASURE_CHARS &&
+                !understood?.asksInformation &&
+                deps.rules.some(
+                  (x) =>
+                    x.goals.some((g) => goalsNow.includes(g)) &&
+                    distinctiveHits(x, kwText) > 0 &&
+                    [...(ruleFacts.get(x.id) ?? [])].some((f) => f in newFacts),
+                )) ||
               deps.rules.some(
                 (x) =>
                   !understood?.asksInformation &&
