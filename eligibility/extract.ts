@@ -773,7 +773,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   // ── missed contributions, epidemic, back-payment ──
   const OTHER_EVENT = /注册|成立|设立|开业|入职|毕业|申请|办理|去办|founded|registered|set up|joined|graduated|applied/i;
   const MISSED =
-    /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|没按期|没有按期|欠(?:了|的|着|下|过)|拖欠|missed|unpaid|not paid|didn't pay|did not pay|could not pay|couldn't pay|arrears|\bwas late\b|\bwere late\b|paid late/i;
+    /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|没按期|没有按期|欠(?:了|的|着|下|过)|拖欠|断了|断过|断档|中断过|missed|unpaid|not paid|didn't pay|did not pay|could not pay|couldn't pay|arrears|\bwas late\b|\bwere late\b|paid late/i;
   const BACK =
     /补缴|补交|补齐|补上|补足|补了|补完|才补|补的|补回|(?:没有?|未)补(?![贴助])|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
   const missed: string[] = [];
@@ -844,6 +844,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
           notes.push(`补缴时间：${d.note}`);
           doubts.push({ fact: 'backPaidOn', why: 'year', text: d.text });
         }
+      } else if (hasBack && !hasMissed && isRange && d.to && !future && !notBack) {
+        // Paid back some time in a period ("同年上半年就补上了"): by its last month at the latest.
+        set('backPaidOn', d.to, d.text);
       } else if (hasMissed || isRange) {
         const [fy, fm] = d.value.split('-').map(Number) as [number, number];
         // A year alone ("前年疫情欠缴的"): the whole year, so the rule decides only when all of it lies

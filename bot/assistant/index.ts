@@ -452,8 +452,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
                     .filter(
                       (x) =>
                         [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in facts).length >= PROFILE_FACTS &&
-                        // (its precondition, if any, stated: a new HR agency is not presumed)
-                        [...(ruleFacts.get(x.id) ?? [])].every((f) => conditionFacts.get(x.id)?.has(f) || f in facts),
+                        // (its precondition, if any, stated or assumed by the rule: a new HR agency is not presumed)
+                        (x.assumeApplies || [...(ruleFacts.get(x.id) ?? [])].every((f) => conditionFacts.get(x.id)?.has(f) || f in facts)),
                     )
                     .flatMap((x) => x.grants),
                 ),
