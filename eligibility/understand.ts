@@ -72,6 +72,8 @@ export interface Understanding {
   intent: boolean;
   /** The message asks about a measure in general (要求, 条件, 多少…; cue table `information`). */
   asksInformation: boolean;
+  /** The message is put as a question (ends with a question word of the cue table `questionEnd`). */
+  question: boolean;
   /** The date the question is about (YYYY-MM-DD), when the message puts it on a past situation. */
   situationDate: string | null;
   /** The asking clause itself is put at the situation date ("当时能…吗"), not only a past event. */
@@ -702,6 +704,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     goals,
     intent,
     asksInformation,
+    question: cues.questionEnd.some((q) => lower.replace(/[\s。.!！~～]+$/u, '').endsWith(q)) || /[?？]/.test(lower),
     situationDate,
     situationAsked,
     referenceYear: dated.referenceYear,

@@ -229,6 +229,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
             (!!understood?.intent ||
               (text.length <= BARE_MEASURE_CHARS &&
                 !understood?.asksInformation &&
+                !understood?.question &&
                 deps.rules.some(
                   (x) =>
                     x.goals.some((g) => goalsNow.includes(g)) &&
@@ -396,6 +397,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           // A message that states several of a rule's own conditions ("浙大本科 KCL硕士 现在全职") describes
           // the person's case for that rule, whatever the search makes of its words.
           const knownConditions = [...(conditionFacts.get(x.id) ?? [])].filter((f) => givenNow.has(f)).length;
+          // A rule's own word with a date of one of its facts ("23年7月递的材料 平均工资还按原来的吗"): its check.
+          if (
+            distinctiveHits(x, kwText) > 0 &&
+            [...(conditionFacts.get(x.id) ?? [])].some((f) => givenNow.has(f) && DATE_TYPES.has(deps.catalog[f]?.type ?? ''))
+          )
+            return true;
           if (knownConditions >= PROFILE_FACTS && !understood?.asksInformation) return true;
           const kw = matchedKeywords(x, kwText).length;
           // A clause among the best hits is enough only with one of the rule's own words or two of its
