@@ -20,15 +20,16 @@ before(async () => {
 });
 after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
-// All four sets are tune sets now (docs/assistant.md "Fourth round"): floors near what is measured. The
-// fourth blind set was held out until its runs of 2026-12-02; check 3 keeps 2 known confident wrong
-// verdicts (listed there) so that it cannot get worse unseen, the others none.
+// All five sets are tune sets now (docs/assistant.md "Fourth and fifth blind sets"): floors a point or two
+// below what is measured. Blind sets 4 and 5 were held out until their first runs of 2026-12-02; check 3
+// keeps 2 known confident wrong verdicts (listed there) so that it cannot get worse unseen, the others none.
 for (const [name, floors] of [
-  ['understanding-tune.yaml', { messages: 0.97, conversations: 0.95, confidentWrong: 0 }],
+  ['understanding-tune.yaml', { messages: 0.98, conversations: 0.95, confidentWrong: 0 }],
   ['understanding-check.yaml', { messages: 0.87, conversations: 0.9, confidentWrong: 0 }],
-  ['understanding-check2.yaml', { messages: 0.85, conversations: 0.9, confidentWrong: 0 }],
-  ['understanding-check3.yaml', { messages: 0.93, conversations: 0.8, confidentWrong: 2 }],
-  ['understanding-check4.yaml', { messages: 0.91, conversations: 0.84, confidentWrong: 0 }],
+  ['understanding-check2.yaml', { messages: 0.86, conversations: 0.95, confidentWrong: 0 }],
+  ['understanding-check3.yaml', { messages: 0.93, conversations: 0.84, confidentWrong: 2 }],
+  ['understanding-check4.yaml', { messages: 0.92, conversations: 0.85, confidentWrong: 0 }],
+  ['understanding-check5.yaml', { messages: 0.88, conversations: 0.84, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
