@@ -1201,24 +1201,7 @@ function gallopTo(docs: Int32Array, from: number, end: number, target: number): 
 
 /** First index ≥ `from` whose doc id is ≥ `target` (exponential then binary search). */
 function gallop(docs: Int32Array, from: number, target: number): number {
-  const n = docs.length;
-  if (from >= n || docs[from]! >= target) return from;
-  let step = 1;
-  let lo = from;
-  let hi = from + 1;
-  while (hi < n && docs[hi]! < target) {
-    lo = hi;
-    step <<= 1;
-    hi = from + step;
-  }
-  if (hi > n) hi = n;
-  // docs[lo] < target; docs[hi] ≥ target or hi = n
-  while (lo + 1 < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (docs[mid]! < target) lo = mid;
-    else hi = mid;
-  }
-  return hi;
+  return gallopTo(docs, from, docs.length, target);
 }
 
 /** The `k`-th best score among the touched documents (allowed ones only); 0 when fewer. */
