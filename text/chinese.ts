@@ -77,8 +77,20 @@ let tw: Convert | undefined;
 
 /** Converts traditional characters to simplified (hk → cn); other text is unchanged. */
 export function toSimplified(text: string): string {
-  return (hk ??= presetConverter('hk2s'))(text);
+  // Short strings (cue words, names: converted again and again) are remembered; long ones are not.
+  if (text.length > SHORT_CACHE_CHARS) return (hk ??= presetConverter('hk2s'))(text);
+  let out = shortCache.get(text);
+  if (out === undefined) {
+    out = (hk ??= presetConverter('hk2s'))(text);
+    if (shortCache.size >= SHORT_CACHE_SIZE) shortCache.clear();
+    shortCache.set(text, out);
+  }
+  return out;
 }
+/** Strings up to this many characters are cached by `toSimplified` (at most `SHORT_CACHE_SIZE` of them). */
+const SHORT_CACHE_CHARS = 24;
+const SHORT_CACHE_SIZE = 20_000;
+const shortCache = new Map<string, string>();
 
 const HAN = '\\p{Script=Han}';
 const NOT_HAN = new RegExp(`[^${HAN}]`, 'gu');
