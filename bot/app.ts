@@ -12,7 +12,7 @@ import { loadRuleSet, RuleLoadError, type RuleSet } from '../eligibility/rules.t
 import { loadUniversityTable, type UniversityTable } from '../eligibility/universities.ts';
 import { corpusCacheDir, readCorpus, type ReadCorpusResult } from '../retrieval/corpus.ts';
 import type { FusionOptions } from '../retrieval/fuse.ts';
-import { bm25FromConfig, fusionFromConfig } from './retrieval-config.ts';
+import { bm25FromConfig, fusionFromConfig, modelFromConfig } from './retrieval-config.ts';
 import { openRetriever, type OpenedRetriever } from '../retrieval/search.ts';
 import { createAssistant } from './assistant/index.ts';
 import { loadReplyKit, type ReplyKit } from './reply/kit.ts';
@@ -60,12 +60,7 @@ export async function openRetrieverFor(
     documents: corpus.documents,
     corpusDir,
     dataDir: config.DATA_DIR,
-    model: {
-      modelId: config.EMBEDDING_MODEL,
-      modelsDir: config.MODELS_DIR,
-      allowRemote: config.ALLOW_REMOTE_MODELS,
-      remoteHost: config.REMOTE_MODEL_HOST,
-    },
+    model: modelFromConfig(config),
     fusion: opts.fusion ?? fusionFromConfig(config),
     bm25: bm25FromConfig(config),
     force: opts.force,

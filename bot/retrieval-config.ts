@@ -31,6 +31,16 @@ export function fusionFromConfig(config: Config): FusionOptions {
   };
 }
 
+/** The embedding model to open, from EMBEDDING_MODEL, MODELS_DIR, ALLOW_REMOTE_MODELS and REMOTE_MODEL_HOST. */
+export function modelFromConfig(config: Config): { modelId: string; modelsDir: string; allowRemote: boolean; remoteHost: string } {
+  return {
+    modelId: config.EMBEDDING_MODEL,
+    modelsDir: config.MODELS_DIR,
+    allowRemote: config.ALLOW_REMOTE_MODELS,
+    remoteHost: config.REMOTE_MODEL_HOST,
+  };
+}
+
 /** BM25 parameters from BM25_K1 / BM25_B. */
 export function bm25FromConfig(config: Config): { k1: number; b: number } {
   return { k1: config.BM25_K1, b: config.BM25_B };

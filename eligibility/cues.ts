@@ -7,10 +7,10 @@
  * const cues = loadCueTables('corpus/lang');
  * cues.goals.settlement // ['落户', '户口', …]
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
 import { z } from 'zod';
+import { readYamlFile } from '../text/yaml-file.ts';
 import { normalizeMessage } from './extract.ts';
 
 const Words = z.array(z.union([z.string().min(1), z.number()]).transform(String)).default([]);
@@ -179,19 +179,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     .filter((f) => /^understanding.*\.ya?ml$/.test(f))
     .sort()) {
     const file = join(dir, name);
-    let raw: unknown;
-    try {
-      raw = yaml.load(readFileSync(file, 'utf8'));
-    } catch (e) {
-      throw new CueLoadError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-    }
-    const r = CueFileSchema.safeParse(raw ?? {});
-    if (!r.success) {
-      throw new CueLoadError(
-        `${file}: ${r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')} — see docs/assistant.md "Cue tables"`,
-      );
-    }
-    const d = r.data;
+    const d = readYamlFile(file, CueFileSchema, (m) => new CueLoadError(m), ' — see docs/assistant.md "Cue tables"');
     for (const [g, ws] of Object.entries(d.goals)) out.goals[g] = words([...(out.goals[g] ?? []), ...ws]);
     for (const k of ['comparison', 'hypothetical', 'reported', 'others', 'askedFor', 'selfAgain'] as const)
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);

@@ -85,6 +85,9 @@ async function takeLock(lock) {
   }
 }
 
+/** esbuild, or null when it cannot be loaded (the callers then fall back to running the sources through tsx). */
+const loadEsbuild = () => import('esbuild').catch(() => null);
+
 /**
  * Brings dist/ up to date with the sources by transpiling the files that changed since the last build
  * (all of them when dist/ has no per-file record) with esbuild, removing the output of deleted sources,
@@ -92,12 +95,8 @@ async function takeLock(lock) {
  * Returns false when esbuild is unavailable or fails: the caller then runs the sources through tsx.
  */
 export async function refreshDist(root) {
-  let esbuild;
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    return false;
-  }
+  const esbuild = await loadEsbuild();
+  if (!esbuild) return false;
   const dist = join(root, 'dist');
   mkdirSync(dist, { recursive: true });
   const lock = join(dist, '.refresh.lock');
@@ -167,12 +166,8 @@ export function bundleIsFresh(root, stamp = sourceStamp(root)) {
  * folder, then moved into place file by file: chunks, entry files, stamp. Returns false when esbuild fails.
  */
 export async function refreshBundle(root) {
-  let esbuild;
-  try {
-    esbuild = await import('esbuild');
-  } catch {
-    return false;
-  }
+  const esbuild = await loadEsbuild();
+  if (!esbuild) return false;
   const out = join(root, 'dist-bundle');
   const lock = `${out}.lock`;
   if (!(await takeLock(lock))) return false;

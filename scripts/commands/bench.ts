@@ -27,7 +27,7 @@ import type { Chunk } from '../../retrieval/types.ts';
 import { DEFAULT_HNSW, VectorIndex } from '../../retrieval/vector-index.ts';
 import { machine, percentile, writeBenchSection } from '../bench-util.ts';
 import { CliUsageError, parseCliArgs, printJson, type CliCommand } from '../cli.ts';
-import { fusionFromConfig } from '../../bot/retrieval-config.ts';
+import { fusionFromConfig, modelFromConfig } from '../../bot/retrieval-config.ts';
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -198,12 +198,7 @@ async function peerWorker(engine: PeerEngine, scale: number, rounds: number): Pr
   }
   // policybot: BM25 (jieba) + static embeddings + hnswlib, hybrid search as served
   const fusion = fusionFromConfig(config);
-  const model = {
-    modelId: config.EMBEDDING_MODEL,
-    modelsDir: config.MODELS_DIR,
-    allowRemote: config.ALLOW_REMOTE_MODELS,
-    remoteHost: config.REMOTE_MODEL_HOST,
-  };
+  const model = modelFromConfig(config);
   const scratch = mkdtempSync(join(os.tmpdir(), 'policybot-bench-peer-'));
   try {
     // the embedder as the real corpus resolves it (trains the offline model in the scratch folder if needed)
@@ -405,12 +400,7 @@ async function hnswGrid(
       documents: corpus.documents,
       corpusDir: config.CORPUS_DIR,
       dataDir: scratch,
-      model: {
-        modelId: config.EMBEDDING_MODEL,
-        modelsDir: config.MODELS_DIR,
-        allowRemote: config.ALLOW_REMOTE_MODELS,
-        remoteHost: config.REMOTE_MODEL_HOST,
-      },
+      model: modelFromConfig(config),
       fusion,
       log: silentLogger,
     });
@@ -504,12 +494,7 @@ async function incrementalBench(scale: number, progress: (m: string) => void) {
       documents: corpus.documents,
       corpusDir: join(PROJECT_ROOT, 'corpus'),
       dataDir: join(scratch, 'real'),
-      model: {
-        modelId: config.EMBEDDING_MODEL,
-        modelsDir: config.MODELS_DIR,
-        allowRemote: config.ALLOW_REMOTE_MODELS,
-        remoteHost: config.REMOTE_MODEL_HOST,
-      },
+      model: modelFromConfig(config),
       log: silentLogger,
     });
     const embedder = opened.retriever.embedder;
@@ -790,12 +775,7 @@ export const command: CliCommand = {
     if (values.peers && scale < 1) throw new CliUsageError('--peers needs --scale N (e.g. --scale 100000)');
     const config = loadConfig();
     const fusion = fusionFromConfig(config);
-    const model = {
-      modelId: config.EMBEDDING_MODEL,
-      modelsDir: config.MODELS_DIR,
-      allowRemote: config.ALLOW_REMOTE_MODELS,
-      remoteHost: config.REMOTE_MODEL_HOST,
-    };
+    const model = modelFromConfig(config);
     const progress = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
     // ingest: first build in a scratch DATA_DIR (includes training the offline embedder), then unchanged re-run
