@@ -148,6 +148,10 @@ interface DatePatterns {
   reference: RegExp | null;
   afterReference: RegExp;
   yearPart: RegExp | null;
+  /** The `eras` phrases, longest first; null without any. */
+  eras: RegExp | null;
+  /** Each other name of a district (`districtNames`) as a whole word. */
+  districtNames: { name: string; re: RegExp }[];
 }
 const compiled = new WeakMap<CueTables, DatePatterns>();
 function patternsOf(cues: CueTables): DatePatterns {
@@ -158,6 +162,7 @@ function patternsOf(cues: CueTables): DatePatterns {
   const before = cues.years.twoDigitBefore.map(escapeRegex).join('|') || '(?!)';
   const offs = Object.keys(cues.years.offset).sort((a, b) => b.length - a.length);
   const refs = cues.years.reference;
+  const eraPhrases = Object.keys(cues.eras).sort((a, b) => b.length - a.length);
   const p: DatePatterns = {
     parts,
     twoDigit: new RegExp(
@@ -168,6 +173,8 @@ function patternsOf(cues: CueTables): DatePatterns {
     reference: refs.length ? new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escapeRegex).join('|')}`, 'g') : null,
     afterReference: new RegExp(`^\\s*(?:\\d{1,2}\\s*月|${partRe})`),
     yearPart: parts.length ? new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escapeRegex).join('|')})`, 'g') : null,
+    eras: eraPhrases.length ? new RegExp(eraPhrases.map(escapeRegex).join('|'), 'gi') : null,
+    districtNames: Object.keys(cues.districtNames).map((name) => ({ name, re: new RegExp(`\\b${escapeRegex(name)}\\b`) })),
   };
   compiled.set(cues, p);
   return p;
@@ -184,9 +191,8 @@ export function resolveDates(
   let s = t;
   // Periods people name by what happened then ("封控那几个月"): the dates they stand for (cue table `eras`).
   const eras: { text: string; value: string }[] = [];
-  const eraPhrases = Object.keys(cues.eras).sort((a, b) => b.length - a.length);
-  if (eraPhrases.length)
-    s = s.replace(new RegExp(eraPhrases.map(escapeRegex).join('|'), 'gi'), (m) => {
+  if (P.eras)
+    s = s.replace(P.eras, (m) => {
       const value = cues.eras[m.toLowerCase()]!;
       if (!eras.some((e) => e.text === m)) eras.push({ text: m, value });
       return value;
@@ -557,7 +563,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     for (const c of clauses) {
       if (c.role !== 'self') continue;
       const cl = c.text.toLowerCase();
-      const name = Object.keys(cues.districtNames).find((n) => new RegExp(`\\b${n}\\b`).test(cl));
+      const name = patternsOf(cues).districtNames.find((d) => cl.includes(d.name) && d.re.test(cl))?.name;
       if (!name) continue;
       const i = cl.indexOf(name);
       const at: [number, number] = [c.start + i, c.start + i + name.length];

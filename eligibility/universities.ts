@@ -10,10 +10,10 @@
  * lookupUniversity(table, '帝国理工') // { status: 'found', university: { nameEn: 'Imperial College London', best: { system: 'QS', rank: 2, … } } }
  */
 import { existsSync, readFileSync } from 'node:fs';
-import yaml from 'js-yaml';
 import { z } from 'zod';
 import { dirname, join } from 'node:path';
 import { toSimplified } from '../text/chinese.ts';
+import { readYamlFile } from '../text/yaml-file.ts';
 import type { LoggerLike } from './rules.ts';
 
 /** The four rankings of the table, in tie-break order. */
@@ -176,16 +176,7 @@ const endsWithAny = (t: string, ws: string[]) => ws.some((w) => t.endsWith(w));
 
 /** Loads `corpus/lang/universities.yaml`; an error names the file and the field. */
 export function loadShortNameWords(file: string): ShortNameWords {
-  let raw: unknown;
-  try {
-    raw = yaml.load(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new RankingsError(`${file}: not valid YAML: ${(e as Error).message.split('\n')[0]}`);
-  }
-  const r = ShortNamesSchema.safeParse(raw ?? {});
-  if (!r.success)
-    throw new RankingsError(`${file}: ${r.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ')}`);
-  const d = r.data;
+  const d: ShortNameWords = readYamlFile(file, ShortNamesSchema, (m) => new RankingsError(m));
   // Longest first, so that "的硕士" is tried before "的".
   for (const k of Object.keys(d.shortNames) as (keyof ShortNameWords['shortNames'])[])
     d.shortNames[k] = [...d.shortNames[k]].sort((a, b) => b.length - a.length);
@@ -446,8 +437,7 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
   // …and a Chinese short name that is a clause of its own ("华威 全职 社保6个月", "曼大 落户") stands for the
   // university — unless it is the short name of a university at home (北京 of 北京大学 is the city).
   const clauseOf = (key: string, names: Set<string>) =>
-    [...names].every((n) => (table.byName.get(n)?.country ?? 'China') !== 'China') &&
-    new RegExp(`(?:^|[\\s,，。、;；!！?？:：])${escapeRe(key)}(?=$|[\\s,，。、;；!！?？]|的\\s|的$)`).test(simplified);
+    [...names].every((n) => (table.byName.get(n)?.country ?? 'China') !== 'China') && clauseRe(key).test(simplified);
   const push = (surface: string, names: Set<string>, derived?: boolean) => {
     const key = [...names].sort().join('|');
     const same = out.find((m) => m.names.sort().join('|') === key);
@@ -503,6 +493,17 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
     }
   }
   return out;
+}
+
+/** A key standing as a clause of its own (between clause breaks; "X的" at a break too), compiled once per key. */
+const clauseRes = new Map<string, RegExp>();
+function clauseRe(key: string): RegExp {
+  let re = clauseRes.get(key);
+  if (!re) {
+    re = new RegExp(`(?:^|[\\s,，。、;；!！?？:：])${escapeRe(key)}(?=$|[\\s,，。、;；!！?？]|的\\s|的$)`);
+    clauseRes.set(key, re);
+  }
+  return re;
 }
 
 /** A derived English short name at [s, e) of `spaced` stands next to a study word (either side, or 毕业… after). */
