@@ -61,6 +61,13 @@ export interface UniversityTable {
     derived?: boolean;
     contextual?: boolean;
   }[];
+  /**
+   * Where to look in `scanKeys` (positions, ascending): Chinese keys by their first character, Latin keys by
+   * their first word (lower case). A message is scanned only for the keys whose first character or word it
+   * contains, in the same order as a scan of every key, so the result is the same (built by
+   * loadUniversityTable; without it every key is scanned).
+   */
+  scanStarts?: { byChar: Map<string, number[]>; byWord: Map<string, number[]> };
   /** Colloquial entries naming institutions that are not in the table (notes to show). */
   outside: Map<string, string>;
   byName: Map<string, University>;
@@ -318,7 +325,43 @@ export function loadUniversityTable(
   for (const [key, v] of derived)
     scan.set(key, { names: v.names, ascii: v.ascii, caseSensitive: false, needsContext: true, derived: true });
   const scanKeys = [...scan.entries()].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.key.length - a.key.length);
-  return { universities, index, scanKeys, outside, byName, source: file, ...(shortNames ? { shortNames } : {}) };
+  const scanStarts = scanStartsOf(scanKeys);
+  return { universities, index, scanKeys, scanStarts, outside, byName, source: file, ...(shortNames ? { shortNames } : {}) };
+}
+
+/** The needle a Latin scan key is looked for as (between spaces of the message's Latin scanning space). */
+function asciiScanNeedle(k: UniversityTable['scanKeys'][number]): string {
+  return k.caseSensitive ? k.key.toUpperCase() : asciiNeedle(k.key);
+}
+
+/** `UniversityTable.scanStarts` of the keys. */
+function scanStartsOf(keys: UniversityTable['scanKeys']): NonNullable<UniversityTable['scanStarts']> {
+  const byChar = new Map<string, number[]>();
+  const byWord = new Map<string, number[]>();
+  const add = (m: Map<string, number[]>, k: string, i: number) => {
+    const list = m.get(k);
+    if (list) list.push(i);
+    else m.set(k, [i]);
+  };
+  keys.forEach((k, i) => {
+    if (!k.ascii) {
+      if (k.key) add(byChar, k.key[0]!, i);
+      return;
+    }
+    const needle = asciiScanNeedle(k);
+    if (needle) add(byWord, needle.split(' ')[0]!.toLowerCase(), i);
+  });
+  return { byChar, byWord };
+}
+
+/** Positions in `scanKeys` that can occur in a message (see `scanStarts`), ascending; every key without an index. */
+function keysToScan(table: UniversityTable, compact: string, lowerSpaced: string): Iterable<number> {
+  const starts = table.scanStarts;
+  if (!starts) return table.scanKeys.keys();
+  const at = new Set<number>();
+  for (const c of new Set(compact.split(''))) for (const i of starts.byChar.get(c) ?? []) at.add(i);
+  for (const w of new Set(lowerSpaced.split(' '))) if (w) for (const i of starts.byWord.get(w) ?? []) at.add(i);
+  return [...at].sort((a, b) => a - b);
 }
 
 function bigrams(s: string): Map<string, number> {
@@ -444,10 +487,11 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
     if (!same) out.push({ surface, names: [...names], ...(derived ? { derived } : {}) });
     else if (same.surface !== surface) (same.also ??= []).push(surface);
   };
-  for (const k of table.scanKeys) {
+  for (const ki of keysToScan(table, compact, lowerSpaced)) {
+    const k = table.scanKeys[ki]!;
     if (k.ascii) {
       const hay = k.caseSensitive ? spaced : lowerSpaced;
-      const needle = k.caseSensitive ? k.key.toUpperCase() : asciiNeedle(k.key);
+      const needle = asciiScanNeedle(k);
       if (!needle) continue;
       let from = 0;
       for (;;) {
