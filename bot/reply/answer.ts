@@ -129,21 +129,33 @@ const TOKEN = /\p{Script=Han}|[A-Za-z]+|\d+(?:[.,]\d+)*/gu;
  * shorter sentence wins.
  */
 export function bigramScorer(lengthPenalty = 0.002): SentenceScorer {
+  // One reply scores many sentences and runs against the same query: its terms are computed once.
+  let lastQuery: string | null = null;
+  let terms = new Set<string>();
   return (sentence, query) => {
-    const q = (query.toLowerCase().match(TOKEN) ?? []) as string[];
-    const s = sentence.toLowerCase();
-    const terms = new Set<string>();
-    for (let i = 0; i < q.length; i++) {
-      const a = q[i]!;
-      const b = q[i + 1];
-      if (/\p{Script=Han}/u.test(a)) {
-        if (b && /\p{Script=Han}/u.test(b)) terms.add(a + b);
-      } else terms.add(a);
+    if (query !== lastQuery) {
+      lastQuery = query;
+      terms = queryTerms(query);
     }
+    const s = sentence.toLowerCase();
     let hits = 0;
     for (const term of terms) if (s.includes(term)) hits += 1;
     return hits - lengthPenalty * len(sentence);
   };
+}
+
+/** The query's terms of `bigramScorer`: Han character bigrams, Latin words and numbers. */
+function queryTerms(query: string): Set<string> {
+  const q = (query.toLowerCase().match(TOKEN) ?? []) as string[];
+  const terms = new Set<string>();
+  for (let i = 0; i < q.length; i++) {
+    const a = q[i]!;
+    const b = q[i + 1];
+    if (/\p{Script=Han}/u.test(a)) {
+      if (b && /\p{Script=Han}/u.test(b)) terms.add(a + b);
+    } else terms.add(a);
+  }
+  return terms;
 }
 
 /** Longest answer line of an information reply (characters), the issue's "at most about 60". */
@@ -392,13 +404,23 @@ export function questionKinds(cues: readonly AnswerCue[], query: string): Answer
  * pattern: "工作站设在哪些地方" prefers the sentence with 温哥华、硅谷、法兰克福, "最高多少" the one with 10万元.
  */
 export function cueScorer(base: SentenceScorer, cues: readonly AnswerCue[]): SentenceScorer {
+  // The kinds asked depend on the query only: found once per query, not per sentence scored.
+  let lastQuery: string | null = null;
+  let lastKinds: AnswerCue[] = [];
+  const kindsOf = (query: string) => {
+    if (query !== lastQuery) {
+      lastQuery = query;
+      lastKinds = questionKinds(cues, query);
+    }
+    return lastKinds;
+  };
   const scorer = (sentence: string, query: string) => {
     let score = base(sentence, query);
-    for (const c of questionKinds(cues, query)) if (c.answer.test(sentence)) score += c.bonus;
+    for (const c of kindsOf(query)) if (c.answer.test(sentence)) score += c.bonus;
     return score;
   };
   const answers = (text: string, query: string) => {
-    const kinds = questionKinds(cues, query);
+    const kinds = kindsOf(query);
     return kinds.length ? kinds.some((c) => c.answer.test(text)) : null;
   };
   return Object.assign(scorer, { answers });

@@ -112,13 +112,25 @@ function normalize(text: string): string {
 
 /** Where a cue occurs in a normalized message: Chinese anywhere, Latin as a whole word. Returns [start, end] or null. */
 function find(cue: string, norm: string): [number, number] | null {
-  const c = normalize(cue);
-  if (LATIN.test(c)) {
-    const m = new RegExp(`(?<![a-z0-9])${escapeRe(c)}(?![a-z0-9])`, 'u').exec(norm);
+  const { c, re } = compiledCue(cue);
+  if (re) {
+    const m = re.exec(norm);
     return m ? [m.index, m.index + c.length] : null;
   }
   const i = norm.indexOf(c);
   return i < 0 ? null : [i, i + c.length];
+}
+
+/** A cue normalized, and as a whole-word pattern when Latin: computed once per cue (it was per message). */
+const cueForms = new Map<string, { c: string; re: RegExp | null }>();
+function compiledCue(cue: string): { c: string; re: RegExp | null } {
+  let f = cueForms.get(cue);
+  if (!f) {
+    const c = normalize(cue);
+    f = { c, re: LATIN.test(c) ? new RegExp(`(?<![a-z0-9])${escapeRe(c)}(?![a-z0-9])`, 'u') : null };
+    cueForms.set(cue, f);
+  }
+  return f;
 }
 
 /** Characters that do not count towards `maxExtraChars`: punctuation, symbols, spaces, emoji. */
