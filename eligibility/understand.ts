@@ -72,6 +72,11 @@ export interface Understanding {
   intent: boolean;
   /** The message asks about a measure in general (要求, 条件, 多少…; cue table `information`). */
   asksInformation: boolean;
+  /**
+   * Clauses that state a fact about the person and hold no information cue: "格罗宁根毕业，全职，需要交满
+   * 几个月社保" states two things about the asker besides its question, so it is the person's case.
+   */
+  statements: number;
   /** The message is put as a question (ends with a question word of the cue table `questionEnd`). */
   question: boolean;
   /** The date the question is about (YYYY-MM-DD), when the message puts it on a past situation. */
@@ -603,6 +608,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     return false;
   });
 
+  const asking = (c: { text: string }) => has(c.text.toLowerCase(), cues.information);
+  const stated = new Set<number>();
+  for (const sp of spans) {
+    if (sp.role !== 'self' && sp.role !== 'negated') continue;
+    const i = clauses.findIndex((c) => sp.span[0] >= c.start && sp.span[1] <= c.end);
+    if (i >= 0 && !asking(clauses[i]!)) stated.add(i);
+  }
+
   // The situation date: a date in a clause that puts the message on a past situation.
   let situationDate: string | null = null;
   let situationAsked = false;
@@ -710,6 +723,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     goals,
     intent,
     asksInformation,
+    statements: stated.size,
     question: cues.questionEnd.some((q) => lower.replace(/[\s。.!！~～]+$/u, '').endsWith(q)) || /[?？]/.test(lower),
     situationDate,
     situationAsked,

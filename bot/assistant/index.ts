@@ -85,6 +85,11 @@ const MIN_CONVERSATION_FACTS = 3;
 const BARE_MEASURE_CHARS = 12;
 /** A message giving this many of a rule's conditions is that rule's check, even without its words (2–4; 2 measured). */
 const PROFILE_FACTS = 2;
+/**
+ * A question in general words with this many clauses that state the person's facts besides it ("格罗宁根
+ * 毕业，全职，需要交满几个月社保") asks about the person's case, not the measure in general (2–3; 2 measured).
+ */
+const CASE_STATEMENTS = 2;
 /** Fact types that are dates. */
 const DATE_TYPES = new Set(['date', 'month', 'month_list']);
 /** The goal id of the profile question (corpus/lang goals: match). */
@@ -185,6 +190,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     const given = open ? answerFacts(open, text, extraction.facts) : ({} as Facts);
     const newFacts = mergeFacts(extraction.facts, given);
+    const asksInGeneral = !!understood?.asksInformation && understood.statements < CASE_STATEMENTS;
     const kwText = keywordText(text);
     const textRules = rulesForText(deps.rules, text);
     // A message that adds facts of the rule under discussion continues that check (even after a verdict).
@@ -204,7 +210,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       !goalsNow.includes(MATCH_GOAL) &&
       Object.keys(newFacts).length === 0 &&
       !open &&
-      !understood?.asksInformation &&
+      !asksInGeneral &&
       ((!!understood?.intent && isPersonal(text, deps.routing)) ||
         (text.length <= BARE_MEASURE_CHARS &&
           deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && distinctiveHits(x, kwText) > 0)));
@@ -220,7 +226,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         goal:
           distinctiveFact ||
           // Facts alone, two of one rule's conditions ("QS 45 全职"): the person describes their case.
-          (!understood?.asksInformation &&
+          (!asksInGeneral &&
             deps.rules.some((x) => [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)) ||
           // A goal and two facts of a rule serving it, its precondition included ("宝山一家重点企业的研发骨干
           // 有啥激励吗": where they work and their status); or, in a message this short, a rule's own word
@@ -228,7 +234,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           (goalsNow.length > 0 &&
             (!!understood?.intent ||
               (text.length <= BARE_MEASURE_CHARS &&
-                !understood?.asksInformation &&
+                !asksInGeneral &&
                 !understood?.question &&
                 deps.rules.some(
                   (x) =>
@@ -238,7 +244,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
                 )) ||
               deps.rules.some(
                 (x) =>
-                  !understood?.asksInformation &&
+                  !asksInGeneral &&
                   x.goals.some((g) => goalsNow.includes(g)) &&
                   [...(ruleFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= PROFILE_FACTS,
               ))),
@@ -257,7 +263,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
             // (A goal and a fact in the same message count through `goal` above: with intent or two facts.)
             return goalsNow.length ? fs.some((f) => f in state.facts) : fs.some((f) => f in newFacts);
           }),
-        generalQuestion: !!understood?.asksInformation && !understood.intent,
+        generalQuestion: asksInGeneral && !understood?.intent,
       },
       deps.routing,
     );
@@ -403,7 +409,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
             [...(conditionFacts.get(x.id) ?? [])].some((f) => givenNow.has(f) && DATE_TYPES.has(deps.catalog[f]?.type ?? ''))
           )
             return true;
-          if (knownConditions >= PROFILE_FACTS && !understood?.asksInformation) return true;
+          if (knownConditions >= PROFILE_FACTS && !asksInGeneral) return true;
           const kw = matchedKeywords(x, kwText).length;
           // A clause among the best hits is enough only with one of the rule's own words or two of its
           // facts: one incidental fact ("企业的员工") must not turn a question into this rule's check.
