@@ -158,9 +158,11 @@ const ShortNamesSchema = z
         placeAfter: Words.default([]),
         studyAfterEn: Words,
         studyBeforeEn: Words,
+        abroadOnly: Words.default([]),
       })
       .strict()
       .default({
+        abroadOnly: [],
         genericEn: [],
         genericZh: [],
         studyAfter: [],
@@ -487,6 +489,17 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
     if (!same) out.push({ surface, names: [...names], ...(derived ? { derived } : {}) });
     else if (same.surface !== surface) (same.also ??= []).push(surface);
   };
+  const studyAfter = table.shortNames?.shortNames.studyAfter ?? [];
+  const abroadOnly = table.shortNames?.shortNames.abroadOnly ?? [];
+  const studyAfterHome = studyAfter.filter((w) => !abroadOnly.includes(w));
+  const atHome = (names: Set<string>) => [...names].every((n) => (table.byName.get(n)?.country ?? 'China') === 'China');
+  // A study word after a short name; for a university at home not one that says "abroad" (留学, 回国):
+  // "深圳留学生" speaks of returnees in Shenzhen, not of 深圳大学. `CONTEXT_AFTER` only for table keys.
+  const studyFollows = (rest: string, names: Set<string>, anyContext: boolean) => {
+    const home = abroadOnly.length > 0 && atHome(names);
+    if (startsWithAny(rest, home ? studyAfterHome : studyAfter)) return true;
+    return anyContext && CONTEXT_AFTER.test(rest) && !(home && startsWithAny(rest, abroadOnly));
+  };
   for (const ki of keysToScan(table, compact, lowerSpaced)) {
     const k = table.scanKeys[ki]!;
     if (k.ascii) {
@@ -520,13 +533,12 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
           alone(k.key) ||
           clauseOf(k.key, k.names) ||
           (k.derived || k.contextual
-            ? startsWithAny(compact.slice(e), table.shortNames?.shortNames.studyAfter ?? []) ||
+            ? studyFollows(compact.slice(e), k.names, false) ||
               endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.studyBefore ?? []) ||
               (!!k.contextual &&
                 !endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.placeBefore ?? []) &&
                 !startsWithAny(compact.slice(e), table.shortNames?.shortNames.placeAfter ?? []))
-            : CONTEXT_AFTER.test(compact.slice(e)) ||
-              startsWithAny(compact.slice(e), table.shortNames?.shortNames.studyAfter ?? []) ||
+            : studyFollows(compact.slice(e), k.names, true) ||
               endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.studyBefore ?? []));
         if (free && ctxOk) {
           for (let j = i; j < e; j++) cjkMask[j] = true;
