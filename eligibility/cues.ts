@@ -53,6 +53,8 @@ const CueFileSchema = z
     /** Working in another city: a clause with a place, a work word, no Shanghai word and no past word. */
     workElsewhere: z.object({ places: Words, work: Words, shanghai: Words, past: Words, study: Words, now: Words }).partial().default({}),
     districts: Words,
+    /** Words that ask whether something exists ("有没有", "有啥"): with a district, whether it has a measure. */
+    existence: Words,
     /** Other names of the districts (English, pinyin): name → the district as in `districts`. */
     districtNames: z.record(z.string(), z.string().min(1)).default({}),
     owner: Words,
@@ -108,6 +110,8 @@ export interface CueTables {
   workElsewhere: { places: string[]; work: string[]; shanghai: string[]; past: string[]; study: string[]; now: string[] };
   /** Shanghai districts (without 区). */
   districts: string[];
+  /** Words that ask whether something exists ("有没有", "有啥"). */
+  existence: string[];
   districtNames: Record<string, string>;
   eras: Record<string, string>;
   /** Words after a district that make it the owner of a measure, not the person's district. */
@@ -149,6 +153,7 @@ export function emptyCueTables(): CueTables {
     notWorking: [],
     workElsewhere: { places: [], work: [], shanghai: [], past: [], study: [], now: [] },
     districts: [],
+    existence: [],
     districtNames: {},
     eras: {},
     owner: [],
@@ -213,6 +218,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.workElsewhere[k] = words([...out.workElsewhere[k], ...(d.workElsewhere[k] ?? [])]);
     out.intent = words([...out.intent, ...d.intent]);
     out.districts = words([...out.districts, ...d.districts]);
+    out.existence = words([...out.existence, ...d.existence]);
     for (const [name, district] of Object.entries(d.districtNames)) out.districtNames[norm(name)] = district;
     for (const [phrase, value] of Object.entries(d.eras)) out.eras[norm(phrase)] = value;
     out.owner = words([...out.owner, ...d.owner]);

@@ -77,6 +77,11 @@ export interface Understanding {
    * 几个月社保" states two things about the asker besides its question, so it is the person's case.
    */
   statements: number;
+  /**
+   * Districts the message asks about whether they have a measure ("徐汇有没有", "我在闵行 有啥补贴"): named
+   * in a clause about the person, in a message with a word of cue table `existence`.
+   */
+  districtsAsked: string[];
   /** The message is put as a question (ends with a question word of the cue table `questionEnd`). */
   question: boolean;
   /** The date the question is about (YYYY-MM-DD), when the message puts it on a past situation. */
@@ -677,6 +682,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       ...cues.domestic.universities.filter((w) => containsWord(text.toLowerCase(), w, cues.domestic.partOfName)),
     ]),
   ].sort((a, b) => b.length - a.length);
+  const districtsAsked = has(lower, cues.existence)
+    ? cues.districts.filter((d) =>
+        clauses.some((c) => c.role === 'self' && c.text.toLowerCase().includes(d) && !nameText.some((n) => n.includes(d))),
+      )
+    : [];
+
   // Doubts (the decision stage's confidence gate): values a self clause hedges (几个月) or that stand for
   // a part of a year (上半年 → 1月至6月), and dates the person named that no fact took.
   const selfSpans = spans.filter((sp) => sp.role === 'self' || sp.role === 'negated');
@@ -724,6 +735,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     intent,
     asksInformation,
     statements: stated.size,
+    districtsAsked,
     question: cues.questionEnd.some((q) => lower.replace(/[\s。.!！~～]+$/u, '').endsWith(q)) || /[?？]/.test(lower),
     situationDate,
     situationAsked,

@@ -104,6 +104,10 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   const yesNo: YesNo = deps.yesNo ?? (() => undefined);
 
   const ruleFacts = new Map(deps.rules.map((r) => [r.id, factsOf(r)]));
+  // Goals that a district's measure serves here (subsidy): asked of a district the library lacks, no answer.
+  const districtRules = deps.rules.filter((r) => docs.get(r.cite.docId)?.district);
+  const districtGoals = new Set(districtRules.flatMap((r) => r.goals));
+  const districtCaseFacts = new Set(districtRules.flatMap((r) => [...(ruleFacts.get(r.id) ?? [])]));
   const conditionFacts = new Map(deps.rules.map((r) => [r.id, factsOf({ ...r, appliesIf: undefined })]));
   // Keywords of exactly one rule tell that rule apart; shared ones (落户, 社保) do not.
   const keywordUse = new Map<string, number>();
@@ -308,6 +312,23 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
     }
     if (r === 'greeting') return done(lineReply(question, lang, 'greeting', t('help.text'), r));
+    // "徐汇有没有…", "我在闵行 有啥人才补贴": whether a district the library holds no document of has a
+    // measure of a kind only districts offer here. The library cannot say: it says so and where to ask,
+    // never answering with another district's measure.
+    // (A person who also states their case for such a measure — "我在嘉定的重点企业做骨干" — gets it checked.)
+    const unlisted = (understood?.districtsAsked ?? []).filter((d) => !ctx.districts.includes(d));
+    if (
+      r !== 'follow_up' &&
+      unlisted.length &&
+      unlisted.length === (understood?.districtsAsked ?? []).length &&
+      goalsNow.length &&
+      goalsNow.every((g) => districtGoals.has(g)) &&
+      !Object.keys(newFacts).some((f) => districtCaseFacts.has(f) && !unlisted.includes(String(newFacts[f as keyof Facts])))
+    )
+      return done(lineReply(question, lang, 'abstain', t('abstain.district', { district: unlisted[0]! }), 'information'), {
+        ...next,
+        facts: mergeFacts(state.facts, newFacts),
+      });
     // A short reply to the bot's question that answers nothing readable ("人在上海" to "全职吗？"): the
     // question is asked again, rather than a clause found for a few words.
     if (
