@@ -159,10 +159,13 @@ const ShortNamesSchema = z
         studyAfterEn: Words,
         studyBeforeEn: Words,
         abroadOnly: Words.default([]),
+        /** Parts of Chinese names people shorten: 工业大学 → 工大 ("亚琛工大"). */
+        abbreviations: z.record(z.string().min(1), z.string().min(1)).default({}),
       })
       .strict()
       .default({
         abroadOnly: [],
+        abbreviations: {},
         genericEn: [],
         genericZh: [],
         studyAfter: [],
@@ -187,8 +190,10 @@ const endsWithAny = (t: string, ws: string[]) => ws.some((w) => t.endsWith(w));
 export function loadShortNameWords(file: string): ShortNameWords {
   const d: ShortNameWords = readYamlFile(file, ShortNamesSchema, (m) => new RankingsError(m));
   // Longest first, so that "的硕士" is tried before "的".
-  for (const k of Object.keys(d.shortNames) as (keyof ShortNameWords['shortNames'])[])
-    d.shortNames[k] = [...d.shortNames[k]].sort((a, b) => b.length - a.length);
+  for (const k of Object.keys(d.shortNames) as (keyof ShortNameWords['shortNames'])[]) {
+    const v = d.shortNames[k];
+    if (Array.isArray(v)) (d.shortNames as unknown as Record<string, string[]>)[k] = [...v].sort((a, b) => b.length - a.length);
+  }
   return d;
 }
 
@@ -206,6 +211,8 @@ export function longerUniversityName(table: UniversityTable, text: string, surfa
   const m = new RegExp(`^[\\u4e00-\\u9fff]{1,6}?(?:${w.suffix.map(escapeRe).join('|')})`).exec(rest);
   return m ? surface + m[0] : undefined;
 }
+/** Longest Chinese short name derived by dropping 大学/学院 ("威斯康星麦迪逊" of 威斯康星大学-麦迪逊), characters. */
+const MAX_DERIVED_ZH = 8;
 const COMMON_WORDS = new Set(['the', 'and', 'for', 'are', 'was', 'not', 'you', 'one', 'our', 'its', 'uni', 'all', 'can']);
 
 /** Loads a rankings table (top200.csv format), `aliases.csv` beside it, and a colloquial table. */
@@ -321,11 +328,30 @@ export function loadUniversityTable(
     if (core.length >= 1 && core.length <= 2 && core.every((w) => word.test(w))) derive(normalizeAsciiKey(core.join(' ')), u.nameEn, true);
     if (u.nameZh && genericZh) {
       const zh = normalizeUniversityName(u.nameZh).replace(genericZh, '');
-      if (zh.length >= 2 && zh.length <= 6 && zh !== normalizeUniversityName(u.nameZh)) derive(zh, u.nameEn, false);
+      if (zh.length >= 2 && zh.length <= MAX_DERIVED_ZH && zh !== normalizeUniversityName(u.nameZh)) derive(zh, u.nameEn, false);
     }
   }
   for (const [key, v] of derived)
     scan.set(key, { names: v.names, ascii: v.ascii, caseSensitive: false, needsContext: true, derived: true });
+  // Abbreviated names ("亚琛工大" of 亚琛工业大学; cue table shortNames.abbreviations) and capital-letter
+  // acronyms in English names ("RWTH", "KTH", "EPFL"; not one after a comma: ", CAS" is an affiliation).
+  // They are no places, so they count without a study word; one shared by two universities is asked about.
+  const abbreviated = new Map<string, Set<string>>();
+  const acronyms = new Map<string, Set<string>>();
+  const addTo = (m: Map<string, Set<string>>, k: string, nameEn: string) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(nameEn);
+  for (const u of shortNames ? universities : []) {
+    for (const [long, short] of Object.entries(shortNames?.shortNames.abbreviations ?? {}))
+      if (u.nameZh?.includes(long)) addTo(abbreviated, u.nameZh.replace(long, short), u.nameEn);
+    for (const w of u.nameEn.replace(/,\s*[A-Z]{2,6}\s*$/u, '').split(/[\s(),–-]+/u))
+      if (/^[A-Z]{3,6}$/u.test(w) && !genericEn.has(w.toLowerCase()) && !COMMON_WORDS.has(w.toLowerCase())) addTo(acronyms, w, u.nameEn);
+  }
+  for (const [a, names] of abbreviated) if (!index.has(normalizeUniversityName(a))) for (const n of names) add(a, n);
+  for (const [a, names] of acronyms) {
+    const key = a.toLowerCase();
+    if (index.has(key) || scan.has(key)) continue;
+    index.set(key, new Set(names));
+    scan.set(key, { names: new Set(names), ascii: true, caseSensitive: true, needsContext: false });
+  }
   const scanKeys = [...scan.entries()].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.key.length - a.key.length);
   const scanStarts = scanStartsOf(scanKeys);
   return { universities, index, scanKeys, scanStarts, outside, byName, source: file, ...(shortNames ? { shortNames } : {}) };
