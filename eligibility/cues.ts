@@ -19,7 +19,7 @@ const CueFileSchema = z
   .object({
     goals: z.record(z.string(), Words).default({}),
     roles: z
-      .object({ comparison: Words, hypothetical: Words, reported: Words, others: Words, askedFor: Words, selfAgain: Words })
+      .object({ comparison: Words, hypothetical: Words, reported: Words, others: Words, askedFor: Words, selfAgain: Words, askFor: Words, asks: Words, measure: Words })
       .partial()
       .default({}),
     corrections: Words,
@@ -80,7 +80,19 @@ const CueFileSchema = z
 /** The merged cue tables (all words normalized like messages are). */
 export interface CueTables {
   goals: Record<string, string[]>;
-  roles: { comparison: string[]; hypothetical: string[]; reported: string[]; others: string[]; askedFor: string[]; selfAgain: string[] };
+  roles: {
+    comparison: string[];
+    hypothetical: string[];
+    reported: string[];
+    others: string[];
+    askedFor: string[];
+    selfAgain: string[];
+    /** "帮/替 + one of `others` + 问" asks for that person: the words before the person and the asking words after. */
+    askFor: string[];
+    asks: string[];
+    /** A clause that names a measure ("疫情补缴那个政策"): its words describe the measure, not the person. */
+    measure: string[];
+  };
   corrections: string[];
   joiners: string[];
   /** Words that may follow a correction marker before the corrected value (是, 应该是). */
@@ -138,7 +150,7 @@ export class CueLoadError extends Error {
 export function emptyCueTables(): CueTables {
   return {
     goals: {},
-    roles: { comparison: [], hypothetical: [], reported: [], others: [], askedFor: [], selfAgain: [] },
+    roles: { comparison: [], hypothetical: [], reported: [], others: [], askedFor: [], selfAgain: [], askFor: [], asks: [], measure: [] },
     corrections: [],
     joiners: [],
     fillers: [],
@@ -186,7 +198,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     const file = join(dir, name);
     const d = readYamlFile(file, CueFileSchema, (m) => new CueLoadError(m), ' — see docs/assistant.md "Cue tables"');
     for (const [g, ws] of Object.entries(d.goals)) out.goals[g] = words([...(out.goals[g] ?? []), ...ws]);
-    for (const k of ['comparison', 'hypothetical', 'reported', 'others', 'askedFor', 'selfAgain'] as const)
+    for (const k of ['comparison', 'hypothetical', 'reported', 'others', 'askedFor', 'selfAgain', 'askFor', 'asks', 'measure'] as const)
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
     out.fillers = words([...out.fillers, ...d.fillers]);

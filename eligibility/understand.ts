@@ -19,7 +19,8 @@ import { findDates, normalizeMessage, type Ambiguity, type Extraction } from './
 import { NumberInterval, type Facts } from './facts.ts';
 import type { FactCatalog } from './rules.ts';
 
-export type Role = 'self' | 'comparison' | 'hypothetical' | 'negated' | 'reported';
+/** `measure`: a clause naming a measure ("疫情补缴那个政策"); like the other roles but `self`/`negated`, no fact of the person. */
+export type Role = 'self' | 'comparison' | 'hypothetical' | 'negated' | 'reported' | 'measure';
 
 export interface FactSpan {
   fact: string;
@@ -300,6 +301,7 @@ function roleOf(clause: string, cues: CueTables, askedFor = false): Role {
   if (has(c, cues.roles.hypothetical)) return 'hypothetical';
   if (has(c, cues.roles.reported) || (!askedFor && has(c, cues.roles.others))) return 'reported';
   if (has(c, cues.roles.comparison)) return 'comparison';
+  if (has(c, cues.roles.measure)) return 'measure';
   return 'self';
 }
 
@@ -353,7 +355,15 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
 
   // Asked on someone's behalf ("我老公…，他能落户吗"): the other person is the case, so what is said about
   // them is the case's facts (cue tables roles.others and roles.askedFor); hearsay stays reported.
-  const askedFor = has(lower, cues.roles.askedFor);
+  const askedFor =
+    has(lower, cues.roles.askedFor) ||
+    // "帮我老公问", "替同事问一下": a word of `askFor`, one of the others, then an asking word close after.
+    cues.roles.others.some((o) =>
+      cues.roles.askFor.some((b) => {
+        const i = lower.indexOf(b + o);
+        return i >= 0 && has(lower.slice(i + b.length + o.length, i + b.length + o.length + 3), cues.roles.asks);
+      }),
+    );
   const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues, askedFor) }));
   // A hypothetical or reported clause carries on over a comma ("要是我考上港大，毕业后在上海工作")
   // until the sentence ends or the person speaks of themselves again (cue table roles.selfAgain).

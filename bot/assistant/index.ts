@@ -268,6 +268,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
             return goalsNow.length ? fs.some((f) => f in state.facts) : fs.some((f) => f in newFacts);
           }),
         generalQuestion: asksInGeneral && !understood?.intent,
+        describesCase: understood ? understood.statements > 0 : undefined,
       },
       deps.routing,
     );

@@ -28,6 +28,11 @@ export interface RouteSignals {
   conversationFacts?: boolean;
   /** The message asks about a measure in general (requirements, amounts) and not whether the person can. */
   generalQuestion?: boolean;
+  /**
+   * The message states a fact of the person outside its asking clause ("我QS60，落户要交几个月社保").
+   * Without one, a general question in the first person ("我是厂里HR，线上培训补贴每人最多几次") is still general.
+   */
+  describesCase?: boolean;
   /** The message names a goal with intent (or a rule's own word) and gives no fact yet: start that check. */
   goalOnly?: boolean;
 }
@@ -78,7 +83,7 @@ export function route(s: RouteSignals, cues: RouteCues): Route {
   if (cues.greeting.test(text)) return 'greeting';
   const cue = cues.eligibility.test(text);
   if (s.hasOpenQuestion && s.answersOpenQuestion && (text.length <= 40 || !cue)) return 'follow_up';
-  if (s.generalQuestion && !cues.personal.test(text) && !s.hasOpenQuestion) return 'information';
+  if (s.generalQuestion && (!cues.personal.test(text) || s.describesCase === false) && !s.hasOpenQuestion) return 'information';
   if (s.newFacts > 0 && (cue || s.goal || cues.personal.test(text) || s.hasOpenQuestion)) return 'eligibility';
   if ((s.goalFacts || s.conversationFacts) && !s.generalQuestion) return 'eligibility';
   if (s.goalOnly && !s.generalQuestion) return 'eligibility';
