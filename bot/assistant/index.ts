@@ -83,6 +83,8 @@ export interface AssistantDeps {
 const MIN_CONVERSATION_FACTS = 3;
 /** A message this short that names a measure ("骨干人才激励", "安居资助怎么申请") asks about the person's case (8–20; 12 measured). */
 const BARE_MEASURE_CHARS = 12;
+/** A message of at most this many characters that names one goal is that goal's check ("落户"; 2–4; 2 measured). */
+const BARE_GOAL_CHARS = 2;
 /** A message giving this many of a rule's conditions is that rule's check, even without its words (2–4; 2 measured). */
 const PROFILE_FACTS = 2;
 /**
@@ -209,6 +211,10 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     );
     // A goal named with intent, or a rule's distinctive word, and no fact yet ("骨干人才激励怎么申请",
     // "我想落户上海"): start the goal's rule and ask its first deciding question.
+    // A goal word alone ("落户", "落户？"): what the person wants, typed as short as it gets — unless
+    // district measures serve that goal too (补贴): which district's would be a guess.
+    const bareGoal =
+      goalsNow.length === 1 && !districtGoals.has(goalsNow[0]!) && text.replace(/[\p{P}\p{S}\s]/gu, '').length <= BARE_GOAL_CHARS;
     const goalOnly =
       goalsNow.length > 0 &&
       !goalsNow.includes(MATCH_GOAL) &&
@@ -216,6 +222,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       !open &&
       !asksInGeneral &&
       ((!!understood?.intent && isPersonal(text, deps.routing)) ||
+        bareGoal ||
         (text.length <= BARE_MEASURE_CHARS &&
           deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && distinctiveHits(x, kwText) > 0)));
     const r = route(
@@ -463,7 +470,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           // every fact would give a verdict on nothing the person said).
           const asks = own.filter((x) => evaluate([x], {} as Facts, asOf, { catalog: deps.catalog })[0]?.verdict === 'need_more_info');
           const pointed = (named.length ? named : asks).filter((x) => x.citeChunkIds.some((id) => top.has(id)));
-          candidates = pointed;
+          // (A goal word alone asks about nothing else: its rules are checked wherever the search points.)
+          candidates = bareGoal && !pointed.length ? (named.length ? named : asks) : pointed;
         }
       }
       const situationDate = next.situationDate ?? null;
