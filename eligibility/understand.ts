@@ -523,7 +523,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       const mark = (fact: string, value: boolean, word: string, override: boolean, negatable = true) => {
         if (!override && facts[fact] !== undefined) return;
         const i = cl.indexOf(word);
-        const at: [number, number] = [c.start + i, c.start + i + word.length];
+        // (A phrase found only once university names are left out spans its whole clause.)
+        const at: [number, number] = i >= 0 ? [c.start + i, c.start + i + word.length] : [c.start, c.end];
         const neg = negatable && i >= 0 && has(cl.slice(Math.max(0, i - 3), i), cues.negation);
         const v = neg ? !value : value;
         spans.push({ fact, value: v, span: at, text: text.slice(at[0], at[1]), role: neg || !v ? 'negated' : 'self' });
@@ -548,7 +549,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         facts.employedFullTimeInShanghai = undefined;
         mark('employedFullTimeInShanghai', false, place, true, false);
       }
-      const notWorking = cues.notWorking.find((w) => cl.includes(w));
+      // …also with the university names left out, for a phrase that says "still" ("还在多伦多大学读研" is
+      // "还在读研"; not "研究生在莫纳什读的", which would read as 在读).
+      const unnamed = namesSeen.reduce((t, n) => t.split(n.toLowerCase()).join(''), cl);
+      const notWorking = cues.notWorking.find(
+        (w) => cl.includes(w) || (cues.workElsewhere.now.some((n) => w.startsWith(n)) && unnamed.includes(w)),
+      );
       if (notWorking) {
         facts.employedFullTimeInShanghai = undefined;
         mark('employedFullTimeInShanghai', false, notWorking, true);
