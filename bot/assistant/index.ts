@@ -118,6 +118,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   const distinctiveHits = (rule: Rule, kwText: string) =>
     matchedKeywords(rule, kwText).filter((k) => keywordUse.get(k.toLowerCase()) === 1).length;
 
+  /** The one rule that cites the best search hit's clause, if any (the measure an information answer was about). */
+  function ruleOfTopHit(res: SearchResult): string | null {
+    const top = res.hits[0]?.chunk.id;
+    const rules = top ? deps.rules.filter((x) => x.citeChunkIds.includes(top)) : [];
+    return rules.length === 1 ? rules[0]!.id : null;
+  }
+
   /** Facts given by a typed answer to the open question (a choice label, yes/no, or extracted). */
   function answerFacts(open: FollowUp, text: string, extracted: Facts): Facts {
     if (extracted[open.fact] !== undefined) return { [open.fact]: extracted[open.fact] } as Facts;
@@ -143,7 +150,10 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     let extraction = none;
     let understood: Understanding | undefined;
     // With no question open, a bare date ("2022年的") during a rule's check is that rule's unknown date fact.
-    const ruleUnderWay = state.ruleId ? deps.rules.find((x) => x.id === state.ruleId) : undefined;
+    // The rule being checked, or the one whose clause the last information answer quoted ("线上培训补贴能领几次"
+    // → "22年10月的 之前领过1次": the facts that follow are that measure's, and re-open its check).
+    const activeRule = state.ruleId ?? state.topicRule ?? null;
+    const ruleUnderWay = activeRule ? deps.rules.find((x) => x.id === activeRule) : undefined;
     const pendingDate =
       ruleUnderWay && text.length <= BARE_MEASURE_CHARS
         ? [...(conditionFacts.get(ruleUnderWay.id) ?? [])].find((f) => DATE_TYPES.has(deps.catalog[f]?.type ?? '') && !(f in state.facts))
@@ -200,7 +210,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const kwText = keywordText(text);
     const textRules = rulesForText(deps.rules, text);
     // A message that adds facts of the rule under discussion continues that check (even after a verdict).
-    const currentRuleFacts = state.ruleId ? ruleFacts.get(state.ruleId) : undefined;
+    const currentRuleFacts = activeRule ? ruleFacts.get(activeRule) : undefined;
     const updatesCurrentRule = !!currentRuleFacts && Object.keys(newFacts).some((f) => currentRuleFacts.has(f));
     // A distinctive word of a rule (平均工资, 骨干, 安居) with a date of one of its facts ("23年5月办居转户
     // 平均工资…") is a question about the person's own matter on that date.
@@ -295,6 +305,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       sources,
       lastFacts: Object.keys(newFacts).length ? Object.keys(newFacts) : (state.lastFacts ?? []),
       goals,
+      topicRule: null,
     };
     let searchResult: Promise<SearchResult> | undefined;
     // An English question searches the Chinese library with the glossary's terms added (text/glossary.ts).
@@ -395,8 +406,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       const ambiguity = extraction.ambiguities?.[0];
       const givenNow = new Set(Object.keys(newFacts));
       let candidates: Rule[];
-      if (r === 'follow_up' && state.ruleId && deps.rules.some((x) => x.id === state.ruleId)) {
-        candidates = deps.rules.filter((x) => x.id === state.ruleId);
+      if (r === 'follow_up' && activeRule && deps.rules.some((x) => x.id === activeRule)) {
+        candidates = deps.rules.filter((x) => x.id === activeRule);
       } else {
         const byFacts = deps.rules.filter((x) => [...(ruleFacts.get(x.id) ?? [])].some((f) => givenNow.has(f)));
         candidates = [...new Set([...textRules, ...byFacts])];
@@ -408,7 +419,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           ([...(ruleFacts.get(x.id) ?? [])].some((f) => f in facts) &&
             evaluate([x], facts, asOf, { catalog: deps.catalog })[0]?.verdict === 'not_applicable');
         const goalRules = goals.length ? deps.rules.filter((x) => x.goals.some((g) => goals.includes(g)) && startsCheck(x)) : [];
-        if (!textRules.length && state.ruleId) candidates = [...candidates, ...deps.rules.filter((x) => x.id === state.ruleId)];
+        if (!textRules.length && activeRule) candidates = [...candidates, ...deps.rules.filter((x) => x.id === activeRule)];
         // A rule is only checked when the question is about it: its clause is among the best search
         // hits, or the message gives several of its facts — and never for another district or city.
         const res = await searched();
@@ -571,6 +582,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         openQuestion: null,
         expect: null,
         topic: info.grounded ? asked : null,
+        topicRule: info.grounded ? ruleOfTopHit(await searched()) : null,
       });
     }
 
@@ -580,6 +592,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       facts: mergeFacts(state.facts, newFacts) as Record<string, unknown>,
       openQuestion: null,
       topic: info.grounded ? asked : null,
+      topicRule: info.grounded ? ruleOfTopHit(await searched()) : null,
     });
   }
 

@@ -106,6 +106,8 @@ export interface ConversationState {
   lastFacts?: string[];
   /** The last information question answered (a short follow-up — "最多给多少" — is searched with it). */
   topic?: string | null;
+  /** The rule whose clause the last information answer quoted (its facts come next, and re-open its check). */
+  topicRule?: string | null;
   /** The goals the conversation named (落户, 补贴…), kept until another goal is named. */
   goals?: string[];
   /** Clause (chunk) ids quoted in full so far in this conversation: a later reply cites them by label only. */
