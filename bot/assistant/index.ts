@@ -83,6 +83,8 @@ export interface AssistantDeps {
 const MIN_CONVERSATION_FACTS = 3;
 /** A message this short that names a measure ("骨干人才激励", "安居资助怎么申请") asks about the person's case (8–20; 12 measured). */
 const BARE_MEASURE_CHARS = 12;
+/** A remark after a verdict this short (characters) that the library has nothing on restates the verdict (12–40; 24 measured). */
+const AFTER_VERDICT_CHARS = 24;
 /** A message of at most this many characters that names one goal is that goal's check ("落户"; 2–4; 2 measured). */
 const BARE_GOAL_CHARS = 2;
 /** A message giving this many of a rule's conditions is that rule's check, even without its words (2–4; 2 measured). */
@@ -235,7 +237,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         bareGoal ||
         (text.length <= BARE_MEASURE_CHARS &&
           deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && distinctiveHits(x, kwText) > 0)));
-    const r = route(
+    let r = route(
       {
         text,
         hasOpenQuestion: !!open || !!currentRuleFacts,
@@ -348,6 +350,22 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         ...next,
         facts: mergeFacts(state.facts, newFacts),
       });
+    let restated = false;
+    // A short remark after a verdict that gives no fact and asks nothing the library knows ("started last
+    // month"): the verdict on what the person said still stands, so it is given again, not "nothing found".
+    if (
+      r === 'information' &&
+      state.ruleId &&
+      !open &&
+      text.length <= AFTER_VERDICT_CHARS &&
+      !Object.keys(newFacts).length &&
+      !goalsNow.length &&
+      !understood?.asksInformation &&
+      (await searched()).confidence < deps.options.abstainBelow
+    ) {
+      r = 'follow_up';
+      restated = true;
+    }
     // A short reply to the bot's question that answers nothing readable ("人在上海" to "全职吗？"): the
     // question is asked again, rather than a clause found for a few words.
     if (
@@ -534,6 +552,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           delete sources[d.fact];
         }
         notes.push(...otherRuleNotes(kit, decision, lang));
+        // (Said plainly when the remark was not understood: the verdict is on what was said before it.)
+        if (restated) notes.push({ kind: 'assumption', priority: P.corrected, text: ctx.say('unreadRemark', lang, {}) });
         const { reply, followUp } = eligibilityReply(
           ctx,
           kit,
