@@ -78,6 +78,8 @@ export interface Understanding {
    * 几个月社保" states two things about the asker besides its question, so it is the person's case.
    */
   statements: number;
+  /** The facts those clauses state (a rule with two of its conditions among them is the person's case). */
+  statedFacts: string[];
   /**
    * Districts the message asks about whether they have a measure ("徐汇有没有", "我在闵行 有啥补贴"): named
    * in a clause about the person, in a message with a word of cue table `existence`.
@@ -631,10 +633,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
 
   const asking = (c: { text: string }) => has(c.text.toLowerCase(), cues.information);
   const stated = new Set<number>();
+  const statedFacts = new Set<string>();
   for (const sp of spans) {
     if (sp.role !== 'self' && sp.role !== 'negated') continue;
     const i = clauses.findIndex((c) => sp.span[0] >= c.start && sp.span[1] <= c.end);
-    if (i >= 0 && !asking(clauses[i]!)) stated.add(i);
+    if (i >= 0 && !asking(clauses[i]!)) {
+      stated.add(i);
+      statedFacts.add(sp.fact);
+    }
   }
 
   // The situation date: a date in a clause that puts the message on a past situation.
@@ -751,6 +757,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     intent,
     asksInformation,
     statements: stated.size,
+    statedFacts: [...statedFacts],
     districtsAsked,
     question: cues.questionEnd.some((q) => lower.replace(/[\s。.!！~～]+$/u, '').endsWith(q)) || /[?？]/.test(lower),
     situationDate,

@@ -208,7 +208,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
     const given = open ? answerFacts(open, text, extraction.facts) : ({} as Facts);
     const newFacts = mergeFacts(extraction.facts, given);
-    const asksInGeneral = !!understood?.asksInformation && understood.statements < CASE_STATEMENTS;
+    // (…or one clause stating two facts of one rule, its precondition included: "宝山重点企业骨干，能拿多少激励".)
+    const statesCase =
+      !!understood &&
+      (understood.statements >= CASE_STATEMENTS ||
+        deps.rules.some((x) => understood!.statedFacts.filter((f) => ruleFacts.get(x.id)?.has(f)).length >= PROFILE_FACTS));
+    const asksInGeneral = !!understood?.asksInformation && !statesCase;
     const kwText = keywordText(text);
     const textRules = rulesForText(deps.rules, text);
     // A message that adds facts of the rule under discussion continues that check (even after a verdict).
