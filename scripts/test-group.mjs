@@ -32,8 +32,11 @@ function deferred(fn) {
  * Runs the files `[[name, url], …]` of one group: imports them one after the other (their top-level
  * code, awaits included, runs as it would alone), then one suite per file named `name`. The time each
  * import took (ms, which the suite's own duration leaves out) is written to `importTimesFile`.
+ * `shareApp`: the files' `buildTestApp()` calls with the same overrides get one App
+ * (test/helpers/app.ts reads the map set here), built by the first file that asks.
  */
-export async function runGroup(files, importTimesFile) {
+export async function runGroup(files, importTimesFile, { shareApp = false } = {}) {
+  if (shareApp) globalThis.__policybotSharedTestApps = new Map();
   for (const n of NAMES) nodeTest[n] = deferred(real[n]);
   syncBuiltinESMExports();
   const suites = [];

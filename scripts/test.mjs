@@ -142,17 +142,37 @@ const ALONE = {
 const LIGHT_MS = 4000;
 /** A group: about this long (ms), so that groups still fill the end of the schedule. */
 const GROUP_MS = 10000;
+/**
+ * Heavy files that share one process and one App (test/helpers/app.ts): each calls `buildTestApp()`
+ * without overrides and only reads the app (replies, corpus, rules, config). Alone, each of them paid
+ * ≈ 2 s of CPU before its first test (the process, module loading, the app and its retriever); together
+ * they pay it once. A file that removes the app's DATA_DIR in `after` goes last (understanding-set).
+ */
+const SHARED_APP = [
+  'test/assistant/dev-set.test.ts',
+  'test/assistant/fresh-set.test.ts',
+  'test/assistant/assistant.test.ts',
+  'test/reply/devset-telegram.test.ts',
+  'test/terminal/chat.test.ts',
+  'test/assistant/understanding-set.test.ts',
+];
 const groupDir = join(tmp, 'groups');
 const groups = [];
 const units = [];
+const sharing = bundle && grouping ? chosen.filter((x) => SHARED_APP.includes(x.rel)) : [];
+if (sharing.length > 1) {
+  sharing.sort((a, b) => SHARED_APP.indexOf(a.rel) - SHARED_APP.indexOf(b.rel));
+  groups.push({ files: sharing.map((x) => x.rel), estimate: sharing.reduce((a, x) => a + x.estimate, 0), shareApp: true });
+}
 for (const x of chosen) {
+  if (sharing.length > 1 && sharing.includes(x)) continue;
   const light = bundle && grouping && !x.heavy && x.estimate <= LIGHT_MS && !(x.rel in ALONE);
   if (!light) {
     units.push({ path: bundle ? relative(root, bundledPath(bundle.dir, x.rel)) : x.rel, estimate: x.estimate });
     continue;
   }
   // first fit, longest first (chosen is sorted so)
-  let g = groups.find((g) => g.estimate + x.estimate <= GROUP_MS);
+  let g = groups.find((g) => !g.shareApp && g.estimate + x.estimate <= GROUP_MS);
   if (!g) groups.push((g = { files: [], estimate: 0 }));
   g.files.push(x.rel);
   g.estimate += x.estimate;
@@ -170,10 +190,10 @@ for (const [i, g] of groups.entries()) {
   const importTimes = `${file}.imports.json`;
   writeFileSync(
     file,
-    `import { runGroup } from ${JSON.stringify(runner)};\nawait runGroup(${JSON.stringify(list)}, ${JSON.stringify(importTimes)});\n`,
+    `import { runGroup } from ${JSON.stringify(runner)};\nawait runGroup(${JSON.stringify(list)}, ${JSON.stringify(importTimes)}, ${JSON.stringify({ shareApp: !!g.shareApp })});\n`,
   );
   g.importTimes = importTimes;
-  groupNames[file] = `group ${i + 1} (${g.files.length} files)`;
+  groupNames[file] = `group ${i + 1} (${g.files.length} files${g.shareApp ? ', one app' : ''})`;
   units.push({ path: file, estimate: g.estimate });
 }
 units.sort((a, b) => b.estimate - a.estimate);
