@@ -7,6 +7,7 @@
 //   node scripts/test.mjs --tsx …    the sources through tsx instead of the test bundle
 //   node scripts/test.mjs --cpu …    also the CPU seconds of each file (with the processes it started)
 //   node scripts/test.mjs --no-group …  every file in its own process
+//   node scripts/test.mjs --plan …   print the processes (files and groups, longest first) and exit
 //   node scripts/test.mjs --maps …   stack traces in TypeScript lines (--enable-source-maps: each process
 //                                    then reads the bundle's source maps, ≈ 0.3 s more for a file that
 //                                    loads the app, so it is off by default)
@@ -42,7 +43,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundledPath, refreshTestBundle, sourceOfBundled } from './test-bundle.mjs';
+import { bundledPath, refreshTestBundle, sourceOfBundled, testFiles } from './test-bundle.mjs';
 
 const started = performance.now();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,6 +53,7 @@ const viaTsx = args.includes('--tsx');
 const cpu = args.includes('--cpu');
 const maps = args.includes('--maps');
 const grouping = !args.includes('--no-group');
+const plan = args.includes('--plan');
 const named = args.filter((a) => !a.startsWith('--'));
 
 function find(dir) {
@@ -140,10 +142,18 @@ async function startPostgres() {
 const ALONE = {
   'test/telegram/faults.test.ts': 'asserts timeouts of a few hundred milliseconds against a fake Bot API',
 };
+/**
+ * The file times of a quiet 2-core VM add up to about this (ms, 79 files, 2026-12-02); LIGHT_MS and
+ * GROUP_MS were chosen there. When the last run was slower (other work on the machine inflates every
+ * time), both grow in proportion, so that a loaded run does not split the groups up for the next one.
+ */
+const QUIET_TOTAL_MS = 185_000;
+const knownTotal = testFiles(root).reduce((a, rel) => a + (known[rel] ?? 0), 0);
+const slower = Math.max(1, knownTotal / QUIET_TOTAL_MS);
 /** A short file: at most this long last time (ms). */
-const LIGHT_MS = 4000;
+const LIGHT_MS = 5500 * slower;
 /** A group: about this long (ms), so that groups still fill the end of the schedule. */
-const GROUP_MS = 10000;
+const GROUP_MS = 10000 * slower;
 /**
  * Heavy files that share one process and one App (test/helpers/app.ts): each calls `buildTestApp()`
  * without overrides and only reads the app (replies, corpus, rules, config). Alone, each of them paid
@@ -199,6 +209,15 @@ for (const [i, g] of groups.entries()) {
   units.push({ path: file, estimate: g.estimate });
 }
 units.sort((a, b) => b.estimate - a.estimate);
+if (plan) {
+  for (const u of units) {
+    const g = groups.find((g) => u.path === join(groupDir, `g${groups.indexOf(g) + 1}.test.mjs`));
+    const name = g ? `${groupNames[u.path]}: ${g.files.join(' ')}` : sourceOfBundled(root, u.path);
+    process.stdout.write(`${(u.estimate / 1000).toFixed(1).padStart(6)} s  ${name}\n`);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(0);
+}
 
 const reporter = process.stdout.isTTY ? 'spec' : 'tap';
 const timesFile = join(tmp, 'durations.json');
