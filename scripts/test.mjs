@@ -168,6 +168,13 @@ const SHARED_APP = [
   'test/terminal/chat.test.ts',
   'test/assistant/understanding-set.test.ts',
 ];
+/**
+ * Files that mostly wait — on timeouts they assert, or on the PostgreSQL server — run side by side in one
+ * process (scripts/test-group.mjs, sideBySide), so that together they hold one worker for about as long
+ * as the longest of them, not for the sum (quiet 2-core VM: 6.7 + 11.4 + 3.5 s of wall for 1.0 + 2.7 +
+ * 0.6 s of CPU in the test processes). Each file's tests still run in order.
+ */
+const SIDE_BY_SIDE = ['test/postgres/broadcast.test.ts', 'test/telegram/faults.test.ts', 'test/postgres/store.test.ts'];
 const groupDir = join(tmp, 'groups');
 const groups = [];
 const units = [];
@@ -176,15 +183,18 @@ if (sharing.length > 1) {
   sharing.sort((a, b) => SHARED_APP.indexOf(a.rel) - SHARED_APP.indexOf(b.rel));
   groups.push({ files: sharing.map((x) => x.rel), estimate: sharing.reduce((a, x) => a + x.estimate, 0), shareApp: true });
 }
+const waiting = bundle && grouping ? chosen.filter((x) => SIDE_BY_SIDE.includes(x.rel)) : [];
+if (waiting.length > 1)
+  groups.push({ files: waiting.map((x) => x.rel), estimate: Math.max(...waiting.map((x) => x.estimate)), sideBySide: true });
 for (const x of chosen) {
-  if (sharing.length > 1 && sharing.includes(x)) continue;
+  if ((sharing.length > 1 && sharing.includes(x)) || (waiting.length > 1 && waiting.includes(x))) continue;
   const short = bundle && grouping && x.estimate <= LIGHT_MS && !(x.rel in ALONE);
   if (!short) {
     units.push({ path: bundle ? relative(root, bundledPath(bundle.dir, x.rel)) : x.rel, estimate: x.estimate });
     continue;
   }
   // first fit, longest first (chosen is sorted so)
-  let g = groups.find((g) => !g.shareApp && g.estimate + x.estimate <= GROUP_MS);
+  let g = groups.find((g) => !g.shareApp && !g.sideBySide && g.estimate + x.estimate <= GROUP_MS);
   if (!g) groups.push((g = { files: [], estimate: 0 }));
   g.files.push(x.rel);
   g.estimate += x.estimate;
@@ -202,10 +212,10 @@ for (const [i, g] of groups.entries()) {
   const importTimes = `${file}.imports.json`;
   writeFileSync(
     file,
-    `import { runGroup } from ${JSON.stringify(runner)};\nawait runGroup(${JSON.stringify(list)}, ${JSON.stringify(importTimes)}, ${JSON.stringify({ shareApp: !!g.shareApp })});\n`,
+    `import { runGroup } from ${JSON.stringify(runner)};\nawait runGroup(${JSON.stringify(list)}, ${JSON.stringify(importTimes)}, ${JSON.stringify({ shareApp: !!g.shareApp, sideBySide: !!g.sideBySide })});\n`,
   );
   g.importTimes = importTimes;
-  groupNames[file] = `group ${i + 1} (${g.files.length} files${g.shareApp ? ', one app' : ''})`;
+  groupNames[file] = `group ${i + 1} (${g.files.length} files${g.shareApp ? ', one app' : g.sideBySide ? ', side by side' : ''})`;
   units.push({ path: file, estimate: g.estimate });
 }
 units.sort((a, b) => b.estimate - a.estimate);
