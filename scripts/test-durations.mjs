@@ -16,8 +16,9 @@ export default async function* durations(source) {
     const ms = d.details?.duration_ms;
     if (typeof ms !== 'number' || !d.file) continue;
     // a file of its own: the top-level test named by its path; a file in a group (scripts/test-group.mjs):
-    // the top-level suite named by its source path
-    const name = d.nesting !== 0 ? '' : d.name === d.file ? sourceOfBundled(root, d.file) : d.name;
+    // the top-level suite named by its source path, or such a suite one level down, inside the suite of a
+    // side-by-side group
+    const name = d.nesting > 1 ? '' : d.nesting === 0 && d.name === d.file ? sourceOfBundled(root, d.file) : d.name;
     if (/^test\/.+\.test\.ts$/.test(name)) times[name] = Math.round(ms);
   }
   yield `${JSON.stringify(times)}\n`;

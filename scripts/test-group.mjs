@@ -32,8 +32,13 @@ function deferred(fn) {
  * Runs the files `[[name, url], …]` of one group: imports them one after the other (their top-level
  * code, awaits included, runs as it would alone), then one suite per file named `name`. The time each
  * import took (ms, which the suite's own duration leaves out) is written to `importTimesFile`.
+ * `shareApp`: the files' `buildTestApp()` calls with the same overrides get one App
+ * (test/helpers/app.ts reads the map set here), built by the first file that asks.
+ * `sideBySide`: the files' suites run at the same time (inside one suite, SIDE_BY_SIDE_SUITE), for
+ * files that mostly wait (timeouts, a database server), so that their waits overlap.
  */
-export async function runGroup(files, importTimesFile) {
+export async function runGroup(files, importTimesFile, { shareApp = false, sideBySide = false } = {}) {
+  if (shareApp) globalThis.__policybotSharedTestApps = new Map();
   for (const n of NAMES) nodeTest[n] = deferred(real[n]);
   syncBuiltinESMExports();
   const suites = [];
@@ -54,14 +59,23 @@ export async function runGroup(files, importTimesFile) {
     suites.push({ name, calls, failure });
   }
   if (importTimesFile) writeFileSync(importTimesFile, JSON.stringify(importMs));
-  for (const { name, calls, failure } of suites) {
-    if (failure)
-      real.test(name, () => {
-        throw failure;
-      });
-    else
-      real.describe(name, () => {
-        for (const call of calls) call();
-      });
-  }
+  // Side by side, each file's own tests still run one after the other (concurrency 1 is not inherited).
+  const options = sideBySide ? { concurrency: 1 } : {};
+  const replay = () => {
+    for (const { name, calls, failure } of suites) {
+      if (failure)
+        real.test(name, options, () => {
+          throw failure;
+        });
+      else
+        real.describe(name, options, () => {
+          for (const call of calls) call();
+        });
+    }
+  };
+  if (sideBySide) real.describe(SIDE_BY_SIDE_SUITE, { concurrency: true }, replay);
+  else replay();
 }
+
+/** The suite around the files of a side-by-side group (scripts/test-durations.mjs times the files inside it). */
+export const SIDE_BY_SIDE_SUITE = 'files that mostly wait, side by side';

@@ -7,6 +7,7 @@
 //   node scripts/test.mjs --tsx …    the sources through tsx instead of the test bundle
 //   node scripts/test.mjs --cpu …    also the CPU seconds of each file (with the processes it started)
 //   node scripts/test.mjs --no-group …  every file in its own process
+//   node scripts/test.mjs --plan …   print the processes (files and groups, longest first) and exit
 //   node scripts/test.mjs --maps …   stack traces in TypeScript lines (--enable-source-maps: each process
 //                                    then reads the bundle's source maps, ≈ 0.3 s more for a file that
 //                                    loads the app, so it is off by default)
@@ -42,7 +43,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { bundledPath, refreshTestBundle, sourceOfBundled } from './test-bundle.mjs';
+import { bundledPath, refreshTestBundle, sourceOfBundled, testFiles } from './test-bundle.mjs';
 
 const started = performance.now();
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -52,6 +53,7 @@ const viaTsx = args.includes('--tsx');
 const cpu = args.includes('--cpu');
 const maps = args.includes('--maps');
 const grouping = !args.includes('--no-group');
+const plan = args.includes('--plan');
 const named = args.filter((a) => !a.startsWith('--'));
 
 function find(dir) {
@@ -132,27 +134,67 @@ async function startPostgres() {
   }
 }
 
-// Light files in groups: a process per group instead of per file (scripts/test-group.mjs keeps each
-// file's hooks around its own tests). Light = pure logic by the HEAVY test above and short last time.
-/** Light by that test, yet in a process of their own: why. */
+// Short files in groups: a process per group instead of per file (scripts/test-group.mjs keeps each
+// file's hooks around its own tests). Short = at most LIGHT_MS last time, pure logic or heavy (app,
+// servers, child processes) alike: a heavy file pays ≈ 0.4 s more of CPU alone than in a group (the
+// process and the bundle's modules; 13 heavy files: 22.6 s of CPU alone, 17.8 s in groups).
+/** Short, yet in a process of their own: why. */
 const ALONE = {
   'test/telegram/faults.test.ts': 'asserts timeouts of a few hundred milliseconds against a fake Bot API',
 };
-/** A light file: at most this long last time (ms). */
-const LIGHT_MS = 4000;
+/**
+ * The file times of a quiet 2-core VM add up to about this (ms, 79 files, 2026-12-02); LIGHT_MS and
+ * GROUP_MS were chosen there. When the last run was slower (other work on the machine inflates every
+ * time), both grow in proportion, so that a loaded run does not split the groups up for the next one.
+ */
+const QUIET_TOTAL_MS = 185_000;
+const knownTotal = testFiles(root).reduce((a, rel) => a + (known[rel] ?? 0), 0);
+const slower = Math.max(1, knownTotal / QUIET_TOTAL_MS);
+/** A short file: at most this long last time (ms). */
+const LIGHT_MS = 5500 * slower;
 /** A group: about this long (ms), so that groups still fill the end of the schedule. */
-const GROUP_MS = 10000;
+const GROUP_MS = 10000 * slower;
+/**
+ * Heavy files that share one process and one App (test/helpers/app.ts): each calls `buildTestApp()`
+ * without overrides and only reads the app (replies, corpus, rules, config). Alone, each of them paid
+ * ≈ 2 s of CPU before its first test (the process, module loading, the app and its retriever); together
+ * they pay it once. A file that removes the app's DATA_DIR in `after` goes last (understanding-set).
+ */
+const SHARED_APP = [
+  'test/assistant/dev-set.test.ts',
+  'test/assistant/fresh-set.test.ts',
+  'test/assistant/assistant.test.ts',
+  'test/reply/devset-telegram.test.ts',
+  'test/terminal/chat.test.ts',
+  'test/assistant/understanding-set.test.ts',
+];
+/**
+ * Files that mostly wait — on timeouts they assert, or on the PostgreSQL server — run side by side in one
+ * process (scripts/test-group.mjs, sideBySide), so that together they hold one worker for about as long
+ * as the longest of them, not for the sum (quiet 2-core VM: 6.7 + 11.4 + 3.5 s of wall for 1.0 + 2.7 +
+ * 0.6 s of CPU in the test processes). Each file's tests still run in order.
+ */
+const SIDE_BY_SIDE = ['test/postgres/broadcast.test.ts', 'test/telegram/faults.test.ts', 'test/postgres/store.test.ts'];
 const groupDir = join(tmp, 'groups');
 const groups = [];
 const units = [];
+const sharing = bundle && grouping ? chosen.filter((x) => SHARED_APP.includes(x.rel)) : [];
+if (sharing.length > 1) {
+  sharing.sort((a, b) => SHARED_APP.indexOf(a.rel) - SHARED_APP.indexOf(b.rel));
+  groups.push({ files: sharing.map((x) => x.rel), estimate: sharing.reduce((a, x) => a + x.estimate, 0), shareApp: true });
+}
+const waiting = bundle && grouping ? chosen.filter((x) => SIDE_BY_SIDE.includes(x.rel)) : [];
+if (waiting.length > 1)
+  groups.push({ files: waiting.map((x) => x.rel), estimate: Math.max(...waiting.map((x) => x.estimate)), sideBySide: true });
 for (const x of chosen) {
-  const light = bundle && grouping && !x.heavy && x.estimate <= LIGHT_MS && !(x.rel in ALONE);
-  if (!light) {
+  if ((sharing.length > 1 && sharing.includes(x)) || (waiting.length > 1 && waiting.includes(x))) continue;
+  const short = bundle && grouping && x.estimate <= LIGHT_MS && !(x.rel in ALONE);
+  if (!short) {
     units.push({ path: bundle ? relative(root, bundledPath(bundle.dir, x.rel)) : x.rel, estimate: x.estimate });
     continue;
   }
   // first fit, longest first (chosen is sorted so)
-  let g = groups.find((g) => g.estimate + x.estimate <= GROUP_MS);
+  let g = groups.find((g) => !g.shareApp && !g.sideBySide && g.estimate + x.estimate <= GROUP_MS);
   if (!g) groups.push((g = { files: [], estimate: 0 }));
   g.files.push(x.rel);
   g.estimate += x.estimate;
@@ -170,13 +212,22 @@ for (const [i, g] of groups.entries()) {
   const importTimes = `${file}.imports.json`;
   writeFileSync(
     file,
-    `import { runGroup } from ${JSON.stringify(runner)};\nawait runGroup(${JSON.stringify(list)}, ${JSON.stringify(importTimes)});\n`,
+    `import { runGroup } from ${JSON.stringify(runner)};\nawait runGroup(${JSON.stringify(list)}, ${JSON.stringify(importTimes)}, ${JSON.stringify({ shareApp: !!g.shareApp, sideBySide: !!g.sideBySide })});\n`,
   );
   g.importTimes = importTimes;
-  groupNames[file] = `group ${i + 1} (${g.files.length} files)`;
+  groupNames[file] = `group ${i + 1} (${g.files.length} files${g.shareApp ? ', one app' : g.sideBySide ? ', side by side' : ''})`;
   units.push({ path: file, estimate: g.estimate });
 }
 units.sort((a, b) => b.estimate - a.estimate);
+if (plan) {
+  for (const u of units) {
+    const g = groups.find((g) => u.path === join(groupDir, `g${groups.indexOf(g) + 1}.test.mjs`));
+    const name = g ? `${groupNames[u.path]}: ${g.files.join(' ')}` : sourceOfBundled(root, u.path);
+    process.stdout.write(`${(u.estimate / 1000).toFixed(1).padStart(6)} s  ${name}\n`);
+  }
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(0);
+}
 
 const reporter = process.stdout.isTTY ? 'spec' : 'tap';
 const timesFile = join(tmp, 'durations.json');

@@ -21,8 +21,40 @@ export const RANKINGS_FIXTURE = join(PROJECT_ROOT, 'test', 'fixtures', 'rankings
 /** The rankings table the tests use: the shared one when present, else the synthetic fixture. */
 export const TEST_RANKINGS = SHARED_RANKINGS ?? RANKINGS_FIXTURE;
 
-/** A real App over the shipped corpus with its own temporary data folder. */
+/**
+ * Apps shared by the files of one process: set (to an empty map) by scripts/test-group.mjs for the
+ * `SHARED_APP` group of scripts/test.mjs, absent otherwise. Keyed by the overrides.
+ */
+declare global {
+  var __policybotSharedTestApps: Map<string, Promise<App>> | undefined;
+}
+
+/**
+ * A real App over the shipped corpus with its own temporary data folder (removed when the process
+ * exits). In the `SHARED_APP` group of `npm test` (scripts/test.mjs) the files that ask for the same
+ * overrides get the same App, built once: such a file only reads it (no reload, no change to its
+ * config or data folder).
+ */
 export async function buildTestApp(overrides: Record<string, string> = {}): Promise<App> {
+  const shared = globalThis.__policybotSharedTestApps;
+  if (!shared) return buildOwnTestApp(overrides);
+  const key = JSON.stringify(Object.entries(overrides).sort());
+  let app = shared.get(key);
+  if (!app) {
+    app = buildOwnTestApp(overrides);
+    shared.set(key, app);
+    app.catch(() => shared.delete(key));
+  }
+  const ready = await app;
+  if (!existsSync(ready.config.DATA_DIR))
+    throw new Error(
+      `test/helpers/app.ts: the shared test app's DATA_DIR (${ready.config.DATA_DIR}) was removed by an earlier file of its group; ` +
+        'a file that removes it goes last in SHARED_APP (scripts/test.mjs), or out of that group',
+    );
+  return ready;
+}
+
+async function buildOwnTestApp(overrides: Record<string, string>): Promise<App> {
   const config = parseConfig({
     DATA_DIR: await seededDataDir('pb-app-'),
     LOG_LEVEL: 'silent',
