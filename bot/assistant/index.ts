@@ -322,7 +322,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       r === 'information' && !!state.topic && text.length <= BARE_MEASURE_CHARS && !goalsNow.length && !Object.keys(newFacts).length;
     const asked = followsTopic ? `${state.topic} ${text}` : text;
     const query = lang === 'en' && deps.glossary ? translateQuery(asked, deps.glossary) : asked;
-    const searched = () => (searchResult ??= deps.search.search(query, { k: 5, district: districtIn(query) }));
+    // The district asked about: one named in the person's own words before one named for comparison
+    // ("像宝山那样的人才安居 长宁有没有" is about 长宁).
+    let ownWords = text;
+    for (const o of understood?.otherText ?? []) ownWords = normalizeMessage(ownWords).split(o).join(' ');
+    const askedDistrict = districtIn(ownWords) ?? districtIn(query);
+    const searched = () => (searchResult ??= deps.search.search(query, { k: 5, district: askedDistrict }));
     const done = (reply: Reply, s: ConversationState = next) => finishReply(kit, { ...reply, route: reply.route ?? r }, state, s);
     const t = kit.locales[lang].t;
 
@@ -600,7 +605,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu, expect });
       }
       // No rule concerns these facts: remember them and answer from the documents.
-      const info = informationReply(ctx, kit, question, await searched(), asOf, lang);
+      const info = informationReply(ctx, kit, question, await searched(), asOf, lang, askedDistrict);
       return done(info, {
         ...next,
         facts: facts as Record<string, unknown>,
@@ -611,7 +616,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       });
     }
 
-    const info = informationReply(ctx, kit, question, await searched(), asOf, lang);
+    const info = informationReply(ctx, kit, question, await searched(), asOf, lang, askedDistrict);
     return done(info, {
       ...next,
       facts: mergeFacts(state.facts, newFacts) as Record<string, unknown>,

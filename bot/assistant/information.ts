@@ -30,10 +30,19 @@ import type { Reply } from './types.ts';
 /** Priority of a passed deadline of the measure (time notes come first; 0–100). */
 const DEADLINE_PRIORITY = 5;
 
-export function informationReply(ctx: ReplyContext, kit: ReplyKit, question: string, res: SearchResult, asOf: string, lang: Lang): Reply {
+export function informationReply(
+  ctx: ReplyContext,
+  kit: ReplyKit,
+  question: string,
+  res: SearchResult,
+  asOf: string,
+  lang: Lang,
+  /** The district the question is about (default: the first one it names). */
+  askedDistrict?: string,
+): Reply {
   const { deps, docs, districtIn } = ctx;
   const locale = kit.locales[lang];
-  const district = districtIn(question);
+  const district = askedDistrict ?? districtIn(question);
   const hits = res.hits;
   if (!hits.length || res.confidence < deps.options.abstainBelow) return abstain(kit, question, lang, 'out_of_scope');
   // Prefer the named district's documents; otherwise keep the ranking.
