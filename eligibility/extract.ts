@@ -11,6 +11,7 @@
 import { toSimplified } from '../text/chinese.ts';
 import { daysInMonth, isoDate, monthRange, yearMonth } from './dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
+import type { ExtractLang } from './extract-lang.ts';
 import { normalizeNumerals } from './numerals.ts';
 import {
   describeBestRank,
@@ -53,6 +54,8 @@ export interface Extraction {
 export interface ExtractOptions {
   /** Today (YYYY-MM-DD), for relative dates. */
   asOf: string;
+  /** The extractor's words, compiled once (`loadExtractLang`, corpus/lang/extract.yaml). */
+  lang: ExtractLang;
   /** Rankings table for university names (without it a named university leaves worldRank unknown). */
   universities?: UniversityTable;
   /** The fact the assistant just asked about: bare answers ("是的", "6个月", "60") are read as that fact. */
@@ -111,20 +114,17 @@ export function normalizeMessage(text: string): string {
     .trim();
 }
 
-const NEG_ZH = /(没有|没|未|不是|并非|非|不|无|还没有|还没|尚未|从没|从未|从来没有?)(在|去|有|曾|过|是|能|得|再|到|打算)?$/;
-const NEG_EN = /\b(not|never|no|haven't|hasn't|hadn't|didn't|don't|doesn't|isn't|wasn't|aren't|weren't|without|yet to)\s+(?:\S+\s+){0,2}$/i;
-
 /** True when the words just before `index` in `clause` negate what follows. */
-function negated(clause: string, index: number): boolean {
+function negated(L: ExtractLang, clause: string, index: number): boolean {
   const before = clause.slice(Math.max(0, index - 8), index);
-  if (NEG_ZH.test(before.replace(/\s+/g, ''))) return true;
-  return NEG_EN.test(clause.slice(Math.max(0, index - 40), index));
+  if (L.negZh.test(before.replace(/\s+/g, ''))) return true;
+  return L.negEn.test(clause.slice(Math.max(0, index - 40), index));
 }
 
-/** Splits into clauses (Chinese and English punctuation). */
-function clauses(t: string): string[] {
+/** Splits into clauses (Chinese and English punctuation, and the words of `clauses.words`). */
+function clauses(L: ExtractLang, t: string): string[] {
   return t
-    .split(/[，。；;！!？?\n]|,\s|\.\s|(?<=[\u4e00-\u9fff]),|,(?=[\u4e00-\u9fff])|但是|不过|但|而且|并且|同时/)
+    .split(L.clauseSplit)
     .map((s) => s.trim())
     .filter(Boolean);
 }
@@ -350,21 +350,11 @@ interface RankMention {
   evidence: string;
 }
 
-const SYSTEM_PATTERNS: [RankingSystem, RegExp][] = [
-  ['QS', /\bqs\b|qs(?=[\u4e00-\u9fff\d\s]|$)/i],
-  ['USNews', /u\.?\s?s\.?\s*news|usnews|美国新闻|usnwr/i],
-  ['ARWU', /arwu|软科|上海交大排名|上海交通大学(?:世界大学学术)?排名|shanghai\s*ranking|世界大学学术排名/i],
-  [
-    'THE',
-    /泰晤士|times\s+higher|(?<![A-Za-z])THE(?![A-Za-z])|\bthe\s+(?:world\s+)?ranking|(?<=[\u4e00-\u9fff\s\d]|^)the(?=[\u4e00-\u9fff\d])/,
-  ],
-];
-
 /** Ranking systems named in a clause, with their positions. */
-function systemsIn(clause: string): { system: RankingSystem; index: number }[] {
+function systemsIn(L: ExtractLang, clause: string): { system: RankingSystem; index: number }[] {
   const out: { system: RankingSystem; index: number }[] = [];
-  for (const [system, re] of SYSTEM_PATTERNS) {
-    const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+  for (const { system, re: g } of L.systems) {
+    g.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = g.exec(clause))) {
       out.push({ system, index: m.index });
@@ -384,10 +374,7 @@ function approximateRankPatterns(words: ExtractOptions['approximate']): string[]
   return out;
 }
 
-const RANK_CONTEXT =
-  /排名|排行|世界|全球|名校|大学|学校|院校|qs|the|usnews|us news|软科|arwu|泰晤士|ranked|ranking|rank|top|university|school|college/i;
-
-function findRanks(clause: string, messageHasContext: boolean, approximate?: ExtractOptions['approximate']): RankMention[] {
+function findRanks(L: ExtractLang, clause: string, messageHasContext: boolean, approximate?: ExtractOptions['approximate']): RankMention[] {
   const out: RankMention[] = [];
   const taken: [number, number][] = [];
   const add = (value: RankMention['value'], m: RegExpExecArray, neg = false) => {
@@ -404,7 +391,7 @@ function findRanks(clause: string, messageHasContext: boolean, approximate?: Ext
     }
     out.push({ value: v, index: s, evidence: m[0] });
   };
-  const ctx = RANK_CONTEXT.test(clause) || messageHasContext;
+  const ctx = L.rankContext.test(clause) || messageHasContext;
   let m: RegExpExecArray | null;
   const re = (s: string) => new RegExp(s, 'gi');
   // 51-100名 / 51到100名 / ranked 51-100
@@ -433,7 +420,7 @@ function findRanks(clause: string, messageHasContext: boolean, approximate?: Ext
   // 100名以外 / 100名开外 / 100名之后 / outside the top 100
   for (const r = re('(\\d{1,4})\\s*名?\\s*(?:以外|之外|开外|以后|之后|往后|后面)'); (m = r.exec(clause)); ) {
     if (!ctx && !/名/.test(m[0])) continue;
-    add({ min: Number(m[1]) + 1 }, m, negated(clause, m.index));
+    add({ min: Number(m[1]) + 1 }, m, negated(L, clause, m.index));
   }
   for (
     const r = re('(?:outside|not\\s+in|out\\s+of|below|beyond)\\s+(?:the\\s+)?(?:world\\s+)?top\\s*-?\\s*(\\d{1,4})');
@@ -446,12 +433,12 @@ function findRanks(clause: string, messageHasContext: boolean, approximate?: Ext
     const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 3);
     if (/^\s*(?:个|年|月|天|次|%|届)/.test(after)) continue;
     if (!ctx && !/名|强|top/i.test(m[0])) continue;
-    add({ min: 1, max: Number(m[1]) }, m, negated(clause, m.index));
+    add({ min: 1, max: Number(m[1]) }, m, negated(L, clause, m.index));
   }
   // 100名以内 / within the top 100
   for (const r = re('(\\d{1,4})\\s*名?\\s*(?:以内|之内|以前)'); (m = r.exec(clause)); ) {
     if (!ctx) continue;
-    add({ min: 1, max: Number(m[1]) }, m, negated(clause, m.index));
+    add({ min: 1, max: Number(m[1]) }, m, negated(L, clause, m.index));
   }
   for (const r = re('within\\s+(?:the\\s+)?(?:world\\s+)?top\\s*(\\d{1,4})'); (m = r.exec(clause)); ) add({ min: 1, max: Number(m[1]) }, m);
   // "ranked around 80" / "about 80th": an approximate rank, read as ±5 so that only a clear band decides
@@ -499,7 +486,7 @@ function findRanks(clause: string, messageHasContext: boolean, approximate?: Ext
     if (!ctx) continue;
     add(Number(m[1]), m, false);
   }
-  const systems = systemsIn(clause);
+  const systems = systemsIn(L, clause);
   for (const r of out) {
     // nearest system named before the rank (or just after it: "60名（QS）")
     const before = systems.filter((s) => s.index <= r.index).pop();
@@ -515,26 +502,6 @@ function intervalOf(v: RankMention['value']): [number, number] {
 
 // ── the extractor ─────────────────────────────────────────────────────────────
 
-const CITY_NOT_SH = /北京|深圳|广州|杭州|苏州|南京|成都|武汉|西安|天津|重庆|香港|新加坡|伦敦|纽约|国外|海外|老家/;
-const DISTRICTS = [
-  '宝山',
-  '浦东',
-  '杨浦',
-  '长宁',
-  '徐汇',
-  '静安',
-  '黄浦',
-  '虹口',
-  '普陀',
-  '闵行',
-  '嘉定',
-  '金山',
-  '松江',
-  '青浦',
-  '奉贤',
-  '崇明',
-];
-
 /**
  * Extracts facts from one message. Deterministic; `asOf` resolves relative dates.
  *
@@ -548,8 +515,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const facts: Record<string, unknown> = {};
   const doubts: NonNullable<Extraction['doubts']> = [];
   const { y: ay } = asOfParts(opts.asOf);
+  const L = opts.lang;
   const t = normalizeMessage(text);
-  const cls = clauses(t);
+  const cls = clauses(L, t);
   const bools = new Map<string, Signal<boolean>[]>();
   const say = (fact: string, value: boolean, ev: string) => {
     if (!bools.has(fact)) bools.set(fact, []);
@@ -566,8 +534,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       let m: RegExpExecArray | null;
       while ((m = g.exec(c))) {
         // "企业职工线上职业培训补贴", "骨干人才激励": the name of a measure, not a statement about the person.
-        if (m[0].length && POLICY_NAME_AFTER.test(c.slice(m.index + m[0].length))) continue;
-        const neg = negatable && negated(c, m.index);
+        if (m[0].length && L.policyNameAfter.test(c.slice(m.index + m[0].length))) continue;
+        const neg = negatable && negated(L, c, m.index);
         say(fact, neg ? !value : value, (neg ? c.slice(Math.max(0, m.index - 4), m.index) : '') + m[0]);
         if (m[0].length === 0) g.lastIndex++;
       }
@@ -610,9 +578,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   );
   cue('employedFullTimeInShanghai', /兼职|part[-\s]?time|实习|intern(?:ship)?/i, false, false);
   for (const c of cls) {
-    if (CITY_NOT_SH.test(c)) continue;
+    if (L.otherCity.test(c)) continue;
     const m = /(?:新|刚|已经?|已)入职|入职(?:了|已)|(?:我司|我们公司|我们单位|本公司|公司)(?:新)?(?:招|聘)(?:了|的)?/.exec(c);
-    if (m && !negated(c, m.index)) say('employedFullTimeInShanghai', true, m[0]);
+    if (m && !negated(L, c, m.index)) say('employedFullTimeInShanghai', true, m[0]);
   }
   cue(
     'employedFullTimeInShanghai',
@@ -621,7 +589,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     false,
   );
   for (const c of cls) {
-    if (/全职|full[-\s]?time/i.test(c) && CITY_NOT_SH.test(c) && !/上海|在沪|shanghai/i.test(c)) {
+    if (/全职|full[-\s]?time/i.test(c) && L.otherCity.test(c) && !/上海|在沪|shanghai/i.test(c)) {
       const others = (bools.get('employedFullTimeInShanghai') ?? []).filter(
         (x) => !c.includes(x.evidence.replace(/^.*?(全职|full)/i, '$1')),
       );
@@ -700,7 +668,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   // employer pays contributions every month, so the duration is a (noted) estimate of the months paid.
   if (facts.socialInsuranceMonths === undefined) {
     for (const c of cls) {
-      if (!/全职|full[-\s]?time/i.test(c) || CITY_NOT_SH.test(c)) continue;
+      if (!/全职|full[-\s]?time/i.test(c) || L.otherCity.test(c)) continue;
       const m =
         /(?:工作|上班|入职|干)(?:了|已经|已|有|快)*\s*(满|超过)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|年)(多)?/.exec(c) ??
         /(?:工作|上班|入职|干)(?:了|已经|已|有)*\s*(满|超过)?\s*()(半年)(多)?/.exec(c) ??
@@ -715,9 +683,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   }
 
   // ── ranks ──
-  const rankContext = RANK_CONTEXT.test(t);
-  const ranks = cls.flatMap((c) => findRanks(c, rankContext, opts.approximate));
-  const systemsNamed = [...new Set(cls.flatMap((c) => systemsIn(c).map((s) => s.system)))];
+  const rankContext = L.rankContext.test(t);
+  const ranks = cls.flatMap((c) => findRanks(L, c, rankContext, opts.approximate));
+  const systemsNamed = [...new Set(cls.flatMap((c) => systemsIn(L, c).map((s) => s.system)))];
   if (ranks.length) {
     // Within one ranking the last statement wins; across rankings the best rank counts.
     // Overlapping statements narrow each other ("不在前50，但在前100" → 51–100); disjoint ones: the later wins.
@@ -873,7 +841,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (hasBack) {
       const i = c.search(BACK);
       const neg =
-        negated(c, i) ||
+        negated(L, c, i) ||
         notBack ||
         /还没|尚未|没有|未/.test(c.slice(Math.max(0, i - 5), i)) ||
         // (English: the negation right before the back-payment words — "did not pay …, paid back in Dec" is paid)
@@ -912,7 +880,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     ];
     for (const [level, re] of levels) {
       const m = re.exec(t);
-      if (m && !negated(t, m.index)) {
+      if (m && !negated(L, t, m.index)) {
         set('degreeLevel', level, m[0]);
         break;
       }
@@ -1003,15 +971,15 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   cue('assessedAtOwnSchool', /社会(?:评价)?机构|培训机构|third[-\s]party/i, false, false);
   {
     const mentions: { d: string; i: number; work: boolean }[] = [];
-    for (const d of DISTRICTS) {
+    for (const d of L.districts) {
       for (let i = t.indexOf(d); i >= 0; i = t.indexOf(d, i + 1)) {
         if (d === '宝山' && t.startsWith('宝山路', i)) continue;
-        if (negated(t, i)) continue;
+        if (negated(L, t, i)) continue;
         const after = t.slice(i + d.length);
         const work =
           /^区?(?:的|这边|那边)?(?:一家|某)?[^,，。;；]{0,8}?(?:上班|工作|就业|任职|创业|公司|企业|单位|工厂)/.test(after) ||
           /(?:在|来|到|去)(?:上海)?$/.test(t.slice(Math.max(0, i - 3), i));
-        const owner = POLICY_NAME_AFTER.test(after.replace(/^区?的?/, ''));
+        const owner = L.policyNameAfter.test(after.replace(/^区?的?/, ''));
         if (owner && !work) continue;
         mentions.push({ d, i, work });
       }
@@ -1035,8 +1003,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       let m: RegExpExecArray | null;
       let found = false;
       while ((m = g.exec(t))) {
-        if (POLICY_NAME_AFTER.test(t.slice(m.index + m[0].length))) continue;
-        if (negated(t, m.index) || /也?不(?:是|算)$/.test(t.slice(Math.max(0, m.index - 3), m.index))) {
+        if (L.policyNameAfter.test(t.slice(m.index + m[0].length))) continue;
+        if (negated(L, t, m.index) || /也?不(?:是|算)$/.test(t.slice(Math.max(0, m.index - 3), m.index))) {
           denied ??= m[0];
           continue;
         }
@@ -1067,7 +1035,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       delete facts[fact];
       delete evidence[fact];
       notes.push(
-        `关于“${FACT_LABELS[fact] ?? fact}”的说法前后矛盾（${signals.map((s) => s.evidence).join(' / ')}），暂按未知处理，请再确认一下`,
+        `关于“${L.factLabels[fact] ?? fact}”的说法前后矛盾（${signals.map((s) => s.evidence).join(' / ')}），暂按未知处理，请再确认一下`,
       );
     }
   }
@@ -1101,27 +1069,6 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     ...(kept.length ? { doubts: kept } : {}),
   };
 }
-
-/** Words after a name that make it the name of a policy ("骨干人才激励", "宝山的安居资助"), not a fact about the person. */
-const POLICY_NAME_AFTER =
-  /^(?:人才)?(?:的)?(?:专项)?(?:激励|奖励|政策|补贴|资助|安居|住房|计划|办法|人才公寓|人才政策|骨干人才|高层次人才|人才安居|线上(?:职业)?培训|职业培训补贴|培训补贴)/;
-
-/** Short Chinese names of the facts, for notes. */
-export const FACT_LABELS: Record<string, string> = {
-  studiedAbroad: '是否留学',
-  employedFullTimeInShanghai: '是否在上海全职工作',
-  missedDueToEpidemic: '是否因疫情欠缴',
-  backPaid: '是否已补缴',
-  isNewHrAgency: '是否新设人力资源服务机构',
-  isEnterpriseEmployee: '是否企业职工',
-  assessedAtOwnSchool: '是否回院校认定',
-  isKeyEnterpriseBackbone: '是否重点企业骨干',
-};
-
-const GENERIC_NAME =
-  /((?:[\u4e00-\u9fff]{2,14}?)(?:大学|学院|理工|分校))|((?:university|college|institute|school)\s+of\s+[a-z][a-z\s,'-]{2,40}?|[a-z][a-z'.-]*(?:\s+[a-z][a-z'.-]*){0,4}\s+(?:university|college|institute of technology))(?=$|[\s,.;!?，。]|\s+(?:in|and|with|ranked|which|that|for|at))/gi;
-const NOT_A_NAME =
-  /^(?:(?:我的?|在|从|是|于|毕业于?|读|念|就读于?|一所|这所|那所|某|国外|海外|境外|外国|国内|世界|名校|前\d+|qs|top|排名|毕业的?|的)|(?:my|our|a|an|the|this|that|your|which|what|good|top|world|foreign|overseas|from|at|graduated|studied)\s+)+/i;
 
 function extractUniversity(
   t: string,
@@ -1190,10 +1137,11 @@ function extractUniversity(
   }
   if (!found.length && !ambiguities.length) {
     // A name that looks like a university but is not a known key: try fuzzy lookup, else ask for the rank.
-    const re = new RegExp(GENERIC_NAME.source, GENERIC_NAME.flags);
+    const re = opts.lang.universityName;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(cleaned))) {
-      const name = (m[1] ?? m[2] ?? '').replace(NOT_A_NAME, '').trim();
+      const name = (m[1] ?? m[2] ?? '').replace(opts.lang.notAName, '').trim();
       if (
         name.length < 3 ||
         /^(?:大学|学院|university|college|institute|school)$/i.test(name) ||
@@ -1257,7 +1205,7 @@ function extractUniversity(
       const hit = lookupUniversity(table, run);
       // Capitalized words are a name only with a word of one, perhaps misspelled ("Univeristy of
       // Edinburgh"); "New York" is a place, not New York University.
-      if (hit.status === 'found' && INSTITUTION_WORD.test(run)) {
+      if (hit.status === 'found' && opts.lang.institutionWord.test(run)) {
         found.push({ u: hit.university, surface: run });
         if (hit.matchedBy === 'fuzzy')
           notes.push(
@@ -1306,9 +1254,6 @@ function extractUniversity(
 }
 
 /** Runs of capitalized words (with of/and/the/de inside), 2+ words: candidate English institution names. */
-/** A word of an institution's name, or a misspelling of one (univeristy, colege). */
-const INSTITUTION_WORD = /univ|unvi|coll|colege|inst|school|polyt|acad/i;
-
 function capitalizedRuns(t: string): string[] {
   const out: string[] = [];
   const re = /[A-Z][A-Za-z'’.-]+(?:\s+(?:of|and|the|de|at|for|in|[A-Z][A-Za-z'’.-]+))*\s+[A-Z][A-Za-z'’.-]+/g;
@@ -1316,10 +1261,6 @@ function capitalizedRuns(t: string): string[] {
   while ((m = re.exec(t))) out.push(m[0].replace(/\s+(?:of|and|the|de|at|for|in)$/, ''));
   return out;
 }
-
-const YES =
-  /^(?:是|是的|对|对的|有|有的|嗯|嗯嗯|好|已经|已|当然|没错|yes|yep|yeah|y|right|correct|sure|true|是啊|对啊|有啊|已补缴|补了|交了)[。.!！~～]*$/i;
-const NO = /^(?:否|不是|不|没有|没|无|还没|还没有|尚未|不对|no|nope|n|not yet|false|没呢|还没呢|没有呢|未)[。.!！~～]*$/i;
 
 function readExpected(
   fact: string,
@@ -1364,11 +1305,11 @@ function readExpected(
     'isKeyEnterpriseBackbone',
   ];
   if (booleanFacts.includes(fact) && facts[fact] === undefined) {
-    if (YES.test(short)) say(fact, true, s);
-    else if (NO.test(short)) say(fact, false, s);
+    if (opts.lang.yes.test(short)) say(fact, true, s);
+    else if (opts.lang.no.test(short)) say(fact, false, s);
   }
   if (fact === 'backPaidOn' && facts.backPaidOn === undefined) {
-    if (NO.test(short) || /还没|没有补|未补/.test(short)) say('backPaid', false, s);
+    if (opts.lang.no.test(short) || /还没|没有补|未补/.test(short)) say('backPaid', false, s);
     else {
       const d = findDates(s, opts.asOf, opts.contextYear)[0];
       if (d && !d.to) {
@@ -1387,7 +1328,7 @@ function readExpected(
     .replace(/(?:了|吧|左右|的样子)+$/, '');
   const num = /^(?:第|前)?\s*(\d+(?:\.\d+)?)\s*(?:名|位|个月|个|月|次|届|年|months?|times?)?$/i.exec(bare);
   if (fact === 'worldRank' && facts.worldRank === undefined && !num) {
-    const r = findRanks(s, true, opts.approximate)[0];
+    const r = findRanks(opts.lang, s, true, opts.approximate)[0];
     if (r) {
       facts.worldRank = r.value;
       evidence.worldRank = r.evidence;
@@ -1442,4 +1383,4 @@ export function findYear(clause: string): FoundDate | undefined {
 }
 
 /** @internal test hook */
-export const _internal = { findRanks: (c: string, ctx = false) => findRanks(c, ctx), clauses };
+export const _internal = { findRanks: (L: ExtractLang, c: string, ctx = false) => findRanks(L, c, ctx), clauses };

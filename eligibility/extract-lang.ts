@@ -1,0 +1,123 @@
+/**
+ * The fact extractor's language (`corpus/lang/extract.yaml`): negation words, clause boundaries, other
+ * cities, rank-context words, ranking-system names, name guards, bare yes / no answers and fact labels.
+ * Validated with zod and compiled ONCE at load; the compiled tables are passed to `extractFacts` in
+ * `ExtractOptions.lang` (never a module-level singleton). An error names the file, the key and, for a
+ * pattern, the regular-expression error.
+ *
+ * @example
+ * const cues = loadCueTables('corpus/lang');
+ * const lang = loadExtractLang('corpus/lang', cues.districts);
+ * extractFacts('没有留学经历', { asOf: '2022-09-01', lang }).facts // { studiedAbroad: false }
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { readYamlFile } from '../text/yaml-file.ts';
+import type { RankingSystem } from './facts.ts';
+
+const Words = z.array(z.string().min(1)).min(1);
+const Pattern = z.string().min(1);
+
+const ExtractLangSchema = z
+  .object({
+    negation: z.object({ zh: Words, zhAfter: Words, en: Words }).strict(),
+    clauses: z.object({ pattern: Pattern, words: Words }).strict(),
+    otherCities: Words,
+    rankContext: Words,
+    rankingSystems: z
+      .array(
+        z
+          .object({
+            system: z.enum(['QS', 'USNews', 'ARWU', 'THE']),
+            pattern: Pattern,
+            caseSensitive: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(1),
+    policyNameAfter: Pattern,
+    universityName: Pattern,
+    notAName: Pattern,
+    institutionWord: Pattern,
+    answers: z.object({ yes: Words, no: Words, end: Pattern }).strict(),
+    factLabels: z.record(z.string(), z.string().min(1)),
+  })
+  .strict();
+
+/** The compiled extractor language (see the file's comments for what each matches). */
+export interface ExtractLang {
+  /** Chinese negation just before a mention (tested on the 8 characters before it, spaces removed). */
+  negZh: RegExp;
+  /** English negation just before a mention (tested on the 40 characters before it). */
+  negEn: RegExp;
+  /** Clause boundaries (for `String.split`). */
+  clauseSplit: RegExp;
+  /** A place other than Shanghai. */
+  otherCity: RegExp;
+  /** A word that makes a number a rank. */
+  rankContext: RegExp;
+  /** Ranking-system names (global: reset `lastIndex` before use). */
+  systems: { system: RankingSystem; re: RegExp }[];
+  /** Words after a name that make it a policy's name. */
+  policyNameAfter: RegExp;
+  /** University-like names (global: reset `lastIndex` before use). */
+  universityName: RegExp;
+  /** Words before such a name that are not part of it. */
+  notAName: RegExp;
+  /** A word of an English institution's name. */
+  institutionWord: RegExp;
+  /** A bare yes / no answer. */
+  yes: RegExp;
+  no: RegExp;
+  /** Short names of the facts, for notes. */
+  factLabels: Record<string, string>;
+  /** The Shanghai districts (the cue tables' `districts`). */
+  districts: string[];
+}
+
+export class ExtractLangError extends Error {
+  override name = 'ExtractLangError';
+}
+
+const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Literal alternatives, longest first (so that "但是" is tried before "但"). */
+const alt = (ws: string[]) =>
+  [...ws]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRe)
+    .join('|');
+
+/** The extractor's words from `<dir>/extract.yaml`, compiled; `districts` are the cue tables' districts. */
+export function loadExtractLang(dir: string, districts: readonly string[]): ExtractLang {
+  const file = join(dir, 'extract.yaml');
+  if (!existsSync(file))
+    throw new ExtractLangError(`${file}: missing — the fact extractor's words live there (see docs/assistant.md "The extractor's words")`);
+  const d = readYamlFile(file, ExtractLangSchema, (m) => new ExtractLangError(m), ' — see docs/assistant.md "The extractor\'s words"');
+  const compile = (key: string, source: string, flags: string) => {
+    try {
+      return new RegExp(source, flags);
+    } catch (e) {
+      throw new ExtractLangError(`${file}: ${key}: "${source}" is not a valid regular expression: ${(e as Error).message}`);
+    }
+  };
+  return {
+    negZh: compile('negation', `(${alt(d.negation.zh)})(${alt(d.negation.zhAfter)})?$`, ''),
+    negEn: compile('negation.en', `\\b(${alt(d.negation.en)})\\s+(?:\\S+\\s+){0,2}$`, 'i'),
+    clauseSplit: compile('clauses', `${d.clauses.pattern}|${alt(d.clauses.words)}`, ''),
+    otherCity: compile('otherCities', alt(d.otherCities), ''),
+    rankContext: compile('rankContext', alt(d.rankContext), 'i'),
+    systems: d.rankingSystems.map((s, i) => ({
+      system: s.system,
+      re: compile(`rankingSystems.${i}.pattern`, s.pattern, s.caseSensitive ? 'g' : 'gi'),
+    })),
+    policyNameAfter: compile('policyNameAfter', d.policyNameAfter, ''),
+    universityName: compile('universityName', d.universityName, 'gi'),
+    notAName: compile('notAName', d.notAName, 'i'),
+    institutionWord: compile('institutionWord', d.institutionWord, 'i'),
+    yes: compile('answers.yes', `^(?:${alt(d.answers.yes)})${d.answers.end}$`, 'i'),
+    no: compile('answers.no', `^(?:${alt(d.answers.no)})${d.answers.end}$`, 'i'),
+    factLabels: d.factLabels,
+    districts: [...districts],
+  };
+}
