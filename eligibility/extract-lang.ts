@@ -19,6 +19,28 @@ import type { RankingSystem } from './facts.ts';
 const Words = z.array(z.string().min(1)).min(1);
 const Pattern = z.string().min(1);
 
+/** Rank patterns tried over a clause, every match (flags gi). */
+const RANK_SCANS = [
+  'range',
+  'roundWithContext',
+  'round',
+  'outside',
+  'outsideEn',
+  'top',
+  'within',
+  'withinEn',
+  'approximateEn',
+  'ordinal',
+  'systemRank',
+  'bare',
+] as const;
+/** Rank patterns that test a match or the text around it (case-sensitive unless listed in RANK_TESTS_I). */
+const RANK_TESTS = ['rangeNamed', 'rangeDate', 'rankWord', 'topNotRank', 'topNamed', 'systemRankArticle', 'systemRankThe'] as const;
+const RANK_TESTS_I: readonly string[] = ['rangeNamed', 'topNamed', 'systemRankArticle'];
+/** Rank patterns with `{words}`, filled per call with the cue table's approximate-rank words. */
+const RANK_TEMPLATES = ['approximateBefore', 'approximateAfter'] as const;
+type RankKey = (typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number] | (typeof RANK_TEMPLATES)[number];
+
 const ExtractLangSchema = z
   .object({
     negation: z.object({ zh: Words, zhAfter: Words, en: Words }).strict(),
@@ -42,6 +64,11 @@ const ExtractLangSchema = z
     institutionWord: Pattern,
     answers: z.object({ yes: Words, no: Words, end: Pattern }).strict(),
     factLabels: z.record(z.string(), z.string().min(1)),
+    ranks: z
+      .object(
+        Object.fromEntries([...RANK_SCANS, ...RANK_TESTS, ...RANK_TEMPLATES].map((k) => [k, Pattern])) as Record<RankKey, typeof Pattern>,
+      )
+      .strict(),
   })
   .strict();
 
@@ -74,6 +101,8 @@ export interface ExtractLang {
   factLabels: Record<string, string>;
   /** The Shanghai districts (the cue tables' `districts`). */
   districts: string[];
+  /** How ranks are written (findRanks): scans are global (reset `lastIndex`), templates hold `{words}`. */
+  ranks: Record<(typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number], RegExp> & Record<(typeof RANK_TEMPLATES)[number], string>;
 }
 
 export class ExtractLangError extends Error {
@@ -119,5 +148,18 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
     no: compile('answers.no', `^(?:${alt(d.answers.no)})${d.answers.end}$`, 'i'),
     factLabels: d.factLabels,
     districts: [...districts],
+    ranks: {
+      ...(Object.fromEntries([
+        ...RANK_SCANS.map((k) => [k, compile(`ranks.${k}`, d.ranks[k], 'gi')]),
+        ...RANK_TESTS.map((k) => [k, compile(`ranks.${k}`, d.ranks[k], RANK_TESTS_I.includes(k) ? 'i' : '')]),
+      ]) as Record<(typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number], RegExp>),
+      ...(Object.fromEntries(
+        RANK_TEMPLATES.map((k) => {
+          if (!d.ranks[k].includes('{words}')) throw new ExtractLangError(`${file}: ranks.${k}: the pattern needs {words} (the cue words)`);
+          compile(`ranks.${k}`, d.ranks[k].replace('{words}', 'x'), 'gi');
+          return [k, d.ranks[k]];
+        }),
+      ) as Record<(typeof RANK_TEMPLATES)[number], string>),
+    },
   };
 }

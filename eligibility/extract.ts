@@ -365,12 +365,11 @@ function systemsIn(L: ExtractLang, clause: string): { system: RankingSystem; ind
 }
 
 /** The approximate-rank patterns over the cue words, one group each: marker + rank, and rank + marker. */
-function approximateRankPatterns(words: ExtractOptions['approximate']): string[] {
+function approximateRankPatterns(L: ExtractLang, words: ExtractOptions['approximate']): string[] {
   const alt = (ws: string[]) => ws.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
   const out: string[] = [];
-  if (words?.before.length)
-    out.push(`(?:${alt(words.before)})\\s*(?:排名|排|第)?\\s*(\\d{1,4})\\s*(?:名|位)?(?!\\s*(?:年|月|个|届|%|-|~|到|至|\\d))`);
-  if (words?.after.length) out.push(`(?:排名|排|第)?\\s*(\\d{1,4})\\s*(?:名|位)?\\s*(?:${alt(words.after)})`);
+  if (words?.before.length) out.push(L.ranks.approximateBefore.replace('{words}', () => alt(words.before)));
+  if (words?.after.length) out.push(L.ranks.approximateAfter.replace('{words}', () => alt(words.after)));
   return out;
 }
 
@@ -392,97 +391,77 @@ function findRanks(L: ExtractLang, clause: string, messageHasContext: boolean, a
     out.push({ value: v, index: s, evidence: m[0] });
   };
   const ctx = L.rankContext.test(clause) || messageHasContext;
+  const R = L.ranks;
   let m: RegExpExecArray | null;
-  const re = (s: string) => new RegExp(s, 'gi');
+  /** A compiled scan, from the start of the clause. */
+  const scan = (r: RegExp) => {
+    r.lastIndex = 0;
+    return r;
+  };
   // 51-100名 / 51到100名 / ranked 51-100
-  for (
-    const r = re('(?:排名|第|ranked|rank|ranking)?\\s*(\\d{1,4})\\s*(?:-|~|～|到|至|—|–|to)\\s*(\\d{1,4})\\s*(?:名|位)?');
-    (m = r.exec(clause));
-  ) {
+  for (const r = scan(R.range); (m = r.exec(clause)); ) {
     const a = Number(m[1]);
     const b = Number(m[2]);
-    const named = /名|位|排名|第|rank/i.test(m[0]);
-    if (!(a < b && b <= 2000 && (named || ctx)) || /月|年/.test(clause.slice(m.index + m[0].length, m.index + m[0].length + 1))) continue;
+    const named = R.rangeNamed.test(m[0]);
+    if (!(a < b && b <= 2000 && (named || ctx)) || R.rangeDate.test(clause.slice(m.index + m[0].length, m.index + m[0].length + 1)))
+      continue;
     if (/\d{4}/.test(m[1]!) && Number(m[1]) > 1900) continue;
     add({ min: a, max: b }, m);
   }
   // 八十几名 / 80多名 / 100多名 → 81–89 / 101–199
   // (without 名 only where the message is about ranks: "学校排名七十多")
-  for (
-    const r = re(
-      ctx ? '(\\d{1,3}0)\\s*(?:几|多)(?!\\s*(?:个|年|次|万|岁|人|天|元|块))(?:\\s*(?:名|位))?' : '(\\d{1,3}0)\\s*(?:几|多)\\s*(?:名|位)',
-    );
-    (m = r.exec(clause));
-  ) {
+  for (const r = scan(ctx ? R.roundWithContext : R.round); (m = r.exec(clause)); ) {
     const n = Number(m[1]);
     add({ min: n + 1, max: n % 100 === 0 ? n + 99 : n + 9 }, m);
   }
   // 100名以外 / 100名开外 / 100名之后 / outside the top 100
-  for (const r = re('(\\d{1,4})\\s*名?\\s*(?:以外|之外|开外|以后|之后|往后|后面)'); (m = r.exec(clause)); ) {
-    if (!ctx && !/名/.test(m[0])) continue;
+  for (const r = scan(R.outside); (m = r.exec(clause)); ) {
+    if (!ctx && !R.rankWord.test(m[0])) continue;
     add({ min: Number(m[1]) + 1 }, m, negated(L, clause, m.index));
   }
-  for (
-    const r = re('(?:outside|not\\s+in|out\\s+of|below|beyond)\\s+(?:the\\s+)?(?:world\\s+)?top\\s*-?\\s*(\\d{1,4})');
-    (m = r.exec(clause));
-  ) {
+  for (const r = scan(R.outsideEn); (m = r.exec(clause)); ) {
     add({ min: Number(m[1]) + 1 }, m);
   }
   // 前50 / 前五十名 / 前50强 / top 50 / top-30
-  for (const r = re('(?:前|top\\s*-?\\s*)(\\d{1,4})(?:\\s*(?:名|强|位|以内|之内))?'); (m = r.exec(clause)); ) {
+  for (const r = scan(R.top); (m = r.exec(clause)); ) {
     const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 3);
-    if (/^\s*(?:个|年|月|天|次|%|届)/.test(after)) continue;
-    if (!ctx && !/名|强|top/i.test(m[0])) continue;
+    if (R.topNotRank.test(after)) continue;
+    if (!ctx && !R.topNamed.test(m[0])) continue;
     add({ min: 1, max: Number(m[1]) }, m, negated(L, clause, m.index));
   }
   // 100名以内 / within the top 100
-  for (const r = re('(\\d{1,4})\\s*名?\\s*(?:以内|之内|以前)'); (m = r.exec(clause)); ) {
+  for (const r = scan(R.within); (m = r.exec(clause)); ) {
     if (!ctx) continue;
     add({ min: 1, max: Number(m[1]) }, m, negated(L, clause, m.index));
   }
-  for (const r = re('within\\s+(?:the\\s+)?(?:world\\s+)?top\\s*(\\d{1,4})'); (m = r.exec(clause)); ) add({ min: 1, max: Number(m[1]) }, m);
+  for (const r = scan(R.withinEn); (m = r.exec(clause)); ) add({ min: 1, max: Number(m[1]) }, m);
   // "ranked around 80" / "about 80th": an approximate rank, read as ±5 so that only a clear band decides
-  for (
-    const r = re(
-      '(?:ranked|rank(?:ing)?(?:\\s+is)?)\\s+(?:around|about|approximately|roughly|~)\\s*(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?',
-    );
-    (m = r.exec(clause));
-  ) {
+  for (const r = scan(R.approximateEn); (m = r.exec(clause)); ) {
     const n = Number(m[1]);
     add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
   }
   // "排名80左右" / "大概第60名上下" / "约100名": the same approximate rank, read as ±5 (only with rank context;
   // the markers are the cue table's `doubt.approxBefore` / `doubt.approxAfter`)
-  for (const pattern of ctx ? approximateRankPatterns(approximate) : [])
-    for (const r = re(pattern); (m = r.exec(clause)); ) {
+  for (const pattern of ctx ? approximateRankPatterns(L, approximate) : [])
+    for (const r = new RegExp(pattern, 'gi'); (m = r.exec(clause)); ) {
       const n = Number(m[1]);
       add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
     }
   // 第60名 / 排名60 / 排第60 / 排名是第六十 / ranked 75th / #75 / no. 12 / 75th in QS
-  for (
-    const r = re(
-      '(?:第\\s*(\\d{1,4})\\s*(?:名|位)|(?:排名|排行|排|名次)\\s*(?:刚好|正好|恰好|就是)?\\s*(?:是|为|在|大概|大约|约)?\\s*(?:第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|%|-|~|到|至))|ranked\\s+(?:no\\.?\\s*|number\\s+|#)?(\\d{1,4})(?:st|nd|rd|th)?|rank(?:ing)?\\s+(?:of\\s+|is\\s+|at\\s+)?(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?|#\\s*(\\d{1,4})\\b|\\b(\\d{1,4})(?:st|nd|rd|th)\\s+(?:in|on|place|worldwide|globally|in the world)|(?:是|排)\\s*第\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|次|天|期|批|条|项|\\d)))',
-    );
-    (m = r.exec(clause));
-  ) {
+  for (const r = scan(R.ordinal); (m = r.exec(clause)); ) {
     const n = Number(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? m[6] ?? m[7]);
     if ((m[1] || m[7]) && !ctx) continue;
     add(n, m, false);
   }
   // "QS 60" / "QS60名" / "USNews 45"
-  for (
-    const r = re(
-      '(?:qs|usnews|us news|arwu|软科|泰晤士|the)\\s*(?:世界)?(?:大学)?(?:排名|排行|ranking)?\\s*(?:是|为|第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|-|~|到|至|\\d))',
-    );
-    (m = r.exec(clause));
-  ) {
-    if (/^the\s/i.test(m[0]) && !/THE/.test(m[0])) continue;
+  for (const r = scan(R.systemRank); (m = r.exec(clause)); ) {
+    if (R.systemRankArticle.test(m[0]) && !R.systemRankThe.test(m[0])) continue;
     const n = Number(m[1]);
     if (n >= 1900) continue;
     add(n, m, false);
   }
   // "60名" with ranking context
-  for (const r = re('(?<![\\d第前-])(\\d{1,4})\\s*名(?!额)'); (m = r.exec(clause)); ) {
+  for (const r = scan(R.bare); (m = r.exec(clause)); ) {
     if (!ctx) continue;
     add(Number(m[1]), m, false);
   }
