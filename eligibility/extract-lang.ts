@@ -64,6 +64,19 @@ const ExtractLangSchema = z
     institutionWord: Pattern,
     answers: z.object({ yes: Words, no: Words, end: Pattern }).strict(),
     factLabels: z.record(z.string(), z.string().min(1)),
+    expected: z
+      .object({
+        notBackPaid: Pattern,
+        fillerBefore: Words,
+        fillerAfter: Words,
+        number: Pattern,
+        top: Pattern,
+        years: Pattern,
+        halfYear: Pattern,
+        yearsAndHalf: Pattern,
+        graduationYear: Pattern,
+      })
+      .strict(),
     ranks: z
       .object(
         Object.fromEntries([...RANK_SCANS, ...RANK_TESTS, ...RANK_TEMPLATES].map((k) => [k, Pattern])) as Record<RankKey, typeof Pattern>,
@@ -101,6 +114,18 @@ export interface ExtractLang {
   factLabels: Record<string, string>;
   /** The Shanghai districts (the cue tables' `districts`). */
   districts: string[];
+  /** Bare answers to the question just asked (readExpected). */
+  expected: {
+    notBackPaid: RegExp;
+    fillerBefore: RegExp;
+    fillerAfter: RegExp;
+    number: RegExp;
+    top: RegExp;
+    years: RegExp;
+    halfYear: RegExp;
+    yearsAndHalf: RegExp;
+    graduationYear: RegExp;
+  };
   /** How ranks are written (findRanks): scans are global (reset `lastIndex`), templates hold `{words}`. */
   ranks: Record<(typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number], RegExp> & Record<(typeof RANK_TEMPLATES)[number], string>;
 }
@@ -148,6 +173,17 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
     no: compile('answers.no', `^(?:${alt(d.answers.no)})${d.answers.end}$`, 'i'),
     factLabels: d.factLabels,
     districts: [...districts],
+    expected: {
+      notBackPaid: compile('expected.notBackPaid', d.expected.notBackPaid, ''),
+      fillerBefore: compile('expected.fillerBefore', `^(?:${alt(d.expected.fillerBefore)})+`, 'i'),
+      fillerAfter: compile('expected.fillerAfter', `(?:${alt(d.expected.fillerAfter)})+$`, ''),
+      number: compile('expected.number', d.expected.number, 'i'),
+      top: compile('expected.top', d.expected.top, ''),
+      years: compile('expected.years', d.expected.years, 'i'),
+      halfYear: compile('expected.halfYear', d.expected.halfYear, ''),
+      yearsAndHalf: compile('expected.yearsAndHalf', d.expected.yearsAndHalf, ''),
+      graduationYear: compile('expected.graduationYear', d.expected.graduationYear, ''),
+    },
     ranks: {
       ...(Object.fromEntries([
         ...RANK_SCANS.map((k) => [k, compile(`ranks.${k}`, d.ranks[k], 'gi')]),

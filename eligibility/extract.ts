@@ -1251,6 +1251,7 @@ function readExpected(
   say: (fact: string, value: boolean, ev: string) => void,
 ) {
   const s = t.trim();
+  const X = opts.lang.expected;
   if ((fact === 'university' || fact === 'worldRank') && opts.universities && facts.worldRank === undefined) {
     // An answer to "which university?" — a button value, a label "东北大学（仙台）（Tohoku University）" or a name.
     const tries = [s.replace(/^"|"$/g, ''), ...[...s.matchAll(/[（(]([^（）()]+)[）)]/g)].map((m) => m[1]!)];
@@ -1288,7 +1289,7 @@ function readExpected(
     else if (opts.lang.no.test(short)) say(fact, false, s);
   }
   if (fact === 'backPaidOn' && facts.backPaidOn === undefined) {
-    if (opts.lang.no.test(short) || /还没|没有补|未补/.test(short)) say('backPaid', false, s);
+    if (opts.lang.no.test(short) || X.notBackPaid.test(short)) say('backPaid', false, s);
     else {
       const d = findDates(s, opts.asOf, opts.contextYear)[0];
       if (d && !d.to) {
@@ -1299,13 +1300,8 @@ function readExpected(
     }
   }
   // A bare answer, possibly with filler ("已经领了两次", "交了7个月", "about 8 months").
-  const bare = short
-    .replace(
-      /^(?:已经|已|都|才|就|刚|大概|大约|差不多|约|有|现在|目前|交了|缴了|交满|缴满|满|领了|拿了|享受了|用了|about|around|roughly)+/i,
-      '',
-    )
-    .replace(/(?:了|吧|左右|的样子)+$/, '');
-  const num = /^(?:第|前)?\s*(\d+(?:\.\d+)?)\s*(?:名|位|个月|个|月|次|届|年|months?|times?)?$/i.exec(bare);
+  const bare = short.replace(X.fillerBefore, '').replace(X.fillerAfter, '');
+  const num = X.number.exec(bare);
   if (fact === 'worldRank' && facts.worldRank === undefined && !num) {
     const r = findRanks(opts.lang, s, true, opts.approximate)[0];
     if (r) {
@@ -1319,17 +1315,17 @@ function readExpected(
     num
   ) {
     const n = Number(num[1]);
-    if (fact === 'worldRank' && /^前/.test(short)) facts[fact] = { min: 1, max: n };
-    else if (fact === 'socialInsuranceMonths' && /年$|years?$/i.test(bare)) facts[fact] = n * 12;
+    if (fact === 'worldRank' && X.top.test(short)) facts[fact] = { min: 1, max: n };
+    else if (fact === 'socialInsuranceMonths' && X.years.test(bare)) facts[fact] = n * 12;
     else facts[fact] = n;
     evidence[fact] = s;
   }
   if (fact === 'socialInsuranceMonths' && facts[fact] === undefined) {
-    if (/^半年$/.test(short)) facts[fact] = 6;
-    else if (/^(\d+)年半$/.test(short)) facts[fact] = Number(/^(\d+)/.exec(short)![1]) * 12 + 6;
+    if (X.halfYear.test(short)) facts[fact] = 6;
+    else if (X.yearsAndHalf.test(short)) facts[fact] = Number(/^(\d+)/.exec(short)![1]) * 12 + 6;
     if (facts[fact] !== undefined) evidence[fact] = s;
   }
-  if (fact === 'graduationYear' && facts[fact] === undefined && /^(\d{4}|\d{2})(?:年|届)?$/.test(short)) {
+  if (fact === 'graduationYear' && facts[fact] === undefined && X.graduationYear.test(short)) {
     const n = Number(/^(\d+)/.exec(short)![1]);
     facts[fact] = n < 100 ? 2000 + n : n;
     evidence[fact] = s;
