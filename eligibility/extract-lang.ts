@@ -19,6 +19,19 @@ import type { RankingSystem } from './facts.ts';
 const Words = z.array(z.string().min(1)).min(1);
 const Pattern = z.string().min(1);
 
+/** The groups of `factPatterns` that extractFacts runs (each at its own place in the extractor). */
+const FACT_PATTERN_GROUPS = [
+  'studiedAbroad',
+  'employed',
+  'notEmployed',
+  'missedDueToEpidemic',
+  'newHrAgency',
+  'newHrAgencyNamed',
+  'enterpriseEmployee',
+  'ownSchool',
+  'keyBackbone',
+] as const;
+
 /** Rank patterns tried over a clause, every match (flags gi). */
 const RANK_SCANS = [
   'range',
@@ -77,6 +90,22 @@ const ExtractLangSchema = z
         graduationYear: Pattern,
       })
       .strict(),
+    factPatterns: z.record(
+      z.string(),
+      z
+        .array(
+          z
+            .object({
+              fact: z.string().min(1),
+              value: z.boolean(),
+              negatable: z.boolean().default(true),
+              caseSensitive: z.boolean().default(false),
+              pattern: Pattern,
+            })
+            .strict(),
+        )
+        .min(1),
+    ),
     ranks: z
       .object(
         Object.fromEntries([...RANK_SCANS, ...RANK_TESTS, ...RANK_TEMPLATES].map((k) => [k, Pattern])) as Record<RankKey, typeof Pattern>,
@@ -126,6 +155,8 @@ export interface ExtractLang {
     yearsAndHalf: RegExp;
     graduationYear: RegExp;
   };
+  /** Phrases that state a boolean fact, by group (global: reset `lastIndex` before use). */
+  factPatterns: Record<string, { fact: string; value: boolean; negatable: boolean; re: RegExp }[]>;
   /** How ranks are written (findRanks): scans are global (reset `lastIndex`), templates hold `{words}`. */
   ranks: Record<(typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number], RegExp> & Record<(typeof RANK_TEMPLATES)[number], string>;
 }
@@ -148,6 +179,8 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
   if (!existsSync(file))
     throw new ExtractLangError(`${file}: missing — the fact extractor's words live there (see docs/assistant.md "The extractor's words")`);
   const d = readYamlFile(file, ExtractLangSchema, (m) => new ExtractLangError(m), ' — see docs/assistant.md "The extractor\'s words"');
+  for (const g of FACT_PATTERN_GROUPS)
+    if (!d.factPatterns[g]) throw new ExtractLangError(`${file}: factPatterns.${g}: missing (extractFacts runs this group)`);
   const compile = (key: string, source: string, flags: string) => {
     try {
       return new RegExp(source, flags);
@@ -184,6 +217,17 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
       yearsAndHalf: compile('expected.yearsAndHalf', d.expected.yearsAndHalf, ''),
       graduationYear: compile('expected.graduationYear', d.expected.graduationYear, ''),
     },
+    factPatterns: Object.fromEntries(
+      Object.entries(d.factPatterns).map(([g, ps]) => [
+        g,
+        ps.map((p, i) => ({
+          fact: p.fact,
+          value: p.value,
+          negatable: p.negatable,
+          re: compile(`factPatterns.${g}.${i}.pattern`, p.pattern, p.caseSensitive ? 'g' : 'gi'),
+        })),
+      ]),
+    ),
     ranks: {
       ...(Object.fromEntries([
         ...RANK_SCANS.map((k) => [k, compile(`ranks.${k}`, d.ranks[k], 'gi')]),

@@ -507,9 +507,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     evidence[fact] = ev;
   };
   /** Finds each pattern in each clause and reports it as value, or its negation. */
-  const cue = (fact: string, re: RegExp, value: boolean, negatable = true) => {
+  const cue = (fact: string, g: RegExp, value: boolean, negatable = true) => {
     for (const c of cls) {
-      const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+      g.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = g.exec(c))) {
         // "企业职工线上职业培训补贴", "骨干人才激励": the name of a measure, not a statement about the person.
@@ -520,6 +520,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       }
     }
   };
+  /** A group of `factPatterns` (corpus/lang/extract.yaml), in order. */
+  const runCues = (group: ExtractLang['factPatterns'][string] | undefined) => {
+    for (const p of group ?? []) cue(p.fact, p.re, p.value, p.negatable);
+  };
   const contextYear =
     (() => {
       const m = /(\d{4})\s*年/.exec(t) ?? /\b(20\d{2})\b/.exec(t);
@@ -527,46 +531,15 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     })() ?? opts.contextYear;
 
   // ── study abroad ──
-  cue(
-    'studiedAbroad',
-    /留学|海归|出国(?:读|念|留学|深造)|在(?:国外|海外|境外)(?:读|念|上学|留学|毕业|拿)|(?:国外|海外|境外)(?:大学|院校|高校|名校|学历|学位|硕士|博士|本科|留学|毕业|读)|回国|归国|studied abroad|study abroad|overseas (?:degree|university|graduate|study|studies)|returnee|graduated? (?:from an? )?(?:overseas|foreign)/i,
-    true,
-  );
-  cue(
-    'studiedAbroad',
-    /(?:英国|美国|澳洲|澳大利亚|加拿大|日本|韩国|新加坡|德国|法国|香港|澳门|台湾|新西兰|荷兰|瑞士|瑞典|丹麦|意大利|西班牙|爱尔兰|欧洲|北美|国外|海外)(?:读|念|上学|留学|毕业|硕士|博士|本科|研究生|的大学|大学毕业|回来|读书)|(?:studied|graduated|study|degree|master'?s?|phd|bachelor'?s?|mba)\s+(?:\w+\s+){0,2}(?:in|from)\s+(?:the\s+)?(?:uk|us|usa|united kingdom|united states|australia|canada|japan|korea|singapore|germany|france|hong kong|new zealand|netherlands|switzerland|europe|america)\b/i,
-    true,
-  );
-  cue(
-    'studiedAbroad',
-    /(?:没|没有|未|从没|从未)(?:出过国|出国|去过国外|在国外读过书|留过学|留学过|出国留学|海外留学)|国内[^,，。;；]{0,6}毕业|never studied abroad|no overseas (?:study|degree)/i,
-    false,
-    false,
-  );
-  cue(
-    'studiedAbroad',
-    /国内(?:读|念|上|毕业|的大学|大学|院校|高校|本科|硕士|博士)|(?:only|just) studied in china|domestic (?:university|graduate|degree)/i,
-    false,
-    false,
-  );
+  runCues(L.factPatterns.studiedAbroad);
   // ── employment ──
-  cue(
-    'employedFullTimeInShanghai',
-    /全职|full[-\s]?time|(?:在沪|在上海|来上海|来沪|到上海|上海的?(?:公司|单位|企业))(?:全职)?(?:工作|上班|就业|入职)|(?:入职|就职于?)(?:了)?(?:上海|在沪)|(?<!part[-\s]?time\s)(?:work|working|employed|job)\s+(?:full[-\s]?time\s+)?in shanghai/i,
-    true,
-  );
-  cue('employedFullTimeInShanghai', /兼职|part[-\s]?time|实习|intern(?:ship)?/i, false, false);
+  runCues(L.factPatterns.employed);
   for (const c of cls) {
     if (L.otherCity.test(c)) continue;
     const m = /(?:新|刚|已经?|已)入职|入职(?:了|已)|(?:我司|我们公司|我们单位|本公司|公司)(?:新)?(?:招|聘)(?:了|的)?/.exec(c);
     if (m && !negated(L, c, m.index)) say('employedFullTimeInShanghai', true, m[0]);
   }
-  cue(
-    'employedFullTimeInShanghai',
-    /还没(?:有)?找到工作|没找到工作|还没(?:有)?工作|没有工作|还在找工作|正在找工作|待业|失业|无业|未就业|还没入职|还没有入职|unemployed|(?:haven't|have not|not yet) (?:found|got|started) (?:a )?(?:job|work)|looking for (?:a )?job|no job/i,
-    false,
-    false,
-  );
+  runCues(L.factPatterns.notEmployed);
   for (const c of cls) {
     if (/全职|full[-\s]?time/i.test(c) && L.otherCity.test(c) && !/上海|在沪|shanghai/i.test(c)) {
       const others = (bools.get('employedFullTimeInShanghai') ?? []).filter(
@@ -830,7 +803,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
   }
   if (missed.length) set('missedContributionMonths', [...new Set(missed)].sort(), missed.join(','));
-  cue('missedDueToEpidemic', /疫情|封控|封城|静默|新冠|covid|pandemic|lockdown|epidemic/i, true);
+  runCues(L.factPatterns.missedDueToEpidemic);
   if (
     /与疫情无关|和疫情无关|跟疫情没关系|不是因为疫情|并非因为疫情|not because of (?:the )?(?:epidemic|pandemic|covid|lockdown)|unrelated to (?:the )?(?:epidemic|pandemic|covid)/i.test(
       t,
@@ -867,30 +840,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   }
 
   // ── organisations, training, assessment, application, district ──
-  cue(
-    'isNewHrAgency',
-    /新(?:设立|成立|注册|开|设)的?(?:一家)?(?:人力资源|人力|猎头|劳务|中介|hr)(?:服务)?(?:机构|公司|企业)?|(?:new(?:ly)? (?:established|set up|founded|registered)?\s*)(?:hr|human[-\s]resources?)(?: service)? (?:agency|company|firm)/i,
-    true,
-  );
-  cue(
-    'isNewHrAgency',
-    /(?:成立|开了|设立|做了|干了|经营了?)(?:已经|有)?(?:很多年|好多年|多年|十几年|几十年|\d+多?年)|老牌|老字号/,
-    false,
-    false,
-  );
+  runCues(L.factPatterns.newHrAgency);
   if (/人力资源|人力服务|猎头|劳务派遣|职业中介|hr agency|human[-\s]resources? (?:service|agency)/i.test(t)) {
-    cue(
-      'isNewHrAgency',
-      /新(?:设立|成立|注册|开|设)|刚(?:刚)?(?:成立|注册|设立|开)|newly (?:established|set up|founded|registered)|just (?:set up|founded|registered)/i,
-      true,
-    );
+    runCues(L.factPatterns.newHrAgencyNamed);
   }
-  cue(
-    'isEnterpriseEmployee',
-    /企业职工|企业员工|公司员工|(?:公司|企业|单位|厂)(?:里|的)?(?:有个|有位|有一?名|一名|一位|的)?(?:员工|职工|职员)|公司职员|在(?:一家)?(?:企业|公司|私企|国企|外企|民企|工厂|厂里)(?:上班|工作)|(?<![全兼])职工|在职员工|employee of|work(?:ing)? (?:for|at) a company|company employee/i,
-    true,
-  );
-  cue('isEnterpriseEmployee', /自由职业|灵活就业|个体户|退休|在校(?:学)?生|freelance|self-employed|retired/i, false, false);
+  runCues(L.factPatterns.enterpriseEmployee);
   // In chat the count often stands in its own clause ("企业职工 22年用了1次"): the measure named anywhere
   // in the message (or asked about) is enough.
   const aboutTraining =
@@ -942,12 +896,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       else if (year) set('applicationDate', year[1] === '明年' ? String(ay + 1) : year[1] === '后年' ? String(ay + 2) : year[1]!, year[0]);
     }
   }
-  cue(
-    'assessedAtOwnSchool',
-    /回(?:到)?(?:母校|原学校|学校|院校|本校|原院校)|在(?:母校|本校|我们学校)|(?:at|back to) (?:my|our) (?:own )?(?:school|college|university)/i,
-    true,
-  );
-  cue('assessedAtOwnSchool', /社会(?:评价)?机构|培训机构|third[-\s]party/i, false, false);
+  runCues(L.factPatterns.ownSchool);
   {
     const mentions: { d: string; i: number; work: boolean }[] = [];
     for (const d of L.districts) {
@@ -995,12 +944,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
     if (facts.talentCategory === undefined && denied) set('talentCategory', 'other', `不是${denied}`);
   }
-  cue(
-    'isKeyEnterpriseBackbone',
-    /骨干(?:人才|员工|成员)?(?!(?:人才)?(?:专项)?(?:激励|奖励|政策|补贴|资助|计划|办法))|core (?:staff|employee)|key employee/i,
-    true,
-  );
-  cue('isKeyEnterpriseBackbone', /普通(?:员工|职员|职工)|一般(?:员工|职员)|ordinary (?:staff|employee)/i, false, false);
+  runCues(L.factPatterns.keyBackbone);
 
   // ── bare answers to the open question ──
   const expected = opts.expect ?? opts.openFact ?? undefined;
