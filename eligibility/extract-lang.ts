@@ -32,6 +32,33 @@ const FACT_PATTERN_GROUPS = [
   'keyBackbone',
 ] as const;
 
+/** The extractor's sentences (notes, questions, labels), with {placeholders}. */
+const NOTE_KEYS = [
+  'workElsewhere',
+  'monthsFromWork',
+  'severalRanks',
+  'rankUnsure',
+  'backPaidOn',
+  'contributionPeriodShift',
+  'missedMonths',
+  'contradiction',
+  'fullTimeAssumed',
+  'abroadFromUniversity',
+  'whichOne',
+  'bilingualName',
+  'notInTable',
+  'approximateMatch',
+  'notInTop200',
+  'noRankingsTable',
+  'severalUniversities',
+  'domesticNotCounted',
+  'listSeparator',
+  'domesticUniversity',
+  'bestRank',
+  'rankDiffers',
+] as const;
+type NoteKey = (typeof NOTE_KEYS)[number];
+
 /** Rank patterns tried over a clause, every match (flags gi). */
 const RANK_SCANS = [
   'range',
@@ -90,6 +117,7 @@ const ExtractLangSchema = z
         graduationYear: Pattern,
       })
       .strict(),
+    notes: z.object(Object.fromEntries(NOTE_KEYS.map((k) => [k, z.string().min(1)])) as Record<NoteKey, z.ZodString>).strict(),
     factPatterns: z.record(
       z.string(),
       z
@@ -155,6 +183,8 @@ export interface ExtractLang {
     yearsAndHalf: RegExp;
     graduationYear: RegExp;
   };
+  /** The extractor's sentences, with {placeholders} (`fill`). */
+  notes: Record<NoteKey, string>;
   /** Phrases that state a boolean fact, by group (global: reset `lastIndex` before use). */
   factPatterns: Record<string, { fact: string; value: boolean; negatable: boolean; re: RegExp }[]>;
   /** How ranks are written (findRanks): scans are global (reset `lastIndex`), templates hold `{words}`. */
@@ -217,6 +247,7 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
       yearsAndHalf: compile('expected.yearsAndHalf', d.expected.yearsAndHalf, ''),
       graduationYear: compile('expected.graduationYear', d.expected.graduationYear, ''),
     },
+    notes: d.notes,
     factPatterns: Object.fromEntries(
       Object.entries(d.factPatterns).map(([g, ps]) => [
         g,
@@ -242,4 +273,9 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
       ) as Record<(typeof RANK_TEMPLATES)[number], string>),
     },
   };
+}
+
+/** A sentence of `notes` with its {placeholders} filled (a placeholder without a value is left as written). */
+export function fill(template: string, vars: Record<string, string | number | undefined>): string {
+  return template.replace(/\{(\w+)\}/g, (all, k: string) => (k in vars ? String(vars[k]) : all));
 }

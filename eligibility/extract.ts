@@ -11,7 +11,7 @@
 import { toSimplified } from '../text/chinese.ts';
 import { daysInMonth, isoDate, monthRange, yearMonth } from './dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
-import type { ExtractLang } from './extract-lang.ts';
+import { fill, type ExtractLang } from './extract-lang.ts';
 import { normalizeNumerals } from './numerals.ts';
 import {
   describeBestRank,
@@ -547,7 +547,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       );
       bools.set('employedFullTimeInShanghai', others);
       say('employedFullTimeInShanghai', false, c);
-      notes.push(`“${c}”看起来是在上海以外全职工作；本条要求全职来本市工作`);
+      notes.push(fill(L.notes.workElsewhere, { clause: c }));
     }
   }
   // ── social insurance months ──
@@ -629,7 +629,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       const n = m[3] === '半年' ? 6 : Number(m[2]) * (/年|year/i.test(m[3]!) ? 12 : 1);
       const more = m[1] === '超过' || /more|over/i.test(m[1] ?? '') || m[3] === '个多月' || m[4] === '多';
       set('socialInsuranceMonths', more ? { min: n + 1 } : n, m[0]);
-      notes.push(`社保缴费月数按全职工作时长（${m[0]}）估计，请以实际缴费记录为准`);
+      notes.push(fill(L.notes.monthsFromWork, { said: m[0] }));
       break;
     }
   }
@@ -667,9 +667,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     set('worldRank', chosen.value, chosen.evidence);
     const sys = chosen.system ?? (systemsNamed.length === 1 ? systemsNamed[0] : undefined);
     if (sys) set('rankingSystem', sys, chosen.evidence);
-    if (bySystem.size > 1) notes.push('提到了多个排名，按最好的一个计算（政策认可任一排名）');
+    if (bySystem.size > 1) notes.push(L.notes.severalRanks);
   } else if (systemsNamed.length === 1) set('rankingSystem', systemsNamed[0], systemsNamed[0]!);
-  if (/排名.{0,6}(?:不知道|不清楚|不确定)|不知道.{0,6}排名/.test(t)) notes.push('排名不确定，可以告诉我学校名称，我来查');
+  if (/排名.{0,6}(?:不知道|不清楚|不确定)|不知道.{0,6}排名/.test(t)) notes.push(L.notes.rankUnsure);
 
   // ── universities ──
   const names: string[] = [];
@@ -761,7 +761,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         if (future || notBack || /^(?:到)?(?:现在|目前|今天|至今)$/.test(d.text)) continue;
         set('backPaidOn', d.value, d.text);
         if (d.note) {
-          notes.push(`补缴时间：${d.note}`);
+          notes.push(fill(L.notes.backPaidOn, { note: d.note }));
           doubts.push({ fact: 'backPaidOn', why: 'year', text: d.text });
         }
       } else if (hasBack && !hasMissed && isRange && d.to && !future && !notBack) {
@@ -783,9 +783,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
           end = yearMonth(ty, tm + shift);
         }
         missed.push(...monthRange(start, end));
-        if (shift) notes.push('“所属期”按缴费月份顺延一个月换算');
+        if (shift) notes.push(L.notes.contributionPeriodShift);
         if (d.note) {
-          notes.push(`欠缴月份：${d.note}`);
+          notes.push(fill(L.notes.missedMonths, { note: d.note }));
           doubts.push({ fact: 'missedContributionMonths', why: 'year', text: d.text });
         }
       }
@@ -957,19 +957,17 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     else {
       delete facts[fact];
       delete evidence[fact];
-      notes.push(
-        `关于“${L.factLabels[fact] ?? fact}”的说法前后矛盾（${signals.map((s) => s.evidence).join(' / ')}），暂按未知处理，请再确认一下`,
-      );
+      notes.push(fill(L.notes.contradiction, { fact: L.factLabels[fact] ?? fact, said: signals.map((s) => s.evidence).join(' / ') }));
     }
   }
   if (facts.employedFullTimeInShanghai === true && !/全职|full[-\s]?time/i.test(evidence.employedFullTimeInShanghai ?? '')) {
-    notes.push('您说在上海工作，这里按全职理解；如果是兼职或实习，请告诉我。');
+    notes.push(L.notes.fullTimeAssumed);
   }
   // A foreign university implies studying abroad unless the message says otherwise.
   if (facts.universityCountry && facts.studiedAbroad === undefined && !bools.has('studiedAbroad')) {
     if (facts.universityCountry !== 'China') {
       set('studiedAbroad', true, String(facts.university));
-      notes.push(`根据院校（${facts.university}）推断为境外留学`);
+      notes.push(fill(L.notes.abroadFromUniversity, { university: String(facts.university) }));
     }
   }
   // A university named but not resolved casts doubt on a rank known from earlier (unless one is stated now).
@@ -1004,6 +1002,7 @@ function extractUniversity(
   names: string[],
 ) {
   const table = opts.universities;
+  const N = opts.lang.notes;
   // Remove ranking names that contain a university name (上海交通大学世界大学学术排名).
   const cleaned = t.replace(/上海交通大学(?:世界大学学术)?排名|上海交大排名/g, ' ');
   const found: { u: University; surface: string }[] = [];
@@ -1015,16 +1014,16 @@ function extractUniversity(
         ambiguities.push({
           fact: 'university',
           text: m.surface,
-          question: `您说的“${m.surface}”是哪一所？`,
+          question: fill(N.whichOne, { name: m.surface }),
           choices: m.names.map((n) => {
             const u = table.byName.get(n);
-            return { label: u?.nameZh ? `${u.nameZh}（${n}）` : n, value: n };
+            return { label: u?.nameZh ? fill(N.bilingualName, { zh: u.nameZh, en: n }) : n, value: n };
           }),
           candidates: m.names.map((n) => {
             const u = table.byName.get(n);
             return {
               value: n,
-              label: u?.nameZh ? `${u.nameZh}（${n}）` : n,
+              label: u?.nameZh ? fill(N.bilingualName, { zh: u.nameZh, en: n }) : n,
               worldRank: u?.best?.rank,
               rankingSystem: u?.best?.system,
               rankingEdition: u?.best?.edition,
@@ -1041,16 +1040,16 @@ function extractUniversity(
         if (!facts.university) {
           facts.university = longer;
           evidence.university = longer;
-          notes.push(`没有在排名表中找到“${longer}”，请直接告诉我它的世界排名（QS、THE、US News 或软科任一）`);
+          notes.push(fill(N.notInTable, { name: longer }));
         }
         continue;
       }
       if (inTable.length === 1) {
         const u = table.byName.get(inTable[0]!)!;
         found.push({ u, surface: m.surface });
-        if (m.derived) notes.push(`“${m.surface}”按近似名称匹配为 ${u.nameZh ?? u.nameEn}（${u.nameEn}），如不对请告诉我`);
+        if (m.derived) notes.push(fill(N.approximateMatch, { said: m.surface, zh: u.nameZh ?? u.nameEn, en: u.nameEn }));
       } else if (m.names[0]) {
-        notes.push(`“${m.surface}”（${m.names[0]}）不在四大排名前200名合并表中，请告诉我它的世界排名`);
+        notes.push(fill(N.notInTop200, { said: m.surface, name: m.names[0] }));
         if (!facts.university) {
           facts.university = m.names[0];
           evidence.university = m.surface;
@@ -1078,18 +1077,21 @@ function extractUniversity(
         if (r.status === 'found') {
           found.push({ u: r.university, surface: name });
           if (r.matchedBy === 'fuzzy')
-            notes.push(`“${name}”按近似名称匹配为 ${r.university.nameZh ?? r.university.nameEn}（${r.university.nameEn}），如不对请告诉我`);
+            notes.push(fill(N.approximateMatch, { said: name, zh: r.university.nameZh ?? r.university.nameEn, en: r.university.nameEn }));
           break;
         }
         if (r.status === 'ambiguous') {
           ambiguities.push({
             fact: 'university',
             text: name,
-            question: `您说的“${name}”是哪一所？`,
-            choices: r.candidates.map((c) => ({ label: c.nameZh ? `${c.nameZh}（${c.nameEn}）` : c.nameEn, value: c.nameEn })),
+            question: fill(N.whichOne, { name }),
+            choices: r.candidates.map((c) => ({
+              label: c.nameZh ? fill(N.bilingualName, { zh: c.nameZh, en: c.nameEn }) : c.nameEn,
+              value: c.nameEn,
+            })),
             candidates: r.candidates.map((c) => ({
               value: c.nameEn,
-              label: c.nameZh ? `${c.nameZh}（${c.nameEn}）` : c.nameEn,
+              label: c.nameZh ? fill(N.bilingualName, { zh: c.nameZh, en: c.nameEn }) : c.nameEn,
               worldRank: c.best?.rank,
               rankingSystem: c.best?.system,
               rankingEdition: c.best?.edition,
@@ -1108,18 +1110,14 @@ function extractUniversity(
           found.push({ u: hit.university, surface: hit.query });
           if (hit.matchedBy === 'fuzzy')
             notes.push(
-              `“${hit.query}”按近似名称匹配为 ${hit.university.nameZh ?? hit.university.nameEn}（${hit.university.nameEn}），如不对请告诉我`,
+              fill(N.approximateMatch, { said: hit.query, zh: hit.university.nameZh ?? hit.university.nameEn, en: hit.university.nameEn }),
             );
           break;
         }
       }
       facts.university = name;
       evidence.university = m[0];
-      notes.push(
-        table
-          ? `没有在排名表中找到“${name}”，请直接告诉我它的世界排名（QS、THE、US News 或软科任一）`
-          : `已记录院校“${name}”；未配置排名表（RANKINGS_FILE），请告诉我它的世界排名`,
-      );
+      notes.push(table ? fill(N.notInTable, { name }) : fill(N.noRankingsTable, { name }));
       break;
     }
   }
@@ -1132,7 +1130,7 @@ function extractUniversity(
         found.push({ u: hit.university, surface: run });
         if (hit.matchedBy === 'fuzzy')
           notes.push(
-            `“${run}”按近似名称匹配为 ${hit.university.nameZh ?? hit.university.nameEn}（${hit.university.nameEn}），如不对请告诉我`,
+            fill(N.approximateMatch, { said: run, zh: hit.university.nameZh ?? hit.university.nameEn, en: hit.university.nameEn }),
           );
         break;
       }
@@ -1148,17 +1146,19 @@ function extractUniversity(
   evidence.university = pick.surface;
   facts.universityCountry = pick.u.country;
   evidence.universityCountry = pick.surface;
-  if (pool.length > 1) notes.push(`提到了多所院校，按排名最好的 ${pick.u.nameZh ?? pick.u.nameEn} 计算`);
+  if (pool.length > 1) notes.push(fill(N.severalUniversities, { name: pick.u.nameZh ?? pick.u.nameEn }));
   if (foreign.length && foreign.length < found.length) {
     notes.push(
-      `国内院校（${found
-        .filter((f) => f.u.country === 'China')
-        .map((f) => f.u.nameZh ?? f.u.nameEn)
-        .join('、')}）不计入留学院校`,
+      fill(N.domesticNotCounted, {
+        names: found
+          .filter((f) => f.u.country === 'China')
+          .map((f) => f.u.nameZh ?? f.u.nameEn)
+          .join(N.listSeparator),
+      }),
     );
   }
   if (pick.u.country === 'China') {
-    notes.push(`${pick.u.nameZh ?? pick.u.nameEn}是境内院校，留学人员落户政策针对境外院校`);
+    notes.push(fill(N.domesticUniversity, { name: pick.u.nameZh ?? pick.u.nameEn }));
     if (facts.studiedAbroad === undefined) say('studiedAbroad', false, pick.surface);
   }
   if (pick.u.best) {
@@ -1169,9 +1169,9 @@ function extractUniversity(
       evidence.rankingSystem = evidence.worldRank;
       facts.rankingEdition = pick.u.best.edition;
       evidence.rankingEdition = evidence.worldRank;
-      notes.push(`${pick.u.nameZh ?? pick.u.nameEn}：${describeBestRank(pick.u)}（四个排名中最好的名次）`);
+      notes.push(fill(N.bestRank, { name: pick.u.nameZh ?? pick.u.nameEn, rank: describeBestRank(pick.u) }));
     } else {
-      notes.push(`您说的排名与排名表不同：${pick.u.nameZh ?? pick.u.nameEn}在表中为${describeBestRank(pick.u)}；按您说的排名计算`);
+      notes.push(fill(N.rankDiffers, { name: pick.u.nameZh ?? pick.u.nameEn, rank: describeBestRank(pick.u) }));
     }
   }
 }
@@ -1211,7 +1211,7 @@ function readExpected(
         facts.rankingSystem = u.best.system;
         facts.rankingEdition = u.best.edition;
         evidence.worldRank = `${q}: ${describeBestRank(u)}`;
-        notes.push(`${u.nameZh ?? u.nameEn}：${describeBestRank(u)}（四个排名中最好的名次）`);
+        notes.push(fill(opts.lang.notes.bestRank, { name: u.nameZh ?? u.nameEn, rank: describeBestRank(u) }));
       }
       if (u.country !== 'China' && facts.studiedAbroad === undefined) facts.studiedAbroad = true;
       break;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { ExtractLangError, loadExtractLang } from '../../eligibility/extract-lang.ts';
+import { ExtractLangError, fill, loadExtractLang } from '../../eligibility/extract-lang.ts';
 import { CORPUS_DIR } from './helpers.ts';
 import { extractLang } from './extract-lang.ts';
 
@@ -42,4 +42,9 @@ test('an unquoted yes/no word that YAML reads as a boolean is refused with its k
 
 test('a missing file says where the words belong', () => {
   assert.throws(() => loadExtractLang(join(dir, 'none'), []), /extract\.yaml: missing/);
+});
+
+test('a note is its sentence with the placeholders filled; an unknown placeholder stays as written', () => {
+  assert.equal(fill(extractLang.notes.whichOne, { name: '东北大学' }), '您说的“东北大学”是哪一所？');
+  assert.equal(fill('{a}-{b}', { a: '$&' }), '$&-{b}');
 });
