@@ -117,6 +117,29 @@ const ExtractLangSchema = z
         graduationYear: Pattern,
       })
       .strict(),
+    misc: z
+      .object({
+        newHire: Pattern,
+        fullTime: Pattern,
+        shanghai: Pattern,
+        fullTimeEvidence: Pattern,
+        rankUnsure: Pattern,
+        notEpidemic: Pattern,
+        notTalent: Pattern,
+      })
+      .strict(),
+    graduation: z
+      .object({
+        classOf: Pattern,
+        inYear: Pattern,
+        relative: Pattern,
+        relativeYears: z.record(z.string().min(1), z.number().int().min(-10).max(10)),
+        thisYear: Pattern,
+        english: Pattern,
+      })
+      .strict(),
+    degreeLevels: z.array(z.object({ level: z.enum(['doctor', 'master', 'bachelor']), pattern: Pattern }).strict()).min(1),
+    talentCategories: z.array(z.object({ category: z.string().min(1), pattern: Pattern }).strict()).min(1),
     notes: z.object(Object.fromEntries(NOTE_KEYS.map((k) => [k, z.string().min(1)])) as Record<NoteKey, z.ZodString>).strict(),
     factPatterns: z.record(
       z.string(),
@@ -183,6 +206,21 @@ export interface ExtractLang {
     yearsAndHalf: RegExp;
     graduationYear: RegExp;
   };
+  /** Single patterns of extractFacts (see the file's comments). */
+  misc: Record<'newHire' | 'fullTime' | 'shanghai' | 'fullTimeEvidence' | 'rankUnsure' | 'notEpidemic' | 'notTalent', RegExp>;
+  /** The graduation year: 22届, 2021年毕业, 去年毕业 (relativeYears: the offset of each word), 应届, graduated in 2021. */
+  graduation: {
+    classOf: RegExp;
+    inYear: RegExp;
+    relative: RegExp;
+    relativeYears: Record<string, number>;
+    thisYear: RegExp;
+    english: RegExp;
+  };
+  /** Degree levels, highest first (the first one named and not negated counts). */
+  degreeLevels: { value: string; re: RegExp }[];
+  /** Talent categories in order (global: reset `lastIndex` before use). */
+  talentCategories: { value: string; re: RegExp }[];
   /** The extractor's sentences, with {placeholders} (`fill`). */
   notes: Record<NoteKey, string>;
   /** Phrases that state a boolean fact, by group (global: reset `lastIndex` before use). */
@@ -247,6 +285,32 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
       yearsAndHalf: compile('expected.yearsAndHalf', d.expected.yearsAndHalf, ''),
       graduationYear: compile('expected.graduationYear', d.expected.graduationYear, ''),
     },
+    misc: {
+      newHire: compile('misc.newHire', d.misc.newHire, ''),
+      fullTime: compile('misc.fullTime', d.misc.fullTime, 'i'),
+      shanghai: compile('misc.shanghai', d.misc.shanghai, 'i'),
+      fullTimeEvidence: compile('misc.fullTimeEvidence', d.misc.fullTimeEvidence, 'i'),
+      rankUnsure: compile('misc.rankUnsure', d.misc.rankUnsure, ''),
+      notEpidemic: compile('misc.notEpidemic', d.misc.notEpidemic, 'i'),
+      notTalent: compile('misc.notTalent', d.misc.notTalent, ''),
+    },
+    graduation: {
+      classOf: compile('graduation.classOf', d.graduation.classOf, ''),
+      inYear: compile('graduation.inYear', d.graduation.inYear, ''),
+      relative: compile(
+        'graduation.relative',
+        d.graduation.relative.replace('{words}', () => alt(Object.keys(d.graduation.relativeYears))),
+        '',
+      ),
+      relativeYears: d.graduation.relativeYears,
+      thisYear: compile('graduation.thisYear', d.graduation.thisYear, ''),
+      english: compile('graduation.english', d.graduation.english, 'i'),
+    },
+    degreeLevels: d.degreeLevels.map((x, i) => ({ value: x.level, re: compile(`degreeLevels.${i}.pattern`, x.pattern, 'i') })),
+    talentCategories: d.talentCategories.map((x, i) => ({
+      value: x.category,
+      re: compile(`talentCategories.${i}.pattern`, x.pattern, 'gi'),
+    })),
     notes: d.notes,
     factPatterns: Object.fromEntries(
       Object.entries(d.factPatterns).map(([g, ps]) => [

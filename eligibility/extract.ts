@@ -536,14 +536,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   runCues(L.factPatterns.employed);
   for (const c of cls) {
     if (L.otherCity.test(c)) continue;
-    const m = /(?:新|刚|已经?|已)入职|入职(?:了|已)|(?:我司|我们公司|我们单位|本公司|公司)(?:新)?(?:招|聘)(?:了|的)?/.exec(c);
+    const m = L.misc.newHire.exec(c);
     if (m && !negated(L, c, m.index)) say('employedFullTimeInShanghai', true, m[0]);
   }
   runCues(L.factPatterns.notEmployed);
   for (const c of cls) {
-    if (/全职|full[-\s]?time/i.test(c) && L.otherCity.test(c) && !/上海|在沪|shanghai/i.test(c)) {
+    if (L.misc.fullTime.test(c) && L.otherCity.test(c) && !L.misc.shanghai.test(c)) {
       const others = (bools.get('employedFullTimeInShanghai') ?? []).filter(
-        (x) => !c.includes(x.evidence.replace(/^.*?(全职|full)/i, '$1')),
+        (x) => !c.includes(x.evidence.replace(L.misc.fullTimeEvidence, '$1')),
       );
       bools.set('employedFullTimeInShanghai', others);
       say('employedFullTimeInShanghai', false, c);
@@ -620,7 +620,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   // employer pays contributions every month, so the duration is a (noted) estimate of the months paid.
   if (facts.socialInsuranceMonths === undefined) {
     for (const c of cls) {
-      if (!/全职|full[-\s]?time/i.test(c) || L.otherCity.test(c)) continue;
+      if (!L.misc.fullTime.test(c) || L.otherCity.test(c)) continue;
       const m =
         /(?:工作|上班|入职|干)(?:了|已经|已|有|快)*\s*(满|超过)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|年)(多)?/.exec(c) ??
         /(?:工作|上班|入职|干)(?:了|已经|已|有)*\s*(满|超过)?\s*()(半年)(多)?/.exec(c) ??
@@ -669,7 +669,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (sys) set('rankingSystem', sys, chosen.evidence);
     if (bySystem.size > 1) notes.push(L.notes.severalRanks);
   } else if (systemsNamed.length === 1) set('rankingSystem', systemsNamed[0], systemsNamed[0]!);
-  if (/排名.{0,6}(?:不知道|不清楚|不确定)|不知道.{0,6}排名/.test(t)) notes.push(L.notes.rankUnsure);
+  if (L.misc.rankUnsure.test(t)) notes.push(L.notes.rankUnsure);
 
   // ── universities ──
   const names: string[] = [];
@@ -804,33 +804,25 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   }
   if (missed.length) set('missedContributionMonths', [...new Set(missed)].sort(), missed.join(','));
   runCues(L.factPatterns.missedDueToEpidemic);
-  if (
-    /与疫情无关|和疫情无关|跟疫情没关系|不是因为疫情|并非因为疫情|not because of (?:the )?(?:epidemic|pandemic|covid|lockdown)|unrelated to (?:the )?(?:epidemic|pandemic|covid)/i.test(
-      t,
-    )
-  ) {
+  if (L.misc.notEpidemic.test(t)) {
     bools.set('missedDueToEpidemic', [{ value: false, evidence: 'not epidemic' }]);
   }
 
   // ── graduation year & degree ──
   {
     let m: RegExpExecArray | null;
-    if ((m = /(\d{4}|\d{2})\s*届/.exec(t))) set('graduationYear', m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]), m[0]);
-    else if ((m = /(\d{4})\s*年\s*(?:\d{1,2}\s*月\s*)?(?:本科|硕士|研究生|博士)?毕业/.exec(t))) set('graduationYear', Number(m[1]), m[0]);
-    else if ((m = /(去年|今年|前年|明年)\s*(?:\d{1,2}\s*月\s*)?(?:本科|硕士|研究生|博士)?毕业/.exec(t))) {
-      set('graduationYear', m[1] === '去年' ? ay - 1 : m[1] === '前年' ? ay - 2 : m[1] === '明年' ? ay + 1 : ay, m[0]);
-    } else if ((m = /应届(?:毕业)?生?/.exec(t))) set('graduationYear', ay, m[0]);
-    else if ((m = /(?:graduated?|graduating|class of|graduate of)\s+(?:in\s+)?(?:\w+\s+)?(\d{4})|(\d{4})\s+graduate/i.exec(t))) {
+    const G = L.graduation;
+    if ((m = G.classOf.exec(t))) set('graduationYear', m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]), m[0]);
+    else if ((m = G.inYear.exec(t))) set('graduationYear', Number(m[1]), m[0]);
+    else if ((m = G.relative.exec(t))) {
+      set('graduationYear', ay + (G.relativeYears[m[1]!] ?? 0), m[0]);
+    } else if ((m = G.thisYear.exec(t))) set('graduationYear', ay, m[0]);
+    else if ((m = G.english.exec(t))) {
       set('graduationYear', Number(m[1] ?? m[2]), m[0]);
     }
   }
   {
-    const levels: [string, RegExp][] = [
-      ['doctor', /博士|phd|ph\.d|doctorate|doctoral/i],
-      ['master', /硕士|修士|研究生|master|msc|m\.sc|mba|llm/i],
-      ['bachelor', /本科|学士|bachelor|undergrad/i],
-    ];
-    for (const [level, re] of levels) {
+    for (const { value: level, re } of L.degreeLevels) {
       const m = re.exec(t);
       if (m && !negated(L, t, m.index)) {
         set('degreeLevel', level, m[0]);
@@ -916,23 +908,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (best) set('workDistrict', best.d, t.slice(best.i, best.i + best.d.length + 1));
   }
   {
-    const cats: [string, RegExp][] = [
-      ['high_level', /高层次人才|领军人才|高端人才|顶尖人才|high[-\s]level talent/i],
-      ['team_core', /团队核心|核心成员|核心人才|核心团队|core team/i],
-      ['shortage', /紧缺急需|紧缺人才|急需人才|紧缺岗位|shortage/i],
-      [
-        'other',
-        /普通(?:员工|职员|职工|应届生|毕业生|白领)|一般(?:员工|职员)|不是(?:什么)?人才|ordinary (?:staff|employee)|regular (?:staff|employee)/i,
-      ],
-    ];
     let denied: string | undefined;
-    for (const [cat, re] of cats) {
-      const g = new RegExp(re.source, re.flags + 'g');
+    for (const { value: cat, re: g } of L.talentCategories) {
+      g.lastIndex = 0;
       let m: RegExpExecArray | null;
       let found = false;
       while ((m = g.exec(t))) {
         if (L.policyNameAfter.test(t.slice(m.index + m[0].length))) continue;
-        if (negated(L, t, m.index) || /也?不(?:是|算)$/.test(t.slice(Math.max(0, m.index - 3), m.index))) {
+        if (negated(L, t, m.index) || L.misc.notTalent.test(t.slice(Math.max(0, m.index - 3), m.index))) {
           denied ??= m[0];
           continue;
         }
@@ -960,7 +943,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       notes.push(fill(L.notes.contradiction, { fact: L.factLabels[fact] ?? fact, said: signals.map((s) => s.evidence).join(' / ') }));
     }
   }
-  if (facts.employedFullTimeInShanghai === true && !/全职|full[-\s]?time/i.test(evidence.employedFullTimeInShanghai ?? '')) {
+  if (facts.employedFullTimeInShanghai === true && !L.misc.fullTime.test(evidence.employedFullTimeInShanghai ?? '')) {
     notes.push(L.notes.fullTimeAssumed);
   }
   // A foreign university implies studying abroad unless the message says otherwise.
