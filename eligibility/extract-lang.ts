@@ -140,6 +140,27 @@ const ExtractLangSchema = z
       .strict(),
     degreeLevels: z.array(z.object({ level: z.enum(['doctor', 'master', 'bachelor']), pattern: Pattern }).strict()).min(1),
     talentCategories: z.array(z.object({ category: z.string().min(1), pattern: Pattern }).strict()).min(1),
+    training: z
+      .object({
+        about: Pattern,
+        noneUsed: Pattern,
+        asksLimit: Pattern,
+        used: Pattern,
+        training: Pattern,
+        countBeforeSubsidy: Pattern,
+        subsidy: Pattern,
+        firstTimeStart: Pattern,
+        neverUsed: Pattern,
+        assessmentWord: Pattern,
+        skillAssessment: Pattern,
+        application: Pattern,
+        notApplication: Pattern,
+        now: Pattern,
+        yearOnly: Pattern,
+        laterYears: z.record(z.string().min(1), z.number().int().min(1).max(10)),
+      })
+      .strict(),
+    district: z.object({ streets: z.array(z.string().min(1)), workAfter: Pattern, workBefore: Pattern, ownerPrefix: Pattern }).strict(),
     notes: z.object(Object.fromEntries(NOTE_KEYS.map((k) => [k, z.string().min(1)])) as Record<NoteKey, z.ZodString>).strict(),
     factPatterns: z.record(
       z.string(),
@@ -221,6 +242,28 @@ export interface ExtractLang {
   degreeLevels: { value: string; re: RegExp }[];
   /** Talent categories in order (global: reset `lastIndex` before use). */
   talentCategories: { value: string; re: RegExp }[];
+  /** Training subsidies used, training and skill-assessment dates, the application date. */
+  training: Record<
+    | 'about'
+    | 'noneUsed'
+    | 'asksLimit'
+    | 'used'
+    | 'training'
+    | 'countBeforeSubsidy'
+    | 'subsidy'
+    | 'firstTimeStart'
+    | 'neverUsed'
+    | 'assessmentWord'
+    | 'skillAssessment'
+    | 'application'
+    | 'notApplication'
+    | 'now'
+    | 'yearOnly'
+    | 'laterYear',
+    RegExp
+  > & { laterYears: Record<string, number> };
+  /** Where a district named is where the person works. */
+  district: { streets: string[]; workAfter: RegExp; workBefore: RegExp; ownerPrefix: RegExp };
   /** The extractor's sentences, with {placeholders} (`fill`). */
   notes: Record<NoteKey, string>;
   /** Phrases that state a boolean fact, by group (global: reset `lastIndex` before use). */
@@ -311,6 +354,31 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
       value: x.category,
       re: compile(`talentCategories.${i}.pattern`, x.pattern, 'gi'),
     })),
+    training: {
+      about: compile('training.about', d.training.about, 'i'),
+      noneUsed: compile('training.noneUsed', d.training.noneUsed, ''),
+      asksLimit: compile('training.asksLimit', d.training.asksLimit, ''),
+      used: compile('training.used', d.training.used, 'i'),
+      training: compile('training.training', d.training.training, 'i'),
+      countBeforeSubsidy: compile('training.countBeforeSubsidy', d.training.countBeforeSubsidy, 'i'),
+      subsidy: compile('training.subsidy', d.training.subsidy, 'i'),
+      firstTimeStart: compile('training.firstTimeStart', d.training.firstTimeStart, ''),
+      neverUsed: compile('training.neverUsed', d.training.neverUsed, 'i'),
+      assessmentWord: compile('training.assessmentWord', d.training.assessmentWord, 'i'),
+      skillAssessment: compile('training.skillAssessment', d.training.skillAssessment, 'i'),
+      application: compile('training.application', d.training.application, 'i'),
+      notApplication: compile('training.notApplication', d.training.notApplication, 'i'),
+      now: compile('training.now', d.training.now, ''),
+      yearOnly: compile('training.yearOnly', d.training.yearOnly, ''),
+      laterYear: compile('training.laterYears', `(${alt(Object.keys(d.training.laterYears))})`, ''),
+      laterYears: d.training.laterYears,
+    },
+    district: {
+      streets: d.district.streets,
+      workAfter: compile('district.workAfter', d.district.workAfter, ''),
+      workBefore: compile('district.workBefore', d.district.workBefore, ''),
+      ownerPrefix: compile('district.ownerPrefix', d.district.ownerPrefix, ''),
+    },
     notes: d.notes,
     factPatterns: Object.fromEntries(
       Object.entries(d.factPatterns).map(([g, ps]) => [

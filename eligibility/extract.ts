@@ -839,53 +839,39 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   runCues(L.factPatterns.enterpriseEmployee);
   // In chat the count often stands in its own clause ("企业职工 22年用了1次"): the measure named anywhere
   // in the message (or asked about) is enough.
+  const T = L.training;
   const aboutTraining =
-    /培训|补贴|线上课|training|subsid/i.test(t) ||
+    T.about.test(t) ||
     (opts.expect ?? opts.openFact) === 'onlineTrainingSubsidiesUsed' ||
     !!opts.topicFacts?.includes('onlineTrainingSubsidiesUsed');
   for (const c of cls) {
     let m: RegExpExecArray | null;
     // "1次补贴都没用过" says none was used; "还能享受3次吗" asks about the limit, it is no count used.
-    const noneUsed = /1次[^,，。;；]{0,6}(?:都|也)(?:没|未)|(?:没|未)(?:有)?(?:享受|领|拿|申请|用)过/.test(c);
-    const asksLimit = /(?:能|可以|可|能否)(?:再)?(?:享受|领|拿|申请|用)\s*\d+\s*(?:次|回)/.test(c);
-    if (
-      aboutTraining &&
-      !noneUsed &&
-      !asksLimit &&
-      (m =
-        /(?:享受|领|拿|申请|用|获得|领取|已经|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(
-          c,
-        ))
-    ) {
+    const noneUsed = T.noneUsed.test(c);
+    const asksLimit = T.asksLimit.test(c);
+    if (aboutTraining && !noneUsed && !asksLimit && (m = T.used.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2]), m[0]);
-    } else if (!noneUsed && !asksLimit && /培训|training/i.test(c) && (m = /(\d+)\s*(?:次|回)[^,，。;；]{0,12}(?:补贴|subsid)/i.exec(c))) {
+    } else if (!noneUsed && !asksLimit && T.training.test(c) && (m = T.countBeforeSubsidy.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
-    } else if (
-      (/培训补贴|线上培训|职业培训|training subsid/i.test(c) || (aboutTraining && /^(?:之前|以前|此前)?1次/.test(c))) &&
-      /(还)?没(有)?(享受|领|拿|申请|用)过|1次(?:都|也)?(?:没|未)(?:有)?(?:享受|领|拿|申请|用)|第1次|never (?:received|claimed)|first time/i.test(
-        c,
-      )
-    ) {
+    } else if ((T.subsidy.test(c) || (aboutTraining && T.firstTimeStart.test(c))) && T.neverUsed.test(c)) {
       set('onlineTrainingSubsidiesUsed', 0, c);
     }
-    if (/培训|training/i.test(c) && !/认定|鉴定|评价|assessment/i.test(c)) {
+    if (T.training.test(c) && !T.assessmentWord.test(c)) {
       const d = findDates(c, opts.asOf, contextYear)[0] ?? findYear(c);
       if (d && !d.to) set('trainingDate', d.value, d.text);
     }
-    if (/技能等级|技能认定|技能鉴定|技能评价|等级认定|考证|skill[-\s]?(?:level )?assessment|skills? test/i.test(c)) {
+    if (T.skillAssessment.test(c)) {
       const d = findDates(c, opts.asOf, contextYear)[0] ?? findYear(c);
       if (d && !d.to) set('skillAssessmentDate', d.value, d.text);
     }
-    if (
-      /申请|申办|办理|提交|递交|落户|居转户|积分|apply|application/i.test(c) &&
-      !MISSED.test(c) &&
-      !BACK.test(c) &&
-      !/毕业|graduat|培训|认定/i.test(c)
-    ) {
-      const d = findDates(c, opts.asOf, contextYear).find((x) => !x.to && !/^现在|目前|今天$/.test(x.text));
-      const year = /(\d{4})\s*年(?!\s*\d{1,2}\s*月)(?!底|末|终)/.exec(c) ?? /(明年|后年)/.exec(c);
+    if (T.application.test(c) && !MISSED.test(c) && !BACK.test(c) && !T.notApplication.test(c)) {
+      const d = findDates(c, opts.asOf, contextYear).find((x) => !x.to && !T.now.test(x.text));
+      const year = T.yearOnly.exec(c) ?? T.laterYear.exec(c);
       if (d) set('applicationDate', d.value, d.text);
-      else if (year) set('applicationDate', year[1] === '明年' ? String(ay + 1) : year[1] === '后年' ? String(ay + 2) : year[1]!, year[0]);
+      else if (year) {
+        const later = T.laterYears[year[1]!];
+        set('applicationDate', later !== undefined ? String(ay + later) : year[1]!, year[0]);
+      }
     }
   }
   runCues(L.factPatterns.ownSchool);
@@ -893,13 +879,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const mentions: { d: string; i: number; work: boolean }[] = [];
     for (const d of L.districts) {
       for (let i = t.indexOf(d); i >= 0; i = t.indexOf(d, i + 1)) {
-        if (d === '宝山' && t.startsWith('宝山路', i)) continue;
+        if (L.district.streets.some((w) => w.startsWith(d) && t.startsWith(w, i))) continue;
         if (negated(L, t, i)) continue;
         const after = t.slice(i + d.length);
-        const work =
-          /^区?(?:的|这边|那边)?(?:一家|某)?[^,，。;；]{0,8}?(?:上班|工作|就业|任职|创业|公司|企业|单位|工厂)/.test(after) ||
-          /(?:在|来|到|去)(?:上海)?$/.test(t.slice(Math.max(0, i - 3), i));
-        const owner = L.policyNameAfter.test(after.replace(/^区?的?/, ''));
+        const work = L.district.workAfter.test(after) || L.district.workBefore.test(t.slice(Math.max(0, i - 3), i));
+        const owner = L.policyNameAfter.test(after.replace(L.district.ownerPrefix, ''));
         if (owner && !work) continue;
         mentions.push({ d, i, work });
       }
