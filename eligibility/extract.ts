@@ -11,6 +11,7 @@
 import { toSimplified } from '../text/chinese.ts';
 import { daysInMonth, isoDate, monthRange, yearMonth } from './dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
+import { fill, type ExtractLang } from './extract-lang.ts';
 import { normalizeNumerals } from './numerals.ts';
 import {
   describeBestRank,
@@ -53,6 +54,8 @@ export interface Extraction {
 export interface ExtractOptions {
   /** Today (YYYY-MM-DD), for relative dates. */
   asOf: string;
+  /** The extractor's words, compiled once (`loadExtractLang`, corpus/lang/extract.yaml). */
+  lang: ExtractLang;
   /** Rankings table for university names (without it a named university leaves worldRank unknown). */
   universities?: UniversityTable;
   /** The fact the assistant just asked about: bare answers ("是的", "6个月", "60") are read as that fact. */
@@ -111,20 +114,17 @@ export function normalizeMessage(text: string): string {
     .trim();
 }
 
-const NEG_ZH = /(没有|没|未|不是|并非|非|不|无|还没有|还没|尚未|从没|从未|从来没有?)(在|去|有|曾|过|是|能|得|再|到|打算)?$/;
-const NEG_EN = /\b(not|never|no|haven't|hasn't|hadn't|didn't|don't|doesn't|isn't|wasn't|aren't|weren't|without|yet to)\s+(?:\S+\s+){0,2}$/i;
-
 /** True when the words just before `index` in `clause` negate what follows. */
-function negated(clause: string, index: number): boolean {
+function negated(L: ExtractLang, clause: string, index: number): boolean {
   const before = clause.slice(Math.max(0, index - 8), index);
-  if (NEG_ZH.test(before.replace(/\s+/g, ''))) return true;
-  return NEG_EN.test(clause.slice(Math.max(0, index - 40), index));
+  if (L.negZh.test(before.replace(/\s+/g, ''))) return true;
+  return L.negEn.test(clause.slice(Math.max(0, index - 40), index));
 }
 
-/** Splits into clauses (Chinese and English punctuation). */
-function clauses(t: string): string[] {
+/** Splits into clauses (Chinese and English punctuation, and the words of `clauses.words`). */
+function clauses(L: ExtractLang, t: string): string[] {
   return t
-    .split(/[，。；;！!？?\n]|,\s|\.\s|(?<=[\u4e00-\u9fff]),|,(?=[\u4e00-\u9fff])|但是|不过|但|而且|并且|同时/)
+    .split(L.clauseSplit)
     .map((s) => s.trim())
     .filter(Boolean);
 }
@@ -350,21 +350,11 @@ interface RankMention {
   evidence: string;
 }
 
-const SYSTEM_PATTERNS: [RankingSystem, RegExp][] = [
-  ['QS', /\bqs\b|qs(?=[\u4e00-\u9fff\d\s]|$)/i],
-  ['USNews', /u\.?\s?s\.?\s*news|usnews|美国新闻|usnwr/i],
-  ['ARWU', /arwu|软科|上海交大排名|上海交通大学(?:世界大学学术)?排名|shanghai\s*ranking|世界大学学术排名/i],
-  [
-    'THE',
-    /泰晤士|times\s+higher|(?<![A-Za-z])THE(?![A-Za-z])|\bthe\s+(?:world\s+)?ranking|(?<=[\u4e00-\u9fff\s\d]|^)the(?=[\u4e00-\u9fff\d])/,
-  ],
-];
-
 /** Ranking systems named in a clause, with their positions. */
-function systemsIn(clause: string): { system: RankingSystem; index: number }[] {
+function systemsIn(L: ExtractLang, clause: string): { system: RankingSystem; index: number }[] {
   const out: { system: RankingSystem; index: number }[] = [];
-  for (const [system, re] of SYSTEM_PATTERNS) {
-    const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+  for (const { system, re: g } of L.systems) {
+    g.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = g.exec(clause))) {
       out.push({ system, index: m.index });
@@ -375,19 +365,15 @@ function systemsIn(clause: string): { system: RankingSystem; index: number }[] {
 }
 
 /** The approximate-rank patterns over the cue words, one group each: marker + rank, and rank + marker. */
-function approximateRankPatterns(words: ExtractOptions['approximate']): string[] {
+function approximateRankPatterns(L: ExtractLang, words: ExtractOptions['approximate']): string[] {
   const alt = (ws: string[]) => ws.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
   const out: string[] = [];
-  if (words?.before.length)
-    out.push(`(?:${alt(words.before)})\\s*(?:排名|排|第)?\\s*(\\d{1,4})\\s*(?:名|位)?(?!\\s*(?:年|月|个|届|%|-|~|到|至|\\d))`);
-  if (words?.after.length) out.push(`(?:排名|排|第)?\\s*(\\d{1,4})\\s*(?:名|位)?\\s*(?:${alt(words.after)})`);
+  if (words?.before.length) out.push(L.ranks.approximateBefore.replace('{words}', () => alt(words.before)));
+  if (words?.after.length) out.push(L.ranks.approximateAfter.replace('{words}', () => alt(words.after)));
   return out;
 }
 
-const RANK_CONTEXT =
-  /排名|排行|世界|全球|名校|大学|学校|院校|qs|the|usnews|us news|软科|arwu|泰晤士|ranked|ranking|rank|top|university|school|college/i;
-
-function findRanks(clause: string, messageHasContext: boolean, approximate?: ExtractOptions['approximate']): RankMention[] {
+function findRanks(L: ExtractLang, clause: string, messageHasContext: boolean, approximate?: ExtractOptions['approximate']): RankMention[] {
   const out: RankMention[] = [];
   const taken: [number, number][] = [];
   const add = (value: RankMention['value'], m: RegExpExecArray, neg = false) => {
@@ -404,102 +390,82 @@ function findRanks(clause: string, messageHasContext: boolean, approximate?: Ext
     }
     out.push({ value: v, index: s, evidence: m[0] });
   };
-  const ctx = RANK_CONTEXT.test(clause) || messageHasContext;
+  const ctx = L.rankContext.test(clause) || messageHasContext;
+  const R = L.ranks;
   let m: RegExpExecArray | null;
-  const re = (s: string) => new RegExp(s, 'gi');
+  /** A compiled scan, from the start of the clause. */
+  const scan = (r: RegExp) => {
+    r.lastIndex = 0;
+    return r;
+  };
   // 51-100名 / 51到100名 / ranked 51-100
-  for (
-    const r = re('(?:排名|第|ranked|rank|ranking)?\\s*(\\d{1,4})\\s*(?:-|~|～|到|至|—|–|to)\\s*(\\d{1,4})\\s*(?:名|位)?');
-    (m = r.exec(clause));
-  ) {
+  for (const r = scan(R.range); (m = r.exec(clause)); ) {
     const a = Number(m[1]);
     const b = Number(m[2]);
-    const named = /名|位|排名|第|rank/i.test(m[0]);
-    if (!(a < b && b <= 2000 && (named || ctx)) || /月|年/.test(clause.slice(m.index + m[0].length, m.index + m[0].length + 1))) continue;
+    const named = R.rangeNamed.test(m[0]);
+    if (!(a < b && b <= 2000 && (named || ctx)) || R.rangeDate.test(clause.slice(m.index + m[0].length, m.index + m[0].length + 1)))
+      continue;
     if (/\d{4}/.test(m[1]!) && Number(m[1]) > 1900) continue;
     add({ min: a, max: b }, m);
   }
   // 八十几名 / 80多名 / 100多名 → 81–89 / 101–199
   // (without 名 only where the message is about ranks: "学校排名七十多")
-  for (
-    const r = re(
-      ctx ? '(\\d{1,3}0)\\s*(?:几|多)(?!\\s*(?:个|年|次|万|岁|人|天|元|块))(?:\\s*(?:名|位))?' : '(\\d{1,3}0)\\s*(?:几|多)\\s*(?:名|位)',
-    );
-    (m = r.exec(clause));
-  ) {
+  for (const r = scan(ctx ? R.roundWithContext : R.round); (m = r.exec(clause)); ) {
     const n = Number(m[1]);
     add({ min: n + 1, max: n % 100 === 0 ? n + 99 : n + 9 }, m);
   }
   // 100名以外 / 100名开外 / 100名之后 / outside the top 100
-  for (const r = re('(\\d{1,4})\\s*名?\\s*(?:以外|之外|开外|以后|之后|往后|后面)'); (m = r.exec(clause)); ) {
-    if (!ctx && !/名/.test(m[0])) continue;
-    add({ min: Number(m[1]) + 1 }, m, negated(clause, m.index));
+  for (const r = scan(R.outside); (m = r.exec(clause)); ) {
+    if (!ctx && !R.rankWord.test(m[0])) continue;
+    add({ min: Number(m[1]) + 1 }, m, negated(L, clause, m.index));
   }
-  for (
-    const r = re('(?:outside|not\\s+in|out\\s+of|below|beyond)\\s+(?:the\\s+)?(?:world\\s+)?top\\s*-?\\s*(\\d{1,4})');
-    (m = r.exec(clause));
-  ) {
+  for (const r = scan(R.outsideEn); (m = r.exec(clause)); ) {
     add({ min: Number(m[1]) + 1 }, m);
   }
   // 前50 / 前五十名 / 前50强 / top 50 / top-30
-  for (const r = re('(?:前|top\\s*-?\\s*)(\\d{1,4})(?:\\s*(?:名|强|位|以内|之内))?'); (m = r.exec(clause)); ) {
+  for (const r = scan(R.top); (m = r.exec(clause)); ) {
     const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 3);
-    if (/^\s*(?:个|年|月|天|次|%|届)/.test(after)) continue;
-    if (!ctx && !/名|强|top/i.test(m[0])) continue;
-    add({ min: 1, max: Number(m[1]) }, m, negated(clause, m.index));
+    if (R.topNotRank.test(after)) continue;
+    if (!ctx && !R.topNamed.test(m[0])) continue;
+    add({ min: 1, max: Number(m[1]) }, m, negated(L, clause, m.index));
   }
   // 100名以内 / within the top 100
-  for (const r = re('(\\d{1,4})\\s*名?\\s*(?:以内|之内|以前)'); (m = r.exec(clause)); ) {
+  for (const r = scan(R.within); (m = r.exec(clause)); ) {
     if (!ctx) continue;
-    add({ min: 1, max: Number(m[1]) }, m, negated(clause, m.index));
+    add({ min: 1, max: Number(m[1]) }, m, negated(L, clause, m.index));
   }
-  for (const r = re('within\\s+(?:the\\s+)?(?:world\\s+)?top\\s*(\\d{1,4})'); (m = r.exec(clause)); ) add({ min: 1, max: Number(m[1]) }, m);
+  for (const r = scan(R.withinEn); (m = r.exec(clause)); ) add({ min: 1, max: Number(m[1]) }, m);
   // "ranked around 80" / "about 80th": an approximate rank, read as ±5 so that only a clear band decides
-  for (
-    const r = re(
-      '(?:ranked|rank(?:ing)?(?:\\s+is)?)\\s+(?:around|about|approximately|roughly|~)\\s*(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?',
-    );
-    (m = r.exec(clause));
-  ) {
+  for (const r = scan(R.approximateEn); (m = r.exec(clause)); ) {
     const n = Number(m[1]);
     add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
   }
   // "排名80左右" / "大概第60名上下" / "约100名": the same approximate rank, read as ±5 (only with rank context;
   // the markers are the cue table's `doubt.approxBefore` / `doubt.approxAfter`)
-  for (const pattern of ctx ? approximateRankPatterns(approximate) : [])
-    for (const r = re(pattern); (m = r.exec(clause)); ) {
+  for (const pattern of ctx ? approximateRankPatterns(L, approximate) : [])
+    for (const r = new RegExp(pattern, 'gi'); (m = r.exec(clause)); ) {
       const n = Number(m[1]);
       add({ min: Math.max(1, n - 5), max: n + 5 }, m, false);
     }
   // 第60名 / 排名60 / 排第60 / 排名是第六十 / ranked 75th / #75 / no. 12 / 75th in QS
-  for (
-    const r = re(
-      '(?:第\\s*(\\d{1,4})\\s*(?:名|位)|(?:排名|排行|排|名次)\\s*(?:刚好|正好|恰好|就是)?\\s*(?:是|为|在|大概|大约|约)?\\s*(?:第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|%|-|~|到|至))|ranked\\s+(?:no\\.?\\s*|number\\s+|#)?(\\d{1,4})(?:st|nd|rd|th)?|rank(?:ing)?\\s+(?:of\\s+|is\\s+|at\\s+)?(?:no\\.?\\s*|#)?(\\d{1,4})(?:st|nd|rd|th)?|#\\s*(\\d{1,4})\\b|\\b(\\d{1,4})(?:st|nd|rd|th)\\s+(?:in|on|place|worldwide|globally|in the world)|(?:是|排)\\s*第\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|次|天|期|批|条|项|\\d)))',
-    );
-    (m = r.exec(clause));
-  ) {
+  for (const r = scan(R.ordinal); (m = r.exec(clause)); ) {
     const n = Number(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? m[6] ?? m[7]);
     if ((m[1] || m[7]) && !ctx) continue;
     add(n, m, false);
   }
   // "QS 60" / "QS60名" / "USNews 45"
-  for (
-    const r = re(
-      '(?:qs|usnews|us news|arwu|软科|泰晤士|the)\\s*(?:世界)?(?:大学)?(?:排名|排行|ranking)?\\s*(?:是|为|第)?\\s*(\\d{1,4})(?!\\s*(?:年|月|个|届|-|~|到|至|\\d))',
-    );
-    (m = r.exec(clause));
-  ) {
-    if (/^the\s/i.test(m[0]) && !/THE/.test(m[0])) continue;
+  for (const r = scan(R.systemRank); (m = r.exec(clause)); ) {
+    if (R.systemRankArticle.test(m[0]) && !R.systemRankThe.test(m[0])) continue;
     const n = Number(m[1]);
     if (n >= 1900) continue;
     add(n, m, false);
   }
   // "60名" with ranking context
-  for (const r = re('(?<![\\d第前-])(\\d{1,4})\\s*名(?!额)'); (m = r.exec(clause)); ) {
+  for (const r = scan(R.bare); (m = r.exec(clause)); ) {
     if (!ctx) continue;
     add(Number(m[1]), m, false);
   }
-  const systems = systemsIn(clause);
+  const systems = systemsIn(L, clause);
   for (const r of out) {
     // nearest system named before the rank (or just after it: "60名（QS）")
     const before = systems.filter((s) => s.index <= r.index).pop();
@@ -515,26 +481,6 @@ function intervalOf(v: RankMention['value']): [number, number] {
 
 // ── the extractor ─────────────────────────────────────────────────────────────
 
-const CITY_NOT_SH = /北京|深圳|广州|杭州|苏州|南京|成都|武汉|西安|天津|重庆|香港|新加坡|伦敦|纽约|国外|海外|老家/;
-const DISTRICTS = [
-  '宝山',
-  '浦东',
-  '杨浦',
-  '长宁',
-  '徐汇',
-  '静安',
-  '黄浦',
-  '虹口',
-  '普陀',
-  '闵行',
-  '嘉定',
-  '金山',
-  '松江',
-  '青浦',
-  '奉贤',
-  '崇明',
-];
-
 /**
  * Extracts facts from one message. Deterministic; `asOf` resolves relative dates.
  *
@@ -548,8 +494,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const facts: Record<string, unknown> = {};
   const doubts: NonNullable<Extraction['doubts']> = [];
   const { y: ay } = asOfParts(opts.asOf);
+  const L = opts.lang;
   const t = normalizeMessage(text);
-  const cls = clauses(t);
+  const cls = clauses(L, t);
   const bools = new Map<string, Signal<boolean>[]>();
   const say = (fact: string, value: boolean, ev: string) => {
     if (!bools.has(fact)) bools.set(fact, []);
@@ -560,18 +507,22 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     evidence[fact] = ev;
   };
   /** Finds each pattern in each clause and reports it as value, or its negation. */
-  const cue = (fact: string, re: RegExp, value: boolean, negatable = true) => {
+  const cue = (fact: string, g: RegExp, value: boolean, negatable = true) => {
     for (const c of cls) {
-      const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+      g.lastIndex = 0;
       let m: RegExpExecArray | null;
       while ((m = g.exec(c))) {
         // "企业职工线上职业培训补贴", "骨干人才激励": the name of a measure, not a statement about the person.
-        if (m[0].length && POLICY_NAME_AFTER.test(c.slice(m.index + m[0].length))) continue;
-        const neg = negatable && negated(c, m.index);
+        if (m[0].length && L.policyNameAfter.test(c.slice(m.index + m[0].length))) continue;
+        const neg = negatable && negated(L, c, m.index);
         say(fact, neg ? !value : value, (neg ? c.slice(Math.max(0, m.index - 4), m.index) : '') + m[0]);
         if (m[0].length === 0) g.lastIndex++;
       }
     }
+  };
+  /** A group of `factPatterns` (corpus/lang/extract.yaml), in order. */
+  const runCues = (group: ExtractLang['factPatterns'][string] | undefined) => {
+    for (const p of group ?? []) cue(p.fact, p.re, p.value, p.negatable);
   };
   const contextYear =
     (() => {
@@ -580,54 +531,23 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     })() ?? opts.contextYear;
 
   // ── study abroad ──
-  cue(
-    'studiedAbroad',
-    /留学|海归|出国(?:读|念|留学|深造)|在(?:国外|海外|境外)(?:读|念|上学|留学|毕业|拿)|(?:国外|海外|境外)(?:大学|院校|高校|名校|学历|学位|硕士|博士|本科|留学|毕业|读)|回国|归国|studied abroad|study abroad|overseas (?:degree|university|graduate|study|studies)|returnee|graduated? (?:from an? )?(?:overseas|foreign)/i,
-    true,
-  );
-  cue(
-    'studiedAbroad',
-    /(?:英国|美国|澳洲|澳大利亚|加拿大|日本|韩国|新加坡|德国|法国|香港|澳门|台湾|新西兰|荷兰|瑞士|瑞典|丹麦|意大利|西班牙|爱尔兰|欧洲|北美|国外|海外)(?:读|念|上学|留学|毕业|硕士|博士|本科|研究生|的大学|大学毕业|回来|读书)|(?:studied|graduated|study|degree|master'?s?|phd|bachelor'?s?|mba)\s+(?:\w+\s+){0,2}(?:in|from)\s+(?:the\s+)?(?:uk|us|usa|united kingdom|united states|australia|canada|japan|korea|singapore|germany|france|hong kong|new zealand|netherlands|switzerland|europe|america)\b/i,
-    true,
-  );
-  cue(
-    'studiedAbroad',
-    /(?:没|没有|未|从没|从未)(?:出过国|出国|去过国外|在国外读过书|留过学|留学过|出国留学|海外留学)|国内[^,，。;；]{0,6}毕业|never studied abroad|no overseas (?:study|degree)/i,
-    false,
-    false,
-  );
-  cue(
-    'studiedAbroad',
-    /国内(?:读|念|上|毕业|的大学|大学|院校|高校|本科|硕士|博士)|(?:only|just) studied in china|domestic (?:university|graduate|degree)/i,
-    false,
-    false,
-  );
+  runCues(L.factPatterns.studiedAbroad);
   // ── employment ──
-  cue(
-    'employedFullTimeInShanghai',
-    /全职|full[-\s]?time|(?:在沪|在上海|来上海|来沪|到上海|上海的?(?:公司|单位|企业))(?:全职)?(?:工作|上班|就业|入职)|(?:入职|就职于?)(?:了)?(?:上海|在沪)|(?<!part[-\s]?time\s)(?:work|working|employed|job)\s+(?:full[-\s]?time\s+)?in shanghai/i,
-    true,
-  );
-  cue('employedFullTimeInShanghai', /兼职|part[-\s]?time|实习|intern(?:ship)?/i, false, false);
+  runCues(L.factPatterns.employed);
   for (const c of cls) {
-    if (CITY_NOT_SH.test(c)) continue;
-    const m = /(?:新|刚|已经?|已)入职|入职(?:了|已)|(?:我司|我们公司|我们单位|本公司|公司)(?:新)?(?:招|聘)(?:了|的)?/.exec(c);
-    if (m && !negated(c, m.index)) say('employedFullTimeInShanghai', true, m[0]);
+    if (L.otherCity.test(c)) continue;
+    const m = L.misc.newHire.exec(c);
+    if (m && !negated(L, c, m.index)) say('employedFullTimeInShanghai', true, m[0]);
   }
-  cue(
-    'employedFullTimeInShanghai',
-    /还没(?:有)?找到工作|没找到工作|还没(?:有)?工作|没有工作|还在找工作|正在找工作|待业|失业|无业|未就业|还没入职|还没有入职|unemployed|(?:haven't|have not|not yet) (?:found|got|started) (?:a )?(?:job|work)|looking for (?:a )?job|no job/i,
-    false,
-    false,
-  );
+  runCues(L.factPatterns.notEmployed);
   for (const c of cls) {
-    if (/全职|full[-\s]?time/i.test(c) && CITY_NOT_SH.test(c) && !/上海|在沪|shanghai/i.test(c)) {
+    if (L.misc.fullTime.test(c) && L.otherCity.test(c) && !L.misc.shanghai.test(c)) {
       const others = (bools.get('employedFullTimeInShanghai') ?? []).filter(
-        (x) => !c.includes(x.evidence.replace(/^.*?(全职|full)/i, '$1')),
+        (x) => !c.includes(x.evidence.replace(L.misc.fullTimeEvidence, '$1')),
       );
       bools.set('employedFullTimeInShanghai', others);
       say('employedFullTimeInShanghai', false, c);
-      notes.push(`“${c}”看起来是在上海以外全职工作；本条要求全职来本市工作`);
+      notes.push(fill(L.notes.workElsewhere, { clause: c }));
     }
   }
   // ── social insurance months ──
@@ -700,7 +620,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   // employer pays contributions every month, so the duration is a (noted) estimate of the months paid.
   if (facts.socialInsuranceMonths === undefined) {
     for (const c of cls) {
-      if (!/全职|full[-\s]?time/i.test(c) || CITY_NOT_SH.test(c)) continue;
+      if (!L.misc.fullTime.test(c) || L.otherCity.test(c)) continue;
       const m =
         /(?:工作|上班|入职|干)(?:了|已经|已|有|快)*\s*(满|超过)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|年)(多)?/.exec(c) ??
         /(?:工作|上班|入职|干)(?:了|已经|已|有)*\s*(满|超过)?\s*()(半年)(多)?/.exec(c) ??
@@ -709,15 +629,15 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       const n = m[3] === '半年' ? 6 : Number(m[2]) * (/年|year/i.test(m[3]!) ? 12 : 1);
       const more = m[1] === '超过' || /more|over/i.test(m[1] ?? '') || m[3] === '个多月' || m[4] === '多';
       set('socialInsuranceMonths', more ? { min: n + 1 } : n, m[0]);
-      notes.push(`社保缴费月数按全职工作时长（${m[0]}）估计，请以实际缴费记录为准`);
+      notes.push(fill(L.notes.monthsFromWork, { said: m[0] }));
       break;
     }
   }
 
   // ── ranks ──
-  const rankContext = RANK_CONTEXT.test(t);
-  const ranks = cls.flatMap((c) => findRanks(c, rankContext, opts.approximate));
-  const systemsNamed = [...new Set(cls.flatMap((c) => systemsIn(c).map((s) => s.system)))];
+  const rankContext = L.rankContext.test(t);
+  const ranks = cls.flatMap((c) => findRanks(L, c, rankContext, opts.approximate));
+  const systemsNamed = [...new Set(cls.flatMap((c) => systemsIn(L, c).map((s) => s.system)))];
   if (ranks.length) {
     // Within one ranking the last statement wins; across rankings the best rank counts.
     // Overlapping statements narrow each other ("不在前50，但在前100" → 51–100); disjoint ones: the later wins.
@@ -747,9 +667,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     set('worldRank', chosen.value, chosen.evidence);
     const sys = chosen.system ?? (systemsNamed.length === 1 ? systemsNamed[0] : undefined);
     if (sys) set('rankingSystem', sys, chosen.evidence);
-    if (bySystem.size > 1) notes.push('提到了多个排名，按最好的一个计算（政策认可任一排名）');
+    if (bySystem.size > 1) notes.push(L.notes.severalRanks);
   } else if (systemsNamed.length === 1) set('rankingSystem', systemsNamed[0], systemsNamed[0]!);
-  if (/排名.{0,6}(?:不知道|不清楚|不确定)|不知道.{0,6}排名/.test(t)) notes.push('排名不确定，可以告诉我学校名称，我来查');
+  if (L.misc.rankUnsure.test(t)) notes.push(L.notes.rankUnsure);
 
   // ── universities ──
   const names: string[] = [];
@@ -841,7 +761,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         if (future || notBack || /^(?:到)?(?:现在|目前|今天|至今)$/.test(d.text)) continue;
         set('backPaidOn', d.value, d.text);
         if (d.note) {
-          notes.push(`补缴时间：${d.note}`);
+          notes.push(fill(L.notes.backPaidOn, { note: d.note }));
           doubts.push({ fact: 'backPaidOn', why: 'year', text: d.text });
         }
       } else if (hasBack && !hasMissed && isRange && d.to && !future && !notBack) {
@@ -863,9 +783,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
           end = yearMonth(ty, tm + shift);
         }
         missed.push(...monthRange(start, end));
-        if (shift) notes.push('“所属期”按缴费月份顺延一个月换算');
+        if (shift) notes.push(L.notes.contributionPeriodShift);
         if (d.note) {
-          notes.push(`欠缴月份：${d.note}`);
+          notes.push(fill(L.notes.missedMonths, { note: d.note }));
           doubts.push({ fact: 'missedContributionMonths', why: 'year', text: d.text });
         }
       }
@@ -873,7 +793,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (hasBack) {
       const i = c.search(BACK);
       const neg =
-        negated(c, i) ||
+        negated(L, c, i) ||
         notBack ||
         /还没|尚未|没有|未/.test(c.slice(Math.max(0, i - 5), i)) ||
         // (English: the negation right before the back-payment words — "did not pay …, paid back in Dec" is paid)
@@ -883,36 +803,28 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
   }
   if (missed.length) set('missedContributionMonths', [...new Set(missed)].sort(), missed.join(','));
-  cue('missedDueToEpidemic', /疫情|封控|封城|静默|新冠|covid|pandemic|lockdown|epidemic/i, true);
-  if (
-    /与疫情无关|和疫情无关|跟疫情没关系|不是因为疫情|并非因为疫情|not because of (?:the )?(?:epidemic|pandemic|covid|lockdown)|unrelated to (?:the )?(?:epidemic|pandemic|covid)/i.test(
-      t,
-    )
-  ) {
+  runCues(L.factPatterns.missedDueToEpidemic);
+  if (L.misc.notEpidemic.test(t)) {
     bools.set('missedDueToEpidemic', [{ value: false, evidence: 'not epidemic' }]);
   }
 
   // ── graduation year & degree ──
   {
     let m: RegExpExecArray | null;
-    if ((m = /(\d{4}|\d{2})\s*届/.exec(t))) set('graduationYear', m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]), m[0]);
-    else if ((m = /(\d{4})\s*年\s*(?:\d{1,2}\s*月\s*)?(?:本科|硕士|研究生|博士)?毕业/.exec(t))) set('graduationYear', Number(m[1]), m[0]);
-    else if ((m = /(去年|今年|前年|明年)\s*(?:\d{1,2}\s*月\s*)?(?:本科|硕士|研究生|博士)?毕业/.exec(t))) {
-      set('graduationYear', m[1] === '去年' ? ay - 1 : m[1] === '前年' ? ay - 2 : m[1] === '明年' ? ay + 1 : ay, m[0]);
-    } else if ((m = /应届(?:毕业)?生?/.exec(t))) set('graduationYear', ay, m[0]);
-    else if ((m = /(?:graduated?|graduating|class of|graduate of)\s+(?:in\s+)?(?:\w+\s+)?(\d{4})|(\d{4})\s+graduate/i.exec(t))) {
+    const G = L.graduation;
+    if ((m = G.classOf.exec(t))) set('graduationYear', m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]), m[0]);
+    else if ((m = G.inYear.exec(t))) set('graduationYear', Number(m[1]), m[0]);
+    else if ((m = G.relative.exec(t))) {
+      set('graduationYear', ay + (G.relativeYears[m[1]!] ?? 0), m[0]);
+    } else if ((m = G.thisYear.exec(t))) set('graduationYear', ay, m[0]);
+    else if ((m = G.english.exec(t))) {
       set('graduationYear', Number(m[1] ?? m[2]), m[0]);
     }
   }
   {
-    const levels: [string, RegExp][] = [
-      ['doctor', /博士|phd|ph\.d|doctorate|doctoral/i],
-      ['master', /硕士|修士|研究生|master|msc|m\.sc|mba|llm/i],
-      ['bachelor', /本科|学士|bachelor|undergrad/i],
-    ];
-    for (const [level, re] of levels) {
+    for (const { value: level, re } of L.degreeLevels) {
       const m = re.exec(t);
-      if (m && !negated(t, m.index)) {
+      if (m && !negated(L, t, m.index)) {
         set('degreeLevel', level, m[0]);
         break;
       }
@@ -920,98 +832,58 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   }
 
   // ── organisations, training, assessment, application, district ──
-  cue(
-    'isNewHrAgency',
-    /新(?:设立|成立|注册|开|设)的?(?:一家)?(?:人力资源|人力|猎头|劳务|中介|hr)(?:服务)?(?:机构|公司|企业)?|(?:new(?:ly)? (?:established|set up|founded|registered)?\s*)(?:hr|human[-\s]resources?)(?: service)? (?:agency|company|firm)/i,
-    true,
-  );
-  cue(
-    'isNewHrAgency',
-    /(?:成立|开了|设立|做了|干了|经营了?)(?:已经|有)?(?:很多年|好多年|多年|十几年|几十年|\d+多?年)|老牌|老字号/,
-    false,
-    false,
-  );
+  runCues(L.factPatterns.newHrAgency);
   if (/人力资源|人力服务|猎头|劳务派遣|职业中介|hr agency|human[-\s]resources? (?:service|agency)/i.test(t)) {
-    cue(
-      'isNewHrAgency',
-      /新(?:设立|成立|注册|开|设)|刚(?:刚)?(?:成立|注册|设立|开)|newly (?:established|set up|founded|registered)|just (?:set up|founded|registered)/i,
-      true,
-    );
+    runCues(L.factPatterns.newHrAgencyNamed);
   }
-  cue(
-    'isEnterpriseEmployee',
-    /企业职工|企业员工|公司员工|(?:公司|企业|单位|厂)(?:里|的)?(?:有个|有位|有一?名|一名|一位|的)?(?:员工|职工|职员)|公司职员|在(?:一家)?(?:企业|公司|私企|国企|外企|民企|工厂|厂里)(?:上班|工作)|(?<![全兼])职工|在职员工|employee of|work(?:ing)? (?:for|at) a company|company employee/i,
-    true,
-  );
-  cue('isEnterpriseEmployee', /自由职业|灵活就业|个体户|退休|在校(?:学)?生|freelance|self-employed|retired/i, false, false);
+  runCues(L.factPatterns.enterpriseEmployee);
   // In chat the count often stands in its own clause ("企业职工 22年用了1次"): the measure named anywhere
   // in the message (or asked about) is enough.
+  const T = L.training;
   const aboutTraining =
-    /培训|补贴|线上课|training|subsid/i.test(t) ||
+    T.about.test(t) ||
     (opts.expect ?? opts.openFact) === 'onlineTrainingSubsidiesUsed' ||
     !!opts.topicFacts?.includes('onlineTrainingSubsidiesUsed');
   for (const c of cls) {
     let m: RegExpExecArray | null;
     // "1次补贴都没用过" says none was used; "还能享受3次吗" asks about the limit, it is no count used.
-    const noneUsed = /1次[^,，。;；]{0,6}(?:都|也)(?:没|未)|(?:没|未)(?:有)?(?:享受|领|拿|申请|用)过/.test(c);
-    const asksLimit = /(?:能|可以|可|能否)(?:再)?(?:享受|领|拿|申请|用)\s*\d+\s*(?:次|回)/.test(c);
-    if (
-      aboutTraining &&
-      !noneUsed &&
-      !asksLimit &&
-      (m =
-        /(?:享受|领|拿|申请|用|获得|领取|已经|received?|got|used|claimed)(?:了|过|到)*\s*(\d+)\s*(?:次|回|times?)|(\d+)\s*(?:次|times?)\s*(?:补贴|培训|subsid|already)/i.exec(
-          c,
-        ))
-    ) {
+    const noneUsed = T.noneUsed.test(c);
+    const asksLimit = T.asksLimit.test(c);
+    if (aboutTraining && !noneUsed && !asksLimit && (m = T.used.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2]), m[0]);
-    } else if (!noneUsed && !asksLimit && /培训|training/i.test(c) && (m = /(\d+)\s*(?:次|回)[^,，。;；]{0,12}(?:补贴|subsid)/i.exec(c))) {
+    } else if (!noneUsed && !asksLimit && T.training.test(c) && (m = T.countBeforeSubsidy.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
-    } else if (
-      (/培训补贴|线上培训|职业培训|training subsid/i.test(c) || (aboutTraining && /^(?:之前|以前|此前)?1次/.test(c))) &&
-      /(还)?没(有)?(享受|领|拿|申请|用)过|1次(?:都|也)?(?:没|未)(?:有)?(?:享受|领|拿|申请|用)|第1次|never (?:received|claimed)|first time/i.test(
-        c,
-      )
-    ) {
+    } else if ((T.subsidy.test(c) || (aboutTraining && T.firstTimeStart.test(c))) && T.neverUsed.test(c)) {
       set('onlineTrainingSubsidiesUsed', 0, c);
     }
-    if (/培训|training/i.test(c) && !/认定|鉴定|评价|assessment/i.test(c)) {
+    if (T.training.test(c) && !T.assessmentWord.test(c)) {
       const d = findDates(c, opts.asOf, contextYear)[0] ?? findYear(c);
       if (d && !d.to) set('trainingDate', d.value, d.text);
     }
-    if (/技能等级|技能认定|技能鉴定|技能评价|等级认定|考证|skill[-\s]?(?:level )?assessment|skills? test/i.test(c)) {
+    if (T.skillAssessment.test(c)) {
       const d = findDates(c, opts.asOf, contextYear)[0] ?? findYear(c);
       if (d && !d.to) set('skillAssessmentDate', d.value, d.text);
     }
-    if (
-      /申请|申办|办理|提交|递交|落户|居转户|积分|apply|application/i.test(c) &&
-      !MISSED.test(c) &&
-      !BACK.test(c) &&
-      !/毕业|graduat|培训|认定/i.test(c)
-    ) {
-      const d = findDates(c, opts.asOf, contextYear).find((x) => !x.to && !/^现在|目前|今天$/.test(x.text));
-      const year = /(\d{4})\s*年(?!\s*\d{1,2}\s*月)(?!底|末|终)/.exec(c) ?? /(明年|后年)/.exec(c);
+    if (T.application.test(c) && !MISSED.test(c) && !BACK.test(c) && !T.notApplication.test(c)) {
+      const d = findDates(c, opts.asOf, contextYear).find((x) => !x.to && !T.now.test(x.text));
+      const year = T.yearOnly.exec(c) ?? T.laterYear.exec(c);
       if (d) set('applicationDate', d.value, d.text);
-      else if (year) set('applicationDate', year[1] === '明年' ? String(ay + 1) : year[1] === '后年' ? String(ay + 2) : year[1]!, year[0]);
+      else if (year) {
+        const later = T.laterYears[year[1]!];
+        set('applicationDate', later !== undefined ? String(ay + later) : year[1]!, year[0]);
+      }
     }
   }
-  cue(
-    'assessedAtOwnSchool',
-    /回(?:到)?(?:母校|原学校|学校|院校|本校|原院校)|在(?:母校|本校|我们学校)|(?:at|back to) (?:my|our) (?:own )?(?:school|college|university)/i,
-    true,
-  );
-  cue('assessedAtOwnSchool', /社会(?:评价)?机构|培训机构|third[-\s]party/i, false, false);
+  runCues(L.factPatterns.ownSchool);
   {
     const mentions: { d: string; i: number; work: boolean }[] = [];
-    for (const d of DISTRICTS) {
+    for (const d of L.districts) {
       for (let i = t.indexOf(d); i >= 0; i = t.indexOf(d, i + 1)) {
-        if (d === '宝山' && t.startsWith('宝山路', i)) continue;
-        if (negated(t, i)) continue;
+        if (L.district.streets.some((w) => w.startsWith(d) && t.startsWith(w, i))) continue;
+        if (negated(L, t, i)) continue;
         const after = t.slice(i + d.length);
-        const work =
-          /^区?(?:的|这边|那边)?(?:一家|某)?[^,，。;；]{0,8}?(?:上班|工作|就业|任职|创业|公司|企业|单位|工厂)/.test(after) ||
-          /(?:在|来|到|去)(?:上海)?$/.test(t.slice(Math.max(0, i - 3), i));
-        const owner = POLICY_NAME_AFTER.test(after.replace(/^区?的?/, ''));
+        const work = L.district.workAfter.test(after) || L.district.workBefore.test(t.slice(Math.max(0, i - 3), i));
+        const owner = L.policyNameAfter.test(after.replace(L.district.ownerPrefix, ''));
         if (owner && !work) continue;
         mentions.push({ d, i, work });
       }
@@ -1020,23 +892,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (best) set('workDistrict', best.d, t.slice(best.i, best.i + best.d.length + 1));
   }
   {
-    const cats: [string, RegExp][] = [
-      ['high_level', /高层次人才|领军人才|高端人才|顶尖人才|high[-\s]level talent/i],
-      ['team_core', /团队核心|核心成员|核心人才|核心团队|core team/i],
-      ['shortage', /紧缺急需|紧缺人才|急需人才|紧缺岗位|shortage/i],
-      [
-        'other',
-        /普通(?:员工|职员|职工|应届生|毕业生|白领)|一般(?:员工|职员)|不是(?:什么)?人才|ordinary (?:staff|employee)|regular (?:staff|employee)/i,
-      ],
-    ];
     let denied: string | undefined;
-    for (const [cat, re] of cats) {
-      const g = new RegExp(re.source, re.flags + 'g');
+    for (const { value: cat, re: g } of L.talentCategories) {
+      g.lastIndex = 0;
       let m: RegExpExecArray | null;
       let found = false;
       while ((m = g.exec(t))) {
-        if (POLICY_NAME_AFTER.test(t.slice(m.index + m[0].length))) continue;
-        if (negated(t, m.index) || /也?不(?:是|算)$/.test(t.slice(Math.max(0, m.index - 3), m.index))) {
+        if (L.policyNameAfter.test(t.slice(m.index + m[0].length))) continue;
+        if (negated(L, t, m.index) || L.misc.notTalent.test(t.slice(Math.max(0, m.index - 3), m.index))) {
           denied ??= m[0];
           continue;
         }
@@ -1048,12 +911,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
     if (facts.talentCategory === undefined && denied) set('talentCategory', 'other', `不是${denied}`);
   }
-  cue(
-    'isKeyEnterpriseBackbone',
-    /骨干(?:人才|员工|成员)?(?!(?:人才)?(?:专项)?(?:激励|奖励|政策|补贴|资助|计划|办法))|core (?:staff|employee)|key employee/i,
-    true,
-  );
-  cue('isKeyEnterpriseBackbone', /普通(?:员工|职员|职工)|一般(?:员工|职员)|ordinary (?:staff|employee)/i, false, false);
+  runCues(L.factPatterns.keyBackbone);
 
   // ── bare answers to the open question ──
   const expected = opts.expect ?? opts.openFact ?? undefined;
@@ -1066,19 +924,17 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     else {
       delete facts[fact];
       delete evidence[fact];
-      notes.push(
-        `关于“${FACT_LABELS[fact] ?? fact}”的说法前后矛盾（${signals.map((s) => s.evidence).join(' / ')}），暂按未知处理，请再确认一下`,
-      );
+      notes.push(fill(L.notes.contradiction, { fact: L.factLabels[fact] ?? fact, said: signals.map((s) => s.evidence).join(' / ') }));
     }
   }
-  if (facts.employedFullTimeInShanghai === true && !/全职|full[-\s]?time/i.test(evidence.employedFullTimeInShanghai ?? '')) {
-    notes.push('您说在上海工作，这里按全职理解；如果是兼职或实习，请告诉我。');
+  if (facts.employedFullTimeInShanghai === true && !L.misc.fullTime.test(evidence.employedFullTimeInShanghai ?? '')) {
+    notes.push(L.notes.fullTimeAssumed);
   }
   // A foreign university implies studying abroad unless the message says otherwise.
   if (facts.universityCountry && facts.studiedAbroad === undefined && !bools.has('studiedAbroad')) {
     if (facts.universityCountry !== 'China') {
       set('studiedAbroad', true, String(facts.university));
-      notes.push(`根据院校（${facts.university}）推断为境外留学`);
+      notes.push(fill(L.notes.abroadFromUniversity, { university: String(facts.university) }));
     }
   }
   // A university named but not resolved casts doubt on a rank known from earlier (unless one is stated now).
@@ -1102,27 +958,6 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   };
 }
 
-/** Words after a name that make it the name of a policy ("骨干人才激励", "宝山的安居资助"), not a fact about the person. */
-const POLICY_NAME_AFTER =
-  /^(?:人才)?(?:的)?(?:专项)?(?:激励|奖励|政策|补贴|资助|安居|住房|计划|办法|人才公寓|人才政策|骨干人才|高层次人才|人才安居|线上(?:职业)?培训|职业培训补贴|培训补贴)/;
-
-/** Short Chinese names of the facts, for notes. */
-export const FACT_LABELS: Record<string, string> = {
-  studiedAbroad: '是否留学',
-  employedFullTimeInShanghai: '是否在上海全职工作',
-  missedDueToEpidemic: '是否因疫情欠缴',
-  backPaid: '是否已补缴',
-  isNewHrAgency: '是否新设人力资源服务机构',
-  isEnterpriseEmployee: '是否企业职工',
-  assessedAtOwnSchool: '是否回院校认定',
-  isKeyEnterpriseBackbone: '是否重点企业骨干',
-};
-
-const GENERIC_NAME =
-  /((?:[\u4e00-\u9fff]{2,14}?)(?:大学|学院|理工|分校))|((?:university|college|institute|school)\s+of\s+[a-z][a-z\s,'-]{2,40}?|[a-z][a-z'.-]*(?:\s+[a-z][a-z'.-]*){0,4}\s+(?:university|college|institute of technology))(?=$|[\s,.;!?，。]|\s+(?:in|and|with|ranked|which|that|for|at))/gi;
-const NOT_A_NAME =
-  /^(?:(?:我的?|在|从|是|于|毕业于?|读|念|就读于?|一所|这所|那所|某|国外|海外|境外|外国|国内|世界|名校|前\d+|qs|top|排名|毕业的?|的)|(?:my|our|a|an|the|this|that|your|which|what|good|top|world|foreign|overseas|from|at|graduated|studied)\s+)+/i;
-
 function extractUniversity(
   t: string,
   opts: ExtractOptions,
@@ -1134,6 +969,7 @@ function extractUniversity(
   names: string[],
 ) {
   const table = opts.universities;
+  const N = opts.lang.notes;
   // Remove ranking names that contain a university name (上海交通大学世界大学学术排名).
   const cleaned = t.replace(/上海交通大学(?:世界大学学术)?排名|上海交大排名/g, ' ');
   const found: { u: University; surface: string }[] = [];
@@ -1145,16 +981,16 @@ function extractUniversity(
         ambiguities.push({
           fact: 'university',
           text: m.surface,
-          question: `您说的“${m.surface}”是哪一所？`,
+          question: fill(N.whichOne, { name: m.surface }),
           choices: m.names.map((n) => {
             const u = table.byName.get(n);
-            return { label: u?.nameZh ? `${u.nameZh}（${n}）` : n, value: n };
+            return { label: u?.nameZh ? fill(N.bilingualName, { zh: u.nameZh, en: n }) : n, value: n };
           }),
           candidates: m.names.map((n) => {
             const u = table.byName.get(n);
             return {
               value: n,
-              label: u?.nameZh ? `${u.nameZh}（${n}）` : n,
+              label: u?.nameZh ? fill(N.bilingualName, { zh: u.nameZh, en: n }) : n,
               worldRank: u?.best?.rank,
               rankingSystem: u?.best?.system,
               rankingEdition: u?.best?.edition,
@@ -1171,16 +1007,16 @@ function extractUniversity(
         if (!facts.university) {
           facts.university = longer;
           evidence.university = longer;
-          notes.push(`没有在排名表中找到“${longer}”，请直接告诉我它的世界排名（QS、THE、US News 或软科任一）`);
+          notes.push(fill(N.notInTable, { name: longer }));
         }
         continue;
       }
       if (inTable.length === 1) {
         const u = table.byName.get(inTable[0]!)!;
         found.push({ u, surface: m.surface });
-        if (m.derived) notes.push(`“${m.surface}”按近似名称匹配为 ${u.nameZh ?? u.nameEn}（${u.nameEn}），如不对请告诉我`);
+        if (m.derived) notes.push(fill(N.approximateMatch, { said: m.surface, zh: u.nameZh ?? u.nameEn, en: u.nameEn }));
       } else if (m.names[0]) {
-        notes.push(`“${m.surface}”（${m.names[0]}）不在四大排名前200名合并表中，请告诉我它的世界排名`);
+        notes.push(fill(N.notInTop200, { said: m.surface, name: m.names[0] }));
         if (!facts.university) {
           facts.university = m.names[0];
           evidence.university = m.surface;
@@ -1190,10 +1026,11 @@ function extractUniversity(
   }
   if (!found.length && !ambiguities.length) {
     // A name that looks like a university but is not a known key: try fuzzy lookup, else ask for the rank.
-    const re = new RegExp(GENERIC_NAME.source, GENERIC_NAME.flags);
+    const re = opts.lang.universityName;
+    re.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = re.exec(cleaned))) {
-      const name = (m[1] ?? m[2] ?? '').replace(NOT_A_NAME, '').trim();
+      const name = (m[1] ?? m[2] ?? '').replace(opts.lang.notAName, '').trim();
       if (
         name.length < 3 ||
         /^(?:大学|学院|university|college|institute|school)$/i.test(name) ||
@@ -1207,18 +1044,21 @@ function extractUniversity(
         if (r.status === 'found') {
           found.push({ u: r.university, surface: name });
           if (r.matchedBy === 'fuzzy')
-            notes.push(`“${name}”按近似名称匹配为 ${r.university.nameZh ?? r.university.nameEn}（${r.university.nameEn}），如不对请告诉我`);
+            notes.push(fill(N.approximateMatch, { said: name, zh: r.university.nameZh ?? r.university.nameEn, en: r.university.nameEn }));
           break;
         }
         if (r.status === 'ambiguous') {
           ambiguities.push({
             fact: 'university',
             text: name,
-            question: `您说的“${name}”是哪一所？`,
-            choices: r.candidates.map((c) => ({ label: c.nameZh ? `${c.nameZh}（${c.nameEn}）` : c.nameEn, value: c.nameEn })),
+            question: fill(N.whichOne, { name }),
+            choices: r.candidates.map((c) => ({
+              label: c.nameZh ? fill(N.bilingualName, { zh: c.nameZh, en: c.nameEn }) : c.nameEn,
+              value: c.nameEn,
+            })),
             candidates: r.candidates.map((c) => ({
               value: c.nameEn,
-              label: c.nameZh ? `${c.nameZh}（${c.nameEn}）` : c.nameEn,
+              label: c.nameZh ? fill(N.bilingualName, { zh: c.nameZh, en: c.nameEn }) : c.nameEn,
               worldRank: c.best?.rank,
               rankingSystem: c.best?.system,
               rankingEdition: c.best?.edition,
@@ -1237,18 +1077,14 @@ function extractUniversity(
           found.push({ u: hit.university, surface: hit.query });
           if (hit.matchedBy === 'fuzzy')
             notes.push(
-              `“${hit.query}”按近似名称匹配为 ${hit.university.nameZh ?? hit.university.nameEn}（${hit.university.nameEn}），如不对请告诉我`,
+              fill(N.approximateMatch, { said: hit.query, zh: hit.university.nameZh ?? hit.university.nameEn, en: hit.university.nameEn }),
             );
           break;
         }
       }
       facts.university = name;
       evidence.university = m[0];
-      notes.push(
-        table
-          ? `没有在排名表中找到“${name}”，请直接告诉我它的世界排名（QS、THE、US News 或软科任一）`
-          : `已记录院校“${name}”；未配置排名表（RANKINGS_FILE），请告诉我它的世界排名`,
-      );
+      notes.push(table ? fill(N.notInTable, { name }) : fill(N.noRankingsTable, { name }));
       break;
     }
   }
@@ -1257,11 +1093,11 @@ function extractUniversity(
       const hit = lookupUniversity(table, run);
       // Capitalized words are a name only with a word of one, perhaps misspelled ("Univeristy of
       // Edinburgh"); "New York" is a place, not New York University.
-      if (hit.status === 'found' && INSTITUTION_WORD.test(run)) {
+      if (hit.status === 'found' && opts.lang.institutionWord.test(run)) {
         found.push({ u: hit.university, surface: run });
         if (hit.matchedBy === 'fuzzy')
           notes.push(
-            `“${run}”按近似名称匹配为 ${hit.university.nameZh ?? hit.university.nameEn}（${hit.university.nameEn}），如不对请告诉我`,
+            fill(N.approximateMatch, { said: run, zh: hit.university.nameZh ?? hit.university.nameEn, en: hit.university.nameEn }),
           );
         break;
       }
@@ -1277,17 +1113,19 @@ function extractUniversity(
   evidence.university = pick.surface;
   facts.universityCountry = pick.u.country;
   evidence.universityCountry = pick.surface;
-  if (pool.length > 1) notes.push(`提到了多所院校，按排名最好的 ${pick.u.nameZh ?? pick.u.nameEn} 计算`);
+  if (pool.length > 1) notes.push(fill(N.severalUniversities, { name: pick.u.nameZh ?? pick.u.nameEn }));
   if (foreign.length && foreign.length < found.length) {
     notes.push(
-      `国内院校（${found
-        .filter((f) => f.u.country === 'China')
-        .map((f) => f.u.nameZh ?? f.u.nameEn)
-        .join('、')}）不计入留学院校`,
+      fill(N.domesticNotCounted, {
+        names: found
+          .filter((f) => f.u.country === 'China')
+          .map((f) => f.u.nameZh ?? f.u.nameEn)
+          .join(N.listSeparator),
+      }),
     );
   }
   if (pick.u.country === 'China') {
-    notes.push(`${pick.u.nameZh ?? pick.u.nameEn}是境内院校，留学人员落户政策针对境外院校`);
+    notes.push(fill(N.domesticUniversity, { name: pick.u.nameZh ?? pick.u.nameEn }));
     if (facts.studiedAbroad === undefined) say('studiedAbroad', false, pick.surface);
   }
   if (pick.u.best) {
@@ -1298,17 +1136,14 @@ function extractUniversity(
       evidence.rankingSystem = evidence.worldRank;
       facts.rankingEdition = pick.u.best.edition;
       evidence.rankingEdition = evidence.worldRank;
-      notes.push(`${pick.u.nameZh ?? pick.u.nameEn}：${describeBestRank(pick.u)}（四个排名中最好的名次）`);
+      notes.push(fill(N.bestRank, { name: pick.u.nameZh ?? pick.u.nameEn, rank: describeBestRank(pick.u) }));
     } else {
-      notes.push(`您说的排名与排名表不同：${pick.u.nameZh ?? pick.u.nameEn}在表中为${describeBestRank(pick.u)}；按您说的排名计算`);
+      notes.push(fill(N.rankDiffers, { name: pick.u.nameZh ?? pick.u.nameEn, rank: describeBestRank(pick.u) }));
     }
   }
 }
 
 /** Runs of capitalized words (with of/and/the/de inside), 2+ words: candidate English institution names. */
-/** A word of an institution's name, or a misspelling of one (univeristy, colege). */
-const INSTITUTION_WORD = /univ|unvi|coll|colege|inst|school|polyt|acad/i;
-
 function capitalizedRuns(t: string): string[] {
   const out: string[] = [];
   const re = /[A-Z][A-Za-z'’.-]+(?:\s+(?:of|and|the|de|at|for|in|[A-Z][A-Za-z'’.-]+))*\s+[A-Z][A-Za-z'’.-]+/g;
@@ -1316,10 +1151,6 @@ function capitalizedRuns(t: string): string[] {
   while ((m = re.exec(t))) out.push(m[0].replace(/\s+(?:of|and|the|de|at|for|in)$/, ''));
   return out;
 }
-
-const YES =
-  /^(?:是|是的|对|对的|有|有的|嗯|嗯嗯|好|已经|已|当然|没错|yes|yep|yeah|y|right|correct|sure|true|是啊|对啊|有啊|已补缴|补了|交了)[。.!！~～]*$/i;
-const NO = /^(?:否|不是|不|没有|没|无|还没|还没有|尚未|不对|no|nope|n|not yet|false|没呢|还没呢|没有呢|未)[。.!！~～]*$/i;
 
 function readExpected(
   fact: string,
@@ -1331,6 +1162,7 @@ function readExpected(
   say: (fact: string, value: boolean, ev: string) => void,
 ) {
   const s = t.trim();
+  const X = opts.lang.expected;
   if ((fact === 'university' || fact === 'worldRank') && opts.universities && facts.worldRank === undefined) {
     // An answer to "which university?" — a button value, a label "东北大学（仙台）（Tohoku University）" or a name.
     const tries = [s.replace(/^"|"$/g, ''), ...[...s.matchAll(/[（(]([^（）()]+)[）)]/g)].map((m) => m[1]!)];
@@ -1346,7 +1178,7 @@ function readExpected(
         facts.rankingSystem = u.best.system;
         facts.rankingEdition = u.best.edition;
         evidence.worldRank = `${q}: ${describeBestRank(u)}`;
-        notes.push(`${u.nameZh ?? u.nameEn}：${describeBestRank(u)}（四个排名中最好的名次）`);
+        notes.push(fill(opts.lang.notes.bestRank, { name: u.nameZh ?? u.nameEn, rank: describeBestRank(u) }));
       }
       if (u.country !== 'China' && facts.studiedAbroad === undefined) facts.studiedAbroad = true;
       break;
@@ -1364,11 +1196,11 @@ function readExpected(
     'isKeyEnterpriseBackbone',
   ];
   if (booleanFacts.includes(fact) && facts[fact] === undefined) {
-    if (YES.test(short)) say(fact, true, s);
-    else if (NO.test(short)) say(fact, false, s);
+    if (opts.lang.yes.test(short)) say(fact, true, s);
+    else if (opts.lang.no.test(short)) say(fact, false, s);
   }
   if (fact === 'backPaidOn' && facts.backPaidOn === undefined) {
-    if (NO.test(short) || /还没|没有补|未补/.test(short)) say('backPaid', false, s);
+    if (opts.lang.no.test(short) || X.notBackPaid.test(short)) say('backPaid', false, s);
     else {
       const d = findDates(s, opts.asOf, opts.contextYear)[0];
       if (d && !d.to) {
@@ -1379,15 +1211,10 @@ function readExpected(
     }
   }
   // A bare answer, possibly with filler ("已经领了两次", "交了7个月", "about 8 months").
-  const bare = short
-    .replace(
-      /^(?:已经|已|都|才|就|刚|大概|大约|差不多|约|有|现在|目前|交了|缴了|交满|缴满|满|领了|拿了|享受了|用了|about|around|roughly)+/i,
-      '',
-    )
-    .replace(/(?:了|吧|左右|的样子)+$/, '');
-  const num = /^(?:第|前)?\s*(\d+(?:\.\d+)?)\s*(?:名|位|个月|个|月|次|届|年|months?|times?)?$/i.exec(bare);
+  const bare = short.replace(X.fillerBefore, '').replace(X.fillerAfter, '');
+  const num = X.number.exec(bare);
   if (fact === 'worldRank' && facts.worldRank === undefined && !num) {
-    const r = findRanks(s, true, opts.approximate)[0];
+    const r = findRanks(opts.lang, s, true, opts.approximate)[0];
     if (r) {
       facts.worldRank = r.value;
       evidence.worldRank = r.evidence;
@@ -1399,17 +1226,17 @@ function readExpected(
     num
   ) {
     const n = Number(num[1]);
-    if (fact === 'worldRank' && /^前/.test(short)) facts[fact] = { min: 1, max: n };
-    else if (fact === 'socialInsuranceMonths' && /年$|years?$/i.test(bare)) facts[fact] = n * 12;
+    if (fact === 'worldRank' && X.top.test(short)) facts[fact] = { min: 1, max: n };
+    else if (fact === 'socialInsuranceMonths' && X.years.test(bare)) facts[fact] = n * 12;
     else facts[fact] = n;
     evidence[fact] = s;
   }
   if (fact === 'socialInsuranceMonths' && facts[fact] === undefined) {
-    if (/^半年$/.test(short)) facts[fact] = 6;
-    else if (/^(\d+)年半$/.test(short)) facts[fact] = Number(/^(\d+)/.exec(short)![1]) * 12 + 6;
+    if (X.halfYear.test(short)) facts[fact] = 6;
+    else if (X.yearsAndHalf.test(short)) facts[fact] = Number(/^(\d+)/.exec(short)![1]) * 12 + 6;
     if (facts[fact] !== undefined) evidence[fact] = s;
   }
-  if (fact === 'graduationYear' && facts[fact] === undefined && /^(\d{4}|\d{2})(?:年|届)?$/.test(short)) {
+  if (fact === 'graduationYear' && facts[fact] === undefined && X.graduationYear.test(short)) {
     const n = Number(/^(\d+)/.exec(short)![1]);
     facts[fact] = n < 100 ? 2000 + n : n;
     evidence[fact] = s;
@@ -1442,4 +1269,4 @@ export function findYear(clause: string): FoundDate | undefined {
 }
 
 /** @internal test hook */
-export const _internal = { findRanks: (c: string, ctx = false) => findRanks(c, ctx), clauses };
+export const _internal = { findRanks: (L: ExtractLang, c: string, ctx = false) => findRanks(L, c, ctx), clauses };

@@ -12,6 +12,7 @@ import yaml from 'js-yaml';
 import { parseGlossary, type Glossary } from '../../text/glossary.ts';
 import { loadCueTables, yesNo, type CueTables, type YesNo } from '../../eligibility/cues.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
+import { loadExtractLang } from '../../eligibility/extract-lang.ts';
 import type { FactCatalog } from '../../eligibility/rules.ts';
 import { understand } from '../../eligibility/understand.ts';
 import type { UniversityTable } from '../../eligibility/universities.ts';
@@ -33,9 +34,11 @@ export function understandingDeps(
   routing: RouteCues;
 } {
   const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
+  const lang = loadExtractLang(join(corpusDir, 'lang'), cues.districts);
   const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[] }) =>
     extractFacts(text, {
       asOf: o.asOf,
+      lang,
       topicFacts: o.topicFacts,
       universities: universities ?? undefined,
       openFact: o.openFact ?? undefined,

@@ -8,7 +8,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, todayIn } from '../../bot/config.ts';
 import { createLogger } from '../../bot/logger.ts';
+import { loadCueTables } from '../../eligibility/cues.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
+import { loadExtractLang } from '../../eligibility/extract-lang.ts';
 import { formatFactValue } from '../../eligibility/facts.ts';
 import { loadUniversityTable, RankingsError } from '../../eligibility/universities.ts';
 import { CliUsageError, UserFacingError, parseCliArgs, parseDateFlag, printJson, readStdin, type CliCommand } from '../cli.ts';
@@ -48,7 +50,9 @@ export const command: CliCommand = {
         throw e;
       }
     }
-    const r = extractFacts(text, { asOf, universities, expect: values.expect });
+    const langDir = join(config.CORPUS_DIR, 'lang');
+    const lang = loadExtractLang(langDir, loadCueTables(langDir).districts);
+    const r = extractFacts(text, { asOf, lang, universities, expect: values.expect });
     if (values.json) {
       printJson({ asOf, ...r }, true);
       return 0;

@@ -7,6 +7,7 @@ import { compileRouteCues } from '../../bot/assistant/route.ts';
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { loadCueTables } from '../../eligibility/cues.ts';
 import type { ConversationState } from '../../bot/assistant/types.ts';
+import { extractLang } from '../eligibility/extract-lang.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
 import { buildTestApp, SHARED_RANKINGS } from '../helpers/app.ts';
 
@@ -84,7 +85,7 @@ describe('eligibility questions run the rules before replying', () => {
       catalog: app.ruleSet.catalog,
       search: app.retrieval.retriever,
       extract: (text, asOf, c) =>
-        extractFacts(text, { asOf, openFact: c?.openFact ?? undefined, contextYear: c?.contextYear ?? undefined }),
+        extractFacts(text, { asOf, lang: extractLang, openFact: c?.openFact ?? undefined, contextYear: c?.contextYear ?? undefined }),
       options: { abstainBelow: app.config.RETRIEVAL_MIN_CONFIDENCE, docMaxAgeYears: 3, idleMinutes: 30, canAsk: (f) => f !== 'university' },
     });
     let r = await noTable.reply(undefined, '我是留学回来的，在上海全职工作，想问问能不能落户？', ASOF, NOW);

@@ -5,6 +5,7 @@ import { decide, decidingFacts, gateVerdict, type DecideInput } from '../../bot/
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { loadCueTables, yesNo } from '../../eligibility/cues.ts';
 import { evaluate } from '../../eligibility/evaluate.ts';
+import { extractLang } from '../eligibility/extract-lang.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
 import type { Facts } from '../../eligibility/facts.ts';
 import { loadRuleSet } from '../../eligibility/rules.ts';
@@ -16,7 +17,7 @@ const { chunks } = await corpusChunks();
 const { rules, catalog } = loadRuleSet(RULES_DIR, { chunks });
 const cues = loadCueTables(join(PROJECT_ROOT, 'corpus/lang'), new Set(Object.keys(catalog)));
 const extract = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
-  extractFacts(t, { asOf: o.asOf, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
+  extractFacts(t, { asOf: o.asOf, lang: extractLang, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
 const ASOF = '2026-12-01';
 const backPay = rules.find((r) => r.id === 'sh-hrss-2022-103-2-si-back-payment')!;
 const training = rules.find((r) => r.id === 'sh-hrss-2022-103-15-online-training-subsidy')!;

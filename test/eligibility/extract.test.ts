@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { loadCueTables } from '../../eligibility/cues.ts';
+import { extractLang } from './extract-lang.ts';
 import { extractFacts, findDates } from '../../eligibility/extract.ts';
 import { monthsFromDuration, normalizeNumerals, parseChineseNumber } from '../../eligibility/numerals.ts';
 import { loadUniversityTable } from '../../eligibility/universities.ts';
@@ -37,6 +38,7 @@ for (const c of cases) {
     if (c.rankings && !universities) return t.skip(NO_RANKINGS_REASON);
     const r = extractFacts(c.text, {
       asOf: String(c.asOf ?? '2023-02-15'),
+      lang: extractLang,
       universities: c.rankings ? universities : undefined,
       expect: c.expect,
       approximate,

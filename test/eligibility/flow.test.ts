@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { evaluate, toEligibilitySummary } from '../../eligibility/evaluate.ts';
+import { extractLang } from './extract-lang.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
 import { mergeFacts, parseFacts } from '../../eligibility/facts.ts';
 import { decodeChoice, nextQuestion, questionFor } from '../../eligibility/questions.ts';
@@ -13,18 +14,18 @@ const RULE = 'sh-hrss-2022-103-3-top-university';
 const asOf = '2022-09-01';
 
 test('a conversation: facts merge over messages, later statements override', () => {
-  let facts = extractFacts('我是QS前50名校毕业的，能直接落户吗？', { asOf }).facts;
+  let facts = extractFacts('我是QS前50名校毕业的，能直接落户吗？', { asOf, lang: extractLang }).facts;
   let [v] = evaluate(rules, facts, asOf, { ruleIds: [RULE], catalog });
   assert.equal(v!.verdict, 'need_more_info');
   assert.deepEqual(v!.missing, ['employedFullTimeInShanghai']);
   const q = nextQuestion([v!], catalog);
   assert.equal(q?.fact, 'employedFullTimeInShanghai');
   assert.match(q!.question, /全职/);
-  facts = mergeFacts(facts, extractFacts('是的，我是海归', { asOf, expect: 'studiedAbroad' }).facts);
-  facts = mergeFacts(facts, extractFacts('还没找到工作', { asOf }).facts);
+  facts = mergeFacts(facts, extractFacts('是的，我是海归', { asOf, lang: extractLang, expect: 'studiedAbroad' }).facts);
+  facts = mergeFacts(facts, extractFacts('还没找到工作', { asOf, lang: extractLang }).facts);
   [v] = evaluate(rules, facts, asOf, { ruleIds: [RULE], catalog });
   assert.equal(v!.verdict, 'not_eligible');
-  facts = mergeFacts(facts, extractFacts('上周入职了，在上海全职工作', { asOf }).facts);
+  facts = mergeFacts(facts, extractFacts('上周入职了，在上海全职工作', { asOf, lang: extractLang }).facts);
   [v] = evaluate(rules, facts, asOf, { ruleIds: [RULE], catalog });
   assert.equal(v!.verdict, 'eligible');
   const s = toEligibilitySummary(v!, facts);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { loadCueTables } from '../../eligibility/cues.ts';
+import { extractLang } from './extract-lang.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
 import { loadFactCatalog } from '../../eligibility/rules.ts';
 import { resolveDates, understand, type Understanding } from '../../eligibility/understand.ts';
@@ -11,7 +12,7 @@ import { resolveDates, understand, type Understanding } from '../../eligibility/
 const catalog = loadFactCatalog(join(PROJECT_ROOT, 'corpus/rules/facts.yaml'));
 const cues = loadCueTables(join(PROJECT_ROOT, 'corpus/lang'), new Set(Object.keys(catalog)));
 const extract = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
-  extractFacts(t, { asOf: o.asOf, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
+  extractFacts(t, { asOf: o.asOf, lang: extractLang, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
 const u = (q: string, ctx: Partial<Parameters<typeof understand>[1]> = {}) =>
   understand(q, { asOf: '2026-12-01', ...ctx }, { cues, extract, catalog });
 const selfFacts = (x: Understanding) => Object.keys(x.facts).sort();

@@ -1,0 +1,413 @@
+/**
+ * The fact extractor's language (`corpus/lang/extract.yaml`): negation words, clause boundaries, other
+ * cities, rank-context words, ranking-system names, name guards, bare yes / no answers and fact labels.
+ * Validated with zod and compiled ONCE at load; the compiled tables are passed to `extractFacts` in
+ * `ExtractOptions.lang` (never a module-level singleton). An error names the file, the key and, for a
+ * pattern, the regular-expression error.
+ *
+ * @example
+ * const cues = loadCueTables('corpus/lang');
+ * const lang = loadExtractLang('corpus/lang', cues.districts);
+ * extractFacts('没有留学经历', { asOf: '2022-09-01', lang }).facts // { studiedAbroad: false }
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { readYamlFile } from '../text/yaml-file.ts';
+import type { RankingSystem } from './facts.ts';
+
+const Words = z.array(z.string().min(1)).min(1);
+const Pattern = z.string().min(1);
+
+/** The groups of `factPatterns` that extractFacts runs (each at its own place in the extractor). */
+const FACT_PATTERN_GROUPS = [
+  'studiedAbroad',
+  'employed',
+  'notEmployed',
+  'missedDueToEpidemic',
+  'newHrAgency',
+  'newHrAgencyNamed',
+  'enterpriseEmployee',
+  'ownSchool',
+  'keyBackbone',
+] as const;
+
+/** The extractor's sentences (notes, questions, labels), with {placeholders}. */
+const NOTE_KEYS = [
+  'workElsewhere',
+  'monthsFromWork',
+  'severalRanks',
+  'rankUnsure',
+  'backPaidOn',
+  'contributionPeriodShift',
+  'missedMonths',
+  'contradiction',
+  'fullTimeAssumed',
+  'abroadFromUniversity',
+  'whichOne',
+  'bilingualName',
+  'notInTable',
+  'approximateMatch',
+  'notInTop200',
+  'noRankingsTable',
+  'severalUniversities',
+  'domesticNotCounted',
+  'listSeparator',
+  'domesticUniversity',
+  'bestRank',
+  'rankDiffers',
+] as const;
+type NoteKey = (typeof NOTE_KEYS)[number];
+
+/** Rank patterns tried over a clause, every match (flags gi). */
+const RANK_SCANS = [
+  'range',
+  'roundWithContext',
+  'round',
+  'outside',
+  'outsideEn',
+  'top',
+  'within',
+  'withinEn',
+  'approximateEn',
+  'ordinal',
+  'systemRank',
+  'bare',
+] as const;
+/** Rank patterns that test a match or the text around it (case-sensitive unless listed in RANK_TESTS_I). */
+const RANK_TESTS = ['rangeNamed', 'rangeDate', 'rankWord', 'topNotRank', 'topNamed', 'systemRankArticle', 'systemRankThe'] as const;
+const RANK_TESTS_I: readonly string[] = ['rangeNamed', 'topNamed', 'systemRankArticle'];
+/** Rank patterns with `{words}`, filled per call with the cue table's approximate-rank words. */
+const RANK_TEMPLATES = ['approximateBefore', 'approximateAfter'] as const;
+type RankKey = (typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number] | (typeof RANK_TEMPLATES)[number];
+
+const ExtractLangSchema = z
+  .object({
+    negation: z.object({ zh: Words, zhAfter: Words, en: Words }).strict(),
+    clauses: z.object({ pattern: Pattern, words: Words }).strict(),
+    otherCities: Words,
+    rankContext: Words,
+    rankingSystems: z
+      .array(
+        z
+          .object({
+            system: z.enum(['QS', 'USNews', 'ARWU', 'THE']),
+            pattern: Pattern,
+            caseSensitive: z.boolean().default(false),
+          })
+          .strict(),
+      )
+      .min(1),
+    policyNameAfter: Pattern,
+    universityName: Pattern,
+    notAName: Pattern,
+    institutionWord: Pattern,
+    answers: z.object({ yes: Words, no: Words, end: Pattern }).strict(),
+    factLabels: z.record(z.string(), z.string().min(1)),
+    expected: z
+      .object({
+        notBackPaid: Pattern,
+        fillerBefore: Words,
+        fillerAfter: Words,
+        number: Pattern,
+        top: Pattern,
+        years: Pattern,
+        halfYear: Pattern,
+        yearsAndHalf: Pattern,
+        graduationYear: Pattern,
+      })
+      .strict(),
+    misc: z
+      .object({
+        newHire: Pattern,
+        fullTime: Pattern,
+        shanghai: Pattern,
+        fullTimeEvidence: Pattern,
+        rankUnsure: Pattern,
+        notEpidemic: Pattern,
+        notTalent: Pattern,
+      })
+      .strict(),
+    graduation: z
+      .object({
+        classOf: Pattern,
+        inYear: Pattern,
+        relative: Pattern,
+        relativeYears: z.record(z.string().min(1), z.number().int().min(-10).max(10)),
+        thisYear: Pattern,
+        english: Pattern,
+      })
+      .strict(),
+    degreeLevels: z.array(z.object({ level: z.enum(['doctor', 'master', 'bachelor']), pattern: Pattern }).strict()).min(1),
+    talentCategories: z.array(z.object({ category: z.string().min(1), pattern: Pattern }).strict()).min(1),
+    training: z
+      .object({
+        about: Pattern,
+        noneUsed: Pattern,
+        asksLimit: Pattern,
+        used: Pattern,
+        training: Pattern,
+        countBeforeSubsidy: Pattern,
+        subsidy: Pattern,
+        firstTimeStart: Pattern,
+        neverUsed: Pattern,
+        assessmentWord: Pattern,
+        skillAssessment: Pattern,
+        application: Pattern,
+        notApplication: Pattern,
+        now: Pattern,
+        yearOnly: Pattern,
+        laterYears: z.record(z.string().min(1), z.number().int().min(1).max(10)),
+      })
+      .strict(),
+    district: z.object({ streets: z.array(z.string().min(1)), workAfter: Pattern, workBefore: Pattern, ownerPrefix: Pattern }).strict(),
+    notes: z.object(Object.fromEntries(NOTE_KEYS.map((k) => [k, z.string().min(1)])) as Record<NoteKey, z.ZodString>).strict(),
+    factPatterns: z.record(
+      z.string(),
+      z
+        .array(
+          z
+            .object({
+              fact: z.string().min(1),
+              value: z.boolean(),
+              negatable: z.boolean().default(true),
+              caseSensitive: z.boolean().default(false),
+              pattern: Pattern,
+            })
+            .strict(),
+        )
+        .min(1),
+    ),
+    ranks: z
+      .object(
+        Object.fromEntries([...RANK_SCANS, ...RANK_TESTS, ...RANK_TEMPLATES].map((k) => [k, Pattern])) as Record<RankKey, typeof Pattern>,
+      )
+      .strict(),
+  })
+  .strict();
+
+/** The compiled extractor language (see the file's comments for what each matches). */
+export interface ExtractLang {
+  /** Chinese negation just before a mention (tested on the 8 characters before it, spaces removed). */
+  negZh: RegExp;
+  /** English negation just before a mention (tested on the 40 characters before it). */
+  negEn: RegExp;
+  /** Clause boundaries (for `String.split`). */
+  clauseSplit: RegExp;
+  /** A place other than Shanghai. */
+  otherCity: RegExp;
+  /** A word that makes a number a rank. */
+  rankContext: RegExp;
+  /** Ranking-system names (global: reset `lastIndex` before use). */
+  systems: { system: RankingSystem; re: RegExp }[];
+  /** Words after a name that make it a policy's name. */
+  policyNameAfter: RegExp;
+  /** University-like names (global: reset `lastIndex` before use). */
+  universityName: RegExp;
+  /** Words before such a name that are not part of it. */
+  notAName: RegExp;
+  /** A word of an English institution's name. */
+  institutionWord: RegExp;
+  /** A bare yes / no answer. */
+  yes: RegExp;
+  no: RegExp;
+  /** Short names of the facts, for notes. */
+  factLabels: Record<string, string>;
+  /** The Shanghai districts (the cue tables' `districts`). */
+  districts: string[];
+  /** Bare answers to the question just asked (readExpected). */
+  expected: {
+    notBackPaid: RegExp;
+    fillerBefore: RegExp;
+    fillerAfter: RegExp;
+    number: RegExp;
+    top: RegExp;
+    years: RegExp;
+    halfYear: RegExp;
+    yearsAndHalf: RegExp;
+    graduationYear: RegExp;
+  };
+  /** Single patterns of extractFacts (see the file's comments). */
+  misc: Record<'newHire' | 'fullTime' | 'shanghai' | 'fullTimeEvidence' | 'rankUnsure' | 'notEpidemic' | 'notTalent', RegExp>;
+  /** The graduation year: 22届, 2021年毕业, 去年毕业 (relativeYears: the offset of each word), 应届, graduated in 2021. */
+  graduation: {
+    classOf: RegExp;
+    inYear: RegExp;
+    relative: RegExp;
+    relativeYears: Record<string, number>;
+    thisYear: RegExp;
+    english: RegExp;
+  };
+  /** Degree levels, highest first (the first one named and not negated counts). */
+  degreeLevels: { value: string; re: RegExp }[];
+  /** Talent categories in order (global: reset `lastIndex` before use). */
+  talentCategories: { value: string; re: RegExp }[];
+  /** Training subsidies used, training and skill-assessment dates, the application date. */
+  training: Record<
+    | 'about'
+    | 'noneUsed'
+    | 'asksLimit'
+    | 'used'
+    | 'training'
+    | 'countBeforeSubsidy'
+    | 'subsidy'
+    | 'firstTimeStart'
+    | 'neverUsed'
+    | 'assessmentWord'
+    | 'skillAssessment'
+    | 'application'
+    | 'notApplication'
+    | 'now'
+    | 'yearOnly'
+    | 'laterYear',
+    RegExp
+  > & { laterYears: Record<string, number> };
+  /** Where a district named is where the person works. */
+  district: { streets: string[]; workAfter: RegExp; workBefore: RegExp; ownerPrefix: RegExp };
+  /** The extractor's sentences, with {placeholders} (`fill`). */
+  notes: Record<NoteKey, string>;
+  /** Phrases that state a boolean fact, by group (global: reset `lastIndex` before use). */
+  factPatterns: Record<string, { fact: string; value: boolean; negatable: boolean; re: RegExp }[]>;
+  /** How ranks are written (findRanks): scans are global (reset `lastIndex`), templates hold `{words}`. */
+  ranks: Record<(typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number], RegExp> & Record<(typeof RANK_TEMPLATES)[number], string>;
+}
+
+export class ExtractLangError extends Error {
+  override name = 'ExtractLangError';
+}
+
+const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Literal alternatives, longest first (so that "但是" is tried before "但"). */
+const alt = (ws: string[]) =>
+  [...ws]
+    .sort((a, b) => b.length - a.length)
+    .map(escapeRe)
+    .join('|');
+
+/** The extractor's words from `<dir>/extract.yaml`, compiled; `districts` are the cue tables' districts. */
+export function loadExtractLang(dir: string, districts: readonly string[]): ExtractLang {
+  const file = join(dir, 'extract.yaml');
+  if (!existsSync(file))
+    throw new ExtractLangError(`${file}: missing — the fact extractor's words live there (see docs/assistant.md "The extractor's words")`);
+  const d = readYamlFile(file, ExtractLangSchema, (m) => new ExtractLangError(m), ' — see docs/assistant.md "The extractor\'s words"');
+  for (const g of FACT_PATTERN_GROUPS)
+    if (!d.factPatterns[g]) throw new ExtractLangError(`${file}: factPatterns.${g}: missing (extractFacts runs this group)`);
+  const compile = (key: string, source: string, flags: string) => {
+    try {
+      return new RegExp(source, flags);
+    } catch (e) {
+      throw new ExtractLangError(`${file}: ${key}: "${source}" is not a valid regular expression: ${(e as Error).message}`);
+    }
+  };
+  return {
+    negZh: compile('negation', `(${alt(d.negation.zh)})(${alt(d.negation.zhAfter)})?$`, ''),
+    negEn: compile('negation.en', `\\b(${alt(d.negation.en)})\\s+(?:\\S+\\s+){0,2}$`, 'i'),
+    clauseSplit: compile('clauses', `${d.clauses.pattern}|${alt(d.clauses.words)}`, ''),
+    otherCity: compile('otherCities', alt(d.otherCities), ''),
+    rankContext: compile('rankContext', alt(d.rankContext), 'i'),
+    systems: d.rankingSystems.map((s, i) => ({
+      system: s.system,
+      re: compile(`rankingSystems.${i}.pattern`, s.pattern, s.caseSensitive ? 'g' : 'gi'),
+    })),
+    policyNameAfter: compile('policyNameAfter', d.policyNameAfter, ''),
+    universityName: compile('universityName', d.universityName, 'gi'),
+    notAName: compile('notAName', d.notAName, 'i'),
+    institutionWord: compile('institutionWord', d.institutionWord, 'i'),
+    yes: compile('answers.yes', `^(?:${alt(d.answers.yes)})${d.answers.end}$`, 'i'),
+    no: compile('answers.no', `^(?:${alt(d.answers.no)})${d.answers.end}$`, 'i'),
+    factLabels: d.factLabels,
+    districts: [...districts],
+    expected: {
+      notBackPaid: compile('expected.notBackPaid', d.expected.notBackPaid, ''),
+      fillerBefore: compile('expected.fillerBefore', `^(?:${alt(d.expected.fillerBefore)})+`, 'i'),
+      fillerAfter: compile('expected.fillerAfter', `(?:${alt(d.expected.fillerAfter)})+$`, ''),
+      number: compile('expected.number', d.expected.number, 'i'),
+      top: compile('expected.top', d.expected.top, ''),
+      years: compile('expected.years', d.expected.years, 'i'),
+      halfYear: compile('expected.halfYear', d.expected.halfYear, ''),
+      yearsAndHalf: compile('expected.yearsAndHalf', d.expected.yearsAndHalf, ''),
+      graduationYear: compile('expected.graduationYear', d.expected.graduationYear, ''),
+    },
+    misc: {
+      newHire: compile('misc.newHire', d.misc.newHire, ''),
+      fullTime: compile('misc.fullTime', d.misc.fullTime, 'i'),
+      shanghai: compile('misc.shanghai', d.misc.shanghai, 'i'),
+      fullTimeEvidence: compile('misc.fullTimeEvidence', d.misc.fullTimeEvidence, 'i'),
+      rankUnsure: compile('misc.rankUnsure', d.misc.rankUnsure, ''),
+      notEpidemic: compile('misc.notEpidemic', d.misc.notEpidemic, 'i'),
+      notTalent: compile('misc.notTalent', d.misc.notTalent, ''),
+    },
+    graduation: {
+      classOf: compile('graduation.classOf', d.graduation.classOf, ''),
+      inYear: compile('graduation.inYear', d.graduation.inYear, ''),
+      relative: compile(
+        'graduation.relative',
+        d.graduation.relative.replace('{words}', () => alt(Object.keys(d.graduation.relativeYears))),
+        '',
+      ),
+      relativeYears: d.graduation.relativeYears,
+      thisYear: compile('graduation.thisYear', d.graduation.thisYear, ''),
+      english: compile('graduation.english', d.graduation.english, 'i'),
+    },
+    degreeLevels: d.degreeLevels.map((x, i) => ({ value: x.level, re: compile(`degreeLevels.${i}.pattern`, x.pattern, 'i') })),
+    talentCategories: d.talentCategories.map((x, i) => ({
+      value: x.category,
+      re: compile(`talentCategories.${i}.pattern`, x.pattern, 'gi'),
+    })),
+    training: {
+      about: compile('training.about', d.training.about, 'i'),
+      noneUsed: compile('training.noneUsed', d.training.noneUsed, ''),
+      asksLimit: compile('training.asksLimit', d.training.asksLimit, ''),
+      used: compile('training.used', d.training.used, 'i'),
+      training: compile('training.training', d.training.training, 'i'),
+      countBeforeSubsidy: compile('training.countBeforeSubsidy', d.training.countBeforeSubsidy, 'i'),
+      subsidy: compile('training.subsidy', d.training.subsidy, 'i'),
+      firstTimeStart: compile('training.firstTimeStart', d.training.firstTimeStart, ''),
+      neverUsed: compile('training.neverUsed', d.training.neverUsed, 'i'),
+      assessmentWord: compile('training.assessmentWord', d.training.assessmentWord, 'i'),
+      skillAssessment: compile('training.skillAssessment', d.training.skillAssessment, 'i'),
+      application: compile('training.application', d.training.application, 'i'),
+      notApplication: compile('training.notApplication', d.training.notApplication, 'i'),
+      now: compile('training.now', d.training.now, ''),
+      yearOnly: compile('training.yearOnly', d.training.yearOnly, ''),
+      laterYear: compile('training.laterYears', `(${alt(Object.keys(d.training.laterYears))})`, ''),
+      laterYears: d.training.laterYears,
+    },
+    district: {
+      streets: d.district.streets,
+      workAfter: compile('district.workAfter', d.district.workAfter, ''),
+      workBefore: compile('district.workBefore', d.district.workBefore, ''),
+      ownerPrefix: compile('district.ownerPrefix', d.district.ownerPrefix, ''),
+    },
+    notes: d.notes,
+    factPatterns: Object.fromEntries(
+      Object.entries(d.factPatterns).map(([g, ps]) => [
+        g,
+        ps.map((p, i) => ({
+          fact: p.fact,
+          value: p.value,
+          negatable: p.negatable,
+          re: compile(`factPatterns.${g}.${i}.pattern`, p.pattern, p.caseSensitive ? 'g' : 'gi'),
+        })),
+      ]),
+    ),
+    ranks: {
+      ...(Object.fromEntries([
+        ...RANK_SCANS.map((k) => [k, compile(`ranks.${k}`, d.ranks[k], 'gi')]),
+        ...RANK_TESTS.map((k) => [k, compile(`ranks.${k}`, d.ranks[k], RANK_TESTS_I.includes(k) ? 'i' : '')]),
+      ]) as Record<(typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number], RegExp>),
+      ...(Object.fromEntries(
+        RANK_TEMPLATES.map((k) => {
+          if (!d.ranks[k].includes('{words}')) throw new ExtractLangError(`${file}: ranks.${k}: the pattern needs {words} (the cue words)`);
+          compile(`ranks.${k}`, d.ranks[k].replace('{words}', 'x'), 'gi');
+          return [k, d.ranks[k]];
+        }),
+      ) as Record<(typeof RANK_TEMPLATES)[number], string>),
+    },
+  };
+}
+
+/** A sentence of `notes` with its {placeholders} filled (a placeholder without a value is left as written). */
+export function fill(template: string, vars: Record<string, string | number | undefined>): string {
+  return template.replace(/\{(\w+)\}/g, (all, k: string) => (k in vars ? String(vars[k]) : all));
+}
