@@ -301,7 +301,7 @@ function section(results: WebBenchResult[]): string {
     '## Web channel (`policybot bench-web`, issue 14)',
     '',
     `Machine: ${machineLine()}. Date: ${new Date().toISOString().slice(0, 10)}.`,
-    `Open-loop client (node:http, keep-alive) in its own process (scripts/bench-web-client.mjs): R requests/s for ${r0.seconds} s over ${r0.conversations} conversations (each waits for its`,
+    `Open-loop client (HTTP/1.1 keep-alive over node:net, one connection per conversation) in its own process (scripts/bench-web-client.mjs): R requests/s for ${r0.seconds} s over ${r0.conversations} conversations (each waits for its`,
     `previous reply), SQLite store (a session read and write per turn, gaps recorded), loopback HTTP, rate limits off. Questions: the ${r0.questions} distinct`,
     'questions of the dev sets (assistant-dev.yaml with its multi-turn conversations in order, retrieval-dev.yaml), the conversations spread over',
     'them so that they ask different questions at the same moment. `real`: the assistant over the shipped corpus; `echo`: a trivial',
