@@ -203,7 +203,7 @@ export function analyzeQuery(
     c.terms = [...new Set(c.terms)];
   }
 
-  const places = seg.placeNames(text);
+  const places = seg.placeNames(text, cut.words);
   const foreignPlaces = places.filter(
     (p) => !synonyms.inScopePlaces.has(p) && !synonyms.knownTerms.has(p) && bm25.df(p) === 0 && !knownDistricts.some((d) => p.includes(d)),
   );
