@@ -171,26 +171,11 @@ export function webReplyJson(r: Reply) {
   };
 }
 
-export const ChatBody = z.object({
+const ChatBody = z.object({
   conversationId: z.string().optional(),
   text: z.string(),
   lang: z.enum(['zh', 'en']).optional(),
 });
-/**
- * `ChatBody.parse` for a well-formed body, without zod (about 0.05 ms a request under load): the same
- * value — the known fields only — or undefined, and then zod parses it and names what is wrong.
- */
-export function quickChatBody(body: unknown): z.infer<typeof ChatBody> | undefined {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const { conversationId, text, lang } = body as Record<string, unknown>;
-  if (typeof text !== 'string') return undefined;
-  if (conversationId !== undefined && typeof conversationId !== 'string') return undefined;
-  if (lang !== undefined && lang !== 'zh' && lang !== 'en') return undefined;
-  const out: z.infer<typeof ChatBody> = { text };
-  if (conversationId !== undefined) out.conversationId = conversationId;
-  if (lang !== undefined) out.lang = lang;
-  return out;
-}
 const FeedbackBody = z.object({
   conversationId: z.string(),
   turn: z.number().int().min(1),
@@ -332,7 +317,7 @@ export function createWebApp(deps: WebDeps) {
       return 'unknown';
     }
   };
-  const readJson = async <T>(c: Context, schema: z.ZodType<T>, fast?: (body: unknown) => T | undefined): Promise<T> => {
+  const readJson = async <T>(c: Context, schema: z.ZodType<T>): Promise<T> => {
     const text = await readBodyText(c, s.maxBodyBytes);
     let body: unknown;
     try {
@@ -340,8 +325,6 @@ export function createWebApp(deps: WebDeps) {
     } catch {
       throw new ApiError(400, 'bad_json');
     }
-    const quick = fast?.(body);
-    if (quick !== undefined) return quick;
     const parsed = schema.safeParse(body);
     if (!parsed.success) {
       const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
@@ -410,7 +393,7 @@ export function createWebApp(deps: WebDeps) {
   const stage = deps.onStage ?? (() => {});
   app.post('/api/chat', async (c) => {
     stage('start');
-    const body = await readJson(c, ChatBody, quickChatBody);
+    const body = await readJson(c, ChatBody);
     stage('body');
     const lang = langOf(c, body.lang);
     const text = body.text.trim();
