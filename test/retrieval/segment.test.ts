@@ -43,11 +43,10 @@ test('general idf: generic words weigh less than topical ones', () => {
   assert.ok(seg.generalIdf('公司') < seg.generalIdf('公积金'));
 });
 
-test('place names from the tokens: the same as the tagger on the corpus and every fixture line', async () => {
+test('place names from the tokens: the same as the tagger on every fixture line', async () => {
   const { readFileSync, readdirSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { PROJECT_ROOT } = await import('../../bot/config.ts');
-  const { readCorpus } = await import('../../retrieval/corpus.ts');
   // the project dictionary, and a user word tagged ns
   const seg = createSegmenter({
     dictionaryFile: join(PROJECT_ROOT, 'corpus', 'dictionary.txt'),
@@ -58,12 +57,10 @@ test('place names from the tokens: the same as the tagger on the corpus and ever
   const texts = ['北京积分落户', '临港新片区的人才政策', '😀', 'abc 123', '在上海工作满六个月'];
   for (const f of readdirSync(join(PROJECT_ROOT, 'test', 'fixtures')).filter((n) => n.endsWith('.yaml')))
     texts.push(...readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', f), 'utf8').split('\n'));
-  const corpus = await readCorpus(join(PROJECT_ROOT, 'corpus'));
-  for (const c of corpus.chunks) texts.push(...c.text.split(/[。；\n]/));
+  const unique = [...new Set(texts.map((t) => normalizeQuery(t)))];
   let skipped = 0;
   let places = 0;
-  for (const raw of texts) {
-    const text = normalizeQuery(raw);
+  for (const text of unique) {
     const words = seg.tokens(text, { bigrams: false });
     const tagged = seg.placeNames(text);
     assert.deepEqual(seg.placeNames(text, words), tagged, text);
