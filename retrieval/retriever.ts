@@ -18,6 +18,7 @@ import {
   createQueryMemo,
   DEFAULT_FUSION,
   fuseCandidates,
+  HEADING_MEMO_MAX_ROWS,
   type AnalyzedQuery,
   type FusionOptions,
   type HeadingMemo,
@@ -68,8 +69,8 @@ export class Retriever {
   private readonly districts: string[];
   /** Query analysis that depends only on the segmenter and the synonym table (expansion terms cut once). */
   private readonly memo: QueryMemo;
-  /** Which headings contain which terms (the heading signal), remembered across queries. */
-  private readonly headingMemo: HeadingMemo;
+  /** Which headings contain which terms (the heading signal), remembered across queries; none for a large index. */
+  private readonly headingMemo?: HeadingMemo;
 
   constructor(parts: RetrieverParts) {
     this.data = parts.data;
@@ -78,7 +79,7 @@ export class Retriever {
     this.embedder = parts.embedder;
     this.fusion = parts.fusion ?? DEFAULT_FUSION;
     this.memo = createQueryMemo(parts.segmenter, parts.synonyms);
-    this.headingMemo = createHeadingMemo(parts.data.headings);
+    if (parts.data.headings.length <= HEADING_MEMO_MAX_ROWS) this.headingMemo = createHeadingMemo(parts.data.headings);
     this.districts = [...new Set([...parts.data.docs.values()].map((d) => d.district).filter((d): d is string => !!d))];
   }
 
