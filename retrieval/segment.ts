@@ -646,6 +646,8 @@ export function createSegmenter(opts: SegmenterOptions = {}): Segmenter {
     cut: (text) => (text ? j(text).cutForSearch(text, false) : []),
     warm() {
       full();
+      // the place-word set too (~20 ms), so that the first question does not pay for it
+      placeWords ??= loadPlaceWords(stockDictionary(minFreq, opts.cacheDir), cleanDictionary(userDict));
     },
     dictionaryState: () =>
       loaded ? { state: 'whole', words: 0 } : lazy ? { state: 'lazy', words: lazy.has.size } : { state: 'none', words: 0 },
