@@ -113,8 +113,11 @@ const LOOKUP_COST = 8;
 
 /** One query term prepared for scoring: its list, weight·idf·(k1+1) and the bound of its contribution. */
 interface PlannedTerm {
+  /** The term's postings (empty when planned without lists: `len` and `start` locate them). */
   docs: Int32Array;
   tfs: Uint16Array;
+  /** Length of the term's list. */
+  len: number;
   wk: number;
   upper: number;
   /** Term id and the position of its list in the index's arrays. */
@@ -829,15 +832,15 @@ export class Bm25Index {
    * of the property test, and the fastest strategy on this project's queries (docs/retrieval.md).
    */
   searchExhaustive(terms: WeightedTerm[], limit: number, allow?: (doc: number) => boolean, stats?: Bm25SearchStats): Bm25Hit[] {
-    const plan = this.plan(terms);
+    const plan = this.plan(terms, false);
     if (!plan.length || limit <= 0) return [];
     const acc = this.acc;
     const { layout, accumulate } = this.arena;
     let postings = 0;
     for (const t of plan) {
       // acc[d] = acc[d] + (wk·tf)/(tf + norms[d]) for each posting (bm25-kernel.ts)
-      accumulate(layout.docs + 4 * t.start, layout.tfs + 2 * t.start, t.docs.length, t.wk, layout.norms, layout.acc);
-      postings += t.docs.length;
+      accumulate(layout.docs + 4 * t.start, layout.tfs + 2 * t.start, t.len, t.wk, layout.norms, layout.acc);
+      postings += t.len;
     }
     // documents come in ascending order: once the heap is full, one that does not beat its worst
     // score cannot enter (an equal score loses the tie to the lower documents held); before, any
@@ -869,7 +872,7 @@ export class Bm25Index {
    * weights add up, as their contributions would), drops unknown ones, orders by descending bound
    * (ties: first given first).
    */
-  private plan(terms: WeightedTerm[]): PlannedTerm[] {
+  private plan(terms: WeightedTerm[], lists = true): PlannedTerm[] {
     if (!this.size || !terms.length) return [];
     const merged = new Map<number, number>();
     for (const { term, weight } of terms) {
@@ -885,8 +888,10 @@ export class Bm25Index {
       if (Number.isNaN(this.maxImpact[id]!)) this.maxImpact[id] = this.maxImpactOf(a, z);
       const wk = weight * this.idfOf(z - a) * k1p1;
       out.push({
-        docs: this.docs.subarray(a, z),
-        tfs: this.tfs.subarray(a, z),
+        // two typed-array views per term cost more than the exhaustive scorer's whole plan: only when used
+        docs: lists ? this.docs.subarray(a, z) : EMPTY_I32,
+        tfs: lists ? this.tfs.subarray(a, z) : EMPTY_U16,
+        len: z - a,
         wk,
         upper: wk * this.maxImpact[id]! * (1 + PRUNE_SLACK),
         id,

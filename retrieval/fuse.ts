@@ -92,6 +92,54 @@ export interface DocFacts {
   title: string;
 }
 
+/**
+ * What query analysis derives from the fixed tables rather than from the query: the tokens of every
+ * synonym/expansion term (cut by jieba once, not on every query that triggers it) and the in-scope
+ * place list. One per retriever (`Retriever` keeps one); it must be used with one segmenter and one
+ * synonym table only. Bounded: at most `MAX_MEMO_TERMS` terms are kept (expansion terms come from the
+ * synonym table, a few hundred).
+ */
+export interface QueryMemo {
+  readonly segmenter: Segmenter;
+  readonly synonyms: SynonymTable;
+  /** term → its words (as `tokens(term, { bigrams: false })`) and its bigram tokens (as `tokens(term)` filtered). */
+  readonly termTokens: Map<string, { words: string[]; bigrams: string[] }>;
+  /** `synonyms.inScopePlaces` of two characters or more, in set order. */
+  readonly longInScopePlaces: string[];
+}
+
+/** Most expansion terms a `QueryMemo` keeps (it is cleared when full). */
+export const MAX_MEMO_TERMS = 10_000;
+
+/** A memo for one segmenter and synonym table (see `QueryMemo`). */
+export function createQueryMemo(segmenter: Segmenter, synonyms: SynonymTable): QueryMemo {
+  return {
+    segmenter,
+    synonyms,
+    termTokens: new Map(),
+    longInScopePlaces: [...synonyms.inScopePlaces].filter((p) => p.length >= 2),
+  };
+}
+
+/**
+ * The words of `text` (`seg.tokens(text, { bigrams: false })`) and its bigram tokens
+ * (`seg.tokens(text).filter(t => t.startsWith(BIGRAM_PREFIX))`), from one jieba cut instead of two.
+ */
+function wordsAndBigrams(seg: Segmenter, text: string, bigrams: boolean): { words: string[]; bigrams: string[] } {
+  const words: string[] = [];
+  const grams: string[] = [];
+  seg.visitTokens(
+    text,
+    { bigrams },
+    (w) => {
+      words.push(w);
+      if (bigrams && w.startsWith(BIGRAM_PREFIX)) grams.push(w);
+    },
+    (a, b) => grams.push(BIGRAM_PREFIX + String.fromCharCode(a, b)),
+  );
+  return { words, bigrams: grams };
+}
+
 /** Analyzes a normalized query. `knownDistricts` are the districts of the corpus documents. */
 export function analyzeQuery(
   text: string,
@@ -100,12 +148,16 @@ export function analyzeQuery(
   bm25: Bm25Index,
   opts: FusionOptions,
   knownDistricts: string[] = [],
+  memo?: QueryMemo,
 ): AnalyzedQuery {
-  const words = [...new Set(seg.tokens(text, { bigrams: false }))];
+  if (memo && (memo.segmenter !== seg || memo.synonyms !== synonyms)) memo = undefined; // another table: no memo
+  const useBigrams = opts.bigramWeight > 0;
+  const cut = wordsAndBigrams(seg, text, useBigrams);
+  const words = [...new Set(cut.words)];
   const weights = new Map<string, number>();
   const add = (t: string, w: number) => weights.set(t, Math.max(weights.get(t) ?? 0, w));
   for (const w of words) add(w, 1);
-  if (opts.bigramWeight > 0) for (const b of seg.tokens(text).filter((t) => t.startsWith(BIGRAM_PREFIX))) add(b, opts.bigramWeight);
+  if (useBigrams) for (const b of cut.bigrams) add(b, opts.bigramWeight);
 
   // concepts: longest words first; a word inside a longer word joins that concept
   const concepts: Concept[] = [];
@@ -114,13 +166,23 @@ export function analyzeQuery(
     if (host) host.terms.push(w);
     else concepts.push({ word: w, terms: [w], weight: 0 });
   }
+  const termTokens = (term: string): { words: string[]; bigrams: string[] } => {
+    if (!memo) return wordsAndBigrams(seg, term, useBigrams);
+    const hit = memo.termTokens.get(term);
+    if (hit) return hit;
+    // always with bigrams: the memo serves every `bigramWeight`
+    const fresh = wordsAndBigrams(seg, term, true);
+    if (memo.termTokens.size >= MAX_MEMO_TERMS) memo.termTokens.clear();
+    memo.termTokens.set(term, fresh);
+    return fresh;
+  };
   for (const e of expandQuery(synonyms, text, words)) {
     const expTerms: string[] = [];
     for (const term of e.terms) {
-      const toks = seg.tokens(term, { bigrams: false });
+      const tt = termTokens(term);
+      const toks = tt.words;
       for (const t of toks) add(t, opts.synonymWeight);
-      if (opts.bigramWeight > 0)
-        for (const b of seg.tokens(term).filter((t) => t.startsWith(BIGRAM_PREFIX))) add(b, opts.synonymWeight * opts.bigramWeight);
+      if (useBigrams) for (const b of tt.bigrams) add(b, opts.synonymWeight * opts.bigramWeight);
       // a multi-word expansion covers its concept only when all its words occur: use its longest word
       const longest = [...toks].sort((a, b) => b.length - a.length)[0];
       if (longest) expTerms.push(longest);
@@ -141,13 +203,13 @@ export function analyzeQuery(
     c.terms = [...new Set(c.terms)];
   }
 
-  const places = seg.placeNames(text);
+  const places = seg.placeNames(text, cut.words);
   const foreignPlaces = places.filter(
     (p) => !synonyms.inScopePlaces.has(p) && !synonyms.knownTerms.has(p) && bm25.df(p) === 0 && !knownDistricts.some((d) => p.includes(d)),
   );
   const namesInScopePlace =
     places.some((p) => synonyms.inScopePlaces.has(p) || knownDistricts.some((d) => p.includes(d))) ||
-    [...synonyms.inScopePlaces].some((p) => p.length >= 2 && text.includes(p));
+    (memo ? memo.longInScopePlaces : [...synonyms.inScopePlaces].filter((p) => p.length >= 2)).some((p) => text.includes(p));
   const docNumbers = [...text.matchAll(/(?:〔\d{4}〕|\[\d{4}\]|\(\d{4}\)|第)?\s*(\d+[a-z]?\d*)\s*号/g)].map((m) => m[1]!);
   const districts = knownDistricts.filter((d) => text.includes(d));
   return {
@@ -204,6 +266,79 @@ export function headingCoverage(q: AnalyzedQuery, heading: string): number {
   return total > 0 ? got / total : 0;
 }
 
+/**
+ * Which headings contain which query terms, remembered across queries: `headingCoverage` tests every
+ * concept term against every candidate's heading (`String.includes`), and the same terms (落户, 社保,
+ * the synonym expansions) come back in most questions. Per term, one byte per row: 0 not tested yet,
+ * 1 absent, 2 present. Bounded: about `HEADING_MEMO_BYTES` in all (cleared when full). Tied to one
+ * `headings` array (an index); `fuseCandidates` ignores a memo of another one.
+ */
+export interface HeadingMemo {
+  readonly headings: readonly string[];
+  readonly has: Map<string, Uint8Array>;
+  readonly maxTerms: number;
+}
+
+/** Bytes a `HeadingMemo` may hold (16 MiB: 180k terms on the shipped corpus of 91 chunks). */
+export const HEADING_MEMO_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Largest index (rows) a `Retriever` keeps a `HeadingMemo` for: a term's marks are one byte per row,
+ * so on a large index each new term costs an allocation larger than the `String.includes` tests it
+ * saves on a query's ~100 candidates (at 8,192 rows the memo still holds 2,048 terms).
+ */
+export const HEADING_MEMO_MAX_ROWS = 8192;
+
+/** A memo for the headings of one index (see `HeadingMemo`). */
+export function createHeadingMemo(headings: readonly string[]): HeadingMemo {
+  return { headings, has: new Map(), maxTerms: Math.max(64, Math.floor(HEADING_MEMO_BYTES / Math.max(1, headings.length))) };
+}
+
+/** The memo's marks of `term` (a fresh, untested array the first time). */
+function headingMarks(memo: HeadingMemo, term: string): Uint8Array {
+  let marks = memo.has.get(term);
+  if (!marks) {
+    if (memo.has.size >= memo.maxTerms) memo.has.clear();
+    marks = new Uint8Array(memo.headings.length);
+    memo.has.set(term, marks);
+  }
+  return marks;
+}
+
+/**
+ * `headingCoverage(q, memo.headings[row] ?? '')` for many rows, with the term tests remembered in
+ * `memo`: the same values, in the same order of additions.
+ */
+export function headingCoverageOfRows(q: AnalyzedQuery, memo: HeadingMemo, rows: Iterable<number>): Map<number, number> {
+  const marks = q.concepts.map((c) => c.terms.map((t) => headingMarks(memo, t)));
+  const out = new Map<number, number>();
+  for (const row of rows) {
+    const heading = memo.headings[row] ?? '';
+    if (!heading) {
+      out.set(row, 0);
+      continue;
+    }
+    let total = 0;
+    let got = 0;
+    for (let i = 0; i < q.concepts.length; i++) {
+      const c = q.concepts[i]!;
+      total += c.weight;
+      const cm = marks[i]!;
+      for (let j = 0; j < cm.length; j++) {
+        const m = cm[j]!;
+        let v = m[row]!;
+        if (v === 0) m[row] = v = heading.includes(c.terms[j]!) ? 2 : 1;
+        if (v === 2) {
+          got += c.weight;
+          break;
+        }
+      }
+    }
+    out.set(row, total > 0 ? got / total : 0);
+  }
+  return out;
+}
+
 /** 1 when the question names this document's 文号 or district, else 0 (district preference: 0.5). */
 export function docMatch(q: AnalyzedQuery, doc: DocFacts | undefined, preferDistrict?: string): number {
   if (!doc) return 0;
@@ -239,6 +374,8 @@ export interface FuseInput {
   docs: Map<string, DocFacts>;
   preferDistrict?: string;
   opts: FusionOptions;
+  /** Remembered heading tests (`Retriever` keeps one per index); ignored when made for other `headings`. */
+  headingMemo?: HeadingMemo;
 }
 
 /** Fuses BM25 and dense candidates with structure signals; returns candidates best first. */
@@ -246,14 +383,22 @@ export function fuseCandidates(input: FuseInput): FusedCandidate[] {
   const { q, bm25Hits, denseSim, denseRanked = [], opts } = input;
   const rows = new Set<number>(bm25Hits.map((h) => h.doc));
   for (const r of denseRanked) rows.add(r);
-  const bm25Score = new Map(bm25Hits.map((h) => [h.doc, h.score]));
-  const maxBm25 = Math.max(0, ...bm25Hits.map((h) => h.score));
+  const bm25Score = new Map<number, number>();
+  let maxBm25 = 0;
+  for (const h of bm25Hits) {
+    bm25Score.set(h.doc, h.score);
+    maxBm25 = Math.max(maxBm25, h.score);
+  }
   let maxCos = opts.cosFloor;
   if (denseSim) for (const r of rows) maxCos = Math.max(maxCos, denseSim.get(r) ?? 0);
-  const bm25Rank = new Map(bm25Hits.map((h, i) => [h.doc, i]));
-  const denseRank = new Map(denseRanked.map((r, i) => [r, i]));
+  // the ranks only matter to reciprocal-rank fusion
+  const rrf = opts.method === 'rrf';
+  const bm25Rank = rrf ? new Map(bm25Hits.map((h, i) => [h.doc, i])) : undefined;
+  const denseRank = rrf ? new Map(denseRanked.map((r, i) => [r, i])) : undefined;
   const w = opts.weights;
   const coverages = coverageOfRows(q, input.bm25, [...rows]);
+  const memo = input.headingMemo && input.headingMemo.headings === input.headings ? input.headingMemo : undefined;
+  const heads = memo ? headingCoverageOfRows(q, memo, rows) : undefined;
   const out: FusedCandidate[] = [];
   for (const row of rows) {
     const chunk = input.chunks[row]!;
@@ -261,14 +406,14 @@ export function fuseCandidates(input: FuseInput): FusedCandidate[] {
     const cos = denseSim?.get(row) ?? 0;
     const d = denseSim && maxCos > opts.cosFloor ? Math.max(0, cos - opts.cosFloor) / (maxCos - opts.cosFloor) : 0;
     const cov = coverages.get(row)!;
-    const head = headingCoverage(q, input.headings[row] ?? '');
+    const head = heads ? heads.get(row)! : headingCoverage(q, input.headings[row] ?? '');
     const facts = input.docs.get(chunk.docId);
     const doc = docMatch(q, facts, input.preferDistrict);
     const municipal = facts?.level === 'municipal' && q.districts.length === 0 && !input.preferDistrict ? 1 : 0;
     let score: number;
-    if (opts.method === 'rrf') {
-      const rb = bm25Rank.get(row);
-      const rd = denseRank.get(row);
+    if (rrf) {
+      const rb = bm25Rank!.get(row);
+      const rd = denseRank!.get(row);
       score =
         (w.bm25 > 0 && rb !== undefined ? w.bm25 / (opts.rrfK + rb + 1) : 0) +
         (w.dense > 0 && rd !== undefined ? w.dense / (opts.rrfK + rd + 1) : 0) +

@@ -11,7 +11,19 @@
 import type { SearchHit, SearchResult } from './types.ts';
 import { cosine, type Embedder } from './embed.ts';
 import type { IndexData } from './index-store.ts';
-import { analyzeQuery, confidenceOf, DEFAULT_FUSION, fuseCandidates, type AnalyzedQuery, type FusionOptions } from './fuse.ts';
+import {
+  analyzeQuery,
+  confidenceOf,
+  createHeadingMemo,
+  createQueryMemo,
+  DEFAULT_FUSION,
+  fuseCandidates,
+  HEADING_MEMO_MAX_ROWS,
+  type AnalyzedQuery,
+  type FusionOptions,
+  type HeadingMemo,
+  type QueryMemo,
+} from './fuse.ts';
 import { normalizeForSearch, normalizeQuery, type Segmenter } from './segment.ts';
 import type { SynonymTable } from './synonyms.ts';
 
@@ -55,6 +67,10 @@ export class Retriever {
   readonly embedder?: Embedder;
   readonly fusion: FusionOptions;
   private readonly districts: string[];
+  /** Query analysis that depends only on the segmenter and the synonym table (expansion terms cut once). */
+  private readonly memo: QueryMemo;
+  /** Which headings contain which terms (the heading signal), remembered across queries; none for a large index. */
+  private readonly headingMemo?: HeadingMemo;
 
   constructor(parts: RetrieverParts) {
     this.data = parts.data;
@@ -62,6 +78,8 @@ export class Retriever {
     this.synonyms = parts.synonyms;
     this.embedder = parts.embedder;
     this.fusion = parts.fusion ?? DEFAULT_FUSION;
+    this.memo = createQueryMemo(parts.segmenter, parts.synonyms);
+    if (parts.data.headings.length <= HEADING_MEMO_MAX_ROWS) this.headingMemo = createHeadingMemo(parts.data.headings);
     this.districts = [...new Set([...parts.data.docs.values()].map((d) => d.district).filter((d): d is string => !!d))];
   }
 
@@ -84,7 +102,7 @@ export class Retriever {
     const k = Math.max(1, Math.min(50, Math.floor(opts.k ?? 5)));
     const mode: SearchMode = opts.mode ?? 'hybrid';
     const text = normalizeQuery(typeof query === 'string' ? query : '');
-    const q = analyzeQuery(text, this.segmenter, this.synonyms, this.data.bm25, this.fusion, this.districts);
+    const q = analyzeQuery(text, this.segmenter, this.synonyms, this.data.bm25, this.fusion, this.districts, this.memo);
     const t1 = performance.now();
     const timings: StageTimings = { segment: t1 - t0, embed: 0, ann: 0, bm25: 0, fuse: 0, total: 0 };
     const empty = (): SearchResult => ({ query, model: this.model, hits: [], confidence: 0 });
@@ -107,8 +125,12 @@ export class Retriever {
         timings.embed = ta - te;
         const hits = this.data.vectorIndex.search(qv, n);
         timings.ann = performance.now() - ta;
-        denseRanked = hits.map((h) => h.row);
-        denseSim = new Map(hits.map((h) => [h.row, h.similarity]));
+        denseRanked = [];
+        denseSim = new Map();
+        for (const h of hits) {
+          denseRanked.push(h.row);
+          denseSim.set(h.row, h.similarity);
+        }
       }
     }
 
@@ -139,6 +161,7 @@ export class Retriever {
       docs: this.data.docs,
       preferDistrict: opts.district ? normalizeForSearch(opts.district).replace(/区$/, '') : undefined,
       opts: fusion,
+      headingMemo: this.headingMemo,
     });
     const hits: SearchHit[] = fused.slice(0, k).map((f) => ({
       chunk: this.data.chunks[f.row]!,

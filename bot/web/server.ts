@@ -141,6 +141,18 @@ interface WebSession {
   createdAt: number;
 }
 
+/**
+ * The stored turns after `turn`: the last `MAX_TURNS`, and an eligibility check only on the newest turn
+ * that has one. The hand-off packet uses only the last check (bot/handoff/packet.ts), so it is the same;
+ * the older checks were most of the row (up to 60 % of 20 KB in long conversations), which every turn
+ * reads and writes as JSON.
+ */
+export function keepTurns<T extends { eligibility: unknown }>(turns: readonly T[], turn: T, max = MAX_TURNS): T[] {
+  const kept = [...turns, turn].slice(-max);
+  if (turn.eligibility) for (let i = 0; i < kept.length - 1; i++) if (kept[i]!.eligibility) kept[i] = { ...kept[i]!, eligibility: null };
+  return kept;
+}
+
 /** The `ask --json` contract (README) plus what the page needs: dates and labels, route, lang. */
 export function webReplyJson(r: Reply) {
   const base = replyJson(r);
@@ -370,6 +382,7 @@ export function createWebApp(deps: WebDeps) {
   });
 
   app.use('/api/*', async (c, next) => {
+    if (s.ratePerIpPerMinute <= 0) return next(); // no limit: not even the peer address is looked up
     const wait = perIp.hit(clientIp(c), now());
     if (wait) return fail(c, new ApiError(429, 'rate_limited', { seconds: wait }, { 'Retry-After': String(wait) }));
     await next();
@@ -412,7 +425,7 @@ export function createWebApp(deps: WebDeps) {
         eligibility: reply.eligibility,
         citations: reply.citations.map((x) => ({ docId: x.docId, title: x.title, docNumber: x.docNumber, clause: x.clause, date: x.date })),
       };
-      await sessions.write(key, { conv: next, turns: [...sess.turns, turn].slice(-MAX_TURNS), createdAt: sess.createdAt });
+      await sessions.write(key, { conv: next, turns: keepTurns(sess.turns, turn), createdAt: sess.createdAt });
       stage('session_write');
       const gap = await deps.gapLog.recordReply('web', text, reply);
       stage('gap_log');

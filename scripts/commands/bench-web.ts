@@ -15,7 +15,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { connect } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../bot/app.ts';
@@ -129,6 +129,8 @@ export async function runWebBench(opts: {
   // the search inside the assistant: its CPU time, and the retriever's own stage timings (wall time)
   const retriever = app.retrieval.retriever;
   retriever.search = async (query, o) => {
+    // under load nothing is measured here: no getrusage calls on the server's path (two getrusage calls cost ~0.05 ms a request on this VM)
+    if (!probing) return (await retriever.searchDetailed(query, o)).result;
     const c0 = process.cpuUsage();
     const d = await retriever.searchDetailed(query, o);
     if (probing) {
@@ -238,25 +240,41 @@ async function sequentialPass(
   conversations: number,
   o: { warmup: number; requests: number; probe: (on: boolean) => void },
 ): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // One keep-alive socket and a hand-parsed reply (Content-Length, as the channel sends it): this client
+  // runs in the server's process, and node:http's client work would land in the stages being measured.
+  const target = new URL(url);
+  const socket = connect({ host: target.hostname, port: Number(target.port), noDelay: true });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let buf: Buffer = Buffer.alloc(0);
+  let waiting: { resolve: (v: Record<string, unknown>) => void; reject: (e: Error) => void } | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
+    const headEnd = buf.indexOf('\r\n\r\n');
+    if (headEnd < 0 || !waiting) return;
+    const head = buf.toString('latin1', 0, headEnd).toLowerCase();
+    const length = /\r\ncontent-length: *(\d+)/.exec(head);
+    const w = waiting;
+    if (!length) {
+      waiting = undefined;
+      w.reject(new Error('bench-web: a reply without Content-Length'));
+      return;
+    }
+    const end = headEnd + 4 + Number(length[1]);
+    if (buf.length < end) return;
+    const status = Number(head.slice(9, 12));
+    const body = buf.toString('utf8', headEnd + 4, end);
+    buf = Buffer.from(buf.subarray(end));
+    waiting = undefined;
+    if (status !== 200) w.reject(new Error(`bench-web: POST /api/chat answered ${status}`));
+    else w.resolve(JSON.parse(body) as Record<string, unknown>);
+  });
+  socket.on('error', (err) => waiting?.reject(err));
   const post = (body: unknown) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
       const data = Buffer.from(JSON.stringify(body));
-      const req = request(
-        url,
-        { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length } },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            if (res.statusCode !== 200) reject(new Error(`bench-web: POST /api/chat answered ${res.statusCode}`));
-            else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(data);
+      waiting = { resolve, reject };
+      const head = `POST ${target.pathname} HTTP/1.1\r\nHost: ${target.host}\r\nContent-Type: application/json\r\nContent-Length: ${data.length}\r\n\r\n`;
+      socket.write(Buffer.concat([Buffer.from(head, 'latin1'), data]));
     });
   try {
     for (let i = 0; i < o.warmup; i++) await post({ text: questions[i % questions.length] });
@@ -272,7 +290,7 @@ async function sequentialPass(
     o.probe(false);
     return o.requests;
   } finally {
-    agent.destroy();
+    socket.destroy();
   }
 }
 
@@ -301,7 +319,7 @@ function section(results: WebBenchResult[]): string {
     '## Web channel (`policybot bench-web`, issue 14)',
     '',
     `Machine: ${machineLine()}. Date: ${new Date().toISOString().slice(0, 10)}.`,
-    `Open-loop client (node:http, keep-alive) in its own process (scripts/bench-web-client.mjs): R requests/s for ${r0.seconds} s over ${r0.conversations} conversations (each waits for its`,
+    `Open-loop client (HTTP/1.1 keep-alive over node:net, one connection per conversation) in its own process (scripts/bench-web-client.mjs): R requests/s for ${r0.seconds} s over ${r0.conversations} conversations (each waits for its`,
     `previous reply), SQLite store (a session read and write per turn, gaps recorded), loopback HTTP, rate limits off. Questions: the ${r0.questions} distinct`,
     'questions of the dev sets (assistant-dev.yaml with its multi-turn conversations in order, retrieval-dev.yaml), the conversations spread over',
     'them so that they ask different questions at the same moment. `real`: the assistant over the shipped corpus; `echo`: a trivial',

@@ -1,14 +1,25 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { before, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { Bm25Index } from '../../retrieval/bm25.ts';
 import { readCorpus } from '../../retrieval/corpus.ts';
-import { DEFAULT_FUSION, analyzeQuery, confidenceOf, coverage, coverageOfRows, docMatch, fuseCandidates } from '../../retrieval/fuse.ts';
+import {
+  DEFAULT_FUSION,
+  analyzeQuery,
+  confidenceOf,
+  coverage,
+  coverageOfRows,
+  createHeadingMemo,
+  createQueryMemo,
+  docMatch,
+  fuseCandidates,
+  type HeadingMemo,
+} from '../../retrieval/fuse.ts';
 import { openRetriever, type Retriever } from '../../retrieval/search.ts';
-import { createSegmenter } from '../../retrieval/segment.ts';
+import { createSegmenter, normalizeQuery } from '../../retrieval/segment.ts';
 import { parseSynonyms } from '../../retrieval/synonyms.ts';
 import type { Chunk } from '../../retrieval/types.ts';
 
@@ -84,17 +95,74 @@ test('docMatch: 文号, district named, district preference', () => {
 
 // ── the real corpus, BM25 + structure signals (no model: fast) ──────────────────────────────
 let retriever: Retriever;
+let dataDir: string;
 before(async () => {
   const corpus = await readCorpus(join(PROJECT_ROOT, 'corpus'));
+  dataDir = mkdtempSync(join(tmpdir(), 'pb-real-'));
   retriever = (
     await openRetriever({
       chunks: corpus.chunks,
       documents: corpus.documents,
       corpusDir: join(PROJECT_ROOT, 'corpus'),
-      dataDir: mkdtempSync(join(tmpdir(), 'pb-real-')),
+      dataDir,
       model: null,
     })
   ).retriever;
+});
+after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+test('real corpus: the memos (expansion tokens, heading tests) change no analysis and no score', () => {
+  const questions = [
+    '海归落户要交多久社保？',
+    'QS排名第80的学校毕业，落户要交多久社保？',
+    '留學回國人員怎麼落戶',
+    '杨浦区人才公寓怎么申请',
+    '五险断缴了对居住证积分有影响吗',
+    '博士后进站补贴',
+    '北京积分落户',
+    '103号文 第三条',
+    'UCL毕业的硕士想落户',
+    '',
+  ];
+  const { data, segmenter, synonyms } = retriever;
+  const memo = createQueryMemo(segmenter, synonyms);
+  const districts = [...new Set([...data.docs.values()].map((d) => d.district).filter((d): d is string => !!d))];
+  // a heading memo that holds two terms at most: it is cleared again and again while in use
+  const tiny: HeadingMemo = { ...createHeadingMemo(data.headings), maxTerms: 2 };
+  const big = createHeadingMemo(data.headings);
+  let headingMatches = 0;
+  for (let round = 0; round < 2; round++)
+    for (const question of questions) {
+      const text = normalizeQuery(question);
+      const plain = analyzeQuery(text, segmenter, synonyms, data.bm25, DEFAULT_FUSION, districts);
+      const memoized = analyzeQuery(text, segmenter, synonyms, data.bm25, DEFAULT_FUSION, districts, memo);
+      assert.deepEqual(memoized, plain, question);
+      const noBigrams = { ...DEFAULT_FUSION, bigramWeight: 0 };
+      assert.deepEqual(
+        analyzeQuery(text, segmenter, synonyms, data.bm25, noBigrams, districts, memo),
+        analyzeQuery(text, segmenter, synonyms, data.bm25, noBigrams, districts),
+        `${question} (no bigrams)`,
+      );
+      const input = {
+        q: plain,
+        bm25Hits: data.bm25.search(plain.terms, 50),
+        bm25: data.bm25,
+        chunks: data.chunks,
+        headings: data.headings,
+        docs: data.docs,
+        opts: DEFAULT_FUSION,
+      };
+      const reference = fuseCandidates(input);
+      assert.deepEqual(fuseCandidates({ ...input, headingMemo: big }), reference, question);
+      assert.deepEqual(fuseCandidates({ ...input, headingMemo: tiny }), reference, `${question} (tiny memo)`);
+      // a memo of other headings is not used
+      const other = createHeadingMemo(data.headings.map(() => ''));
+      assert.deepEqual(fuseCandidates({ ...input, headingMemo: other }), reference, `${question} (foreign memo)`);
+      headingMatches += reference.filter((f) => f.signals.heading > 0).length;
+    }
+  assert.ok(memo.termTokens.size > 0, 'expansion terms were memoized');
+  assert.ok(big.has.size > 0 && tiny.has.size <= 2);
+  assert.ok(headingMatches > 20, `the heading signal is exercised (${headingMatches} candidates)`);
 });
 
 test('real corpus: the questions from the issue find the right clause', async () => {

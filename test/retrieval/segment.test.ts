@@ -42,3 +42,33 @@ test('general idf: generic words weigh less than topical ones', () => {
   const seg = createSegmenter();
   assert.ok(seg.generalIdf('公司') < seg.generalIdf('公积金'));
 });
+
+test('place names from the tokens: the same as the tagger on every fixture line', async () => {
+  const { readFileSync, readdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { PROJECT_ROOT } = await import('../../bot/config.ts');
+  // the project dictionary, and a user word tagged ns
+  const seg = createSegmenter({
+    dictionaryFile: join(PROJECT_ROOT, 'corpus', 'dictionary.txt'),
+    dictionaryText: '临港新片区 3000 ns',
+    lazy: false,
+  });
+  const lazy = createSegmenter({ dictionaryText: '临港新片区 3000 ns' });
+  const texts = ['北京积分落户', '临港新片区的人才政策', '😀', 'abc 123', '在上海工作满六个月'];
+  for (const f of readdirSync(join(PROJECT_ROOT, 'test', 'fixtures')).filter((n) => n.endsWith('.yaml')))
+    texts.push(...readFileSync(join(PROJECT_ROOT, 'test', 'fixtures', f), 'utf8').split('\n'));
+  const unique = [...new Set(texts.map((t) => normalizeQuery(t)))];
+  let skipped = 0;
+  let places = 0;
+  for (const text of unique) {
+    const words = seg.tokens(text, { bigrams: false });
+    const tagged = seg.placeNames(text);
+    assert.deepEqual(seg.placeNames(text, words), tagged, text);
+    if (tagged.length) places++;
+    else skipped++;
+  }
+  assert.ok(skipped > 1000 && places > 300, `skipped ${skipped}, with places ${places}`);
+  assert.deepEqual(seg.placeNames('临港新片区的人才政策', seg.tokens('临港新片区的人才政策', { bigrams: false })), ['临港新片区']);
+  // not warmed (lazy dictionary): the tagger always runs, the same answer
+  assert.deepEqual(lazy.placeNames('北京积分落户', []), ['北京']);
+});
