@@ -436,6 +436,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       let candidates: Rule[];
       if (r === 'follow_up' && activeRule && deps.rules.some((x) => x.id === activeRule)) {
         candidates = deps.rules.filter((x) => x.id === activeRule);
+        // A fact the rule under way does not use but another rule's conditions do ("我在宝山一家重点企业
+        // 算骨干" while the housing support asks the talent category): that rule is a candidate too.
+        const activeFacts = ruleFacts.get(activeRule) ?? new Set<string>();
+        const elsewhereFacts = [...givenNow].filter((f) => !activeFacts.has(f));
+        if (elsewhereFacts.length)
+          candidates.push(...deps.rules.filter((x) => x.id !== activeRule && elsewhereFacts.some((f) => conditionFacts.get(x.id)?.has(f))));
       } else {
         const byFacts = deps.rules.filter((x) => [...(ruleFacts.get(x.id) ?? [])].some((f) => givenNow.has(f)));
         candidates = [...new Set([...textRules, ...byFacts])];
