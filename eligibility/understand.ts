@@ -303,7 +303,9 @@ function roleOf(clause: string, cues: CueTables, askedFor = false): Role {
   if (has(c, cues.roles.hypothetical)) return 'hypothetical';
   if (has(c, cues.roles.reported) || (!askedFor && has(c, cues.roles.others))) return 'reported';
   if (has(c, cues.roles.comparison)) return 'comparison';
-  if (has(c, cues.roles.measure)) return 'measure';
+  // (…unless that clause is the question itself: "当时能用名校直接落户那个政策吗" asks about the person.)
+  if (has(c, cues.roles.measure) && !has(c, cues.intent) && !cues.questionEnd.some((q) => c.replace(/[\s?？。.!！]+$/u, '').endsWith(q)))
+    return 'measure';
   return 'self';
 }
 
