@@ -573,6 +573,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       )
     )
       continue;
+    // (How many months are needed, asked, is no count paid: "是不是要满6个月才能落".)
+    if (L.misc.countAsked.test(c)) continue;
     let m: RegExpExecArray | null;
     const neg = /不满|不到|不足|没满|没到|未满|less than|fewer than|under/i;
     if ((m = /(\d+(?:\.\d+)?)\s*年\s*半/.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
@@ -701,7 +703,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const MISSED =
     /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|没按期|没有按期|欠(?:了|的|着|下|过)|拖欠|断了|断过|断档|中断过|missed|unpaid|not paid|didn't pay|did not pay|could not pay|couldn't pay|arrears|\bwas late\b|\bwere late\b|paid late/i;
   const BACK =
-    /补缴|补交|补齐|补上|补足|补了|补完|(?<!人)才补|补的|补回|(?:没有?|未)补(?![贴助])|back[-\s]?pa(?:id|y)|paid (?:them |it )?back|made up|caught up/i;
+    /补缴|补交|补齐|补上|补足|补了|补完|(?<!人)才补|补的|补回|(?:没有?|未)补(?![贴助])|back[-\s]?pa(?:id|y)|paid (?:(?:them|it|it all|them all|all of it|everything|all)\s+)?back|made up|caught up/i;
   const missed: string[] = [];
   // In chat a date often stands alone before what happened then ("22年5月的社保，因为疫情晚交了"): a
   // clause with dates and no missed/back-payment word is read with the next clause that has such a

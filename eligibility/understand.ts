@@ -133,7 +133,8 @@ function clausesOf(t: string): { text: string; start: number; end: number }[] {
   const out: { text: string; start: number; end: number }[] = [];
   let start = 0;
   for (let i = 0; i <= t.length; i++) {
-    if (i === t.length || CLAUSE_END.test(t[i]!)) {
+    // (An English full stop ends a clause when a space follows: "…in Dec 2022. Does it affect…"; not "2022.05".)
+    if (i === t.length || CLAUSE_END.test(t[i]!) || (t[i] === '.' && /\s/u.test(t[i + 1] ?? '') && /[a-z\d]/iu.test(t[i - 1] ?? ''))) {
       const raw = t.slice(start, i);
       const lead = raw.length - raw.trimStart().length;
       const s = raw.trim();
