@@ -126,6 +126,7 @@ const ExtractLangSchema = z
         rankUnsure: Pattern,
         rankAsked: Pattern,
         countAsked: Pattern,
+        keyEnterprise: Pattern,
         notEpidemic: Pattern,
         notTalent: Pattern,
       })
@@ -230,7 +231,7 @@ export interface ExtractLang {
     graduationYear: RegExp;
   };
   /** Single patterns of extractFacts (see the file's comments). */
-  misc: Record<'newHire' | 'fullTime' | 'shanghai' | 'fullTimeEvidence' | 'rankUnsure' | 'rankAsked' | 'countAsked' | 'notEpidemic' | 'notTalent', RegExp>;
+  misc: Record<'newHire' | 'fullTime' | 'shanghai' | 'fullTimeEvidence' | 'rankUnsure' | 'rankAsked' | 'countAsked' | 'keyEnterprise' | 'notEpidemic' | 'notTalent', RegExp>;
   /** The graduation year: 22届, 2021年毕业, 去年毕业 (relativeYears: the offset of each word), 应届, graduated in 2021. */
   graduation: {
     classOf: RegExp;
@@ -338,6 +339,7 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
       rankUnsure: compile('misc.rankUnsure', d.misc.rankUnsure, ''),
       rankAsked: compile('misc.rankAsked', d.misc.rankAsked, 'i'),
       countAsked: compile('misc.countAsked', d.misc.countAsked, 'i'),
+      keyEnterprise: compile('misc.keyEnterprise', d.misc.keyEnterprise, 'i'),
       notEpidemic: compile('misc.notEpidemic', d.misc.notEpidemic, 'i'),
       notTalent: compile('misc.notTalent', d.misc.notTalent, ''),
     },

@@ -919,7 +919,12 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
     if (facts.talentCategory === undefined && denied) set('talentCategory', 'other', `不是${denied}`);
   }
+  // Core staff of a key enterprise: "骨干" says yes only with the key enterprise named, or as the answer
+  // to that question; a "no" ("普通员工") needs neither.
+  const keyNamed = L.misc.keyEnterprise.test(t) || (opts.expect ?? opts.openFact) === 'isKeyEnterpriseBackbone';
   runCues(L.factPatterns.keyBackbone);
+  if (!keyNamed && bools.has('isKeyEnterpriseBackbone'))
+    bools.set('isKeyEnterpriseBackbone', bools.get('isKeyEnterpriseBackbone')!.filter((sig) => !sig.value));
 
   // ── bare answers to the open question ──
   const expected = opts.expect ?? opts.openFact ?? undefined;
