@@ -20,16 +20,18 @@ before(async () => {
 });
 after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
-// All five sets are tune sets now (docs/assistant.md "Fourth and fifth blind sets"): floors a point or two
-// below what is measured. Blind sets 4 and 5 were held out until their first runs of 2026-12-02; check 3
-// keeps 2 known confident wrong verdicts (listed there) so that it cannot get worse unseen, the others none.
+// All seven sets are tune sets now (docs/assistant.md "Sixth and seventh blind sets"): floors a point or two
+// below what is measured. Each blind set was held out until its first run; check 3 and check 6 keep one known
+// confident wrong verdict each (listed there) so that they cannot get worse unseen, the others none.
 for (const [name, floors] of [
   ['understanding-tune.yaml', { messages: 0.98, conversations: 0.95, confidentWrong: 0 }],
-  ['understanding-check.yaml', { messages: 0.87, conversations: 0.9, confidentWrong: 0 }],
-  ['understanding-check2.yaml', { messages: 0.86, conversations: 0.95, confidentWrong: 0 }],
-  ['understanding-check3.yaml', { messages: 0.93, conversations: 0.84, confidentWrong: 2 }],
-  ['understanding-check4.yaml', { messages: 0.92, conversations: 0.85, confidentWrong: 0 }],
-  ['understanding-check5.yaml', { messages: 0.88, conversations: 0.84, confidentWrong: 0 }],
+  ['understanding-check.yaml', { messages: 0.89, conversations: 0.98, confidentWrong: 0 }],
+  ['understanding-check2.yaml', { messages: 0.86, conversations: 0.98, confidentWrong: 0 }],
+  ['understanding-check3.yaml', { messages: 0.94, conversations: 0.87, confidentWrong: 1 }],
+  ['understanding-check4.yaml', { messages: 0.94, conversations: 0.88, confidentWrong: 0 }],
+  ['understanding-check5.yaml', { messages: 0.9, conversations: 0.95, confidentWrong: 0 }],
+  ['understanding-check6.yaml', { messages: 0.94, conversations: 0.95, confidentWrong: 1 }],
+  ['understanding-check7.yaml', { messages: 0.88, conversations: 0.95, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
