@@ -16,7 +16,7 @@ import type { Rule } from '../../eligibility/rules.ts';
 import type { Chunk, DocumentMeta } from '../../retrieval/types.ts';
 import { supersessionNote } from '../../retrieval/import/supersession.ts';
 import { cleanQuote, trimQuote } from '../../text/quote.ts';
-import { blocksToJson, parseBlocks, type NoteBlock, type ReplyBlocks } from '../reply/blocks.ts';
+import { blocksToJson, type NoteBlock, type ReplyBlocks } from '../reply/blocks.ts';
 import { eligibilityBlocks, verdictNotes, type ClauseRef, type ConditionLike, type EligibilityVerdictLike } from '../reply/build.ts';
 import { formatDate } from '../reply/format.ts';
 import type { ReplyKit } from '../reply/kit.ts';
@@ -278,7 +278,8 @@ export function finishReply(
 ): { reply: Reply; state: ConversationState } {
   if (!reply.blocks) return { reply, state: after };
   const lang = reply.lang ?? reply.blocks.lang;
-  const blocks = parseBlocks(blocksToJson(reply.blocks));
+  // (blocksToJson validates and orders the blocks: its result is a valid ReplyBlocks, not parsed again.)
+  const blocks = blocksToJson(reply.blocks) as ReplyBlocks;
   const quoted = new Set(before?.quoted ?? []);
   const previous = before?.lastBlocks ?? null;
   const { text } = renderTerminal(blocks, kit.locales[lang], { quoted, previous });
