@@ -923,8 +923,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   // to that question; a "no" ("普通员工") needs neither.
   const keyNamed = L.misc.keyEnterprise.test(t) || (opts.expect ?? opts.openFact) === 'isKeyEnterpriseBackbone';
   runCues(L.factPatterns.keyBackbone);
-  if (!keyNamed && bools.has('isKeyEnterpriseBackbone'))
-    bools.set('isKeyEnterpriseBackbone', bools.get('isKeyEnterpriseBackbone')!.filter((sig) => !sig.value));
+  if (!keyNamed && bools.has('isKeyEnterpriseBackbone')) {
+    const no = bools.get('isKeyEnterpriseBackbone')!.filter((sig) => !sig.value);
+    if (no.length) bools.set('isKeyEnterpriseBackbone', no);
+    else bools.delete('isKeyEnterpriseBackbone');
+  }
 
   // ── bare answers to the open question ──
   const expected = opts.expect ?? opts.openFact ?? undefined;
