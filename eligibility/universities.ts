@@ -344,6 +344,11 @@ export function loadUniversityTable(
       if (u.nameZh?.includes(long)) addTo(abbreviated, u.nameZh.replace(long, short), u.nameEn);
     for (const w of u.nameEn.replace(/,\s*[A-Z]{2,6}\s*$/u, '').split(/[\s(),–-]+/u))
       if (/^[A-Z]{3,6}$/u.test(w) && !genericEn.has(w.toLowerCase()) && !COMMON_WORDS.has(w.toLowerCase())) addTo(acronyms, w, u.nameEn);
+    // …and the initials of a name of three or more capitalized words ("Trinity College Dublin" → TCD,
+    // "University of British Columbia" → UBC; "University of California, Davis" and "University College
+    // Dublin" both give UCD, which is then asked about).
+    const ini = initialsOf(u.nameEn);
+    if (ini && !COMMON_WORDS.has(ini.toLowerCase())) addTo(acronyms, ini, u.nameEn);
   }
   for (const [a, names] of abbreviated) if (!index.has(normalizeUniversityName(a))) for (const n of names) add(a, n);
   for (const [a, names] of acronyms) {
@@ -355,6 +360,23 @@ export function loadUniversityTable(
   const scanKeys = [...scan.entries()].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.key.length - a.key.length);
   const scanStarts = scanStartsOf(scanKeys);
   return { universities, index, scanKeys, scanStarts, outside, byName, source: file, ...(shortNames ? { shortNames } : {}) };
+}
+
+/** Small words left out of a name's initials. */
+const INITIALS_SKIP = new Set(['of', 'the', 'and', 'at', 'in', 'de', 'du', 'di', 'del', 'la', 'zu', 'für', '&']);
+
+/** The initials of an English name of 3–6 capitalized words (brackets, ", The University of…" and " - …" left out). */
+function initialsOf(nameEn: string): string | null {
+  const base = nameEn
+    .replace(/\s*\(.*\)\s*/gu, ' ')
+    .replace(/,\s*the\s+university\s+of\s+.*$/iu, '')
+    .replace(/\s+-\s+.*$/u, '');
+  const words = base
+    .replace(/,/gu, ' ')
+    .split(/\s+/u)
+    .filter((w) => w && !INITIALS_SKIP.has(w.toLowerCase()));
+  if (words.length < 3 || words.length > 6 || !words.every((w) => /^[A-Z]/u.test(w))) return null;
+  return words.map((w) => w[0]).join('');
 }
 
 /** The needle a Latin scan key is looked for as (between spaces of the message's Latin scanning space). */

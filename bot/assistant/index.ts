@@ -337,7 +337,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     // Not for an answer to the bot's question, and not for a place inside a university's name (南京大学).
     if (kit.scope && r !== 'follow_up') {
       const scope = classifyScope(kit.scope, withoutNames(text), lang);
-      if (scope?.when === 'always') {
+      // (A school or tax remark beside the person's case for a measure here: the case is answered.)
+      const aside = scope?.aside && r === 'eligibility' && goalsNow.length > 0 && Object.keys(newFacts).length > 0;
+      if (scope?.when === 'always' && !aside) {
         const kind = r === 'greeting' && scope.id === 'small_talk' ? 'greeting' : 'out_of_scope';
         return done(lineReply(question, lang, kind, scope.reply, kind === 'greeting' ? r : 'out_of_scope'));
       }

@@ -31,6 +31,11 @@ const Category = z
     unless: z.array(z.string().min(1)).default([]),
     places: z.array(Place).default([]),
     maxExtraChars: z.number().int().min(0).max(20).optional(),
+    /**
+     * A topic beside the question (tax, school): when the message is also a case of a measure here (a goal
+     * and the person's facts), that case is answered and this category is not. Default false.
+     */
+    aside: z.boolean().default(false),
     reply: Text,
   })
   .strict()
@@ -49,6 +54,8 @@ export interface ScopeTable {
 export interface ScopeMatch {
   id: string;
   when: 'always' | 'abstain';
+  /** See `aside` of the category. */
+  aside: boolean;
   cue: string;
   reply: string;
 }
@@ -169,7 +176,7 @@ export function classifyScope(table: ScopeTable, text: string, lang: 'zh' | 'en'
     }
     const vars: Record<string, string> = place ? { place: lang === 'en' ? place.en : place.zh, areaCode: place.areaCode } : {};
     const reply = c.reply[lang].replace(PLACEHOLDER, (_, k: string) => vars[k] ?? '');
-    return { id: c.id, when: c.when, cue, reply };
+    return { id: c.id, when: c.when, aside: c.aside, cue, reply };
   }
   return null;
 }
