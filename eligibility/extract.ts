@@ -1051,6 +1051,8 @@ function extractUniversity(
         name.length < 3 ||
         /^(?:大学|学院|university|college|institute|school)$/i.test(name) ||
         /^[a-z\s-]*\b(?:top|ranked|rank)\b/i.test(name) ||
+        // (a phrase about the person, not a name: "assessment back at my college")
+        /\b(?:my|our|your|his|her|their)\b/i.test(name) ||
         /^(?:the|a|an)\s+(?:university|college)$/i.test(name)
       )
         continue;
