@@ -29,9 +29,9 @@ for (const [name, floors] of [
   ['understanding-check2.yaml', { messages: 0.86, conversations: 0.98, confidentWrong: 0 }],
   ['understanding-check3.yaml', { messages: 0.94, conversations: 0.87, confidentWrong: 1 }],
   ['understanding-check4.yaml', { messages: 0.94, conversations: 0.88, confidentWrong: 0 }],
-  ['understanding-check5.yaml', { messages: 0.9, conversations: 0.95, confidentWrong: 0 }],
+  ['understanding-check5.yaml', { messages: 0.91, conversations: 0.95, confidentWrong: 0 }],
   ['understanding-check6.yaml', { messages: 0.94, conversations: 0.95, confidentWrong: 1 }],
-  ['understanding-check7.yaml', { messages: 0.88, conversations: 0.95, confidentWrong: 0 }],
+  ['understanding-check7.yaml', { messages: 0.91, conversations: 0.95, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
