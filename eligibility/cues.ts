@@ -19,7 +19,17 @@ const CueFileSchema = z
   .object({
     goals: z.record(z.string(), Words).default({}),
     roles: z
-      .object({ comparison: Words, hypothetical: Words, reported: Words, others: Words, askedFor: Words, selfAgain: Words, askFor: Words, asks: Words, measure: Words })
+      .object({
+        comparison: Words,
+        hypothetical: Words,
+        reported: Words,
+        others: Words,
+        askedFor: Words,
+        selfAgain: Words,
+        askFor: Words,
+        asks: Words,
+        measure: Words,
+      })
       .partial()
       .default({}),
     corrections: Words,

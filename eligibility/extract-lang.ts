@@ -231,7 +231,19 @@ export interface ExtractLang {
     graduationYear: RegExp;
   };
   /** Single patterns of extractFacts (see the file's comments). */
-  misc: Record<'newHire' | 'fullTime' | 'shanghai' | 'fullTimeEvidence' | 'rankUnsure' | 'rankAsked' | 'countAsked' | 'keyEnterprise' | 'notEpidemic' | 'notTalent', RegExp>;
+  misc: Record<
+    | 'newHire'
+    | 'fullTime'
+    | 'shanghai'
+    | 'fullTimeEvidence'
+    | 'rankUnsure'
+    | 'rankAsked'
+    | 'countAsked'
+    | 'keyEnterprise'
+    | 'notEpidemic'
+    | 'notTalent',
+    RegExp
+  >;
   /** The graduation year: 22届, 2021年毕业, 去年毕业 (relativeYears: the offset of each word), 应届, graduated in 2021. */
   graduation: {
     classOf: RegExp;

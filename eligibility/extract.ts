@@ -581,7 +581,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     // "交了两个季度": quarters of three months.
     else if ((m = /(\d{1,2})\s*个?\s*季度/.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 3, m[0]);
     // "社保满6" at the end of a clause, the unit left out.
-    else if ((m = /(?:社保|社会保险)(?:交|缴|缴纳)?(?:了|已经|已)?\s*满\s*(\d{1,2})$/.exec(c))) set('socialInsuranceMonths', Number(m[1]), m[0]);
+    else if ((m = /(?:社保|社会保险)(?:交|缴|缴纳)?(?:了|已经|已)?\s*满\s*(\d{1,2})$/.exec(c)))
+      set('socialInsuranceMonths', Number(m[1]), m[0]);
     else if ((m = /(\d+(?:\.\d+)?)\s*个\s*半\s*月/.exec(c))) set('socialInsuranceMonths', Number(m[1]) + 0.5, m[0]);
     else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|以上|至少|大)?\s*半年(以上|多)?/.exec(c))) {
       const v =

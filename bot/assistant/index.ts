@@ -254,8 +254,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         goal:
           distinctiveFact ||
           // Facts alone, two of one rule's conditions ("QS 45 全职"): the person describes their case.
-          (!asksInGeneral &&
-            deps.rules.some((x) => [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)) ||
+          (!asksInGeneral && deps.rules.some((x) => [...(conditionFacts.get(x.id) ?? [])].filter((f) => f in newFacts).length >= 2)) ||
           // A goal and two facts of a rule serving it, its precondition included ("宝山一家重点企业的研发骨干
           // 有啥激励吗": where they work and their status); or, in a message this short, a rule's own word
           // and one of its facts ("宝山 安居资助").
