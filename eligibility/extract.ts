@@ -991,7 +991,13 @@ function extractUniversity(
   const cleaned = t.replace(/上海交通大学(?:世界大学学术)?排名|上海交大排名/g, ' ');
   const found: { u: University; surface: string }[] = [];
   if (table) {
-    for (const m of findUniversityMentions(table, cleaned)) {
+    // (A name said with a negation before it is not the person's: "苏黎世大学 不是ETH".)
+    const lower = cleaned.toLowerCase();
+    const denied = (surface: string) => {
+      const i = lower.indexOf(surface.toLowerCase());
+      return i > 0 && negated(opts.lang, cleaned, i);
+    };
+    for (const m of findUniversityMentions(table, cleaned).filter((x) => !denied(x.surface))) {
       names.push(m.surface, ...(m.also ?? []));
       const inTable = m.names.filter((n) => table.byName.has(n));
       if (m.names.length > 1) {
