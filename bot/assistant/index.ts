@@ -371,11 +371,14 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       text.length <= AFTER_VERDICT_CHARS &&
       !Object.keys(newFacts).length &&
       !goalsNow.length &&
-      !understood?.asksInformation &&
-      (await searched()).confidence < deps.options.abstainBelow
+      (!understood?.asksInformation
+        ? (await searched()).confidence < deps.options.abstainBelow
+        : // …or asks about the measure just judged ("税前年收入60万 能拿多少" after the backbone verdict): the
+          // verdict's answer line says it, with the person's case.
+          ruleOfTopHit(await searched()) === state.ruleId)
     ) {
       r = 'follow_up';
-      restated = true;
+      restated = !understood?.asksInformation;
     }
     // A short reply to the bot's question that answers nothing readable ("人在上海" to "全职吗？"): the
     // question is asked again, rather than a clause found for a few words.
