@@ -32,8 +32,8 @@ for (const [name, floors] of [
   ['understanding-check5.yaml', { messages: 0.91, conversations: 0.95, confidentWrong: 0 }],
   ['understanding-check6.yaml', { messages: 0.94, conversations: 0.95, confidentWrong: 1 }],
   ['understanding-check7.yaml', { messages: 0.91, conversations: 0.95, confidentWrong: 0 }],
-  // Written at the end of the round and run held out on the final code; only one fix from it so far.
-  ['understanding-check8.yaml', { messages: 0.79, conversations: 0.68, confidentWrong: 4 }],
+  // Written at the end of the round and run held out on the final code; a few fixes from it so far.
+  ['understanding-check8.yaml', { messages: 0.8, conversations: 0.83, confidentWrong: 4 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
