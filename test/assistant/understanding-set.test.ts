@@ -22,7 +22,7 @@ after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
 // All eight sets are tune sets now (docs/assistant.md "Sixth and seventh blind sets"): floors a point or two
 // below what is measured. Each blind set was held out until its first run; check 3 and check 6 keep one known
-// confident wrong verdict each, check 8 four (listed there) so that they cannot get worse unseen, the others none.
+// confident wrong verdict each, check 8 three (listed there) so that they cannot get worse unseen, the others none.
 for (const [name, floors] of [
   ['understanding-tune.yaml', { messages: 0.98, conversations: 0.95, confidentWrong: 0 }],
   ['understanding-check.yaml', { messages: 0.89, conversations: 0.98, confidentWrong: 0 }],
@@ -33,7 +33,7 @@ for (const [name, floors] of [
   ['understanding-check6.yaml', { messages: 0.94, conversations: 0.95, confidentWrong: 1 }],
   ['understanding-check7.yaml', { messages: 0.91, conversations: 0.95, confidentWrong: 0 }],
   // Written at the end of the round and run held out on the final code; a few fixes from it so far.
-  ['understanding-check8.yaml', { messages: 0.8, conversations: 0.83, confidentWrong: 4 }],
+  ['understanding-check8.yaml', { messages: 0.8, conversations: 0.85, confidentWrong: 3 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
