@@ -191,6 +191,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       for (const n of names) out = out.split(n).join(' ');
       return out;
     };
+    // …and without the clauses that are not about the person (comparison, hearsay: "我朋友是剑桥的…").
+    const withoutOthers = (s: string) => {
+      let out = s;
+      for (const o of understood?.otherText ?? []) out = normalizeMessage(out).split(o).join(' ');
+      return out;
+    };
     // The goals of this message, else the ones the conversation named earlier ("想落户" … "全职").
     const goalsNow = understood?.goals ?? [];
     const goals = goalsNow.length ? goalsNow : (state.goals ?? []);
@@ -323,9 +329,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const query = lang === 'en' && deps.glossary ? translateQuery(asked, deps.glossary) : asked;
     // The district asked about: one named in the person's own words before one named for comparison
     // ("像宝山那样的人才安居 长宁有没有" is about 长宁).
-    let ownWords = text;
-    for (const o of understood?.otherText ?? []) ownWords = normalizeMessage(ownWords).split(o).join(' ');
-    const askedDistrict = districtIn(ownWords) ?? districtIn(query);
+    const askedDistrict = districtIn(withoutOthers(text)) ?? districtIn(query);
     const searched = () => (searchResult ??= deps.search.search(query, { k: 5, district: askedDistrict }));
     const done = (reply: Reply, s: ConversationState = next) => finishReply(kit, { ...reply, route: reply.route ?? r }, state, s);
     const t = kit.locales[lang].t;
@@ -467,8 +471,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         // A place inside a university's name ("华威", "墨尔本大学") is not a question about another city,
         // unless the place is also named outside it ("南京大学本科毕业能在南京落户吗").
         // Nor is a place in a clause that is not about the person ("我朋友是剑桥的…").
-        let rest = withoutNames(text);
-        for (const o of understood?.otherText ?? []) rest = normalizeMessage(rest).split(o).join(' ');
+        const rest = withoutOthers(withoutNames(text));
         const elsewhere = (res.foreignPlaces ?? []).some((p) => rest.includes(p));
         candidates = candidates.filter((x) => {
           const d = docs.get(x.cite.docId)?.district;
