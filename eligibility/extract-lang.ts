@@ -127,6 +127,9 @@ const ExtractLangSchema = z
         rankAsked: Pattern,
         countAsked: Pattern,
         keyEnterprise: Pattern,
+        siQuarters: Pattern,
+        siBareCount: Pattern,
+        nameAboutPerson: Pattern,
         notEpidemic: Pattern,
         notTalent: Pattern,
       })
@@ -240,6 +243,9 @@ export interface ExtractLang {
     | 'rankAsked'
     | 'countAsked'
     | 'keyEnterprise'
+    | 'siQuarters'
+    | 'siBareCount'
+    | 'nameAboutPerson'
     | 'notEpidemic'
     | 'notTalent',
     RegExp
@@ -352,6 +358,9 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
       rankAsked: compile('misc.rankAsked', d.misc.rankAsked, 'i'),
       countAsked: compile('misc.countAsked', d.misc.countAsked, 'i'),
       keyEnterprise: compile('misc.keyEnterprise', d.misc.keyEnterprise, 'i'),
+      siQuarters: compile('misc.siQuarters', d.misc.siQuarters, ''),
+      siBareCount: compile('misc.siBareCount', d.misc.siBareCount, ''),
+      nameAboutPerson: compile('misc.nameAboutPerson', d.misc.nameAboutPerson, 'i'),
       notEpidemic: compile('misc.notEpidemic', d.misc.notEpidemic, 'i'),
       notTalent: compile('misc.notTalent', d.misc.notTalent, ''),
     },

@@ -578,11 +578,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     let m: RegExpExecArray | null;
     const neg = /不满|不到|不足|没满|没到|未满|less than|fewer than|under/i;
     if ((m = /(\d+(?:\.\d+)?)\s*年\s*半/.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
-    // "交了两个季度": quarters of three months.
-    else if ((m = /(\d{1,2})\s*个?\s*季度/.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 3, m[0]);
-    // "社保满6" at the end of a clause, the unit left out.
-    else if ((m = /(?:社保|社会保险)(?:交|缴|缴纳)?(?:了|已经|已)?\s*满\s*(\d{1,2})$/.exec(c)))
-      set('socialInsuranceMonths', Number(m[1]), m[0]);
+    // Quarters ("交了两个季度"), and a count with its unit left out ("社保满6").
+    else if ((m = L.misc.siQuarters.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 3, m[0]);
+    else if ((m = L.misc.siBareCount.exec(c))) set('socialInsuranceMonths', Number(m[1]), m[0]);
     else if ((m = /(\d+(?:\.\d+)?)\s*个\s*半\s*月/.exec(c))) set('socialInsuranceMonths', Number(m[1]) + 0.5, m[0]);
     else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|以上|至少|大)?\s*半年(以上|多)?/.exec(c))) {
       const v =
@@ -1059,7 +1057,7 @@ function extractUniversity(
         /^(?:大学|学院|university|college|institute|school)$/i.test(name) ||
         /^[a-z\s-]*\b(?:top|ranked|rank)\b/i.test(name) ||
         // (a phrase about the person, not a name: "assessment back at my college")
-        /\b(?:my|our|your|his|her|their)\b/i.test(name) ||
+        opts.lang.misc.nameAboutPerson.test(name) ||
         /^(?:the|a|an)\s+(?:university|college)$/i.test(name)
       )
         continue;

@@ -159,12 +159,15 @@ const ShortNamesSchema = z
         studyAfterEn: Words,
         studyBeforeEn: Words,
         abroadOnly: Words.default([]),
+        /** Small words left out of a name's initials ("University of British Columbia" → UBC). */
+        initialsSkip: Words.default([]),
         /** Parts of Chinese names people shorten: 工业大学 → 工大 ("亚琛工大"). */
         abbreviations: z.record(z.string().min(1), z.string().min(1)).default({}),
       })
       .strict()
       .default({
         abroadOnly: [],
+        initialsSkip: [],
         abbreviations: {},
         genericEn: [],
         genericZh: [],
@@ -337,6 +340,7 @@ export function loadUniversityTable(
   // acronyms in English names ("RWTH", "KTH", "EPFL"; not one after a comma: ", CAS" is an affiliation).
   // They are no places, so they count without a study word; one shared by two universities is asked about.
   const abbreviated = new Map<string, Set<string>>();
+  const initialsSkip = new Set((shortNames?.shortNames.initialsSkip ?? []).map((w) => w.toLowerCase()));
   const acronyms = new Map<string, Set<string>>();
   const addTo = (m: Map<string, Set<string>>, k: string, nameEn: string) => (m.get(k) ?? m.set(k, new Set()).get(k)!).add(nameEn);
   for (const u of shortNames ? universities : []) {
@@ -347,7 +351,7 @@ export function loadUniversityTable(
     // …and the initials of a name of three or more capitalized words ("Trinity College Dublin" → TCD,
     // "University of British Columbia" → UBC; "University of California, Davis" and "University College
     // Dublin" both give UCD, which is then asked about).
-    const ini = initialsOf(u.nameEn);
+    const ini = initialsOf(u.nameEn, initialsSkip);
     if (ini && !COMMON_WORDS.has(ini.toLowerCase())) addTo(acronyms, ini, u.nameEn);
   }
   for (const [a, names] of abbreviated) if (!index.has(normalizeUniversityName(a))) for (const n of names) add(a, n);
@@ -362,11 +366,8 @@ export function loadUniversityTable(
   return { universities, index, scanKeys, scanStarts, outside, byName, source: file, ...(shortNames ? { shortNames } : {}) };
 }
 
-/** Small words left out of a name's initials. */
-const INITIALS_SKIP = new Set(['of', 'the', 'and', 'at', 'in', 'de', 'du', 'di', 'del', 'la', 'zu', 'für', '&']);
-
 /** The initials of an English name of 3–6 capitalized words (brackets, ", The University of…" and " - …" left out). */
-function initialsOf(nameEn: string): string | null {
+function initialsOf(nameEn: string, skip: ReadonlySet<string>): string | null {
   const base = nameEn
     .replace(/\s*\(.*\)\s*/gu, ' ')
     .replace(/,\s*the\s+university\s+of\s+.*$/iu, '')
@@ -374,7 +375,7 @@ function initialsOf(nameEn: string): string | null {
   const words = base
     .replace(/,/gu, ' ')
     .split(/\s+/u)
-    .filter((w) => w && !INITIALS_SKIP.has(w.toLowerCase()));
+    .filter((w) => w && !skip.has(w.toLowerCase()));
   if (words.length < 3 || words.length > 6 || !words.every((w) => /^[A-Z]/u.test(w))) return null;
   return words.map((w) => w[0]).join('');
 }
