@@ -154,7 +154,8 @@ const EN_MONTHS: Record<string, number> = {
   nov: 11,
   dec: 12,
 };
-const EN_MONTH_RE =
+/** English month names, one group (also used by eligibility/understand.ts for month lists and ranges). */
+export const EN_MONTH_RE =
   '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 
 /** A date found in text: ISO value (YYYY, YYYY-MM or YYYY-MM-DD), where it was, and how it was resolved. */

@@ -15,7 +15,7 @@
  * u.goals // ['settlement']; u.facts.worldRank // 40 (with a rankings table)
  */
 import type { CueTables } from './cues.ts';
-import { findDates, normalizeMessage, type Ambiguity, type Extraction } from './extract.ts';
+import { EN_MONTH_RE, findDates, normalizeMessage, type Ambiguity, type Extraction } from './extract.ts';
 import { NumberInterval, type Facts } from './facts.ts';
 import type { FactCatalog } from './rules.ts';
 
@@ -167,6 +167,10 @@ interface DatePatterns {
   /** Each other name of a district (`districtNames`) as a whole word. */
   districtNames: { name: string; re: RegExp }[];
 }
+/** "May-Aug 2022": a dash between two English months before a year. */
+const EN_MONTH_RANGE = new RegExp(`\\b${EN_MONTH_RE}\\s*[-–—~]\\s*${EN_MONTH_RE}\\s+((?:19|20)\\d{2})\\b`, 'gi');
+/** "May and June 2022": two English months joined before a year. */
+const EN_MONTH_LIST = new RegExp(`\\b${EN_MONTH_RE}\\s*(,|and|&)\\s*${EN_MONTH_RE}\\s+((?:19|20)\\d{2})\\b`, 'gi');
 const compiled = new WeakMap<CueTables, DatePatterns>();
 function patternsOf(cues: CueTables): DatePatterns {
   const hit = compiled.get(cues);
@@ -212,15 +216,9 @@ export function resolveDates(
       return value;
     });
   // English month ranges with a dash share the year too: "May-Aug 2022" → "May 2022 to Aug 2022".
-  s = s.replace(
-    /\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s*[-–—~]\s*(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+((?:19|20)\d{2})\b/gi,
-    (_m, a: string, b: string, y: string) => `${a} ${y} to ${b} ${y}`,
-  );
+  s = s.replace(EN_MONTH_RANGE, (_m, a: string, b: string, y: string) => `${a} ${y} to ${b} ${y}`);
   // English month lists share the year written after the last: "May and June 2022" → "May 2022 and June 2022".
-  s = s.replace(
-    /\b(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s*(,|and|&)\s*(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+((?:19|20)\d{2})\b/gi,
-    (_m, a: string, j: string, b: string, y: string) => `${a} ${y} ${j} ${b} ${y}`,
-  );
+  s = s.replace(EN_MONTH_LIST, (_m, a: string, j: string, b: string, y: string) => `${a} ${y} ${j} ${b} ${y}`);
   // Two-digit years before a month or a part of the year, or standing alone as "22年，…" (00–49 → 20xx).
   const durationBefore = cues.years.durationBefore;
   s = s.replace(P.twoDigit, (m, yy: string, month: string | undefined, off: number, whole: string) => {
@@ -299,14 +297,19 @@ export function resolveDates(
  * The role of one clause: the first marker found (hypothetical, reported, comparison), else self. Another
  * person (roles.others) is reported, unless the message asks for them (`askedFor`): then they are the case.
  */
+/** The text ends with a question word of cue table `questionEnd` (吗, 呢), end punctuation aside. */
+function endsAsQuestion(t: string, cues: CueTables): boolean {
+  const bare = t.replace(/[\s?？。.!！~～]+$/u, '');
+  return cues.questionEnd.some((q) => bare.endsWith(q));
+}
+
 function roleOf(clause: string, cues: CueTables, askedFor = false): Role {
   const c = clause.toLowerCase();
   if (has(c, cues.roles.hypothetical)) return 'hypothetical';
   if (has(c, cues.roles.reported) || (!askedFor && has(c, cues.roles.others))) return 'reported';
   if (has(c, cues.roles.comparison)) return 'comparison';
   // (…unless that clause is the question itself: "当时能用名校直接落户那个政策吗" asks about the person.)
-  if (has(c, cues.roles.measure) && !has(c, cues.intent) && !cues.questionEnd.some((q) => c.replace(/[\s?？。.!！]+$/u, '').endsWith(q)))
-    return 'measure';
+  if (has(c, cues.roles.measure) && !has(c, cues.intent) && !endsAsQuestion(c, cues)) return 'measure';
   return 'self';
 }
 
@@ -762,7 +765,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     statements: stated.size,
     statedFacts: [...statedFacts],
     districtsAsked,
-    question: cues.questionEnd.some((q) => lower.replace(/[\s。.!！~～]+$/u, '').endsWith(q)) || /[?？]/.test(lower),
+    question: endsAsQuestion(lower, cues) || /[?？]/.test(lower),
     situationDate,
     situationAsked,
     referenceYear: dated.referenceYear,
