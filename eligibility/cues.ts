@@ -25,6 +25,7 @@ const CueFileSchema = z
         reported: Words,
         others: Words,
         askedFor: Words,
+        self: Words,
         selfAgain: Words,
         askFor: Words,
         asks: Words,
@@ -72,8 +73,13 @@ const CueFileSchema = z
     information: Words,
     /** Date facts: a date in a clause with one of these words is that fact. */
     dateFacts: z.record(z.string(), Words).default({}),
-    /** Fact cues: phrases that say a boolean fact is true / false (negation before a `true` phrase flips it). */
-    facts: z.record(z.string(), z.object({ true: Words, false: Words }).partial()).default({}),
+    /**
+     * Fact cues: phrases that say a boolean fact is true / false (negation before a `true` phrase flips it);
+     * `denied`: stems that say false after a negation, with modal words between ("不愿意做承诺").
+     */
+    facts: z.record(z.string(), z.object({ true: Words, false: Words, denied: Words }).partial()).default({}),
+    /** Words between a negation and a `denied` stem (愿意, 想, 做: "不愿意做承诺"). */
+    negationModals: Words,
     /** Words that hedge a value in their clause (几个月, 有些): the value is not read with confidence. */
     doubt: z.object({ vague: Words, approxBefore: Words, approxAfter: Words }).partial().default({}),
     /** Bare answers to a yes/no question, for every channel (`yesNo()`). */
@@ -96,6 +102,8 @@ export interface CueTables {
     reported: string[];
     others: string[];
     askedFor: string[];
+    /** Words of the person speaking of themselves (我, 本人). */
+    self: string[];
     selfAgain: string[];
     /** "帮/替 + one of `others` + 问" asks for that person: the words before the person and the asking words after. */
     askFor: string[];
@@ -141,7 +149,8 @@ export interface CueTables {
   intent: string[];
   information: string[];
   dateFacts: Record<string, string[]>;
-  facts: Record<string, { true: string[]; false: string[] }>;
+  facts: Record<string, { true: string[]; false: string[]; denied: string[] }>;
+  negationModals: string[];
   /** Hedges (`vague`), and the words that make a rank approximate before / after it (大概 60, 60左右). */
   doubt: { vague: string[]; approxBefore: string[]; approxAfter: string[] };
   /** Bare yes / no answers (one list for the assistant, Telegram and the terminal chat). */
@@ -160,11 +169,23 @@ export class CueLoadError extends Error {
 export function emptyCueTables(): CueTables {
   return {
     goals: {},
-    roles: { comparison: [], hypothetical: [], reported: [], others: [], askedFor: [], selfAgain: [], askFor: [], asks: [], measure: [] },
+    roles: {
+      comparison: [],
+      hypothetical: [],
+      reported: [],
+      others: [],
+      askedFor: [],
+      self: [],
+      selfAgain: [],
+      askFor: [],
+      asks: [],
+      measure: [],
+    },
     corrections: [],
     joiners: [],
     fillers: [],
     negation: [],
+    negationModals: [],
     years: { reference: [], twoDigitBefore: [], durationBefore: [], durationAfter: [], twoDigitYears: [15, 39], offset: {}, next: [] },
     yearParts: {},
     situation: [],
@@ -208,12 +229,24 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     const file = join(dir, name);
     const d = readYamlFile(file, CueFileSchema, (m) => new CueLoadError(m), ' — see docs/assistant.md "Cue tables"');
     for (const [g, ws] of Object.entries(d.goals)) out.goals[g] = words([...(out.goals[g] ?? []), ...ws]);
-    for (const k of ['comparison', 'hypothetical', 'reported', 'others', 'askedFor', 'selfAgain', 'askFor', 'asks', 'measure'] as const)
+    for (const k of [
+      'comparison',
+      'hypothetical',
+      'reported',
+      'others',
+      'askedFor',
+      'self',
+      'selfAgain',
+      'askFor',
+      'asks',
+      'measure',
+    ] as const)
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
     out.fillers = words([...out.fillers, ...d.fillers]);
     out.joiners = words([...out.joiners, ...d.joiners]);
     out.negation = words([...out.negation, ...d.negation]);
+    if (d.negationModals) out.negationModals = words([...out.negationModals, ...d.negationModals]);
     out.years.reference = words([...out.years.reference, ...(d.years.reference ?? [])]);
     out.years.next = words([...out.years.next, ...(d.years.next ?? [])]);
     out.years.durationBefore = words([...out.years.durationBefore, ...(d.years.durationBefore ?? [])]);
@@ -251,8 +284,12 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     }
     for (const [fact, c] of Object.entries(d.facts)) {
       if (knownFacts && !knownFacts.has(fact)) throw new CueLoadError(`${file}: facts.${fact}: not a fact of corpus/rules/facts.yaml`);
-      const prev = out.facts[fact] ?? { true: [], false: [] };
-      out.facts[fact] = { true: words([...prev.true, ...(c.true ?? [])]), false: words([...prev.false, ...(c.false ?? [])]) };
+      const prev = out.facts[fact] ?? { true: [], false: [], denied: [] };
+      out.facts[fact] = {
+        true: words([...prev.true, ...(c.true ?? [])]),
+        false: words([...prev.false, ...(c.false ?? [])]),
+        denied: words([...prev.denied, ...(c.denied ?? [])]),
+      };
     }
     out.doubt.vague = words([...out.doubt.vague, ...(d.doubt.vague ?? [])]);
     out.doubt.approxBefore = words([...out.doubt.approxBefore, ...(d.doubt.approxBefore ?? [])]);

@@ -83,7 +83,7 @@ type RankKey = (typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number] | (type
 
 const ExtractLangSchema = z
   .object({
-    negation: z.object({ zh: Words, zhAfter: Words, en: Words }).strict(),
+    negation: z.object({ zh: Words, zhAfter: Words, fillers: Words, coordination: Words, en: Words }).strict(),
     clauses: z.object({ pattern: Pattern, words: Words }).strict(),
     otherCities: Words,
     rankContext: Words,
@@ -194,7 +194,7 @@ const ExtractLangSchema = z
 
 /** The compiled extractor language (see the file's comments for what each matches). */
 export interface ExtractLang {
-  /** Chinese negation just before a mention (tested on the 8 characters before it, spaces removed). */
+  /** Chinese negation just before a mention (tested on the 12 characters before it, spaces removed). */
   negZh: RegExp;
   /** English negation just before a mention (tested on the 40 characters before it). */
   negEn: RegExp;
@@ -321,7 +321,11 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
     }
   };
   return {
-    negZh: compile('negation', `(${alt(d.negation.zh)})(${alt(d.negation.zhAfter)})?$`, ''),
+    negZh: compile(
+      'negation',
+      `(${alt(d.negation.zh)})(${alt(d.negation.zhAfter)})?(${alt(d.negation.fillers)})?(?:[^，。,\\s]{1,6}(${alt(d.negation.coordination)}))?$`,
+      '',
+    ),
     negEn: compile('negation.en', `\\b(${alt(d.negation.en)})\\s+(?:\\S+\\s+){0,2}$`, 'i'),
     clauseSplit: compile('clauses', `${d.clauses.pattern}|${alt(d.clauses.words)}`, ''),
     otherCity: compile('otherCities', alt(d.otherCities), ''),

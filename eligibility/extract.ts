@@ -114,9 +114,12 @@ export function normalizeMessage(text: string): string {
     .trim();
 }
 
+/** Characters before a mention searched for a Chinese negation (`negation` in corpus/lang/extract.yaml). */
+const NEG_WINDOW_ZH = 12;
+
 /** True when the words just before `index` in `clause` negate what follows. */
 function negated(L: ExtractLang, clause: string, index: number): boolean {
-  const before = clause.slice(Math.max(0, index - 8), index);
+  const before = clause.slice(Math.max(0, index - NEG_WINDOW_ZH), index);
   if (L.negZh.test(before.replace(/\s+/g, ''))) return true;
   return L.negEn.test(clause.slice(Math.max(0, index - 40), index));
 }
@@ -822,7 +825,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     let m: RegExpExecArray | null;
     const G = L.graduation;
     if ((m = G.classOf.exec(t))) set('graduationYear', m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]), m[0]);
-    else if ((m = G.inYear.exec(t))) set('graduationYear', Number(m[1]), m[0]);
+    else if ((m = G.inYear.exec(t))) set('graduationYear', m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]), m[0]);
     else if ((m = G.relative.exec(t))) {
       set('graduationYear', ay + (G.relativeYears[m[1]!] ?? 0), m[0]);
     } else if ((m = G.thisYear.exec(t))) set('graduationYear', ay, m[0]);

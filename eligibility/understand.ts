@@ -150,6 +150,25 @@ const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escapeRegex).join
 const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
 
 /**
+ * The words of `cl` that deny a stem: a negation, then up to three modal words, then the stem
+ * ("不愿意做承诺" for the stem 承诺); undefined when no stem is denied.
+ */
+function deniedStem(cl: string, stems: string[], cues: CueTables): string | undefined {
+  for (const stem of stems)
+    for (let i = cl.indexOf(stem); i >= 0; i = cl.indexOf(stem, i + 1)) {
+      let start = i;
+      for (let k = 0; k < 3; k++) {
+        const modal = cues.negationModals.find((w) => cl.startsWith(w, start - w.length));
+        if (!modal) break;
+        start -= modal.length;
+      }
+      const neg = cues.negation.find((w) => cl.startsWith(w, start - w.length));
+      if (neg) return cl.slice(start - neg.length, i + stem.length);
+    }
+  return undefined;
+}
+
+/**
  * Resolves dates as people write them, in place: returns the rewritten text and the last year named.
  * "22年6月" → "2022年6月", "22.5"/"2022.05" → "2022年5月", "去年年底" → "2025年12月" (asOf 2026),
  * "当年11月" → "<reference>年11月", "2022年上半年" → "2022年1月至6月".
@@ -371,7 +390,15 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         const i = lower.indexOf(b + o);
         return i >= 0 && has(lower.slice(i + b.length + o.length, i + b.length + o.length + 3), cues.roles.asks);
       }),
-    );
+    ) ||
+    // Only one of the others is spoken of, and the message asks: "我弟弟22届的…，有补贴吗".
+    (has(lower, cues.roles.others) &&
+      !has(lower, cues.roles.reported) &&
+      !has(
+        cues.roles.others.reduce((t, o) => t.split(o).join(''), lower),
+        cues.roles.self,
+      ) &&
+      (endsAsQuestion(lower, cues) || has(lower, cues.intent)));
   const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues, askedFor) }));
   // A hypothetical or reported clause carries on over a comma ("要是我考上港大，毕业后在上海工作")
   // until the sentence ends or the person speaks of themselves again (cue table roles.selfAgain).
@@ -585,7 +612,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         evidence[fact] = d.text;
       }
       for (const [fact, cue] of Object.entries(cues.facts)) {
-        const no = cue.false.find((w) => cl.includes(w));
+        const no = cue.false.find((w) => cl.includes(w)) ?? deniedStem(cl, cue.denied, cues);
         const yes = cue.true.find((w) => cl.includes(w));
         if (no) mark(fact, false, no, true, false);
         else if (yes) mark(fact, true, yes, false);
