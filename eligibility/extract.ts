@@ -96,15 +96,21 @@ const EN_NUMBERS: Record<string, number> = {
 
 /** English number words before units, and "half a year" / "a year and a half" → months. */
 function englishNumbers(s: string): string {
-  return s
-    .replace(/\b(?:a\s+)?year\s+and\s+a\s+half\b/gi, '18 months')
-    .replace(/\bhalf\s+a\s+year\b/gi, '6 months')
-    .replace(/\b(?:a|one)\s+year\b/gi, '12 months')
-    .replace(
-      /\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|fifty|hundred)(?=[\s-]+(?:months?|years?|times?|subsidies)\b|\s*-?\s*(?:th|st|nd|rd)?\b)/gi,
-      (w) => String(EN_NUMBERS[w.toLowerCase()]),
-    )
-    .replace(/\btop[\s-]+(fifty|hundred|thirty|twenty|ten)\b/gi, (_m, w: string) => `top ${EN_NUMBERS[w.toLowerCase()]}`);
+  return (
+    s
+      .replace(/\b(?:a\s+)?year\s+and\s+a\s+half\b/gi, '18 months')
+      .replace(/\bhalf\s+a\s+year\b/gi, '6 months')
+      .replace(/\b(?:a|one)\s+year\b/gi, '12 months')
+      .replace(
+        /\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|thirty|fifty|hundred)(?=[\s-]+(?:months?|years?|times?|subsidies)\b|\s*-?\s*(?:th|st|nd|rd)?\b)/gi,
+        (w) => String(EN_NUMBERS[w.toLowerCase()]),
+      )
+      // "used it once in 2022", "claimed twice already": counts (not "once I find a job").
+      .replace(/\b(once|twice)\b(?=\s*(?:in\b|before\b|already\b|so far\b|this\b|last\b|that\b|[,.;:?!—–-]|$))/gi, (w) =>
+        w.toLowerCase() === 'once' ? '1 time' : '2 times',
+      )
+      .replace(/\btop[\s-]+(fifty|hundred|thirty|twenty|ten)\b/gi, (_m, w: string) => `top ${EN_NUMBERS[w.toLowerCase()]}`)
+  );
 }
 
 export function normalizeMessage(text: string): string {
@@ -862,10 +868,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const noneUsed = T.noneUsed.test(c);
     const asksLimit = T.asksLimit.test(c);
     if (aboutTraining && !noneUsed && !asksLimit && (m = T.used.exec(c))) {
-      set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2]), m[0]);
+      set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2] ?? m[3]), m[0]);
     } else if (!noneUsed && !asksLimit && T.training.test(c) && (m = T.countBeforeSubsidy.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
-    } else if ((T.subsidy.test(c) || (aboutTraining && T.firstTimeStart.test(c))) && T.neverUsed.test(c)) {
+    } else if (
+      ((T.subsidy.test(c) || (aboutTraining && T.firstTimeStart.test(c))) && T.neverUsed.test(c)) ||
+      // "那年之前1次补贴都没领过": none used, said of the training the message is about.
+      (aboutTraining && noneUsed && T.training.test(t))
+    ) {
       set('onlineTrainingSubsidiesUsed', 0, c);
     }
     if (T.training.test(c) && !T.assessmentWord.test(c)) {

@@ -68,6 +68,8 @@ export interface UniversityTable {
    * loadUniversityTable; without it every key is scanned).
    */
   scanStarts?: { byChar: Map<string, number[]>; byWord: Map<string, number[]> };
+  /** Words of English names that tell no institution apart (`shortNames.genericEn`), lower case. */
+  genericEn?: Set<string>;
   /** Colloquial entries naming institutions that are not in the table (notes to show). */
   outside: Map<string, string>;
   byName: Map<string, University>;
@@ -363,7 +365,17 @@ export function loadUniversityTable(
   }
   const scanKeys = [...scan.entries()].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.key.length - a.key.length);
   const scanStarts = scanStartsOf(scanKeys);
-  return { universities, index, scanKeys, scanStarts, outside, byName, source: file, ...(shortNames ? { shortNames } : {}) };
+  return {
+    universities,
+    index,
+    scanKeys,
+    scanStarts,
+    outside,
+    byName,
+    source: file,
+    genericEn,
+    ...(shortNames ? { shortNames } : {}),
+  };
 }
 
 /** The initials of an English name of 3–6 capitalized words (brackets, ", The University of…" and " - …" left out). */
@@ -488,7 +500,32 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
   }
   const u = table.byName.get(top![0]);
   if (!u) return { status: 'not_found', query };
+  // A Latin name matches only when each of its distinctive words is the institution's word or a typo of it
+  // (one edit): Northeastern is not Northwestern, Edinbrugh is Edinburgh.
+  if (!/\p{Script=Han}/u.test(query) && !wordsAgree(query, u.nameEn, table.genericEn)) return { status: 'not_found', query };
   return { status: 'found', query, university: u, matchedBy: 'fuzzy', score: top![1] };
+}
+
+/** Words shorter than this must be spelled exactly in a fuzzy match (a typo there changes the word). */
+const MIN_TYPO_WORD = 4;
+
+/** Every distinctive word of `query` is a word of `name` or one edit from one (a typo). */
+function wordsAgree(query: string, name: string, generic: Set<string> = new Set()): boolean {
+  const wordsOf = (t: string) => (t.toLowerCase().match(/\p{L}+/gu) ?? []).filter((w) => !generic.has(w));
+  const theirs = wordsOf(name);
+  return wordsOf(query).every((w) => theirs.some((v) => v === w || (w.length >= MIN_TYPO_WORD && oneEdit(w, v))));
+}
+
+/** At most one insertion, deletion, substitution or swap of neighbours turns `a` into `b`. */
+function oneEdit(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  if (a.length === b.length) {
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
 /** A university named in a message. */
