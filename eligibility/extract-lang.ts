@@ -166,7 +166,9 @@ const ExtractLangSchema = z
         laterYears: z.record(z.string().min(1), z.number().int().min(1).max(10)),
       })
       .strict(),
-    district: z.object({ streets: z.array(z.string().min(1)), workAfter: Pattern, workBefore: Pattern, ownerPrefix: Pattern }).strict(),
+    district: z
+      .object({ streets: z.array(z.string().min(1)), workAfter: Pattern, workBefore: Pattern, homeBefore: Pattern, ownerPrefix: Pattern })
+      .strict(),
     notes: z.object(Object.fromEntries(NOTE_KEYS.map((k) => [k, z.string().min(1)])) as Record<NoteKey, z.ZodString>).strict(),
     factPatterns: z.record(
       z.string(),
@@ -284,7 +286,7 @@ export interface ExtractLang {
     RegExp
   > & { laterYears: Record<string, number> };
   /** Where a district named is where the person works. */
-  district: { streets: string[]; workAfter: RegExp; workBefore: RegExp; ownerPrefix: RegExp };
+  district: { streets: string[]; workAfter: RegExp; workBefore: RegExp; homeBefore: RegExp; ownerPrefix: RegExp };
   /** The extractor's sentences, with {placeholders} (`fill`). */
   notes: Record<NoteKey, string>;
   /** Phrases that state a boolean fact, by group (global: reset `lastIndex` before use). */
@@ -408,6 +410,7 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
       streets: d.district.streets,
       workAfter: compile('district.workAfter', d.district.workAfter, ''),
       workBefore: compile('district.workBefore', d.district.workBefore, ''),
+      homeBefore: compile('district.homeBefore', d.district.homeBefore, ''),
       ownerPrefix: compile('district.ownerPrefix', d.district.ownerPrefix, ''),
     },
     notes: d.notes,

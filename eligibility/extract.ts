@@ -904,6 +904,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         if (L.district.streets.some((w) => w.startsWith(d) && t.startsWith(w, i))) continue;
         if (negated(L, t, i)) continue;
         const after = t.slice(i + d.length);
+        // Where the person lives ("住在宝山，公司在静安") is no work district.
+        if (L.district.homeBefore.test(t.slice(Math.max(0, i - 6), i))) continue;
         const work = L.district.workAfter.test(after) || L.district.workBefore.test(t.slice(Math.max(0, i - 3), i));
         const owner = L.policyNameAfter.test(after.replace(L.district.ownerPrefix, ''));
         if (owner && !work) continue;

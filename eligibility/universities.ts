@@ -501,7 +501,7 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
   const u = table.byName.get(top![0]);
   if (!u) return { status: 'not_found', query };
   // A Latin name matches only when each of its distinctive words is the institution's word or a typo of it
-  // (one edit): Northeastern is not Northwestern, Edinbrugh is Edinburgh.
+  // (one edit): Northeastern is not Northwestern, Edinburg is Edinburgh.
   if (!/\p{Script=Han}/u.test(query) && !wordsAgree(query, u.nameEn, table.genericEn)) return { status: 'not_found', query };
   return { status: 'found', query, university: u, matchedBy: 'fuzzy', score: top![1] };
 }
@@ -509,11 +509,13 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
 /** Words shorter than this must be spelled exactly in a fuzzy match (a typo there changes the word). */
 const MIN_TYPO_WORD = 4;
 
-/** Every distinctive word of `query` is a word of `name` or one edit from one (a typo). */
+/** Every word of `query` but the generic ones is a word of `name` or one edit from one (a typo). */
 function wordsAgree(query: string, name: string, generic: Set<string> = new Set()): boolean {
-  const wordsOf = (t: string) => (t.toLowerCase().match(/\p{L}+/gu) ?? []).filter((w) => !generic.has(w));
+  const wordsOf = (t: string) => t.toLowerCase().match(/\p{L}+/gu) ?? [];
   const theirs = wordsOf(name);
-  return wordsOf(query).every((w) => theirs.some((v) => v === w || (w.length >= MIN_TYPO_WORD && oneEdit(w, v))));
+  return wordsOf(query)
+    .filter((w) => !generic.has(w))
+    .every((w) => theirs.some((v) => v === w || (w.length >= MIN_TYPO_WORD && oneEdit(w, v))));
 }
 
 /** At most one insertion, deletion, substitution or swap of neighbours turns `a` into `b`. */

@@ -20,7 +20,7 @@ before(async () => {
 });
 after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
-// All eight sets are tune sets now (docs/assistant.md "Sixth and seventh blind sets"): floors a point or two
+// All nine sets are tune sets now (docs/assistant.md "Ninth blind set"): floors a point or two
 // below what is measured. Each blind set was held out until its first run; check 3 and check 6 keep one known
 // confident wrong verdict each, check 8 three (listed there) so that they cannot get worse unseen, the others none.
 for (const [name, floors] of [
@@ -28,12 +28,14 @@ for (const [name, floors] of [
   ['understanding-check.yaml', { messages: 0.89, conversations: 0.98, confidentWrong: 0 }],
   ['understanding-check2.yaml', { messages: 0.86, conversations: 0.98, confidentWrong: 0 }],
   ['understanding-check3.yaml', { messages: 0.94, conversations: 0.87, confidentWrong: 1 }],
-  ['understanding-check4.yaml', { messages: 0.94, conversations: 0.88, confidentWrong: 0 }],
+  ['understanding-check4.yaml', { messages: 0.94, conversations: 0.9, confidentWrong: 0 }],
   ['understanding-check5.yaml', { messages: 0.91, conversations: 0.95, confidentWrong: 0 }],
   ['understanding-check6.yaml', { messages: 0.94, conversations: 0.95, confidentWrong: 1 }],
   ['understanding-check7.yaml', { messages: 0.91, conversations: 0.95, confidentWrong: 0 }],
   // Written at the end of the round and run held out on the final code; a few fixes from it so far.
   ['understanding-check8.yaml', { messages: 0.8, conversations: 0.85, confidentWrong: 3 }],
+  // Held out until its first run (2026-12-02: 85.9 % verdicts, 4 confident wrong); fixes from it since.
+  ['understanding-check9.yaml', { messages: 0.93, conversations: 0.83, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
