@@ -164,6 +164,7 @@ const ExtractLangSchema = z
         now: Pattern,
         yearOnly: Pattern,
         laterYears: z.record(z.string().min(1), z.number().int().min(1).max(10)),
+        relativeMonths: z.record(z.string().min(1), z.number().int().min(-12).max(12)),
       })
       .strict(),
     district: z
@@ -282,9 +283,10 @@ export interface ExtractLang {
     | 'notApplication'
     | 'now'
     | 'yearOnly'
-    | 'laterYear',
+    | 'laterYear'
+    | 'relativeMonth',
     RegExp
-  > & { laterYears: Record<string, number> };
+  > & { laterYears: Record<string, number>; relativeMonths: Record<string, number> };
   /** Where a district named is where the person works. */
   district: { streets: string[]; workAfter: RegExp; workBefore: RegExp; homeBefore: RegExp; ownerPrefix: RegExp };
   /** The extractor's sentences, with {placeholders} (`fill`). */
@@ -405,6 +407,8 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
       yearOnly: compile('training.yearOnly', d.training.yearOnly, ''),
       laterYear: compile('training.laterYears', `(${alt(Object.keys(d.training.laterYears))})`, ''),
       laterYears: d.training.laterYears,
+      relativeMonth: compile('training.relativeMonths', `(${alt(Object.keys(d.training.relativeMonths))})`, 'i'),
+      relativeMonths: Object.fromEntries(Object.entries(d.training.relativeMonths).map(([k, v]) => [k.toLowerCase(), v])),
     },
     district: {
       streets: d.district.streets,

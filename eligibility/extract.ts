@@ -889,8 +889,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (T.application.test(c) && !MISSED.test(c) && !BACK.test(c) && !T.notApplication.test(c)) {
       const d = findDates(c, opts.asOf, contextYear).find((x) => !x.to && !T.now.test(x.text));
       const year = T.yearOnly.exec(c) ?? T.laterYear.exec(c);
+      const month = T.relativeMonth.exec(c);
       if (d) set('applicationDate', d.value, d.text);
-      else if (year) {
+      else if (month) {
+        const { y, m } = asOfParts(opts.asOf);
+        const n = y * 12 + (m - 1) + (T.relativeMonths[month[1]!.toLowerCase()] ?? 0);
+        set('applicationDate', `${Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}`, month[0]);
+      } else if (year) {
         const later = T.laterYears[year[1]!];
         set('applicationDate', later !== undefined ? String(ay + later) : year[1]!, year[0]);
       }

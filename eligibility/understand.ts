@@ -353,9 +353,10 @@ function unitFact(text: string, catalog: FactCatalog): string | undefined {
 /** Understands one message. Never throws on odd input (empty, 20 000 characters, emoji, digits only). */
 export function understand(message: string, ctx: UnderstandContext, deps: UnderstandDeps): Understanding {
   const { cues, catalog } = deps;
-  // In chat a space between two words of Chinese separates clauses ("全职4个月 社保也半年").
+  // In chat a space between two words of Chinese separates clauses ("全职4个月 社保也半年"), but not one
+  // after a date written with a dot or a slash ("2023.07 提交的居转户").
   const normalized = normalizeMessage(typeof message === 'string' ? message : '').replace(
-    /(?<=[\p{Script=Han}])\s+(?=[\p{Script=Han}\d])|(?<=[\p{Script=Han}\d])\s+(?=[\p{Script=Han}])/gu,
+    /(?<=[\p{Script=Han}])\s+(?=[\p{Script=Han}\d])|(?<=[\p{Script=Han}\d])(?<!\d{2,4}[./]\d{1,2})\s+(?=[\p{Script=Han}])/gu,
     '，',
   );
   // …except around a joining word: "2022.05 和 2022.06" is one list.
