@@ -55,6 +55,8 @@ const CueFileSchema = z
     eras: z.record(z.string(), z.string().min(1)).default({}),
     yearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
     situation: Words,
+    /** Words that may stand beside a date that is a clause of its own ("In August 2022, could we…"). */
+    situationLead: Words,
     /** After a date, these make it a deadline ("年底前"), not the time of an event. */
     deadlineAfter: Words,
     present: Words,
@@ -129,6 +131,7 @@ export interface CueTables {
   };
   yearParts: Record<string, [number, number]>;
   situation: string[];
+  situationLead: string[];
   deadlineAfter: string[];
   /** Words that put the question now (现在, 目前): no situation date then. */
   present: string[];
@@ -189,6 +192,7 @@ export function emptyCueTables(): CueTables {
     years: { reference: [], twoDigitBefore: [], durationBefore: [], durationAfter: [], twoDigitYears: [15, 39], offset: {}, next: [] },
     yearParts: {},
     situation: [],
+    situationLead: [],
     deadlineAfter: [],
     present: [],
     questionEnd: [],
@@ -262,6 +266,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.yearParts[norm(w)] = p;
     }
     out.situation = words([...out.situation, ...d.situation]);
+    out.situationLead = words([...out.situationLead, ...d.situationLead]);
     out.deadlineAfter = words([...out.deadlineAfter, ...d.deadlineAfter]);
     out.present = words([...out.present, ...d.present]);
     out.questionEnd = words([...out.questionEnd, ...d.questionEnd]);

@@ -120,6 +120,9 @@ export function normalizeMessage(text: string): string {
     .trim();
 }
 
+/** Characters before a back-payment word searched for a word that puts it in the future ("committing to back-pay"). */
+const FUTURE_WINDOW = 16;
+
 /** Characters before a mention searched for a Chinese negation (`negation` in corpus/lang/extract.yaml). */
 const NEG_WINDOW_ZH = 12;
 
@@ -760,7 +763,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const future =
       hasBack &&
       /打算|准备|计划|承诺|将要|将会|要在|会在|想在|能否|可以|可否|will|plan|going to|promise|commit/i.test(
-        c.slice(Math.max(0, backIdx - 12), backIdx + 4),
+        c.slice(Math.max(0, backIdx - FUTURE_WINDOW), backIdx + 4),
       );
     // "到现在也没补": not back-paid, and "现在" is not a back-payment date.
     const notBack = hasBack && /^(?:没|未)/.test(c.slice(backIdx));

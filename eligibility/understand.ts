@@ -718,6 +718,23 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       break;
     }
   }
+  // A past date as a clause of its own just before the question ("In August 2022, could we…").
+  if (!situationDate && !present)
+    for (let i = 0; i + 1 < clauses.length; i++) {
+      const c = clauses[i]!;
+      const next = clauses[i + 1]!;
+      const nl = next.text.toLowerCase();
+      if (c.role !== 'self' || next.role !== 'self' || !(has(nl, cues.intent) || endsAsQuestion(nl, cues))) continue;
+      const d = event(c)[0];
+      if (!d || d.value.slice(0, 7) >= ctx.asOf.slice(0, 7)) continue;
+      const rest = (c.text.slice(0, d.index) + c.text.slice(d.end)).toLowerCase();
+      const words = rest.split(/[\s,，]+/).filter(Boolean);
+      if (words.every((w) => cues.situationLead.includes(w))) {
+        situationDate = d.value.length === 7 ? `${d.value}-01` : d.value.slice(0, 10);
+        situationAsked = true;
+        break;
+      }
+    }
   // A past application date of the person's, asked about then ("22年11月申请许可 … 行吗"): the situation.
   const applied = facts.applicationDate;
   if (
