@@ -109,6 +109,7 @@ const ExtractLangSchema = z
         notBackPaid: Pattern,
         fillerBefore: Words,
         fillerAfter: Words,
+        nameAfter: Words,
         number: Pattern,
         top: Pattern,
         years: Pattern,
@@ -229,6 +230,8 @@ export interface ExtractLang {
     notBackPaid: RegExp;
     fillerBefore: RegExp;
     fillerAfter: RegExp;
+    /** After a name given as the answer to "which university?" (英国约克的那个). */
+    nameAfter: RegExp;
     number: RegExp;
     top: RegExp;
     years: RegExp;
@@ -350,6 +353,7 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
       notBackPaid: compile('expected.notBackPaid', d.expected.notBackPaid, ''),
       fillerBefore: compile('expected.fillerBefore', `^(?:${alt(d.expected.fillerBefore)})+`, 'i'),
       fillerAfter: compile('expected.fillerAfter', `(?:${alt(d.expected.fillerAfter)})+$`, ''),
+      nameAfter: compile('expected.nameAfter', `(?:${alt(d.expected.nameAfter)})$`, ''),
       number: compile('expected.number', d.expected.number, 'i'),
       top: compile('expected.top', d.expected.top, ''),
       years: compile('expected.years', d.expected.years, 'i'),

@@ -18,6 +18,7 @@ import {
   findUniversityMentions,
   longerUniversityName,
   lookupUniversity,
+  narrowByCountry,
   type University,
   type UniversityTable,
 } from './universities.ts';
@@ -1022,6 +1023,15 @@ function extractUniversity(
     };
     for (const m of findUniversityMentions(table, cleaned).filter((x) => !denied(x.surface))) {
       names.push(m.surface, ...(m.also ?? []));
+      // A shared name told apart by a country the message names ("英格兰约克大学").
+      if (m.names.length > 1) {
+        const r = narrowByCountry(
+          table,
+          { status: 'ambiguous', query: m.surface, candidates: m.names.map((nameEn) => ({ nameEn })) },
+          cleaned,
+        );
+        if (r.status === 'found') m.names = [r.university.nameEn];
+      }
       const inTable = m.names.filter((n) => table.byName.has(n));
       if (m.names.length > 1) {
         ambiguities.push({
@@ -1088,7 +1098,7 @@ function extractUniversity(
         continue;
       if (/(?:国外|海外|境外|外国|国内|世界|名校|好|一般|普通|什么|哪个|哪所|这个|那个)(?:大学|学院)$/.test(name)) continue;
       if (table) {
-        const r = lookupUniversity(table, name);
+        const r = narrowByCountry(table, lookupUniversity(table, name), t);
         if (r.status === 'found') {
           found.push({ u: r.university, surface: name });
           if (r.matchedBy === 'fuzzy')
@@ -1214,8 +1224,15 @@ function readExpected(
   if ((fact === 'university' || fact === 'worldRank') && opts.universities && facts.worldRank === undefined) {
     // An answer to "which university?" — a button value, a label "东北大学（仙台）（Tohoku University）" or a name.
     const tries = [s.replace(/^"|"$/g, ''), ...[...s.matchAll(/[（(]([^（）()]+)[）)]/g)].map((m) => m[1]!)];
+    // "英国约克的那个": the name without the country and the words after it (the country then decides).
+    const countries = Object.keys(opts.universities.shortNames?.countries ?? {});
+    const bareName = countries
+      .reduce((x, c) => x.split(c).join(''), s)
+      .replace(X.nameAfter, '')
+      .trim();
+    if (bareName && bareName !== s) tries.push(bareName);
     for (const q of tries) {
-      const r = lookupUniversity(opts.universities, q);
+      const r = narrowByCountry(opts.universities, lookupUniversity(opts.universities, q), s);
       if (r.status !== 'found') continue;
       const u = r.university;
       facts.university = u.nameEn;

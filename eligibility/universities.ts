@@ -181,6 +181,8 @@ const ShortNamesSchema = z
         studyBeforeEn: [],
       }),
     longerName: z.object({ suffix: Words, notAfter: Words }).strict().default({ suffix: [], notAfter: [] }),
+    /** Country words → the table's country names: a name shared across countries is told apart by them. */
+    countries: z.record(z.string().min(1), z.string().min(1)).default({}),
   })
   .strict();
 
@@ -476,6 +478,8 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
     if (names && names.size === 1 && table.byName.has([...names][0]!)) {
       return { status: 'found', query, university: table.byName.get([...names][0]!)!, matchedBy: 'exact', score: 1 };
     }
+    // "约克" → "约克大学", which is two institutions: asked about (or told apart by a country named).
+    if (names && names.size > 1) return { status: 'ambiguous', query, candidates: candidatesOf(table, names) };
   }
   if (key.length < 3) return { status: 'not_found', query };
   const scored: { name: string; score: number }[] = [];
@@ -528,6 +532,25 @@ function oneEdit(a: string, b: string): boolean {
     return a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
   }
   return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
+/**
+ * An ambiguous lookup told apart by a country the message names (英国约克的那个, 日本的东北大学): when
+ * exactly one candidate of the table is of a country named in `context` (`countries` in
+ * corpus/lang/universities.yaml), it is the one. Any other result is returned as it is.
+ */
+export function narrowByCountry(table: UniversityTable, r: LookupResult, context: string): LookupResult {
+  const countries = table.shortNames?.countries;
+  if (r.status !== 'ambiguous' || !countries) return r;
+  const lower = context.toLowerCase();
+  const named = new Set(
+    Object.entries(countries)
+      .filter(([w]) => (/^[a-z ]+$/i.test(w) ? new RegExp(`\\b${escapeRe(w.toLowerCase())}\\b`).test(lower) : lower.includes(w)))
+      .map(([, c]) => c),
+  );
+  if (!named.size) return r;
+  const hits = r.candidates.map((c) => table.byName.get(c.nameEn)).filter((u): u is University => !!u && named.has(u.country));
+  return hits.length === 1 ? { status: 'found', query: r.query, university: hits[0]!, matchedBy: 'exact', score: 1 } : r;
 }
 
 /** A university named in a message. */
