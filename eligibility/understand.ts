@@ -601,6 +601,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         const known = facts[fact];
         const yearOnly = typeof known === 'string' && /^\d{4}$/.test(known);
         if ((known !== undefined && !yearOnly) || !has(cl, ws)) continue;
+        // (Not in a clause that refuses it: "不想承诺年底补缴" names no date it was done.)
+        if (Object.values(cues.facts).some((f) => deniedStem(cl, f.denied, cues))) continue;
         const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => !x.to);
         if (!d || (yearOnly && !d.value.startsWith(known))) continue;
         if (yearOnly) {

@@ -488,6 +488,13 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
     if (s >= threshold) for (const n of names) scored.push({ name: n, score: s });
   }
   if (!scored.length) return { status: 'not_found', query };
+  // A Chinese name one character off from several institutions' names (曼切斯特大学: 曼彻斯特 or 罗切斯特)
+  // is asked about, whatever the bigram scores say.
+  if (/\p{Script=Han}/u.test(query)) {
+    const near = new Set<string>();
+    for (const [k, names] of table.index) if (oneEdit(key, k)) for (const n of names) near.add(n);
+    if (near.size > 1) return { status: 'ambiguous', query, candidates: candidatesOf(table, [...near]) };
+  }
   const bestPer = new Map<string, number>();
   for (const s of scored) bestPer.set(s.name, Math.max(bestPer.get(s.name) ?? 0, s.score));
   const ranked = [...bestPer.entries()].sort((a, b) => b[1] - a[1]);
