@@ -19,6 +19,7 @@ import {
   longerUniversityName,
   lookupUniversity,
   narrowByCountry,
+  pickByCountry,
   type University,
   type UniversityTable,
 } from './universities.ts';
@@ -123,6 +124,9 @@ export function normalizeMessage(text: string): string {
 
 /** Characters before a back-payment word searched for a word that puts it in the future ("committing to back-pay"). */
 const FUTURE_WINDOW = 16;
+
+/** Characters before a district searched for a home word (`district.homeBefore`: "住在宝山"). */
+const HOME_WINDOW = 6;
 
 /** Characters before a mention searched for a Chinese negation (`negation` in corpus/lang/extract.yaml). */
 const NEG_WINDOW_ZH = 12;
@@ -834,8 +838,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   {
     let m: RegExpExecArray | null;
     const G = L.graduation;
-    if ((m = G.classOf.exec(t))) set('graduationYear', m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]), m[0]);
-    else if ((m = G.inYear.exec(t))) set('graduationYear', m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]), m[0]);
+    // (Two digits are 20xx: "22届", "22年6月大专毕业".)
+    const fullYear = (y: string) => (y.length === 2 ? 2000 + Number(y) : Number(y));
+    if ((m = G.classOf.exec(t))) set('graduationYear', fullYear(m[1]!), m[0]);
+    else if ((m = G.inYear.exec(t))) set('graduationYear', fullYear(m[1]!), m[0]);
     else if ((m = G.relative.exec(t))) {
       set('graduationYear', ay + (G.relativeYears[m[1]!] ?? 0), m[0]);
     } else if ((m = G.thisYear.exec(t))) set('graduationYear', ay, m[0]);
@@ -897,8 +903,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (d) set('applicationDate', d.value, d.text);
       else if (month) {
         const { y, m } = asOfParts(opts.asOf);
-        const n = y * 12 + (m - 1) + (T.relativeMonths[month[1]!.toLowerCase()] ?? 0);
-        set('applicationDate', `${Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}`, month[0]);
+        set('applicationDate', yearMonth(y, m + (T.relativeMonths[month[1]!.toLowerCase()] ?? 0)), month[0]);
       } else if (year) {
         const later = T.laterYears[year[1]!];
         set('applicationDate', later !== undefined ? String(ay + later) : year[1]!, year[0]);
@@ -914,7 +919,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         if (negated(L, t, i)) continue;
         const after = t.slice(i + d.length);
         // Where the person lives ("住在宝山，公司在静安") is no work district.
-        if (L.district.homeBefore.test(t.slice(Math.max(0, i - 6), i))) continue;
+        if (L.district.homeBefore.test(t.slice(Math.max(0, i - HOME_WINDOW), i))) continue;
         const work = L.district.workAfter.test(after) || L.district.workBefore.test(t.slice(Math.max(0, i - 3), i));
         const owner = L.policyNameAfter.test(after.replace(L.district.ownerPrefix, ''));
         if (owner && !work) continue;
@@ -1024,14 +1029,8 @@ function extractUniversity(
     for (const m of findUniversityMentions(table, cleaned).filter((x) => !denied(x.surface))) {
       names.push(m.surface, ...(m.also ?? []));
       // A shared name told apart by a country the message names ("英格兰约克大学").
-      if (m.names.length > 1) {
-        const r = narrowByCountry(
-          table,
-          { status: 'ambiguous', query: m.surface, candidates: m.names.map((nameEn) => ({ nameEn })) },
-          cleaned,
-        );
-        if (r.status === 'found') m.names = [r.university.nameEn];
-      }
+      const picked = pickByCountry(table, m.names, cleaned);
+      if (picked) m.names = [picked.nameEn];
       const inTable = m.names.filter((n) => table.byName.has(n));
       if (m.names.length > 1) {
         ambiguities.push({

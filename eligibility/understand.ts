@@ -148,6 +148,8 @@ function clausesOf(t: string): { text: string; start: number; end: number }[] {
 const escapeRegex = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escapeRegex).join('|'), 'g') : null);
 const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
+/** The day a date stands for: a month (YYYY-MM) is its 1st day. */
+const dayOf = (value: string) => (value.length === 7 ? `${value}-01` : value.slice(0, 10));
 
 /**
  * The words of `cl` that deny a stem: a negation, then up to three modal words, then the stem
@@ -597,12 +599,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       }
       // Date facts: a date in the same clause as one of the fact's words ("23年3月补的" → backPaidOn).
       // A year alone ("22年已经享受过2次培训") gives way to a month of that year named later ("22年12月还能再报").
-      for (const [fact, ws] of Object.entries(cues.dateFacts)) {
+      // (Not in a clause that refuses something: "不想承诺年底补缴" names no date it was done.)
+      const refuses = Object.values(cues.facts).some((f) => deniedStem(cl, f.denied, cues) !== undefined);
+      for (const [fact, ws] of refuses ? [] : Object.entries(cues.dateFacts)) {
         const known = facts[fact];
         const yearOnly = typeof known === 'string' && /^\d{4}$/.test(known);
         if ((known !== undefined && !yearOnly) || !has(cl, ws)) continue;
-        // (Not in a clause that refuses it: "不想承诺年底补缴" names no date it was done.)
-        if (Object.values(cues.facts).some((f) => deniedStem(cl, f.denied, cues))) continue;
         const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => !x.to);
         if (!d || (yearOnly && !d.value.startsWith(known))) continue;
         if (yearOnly) {
@@ -716,7 +718,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     if (nearby) {
       const cl = c.text.toLowerCase();
       situationAsked = has(cl, cues.intent) || cues.questionEnd.some((q) => cl.endsWith(q));
-      situationDate = nearby.value.length === 7 ? `${nearby.value}-01` : nearby.value.slice(0, 10);
+      situationDate = dayOf(nearby.value);
       break;
     }
   }
@@ -732,7 +734,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       const rest = (c.text.slice(0, d.index) + c.text.slice(d.end)).toLowerCase();
       const words = rest.split(/[\s,，]+/).filter(Boolean);
       if (words.every((w) => cues.situationLead.includes(w))) {
-        situationDate = d.value.length === 7 ? `${d.value}-01` : d.value.slice(0, 10);
+        situationDate = dayOf(d.value);
         situationAsked = true;
         break;
       }
@@ -747,7 +749,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     applied < ctx.asOf.slice(0, 7) &&
     (asksInPast(lower) || has(lower, cues.situation))
   ) {
-    situationDate = applied.length === 7 ? `${applied}-01` : applied.slice(0, 10);
+    situationDate = dayOf(applied);
   }
   const otherText = clauses.filter((c) => c.role !== 'self').map((c) => c.text);
   const nameText = [

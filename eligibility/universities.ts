@@ -68,8 +68,6 @@ export interface UniversityTable {
    * loadUniversityTable; without it every key is scanned).
    */
   scanStarts?: { byChar: Map<string, number[]>; byWord: Map<string, number[]> };
-  /** Words of English names that tell no institution apart (`shortNames.genericEn`), lower case. */
-  genericEn?: Set<string>;
   /** Colloquial entries naming institutions that are not in the table (notes to show). */
   outside: Map<string, string>;
   byName: Map<string, University>;
@@ -367,17 +365,7 @@ export function loadUniversityTable(
   }
   const scanKeys = [...scan.entries()].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.key.length - a.key.length);
   const scanStarts = scanStartsOf(scanKeys);
-  return {
-    universities,
-    index,
-    scanKeys,
-    scanStarts,
-    outside,
-    byName,
-    source: file,
-    genericEn,
-    ...(shortNames ? { shortNames } : {}),
-  };
+  return { universities, index, scanKeys, scanStarts, outside, byName, source: file, ...(shortNames ? { shortNames } : {}) };
 }
 
 /** The initials of an English name of 3–6 capitalized words (brackets, ", The University of…" and " - …" left out). */
@@ -482,19 +470,19 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
     if (names && names.size > 1) return { status: 'ambiguous', query, candidates: candidatesOf(table, names) };
   }
   if (key.length < 3) return { status: 'not_found', query };
+  const han = /\p{Script=Han}/u.test(query);
   const scored: { name: string; score: number }[] = [];
+  // (Chinese: the names one character off, 曼切斯特大学 → 曼彻斯特 or 罗切斯特.)
+  const near = new Set<string>();
   for (const [k, names] of table.index) {
     const s = similarity(key, k);
     if (s >= threshold) for (const n of names) scored.push({ name: n, score: s });
+    if (han && oneEdit(key, k)) for (const n of names) near.add(n);
   }
   if (!scored.length) return { status: 'not_found', query };
-  // A Chinese name one character off from several institutions' names (曼切斯特大学: 曼彻斯特 or 罗切斯特)
-  // is asked about, whatever the bigram scores say.
-  if (/\p{Script=Han}/u.test(query)) {
-    const near = new Set<string>();
-    for (const [k, names] of table.index) if (oneEdit(key, k)) for (const n of names) near.add(n);
-    if (near.size > 1) return { status: 'ambiguous', query, candidates: candidatesOf(table, [...near]) };
-  }
+  // A Chinese name one character off from several institutions' names is asked about, whatever the bigram
+  // scores say.
+  if (near.size > 1) return { status: 'ambiguous', query, candidates: candidatesOf(table, [...near]) };
   const bestPer = new Map<string, number>();
   for (const s of scored) bestPer.set(s.name, Math.max(bestPer.get(s.name) ?? 0, s.score));
   const ranked = [...bestPer.entries()].sort((a, b) => b[1] - a[1]);
@@ -513,7 +501,7 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
   if (!u) return { status: 'not_found', query };
   // A Latin name matches only when each of its distinctive words is the institution's word or a typo of it
   // (one edit): Northeastern is not Northwestern, Edinburg is Edinburgh.
-  if (!/\p{Script=Han}/u.test(query) && !wordsAgree(query, u.nameEn, table.genericEn)) return { status: 'not_found', query };
+  if (!han && !wordsAgree(query, u.nameEn, table.shortNames?.shortNames.genericEn ?? [])) return { status: 'not_found', query };
   return { status: 'found', query, university: u, matchedBy: 'fuzzy', score: top![1] };
 }
 
@@ -521,11 +509,12 @@ export function lookupUniversity(table: UniversityTable, query: string, threshol
 const MIN_TYPO_WORD = 4;
 
 /** Every word of `query` but the generic ones is a word of `name` or one edit from one (a typo). */
-function wordsAgree(query: string, name: string, generic: Set<string> = new Set()): boolean {
+function wordsAgree(query: string, name: string, generic: string[]): boolean {
   const wordsOf = (t: string) => t.toLowerCase().match(/\p{L}+/gu) ?? [];
   const theirs = wordsOf(name);
+  const skip = new Set(generic.map((w) => w.toLowerCase()));
   return wordsOf(query)
-    .filter((w) => !generic.has(w))
+    .filter((w) => !skip.has(w))
     .every((w) => theirs.some((v) => v === w || (w.length >= MIN_TYPO_WORD && oneEdit(w, v))));
 }
 
@@ -542,22 +531,32 @@ function oneEdit(a: string, b: string): boolean {
 }
 
 /**
- * An ambiguous lookup told apart by a country the message names (英国约克的那个, 日本的东北大学): when
- * exactly one candidate of the table is of a country named in `context` (`countries` in
- * corpus/lang/universities.yaml), it is the one. Any other result is returned as it is.
+ * Of several institutions sharing a name (英国约克的那个, 日本的东北大学), the one of the table whose country
+ * `context` names (`countries` in corpus/lang/universities.yaml) — when exactly one is; else undefined.
  */
-export function narrowByCountry(table: UniversityTable, r: LookupResult, context: string): LookupResult {
+export function pickByCountry(table: UniversityTable, names: readonly string[], context: string): University | undefined {
   const countries = table.shortNames?.countries;
-  if (r.status !== 'ambiguous' || !countries) return r;
+  if (!countries || names.length < 2) return undefined;
   const lower = context.toLowerCase();
   const named = new Set(
     Object.entries(countries)
       .filter(([w]) => (/^[a-z ]+$/i.test(w) ? new RegExp(`\\b${escapeRe(w.toLowerCase())}\\b`).test(lower) : lower.includes(w)))
       .map(([, c]) => c),
   );
-  if (!named.size) return r;
-  const hits = r.candidates.map((c) => table.byName.get(c.nameEn)).filter((u): u is University => !!u && named.has(u.country));
-  return hits.length === 1 ? { status: 'found', query: r.query, university: hits[0]!, matchedBy: 'exact', score: 1 } : r;
+  if (!named.size) return undefined;
+  const hits = names.map((n) => table.byName.get(n)).filter((u): u is University => !!u && named.has(u.country));
+  return hits.length === 1 ? hits[0] : undefined;
+}
+
+/** An ambiguous lookup told apart by a country `context` names (`pickByCountry`); any other result as it is. */
+export function narrowByCountry(table: UniversityTable, r: LookupResult, context: string): LookupResult {
+  if (r.status !== 'ambiguous') return r;
+  const u = pickByCountry(
+    table,
+    r.candidates.map((c) => c.nameEn),
+    context,
+  );
+  return u ? { status: 'found', query: r.query, university: u, matchedBy: 'exact', score: 1 } : r;
 }
 
 /** A university named in a message. */
