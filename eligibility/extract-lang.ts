@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readYamlFile } from '../text/yaml-file.ts';
 import type { RankingSystem } from './facts.ts';
+import { loadDateLang, type DateLang } from './find-dates.ts';
 
 const Words = z.array(z.string().min(1)).min(1);
 const Pattern = z.string().min(1);
@@ -225,6 +226,8 @@ export interface ExtractLang {
   factLabels: Record<string, string>;
   /** The Shanghai districts (the cue tables' `districts`). */
   districts: string[];
+  /** How dates are written (`corpus/lang/dates.yaml`). */
+  dates: DateLang;
   /** Bare answers to the question just asked (readExpected). */
   expected: {
     notBackPaid: RegExp;
@@ -312,8 +315,11 @@ const alt = (ws: string[]) =>
     .map(escapeRe)
     .join('|');
 
-/** The extractor's words from `<dir>/extract.yaml`, compiled; `districts` are the cue tables' districts. */
-export function loadExtractLang(dir: string, districts: readonly string[]): ExtractLang {
+/**
+ * The extractor's words from `<dir>/extract.yaml`, compiled; `districts` are the cue tables' districts and
+ * `dates` their date words (`cues.dates`; read from `<dir>/dates.yaml` when not given).
+ */
+export function loadExtractLang(dir: string, districts: readonly string[], dates?: DateLang): ExtractLang {
   const file = join(dir, 'extract.yaml');
   if (!existsSync(file))
     throw new ExtractLangError(`${file}: missing — the fact extractor's words live there (see docs/assistant.md "The extractor's words")`);
@@ -349,6 +355,7 @@ export function loadExtractLang(dir: string, districts: readonly string[]): Extr
     no: compile('answers.no', `^(?:${alt(d.answers.no)})${d.answers.end}$`, 'i'),
     factLabels: d.factLabels,
     districts: [...districts],
+    dates: dates ?? loadDateLang(dir),
     expected: {
       notBackPaid: compile('expected.notBackPaid', d.expected.notBackPaid, ''),
       fillerBefore: compile('expected.fillerBefore', `^(?:${alt(d.expected.fillerBefore)})+`, 'i'),

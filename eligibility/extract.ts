@@ -9,7 +9,8 @@
  * // { worldRank: 60, rankingSystem: 'QS', employedFullTimeInShanghai: true, socialInsuranceMonths: 6 }
  */
 import { toSimplified } from '../text/chinese.ts';
-import { daysInMonth, isoDate, monthRange, yearMonth } from './dates.ts';
+import { monthRange, yearMonth } from './dates.ts';
+import { findDates, findYear } from './find-dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
 import { fill, type ExtractLang } from './extract-lang.ts';
 import { normalizeNumerals } from './numerals.ts';
@@ -155,209 +156,6 @@ const asOfParts = (asOf: string) => {
   const [y, m, d] = asOf.split('-').map(Number) as [number, number, number];
   return { y, m, d };
 };
-
-const EN_MONTHS: Record<string, number> = {
-  jan: 1,
-  feb: 2,
-  mar: 3,
-  apr: 4,
-  may: 5,
-  jun: 6,
-  jul: 7,
-  aug: 8,
-  sep: 9,
-  sept: 9,
-  oct: 10,
-  nov: 11,
-  dec: 12,
-};
-/** English month names, one group (also used by eligibility/understand.ts for month lists and ranges). */
-export const EN_MONTH_RE =
-  '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
-
-/** A date found in text: ISO value (YYYY, YYYY-MM or YYYY-MM-DD), where it was, and how it was resolved. */
-export interface FoundDate {
-  value: string;
-  index: number;
-  end: number;
-  text: string;
-  /** True for a month range start..end (then `value` is the start and `to` the end). */
-  to?: string;
-  note?: string;
-}
-
-/**
- * Finds dates in a (normalized) clause: 2022年5月3日, 2022年5月, 2022-05-03, 2022/5, 去年12月, 今年3月,
- * 上个月, 年底(前), 5月 (year from context or asOf), English "December 2022", "2023-01-03", "last December".
- * Month ranges (2022年4月到6月, 4-6月) come back as one FoundDate with `to`.
- */
-export function findDates(clause: string, asOf: string, contextYear?: number): FoundDate[] {
-  const { y: ay, m: am, d: ad } = asOfParts(asOf);
-  const out: FoundDate[] = [];
-  const taken: [number, number][] = [];
-  const free = (s: number, e: number) => !taken.some(([a, b]) => s < b && e > a);
-  const take = (f: FoundDate) => {
-    if (!free(f.index, f.end)) return;
-    taken.push([f.index, f.end]);
-    out.push(f);
-  };
-  const relYear = (w: string | undefined): number | undefined =>
-    w === undefined
-      ? undefined
-      : w === '去年' || w === '上一年'
-        ? ay - 1
-        : w === '前年'
-          ? ay - 2
-          : w === '今年' || w === '本年'
-            ? ay
-            : w === '明年'
-              ? ay + 1
-              : undefined;
-  const clauseYear = /去年/.test(clause) ? ay - 1 : /前年/.test(clause) ? ay - 2 : /今年/.test(clause) ? ay : undefined;
-  const guessYear = (month: number, explicit?: number): { year: number; note?: string } => {
-    if (explicit !== undefined) return { year: explicit };
-    if (clauseYear !== undefined) return { year: clauseYear };
-    if (contextYear !== undefined) return { year: contextYear };
-    if (month > am) return { year: ay - 1, note: `未说明年份，按${ay - 1}年理解` };
-    return { year: ay, note: `未说明年份，按${ay}年理解` };
-  };
-  const valid = (y: number, m: number, d?: number) =>
-    y >= 1950 && y <= 2100 && m >= 1 && m <= 12 && (d === undefined || (d >= 1 && d <= daysInMonth(y, m)));
-  let m: RegExpExecArray | null;
-
-  // Month ranges: 2022年4月到11月 / 4月至6月 / 4-6月 / 2022年4月-2022年6月
-  const range = /(?:(\d{4})年|(去年|今年|前年|明年))?(\d{1,2})月?(?:份)?\s*(?:到|至|~|～|-|—|–)\s*(?:(\d{4})年)?(\d{1,2})月(?:份)?/g;
-  while ((m = range.exec(clause))) {
-    const y1 = m[1] ? Number(m[1]) : relYear(m[2]);
-    const a = Number(m[3]);
-    const b = Number(m[5]);
-    const y2 = m[4] ? Number(m[4]) : undefined;
-    const { year, note } = guessYear(a, y1);
-    const endYear = y2 ?? (b < a ? year + 1 : year);
-    if (!valid(year, a) || !valid(endYear, b)) continue;
-    take({ value: yearMonth(year, a), to: yearMonth(endYear, b), index: m.index, end: m.index + m[0].length, text: m[0], note });
-  }
-  // Month lists: 5、6月 / 4月、5月和6月 / 4,5,6月
-  const list = /(?:(\d{4})年)?((?:\d{1,2}\s*月?(?:份)?\s*[、,，和及]\s*)+)(\d{1,2})\s*月(?:份)?/g;
-  while ((m = list.exec(clause))) {
-    const nums = [...m[2]!.matchAll(/\d{1,2}/g)].map((x) => Number(x[0])).concat(Number(m[3]));
-    if (!nums.every((n) => n >= 1 && n <= 12)) continue;
-    let pos = m.index;
-    for (const n of nums) {
-      const { year, note } = guessYear(n, m[1] ? Number(m[1]) : undefined);
-      const f = { value: yearMonth(year, n), index: pos, end: pos + 1, text: m[0], note };
-      out.push(f);
-      pos += 1;
-    }
-    taken.push([m.index, m.index + m[0].length]);
-  }
-  const full = /(\d{4})\s*(?:年|-|\/|\.)\s*(\d{1,2})\s*(?:月|-|\/|\.)\s*(\d{1,2})\s*(?:日|号)?/g;
-  while ((m = full.exec(clause))) {
-    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    if (valid(y, mo, d)) take({ value: isoDate(y, mo, d), index: m.index, end: m.index + m[0].length, text: m[0] });
-  }
-  const rel = /(去年|今年|前年|明年)\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*(?:日|号))?/g;
-  while ((m = rel.exec(clause))) {
-    const y = relYear(m[1])!;
-    const mo = Number(m[2]);
-    const d = m[3] ? Number(m[3]) : undefined;
-    if (valid(y, mo, d)) take({ value: d ? isoDate(y, mo, d) : yearMonth(y, mo), index: m.index, end: m.index + m[0].length, text: m[0] });
-  }
-  const ym = /(\d{4})\s*(?:年|-|\/|\.)\s*(\d{1,2})\s*(?:月(?:份)?)?(?![\d日号])/g;
-  while ((m = ym.exec(clause))) {
-    const [y, mo] = [Number(m[1]), Number(m[2])];
-    if (valid(y, mo)) take({ value: yearMonth(y, mo), index: m.index, end: m.index + m[0].length, text: m[0] });
-  }
-  const yearEnd = /(?:(\d{4})年|(去年|今年|前年|明年))?\s*(?:年底|年末|年终)(?:前|之前|以前)?/g;
-  while ((m = yearEnd.exec(clause))) {
-    const y = m[1] ? Number(m[1]) : (relYear(m[2]) ?? contextYear ?? ay);
-    const note = m[1] || m[2] || contextYear !== undefined ? undefined : `“年底”未说明年份，按${ay}年理解`;
-    const before = /前|之前|以前/.test(m[0]);
-    take({ value: before ? String(y) : yearMonth(y, 12), index: m.index, end: m.index + m[0].length, text: m[0], note });
-  }
-  const md = /(\d{1,2})\s*月\s*(\d{1,2})\s*(?:日|号)/g;
-  while ((m = md.exec(clause))) {
-    const [mo, d] = [Number(m[1]), Number(m[2])];
-    const { year, note } = guessYear(mo);
-    if (valid(year, mo, d)) take({ value: isoDate(year, mo, d), index: m.index, end: m.index + m[0].length, text: m[0], note });
-  }
-  const monthOnly = /(?<!\d)(?<!\d\s*年)(\d{1,2})\s*月(?:份)?(?!\s*\d)(?![的]?\s*(?:社保|工资)?\s*(?:个月))/g;
-  while ((m = monthOnly.exec(clause))) {
-    if (clause.slice(Math.max(0, m.index - 1), m.index) === '个') continue;
-    if (
-      /^\s*个?月/.test(clause.slice(m.index + m[1]!.length)) &&
-      /个/.test(clause.slice(m.index + m[1]!.length, m.index + m[1]!.length + 2))
-    )
-      continue;
-    const mo = Number(m[1]);
-    const { year, note } = guessYear(mo);
-    if (valid(year, mo)) take({ value: yearMonth(year, mo), index: m.index, end: m.index + m[0].length, text: m[0], note });
-  }
-  const relMonth = /(上个月|上月|这个月|本月|今天|昨天|现在|目前)/g;
-  while ((m = relMonth.exec(clause))) {
-    const w = m[1]!;
-    const value =
-      w === '上个月' || w === '上月'
-        ? yearMonth(ay, am - 1)
-        : w === '这个月' || w === '本月'
-          ? yearMonth(ay, am)
-          : w === '昨天'
-            ? isoDate(ay, am, ad > 1 ? ad - 1 : 1)
-            : asOf;
-    take({ value, index: m.index, end: m.index + m[0].length, text: m[0] });
-  }
-  // English
-  const enFull = new RegExp(`${EN_MONTH_RE}\\.?\\s+(\\d{1,2})(?:st|nd|rd|th)?,?\\s+(\\d{4})`, 'gi');
-  while ((m = enFull.exec(clause))) {
-    const mo = EN_MONTHS[m[1]!.toLowerCase().slice(0, 3)]!;
-    const [d, y] = [Number(m[2]), Number(m[3])];
-    if (valid(y, mo, d)) take({ value: isoDate(y, mo, d), index: m.index, end: m.index + m[0].length, text: m[0] });
-  }
-  const enDMY = new RegExp(`(\\d{1,2})(?:st|nd|rd|th)?\\s+${EN_MONTH_RE}\\.?,?\\s+(\\d{4})`, 'gi');
-  while ((m = enDMY.exec(clause))) {
-    const mo = EN_MONTHS[m[2]!.toLowerCase().slice(0, 3)]!;
-    const [d, y] = [Number(m[1]), Number(m[3])];
-    if (valid(y, mo, d)) take({ value: isoDate(y, mo, d), index: m.index, end: m.index + m[0].length, text: m[0] });
-  }
-  const enRange = new RegExp(
-    `(?:from\\s+)?${EN_MONTH_RE}\\.?\\s+(?:(\\d{4})\\s+)?(?:to|until|through|-|–)\\s+${EN_MONTH_RE}\\.?\\s+(\\d{4})`,
-    'gi',
-  );
-  while ((m = enRange.exec(clause))) {
-    const a = EN_MONTHS[m[1]!.toLowerCase().slice(0, 3)]!;
-    const b = EN_MONTHS[m[3]!.toLowerCase().slice(0, 3)]!;
-    const y2 = Number(m[4]);
-    const y1 = m[2] ? Number(m[2]) : a <= b ? y2 : y2 - 1;
-    take({ value: yearMonth(y1, a), to: yearMonth(y2, b), index: m.index, end: m.index + m[0].length, text: m[0] });
-  }
-  const enMY = new RegExp(`(last|this)?\\s*${EN_MONTH_RE}\\.?(?:\\s+(?:of\\s+)?(\\d{4}))?(?![a-z])`, 'gi');
-  while ((m = enMY.exec(clause))) {
-    const word = m[2]!.toLowerCase();
-    if (word === 'may' && !m[3] && !m[1]) continue; // "may" the verb
-    if (
-      !m[3] &&
-      !m[1] &&
-      !/^(in|by|on|since|before|after|until|from)\s*$/i.test(
-        clause
-          .slice(Math.max(0, m.index - 7), m.index)
-          .trim()
-          .split(/\s+/)
-          .pop() ?? '',
-      )
-    )
-      continue;
-    const mo = EN_MONTHS[word.slice(0, 3)]!;
-    const y = m[3] ? Number(m[3]) : m[1]?.toLowerCase() === 'last' ? (mo >= am ? ay - 1 : ay) : guessYear(mo).year;
-    take({ value: yearMonth(y, mo), index: m.index, end: m.index + m[0].length, text: m[0].trim() });
-  }
-  const enEnd = /(?:by\s+)?(?:the\s+)?end\s+of\s+(\d{4}|the\s+year|this\s+year|last\s+year)/gi;
-  while ((m = enEnd.exec(clause))) {
-    const w = m[1]!.toLowerCase();
-    const y = /^\d{4}$/.test(w) ? Number(w) : w.includes('last') ? ay - 1 : ay;
-    take({ value: /^by/i.test(m[0]) ? String(y) : yearMonth(y, 12), index: m.index, end: m.index + m[0].length, text: m[0] });
-  }
-  return out.sort((a, b) => a.index - b.index);
-}
 
 // ── rank patterns ─────────────────────────────────────────────────────────────
 
@@ -730,7 +528,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   for (let i = 0; i < cls.length; i++) {
     const c = cls[i]!;
     const next = cls[i + 1];
-    const dated = (x: string) => findDates(x, opts.asOf, contextYear).length > 0;
+    const dated = (x: string) => findDates(L.dates, x, opts.asOf, contextYear).length > 0;
     // (Not a date of another event: "22年3月新注册的公司，疫情影响社保没按期缴" — 3月 is when it was founded.)
     // (One short undated clause may stand between: "去年5月到7月 疫情 公司没交社保".)
     const after = cls[i + 2];
@@ -759,9 +557,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const hasMissed = MISSED.test(c) || /所属期/.test(c);
     const hasBack = BACK.test(c);
     if (!hasMissed && !hasBack) continue;
-    const dates = findDates(c, opts.asOf, contextYear);
+    const dates = findDates(L.dates, c, opts.asOf, contextYear);
     if (!dates.length) {
-      const y = findYear(c);
+      const y = findYear(L.dates, c);
       if (y) dates.push(y);
     }
     const backIdx = hasBack ? c.search(BACK) : -1;
@@ -889,15 +687,15 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       set('onlineTrainingSubsidiesUsed', 0, c);
     }
     if (T.training.test(c) && !T.assessmentWord.test(c)) {
-      const d = findDates(c, opts.asOf, contextYear)[0] ?? findYear(c);
+      const d = findDates(L.dates, c, opts.asOf, contextYear)[0] ?? findYear(L.dates, c);
       if (d && !d.to) set('trainingDate', d.value, d.text);
     }
     if (T.skillAssessment.test(c)) {
-      const d = findDates(c, opts.asOf, contextYear)[0] ?? findYear(c);
+      const d = findDates(L.dates, c, opts.asOf, contextYear)[0] ?? findYear(L.dates, c);
       if (d && !d.to) set('skillAssessmentDate', d.value, d.text);
     }
     if (T.application.test(c) && !MISSED.test(c) && !BACK.test(c) && !T.notApplication.test(c)) {
-      const d = findDates(c, opts.asOf, contextYear).find((x) => !x.to && !T.now.test(x.text));
+      const d = findDates(L.dates, c, opts.asOf, contextYear).find((x) => !x.to && !T.now.test(x.text));
       const year = T.yearOnly.exec(c) ?? T.laterYear.exec(c);
       const month = T.relativeMonth.exec(c);
       if (d) set('applicationDate', d.value, d.text);
@@ -1266,7 +1064,7 @@ function readExpected(
   if (fact === 'backPaidOn' && facts.backPaidOn === undefined) {
     if (opts.lang.no.test(short) || X.notBackPaid.test(short)) say('backPaid', false, s);
     else {
-      const d = findDates(s, opts.asOf, opts.contextYear)[0];
+      const d = findDates(opts.lang.dates, s, opts.asOf, opts.contextYear)[0];
       if (d && !d.to) {
         facts.backPaidOn = d.value;
         evidence.backPaidOn = d.text;
@@ -1306,30 +1104,20 @@ function readExpected(
     evidence[fact] = s;
   }
   if (['applicationDate', 'trainingDate', 'skillAssessmentDate'].includes(fact) && facts[fact] === undefined) {
-    const d = findDates(s, opts.asOf, opts.contextYear)[0] ?? findYear(s);
+    const d = findDates(opts.lang.dates, s, opts.asOf, opts.contextYear)[0] ?? findYear(opts.lang.dates, s);
     if (d && !d.to) {
       facts[fact] = d.value;
       evidence[fact] = d.text;
     }
   }
   if (fact === 'missedContributionMonths' && facts[fact] === undefined) {
-    const ds = findDates(s, opts.asOf, opts.contextYear);
+    const ds = findDates(opts.lang.dates, s, opts.asOf, opts.contextYear);
     const months = ds.flatMap((d) => (d.to ? monthRange(d.value.slice(0, 7), d.to) : d.value.length >= 7 ? [d.value.slice(0, 7)] : []));
     if (months.length) {
       facts[fact] = [...new Set(months)].sort();
       evidence[fact] = s;
     }
   }
-}
-
-/**
- * A year on its own ("2022年的", "in 2021"), as a date of that whole year ("2022"), when no month is named:
- * what a rule's date condition needs to decide when the whole year lies inside or outside its window.
- */
-export function findYear(clause: string): FoundDate | undefined {
-  const m = /((?:19|20)\d{2})\s*年(?!\s*\d|[底末初中])|\b(?:in|year)\s+((?:19|20)\d{2})\b(?!\s*[-./]\s*\d)/i.exec(clause);
-  if (!m) return undefined;
-  return { value: m[1] ?? m[2]!, text: m[0], index: m.index, end: m.index + m[0].length };
 }
 
 /** @internal test hook */

@@ -15,7 +15,8 @@
  * u.goals // ['settlement']; u.facts.worldRank // 40 (with a rankings table)
  */
 import type { CueTables } from './cues.ts';
-import { EN_MONTH_RE, findDates, normalizeMessage, type Ambiguity, type Extraction } from './extract.ts';
+import { normalizeMessage, type Ambiguity, type Extraction } from './extract.ts';
+import { findDates, type DateLang } from './find-dates.ts';
 import { NumberInterval, type Facts } from './facts.ts';
 import type { FactCatalog } from './rules.ts';
 
@@ -124,6 +125,8 @@ export interface UnderstandDeps {
   cues: CueTables;
   extract: ExtractPort;
   catalog: FactCatalog;
+  /** How dates are written (`corpus/lang/dates.yaml`). */
+  dates: DateLang;
 }
 
 const CLAUSE_END = /[，,。；;！!？?\n]/u;
@@ -188,10 +191,6 @@ interface DatePatterns {
   /** Each other name of a district (`districtNames`) as a whole word. */
   districtNames: { name: string; re: RegExp }[];
 }
-/** "May-Aug 2022": a dash between two English months before a year. */
-const EN_MONTH_RANGE = new RegExp(`\\b${EN_MONTH_RE}\\s*[-–—~]\\s*${EN_MONTH_RE}\\s+((?:19|20)\\d{2})\\b`, 'gi');
-/** "May and June 2022": two English months joined before a year. */
-const EN_MONTH_LIST = new RegExp(`\\b${EN_MONTH_RE}\\s*(,|and|&)\\s*${EN_MONTH_RE}\\s+((?:19|20)\\d{2})\\b`, 'gi');
 const compiled = new WeakMap<CueTables, DatePatterns>();
 function patternsOf(cues: CueTables): DatePatterns {
   const hit = compiled.get(cues);
@@ -224,6 +223,7 @@ export function resolveDates(
   asOf: string,
   cues: CueTables,
   referenceYear: number | null,
+  dates: DateLang,
 ): { text: string; referenceYear: number | null; approx: string[]; eras: { text: string; value: string }[] } {
   const ay = Number(asOf.slice(0, 4));
   const P = patternsOf(cues);
@@ -237,9 +237,9 @@ export function resolveDates(
       return value;
     });
   // English month ranges with a dash share the year too: "May-Aug 2022" → "May 2022 to Aug 2022".
-  s = s.replace(EN_MONTH_RANGE, (_m, a: string, b: string, y: string) => `${a} ${y} to ${b} ${y}`);
+  s = s.replace(dates.patterns.englishSharedYearRange, (_m, a: string, b: string, y: string) => `${a} ${y} to ${b} ${y}`);
   // English month lists share the year written after the last: "May and June 2022" → "May 2022 and June 2022".
-  s = s.replace(EN_MONTH_LIST, (_m, a: string, j: string, b: string, y: string) => `${a} ${y} ${j} ${b} ${y}`);
+  s = s.replace(dates.patterns.englishSharedYearList, (_m, a: string, j: string, b: string, y: string) => `${a} ${y} ${j} ${b} ${y}`);
   // Two-digit years before a month or a part of the year, or standing alone as "22年，…" (00–49 → 20xx).
   const durationBefore = cues.years.durationBefore;
   s = s.replace(P.twoDigit, (m, yy: string, month: string | undefined, off: number, whole: string) => {
@@ -372,7 +372,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     namesSeen.push(...(x.names ?? []));
     return x;
   };
-  const dated = resolveDates(joined, ctx.asOf, cues, ctx.referenceYear ?? null);
+  const dated = resolveDates(joined, ctx.asOf, cues, ctx.referenceYear ?? null, deps.dates);
   const text = dated.text;
   const lower = text.toLowerCase();
   const spans: FactSpan[] = [];
@@ -527,7 +527,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       if (!at && dateTypes.has(catalog[fact]?.type ?? '')) {
         const first = String(Array.isArray(value) ? value[0] : value);
         for (const c of segSelf) {
-          const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => x.value === first || first.startsWith(x.value));
+          const d = findDates(deps.dates, c.text, ctx.asOf, contextYear ?? undefined).find(
+            (x) => x.value === first || first.startsWith(x.value),
+          );
           if (d) {
             at = [c.start + d.index, c.start + d.end];
             break;
@@ -605,7 +607,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         const known = facts[fact];
         const yearOnly = typeof known === 'string' && /^\d{4}$/.test(known);
         if ((known !== undefined && !yearOnly) || !has(cl, ws)) continue;
-        const d = findDates(c.text, ctx.asOf, contextYear ?? undefined).find((x) => !x.to);
+        const d = findDates(deps.dates, c.text, ctx.asOf, contextYear ?? undefined).find((x) => !x.to);
         if (!d || (yearOnly && !d.value.startsWith(known))) continue;
         if (yearOnly) {
           const i = spans.findIndex((sp) => sp.fact === fact);
@@ -696,7 +698,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   // Nor the months a fact lists (missed contributions: "当时疫情9月10月社保没交上" is about the founding date).
   const listed = spans.filter((sp) => catalog[sp.fact]?.type === 'month_list' || sp.fact === 'backPaidOn');
   const event = (c: { text: string; start: number }) =>
-    findDates(c.text, ctx.asOf, contextYear ?? undefined).filter(
+    findDates(deps.dates, c.text, ctx.asOf, contextYear ?? undefined).filter(
       (x) =>
         /^\d{4}-\d{2}/.test(x.value) &&
         !cues.deadlineAfter.some((w) => c.text.slice(x.end).trimStart().startsWith(w)) &&
@@ -786,7 +788,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   }
   for (const c of clauses) {
     if (c.role !== 'self') continue;
-    for (const d of findDates(c.text, ctx.asOf, contextYear ?? undefined)) {
+    for (const d of findDates(deps.dates, c.text, ctx.asOf, contextYear ?? undefined)) {
       // "现在", "目前" are today: what a fallback to today stands for.
       if (!/^\d{4}-\d{2}/.test(d.value) || has(d.text.toLowerCase(), cues.present)) continue;
       const at: [number, number] = [c.start + d.index, c.start + d.end];

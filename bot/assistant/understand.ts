@@ -13,6 +13,7 @@ import { parseGlossary, type Glossary } from '../../text/glossary.ts';
 import { loadCueTables, yesNo, type CueTables, type YesNo } from '../../eligibility/cues.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
 import { loadExtractLang } from '../../eligibility/extract-lang.ts';
+import { loadDateLang } from '../../eligibility/find-dates.ts';
 import type { FactCatalog } from '../../eligibility/rules.ts';
 import { understand } from '../../eligibility/understand.ts';
 import type { UniversityTable } from '../../eligibility/universities.ts';
@@ -34,7 +35,8 @@ export function understandingDeps(
   routing: RouteCues;
 } {
   const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
-  const lang = loadExtractLang(join(corpusDir, 'lang'), cues.districts);
+  const dates = loadDateLang(join(corpusDir, 'lang'));
+  const lang = loadExtractLang(join(corpusDir, 'lang'), cues.districts, dates);
   const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[] }) =>
     extractFacts(text, {
       asOf: o.asOf,
@@ -54,6 +56,6 @@ export function understandingDeps(
     extract: (text, asOf, context) => extract(text, { asOf, openFact: context?.openFact, contextYear: context?.contextYear }),
     sentences: cues.sentences,
     yesNo: yesNo(cues),
-    understand: (text, ctx) => understand(text, ctx, { cues, extract, catalog }),
+    understand: (text, ctx) => understand(text, ctx, { cues, extract, catalog, dates }),
   };
 }

@@ -24,7 +24,7 @@ const training = rules.find((r) => r.id === 'sh-hrss-2022-103-15-online-training
 const ruleFacts = new Map(rules.map((r) => [r.id, new Set<string>()]));
 
 const decideOn = (q: string, candidates = [backPay]) => {
-  const x = understand(q, { asOf: ASOF }, { cues, extract, catalog });
+  const x = understand(q, { asOf: ASOF }, { cues, extract, catalog, dates: extractLang.dates });
   const input: DecideInput = {
     candidates,
     facts: x.facts,
@@ -100,7 +100,7 @@ test('a date no fact took stops a condition from standing in today for it', () =
 });
 
 test('a future statement is not the present fact ("下个月满6个月")', () => {
-  const x = understand('奥克兰大学 全职 社保交了5个月 下个月满6个月', { asOf: ASOF }, { cues, extract, catalog });
+  const x = understand('奥克兰大学 全职 社保交了5个月 下个月满6个月', { asOf: ASOF }, { cues, extract, catalog, dates: extractLang.dates });
   assert.equal(x.facts.socialInsuranceMonths, 5);
   assert.ok(!x.spans.some((s) => s.value === 6 && s.role === 'self'), 'the 6 months to come are no fact about now');
 });

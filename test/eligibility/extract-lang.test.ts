@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ExtractLangError, fill, loadExtractLang } from '../../eligibility/extract-lang.ts';
+import { DateLangError, findDates, loadDateLang } from '../../eligibility/find-dates.ts';
 import { CORPUS_DIR } from './helpers.ts';
 import { extractLang } from './extract-lang.ts';
 
@@ -47,4 +48,29 @@ test('a missing file says where the words belong', () => {
 test('a note is its sentence with the placeholders filled; an unknown placeholder stays as written', () => {
   assert.equal(fill(extractLang.notes.whichOne, { name: '东北大学' }), '您说的“东北大学”是哪一所？');
   assert.equal(fill('{a}-{b}', { a: '$&' }), '$&-{b}');
+});
+
+test('the date words are data: a relative-year word added to dates.yaml is read with no code', () => {
+  const shippedDates = readFileSync(join(CORPUS_DIR, 'lang', 'dates.yaml'), 'utf8');
+  writeFileSync(join(dir, 'dates.yaml'), shippedDates.replace('明年: 1 }', '明年: 1, 大前年: -3 }'));
+  const D = loadDateLang(dir);
+  assert.deepEqual(
+    findDates(D, '大前年5月到7月', '2026-12-01').map((d) => `${d.value}..${d.to}`),
+    ['2023-05..2023-07'],
+  );
+  assert.deepEqual(
+    findDates(extractLang.dates, '大前年5月到7月', '2026-12-01').map((d) => `${d.value}..${d.to}`),
+    ['2024-05..2024-07'],
+    'without the word, 前年 inside 大前年 is what the shipped table reads',
+  );
+});
+
+test('a bad date pattern names dates.yaml, the key and the regular-expression error', () => {
+  const shippedDates = readFileSync(join(CORPUS_DIR, 'lang', 'dates.yaml'), 'utf8');
+  writeFileSync(join(dir, 'dates.yaml'), shippedDates.replace("monthDay: '(", "monthDay: '(("));
+  assert.throws(
+    () => loadDateLang(dir),
+    (e: Error) => e instanceof DateLangError && /dates\.yaml: patterns\.monthDay: .*not a valid regular expression/.test(e.message),
+  );
+  assert.throws(() => loadDateLang(join(dir, 'none')), /dates\.yaml: missing/);
 });

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { loadCueTables } from '../../eligibility/cues.ts';
 import { extractLang } from './extract-lang.ts';
-import { extractFacts, findDates } from '../../eligibility/extract.ts';
+import { extractFacts } from '../../eligibility/extract.ts';
+import { findDates } from '../../eligibility/find-dates.ts';
 import { monthsFromDuration, normalizeNumerals, parseChineseNumber } from '../../eligibility/numerals.ts';
 import { loadUniversityTable } from '../../eligibility/universities.ts';
 import { CORPUS_DIR, FIXTURES, HAVE_RANKINGS, NO_RANKINGS_REASON, RANKINGS_FILE } from './helpers.ts';
@@ -83,7 +84,7 @@ test('Chinese numerals', () => {
 });
 
 test('dates resolve against asOf', () => {
-  const v = (s: string, asOf = '2023-02-15') => findDates(s, asOf).map((d) => d.value + (d.to ? `..${d.to}` : ''));
+  const v = (s: string, asOf = '2023-02-15') => findDates(extractLang.dates, s, asOf).map((d) => d.value + (d.to ? `..${d.to}` : ''));
   assert.deepEqual(v('去年12月'), ['2022-12']);
   assert.deepEqual(v('2022年5月'), ['2022-05']);
   assert.deepEqual(v('2023年1月3日'), ['2023-01-03']);

@@ -14,11 +14,11 @@ const cues = loadCueTables(join(PROJECT_ROOT, 'corpus/lang'), new Set(Object.key
 const extract = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
   extractFacts(t, { asOf: o.asOf, lang: extractLang, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
 const u = (q: string, ctx: Partial<Parameters<typeof understand>[1]> = {}) =>
-  understand(q, { asOf: '2026-12-01', ...ctx }, { cues, extract, catalog });
+  understand(q, { asOf: '2026-12-01', ...ctx }, { cues, extract, catalog, dates: extractLang.dates });
 const selfFacts = (x: Understanding) => Object.keys(x.facts).sort();
 
 test('dates as people write them resolve against the reference year, never today by default', () => {
-  const r = (t: string, ref: number | null = null) => resolveDates(t, '2026-12-01', cues, ref).text;
+  const r = (t: string, ref: number | null = null) => resolveDates(t, '2026-12-01', cues, ref, extractLang.dates).text;
   assert.equal(r('22年6月至9月'), '2022年6月至9月');
   assert.equal(r('2022.05补缴'), '2022年5月补缴');
   assert.equal(r('22.5欠缴'), '2022年5月欠缴');
@@ -27,8 +27,8 @@ test('dates as people write them resolve against the reference year, never today
   assert.equal(r('2022年上半年'), '2022年1月至6月');
   assert.equal(r('社保交了10年'), '社保交了10年', 'a duration is not a year');
   assert.equal(r('22届'), '2022届');
-  assert.equal(resolveDates('22届，那年11月', '2026-12-01', cues, null).text, '2022届，2022年11月');
-  assert.equal(resolveDates('当年11月', '2026-12-01', cues, null).text, '当年11月', 'no year named: left unresolved');
+  assert.equal(resolveDates('22届，那年11月', '2026-12-01', cues, null, extractLang.dates).text, '2022届，2022年11月');
+  assert.equal(resolveDates('当年11月', '2026-12-01', cues, null, extractLang.dates).text, '当年11月', 'no year named: left unresolved');
 });
 
 test('extraction asserts the exact set of facts, each with a span of the message', () => {
