@@ -56,6 +56,7 @@ const NOTE_KEYS = [
   'listSeparator',
   'domesticUniversity',
   'bestRank',
+  'deniedCategory',
   'rankDiffers',
 ] as const;
 type NoteKey = (typeof NOTE_KEYS)[number];
@@ -81,6 +82,63 @@ const RANK_TESTS_I: readonly string[] = ['rangeNamed', 'topNamed', 'systemRankAr
 /** Rank patterns with `{words}`, filled per call with the cue table's approximate-rank words. */
 const RANK_TEMPLATES = ['approximateBefore', 'approximateAfter'] as const;
 type RankKey = (typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number] | (typeof RANK_TEMPLATES)[number];
+
+/** `socialInsurance` patterns (case-insensitive unless listed in SI_CASE_SENSITIVE) and word lists. */
+const SI_PATTERNS = [
+  'mentioned',
+  'clause',
+  'countWord',
+  'noneAtAllNotWith',
+  'noneAtAll',
+  'missedOrBack',
+  'yearsAndHalf',
+  'monthsAndHalf',
+  'halfYear',
+  'count',
+  'fewer',
+  'yearUnit',
+  'monthAfterYear',
+  'monthUnit',
+  'monthOfYear',
+  'countMarker',
+  'calendarYearUnit',
+  'noneYet',
+  'workMonths',
+  'workHalfYear',
+  'workMonthsEn',
+] as const;
+type SiPatternKey = (typeof SI_PATTERNS)[number];
+const SI_CASE_SENSITIVE: readonly SiPatternKey[] = [
+  'countWord',
+  'noneAtAllNotWith',
+  'noneAtAll',
+  'yearsAndHalf',
+  'monthsAndHalf',
+  'halfYear',
+  'monthAfterYear',
+  'monthUnit',
+  'monthOfYear',
+  'countMarker',
+  'calendarYearUnit',
+  'workMonths',
+  'workHalfYear',
+];
+const SI_WORDS = ['more', 'atLeast', 'moreAfter', 'atLeastAfter', 'moreUnit', 'halfYearUnit'] as const;
+type SiWordKey = (typeof SI_WORDS)[number];
+/** `backPayment` patterns (case-insensitive unless listed in BACK_CASE_SENSITIVE). */
+const BACK_PATTERNS = [
+  'otherEvent',
+  'missed',
+  'back',
+  'period',
+  'future',
+  'notBackAt',
+  'untilNow',
+  'notYetBefore',
+  'notYetBeforeEn',
+] as const;
+type BackPatternKey = (typeof BACK_PATTERNS)[number];
+const BACK_CASE_SENSITIVE: readonly BackPatternKey[] = ['period', 'notBackAt', 'untilNow', 'notYetBefore'];
 
 const ExtractLangSchema = z
   .object({
@@ -134,8 +192,19 @@ const ExtractLangSchema = z
         nameAboutPerson: Pattern,
         notEpidemic: Pattern,
         notTalent: Pattern,
+        hrAgencyNamed: Pattern,
+        rankingNamedAfterUniversity: Pattern,
+        genericName: Pattern,
+        vagueName: Pattern,
       })
       .strict(),
+    socialInsurance: z
+      .object({
+        ...(Object.fromEntries(SI_PATTERNS.map((k) => [k, Pattern])) as Record<SiPatternKey, typeof Pattern>),
+        ...(Object.fromEntries(SI_WORDS.map((k) => [k, Words])) as Record<SiWordKey, typeof Words>),
+      })
+      .strict(),
+    backPayment: z.object(Object.fromEntries(BACK_PATTERNS.map((k) => [k, Pattern])) as Record<BackPatternKey, typeof Pattern>).strict(),
     graduation: z
       .object({
         classOf: Pattern,
@@ -256,9 +325,17 @@ export interface ExtractLang {
     | 'siBareCount'
     | 'nameAboutPerson'
     | 'notEpidemic'
-    | 'notTalent',
+    | 'notTalent'
+    | 'hrAgencyNamed'
+    | 'rankingNamedAfterUniversity'
+    | 'genericName'
+    | 'vagueName',
     RegExp
   >;
+  /** Months of social insurance paid (extract.yaml `socialInsurance`; see its comments). */
+  socialInsurance: Record<SiPatternKey, RegExp> & Record<SiWordKey, string[]>;
+  /** Missed and back-paid contributions (extract.yaml `backPayment`). */
+  backPayment: Record<BackPatternKey, RegExp>;
   /** The graduation year: 22届, 2021年毕业, 去年毕业 (relativeYears: the offset of each word), 应届, graduated in 2021. */
   graduation: {
     classOf: RegExp;
@@ -382,7 +459,20 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
       nameAboutPerson: compile('misc.nameAboutPerson', d.misc.nameAboutPerson, 'i'),
       notEpidemic: compile('misc.notEpidemic', d.misc.notEpidemic, 'i'),
       notTalent: compile('misc.notTalent', d.misc.notTalent, ''),
+      hrAgencyNamed: compile('misc.hrAgencyNamed', d.misc.hrAgencyNamed, 'i'),
+      rankingNamedAfterUniversity: compile('misc.rankingNamedAfterUniversity', d.misc.rankingNamedAfterUniversity, 'g'),
+      genericName: compile('misc.genericName', d.misc.genericName, 'i'),
+      vagueName: compile('misc.vagueName', d.misc.vagueName, ''),
     },
+    socialInsurance: {
+      ...(Object.fromEntries(
+        SI_PATTERNS.map((k) => [k, compile(`socialInsurance.${k}`, d.socialInsurance[k], SI_CASE_SENSITIVE.includes(k) ? '' : 'i')]),
+      ) as Record<SiPatternKey, RegExp>),
+      ...(Object.fromEntries(SI_WORDS.map((k) => [k, d.socialInsurance[k].map((w) => w.toLowerCase())])) as Record<SiWordKey, string[]>),
+    },
+    backPayment: Object.fromEntries(
+      BACK_PATTERNS.map((k) => [k, compile(`backPayment.${k}`, d.backPayment[k], BACK_CASE_SENSITIVE.includes(k) ? '' : 'i')]),
+    ) as Record<BackPatternKey, RegExp>,
     graduation: {
       classOf: compile('graduation.classOf', d.graduation.classOf, ''),
       inYear: compile('graduation.inYear', d.graduation.inYear, ''),

@@ -342,7 +342,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   };
   const contextYear =
     (() => {
-      const m = /(\d{4})\s*年/.exec(t) ?? /\b(20\d{2})\b/.exec(t);
+      const m = L.dates.patterns.yearNamed.exec(t) ?? /\b(20\d{2})\b/.exec(t);
       return m && Number(m[1]) >= 2000 && Number(m[1]) <= 2100 ? Number(m[1]) : undefined;
     })() ?? opts.contextYear;
 
@@ -366,73 +366,44 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       notes.push(fill(L.notes.workElsewhere, { clause: c }));
     }
   }
-  // ── social insurance months ──
-  const siMentioned = /社保|社会保险|social insurance|social security|社保费|缴费|交了|缴了/i.test(t);
+  // ── social insurance months ── (extract.yaml `socialInsurance`)
+  const S = L.socialInsurance;
+  /** The count a qualifier makes of n: fewer → at most n − 1, more → at least n + 1, at least → n. */
+  const qualified = (n: number, before: string | undefined, unit: string, after: string | undefined) => {
+    const q = before?.toLowerCase();
+    if (q && S.fewer.test(q)) return { max: n - 1 };
+    if ((q && S.more.includes(q)) || S.moreUnit.includes(unit) || (after && S.moreAfter.includes(after))) return { min: n + 1 };
+    if ((q && S.atLeast.includes(q)) || (after && S.atLeastAfter.includes(after))) return { min: n };
+    return n; // "满5个月" reports the count reached: 5
+  };
+  const siMentioned = S.mentioned.test(t);
   for (const c of cls) {
-    if (
-      !/社保|社会保险|social insurance|social security|\bsi\b|缴|交|pension|contribution/i.test(c) &&
-      !(siMentioned && /满|个月|months?|yrs?\b/.test(c))
-    )
-      continue;
-    if (
-      !/\d\s*月|月份|疫情|补|公司|单位|企业|封控/.test(c) &&
-      /^(?:我的?)?(?:社保|社会保险)(?:还|都|一直)?(?:没有|没|未)(?:交|缴|缴纳|交过|缴过)|(?:还没|没有|没|未|从没)(?:交|缴|缴纳)过?(?:社保|社会保险)/.test(
-        c,
-      )
-    ) {
+    if (!S.clause.test(c) && !(siMentioned && S.countWord.test(c))) continue;
+    if (!S.noneAtAllNotWith.test(c) && S.noneAtAll.test(c)) {
       set('socialInsuranceMonths', 0, c);
       continue;
     }
-    if (
-      /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|欠缴|欠了|欠着|欠下|拖欠|断缴|断交|漏缴|未缴|没缴|停缴|补缴|补交|补上|补齐|未按期|没按时|欠费|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|missed|unpaid|back[-\s]?pa/i.test(
-        c,
-      )
-    )
-      continue;
+    if (S.missedOrBack.test(c)) continue;
     // (How many months are needed, asked, is no count paid: "是不是要满6个月才能落".)
     if (L.misc.countAsked.test(c)) continue;
     let m: RegExpExecArray | null;
-    const neg = /不满|不到|不足|没满|没到|未满|less than|fewer than|under/i;
-    if ((m = /(\d+(?:\.\d+)?)\s*年\s*半/.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
+    if ((m = S.yearsAndHalf.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
     // Quarters ("交了两个季度"), and a count with its unit left out ("社保满6").
     else if ((m = L.misc.siQuarters.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 3, m[0]);
     else if ((m = L.misc.siBareCount.exec(c))) set('socialInsuranceMonths', Number(m[1]), m[0]);
-    else if ((m = /(\d+(?:\.\d+)?)\s*个\s*半\s*月/.exec(c))) set('socialInsuranceMonths', Number(m[1]) + 0.5, m[0]);
-    else if ((m = /(不满|不到|不足|没满|没到|未满|满|超过|多于|以上|至少|大)?\s*半年(以上|多)?/.exec(c))) {
-      const v =
-        m[1] && neg.test(m[1])
-          ? { max: 5 }
-          : m[1] === '超过' || m[1] === '多于' || m[1] === '大' || m[2] === '多'
-            ? { min: 7 }
-            : m[1] === '至少' || m[2] === '以上'
-              ? { min: 6 }
-              : 6;
-      set('socialInsuranceMonths', v, m[0]);
-    } else if (
-      (m =
-        /(不满|不到|不足|没满|没到|未满|满|超过|多于|至少|less than|fewer than|under|more than|over|at least)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|个月份|月|months?|年|years?|yrs?\b)(以上|多)?/i.exec(
-          c,
-        ))
-    ) {
-      if (/月/.test(m[3]!) && /\d{4}\s*年\s*$/.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;
-      if (m[3] === '月' && !/个/.test(m[0])) continue; // "5月" is a month of the year
-      if (/年/.test(m[3]!) && Number(m[2]) >= 1900) continue; // "2022年" is a calendar year
-      const n = Number(m[2]) * (/年|year|yr/i.test(m[3]!) ? 12 : 1);
-      const q = m[1]?.toLowerCase();
-      const v =
-        q && neg.test(q)
-          ? { max: n - 1 }
-          : q === '超过' || q === '多于' || q === 'more than' || q === 'over' || m[3] === '个多月' || m[4] === '多'
-            ? { min: n + 1 }
-            : q === '至少' || q === 'at least' || m[4] === '以上'
-              ? { min: n }
-              : n; // "满5个月" reports the count reached: 5
-      set('socialInsuranceMonths', v, m[0]);
-    } else if (
-      /(还没|没有|没|未|不)(开始)?(交|缴|缴纳|交过|缴过)(过)?社保|社保(还)?没(有)?(开始)?(交|缴)|刚(开始)?(交|缴)社保|no social insurance|haven't paid (?:any )?social insurance/i.test(
-        c,
-      )
-    ) {
+    else if ((m = S.monthsAndHalf.exec(c))) set('socialInsuranceMonths', Number(m[1]) + 0.5, m[0]);
+    else if ((m = S.halfYear.exec(c))) {
+      // "不到半年" is at most 5; "半年多" at least 7; "至少半年" at least 6.
+      set('socialInsuranceMonths', qualified(6, m[1], '', m[2]), m[0]);
+    } else if ((m = S.count.exec(c))) {
+      const unit = m[3]!;
+      // A date, not a duration: "2022年5月", "5月", "2022年".
+      if (S.monthUnit.test(unit) && S.monthAfterYear.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;
+      if (S.monthOfYear.test(unit) && !S.countMarker.test(m[0])) continue;
+      if (S.calendarYearUnit.test(unit) && Number(m[2]) >= 1900) continue;
+      const n = Number(m[2]) * (S.yearUnit.test(unit) ? 12 : 1);
+      set('socialInsuranceMonths', qualified(n, m[1], unit, m[4]), m[0]);
+    } else if (S.noneYet.test(c)) {
       set('socialInsuranceMonths', 0, c);
     }
   }
@@ -442,14 +413,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   if (facts.socialInsuranceMonths === undefined) {
     for (const c of cls) {
       if (!L.misc.fullTime.test(c) || L.otherCity.test(c)) continue;
-      const m =
-        /(?:工作|上班|入职|干)(?:了|已经|已|有|快)*\s*(满|超过)?\s*(\d+(?:\.\d+)?)\s*(个多月|个月|年)(多)?/.exec(c) ??
-        /(?:工作|上班|入职|干)(?:了|已经|已|有)*\s*(满|超过)?\s*()(半年)(多)?/.exec(c) ??
-        /for\s+(more than\s+|over\s+)?(\d+)\s*(months?|years?)()/i.exec(c);
+      const m = S.workMonths.exec(c) ?? S.workHalfYear.exec(c) ?? S.workMonthsEn.exec(c);
       if (!m) continue;
-      const n = m[3] === '半年' ? 6 : Number(m[2]) * (/年|year/i.test(m[3]!) ? 12 : 1);
-      const more = m[1] === '超过' || /more|over/i.test(m[1] ?? '') || m[3] === '个多月' || m[4] === '多';
-      set('socialInsuranceMonths', more ? { min: n + 1 } : n, m[0]);
+      const unit = m[3]!;
+      const n = S.halfYearUnit.includes(unit) ? 6 : Number(m[2]) * (S.yearUnit.test(unit) ? 12 : 1);
+      set('socialInsuranceMonths', qualified(n, m[1]?.trim(), unit, m[4]), m[0]);
       notes.push(fill(L.notes.monthsFromWork, { said: m[0] }));
       break;
     }
@@ -515,11 +483,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   }
 
   // ── missed contributions, epidemic, back-payment ──
-  const OTHER_EVENT = /注册|成立|设立|开业|入职|毕业|申请|办理|去办|founded|registered|set up|joined|graduated|applied/i;
-  const MISSED =
-    /晚交|晚缴|迟交|迟缴|延迟缴|推迟缴|没交|没有交|没缴|没有缴|没(?:有)?(?:给|帮|替)(?:我|员工|职工|他|她|我们)?(?:按时)?(?:交|缴)|欠缴|欠费|断缴|断交|漏缴|漏交|未缴|停缴|未按期|没按时|没有按时|缓缴|中断|没按期|没有按期|欠(?:了|的|着|下|过)|拖欠|断了|断过|断档|中断过|missed|unpaid|not paid|didn't pay|did not pay|could not pay|couldn't pay|arrears|\bwas late\b|\bwere late\b|paid late/i;
-  const BACK =
-    /补缴|补交|补齐|补上|补足|补了|补完|(?<!人)才补|补的|补回|(?:没有?|未)补(?![贴助])|back[-\s]?pa(?:id|y)|paid (?:(?:them|it|it all|them all|all of it|everything|all)\s+)?back|made up|caught up/i;
+  const B = L.backPayment;
+  const OTHER_EVENT = B.otherEvent;
+  const MISSED = B.missed;
+  const BACK = B.back;
   const missed: string[] = [];
   // In chat a date often stands alone before what happened then ("22年5月的社保，因为疫情晚交了"): a
   // clause with dates and no missed/back-payment word is read with the next clause that has such a
@@ -554,7 +521,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     } else payClauses.push(c);
   }
   for (const c of payClauses) {
-    const hasMissed = MISSED.test(c) || /所属期/.test(c);
+    const hasMissed = MISSED.test(c) || B.period.test(c);
     const hasBack = BACK.test(c);
     if (!hasMissed && !hasBack) continue;
     const dates = findDates(L.dates, c, opts.asOf, contextYear);
@@ -563,13 +530,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (y) dates.push(y);
     }
     const backIdx = hasBack ? c.search(BACK) : -1;
-    const future =
-      hasBack &&
-      /打算|准备|计划|承诺|将要|将会|要在|会在|想在|能否|可以|可否|will|plan|going to|promise|commit/i.test(
-        c.slice(Math.max(0, backIdx - FUTURE_WINDOW), backIdx + 4),
-      );
+    const future = hasBack && B.future.test(c.slice(Math.max(0, backIdx - FUTURE_WINDOW), backIdx + 4));
     // "到现在也没补": not back-paid, and "现在" is not a back-payment date.
-    const notBack = hasBack && /^(?:没|未)/.test(c.slice(backIdx));
+    const notBack = hasBack && B.notBackAt.test(c.slice(backIdx));
     // Of several dates after the back-payment words, the nearest is when it was paid ("back-paid in Oct
     // 2022, applied in Nov 2022").
     const backDates = dates.filter((d) => d.to === undefined && d.index > backIdx - 12);
@@ -580,9 +543,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     for (const d of dates) {
       const isRange = d.to !== undefined;
       const nearBack = hasBack && (!hasMissed || (!isRange && d.index > backIdx - 12)) && (!nearest || d === nearest || isRange);
-      const shift = /所属期/.test(c.slice(Math.max(0, d.index - 6), d.index + 1)) ? 1 : 0; // 所属期3月 = payment month 4
+      const shift = B.period.test(c.slice(Math.max(0, d.index - 6), d.index + 1)) ? 1 : 0; // 所属期3月 = payment month 4
       if (nearBack && !isRange) {
-        if (future || notBack || /^(?:到)?(?:现在|目前|今天|至今)$/.test(d.text)) continue;
+        if (future || notBack || B.untilNow.test(d.text)) continue;
         set('backPaidOn', d.value, d.text);
         if (d.note) {
           notes.push(fill(L.notes.backPaidOn, { note: d.note }));
@@ -619,9 +582,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       const neg =
         negated(L, c, i) ||
         notBack ||
-        /还没|尚未|没有|未/.test(c.slice(Math.max(0, i - 5), i)) ||
+        B.notYetBefore.test(c.slice(Math.max(0, i - 5), i)) ||
         // (English: the negation right before the back-payment words — "did not pay …, paid back in Dec" is paid)
-        /(?:haven't|have not|not yet|yet to|didn't|did not|never)\s+(?:\w+\s+)?$/i.test(c.slice(Math.max(0, i - 24), i));
+        B.notYetBeforeEn.test(c.slice(Math.max(0, i - 24), i));
       if (neg) say('backPaid', false, c);
       else if (!future) say('backPaid', true, c);
     }
@@ -659,7 +622,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── organisations, training, assessment, application, district ──
   runCues(L.factPatterns.newHrAgency);
-  if (/人力资源|人力服务|猎头|劳务派遣|职业中介|hr agency|human[-\s]resources? (?:service|agency)/i.test(t)) {
+  if (L.misc.hrAgencyNamed.test(t)) {
     runCues(L.factPatterns.newHrAgencyNamed);
   }
   runCues(L.factPatterns.enterpriseEmployee);
@@ -745,7 +708,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       }
       if (found) break;
     }
-    if (facts.talentCategory === undefined && denied) set('talentCategory', 'other', `不是${denied}`);
+    if (facts.talentCategory === undefined && denied) set('talentCategory', 'other', fill(L.notes.deniedCategory, { word: denied }));
   }
   // Core staff of a key enterprise: "骨干" says yes only with the key enterprise named, or as the answer
   // to that question; a "no" ("普通员工") needs neither.
@@ -815,7 +778,7 @@ function extractUniversity(
   const table = opts.universities;
   const N = opts.lang.notes;
   // Remove ranking names that contain a university name (上海交通大学世界大学学术排名).
-  const cleaned = t.replace(/上海交通大学(?:世界大学学术)?排名|上海交大排名/g, ' ');
+  const cleaned = t.replace(opts.lang.misc.rankingNamedAfterUniversity, ' ');
   const found: { u: University; surface: string }[] = [];
   if (table) {
     // (A name said with a negation before it is not the person's: "苏黎世大学 不是ETH".)
@@ -886,14 +849,12 @@ function extractUniversity(
       const name = (m[1] ?? m[2] ?? '').replace(opts.lang.notAName, '').trim();
       if (
         name.length < 3 ||
-        /^(?:大学|学院|university|college|institute|school)$/i.test(name) ||
-        /^[a-z\s-]*\b(?:top|ranked|rank)\b/i.test(name) ||
+        opts.lang.misc.genericName.test(name) ||
         // (a phrase about the person, not a name: "assessment back at my college")
-        opts.lang.misc.nameAboutPerson.test(name) ||
-        /^(?:the|a|an)\s+(?:university|college)$/i.test(name)
+        opts.lang.misc.nameAboutPerson.test(name)
       )
         continue;
-      if (/(?:国外|海外|境外|外国|国内|世界|名校|好|一般|普通|什么|哪个|哪所|这个|那个)(?:大学|学院)$/.test(name)) continue;
+      if (opts.lang.misc.vagueName.test(name)) continue;
       if (table) {
         const r = narrowByCountry(table, lookupUniversity(table, name), t);
         if (r.status === 'found') {

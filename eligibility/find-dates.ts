@@ -47,6 +47,7 @@ const PATTERN_KEYS = [
   'englishYearEndBy',
   'englishLastYear',
   'yearAlone',
+  'yearNamed',
   'englishSharedYearRange',
   'englishSharedYearList',
 ] as const;
