@@ -138,12 +138,17 @@ export async function buildApp(
   const ruleSet = loadRulesBesideFailedDocuments(config, corpus, logger);
   const universities = loadUniversities(config, logger);
   const retrieval = await openRetrieverFor(config, corpus, logger, { warm: opts.warm });
-  const { understand, extract, sentences, yesNo, glossary, routing } = understandingDeps(config.CORPUS_DIR, ruleSet.catalog, universities);
+  const { understand, extract, sentences, yesNo, glossary, routing, colloquial } = understandingDeps(
+    config.CORPUS_DIR,
+    ruleSet.catalog,
+    universities,
+  );
   const replyKit = loadReplyKit(config.CORPUS_DIR, corpus.chunks);
   const assistant = createAssistant({
     routing,
     reply: replyKit,
     understand,
+    colloquial,
     sentences,
     yesNo,
     glossary,

@@ -68,6 +68,8 @@ export interface AssistantDeps {
   glossary?: Glossary | null;
   /** Weights of the rule choice (decide.ts); default DEFAULT_DECIDE_WEIGHTS. */
   decideWeights?: DecideWeights;
+  /** Chat words written the standard way (text/colloquial.ts, corpus/lang/colloquial.yaml); without it messages are read as typed. */
+  colloquial?: (text: string) => string;
   /** Locales, out-of-scope table, answer cues, clause labels (bot/reply/kit.ts); default: the locales only. */
   reply?: ReplyKit;
   documents: (DocumentMeta & { id: string })[];
@@ -145,7 +147,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   async function reply(state0: ConversationState | undefined, message: string, asOf: string, now: number = Date.now()) {
     const state = resumeState(state0, now, deps.options.idleMinutes);
     const question = typeof message === 'string' ? message : '';
-    const text = question.slice(0, maxInput).trim();
+    // (Slang and pinyin read as the standard words: "啥时候到期", "lh"; the reply quotes the message as typed.)
+    const typed = question.slice(0, maxInput).trim();
+    const text = deps.colloquial ? deps.colloquial(typed) : typed;
     const lang = detectLang(text);
     const open = state.openQuestion ?? null;
     const none: Extraction = { facts: {} as Facts, notes: [], ambiguities: [], evidence: {} };

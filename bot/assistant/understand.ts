@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import { loadColloquial } from '../../text/colloquial.ts';
 import { parseGlossary, type Glossary } from '../../text/glossary.ts';
 import { loadCueTables, yesNo, type CueTables, type YesNo } from '../../eligibility/cues.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
@@ -33,6 +34,8 @@ export function understandingDeps(
   yesNo: YesNo;
   glossary: Glossary | null;
   routing: RouteCues;
+  /** Chat words written the standard way (corpus/lang/colloquial.yaml), before a message is read. */
+  colloquial: (text: string) => string;
 } {
   const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
   const dates = loadDateLang(join(corpusDir, 'lang'));
@@ -52,6 +55,7 @@ export function understandingDeps(
   return {
     cues,
     glossary,
+    colloquial: loadColloquial(join(corpusDir, 'lang', 'colloquial.yaml')),
     routing: compileRouteCues(cues.route),
     extract: (text, asOf, context) => extract(text, { asOf, openFact: context?.openFact, contextYear: context?.contextYear }),
     sentences: cues.sentences,
