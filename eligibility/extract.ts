@@ -14,6 +14,7 @@ import { findDates, findYear } from './find-dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
 import { fill, type ExtractLang } from './extract-lang.ts';
 import { normalizeNumerals } from './numerals.ts';
+import { askingNegation } from './negation.ts';
 import {
   describeBestRank,
   findUniversityMentions,
@@ -134,8 +135,10 @@ const NEG_WINDOW_ZH = 12;
 
 /** True when the words just before `index` in `clause` negate what follows. */
 function negated(L: ExtractLang, clause: string, index: number): boolean {
-  const before = clause.slice(Math.max(0, index - NEG_WINDOW_ZH), index);
-  if (L.negZh.test(before.replace(/\s+/g, ''))) return true;
+  const before = clause.slice(Math.max(0, index - NEG_WINDOW_ZH), index).replace(/\s+/g, '');
+  const m = L.negZh.exec(before);
+  // (Not the middle of an A-not-A question: "能不能承诺", "是不是全职" ask, they deny nothing.)
+  if (m && !askingNegation(before + clause.slice(index, index + 1), m.index, m[1]!)) return true;
   return L.negEn.test(clause.slice(Math.max(0, index - 40), index));
 }
 

@@ -17,6 +17,7 @@
 import type { CueTables } from './cues.ts';
 import { normalizeMessage, type Ambiguity, type Extraction } from './extract.ts';
 import { findDates, type DateLang } from './find-dates.ts';
+import { askingNegation, deniesWithin } from './negation.ts';
 import { NumberInterval, type Facts } from './facts.ts';
 import type { FactCatalog } from './rules.ts';
 
@@ -167,7 +168,7 @@ function deniedStem(cl: string, stems: string[], cues: CueTables): string | unde
         if (!modal) break;
         start -= modal.length;
       }
-      const neg = cues.negation.find((w) => cl.startsWith(w, start - w.length));
+      const neg = cues.negation.find((w) => cl.startsWith(w, start - w.length) && !askingNegation(cl, start - w.length, w));
       if (neg) return cl.slice(start - neg.length, i + stem.length);
     }
   return undefined;
@@ -548,7 +549,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       }
       if (!at && segSelf.length === 1) at = [segSelf[0]!.start, segSelf[0]!.end];
       if (!at) continue; // no source in the person's words: not a fact about them
-      const negated = value === false && has(text.slice(Math.max(0, at[0] - 4), at[1]).toLowerCase(), cues.negation);
+      const negated = value === false && deniesWithin(lower, at[0] - 4, at[1], cues.negation);
       spans.push({ fact, value, span: at, text: text.slice(at[0], at[1]), role: negated ? 'negated' : 'self' });
       if (facts[fact] !== undefined && !sameValue(facts[fact], value)) corrections.push({ fact, from: facts[fact], to: value });
       facts[fact] = value;
@@ -565,7 +566,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         const i = cl.indexOf(word);
         // (A phrase found only once university names are left out spans its whole clause.)
         const at: [number, number] = i >= 0 ? [c.start + i, c.start + i + word.length] : [c.start, c.end];
-        const neg = negatable && i >= 0 && has(cl.slice(Math.max(0, i - 3), i), cues.negation);
+        const neg = negatable && i >= 0 && deniesWithin(cl, i - 3, i, cues.negation);
         const v = neg ? !value : value;
         spans.push({ fact, value: v, span: at, text: text.slice(at[0], at[1]), role: neg || !v ? 'negated' : 'self' });
         if (facts[fact] !== undefined && !sameValue(facts[fact], v)) corrections.push({ fact, from: facts[fact], to: v });
