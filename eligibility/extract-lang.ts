@@ -77,7 +77,16 @@ const RANK_SCANS = [
   'bare',
 ] as const;
 /** Rank patterns that test a match or the text around it (case-sensitive unless listed in RANK_TESTS_I). */
-const RANK_TESTS = ['rangeNamed', 'rangeDate', 'rankWord', 'topNotRank', 'topNamed', 'systemRankArticle', 'systemRankThe'] as const;
+const RANK_TESTS = [
+  'rangeNamed',
+  'rangeDate',
+  'rankWord',
+  'topNotRank',
+  'topNamed',
+  'shortOf',
+  'systemRankArticle',
+  'systemRankThe',
+] as const;
 const RANK_TESTS_I: readonly string[] = ['rangeNamed', 'topNamed', 'systemRankArticle'];
 /** Rank patterns with `{words}`, filled per call with the cue table's approximate-rank words. */
 const RANK_TEMPLATES = ['approximateBefore', 'approximateAfter'] as const;
@@ -192,10 +201,12 @@ const ExtractLangSchema = z
         nameAboutPerson: Pattern,
         notEpidemic: Pattern,
         notTalent: Pattern,
+        notTalentAfter: Pattern,
         hrAgencyNamed: Pattern,
         rankingNamedAfterUniversity: Pattern,
         genericName: Pattern,
         vagueName: Pattern,
+        asking: Pattern,
       })
       .strict(),
     socialInsurance: z
@@ -326,10 +337,12 @@ export interface ExtractLang {
     | 'nameAboutPerson'
     | 'notEpidemic'
     | 'notTalent'
+    | 'notTalentAfter'
     | 'hrAgencyNamed'
     | 'rankingNamedAfterUniversity'
     | 'genericName'
-    | 'vagueName',
+    | 'vagueName'
+    | 'asking',
     RegExp
   >;
   /** Months of social insurance paid (extract.yaml `socialInsurance`; see its comments). */
@@ -459,10 +472,12 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
       nameAboutPerson: compile('misc.nameAboutPerson', d.misc.nameAboutPerson, 'i'),
       notEpidemic: compile('misc.notEpidemic', d.misc.notEpidemic, 'i'),
       notTalent: compile('misc.notTalent', d.misc.notTalent, ''),
+      notTalentAfter: compile('misc.notTalentAfter', d.misc.notTalentAfter, ''),
       hrAgencyNamed: compile('misc.hrAgencyNamed', d.misc.hrAgencyNamed, 'i'),
       rankingNamedAfterUniversity: compile('misc.rankingNamedAfterUniversity', d.misc.rankingNamedAfterUniversity, 'g'),
       genericName: compile('misc.genericName', d.misc.genericName, 'i'),
       vagueName: compile('misc.vagueName', d.misc.vagueName, ''),
+      asking: compile('misc.asking', d.misc.asking, 'i'),
     },
     socialInsurance: {
       ...(Object.fromEntries(

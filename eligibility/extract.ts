@@ -127,6 +127,9 @@ export function normalizeMessage(text: string): string {
 /** Characters before a back-payment word searched for a word that puts it in the future ("committing to back-pay"). */
 const FUTURE_WINDOW = 16;
 
+/** Characters before a "前N" band searched for a word that says the rank falls short of it (`ranks.shortOf`). */
+const SHORT_OF_WINDOW = 8;
+
 /** Characters before a district searched for a home word (`district.homeBefore`: "住在宝山"). */
 const HOME_WINDOW = 6;
 
@@ -246,7 +249,9 @@ function findRanks(L: ExtractLang, clause: string, messageHasContext: boolean, a
     const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 3);
     if (R.topNotRank.test(after)) continue;
     if (!ctx && !R.topNamed.test(m[0])) continue;
-    add({ min: 1, max: Number(m[1]) }, m, negated(L, clause, m.index));
+    // ("就差1名进前50", "差一点进前100": short of the band, so outside it.)
+    const shortOf = R.shortOf.test(clause.slice(Math.max(0, m.index - SHORT_OF_WINDOW), m.index));
+    add({ min: 1, max: Number(m[1]) }, m, shortOf || negated(L, clause, m.index));
   }
   // 100名以内 / within the top 100
   for (const r = scan(R.within); (m = r.exec(clause)); ) {
@@ -382,6 +387,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const siMentioned = S.mentioned.test(t);
   for (const c of cls) {
     if (!S.clause.test(c) && !(siMentioned && S.countWord.test(c))) continue;
+    // (A question restates a condition; it does not replace a count stated before it: "社保交了4个月，
+    // 能直接落户吗还是要先满半年".)
+    if (facts.socialInsuranceMonths !== undefined && L.misc.asking.test(c)) continue;
     if (!S.noneAtAllNotWith.test(c) && S.noneAtAll.test(c)) {
       set('socialInsuranceMonths', 0, c);
       continue;
@@ -524,6 +532,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     } else payClauses.push(c);
   }
   for (const c of payClauses) {
+    // (A question that restates the condition states no date: "23年1月3号才补完，这样还算年底前补缴吗".)
+    if (facts.backPaidOn !== undefined && L.misc.asking.test(c)) continue;
     const hasMissed = MISSED.test(c) || B.period.test(c);
     const hasBack = BACK.test(c);
     if (!hasMissed && !hasBack) continue;
@@ -701,7 +711,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       let found = false;
       while ((m = g.exec(t))) {
         if (L.policyNameAfter.test(t.slice(m.index + m[0].length))) continue;
-        if (negated(L, t, m.index) || L.misc.notTalent.test(t.slice(Math.max(0, m.index - 3), m.index))) {
+        // (Denied before it, "也不算高层次人才", or after a list of them, "高层次、团队核心都不算".)
+        const after = t.slice(m.index + m[0].length);
+        if (
+          negated(L, t, m.index) ||
+          L.misc.notTalent.test(t.slice(Math.max(0, m.index - 3), m.index)) ||
+          L.misc.notTalentAfter.test(after)
+        ) {
           denied ??= m[0];
           continue;
         }

@@ -473,6 +473,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         const i = t.value.search(/\d/);
         if (i > 0) tries.push({ value: t.value.slice(i), used: t.used });
       }
+      // (…else the clause after a remark: "不对，我刚翻了记录，是2次" — tried last.)
+      const third = self[2] ? stripFillers(self[2].text) : '';
+      if (third)
+        tries.push({ value: third, used: 3 }, ...(third.search(/\d/) > 0 ? [{ value: third.slice(third.search(/\d/)), used: 3 }] : []));
       // (…or a fact said earlier in the conversation: "打错了，是Waterloo" two messages after the university.)
       const candidates = [...new Set([openFact, ...(ctx.lastFacts ?? []), ...Object.keys(ctx.known ?? {})])].filter(
         (f): f is string => !!f,
@@ -767,6 +771,36 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         clauses.some((c) => c.role === 'self' && c.text.toLowerCase().includes(d) && !nameText.some((n) => n.includes(d))),
       )
     : [];
+
+  // Alternatives ("领了2次还是3次", "QS 60还是65"): a number fact read from one of two values said as
+  // either-or is the interval of both — the rule then decides only when both give the same answer.
+  if (cues.doubt.alternatives.length) {
+    const alt = new RegExp(
+      `(\\d+(?:\\.\\d+)?)\\s*([^\\d\\s，,]{0,2}?)\\s*(?:${cues.doubt.alternatives.map(escapeRegex).join('|')})\\s*(\\d+(?:\\.\\d+)?)\\s*([^\\d\\s，,]{0,2})`,
+      'gi',
+    );
+    for (const c of clauses) {
+      if (c.role !== 'self') continue;
+      for (const m of c.text.matchAll(alt)) {
+        // (The same unit, or none before the "or": "2还是3次"; not "2022年或者3月".)
+        if (m[2] && !m[4]!.startsWith(m[2])) continue;
+        const [a, b] = [Number(m[1]), Number(m[3])].sort((x, y) => x - y) as [number, number];
+        if (a === b) continue;
+        const at: [number, number] = [c.start + m.index!, c.start + m.index! + m[0].length];
+        for (const sp of spans) {
+          const type = catalog[sp.fact]?.type;
+          if ((type !== 'number' && type !== 'integer') || sp.role !== 'self' || typeof sp.value !== 'number') continue;
+          if (!(sp.span[0] < at[1] && sp.span[1] > at[0])) continue;
+          // The unit the fact counts in: the value is one of the two, or one of them in years as months.
+          const k = [1, 12].find((f) => sp.value === a * f || sp.value === b * f);
+          if (!k) continue;
+          const v = { min: a * k, max: b * k };
+          sp.value = v;
+          if (facts[sp.fact] !== undefined) facts[sp.fact] = v;
+        }
+      }
+    }
+  }
 
   // Doubts (the decision stage's confidence gate): values a self clause hedges (几个月) or that stand for
   // a part of a year (上半年 → 1月至6月), and dates the person named that no fact took.

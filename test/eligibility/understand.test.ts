@@ -95,3 +95,45 @@ test('bad input never throws: empty, 20 000 characters, digits, emoji, mixed scr
     for (const sp of x.spans) assert.ok(sp.span[0] >= 0 && sp.span[1] <= x.text.length);
   }
 });
+
+// General rules found by blind sets 11 and 12 (each was a confident wrong verdict there).
+test('an A-not-A question asks and denies nothing ("能不能承诺")', () => {
+  const x = u('我们是新设的人力资源服务机构，疫情欠了社保，能不能承诺年底前补缴');
+  assert.notEqual(x.facts.commitsToBackPay, false);
+  assert.equal(u('我们新设的人力资源机构 疫情欠社保 不想承诺').facts.commitsToBackPay, false, 'a real refusal still counts');
+});
+
+test('a question restating a condition does not replace a value stated before it', () => {
+  assert.equal(u('现在这家全职，社保连续交了4个月，能直接落户吗还是要先满半年').facts.socialInsuranceMonths, 4);
+  const x = u('因为疫情公司22年6月到9月社保没交，财务说23年1月3号才补完，这样还算年底前补缴吗');
+  assert.equal(x.facts.backPaidOn, '2023-01-03');
+});
+
+test('"差1名进前50" is short of the band, not a rank of 1 nor inside it', () => {
+  assert.equal(u('学校QS第51，就差一名进前50，现在全职').facts.worldRank, 51);
+});
+
+test('what was only planned ("本来想…结果…") is not what happened', () => {
+  const x = u('22届的 本来想22年底回学校考 结果阳了拖到23年1月才去考 还能享受补贴吗');
+  assert.equal(x.facts.skillAssessmentDate, '2023-01');
+});
+
+test('a list of talent categories denied after it ("…都不算") is denied', () => {
+  assert.equal(u('宝山上班 我高层次人才团队核心紧缺急需都不算 就是普通职员').facts.talentCategory, 'other');
+});
+
+test('two values said as either-or are the interval of both', () => {
+  assert.deepEqual(u('企业员工 线上培训补贴领了两次还是三次记不清了').facts.onlineTrainingSubsidiesUsed, { min: 2, max: 3 });
+  assert.deepEqual(u('学校QS 60还是65来着').facts.worldRank, { min: 60, max: 65 });
+  assert.equal(u('2022年或者2023年毕业').facts.worldRank, undefined, 'years are no alternatives of a count');
+});
+
+test('a correction after a remark takes the value that follows it', () => {
+  assert.equal(u('企业员工 线上培训补贴领过3次 不对 我刚翻了记录 是2次').facts.onlineTrainingSubsidiesUsed, 2);
+  assert.equal(u('社保5个月 不对 刚算了下是6个月 全职').facts.socialInsuranceMonths, 6);
+});
+
+test("a cousin's or a friend's facts are not the person's", () => {
+  assert.equal(u('闺蜜在宝山拿了安居资助 我在静安上班 我能申请吗').facts.workDistrict, '静安');
+  assert.equal(u('我表弟是22届的 我自己是20届毕业').facts.graduationYear, 2020);
+});
