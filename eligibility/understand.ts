@@ -713,14 +713,31 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
             (Array.isArray(sp.value) && sp.value.includes(x.value.slice(0, 7))),
         ),
     );
-  for (const c of present ? [] : [...clauses].reverse()) {
-    if (c.role !== 'self' || !has(c.text, cues.situation) || !asksInPast(c.text.toLowerCase())) continue;
+  /** A date of the clause with only lead words around it ("2022年8月那会儿", "back in Sept 2022" before the rest). */
+  const leadDate = (c: { text: string; start: number }, wholeClause: boolean) => {
     const d = event(c)[0];
+    if (!d || d.value.slice(0, 7) >= ctx.asOf.slice(0, 7)) return undefined;
+    const rest = (wholeClause ? c.text.slice(0, d.index) + c.text.slice(d.end) : c.text.slice(0, d.index)).toLowerCase();
+    return rest
+      .split(/[\s,，]+/)
+      .filter(Boolean)
+      .every((w) => cues.situationLead.includes(w))
+      ? d
+      : undefined;
+  };
+  for (const c of present ? [] : [...clauses].reverse()) {
+    // (A date that the clause is only a time for — "2022年8月那会儿" — sets the time of the story even
+    // before the question comes, in this message or the next.)
+    if (c.role !== 'self' || !has(c.text, cues.situation) || !(asksInPast(c.text.toLowerCase()) || leadDate(c, true))) continue;
+    const d = event(c)[0];
+    const before = clauses.filter((o) => o.role === 'self' && o.end <= c.start);
+    // (The months of a fact only when no other date was named: "22年9月的时候疫情欠了社保，当时能用吗".)
     const nearby =
       d ??
-      clauses
-        .filter((o) => o.role === 'self' && o.end <= c.start)
-        .flatMap((o) => event(o))
+      before.flatMap((o) => event(o)).pop() ??
+      before
+        .flatMap((o) => findDates(deps.dates, o.text, ctx.asOf, contextYear ?? undefined))
+        .filter((x) => /^\d{4}-\d{2}/.test(x.value) && x.value.slice(0, 7) < ctx.asOf.slice(0, 7))
         .pop();
     if (nearby) {
       const cl = c.text.toLowerCase();
@@ -729,18 +746,20 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       break;
     }
   }
-  // A past date as a clause of its own just before the question ("In August 2022, could we…").
+  // A past date as a clause of its own just before the question ("In August 2022, could we…"), or opening
+  // the message that then asks ("2022年11月，新设HR机构，因疫情欠缴，能先办许可吗"), or opening the asking
+  // clause itself ("back in Sept 2022 could we get the licence first…").
+  const asks = (c: { text: string }) => has(c.text.toLowerCase(), cues.intent) || endsAsQuestion(c.text.toLowerCase(), cues);
+  const firstSelf = clauses.findIndex((c) => c.role === 'self');
   if (!situationDate && !present)
-    for (let i = 0; i + 1 < clauses.length; i++) {
+    for (let i = 0; i < clauses.length; i++) {
       const c = clauses[i]!;
-      const next = clauses[i + 1]!;
-      const nl = next.text.toLowerCase();
-      if (c.role !== 'self' || next.role !== 'self' || !(has(nl, cues.intent) || endsAsQuestion(nl, cues))) continue;
-      const d = event(c)[0];
-      if (!d || d.value.slice(0, 7) >= ctx.asOf.slice(0, 7)) continue;
-      const rest = (c.text.slice(0, d.index) + c.text.slice(d.end)).toLowerCase();
-      const words = rest.split(/[\s,，]+/).filter(Boolean);
-      if (words.every((w) => cues.situationLead.includes(w))) {
+      if (c.role !== 'self') continue;
+      const next = clauses[i + 1];
+      const later = clauses.slice(i + 1).some((o) => o.role === 'self' && asks(o));
+      const d =
+        (next?.role === 'self' && asks(next)) || (i === firstSelf && later) ? leadDate(c, true) : asks(c) ? leadDate(c, false) : undefined;
+      if (d) {
         situationDate = dayOf(d.value);
         situationAsked = true;
         break;
