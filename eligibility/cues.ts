@@ -26,6 +26,7 @@ const CueFileSchema = z
         others: Words,
         askedFor: Words,
         self: Words,
+        notSelf: Words,
         selfAgain: Words,
         askFor: Words,
         asks: Words,
@@ -106,6 +107,8 @@ export interface CueTables {
     askedFor: string[];
     /** Words of the person speaking of themselves (我, 本人). */
     self: string[];
+    /** Words with a self word in them that are not about the person: the asker's job, their company (我是人事, 我们公司). */
+    notSelf: string[];
     selfAgain: string[];
     /** "帮/替 + one of `others` + 问" asks for that person: the words before the person and the asking words after. */
     askFor: string[];
@@ -180,6 +183,7 @@ export function emptyCueTables(): CueTables {
       others: [],
       askedFor: [],
       self: [],
+      notSelf: [],
       selfAgain: [],
       askFor: [],
       asks: [],
@@ -241,6 +245,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       'others',
       'askedFor',
       'self',
+      'notSelf',
       'selfAgain',
       'askFor',
       'asks',

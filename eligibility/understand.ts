@@ -398,8 +398,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     // Only one of the others is spoken of, and the message asks: "我弟弟22届的…，有补贴吗".
     (has(lower, cues.roles.others) &&
       !has(lower, cues.roles.reported) &&
+      // (The asker's job and company are not about them: "我是公司人事，有个同事…".)
       !has(
-        cues.roles.others.reduce((t, o) => t.split(o).join(''), lower),
+        [...cues.roles.others, ...cues.roles.notSelf].reduce((t, o) => t.split(o).join(''), lower),
         cues.roles.self,
       ) &&
       (endsAsQuestion(lower, cues) || has(lower, cues.intent)));

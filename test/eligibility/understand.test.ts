@@ -137,3 +137,11 @@ test("a cousin's or a friend's facts are not the person's", () => {
   assert.equal(u('闺蜜在宝山拿了安居资助 我在静安上班 我能申请吗').facts.workDistrict, '静安');
   assert.equal(u('我表弟是22届的 我自己是20届毕业').facts.graduationYear, 2020);
 });
+
+test("an HR contact's job and company are not about them: the colleague asked for is the case", () => {
+  const x = u('我是公司人事 有个同事QS排名第67 全职入职我们上海公司 社保交了6个月 能申请名校落户吗');
+  assert.equal(x.facts.worldRank, 67);
+  assert.equal(x.facts.socialInsuranceMonths, 6);
+  assert.equal(u('我们新开的人力资源服务公司 疫情原因社保欠了 老板说不想做什么承诺').facts.commitsToBackPay, false);
+  assert.equal(u('企业员工 有个员工22年9月参加了线上职业培训 他那年之前已经补过一次了').facts.onlineTrainingSubsidiesUsed, 1);
+});
