@@ -207,6 +207,7 @@ const ExtractLangSchema = z
         genericName: Pattern,
         vagueName: Pattern,
         asking: Pattern,
+        presentTime: Pattern,
       })
       .strict(),
     socialInsurance: z
@@ -342,7 +343,8 @@ export interface ExtractLang {
     | 'rankingNamedAfterUniversity'
     | 'genericName'
     | 'vagueName'
-    | 'asking',
+    | 'asking'
+    | 'presentTime',
     RegExp
   >;
   /** Months of social insurance paid (extract.yaml `socialInsurance`; see its comments). */
@@ -478,6 +480,7 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
       genericName: compile('misc.genericName', d.misc.genericName, 'i'),
       vagueName: compile('misc.vagueName', d.misc.vagueName, ''),
       asking: compile('misc.asking', d.misc.asking, 'i'),
+      presentTime: compile('misc.presentTime', d.misc.presentTime, 'i'),
     },
     socialInsurance: {
       ...(Object.fromEntries(

@@ -156,6 +156,8 @@ function clauses(L: ExtractLang, t: string): string[] {
 interface Signal<T> {
   value: T;
   evidence: string;
+  /** Said of the present ("现在在上海全职了"): it wins over a conflicting statement about the past. */
+  now?: boolean;
 }
 
 const asOfParts = (asOf: string) => {
@@ -322,9 +324,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const t = normalizeMessage(text);
   const cls = clauses(L, t);
   const bools = new Map<string, Signal<boolean>[]>();
-  const say = (fact: string, value: boolean, ev: string) => {
+  const say = (fact: string, value: boolean, ev: string, now = false) => {
     if (!bools.has(fact)) bools.set(fact, []);
-    bools.get(fact)!.push({ value, evidence: ev });
+    bools.get(fact)!.push({ value, evidence: ev, now });
   };
   const set = (fact: string, value: unknown, ev: string) => {
     facts[fact] = value;
@@ -339,7 +341,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         // "企业职工线上职业培训补贴", "骨干人才激励": the name of a measure, not a statement about the person.
         if (m[0].length && L.policyNameAfter.test(c.slice(m.index + m[0].length))) continue;
         const neg = negatable && negated(L, c, m.index);
-        say(fact, neg ? !value : value, (neg ? c.slice(Math.max(0, m.index - 4), m.index) : '') + m[0]);
+        say(fact, neg ? !value : value, (neg ? c.slice(Math.max(0, m.index - 4), m.index) : '') + m[0], L.misc.presentTime.test(c));
         if (m[0].length === 0) g.lastIndex++;
       }
     }
@@ -746,7 +748,12 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   // ── resolve boolean signals (contradiction → unknown + note) ──
   for (const [fact, signals] of bools) {
     const values = new Set(signals.map((s) => s.value));
+    // (What is said of now settles what was true then: "那会儿还没找到工作，现在在上海全职了".)
+    const present = signals.filter((x) => x.now);
+    const presentValues = new Set(present.map((x) => x.value));
     if (values.size === 1) set(fact, signals[0]!.value, signals.map((s) => s.evidence).join(' / '));
+    else if (present.length && present.length < signals.length && presentValues.size === 1)
+      set(fact, present[0]!.value, present.map((x) => x.evidence).join(' / '));
     else {
       delete facts[fact];
       delete evidence[fact];

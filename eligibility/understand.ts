@@ -588,7 +588,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       const we = cues.workElsewhere;
       const place = we.places.find((w) => cl.includes(w));
       // (A later clause saying they work in Shanghai now wins: "在伦敦工作了两年 现在回上海全职".)
-      const laterYes = spans.some((sp) => sp.fact === 'employedFullTimeInShanghai' && sp.value === true && sp.span[0] >= c.end);
+      const laterYes = spans.some(
+        (sp) => sp.fact === 'employedFullTimeInShanghai' && sp.value === true && sp.role === 'self' && sp.span[0] >= c.end,
+      );
       // …or still studying there ("还在香港读博"): not working in Shanghai either.
       const studyingThere = has(cl, we.study) && has(cl, we.now);
       if (place && (has(cl, we.work) || studyingThere) && !has(cl, we.shanghai) && !has(cl, we.past) && !laterYes) {
@@ -601,7 +603,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       const notWorking = cues.notWorking.find(
         (w) => cl.includes(w) || (cues.workElsewhere.now.some((n) => w.startsWith(n)) && unnamed.includes(w)),
       );
-      if (notWorking) {
+      // (Not when a later clause says they work in Shanghai now: "那会儿还没找到工作，现在在上海全职了".)
+      if (notWorking && !laterYes) {
         facts.employedFullTimeInShanghai = undefined;
         mark('employedFullTimeInShanghai', false, notWorking, true);
       }

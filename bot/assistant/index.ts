@@ -619,7 +619,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         // Of the failing facts, the one asked last is the one people keep adding to (months of social insurance).
         const failing = failed.sort((a, b) => (rule?.ask.indexOf(b) ?? -1) - (rule?.ask.indexOf(a) ?? -1))[0];
         const expect = fu?.fact ?? failing ?? null;
-        return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu, expect });
+        // (The words of the check are the topic of a short information question that follows: "线上培训补贴3次那个"
+        // → "什么时候到期".)
+        return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu, expect, topic: asked });
       }
       // No rule concerns these facts: remember them and answer from the documents.
       const info = informationReply(ctx, kit, question, await searched(), asOf, lang, askedDistrict);

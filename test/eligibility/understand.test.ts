@@ -145,3 +145,8 @@ test("an HR contact's job and company are not about them: the colleague asked fo
   assert.equal(u('我们新开的人力资源服务公司 疫情原因社保欠了 老板说不想做什么承诺').facts.commitsToBackPay, false);
   assert.equal(u('企业员工 有个员工22年9月参加了线上职业培训 他那年之前已经补过一次了').facts.onlineTrainingSubsidiesUsed, 1);
 });
+
+test('what is said of now settles a conflicting statement about then', () => {
+  assert.equal(u('去年9月毕业回国 那会儿还没找到工作 现在在上海全职了').facts.employedFullTimeInShanghai, true);
+  assert.equal(u('还在读研 打算明年回国 到时候来上海全职').facts.employedFullTimeInShanghai, false, 'a plan is not now');
+});
