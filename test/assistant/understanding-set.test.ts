@@ -20,7 +20,7 @@ before(async () => {
 });
 after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
-// All ten sets are tune sets now (docs/assistant.md "Ninth blind set"): floors a point or two
+// All twelve sets are tune sets now (docs/assistant.md "Ninth blind set"): floors a point or two
 // below what is measured. Each blind set was held out until its first run; check 3 and check 6 keep one known
 // confident wrong verdict each, check 8 three (listed there) so that they cannot get worse unseen, the others none.
 for (const [name, floors] of [
@@ -38,6 +38,11 @@ for (const [name, floors] of [
   ['understanding-check9.yaml', { messages: 0.93, conversations: 0.83, confidentWrong: 0 }],
   // Written during the round, run held out on its final code (88.7 % verdicts, 4 confident wrong); two fixes since.
   ['understanding-check10.yaml', { messages: 0.86, conversations: 0.85, confidentWrong: 2 }],
+  // Blind sets 11 and 12 (2026-12-02), held out until their first run (11: 87.1 % verdicts, 8 confident
+  // wrong; 12: 91.3 %, 1); fixes from both since. Check 12 keeps rc32 (an expiry question after a check
+  // answered as the check's expired verdict).
+  ['understanding-check11.yaml', { messages: 0.93, conversations: 0.95, confidentWrong: 0 }],
+  ['understanding-check12.yaml', { messages: 0.95, conversations: 0.95, confidentWrong: 1 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
