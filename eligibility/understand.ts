@@ -132,6 +132,9 @@ export interface UnderstandDeps {
 
 const CLAUSE_END = /[，,。；;！!？?\n]/u;
 
+/** Characters around a value within which a hedge word (cue table `doubt.vague`: 大概, 记不清) doubts it. */
+const HEDGE_WINDOW = 8;
+
 /** Clauses of `t` with their offsets. */
 function clausesOf(t: string): { text: string; start: number; end: number }[] {
   const out: { text: string; start: number; end: number }[] = [];
@@ -833,11 +836,17 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const cl = c.text.toLowerCase();
     const hedged = has(cl, cues.doubt.vague) || dated.approx.some((a) => c.text.includes(a));
     if (!hedged) continue;
+    // A hedge word doubts the values near it, not every value of a long clause ("爱丁堡大学毕业的然后…社保的话
+    // 交了大概四个月吧": the months, not the university's rank); a part of a year doubts its own dates.
+    const hedgeAt = cues.doubt.vague.flatMap((w) => [...cl.matchAll(new RegExp(escapeRegex(w), 'g'))].map((m) => c.start + m.index!));
+    const near = (sp: FactSpan) =>
+      dated.approx.some((a) => c.text.includes(a)) || hedgeAt.some((h) => h >= sp.span[0] - HEDGE_WINDOW && h <= sp.span[1] + HEDGE_WINDOW);
     // An interval ("80左右" → 75–85) already carries its vagueness: the rule decides only when it lies in one band.
     for (const sp of selfSpans)
       if (
         sp.span[0] < c.end &&
         sp.span[1] > c.start &&
+        near(sp) &&
         typeof sp.value !== 'boolean' &&
         sp.fact !== 'university' &&
         !NumberInterval.safeParse(sp.value).success
