@@ -21,6 +21,7 @@ const CueFileSchema = z
     roles: z
       .object({
         comparison: Words,
+        notComparison: Words,
         hypothetical: Words,
         reported: Words,
         others: Words,
@@ -101,6 +102,8 @@ export interface CueTables {
   goals: Record<string, string[]>;
   roles: {
     comparison: string[];
+    /** Words that hold a comparison word and are none ("好像": it seems). */
+    notComparison: string[];
     hypothetical: string[];
     reported: string[];
     others: string[];
@@ -178,6 +181,7 @@ export function emptyCueTables(): CueTables {
     goals: {},
     roles: {
       comparison: [],
+      notComparison: [],
       hypothetical: [],
       reported: [],
       others: [],
@@ -240,6 +244,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     for (const [g, ws] of Object.entries(d.goals)) out.goals[g] = words([...(out.goals[g] ?? []), ...ws]);
     for (const k of [
       'comparison',
+      'notComparison',
       'hypothetical',
       'reported',
       'others',

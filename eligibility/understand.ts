@@ -332,7 +332,14 @@ function roleOf(clause: string, cues: CueTables, askedFor = false): Role {
   const c = clause.toLowerCase();
   if (has(c, cues.roles.hypothetical)) return 'hypothetical';
   if (has(c, cues.roles.reported) || (!askedFor && has(c, cues.roles.others))) return 'reported';
-  if (has(c, cues.roles.comparison)) return 'comparison';
+  // (Not a comparison word inside a hedge: "QS好像200多名" — 好像 is "it seems", not "like".)
+  if (
+    has(
+      cues.roles.notComparison.reduce((t, w) => t.split(w).join(' '), c),
+      cues.roles.comparison,
+    )
+  )
+    return 'comparison';
   // (…unless that clause is the question itself: "当时能用名校直接落户那个政策吗" asks about the person.)
   if (has(c, cues.roles.measure) && !has(c, cues.intent) && !endsAsQuestion(c, cues)) return 'measure';
   return 'self';
