@@ -101,6 +101,8 @@ export interface FactSpec {
    * rankings table knows), or, when that cannot help, give `hint` (where to look the value up).
    */
   unsure?: { label: Text; ask?: string; hint: Text };
+  /** The date of the event a boolean fact states (backPaidOn of backPaid): dropped when the event is denied. */
+  dateOf?: string;
 }
 
 /** The fact catalog (`corpus/rules/facts.yaml`). */
@@ -191,6 +193,7 @@ const FactSpecSchema = z
     unit: TextSchema.optional(),
     ordinal: z.boolean().optional(),
     unsure: z.object({ label: TextSchema, ask: z.string().optional(), hint: TextSchema }).strict().optional(),
+    dateOf: z.string().optional(),
   })
   .strict();
 
@@ -531,6 +534,11 @@ export function loadFactCatalog(file: string): FactCatalog {
     const ask = spec.unsure?.ask;
     if (ask && !out[ask])
       problems.push(`${basename(file)}: fact "${spec.name}".unsure.ask: "${ask}" is not a fact of this catalog (declare it under facts:)`);
+    const of = spec.dateOf;
+    if (of && out[of]?.type !== 'boolean')
+      problems.push(
+        `${basename(file)}: fact "${spec.name}".dateOf: "${of}" is not a boolean fact of this catalog (the event whose date this is)`,
+      );
   }
   if (problems.length) throw new RuleLoadError(problems);
   return out;

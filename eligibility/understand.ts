@@ -328,6 +328,26 @@ function endsAsQuestion(t: string, cues: CueTables): boolean {
   return cues.questionEnd.some((q) => bare.endsWith(q));
 }
 
+/** The length of the longest run of characters two strings share ("30" and "130": 2). */
+function commonRun(a: string, b: string): number {
+  let best = 0;
+  for (let i = 0; i < a.length; i++)
+    for (let j = 0; j < b.length; j++) {
+      let k = 0;
+      while (a[i + k] !== undefined && a[i + k] === b[j + k]) k++;
+      if (k > best) best = k;
+    }
+  return best;
+}
+
+/** True when `rest` holds only the words that may stand around a situation date ("那会儿的事", "back in"). */
+function onlyLeadWords(rest: string, cues: CueTables): boolean {
+  let t = ` ${rest} `;
+  for (const w of cues.situationLead)
+    t = /^[a-z ]+$/.test(w) ? t.replace(new RegExp(`(?<=\\s)${escapeRegex(w)}(?=\\s)`, 'g'), ' ') : t.split(w).join(' ');
+  return t.replace(/[\s,，。]+/g, '') === '';
+}
+
 function roleOf(clause: string, cues: CueTables, askedFor = false): Role {
   const c = clause.toLowerCase();
   if (has(c, cues.roles.hypothetical)) return 'hypothetical';
@@ -435,6 +455,16 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   }
   const openUnit = unitFact(text, catalog);
   let openFact = openUnit ?? ctx.openFact ?? null;
+  // A message that is only the time of the story ("22年10月那会儿的事") sets the situation date; it does
+  // not answer an open date question (when the contributions were back-paid).
+  const storyTime =
+    has(lower, cues.situation) &&
+    clauses.length === 1 &&
+    (() => {
+      const ds = findDates(deps.dates, text, ctx.asOf, ctx.referenceYear ?? undefined);
+      return ds.length === 1 && onlyLeadWords((text.slice(0, ds[0]!.index) + text.slice(ds[0]!.end)).toLowerCase(), cues);
+    })();
+  if (storyTime && openFact && ['date', 'month', 'month_list'].includes(catalog[openFact]?.type ?? '')) openFact = null;
   // A date next to another date fact's words ("22年12月补的") answers that fact, not the open question.
   const dateTypes = new Set(['date', 'month', 'month_list']);
   if (openFact && dateTypes.has(catalog[openFact]?.type ?? '')) {
@@ -489,9 +519,24 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       if (third)
         tries.push({ value: third, used: 3 }, ...(third.search(/\d/) > 0 ? [{ value: third.slice(third.search(/\d/)), used: 3 }] : []));
       // (…or a fact said earlier in the conversation: "打错了，是Waterloo" two messages after the university.)
-      const candidates = [...new Set([openFact, ...(ctx.lastFacts ?? []), ...Object.keys(ctx.known ?? {})])].filter(
-        (f): f is string => !!f,
-      );
+      // (Of the facts said before, a corrected number most likely replaces the one it shares digits with:
+      // "学校QS第30 … 社保2个月" → "哦不对 是130" corrects the rank, not the months.)
+      // (Only a bare number, "是130": one with a unit, "是8个月", or a date names its fact by that.)
+      const said = tries.find((t) => /\d/.test(t.value))?.value ?? '';
+      const bareNumber = /^\D{0,3}(\d+)\D{0,2}$/.exec(said.replace(/\s+/g, ''));
+      const saidDigits = bareNumber && !unitFact(said, catalog) && !findDates(deps.dates, said, ctx.asOf).length ? bareNumber[1]! : '';
+      const shared = (f: string) => {
+        const type = catalog[f]?.type;
+        if (!saidDigits || f === openFact || (type !== 'number' && type !== 'integer')) return 0;
+        const before = String(facts[f] ?? ctx.known?.[f] ?? '').match(/\d+/)?.[0] ?? '';
+        const run = before ? commonRun(before, saidDigits) : 0;
+        return run >= 2 ? run : 0;
+      };
+      const candidates = [...new Set([openFact, ...(ctx.lastFacts ?? []), ...Object.keys(ctx.known ?? {})])]
+        .filter((f): f is string => !!f)
+        .map((f, i) => ({ f, i, s: shared(f) }))
+        .sort((a, b) => b.s - a.s || a.i - b.i)
+        .map((x) => x.f);
       let value = '';
       let used = 0;
       let one: Extraction | undefined;
@@ -732,12 +777,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const d = event(c)[0];
     if (!d || d.value.slice(0, 7) >= ctx.asOf.slice(0, 7)) return undefined;
     const rest = (wholeClause ? c.text.slice(0, d.index) + c.text.slice(d.end) : c.text.slice(0, d.index)).toLowerCase();
-    return rest
-      .split(/[\s,，]+/)
-      .filter(Boolean)
-      .every((w) => cues.situationLead.includes(w))
-      ? d
-      : undefined;
+    return onlyLeadWords(rest, cues) ? d : undefined;
   };
   for (const c of present ? [] : [...clauses].reverse()) {
     // (A date that the clause is only a time for — "2022年8月那会儿" — sets the time of the story even

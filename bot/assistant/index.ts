@@ -18,7 +18,7 @@ import { detectLang } from './lang.ts';
 import { decide, DEFAULT_DECIDE_WEIGHTS, type DecideWeights } from './decide.ts';
 import { isPersonal, route, type RouteCues } from './route.ts';
 import type { UnderstandContext, Understanding } from '../../eligibility/understand.ts';
-import { resumeState } from './state.ts';
+import { mergeStated, resumeState } from './state.ts';
 import { createReplyContext, measureEnded, measureWindow, pick } from './context.ts';
 import { decisionJson, eligibilityReply, finishReply, lineReply, matchAnswer, otherRuleNotes, ASSISTANT_NOTE_PRIORITIES } from './reply.ts';
 import { informationReply } from './information.ts';
@@ -367,7 +367,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     )
       return done(lineReply(question, lang, 'abstain', t('abstain.district', { district: unlisted[0]! }), 'information'), {
         ...next,
-        facts: mergeFacts(state.facts, newFacts),
+        facts: mergeStated(state.facts, newFacts, deps.catalog),
       });
     let restated = false;
     // A short remark after a verdict that gives no fact and asks nothing the library knows ("started last
@@ -408,7 +408,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
 
     // The profile question ("我能享受哪些政策", /match): every measure with its verdict on what is known, best first.
     if (goalsNow.includes(MATCH_GOAL) && r !== 'follow_up') {
-      const facts = mergeFacts(state.facts, newFacts);
+      const facts = mergeStated(state.facts, newFacts, deps.catalog);
       const allGoals = [...new Set(deps.rules.flatMap((x) => x.goals))];
       const d = decide(
         {
@@ -442,7 +442,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     }
 
     if (r === 'eligibility' || r === 'follow_up') {
-      const facts = mergeFacts(state.facts, newFacts);
+      const facts = mergeStated(state.facts, newFacts, deps.catalog);
       const ambiguity = extraction.ambiguities?.[0];
       const givenNow = new Set(Object.keys(newFacts));
       let candidates: Rule[];
@@ -638,7 +638,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const info = informationReply(ctx, kit, question, await searched(), asOf, lang, askedDistrict);
     return done(info, {
       ...next,
-      facts: mergeFacts(state.facts, newFacts) as Record<string, unknown>,
+      facts: mergeStated(state.facts, newFacts, deps.catalog) as Record<string, unknown>,
       openQuestion: null,
       topic: info.grounded ? asked : null,
       topicRule: info.grounded ? ruleOfTopHit(await searched()) : null,

@@ -7,6 +7,8 @@
  * s = touch(s, Date.now());
  * if (isExpired(s, Date.now(), 30)) s = freshState(Date.now());
  */
+import { mergeFacts, type Facts } from '../../eligibility/facts.ts';
+import type { FactCatalog } from '../../eligibility/rules.ts';
 import type { ConversationState } from './types.ts';
 
 /** A new, empty conversation. */
@@ -29,4 +31,20 @@ export function resumeState(state: ConversationState | undefined, now: number, i
 /** "Forget": everything stored about the person is dropped (the caller also deletes the stored copy). */
 export function forget(now: number): ConversationState {
   return freshState(now);
+}
+
+/**
+ * The conversation's facts with this message's merged in (the later statement wins). A date of an event
+ * (catalog `dateOf`: backPaidOn is the date of backPaid) is dropped when the event is now said not to
+ * have happened ("也没补缴" after "22年10月"), unless the message gives a date too.
+ *
+ * @example
+ * mergeStated({ backPaidOn: '2022-10' }, { backPaid: false }, catalog) // { backPaid: false }
+ */
+export function mergeStated(prev: Facts | Record<string, unknown>, now: Facts | Record<string, unknown>, catalog: FactCatalog): Facts {
+  const out = mergeFacts(prev, now) as Record<string, unknown>;
+  for (const [fact, spec] of Object.entries(catalog))
+    if (spec.dateOf && (now as Record<string, unknown>)[spec.dateOf] === false && (now as Record<string, unknown>)[fact] === undefined)
+      delete out[fact];
+  return out as Facts;
 }

@@ -67,6 +67,32 @@ test('a contradiction is resolved in favour of the later statement and said back
   assert.ok(reply.answer.includes('更正'), 'the correction is said back');
 });
 
+test('a bare corrected number in a later turn replaces the fact it shares digits with, a unit names its own', async () => {
+  const one = await app.assistant.reply(undefined, '学校QS第30 全职 社保2个月 能直接落吗', '2026-12-01', now);
+  const two = await app.assistant.reply(one.state, '哦不对 是130', '2026-12-01', now);
+  assert.equal(two.state.facts.worldRank, 130);
+  assert.equal(two.state.facts.socialInsuranceMonths, 2);
+  assert.equal(two.reply.eligibility?.verdict, 'not_eligible');
+  const three = await app.assistant.reply(two.state, '社保也说错了 是8个月', '2026-12-01', now);
+  assert.equal(three.state.facts.socialInsuranceMonths, 8);
+  assert.equal(three.state.facts.worldRank, 130);
+});
+
+test('a date given for an event is dropped when the event is later denied; a time of the story is no answer', async () => {
+  const one = await app.assistant.reply(undefined, '新设人力资源服务机构 疫情欠社保能先办许可吗', '2026-12-01', now);
+  const two = await app.assistant.reply(one.state, '22年10月那会儿的事', '2026-12-01', now);
+  assert.equal(two.state.facts.backPaidOn, undefined, 'the time of the story is not when it was back-paid');
+  assert.equal(two.state.situationDate?.slice(0, 7), '2022-10');
+  const three = await app.assistant.reply(
+    { ...two.state, facts: { ...two.state.facts, backPaidOn: '2022-10' } },
+    '我们当时不愿意承诺 也没补缴',
+    '2026-12-01',
+    now,
+  );
+  assert.equal(three.state.facts.backPaidOn, undefined);
+  assert.equal(three.reply.eligibility?.verdict, 'not_eligible');
+});
+
 test("another person's facts are theirs, unless the question is asked for them", async () => {
   const about = await app.assistant.reply(
     undefined,
