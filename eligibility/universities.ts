@@ -159,6 +159,8 @@ const ShortNamesSchema = z
         studyAfterEn: Words,
         studyBeforeEn: Words,
         abroadOnly: Words.default([]),
+        /** Study words that only name a degree (本科, 硕士): after the derived short name of a university at home they do not make it the university. */
+        degreeOnly: Words.default([]),
         /** Small words left out of a name's initials ("University of British Columbia" → UBC). */
         initialsSkip: Words.default([]),
         /** Parts of Chinese names people shorten: 工业大学 → 工大 ("亚琛工大"). */
@@ -167,6 +169,7 @@ const ShortNamesSchema = z
       .strict()
       .default({
         abroadOnly: [],
+        degreeOnly: [],
         initialsSkip: [],
         abbreviations: {},
         genericEn: [],
@@ -612,9 +615,13 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
   const atHome = (names: Set<string>) => [...names].every((n) => (table.byName.get(n)?.country ?? 'China') === 'China');
   // A study word after a short name; for a university at home not one that says "abroad" (留学, 回国):
   // "深圳留学生" speaks of returnees in Shenzhen, not of 深圳大学. `CONTEXT_AFTER` only for table keys.
-  const studyFollows = (rest: string, names: Set<string>, anyContext: boolean) => {
+  // (…nor, after a derived short name at home, one that only names a degree: "深圳本科人才引进补贴" is
+  // Shenzhen's, not 深圳大学's.)
+  const degreeOnly = table.shortNames?.shortNames.degreeOnly ?? [];
+  const studyFollows = (rest: string, names: Set<string>, anyContext: boolean, derived = false) => {
     const home = abroadOnly.length > 0 && atHome(names);
-    if (startsWithAny(rest, home ? studyAfterHome : studyAfter)) return true;
+    const words = home ? studyAfterHome.filter((w) => !(derived && degreeOnly.includes(w))) : studyAfter;
+    if (startsWithAny(rest, words)) return true;
     return anyContext && CONTEXT_AFTER.test(rest) && !(home && startsWithAny(rest, abroadOnly));
   };
   for (const ki of keysToScan(table, compact, lowerSpaced)) {
@@ -650,7 +657,7 @@ export function findUniversityMentions(table: UniversityTable, text: string): Un
           alone(k.key) ||
           clauseOf(k.key, k.names) ||
           (k.derived || k.contextual
-            ? studyFollows(compact.slice(e), k.names, false) ||
+            ? studyFollows(compact.slice(e), k.names, false, !!k.derived) ||
               endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.studyBefore ?? []) ||
               (!!k.contextual &&
                 !endsWithAny(compact.slice(0, i), table.shortNames?.shortNames.placeBefore ?? []) &&

@@ -341,8 +341,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     if (r === 'empty') return done(lineReply(question, lang, 'abstain', t('abstain.empty'), r));
     if (r === 'help') return done(lineReply(question, lang, 'help', t('help.text'), r));
     // Out of scope (another city, tax, labour disputes, small talk): its own short answer, before retrieval.
-    // Not for an answer to the bot's question, and not for a place inside a university's name (南京大学).
-    if (kit.scope && r !== 'follow_up') {
+    // Not for an answer to the bot's question, and not for a place inside a university's name (南京大学) —
+    // but for a question asked instead of an answer ("那北京呢 北京留学生落户要什么条件").
+    if (kit.scope && (r !== 'follow_up' || !!understood?.asksInformation)) {
       const scope = classifyScope(kit.scope, withoutNames(text), lang);
       // (A school or tax remark beside the person's case for a measure here: the case is answered.)
       const aside = scope?.aside && r === 'eligibility' && goalsNow.length > 0 && Object.keys(newFacts).length > 0;

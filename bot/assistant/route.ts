@@ -83,7 +83,9 @@ export function route(s: RouteSignals, cues: RouteCues): Route {
   if (cues.greeting.test(text)) return 'greeting';
   const cue = cues.eligibility.test(text);
   if (s.hasOpenQuestion && s.answersOpenQuestion && (text.length <= 40 || !cue)) return 'follow_up';
-  if (s.generalQuestion && (!cues.personal.test(text) || s.describesCase === false) && !s.hasOpenQuestion) return 'information';
+  // (A general question asked instead of an answer, during a check, is a question too.)
+  if (s.generalQuestion && (!cues.personal.test(text) || s.describesCase === false) && !(s.hasOpenQuestion && s.answersOpenQuestion))
+    return 'information';
   if (s.newFacts > 0 && (cue || s.goal || cues.personal.test(text) || s.hasOpenQuestion)) return 'eligibility';
   if ((s.goalFacts || s.conversationFacts) && !s.generalQuestion) return 'eligibility';
   if (s.goalOnly && !s.generalQuestion) return 'eligibility';

@@ -43,3 +43,9 @@ test('personal facts with a question are an eligibility check', () => {
   assert.equal(r('世界前50名校毕业的留学生落户有什么要求？', { ruleHits: 1 }), 'information');
   assert.equal(r('宝山区的人才安居资助最高多少？'), 'information');
 });
+
+test('a general question asked instead of an answer, during a check, is a question', () => {
+  const base = { text: '书面材料交不了怎么办', hasOpenQuestion: true, newFacts: 1, ruleHits: 0, generalQuestion: true };
+  assert.equal(route({ ...base, answersOpenQuestion: false }, cues), 'information');
+  assert.equal(route({ ...base, text: '全职', generalQuestion: false, answersOpenQuestion: true }, cues), 'follow_up');
+});
