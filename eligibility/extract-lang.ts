@@ -111,6 +111,7 @@ const SI_PATTERNS = [
   'monthOfYear',
   'countMarker',
   'calendarYearUnit',
+  'shortBy',
   'noneYet',
   'workMonths',
   'workHalfYear',
@@ -129,6 +130,7 @@ const SI_CASE_SENSITIVE: readonly SiPatternKey[] = [
   'monthOfYear',
   'countMarker',
   'calendarYearUnit',
+  'shortBy',
   'workMonths',
   'workHalfYear',
 ];
@@ -140,6 +142,7 @@ const BACK_PATTERNS = [
   'missed',
   'back',
   'period',
+  'monthsOf',
   'future',
   'notBackAt',
   'untilNow',
@@ -147,7 +150,7 @@ const BACK_PATTERNS = [
   'notYetBeforeEn',
 ] as const;
 type BackPatternKey = (typeof BACK_PATTERNS)[number];
-const BACK_CASE_SENSITIVE: readonly BackPatternKey[] = ['period', 'notBackAt', 'untilNow', 'notYetBefore'];
+const BACK_CASE_SENSITIVE: readonly BackPatternKey[] = ['period', 'monthsOf', 'notBackAt', 'untilNow', 'notYetBefore'];
 
 const ExtractLangSchema = z
   .object({

@@ -414,6 +414,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (S.monthUnit.test(unit) && S.monthAfterYear.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;
       if (S.monthOfYear.test(unit) && !S.countMarker.test(m[0])) continue;
       if (S.calendarYearUnit.test(unit) && Number(m[2]) >= 1900) continue;
+      // ("差1个月": how many are missing, not how many were paid.)
+      if (S.shortBy.test(c.slice(0, m.index))) continue;
       const n = Number(m[2]) * (S.yearUnit.test(unit) ? 12 : 1);
       set('socialInsuranceMonths', qualified(n, m[1], unit, m[4]), m[0]);
     } else if (S.noneYet.test(c)) {
@@ -566,8 +568,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
           notes.push(fill(L.notes.backPaidOn, { note: d.note }));
           doubts.push({ fact: 'backPaidOn', why: 'year', text: d.text });
         }
-      } else if (hasBack && !hasMissed && isRange && d.to && !future && !notBack) {
-        // Paid back some time in a period ("同年上半年就补上了"): by its last month at the latest.
+      } else if (hasBack && !hasMissed && isRange && d.to && !future && !notBack && !B.monthsOf.test(c.slice(d.end))) {
+        // Paid back some time in a period ("同年上半年就补上了"): by its last month at the latest — not the
+        // months the contributions are for ("22年6月到9月的社保是后来补缴的": those were missed).
         set('backPaidOn', d.to, d.text);
       } else if (hasMissed || isRange) {
         const [fy, fm] = d.value.split('-').map(Number) as [number, number];

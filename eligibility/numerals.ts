@@ -38,7 +38,7 @@ export function parseChineseNumber(s: string): number | undefined {
 }
 
 const RUN = /[零〇一二两三四五六七八九十百千]+/g;
-const UNIT_AFTER = /^[个年月名次届日号位强岁期倍周天]/;
+const UNIT_AFTER = /^[个年月名次届日号位强岁期倍周天回]/;
 const PREFIX_BEFORE = /[第前后满近约共近]$/;
 
 /**

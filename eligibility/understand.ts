@@ -429,8 +429,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     (has(lower, cues.roles.others) &&
       !has(lower, cues.roles.reported) &&
       // (The asker's job and company are not about them: "我是公司人事，有个同事…".)
+      // ("我侄子…": the 我 of a relative's name is no self word either.)
       !has(
-        [...cues.roles.others, ...cues.roles.notSelf].reduce((t, o) => t.split(o).join(''), lower),
+        [...cues.roles.others, ...cues.roles.notSelf].reduce(
+          (t, o) => t.replace(new RegExp(`(?:${cues.roles.self.map(escapeRegex).join('|')})?的?${escapeRegex(o)}`, 'g'), ''),
+          lower,
+        ),
         cues.roles.self,
       ) &&
       (endsAsQuestion(lower, cues) || has(lower, cues.intent)));
@@ -786,8 +790,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const d = event(c)[0];
     const before = clauses.filter((o) => o.role === 'self' && o.end <= c.start);
     // (The months of a fact only when no other date was named: "22年9月的时候疫情欠了社保，当时能用吗".)
+    // (A clause that is only a time, "22年9月的时候", is what 那时候 points at, before an event after it:
+    // "22年9月的时候 我是22届 打算12月回学校考 那时候能享受补贴吗" asks about September.)
     const nearby =
       d ??
+      before
+        .map((o) => leadDate(o, true))
+        .filter((x) => !!x)
+        .pop() ??
       before.flatMap((o) => event(o)).pop() ??
       before
         .flatMap((o) => findDates(deps.dates, o.text, ctx.asOf, contextYear ?? undefined))

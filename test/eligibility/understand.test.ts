@@ -150,3 +150,13 @@ test('what is said of now settles a conflicting statement about then', () => {
   assert.equal(u('去年9月毕业回国 那会儿还没找到工作 现在在上海全职了').facts.employedFullTimeInShanghai, true);
   assert.equal(u('还在读研 打算明年回国 到时候来上海全职').facts.employedFullTimeInShanghai, false, 'a plan is not now');
 });
+
+test('shortfalls, 出头, 两回, the months a back payment was for, and a relative of 我 (blind set 13)', () => {
+  assert.equal(u('社保交了五个月 差一个月能不能先办').facts.socialInsuranceMonths, 5);
+  assert.deepEqual(u('软科排名一百出头的学校').facts.worldRank, { min: 101, max: 199 });
+  assert.equal(u('企业职工 线上培训补贴之前已经享受过两回了').facts.onlineTrainingSubsidiesUsed, 2);
+  const x = u('22年6月到9月的社保是后来补缴的 2022年11月底补完');
+  assert.deepEqual(x.facts.missedContributionMonths, ['2022-06', '2022-07', '2022-08', '2022-09']);
+  assert.equal(x.facts.backPaidOn, '2022-11');
+  assert.equal(u('我侄子QS排名第29 在浦东全职上班 能落户吗').facts.worldRank, 29, 'asked for the nephew');
+});
