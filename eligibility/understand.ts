@@ -572,6 +572,17 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     }
     const segText = segSelf.map((c) => c.text).join('，');
     const x = extractHere(segText, { asOf: ctx.asOf, openFact, contextYear });
+    // The bare answer to the open question may stand in one clause of several ("哦 其实已经6个月了 上周刚满").
+    if (openFact && x.facts[openFact as keyof Facts] === undefined && segSelf.length > 1)
+      for (const c of segSelf) {
+        const one = extractHere(c.text, { asOf: ctx.asOf, openFact, contextYear });
+        const v = one.facts[openFact as keyof Facts];
+        if (v !== undefined) {
+          (x.facts as Record<string, unknown>)[openFact] = v;
+          x.evidence[openFact] = one.evidence[openFact] ?? c.text;
+          break;
+        }
+      }
     notes.push(...x.notes);
     ambiguities.push(...x.ambiguities);
     for (const d of x.doubts ?? []) doubts.push(d);

@@ -37,7 +37,7 @@ for (const [name, floors] of [
   // Held out until its first run (2026-12-02: 85.9 % verdicts, 4 confident wrong); fixes from it since.
   ['understanding-check9.yaml', { messages: 0.93, conversations: 0.83, confidentWrong: 0 }],
   // Written during the round, run held out on its final code (88.7 % verdicts, 4 confident wrong); two fixes since.
-  ['understanding-check10.yaml', { messages: 0.86, conversations: 0.85, confidentWrong: 2 }],
+  ['understanding-check10.yaml', { messages: 0.87, conversations: 0.9, confidentWrong: 0 }],
   // Blind sets 11 and 12 (2026-12-02), held out until their first run (11: 87.1 % verdicts, 8 confident
   // wrong; 12: 91.3 %, 1); fixes from both since. Check 12 keeps rc32 (an expiry question after a check
   // answered as the check's expired verdict).
