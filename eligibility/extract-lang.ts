@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { readYamlFile } from '../text/yaml-file.ts';
 import type { RankingSystem } from './facts.ts';
 import { loadDateLang, type DateLang } from './find-dates.ts';
+import { alt, compileAll, compilerFor } from './lang-compile.ts';
 
 const Words = z.array(z.string().min(1)).min(1);
 const Pattern = z.string().min(1);
@@ -92,65 +93,50 @@ const RANK_TESTS_I: readonly string[] = ['rangeNamed', 'topNamed', 'systemRankAr
 const RANK_TEMPLATES = ['approximateBefore', 'approximateAfter'] as const;
 type RankKey = (typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number] | (typeof RANK_TEMPLATES)[number];
 
-/** `socialInsurance` patterns (case-insensitive unless listed in SI_CASE_SENSITIVE) and word lists. */
-const SI_PATTERNS = [
-  'mentioned',
-  'clause',
-  'countWord',
-  'noneAtAllNotWith',
-  'noneAtAll',
-  'missedOrBack',
-  'yearsAndHalf',
-  'monthsAndHalf',
-  'halfYear',
-  'count',
-  'fewer',
-  'yearUnit',
-  'monthAfterYear',
-  'monthUnit',
-  'monthOfYear',
-  'countMarker',
-  'calendarYearUnit',
-  'shortBy',
-  'noneYet',
-  'workMonths',
-  'workHalfYear',
-  'workMonthsEn',
-] as const;
-type SiPatternKey = (typeof SI_PATTERNS)[number];
-const SI_CASE_SENSITIVE: readonly SiPatternKey[] = [
-  'countWord',
-  'noneAtAllNotWith',
-  'noneAtAll',
-  'yearsAndHalf',
-  'monthsAndHalf',
-  'halfYear',
-  'monthAfterYear',
-  'monthUnit',
-  'monthOfYear',
-  'countMarker',
-  'calendarYearUnit',
-  'shortBy',
-  'workMonths',
-  'workHalfYear',
-];
+/** `socialInsurance` patterns with their flags (i: case-insensitive), and its word lists. */
+const SI_FLAGS = {
+  mentioned: 'i',
+  clause: 'i',
+  countWord: '',
+  noneAtAllNotWith: '',
+  noneAtAll: '',
+  missedOrBack: 'i',
+  yearsAndHalf: '',
+  monthsAndHalf: '',
+  halfYear: '',
+  count: 'i',
+  fewer: 'i',
+  yearUnit: 'i',
+  monthAfterYear: '',
+  monthUnit: '',
+  monthOfYear: '',
+  countMarker: '',
+  calendarYearUnit: '',
+  shortBy: '',
+  noneYet: 'i',
+  workMonths: '',
+  workHalfYear: '',
+  workMonthsEn: 'i',
+} as const;
+type SiPatternKey = keyof typeof SI_FLAGS;
+const SI_PATTERNS = Object.keys(SI_FLAGS) as SiPatternKey[];
 const SI_WORDS = ['more', 'atLeast', 'moreAfter', 'atLeastAfter', 'moreUnit', 'halfYearUnit'] as const;
 type SiWordKey = (typeof SI_WORDS)[number];
-/** `backPayment` patterns (case-insensitive unless listed in BACK_CASE_SENSITIVE). */
-const BACK_PATTERNS = [
-  'otherEvent',
-  'missed',
-  'back',
-  'period',
-  'monthsOf',
-  'future',
-  'notBackAt',
-  'untilNow',
-  'notYetBefore',
-  'notYetBeforeEn',
-] as const;
-type BackPatternKey = (typeof BACK_PATTERNS)[number];
-const BACK_CASE_SENSITIVE: readonly BackPatternKey[] = ['period', 'monthsOf', 'notBackAt', 'untilNow', 'notYetBefore'];
+/** `backPayment` patterns with their flags. */
+const BACK_FLAGS = {
+  otherEvent: 'i',
+  missed: 'i',
+  back: 'i',
+  period: '',
+  monthsOf: '',
+  future: 'i',
+  notBackAt: '',
+  untilNow: '',
+  notYetBefore: '',
+  notYetBeforeEn: 'i',
+} as const;
+type BackPatternKey = keyof typeof BACK_FLAGS;
+const BACK_PATTERNS = Object.keys(BACK_FLAGS) as BackPatternKey[];
 
 const ExtractLangSchema = z
   .object({
@@ -402,14 +388,6 @@ export class ExtractLangError extends Error {
   override name = 'ExtractLangError';
 }
 
-const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** Literal alternatives, longest first (so that "但是" is tried before "但"). */
-const alt = (ws: string[]) =>
-  [...ws]
-    .sort((a, b) => b.length - a.length)
-    .map(escapeRe)
-    .join('|');
-
 /**
  * The extractor's words from `<dir>/extract.yaml`, compiled; `districts` are the cue tables' districts and
  * `dates` their date words (`cues.dates`; read from `<dir>/dates.yaml` when not given).
@@ -421,13 +399,7 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
   const d = readYamlFile(file, ExtractLangSchema, (m) => new ExtractLangError(m), ' — see docs/assistant.md "The extractor\'s words"');
   for (const g of FACT_PATTERN_GROUPS)
     if (!d.factPatterns[g]) throw new ExtractLangError(`${file}: factPatterns.${g}: missing (extractFacts runs this group)`);
-  const compile = (key: string, source: string, flags: string) => {
-    try {
-      return new RegExp(source, flags);
-    } catch (e) {
-      throw new ExtractLangError(`${file}: ${key}: "${source}" is not a valid regular expression: ${(e as Error).message}`);
-    }
-  };
+  const compile = compilerFor(file, (m) => new ExtractLangError(m));
   return {
     negZh: compile(
       'negation',
@@ -486,14 +458,10 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
       presentTime: compile('misc.presentTime', d.misc.presentTime, 'i'),
     },
     socialInsurance: {
-      ...(Object.fromEntries(
-        SI_PATTERNS.map((k) => [k, compile(`socialInsurance.${k}`, d.socialInsurance[k], SI_CASE_SENSITIVE.includes(k) ? '' : 'i')]),
-      ) as Record<SiPatternKey, RegExp>),
+      ...compileAll(compile, 'socialInsurance', d.socialInsurance, SI_FLAGS),
       ...(Object.fromEntries(SI_WORDS.map((k) => [k, d.socialInsurance[k].map((w) => w.toLowerCase())])) as Record<SiWordKey, string[]>),
     },
-    backPayment: Object.fromEntries(
-      BACK_PATTERNS.map((k) => [k, compile(`backPayment.${k}`, d.backPayment[k], BACK_CASE_SENSITIVE.includes(k) ? '' : 'i')]),
-    ) as Record<BackPatternKey, RegExp>,
+    backPayment: compileAll(compile, 'backPayment', d.backPayment, BACK_FLAGS),
     graduation: {
       classOf: compile('graduation.classOf', d.graduation.classOf, ''),
       inYear: compile('graduation.inYear', d.graduation.inYear, ''),

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readYamlFile } from '../text/yaml-file.ts';
 import { daysInMonth, isoDate, yearMonth } from './dates.ts';
+import { alt, compileAll, compilerFor, escapeRe } from './lang-compile.ts';
 
 /** A date found in text: ISO value (YYYY, YYYY-MM or YYYY-MM-DD), where it was, and how it was resolved. */
 export interface FoundDate {
@@ -26,66 +27,34 @@ export interface FoundDate {
   note?: string;
 }
 
-const PATTERN_KEYS = [
-  'range',
-  'list',
-  'full',
-  'relative',
-  'yearMonth',
-  'yearEnd',
-  'yearEndBefore',
-  'monthDay',
-  'monthOnly',
-  'englishFull',
-  'englishDayMonthYear',
-  'englishRange',
-  'englishMonthYear',
-  'englishLast',
-  'englishMonthVerb',
-  'englishMonthBefore',
-  'englishYearEnd',
-  'englishYearEndBy',
-  'englishLastYear',
-  'yearAlone',
-  'yearNamed',
-  'englishSharedYearRange',
-  'englishSharedYearList',
-] as const;
-type PatternKey = (typeof PATTERN_KEYS)[number];
-/** Patterns scanned over a clause (every match); the others test a word or a match. */
-const SCANS: readonly PatternKey[] = [
-  'range',
-  'list',
-  'full',
-  'relative',
-  'yearMonth',
-  'yearEnd',
-  'monthDay',
-  'monthOnly',
-  'englishFull',
-  'englishDayMonthYear',
-  'englishRange',
-  'englishMonthYear',
-  'englishYearEnd',
-  'englishSharedYearRange',
-  'englishSharedYearList',
-];
-/** Patterns matched without regard to case. */
-const CASE_INSENSITIVE: readonly PatternKey[] = [
-  'englishFull',
-  'englishDayMonthYear',
-  'englishRange',
-  'englishMonthYear',
-  'englishLast',
-  'englishMonthVerb',
-  'englishMonthBefore',
-  'englishYearEnd',
-  'englishYearEndBy',
-  'englishLastYear',
-  'yearAlone',
-  'englishSharedYearRange',
-  'englishSharedYearList',
-];
+/** The date patterns and their flags: g for those scanned over a clause (every match), i for English. */
+const PATTERN_FLAGS = {
+  range: 'g',
+  list: 'g',
+  full: 'g',
+  relative: 'g',
+  yearMonth: 'g',
+  yearEnd: 'g',
+  yearEndBefore: '',
+  monthDay: 'g',
+  monthOnly: 'g',
+  englishFull: 'gi',
+  englishDayMonthYear: 'gi',
+  englishRange: 'gi',
+  englishMonthYear: 'gi',
+  englishLast: 'i',
+  englishMonthVerb: 'i',
+  englishMonthBefore: 'i',
+  englishYearEnd: 'gi',
+  englishYearEndBy: 'i',
+  englishLastYear: 'i',
+  yearAlone: 'i',
+  yearNamed: '',
+  englishSharedYearRange: 'gi',
+  englishSharedYearList: 'gi',
+} as const;
+type PatternKey = keyof typeof PATTERN_FLAGS;
+const PATTERN_KEYS = Object.keys(PATTERN_FLAGS) as PatternKey[];
 const RELATIVE_DAYS = ['lastMonth', 'thisMonth', 'yesterday', 'today'] as const;
 
 const Offsets = z.record(z.string().min(1), z.number().int().min(-10).max(10));
@@ -116,36 +85,20 @@ export class DateLangError extends Error {
   override name = 'DateLangError';
 }
 
-const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const alt = (ws: string[]) =>
-  [...ws]
-    .sort((a, b) => b.length - a.length)
-    .map(escapeRe)
-    .join('|');
-
 /** The date words of `<dir>/dates.yaml`, compiled. An error names the file, the key and the regex error. */
 export function loadDateLang(dir: string): DateLang {
   const file = join(dir, 'dates.yaml');
   if (!existsSync(file))
     throw new DateLangError(`${file}: missing — the date words live there (see docs/assistant.md "The extractor's words")`);
   const d = readYamlFile(file, DateLangSchema, (m) => new DateLangError(m), ' — see docs/assistant.md "The extractor\'s words"');
-  const compile = (key: string, source: string, flags: string) => {
-    try {
-      return new RegExp(source, flags);
-    } catch (e) {
-      throw new DateLangError(`${file}: ${key}: "${source}" is not a valid regular expression: ${(e as Error).message}`);
-    }
-  };
+  const compile = compilerFor(file, (m) => new DateLangError(m));
   const rel = alt(Object.keys(d.relativeYears));
   for (const k of Object.keys(d.englishMonths))
     if (k !== k.toLowerCase()) throw new DateLangError(`${file}: englishMonths.${k}: write the key in lower case`);
-  const patterns = Object.fromEntries(
-    PATTERN_KEYS.map((k) => {
-      const source = d.patterns[k].replaceAll('{rel}', rel).replaceAll('{month}', d.englishMonthName);
-      const flags = (SCANS.includes(k) ? 'g' : '') + (CASE_INSENSITIVE.includes(k) ? 'i' : '');
-      return [k, compile(`patterns.${k}`, source, flags)];
-    }),
-  ) as Record<PatternKey, RegExp>;
+  const sources = Object.fromEntries(
+    PATTERN_KEYS.map((k) => [k, d.patterns[k].replaceAll('{rel}', rel).replaceAll('{month}', d.englishMonthName)]),
+  ) as Record<PatternKey, string>;
+  const patterns = compileAll(compile, 'patterns', sources, PATTERN_FLAGS);
   return {
     relativeYears: d.relativeYears,
     clauseYears: Object.entries(d.clauseYears).map(([w, offset]) => ({ re: new RegExp(escapeRe(w)), offset })),
