@@ -32,12 +32,15 @@ const CueFileSchema = z
         askFor: Words,
         asks: Words,
         measure: Words,
+        category: Words,
       })
       .partial()
       .default({}),
     corrections: Words,
     /** Words that join two items into one clause even between spaces ("2022.05 和 2022.06"). */
     joiners: Words,
+    /** Words kept in one clause with the number after them, across a space ("软科 58"). */
+    withNumber: Words,
     fillers: Words,
     negation: Words,
     years: z
@@ -50,6 +53,7 @@ const CueFileSchema = z
         offset: z.record(z.string(), z.number().int().min(-10).max(10)).default({}),
         /** The year after the one named last ("22年…第二年1月" → 2023). */
         next: Words,
+        sameMonth: Words,
       })
       .partial()
       .default({}),
@@ -118,9 +122,13 @@ export interface CueTables {
     asks: string[];
     /** A clause that names a measure ("疫情补缴那个政策"): its words describe the measure, not the person. */
     measure: string[];
+    /** A kind of people a measure is for ("51到100名的留学生"): without a self word, not the person. */
+    category: string[];
   };
   corrections: string[];
   joiners: string[];
+  /** Words kept with the number after them across a space ("软科 58"). */
+  withNumber: string[];
   /** Words that may follow a correction marker before the corrected value (是, 应该是). */
   fillers: string[];
   negation: string[];
@@ -134,6 +142,8 @@ export interface CueTables {
     twoDigitYears: [number, number];
     offset: Record<string, number>;
     next: string[];
+    /** The month named last ("22年4月的社保晚交了，当月就补了": April 2022). */
+    sameMonth: string[];
   };
   yearParts: Record<string, [number, number]>;
   situation: string[];
@@ -192,13 +202,24 @@ export function emptyCueTables(): CueTables {
       askFor: [],
       asks: [],
       measure: [],
+      category: [],
     },
     corrections: [],
     joiners: [],
+    withNumber: [],
     fillers: [],
     negation: [],
     negationModals: [],
-    years: { reference: [], twoDigitBefore: [], durationBefore: [], durationAfter: [], twoDigitYears: [15, 39], offset: {}, next: [] },
+    years: {
+      reference: [],
+      twoDigitBefore: [],
+      durationBefore: [],
+      durationAfter: [],
+      twoDigitYears: [15, 39],
+      offset: {},
+      next: [],
+      sameMonth: [],
+    },
     yearParts: {},
     situation: [],
     situationLead: [],
@@ -255,15 +276,18 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       'askFor',
       'asks',
       'measure',
+      'category',
     ] as const)
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
     out.fillers = words([...out.fillers, ...d.fillers]);
     out.joiners = words([...out.joiners, ...d.joiners]);
+    out.withNumber = words([...out.withNumber, ...d.withNumber]);
     out.negation = words([...out.negation, ...d.negation]);
     if (d.negationModals) out.negationModals = words([...out.negationModals, ...d.negationModals]);
     out.years.reference = words([...out.years.reference, ...(d.years.reference ?? [])]);
     out.years.next = words([...out.years.next, ...(d.years.next ?? [])]);
+    out.years.sameMonth = words([...out.years.sameMonth, ...(d.years.sameMonth ?? [])]);
     out.years.durationBefore = words([...out.years.durationBefore, ...(d.years.durationBefore ?? [])]);
     out.years.twoDigitBefore = words([...out.years.twoDigitBefore, ...(d.years.twoDigitBefore ?? [])]);
     out.years.durationAfter = words([...out.years.durationAfter, ...(d.years.durationAfter ?? [])]);

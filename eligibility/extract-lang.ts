@@ -113,6 +113,7 @@ const SI_FLAGS = {
   countMarker: '',
   calendarYearUnit: '',
   shortBy: '',
+  shortOfTotal: '',
   noneYet: 'i',
   workMonths: '',
   workHalfYear: '',

@@ -400,7 +400,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     // (How many months are needed, asked, is no count paid: "是不是要满6个月才能落".)
     if (L.misc.countAsked.test(c)) continue;
     let m: RegExpExecArray | null;
-    if ((m = S.yearsAndHalf.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
+    if ((m = S.shortOfTotal.exec(c))) {
+      // "差一个月满半年": the total less the months still missing.
+      const total = m[2] ? 6 : Number(m[3]) * (S.yearUnit.test(m[4] ?? '') ? 12 : 1);
+      set('socialInsuranceMonths', Math.max(0, total - Number(m[1])), m[0]);
+    } else if ((m = S.yearsAndHalf.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
     // Quarters ("交了两个季度"), and a count with its unit left out ("社保满6").
     else if ((m = L.misc.siQuarters.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 3, m[0]);
     else if ((m = L.misc.siBareCount.exec(c))) set('socialInsuranceMonths', Number(m[1]), m[0]);

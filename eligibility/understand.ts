@@ -208,7 +208,7 @@ function patternsOf(cues: CueTables): DatePatterns {
   const p: DatePatterns = {
     parts,
     twoDigit: new RegExp(
-      `(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}(?:\\s*[到至~\\-—–]\\s*\\d{1,2})?\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`,
+      `(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}(?:\\s*[到至~\\-—–、,，和]\\s*\\d{1,2})*\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`,
       'g',
     ),
     offsets: offs.length ? new RegExp(offs.map(escapeRegex).join('|'), 'g') : null,
@@ -301,6 +301,14 @@ export function resolveDates(
       s = `${s.slice(0, i)}${y + 1}年${s.slice(i + w.length)}`;
     }
   }
+  // The month named last: "22年4月的社保晚交了，当月就补了" → 2022年4月.
+  for (const w of cues.years.sameMonth) {
+    for (let i = s.indexOf(w); i >= 0; i = s.indexOf(w, i + 1)) {
+      const before = [...s.slice(0, i).matchAll(/(\d{4})\s*年\s*(\d{1,2})\s*月/g)].pop();
+      if (!before) continue;
+      s = `${s.slice(0, i)}${before[1]}年${before[2]}月${s.slice(i + w.length)}`;
+    }
+  }
   // Parts of a year after a year: 2022年上半年 → 2022年1月至6月 (approximate: "some months of" it).
   const approx: string[] = [];
   if (P.yearPart) {
@@ -348,7 +356,7 @@ function onlyLeadWords(rest: string, cues: CueTables): boolean {
   return t.replace(/[\s,，。]+/g, '') === '';
 }
 
-function roleOf(clause: string, cues: CueTables, askedFor = false): Role {
+function roleOf(clause: string, cues: CueTables, askedFor = false, generalAsk = false): Role {
   const c = clause.toLowerCase();
   if (has(c, cues.roles.hypothetical)) return 'hypothetical';
   if (has(c, cues.roles.reported) || (!askedFor && has(c, cues.roles.others))) return 'reported';
@@ -362,6 +370,9 @@ function roleOf(clause: string, cues: CueTables, askedFor = false): Role {
     return 'comparison';
   // (…unless that clause is the question itself: "当时能用名校直接落户那个政策吗" asks about the person.)
   if (has(c, cues.roles.measure) && !has(c, cues.intent) && !endsAsQuestion(c, cues)) return 'measure';
+  // A kind of people, not the person ("51到100名的留学生", "2022届毕业生回学校认定"): describes who a measure is for.
+  if (generalAsk && has(c, cues.roles.category) && !has(c, cues.roles.self) && !has(c, cues.intent) && !endsAsQuestion(c, cues))
+    return 'measure';
   return 'self';
 }
 
@@ -392,10 +403,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     /(?<=[\p{Script=Han}])\s+(?=[\p{Script=Han}\d])|(?<=[\p{Script=Han}\d])(?<!\d{2,4}[./]\d{1,2})\s+(?=[\p{Script=Han}])/gu,
     '，',
   );
-  // …except around a joining word: "2022.05 和 2022.06" is one list.
-  const joined = cues.joiners.length
+  // …except around a joining word: "2022.05 和 2022.06" is one list; nor between a ranking's name and its
+  // number ("软科 58").
+  const joinedWords = cues.joiners.length
     ? normalized.replace(new RegExp(`，(${cues.joiners.map(escapeRegex).join('|')})，`, 'g'), '$1')
     : normalized;
+  const joined = cues.withNumber.length
+    ? joinedWords.replace(new RegExp(`(${cues.withNumber.map(escapeRegex).join('|')})，(?=\\d)`, 'gi'), '$1 ')
+    : joinedWords;
   // Every extraction of this message, with the university names it found (for `nameText`).
   const namesSeen: string[] = [];
   const extractHere = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) => {
@@ -437,8 +452,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         ),
         cues.roles.self,
       ) &&
-      (endsAsQuestion(lower, cues) || has(lower, cues.intent)));
-  const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues, askedFor) }));
+      (endsAsQuestion(lower, cues) || has(lower, cues.intent) || clausesOf(lower).some((c) => endsAsQuestion(c.text, cues))));
+  // (The message asks for information, not whether the person can: a kind of people it names is no case.)
+  const generalAsk = has(lower, cues.information) && !has(lower, cues.intent);
+  const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues, askedFor, generalAsk) }));
   // A hypothetical or reported clause carries on over a comma ("要是我考上港大，毕业后在上海工作")
   // until the sentence ends or the person speaks of themselves again (cue table roles.selfAgain).
   for (let i = 1; i < clauses.length; i++) {
@@ -794,11 +811,23 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const rest = (wholeClause ? c.text.slice(0, d.index) + c.text.slice(d.end) : c.text.slice(0, d.index)).toLowerCase();
     return onlyLeadWords(rest, cues) ? d : undefined;
   };
+  /**
+   * A past date a situation word follows directly ("2022年9月那会儿我刚回国", "2022年8月那会儿，因为疫情…没按时缴"):
+   * the time of the story, even when it is also the month of a fact.
+   */
+  const storyDate = (c: { text: string; start: number }) =>
+    findDates(deps.dates, c.text, ctx.asOf, contextYear ?? undefined).find(
+      (x) =>
+        /^\d{4}-\d{2}/.test(x.value) &&
+        x.value.slice(0, 7) < ctx.asOf.slice(0, 7) &&
+        cues.situation.some((w) => c.text.slice(x.end).trimStart().startsWith(w)),
+    );
   for (const c of present ? [] : [...clauses].reverse()) {
     // (A date that the clause is only a time for — "2022年8月那会儿" — sets the time of the story even
     // before the question comes, in this message or the next.)
-    if (c.role !== 'self' || !has(c.text, cues.situation) || !(asksInPast(c.text.toLowerCase()) || leadDate(c, true))) continue;
-    const d = event(c)[0];
+    if (c.role !== 'self' || !has(c.text, cues.situation) || !(asksInPast(c.text.toLowerCase()) || leadDate(c, true) || storyDate(c)))
+      continue;
+    const d = event(c)[0] ?? storyDate(c);
     const before = clauses.filter((o) => o.role === 'self' && o.end <= c.start);
     // (The months of a fact only when no other date was named: "22年9月的时候疫情欠了社保，当时能用吗".)
     // (A clause that is only a time, "22年9月的时候", is what 那时候 points at, before an event after it:

@@ -160,3 +160,16 @@ test('shortfalls, 出头, 两回, the months a back payment was for, and a relat
   assert.equal(x.facts.backPaidOn, '2022-11');
   assert.equal(u('我侄子QS排名第29 在浦东全职上班 能落户吗').facts.worldRank, 29, 'asked for the nephew');
 });
+
+test('blind sets 14 and 15: shortfalls to a total, 当月, month lists, ranking names, the kind of people asked about', () => {
+  assert.equal(u('利兹的硕士 上海全职 社保差一个月满半年').facts.socialInsuranceMonths, 5);
+  assert.equal(u('疫情影响 22年4月的社保晚交了 当月就补了').facts.backPaidOn, '2022-04');
+  assert.deepEqual(u('公司因为疫情22年5、6、7月社保没按时交').facts.missedContributionMonths, ['2022-05', '2022-06', '2022-07']);
+  assert.equal(u('软科 58 社保6个月 能落吗').facts.worldRank, 58);
+  assert.equal(u('我老婆能落户吗 她QS 40的学校毕业的').facts.worldRank, 40, 'asked for the wife');
+  assert.equal(u('我不是兼职哈 是全职').facts.employedFullTimeInShanghai, true);
+  assert.equal(u('我自己是国内本科 没出过国留学').facts.studiedAbroad, false);
+  assert.equal(u('22年8月那会儿 因为疫情我们社保没按时缴 办人力资源服务许可能先办吗').situationDate, '2022-08-01');
+  assert.equal(u('51到100名的留学生 要交多久社保才能落户').facts.worldRank, undefined, 'a kind of people, not the person');
+  assert.deepEqual(u('100名开外的海归 名校落户那条能用吗').facts.worldRank, { min: 101 }, 'asks whether they can: the person');
+});
