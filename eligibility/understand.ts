@@ -89,6 +89,8 @@ export interface Understanding {
   districtsAsked: string[];
   /** The message is put as a question (ends with a question word of the cue table `questionEnd`). */
   question: boolean;
+  /** The person's clause that asks (the last one with a question ending or an intent word), or null. */
+  askingText: string | null;
   /** The date the question is about (YYYY-MM-DD), when the message puts it on a past situation. */
   situationDate: string | null;
   /** The asking clause itself is put at the situation date ("当时能…吗"), not only a past event. */
@@ -981,6 +983,11 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     statedFacts: [...statedFacts],
     districtsAsked,
     question: endsAsQuestion(lower, cues) || /[?？]/.test(lower),
+    askingText:
+      [...clauses]
+        .reverse()
+        .find((c) => c.role === 'self' && (endsAsQuestion(c.text.toLowerCase(), cues) || has(c.text.toLowerCase(), cues.intent)))?.text ??
+      null,
     situationDate,
     situationAsked,
     referenceYear: dated.referenceYear,

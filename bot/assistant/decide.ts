@@ -22,6 +22,12 @@ export interface DecideWeights {
   keyword: number;
   /** Keywords counted at most. Range 1–10 (default 4). */
   keywordCap: number;
+  /**
+   * Per keyword of the rule in the clause that asks, on top of `keyword` ("22年6月办的留学生落户，社平工资
+   * 还维持现有基数吗" asks about the wage base, not the settlement path). Range 0–50 (default 10); at most
+   * `keywordCap` counted.
+   */
+  askedKeyword: number;
   /** Per fact of the rule given in this message. Range 0–50 (default 12). */
   knownFact: number;
   /** By the position of the rule's clause among the search hits (best first). Each 0–100 (default 30, 18, 10, 5, 2). */
@@ -42,6 +48,7 @@ export interface DecideWeights {
 export const DEFAULT_DECIDE_WEIGHTS: DecideWeights = {
   keyword: 10,
   keywordCap: 4,
+  askedKeyword: 10,
   knownFact: 12,
   searchPosition: [30, 18, 10, 5, 2],
   applicable: 3,
@@ -60,6 +67,8 @@ export interface DecideInput {
   situationAsked?: boolean;
   /** `keywordText` of the message. */
   kwText: string;
+  /** `keywordText` of the clause that asks (understanding `askingText`), when there is one. */
+  askedKwText?: string;
   /** Facts given in this message. */
   given: Set<string>;
   hits: SearchHit[];
@@ -174,7 +183,9 @@ export function decide(
   const goalRule = (r: Rule) => r.goals.some((g) => input.goals.includes(g));
   const score = (v: Verdict) => {
     const rule = byId.get(v.ruleId)!;
-    const keyword = Math.min(w.keywordCap, matchedKeywords(rule, input.kwText).length) * w.keyword;
+    const keyword =
+      Math.min(w.keywordCap, matchedKeywords(rule, input.kwText).length) * w.keyword +
+      (input.askedKwText ? Math.min(w.keywordCap, matchedKeywords(rule, input.askedKwText).length) * w.askedKeyword : 0);
     const known = [...(input.ruleFacts.get(v.ruleId) ?? [])].filter((f) => input.given.has(f)).length * w.knownFact;
     const pos = input.hits.findIndex((h) => v.cite.chunkIds.includes(h.chunk.id));
     const search = pos < 0 ? 0 : (w.searchPosition[pos] ?? 0);

@@ -540,6 +540,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           situationDate,
           situationAsked: !!understood?.situationAsked,
           kwText,
+          askedKwText: understood?.askingText ? keywordText(understood.askingText) : undefined,
           given: givenNow,
           hits: r === 'follow_up' ? [] : (await searched()).hits,
           // No goal named ("华威 全职 社保满6个月 …22年5月晚交 7月补的"): the goals of the rules whose

@@ -8,7 +8,7 @@ import { evaluate } from '../../eligibility/evaluate.ts';
 import { extractLang } from '../eligibility/extract-lang.ts';
 import { extractFacts } from '../../eligibility/extract.ts';
 import type { Facts } from '../../eligibility/facts.ts';
-import { loadRuleSet } from '../../eligibility/rules.ts';
+import { keywordText, loadRuleSet } from '../../eligibility/rules.ts';
 import { DATE_NAMED, understand } from '../../eligibility/understand.ts';
 import { corpusChunks, RULES_DIR } from '../eligibility/helpers.ts';
 
@@ -135,4 +135,25 @@ test('a measure that grants the goal leads one that only keeps the path open; th
   const open = decide(base({ ...arrears, studiedAbroad: true, employedFullTimeInShanghai: true }), { catalog })!;
   assert.equal(open.lead.ruleId, backPay.id);
   assert.equal(open.lead.verdict, 'eligible');
+});
+
+test('the keywords of the clause that asks count again: the wage-base question leads the settlement path', () => {
+  const top = rules.find((r) => r.id === 'sh-hrss-2022-103-3-top-university')!;
+  const wage = rules.find((r) => r.id === 'sh-hrss-2022-103-1-average-wage-base')!;
+  const input: DecideInput = {
+    candidates: [top, wage],
+    facts: { studiedAbroad: true, applicationDate: '2022-06' } as Facts,
+    asOf: ASOF,
+    situationDate: null,
+    kwText: keywordText('22年6月办的留学生落户 社平工资还维持现有基数吗'),
+    given: new Set(['studiedAbroad', 'applicationDate']),
+    // As the search ranks them for this question: the wage-base clause first, the settlement clause second.
+    hits: [wage, top].map((r, i) => ({ chunk: chunks.find((c) => r.citeChunkIds.includes(c.id))!, score: 2 - i }) as never),
+    goals: ['settlement'],
+    ruleFacts,
+  };
+  const without = decide(input, { catalog })!;
+  const asked = decide({ ...input, askedKwText: keywordText('社平工资还维持现有基数吗') }, { catalog })!;
+  assert.equal(asked.lead.ruleId, wage.id);
+  assert.notEqual(without.lead.ruleId, asked.lead.ruleId, 'it is the asking clause that decides here');
 });
