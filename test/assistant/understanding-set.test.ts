@@ -20,7 +20,7 @@ before(async () => {
 });
 after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
-// All thirteen sets are tune sets now (docs/assistant.md "Ninth blind set"): floors a point or two
+// All fifteen sets are tune sets now (docs/assistant.md "Ninth blind set"): floors a point or two
 // below what is measured. Each blind set was held out until its first run; check 3 and check 6 keep one known
 // confident wrong verdict each, check 8 three (listed there) so that they cannot get worse unseen, the others none.
 for (const [name, floors] of [
@@ -45,6 +45,11 @@ for (const [name, floors] of [
   ['understanding-check12.yaml', { messages: 0.95, conversations: 0.95, confidentWrong: 1 }],
   // Blind set 13, held out on the round's code (95.6 % verdicts, 82.5 % conversations, 4 confident wrong).
   ['understanding-check13.yaml', { messages: 0.97, conversations: 0.9, confidentWrong: 0 }],
+  // Blind sets 14 and 15, held out on the round's code (14: 97.4 % verdicts, 2 confident wrong; 15: 92.4 %,
+  // 1); fixes from both since. Check 14 keeps u033 ("在上海工作" is read as full-time, with the assumption
+  // said; its writer would ask).
+  ['understanding-check14.yaml', { messages: 0.93, conversations: 0.97, confidentWrong: 1 }],
+  ['understanding-check15.yaml', { messages: 0.92, conversations: 0.97, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
