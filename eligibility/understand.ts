@@ -717,8 +717,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         evidence[fact] = d.text;
       }
       for (const [fact, cue] of Object.entries(cues.facts)) {
-        const no = cue.false.find((w) => cl.includes(w)) ?? deniedStem(cl, cue.denied, cues);
         const yes = cue.true.find((w) => cl.includes(w));
+        // (A "no" word inside a longer "yes" phrase says yes: "不是没补" holds 没补.)
+        const no =
+          cue.false.find((w) => cl.includes(w) && !(yes && yes.length > w.length && yes.includes(w))) ?? deniedStem(cl, cue.denied, cues);
         if (no) mark(fact, false, no, true, false);
         else if (yes) mark(fact, true, yes, false);
       }
