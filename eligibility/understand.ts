@@ -893,11 +893,26 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       ...cues.domestic.universities.filter((w) => containsWord(text.toLowerCase(), w, cues.domestic.partOfName)),
     ]),
   ].sort((a, b) => b.length - a.length);
-  const districtsAsked = has(lower, cues.existence)
-    ? cues.districts.filter((d) =>
-        clauses.some((c) => c.role === 'self' && c.text.toLowerCase().includes(d) && !nameText.some((n) => n.includes(d))),
-      )
-    : [];
+  // The districts asked about: named in the person's words of a message that asks whether a measure exists
+  // or what it gives ("嘉定区人才安居补贴多少钱"), or before the comparison of a comparison clause ("嘉定有没有
+  // 宝山那样的人才安居资助": 嘉定, not 宝山).
+  const beforeComparison = (t: string) => {
+    const i = Math.min(...cues.roles.comparison.map((w) => t.indexOf(w)).filter((i) => i >= 0));
+    const head = Number.isFinite(i) ? t.slice(0, i) : t;
+    // (…without the district the comparison word follows: "宝山那样".)
+    const compared = cues.districts.find((d) => head.endsWith(d) || head.endsWith(`${d}区`));
+    return compared ? head.slice(0, head.lastIndexOf(compared)) : head;
+  };
+  const districtsAsked =
+    has(lower, cues.existence) || asksInformation
+      ? cues.districts.filter((d) =>
+          clauses.some((c) => {
+            const t = c.text.toLowerCase();
+            const where = c.role === 'self' ? t : c.role === 'comparison' ? beforeComparison(t) : '';
+            return where.includes(d) && !nameText.some((n) => n.includes(d));
+          }),
+        )
+      : [];
 
   // Alternatives ("领了2次还是3次", "QS 60还是65"): a number fact read from one of two values said as
   // either-or is the interval of both — the rule then decides only when both give the same answer.

@@ -173,3 +173,9 @@ test('blind sets 14 and 15: shortfalls to a total, 当月, month lists, ranking 
   assert.equal(u('51到100名的留学生 要交多久社保才能落户').facts.worldRank, undefined, 'a kind of people, not the person');
   assert.deepEqual(u('100名开外的海归 名校落户那条能用吗').facts.worldRank, { min: 101 }, 'asks whether they can: the person');
 });
+
+test('the district asked about: in a question for information, and before a comparison, not the one compared', () => {
+  assert.deepEqual(u('嘉定区人才安居补贴多少钱').districtsAsked, ['嘉定']);
+  assert.deepEqual(u('嘉定有没有宝山那样的人才安居资助').districtsAsked, ['嘉定']);
+  assert.deepEqual(u('宝山区人才安居资助怎么申请').districtsAsked, ['宝山']);
+});
