@@ -177,5 +177,5 @@ test('blind sets 14 and 15: shortfalls to a total, 当月, month lists, ranking 
 test('the district asked about: in a question for information, and before a comparison, not the one compared', () => {
   assert.deepEqual(u('嘉定区人才安居补贴多少钱').districtsAsked, ['嘉定']);
   assert.deepEqual(u('嘉定有没有宝山那样的人才安居资助').districtsAsked, ['嘉定']);
-  assert.deepEqual(u('宝山区人才安居资助怎么申请').districtsAsked, ['宝山']);
+  assert.deepEqual(u('宝山区人才安居资助最高多少').districtsAsked, ['宝山']);
 });
