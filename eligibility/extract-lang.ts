@@ -253,6 +253,7 @@ const ExtractLangSchema = z
               fact: z.string().min(1),
               value: z.boolean(),
               negatable: z.boolean().default(true),
+              yieldsToForeignUniversity: z.boolean().default(false),
               caseSensitive: z.boolean().default(false),
               pattern: Pattern,
             })
@@ -380,7 +381,7 @@ export interface ExtractLang {
   /** The extractor's sentences, with {placeholders} (`fill`). */
   notes: Record<NoteKey, string>;
   /** Phrases that state a boolean fact, by group (global: reset `lastIndex` before use). */
-  factPatterns: Record<string, { fact: string; value: boolean; negatable: boolean; re: RegExp }[]>;
+  factPatterns: Record<string, { fact: string; value: boolean; negatable: boolean; yieldsToForeignUniversity: boolean; re: RegExp }[]>;
   /** How ranks are written (findRanks): scans are global (reset `lastIndex`), templates hold `{words}`. */
   ranks: Record<(typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number], RegExp> & Record<(typeof RANK_TEMPLATES)[number], string>;
 }
@@ -516,6 +517,7 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
           fact: p.fact,
           value: p.value,
           negatable: p.negatable,
+          yieldsToForeignUniversity: p.yieldsToForeignUniversity,
           re: compile(`factPatterns.${g}.${i}.pattern`, p.pattern, p.caseSensitive ? 'g' : 'gi'),
         })),
       ]),

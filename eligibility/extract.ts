@@ -158,6 +158,8 @@ interface Signal<T> {
   evidence: string;
   /** Said of the present ("现在在上海全职了"): it wins over a conflicting statement about the past. */
   now?: boolean;
+  /** Dropped when the message names a university abroad ("本科国内读的，硕士在墨尔本大学"). */
+  weak?: boolean;
 }
 
 const asOfParts = (asOf: string) => {
@@ -324,16 +326,16 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const t = normalizeMessage(text);
   const cls = clauses(L, t);
   const bools = new Map<string, Signal<boolean>[]>();
-  const say = (fact: string, value: boolean, ev: string, now = false) => {
+  const say = (fact: string, value: boolean, ev: string, now = false, weak = false) => {
     if (!bools.has(fact)) bools.set(fact, []);
-    bools.get(fact)!.push({ value, evidence: ev, now });
+    bools.get(fact)!.push({ value, evidence: ev, now, weak });
   };
   const set = (fact: string, value: unknown, ev: string) => {
     facts[fact] = value;
     evidence[fact] = ev;
   };
   /** Finds each pattern in each clause and reports it as value, or its negation. */
-  const cue = (fact: string, g: RegExp, value: boolean, negatable = true) => {
+  const cue = (fact: string, g: RegExp, value: boolean, negatable = true, weak = false) => {
     for (const c of cls) {
       g.lastIndex = 0;
       let m: RegExpExecArray | null;
@@ -341,14 +343,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         // "企业职工线上职业培训补贴", "骨干人才激励": the name of a measure, not a statement about the person.
         if (m[0].length && L.policyNameAfter.test(c.slice(m.index + m[0].length))) continue;
         const neg = negatable && negated(L, c, m.index);
-        say(fact, neg ? !value : value, (neg ? c.slice(Math.max(0, m.index - 4), m.index) : '') + m[0], L.misc.presentTime.test(c));
+        say(fact, neg ? !value : value, (neg ? c.slice(Math.max(0, m.index - 4), m.index) : '') + m[0], L.misc.presentTime.test(c), weak);
         if (m[0].length === 0) g.lastIndex++;
       }
     }
   };
   /** A group of `factPatterns` (corpus/lang/extract.yaml), in order. */
   const runCues = (group: ExtractLang['factPatterns'][string] | undefined) => {
-    for (const p of group ?? []) cue(p.fact, p.re, p.value, p.negatable);
+    for (const p of group ?? []) cue(p.fact, p.re, p.value, p.negatable, p.yieldsToForeignUniversity);
   };
   const contextYear =
     (() => {
@@ -753,7 +755,15 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   if (expected) readExpected(expected, t, opts, facts, evidence, notes, say);
 
   // ── resolve boolean signals (contradiction → unknown + note) ──
-  for (const [fact, signals] of bools) {
+  // (A home degree said beside a university abroad is another degree: "本科国内读的，硕士在墨尔本大学".)
+  const abroadNamed = typeof facts.universityCountry === 'string' && facts.universityCountry !== 'China';
+  for (const [fact, all] of bools) {
+    const strong = abroadNamed ? all.filter((x) => !x.weak) : all;
+    if (!strong.length) {
+      bools.delete(fact); // (then the university abroad says it, below)
+      continue;
+    }
+    const signals = strong;
     const values = new Set(signals.map((s) => s.value));
     // (What is said of now settles what was true then: "那会儿还没找到工作，现在在上海全职了".)
     const present = signals.filter((x) => x.now);

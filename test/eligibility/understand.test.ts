@@ -179,3 +179,7 @@ test('the district asked about: in a question for information, and before a comp
   assert.deepEqual(u('嘉定有没有宝山那样的人才安居资助').districtsAsked, ['嘉定']);
   assert.deepEqual(u('宝山区人才安居资助最高多少').districtsAsked, ['宝山']);
 });
+
+test('中专毕业 is a graduation year (a home degree beside a university abroad: eligibility-extract.yaml)', () => {
+  assert.equal(u('孩子是2022年6月中专毕业的').facts.graduationYear, 2022);
+});
