@@ -63,6 +63,7 @@ const CueFileSchema = z
     situation: Words,
     /** Words that may stand beside a date that is a clause of its own ("In August 2022, could we…"). */
     situationLead: Words,
+    situationFacts: Words,
     /** After a date, these make it a deadline ("年底前"), not the time of an event. */
     deadlineAfter: Words,
     present: Words,
@@ -148,6 +149,8 @@ export interface CueTables {
   yearParts: Record<string, [number, number]>;
   situation: string[];
   situationLead: string[];
+  /** Date facts of the event asked about: a past one is the situation the question is about. */
+  situationFacts: string[];
   deadlineAfter: string[];
   /** Words that put the question now (现在, 目前): no situation date then. */
   present: string[];
@@ -223,6 +226,7 @@ export function emptyCueTables(): CueTables {
     yearParts: {},
     situation: [],
     situationLead: [],
+    situationFacts: [],
     deadlineAfter: [],
     present: [],
     questionEnd: [],
@@ -302,6 +306,9 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     }
     out.situation = words([...out.situation, ...d.situation]);
     out.situationLead = words([...out.situationLead, ...d.situationLead]);
+    for (const f of d.situationFacts)
+      if (knownFacts && !knownFacts.has(f)) throw new CueLoadError(`${file}: situationFacts: ${f}: not a fact of corpus/rules/facts.yaml`);
+    out.situationFacts = [...new Set([...out.situationFacts, ...d.situationFacts])];
     out.deadlineAfter = words([...out.deadlineAfter, ...d.deadlineAfter]);
     out.present = words([...out.present, ...d.present]);
     out.questionEnd = words([...out.questionEnd, ...d.questionEnd]);

@@ -51,7 +51,12 @@ export function normalizeNumerals(text: string): string {
   const approx = text.replace(/([一二三四五六七八])([二三四五六七八九])十(?![一二三四五六七八九])/g, (m, a: string, b: string) =>
     DIGITS[b]! === DIGITS[a]! + 1 ? `${DIGITS[a]! * 10}-${DIGITS[b]! * 10}` : m,
   );
-  return approx.replace(RUN, (run, offset: number, whole: string) => {
+  // Two neighbouring numbers before a unit, said either-or: 七八个月 → 7或8个月 (the understanding stage reads
+  // either-or values as the interval of both).
+  const pairs = approx.replace(/([一二三四五六七八])([二三四五六七八九])(?=个|名|次|年)/g, (m, a: string, b: string) =>
+    DIGITS[b]! === DIGITS[a]! + 1 ? `${DIGITS[a]}或${DIGITS[b]}` : m,
+  );
+  return pairs.replace(RUN, (run, offset: number, whole: string) => {
     const after = whole.slice(offset + run.length);
     const before = whole.slice(0, offset);
     const hasUnit = /[十百千]/.test(run);

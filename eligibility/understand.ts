@@ -873,8 +873,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         break;
       }
     }
-  // A past application date of the person's, asked about then ("22年11月申请许可 … 行吗"): the situation.
-  const applied = facts.applicationDate;
+  // A past date of the event asked about — the application, the training, the assessment (cue table
+  // `situationFacts`) — asked about then ("22年11月申请许可 … 行吗", "22年11月回学校参加了认定 能享受补贴吗"):
+  // the situation.
+  const applied = cues.situationFacts.map((f) => facts[f]).find((v) => typeof v === 'string' && /^\d{4}-\d{2}/.test(v));
   if (
     !situationDate &&
     !present &&

@@ -183,3 +183,9 @@ test('the district asked about: in a question for information, and before a comp
 test('中专毕业 is a graduation year (a home degree beside a university abroad: eligibility-extract.yaml)', () => {
   assert.equal(u('孩子是2022年6月中专毕业的').facts.graduationYear, 2022);
 });
+
+test('blind set 17: neighbouring numbers are either-or; a past event asked about is the situation', () => {
+  assert.deepEqual(u('QS 66 全职 社保大概交了七八个月 能落户吗').facts.socialInsuranceMonths, { min: 7, max: 8 });
+  assert.equal(u('22届毕业 22年11月回学校参加了技能等级认定 能享受补贴吗').situationDate, '2022-11-01');
+  assert.equal(u('2022年10月那会 企业职工 线上职业培训补贴已经用了3次 还能再申请吗').situationDate, '2022-10-01');
+});
