@@ -883,7 +883,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     typeof applied === 'string' &&
     /^\d{4}-\d{2}/.test(applied) &&
     applied < ctx.asOf.slice(0, 7) &&
-    (asksInPast(lower) || has(lower, cues.situation))
+    // (…or given as an answer during the check of a rule that asks it: "22年11月考的".)
+    (asksInPast(lower) || has(lower, cues.situation) || !!ctx.topicFacts?.some((f) => cues.situationFacts.includes(f)))
   ) {
     situationDate = dayOf(applied);
   }
