@@ -391,7 +391,16 @@ export function evaluateRule(
     notes.push(
       d.passed
         ? { zh: `${d.label.zh}：${d.date}，已过（今天${asOf}）。`, en: `${d.label.en ?? d.label.zh}: ${d.date}, passed (today ${asOf}).` }
-        : { zh: `${d.label.zh}：${d.date}，还剩${d.daysLeft}天。`, en: `${d.label.en ?? d.label.zh}: ${d.date}, ${d.daysLeft} days left.` },
+        : dayWord
+          ? // (Judged on a past situation: the days left then, not now.)
+            {
+              zh: `${d.label.zh}：${d.date}，${ctx.day}${asOf}还剩${d.daysLeft}天。`,
+              en: `${d.label.en ?? d.label.zh}: ${d.date}, ${d.daysLeft} days left on ${asOf} (${ctx.dayEn}).`,
+            }
+          : {
+              zh: `${d.label.zh}：${d.date}，还剩${d.daysLeft}天。`,
+              en: `${d.label.en ?? d.label.zh}: ${d.date}, ${d.daysLeft} days left.`,
+            },
     );
   }
   for (const l of [...(applies?.leaves ?? []), ...cond.leaves]) {

@@ -701,10 +701,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       // A year alone ("22年已经享受过2次培训") gives way to a month of that year named later ("22年12月还能再报").
       // (Not in a clause that refuses something: "不想承诺年底补缴" names no date it was done.)
       const refuses = Object.values(cues.facts).some((f) => deniedStem(cl, f.denied, cues) !== undefined);
+      // (Of several date facts whose words the clause holds, the one with the longest word takes the date:
+      // "回学校参加了技能等级认定" dates the assessment, not a training by its 参加.)
+      const wordOf = (ws: string[]) => ws.filter((w) => cl.includes(w)).reduce((a, w) => (w.length > a.length ? w : a), '');
+      const longest = Math.max(0, ...Object.values(cues.dateFacts).map((ws) => wordOf(ws).length));
       for (const [fact, ws] of refuses ? [] : Object.entries(cues.dateFacts)) {
         const known = facts[fact];
         const yearOnly = typeof known === 'string' && /^\d{4}$/.test(known);
-        if ((known !== undefined && !yearOnly) || !has(cl, ws)) continue;
+        if ((known !== undefined && !yearOnly) || !has(cl, ws) || wordOf(ws).length < longest) continue;
         const d = findDates(deps.dates, c.text, ctx.asOf, contextYear ?? undefined).find((x) => !x.to);
         if (!d || (yearOnly && !d.value.startsWith(known))) continue;
         if (yearOnly) {
