@@ -24,6 +24,7 @@ const CueFileSchema = z
         notComparison: Words,
         hypothetical: Words,
         reported: Words,
+        hires: Words,
         others: Words,
         askedFor: Words,
         self: Words,
@@ -111,6 +112,8 @@ export interface CueTables {
     notComparison: string[];
     hypothetical: string[];
     reported: string[];
+    /** A company's hires spoken of: reported unless the clause has a self word. */
+    hires: string[];
     others: string[];
     askedFor: string[];
     /** Words of the person speaking of themselves (我, 本人). */
@@ -197,6 +200,7 @@ export function emptyCueTables(): CueTables {
       notComparison: [],
       hypothetical: [],
       reported: [],
+      hires: [],
       others: [],
       askedFor: [],
       self: [],
@@ -272,6 +276,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       'notComparison',
       'hypothetical',
       'reported',
+      'hires',
       'others',
       'askedFor',
       'self',

@@ -362,6 +362,7 @@ function roleOf(clause: string, cues: CueTables, askedFor = false, generalAsk = 
   const c = clause.toLowerCase();
   if (has(c, cues.roles.hypothetical)) return 'hypothetical';
   if (has(c, cues.roles.reported) || (!askedFor && has(c, cues.roles.others))) return 'reported';
+  if (has(c, cues.roles.hires) && !has(c, cues.roles.self)) return 'reported';
   // (Not a comparison word inside a hedge: "QS好像200多名" — 好像 is "it seems", not "like".)
   if (
     has(

@@ -20,7 +20,7 @@ before(async () => {
 });
 after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
-// All seventeen sets are tune sets now (docs/assistant.md "Ninth blind set"): floors a point or two
+// All eighteen sets are tune sets now (docs/assistant.md "Ninth blind set"): floors a point or two
 // below what is measured. Each blind set was held out until its first run; check 3 and check 6 keep one known
 // confident wrong verdict each, check 8 three (listed there) so that they cannot get worse unseen, the others none.
 for (const [name, floors] of [
@@ -55,7 +55,9 @@ for (const [name, floors] of [
   ['understanding-check16.yaml', { messages: 0.96, conversations: 0.96, confidentWrong: 0 }],
   // Blind set 17, held out on the round's final code (f93c998: 91.4 % verdicts, 87.5 % conversations,
   // 0 confident wrong); some fixes from it since.
-  ['understanding-check17.yaml', { messages: 0.93, conversations: 0.9, confidentWrong: 0 }],
+  ['understanding-check17.yaml', { messages: 0.95, conversations: 0.95, confidentWrong: 0 }],
+  // Blind set 18, held out on the round's last code (98.3 % verdicts, 93.8 % conversations, 0 confident wrong).
+  ['understanding-check18.yaml', { messages: 0.97, conversations: 0.95, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.

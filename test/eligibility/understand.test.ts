@@ -189,3 +189,8 @@ test('blind set 17: neighbouring numbers are either-or; a past event asked about
   assert.equal(u('22届毕业 22年11月回学校参加了技能等级认定 能享受补贴吗').situationDate, '2022-11-01');
   assert.equal(u('2022年10月那会 企业职工 线上职业培训补贴已经用了3次 还能再申请吗').situationDate, '2022-10-01');
 });
+
+test("a company's hires are reported, unless the clause speaks of the person", () => {
+  assert.equal(u('我是宝山企业引进的紧缺急需人才 有住房补贴吗').facts.talentCategory, 'shortage');
+  assert.equal(u('企业引进的紧缺急需人才能申请住房补贴吗').facts.talentCategory, undefined);
+});
