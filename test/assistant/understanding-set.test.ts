@@ -20,7 +20,7 @@ before(async () => {
 });
 after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 
-// All eighteen sets are tune sets now (docs/assistant.md "Ninth blind set"): floors a point or two
+// Checks 1–18 are tune sets now; check 19 is not tuned on (docs/assistant.md "Ninth blind set"): floors a point or two
 // below what is measured. Each blind set was held out until its first run; check 3 and check 6 keep one known
 // confident wrong verdict each, check 8 three (listed there) so that they cannot get worse unseen, the others none.
 for (const [name, floors] of [
@@ -58,6 +58,9 @@ for (const [name, floors] of [
   ['understanding-check17.yaml', { messages: 0.95, conversations: 0.95, confidentWrong: 0 }],
   // Blind set 18, held out on the round's last code (98.3 % verdicts, 93.8 % conversations, 0 confident wrong).
   ['understanding-check18.yaml', { messages: 0.97, conversations: 0.95, confidentWrong: 0 }],
+  // Blind set 19, held out on the round's final code (cb55d64: 100 % verdicts, 100 % conversations, 0
+  // confident wrong); nothing tuned on it.
+  ['understanding-check19.yaml', { messages: 0.97, conversations: 0.97, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
