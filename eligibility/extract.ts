@@ -25,6 +25,7 @@ import {
   type University,
   type UniversityTable,
 } from './universities.ts';
+import { escapeRe } from '../text/regex.ts';
 
 /** A question the assistant should ask because the message was ambiguous (e.g. which 东北大学). */
 export interface Ambiguity {
@@ -192,7 +193,7 @@ function systemsIn(L: ExtractLang, clause: string): { system: RankingSystem; ind
 
 /** The approximate-rank patterns over the cue words, one group each: marker + rank, and rank + marker. */
 function approximateRankPatterns(L: ExtractLang, words: ExtractOptions['approximate']): string[] {
-  const alt = (ws: string[]) => ws.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const alt = (ws: string[]) => ws.map(escapeRe).join('|');
   const out: string[] = [];
   if (words?.before.length) out.push(L.ranks.approximateBefore.replace('{words}', () => alt(words.before)));
   if (words?.after.length) out.push(L.ranks.approximateAfter.replace('{words}', () => alt(words.after)));

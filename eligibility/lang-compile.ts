@@ -8,15 +8,7 @@
  * compile('patterns.range', alt(['去年', '前年']), 'g') // /前年|去年/g
  */
 
-/** A word as a literal in a regular expression. */
-export const escapeRe = (w: string): string => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Literal alternatives, longest first (so that "但是" is tried before "但"). */
-export const alt = (ws: string[]): string =>
-  [...ws]
-    .sort((a, b) => b.length - a.length)
-    .map(escapeRe)
-    .join('|');
+export { alt, escapeRe } from '../text/regex.ts';
 
 /** A regular-expression compiler whose errors name `file`, the key and the engine's message. */
 export function compilerFor(file: string, error: (message: string) => Error): (key: string, source: string, flags: string) => RegExp {

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { toSimplified } from '../text/chinese.ts';
 import { readYamlFile } from '../text/yaml-file.ts';
 import type { LoggerLike } from './rules.ts';
+import { escapeRe } from '../text/regex.ts';
 
 /** The four rankings of the table, in tie-break order. */
 export const RANKING_SYSTEMS = ['QS', 'THE', 'USNews', 'ARWU'] as const;
@@ -190,7 +191,6 @@ const ShortNamesSchema = z
 /** The words of derived short names (`corpus/lang/universities.yaml`). */
 export type ShortNameWords = z.infer<typeof ShortNamesSchema>;
 
-const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const startsWithAny = (t: string, ws: string[]) => ws.some((w) => t.startsWith(w));
 const endsWithAny = (t: string, ws: string[]) => ws.some((w) => t.endsWith(w));
 

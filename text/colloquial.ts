@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { alt } from './regex.ts';
 import { readYamlFile } from './yaml-file.ts';
 
 const Table = z
@@ -23,17 +24,12 @@ export class ColloquialError extends Error {
   override name = 'ColloquialError';
 }
 
-const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const longestFirst = (ws: string[]) => [...ws].sort((a, b) => b.length - a.length).map(escapeRe);
-
 /** The rewrite of a table: one pass for the Chinese words, one for the whole Latin words; spaces left by a dropped word are collapsed. */
 export function compileColloquial(table: ColloquialTable): (text: string) => string {
   const words = Object.keys(table.words);
   const latin = Object.fromEntries(Object.entries(table.latin).map(([k, v]) => [k.toLowerCase(), v]));
-  const wordRe = words.length ? new RegExp(longestFirst(words).join('|'), 'g') : null;
-  const latinRe = Object.keys(latin).length
-    ? new RegExp(`(?<![A-Za-z])(?:${longestFirst(Object.keys(latin)).join('|')})(?![A-Za-z])`, 'gi')
-    : null;
+  const wordRe = words.length ? new RegExp(alt(words), 'g') : null;
+  const latinRe = Object.keys(latin).length ? new RegExp(`(?<![A-Za-z])(?:${alt(Object.keys(latin))})(?![A-Za-z])`, 'gi') : null;
   return (text) => {
     let s = text;
     if (wordRe) s = s.replace(wordRe, (w) => table.words[w] ?? w);

@@ -7,6 +7,7 @@
  * translateQuery('How much is the Baoshan housing subsidy in 2023?', g); // '宝山 安居资助 2023'
  */
 import { z } from 'zod';
+import { escapeRe as escapeRegExp } from './regex.ts';
 
 export interface Glossary {
   /**
@@ -64,8 +65,4 @@ export function translateQuery(text: string, glossary: Glossary): string {
   if (!topic) return text;
   const kept = text.match(/\b(?:\d[\d.]*|[A-Z]{2,6})\b/g) ?? [];
   return [...terms, ...kept].join(' ');
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

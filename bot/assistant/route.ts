@@ -9,6 +9,7 @@
  * route({ text: '你好', hasOpenQuestion: false, answersOpenQuestion: false, newFacts: 0, ruleHits: 0 }, cues) // 'greeting'
  */
 import type { Route } from './types.ts';
+import { escapeRe } from '../../text/regex.ts';
 
 export interface RouteSignals {
   text: string;
@@ -55,7 +56,6 @@ export interface RouteCues {
 }
 
 const NEVER = /(?!)/;
-const escapeRe = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Compiles the `route:` cue table. Words match a whole message (with `trailing` characters after them). */
 export function compileRouteCues(c: {

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { toSimplified } from '../../text/chinese.ts';
+import { escapeRe } from '../../text/regex.ts';
 
 const Text = z.object({ zh: z.string().min(1), en: z.string().min(1) }).strict();
 const Place = z
@@ -111,7 +112,6 @@ export function loadScopeTable(file: string): ScopeTable {
 }
 
 const LATIN = /^[\x20-\x7e]+$/;
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function normalize(text: string): string {
   return toSimplified(text.normalize('NFKC')).toLowerCase();

@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
+import { escapeRe } from '../../text/regex.ts';
 
 /** Path of the cue-word file inside a corpus folder. */
 export const IMPORT_LANG_FILE = join('lang', 'import.yaml');
@@ -74,10 +75,6 @@ export interface ImportLang {
 /** Thrown when import.yaml is missing or invalid; names the file, the field and the fix. */
 export class ImportLangError extends Error {
   override name = 'ImportLangError';
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** Date pattern with named groups for year, month, day. */
