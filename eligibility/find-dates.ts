@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { readYamlFile } from '../text/yaml-file.ts';
 import { daysInMonth, isoDate, yearMonth } from './dates.ts';
-import { alt, compileAll, compilerFor, escapeRe } from './lang-compile.ts';
+import { alt, compileAll, compilerFor } from './lang-compile.ts';
 
 /** A date found in text: ISO value (YYYY, YYYY-MM or YYYY-MM-DD), where it was, and how it was resolved. */
 export interface FoundDate {
@@ -73,7 +73,7 @@ const DateLangSchema = z
 /** The compiled date words (`loadDateLang`). Scans are global: they are reset before each use here. */
 export interface DateLang {
   relativeYears: Record<string, number>;
-  clauseYears: { re: RegExp; offset: number }[];
+  clauseYears: { word: string; offset: number }[];
   relativeDays: Record<string, (typeof RELATIVE_DAYS)[number]>;
   relativeDay: RegExp;
   englishMonths: Record<string, number>;
@@ -101,7 +101,7 @@ export function loadDateLang(dir: string): DateLang {
   const patterns = compileAll(compile, 'patterns', sources, PATTERN_FLAGS);
   return {
     relativeYears: d.relativeYears,
-    clauseYears: Object.entries(d.clauseYears).map(([w, offset]) => ({ re: new RegExp(escapeRe(w)), offset })),
+    clauseYears: Object.entries(d.clauseYears).map(([word, offset]) => ({ word, offset })),
     relativeDays: d.relativeDays,
     relativeDay: compile('relativeDays', `(${alt(Object.keys(d.relativeDays))})`, 'g'),
     englishMonths: d.englishMonths,
@@ -132,7 +132,7 @@ export function findDates(D: DateLang, clause: string, asOf: string, contextYear
     const off = w === undefined ? undefined : D.relativeYears[w];
     return off === undefined ? undefined : ay + off;
   };
-  const clauseOffset = D.clauseYears.find((c) => c.re.test(clause))?.offset;
+  const clauseOffset = D.clauseYears.find((c) => clause.includes(c.word))?.offset;
   const clauseYear = clauseOffset === undefined ? undefined : ay + clauseOffset;
   const guessYear = (month: number, explicit?: number): { year: number; note?: string } => {
     if (explicit !== undefined) return { year: explicit };
@@ -149,7 +149,7 @@ export function findDates(D: DateLang, clause: string, asOf: string, contextYear
     while ((m = re.exec(clause))) f(m);
   };
   const at = (m: RegExpExecArray) => ({ index: m.index, end: m.index + m[0].length, text: m[0] });
-  const englishMonth = (w: string) => D.englishMonths[w.toLowerCase().slice(0, 3)] ?? D.englishMonths[w.toLowerCase().slice(0, 4)]!;
+  const englishMonth = (w: string) => D.englishMonths[w.toLowerCase().slice(0, 3)]!;
 
   scan(P.range, (m) => {
     const y1 = m[1] ? Number(m[1]) : relYear(m[2]);

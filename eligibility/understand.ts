@@ -20,6 +20,7 @@ import { findDates, type DateLang } from './find-dates.ts';
 import { askingNegation, deniesWithin } from './negation.ts';
 import { NumberInterval, type Facts } from './facts.ts';
 import type { FactCatalog } from './rules.ts';
+import { alt, escapeRe as escapeRegex } from '../text/regex.ts';
 
 /** `measure`: a clause naming a measure ("疫情补缴那个政策"); like the other roles but `self`/`negated`, no fact of the person. */
 export type Role = 'self' | 'comparison' | 'hypothetical' | 'negated' | 'reported' | 'measure';
@@ -154,7 +155,6 @@ function clausesOf(t: string): { text: string; start: number; end: number }[] {
   return out;
 }
 
-const escapeRegex = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escapeRegex).join('|'), 'g') : null);
 const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
 /** The day a date stands for: a month (YYYY-MM) is its 1st day. */
@@ -196,6 +196,14 @@ interface DatePatterns {
   eras: RegExp | null;
   /** Each other name of a district (`districtNames`) as a whole word. */
   districtNames: { name: string; re: RegExp }[];
+  /** "，" + a joiner + "，" left by a space ("2022.05 和 2022.06"); null without joiners. */
+  joinedByWord: RegExp | null;
+  /** A `withNumber` word and "，" before a number ("软科，58"); null without any. */
+  beforeNumber: RegExp | null;
+  /** The others and not-self phrases with a self word before them ("我侄子", "我是公司人事"), to strip. */
+  notTheSelf: RegExp | null;
+  /** Two values said either-or ("2次还是3次"; `doubt.alternatives`); null without any. */
+  alternatives: RegExp | null;
 }
 const compiled = new WeakMap<CueTables, DatePatterns>();
 function patternsOf(cues: CueTables): DatePatterns {
@@ -207,6 +215,7 @@ function patternsOf(cues: CueTables): DatePatterns {
   const offs = Object.keys(cues.years.offset).sort((a, b) => b.length - a.length);
   const refs = cues.years.reference;
   const eraPhrases = Object.keys(cues.eras).sort((a, b) => b.length - a.length);
+  const notSelfWords = [...cues.roles.others, ...cues.roles.notSelf];
   const p: DatePatterns = {
     parts,
     twoDigit: new RegExp(
@@ -219,6 +228,17 @@ function patternsOf(cues: CueTables): DatePatterns {
     yearPart: parts.length ? new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escapeRegex).join('|')})`, 'g') : null,
     eras: eraPhrases.length ? new RegExp(eraPhrases.map(escapeRegex).join('|'), 'gi') : null,
     districtNames: Object.keys(cues.districtNames).map((name) => ({ name, re: new RegExp(`\\b${escapeRegex(name)}\\b`) })),
+    joinedByWord: cues.joiners.length ? new RegExp(`，(${cues.joiners.map(escapeRegex).join('|')})，`, 'g') : null,
+    beforeNumber: cues.withNumber.length ? new RegExp(`(${cues.withNumber.map(escapeRegex).join('|')})，(?=\\d)`, 'gi') : null,
+    notTheSelf: notSelfWords.length
+      ? new RegExp(`(?:${cues.roles.self.map(escapeRegex).join('|')})?的?(?:${alt(notSelfWords)})`, 'g')
+      : null,
+    alternatives: cues.doubt.alternatives.length
+      ? new RegExp(
+          `(\\d+(?:\\.\\d+)?)\\s*([^\\d\\s，,]{0,2}?)\\s*(?:${cues.doubt.alternatives.map(escapeRegex).join('|')})\\s*(\\d+(?:\\.\\d+)?)\\s*([^\\d\\s，,]{0,2})`,
+          'gi',
+        )
+      : null,
   };
   compiled.set(cues, p);
   return p;
@@ -408,12 +428,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   );
   // …except around a joining word: "2022.05 和 2022.06" is one list; nor between a ranking's name and its
   // number ("软科 58").
-  const joinedWords = cues.joiners.length
-    ? normalized.replace(new RegExp(`，(${cues.joiners.map(escapeRegex).join('|')})，`, 'g'), '$1')
-    : normalized;
-  const joined = cues.withNumber.length
-    ? joinedWords.replace(new RegExp(`(${cues.withNumber.map(escapeRegex).join('|')})，(?=\\d)`, 'gi'), '$1 ')
-    : joinedWords;
+  const P = patternsOf(cues);
+  const joinedWords = P.joinedByWord ? normalized.replace(P.joinedByWord, '$1') : normalized;
+  const joined = P.beforeNumber ? joinedWords.replace(P.beforeNumber, '$1 ') : joinedWords;
   // Every extraction of this message, with the university names it found (for `nameText`).
   const namesSeen: string[] = [];
   const extractHere = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) => {
@@ -448,13 +465,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       !has(lower, cues.roles.reported) &&
       // (The asker's job and company are not about them: "我是公司人事，有个同事…".)
       // ("我侄子…": the 我 of a relative's name is no self word either.)
-      !has(
-        [...cues.roles.others, ...cues.roles.notSelf].reduce(
-          (t, o) => t.replace(new RegExp(`(?:${cues.roles.self.map(escapeRegex).join('|')})?的?${escapeRegex(o)}`, 'g'), ''),
-          lower,
-        ),
-        cues.roles.self,
-      ) &&
+      !has(P.notTheSelf ? lower.replace(P.notTheSelf, '') : lower, cues.roles.self) &&
       (endsAsQuestion(lower, cues) || has(lower, cues.intent) || clausesOf(lower).some((c) => endsAsQuestion(c.text, cues))));
   // (The message asks for information, not whether the person can: a kind of people it names is no case.)
   const generalAsk = has(lower, cues.information) && !has(lower, cues.intent);
@@ -488,9 +499,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       const ds = findDates(deps.dates, text, ctx.asOf, ctx.referenceYear ?? undefined);
       return ds.length === 1 && onlyLeadWords((text.slice(0, ds[0]!.index) + text.slice(ds[0]!.end)).toLowerCase(), cues);
     })();
-  if (storyTime && openFact && ['date', 'month', 'month_list'].includes(catalog[openFact]?.type ?? '')) openFact = null;
-  // A date next to another date fact's words ("22年12月补的") answers that fact, not the open question.
   const dateTypes = new Set(['date', 'month', 'month_list']);
+  if (storyTime && openFact && dateTypes.has(catalog[openFact]?.type ?? '')) openFact = null;
+  // A date next to another date fact's words ("22年12月补的") answers that fact, not the open question.
   if (openFact && dateTypes.has(catalog[openFact]?.type ?? '')) {
     const other = Object.entries(cues.dateFacts).find(([f, ws]) => f !== openFact && has(lower, ws));
     if (other) openFact = other[0];
@@ -534,14 +545,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       ];
       if (self[1]) tries.push({ value: stripFillers(self[1].text), used: 2 });
       // "刚算了下是6个月": the corrected value is the number with its unit.
-      for (const t of [...tries]) {
+      const fromNumber = (t: { value: string; used: number }) => {
         const i = t.value.search(/\d/);
-        if (i > 0) tries.push({ value: t.value.slice(i), used: t.used });
-      }
+        return i > 0 ? [{ value: t.value.slice(i), used: t.used }] : [];
+      };
+      tries.push(...tries.flatMap(fromNumber));
       // (…else the clause after a remark: "不对，我刚翻了记录，是2次" — tried last.)
-      const third = self[2] ? stripFillers(self[2].text) : '';
-      if (third)
-        tries.push({ value: third, used: 3 }, ...(third.search(/\d/) > 0 ? [{ value: third.slice(third.search(/\d/)), used: 3 }] : []));
+      const third = self[2] ? { value: stripFillers(self[2].text), used: 3 } : undefined;
+      if (third?.value) tries.push(third, ...fromNumber(third));
       // (…or a fact said earlier in the conversation: "打错了，是Waterloo" two messages after the university.)
       // (Of the facts said before, a corrected number most likely replaces the one it shares digits with:
       // "学校QS第30 … 社保2个月" → "哦不对 是130" corrects the rank, not the months.)
@@ -924,14 +935,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
 
   // Alternatives ("领了2次还是3次", "QS 60还是65"): a number fact read from one of two values said as
   // either-or is the interval of both — the rule then decides only when both give the same answer.
-  if (cues.doubt.alternatives.length) {
-    const alt = new RegExp(
-      `(\\d+(?:\\.\\d+)?)\\s*([^\\d\\s，,]{0,2}?)\\s*(?:${cues.doubt.alternatives.map(escapeRegex).join('|')})\\s*(\\d+(?:\\.\\d+)?)\\s*([^\\d\\s，,]{0,2})`,
-      'gi',
-    );
+  if (P.alternatives) {
     for (const c of clauses) {
       if (c.role !== 'self') continue;
-      for (const m of c.text.matchAll(alt)) {
+      for (const m of c.text.matchAll(P.alternatives)) {
         // (The same unit, or none before the "or": "2还是3次"; not "2022年或者3月".)
         if (m[2] && !m[4]!.startsWith(m[2])) continue;
         const [a, b] = [Number(m[1]), Number(m[3])].sort((x, y) => x - y) as [number, number];
@@ -962,7 +969,11 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     if (!hedged) continue;
     // A hedge word doubts the values near it, not every value of a long clause ("爱丁堡大学毕业的然后…社保的话
     // 交了大概四个月吧": the months, not the university's rank); a part of a year doubts its own dates.
-    const hedgeAt = cues.doubt.vague.flatMap((w) => [...cl.matchAll(new RegExp(escapeRegex(w), 'g'))].map((m) => c.start + m.index!));
+    const hedgeAt = cues.doubt.vague.flatMap((w) => {
+      const at: number[] = [];
+      for (let i = cl.indexOf(w); i >= 0; i = cl.indexOf(w, i + w.length)) at.push(c.start + i);
+      return at;
+    });
     const near = (sp: FactSpan) =>
       dated.approx.some((a) => c.text.includes(a)) || hedgeAt.some((h) => h >= sp.span[0] - HEDGE_WINDOW && h <= sp.span[1] + HEDGE_WINDOW);
     // An interval ("80左右" → 75–85) already carries its vagueness: the rule decides only when it lies in one band.
