@@ -80,7 +80,7 @@ const RANK_SCANS = [
 /** Rank patterns that test a match or the text around it (case-sensitive unless listed in RANK_TESTS_I). */
 const RANK_TESTS = [
   'rangeNamed',
-  'rangeDate',
+  'rangeUnit',
   'rankWord',
   'topNotRank',
   'topNamed',
@@ -88,7 +88,7 @@ const RANK_TESTS = [
   'systemRankArticle',
   'systemRankThe',
 ] as const;
-const RANK_TESTS_I: readonly string[] = ['rangeNamed', 'topNamed', 'systemRankArticle'];
+const RANK_TESTS_I: readonly string[] = ['rangeNamed', 'rangeUnit', 'topNamed', 'systemRankArticle'];
 /** Rank patterns with `{words}`, filled per call with the cue table's approximate-rank words. */
 const RANK_TEMPLATES = ['approximateBefore', 'approximateAfter'] as const;
 type RankKey = (typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number] | (typeof RANK_TEMPLATES)[number];

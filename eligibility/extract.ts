@@ -230,8 +230,7 @@ function findRanks(L: ExtractLang, clause: string, messageHasContext: boolean, a
     const a = Number(m[1]);
     const b = Number(m[2]);
     const named = R.rangeNamed.test(m[0]);
-    if (!(a < b && b <= 2000 && (named || ctx)) || R.rangeDate.test(clause.slice(m.index + m[0].length, m.index + m[0].length + 1)))
-      continue;
+    if (!(a < b && b <= 2000 && (named || ctx)) || R.rangeUnit.test(clause.slice(m.index + m[0].length))) continue;
     if (/\d{4}/.test(m[1]!) && Number(m[1]) > 1900) continue;
     add({ min: a, max: b }, m);
   }

@@ -194,3 +194,14 @@ test("a company's hires are reported, unless the clause speaks of the person", (
   assert.equal(u('我是宝山企业引进的紧缺急需人才 有住房补贴吗').facts.talentCategory, 'shortage');
   assert.equal(u('企业引进的紧缺急需人才能申请住房补贴吗').facts.talentCategory, undefined);
 });
+
+test('a band followed by a unit is a count, not a rank: 7-8个月, 5到6个月, 5-6 months', () => {
+  const a = u('曼大毕业 上海全职 社保交了7-8个月 能落户吗');
+  assert.deepEqual(a.facts.socialInsuranceMonths, { min: 7, max: 8 });
+  assert.equal(a.facts.worldRank, undefined);
+  const b = u('QS 80 上海全职 社保交了5到6个月 能落户吗');
+  assert.deepEqual([b.facts.worldRank, b.facts.socialInsuranceMonths], [80, { min: 5, max: 6 }]);
+  assert.deepEqual(u('ranked 60, full-time in Shanghai, 5-6 months of social insurance').facts.socialInsuranceMonths, { min: 5, max: 6 });
+  // A band with a rank word stays a rank.
+  assert.deepEqual(u('QS 51-100名 全职 社保6个月').facts.worldRank, { min: 51, max: 100 });
+});
