@@ -61,6 +61,9 @@ for (const [name, floors] of [
   // Blind set 19, held out on the round's final code (cb55d64: 100 % verdicts, 100 % conversations, 0
   // confident wrong); nothing tuned on it.
   ['understanding-check19.yaml', { messages: 0.97, conversations: 0.97, confidentWrong: 0 }],
+  // Blind set 21, held out at the session start (7840b86) and on 102203e alike (88.9 % verdicts, 87.5 %
+  // conversations, 3 confident wrong); vc06 fixed since, two confident wrong left (v024, v075).
+  ['understanding-check21.yaml', { messages: 0.83, conversations: 0.9, confidentWrong: 2 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
