@@ -553,9 +553,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (y) dates.push(y);
     }
     const backIdx = hasBack ? c.search(BACK) : -1;
-    const future = hasBack && B.future.test(c.slice(Math.max(0, backIdx - FUTURE_WINDOW), backIdx + 4));
+    // An A-not-A question on the back-payment words ("补没补我也不清楚", "有没有补"): it says neither.
+    const asksBack = hasBack && askingNegation(c, backIdx, c[backIdx] ?? '');
+    const future = asksBack || (hasBack && B.future.test(c.slice(Math.max(0, backIdx - FUTURE_WINDOW), backIdx + 4)));
     // "到现在也没补": not back-paid, and "现在" is not a back-payment date.
-    const notBack = hasBack && B.notBackAt.test(c.slice(backIdx));
+    const notBack = !asksBack && hasBack && B.notBackAt.test(c.slice(backIdx));
     // Of several dates after the back-payment words, the nearest is when it was paid ("back-paid in Oct
     // 2022, applied in Nov 2022").
     const backDates = dates.filter((d) => d.to === undefined && d.index > backIdx - 12);
@@ -604,11 +606,12 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (hasBack) {
       const i = c.search(BACK);
       const neg =
-        negated(L, c, i) ||
-        notBack ||
-        B.notYetBefore.test(c.slice(Math.max(0, i - 5), i)) ||
-        // (English: the negation right before the back-payment words — "did not pay …, paid back in Dec" is paid)
-        B.notYetBeforeEn.test(c.slice(Math.max(0, i - 24), i));
+        !asksBack &&
+        (negated(L, c, i) ||
+          notBack ||
+          B.notYetBefore.test(c.slice(Math.max(0, i - 5), i)) ||
+          // (English: the negation right before the back-payment words — "did not pay …, paid back in Dec" is paid)
+          B.notYetBeforeEn.test(c.slice(Math.max(0, i - 24), i)));
       if (neg) say('backPaid', false, c);
       else if (!future) say('backPaid', true, c);
     }

@@ -735,8 +735,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       for (const [fact, cue] of Object.entries(cues.facts)) {
         const yes = cue.true.find((w) => cl.includes(w));
         // (A "no" word inside a longer "yes" phrase says yes: "不是没补" holds 没补.)
+        // (…and one that is the middle of an A-not-A question asks: "补没补我也不清楚", "有没有补".)
         const no =
-          cue.false.find((w) => cl.includes(w) && !(yes && yes.length > w.length && yes.includes(w))) ?? deniedStem(cl, cue.denied, cues);
+          cue.false.find((w) => statesNo(cl, w, cues.negation) && !(yes && yes.length > w.length && yes.includes(w))) ??
+          deniedStem(cl, cue.denied, cues);
         if (no) mark(fact, false, no, true, false);
         else if (yes) mark(fact, true, yes, false);
       }
@@ -1059,5 +1061,12 @@ function containsWord(t: string, w: string, partOf: string[]): boolean {
     const after = t.slice(i + w.length);
     if (!partOf.some((p) => after.startsWith(p))) return true;
   }
+  return false;
+}
+
+/** True when `w` occurs in `cl` other than as the middle of an A-not-A question ("补没补", "有没有补"). */
+function statesNo(cl: string, w: string, negation: string[]): boolean {
+  for (let i = cl.indexOf(w); i >= 0; i = cl.indexOf(w, i + 1))
+    if (!negation.some((n) => w.startsWith(n) && askingNegation(cl, i, n))) return true;
   return false;
 }

@@ -205,3 +205,10 @@ test('a band followed by a unit is a count, not a rank: 7-8个月, 5到6个月, 
   // A band with a rank word stays a rank.
   assert.deepEqual(u('QS 51-100名 全职 社保6个月').facts.worldRank, { min: 51, max: 100 });
 });
+
+test('an A-not-A question on back payment states neither (补没补, 有没有补)', () => {
+  const a = u('2022年8月社保因为疫情没按时交，补没补我也不清楚，得问财务');
+  assert.deepEqual([a.facts.missedContributionMonths, a.facts.backPaid], [['2022-08'], undefined]);
+  assert.equal(u('社保有没有补缴过我不清楚').facts.backPaid, undefined);
+  assert.equal(u('2022年8月社保断缴 到现在还没补').facts.backPaid, false);
+});
