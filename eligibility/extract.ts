@@ -334,23 +334,47 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     facts[fact] = value;
     evidence[fact] = ev;
   };
-  /** Finds each pattern in each clause and reports it as value, or its negation. */
-  const cue = (fact: string, g: RegExp, value: boolean, negatable = true, weak = false) => {
-    for (const c of cls) {
-      g.lastIndex = 0;
-      let m: RegExpExecArray | null;
-      while ((m = g.exec(c))) {
-        // "企业职工线上职业培训补贴", "骨干人才激励": the name of a measure, not a statement about the person.
-        if (m[0].length && L.policyNameAfter.test(c.slice(m.index + m[0].length))) continue;
-        const neg = negatable && negated(L, c, m.index);
-        say(fact, neg ? !value : value, (neg ? c.slice(Math.max(0, m.index - 4), m.index) : '') + m[0], L.misc.presentTime.test(c), weak);
-        if (m[0].length === 0) g.lastIndex++;
-      }
-    }
-  };
-  /** A group of `factPatterns` (corpus/lang/extract.yaml), in order. */
+  /**
+   * A group of `factPatterns` (corpus/lang/extract.yaml), in order: each pattern found in each clause is
+   * reported as its value, or its negation. A match inside a longer match of the same fact is part of that
+   * statement, not one of its own ("不是重点企业骨干" holds 骨干).
+   */
   const runCues = (group: ExtractLang['factPatterns'][string] | undefined) => {
-    for (const p of group ?? []) cue(p.fact, p.re, p.value, p.negatable, p.yieldsToForeignUniversity);
+    const hits: { fact: string; value: boolean; ev: string; now: boolean; weak: boolean; clause: number; at: [number, number] }[] = [];
+    for (const p of group ?? [])
+      cls.forEach((c, clause) => {
+        const g = p.re;
+        g.lastIndex = 0;
+        let m: RegExpExecArray | null;
+        while ((m = g.exec(c))) {
+          // "企业职工线上职业培训补贴", "骨干人才激励": the name of a measure, not a statement about the person.
+          if (m[0].length && L.policyNameAfter.test(c.slice(m.index + m[0].length))) continue;
+          const neg = p.negatable && negated(L, c, m.index);
+          const ev = (neg ? c.slice(Math.max(0, m.index - 4), m.index) : '') + m[0];
+          const at: [number, number] = [m.index, m.index + m[0].length];
+          hits.push({
+            fact: p.fact,
+            value: neg ? !p.value : p.value,
+            ev,
+            now: L.misc.presentTime.test(c),
+            weak: p.yieldsToForeignUniversity,
+            clause,
+            at,
+          });
+          if (m[0].length === 0) g.lastIndex++;
+        }
+      });
+    const inside = (h: (typeof hits)[number]) =>
+      hits.some(
+        (o) =>
+          o !== h &&
+          o.fact === h.fact &&
+          o.clause === h.clause &&
+          o.at[0] <= h.at[0] &&
+          h.at[1] <= o.at[1] &&
+          o.at[1] - o.at[0] > h.at[1] - h.at[0],
+      );
+    for (const h of hits) if (!inside(h)) say(h.fact, h.value, h.ev, h.now, h.weak);
   };
   const contextYear =
     (() => {
@@ -553,11 +577,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (y) dates.push(y);
     }
     const backIdx = hasBack ? c.search(BACK) : -1;
-    // An A-not-A question on the back-payment words ("补没补我也不清楚", "有没有补"): it says neither.
-    const asksBack = hasBack && askingNegation(c, backIdx, c[backIdx] ?? '');
+    // The back-payment words start with a negation ("没补"): "到现在也没补" is not back-paid, and "现在" is
+    // not a back-payment date — unless it is the middle of an A-not-A question ("补没补", "有没有补"),
+    // which says neither.
+    const negAt = hasBack && B.notBackAt.test(c.slice(backIdx));
+    const asksBack = negAt && askingNegation(c, backIdx, c[backIdx]!);
+    const notBack = negAt && !asksBack;
     const future = asksBack || (hasBack && B.future.test(c.slice(Math.max(0, backIdx - FUTURE_WINDOW), backIdx + 4)));
-    // "到现在也没补": not back-paid, and "现在" is not a back-payment date.
-    const notBack = !asksBack && hasBack && B.notBackAt.test(c.slice(backIdx));
     // Of several dates after the back-payment words, the nearest is when it was paid ("back-paid in Oct
     // 2022, applied in Nov 2022").
     const backDates = dates.filter((d) => d.to === undefined && d.index > backIdx - 12);

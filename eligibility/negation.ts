@@ -21,3 +21,13 @@ export function deniesWithin(s: string, from: number, to: number, words: string[
     return false;
   });
 }
+
+/**
+ * True when the cue word `w`, which may start with one of `negation` ("没补", "没有补"), occurs in `s` other
+ * than as the middle of an A-not-A question ("补没补", "有没有补").
+ */
+export function statesNo(s: string, w: string, negation: string[]): boolean {
+  for (let i = s.indexOf(w); i >= 0; i = s.indexOf(w, i + 1))
+    if (!negation.some((n) => w.startsWith(n) && askingNegation(s, i, n))) return true;
+  return false;
+}

@@ -17,7 +17,7 @@
 import type { CueTables } from './cues.ts';
 import { normalizeMessage, type Ambiguity, type Extraction } from './extract.ts';
 import { findDates, type DateLang } from './find-dates.ts';
-import { askingNegation, deniesWithin } from './negation.ts';
+import { askingNegation, deniesWithin, statesNo } from './negation.ts';
 import { NumberInterval, type Facts } from './facts.ts';
 import type { FactCatalog } from './rules.ts';
 import { alt, escapeRe as escapeRegex } from '../text/regex.ts';
@@ -1061,12 +1061,5 @@ function containsWord(t: string, w: string, partOf: string[]): boolean {
     const after = t.slice(i + w.length);
     if (!partOf.some((p) => after.startsWith(p))) return true;
   }
-  return false;
-}
-
-/** True when `w` occurs in `cl` other than as the middle of an A-not-A question ("补没补", "有没有补"). */
-function statesNo(cl: string, w: string, negation: string[]): boolean {
-  for (let i = cl.indexOf(w); i >= 0; i = cl.indexOf(w, i + 1))
-    if (!negation.some((n) => w.startsWith(n) && askingNegation(cl, i, n))) return true;
   return false;
 }

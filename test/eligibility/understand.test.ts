@@ -212,3 +212,12 @@ test('an A-not-A question on back payment states neither (补没补, 有没有�
   assert.equal(u('社保有没有补缴过我不清楚').facts.backPaid, undefined);
   assert.equal(u('2022年8月社保断缴 到现在还没补').facts.backPaid, false);
 });
+
+test('a cue inside a longer match of the same fact is part of it', () => {
+  // "骨干" alone would state the fact; inside "还没被认定为重点企业骨干" it is the denial's word.
+  assert.equal(u('宝山企业 我还没被认定为重点企业骨干').facts.isKeyEnterpriseBackbone, false);
+  assert.equal(u('宝山企业 我是重点企业骨干').facts.isKeyEnterpriseBackbone, true);
+  // Two cues of one fact, one after the other, both count ("断缴" then "补缴").
+  const x = u('疫情断缴补缴');
+  assert.deepEqual([x.facts.missedDueToEpidemic, x.facts.backPaid], [true, true]);
+});
