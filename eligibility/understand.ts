@@ -686,8 +686,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         mark('studiedAbroad', false, domestic, true);
       }
       // Working in another city now ("现在人在深圳上班", "I work in London"): not full-time in Shanghai.
+      // (The university names are left out first: London in "King's College London" is no place of work.)
       const we = cues.workElsewhere;
-      const place = we.places.find((w) => cl.includes(w));
+      const unnamed = namesSeen.reduce((t, n) => t.split(foldName(n)).join(''), foldName(cl));
+      const place = we.places.find((w) => unnamed.includes(w));
       // (A later clause saying they work in Shanghai now wins: "在伦敦工作了两年 现在回上海全职".)
       const laterYes = spans.some(
         (sp) => sp.fact === 'employedFullTimeInShanghai' && sp.value === true && sp.role === 'self' && sp.span[0] >= c.end,
@@ -700,7 +702,6 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       }
       // …also with the university names left out, for a phrase that says "still" ("还在多伦多大学读研" is
       // "还在读研"; not "研究生在莫纳什读的", which would read as 在读).
-      const unnamed = namesSeen.reduce((t, n) => t.split(n.toLowerCase()).join(''), cl);
       const notWorking = cues.notWorking.find(
         (w) => cl.includes(w) || (cues.workElsewhere.now.some((n) => w.startsWith(n)) && unnamed.includes(w)),
       );
@@ -1056,6 +1057,11 @@ function safeExtract(
 export const _internal = { clausesOf, roleOf, unitFact, anyOf };
 
 /** `w` occurs in `t` other than directly before one of `partOf` (北大 in 北大毕业, not in 西北大学). */
+/** Lower case, each run of other than letters and digits one space: "King's" and "King s" are one name. */
+function foldName(s: string): string {
+  return s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ');
+}
+
 function containsWord(t: string, w: string, partOf: string[]): boolean {
   for (let i = t.indexOf(w); i >= 0; i = t.indexOf(w, i + 1)) {
     const after = t.slice(i + w.length);

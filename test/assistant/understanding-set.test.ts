@@ -62,8 +62,8 @@ for (const [name, floors] of [
   // confident wrong); nothing tuned on it.
   ['understanding-check19.yaml', { messages: 0.97, conversations: 0.97, confidentWrong: 0 }],
   // Blind set 21, held out at the session start (7840b86) and on 102203e alike (88.9 % verdicts, 87.5 %
-  // conversations, 3 confident wrong); vc06 and v075 fixed since, one confident wrong left (v024).
-  ['understanding-check21.yaml', { messages: 0.83, conversations: 0.9, confidentWrong: 1 }],
+  // conversations, 3 confident wrong); vc06, v075 and v024 fixed since.
+  ['understanding-check21.yaml', { messages: 0.84, conversations: 0.9, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
