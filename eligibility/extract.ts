@@ -45,6 +45,8 @@ export interface Extraction {
   ambiguities: Ambiguity[];
   /** Every university name found in the message, as written (a place inside one is no place asked about). */
   names?: string[];
+  /** Districts named as where the person works ("我在浦东上班", "嘉定的公司"), not as a measure's owner. */
+  workplaces?: string[];
   /** For each fact, the text that produced it (debugging, `policybot facts`). */
   evidence: Record<string, string>;
   /**
@@ -725,6 +727,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
   }
   runCues(L.factPatterns.ownSchool);
+  const workplaces: string[] = [];
   {
     const mentions: { d: string; i: number; work: boolean }[] = [];
     for (const d of L.districts) {
@@ -740,6 +743,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         mentions.push({ d, i, work });
       }
     }
+    workplaces.push(...mentions.filter((x) => x.work).map((x) => x.d));
     const best = mentions.find((x) => x.work) ?? mentions.sort((a, b) => a.i - b.i)[0];
     if (best) set('workDistrict', best.d, t.slice(best.i, best.i + best.d.length + 1));
   }
@@ -833,6 +837,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     ambiguities,
     evidence,
     ...(names.length ? { names } : {}),
+    ...(workplaces.length ? { workplaces: [...new Set(workplaces)] } : {}),
     ...(kept.length ? { doubts: kept } : {}),
   };
 }

@@ -88,6 +88,12 @@ export interface Understanding {
    * in a clause about the person, in a message with a word of cue table `existence`.
    */
   districtsAsked: string[];
+  /**
+   * Districts named in the person's own words (or before a comparison), asked about or not ("徐汇区的人才安居
+   * 政策是怎样的", "嘉定人才房"); not those named for comparison, as where the person works or inside a
+   * university's name.
+   */
+  districtsNamed: string[];
   /** The message is put as a question (ends with a question word of the cue table `questionEnd`). */
   question: boolean;
   /** The person's clause that asks (the last one with a question ending or an intent word), or null. */
@@ -433,9 +439,11 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const joined = P.beforeNumber ? joinedWords.replace(P.beforeNumber, '$1 ') : joinedWords;
   // Every extraction of this message, with the university names it found (for `nameText`).
   const namesSeen: string[] = [];
+  const workplacesSeen: string[] = [];
   const extractHere = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) => {
     const x = safeExtract(deps.extract, t, { ...o, topicFacts: ctx.topicFacts });
     namesSeen.push(...(x.names ?? []));
+    workplacesSeen.push(...(x.workplaces ?? []));
     return x;
   };
   const dated = resolveDates(joined, ctx.asOf, cues, ctx.referenceYear ?? null, deps.dates);
@@ -925,16 +933,24 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const compared = cues.districts.find((d) => head.endsWith(d) || head.endsWith(`${d}区`));
     return compared ? head.slice(0, head.lastIndexOf(compared)) : head;
   };
-  const districtsAsked =
-    has(lower, cues.existence) || asksInformation
-      ? cues.districts.filter((d) =>
-          clauses.some((c) => {
-            const t = c.text.toLowerCase();
-            const where = c.role === 'self' ? t : c.role === 'comparison' ? beforeComparison(t) : '';
-            return where.includes(d) && !nameText.some((n) => n.includes(d));
-          }),
-        )
-      : [];
+  const districtsInOwnWords = cues.districts.filter((d) =>
+    clauses.some((c) => {
+      const t = c.text.toLowerCase();
+      const where = c.role === 'self' ? t : c.role === 'comparison' ? beforeComparison(t) : '';
+      return where.includes(d) && !nameText.some((n) => n.includes(d));
+    }),
+  );
+  const districtsAsked = has(lower, cues.existence) || asksInformation ? districtsInOwnWords : [];
+  // (Not where the person works: "骨干人才专项激励 我在浦东上班 能申请吗" asks about the measure the library holds.)
+  // …by another name too, in a clause without a work word ("Is there a rent subsidy in Jing'an district?").
+  const otherNames = clauses.flatMap((c) => {
+    const t = c.text.toLowerCase();
+    if (c.role !== 'self' || has(t, cues.workElsewhere.work)) return [];
+    return patternsOf(cues)
+      .districtNames.filter((d) => t.includes(d.name) && d.re.test(t))
+      .map((d) => cues.districtNames[d.name]!);
+  });
+  const districtsNamed = [...new Set([...districtsInOwnWords, ...otherNames])].filter((d) => !workplacesSeen.includes(d));
 
   // Alternatives ("领了2次还是3次", "QS 60还是65"): a number fact read from one of two values said as
   // either-or is the interval of both — the rule then decides only when both give the same answer.
@@ -1021,6 +1037,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     statements: stated.size,
     statedFacts: [...statedFacts],
     districtsAsked,
+    districtsNamed,
     question: endsAsQuestion(lower, cues) || /[?？]/.test(lower),
     askingText:
       [...clauses]

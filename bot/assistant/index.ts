@@ -335,6 +335,19 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     // ("像宝山那样的人才安居 长宁有没有" is about 长宁).
     const askedDistrict = districtIn(withoutOthers(text)) ?? districtIn(query);
     const searched = () => (searchResult ??= deps.search.search(query, { k: 5, district: askedDistrict }));
+    // A district named in the person's words whose documents the library lacks, with none that it holds named
+    // ("徐汇区的人才安居政策是怎样的", "闵行区重点企业骨干人才有没有奖励？我们公司在闵行"): another district's
+    // measure answers nothing about it — no district's rule is checked, and a district clause is no answer.
+    const unlistedDistrict =
+      r !== 'follow_up' && !askedDistrict ? (understood?.districtsNamed ?? []).find((d) => !ctx.districts.includes(d)) : undefined;
+    /** The "no documents of that district" answer, when the best clause found is another district's. */
+    const otherDistrictAnswer = async (): Promise<Reply | null> => {
+      if (!unlistedDistrict) return null;
+      const res = await searched();
+      const best = res.hits[0] && docs.get(res.hits[0].chunk.docId);
+      if (res.confidence < deps.options.abstainBelow || !best?.district || best.district === unlistedDistrict) return null;
+      return lineReply(question, lang, 'abstain', t('abstain.district', { district: unlistedDistrict }), 'information');
+    };
     const done = (reply: Reply, s: ConversationState = next) => finishReply(kit, { ...reply, route: reply.route ?? r }, state, s);
     const t = kit.locales[lang].t;
 
@@ -481,7 +494,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         candidates = candidates.filter((x) => {
           const d = docs.get(x.cite.docId)?.district;
           if (qDistrict && d && d !== qDistrict) return false;
-          if (elsewhere) return false;
+          if (elsewhere || (unlistedDistrict && d)) return false;
           const known = [...(ruleFacts.get(x.id) ?? [])].filter((f) => givenNow.has(f)).length;
           // Three or more of a rule's facts gathered in this conversation (one of them now) are its check.
           const knownAll = [...(ruleFacts.get(x.id) ?? [])].filter((f) => f in facts).length;
@@ -511,7 +524,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         });
         for (const g of goalRules) {
           const d = docs.get(g.cite.docId)?.district;
-          if (!candidates.includes(g) && !elsewhere && !(qDistrict && d && d !== qDistrict)) candidates.push(g);
+          if (!candidates.includes(g) && !elsewhere && !(unlistedDistrict && d) && !(qDistrict && d && d !== qDistrict)) candidates.push(g);
         }
         // A goal with no fact: the goal's rules named by a distinctive word, else all of them (decide()
         // leads with the one the search and the keywords point to) — its first question is asked.
@@ -520,7 +533,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         if (!candidates.length && goalOnly && !elsewhere) {
           const own = deps.rules.filter((x) => {
             const d = docs.get(x.cite.docId)?.district;
-            return x.goals.some((g) => goalsNow.includes(g)) && !(qDistrict && d && d !== qDistrict);
+            return x.goals.some((g) => goalsNow.includes(g)) && !(unlistedDistrict && d) && !(qDistrict && d && d !== qDistrict);
           });
           const named = own.filter((x) => distinctiveHits(x, kwText) > 0);
           // Not named: only rules that need a fact of the person (one that stands in today's date for
@@ -626,6 +639,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         return done(reply, { ...next, facts: facts as Record<string, unknown>, ruleId: v.ruleId, openQuestion: fu, expect, topic: asked });
       }
       // No rule concerns these facts: remember them and answer from the documents.
+      const keep = { ...next, facts: facts as Record<string, unknown>, openQuestion: null, expect: null };
+      const handoff = await otherDistrictAnswer();
+      if (handoff) return done(handoff, keep);
       const info = informationReply(ctx, kit, question, await searched(), asOf, lang, askedDistrict);
       return done(info, {
         ...next,
@@ -637,6 +653,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       });
     }
 
+    const handoff = await otherDistrictAnswer();
+    if (handoff)
+      return done(handoff, {
+        ...next,
+        facts: mergeStated(state.facts, newFacts, deps.catalog) as Record<string, unknown>,
+        openQuestion: null,
+      });
     const info = informationReply(ctx, kit, question, await searched(), asOf, lang, askedDistrict);
     return done(info, {
       ...next,

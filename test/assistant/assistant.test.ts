@@ -200,6 +200,18 @@ describe('information questions quote the clause', () => {
     assert.match(reply.answer, /宝山区的区级措施/);
   });
 
+  test("a district the library lacks, named as the measure's own, gets the handoff, not another district's measure", async () => {
+    for (const q of ['徐汇区的人才安居政策是怎样的', '嘉定人才房', '浦东新区有人才租房补贴吗']) {
+      const { reply } = await ask(q);
+      assert.equal(reply.citations.length, 0, q);
+      assert.match(reply.answer, /没有(徐汇|嘉定|浦东)区的政策文件/, q);
+    }
+    // Named as where the person works, the measure asked about is the library's: its check says whom it serves.
+    const { reply } = await ask('骨干人才专项激励 我在浦东上班 能申请吗');
+    assert.equal(reply.eligibility?.ruleId, 'baoshan-2021-backbone-talent-incentive');
+    assert.equal(reply.eligibility?.verdict, 'not_applicable');
+  });
+
   test('time truth: an expired measure is flagged', async () => {
     const { reply } = await ask('人才引进里说的平均工资基数现在还维持原来的标准吗？', '2026-11-22');
     assert.equal(reply.citations[0]?.docId, 'sh-hrss-2022-103');
