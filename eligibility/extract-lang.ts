@@ -83,12 +83,13 @@ const RANK_TESTS = [
   'rangeUnit',
   'rankWord',
   'topNotRank',
+  'topMeasure',
   'topNamed',
   'shortOf',
   'systemRankArticle',
   'systemRankThe',
 ] as const;
-const RANK_TESTS_I: readonly string[] = ['rangeNamed', 'rangeUnit', 'topNamed', 'systemRankArticle'];
+const RANK_TESTS_I: readonly string[] = ['rangeNamed', 'rangeUnit', 'topMeasure', 'topNamed', 'systemRankArticle'];
 /** Rank patterns with `{words}`, filled per call with the cue table's approximate-rank words. */
 const RANK_TEMPLATES = ['approximateBefore', 'approximateAfter'] as const;
 type RankKey = (typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number] | (typeof RANK_TEMPLATES)[number];

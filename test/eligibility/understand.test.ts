@@ -221,3 +221,11 @@ test('a cue inside a longer match of the same fact is part of it', () => {
   const x = u('疫情断缴补缴');
   assert.deepEqual([x.facts.missedDueToEpidemic, x.facts.backPaid], [true, true]);
 });
+
+test('a band that names the measure ("前100名校落户政策") is not the person\'s rank', () => {
+  assert.equal(u('全职两年了，前100名校落户政策我能用吗').facts.worldRank, undefined);
+  assert.equal(u('现在全职，想走前100名校直接落户').facts.worldRank, undefined);
+  assert.equal(u('Does the top-100 settlement measure cover me? I work full-time in Shanghai').facts.worldRank, undefined);
+  // …but the school's band is: "前50名校毕业".
+  assert.deepEqual(u('前50名校毕业 全职 能落户吗').facts.worldRank, { min: 1, max: 50 });
+});
