@@ -64,6 +64,9 @@ for (const [name, floors] of [
   // Blind set 21, held out at the session start (7840b86) and on 102203e alike (88.9 % verdicts, 87.5 %
   // conversations, 3 confident wrong); vc06, v075 and v024 fixed since.
   ['understanding-check21.yaml', { messages: 0.84, conversations: 0.9, confidentWrong: 0 }],
+  // Blind set 22 (12333 hotline style), held out on b16174d and on 9103cad alike (86.0 % verdicts, 87.5 %
+  // conversations, 5 confident wrong); fixes from it since.
+  ['understanding-check22.yaml', { messages: 0.9, conversations: 0.87, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
