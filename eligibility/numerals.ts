@@ -48,13 +48,16 @@ const PREFIX_BEFORE = /[第前后满近约共近]$/;
  */
 export function normalizeNumerals(text: string): string {
   // Approximate ranges: 七八十 → 70-80, 五六十 → 50-60
-  const approx = text.replace(/([一二三四五六七八])([二三四五六七八九])十(?![一二三四五六七八九])/g, (m, a: string, b: string) =>
-    DIGITS[b]! === DIGITS[a]! + 1 ? `${DIGITS[a]! * 10}-${DIGITS[b]! * 10}` : m,
+  const approx = text.replace(
+    /(?<![零〇一二两三四五六七八九])([一二三四五六七八])([二三四五六七八九])十(?![一二三四五六七八九])/g,
+    (m, a: string, b: string) => (DIGITS[b]! === DIGITS[a]! + 1 ? `${DIGITS[a]! * 10}-${DIGITS[b]! * 10}` : m),
   );
   // Two neighbouring numbers before a unit, said either-or: 七八个月 → 7或8个月 (the understanding stage reads
   // either-or values as the interval of both).
-  const pairs = approx.replace(/([一二三四五六七八])([二三四五六七八九])(?=个|名|次|年)/g, (m, a: string, b: string) =>
-    DIGITS[b]! === DIGITS[a]! + 1 ? `${DIGITS[a]}或${DIGITS[b]}` : m,
+  // (Not the end of a longer run of digits: 二〇二三年 is a year.)
+  const pairs = approx.replace(
+    /(?<![零〇一二两三四五六七八九])([一二三四五六七八])([二三四五六七八九])(?=个|名|次|年)/g,
+    (m, a: string, b: string) => (DIGITS[b]! === DIGITS[a]! + 1 ? `${DIGITS[a]}或${DIGITS[b]}` : m),
   );
   return pairs.replace(RUN, (run, offset: number, whole: string) => {
     const after = whole.slice(offset + run.length);

@@ -78,6 +78,9 @@ test('Chinese numerals', () => {
   assert.equal(normalizeNumerals('世界排名第六十名，社保交了五个月'), '世界排名第60名，社保交了5个月');
   assert.equal(normalizeNumerals('一直在统一的一网通办'), '一直在统一的一网通办');
   assert.equal(normalizeNumerals('二〇二二年十二月'), '2022年12月');
+  // A year's last two digits are no either-or pair ("七八个月" is 7 or 8).
+  assert.equal(normalizeNumerals('二〇二三年一月一号'), '2023年1月1号');
+  assert.equal(normalizeNumerals('七八个月'), '7或8个月');
   assert.equal(monthsFromDuration('半年'), 6);
   assert.equal(monthsFromDuration('一年半'), 18);
   assert.equal(monthsFromDuration('满6个月'.slice(1)), 6);
