@@ -91,7 +91,7 @@ const CueFileSchema = z
     /** Words between a negation and a `denied` stem (愿意, 想, 做: "不愿意做承诺"). */
     negationModals: Words,
     /** Words that hedge a value in their clause (几个月, 有些): the value is not read with confidence. */
-    doubt: z.object({ vague: Words, approxBefore: Words, approxAfter: Words, alternatives: Words }).partial().default({}),
+    doubt: z.object({ vague: Words, unsure: Words, approxBefore: Words, approxAfter: Words, alternatives: Words }).partial().default({}),
     /** Bare answers to a yes/no question, for every channel (`yesNo()`). */
     answers: z.object({ yes: Words, no: Words }).partial().default({}),
     sentences: z.record(z.string(), z.object({ zh: z.string().min(1), en: z.string().min(1) })).default({}),
@@ -178,7 +178,8 @@ export interface CueTables {
   negationModals: string[];
   /** Hedges (`vague`), and the words that make a rank approximate before / after it (大概 60, 60左右). */
   /** `alternatives`: words between two values of one fact ("2次还是3次"): the fact is the interval of both. */
-  doubt: { vague: string[]; approxBefore: string[]; approxAfter: string[]; alternatives: string[] };
+  /** `unsure`: words that say the person does not know ("算不算全职我也说不清": the fact asked is not stated). */
+  doubt: { vague: string[]; unsure: string[]; approxBefore: string[]; approxAfter: string[]; alternatives: string[] };
   /** Bare yes / no answers (one list for the assistant, Telegram and the terminal chat). */
   answers: { yes: string[]; no: string[] };
   /** Sentences said back ({value}, {date} placeholders), by language. */
@@ -246,7 +247,7 @@ export function emptyCueTables(): CueTables {
     information: [],
     dateFacts: {},
     facts: {},
-    doubt: { vague: [], approxBefore: [], approxAfter: [], alternatives: [] },
+    doubt: { vague: [], unsure: [], approxBefore: [], approxAfter: [], alternatives: [] },
     answers: { yes: [], no: [] },
     sentences: {},
     route: { greeting: [], help: [], trailing: '', eligibility: [], personal: [] },
@@ -344,6 +345,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       };
     }
     out.doubt.vague = words([...out.doubt.vague, ...(d.doubt.vague ?? [])]);
+    out.doubt.unsure = words([...out.doubt.unsure, ...(d.doubt.unsure ?? [])]);
     out.doubt.approxBefore = words([...out.doubt.approxBefore, ...(d.doubt.approxBefore ?? [])]);
     out.doubt.approxAfter = words([...out.doubt.approxAfter, ...(d.doubt.approxAfter ?? [])]);
     out.doubt.alternatives = words([...out.doubt.alternatives, ...(d.doubt.alternatives ?? [])]);

@@ -141,6 +141,11 @@ export interface UnderstandDeps {
 
 const CLAUSE_END = /[，,。；;！!？?\n]/u;
 
+/** An A-not-A question ("算不算全职", "是不是疫情"): the verb twice around 不/没, then the words it asks about. */
+const A_NOT_A = /(\p{Script=Han})[不没]\1(\p{Script=Han}+)/gu;
+/** Characters after an A-not-A read as what it asks ("全职", "疫情原因"). */
+const A_NOT_A_WORDS = 6;
+
 /** Characters around a value within which a hedge word (cue table `doubt.vague`: 大概, 记不清) doubts it. */
 const HEDGE_WINDOW = 8;
 
@@ -1006,6 +1011,16 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         !NumberInterval.safeParse(sp.value).success
       )
         doubts.push({ fact: sp.fact, why: 'vague', text: c.text });
+  }
+  // An A-not-A question the person says they cannot answer ("算不算全职我也说不清"): the facts its words
+  // would state are doubted, whatever another clause seemed to say ("在上海上班").
+  for (const c of clauses) {
+    if (c.role !== 'self' || !has(c.text.toLowerCase(), cues.doubt.unsure)) continue;
+    for (const m of c.text.matchAll(A_NOT_A)) {
+      const asked = m[2]!.slice(0, A_NOT_A_WORDS);
+      for (const fact of Object.keys(safeExtract(deps.extract, asked, { asOf: ctx.asOf }).facts))
+        if (catalog[fact]?.type === 'boolean') doubts.push({ fact, why: 'vague', text: c.text });
+    }
   }
   for (const c of clauses) {
     if (c.role !== 'self') continue;

@@ -229,3 +229,17 @@ test('a band that names the measure ("前100名校落户政策") is not the pers
   // …but the school's band is: "前50名校毕业".
   assert.deepEqual(u('前50名校毕业 全职 能落户吗').facts.worldRank, { min: 1, max: 50 });
 });
+
+test('an A-not-A question the person cannot answer doubts what it asks ("算不算全职我也说不清")', () => {
+  const x = u('现在在上海上班，但是算不算全职我也说不清');
+  assert.ok(x.doubts.some((d) => d.fact === 'employedFullTimeInShanghai'));
+  assert.ok(!u('现在在上海全职上班').doubts.some((d) => d.fact === 'employedFullTimeInShanghai'));
+});
+
+test('a refusal with words between the negation and the stem ("不愿意签那个承诺书") refuses', () => {
+  assert.equal(u('新设立的人力资源服务机构 疫情欠了社保 不愿意签那个承诺书').facts.commitsToBackPay, false);
+});
+
+test('"差那么一名" is a difference of places, not a rank of 1', () => {
+  assert.equal(u('我学校排101名，就差那么一名，在上海全职两年了').facts.worldRank, 101);
+});
