@@ -50,6 +50,8 @@ const CueFileSchema = z
         twoDigitBefore: Words,
         durationBefore: Words,
         durationAfter: Words,
+        /** Parts of a year that belong to the year named before them ("2022年上半年…下半年"). */
+        partsOfNamedYear: Words,
         twoDigitYears: z.tuple([z.number().int().min(0).max(99), z.number().int().min(0).max(99)]),
         offset: z.record(z.string(), z.number().int().min(-10).max(10)).default({}),
         /** The year after the one named last ("22年…第二年1月" → 2023). */
@@ -142,6 +144,8 @@ export interface CueTables {
     durationBefore: string[];
     /** Words after "NN年" that make it a duration ("10年以上"). */
     durationAfter: string[];
+    /** Parts of a year (上半年, 下半年) that, said without a year, are the year named before them. */
+    partsOfNamedYear: string[];
     /** Two-digit numbers read as years 20NN before 年 anywhere (not only before a month), [low, high]. */
     twoDigitYears: [number, number];
     offset: Record<string, number>;
@@ -223,6 +227,7 @@ export function emptyCueTables(): CueTables {
       twoDigitBefore: [],
       durationBefore: [],
       durationAfter: [],
+      partsOfNamedYear: [],
       twoDigitYears: [15, 39],
       offset: {},
       next: [],
@@ -301,6 +306,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.years.durationBefore = words([...out.years.durationBefore, ...(d.years.durationBefore ?? [])]);
     out.years.twoDigitBefore = words([...out.years.twoDigitBefore, ...(d.years.twoDigitBefore ?? [])]);
     out.years.durationAfter = words([...out.years.durationAfter, ...(d.years.durationAfter ?? [])]);
+    out.years.partsOfNamedYear = words([...out.years.partsOfNamedYear, ...(d.years.partsOfNamedYear ?? [])]);
     if (d.years.twoDigitYears) {
       if (d.years.twoDigitYears[0] > d.years.twoDigitYears[1]) throw new CueLoadError(`${file}: years.twoDigitYears: low above high`);
       out.years.twoDigitYears = d.years.twoDigitYears;

@@ -302,6 +302,11 @@ export function resolveDates(
   s = s.replace(/(\d{4}年\d{1,2}月)\s*[-~—–]\s*(?=\d{4}年\d{1,2}月)/g, '$1至');
   // Months written back to back ("5月6月") are a list: "5月、6月".
   s = s.replace(/(\d{1,2})\s*月\s*(?=\d{1,2}\s*月)/g, '$1月、');
+  // Dotted or slashed dates with a day: 23.01.01, 2022.5.3, 2023/1/1.
+  s = s.replace(
+    /(?<![\d./])(20\d{2}|[1-4]\d)[./](0?[1-9]|1[0-2])[./](0?[1-9]|[12]\d|3[01])(?![\d./%万])/g,
+    (_m, y: string, mo: string, d: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月${Number(d)}日`,
+  );
   // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
   s = s.replace(
     /(?<![\d./])(20\d{2}|[1-4]\d)[./](0?[1-9]|1[0-2])(?![\d./%万])/g,
@@ -340,6 +345,18 @@ export function resolveDates(
       const before = [...s.slice(0, i).matchAll(/(\d{4})\s*年\s*(\d{1,2})\s*月/g)].pop();
       if (!before) continue;
       s = `${s.slice(0, i)}${before[1]}年${before[2]}月${s.slice(i + w.length)}`;
+    }
+  }
+  // A part of a year without its year, after a year was named ("2022年上半年领过1次，下半年9月再参加"):
+  // that year's part.
+  for (const part of cues.years.partsOfNamedYear) {
+    for (let i = s.indexOf(part); i >= 0; i = s.indexOf(part, i + part.length)) {
+      if (/\d\s*年?\s*$/.test(s.slice(Math.max(0, i - 2), i))) continue;
+      const before = [...s.slice(0, i).matchAll(/(\d{4})\s*年/g)].pop();
+      const y = before ? Number(before[1]) : ref;
+      if (y === null || y === undefined) continue;
+      s = `${s.slice(0, i)}${y}年${s.slice(i)}`;
+      i += String(y).length + 1;
     }
   }
   // Parts of a year after a year: 2022年上半年 → 2022年1月至6月 (approximate: "some months of" it).
@@ -874,6 +891,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         .map((o) => leadDate(o, true))
         .filter((x) => !!x)
         .pop() ??
+      // (…then a date a situation word follows, "22年8月那会儿我老婆在公司上班", over a later event's
+      // "上半年已经领过一次".)
+      before
+        .map((o) => storyDate(o))
+        .filter((x) => !!x)
+        .pop() ??
       before.flatMap((o) => event(o)).pop() ??
       before
         .flatMap((o) => findDates(deps.dates, o.text, ctx.asOf, contextYear ?? undefined))
@@ -965,6 +988,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       for (const m of c.text.matchAll(P.alternatives)) {
         // (The same unit, or none before the "or": "2还是3次"; not "2022年或者3月".)
         if (m[2] && !m[4]!.startsWith(m[2])) continue;
+        // (Nor calendar months or days: "1月至6月领过1次" dates a count, it is no count of 1 to 6.)
+        if (/^[月日号]/.test(m[2] || m[4] || '')) continue;
         const [a, b] = [Number(m[1]), Number(m[3])].sort((x, y) => x - y) as [number, number];
         if (a === b) continue;
         const at: [number, number] = [c.start + m.index!, c.start + m.index! + m[0].length];
@@ -998,8 +1023,13 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       for (let i = cl.indexOf(w); i >= 0; i = cl.indexOf(w, i + w.length)) at.push(c.start + i);
       return at;
     });
-    const near = (sp: FactSpan) =>
-      dated.approx.some((a) => c.text.includes(a)) || hedgeAt.some((h) => h >= sp.span[0] - HEDGE_WINDOW && h <= sp.span[1] + HEDGE_WINDOW);
+    // (A part of a year doubts the values it dates, not a count beside it: "上半年已经领过一次".)
+    const inPart = (sp: FactSpan) =>
+      dated.approx.some((a) => {
+        const i = c.text.indexOf(a);
+        return i >= 0 && sp.span[0] < c.start + i + a.length && sp.span[1] > c.start + i;
+      });
+    const near = (sp: FactSpan) => inPart(sp) || hedgeAt.some((h) => h >= sp.span[0] - HEDGE_WINDOW && h <= sp.span[1] + HEDGE_WINDOW);
     // An interval ("80左右" → 75–85) already carries its vagueness: the rule decides only when it lies in one band.
     for (const sp of selfSpans)
       if (
@@ -1029,7 +1059,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       if (!/^\d{4}-\d{2}/.test(d.value) || has(d.text.toLowerCase(), cues.present)) continue;
       const at: [number, number] = [c.start + d.index, c.start + d.end];
       // Taken by a fact (a date fact, a class year, a count of months from it).
-      const taken = selfSpans.some((sp) => sp.span[0] < at[1] && sp.span[1] > at[0]);
+      // (…or the time of a count the same clause gives: "上半年已经领过一次".)
+      const taken = selfSpans.some(
+        (sp) =>
+          (sp.span[0] < at[1] && sp.span[1] > at[0]) ||
+          (sp.span[0] >= c.start && sp.span[1] <= c.end && ['number', 'integer'].includes(catalog[sp.fact]?.type ?? '')),
+      );
       const isSituation = !!situationDate?.startsWith(d.value.slice(0, 7));
       if (!taken && !isSituation) doubts.push({ fact: DATE_NAMED, why: 'date', text: d.text });
     }

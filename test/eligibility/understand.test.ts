@@ -243,3 +243,18 @@ test('a refusal with words between the negation and the stem ("不愿意签那�
 test('"差那么一名" is a difference of places, not a rank of 1', () => {
   assert.equal(u('我学校排101名，就差那么一名，在上海全职两年了').facts.worldRank, 101);
 });
+
+test('dates written yy.mm.dd, and 下半年 after a named year', () => {
+  const r = (t: string) => resolveDates(t, '2026-12-01', cues, null, extractLang.dates).text;
+  assert.equal(r('23.01.01 才补缴'), '2023年1月1日 才补缴');
+  assert.equal(r('2022年上半年领过1次，下半年9月再参加'), '2022年1月至6月领过1次，2022年9月再参加');
+  assert.equal(r('承诺年底前补'), '承诺年底前补', 'a deadline word keeps its words');
+  // The months of a part of a year are no either-or count, and the count beside them is not doubted.
+  const x = u('企业员工 2022年上半年领过1次线上培训补贴，下半年9月再参加一次还能领吗');
+  assert.equal(x.facts.onlineTrainingSubsidiesUsed, 1);
+  assert.ok(!x.doubts.some((d) => d.fact === 'onlineTrainingSubsidiesUsed'));
+});
+
+test('"六七十名那样" is about that rank, not a comparison', () => {
+  assert.deepEqual(u('排名大概在六七十名那样，全职，社保交了三个月').facts.worldRank, { min: 60, max: 70 });
+});
