@@ -38,6 +38,11 @@ const CueFileSchema = z
       .partial()
       .default({}),
     corrections: Words,
+    /** A list of people: the pattern of a part's label, words that are no label, words before an asked label. */
+    people: z
+      .object({ label: z.string().min(1), notLabels: Words, askedBefore: Words })
+      .partial()
+      .default({}),
     /** Words that join two items into one clause even between spaces ("2022.05 和 2022.06"). */
     joiners: Words,
     /** Words kept in one clause with the number after them, across a space ("软科 58"). */
@@ -132,6 +137,12 @@ export interface CueTables {
     category: string[];
   };
   corrections: string[];
+  /**
+   * A list of people ("A：QS 30；B：QS 80"): `label` is the regular expression (unicode) of a part's label at
+   * its start (group 1 the label), `notLabels` what it must not take (QS, SI), `askedBefore` the words
+   * before the label of the person asked about ("我问的是小张：").
+   */
+  people: { label: string | null; notLabels: string[]; askedBefore: string[] };
   joiners: string[];
   /** Words kept with the number after them across a space ("软科 58"). */
   withNumber: string[];
@@ -217,6 +228,7 @@ export function emptyCueTables(): CueTables {
       category: [],
     },
     corrections: [],
+    people: { label: null, notLabels: [], askedBefore: [] },
     joiners: [],
     withNumber: [],
     fillers: [],
@@ -295,6 +307,9 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     ] as const)
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
+    if (d.people.label) out.people.label = d.people.label;
+    out.people.notLabels = words([...out.people.notLabels, ...(d.people.notLabels ?? [])]);
+    out.people.askedBefore = words([...out.people.askedBefore, ...(d.people.askedBefore ?? [])]);
     out.fillers = words([...out.fillers, ...d.fillers]);
     out.joiners = words([...out.joiners, ...d.joiners]);
     out.withNumber = words([...out.withNumber, ...d.withNumber]);

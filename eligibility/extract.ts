@@ -254,8 +254,11 @@ function findRanks(L: ExtractLang, clause: string, messageHasContext: boolean, a
   for (const r = scan(R.top); (m = r.exec(clause)); ) {
     const after = clause.slice(m.index + m[0].length, m.index + m[0].length + 3);
     if (R.topNotRank.test(after)) continue;
-    // ("前100名校落户政策": the measure's name, not the person's rank.)
-    if (R.topMeasure.test(clause.slice(m.index + m[0].length))) continue;
+    // ("前100名校落户政策": the measure's name, not the person's rank — nor is any number inside it.)
+    if (R.topMeasure.test(clause.slice(m.index + m[0].length))) {
+      taken.push([m.index, m.index + m[0].length]);
+      continue;
+    }
     if (!ctx && !R.topNamed.test(m[0])) continue;
     // ("就差1名进前50", "差一点进前100": short of the band, so outside it.)
     const shortOf = R.shortOf.test(clause.slice(Math.max(0, m.index - SHORT_OF_WINDOW), m.index));

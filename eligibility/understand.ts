@@ -94,6 +94,11 @@ export interface Understanding {
    * university's name.
    */
   districtsNamed: string[];
+  /**
+   * A list of people in the message ("A：QS 30；B：QS 80"): their labels and the one asked about (null when
+   * the question names none of them: "他们仨能落户吗" — the bot asks which one). Null without a list.
+   */
+  people: { labels: string[]; asked: string | null } | null;
   /** The message is put as a question (ends with a question word of the cue table `questionEnd`). */
   question: boolean;
   /** The person's clause that asks (the last one with a question ending or an intent word), or null. */
@@ -380,6 +385,42 @@ export function resolveDates(
  * The role of one clause: the first marker found (hypothetical, reported, comparison), else self. Another
  * person (roles.others) is reported, unless the message asks for them (`askedFor`): then they are the case.
  */
+/**
+ * A list of people ("A：QS 30，全职；B：QS 80", "名单：Amy 墨尔本大学 全职；Bob …。Bob能走名校落户吗"): the parts
+ * (split at ；;。 or a line break) that start with a label of cue table `people`, and the label asked about —
+ * one after an asking word ("我问的是小张："), or the one label named again. Null when fewer
+ * than two people are listed.
+ */
+function peopleIn(text: string, cues: CueTables): { parts: { label: string; start: number; end: number }[]; asked: string | null } | null {
+  const P = cues.people;
+  if (!P.label) return null;
+  const re = new RegExp(P.label, 'u');
+  const parts: { label: string; start: number; end: number; asked: boolean }[] = [];
+  let at = 0;
+  for (const seg of text.split(/(?<=[；;。\n])/u)) {
+    const lead = seg.length - seg.trimStart().length;
+    let body = seg.trimStart();
+    const before = P.askedBefore.find((w) => body.startsWith(w));
+    if (before) body = body.slice(before.length).replace(/^[\s：:]+/u, '');
+    const m = re.exec(body);
+    const label = m?.slice(1).find((g) => !!g);
+    if (label && !P.notLabels.includes(label))
+      parts.push({ label, start: at + lead, end: at + seg.length, asked: !!before && !/^名单/u.test(before) });
+    at += seg.length;
+  }
+  const labels = [...new Set(parts.map((p) => p.label))];
+  if (labels.length < 2) return null;
+  // (…or the one label the text names again outside its own parts: "…。Bob能走名校落户吗".)
+  const outside = (l: string) => {
+    let rest = text;
+    for (const p of parts.filter((p) => p.label === l)) rest = rest.slice(0, p.start) + ' '.repeat(p.end - p.start) + rest.slice(p.end);
+    return rest.includes(l);
+  };
+  const again = labels.filter((l) => parts.filter((p) => p.label === l).length > 1 || outside(l));
+  const asked = parts.find((p) => p.asked)?.label ?? (again.length === 1 ? again[0]! : null);
+  return { parts, asked };
+}
+
 /** The text ends with a question word of cue table `questionEnd` (吗, 呢), end punctuation aside. */
 function endsAsQuestion(t: string, cues: CueTables): boolean {
   const bare = t.replace(/[\s?？。.!！~～]+$/u, '');
@@ -511,6 +552,13 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     if (cur.role === 'self' && (prev.role === 'hypothetical' || prev.role === 'reported') && /^[\s,，、]*$/u.test(sep) && !selfAgain)
       cur.role = prev.role;
   }
+  // A list of people: the parts of those not asked about are reported (cue table `people`).
+  const people = peopleIn(text, cues);
+  if (people)
+    for (const c of clauses) {
+      const part = people.parts.find((p) => c.start >= p.start && c.end <= p.end);
+      if (part && part.label !== people.asked) c.role = 'reported';
+    }
   // Segments: a correction marker starts a new segment whose facts replace the earlier ones.
   const segments: (typeof clauses)[] = [[]];
   for (const c of clauses) {
@@ -1088,6 +1136,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     statedFacts: [...statedFacts],
     districtsAsked,
     districtsNamed,
+    people: people ? { labels: [...new Set(people.parts.map((p) => p.label))], asked: people.asked } : null,
     question: endsAsQuestion(lower, cues) || /[?？]/.test(lower),
     askingText:
       [...clauses]

@@ -166,7 +166,10 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         : undefined;
     try {
       if (deps.understand) {
-        understood = deps.understand(text, {
+        // (An answer to "which one?" after a list of people is read with the list: "问的是B".)
+        const named = state.people?.labels.find((l) => text.includes(l));
+        const read = named && state.people ? `${state.people.text}\n${text}` : text;
+        understood = deps.understand(read, {
           asOf,
           topicFacts: ruleUnderWay ? [...(ruleFacts.get(ruleUnderWay.id) ?? [])] : undefined,
           referenceYear: state.contextYear ?? null,
@@ -322,6 +325,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       lastFacts: Object.keys(newFacts).length ? Object.keys(newFacts) : (state.lastFacts ?? []),
       goals,
       topicRule: null,
+      people: null,
     };
     let searchResult: Promise<SearchResult> | undefined;
     // An English question searches the Chinese library with the glossary's terms added (text/glossary.ts).
@@ -366,6 +370,24 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       }
     }
     if (r === 'greeting') return done(lineReply(question, lang, 'greeting', t('help.text'), r));
+    // A list of people with no one of them asked about: which one (their facts are not mixed into one case).
+    const listed = understood?.people;
+    if (listed && !listed.asked && (r === 'eligibility' || goalsNow.length))
+      return done(
+        lineReply(
+          question,
+          lang,
+          'follow_up',
+          t('follow_up.which_person', { people: listed.labels.join(t('follow_up.choice_separator')) }),
+          'eligibility',
+        ),
+        {
+          ...next,
+          people: { text, labels: listed.labels },
+          openQuestion: null,
+          expect: null,
+        },
+      );
     // "徐汇有没有…", "我在闵行 有啥人才补贴": whether a district the library holds no document of has a
     // measure of a kind only districts offer here. The library cannot say: it says so and where to ask,
     // never answering with another district's measure.

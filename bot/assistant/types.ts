@@ -108,6 +108,11 @@ export interface ConversationState {
   topic?: string | null;
   /** The rule whose clause the last information answer quoted (its facts come next, and re-open its check). */
   topicRule?: string | null;
+  /**
+   * A list of people the last message gave without saying which one it asks about ("A：QS 30；B：QS 80…
+   * 他们能落户吗"): its text and labels. The next message that names one ("问的是B") is read with it.
+   */
+  people?: { text: string; labels: string[] } | null;
   /** The goals the conversation named (落户, 补贴…), kept until another goal is named. */
   goals?: string[];
   /** Clause (chunk) ids quoted in full so far in this conversation: a later reply cites them by label only. */

@@ -212,6 +212,15 @@ describe('information questions quote the clause', () => {
     assert.equal(reply.eligibility?.verdict, 'not_applicable');
   });
 
+  test('a list of people with no one asked about: which one, then that one is checked', async () => {
+    const first = await ask('A：QS 30，全职；B：QS 80，社保2个月；C：国内211。他们仨能落户吗？');
+    assert.equal(first.reply.eligibility, null);
+    assert.match(first.reply.answer, /哪一位/);
+    const second = await ask('问的是B', ASOF, first.state);
+    assert.equal(second.reply.eligibility?.verdict, 'not_eligible');
+    assert.equal(second.state.facts.worldRank, 80);
+  });
+
   test('time truth: an expired measure is flagged', async () => {
     const { reply } = await ask('人才引进里说的平均工资基数现在还维持原来的标准吗？', '2026-11-22');
     assert.equal(reply.citations[0]?.docId, 'sh-hrss-2022-103');

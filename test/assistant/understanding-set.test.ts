@@ -69,7 +69,7 @@ for (const [name, floors] of [
   ['understanding-check22.yaml', { messages: 0.91, conversations: 0.87, confidentWrong: 0 }],
   // Blind set 23 (HR group chat and web form), held out on 1b7e959 (87.7 % verdicts, 87.5 % conversations,
   // 2 confident wrong; 9103cad alike); fixes from it since.
-  ['understanding-check23.yaml', { messages: 0.86, conversations: 0.9, confidentWrong: 2 }],
+  ['understanding-check23.yaml', { messages: 0.88, conversations: 0.93, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.

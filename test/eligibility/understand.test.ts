@@ -258,3 +258,15 @@ test('dates written yy.mm.dd, and 下半年 after a named year', () => {
 test('"六七十名那样" is about that rank, not a comparison', () => {
   assert.deepEqual(u('排名大概在六七十名那样，全职，社保交了三个月').facts.worldRank, { min: 60, max: 70 });
 });
+
+test('a list of people: only the one asked about is the case', () => {
+  const x = u('小李QS 75，社保3个月；我问的是小张：QS 40，全职，能直接落户吗');
+  assert.deepEqual([x.facts.worldRank, x.facts.socialInsuranceMonths], [40, undefined]);
+  assert.deepEqual(x.people, { labels: ['小李', '小张'], asked: '小张' });
+  const y = u('名单：Amy 墨尔本大学 全职；Bob 南安普敦大学 全职 SI 10个月。Bob能走名校落户吗？');
+  assert.equal(y.people?.asked, 'Bob');
+  const z = u('A：QS 30，全职；B：QS 80，社保2个月；C：国内211。他们仨能落户吗？');
+  assert.deepEqual([z.people?.asked, z.facts.worldRank, z.facts.studiedAbroad], [null, undefined, undefined]);
+  // One label is no list ("Our company…; our engineer…").
+  assert.equal(u('Our company is in Baoshan; our lead engineer is core staff').people, null);
+});
