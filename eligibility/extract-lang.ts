@@ -38,6 +38,7 @@ const FACT_PATTERN_GROUPS = [
 const NOTE_KEYS = [
   'workElsewhere',
   'monthsFromWork',
+  'monthsSince',
   'severalRanks',
   'rankUnsure',
   'backPaidOn',
@@ -117,6 +118,7 @@ const SI_FLAGS = {
   shortOfTotal: '',
   noneYet: 'i',
   workMonths: '',
+  since: '',
   workHalfYear: '',
   workMonthsEn: 'i',
 } as const;

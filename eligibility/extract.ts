@@ -433,7 +433,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     // (How many months are needed, asked, is no count paid: "是不是要满6个月才能落".)
     if (L.misc.countAsked.test(c)) continue;
     let m: RegExpExecArray | null;
-    if ((m = S.shortOfTotal.exec(c))) {
+    if ((m = S.since.exec(c))) {
+      // "社保从去年10月开始交": the months from then to today, give or take the month under way.
+      const { y, m: am } = asOfParts(opts.asOf);
+      const n = Math.max(0, y * 12 + am - (Number(m[1]) * 12 + Number(m[2])));
+      set('socialInsuranceMonths', n >= 1 ? { min: n - 1, max: n } : 0, m[0]);
+      notes.push(fill(L.notes.monthsSince, { said: m[0], n: String(n) }));
+    } else if ((m = S.shortOfTotal.exec(c))) {
       // "差一个月满半年": the total less the months still missing.
       const total = m[2] ? 6 : Number(m[3]) * (S.yearUnit.test(m[4] ?? '') ? 12 : 1);
       set('socialInsuranceMonths', Math.max(0, total - Number(m[1])), m[0]);

@@ -270,3 +270,8 @@ test('a list of people: only the one asked about is the case', () => {
   // One label is no list ("Our company…; our engineer…").
   assert.equal(u('Our company is in Baoshan; our lead engineer is core staff').people, null);
 });
+
+test('months of social insurance counted from the month they started', () => {
+  assert.deepEqual(u('QS 70，全职，社保从去年10月开始交，一直没断').facts.socialInsuranceMonths, { min: 13, max: 14 });
+  assert.deepEqual(u('QS 90，全职，社保今年9月才开始交的').facts.socialInsuranceMonths, { min: 2, max: 3 });
+});
