@@ -38,6 +38,8 @@ const CueFileSchema = z
       .partial()
       .default({}),
     corrections: Words,
+    /** Words before the value a correction rejects ("it's 94 not 49", "是94不是49"). */
+    correctionRejected: Words,
     /** A list of people: the pattern of a part's label, words that are no label, words before an asked label. */
     people: z
       .object({ label: z.string().min(1), notLabels: Words, askedBefore: Words })
@@ -76,6 +78,7 @@ const CueFileSchema = z
     deadlineAfter: Words,
     present: Words,
     questionEnd: Words,
+    amountAsked: Words,
     domestic: z.object({ markers: Words, universities: Words, partOfName: Words }).partial().default({}),
     notWorking: Words,
     /** Working in another city: a clause with a place, a work word, no Shanghai word and no past word. */
@@ -137,6 +140,8 @@ export interface CueTables {
     category: string[];
   };
   corrections: string[];
+  /** Words before the value a correction rejects ("not 49", "不是49"): that value is no correction. */
+  correctionRejected: string[];
   /**
    * A list of people ("A：QS 30；B：QS 80"): `label` is the regular expression (unicode) of a part's label at
    * its start (group 1 the label), `notLabels` what it must not take (QS, SI), `askedBefore` the words
@@ -174,6 +179,8 @@ export interface CueTables {
   present: string[];
   /** Question endings (吗, 呢, ?). */
   questionEnd: string[];
+  /** Words that ask for an amount (多少, how much): after a verdict, its answer line says it. */
+  amountAsked: string[];
   /** `partOfName`: a university word followed by one of these is inside a longer name (北大 in 西北大学). */
   domestic: { markers: string[]; universities: string[]; partOfName: string[] };
   notWorking: string[];
@@ -228,6 +235,7 @@ export function emptyCueTables(): CueTables {
       category: [],
     },
     corrections: [],
+    correctionRejected: [],
     people: { label: null, notLabels: [], askedBefore: [] },
     joiners: [],
     withNumber: [],
@@ -252,6 +260,7 @@ export function emptyCueTables(): CueTables {
     deadlineAfter: [],
     present: [],
     questionEnd: [],
+    amountAsked: [],
     domestic: { markers: [], universities: [], partOfName: [] },
     notWorking: [],
     workElsewhere: { places: [], work: [], shanghai: [], past: [], study: [], now: [] },
@@ -307,6 +316,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     ] as const)
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
+    out.correctionRejected = words([...out.correctionRejected, ...d.correctionRejected]);
     if (d.people.label) out.people.label = d.people.label;
     out.people.notLabels = words([...out.people.notLabels, ...(d.people.notLabels ?? [])]);
     out.people.askedBefore = words([...out.people.askedBefore, ...(d.people.askedBefore ?? [])]);
@@ -339,6 +349,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.deadlineAfter = words([...out.deadlineAfter, ...d.deadlineAfter]);
     out.present = words([...out.present, ...d.present]);
     out.questionEnd = words([...out.questionEnd, ...d.questionEnd]);
+    out.amountAsked = words([...out.amountAsked, ...d.amountAsked]);
     out.domestic.markers = words([...out.domestic.markers, ...(d.domestic.markers ?? [])]);
     out.domestic.universities = words([...out.domestic.universities, ...(d.domestic.universities ?? [])]);
     out.domestic.partOfName = words([...out.domestic.partOfName, ...(d.domestic.partOfName ?? [])]);

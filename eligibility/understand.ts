@@ -99,6 +99,8 @@ export interface Understanding {
    * the question names none of them: "他们仨能落户吗" — the bot asks which one). Null without a list.
    */
   people: { labels: string[]; asked: string | null } | null;
+  /** The message asks for an amount (cue table `amountAsked`: 多少, how much). */
+  asksAmount: boolean;
   /** The message is put as a question (ends with a question word of the cue table `questionEnd`). */
   question: boolean;
   /** The person's clause that asks (the last one with a question ending or an intent word), or null. */
@@ -610,9 +612,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const corrected = segments.indexOf(seg) > 0 || (has(self[0]!.text.toLowerCase(), cues.corrections) && !!ctx.lastFacts?.length);
     let segSelf = self;
     if (corrected) {
+      // (Punctuation before the value goes too: "oops, typo: it's 94".)
       const stripFillers = (r: string) => {
-        let rest = r.trim();
-        for (const f of cues.fillers) if (rest.startsWith(f)) rest = rest.slice(f.length);
+        let rest = r.replace(/^[\p{P}\s]+/u, '');
+        for (const f of cues.fillers) if (rest.toLowerCase().startsWith(f)) rest = rest.slice(f.length);
         return rest.trim();
       };
       const first = self[0]!.text;
@@ -628,6 +631,11 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         return i > 0 ? [{ value: t.value.slice(i), used: t.used }] : [];
       };
       tries.push(...tries.flatMap(fromNumber));
+      // (The value rejected beside it is not the correction: "it's 94 not 49", "是94不是49".)
+      const rejected = cues.correctionRejected.length
+        ? new RegExp(`(?:${cues.correctionRejected.map(escapeRegex).join('|')})\\s*\\d+(?:\\.\\d+)?`, 'giu')
+        : null;
+      if (rejected) for (const t of tries) t.value = t.value.replace(rejected, ' ').trim();
       // (…else the clause after a remark: "不对，我刚翻了记录，是2次" — tried last.)
       const third = self[2] ? { value: stripFillers(self[2].text), used: 3 } : undefined;
       if (third?.value) tries.push(third, ...fromNumber(third));
@@ -1136,6 +1144,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     statedFacts: [...statedFacts],
     districtsAsked,
     districtsNamed,
+    asksAmount: has(lower, cues.amountAsked),
     people: people ? { labels: [...new Set(people.parts.map((p) => p.label))], asked: people.asked } : null,
     question: endsAsQuestion(lower, cues) || /[?？]/.test(lower),
     askingText:
