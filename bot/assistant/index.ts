@@ -418,8 +418,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       (!understood?.asksInformation
         ? (await searched()).confidence < deps.options.abstainBelow
         : // …or asks about the measure just judged ("税前年收入60万 能拿多少" after the backbone verdict): the
-          // verdict's answer line says it, with the person's case.
-          ruleOfTopHit(await searched()) === state.ruleId)
+          // verdict's answer line says it, with the person's case. (Not a question on something else about
+          // it — "那落户申请是单位去办还是我自己去", "要交多久社保": the clause answers that.)
+          ruleOfTopHit(await searched()) === state.ruleId && (!!understood?.intent || !!understood?.asksAmount))
     ) {
       r = 'follow_up';
       restated = !understood?.asksInformation;
