@@ -69,7 +69,11 @@ for (const [name, floors] of [
   ['understanding-check22.yaml', { messages: 0.91, conversations: 0.87, confidentWrong: 0 }],
   // Blind set 23 (HR group chat and web form), held out on 1b7e959 (87.7 % verdicts, 87.5 % conversations,
   // 2 confident wrong; 9103cad alike); fixes from it since.
-  ['understanding-check23.yaml', { messages: 0.88, conversations: 0.93, confidentWrong: 0 }],
+  ['understanding-check23.yaml', { messages: 0.91, conversations: 0.96, confidentWrong: 0 }],
+  // Blind sets 24 (WeChat employees, a third in English) and 25 (mostly conversations), held out on dd507e0
+  // (24: 85.7 % verdicts, 85.3 % conversations, 7 confident wrong; 25: 93.1 %, 82.9 %, 5); fixes since.
+  ['understanding-check24.yaml', { messages: 0.87, conversations: 0.91, confidentWrong: 4 }],
+  ['understanding-check25.yaml', { messages: 0.91, conversations: 0.89, confidentWrong: 1 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
