@@ -39,10 +39,9 @@ for (const [name, floors] of [
   // Written during the round, run held out on its final code (88.7 % verdicts, 4 confident wrong); two fixes since.
   ['understanding-check10.yaml', { messages: 0.87, conversations: 0.9, confidentWrong: 0 }],
   // Blind sets 11 and 12 (2026-12-02), held out until their first run (11: 87.1 % verdicts, 8 confident
-  // wrong; 12: 91.3 %, 1); fixes from both since. Check 12 keeps rc32 (an expiry question after a check
-  // answered as the check's expired verdict).
+  // wrong; 12: 91.3 %, 1); fixes from both since (rc32, an expiry question after a check, on 2026-12-03).
   ['understanding-check11.yaml', { messages: 0.93, conversations: 0.95, confidentWrong: 0 }],
-  ['understanding-check12.yaml', { messages: 0.95, conversations: 0.95, confidentWrong: 1 }],
+  ['understanding-check12.yaml', { messages: 0.95, conversations: 0.97, confidentWrong: 0 }],
   // Blind set 13, held out on the round's code (95.6 % verdicts, 82.5 % conversations, 4 confident wrong).
   ['understanding-check13.yaml', { messages: 0.97, conversations: 0.9, confidentWrong: 0 }],
   // Blind sets 14 and 15, held out on the round's code (14: 97.4 % verdicts, 2 confident wrong; 15: 92.4 %,
