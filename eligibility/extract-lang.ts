@@ -39,6 +39,7 @@ const NOTE_KEYS = [
   'workElsewhere',
   'monthsFromWork',
   'monthsSince',
+  'startsSoon',
   'severalRanks',
   'rankUnsure',
   'backPaidOn',
@@ -182,6 +183,7 @@ const ExtractLangSchema = z
     misc: z
       .object({
         newHire: Pattern,
+        startsSoon: Pattern,
         fullTime: Pattern,
         shanghai: Pattern,
         fullTimeEvidence: Pattern,
@@ -320,6 +322,7 @@ export interface ExtractLang {
   /** Single patterns of extractFacts (see the file's comments). */
   misc: Record<
     | 'newHire'
+    | 'startsSoon'
     | 'fullTime'
     | 'shanghai'
     | 'fullTimeEvidence'
@@ -442,6 +445,7 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
     },
     misc: {
       newHire: compile('misc.newHire', d.misc.newHire, ''),
+      startsSoon: compile('misc.startsSoon', d.misc.startsSoon, 'i'),
       fullTime: compile('misc.fullTime', d.misc.fullTime, 'i'),
       shanghai: compile('misc.shanghai', d.misc.shanghai, 'i'),
       fullTimeEvidence: compile('misc.fullTimeEvidence', d.misc.fullTimeEvidence, 'i'),

@@ -398,6 +398,13 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const m = L.misc.newHire.exec(c);
     if (m && !negated(L, c, m.index)) say('employedFullTimeInShanghai', true, m[0]);
   }
+  // A full-time start within weeks on an offer taken ("offer签了下个月入职"): full-time, said back.
+  for (const c of cls) {
+    const m = L.misc.startsSoon.exec(c);
+    if (!m || negated(L, c, m.index) || L.otherCity.test(c)) continue;
+    say('employedFullTimeInShanghai', true, m[0]);
+    notes.push(fill(L.notes.startsSoon, { said: m[0] }));
+  }
   runCues(L.factPatterns.notEmployed);
   for (const c of cls) {
     if (L.misc.fullTime.test(c) && L.otherCity.test(c) && !L.misc.shanghai.test(c)) {

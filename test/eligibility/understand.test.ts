@@ -275,3 +275,12 @@ test('months of social insurance counted from the month they started', () => {
   assert.deepEqual(u('QS 70，全职，社保从去年10月开始交，一直没断').facts.socialInsuranceMonths, { min: 13, max: 14 });
   assert.deepEqual(u('QS 90，全职，社保今年9月才开始交的').facts.socialInsuranceMonths, { min: 2, max: 3 });
 });
+
+test('a full-time start within weeks on an offer taken is full-time, said back; 才/明年 is not yet', () => {
+  const x = u('刚拿到offer 下个月入职 全职');
+  assert.equal(x.facts.employedFullTimeInShanghai, true);
+  assert.ok(x.notes.some((n) => n.includes('下个月入职')));
+  assert.equal(u('员工是港中文毕业 下个月才入职').facts.employedFullTimeInShanghai, false);
+  assert.equal(u('人还在伦敦 offer拿到了 明年3月才入职上海').facts.employedFullTimeInShanghai, false);
+  assert.equal(u('offer还没拿到 能先落户吗').facts.employedFullTimeInShanghai, false);
+});
