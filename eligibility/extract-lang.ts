@@ -40,6 +40,7 @@ const NOTE_KEYS = [
   'monthsFromWork',
   'monthsSince',
   'startsSoon',
+  'rankBelief',
   'severalRanks',
   'rankUnsure',
   'backPaidOn',
@@ -184,6 +185,7 @@ const ExtractLangSchema = z
       .object({
         newHire: Pattern,
         startsSoon: Pattern,
+        rankBelief: Pattern,
         fullTime: Pattern,
         shanghai: Pattern,
         fullTimeEvidence: Pattern,
@@ -323,6 +325,7 @@ export interface ExtractLang {
   misc: Record<
     | 'newHire'
     | 'startsSoon'
+    | 'rankBelief'
     | 'fullTime'
     | 'shanghai'
     | 'fullTimeEvidence'
@@ -446,6 +449,7 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
     misc: {
       newHire: compile('misc.newHire', d.misc.newHire, ''),
       startsSoon: compile('misc.startsSoon', d.misc.startsSoon, 'i'),
+      rankBelief: compile('misc.rankBelief', d.misc.rankBelief, 'i'),
       fullTime: compile('misc.fullTime', d.misc.fullTime, 'i'),
       shanghai: compile('misc.shanghai', d.misc.shanghai, 'i'),
       fullTimeEvidence: compile('misc.fullTimeEvidence', d.misc.fullTimeEvidence, 'i'),

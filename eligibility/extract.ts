@@ -1040,6 +1040,7 @@ function extractUniversity(
     if (facts.studiedAbroad === undefined) say('studiedAbroad', false, pick.surface);
   }
   if (pick.u.best) {
+    let belief: RegExpExecArray | null = null;
     if (facts.worldRank === undefined) {
       facts.worldRank = pick.u.best.rank;
       evidence.worldRank = `${pick.surface}: ${describeBestRank(pick.u)}`;
@@ -1048,6 +1049,15 @@ function extractUniversity(
       facts.rankingEdition = pick.u.best.edition;
       evidence.rankingEdition = evidence.worldRank;
       notes.push(fill(N.bestRank, { name: pick.u.nameZh ?? pick.u.nameEn, rank: describeBestRank(pick.u) }));
+    } else if (typeof facts.worldRank === 'object' && (belief = opts.lang.misc.rankBelief.exec(t))) {
+      // A band said as a belief ("LSE应该稳稳前50吧"): the table decides, and says so.
+      facts.worldRank = pick.u.best.rank;
+      evidence.worldRank = `${pick.surface}: ${describeBestRank(pick.u)}`;
+      facts.rankingSystem = pick.u.best.system;
+      evidence.rankingSystem = evidence.worldRank;
+      facts.rankingEdition = pick.u.best.edition;
+      evidence.rankingEdition = evidence.worldRank;
+      notes.push(fill(N.rankBelief, { said: belief[0], name: pick.u.nameZh ?? pick.u.nameEn, rank: describeBestRank(pick.u) }));
     } else {
       notes.push(fill(N.rankDiffers, { name: pick.u.nameZh ?? pick.u.nameEn, rank: describeBestRank(pick.u) }));
     }
