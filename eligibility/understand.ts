@@ -934,7 +934,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   for (const c of present ? [] : [...clauses].reverse()) {
     // (A date that the clause is only a time for — "2022年8月那会儿" — sets the time of the story even
     // before the question comes, in this message or the next.)
-    if (c.role !== 'self' || !has(c.text, cues.situation) || !(asksInPast(c.text.toLowerCase()) || leadDate(c, true) || storyDate(c)))
+    // (…or a supposition put then: "2022年5月20日那天…，要是那天去申请，能用…吗".)
+    if (
+      (c.role !== 'self' && c.role !== 'hypothetical') ||
+      !has(c.text, cues.situation) ||
+      !(asksInPast(c.text.toLowerCase()) || leadDate(c, true) || storyDate(c))
+    )
       continue;
     const d = event(c)[0] ?? storyDate(c);
     const before = clauses.filter((o) => o.role === 'self' && o.end <= c.start);
@@ -960,7 +965,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         .pop();
     if (nearby) {
       const cl = c.text.toLowerCase();
-      situationAsked = has(cl, cues.intent) || cues.questionEnd.some((q) => cl.endsWith(q));
+      // (…or a later clause puts the question then: "…那天我已经…，要是那天去申请，能用…吗".)
+      const later = clauses.filter((o) => o.start > c.start && (o.role === 'self' || o.role === 'hypothetical'));
+      const askedLater =
+        later.some((o) => has(o.text, cues.situation)) &&
+        later.some((o) => has(o.text.toLowerCase(), cues.intent) || endsAsQuestion(o.text.toLowerCase(), cues));
+      situationAsked = has(cl, cues.intent) || cues.questionEnd.some((q) => cl.endsWith(q)) || askedLater;
       situationDate = dayOf(nearby.value);
       break;
     }

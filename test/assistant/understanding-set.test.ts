@@ -71,8 +71,8 @@ for (const [name, floors] of [
   ['understanding-check23.yaml', { messages: 0.91, conversations: 0.96, confidentWrong: 0 }],
   // Blind sets 24 (WeChat employees, a third in English) and 25 (mostly conversations), held out on dd507e0
   // (24: 85.7 % verdicts, 85.3 % conversations, 7 confident wrong; 25: 93.1 %, 82.9 %, 5); fixes since.
-  ['understanding-check24.yaml', { messages: 0.87, conversations: 0.91, confidentWrong: 4 }],
-  ['understanding-check25.yaml', { messages: 0.91, conversations: 0.89, confidentWrong: 1 }],
+  ['understanding-check24.yaml', { messages: 0.89, conversations: 0.91, confidentWrong: 0 }],
+  ['understanding-check25.yaml', { messages: 0.92, conversations: 0.89, confidentWrong: 0 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.

@@ -284,3 +284,16 @@ test('a full-time start within weeks on an offer taken is full-time, said back; 
   assert.equal(u('人还在伦敦 offer拿到了 明年3月才入职上海').facts.employedFullTimeInShanghai, false);
   assert.equal(u('offer还没拿到 能先落户吗').facts.employedFullTimeInShanghai, false);
 });
+
+test('a supposition put on a past day asks about that day ("…那天…，要是那天去申请，能用…吗")', () => {
+  const x = u('2022年5月20日那天我已经是QS前30毕业、在上海全职了，要是那天去申请，能用世界名校直接落户政策吗');
+  assert.deepEqual([x.situationDate, x.situationAsked], ['2022-05-20', true]);
+});
+
+test('what a clause of the measure says is no fact of the person ("那条说的4月到11月")', () => {
+  assert.equal(u('社保补缴那条说的4月到11月，是所属期还是缴费月份').facts.missedContributionMonths, undefined);
+});
+
+test('"不在重点企业名单里，我也算不上骨干" denies the backbone fact', () => {
+  assert.equal(u('宝山企业的员工，不过我们公司不在重点企业名单里，我也算不上骨干').facts.isKeyEnterpriseBackbone, false);
+});
