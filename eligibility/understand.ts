@@ -99,6 +99,12 @@ export interface Understanding {
    * the question names none of them: "他们仨能落户吗" — the bot asks which one). Null without a list.
    */
   people: { labels: string[]; asked: string | null } | null;
+  /**
+   * A case the person supposes and asks about ("假如我是QS第45的学校毕业，在上海全职，能落户吗"): the facts of
+   * its clauses (role hypothetical), none of them the person's. The decision may judge them as supposed,
+   * and says so; empty when the message asks nothing or states the same facts as the person's own.
+   */
+  supposed: Facts;
   /** The message asks for an amount (cue table `amountAsked`: 多少, how much). */
   asksAmount: boolean;
   /** The message is put as a question (ends with a question word of the cue table `questionEnd`). */
@@ -1135,6 +1141,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       if (!taken && !isSituation) doubts.push({ fact: DATE_NAMED, why: 'date', text: d.text });
     }
   }
+  // The supposed case: the facts of hypothetical clauses, when the message asks (a question or intent)
+  // and the person states none of them as their own. (A denied supposition, "如果没在上海工作", is none.)
+  const asksSomething = endsAsQuestion(lower, cues) || has(lower, cues.intent) || clauses.some((c) => endsAsQuestion(c.text, cues));
+  const supposed = {} as Facts;
+  if (asksSomething)
+    for (const sp of spans)
+      if (sp.role === 'hypothetical' && facts[sp.fact] === undefined && sp.value !== false)
+        (supposed as Record<string, unknown>)[sp.fact] = sp.value;
   const kept = doubts.filter(
     (d, i) =>
       (d.fact === DATE_NAMED || d.fact === 'worldRank' || facts[d.fact] !== undefined) &&
@@ -1154,6 +1168,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     statedFacts: [...statedFacts],
     districtsAsked,
     districtsNamed,
+    supposed,
     asksAmount: has(lower, cues.amountAsked),
     people: people ? { labels: [...new Set(people.parts.map((p) => p.label))], asked: people.asked } : null,
     question: endsAsQuestion(lower, cues) || /[?？]/.test(lower),

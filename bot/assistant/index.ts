@@ -617,6 +617,25 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           delete sources[d.fact];
         }
         notes.push(...otherRuleNotes(kit, decision, lang));
+        // A case the person supposes ("假如我是QS第45的学校毕业，在上海全职，能落户吗"): its facts are not theirs,
+        // so the verdict stays on what they said; what the supposition would give is said as a note.
+        const supposed = understood?.supposed ?? {};
+        const leadOfSupposed = Object.keys(supposed).length ? deps.rules.find((x) => x.id === v.ruleId) : undefined;
+        if (leadOfSupposed) {
+          const w = evaluate([leadOfSupposed], { ...facts, ...supposed } as Facts, decision.judgedOn, { catalog: deps.catalog })[0];
+          const said = (understood?.spans ?? [])
+            .filter((sp) => sp.role === 'hypothetical' && sp.fact in supposed)
+            .map((sp) => sp.text.trim());
+          if (w && w.verdict !== v.verdict && (w.verdict === 'eligible' || w.verdict === 'not_eligible'))
+            notes.push({
+              kind: 'assumption',
+              priority: P.doubted,
+              text: ctx.say('supposed', lang, {
+                said: [...new Set(said)].join(t('follow_up.choice_separator')),
+                verdict: t(`verdict.${w.verdict}`),
+              }),
+            });
+        }
         // (Said plainly when the remark was not understood: the verdict is on what was said before it.)
         if (restated) notes.push({ kind: 'assumption', priority: P.corrected, text: ctx.say('unreadRemark', lang, {}) });
         const { reply, followUp } = eligibilityReply(

@@ -221,6 +221,13 @@ describe('information questions quote the clause', () => {
     assert.equal(second.state.facts.worldRank, 80);
   });
 
+  test('a supposed case is no fact of the person; what it would give is said as a note', async () => {
+    const { reply, state } = await ask('假如我是QS排名第四十五的学校毕业的，回来在上海找个全职工作，是不是马上就能落户');
+    assert.equal(reply.eligibility?.verdict, 'need_more_info');
+    assert.equal(state.facts.worldRank, undefined);
+    assert.match(reply.answer, /如果按您假设的情况（[^）]*45[^）]*），结论是：符合条件/);
+  });
+
   test('time truth: an expired measure is flagged', async () => {
     const { reply } = await ask('人才引进里说的平均工资基数现在还维持原来的标准吗？', '2026-11-22');
     assert.equal(reply.citations[0]?.docId, 'sh-hrss-2022-103');
