@@ -317,7 +317,14 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
     out.correctionRejected = words([...out.correctionRejected, ...d.correctionRejected]);
-    if (d.people.label) out.people.label = d.people.label;
+    if (d.people.label) {
+      try {
+        new RegExp(d.people.label, 'u');
+      } catch (e) {
+        throw new CueLoadError(`${file}: people.label: "${d.people.label}" is not a valid regular expression: ${(e as Error).message}`);
+      }
+      out.people.label = d.people.label;
+    }
     out.people.notLabels = words([...out.people.notLabels, ...(d.people.notLabels ?? [])]);
     out.people.askedBefore = words([...out.people.askedBefore, ...(d.people.askedBefore ?? [])]);
     out.fillers = words([...out.fillers, ...d.fillers]);

@@ -220,6 +220,8 @@ interface DatePatterns {
   eras: RegExp | null;
   /** Each other name of a district (`districtNames`) as a whole word. */
   districtNames: { name: string; re: RegExp }[];
+  /** The label of a part of a list of people (`people.label`). */
+  personLabel: RegExp | null;
   /** "，" + a joiner + "，" left by a space ("2022.05 和 2022.06"); null without joiners. */
   joinedByWord: RegExp | null;
   /** A `withNumber` word and "，" before a number ("软科，58"); null without any. */
@@ -252,6 +254,7 @@ function patternsOf(cues: CueTables): DatePatterns {
     yearPart: parts.length ? new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escapeRegex).join('|')})`, 'g') : null,
     eras: eraPhrases.length ? new RegExp(eraPhrases.map(escapeRegex).join('|'), 'gi') : null,
     districtNames: Object.keys(cues.districtNames).map((name) => ({ name, re: new RegExp(`\\b${escapeRegex(name)}\\b`) })),
+    personLabel: cues.people.label ? new RegExp(cues.people.label, 'u') : null,
     joinedByWord: cues.joiners.length ? new RegExp(`，(${cues.joiners.map(escapeRegex).join('|')})，`, 'g') : null,
     beforeNumber: cues.withNumber.length ? new RegExp(`(${cues.withNumber.map(escapeRegex).join('|')})，(?=\\d)`, 'gi') : null,
     notTheSelf: notSelfWords.length
@@ -401,8 +404,8 @@ export function resolveDates(
  */
 function peopleIn(text: string, cues: CueTables): { parts: { label: string; start: number; end: number }[]; asked: string | null } | null {
   const P = cues.people;
-  if (!P.label) return null;
-  const re = new RegExp(P.label, 'u');
+  const re = patternsOf(cues).personLabel;
+  if (!re) return null;
   const parts: { label: string; start: number; end: number; asked: boolean }[] = [];
   let at = 0;
   for (const seg of text.split(/(?<=[；;。\n])/u)) {
