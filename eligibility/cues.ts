@@ -22,6 +22,7 @@ const CueFileSchema = z
       .object({
         comparison: Words,
         notComparison: Words,
+        comparisonAfter: Words,
         hypothetical: Words,
         reported: Words,
         hires: Words,
@@ -120,6 +121,8 @@ export interface CueTables {
     comparison: string[];
     /** Words that hold a comparison word and are none ("好像": it seems). */
     notComparison: string[];
+    /** Comparison words that follow what they compare ("宝山那样"); others precede it ("有没有像宝山"). */
+    comparisonAfter: string[];
     hypothetical: string[];
     reported: string[];
     /** A company's hires spoken of: reported unless the clause has a self word. */
@@ -221,6 +224,7 @@ export function emptyCueTables(): CueTables {
     roles: {
       comparison: [],
       notComparison: [],
+      comparisonAfter: [],
       hypothetical: [],
       reported: [],
       hires: [],
@@ -301,6 +305,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     for (const k of [
       'comparison',
       'notComparison',
+      'comparisonAfter',
       'hypothetical',
       'reported',
       'hires',

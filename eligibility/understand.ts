@@ -1030,10 +1030,13 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   // or what it gives ("嘉定区人才安居补贴多少钱"), or before the comparison of a comparison clause ("嘉定有没有
   // 宝山那样的人才安居资助": 嘉定, not 宝山).
   const beforeComparison = (t: string) => {
-    const i = Math.min(...cues.roles.comparison.map((w) => t.indexOf(w)).filter((i) => i >= 0));
-    const head = Number.isFinite(i) ? t.slice(0, i) : t;
-    // (…without the district the comparison word follows: "宝山那样".)
-    const compared = cues.districts.find((d) => head.endsWith(d) || head.endsWith(`${d}区`));
+    const at = cues.roles.comparison.map((w) => ({ w, i: t.indexOf(w) })).filter((x) => x.i >= 0);
+    const first = at.sort((a, b) => a.i - b.i || b.w.length - a.w.length)[0];
+    const head = first ? t.slice(0, first.i) : t;
+    // (…without the district the comparison word follows: "宝山那样" — not one before a word that precedes
+    // what it compares: "嘉定有没有像宝山那样".)
+    const follows = !!first && cues.roles.comparisonAfter.includes(first.w);
+    const compared = follows ? cues.districts.find((d) => head.endsWith(d) || head.endsWith(`${d}区`)) : undefined;
     return compared ? head.slice(0, head.lastIndexOf(compared)) : head;
   };
   const districtsInOwnWords = cues.districts.filter((d) =>

@@ -342,8 +342,15 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     // A district named in the person's words whose documents the library lacks, with none that it holds named
     // ("徐汇区的人才安居政策是怎样的", "闵行区重点企业骨干人才有没有奖励？我们公司在闵行"): another district's
     // measure answers nothing about it — no district's rule is checked, and a district clause is no answer.
+    // (A district the library holds named only for comparison, "嘉定有没有像宝山那样的安居资助", is no district asked;
+    // a person who states their case for a district measure, "…我们闵行有吗 我是重点企业骨干", gets it checked.)
+    const unlistedNamed = (understood?.districtsNamed ?? []).find((d) => !ctx.districts.includes(d));
     const unlistedDistrict =
-      r !== 'follow_up' && !askedDistrict ? (understood?.districtsNamed ?? []).find((d) => !ctx.districts.includes(d)) : undefined;
+      r !== 'follow_up' &&
+      !districtIn(withoutOthers(text)) &&
+      !Object.keys(newFacts).some((f) => districtCaseFacts.has(f) && String(newFacts[f as keyof Facts]) !== unlistedNamed)
+        ? unlistedNamed
+        : undefined;
     /** The "no documents of that district" answer, when the best clause found is another district's. */
     const otherDistrictAnswer = async (): Promise<Reply | null> => {
       if (!unlistedDistrict) return null;
