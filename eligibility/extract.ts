@@ -418,11 +418,15 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   }
   // ── social insurance months ── (extract.yaml `socialInsurance`)
   const S = L.socialInsurance;
-  /** The count a qualifier makes of n: fewer → at most n − 1, more → at least n + 1, at least → n. */
+  /**
+   * The count a qualifier makes of n: fewer → at most n − 1, more → at least n + 1, at least → n, and "n个多月" /
+   * "半年多" → n full months paid, the next one under way ("五个多月，还没到半年" is short of six).
+   */
   const qualified = (n: number, before: string | undefined, unit: string, after: string | undefined) => {
     const q = before?.toLowerCase();
     if (q && S.fewer.test(q)) return { max: n - 1 };
-    if ((q && S.more.includes(q)) || S.moreUnit.includes(unit) || (after && S.moreAfter.includes(after))) return { min: n + 1 };
+    if (q && S.more.includes(q)) return { min: n + 1 };
+    if (S.moreUnit.includes(unit) || (after && S.moreAfter.includes(after))) return n;
     if ((q && S.atLeast.includes(q)) || (after && S.atLeastAfter.includes(after))) return { min: n };
     return n; // "满5个月" reports the count reached: 5
   };
