@@ -46,8 +46,10 @@ export function parseGlossary(data: unknown, file: string): Glossary {
 /**
  * The search query for an English question: the Chinese terms of every glossary phrase it contains
  * (longest first; a phrase inside a longer one already matched adds nothing), then its numbers and
- * upper-case abbreviations (2023, QS). The other English words are dropped: the library is Chinese, so
- * they match nothing and only lower the retrieval confidence. A question without a glossary phrase, or
+ * upper-case abbreviations (2023, QS), and the Chinese it holds ("Filed 居转户 in 07/2023"). The other
+ * English words are dropped: the library is Chinese, so they match nothing and only lower the retrieval
+ * confidence. A question with Chinese in it but no glossary phrase ("What is the 东方英才领军项目 in the 2023
+ * plan?") is searched by its Chinese and numbers. A question without a glossary phrase or Chinese, or with
  * only context words (a place), or without Latin letters, is returned as is.
  */
 export function translateQuery(text: string, glossary: Glossary): string {
@@ -62,7 +64,8 @@ export function translateQuery(text: string, glossary: Glossary): string {
     for (const t of e.terms) if (!terms.includes(t)) terms.push(t);
     rest = rest.slice(0, m.index) + ' '.repeat(m[0].length) + rest.slice(m.index + m[0].length);
   }
-  if (!topic) return text;
+  const chinese = text.match(/[\p{Script=Han}〔〕]+/gu) ?? [];
+  if (!topic && !chinese.length) return text;
   const kept = text.match(/\b(?:\d[\d.]*|[A-Z]{2,6})\b/g) ?? [];
-  return [...terms, ...kept].join(' ');
+  return [...new Set([...terms, ...chinese, ...kept])].join(' ');
 }

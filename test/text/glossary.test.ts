@@ -38,3 +38,8 @@ test('a malformed glossary names the file, the entry and the expected shape', ()
     /glossary-en\.yaml: phrases\.hotline\.1: .*expected "phrases:/,
   );
 });
+
+test('the Chinese in an English question is searched with it, the other English words dropped', () => {
+  assert.equal(translateQuery('What is the 东方英才领军项目 in the 2023 plan?', glossary), '东方英才领军项目 2023');
+  assert.equal(translateQuery('Filed 居转户 in 07/2023 - did the frozen base still apply?', glossary), '申请 申办 居转户 07 2023');
+});
