@@ -43,7 +43,7 @@ const CueFileSchema = z
     correctionRejected: Words,
     /** A list of people: the pattern of a part's label, words that are no label, words before an asked label. */
     people: z
-      .object({ label: z.string().min(1), notLabels: Words, askedBefore: Words })
+      .object({ label: z.string().min(1), notLabels: Words, askedBefore: Words, listBefore: Words })
       .partial()
       .default({}),
     /** Words that join two items into one clause even between spaces ("2022.05 和 2022.06"). */
@@ -148,9 +148,9 @@ export interface CueTables {
   /**
    * A list of people ("A：QS 30；B：QS 80"): `label` is the regular expression (unicode) of a part's label at
    * its start (group 1 the label), `notLabels` what it must not take (QS, SI), `askedBefore` the words
-   * before the label of the person asked about ("我问的是小张：").
+   * before the label of the person asked about ("我问的是小张："), `listBefore` words that open a list (名单).
    */
-  people: { label: string | null; notLabels: string[]; askedBefore: string[] };
+  people: { label: string | null; notLabels: string[]; askedBefore: string[]; listBefore: string[] };
   joiners: string[];
   /** Words kept with the number after them across a space ("软科 58"). */
   withNumber: string[];
@@ -240,7 +240,7 @@ export function emptyCueTables(): CueTables {
     },
     corrections: [],
     correctionRejected: [],
-    people: { label: null, notLabels: [], askedBefore: [] },
+    people: { label: null, notLabels: [], askedBefore: [], listBefore: [] },
     joiners: [],
     withNumber: [],
     fillers: [],
@@ -332,6 +332,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     }
     out.people.notLabels = words([...out.people.notLabels, ...(d.people.notLabels ?? [])]);
     out.people.askedBefore = words([...out.people.askedBefore, ...(d.people.askedBefore ?? [])]);
+    out.people.listBefore = words([...out.people.listBefore, ...(d.people.listBefore ?? [])]);
     out.fillers = words([...out.fillers, ...d.fillers]);
     out.joiners = words([...out.joiners, ...d.joiners]);
     out.withNumber = words([...out.withNumber, ...d.withNumber]);

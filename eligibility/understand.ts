@@ -408,27 +408,40 @@ function peopleIn(text: string, cues: CueTables): { parts: { label: string; star
   if (!re) return null;
   const parts: { label: string; start: number; end: number; asked: boolean }[] = [];
   let at = 0;
-  for (const seg of text.split(/(?<=[；;。\n])/u)) {
-    const lead = seg.length - seg.trimStart().length;
-    let body = seg.trimStart();
+  // (A bullet before a label starts a part too, "… - A: Bristol MSc - B: …", where a list is run together.)
+  for (const seg of text.split(/(?<=[；;。\n])|(?=\s[-*•·]\s*[^\s：:]{1,10}\s*[：:])/u)) {
+    // (A bullet or a number before the label is no part of it: "- A: University of Bristol MSc".)
+    const bullet = /^[\s\-*•·]*(?:\d+[.)、]\s*)?/u.exec(seg)![0].length;
+    let body = seg.slice(bullet);
     const before = P.askedBefore.find((w) => body.startsWith(w));
-    if (before) body = body.slice(before.length).replace(/^[\s：:]+/u, '');
+    const list = before ? undefined : P.listBefore.find((w) => body.toLowerCase().startsWith(w));
+    if (before || list) body = body.slice((before ?? list)!.length).replace(/^[\s：:]+/u, '');
     const m = re.exec(body);
     const label = m?.slice(1).find((g) => !!g);
-    if (label && !P.notLabels.includes(label))
-      parts.push({ label, start: at + lead, end: at + seg.length, asked: !!before && !/^名单/u.test(before) });
+    if (label && !P.notLabels.includes(label.toLowerCase())) parts.push({ label, start: at, end: at + seg.length, asked: !!before });
     at += seg.length;
   }
   const labels = [...new Set(parts.map((p) => p.label))];
   if (labels.length < 2) return null;
-  // (…or the one label the text names again outside its own parts: "…。Bob能走名校落户吗".)
-  const outside = (l: string) => {
+  // (…or the label the text names again outside its own parts, the last one named: "…。Bob能走名校落户吗",
+  // "Can A apply for hukou?" then "And what about B?".)
+  const lastOutside = (l: string) => {
     let rest = text;
     for (const p of parts.filter((p) => p.label === l)) rest = rest.slice(0, p.start) + ' '.repeat(p.end - p.start) + rest.slice(p.end);
-    return rest.includes(l);
+    const wordy = /^[A-Za-z]+$/u.test(l);
+    let at = -1;
+    for (let i = rest.indexOf(l); i >= 0; i = rest.indexOf(l, i + 1))
+      if (!wordy || (!/[A-Za-z]/u.test(rest[i - 1] ?? '') && !/[A-Za-z]/u.test(rest[i + l.length] ?? ''))) at = i;
+    return at;
   };
-  const again = labels.filter((l) => parts.filter((p) => p.label === l).length > 1 || outside(l));
-  const asked = parts.find((p) => p.asked)?.label ?? (again.length === 1 ? again[0]! : null);
+  const again = labels
+    .map((l) => ({
+      l,
+      at: Math.max(lastOutside(l), parts.filter((p) => p.label === l).length > 1 ? parts.filter((p) => p.label === l).pop()!.start : -1),
+    }))
+    .filter((x) => x.at >= 0)
+    .sort((a, b) => b.at - a.at);
+  const asked = parts.find((p) => p.asked)?.label ?? again[0]?.l ?? null;
   return { parts, asked };
 }
 
@@ -502,7 +515,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const { cues, catalog } = deps;
   // In chat a space between two words of Chinese separates clauses ("全职4个月 社保也半年"), but not one
   // after a date written with a dot or a slash ("2023.07 提交的居转户").
-  const normalized = normalizeMessage(typeof message === 'string' ? message : '').replace(
+  // A line break ends a clause (a pasted list: "- A: Bristol MSc, SI 7 months⏎- B: …⏎Can A apply?").
+  const lines = (typeof message === 'string' ? message : '').replace(/\s*[\r\n]+\s*/g, '; ').trim();
+  const normalized = normalizeMessage(lines).replace(
     /(?<=[\p{Script=Han}])\s+(?=[\p{Script=Han}\d])|(?<=[\p{Script=Han}\d])(?<!\d{2,4}[./]\d{1,2})\s+(?=[\p{Script=Han}])/gu,
     '，',
   );

@@ -164,11 +164,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       ruleUnderWay && text.length <= BARE_MEASURE_CHARS
         ? [...(conditionFacts.get(ruleUnderWay.id) ?? [])].find((f) => DATE_TYPES.has(deps.catalog[f]?.type ?? '') && !(f in state.facts))
         : undefined;
+    // (A message that names one of a list of people given before, "问的是B", "And what about B?", is read with
+    // the list.)
+    const listBefore = state.people?.labels.some((l) => text.includes(l)) ? state.people : null;
+    const read = listBefore ? `${listBefore.text}\n${text}` : text;
     try {
       if (deps.understand) {
-        // (An answer to "which one?" after a list of people is read with the list: "问的是B".)
-        const named = state.people?.labels.find((l) => text.includes(l));
-        const read = named && state.people ? `${state.people.text}\n${text}` : text;
         understood = deps.understand(read, {
           asOf,
           topicFacts: ruleUnderWay ? [...(ruleFacts.get(ruleUnderWay.id) ?? [])] : undefined,
@@ -325,7 +326,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       lastFacts: Object.keys(newFacts).length ? Object.keys(newFacts) : (state.lastFacts ?? []),
       goals,
       topicRule: null,
-      people: null,
+      // (A list of people is kept for the next message, which may ask about another of them.)
+      people: understood?.people ? { text: listBefore ? listBefore.text : text, labels: understood.people.labels } : null,
     };
     let searchResult: Promise<SearchResult> | undefined;
     // An English question searches the Chinese library with the glossary's terms added (text/glossary.ts).
@@ -390,7 +392,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         ),
         {
           ...next,
-          people: { text, labels: listed.labels },
+          people: { text: listBefore ? listBefore.text : text, labels: listed.labels },
           openQuestion: null,
           expect: null,
         },

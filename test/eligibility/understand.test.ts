@@ -297,3 +297,11 @@ test('what a clause of the measure says is no fact of the person ("那条说的4
 test('"不在重点企业名单里，我也算不上骨干" denies the backbone fact', () => {
   assert.equal(u('宝山企业的员工，不过我们公司不在重点企业名单里，我也算不上骨干').facts.isKeyEnterpriseBackbone, false);
 });
+
+test('a pasted list, one line each, and the one asked about later', () => {
+  const list =
+    'Two hires, both full-time in Shanghai:\n- A: University of Bristol MSc, SI 7 months\n- B: University of Southampton MSc, SI 9 months';
+  assert.deepEqual(u(`${list}\nCan A apply for hukou?`).people, { labels: ['A', 'B'], asked: 'A' });
+  const b = u(`${list}\nCan A apply for hukou?\nAnd what about B?`);
+  assert.deepEqual([b.people?.asked, b.facts.socialInsuranceMonths], ['B', 9]);
+});
