@@ -130,6 +130,10 @@ export function normalizeMessage(text: string): string {
 /** Characters before a back-payment word searched for a word that puts it in the future ("committing to back-pay"). */
 const FUTURE_WINDOW = 16;
 
+/** Characters before a round band ("五十几名") searched for an approximate word (大概), and how far it widens the band down. */
+const APPROX_WINDOW = 4;
+const APPROX_SPREAD = 5;
+
 /** Characters before a "前N" band searched for a word that says the rank falls short of it (`ranks.shortOf`). */
 const SHORT_OF_WINDOW = 8;
 
@@ -240,7 +244,11 @@ function findRanks(L: ExtractLang, clause: string, messageHasContext: boolean, a
   // (without 名 only where the message is about ranks: "学校排名七十多")
   for (const r = scan(ctx ? R.roundWithContext : R.round); (m = r.exec(clause)); ) {
     const n = Number(m[1]);
-    add({ min: n + 1, max: n % 100 === 0 ? n + 99 : n + 9 }, m);
+    // (Said with an approximate word, "大概五十几名": it may be n itself, or a little less — not for a round
+    // hundred, "大概一百多名" is past 100.)
+    const before = clause.slice(Math.max(0, m.index - APPROX_WINDOW), m.index);
+    const approx = n % 100 !== 0 && !!approximate?.before.some((w) => before.includes(w));
+    add({ min: approx ? Math.max(1, n - APPROX_SPREAD) : n + 1, max: n % 100 === 0 ? n + 99 : n + 9 }, m);
   }
   // 100名以外 / 100名开外 / 100名之后 / outside the top 100
   for (const r = scan(R.outside); (m = r.exec(clause)); ) {
@@ -420,12 +428,15 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const S = L.socialInsurance;
   /**
    * The count a qualifier makes of n: fewer → at most n − 1, more → at least n + 1, at least → n, and "n个多月" /
-   * "半年多" → n full months paid, the next one under way ("五个多月，还没到半年" is short of six).
+   * "半年多" → n full months paid, the next one under way ("五个多月，还没到半年" is short of six); "两年多" → at
+   * least 25.
    */
   const qualified = (n: number, before: string | undefined, unit: string, after: string | undefined) => {
     const q = before?.toLowerCase();
     if (q && S.fewer.test(q)) return { max: n - 1 };
     if (q && S.more.includes(q)) return { min: n + 1 };
+    // ("两年多" is more than two years: at least 25 months.)
+    if (after && S.moreAfter.includes(after) && S.yearUnit.test(unit)) return { min: n + 1 };
     if (S.moreUnit.includes(unit) || (after && S.moreAfter.includes(after))) return n;
     if ((q && S.atLeast.includes(q)) || (after && S.atLeastAfter.includes(after))) return { min: n };
     return n; // "满5个月" reports the count reached: 5

@@ -323,6 +323,9 @@ export function resolveDates(
     /(?<![\d./])(20\d{2}|[1-4]\d)[./](0?[1-9]|1[0-2])[./](0?[1-9]|[12]\d|3[01])(?![\d./%万])/g,
     (_m, y: string, mo: string, d: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月${Number(d)}日`,
   );
+  // Month/year as English forms write it: 12/2022, 05/2022; quarters: Q3 2022 → its three months.
+  s = s.replace(/(?<![\d./])(0?[1-9]|1[0-2])\/(20\d{2})(?![\d./])/g, (_m, mo: string, y: string) => `${y}年${Number(mo)}月`);
+  s = s.replace(/\bQ([1-4])\s*(20\d{2})\b/gi, (_m, q: string, y: string) => `${y}年${Number(q) * 3 - 2}月至${Number(q) * 3}月`);
   // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
   s = s.replace(
     /(?<![\d./])(20\d{2}|[1-4]\d)[./](0?[1-9]|1[0-2])(?![\d./%万])/g,

@@ -305,3 +305,9 @@ test('a pasted list, one line each, and the one asked about later', () => {
   const b = u(`${list}\nCan A apply for hukou?\nAnd what about B?`);
   assert.deepEqual([b.people?.asked, b.facts.socialInsuranceMonths], ['B', 9]);
 });
+
+test('English month/year and quarters are dates', () => {
+  const r = (t: string) => resolveDates(t, '2026-12-01', cues, null, extractLang.dates).text;
+  assert.equal(r('assessment in 12/2022'), 'assessment in 2022年12月');
+  assert.equal(r('We missed Q2 2022 SI'), 'We missed 2022年4月至6月 SI');
+});
