@@ -62,17 +62,22 @@ for (const [name, floors] of [
   ['understanding-check19.yaml', { messages: 0.97, conversations: 0.97, confidentWrong: 0 }],
   // Blind set 21, held out at the session start (7840b86) and on 102203e alike (88.9 % verdicts, 87.5 %
   // conversations, 3 confident wrong); vc06, v075 and v024 fixed since.
-  ['understanding-check21.yaml', { messages: 0.84, conversations: 0.9, confidentWrong: 0 }],
+  ['understanding-check21.yaml', { messages: 0.89, conversations: 0.9, confidentWrong: 0 }],
   // Blind set 22 (12333 hotline style), held out on b16174d and on 9103cad alike (86.0 % verdicts, 87.5 %
   // conversations, 5 confident wrong); fixes from it since.
-  ['understanding-check22.yaml', { messages: 0.91, conversations: 0.87, confidentWrong: 0 }],
+  ['understanding-check22.yaml', { messages: 0.92, conversations: 0.9, confidentWrong: 0 }],
   // Blind set 23 (HR group chat and web form), held out on 1b7e959 (87.7 % verdicts, 87.5 % conversations,
   // 2 confident wrong; 9103cad alike); fixes from it since.
-  ['understanding-check23.yaml', { messages: 0.91, conversations: 0.96, confidentWrong: 0 }],
+  ['understanding-check23.yaml', { messages: 0.93, conversations: 0.96, confidentWrong: 0 }],
   // Blind sets 24 (WeChat employees, a third in English) and 25 (mostly conversations), held out on dd507e0
   // (24: 85.7 % verdicts, 85.3 % conversations, 7 confident wrong; 25: 93.1 %, 82.9 %, 5); fixes since.
-  ['understanding-check24.yaml', { messages: 0.89, conversations: 0.91, confidentWrong: 0 }],
+  ['understanding-check24.yaml', { messages: 0.91, conversations: 0.94, confidentWrong: 0 }],
   ['understanding-check25.yaml', { messages: 0.92, conversations: 0.89, confidentWrong: 0 }],
+  // Blind sets 26 (a district service desk) and 27 (multinational HR, half English), held out on 98ab646
+  // (26: 93.3 % verdicts, 93.8 % conversations, 4 confident wrong; 27: 79.6 %, 53.1 %, 9); fixes since.
+  // Check 27 keeps English questions and conversations the understanding does not read yet.
+  ['understanding-check26.yaml', { messages: 0.95, conversations: 0.93, confidentWrong: 1 }],
+  ['understanding-check27.yaml', { messages: 0.75, conversations: 0.59, confidentWrong: 5 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
