@@ -890,6 +890,8 @@ function extractUniversity(
   // Remove ranking names that contain a university name (上海交通大学世界大学学术排名).
   const cleaned = t.replace(opts.lang.misc.rankingNamedAfterUniversity, ' ');
   const found: { u: University; surface: string }[] = [];
+  /** Names said with a negation before them ("not the University of Zurich"): no later lookup takes them. */
+  const deniedNames: string[] = [];
   if (table) {
     // (A name said with a negation before it is not the person's: "苏黎世大学 不是ETH".)
     const lower = cleaned.toLowerCase();
@@ -897,7 +899,9 @@ function extractUniversity(
       const i = lower.indexOf(surface.toLowerCase());
       return i > 0 && negated(opts.lang, cleaned, i);
     };
-    for (const m of findUniversityMentions(table, cleaned).filter((x) => !denied(x.surface))) {
+    const mentions = findUniversityMentions(table, cleaned);
+    deniedNames.push(...mentions.filter((x) => denied(x.surface)).map((x) => x.surface.toLowerCase()));
+    for (const m of mentions.filter((x) => !denied(x.surface))) {
       names.push(m.surface, ...(m.also ?? []));
       // A shared name told apart by a country the message names ("英格兰约克大学").
       const picked = pickByCountry(table, m.names, cleaned);
@@ -965,6 +969,7 @@ function extractUniversity(
       )
         continue;
       if (opts.lang.misc.vagueName.test(name)) continue;
+      if (deniedNames.some((d) => d.includes(name.toLowerCase()) || name.toLowerCase().includes(d))) continue;
       if (table) {
         const r = narrowByCountry(table, lookupUniversity(table, name), t);
         if (r.status === 'found') {
@@ -997,6 +1002,7 @@ function extractUniversity(
       if (table && !/[\u4e00-\u9fff]/.test(name)) {
         // English with a misspelled keyword: try capitalized word runs ("Univeristy of Edinburgh").
         const hit = capitalizedRuns(cleaned)
+          .filter((run) => !deniedNames.some((d) => d.includes(run.toLowerCase()) || run.toLowerCase().includes(d)))
           .map((run) => lookupUniversity(table, run))
           .find((x) => x.status === 'found');
         if (hit && hit.status === 'found') {
@@ -1015,7 +1021,9 @@ function extractUniversity(
     }
   }
   if (!found.length && !ambiguities.length && table && facts.university === undefined) {
-    for (const run of capitalizedRuns(cleaned)) {
+    for (const run of capitalizedRuns(cleaned).filter(
+      (run) => !deniedNames.some((d) => d.includes(run.toLowerCase()) || run.toLowerCase().includes(d)),
+    )) {
       const hit = lookupUniversity(table, run);
       // Capitalized words are a name only with a word of one, perhaps misspelled ("Univeristy of
       // Edinburgh"); "New York" is a place, not New York University.
