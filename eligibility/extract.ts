@@ -1062,24 +1062,24 @@ function extractUniversity(
     notes.push(fill(N.domesticUniversity, { name: pick.u.nameZh ?? pick.u.nameEn }));
     if (facts.studiedAbroad === undefined) say('studiedAbroad', false, pick.surface);
   }
-  if (pick.u.best) {
+  const best = pick.u.best;
+  if (best) {
+    /** The table's best rank, its system and edition, as the facts. */
+    const takeTableRank = () => {
+      facts.worldRank = best.rank;
+      evidence.worldRank = `${pick.surface}: ${describeBestRank(pick.u)}`;
+      facts.rankingSystem = best.system;
+      evidence.rankingSystem = evidence.worldRank;
+      facts.rankingEdition = best.edition;
+      evidence.rankingEdition = evidence.worldRank;
+    };
     let belief: RegExpExecArray | null = null;
     if (facts.worldRank === undefined) {
-      facts.worldRank = pick.u.best.rank;
-      evidence.worldRank = `${pick.surface}: ${describeBestRank(pick.u)}`;
-      facts.rankingSystem = pick.u.best.system;
-      evidence.rankingSystem = evidence.worldRank;
-      facts.rankingEdition = pick.u.best.edition;
-      evidence.rankingEdition = evidence.worldRank;
+      takeTableRank();
       notes.push(fill(N.bestRank, { name: pick.u.nameZh ?? pick.u.nameEn, rank: describeBestRank(pick.u) }));
     } else if (typeof facts.worldRank === 'object' && (belief = opts.lang.misc.rankBelief.exec(t))) {
       // A band said as a belief ("LSE应该稳稳前50吧"): the table decides, and says so.
-      facts.worldRank = pick.u.best.rank;
-      evidence.worldRank = `${pick.surface}: ${describeBestRank(pick.u)}`;
-      facts.rankingSystem = pick.u.best.system;
-      evidence.rankingSystem = evidence.worldRank;
-      facts.rankingEdition = pick.u.best.edition;
-      evidence.rankingEdition = evidence.worldRank;
+      takeTableRank();
       notes.push(fill(N.rankBelief, { said: belief[0], name: pick.u.nameZh ?? pick.u.nameEn, rank: describeBestRank(pick.u) }));
     } else {
       notes.push(fill(N.rankDiffers, { name: pick.u.nameZh ?? pick.u.nameEn, rank: describeBestRank(pick.u) }));
