@@ -77,7 +77,7 @@ for (const [name, floors] of [
   // (26: 93.3 % verdicts, 93.8 % conversations, 4 confident wrong; 27: 79.6 %, 53.1 %, 9); fixes since.
   // Check 27 keeps English questions and conversations the understanding does not read yet.
   ['understanding-check26.yaml', { messages: 0.95, conversations: 0.93, confidentWrong: 1 }],
-  ['understanding-check27.yaml', { messages: 0.75, conversations: 0.62, confidentWrong: 4 }],
+  ['understanding-check27.yaml', { messages: 0.78, conversations: 0.65, confidentWrong: 4 }],
 ] as const) {
   test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
     // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.

@@ -311,3 +311,11 @@ test('English month/year and quarters are dates', () => {
   assert.equal(r('assessment in 12/2022'), 'assessment in 2022年12月');
   assert.equal(r('We missed Q2 2022 SI'), 'We missed 2022年4月至6月 SI');
 });
+
+test('English backbone status with a word in brackets ("core (backbone) staff")', () => {
+  assert.equal(
+    u('Our company is a key enterprise in Baoshan and our R&D director is recognised by us as core (backbone) staff').facts
+      .isKeyEnterpriseBackbone,
+    true,
+  );
+});
