@@ -102,7 +102,10 @@ const CueFileSchema = z
     /** Words between a negation and a `denied` stem (愿意, 想, 做: "不愿意做承诺"). */
     negationModals: Words,
     /** Words that hedge a value in their clause (几个月, 有些): the value is not read with confidence. */
-    doubt: z.object({ vague: Words, unsure: Words, approxBefore: Words, approxAfter: Words, alternatives: Words }).partial().default({}),
+    doubt: z
+      .object({ vague: Words, unsure: Words, approxBefore: Words, approxAfter: Words, alternatives: Words, calendarUnits: Words })
+      .partial()
+      .default({}),
     /** Bare answers to a yes/no question, for every channel (`yesNo()`). */
     answers: z.object({ yes: Words, no: Words }).partial().default({}),
     sentences: z.record(z.string(), z.object({ zh: z.string().min(1), en: z.string().min(1) })).default({}),
@@ -204,7 +207,15 @@ export interface CueTables {
   /** Hedges (`vague`), and the words that make a rank approximate before / after it (大概 60, 60左右). */
   /** `alternatives`: words between two values of one fact ("2次还是3次"): the fact is the interval of both. */
   /** `unsure`: words that say the person does not know ("算不算全职我也说不清": the fact asked is not stated). */
-  doubt: { vague: string[]; unsure: string[]; approxBefore: string[]; approxAfter: string[]; alternatives: string[] };
+  /** `calendarUnits`: units after a number that make it a date, not a count (月, 日: "1月至6月" is no either-or). */
+  doubt: {
+    vague: string[];
+    unsure: string[];
+    approxBefore: string[];
+    approxAfter: string[];
+    alternatives: string[];
+    calendarUnits: string[];
+  };
   /** Bare yes / no answers (one list for the assistant, Telegram and the terminal chat). */
   answers: { yes: string[]; no: string[] };
   /** Sentences said back ({value}, {date} placeholders), by language. */
@@ -277,7 +288,7 @@ export function emptyCueTables(): CueTables {
     information: [],
     dateFacts: {},
     facts: {},
-    doubt: { vague: [], unsure: [], approxBefore: [], approxAfter: [], alternatives: [] },
+    doubt: { vague: [], unsure: [], approxBefore: [], approxAfter: [], alternatives: [], calendarUnits: [] },
     answers: { yes: [], no: [] },
     sentences: {},
     route: { greeting: [], help: [], trailing: '', eligibility: [], personal: [] },
@@ -394,6 +405,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.doubt.approxBefore = words([...out.doubt.approxBefore, ...(d.doubt.approxBefore ?? [])]);
     out.doubt.approxAfter = words([...out.doubt.approxAfter, ...(d.doubt.approxAfter ?? [])]);
     out.doubt.alternatives = words([...out.doubt.alternatives, ...(d.doubt.alternatives ?? [])]);
+    out.doubt.calendarUnits = words([...out.doubt.calendarUnits, ...(d.doubt.calendarUnits ?? [])]);
     out.answers.yes = words([...out.answers.yes, ...(d.answers.yes ?? [])]);
     out.answers.no = words([...out.answers.no, ...(d.answers.no ?? [])]);
     Object.assign(out.sentences, d.sentences);

@@ -401,17 +401,16 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   runCues(L.factPatterns.studiedAbroad);
   // ── employment ──
   runCues(L.factPatterns.employed);
+  // A new hire, or a full-time start within weeks on an offer taken ("offer签了下个月入职": said back).
   for (const c of cls) {
     if (L.otherCity.test(c)) continue;
     const m = L.misc.newHire.exec(c);
     if (m && !negated(L, c, m.index)) say('employedFullTimeInShanghai', true, m[0]);
-  }
-  // A full-time start within weeks on an offer taken ("offer签了下个月入职"): full-time, said back.
-  for (const c of cls) {
-    const m = L.misc.startsSoon.exec(c);
-    if (!m || negated(L, c, m.index) || L.otherCity.test(c)) continue;
-    say('employedFullTimeInShanghai', true, m[0]);
-    notes.push(fill(L.notes.startsSoon, { said: m[0] }));
+    const soon = L.misc.startsSoon.exec(c);
+    if (soon && !negated(L, c, soon.index)) {
+      say('employedFullTimeInShanghai', true, soon[0]);
+      notes.push(fill(L.notes.startsSoon, { said: soon[0] }));
+    }
   }
   runCues(L.factPatterns.notEmployed);
   for (const c of cls) {

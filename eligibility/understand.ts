@@ -21,6 +21,7 @@ import { askingNegation, deniesWithin, statesNo } from './negation.ts';
 import { NumberInterval, type Facts } from './facts.ts';
 import type { FactCatalog } from './rules.ts';
 import { alt, escapeRe as escapeRegex } from '../text/regex.ts';
+import { normalizeAsciiKey } from './universities.ts';
 
 /** `measure`: a clause naming a measure ("疫情补缴那个政策"); like the other roles but `self`/`negated`, no fact of the person. */
 export type Role = 'self' | 'comparison' | 'hypothetical' | 'negated' | 'reported' | 'measure';
@@ -154,9 +155,7 @@ export interface UnderstandDeps {
 
 const CLAUSE_END = /[，,。；;！!？?\n]/u;
 
-/** An A-not-A question ("算不算全职", "是不是疫情"): the verb twice around 不/没, then the words it asks about. */
-const A_NOT_A = /(\p{Script=Han})[不没]\1(\p{Script=Han}+)/gu;
-/** Characters after an A-not-A read as what it asks ("全职", "疫情原因"). */
+/** Characters after an A-not-A question ("算不算全职") read as what it asks ("全职", "疫情原因"). */
 const A_NOT_A_WORDS = 6;
 
 /** Characters around a value within which a hedge word (cue table `doubt.vague`: 大概, 记不清) doubts it. */
@@ -428,9 +427,9 @@ function peopleIn(text: string, cues: CueTables): { parts: { label: string; star
   if (labels.length < 2) return null;
   // (…or the label the text names again outside its own parts, the last one named: "…。Bob能走名校落户吗",
   // "Can A apply for hukou?" then "And what about B?".)
-  const lastOutside = (l: string) => {
+  const lastOutside = (l: string, own: typeof parts) => {
     let rest = text;
-    for (const p of parts.filter((p) => p.label === l)) rest = rest.slice(0, p.start) + ' '.repeat(p.end - p.start) + rest.slice(p.end);
+    for (const p of own) rest = rest.slice(0, p.start) + ' '.repeat(p.end - p.start) + rest.slice(p.end);
     const wordy = /^[A-Za-z]+$/u.test(l);
     let at = -1;
     for (let i = rest.indexOf(l); i >= 0; i = rest.indexOf(l, i + 1))
@@ -438,14 +437,29 @@ function peopleIn(text: string, cues: CueTables): { parts: { label: string; star
     return at;
   };
   const again = labels
-    .map((l) => ({
-      l,
-      at: Math.max(lastOutside(l), parts.filter((p) => p.label === l).length > 1 ? parts.filter((p) => p.label === l).pop()!.start : -1),
-    }))
+    .map((l) => {
+      const own = parts.filter((p) => p.label === l);
+      return { l, at: Math.max(lastOutside(l, own), own.length > 1 ? own[own.length - 1]!.start : -1) };
+    })
     .filter((x) => x.at >= 0)
     .sort((a, b) => b.at - a.at);
   const asked = parts.find((p) => p.asked)?.label ?? again[0]?.l ?? null;
   return { parts, asked };
+}
+
+/**
+ * What each A-not-A question of `t` asks about ("算不算全职我也说不清" → "全职我也说不清", the Han characters
+ * after it, at most A_NOT_A_WORDS): a one-character negation word between a character and its repeat.
+ */
+function askedByANotA(t: string, negation: string[]): string[] {
+  const out: string[] = [];
+  for (const n of negation.filter((w) => w.length === 1))
+    for (let i = t.indexOf(n); i >= 0; i = t.indexOf(n, i + 1)) {
+      if (!askingNegation(t, i, n)) continue;
+      const words = /^\p{Script=Han}+/u.exec(t.slice(i + n.length + 1))?.[0];
+      if (words) out.push(words.slice(0, A_NOT_A_WORDS));
+    }
+  return out;
 }
 
 /** The text ends with a question word of cue table `questionEnd` (吗, 呢), end punctuation aside. */
@@ -801,7 +815,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       // Working in another city now ("现在人在深圳上班", "I work in London"): not full-time in Shanghai.
       // (The university names are left out first: London in "King's College London" is no place of work.)
       const we = cues.workElsewhere;
-      const unnamed = namesSeen.reduce((t, n) => t.split(foldName(n)).join(''), foldName(cl));
+      const unnamed = namesSeen.reduce((t, n) => t.split(normalizeAsciiKey(n)).join(''), normalizeAsciiKey(cl));
       const place = we.places.find((w) => unnamed.includes(w));
       // (A later clause saying they work in Shanghai now wins: "在伦敦工作了两年 现在回上海全职".)
       const laterYes = spans.some(
@@ -1085,7 +1099,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         // (The same unit, or none before the "or": "2还是3次"; not "2022年或者3月".)
         if (m[2] && !m[4]!.startsWith(m[2])) continue;
         // (Nor calendar months or days: "1月至6月领过1次" dates a count, it is no count of 1 to 6.)
-        if (/^[月日号]/.test(m[2] || m[4] || '')) continue;
+        const unit = m[2] || m[4] || '';
+        if (cues.doubt.calendarUnits.some((w) => unit.startsWith(w))) continue;
         const [a, b] = [Number(m[1]), Number(m[3])].sort((x, y) => x - y) as [number, number];
         if (a === b) continue;
         const at: [number, number] = [c.start + m.index!, c.start + m.index! + m[0].length];
@@ -1142,8 +1157,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   // would state are doubted, whatever another clause seemed to say ("在上海上班").
   for (const c of clauses) {
     if (c.role !== 'self' || !has(c.text.toLowerCase(), cues.doubt.unsure)) continue;
-    for (const m of c.text.matchAll(A_NOT_A)) {
-      const asked = m[2]!.slice(0, A_NOT_A_WORDS);
+    for (const asked of askedByANotA(c.text, cues.negation)) {
       for (const fact of Object.keys(safeExtract(deps.extract, asked, { asOf: ctx.asOf }).facts))
         if (catalog[fact]?.type === 'boolean') doubts.push({ fact, why: 'vague', text: c.text });
     }
@@ -1231,11 +1245,6 @@ function safeExtract(
 export const _internal = { clausesOf, roleOf, unitFact, anyOf };
 
 /** `w` occurs in `t` other than directly before one of `partOf` (北大 in 北大毕业, not in 西北大学). */
-/** Lower case, each run of other than letters and digits one space: "King's" and "King s" are one name. */
-function foldName(s: string): string {
-  return s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ');
-}
-
 function containsWord(t: string, w: string, partOf: string[]): boolean {
   for (let i = t.indexOf(w); i >= 0; i = t.indexOf(w, i + 1)) {
     const after = t.slice(i + w.length);

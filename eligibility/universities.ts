@@ -710,7 +710,8 @@ function asciiNeedle(key: string): string {
   return n;
 }
 
-function normalizeAsciiKey(k: string): string {
+/** Lower case, accents off, each run of other than letters and digits one space: "King's" and "King s" are one name. */
+export function normalizeAsciiKey(k: string): string {
   return k
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -626,12 +626,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           delete sources[d.fact];
         }
         notes.push(...otherRuleNotes(kit, decision, lang));
+        const leadRule = deps.rules.find((x) => x.id === v.ruleId);
         // A case the person supposes ("假如我是QS第45的学校毕业，在上海全职，能落户吗"): its facts are not theirs,
         // so the verdict stays on what they said; what the supposition would give is said as a note.
         const supposed = understood?.supposed ?? {};
-        const leadOfSupposed = Object.keys(supposed).length ? deps.rules.find((x) => x.id === v.ruleId) : undefined;
-        if (leadOfSupposed) {
-          const w = evaluate([leadOfSupposed], { ...facts, ...supposed } as Facts, decision.judgedOn, { catalog: deps.catalog })[0];
+        if (leadRule && Object.keys(supposed).length) {
+          const w = evaluate([leadRule], { ...facts, ...supposed } as Facts, decision.judgedOn, { catalog: deps.catalog })[0];
           const said = (understood?.spans ?? [])
             .filter((sp) => sp.role === 'hypothetical' && sp.fact in supposed)
             .map((sp) => sp.text.trim());
@@ -659,7 +659,6 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           { sources, judgedOn: decision.situationDate },
         );
         reply.decision = decisionJson(decision, facts, sources);
-        const leadRule = deps.rules.find((x) => x.id === v.ruleId);
         reply.expired = !!leadRule && measureEnded(leadRule, asOf);
         let fu = followUp;
         // Which university a name means is asked only when the answer depends on it: the candidates' ranks
@@ -680,10 +679,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           if (reply.blocks) reply.blocks.followUp = { fact: fu.fact, question: fu.question, choices: fu.choices ?? [] };
         }
         // What a bare next message most likely gives: the asked fact, or after a "no" the fact that failed.
-        const rule = deps.rules.find((x) => x.id === v.ruleId);
         const failed = v.verdict === 'not_eligible' ? v.conditions.filter((c) => c.status === 'fail' && !c.skipped).map((c) => c.fact) : [];
         // Of the failing facts, the one asked last is the one people keep adding to (months of social insurance).
-        const failing = failed.sort((a, b) => (rule?.ask.indexOf(b) ?? -1) - (rule?.ask.indexOf(a) ?? -1))[0];
+        const failing = failed.sort((a, b) => (leadRule?.ask.indexOf(b) ?? -1) - (leadRule?.ask.indexOf(a) ?? -1))[0];
         const expect = fu?.fact ?? failing ?? null;
         // (The words of the check are the topic of a short information question that follows: "线上培训补贴3次那个"
         // → "什么时候到期".)
