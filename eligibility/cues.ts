@@ -71,6 +71,8 @@ const CueFileSchema = z
     /** Periods named by what happened then ("封控那几个月") → the dates they stand for, written as a person would. */
     eras: z.record(z.string(), z.string().min(1)).default({}),
     yearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
+    /** English parts of a year, written before it ("mid-2022", "first half of 2022", "spring 2022", "H1 2022"). */
+    englishYearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
     situation: Words,
     /** Words that may stand beside a date that is a clause of its own ("In August 2022, could we…"). */
     situationLead: Words,
@@ -176,6 +178,8 @@ export interface CueTables {
     sameMonth: string[];
   };
   yearParts: Record<string, [number, number]>;
+  /** English parts of a year before the year ("mid-2022", "H1 2022") → its months. */
+  englishYearParts: Record<string, [number, number]>;
   situation: string[];
   situationLead: string[];
   /** Date facts of the event asked about: a past one is the situation the question is about. */
@@ -269,6 +273,7 @@ export function emptyCueTables(): CueTables {
       sameMonth: [],
     },
     yearParts: {},
+    englishYearParts: {},
     situation: [],
     situationLead: [],
     situationFacts: [],
@@ -364,6 +369,10 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     for (const [w, p] of Object.entries(d.yearParts)) {
       if (p[0] > p[1]) throw new CueLoadError(`${file}: yearParts.${w}: first month after the last`);
       out.yearParts[norm(w)] = p;
+    }
+    for (const [w, p] of Object.entries(d.englishYearParts)) {
+      if (p[0] > p[1]) throw new CueLoadError(`${file}: englishYearParts.${w}: first month after the last`);
+      out.englishYearParts[norm(w)] = p;
     }
     out.situation = words([...out.situation, ...d.situation]);
     out.situationLead = words([...out.situationLead, ...d.situationLead]);

@@ -78,6 +78,8 @@ export interface ExtractOptions {
    * / `doubt.approxAfter`): such a rank is read as ±5. Without them a rank is read as said.
    */
   approximate?: { before: string[]; after: string[] };
+  /** The whole message when `text` is one clause of it (what the message is about: contributions or not). */
+  messageText?: string;
 }
 
 /** Normalizes a message for matching: NFKC, simplified characters, Arabic numerals. */
@@ -330,6 +332,9 @@ function intervalOf(v: RankMention['value']): [number, number] {
  * @example
  * extractFacts('没有留学经历', { asOf: '2022-09-01' }).facts // { studiedAbroad: false }
  */
+/** Characters before a date within which another event's word (成立, set up) makes it that event's date. */
+const OTHER_EVENT_WINDOW = 40;
+
 export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const notes: string[] = [];
   const ambiguities: Ambiguity[] = [];
@@ -616,7 +621,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     // which says neither.
     const negAt = hasBack && B.notBackAt.test(c.slice(backIdx));
     const asksBack = negAt && askingNegation(c, backIdx, c[backIdx]!);
-    const notBack = negAt && !asksBack;
+    // (…or an English negation right before them: "still haven't back-paid the Apr-May 2022 arrears".)
+    const notBack = (negAt && !asksBack) || (hasBack && B.notYetBeforeEn.test(c.slice(Math.max(0, backIdx - 24), backIdx)));
     const future = asksBack || (hasBack && B.future.test(c.slice(Math.max(0, backIdx - FUTURE_WINDOW), backIdx + 4)));
     // Of several dates after the back-payment words, the nearest is when it was paid ("back-paid in Oct
     // 2022, applied in Nov 2022").
@@ -626,6 +632,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         ? backDates.reduce((a, b) => (Math.abs(b.index - backIdx) < Math.abs(a.index - backIdx) ? b : a))
         : undefined;
     for (const d of dates) {
+      // (A date of another event is no month missed: "set up a new HR firm in mid-2022 and missed some SI".)
+      const lead = c.slice(Math.max(0, d.index - OTHER_EVENT_WINDOW), d.index);
+      if (OTHER_EVENT.test(lead) && !MISSED.test(lead) && !BACK.test(lead)) continue;
       const isRange = d.to !== undefined;
       const nearBack = hasBack && (!hasMissed || (!isRange && d.index > backIdx - 12)) && (!nearest || d === nearest || isRange);
       const shift = B.period.test(c.slice(Math.max(0, d.index - 6), d.index + 1)) ? 1 : 0; // 所属期3月 = payment month 4
@@ -636,9 +645,18 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
           notes.push(fill(L.notes.backPaidOn, { note: d.note }));
           doubts.push({ fact: 'backPaidOn', why: 'year', text: d.text });
         }
-      } else if (hasBack && !hasMissed && isRange && d.to && !future && !notBack && !B.monthsOf.test(c.slice(d.end))) {
-        // Paid back some time in a period ("同年上半年就补上了"): by its last month at the latest — not the
-        // months the contributions are for ("22年6月到9月的社保是后来补缴的": those were missed).
+      } else if (
+        hasBack &&
+        (!hasMissed || d.index > backIdx) &&
+        isRange &&
+        d.to &&
+        !future &&
+        !notBack &&
+        !B.monthsOf.test(c.slice(d.end))
+      ) {
+        // Paid back some time in a period ("同年上半年就补上了", "missed May 2022 and back-paid it in early 2023"):
+        // by its last month at the latest — not the months the contributions are for ("22年6月到9月的社保是后来补缴
+        // 的": those were missed).
         set('backPaidOn', d.to, d.text);
       } else if (hasMissed || isRange) {
         const [fy, fm] = d.value.split('-').map(Number) as [number, number];
@@ -677,7 +695,17 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
   }
   if (missed.length) set('missedContributionMonths', [...new Set(missed)].sort(), missed.join(','));
-  runCues(L.factPatterns.missedDueToEpidemic);
+  // (The epidemic as the reason for missed contributions: only in a message about contributions, or in the check
+  // that asks it — "材料因为疫情没法现场递交" says nothing of social insurance.)
+  const whole = opts.messageText ?? t;
+  if (
+    MISSED.test(whole) ||
+    BACK.test(whole) ||
+    S.mentioned.test(whole) ||
+    opts.openFact === 'missedDueToEpidemic' ||
+    opts.topicFacts?.includes('missedDueToEpidemic')
+  )
+    runCues(L.factPatterns.missedDueToEpidemic);
   if (L.misc.notEpidemic.test(t)) {
     bools.set('missedDueToEpidemic', [{ value: false, evidence: 'not epidemic' }]);
   }

@@ -128,7 +128,7 @@ export interface Understanding {
 
 export type ExtractPort = (
   text: string,
-  opts: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[] },
+  opts: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[]; messageText?: string },
 ) => Extraction;
 
 export interface UnderstandContext {
@@ -166,8 +166,13 @@ function clausesOf(t: string): { text: string; start: number; end: number }[] {
   const out: { text: string; start: number; end: number }[] = [];
   let start = 0;
   for (let i = 0; i <= t.length; i++) {
-    // (An English full stop ends a clause when a space follows: "…in Dec 2022. Does it affect…"; not "2022.05".)
-    if (i === t.length || CLAUSE_END.test(t[i]!) || (t[i] === '.' && /\s/u.test(t[i + 1] ?? '') && /[a-z\d]/iu.test(t[i - 1] ?? ''))) {
+    // (An English full stop ends a clause when a space follows: "…in Dec 2022. Does it affect…", "…(not covid). On
+    // 1 Oct…"; not "2022.05".)
+    if (
+      i === t.length ||
+      CLAUSE_END.test(t[i]!) ||
+      (t[i] === '.' && /\s/u.test(t[i + 1] ?? '') && /[\p{L}\d)）"'”’]/u.test(t[i - 1] ?? ''))
+    ) {
       const raw = t.slice(start, i);
       const lead = raw.length - raw.trimStart().length;
       const s = raw.trim();
@@ -215,6 +220,8 @@ interface DatePatterns {
   reference: RegExp | null;
   afterReference: RegExp;
   yearPart: RegExp | null;
+  /** An English part of a year and its year ("mid-2022", "the first half of 2022", "2022 H1"); null without any. */
+  englishPart: RegExp | null;
   /** The `eras` phrases, longest first; null without any. */
   eras: RegExp | null;
   /** Each other name of a district (`districtNames`) as a whole word. */
@@ -238,6 +245,7 @@ function patternsOf(cues: CueTables): DatePatterns {
   const partRe = parts.length ? `(?:${parts.map(escapeRegex).join('|')})` : '(?!)';
   const before = cues.years.twoDigitBefore.map(escapeRegex).join('|') || '(?!)';
   const offs = Object.keys(cues.years.offset).sort((a, b) => b.length - a.length);
+  const enParts = Object.keys(cues.englishYearParts).sort((a, b) => b.length - a.length);
   const refs = cues.years.reference;
   const eraPhrases = Object.keys(cues.eras).sort((a, b) => b.length - a.length);
   const notSelfWords = [...cues.roles.others, ...cues.roles.notSelf];
@@ -247,10 +255,18 @@ function patternsOf(cues: CueTables): DatePatterns {
       `(?<![\\d.])([0-4]\\d)\\s*年(?=\\s*(\\d{1,2}(?:\\s*[到至~\\-—–、,，和]\\s*\\d{1,2})*\\s*月|${partRe})|[^\\d，,。]{1,6}\\d{1,2}(?:\\s*[到至~-]\\s*\\d{1,2})?\\s*月|\\s*(?:[，,、 ]|$|${before}))`,
       'g',
     ),
-    offsets: offs.length ? new RegExp(offs.map(escapeRegex).join('|'), 'g') : null,
-    reference: refs.length ? new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escapeRegex).join('|')}`, 'g') : null,
+    offsets: offs.length
+      ? new RegExp(offs.map((w) => (/^[a-z\s]+$/.test(w) ? `\\b${escapeRegex(w)}\\b` : escapeRegex(w))).join('|'), 'gi')
+      : null,
+    reference: refs.length ? new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escapeRegex).join('|')}`, 'gi') : null,
     afterReference: new RegExp(`^\\s*(?:\\d{1,2}\\s*月|${partRe})`),
     yearPart: parts.length ? new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escapeRegex).join('|')})`, 'g') : null,
+    englishPart: enParts.length
+      ? new RegExp(
+          `\\b(?:the\\s+)?(${enParts.map((w) => escapeRegex(w).replace(/ /g, '[\\s-]+')).join('|')})[\\s-]*(?:of\\s+)?(?:the\\s+year\\s+)?((?:19|20)\\d{2})\\b|\\b((?:19|20)\\d{2})\\s+(${enParts.map(escapeRegex).join('|')})\\b`,
+          'gi',
+        )
+      : null,
     eras: eraPhrases.length ? new RegExp(eraPhrases.map(escapeRegex).join('|'), 'gi') : null,
     districtNames: Object.keys(cues.districtNames).map((name) => ({ name, re: new RegExp(`\\b${escapeRegex(name)}\\b`) })),
     personLabel: cues.people.label ? new RegExp(cues.people.label, 'u') : null,
@@ -288,6 +304,9 @@ export function resolveDates(
       if (!eras.some((e) => e.text === m)) eras.push({ text: m, value });
       return value;
     });
+  // A year written with an apostrophe ("May '22", "class of '22") in the table's two-digit range is 20NN.
+  const [lo, hi] = cues.years.twoDigitYears;
+  s = s.replace(/(?<![\w'’‘])['’‘](\d{2})\b/g, (m, yy: string) => (Number(yy) >= lo && Number(yy) <= hi ? `20${yy}` : m));
   // English month ranges with a dash share the year too: "May-Aug 2022" → "May 2022 to Aug 2022".
   s = s.replace(dates.patterns.englishSharedYearRange, (_m, a: string, b: string, y: string) => `${a} ${y} to ${b} ${y}`);
   // English month lists share the year written after the last: "May and June 2022" → "May 2022 and June 2022".
@@ -302,7 +321,6 @@ export function resolveDates(
   // Any other two-digit year in the table's range ("22年封控", "22年我们公司…") is a year too, unless a
   // duration word stands before it ("交了22年") or after it ("10年以上"): a month written later in the
   // message then belongs to it.
-  const [lo, hi] = cues.years.twoDigitYears;
   s = s.replace(/(?<![\d.])(\d{2})\s*年(?!\s*\d)/g, (m, yy: string, off: number, whole: string) => {
     const n = Number(yy);
     if (n < lo || n > hi) return m;
@@ -330,8 +348,12 @@ export function resolveDates(
     /(?<![\d./])(20\d{2}|[1-4]\d)[./](0?[1-9]|1[0-2])(?![\d./%万])/g,
     (_m, y: string, mo: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月`,
   );
-  // Relative year words ("去年", "前年") → the year, counted from asOf.
-  if (P.offsets) s = s.replace(P.offsets, (w) => `${ay + cues.years.offset[w]!}年`);
+  // Relative year words ("去年", "前年", "last year") → the year, counted from asOf.
+  if (P.offsets)
+    s = s.replace(P.offsets, (w) => {
+      const y = ay + cues.years.offset[w.toLowerCase()]!;
+      return /[a-z]/i.test(w) ? String(y) : `${y}年`;
+    });
   // Reference words: the last year named before them, else the conversation's.
   let ref = referenceYear;
   if (P.reference) {
@@ -344,6 +366,7 @@ export function resolveDates(
       // "当时"/"那会儿" are a year only before a month or a part of the year.
       const after = whole.slice(off + m.length);
       if (m.endsWith('年')) return `${ref}年`;
+      if (/year$/i.test(m)) return String(ref);
       if (P.afterReference.test(after)) return `${m}${ref}年`;
       return m;
     });
@@ -377,8 +400,19 @@ export function resolveDates(
       i += String(y).length + 1;
     }
   }
-  // Parts of a year after a year: 2022年上半年 → 2022年1月至6月 (approximate: "some months of" it).
+  // Parts of a year after a year: 2022年上半年 → 2022年1月至6月 (approximate: "some months of" it); in English
+  // before it: "mid-2022", "the first half of 2022", "H1 2022".
   const approx: string[] = [];
+  if (P.englishPart)
+    s = s.replace(P.englishPart, (m, p1: string | undefined, y1: string | undefined, y2: string | undefined, p2: string | undefined) => {
+      const part = cues.englishYearParts[(p1 ?? p2 ?? '').toLowerCase().replace(/[\s-]+/g, ' ')];
+      const y = y1 ?? y2;
+      if (!part || !y) return m;
+      const [a, b] = part;
+      if (a === b) return `${y}年${a}月`;
+      approx.push(`${y}年${a}月至${b}月`);
+      return `${y}年${a}月至${b}月`;
+    });
   if (P.yearPart) {
     s = s.replace(P.yearPart, (_m, y: string, p: string, off: number, whole: string) => {
       const [a, b] = cues.yearParts[p]!;
@@ -547,7 +581,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const namesSeen: string[] = [];
   const workplacesSeen: string[] = [];
   const extractHere = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) => {
-    const x = safeExtract(deps.extract, t, { ...o, topicFacts: ctx.topicFacts });
+    const x = safeExtract(deps.extract, t, { ...o, topicFacts: ctx.topicFacts, messageText: text });
     namesSeen.push(...(x.names ?? []));
     workplacesSeen.push(...(x.workplaces ?? []));
     return x;
@@ -972,7 +1006,30 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         x.value.slice(0, 7) < ctx.asOf.slice(0, 7) &&
         cues.situation.some((w) => c.text.slice(x.end).trimStart().startsWith(w)),
     );
-  for (const c of present ? [] : [...clauses].reverse()) {
+  const asksHere = (c: { text: string }) => has(c.text.toLowerCase(), cues.intent) || endsAsQuestion(c.text.toLowerCase(), cues);
+  // First, a past date as a clause of its own just before the question ("In August 2022, could we…"), or opening
+  // the message that then asks ("2022年11月，新设HR机构，因疫情欠缴，能先办许可吗"), or opening the asking
+  // clause itself ("back in Sept 2022 could we get the licence first…").
+  const firstSelf = clauses.findIndex((c) => c.role === 'self');
+  if (!situationDate && !present)
+    for (let i = 0; i < clauses.length; i++) {
+      const c = clauses[i]!;
+      if (c.role !== 'self') continue;
+      const next = clauses[i + 1];
+      const later = clauses.slice(i + 1).some((o) => o.role === 'self' && asksHere(o));
+      const d =
+        (next?.role === 'self' && asksHere(next)) || (i === firstSelf && later)
+          ? leadDate(c, true)
+          : asksHere(c)
+            ? leadDate(c, false)
+            : undefined;
+      if (d) {
+        situationDate = dayOf(d.value);
+        situationAsked = true;
+        break;
+      }
+    }
+  for (const c of present || situationDate ? [] : [...clauses].reverse()) {
     // (A date that the clause is only a time for — "2022年8月那会儿" — sets the time of the story even
     // before the question comes, in this message or the next.)
     // (…or a supposition put then: "2022年5月20日那天…，要是那天去申请，能用…吗".)
@@ -1000,7 +1057,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         .filter((x) => !!x)
         .pop() ??
       before.flatMap((o) => event(o)).pop() ??
-      before
+      [...before, c]
         .flatMap((o) => findDates(deps.dates, o.text, ctx.asOf, contextYear ?? undefined))
         .filter((x) => /^\d{4}-\d{2}/.test(x.value) && x.value.slice(0, 7) < ctx.asOf.slice(0, 7))
         .pop();
@@ -1016,25 +1073,6 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       break;
     }
   }
-  // A past date as a clause of its own just before the question ("In August 2022, could we…"), or opening
-  // the message that then asks ("2022年11月，新设HR机构，因疫情欠缴，能先办许可吗"), or opening the asking
-  // clause itself ("back in Sept 2022 could we get the licence first…").
-  const asks = (c: { text: string }) => has(c.text.toLowerCase(), cues.intent) || endsAsQuestion(c.text.toLowerCase(), cues);
-  const firstSelf = clauses.findIndex((c) => c.role === 'self');
-  if (!situationDate && !present)
-    for (let i = 0; i < clauses.length; i++) {
-      const c = clauses[i]!;
-      if (c.role !== 'self') continue;
-      const next = clauses[i + 1];
-      const later = clauses.slice(i + 1).some((o) => o.role === 'self' && asks(o));
-      const d =
-        (next?.role === 'self' && asks(next)) || (i === firstSelf && later) ? leadDate(c, true) : asks(c) ? leadDate(c, false) : undefined;
-      if (d) {
-        situationDate = dayOf(d.value);
-        situationAsked = true;
-        break;
-      }
-    }
   // A past date of the event asked about — the application, the training, the assessment (cue table
   // `situationFacts`) — asked about then ("22年11月申请许可 … 行吗", "22年11月回学校参加了认定 能享受补贴吗"):
   // the situation.
@@ -1176,7 +1214,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
           (sp.span[0] >= c.start && sp.span[1] <= c.end && ['number', 'integer'].includes(catalog[sp.fact]?.type ?? '')),
       );
       const isSituation = !!situationDate?.startsWith(d.value.slice(0, 7));
-      if (!taken && !isSituation) doubts.push({ fact: DATE_NAMED, why: 'date', text: d.text });
+      // (…or the date of an event the story tells, when the question is put at another: "set up in mid-2022 …
+      // In August 2022, could we…" — the founding date is no condition's.)
+      const storyEvent = !!situationDate && has(c.text.toLowerCase(), cues.situation);
+      if (!taken && !isSituation && !storyEvent) doubts.push({ fact: DATE_NAMED, why: 'date', text: d.text });
     }
   }
   // The supposed case: the facts of hypothetical clauses, when the message asks (a question or intent)
@@ -1232,7 +1273,7 @@ export const DATE_NAMED = '*date';
 function safeExtract(
   extract: ExtractPort,
   text: string,
-  opts: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[] },
+  opts: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[]; messageText?: string },
 ): Extraction {
   try {
     return extract(text, opts);

@@ -40,11 +40,15 @@ export function understandingDeps(
   const cues = loadCueTables(join(corpusDir, 'lang'), new Set(Object.keys(catalog)));
   const dates = loadDateLang(join(corpusDir, 'lang'));
   const lang = loadExtractLang(join(corpusDir, 'lang'), cues.districts, dates);
-  const extract = (text: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[] }) =>
+  const extract = (
+    text: string,
+    o: { asOf: string; openFact?: string | null; contextYear?: number | null; topicFacts?: string[]; messageText?: string },
+  ) =>
     extractFacts(text, {
       asOf: o.asOf,
       lang,
       topicFacts: o.topicFacts,
+      messageText: o.messageText,
       universities: universities ?? undefined,
       openFact: o.openFact ?? undefined,
       contextYear: o.contextYear ?? undefined,

@@ -11,8 +11,14 @@ import { resolveDates, understand, type Understanding } from '../../eligibility/
 // The understanding stage over the shipped cue tables, without a rankings table (ranks given as numbers).
 const catalog = loadFactCatalog(join(PROJECT_ROOT, 'corpus/rules/facts.yaml'));
 const cues = loadCueTables(join(PROJECT_ROOT, 'corpus/lang'), new Set(Object.keys(catalog)));
-const extract = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null }) =>
-  extractFacts(t, { asOf: o.asOf, lang: extractLang, openFact: o.openFact ?? undefined, contextYear: o.contextYear ?? undefined });
+const extract = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null; messageText?: string }) =>
+  extractFacts(t, {
+    asOf: o.asOf,
+    lang: extractLang,
+    openFact: o.openFact ?? undefined,
+    contextYear: o.contextYear ?? undefined,
+    messageText: o.messageText,
+  });
 const u = (q: string, ctx: Partial<Parameters<typeof understand>[1]> = {}) =>
   understand(q, { asOf: '2026-12-01', ...ctx }, { cues, extract, catalog, dates: extractLang.dates });
 const selfFacts = (x: Understanding) => Object.keys(x.facts).sort();
@@ -318,4 +324,57 @@ test('English backbone status with a word in brackets ("core (backbone) staff")'
       .isKeyEnterpriseBackbone,
     true,
   );
+});
+
+test('English dates: apostrophe years, parts of a year before it, relative years', () => {
+  const r = (t: string) => resolveDates(t, '2026-12-01', cues, null, extractLang.dates).text;
+  assert.equal(r("missed May '22"), 'missed May 2022');
+  assert.equal(r("class of '22"), 'class of 2022');
+  assert.equal(r("'99 was long ago"), "'99 was long ago", 'outside the two-digit year range');
+  assert.equal(r('back-paid in mid-2022'), 'back-paid in 2022年5月至8月');
+  assert.equal(r('the first half of 2023'), '2023年1月至6月');
+  assert.equal(r('H2 2022'), '2022年7月至12月');
+  assert.equal(r('2022 H1'), '2022年1月至6月');
+  assert.equal(r('in spring 2022'), 'in 2022年3月至5月');
+  assert.equal(r('I graduated last year'), 'I graduated 2025');
+  assert.equal(r('at the end of last year'), 'at the end of 2025');
+  assert.equal(r('the start of the project'), 'the start of the project', 'a part without a year stays');
+});
+
+test("English back payments: the period after the words, a negation before them, another event's date", () => {
+  const a = u("We missed SI in May '22 because of the lockdown and back-paid it in early 2023. Does it affect my talent application?");
+  assert.deepEqual(a.facts.missedContributionMonths, ['2022-05']);
+  assert.equal(a.facts.backPaidOn, '2023-03', 'by the last month of the period');
+  assert.ok(
+    a.doubts.some((d) => d.fact === 'backPaidOn' && d.why === 'vague'),
+    'a part of a year is approximate',
+  );
+  const b = u("We still haven't back-paid the Apr-May 2022 arrears caused by the lockdown. Can he still rely on it?");
+  assert.equal(b.facts.backPaid, false);
+  assert.equal(b.facts.backPaidOn, undefined);
+  assert.deepEqual(b.facts.missedContributionMonths, ['2022-04', '2022-05']);
+  const c = u(
+    'We set up a new HR-services firm in mid-2022 and missed some social insurance due to COVID. In August 2022, could we get the licence first by committing to back-pay?',
+  );
+  assert.equal(c.facts.missedContributionMonths, undefined, 'the founding date is no month missed');
+  assert.equal(c.situationDate, '2022-08-01', 'the date put before the question');
+  assert.ok(!c.doubts.some((d) => d.fact === '*date'), 'the founding date is a date of the story');
+});
+
+test('the epidemic is the reason for missed contributions only in a message about contributions', () => {
+  assert.equal(
+    u('Our talent application was approved online but we could not hand in the papers because of the lockdown. What did the notice allow?')
+      .facts.missedDueToEpidemic,
+    undefined,
+  );
+  assert.equal(u('22年封城那阵子 其实也是疫情生意做不下去 5月6月的社保就没交').facts.missedDueToEpidemic, true);
+});
+
+test('the asking clause that opens with its own past date is the situation, over an earlier event', () => {
+  const x = u(
+    'New HR service company registered 07/2022; we fell behind on SI because of cash-flow problems (not pandemic-related). On 1 Oct 2022 could we have applied for the licence under the commitment model?',
+  );
+  assert.equal(x.situationDate, '2022-10-01');
+  assert.equal(x.facts.missedDueToEpidemic, false);
+  assert.equal(x.facts.isNewHrAgency, true);
 });
