@@ -371,8 +371,15 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     // but for a question asked instead of an answer ("那北京呢 北京留学生落户要什么条件").
     if (kit.scope && (r !== 'follow_up' || !!understood?.asksInformation)) {
       const scope = classifyScope(kit.scope, withoutNames(text), lang);
-      // (A school or tax remark beside the person's case for a measure here: the case is answered.)
-      const aside = scope?.aside && r === 'eligibility' && goalsNow.length > 0 && Object.keys(newFacts).length > 0;
+      // (A school or tax remark beside the person's case for a measure here: the case is answered — not when
+      // the question itself is that topic: "居住证积分 - how many points do I get for an overseas master's".)
+      const asked = understood?.askingText?.toLowerCase();
+      const aside =
+        scope?.aside &&
+        r === 'eligibility' &&
+        goalsNow.length > 0 &&
+        Object.keys(newFacts).length > 0 &&
+        !(asked && asked.includes(scope.cue.toLowerCase()));
       if (scope?.when === 'always' && !aside) {
         const kind = r === 'greeting' && scope.id === 'small_talk' ? 'greeting' : 'out_of_scope';
         return done(lineReply(question, lang, kind, scope.reply, kind === 'greeting' ? r : 'out_of_scope'));

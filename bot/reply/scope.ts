@@ -122,7 +122,7 @@ function find(cue: string, norm: string): [number, number] | null {
   const { c, re } = compiledCue(cue);
   if (re) {
     const m = re.exec(norm);
-    return m ? [m.index, m.index + c.length] : null;
+    return m ? [m.index, m.index + m[0].length] : null;
   }
   const i = norm.indexOf(c);
   return i < 0 ? null : [i, i + c.length];
@@ -134,7 +134,14 @@ function compiledCue(cue: string): { c: string; re: RegExp | null } {
   let f = cueForms.get(cue);
   if (!f) {
     const c = normalize(cue);
-    f = { c, re: LATIN.test(c) ? new RegExp(`(?<![a-z0-9])${escapeRe(c)}(?![a-z0-9])`, 'u') : null };
+    // (An English cue is a whole word or phrase, its last word with its inflections: "reimburse" finds
+    // "reimbursed", "reimbursement"; "maternity leave" finds "maternity-leave".)
+    f = {
+      c,
+      re: LATIN.test(c)
+        ? new RegExp(`(?<![a-z0-9])${escapeRe(c).replace(/ /g, '[\\s-]+')}(?:s|es|d|ed|ing|ment|ments)?(?![a-z0-9])`, 'u')
+        : null,
+    };
     cueForms.set(cue, f);
   }
   return f;

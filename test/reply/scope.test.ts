@@ -16,6 +16,17 @@ describe('classifyScope on corpus/out-of-scope.yaml', () => {
     assert.ok(en?.reply.includes("Shenzhen's 12333") && en.reply.includes('0755-12333'), en?.reply);
     assert.equal(id('深圳灣的社保怎麼轉'), 'other_city', 'traditional characters');
   });
+  it('an English cue finds its inflections and hyphenated forms, as whole words', () => {
+    assert.equal(id('Is outpatient treatment reimbursed by medical insurance?', 'en'), 'social_insurance_benefits');
+    assert.equal(id('How many days of maternity-leave do we give?', 'en'), 'labour_standards');
+    assert.equal(id('What pensions do retirees get?', 'en'), 'social_insurance_benefits');
+    assert.equal(id('Can our pensioner-owned firm apply for the HR licence?', 'en'), null, 'not inside another word');
+  });
+  it('leave, probation questions and areas without documents have their own answers', () => {
+    assert.equal(id('试用期最长几个月'), 'labour_standards');
+    assert.equal(id('代尔夫特理工 全职 还在试用期'), null, 'a probation remark is a fact, not the question');
+    assert.equal(id('Lingang new area: can talent get hukou after 3 years there?', 'en'), 'other_area_schemes');
+  });
   it('a message that also names Shanghai stays in scope', () => {
     assert.equal(id('我在北京读的本科，现在在上海工作，能落户吗'), null);
     assert.equal(id('从杭州调到杨浦工作，社保怎么转'), null);
