@@ -66,6 +66,8 @@ test('document age note uses whole years', () => {
 test('language detection: English only when the user writes English', () => {
   assert.equal(detectLang('Can I settle in Shanghai after graduating from a top-50 university?'), 'en');
   assert.equal(detectLang('我是QS前50毕业的，UCL，能落户吗'), 'zh');
+  assert.equal(detectLang('What is the 东方英才领军项目 in the 2023 plan?'), 'en', 'a Chinese name inside an English question');
+  assert.equal(detectLang('Warwick MSc 毕业，现在上海全职，社保已经交满7个月了'), 'zh');
   assert.equal(detectLang('😀😀'), 'zh');
   assert.equal(detectLang('I work full-time in 上海, can I get hukou?'), 'en');
 });
