@@ -337,15 +337,16 @@ export function resolveDates(
   s = s.replace(/(\d{1,2})\s*月\s*(?=\d{1,2}\s*月)/g, '$1月、');
   // Dotted or slashed dates with a day: 23.01.01, 2022.5.3, 2023/1/1.
   s = s.replace(
-    /(?<![\d./])(20\d{2}|[1-4]\d)[./](0?[1-9]|1[0-2])[./](0?[1-9]|[12]\d|3[01])(?![\d./%万])/g,
+    /(?<![\d./])(20\d{2}|[1-4]\d)[./](0?[1-9]|1[0-2])[./](0?[1-9]|[12]\d|3[01])(?![\d/%万]|\.\d)/g,
     (_m, y: string, mo: string, d: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月${Number(d)}日`,
   );
   // Month/year as English forms write it: 12/2022, 05/2022; quarters: Q3 2022 → its three months.
-  s = s.replace(/(?<![\d./])(0?[1-9]|1[0-2])\/(20\d{2})(?![\d./])/g, (_m, mo: string, y: string) => `${y}年${Number(mo)}月`);
+  // (A full stop may end the sentence after it: "back-paid in 11/2022.")
+  s = s.replace(/(?<![\d./])(0?[1-9]|1[0-2])\/(20\d{2})(?![\d/]|\.\d)/g, (_m, mo: string, y: string) => `${y}年${Number(mo)}月`);
   s = s.replace(/\bQ([1-4])\s*(20\d{2})\b/gi, (_m, q: string, y: string) => `${y}年${Number(q) * 3 - 2}月至${Number(q) * 3}月`);
   // Dotted or slashed year-months: 2022.05, 22.5, 2022/5 (a month 1–12 only).
   s = s.replace(
-    /(?<![\d./])(20\d{2}|[1-4]\d)[./](0?[1-9]|1[0-2])(?![\d./%万])/g,
+    /(?<![\d./])(20\d{2}|[1-4]\d)[./](0?[1-9]|1[0-2])(?![\d/%万]|\.\d)/g,
     (_m, y: string, mo: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月`,
   );
   // Relative year words ("去年", "前年", "last year") → the year, counted from asOf.

@@ -339,6 +339,8 @@ test('English dates: apostrophe years, parts of a year before it, relative years
   assert.equal(r('I graduated last year'), 'I graduated 2025');
   assert.equal(r('at the end of last year'), 'at the end of 2025');
   assert.equal(r('the start of the project'), 'the start of the project', 'a part without a year stays');
+  assert.equal(r('back-paid in 11/2022. Does it matter?'), 'back-paid in 2022年11月. Does it matter?', 'a full stop after it');
+  assert.equal(r('2022.05.断了'), '2022年5月.断了');
 });
 
 test("English back payments: the period after the words, a negation before them, another event's date", () => {
