@@ -81,6 +81,8 @@ const CueFileSchema = z
     deadlineAfter: Words,
     present: Words,
     questionEnd: Words,
+    /** Words that open a question as its first word ("was a third one still subsidised", "can we…"). */
+    questionStart: Words,
     amountAsked: Words,
     domestic: z.object({ markers: Words, universities: Words, partOfName: Words }).partial().default({}),
     notWorking: Words,
@@ -189,6 +191,7 @@ export interface CueTables {
   present: string[];
   /** Question endings (吗, 呢, ?). */
   questionEnd: string[];
+  questionStart: string[];
   /** Words that ask for an amount (多少, how much): after a verdict, its answer line says it. */
   amountAsked: string[];
   /** `partOfName`: a university word followed by one of these is inside a longer name (北大 in 西北大学). */
@@ -280,6 +283,7 @@ export function emptyCueTables(): CueTables {
     deadlineAfter: [],
     present: [],
     questionEnd: [],
+    questionStart: [],
     amountAsked: [],
     domestic: { markers: [], universities: [], partOfName: [] },
     notWorking: [],
@@ -382,6 +386,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.deadlineAfter = words([...out.deadlineAfter, ...d.deadlineAfter]);
     out.present = words([...out.present, ...d.present]);
     out.questionEnd = words([...out.questionEnd, ...d.questionEnd]);
+    out.questionStart = words([...out.questionStart, ...d.questionStart]);
     out.amountAsked = words([...out.amountAsked, ...d.amountAsked]);
     out.domestic.markers = words([...out.domestic.markers, ...(d.domestic.markers ?? [])]);
     out.domestic.universities = words([...out.domestic.universities, ...(d.domestic.universities ?? [])]);

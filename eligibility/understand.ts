@@ -497,10 +497,13 @@ function askedByANotA(t: string, negation: string[]): string[] {
   return out;
 }
 
-/** The text ends with a question word of cue table `questionEnd` (吗, 呢), end punctuation aside. */
+/** The text ends with a question word of cue table `questionEnd` (吗, 呢), end punctuation aside, or opens with one of `questionStart`. */
 function endsAsQuestion(t: string, cues: CueTables): boolean {
   const bare = t.replace(/[\s?？。.!！~～]+$/u, '');
-  return cues.questionEnd.some((q) => bare.endsWith(q));
+  if (cues.questionEnd.some((q) => bare.endsWith(q))) return true;
+  // (…or opens with a question word: "was a third one still subsidised", the "?" split off with the clause.)
+  const first = /^[a-z]+/i.exec(bare.trimStart())?.[0]?.toLowerCase();
+  return !!first && cues.questionStart.includes(first);
 }
 
 /** The length of the longest run of characters two strings share ("30" and "130": 2). */
