@@ -509,10 +509,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── ranks ──
   const rankContext = L.rankContext.test(t);
-  // (A clause asking whether the named university is in a band states no rank: "is penn state top 100?".)
-  // (The university scan only for a message with such a clause: it runs again below for the names.)
-  const named = () => !!opts.universities && findUniversityMentions(opts.universities, t).length > 0;
-  const ranks = cls.filter((c) => !(L.misc.rankAsked.test(c) && named())).flatMap((c) => findRanks(L, c, rankContext, opts.approximate));
+  // (A clause asking whether the university is in a band states no rank: "is penn state top 100?", "so is my
+  // school top 100?" — the rank is the table's for the university named, in this message or before.)
+  const ranks = cls.filter((c) => !L.misc.rankAsked.test(c)).flatMap((c) => findRanks(L, c, rankContext, opts.approximate));
   const systemsNamed = [...new Set(cls.flatMap((c) => systemsIn(L, c).map((s) => s.system)))];
   if (ranks.length) {
     // Within one ranking the last statement wins; across rankings the best rank counts.

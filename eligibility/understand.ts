@@ -499,6 +499,7 @@ function askedByANotA(t: string, negation: string[]): string[] {
 
 /** The text ends with a question word of cue table `questionEnd` (吗, 呢), end punctuation aside, or opens with one of `questionStart`. */
 function endsAsQuestion(t: string, cues: CueTables): boolean {
+  if (/[?？]\s*$/u.test(t)) return true;
   const bare = t.replace(/[\s?？。.!！~～]+$/u, '');
   if (cues.questionEnd.some((q) => bare.endsWith(q))) return true;
   // (…or opens with a question word: "was a third one still subsidised", the "?" split off with the clause.)

@@ -25,6 +25,7 @@ import { informationReply } from './information.ts';
 import { defaultReplyKit, type ReplyKit } from '../reply/kit.ts';
 import type { NoteBlock } from '../reply/blocks.ts';
 import { classifyScope } from '../reply/scope.ts';
+import { displayValue } from '../reply/format.ts';
 import { translateQuery, type Glossary } from '../../text/glossary.ts';
 
 export { measureEnded, measureWindow };
@@ -256,6 +257,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         bareGoal ||
         (text.length <= BARE_MEASURE_CHARS &&
           deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && distinctiveHits(x, kwText) > 0)));
+    // A supposition alone, about the rule under discussion ("那如果我们学校QS是第45呢"): the check, as supposed.
+    const supposedSpans = (understood?.spans ?? []).filter((sp) => sp.role === 'hypothetical' && sp.fact in (understood?.supposed ?? {}));
+    const pureSupposition =
+      !!currentRuleFacts &&
+      Object.keys(newFacts).length === 0 &&
+      Object.keys(understood?.supposed ?? {}).some((f) => currentRuleFacts.has(f));
     let r = route(
       {
         text,
@@ -265,6 +272,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         ruleHits: textRules.length,
         // A goal with intent ("想落户"), or with two facts of one of the goal's rules ("悉尼大学 全职 落户").
         goalOnly,
+        supposes: pureSupposition,
         goal:
           distinctiveFact ||
           // Facts alone, two of one rule's conditions ("QS 45 全职"): the person describes their case.
@@ -499,7 +507,8 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       const ambiguity = extraction.ambiguities?.[0];
       const givenNow = new Set(Object.keys(newFacts));
       let candidates: Rule[];
-      if (r === 'follow_up' && activeRule && deps.rules.some((x) => x.id === activeRule)) {
+      // (…and a supposition about the rule under way: that rule, as supposed.)
+      if ((r === 'follow_up' || pureSupposition) && activeRule && deps.rules.some((x) => x.id === activeRule)) {
         candidates = deps.rules.filter((x) => x.id === activeRule);
         // A fact the rule under way does not use but another rule's conditions do ("我在宝山一家重点企业
         // 算骨干" while the housing support asks the talent category): that rule is a candidate too.
@@ -637,6 +646,51 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         // A case the person supposes ("假如我是QS第45的学校毕业，在上海全职，能落户吗"): its facts are not theirs,
         // so the verdict stays on what they said; what the supposition would give is said as a note.
         const supposed = understood?.supposed ?? {};
+        // …but a supposition alone, asked after a check ("那如果我们学校QS是第45呢", "What if my university were in
+        // the top 50?"), asks only what it would give: that is the answer, said as supposed, with the verdict on
+        // the person's own case beside it. Their facts stay as they are.
+        if (leadRule && pureSupposition && Object.keys(supposed).length) {
+          const w = evaluate([leadRule], { ...facts, ...supposed } as Facts, decision.judgedOn, { catalog: deps.catalog })[0];
+          if (w && (w.verdict === 'eligible' || w.verdict === 'not_eligible')) {
+            const said = Object.entries(supposed)
+              .filter(([f]) => currentRuleFacts?.has(f) && f !== 'rankingSystem')
+              .map(([f, value]) => displayValue(value, deps.catalog[f], kit.locales[lang]) ?? formatFactValue(value, lang))
+              .join(t('follow_up.choice_separator'));
+            const shownSources = { ...sources };
+            for (const sp of supposedSpans) shownSources[sp.fact] = { text: sp.text, span: sp.span };
+            const asSupposed: NoteBlock = {
+              kind: 'assumption',
+              priority: P.corrected,
+              text: ctx.say('supposedLead', lang, { said, verdict: t(`verdict.${v.verdict}`) }),
+            };
+            const { reply } = eligibilityReply(
+              ctx,
+              kit,
+              w,
+              { ...facts, ...supposed } as Facts,
+              question,
+              asOf,
+              lang,
+              [asSupposed, ...notes.filter((n) => n.text)],
+              {
+                sources: shownSources,
+                judgedOn: decision.situationDate,
+              },
+            );
+            // (The answer line says first that it is the supposed case: "假如（QS第45）：符合条件…".)
+            if (reply.blocks) reply.blocks.answer.text = ctx.say('supposedAnswer', lang, { said }) + reply.blocks.answer.text;
+            reply.decision = decisionJson(decision, facts, sources);
+            reply.expired = measureEnded(leadRule, asOf);
+            return done(reply, {
+              ...next,
+              facts: facts as Record<string, unknown>,
+              ruleId: v.ruleId,
+              openQuestion: null,
+              expect: null,
+              topic: asked,
+            });
+          }
+        }
         if (leadRule && Object.keys(supposed).length) {
           const w = evaluate([leadRule], { ...facts, ...supposed } as Facts, decision.judgedOn, { catalog: deps.catalog })[0];
           const said = (understood?.spans ?? [])

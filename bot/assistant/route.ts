@@ -36,6 +36,8 @@ export interface RouteSignals {
   describesCase?: boolean;
   /** The message names a goal with intent (or a rule's own word) and gives no fact yet: start that check. */
   goalOnly?: boolean;
+  /** The message supposes a fact of the rule under discussion ("那如果我们学校QS是第45呢"): that check, with a what-if. */
+  supposes?: boolean;
 }
 
 /** Only digits, punctuation and symbols (no words): nothing to answer unless the bot asked something. */
@@ -89,6 +91,7 @@ export function route(s: RouteSignals, cues: RouteCues): Route {
   if (s.newFacts > 0 && (cue || s.goal || cues.personal.test(text) || s.hasOpenQuestion)) return 'eligibility';
   if ((s.goalFacts || s.conversationFacts) && !s.generalQuestion) return 'eligibility';
   if (s.goalOnly && !s.generalQuestion) return 'eligibility';
+  if (s.supposes && !s.generalQuestion) return 'eligibility';
   if (s.ruleHits > 0 && cue && cues.personal.test(text)) return 'eligibility';
   return 'information';
 }
