@@ -167,10 +167,11 @@ function clausesOf(t: string): { text: string; start: number; end: number }[] {
   let start = 0;
   for (let i = 0; i <= t.length; i++) {
     // (An English full stop ends a clause when a space follows: "…in Dec 2022. Does it affect…", "…(not covid). On
-    // 1 Oct…"; not "2022.05".)
+    // 1 Oct…"; not "2022.05". A dash between spaces does too: "My friend works in Changning — does Changning…".)
     if (
       i === t.length ||
       CLAUSE_END.test(t[i]!) ||
+      (t[i] === '—' && t[i - 1] === ' ' && t[i + 1] === ' ') ||
       (t[i] === '.' && /\s/u.test(t[i + 1] ?? '') && /[\p{L}\d)）"'”’]/u.test(t[i - 1] ?? ''))
     ) {
       const raw = t.slice(start, i);
@@ -1121,6 +1122,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       return where.includes(d) && !nameText.some((n) => n.includes(d));
     }),
   );
+  // (…by another name before the comparison too: "does Changning have anything like rent subsidies".)
+  for (const c of clauses) {
+    if (c.role !== 'comparison') continue;
+    const where = beforeComparison(c.text.toLowerCase());
+    for (const d of patternsOf(cues).districtNames)
+      if (where.includes(d.name) && d.re.test(where) && !districtsInOwnWords.includes(cues.districtNames[d.name]!))
+        districtsInOwnWords.push(cues.districtNames[d.name]!);
+  }
   const districtsAsked = has(lower, cues.existence) || asksInformation ? districtsInOwnWords : [];
   // (Not where the person works: "骨干人才专项激励 我在浦东上班 能申请吗" asks about the measure the library holds.)
   // …by another name too, in a clause without a work word ("Is there a rent subsidy in Jing'an district?").

@@ -233,7 +233,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     const textRules = rulesForText(deps.rules, text);
     // A message that adds facts of the rule under discussion continues that check (even after a verdict).
     const currentRuleFacts = activeRule ? ruleFacts.get(activeRule) : undefined;
-    const updatesCurrentRule = !!currentRuleFacts && Object.keys(newFacts).some((f) => currentRuleFacts.has(f));
+    // (Not a fact inside a general question: "what did the notice say about a green channel for overseas
+    // graduates?" after a verdict asks for information; its "overseas graduates" is no answer.)
+    const updatesCurrentRule =
+      !!currentRuleFacts &&
+      Object.keys(newFacts).some((f) => currentRuleFacts.has(f) && (!asksInGeneral || !!understood?.statedFacts.includes(f)));
     // A distinctive word of a rule (平均工资, 骨干, 安居) with a date of one of its facts ("23年5月办居转户
     // 平均工资…") is a question about the person's own matter on that date.
     const distinctiveFact = deps.rules.some(
@@ -263,6 +267,12 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       !!currentRuleFacts &&
       Object.keys(newFacts).length === 0 &&
       Object.keys(understood?.supposed ?? {}).some((f) => currentRuleFacts.has(f));
+    const caseDistrict = typeof state.facts.workDistrict === 'string' ? state.facts.workDistrict : undefined;
+    const ruleDistrict = ruleUnderWay ? docs.get(ruleUnderWay.cite.docId)?.district : undefined;
+    const asksAnotherDistrict =
+      !!activeRule &&
+      Object.keys(newFacts).length === 0 &&
+      (understood?.districtsAsked ?? []).some((d) => d !== caseDistrict && d !== ruleDistrict);
     let r = route(
       {
         text,
@@ -312,7 +322,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
             // (A goal and a fact in the same message count through `goal` above: with intent or two facts.)
             return goalsNow.length ? fs.some((f) => f in state.facts) : fs.some((f) => f in newFacts);
           }),
-        generalQuestion: asksInGeneral && !understood?.intent,
+        // (…or a question whether another district has a measure, during a check: "does Changning have anything
+        // like rent subsidies?" after Baoshan's verdict asks about Changning, not the person's case.)
+        generalQuestion: (asksInGeneral && !understood?.intent) || asksAnotherDistrict,
         describesCase: understood ? understood.statements > 0 : undefined,
       },
       deps.routing,
