@@ -140,6 +140,7 @@ const BACK_FLAGS = {
   untilNow: '',
   notYetBefore: '',
   notYetBeforeEn: 'i',
+  deadlineBefore: 'i',
 } as const;
 type BackPatternKey = keyof typeof BACK_FLAGS;
 const BACK_PATTERNS = Object.keys(BACK_FLAGS) as BackPatternKey[];
@@ -237,6 +238,8 @@ const ExtractLangSchema = z
         subsidy: Pattern,
         firstTimeStart: Pattern,
         neverUsed: Pattern,
+        nth: Pattern,
+        ordinalWords: z.record(z.string().min(1), z.number().int().min(1).max(10)),
         assessmentWord: Pattern,
         skillAssessment: Pattern,
         application: Pattern,
@@ -375,6 +378,7 @@ export interface ExtractLang {
     | 'subsidy'
     | 'firstTimeStart'
     | 'neverUsed'
+    | 'nth'
     | 'assessmentWord'
     | 'skillAssessment'
     | 'application'
@@ -384,7 +388,7 @@ export interface ExtractLang {
     | 'laterYear'
     | 'relativeMonth',
     RegExp
-  > & { laterYears: Record<string, number>; relativeMonths: Record<string, number> };
+  > & { laterYears: Record<string, number>; relativeMonths: Record<string, number>; ordinalWords: Record<string, number> };
   /** Where a district named is where the person works. */
   district: { streets: string[]; workAfter: RegExp; workBefore: RegExp; homeBefore: RegExp; ownerPrefix: RegExp };
   /** The extractor's sentences, with {placeholders} (`fill`). */
@@ -414,7 +418,7 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
   return {
     negZh: compile(
       'negation',
-      `(${alt(d.negation.zh)})(${alt(d.negation.zhAfter)})?(${alt(d.negation.fillers)})?(?:[^，。,\\s]{1,6}(${alt(d.negation.coordination)}))?$`,
+      `(${alt(d.negation.zh)})(${alt(d.negation.zhAfter)})?(${alt(d.negation.fillers)})?(?:[^，。,\\s]{1,6}?(?:${alt(d.negation.coordination)})){0,3}$`,
       '',
     ),
     negEn: compile('negation.en', `\\b(${alt(d.negation.en)})\\s+(?:\\S+\\s+){0,2}$`, 'i'),
@@ -502,6 +506,8 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
       subsidy: compile('training.subsidy', d.training.subsidy, 'i'),
       firstTimeStart: compile('training.firstTimeStart', d.training.firstTimeStart, ''),
       neverUsed: compile('training.neverUsed', d.training.neverUsed, 'i'),
+      nth: compile('training.nth', d.training.nth, 'i'),
+      ordinalWords: Object.fromEntries(Object.entries(d.training.ordinalWords).map(([k, v]) => [k.toLowerCase(), v])),
       assessmentWord: compile('training.assessmentWord', d.training.assessmentWord, 'i'),
       skillAssessment: compile('training.skillAssessment', d.training.skillAssessment, 'i'),
       application: compile('training.application', d.training.application, 'i'),

@@ -143,7 +143,7 @@ const SHORT_OF_WINDOW = 8;
 const HOME_WINDOW = 6;
 
 /** Characters before a mention searched for a Chinese negation (`negation` in corpus/lang/extract.yaml). */
-const NEG_WINDOW_ZH = 12;
+const NEG_WINDOW_ZH = 16;
 
 /** True when the words just before `index` in `clause` negate what follows. */
 function negated(L: ExtractLang, clause: string, index: number): boolean {
@@ -634,6 +634,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       // (A date of another event is no month missed: "set up a new HR firm in mid-2022 and missed some SI".)
       const lead = c.slice(Math.max(0, d.index - OTHER_EVENT_WINDOW), d.index);
       if (OTHER_EVENT.test(lead) && !MISSED.test(lead) && !BACK.test(lead)) continue;
+      // (Nor a deadline: "promise to pay the arrears by December".)
+      if (B.deadlineBefore.test(lead)) continue;
       const isRange = d.to !== undefined;
       const nearBack = hasBack && (!hasMissed || (!isRange && d.index > backIdx - 12)) && (!nearest || d === nearest || isRange);
       const shift = B.period.test(c.slice(Math.max(0, d.index - 6), d.index + 1)) ? 1 : 0; // 所属期3月 = payment month 4
@@ -762,6 +764,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       (aboutTraining && noneUsed && T.training.test(t))
     ) {
       set('onlineTrainingSubsidiesUsed', 0, c);
+    } else if (aboutTraining && !noneUsed && (m = T.nth.exec(c))) {
+      // "第3次培训是22年11月": the one asked about is the third, so two were used before it.
+      const n = (m[1] ?? m[2]) ? Number(m[1] ?? m[2]) : (T.ordinalWords[m[3]!.toLowerCase()] ?? 0);
+      if (n >= 1) set('onlineTrainingSubsidiesUsed', n - 1, m[0]);
     }
     if (T.training.test(c) && !T.assessmentWord.test(c)) {
       const d = findDates(L.dates, c, opts.asOf, contextYear)[0] ?? findYear(L.dates, c);

@@ -974,10 +974,17 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   let situationAsked = false;
   // Only when the question itself is put in the past ("那会儿办许可能先承诺吗": the situation word in
   // the asking clause) and nothing says now ("现在申请…"): a past event alone is no situation date.
+  // (A question is one by its ending, its first word or an A-not-A question: "…103号文那条管不管".)
   const asksInPast = (c: string) =>
     has(c, cues.intent) ||
-    cues.questionEnd.some((q) => c.endsWith(q)) ||
-    clauses.some((o) => o.role === 'self' && (has(o.text.toLowerCase(), cues.intent) || cues.questionEnd.some((q) => o.text.endsWith(q))));
+    endsAsQuestion(c, cues) ||
+    clauses.some(
+      (o) =>
+        o.role === 'self' &&
+        (has(o.text.toLowerCase(), cues.intent) ||
+          endsAsQuestion(o.text.toLowerCase(), cues) ||
+          askedByANotA(o.text, cues.negation).length > 0),
+    );
   const present = has(lower, cues.present);
   // The last such clause is the asking one; its 那会儿/当时 points at the nearest date before it that is an
   // event, not a deadline ("年底前").
@@ -1035,7 +1042,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         break;
       }
     }
-  for (const c of present || situationDate ? [] : [...clauses].reverse()) {
+  // (The date of the event asked about — the application, the training — comes before a story's date: "set up
+  // in Sept 2022 … applied for the licence in Oct 2022 … was that ok?" is judged on October.)
+  const eventAsked = cues.situationFacts
+    .map((f) => facts[f])
+    .find((v) => typeof v === 'string' && /^\d{4}-\d{2}/.test(v) && v < ctx.asOf.slice(0, 7));
+  for (const c of present || situationDate || eventAsked ? [] : [...clauses].reverse()) {
     // (A date that the clause is only a time for — "2022年8月那会儿" — sets the time of the story even
     // before the question comes, in this message or the next.)
     // (…or a supposition put then: "2022年5月20日那天…，要是那天去申请，能用…吗".)
@@ -1093,6 +1105,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     (asksInPast(lower) || has(lower, cues.situation) || !!ctx.topicFacts?.some((f) => cues.situationFacts.includes(f)))
   ) {
     situationDate = dayOf(applied);
+    // (…asked then when the asking clause says so: "…那时候能按世界名校政策办吗".)
+    situationAsked = clauses.some((c) => c.role === 'self' && asksHere(c) && has(c.text.toLowerCase(), cues.situation));
   }
   const otherText = clauses.filter((c) => c.role !== 'self').map((c) => c.text);
   const nameText = [
@@ -1122,10 +1136,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       return where.includes(d) && !nameText.some((n) => n.includes(d));
     }),
   );
-  // (…by another name before the comparison too: "does Changning have anything like rent subsidies".)
+  // (…by another name too: "I run a small consultancy in Jing'an", "does Changning have anything like rent subsidies".)
   for (const c of clauses) {
-    if (c.role !== 'comparison') continue;
-    const where = beforeComparison(c.text.toLowerCase());
+    if (c.role !== 'comparison' && c.role !== 'self') continue;
+    const where = c.role === 'self' ? c.text.toLowerCase() : beforeComparison(c.text.toLowerCase());
     for (const d of patternsOf(cues).districtNames)
       if (where.includes(d.name) && d.re.test(where) && !districtsInOwnWords.includes(cues.districtNames[d.name]!))
         districtsInOwnWords.push(cues.districtNames[d.name]!);

@@ -148,9 +148,18 @@ export function decide(
   });
   // A measure not yet in force on the situation date cannot be what the person asked about then: the
   // past event is the background of a question about now ("疫情那会儿社保没交，对落户有影响吗").
+  // (…unless the date is the measure's own matter, outside what it covers: "Back in April 2022 we filed a hukou
+  // application — was the average wage frozen for it?" asks about the application, of a measure not yet in
+  // force then and whose own period excludes it. A date it covers, "2022年1月参加的线上培训" of a measure for all
+  // of 2022, is judged now.)
+  const ownDate = (v: Verdict) =>
+    v.conditions.some((c) => {
+      const value = input.facts[c.fact as keyof Facts];
+      return c.status === 'fail' && typeof value === 'string' && !!input.situationDate && input.situationDate.startsWith(value.slice(0, 7));
+    });
   if (input.situationDate && !input.situationAsked) {
     verdicts = verdicts.map((v) =>
-      v.validity.status === 'not_yet'
+      v.validity.status === 'not_yet' && !ownDate(v)
         ? evaluate(
             candidates.filter((r) => r.id === v.ruleId),
             input.facts,

@@ -380,3 +380,25 @@ test('the asking clause that opens with its own past date is the situation, over
   assert.equal(x.facts.missedDueToEpidemic, false);
   assert.equal(x.facts.isNewHrAgency, true);
 });
+
+test('blind sets 28, 30, 31: ordinals of a training, a job before, a list denied, deadlines, cleared arrears', () => {
+  assert.equal(u('第三次培训是22年11月').facts.onlineTrainingSubsidiesUsed, 2, 'the third one: two used before it');
+  assert.equal(
+    u('In 2022 I took two subsidised online courses; could I get a third one in November?').facts.onlineTrainingSubsidiesUsed,
+    2,
+  );
+  assert.equal(u('刚才说错了，其实是全职，兼职是之前那份').facts.employedFullTimeInShanghai, true, 'the part-time job was the one before');
+  assert.equal(u('他就是普通的工程师，不算高层次、团队核心或者紧缺人才').facts.talentCategory, 'other', 'every item of the list is denied');
+  const d = u("We applied in Oct 2022 but told the bureau we couldn't promise to pay the arrears by December.");
+  assert.equal(d.facts.missedContributionMonths, undefined, 'a deadline is no month missed');
+  assert.equal(d.facts.commitsToBackPay, false);
+  const c = u('We missed the Oct and Nov 2022 payments during the covid closures and cleared them on 31 Dec 2022.');
+  assert.equal(c.facts.backPaid, true);
+  assert.equal(c.facts.backPaidOn, '2022-12-31');
+  const x = u('My friend works in Changning — does Changning have anything like rent subsidies for talent?');
+  assert.equal(x.facts.workDistrict, undefined, "the friend's workplace is not the person's");
+  assert.deepEqual(x.districtsNamed, ['长宁']);
+  assert.deepEqual(u("I run a small consultancy in Jing'an. Is there a district subsidy for hiring fresh graduates?").districtsAsked, [
+    '静安',
+  ]);
+});
