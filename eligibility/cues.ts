@@ -32,6 +32,8 @@ const CueFileSchema = z
         notSelf: Words,
         selfAgain: Words,
         askFor: Words,
+        /** Relatives a person speaks for ("我儿子利物浦大学的"): a message only about one of them is their case. */
+        proxies: Words,
         asks: Words,
         measure: Words,
         category: Words,
@@ -143,6 +145,7 @@ export interface CueTables {
     selfAgain: string[];
     /** "帮/替 + one of `others` + 问" asks for that person: the words before the person and the asking words after. */
     askFor: string[];
+    proxies: string[];
     asks: string[];
     /** A clause that names a measure ("疫情补缴那个政策"): its words describe the measure, not the person. */
     measure: string[];
@@ -252,6 +255,7 @@ export function emptyCueTables(): CueTables {
       notSelf: [],
       selfAgain: [],
       askFor: [],
+      proxies: [],
       asks: [],
       measure: [],
       category: [],
@@ -335,6 +339,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       'notSelf',
       'selfAgain',
       'askFor',
+      'proxies',
       'asks',
       'measure',
       'category',

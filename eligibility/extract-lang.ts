@@ -126,7 +126,7 @@ const SI_FLAGS = {
 } as const;
 type SiPatternKey = keyof typeof SI_FLAGS;
 const SI_PATTERNS = Object.keys(SI_FLAGS) as SiPatternKey[];
-const SI_WORDS = ['more', 'atLeast', 'moreAfter', 'atLeastAfter', 'moreUnit', 'halfYearUnit'] as const;
+const SI_WORDS = ['more', 'atLeast', 'almost', 'moreAfter', 'atLeastAfter', 'moreUnit', 'halfYearUnit'] as const;
 type SiWordKey = (typeof SI_WORDS)[number];
 /** `backPayment` patterns with their flags. */
 const BACK_FLAGS = {

@@ -437,6 +437,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
    */
   const qualified = (n: number, before: string | undefined, unit: string, after: string | undefined) => {
     const q = before?.toLowerCase();
+    // ("快半年", "快6个月": almost, the last month not complete: 5; "快一年": 6 to 11 months.)
+    if (q && S.almost.includes(q)) return S.yearUnit.test(unit) ? { min: n - 6, max: n - 1 } : n - 1;
     if (q && S.fewer.test(q)) return { max: n - 1 };
     if (q && S.more.includes(q)) return { min: n + 1 };
     // ("两年多" is more than two years: at least 25 months.)
@@ -468,7 +470,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     } else if ((m = S.shortOfTotal.exec(c))) {
       // "差一个月满半年": the total less the months still missing.
       const total = m[2] ? 6 : Number(m[3]) * (S.yearUnit.test(m[4] ?? '') ? 12 : 1);
-      set('socialInsuranceMonths', Math.max(0, total - Number(m[1])), m[0]);
+      // ("差几天满六个月": days short, the last month not complete.)
+      set('socialInsuranceMonths', Math.max(0, total - Number(m[1] ?? 1)), m[0]);
     } else if ((m = S.yearsAndHalf.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 12 + 6, m[0]);
     // Quarters ("交了两个季度"), and a count with its unit left out ("社保满6").
     else if ((m = L.misc.siQuarters.exec(c))) set('socialInsuranceMonths', Number(m[1]) * 3, m[0]);

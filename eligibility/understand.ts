@@ -620,7 +620,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       // (The asker's job and company are not about them: "我是公司人事，有个同事…".)
       // ("我侄子…": the 我 of a relative's name is no self word either.)
       !has(P.notTheSelf ? lower.replace(P.notTheSelf, '') : lower, cues.roles.self) &&
-      (endsAsQuestion(lower, cues) || has(lower, cues.intent) || clausesOf(lower).some((c) => endsAsQuestion(c.text, cues))));
+      (endsAsQuestion(lower, cues) ||
+        has(lower, cues.intent) ||
+        clausesOf(lower).some((c) => endsAsQuestion(c.text, cues)) ||
+        // (…or one of the relatives a person speaks for, even without a question: "我儿子利物浦大学的", "我老公
+        // 格拉斯哥大学硕士" open a conversation about their case.)
+        has(lower, cues.roles.proxies)));
   // (The message asks for information, not whether the person can: a kind of people it names is no case.)
   const generalAsk = has(lower, cues.information) && !has(lower, cues.intent);
   const clauses = clausesOf(text).map((c) => ({ ...c, role: roleOf(c.text, cues, askedFor, generalAsk) }));

@@ -399,7 +399,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         r === 'eligibility' &&
         goalsNow.length > 0 &&
         Object.keys(newFacts).length > 0 &&
-        !(asked && asked.includes(scope.cue.toLowerCase()));
+        // (…and with no clause that asks, the topic is what the message is about: "应届生落户打分要多少分 我儿子明年毕业".)
+        !!asked &&
+        !asked.includes(scope.cue.toLowerCase());
       if (scope?.when === 'always' && !aside) {
         const kind = r === 'greeting' && scope.id === 'small_talk' ? 'greeting' : 'out_of_scope';
         return done(lineReply(question, lang, kind, scope.reply, kind === 'greeting' ? r : 'out_of_scope'));

@@ -402,3 +402,13 @@ test('blind sets 28, 30, 31: ordinals of a training, a job before, a list denied
     '静安',
   ]);
 });
+
+test('blind set 29: a relative spoken for is the case; almost a count; days short of a total', () => {
+  const x = u('我儿子利物浦大学的 全职一年多了');
+  assert.equal(x.facts.employedFullTimeInShanghai, true, "the son's facts are the case, question or not");
+  assert.equal(u('我同事是剑桥的').facts.studiedAbroad, undefined, "a colleague's are not");
+  assert.equal(u('社保交了快半年了').facts.socialInsuranceMonths, 5);
+  assert.equal(u('社保快6个月了').facts.socialInsuranceMonths, 5);
+  assert.deepEqual(u('硕士回国，在上海全职快一年了社保一直在交').facts.socialInsuranceMonths, { min: 6, max: 11 });
+  assert.equal(u('社保交了 差几天满六个月').facts.socialInsuranceMonths, 5);
+});
