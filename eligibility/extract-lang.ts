@@ -123,6 +123,7 @@ const SI_FLAGS = {
   since: '',
   workHalfYear: '',
   workMonthsEn: 'i',
+  sinceEn: 'i',
 } as const;
 type SiPatternKey = keyof typeof SI_FLAGS;
 const SI_PATTERNS = Object.keys(SI_FLAGS) as SiPatternKey[];
@@ -244,6 +245,7 @@ const ExtractLangSchema = z
         skillAssessment: Pattern,
         application: Pattern,
         notApplication: Pattern,
+        startedBefore: Pattern,
         now: Pattern,
         yearOnly: Pattern,
         laterYears: z.record(z.string().min(1), z.number().int().min(1).max(10)),
@@ -383,6 +385,7 @@ export interface ExtractLang {
     | 'skillAssessment'
     | 'application'
     | 'notApplication'
+    | 'startedBefore'
     | 'now'
     | 'yearOnly'
     | 'laterYear'
@@ -512,6 +515,7 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
       skillAssessment: compile('training.skillAssessment', d.training.skillAssessment, 'i'),
       application: compile('training.application', d.training.application, 'i'),
       notApplication: compile('training.notApplication', d.training.notApplication, 'i'),
+      startedBefore: compile('training.startedBefore', d.training.startedBefore, 'i'),
       now: compile('training.now', d.training.now, ''),
       yearOnly: compile('training.yearOnly', d.training.yearOnly, ''),
       laterYear: compile('training.laterYears', `(${alt(Object.keys(d.training.laterYears))})`, ''),

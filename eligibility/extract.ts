@@ -447,6 +447,20 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if ((q && S.atLeast.includes(q)) || (after && S.atLeastAfter.includes(after))) return { min: n };
     return n; // "满5个月" reports the count reached: 5
   };
+  /**
+   * An English "since <month>" in a clause ("paid every month since Feb 2026", "full-time since Sept"): [the words,
+   * year, month] of the first past month after the word, like a match of `socialInsurance.since`.
+   */
+  const sinceDate = (c: string): [string, string, string] | undefined => {
+    const w = S.sinceEn.exec(c);
+    if (!w) return undefined;
+    const rest = c.slice(w.index + w[0].length);
+    const d = findDates(L.dates, rest, opts.asOf, contextYear).find(
+      (x) => x.index === 0 && /^\d{4}-\d{2}/.test(x.value) && x.value.slice(0, 7) <= opts.asOf.slice(0, 7),
+    );
+    if (!d) return undefined;
+    return [`${w[0]}${d.text}`, d.value.slice(0, 4), d.value.slice(5, 7)];
+  };
   const siMentioned = S.mentioned.test(t);
   for (const c of cls) {
     if (!S.clause.test(c) && !(siMentioned && S.countWord.test(c))) continue;
@@ -461,12 +475,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     // (How many months are needed, asked, is no count paid: "是不是要满6个月才能落".)
     if (L.misc.countAsked.test(c)) continue;
     let m: RegExpExecArray | null;
-    if ((m = S.since.exec(c))) {
-      // "社保从去年10月开始交": the months from then to today, give or take the month under way.
+    const since = S.since.exec(c) ?? sinceDate(c);
+    if (since) {
+      // "社保从去年10月开始交", "social insurance every month since Feb 2026": the months from then to today,
+      // give or take the month under way.
       const { y, m: am } = asOfParts(opts.asOf);
-      const n = Math.max(0, y * 12 + am - (Number(m[1]) * 12 + Number(m[2])));
-      set('socialInsuranceMonths', n >= 1 ? { min: n - 1, max: n } : 0, m[0]);
-      notes.push(fill(L.notes.monthsSince, { said: m[0], n: String(n) }));
+      const n = Math.max(0, y * 12 + am - (Number(since[1]) * 12 + Number(since[2])));
+      set('socialInsuranceMonths', n >= 1 ? { min: n - 1, max: n } : 0, since[0]);
+      notes.push(fill(L.notes.monthsSince, { said: since[0], n: String(n) }));
     } else if ((m = S.shortOfTotal.exec(c))) {
       // "差一个月满半年": the total less the months still missing.
       const total = m[2] ? 6 : Number(m[3]) * (S.yearUnit.test(m[4] ?? '') ? 12 : 1);
@@ -501,7 +517,16 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     for (const c of cls) {
       if (!L.misc.fullTime.test(c) || L.otherCity.test(c)) continue;
       const m = S.workMonths.exec(c) ?? S.workHalfYear.exec(c) ?? S.workMonthsEn.exec(c);
-      if (!m) continue;
+      if (!m) {
+        // ("full-time in Shanghai since Sept 2026": the months since then.)
+        const since = sinceDate(c);
+        if (!since) continue;
+        const { y, m: am } = asOfParts(opts.asOf);
+        const n = Math.max(0, y * 12 + am - (Number(since[1]) * 12 + Number(since[2])));
+        set('socialInsuranceMonths', n >= 1 ? { min: n - 1, max: n } : 0, since[0]);
+        notes.push(fill(L.notes.monthsFromWork, { said: since[0] }));
+        break;
+      }
       const unit = m[3]!;
       const n = S.halfYearUnit.includes(unit) ? 6 : Number(m[2]) * (S.yearUnit.test(unit) ? 12 : 1);
       set('socialInsuranceMonths', qualified(n, m[1]?.trim(), unit, m[4]), m[0]);
@@ -781,7 +806,10 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (d && !d.to) set('skillAssessmentDate', d.value, d.text);
     }
     if (T.application.test(c) && !MISSED.test(c) && !BACK.test(c) && !T.notApplication.test(c)) {
-      const d = findDates(L.dates, c, opts.asOf, contextYear).find((x) => !x.to && !T.now.test(x.text));
+      // (Not the month something started: "paid every month since Feb 2026".)
+      const d = findDates(L.dates, c, opts.asOf, contextYear).find(
+        (x) => !x.to && !T.now.test(x.text) && !T.startedBefore.test(c.slice(Math.max(0, x.index - 12), x.index)),
+      );
       const year = T.yearOnly.exec(c) ?? T.laterYear.exec(c);
       const month = T.relativeMonth.exec(c);
       if (d) set('applicationDate', d.value, d.text);

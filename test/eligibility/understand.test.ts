@@ -412,3 +412,10 @@ test('blind set 29: a relative spoken for is the case; almost a count; days shor
   assert.deepEqual(u('硕士回国，在上海全职快一年了社保一直在交').facts.socialInsuranceMonths, { min: 6, max: 11 });
   assert.equal(u('社保交了 差几天满六个月').facts.socialInsuranceMonths, 5);
 });
+
+test('English: months since a start date; typos read the standard way', () => {
+  const x = u('Full time in Shanghai and my social insurance has been paid every month since Feb 2026. Can I apply?');
+  assert.deepEqual(x.facts.socialInsuranceMonths, { min: 9, max: 10 });
+  assert.equal(x.facts.applicationDate, undefined, 'a start is no application date');
+  assert.deepEqual(u("I'm employed full-time in Shanghai since January this year.").facts.socialInsuranceMonths, { min: 10, max: 11 });
+});

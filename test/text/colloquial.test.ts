@@ -21,6 +21,12 @@ test('slang and pinyin are read as the standard words; Latin words only as whole
   assert.equal(shipped('全职 社保6个月'), '全职 社保6个月', 'a message without chat words is returned as typed');
 });
 
+test('English typos are read the standard way, as whole words', () => {
+  assert.equal(shipped('full tiem in shangahi, SI 2 monhts'), 'full time in Shanghai, SI 2 months');
+  assert.equal(shipped('Uni of Sydney grad'), 'University of Sydney grad');
+  assert.equal(shipped('unique'), 'unique', 'not inside a word');
+});
+
 test('the table is data: a word added is read with no code; a bad entry names the file and the key', () => {
   assert.equal(compileColloquial({ words: { 木有: '没有' }, latin: { jzh: '居转户' } })('木有offer jzh'), '没有offer 居转户');
   writeFileSync(join(dir, 'bad.yaml'), 'latin:\n  "l h": 落户\n');
