@@ -202,6 +202,7 @@ const ExtractLangSchema = z
         notTalent: Pattern,
         notTalentAfter: Pattern,
         hrAgencyNamed: Pattern,
+        founded: Pattern,
         rankingNamedAfterUniversity: Pattern,
         genericName: Pattern,
         vagueName: Pattern,
@@ -329,6 +330,7 @@ export interface ExtractLang {
   /** Single patterns of extractFacts (see the file's comments). */
   misc: Record<
     | 'newHire'
+    | 'founded'
     | 'startsSoon'
     | 'rankBelief'
     | 'fullTime'
@@ -455,6 +457,7 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
     },
     misc: {
       newHire: compile('misc.newHire', d.misc.newHire, ''),
+      founded: compile('misc.founded', d.misc.founded, 'i'),
       startsSoon: compile('misc.startsSoon', d.misc.startsSoon, 'i'),
       rankBelief: compile('misc.rankBelief', d.misc.rankBelief, 'i'),
       fullTime: compile('misc.fullTime', d.misc.fullTime, 'i'),

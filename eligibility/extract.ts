@@ -332,6 +332,12 @@ function intervalOf(v: RankMention['value']): [number, number] {
  * @example
  * extractFacts('没有留学经历', { asOf: '2022-09-01' }).facts // { studiedAbroad: false }
  */
+/**
+ * An HR agency founded at most this many months before the time a message is about is newly set up (103号 十一
+ * 新设立的人力资源服务机构). Range 6–24; 12 reads "set up in Oct 2022 … applied in Nov 2022" as new.
+ */
+const NEW_AGENCY_MONTHS = 12;
+
 /** Characters before a date within which another event's word (成立, set up) makes it that event's date. */
 const OTHER_EVENT_WINDOW = 40;
 
@@ -766,7 +772,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── organisations, training, assessment, application, district ──
   runCues(L.factPatterns.newHrAgency);
-  if (L.misc.hrAgencyNamed.test(t)) {
+  if (L.misc.hrAgencyNamed.test(opts.messageText ?? t)) {
     runCues(L.factPatterns.newHrAgencyNamed);
   }
   runCues(L.factPatterns.enterpriseEmployee);
@@ -820,6 +826,26 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         const later = T.laterYears[year[1]!];
         set('applicationDate', later !== undefined ? String(ay + later) : year[1]!, year[0]);
       }
+    }
+  }
+  // An HR agency founded shortly before the time the message is about (its latest date: the application) is
+  // newly set up ("set up in Oct 2022 as a headhunting agency … in Nov 2022 we applied"; 103号 十一 新设立).
+  if (L.misc.hrAgencyNamed.test(whole) && !bools.has('isNewHrAgency') && facts.isNewHrAgency === undefined) {
+    const past = (x: { value: string }) => /^\d{4}-\d{2}/.test(x.value) && x.value.slice(0, 7) <= opts.asOf.slice(0, 7);
+    const latest = findDates(L.dates, whole, opts.asOf, contextYear)
+      .filter(past)
+      .map((x) => (x.to ?? x.value).slice(0, 7))
+      .sort()
+      .pop();
+    for (const c of cls) {
+      if (!L.misc.founded.test(c)) continue;
+      const d = findDates(L.dates, c, opts.asOf, contextYear).find(past);
+      if (!d || !latest) continue;
+      const [fy, fm] = d.value.split('-').map(Number) as [number, number];
+      const [ly, lm] = latest.split('-').map(Number) as [number, number];
+      const months = ly * 12 + lm - (fy * 12 + fm);
+      if (months >= 0 && months <= NEW_AGENCY_MONTHS) say('isNewHrAgency', true, d.text);
+      break;
     }
   }
   runCues(L.factPatterns.ownSchool);

@@ -419,3 +419,18 @@ test('English: months since a start date; typos read the standard way', () => {
   assert.equal(x.facts.applicationDate, undefined, 'a start is no application date');
   assert.deepEqual(u("I'm employed full-time in Shanghai since January this year.").facts.socialInsuranceMonths, { min: 10, max: 11 });
 });
+
+test('an HR agency founded shortly before the time asked about is new; English commitments and arrears', () => {
+  const x = u(
+    'We were set up in Oct 2022 as a headhunting agency. Because of covid we could not pay social insurance on time. In Nov 2022 we applied for the HR service licence and committed to back-pay by year end. Was that allowed?',
+  );
+  assert.equal(x.facts.isNewHrAgency, true);
+  assert.equal(x.facts.commitsToBackPay, true);
+  assert.equal(
+    u('我们是人力资源公司，2015年成立的，22年11月申请许可，能先承诺吗').facts.isNewHrAgency,
+    undefined,
+    'founded years before: not new',
+  );
+  assert.equal(u('We are a software company (not an HR service provider) that missed SI in 2022 due to covid.').facts.isNewHrAgency, false);
+  assert.equal(u('We applied for the licence in Feb 2023 and our SI was still unpaid because of covid.').facts.backPaid, false);
+});
