@@ -124,6 +124,8 @@ const SI_FLAGS = {
   workHalfYear: '',
   workMonthsEn: 'i',
   sinceEn: 'i',
+  sinceJob: '',
+  jobStart: '',
 } as const;
 type SiPatternKey = keyof typeof SI_FLAGS;
 const SI_PATTERNS = Object.keys(SI_FLAGS) as SiPatternKey[];

@@ -453,6 +453,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if ((q && S.atLeast.includes(q)) || (after && S.atLeastAfter.includes(after))) return { min: n };
     return n; // "满5个月" reports the count reached: 5
   };
+  const whole = opts.messageText ?? t;
   /**
    * An English "since <month>" in a clause ("paid every month since Feb 2026", "full-time since Sept"): [the words,
    * year, month] of the first past month after the word, like a match of `socialInsurance.since`.
@@ -466,6 +467,22 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     );
     if (!d) return undefined;
     return [`${w[0]}${d.text}`, d.value.slice(0, 4), d.value.slice(5, 7)];
+  };
+  /**
+   * The first count of months or years in a clause that is a duration — not a date ("2022年5月", "5月",
+   * "2026年在上海找了份工作…刚交了2个月社保": the 2 months), nor a shortfall ("差1个月").
+   */
+  const countIn = (c: string): RegExpExecArray | null => {
+    const re = new RegExp(S.count.source, S.count.flags.includes('g') ? S.count.flags : `${S.count.flags}g`);
+    for (let m = re.exec(c); m; m = re.exec(c)) {
+      const unit = m[3]!;
+      if (S.monthUnit.test(unit) && S.monthAfterYear.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;
+      if (S.monthOfYear.test(unit) && !S.countMarker.test(m[0])) continue;
+      if (S.calendarYearUnit.test(unit) && Number(m[2]) >= 1900) continue;
+      if (S.shortBy.test(c.slice(0, m.index))) continue;
+      return m;
+    }
+    return null;
   };
   const siMentioned = S.mentioned.test(t);
   for (const c of cls) {
@@ -481,7 +498,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     // (How many months are needed, asked, is no count paid: "是不是要满6个月才能落".)
     if (L.misc.countAsked.test(c)) continue;
     let m: RegExpExecArray | null;
-    const since = S.since.exec(c) ?? sinceDate(c);
+    // ("从入职就开始交社保": since the job started, "2026年3月份入职".)
+    const jobStart = S.sinceJob.test(c) ? S.jobStart.exec(whole) : null;
+    const since = S.since.exec(c) ?? sinceDate(c) ?? jobStart;
     if (since) {
       // "社保从去年10月开始交", "social insurance every month since Feb 2026": the months from then to today,
       // give or take the month under way.
@@ -502,14 +521,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     else if ((m = S.halfYear.exec(c))) {
       // "不到半年" is at most 5; "半年多" at least 7; "至少半年" at least 6.
       set('socialInsuranceMonths', qualified(6, m[1], '', m[2]), m[0]);
-    } else if ((m = S.count.exec(c))) {
+    } else if ((m = countIn(c))) {
       const unit = m[3]!;
-      // A date, not a duration: "2022年5月", "5月", "2022年".
-      if (S.monthUnit.test(unit) && S.monthAfterYear.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;
-      if (S.monthOfYear.test(unit) && !S.countMarker.test(m[0])) continue;
-      if (S.calendarYearUnit.test(unit) && Number(m[2]) >= 1900) continue;
-      // ("差1个月": how many are missing, not how many were paid.)
-      if (S.shortBy.test(c.slice(0, m.index))) continue;
       const n = Number(m[2]) * (S.yearUnit.test(unit) ? 12 : 1);
       set('socialInsuranceMonths', qualified(n, m[1], unit, m[4]), m[0]);
     } else if (S.noneYet.test(c)) {
@@ -732,7 +745,6 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   if (missed.length) set('missedContributionMonths', [...new Set(missed)].sort(), missed.join(','));
   // (The epidemic as the reason for missed contributions: only in a message about contributions, or in the check
   // that asks it — "材料因为疫情没法现场递交" says nothing of social insurance.)
-  const whole = opts.messageText ?? t;
   if (
     MISSED.test(whole) ||
     BACK.test(whole) ||

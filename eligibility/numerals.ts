@@ -54,9 +54,10 @@ export function normalizeNumerals(text: string): string {
   );
   // Two neighbouring numbers before a unit, said either-or: 七八个月 → 7或8个月 (the understanding stage reads
   // either-or values as the interval of both).
-  // (Not the end of a longer run of digits: 二〇二三年 is a year.)
+  // (Not the end of a longer run of digits: 二〇二三年 is a year; nor before a month or a part of the year:
+  // "二三年五月" is May 2023, as spoken.)
   const pairs = approx.replace(
-    /(?<![零〇一二两三四五六七八九])([一二三四五六七八])([二三四五六七八九])(?=个|名|次|年)/g,
+    /(?<![零〇一二两三四五六七八九])([一二三四五六七八])([二三四五六七八九])(?=个|名|次|年(?!\s*(?:[零〇一二三四五六七八九十\d]{1,3}\s*月|[初中底末]|上半|下半)))/g,
     (m, a: string, b: string) => (DIGITS[b]! === DIGITS[a]! + 1 ? `${DIGITS[a]}或${DIGITS[b]}` : m),
   );
   return pairs.replace(RUN, (run, offset: number, whole: string) => {

@@ -37,6 +37,8 @@ const Category = z
      * and the person's facts), that case is answered and this category is not. Default false.
      */
     aside: z.boolean().default(false),
+    /** Words that, right before a cue or a place, deny it ("不是宁波那个", "not the Ningbo campus"): it does not count. */
+    notAfter: z.array(z.string().min(1)).default([]),
     reply: Text,
   })
   .strict()
@@ -161,13 +163,23 @@ export function classifyScope(table: ScopeTable, text: string, lang: 'zh' | 'en'
     let cue: string | null = null;
     let span: [number, number] | null = null;
     let place: ScopeCategory['places'][number] | undefined;
+    const denied = (at: [number, number] | null) =>
+      !!at &&
+      c.notAfter.some((w) =>
+        norm
+          .slice(Math.max(0, at[0] - w.length - 1), at[0])
+          .trimEnd()
+          .endsWith(normalize(w)),
+      );
     for (const p of c.places) {
       for (const name of p.names) {
         const at = find(name, norm);
-        if (at && (!span || at[0] < span[0])) [cue, span, place] = [name, at, p];
+        if (at && !denied(at) && (!span || at[0] < span[0])) [cue, span, place] = [name, at, p];
       }
     }
-    const cueHits = c.cues.map((k) => ({ k, at: find(k, norm) })).filter((h): h is { k: string; at: [number, number] } => h.at !== null);
+    const cueHits = c.cues
+      .map((k) => ({ k, at: find(k, norm) }))
+      .filter((h): h is { k: string; at: [number, number] } => h.at !== null && !denied(h.at));
     if (!cue && cueHits.length) [cue, span] = [cueHits[0]!.k, cueHits[0]!.at];
     if (!cue || !span) continue;
     if (c.maxExtraChars !== undefined) {

@@ -434,3 +434,10 @@ test('an HR agency founded shortly before the time asked about is new; English c
   assert.equal(u('We are a software company (not an HR service provider) that missed SI in 2022 due to covid.').facts.isNewHrAgency, false);
   assert.equal(u('We applied for the licence in Feb 2023 and our SI was still unpaid because of covid.').facts.backPaid, false);
 });
+
+test('blind set 29: spoken years, counts after a date, contributions since the job started', () => {
+  assert.equal(u('二三年五月份我老公办的留学生落户').text.startsWith('2023年5月'), true, '二三年 before a month is 2023');
+  assert.equal(u('今年在上海找了份工作全职的刚交了两个月社保').facts.socialInsuranceMonths, 2, 'the count after a year named');
+  assert.deepEqual(u('今年三月份入职上海一家基金公司全职 从入职就开始交社保').facts.socialInsuranceMonths, { min: 8, max: 9 });
+  assert.equal(u('QS 70 全职 社保交了半年 但是中间22年5月6月疫情断过两个月 后来当年补了').facts.socialInsuranceMonths, 6);
+});

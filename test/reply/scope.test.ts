@@ -26,6 +26,8 @@ describe('classifyScope on corpus/out-of-scope.yaml', () => {
     assert.equal(id('试用期最长几个月'), 'labour_standards');
     assert.equal(id('代尔夫特理工 全职 还在试用期'), null, 'a probation remark is a fact, not the question');
     assert.equal(id('Lingang new area: can talent get hukou after 3 years there?', 'en'), 'other_area_schemes');
+    assert.equal(id('我儿子诺丁汉大学 英国本部的 不是宁波那个 全职'), null, 'a campus denied is no city asked about');
+    assert.equal(id('居转户是不是要交满七年社保啊'), 'residence_and_travel');
   });
   it('a message that also names Shanghai stays in scope', () => {
     assert.equal(id('我在北京读的本科，现在在上海工作，能落户吗'), null);
