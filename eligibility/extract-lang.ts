@@ -144,6 +144,7 @@ const BACK_FLAGS = {
   notYetBefore: '',
   notYetBeforeEn: 'i',
   deadlineBefore: 'i',
+  deadlineAfterWords: 'i',
 } as const;
 type BackPatternKey = keyof typeof BACK_FLAGS;
 const BACK_PATTERNS = Object.keys(BACK_FLAGS) as BackPatternKey[];

@@ -10,7 +10,7 @@
  */
 import { toSimplified } from '../text/chinese.ts';
 import { monthRange, yearMonth } from './dates.ts';
-import { findDates, findYear } from './find-dates.ts';
+import { findDates, findYear, type FoundDate } from './find-dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
 import { fill, type ExtractLang } from './extract-lang.ts';
 import { normalizeNumerals } from './numerals.ts';
@@ -801,7 +801,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const noneUsed = T.noneUsed.test(c);
     const asksLimit = T.asksLimit.test(c);
     if (aboutTraining && !noneUsed && !asksLimit && (m = T.used.exec(c))) {
-      set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2] ?? m[3] ?? m[4]), m[0]);
+      set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5]), m[0]);
     } else if (!noneUsed && !asksLimit && T.training.test(c) && (m = T.countBeforeSubsidy.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
     } else if (
@@ -816,8 +816,12 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (n >= 1) set('onlineTrainingSubsidiesUsed', n - 1, m[0]);
     }
     if (T.training.test(c) && !T.assessmentWord.test(c)) {
-      const d = findDates(L.dates, c, opts.asOf, contextYear)[0] ?? findYear(L.dates, c);
-      if (d && !d.to) set('trainingDate', d.value, d.text);
+      // (Not a bound, "今年之前已经领过2次": before it, not when the training was; and a year alone does not
+      // replace the month of a training said before: "22年9月报了个线上培训".)
+      const d = (findDates(L.dates, c, opts.asOf, contextYear)[0] ?? findYear(L.dates, c)) as FoundDate | undefined;
+      const bound = !!d && B.deadlineAfterWords.test(c.slice(d.end));
+      const known = typeof facts.trainingDate === 'string' ? facts.trainingDate : undefined;
+      if (d && !d.to && !bound && !(known && known.length > d.value.length)) set('trainingDate', d.value, d.text);
     }
     if (T.skillAssessment.test(c)) {
       const d = findDates(L.dates, c, opts.asOf, contextYear)[0] ?? findYear(L.dates, c);

@@ -447,14 +447,17 @@ function peopleIn(text: string, cues: CueTables): { parts: { label: string; star
   const parts: { label: string; start: number; end: number; asked: boolean }[] = [];
   let at = 0;
   // (A bullet before a label starts a part too, "… - A: Bristol MSc - B: …", where a list is run together.)
-  for (const seg of text.split(/(?<=[；;。\n])|(?=\s[-*•·]\s*[^\s：:]{1,10}\s*[：:])/u)) {
+  // (…or a comma before a one-letter label said with 是: "A是UCLA的，B是UC Irvine的".)
+  for (const seg of text.split(/(?<=[；;。\n])|(?=\s[-*•·]\s*[^\s：:]{1,10}\s*[：:])|(?=[，,]\s*[A-Z甲乙丙丁]是)/u)) {
     // (A bullet or a number before the label is no part of it: "- A: University of Bristol MSc".)
-    const bullet = /^[\s\-*•·]*(?:\d+[.)、]\s*)?/u.exec(seg)![0].length;
+    const bullet = /^[\s\-*•·，,]*(?:\d+[.)、]\s*)?/u.exec(seg)![0].length;
     let body = seg.slice(bullet);
     const before = P.askedBefore.find((w) => body.startsWith(w));
     const list = before ? undefined : P.listBefore.find((w) => body.toLowerCase().startsWith(w));
     if (before || list) body = body.slice((before ?? list)!.length).replace(/^[\s：:]+/u, '');
-    const m = re.exec(body);
+    // (…or after a short opening that ends with a colon: "两个人问一下：A是UCLA的".)
+    const intro = /^[^：:]{1,20}[：:]\s*/u.exec(body);
+    const m = re.exec(body) ?? (intro ? re.exec(body.slice(intro[0].length)) : null);
     const label = m?.slice(1).find((g) => !!g);
     if (label && !P.notLabels.includes(label.toLowerCase())) parts.push({ label, start: at, end: at + seg.length, asked: !!before });
     at += seg.length;
@@ -651,7 +654,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const segments: (typeof clauses)[] = [[]];
   for (const c of clauses) {
     const cl = c.text.toLowerCase();
-    if (segments[segments.length - 1]!.length && has(cl, cues.corrections)) segments.push([]);
+    // (Not a marker in a clause that asks or hedges: "LSE应该是前50吧？" believes, it corrects nothing.)
+    if (segments[segments.length - 1]!.length && has(cl, cues.corrections) && !endsAsQuestion(cl, cues)) segments.push([]);
     segments[segments.length - 1]!.push(c);
   }
   const openUnit = unitFact(text, catalog);

@@ -441,3 +441,14 @@ test('blind set 29: spoken years, counts after a date, contributions since the j
   assert.deepEqual(u('今年三月份入职上海一家基金公司全职 从入职就开始交社保').facts.socialInsuranceMonths, { min: 8, max: 9 });
   assert.equal(u('QS 70 全职 社保交了半年 但是中间22年5月6月疫情断过两个月 后来当年补了').facts.socialInsuranceMonths, 6);
 });
+
+test('blind sets 32, 33: a hedged belief corrects nothing; "A是…，B是…" lists; bounds; English counts', () => {
+  const x = u('LSE master，full-time入职了，SI还没交，LSE应该是前50吧？能直接办吗');
+  assert.equal(x.facts.socialInsuranceMonths, 0, '"应该是前50吧" is a belief, not a correction of the months');
+  const list = u('两个人问一下：A是UCLA的，B是UC Irvine的，都全职，都交了3个月社保。先看B');
+  assert.deepEqual(list.people?.labels, ['A', 'B']);
+  assert.equal(list.people?.asked, 'B');
+  const t = u('我在一家民企上班，22年9月报了个线上职业培训，今年之前已经领过2次线上培训补贴了，这次还能领吗？');
+  assert.equal(t.facts.trainingDate, '2022-09', '"今年之前" is a bound, not the training date');
+  assert.equal(u('2022 online training subsidy, company employee, used 1 so far, can i get another?').facts.onlineTrainingSubsidiesUsed, 1);
+});
