@@ -75,6 +75,8 @@ const CueFileSchema = z
     yearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
     /** English parts of a year, written before it ("mid-2022", "first half of 2022", "spring 2022", "H1 2022"). */
     englishYearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
+    /** English quarters before the year ("the 3rd quarter of 2022") → their months, exact. */
+    englishQuarters: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
     situation: Words,
     /** Words that may stand beside a date that is a clause of its own ("In August 2022, could we…"). */
     situationLead: Words,
@@ -185,6 +187,7 @@ export interface CueTables {
   yearParts: Record<string, [number, number]>;
   /** English parts of a year before the year ("mid-2022", "H1 2022") → its months. */
   englishYearParts: Record<string, [number, number]>;
+  englishQuarters: Record<string, [number, number]>;
   situation: string[];
   situationLead: string[];
   /** Date facts of the event asked about: a past one is the situation the question is about. */
@@ -281,6 +284,7 @@ export function emptyCueTables(): CueTables {
     },
     yearParts: {},
     englishYearParts: {},
+    englishQuarters: {},
     situation: [],
     situationLead: [],
     situationFacts: [],
@@ -378,6 +382,10 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     for (const [w, p] of Object.entries(d.yearParts)) {
       if (p[0] > p[1]) throw new CueLoadError(`${file}: yearParts.${w}: first month after the last`);
       out.yearParts[norm(w)] = p;
+    }
+    for (const [w, p] of Object.entries(d.englishQuarters)) {
+      if (p[0] > p[1]) throw new CueLoadError(`${file}: englishQuarters.${w}: first month after the last`);
+      out.englishQuarters[norm(w)] = p;
     }
     for (const [w, p] of Object.entries(d.englishYearParts)) {
       if (p[0] > p[1]) throw new CueLoadError(`${file}: englishYearParts.${w}: first month after the last`);

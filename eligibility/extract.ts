@@ -824,7 +824,12 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (d && !d.to && !bound && !(known && known.length > d.value.length)) set('trainingDate', d.value, d.text);
     }
     if (T.skillAssessment.test(c)) {
-      const d = findDates(L.dates, c, opts.asOf, contextYear)[0] ?? findYear(L.dates, c);
+      // (The date nearest the assessment: "graduated in July 2022 … in Nov 2022 for the skill level assessment".)
+      const at = c.search(T.skillAssessment);
+      const d =
+        findDates(L.dates, c, opts.asOf, contextYear)
+          .filter((x) => !x.to)
+          .sort((a, b) => Math.abs(a.index - at) - Math.abs(b.index - at))[0] ?? findYear(L.dates, c);
       if (d && !d.to) set('skillAssessmentDate', d.value, d.text);
     }
     if (T.application.test(c) && !MISSED.test(c) && !BACK.test(c) && !T.notApplication.test(c)) {

@@ -184,6 +184,9 @@ function clausesOf(t: string): { text: string; start: number; end: number }[] {
   return out;
 }
 
+/** `has`, with Latin words matched as whole words ("i", "me", "my" — not inside "entitled"). */
+const hasWord = (text: string, ws: string[]) =>
+  ws.some((w) => (/^[a-z' ]+$/.test(w) ? new RegExp(`(?<![a-z'])${escapeRegex(w)}(?![a-z'])`).test(text) : text.includes(w)));
 const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escapeRegex).join('|'), 'g') : null);
 const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
 /** The day a date stands for: a month (YYYY-MM) is its 1st day. */
@@ -223,6 +226,8 @@ interface DatePatterns {
   yearPart: RegExp | null;
   /** An English part of a year and its year ("mid-2022", "the first half of 2022", "2022 H1"); null without any. */
   englishPart: RegExp | null;
+  /** An English quarter and its year ("the 3rd quarter of 2022"); null without any. */
+  englishQuarter: RegExp | null;
   /** The `eras` phrases, longest first; null without any. */
   eras: RegExp | null;
   /** Each other name of a district (`districtNames`) as a whole word. */
@@ -247,6 +252,13 @@ function patternsOf(cues: CueTables): DatePatterns {
   const before = cues.years.twoDigitBefore.map(escapeRegex).join('|') || '(?!)';
   const offs = Object.keys(cues.years.offset).sort((a, b) => b.length - a.length);
   const enParts = Object.keys(cues.englishYearParts).sort((a, b) => b.length - a.length);
+  const enQuarters = Object.keys(cues.englishQuarters).sort((a, b) => b.length - a.length);
+  /** A part of a year before its year ("the first half of 2022"), or after it ("2022 H1"). */
+  const partPattern = (words: string[]) =>
+    new RegExp(
+      `\\b(?:the\\s+)?(${words.map((w) => escapeRegex(w).replace(/ /g, '[\\s-]+')).join('|')})[\\s-]*(?:of\\s+)?(?:the\\s+year\\s+)?((?:19|20)\\d{2})\\b|\\b((?:19|20)\\d{2})\\s+(${words.map(escapeRegex).join('|')})\\b`,
+      'gi',
+    );
   const refs = cues.years.reference;
   const eraPhrases = Object.keys(cues.eras).sort((a, b) => b.length - a.length);
   const notSelfWords = [...cues.roles.others, ...cues.roles.notSelf];
@@ -262,6 +274,7 @@ function patternsOf(cues: CueTables): DatePatterns {
     reference: refs.length ? new RegExp(`(\\d{4})\\s*[年届]|${refs.map(escapeRegex).join('|')}`, 'gi') : null,
     afterReference: new RegExp(`^\\s*(?:\\d{1,2}\\s*月|${partRe})`),
     yearPart: parts.length ? new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escapeRegex).join('|')})`, 'g') : null,
+    englishQuarter: enQuarters.length ? partPattern(enQuarters) : null,
     englishPart: enParts.length
       ? new RegExp(
           `\\b(?:the\\s+)?(${enParts.map((w) => escapeRegex(w).replace(/ /g, '[\\s-]+')).join('|')})[\\s-]*(?:of\\s+)?(?:the\\s+year\\s+)?((?:19|20)\\d{2})\\b|\\b((?:19|20)\\d{2})\\s+(${enParts.map(escapeRegex).join('|')})\\b`,
@@ -342,6 +355,11 @@ export function resolveDates(
     (_m, y: string, mo: string, d: string) => `${y.length === 2 ? '20' + y : y}年${Number(mo)}月${Number(d)}日`,
   );
   // Month/year as English forms write it: 12/2022, 05/2022; quarters: Q3 2022 → its three months.
+  // A month and day with a slash and no year ("12/31补齐的"): that day, of the year the message is about.
+  s = s.replace(
+    /(?<![\d./])(0?[1-9]|1[0-2])\/(0?[1-9]|[12]\d|3[01])(?![\d/]|\.\d)/g,
+    (_m, mo: string, d: string) => `${Number(mo)}月${Number(d)}日`,
+  );
   // (A full stop may end the sentence after it: "back-paid in 11/2022.")
   s = s.replace(/(?<![\d./])(0?[1-9]|1[0-2])\/(20\d{2})(?![\d/]|\.\d)/g, (_m, mo: string, y: string) => `${y}年${Number(mo)}月`);
   s = s.replace(/\bQ([1-4])\s*(20\d{2})\b/gi, (_m, q: string, y: string) => `${y}年${Number(q) * 3 - 2}月至${Number(q) * 3}月`);
@@ -405,6 +423,12 @@ export function resolveDates(
   // Parts of a year after a year: 2022年上半年 → 2022年1月至6月 (approximate: "some months of" it); in English
   // before it: "mid-2022", "the first half of 2022", "H1 2022".
   const approx: string[] = [];
+  if (P.englishQuarter)
+    s = s.replace(P.englishQuarter, (m, p1: string | undefined, y1: string | undefined, y2: string | undefined, p2: string | undefined) => {
+      const q = cues.englishQuarters[(p1 ?? p2 ?? '').toLowerCase().replace(/[\s-]+/g, ' ')];
+      const y = y1 ?? y2;
+      return q && y ? `${y}年${q[0]}月至${q[1]}月` : m;
+    });
   if (P.englishPart)
     s = s.replace(P.englishPart, (m, p1: string | undefined, y1: string | undefined, y2: string | undefined, p2: string | undefined) => {
       const part = cues.englishYearParts[(p1 ?? p2 ?? '').toLowerCase().replace(/[\s-]+/g, ' ')];
@@ -535,7 +559,7 @@ function roleOf(clause: string, cues: CueTables, askedFor = false, generalAsk = 
   const c = clause.toLowerCase();
   if (has(c, cues.roles.hypothetical)) return 'hypothetical';
   if (has(c, cues.roles.reported) || (!askedFor && has(c, cues.roles.others))) return 'reported';
-  if (has(c, cues.roles.hires) && !has(c, cues.roles.self)) return 'reported';
+  if (has(c, cues.roles.hires) && !hasWord(c, cues.roles.self)) return 'reported';
   // (Not a comparison word inside a hedge: "QS好像200多名" — 好像 is "it seems", not "like".)
   if (
     has(
@@ -547,7 +571,7 @@ function roleOf(clause: string, cues: CueTables, askedFor = false, generalAsk = 
   // (…unless that clause is the question itself: "当时能用名校直接落户那个政策吗" asks about the person.)
   if (has(c, cues.roles.measure) && !has(c, cues.intent) && !endsAsQuestion(c, cues)) return 'measure';
   // A kind of people, not the person ("51到100名的留学生", "2022届毕业生回学校认定"): describes who a measure is for.
-  if (generalAsk && has(c, cues.roles.category) && !has(c, cues.roles.self) && !has(c, cues.intent) && !endsAsQuestion(c, cues))
+  if (generalAsk && has(c, cues.roles.category) && !hasWord(c, cues.roles.self) && !has(c, cues.intent) && !endsAsQuestion(c, cues))
     return 'measure';
   return 'self';
 }
@@ -622,7 +646,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       !has(lower, cues.roles.reported) &&
       // (The asker's job and company are not about them: "我是公司人事，有个同事…".)
       // ("我侄子…": the 我 of a relative's name is no self word either.)
-      !has(P.notTheSelf ? lower.replace(P.notTheSelf, '') : lower, cues.roles.self) &&
+      // (English self words as whole words: "I work in Pudong", not the "i" of "entitled".)
+      !hasWord(P.notTheSelf ? lower.replace(P.notTheSelf, '') : lower, cues.roles.self) &&
       (endsAsQuestion(lower, cues) ||
         has(lower, cues.intent) ||
         clausesOf(lower).some((c) => endsAsQuestion(c.text, cues)) ||
@@ -898,7 +923,13 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         const known = facts[fact];
         const yearOnly = typeof known === 'string' && /^\d{4}$/.test(known);
         if ((known !== undefined && !yearOnly) || !has(cl, ws) || wordOf(ws).length < longest) continue;
-        const d = findDates(deps.dates, c.text, ctx.asOf, contextYear ?? undefined).find((x) => !x.to);
+        // (Of several dates, the one nearest the fact's word: "graduated in July 2022 … went back there in Nov 2022
+        // for the skill level assessment" dates the assessment in November.)
+        const word = wordOf(ws).toLowerCase();
+        const at0 = word ? cl.indexOf(word) : -1;
+        const d = findDates(deps.dates, c.text, ctx.asOf, contextYear ?? undefined)
+          .filter((x) => !x.to)
+          .sort((a, b) => (at0 < 0 ? 0 : Math.abs(a.index - at0) - Math.abs(b.index - at0)))[0];
         if (!d || (yearOnly && !d.value.startsWith(known))) continue;
         if (yearOnly) {
           const i = spans.findIndex((sp) => sp.fact === fact);

@@ -452,3 +452,28 @@ test('blind sets 32, 33: a hedged belief corrects nothing; "A是…，B是…" l
   assert.equal(t.facts.trainingDate, '2022-09', '"今年之前" is a bound, not the training date');
   assert.equal(u('2022 online training subsidy, company employee, used 1 so far, can i get another?').facts.onlineTrainingSubsidiesUsed, 1);
 });
+
+test('English quarters, slashed days, the date nearest its word, backbone staff, English self words', () => {
+  const r = (t: string) => resolveDates(t, '2026-12-01', cues, null, extractLang.dates).text;
+  assert.equal(r('The 3rd quarter of 2022'), '2022年7月至9月');
+  assert.equal(r('22年10月疫情欠缴 12/31补齐的'), '2022年10月疫情欠缴 12月31日补齐的');
+  const a = u('I graduated in July 2022 from a vocational college and went back there in Nov 2022 for the skill level assessment.');
+  assert.equal(a.facts.skillAssessmentDate, '2022-11', 'the date nearest the assessment');
+  assert.equal(a.facts.assessedAtOwnSchool, true);
+  assert.equal(u('I work in Baoshan, my employer is a key enterprise and named me as backbone staff.').facts.isKeyEnterpriseBackbone, true);
+  assert.equal(
+    u('I work in Baoshan at a small trading company. Can I get the backbone talent bonus?').facts.isKeyEnterpriseBackbone,
+    undefined,
+    'the measure named',
+  );
+  assert.equal(
+    u('My nephew graduated in summer 2022. Was he entitled to the subsidy?').facts.graduationYear,
+    2022,
+    'asked for him: no English self word',
+  );
+  assert.equal(
+    u('My husband is backbone staff in Baoshan. I work in Pudong. Can I get it too?').facts.isKeyEnterpriseBackbone,
+    undefined,
+    "the husband's, not mine",
+  );
+});
