@@ -332,6 +332,14 @@ function intervalOf(v: RankMention['value']): [number, number] {
  * @example
  * extractFacts('没有留学经历', { asOf: '2022-09-01' }).facts // { studiedAbroad: false }
  */
+/** A global copy of a pattern, made once (for scanning every match). */
+const globals = new WeakMap<RegExp, RegExp>();
+function globalOf(re: RegExp): RegExp {
+  let g = globals.get(re);
+  if (!g) globals.set(re, (g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`)));
+  return g;
+}
+
 /**
  * An HR agency founded at most this many months before the time a message is about is newly set up (103号 十一
  * 新设立的人力资源服务机构). Range 6–24; 12 reads "set up in Oct 2022 … applied in Nov 2022" as new.
@@ -473,7 +481,8 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
    * "2026年在上海找了份工作…刚交了2个月社保": the 2 months), nor a shortfall ("差1个月").
    */
   const countIn = (c: string): RegExpExecArray | null => {
-    const re = new RegExp(S.count.source, S.count.flags.includes('g') ? S.count.flags : `${S.count.flags}g`);
+    const re = globalOf(S.count);
+    re.lastIndex = 0;
     for (let m = re.exec(c); m; m = re.exec(c)) {
       const unit = m[3]!;
       if (S.monthUnit.test(unit) && S.monthAfterYear.test(c.slice(0, m.index + (m[1]?.length ?? 0)))) continue;

@@ -185,8 +185,14 @@ function clausesOf(t: string): { text: string; start: number; end: number }[] {
 }
 
 /** `has`, with Latin words matched as whole words ("i", "me", "my" — not inside "entitled"). */
+const wordPatterns = new Map<string, RegExp>();
 const hasWord = (text: string, ws: string[]) =>
-  ws.some((w) => (/^[a-z' ]+$/.test(w) ? new RegExp(`(?<![a-z'])${escapeRegex(w)}(?![a-z'])`).test(text) : text.includes(w)));
+  ws.some((w) => {
+    if (!/^[a-z' ]+$/.test(w)) return text.includes(w);
+    let re = wordPatterns.get(w);
+    if (!re) wordPatterns.set(w, (re = new RegExp(`(?<![a-z'])${escapeRegex(w)}(?![a-z'])`)));
+    return re.test(text);
+  });
 const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escapeRegex).join('|'), 'g') : null);
 const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
 /** The day a date stands for: a month (YYYY-MM) is its 1st day. */
@@ -1015,16 +1021,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   // Only when the question itself is put in the past ("那会儿办许可能先承诺吗": the situation word in
   // the asking clause) and nothing says now ("现在申请…"): a past event alone is no situation date.
   // (A question is one by its ending, its first word or an A-not-A question: "…103号文那条管不管".)
-  const asksInPast = (c: string) =>
-    has(c, cues.intent) ||
-    endsAsQuestion(c, cues) ||
-    clauses.some(
-      (o) =>
-        o.role === 'self' &&
-        (has(o.text.toLowerCase(), cues.intent) ||
-          endsAsQuestion(o.text.toLowerCase(), cues) ||
-          askedByANotA(o.text, cues.negation).length > 0),
-    );
+  const someClauseAsks = clauses.some(
+    (o) =>
+      o.role === 'self' &&
+      (has(o.text.toLowerCase(), cues.intent) ||
+        endsAsQuestion(o.text.toLowerCase(), cues) ||
+        askedByANotA(o.text, cues.negation).length > 0),
+  );
+  const asksInPast = (c: string) => has(c, cues.intent) || endsAsQuestion(c, cues) || someClauseAsks;
   const present = has(lower, cues.present);
   // The last such clause is the asking one; its 那会儿/当时 points at the nearest date before it that is an
   // event, not a deadline ("年底前").
