@@ -495,7 +495,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   };
   const siMentioned = S.mentioned.test(t);
   for (const c of cls) {
-    if (!S.clause.test(c) && !(siMentioned && S.countWord.test(c))) continue;
+    // (…or, during a check that counts months paid, a count of months: "HR checked and it's actually 6 months".)
+    const countsMonths = siMentioned || !!opts.topicFacts?.includes('socialInsuranceMonths');
+    if (!S.clause.test(c) && !(countsMonths && S.countWord.test(c))) continue;
     // (A question restates a condition; it does not replace a count stated before it: "社保交了4个月，
     // 能直接落户吗还是要先满半年".)
     if (facts.socialInsuranceMonths !== undefined && L.misc.asking.test(c)) continue;

@@ -477,3 +477,13 @@ test('English quarters, slashed days, the date nearest its word, backbone staff,
     "the husband's, not mine",
   );
 });
+
+test('during a check that counts months paid, a count of months is that count', () => {
+  const x = u("Quick update — HR checked and it's actually 6 months, not 4.", { topicFacts: ['socialInsuranceMonths', 'worldRank'] });
+  assert.equal(x.facts.socialInsuranceMonths, 6);
+  assert.equal(
+    u("Quick update — HR checked and it's actually 6 months, not 4.").facts.socialInsuranceMonths,
+    undefined,
+    'not without the check',
+  );
+});
