@@ -11,9 +11,13 @@ import { resolveDates, understand, type Understanding } from '../../eligibility/
 // The understanding stage over the shipped cue tables, without a rankings table (ranks given as numbers).
 const catalog = loadFactCatalog(join(PROJECT_ROOT, 'corpus/rules/facts.yaml'));
 const cues = loadCueTables(join(PROJECT_ROOT, 'corpus/lang'), new Set(Object.keys(catalog)));
-const extract = (t: string, o: { asOf: string; openFact?: string | null; contextYear?: number | null; messageText?: string }) =>
+const extract = (
+  t: string,
+  o: { asOf: string; openFact?: string | null; contextYear?: number | null; messageText?: string; topicFacts?: string[] },
+) =>
   extractFacts(t, {
     asOf: o.asOf,
+    topicFacts: o.topicFacts,
     lang: extractLang,
     openFact: o.openFact ?? undefined,
     contextYear: o.contextYear ?? undefined,
