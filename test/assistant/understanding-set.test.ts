@@ -77,13 +77,13 @@ for (const [name, floors] of [
   // (26: 93.3 % verdicts, 93.8 % conversations, 4 confident wrong; 27: 79.6 %, 53.1 %, 9); fixes since.
   // Check 27 keeps English questions and conversations the understanding does not read yet.
   ['understanding-check26.yaml', { messages: 0.95, conversations: 0.93, confidentWrong: 1 }],
-  ['understanding-check27.yaml', { messages: 0.91, conversations: 0.71, confidentWrong: 2 }],
+  ['understanding-check27.yaml', { messages: 0.91, conversations: 0.75, confidentWrong: 2 }],
   // Blind sets 28–33 (tenth round, 2026-12-03), each held out on the committed code before it was tuned on
   // (docs/assistant.md "Blind sets 28–33"): 28 English only (72.4 % verdicts, 61.3 % conversations, 10
   // confident wrong); 29 parents and voice input (75.0 %, 41.9 %, 0); 30 long conversations (100 %, 78.3 %,
   // 4); 31 employers and districts (92.9 %, 76.7 %, 3); 32 an HR group chat (92.2 %, 90.0 %, 2); 33 terse
   // phone messages (86.6 %, 83.3 %, 4). Fixes from all six since; the floors are today's.
-  ['understanding-check28.yaml', { messages: 0.84, conversations: 0.77, confidentWrong: 2 }],
+  ['understanding-check28.yaml', { messages: 0.84, conversations: 0.83, confidentWrong: 2 }],
   ['understanding-check29.yaml', { messages: 0.87, conversations: 0.83, confidentWrong: 0 }],
   ['understanding-check30.yaml', { messages: 0.9, conversations: 0.9, confidentWrong: 1 }],
   ['understanding-check31.yaml', { messages: 0.84, conversations: 0.83, confidentWrong: 1 }],
