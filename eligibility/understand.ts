@@ -1181,12 +1181,19 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     }),
   );
   // (…by another name too: "I run a small consultancy in Jing'an", "does Changning have anything like rent subsidies".)
+  const englishNamed: string[] = [];
   for (const c of clauses) {
     if (c.role !== 'comparison' && c.role !== 'self') continue;
     const where = c.role === 'self' ? c.text.toLowerCase() : beforeComparison(c.text.toLowerCase());
     for (const d of patternsOf(cues).districtNames)
-      if (where.includes(d.name) && d.re.test(where) && !districtsInOwnWords.includes(cues.districtNames[d.name]!))
-        districtsInOwnWords.push(cues.districtNames[d.name]!);
+      if (where.includes(d.name) && d.re.test(where) && !englishNamed.includes(cues.districtNames[d.name]!))
+        englishNamed.push(cues.districtNames[d.name]!);
+  }
+  // (…but not where the person works when another district is named too: "We're a company in Xuhui — does
+  // that housing grant from Baoshan apply to our new hires?" asks about Baoshan's measure.)
+  for (const d of englishNamed) {
+    const another = [...districtsInOwnWords, ...englishNamed].some((x) => x !== d);
+    if (!districtsInOwnWords.includes(d) && !(another && facts.workDistrict === d)) districtsInOwnWords.push(d);
   }
   const districtsAsked = has(lower, cues.existence) || asksInformation ? districtsInOwnWords : [];
   // (Not where the person works: "骨干人才专项激励 我在浦东上班 能申请吗" asks about the measure the library holds.)
@@ -1198,7 +1205,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       .districtNames.filter((d) => t.includes(d.name) && d.re.test(t))
       .map((d) => cues.districtNames[d.name]!);
   });
-  const districtsNamed = [...new Set([...districtsInOwnWords, ...otherNames])].filter((d) => !workplacesSeen.includes(d));
+  const namedAll = [...new Set([...districtsInOwnWords, ...otherNames])];
+  const districtsNamed = namedAll.filter(
+    (d) => !workplacesSeen.includes(d) && !(namedAll.length > 1 && facts.workDistrict === d && !has(lower, cues.existence)),
+  );
 
   // Alternatives ("领了2次还是3次", "QS 60还是65"): a number fact read from one of two values said as
   // either-or is the interval of both — the rule then decides only when both give the same answer.

@@ -491,3 +491,14 @@ test('during a check that counts months paid, a count of months is that count', 
     'not without the check',
   );
 });
+
+test('where the person works is no district asked about when another district owns the measure asked', () => {
+  const x = u("We're a company in Xuhui — does that 2 million housing grant from Baoshan apply to our new hires?");
+  assert.equal(x.facts.workDistrict, '徐汇');
+  assert.deepEqual(x.districtsNamed, ['宝山']);
+  assert.deepEqual(
+    u("I run a small consultancy in Jing'an. Is there a district subsidy for hiring fresh graduates?").districtsAsked,
+    ['静安'],
+    'no other district: their own is asked',
+  );
+});
