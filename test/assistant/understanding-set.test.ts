@@ -83,7 +83,7 @@ for (const [name, floors] of [
   // confident wrong); 29 parents and voice input (75.0 %, 41.9 %, 0); 30 long conversations (100 %, 78.3 %,
   // 4); 31 employers and districts (92.9 %, 76.7 %, 3); 32 an HR group chat (92.2 %, 90.0 %, 2); 33 terse
   // phone messages (86.6 %, 83.3 %, 4). Fixes from all six since; the floors are today's.
-  ['understanding-check28.yaml', { messages: 0.84, conversations: 0.83, confidentWrong: 2 }],
+  ['understanding-check28.yaml', { messages: 0.86, conversations: 0.83, confidentWrong: 2 }],
   ['understanding-check29.yaml', { messages: 0.87, conversations: 0.83, confidentWrong: 0 }],
   ['understanding-check30.yaml', { messages: 0.9, conversations: 0.9, confidentWrong: 1 }],
   ['understanding-check31.yaml', { messages: 0.84, conversations: 0.83, confidentWrong: 1 }],
