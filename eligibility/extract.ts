@@ -939,7 +939,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── bare answers to the open question ──
   const expected = opts.expect ?? opts.openFact ?? undefined;
-  if (expected) readExpected(expected, t, opts, facts, evidence, notes, say);
+  // (A question whether the university is in a band answers no rank: "So is my school top 100? can I apply?".)
+  if (expected && !(expected === 'worldRank' && cls.some((c) => L.misc.rankAsked.test(c))))
+    readExpected(expected, t, opts, facts, evidence, notes, say);
 
   // ── resolve boolean signals (contradiction → unknown + note) ──
   // (A home degree said beside a university abroad is another degree: "本科国内读的，硕士在墨尔本大学".)

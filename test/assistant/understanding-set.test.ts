@@ -85,7 +85,7 @@ for (const [name, floors] of [
   // phone messages (86.6 %, 83.3 %, 4). Fixes from all six since; the floors are today's.
   ['understanding-check28.yaml', { messages: 0.86, conversations: 0.83, confidentWrong: 2 }],
   ['understanding-check29.yaml', { messages: 0.87, conversations: 0.83, confidentWrong: 0 }],
-  ['understanding-check30.yaml', { messages: 0.9, conversations: 0.9, confidentWrong: 1 }],
+  ['understanding-check30.yaml', { messages: 0.9, conversations: 0.91, confidentWrong: 0 }],
   ['understanding-check31.yaml', { messages: 0.84, conversations: 0.83, confidentWrong: 1 }],
   ['understanding-check32.yaml', { messages: 0.88, conversations: 0.93, confidentWrong: 0 }],
   ['understanding-check33.yaml', { messages: 0.86, conversations: 0.83, confidentWrong: 3 }],

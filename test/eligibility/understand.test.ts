@@ -502,3 +502,12 @@ test('where the person works is no district asked about when another district ow
     'no other district: their own is asked',
   );
 });
+
+test('a question whether the university is in a band is no answer to the rank asked for', () => {
+  assert.equal(extract('So is my school top 100? can I apply?', { asOf: '2026-12-01', openFact: 'worldRank' }).facts.worldRank, undefined);
+  assert.deepEqual(
+    extract('前100', { asOf: '2026-12-01', openFact: 'worldRank' }).facts.worldRank,
+    { min: 1, max: 100 },
+    'a bare band still answers',
+  );
+});
