@@ -58,6 +58,13 @@ export function daysBetween(a: string, b: string): number {
   return Math.round((Date.parse(b + 'T00:00:00Z') - Date.parse(a + 'T00:00:00Z')) / 86_400_000);
 }
 
+/** Whole months from a to b (b - a), both YYYY-MM (or longer: only the year and month count). */
+export function monthsBetween(a: string, b: string): number {
+  const [ay, am] = a.split('-').map(Number) as [number, number];
+  const [by, bm] = b.split('-').map(Number) as [number, number];
+  return by * 12 + bm - (ay * 12 + am);
+}
+
 /** YYYY-MM of year/month, with month overflow handled (month 13 → next January). */
 export function yearMonth(year: number, month: number): string {
   const y = year + Math.floor((month - 1) / 12);

@@ -9,8 +9,8 @@
  * // { worldRank: 60, rankingSystem: 'QS', employedFullTimeInShanghai: true, socialInsuranceMonths: 6 }
  */
 import { toSimplified } from '../text/chinese.ts';
-import { monthRange, yearMonth } from './dates.ts';
-import { findDates, findYear, type FoundDate } from './find-dates.ts';
+import { monthRange, monthsBetween, yearMonth } from './dates.ts';
+import { findDates, findYear } from './find-dates.ts';
 import type { Facts, RankingSystem } from './facts.ts';
 import { fill, type ExtractLang } from './extract-lang.ts';
 import { normalizeNumerals } from './numerals.ts';
@@ -326,12 +326,6 @@ function intervalOf(v: RankMention['value']): [number, number] {
 
 // ── the extractor ─────────────────────────────────────────────────────────────
 
-/**
- * Extracts facts from one message. Deterministic; `asOf` resolves relative dates.
- *
- * @example
- * extractFacts('没有留学经历', { asOf: '2022-09-01' }).facts // { studiedAbroad: false }
- */
 /** A global copy of a pattern, made once (for scanning every match). */
 const globals = new WeakMap<RegExp, RegExp>();
 function globalOf(re: RegExp): RegExp {
@@ -349,6 +343,12 @@ const NEW_AGENCY_MONTHS = 12;
 /** Characters before a date within which another event's word (成立, set up) makes it that event's date. */
 const OTHER_EVENT_WINDOW = 40;
 
+/**
+ * Extracts facts from one message. Deterministic; `asOf` resolves relative dates.
+ *
+ * @example
+ * extractFacts('没有留学经历', { asOf: '2022-09-01' }).facts // { studiedAbroad: false }
+ */
 export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const notes: string[] = [];
   const ambiguities: Ambiguity[] = [];
@@ -493,6 +493,15 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
     return null;
   };
+  /**
+   * The months paid from a start ([the words, year, month]) to asOf, give or take the month under way: set as
+   * the count, and returned.
+   */
+  const paidSince = (since: ArrayLike<string>): number => {
+    const n = Math.max(0, monthsBetween(yearMonth(Number(since[1]), Number(since[2])), opts.asOf));
+    set('socialInsuranceMonths', n >= 1 ? { min: n - 1, max: n } : 0, since[0]!);
+    return n;
+  };
   const siMentioned = S.mentioned.test(t);
   for (const c of cls) {
     // (…or, during a check that counts months paid, a count of months: "HR checked and it's actually 6 months".)
@@ -515,9 +524,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (since) {
       // "社保从去年10月开始交", "social insurance every month since Feb 2026": the months from then to today,
       // give or take the month under way.
-      const { y, m: am } = asOfParts(opts.asOf);
-      const n = Math.max(0, y * 12 + am - (Number(since[1]) * 12 + Number(since[2])));
-      set('socialInsuranceMonths', n >= 1 ? { min: n - 1, max: n } : 0, since[0]);
+      const n = paidSince(since);
       notes.push(fill(L.notes.monthsSince, { said: since[0], n: String(n) }));
     } else if ((m = S.shortOfTotal.exec(c))) {
       // "差一个月满半年": the total less the months still missing.
@@ -551,9 +558,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         // ("full-time in Shanghai since Sept 2026": the months since then.)
         const since = sinceDate(c);
         if (!since) continue;
-        const { y, m: am } = asOfParts(opts.asOf);
-        const n = Math.max(0, y * 12 + am - (Number(since[1]) * 12 + Number(since[2])));
-        set('socialInsuranceMonths', n >= 1 ? { min: n - 1, max: n } : 0, since[0]);
+        paidSince(since);
         notes.push(fill(L.notes.monthsFromWork, { said: since[0] }));
         break;
       }
@@ -795,7 +800,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
 
   // ── organisations, training, assessment, application, district ──
   runCues(L.factPatterns.newHrAgency);
-  if (L.misc.hrAgencyNamed.test(opts.messageText ?? t)) {
+  if (L.misc.hrAgencyNamed.test(whole)) {
     runCues(L.factPatterns.newHrAgencyNamed);
   }
   runCues(L.factPatterns.enterpriseEmployee);
@@ -829,7 +834,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     if (T.training.test(c) && !T.assessmentWord.test(c)) {
       // (Not a bound, "今年之前已经领过2次": before it, not when the training was; and a year alone does not
       // replace the month of a training said before: "22年9月报了个线上培训".)
-      const d = (findDates(L.dates, c, opts.asOf, contextYear)[0] ?? findYear(L.dates, c)) as FoundDate | undefined;
+      const d = findDates(L.dates, c, opts.asOf, contextYear)[0] ?? findYear(L.dates, c);
       const bound = !!d && B.deadlineAfterWords.test(c.slice(d.end));
       const known = typeof facts.trainingDate === 'string' ? facts.trainingDate : undefined;
       if (d && !d.to && !bound && !(known && known.length > d.value.length)) set('trainingDate', d.value, d.text);
@@ -873,9 +878,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       if (!L.misc.founded.test(c)) continue;
       const d = findDates(L.dates, c, opts.asOf, contextYear).find(past);
       if (!d || !latest) continue;
-      const [fy, fm] = d.value.split('-').map(Number) as [number, number];
-      const [ly, lm] = latest.split('-').map(Number) as [number, number];
-      const months = ly * 12 + lm - (fy * 12 + fm);
+      const months = monthsBetween(d.value, latest);
       if (months >= 0 && months <= NEW_AGENCY_MONTHS) say('isNewHrAgency', true, d.text);
       break;
     }
