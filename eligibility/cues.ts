@@ -15,6 +15,9 @@ import { normalizeMessage } from './extract.ts';
 
 const Words = z.array(z.union([z.string().min(1), z.number()]).transform(String)).default([]);
 
+/** Words → [first month, last month] (parts of a year, quarters). */
+const MonthRanges = z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({});
+
 const CueFileSchema = z
   .object({
     goals: z.record(z.string(), Words).default({}),
@@ -72,11 +75,11 @@ const CueFileSchema = z
       .default({}),
     /** Periods named by what happened then ("封控那几个月") → the dates they stand for, written as a person would. */
     eras: z.record(z.string(), z.string().min(1)).default({}),
-    yearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
+    yearParts: MonthRanges,
     /** English parts of a year, written before it ("mid-2022", "first half of 2022", "spring 2022", "H1 2022"). */
-    englishYearParts: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
+    englishYearParts: MonthRanges,
     /** English quarters before the year ("the 3rd quarter of 2022") → their months, exact. */
-    englishQuarters: z.record(z.string(), z.tuple([z.number().int().min(1).max(12), z.number().int().min(1).max(12)])).default({}),
+    englishQuarters: MonthRanges,
     situation: Words,
     /** Words that may stand beside a date that is a clause of its own ("In August 2022, could we…"). */
     situationLead: Words,
@@ -379,18 +382,11 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.years.twoDigitYears = d.years.twoDigitYears;
     }
     for (const [w, n] of Object.entries(d.years.offset ?? {})) out.years.offset[norm(w)] = n;
-    for (const [w, p] of Object.entries(d.yearParts)) {
-      if (p[0] > p[1]) throw new CueLoadError(`${file}: yearParts.${w}: first month after the last`);
-      out.yearParts[norm(w)] = p;
-    }
-    for (const [w, p] of Object.entries(d.englishQuarters)) {
-      if (p[0] > p[1]) throw new CueLoadError(`${file}: englishQuarters.${w}: first month after the last`);
-      out.englishQuarters[norm(w)] = p;
-    }
-    for (const [w, p] of Object.entries(d.englishYearParts)) {
-      if (p[0] > p[1]) throw new CueLoadError(`${file}: englishYearParts.${w}: first month after the last`);
-      out.englishYearParts[norm(w)] = p;
-    }
+    for (const key of ['yearParts', 'englishYearParts', 'englishQuarters'] as const)
+      for (const [w, p] of Object.entries(d[key])) {
+        if (p[0] > p[1]) throw new CueLoadError(`${file}: ${key}.${w}: first month after the last`);
+        out[key][norm(w)] = p;
+      }
     out.situation = words([...out.situation, ...d.situation]);
     out.situationLead = words([...out.situationLead, ...d.situationLead]);
     for (const f of d.situationFacts)

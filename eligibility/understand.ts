@@ -193,6 +193,12 @@ const hasWord = (text: string, ws: string[]) =>
     if (!re) wordPatterns.set(w, (re = new RegExp(`(?<![a-z'])${escapeRegex(w)}(?![a-z'])`)));
     return re.test(text);
   });
+/** The districts a text names by another name (`districtNames`: "Jing'an" → 静安), as whole words, in table order. */
+function otherDistrictNames(t: string, cues: CueTables): string[] {
+  return patternsOf(cues)
+    .districtNames.filter((d) => t.includes(d.name) && d.re.test(t))
+    .map((d) => cues.districtNames[d.name]!);
+}
 const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escapeRegex).join('|'), 'g') : null);
 const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
 /** The day a date stands for: a month (YYYY-MM) is its 1st day. */
@@ -281,12 +287,7 @@ function patternsOf(cues: CueTables): DatePatterns {
     afterReference: new RegExp(`^\\s*(?:\\d{1,2}\\s*月|${partRe})`),
     yearPart: parts.length ? new RegExp(`(\\d{4})\\s*年?\\s*(${parts.map(escapeRegex).join('|')})`, 'g') : null,
     englishQuarter: enQuarters.length ? partPattern(enQuarters) : null,
-    englishPart: enParts.length
-      ? new RegExp(
-          `\\b(?:the\\s+)?(${enParts.map((w) => escapeRegex(w).replace(/ /g, '[\\s-]+')).join('|')})[\\s-]*(?:of\\s+)?(?:the\\s+year\\s+)?((?:19|20)\\d{2})\\b|\\b((?:19|20)\\d{2})\\s+(${enParts.map(escapeRegex).join('|')})\\b`,
-          'gi',
-        )
-      : null,
+    englishPart: enParts.length ? partPattern(enParts) : null,
     eras: eraPhrases.length ? new RegExp(eraPhrases.map(escapeRegex).join('|'), 'gi') : null,
     districtNames: Object.keys(cues.districtNames).map((name) => ({ name, re: new RegExp(`\\b${escapeRegex(name)}\\b`) })),
     personLabel: cues.people.label ? new RegExp(cues.people.label, 'u') : null,
@@ -429,22 +430,21 @@ export function resolveDates(
   // Parts of a year after a year: 2022年上半年 → 2022年1月至6月 (approximate: "some months of" it); in English
   // before it: "mid-2022", "the first half of 2022", "H1 2022".
   const approx: string[] = [];
-  if (P.englishQuarter)
-    s = s.replace(P.englishQuarter, (m, p1: string | undefined, y1: string | undefined, y2: string | undefined, p2: string | undefined) => {
-      const q = cues.englishQuarters[(p1 ?? p2 ?? '').toLowerCase().replace(/[\s-]+/g, ' ')];
-      const y = y1 ?? y2;
-      return q && y ? `${y}年${q[0]}月至${q[1]}月` : m;
-    });
-  if (P.englishPart)
-    s = s.replace(P.englishPart, (m, p1: string | undefined, y1: string | undefined, y2: string | undefined, p2: string | undefined) => {
-      const part = cues.englishYearParts[(p1 ?? p2 ?? '').toLowerCase().replace(/[\s-]+/g, ' ')];
+  // (A quarter is exact; a part of several months is approximate, as 上半年 is.)
+  const englishParts = (re: RegExp | null, table: Record<string, [number, number]>, approximate: boolean) => {
+    if (!re) return;
+    s = s.replace(re, (m, p1: string | undefined, y1: string | undefined, y2: string | undefined, p2: string | undefined) => {
+      const part = table[(p1 ?? p2 ?? '').toLowerCase().replace(/[\s-]+/g, ' ')];
       const y = y1 ?? y2;
       if (!part || !y) return m;
       const [a, b] = part;
       if (a === b) return `${y}年${a}月`;
-      approx.push(`${y}年${a}月至${b}月`);
+      if (approximate) approx.push(`${y}年${a}月至${b}月`);
       return `${y}年${a}月至${b}月`;
     });
+  };
+  englishParts(P.englishQuarter, cues.englishQuarters, false);
+  englishParts(P.englishPart, cues.englishYearParts, true);
   if (P.yearPart) {
     s = s.replace(P.yearPart, (_m, y: string, p: string, off: number, whole: string) => {
       const [a, b] = cues.yearParts[p]!;
@@ -1088,9 +1088,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     }
   // (The date of the event asked about — the application, the training — comes before a story's date: "set up
   // in Sept 2022 … applied for the licence in Oct 2022 … was that ok?" is judged on October.)
-  const eventAsked = cues.situationFacts
-    .map((f) => facts[f])
-    .find((v) => typeof v === 'string' && /^\d{4}-\d{2}/.test(v) && v < ctx.asOf.slice(0, 7));
+  const applied = cues.situationFacts.map((f) => facts[f]).find((v) => typeof v === 'string' && /^\d{4}-\d{2}/.test(v));
+  const eventAsked = typeof applied === 'string' && applied < ctx.asOf.slice(0, 7);
   for (const c of present || situationDate || eventAsked ? [] : [...clauses].reverse()) {
     // (A date that the clause is only a time for — "2022年8月那会儿" — sets the time of the story even
     // before the question comes, in this message or the next.)
@@ -1138,7 +1137,6 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   // A past date of the event asked about — the application, the training, the assessment (cue table
   // `situationFacts`) — asked about then ("22年11月申请许可 … 行吗", "22年11月回学校参加了认定 能享受补贴吗"):
   // the situation.
-  const applied = cues.situationFacts.map((f) => facts[f]).find((v) => typeof v === 'string' && /^\d{4}-\d{2}/.test(v));
   if (
     !situationDate &&
     !present &&
@@ -1173,24 +1171,16 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     const compared = follows ? cues.districts.find((d) => head.endsWith(d) || head.endsWith(`${d}区`)) : undefined;
     return compared ? head.slice(0, head.lastIndexOf(compared)) : head;
   };
-  const districtsInOwnWords = cues.districts.filter((d) =>
-    clauses.some((c) => {
-      const t = c.text.toLowerCase();
-      const where = c.role === 'self' ? t : c.role === 'comparison' ? beforeComparison(t) : '';
-      return where.includes(d) && !nameText.some((n) => n.includes(d));
-    }),
-  );
-  // (…by another name too: "I run a small consultancy in Jing'an", "does Changning have anything like rent subsidies".)
-  const englishNamed: string[] = [];
-  for (const c of clauses) {
-    if (c.role !== 'comparison' && c.role !== 'self') continue;
-    const where = c.role === 'self' ? c.text.toLowerCase() : beforeComparison(c.text.toLowerCase());
-    for (const d of patternsOf(cues).districtNames)
-      if (where.includes(d.name) && d.re.test(where) && !englishNamed.includes(cues.districtNames[d.name]!))
-        englishNamed.push(cues.districtNames[d.name]!);
-  }
-  // (…but not where the person works when another district is named too: "We're a company in Xuhui — does
-  // that housing grant from Baoshan apply to our new hires?" asks about Baoshan's measure.)
+  // Each clause's own words: the person's, or those before the comparison of a comparison clause.
+  const ownWords = clauses.map((c) => {
+    const t = c.text.toLowerCase();
+    return c.role === 'self' ? t : c.role === 'comparison' ? beforeComparison(t) : '';
+  });
+  const districtsInOwnWords = cues.districts.filter((d) => ownWords.some((w) => w.includes(d)) && !nameText.some((n) => n.includes(d)));
+  // (…by another name too: "I run a small consultancy in Jing'an", "does Changning have anything like rent subsidies" —
+  // but not where the person works when another district is named too: "We're a company in Xuhui — does that
+  // housing grant from Baoshan apply to our new hires?" asks about Baoshan's measure.)
+  const englishNamed = [...new Set(ownWords.flatMap((w) => otherDistrictNames(w, cues)))];
   for (const d of englishNamed) {
     const another = [...districtsInOwnWords, ...englishNamed].some((x) => x !== d);
     if (!districtsInOwnWords.includes(d) && !(another && facts.workDistrict === d)) districtsInOwnWords.push(d);
@@ -1201,9 +1191,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const otherNames = clauses.flatMap((c) => {
     const t = c.text.toLowerCase();
     if (c.role !== 'self' || has(t, cues.workElsewhere.work)) return [];
-    return patternsOf(cues)
-      .districtNames.filter((d) => t.includes(d.name) && d.re.test(t))
-      .map((d) => cues.districtNames[d.name]!);
+    return otherDistrictNames(t, cues);
   });
   const namedAll = [...new Set([...districtsInOwnWords, ...otherNames])];
   const districtsNamed = namedAll.filter(

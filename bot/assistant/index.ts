@@ -262,7 +262,6 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         (text.length <= BARE_MEASURE_CHARS &&
           deps.rules.some((x) => x.goals.some((g) => goalsNow.includes(g)) && distinctiveHits(x, kwText) > 0)));
     // A supposition alone, about the rule under discussion ("那如果我们学校QS是第45呢"): the check, as supposed.
-    const supposedSpans = (understood?.spans ?? []).filter((sp) => sp.role === 'hypothetical' && sp.fact in (understood?.supposed ?? {}));
     const pureSupposition =
       !!currentRuleFacts &&
       Object.keys(newFacts).length === 0 &&
@@ -660,12 +659,16 @@ export function createAssistant(deps: AssistantDeps): Assistant {
         // A case the person supposes ("假如我是QS第45的学校毕业，在上海全职，能落户吗"): its facts are not theirs,
         // so the verdict stays on what they said; what the supposition would give is said as a note.
         const supposed = understood?.supposed ?? {};
+        const supposedSpans = (understood?.spans ?? []).filter((sp) => sp.role === 'hypothetical' && sp.fact in supposed);
+        const w =
+          leadRule && Object.keys(supposed).length
+            ? evaluate([leadRule], { ...facts, ...supposed } as Facts, decision.judgedOn, { catalog: deps.catalog })[0]
+            : undefined;
         // …but a supposition alone, asked after a check ("那如果我们学校QS是第45呢", "What if my university were in
         // the top 50?"), asks only what it would give: that is the answer, said as supposed, with the verdict on
         // the person's own case beside it. Their facts stay as they are.
-        if (leadRule && pureSupposition && Object.keys(supposed).length) {
-          const w = evaluate([leadRule], { ...facts, ...supposed } as Facts, decision.judgedOn, { catalog: deps.catalog })[0];
-          if (w && (w.verdict === 'eligible' || w.verdict === 'not_eligible')) {
+        if (leadRule && pureSupposition && w) {
+          if (w.verdict === 'eligible' || w.verdict === 'not_eligible') {
             const said = Object.entries(supposed)
               .filter(([f]) => currentRuleFacts?.has(f) && f !== 'rankingSystem')
               .map(([f, value]) => displayValue(value, deps.catalog[f], kit.locales[lang]) ?? formatFactValue(value, lang))
@@ -705,12 +708,9 @@ export function createAssistant(deps: AssistantDeps): Assistant {
             });
           }
         }
-        if (leadRule && Object.keys(supposed).length) {
-          const w = evaluate([leadRule], { ...facts, ...supposed } as Facts, decision.judgedOn, { catalog: deps.catalog })[0];
-          const said = (understood?.spans ?? [])
-            .filter((sp) => sp.role === 'hypothetical' && sp.fact in supposed)
-            .map((sp) => sp.text.trim());
-          if (w && w.verdict !== v.verdict && (w.verdict === 'eligible' || w.verdict === 'not_eligible'))
+        if (w) {
+          const said = supposedSpans.map((sp) => sp.text.trim());
+          if (w.verdict !== v.verdict && (w.verdict === 'eligible' || w.verdict === 'not_eligible'))
             notes.push({
               kind: 'assumption',
               priority: P.doubted,
