@@ -48,7 +48,7 @@ const CueFileSchema = z
     correctionRejected: Words,
     /** A list of people: the pattern of a part's label, words that are no label, words before an asked label. */
     people: z
-      .object({ label: z.string().min(1), notLabels: Words, askedBefore: Words, listBefore: Words })
+      .object({ label: z.string().min(1), labelAfterComma: z.string().min(1), notLabels: Words, askedBefore: Words, listBefore: Words })
       .partial()
       .default({}),
     /** Words that join two items into one clause even between spaces ("2022.05 和 2022.06"). */
@@ -165,7 +165,14 @@ export interface CueTables {
    * its start (group 1 the label), `notLabels` what it must not take (QS, SI), `askedBefore` the words
    * before the label of the person asked about ("我问的是小张："), `listBefore` words that open a list (名单).
    */
-  people: { label: string | null; notLabels: string[]; askedBefore: string[]; listBefore: string[] };
+  people: {
+    label: string | null;
+    /** A label that starts a part after a comma ("A是UCLA的，B是UC Irvine的"): the regular expression of what follows the comma. */
+    labelAfterComma: string | null;
+    notLabels: string[];
+    askedBefore: string[];
+    listBefore: string[];
+  };
   joiners: string[];
   /** Words kept with the number after them across a space ("软科 58"). */
   withNumber: string[];
@@ -268,7 +275,7 @@ export function emptyCueTables(): CueTables {
     },
     corrections: [],
     correctionRejected: [],
-    people: { label: null, notLabels: [], askedBefore: [], listBefore: [] },
+    people: { label: null, labelAfterComma: null, notLabels: [], askedBefore: [], listBefore: [] },
     joiners: [],
     withNumber: [],
     fillers: [],
@@ -354,13 +361,15 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
     out.correctionRejected = words([...out.correctionRejected, ...d.correctionRejected]);
-    if (d.people.label) {
+    for (const key of ['label', 'labelAfterComma'] as const) {
+      const source = d.people[key];
+      if (!source) continue;
       try {
-        new RegExp(d.people.label, 'u');
+        new RegExp(source, 'u');
       } catch (e) {
-        throw new CueLoadError(`${file}: people.label: "${d.people.label}" is not a valid regular expression: ${(e as Error).message}`);
+        throw new CueLoadError(`${file}: people.${key}: "${source}" is not a valid regular expression: ${(e as Error).message}`);
       }
-      out.people.label = d.people.label;
+      out.people[key] = source;
     }
     out.people.notLabels = words([...out.people.notLabels, ...(d.people.notLabels ?? [])]);
     out.people.askedBefore = words([...out.people.askedBefore, ...(d.people.askedBefore ?? [])]);

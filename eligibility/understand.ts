@@ -246,6 +246,8 @@ interface DatePatterns {
   districtNames: { name: string; re: RegExp }[];
   /** The label of a part of a list of people (`people.label`). */
   personLabel: RegExp | null;
+  /** Where a list of people splits into parts (after ；;。 or a line break, before a bullet, `people.labelAfterComma`). */
+  partSplit: RegExp;
   /** "，" + a joiner + "，" left by a space ("2022.05 和 2022.06"); null without joiners. */
   joinedByWord: RegExp | null;
   /** A `withNumber` word and "，" before a number ("软科，58"); null without any. */
@@ -291,6 +293,10 @@ function patternsOf(cues: CueTables): DatePatterns {
     eras: eraPhrases.length ? new RegExp(eraPhrases.map(escapeRegex).join('|'), 'gi') : null,
     districtNames: Object.keys(cues.districtNames).map((name) => ({ name, re: new RegExp(`\\b${escapeRegex(name)}\\b`) })),
     personLabel: cues.people.label ? new RegExp(cues.people.label, 'u') : null,
+    partSplit: new RegExp(
+      `(?<=[；;。\\n])|(?=\\s[-*•·]\\s*[^\\s：:]{1,10}\\s*[：:])${cues.people.labelAfterComma ? `|(?=${cues.people.labelAfterComma})` : ''}`,
+      'u',
+    ),
     joinedByWord: cues.joiners.length ? new RegExp(`，(${cues.joiners.map(escapeRegex).join('|')})，`, 'g') : null,
     beforeNumber: cues.withNumber.length ? new RegExp(`(${cues.withNumber.map(escapeRegex).join('|')})，(?=\\d)`, 'gi') : null,
     notTheSelf: notSelfWords.length
@@ -477,8 +483,8 @@ function peopleIn(text: string, cues: CueTables): { parts: { label: string; star
   const parts: { label: string; start: number; end: number; asked: boolean }[] = [];
   let at = 0;
   // (A bullet before a label starts a part too, "… - A: Bristol MSc - B: …", where a list is run together.)
-  // (…or a comma before a one-letter label said with 是: "A是UCLA的，B是UC Irvine的".)
-  for (const seg of text.split(/(?<=[；;。\n])|(?=\s[-*•·]\s*[^\s：:]{1,10}\s*[：:])|(?=[，,]\s*[A-Z甲乙丙丁]是)/u)) {
+  // (…or a comma before a label of `people.labelAfterComma`: "A是UCLA的，B是UC Irvine的".)
+  for (const seg of text.split(patternsOf(cues).partSplit)) {
     // (A bullet or a number before the label is no part of it: "- A: University of Bristol MSc".)
     const bullet = /^[\s\-*•·，,]*(?:\d+[.)、]\s*)?/u.exec(seg)![0].length;
     let body = seg.slice(bullet);
