@@ -16,8 +16,19 @@ export function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-/** `2022` → whole year, `2022-05` → whole month, `2022-05-03` → that day. Throws on anything else. */
+/**
+ * `2022` → whole year, `2022-05` → whole month, `2022-05-03` → that day, and a span of two of them
+ * `2022-07/2022-12` (ISO 8601's solidus: "2022年7月至12月参加了培训", "23年Q1") → from the first's start to the
+ * second's end. Throws on anything else.
+ */
 export function toDayInterval(value: string): DayInterval {
+  const slash = value.indexOf('/');
+  if (slash > 0) {
+    const a = toDayInterval(value.slice(0, slash));
+    const b = toDayInterval(value.slice(slash + 1));
+    if (a.start > b.end) throw new Error(`not a date span: "${value}" (its start is after its end)`);
+    return { start: a.start, end: b.end };
+  }
   let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (m) return { start: value, end: value };
   m = /^(\d{4})-(\d{2})$/.exec(value);
@@ -31,8 +42,13 @@ export function toDayInterval(value: string): DayInterval {
   throw new Error(`not a date: "${value}" (expected YYYY-MM-DD, YYYY-MM or YYYY)`);
 }
 
-/** True when the string is a real calendar date/month/year in ISO form. */
+/** True when the string is a real calendar date/month/year in ISO form (or a span of two, `A/B`, A not after B). */
 export function isIsoDateLike(value: string): boolean {
+  const slash = value.indexOf('/');
+  if (slash > 0) {
+    const [a, b] = [value.slice(0, slash), value.slice(slash + 1)];
+    return isIsoDateLike(a) && isIsoDateLike(b) && !b.includes('/') && toDayInterval(a).start <= toDayInterval(b).end;
+  }
   const m = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/.exec(value);
   if (!m) return false;
   if (m[2] !== undefined) {

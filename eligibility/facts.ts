@@ -10,10 +10,13 @@
  */
 import { z } from 'zod';
 
-/** YYYY-MM-DD, YYYY-MM or YYYY (a month or a year stands for the whole period). */
+/** YYYY-MM-DD, YYYY-MM or YYYY (a month or a year stands for the whole period), or a span of two, `A/B`. */
 export const DateLike = z
   .string()
-  .regex(/^\d{4}(-\d{2}(-\d{2})?)?$/, 'expected a date YYYY-MM-DD (or YYYY-MM / YYYY for a whole month / year)');
+  .regex(
+    /^\d{4}(-\d{2}(-\d{2})?)?(\/\d{4}(-\d{2}(-\d{2})?)?)?$/,
+    'expected a date YYYY-MM-DD (or YYYY-MM / YYYY for a whole month / year, or A/B for a span of them)',
+  );
 
 /** A year-month YYYY-MM. */
 export const YearMonth = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected a year-month YYYY-MM');

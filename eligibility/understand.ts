@@ -202,7 +202,7 @@ function otherDistrictNames(t: string, cues: CueTables): string[] {
 const anyOf = (ws: string[]) => (ws.length ? new RegExp(ws.map(escapeRegex).join('|'), 'g') : null);
 const has = (text: string, ws: string[]) => ws.some((w) => text.includes(w));
 /** The day a date stands for: a month (YYYY-MM) is its 1st day. */
-const dayOf = (value: string) => (value.length === 7 ? `${value}-01` : value.slice(0, 10));
+const dayOf = (value: string) => (value.includes('/') ? value : value.length === 7 ? `${value}-01` : value.slice(0, 10));
 
 /**
  * The words of `cl` that deny a stem: a negation, then up to three modal words, then the stem
@@ -939,8 +939,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         // for the skill level assessment" dates the assessment in November.)
         const word = wordOf(ws).toLowerCase();
         const at0 = word ? cl.indexOf(word) : -1;
+        // (A span of months dates an event of the person's own — the application, the training — somewhere in it:
+        // "2022年7月至12月参加了线上培训" is "2022-07/2022-12". Not a span that is the months of a list fact: "4到6月
+        // 没交社保，后来补了" names no date of the back payment.)
+        const listedHere = spans.some((sp) => catalog[sp.fact]?.type === 'month_list' && sp.span[0] < c.end && sp.span[1] > c.start);
+        const spanOk = cues.situationFacts.includes(fact) && !listedHere;
         const d = findDates(deps.dates, c.text, ctx.asOf, contextYear ?? undefined)
-          .filter((x) => !x.to)
+          .filter((x) => !x.to || (spanOk && x.to > x.value))
+          .map((x) => (x.to ? { ...x, value: `${x.value}/${x.to}` } : x))
           .sort((a, b) => (at0 < 0 ? 0 : Math.abs(a.index - at0) - Math.abs(b.index - at0)))[0];
         if (!d || (yearOnly && !d.value.startsWith(known))) continue;
         if (yearOnly) {
@@ -1094,8 +1100,12 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     }
   // (The date of the event asked about — the application, the training — comes before a story's date: "set up
   // in Sept 2022 … applied for the licence in Oct 2022 … was that ok?" is judged on October.)
-  const applied = cues.situationFacts.map((f) => facts[f]).find((v) => typeof v === 'string' && /^\d{4}-\d{2}/.test(v));
-  const eventAsked = typeof applied === 'string' && applied < ctx.asOf.slice(0, 7);
+  const eventDates = cues.situationFacts.map((f) => facts[f]).filter((v): v is string => typeof v === 'string');
+  const eventMonth = eventDates.find((v) => /^\d{4}-\d{2}/.test(v));
+  const eventAsked = typeof eventMonth === 'string' && eventMonth < ctx.asOf.slice(0, 7);
+  // (A year alone, "二二年线上培训补贴拿过一次了 那年还能再拿吗", is a situation of that year, after any story
+  // date of a month: decide judges both ends of it.)
+  const applied = eventMonth ?? eventDates.find((v) => /^\d{4}$/.test(v));
   for (const c of present || situationDate || eventAsked ? [] : [...clauses].reverse()) {
     // (A date that the clause is only a time for — "2022年8月那会儿" — sets the time of the story even
     // before the question comes, in this message or the next.)
@@ -1147,8 +1157,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     !situationDate &&
     !present &&
     typeof applied === 'string' &&
-    /^\d{4}-\d{2}/.test(applied) &&
-    applied < ctx.asOf.slice(0, 7) &&
+    applied < ctx.asOf.slice(0, Math.min(7, applied.length)) &&
     // (…or given as an answer during the check of a rule that asks it: "22年11月考的".)
     (asksInPast(lower) || has(lower, cues.situation) || !!ctx.topicFacts?.some((f) => cues.situationFacts.includes(f)))
   ) {
@@ -1254,7 +1263,10 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         const i = c.text.indexOf(a);
         return i >= 0 && sp.span[0] < c.start + i + a.length && sp.span[1] > c.start + i;
       });
-    const near = (sp: FactSpan) => inPart(sp) || hedgeAt.some((h) => h >= sp.span[0] - HEDGE_WINDOW && h <= sp.span[1] + HEDGE_WINDOW);
+    const hedgedAt = (sp: FactSpan) => hedgeAt.some((h) => h >= sp.span[0] - HEDGE_WINDOW && h <= sp.span[1] + HEDGE_WINDOW);
+    // (A date span, "2022-07/2022-12" of 下半年, already is the part of the year: only a hedge doubts it.)
+    const isSpan = (sp: FactSpan) => typeof sp.value === 'string' && sp.value.includes('/');
+    const near = (sp: FactSpan) => (inPart(sp) && !isSpan(sp)) || hedgedAt(sp);
     // An interval ("80左右" → 75–85) already carries its vagueness: the rule decides only when it lies in one band.
     for (const sp of selfSpans)
       if (

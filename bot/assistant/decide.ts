@@ -11,6 +11,7 @@
  * d?.lead.verdict // 'eligible'
  */
 import { evaluate, type Verdict, type VerdictKind } from '../../eligibility/evaluate.ts';
+import { toDayInterval } from '../../eligibility/dates.ts';
 import { DATE_NAMED, type Doubt } from '../../eligibility/understand.ts';
 import type { Facts } from '../../eligibility/facts.ts';
 import { matchedKeywords, type FactCatalog, type Rule } from '../../eligibility/rules.ts';
@@ -134,6 +135,52 @@ export function gateVerdict(
   return { verdict: { ...again, missing }, doubted: hit };
 }
 
+/**
+ * The days a situation stands for. A day or a month is its own day (a month is its first day, as
+ * `understand` gives it). A year alone ("二二年那年还能再拿吗"), or a span ("2022-07/2022-12" of 下半年), stands
+ * for every day of it on which the measure was in force, up to `asOf`: its first and last such day. A measure not in force in any part of it is
+ * judged today: the year is then the time of the person's facts ("21年的线上培训…能不能再拿" fails the
+ * measure's own "2022年内"), not of a question the measure could answer. Pure.
+ */
+export function situationDays(rule: Rule, situation: string | null, asOf: string): string[] {
+  if (!situation) return [asOf];
+  if (!/^\d{4}$/.test(situation) && !situation.includes('/')) return [situation];
+  const span = toDayInterval(situation);
+  const from = [span.start, rule.validFrom ? toDayInterval(rule.validFrom).start : ''].sort().pop()!;
+  const to = [span.end, rule.validTo ? toDayInterval(rule.validTo).end : '9999', asOf].sort()[0]!;
+  return from <= to ? (from === to ? [to] : [from, to]) : [asOf];
+}
+
+/**
+ * One rule judged on the situation. On a year, both ends of it: one verdict when they agree; when they do
+ * not, the facts of the conditions that differ are asked (need more information) — a verdict true on only
+ * part of the year is not given as certain. Pure.
+ */
+export function judgeOnSituation(
+  rule: Rule,
+  facts: Facts,
+  situation: string | null,
+  asOf: string,
+  opts: { catalog: FactCatalog; dayWord?: { zh: string; en: string } },
+): Verdict {
+  const days = situationDays(rule, situation, asOf);
+  const [first, last] = days.map((d) => evaluate([rule], facts, d, opts)[0]!);
+  if (!last || last.verdict === first!.verdict) return last ?? first!;
+  const differ = last.conditions.filter((c) => {
+    const o = first!.conditions.find((x) => x.id === c.id);
+    return o && o.status !== c.status && c.fact !== 'asOf';
+  });
+  const missing = [...new Set(differ.map((c) => c.fact))];
+  if (!missing.length) return last;
+  const open = evaluate([rule], Object.fromEntries(Object.entries(facts).filter(([k]) => !missing.includes(k))) as Facts, last.asOf, {
+    ...opts,
+    noFallback: missing,
+  })[0]!;
+  return open.verdict === 'need_more_info'
+    ? { ...open, missing: [...missing.filter((f) => open.missing.includes(f)), ...open.missing.filter((f) => !missing.includes(f))] }
+    : last;
+}
+
 export function decide(
   input: DecideInput,
   opts: { catalog: FactCatalog; weights?: DecideWeights; pastDay?: { zh: string; en: string } },
@@ -141,11 +188,9 @@ export function decide(
   const w = opts.weights ?? DEFAULT_DECIDE_WEIGHTS;
   const { candidates } = input;
   if (!candidates.length) return undefined;
-  const judgedOn = input.situationDate ?? input.asOf;
-  let verdicts = evaluate(candidates, input.facts, judgedOn, {
-    catalog: opts.catalog,
-    dayWord: input.situationDate ? opts.pastDay : undefined,
-  });
+  const evalOpts = { catalog: opts.catalog, dayWord: input.situationDate ? opts.pastDay : undefined };
+  let verdicts = candidates.map((r) => judgeOnSituation(r, input.facts, input.situationDate, input.asOf, evalOpts));
+  const judgedOn = verdicts[0]?.asOf ?? input.situationDate ?? input.asOf;
   // A measure not yet in force on the situation date cannot be what the person asked about then: the
   // past event is the background of a question about now ("疫情那会儿社保没交，对落户有影响吗").
   // (…unless the date is the measure's own matter, outside what it covers: "Back in April 2022 we filed a hukou

@@ -340,7 +340,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       ...state,
       updatedAt: now,
       contextYear: understood ? understood.referenceYear : yearNamed ? Number(yearNamed[1]) : (state.contextYear ?? null),
-      situationDate: understood?.situationDate ?? state.situationDate ?? null,
+      // (A year alone does not blur a day already set in it: "22年8月…当时能先办许可吗" then "…年底前补".)
+      situationDate:
+        understood?.situationDate && !state.situationDate?.startsWith(understood.situationDate)
+          ? understood.situationDate
+          : (state.situationDate ?? understood?.situationDate ?? null),
       sources,
       lastFacts: Object.keys(newFacts).length ? Object.keys(newFacts) : (state.lastFacts ?? []),
       goals,

@@ -9,8 +9,11 @@
  */
 import type { Locale } from '../locales/locale.ts';
 
-/** A date YYYY-MM-DD (or YYYY-MM, YYYY) in the locale's pattern. */
+/** A date YYYY-MM-DD (or YYYY-MM, YYYY, or a span A/B of them) in the locale's pattern. */
 export function formatDate(iso: string, locale: Locale): string {
+  const slash = iso.indexOf('/');
+  if (slash > 0)
+    return locale.t('format.span', { from: formatDate(iso.slice(0, slash), locale), to: formatDate(iso.slice(slash + 1), locale) });
   const [y, m, d] = iso.split('-');
   const vars = { y: y!, m: String(Number(m)), mm: m ?? '', d: String(Number(d)), dd: d ?? '' };
   if (d) return locale.t('format.date', vars);
@@ -89,7 +92,7 @@ export function displayValue(value: unknown, spec: FactDisplay | undefined, loca
     if (min !== undefined) return t('values.count_at_least', { n: min, unit });
     if (max !== undefined) return t('values.count_at_most', { n: max, unit });
   }
-  if (typeof value === 'string' && /^\d{4}(-\d{2}(-\d{2})?)?$/.test(value)) return formatDate(value, locale);
+  if (typeof value === 'string' && /^\d{4}(-\d{2}(-\d{2})?)?(\/\d{4}(-\d{2}(-\d{2})?)?)?$/.test(value)) return formatDate(value, locale);
   if (typeof value === 'string') {
     // A free string (a university, a district, a date) is the person's own words or a date: shown as given,
     // except that an English reply never shows Chinese characters outside quotes.

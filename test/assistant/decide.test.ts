@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { decide, decidingFacts, gateVerdict, type DecideInput } from '../../bot/assistant/decide.ts';
+import { decide, decidingFacts, gateVerdict, judgeOnSituation, situationDays, type DecideInput } from '../../bot/assistant/decide.ts';
 import { PROJECT_ROOT } from '../../bot/config.ts';
 import { loadCueTables, yesNo } from '../../eligibility/cues.ts';
 import { evaluate } from '../../eligibility/evaluate.ts';
@@ -156,4 +156,22 @@ test('the keywords of the clause that asks count again: the wage-base question l
   const asked = decide({ ...input, askedKwText: keywordText('社平工资还维持现有基数吗') }, { catalog })!;
   assert.equal(asked.lead.ruleId, wage.id);
   assert.notEqual(without.lead.ruleId, asked.lead.ruleId, 'it is the asking clause that decides here');
+});
+
+test('a year is judged on both ends of the part of it the measure was in force; they must agree', () => {
+  const wage = rules.find((r) => r.id === 'sh-hrss-2022-103-1-average-wage-base')!;
+  assert.deepEqual(situationDays(training, '2022', ASOF), ['2022-06-01', '2022-12-31'], 'in force from June 2022');
+  assert.deepEqual(situationDays(training, '2021', ASOF), [ASOF], 'not in force that year: judged today');
+  assert.deepEqual(situationDays(training, '2022-07/2022-12', ASOF), ['2022-07-01', '2022-12-31']);
+  assert.deepEqual(situationDays(training, '2022-10-01', ASOF), ['2022-10-01']);
+  const used = { isEnterpriseEmployee: true, onlineTrainingSubsidiesUsed: 1 } as Facts;
+  assert.equal(judgeOnSituation(training, used, '2022', ASOF, { catalog }).verdict, 'eligible');
+  // 2023 for the wage base (July 2022 – June 2023): January passes, December fails — the date is asked.
+  const y = judgeOnSituation(wage, {} as Facts, '2023', ASOF, { catalog });
+  assert.equal(y.verdict, 'need_more_info');
+  assert.deepEqual(y.missing, ['applicationDate']);
+  assert.equal(
+    judgeOnSituation(wage, { applicationDate: '2023-01/2023-03' } as Facts, '2023-01/2023-03', ASOF, { catalog }).verdict,
+    'eligible',
+  );
 });

@@ -511,3 +511,19 @@ test('a question whether the university is in a band is no answer to the rank as
     'a bare band still answers',
   );
 });
+
+test('a year alone, or a span of months, of the event asked about is the situation, kept whole', () => {
+  const y = u('我老公在厂里上班的 二二年线上职业培训补贴拿过一次了 那年还能再拿吗');
+  assert.deepEqual([y.facts.trainingDate, y.situationDate], ['2022', '2022']);
+  const h = u('我老公是企业职工 二二年下半年参加了线上职业培训 补贴能申请吗');
+  assert.deepEqual([h.facts.trainingDate, h.situationDate], ['2022-07/2022-12', '2022-07/2022-12']);
+  assert.deepEqual(
+    h.doubts.filter((d) => d.fact === 'trainingDate'),
+    [],
+    'the span is the part of the year: no doubt',
+  );
+  // (…but the months of a list fact date no event: "4到6月没交，后来补了" gives no back-payment date.)
+  const m = u('22年4到6月疫情没交社保，后来补了，现在办落户有影响吗');
+  assert.deepEqual([m.facts.backPaidOn, m.situationDate], [undefined, null]);
+  assert.equal(u('23年1到3月办的居转户 社平工资基数还是老的吗').facts.applicationDate, '2023-01/2023-03');
+});
