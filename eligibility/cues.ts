@@ -44,6 +44,8 @@ const CueFileSchema = z
       .partial()
       .default({}),
     corrections: Words,
+    /** Words that correct only as a clause of their own ("哦不，是兼职"; not "哦不是很清楚"). */
+    correctionsAlone: Words,
     /** Words before the value a correction rejects ("it's 94 not 49", "是94不是49"). */
     correctionRejected: Words,
     /** A list of people: the pattern of a part's label, words that are no label, words before an asked label. */
@@ -158,6 +160,8 @@ export interface CueTables {
     category: string[];
   };
   corrections: string[];
+  /** Words that correct only as a clause of their own ("哦不，是兼职"). */
+  correctionsAlone: string[];
   /** Words before the value a correction rejects ("not 49", "不是49"): that value is no correction. */
   correctionRejected: string[];
   /**
@@ -274,6 +278,7 @@ export function emptyCueTables(): CueTables {
       category: [],
     },
     corrections: [],
+    correctionsAlone: [],
     correctionRejected: [],
     people: { label: null, labelAfterComma: null, notLabels: [], askedBefore: [], listBefore: [] },
     joiners: [],
@@ -360,6 +365,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     ] as const)
       out.roles[k] = words([...out.roles[k], ...(d.roles[k] ?? [])]);
     out.corrections = words([...out.corrections, ...d.corrections]);
+    out.correctionsAlone = words([...out.correctionsAlone, ...d.correctionsAlone]);
     out.correctionRejected = words([...out.correctionRejected, ...d.correctionRejected]);
     for (const key of ['label', 'labelAfterComma'] as const) {
       const source = d.people[key];

@@ -817,7 +817,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const noneUsed = T.noneUsed.test(c);
     const asksLimit = T.asksLimit.test(c);
     if (aboutTraining && !noneUsed && !asksLimit && (m = T.used.exec(c))) {
-      set('onlineTrainingSubsidiesUsed', Number(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5]), m[0]);
+      set('onlineTrainingSubsidiesUsed', Number(m.slice(1).find((g) => g !== undefined)), m[0]);
     } else if (!noneUsed && !asksLimit && T.training.test(c) && (m = T.countBeforeSubsidy.exec(c))) {
       set('onlineTrainingSubsidiesUsed', Number(m[1]), m[0]);
     } else if (

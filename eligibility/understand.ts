@@ -172,17 +172,25 @@ function clausesOf(t: string): { text: string; start: number; end: number }[] {
       i === t.length ||
       CLAUSE_END.test(t[i]!) ||
       (t[i] === '—' && t[i - 1] === ' ' && t[i + 1] === ' ') ||
+      // (…and an ellipsis, a pause: "之前用过2次…哦不，是3次".)
+      t[i] === '…' ||
+      (t[i] === '.' && t[i + 1] === '.') ||
       (t[i] === '.' && /\s/u.test(t[i + 1] ?? '') && /[\p{L}\d)）"'”’]/u.test(t[i - 1] ?? ''))
     ) {
       const raw = t.slice(start, i);
       const lead = raw.length - raw.trimStart().length;
       const s = raw.trim();
       if (s) out.push({ text: s, start: start + lead, end: start + lead + s.length });
+      while (t[i + 1] === '.' || t[i + 1] === '…') i++;
       start = i + 1;
     }
   }
   return out;
 }
+
+/** A clause that corrects what came before: it holds a correction marker, or is one of the words that correct alone ("哦不"). */
+const correctsAlone = (cl: string, cues: CueTables) => cues.correctionsAlone.includes(cl.replace(/[\p{P}\s]+/gu, ' ').trim());
+const correctsHere = (cl: string, cues: CueTables) => has(cl, cues.corrections) || correctsAlone(cl, cues);
 
 /** `has`, with Latin words matched as whole words ("i", "me", "my" — not inside "entitled"). */
 const wordPatterns = new Map<string, RegExp>();
@@ -692,7 +700,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   for (const c of clauses) {
     const cl = c.text.toLowerCase();
     // (Not a marker in a clause that asks or hedges: "LSE应该是前50吧？" believes, it corrects nothing.)
-    if (segments[segments.length - 1]!.length && has(cl, cues.corrections) && !endsAsQuestion(cl, cues)) segments.push([]);
+    // (A word that corrects alone, "哦不", ends as 不 does a question: it is none.)
+    if (segments[segments.length - 1]!.length && correctsHere(cl, cues) && (!endsAsQuestion(cl, cues) || correctsAlone(cl, cues)))
+      segments.push([]);
     segments[segments.length - 1]!.push(c);
   }
   const openUnit = unitFact(text, catalog);
@@ -736,7 +746,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     if (!self.length) continue;
     // After a correction marker only the corrected value counts: "哦不对是130" → "130", read alone
     // as the fact just stated (or the one the bot asked about / the conversation last gave).
-    const corrected = segments.indexOf(seg) > 0 || (has(self[0]!.text.toLowerCase(), cues.corrections) && !!ctx.lastFacts?.length);
+    const corrected = segments.indexOf(seg) > 0 || (correctsHere(self[0]!.text.toLowerCase(), cues) && !!ctx.lastFacts?.length);
     let segSelf = self;
     if (corrected) {
       // (Punctuation before the value goes too: "oops, typo: it's 94".)
@@ -780,7 +790,14 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         const run = before ? commonRun(before, saidDigits) : 0;
         return run >= 2 ? run : 0;
       };
-      const candidates = [...new Set([openFact, ...(ctx.lastFacts ?? []), ...Object.keys(ctx.known ?? {})])]
+      // (…and the facts the message gave before the marker, the last first: "22年6月交的材料…哦记错了，是22年8月"
+      // corrects the application's date; "之前用过2次…哦不，我查了下是3次" the count.)
+      const segStart = self[0]!.start;
+      const before = spans
+        .filter((sp) => sp.role === 'self' && sp.span[1] <= segStart)
+        .sort((a, b) => b.span[0] - a.span[0])
+        .map((sp) => sp.fact);
+      const candidates = [...new Set([openFact, ...before, ...(ctx.lastFacts ?? []), ...Object.keys(ctx.known ?? {})])]
         .filter((f): f is string => !!f)
         .map((f, i) => ({ f, i, s: shared(f) }))
         .sort((a, b) => b.s - a.s || a.i - b.i)

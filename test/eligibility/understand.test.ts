@@ -527,3 +527,15 @@ test('a year alone, or a span of months, of the event asked about is the situati
   assert.deepEqual([m.facts.backPaidOn, m.situationDate], [undefined, null]);
   assert.equal(u('23年1到3月办的居转户 社平工资基数还是老的吗').facts.applicationDate, '2023-01/2023-03');
 });
+
+test('a correction inside one message: a marker alone, after a pause, replaces the fact it names', () => {
+  // "哦不" corrects only as a clause of its own; the later statement wins.
+  assert.equal(u('我是全职，哦不，是兼职，在上海一家咨询公司，学校QS 30，能直接落户吗').facts.employedFullTimeInShanghai, false);
+  // An ellipsis is a pause: the corrected value is the fact said before the marker in this message.
+  assert.equal(u('我是22年6月交的积分材料…哦记错了 是22年8月 平均工资按哪个基数').facts.applicationDate, '2022-08');
+  const t = u('22年11月的线上培训 我是企业员工 之前用过两次…哦不 我查了下是三次都用完了');
+  assert.equal(t.facts.onlineTrainingSubsidiesUsed, 3, JSON.stringify([t.text, t.facts]));
+  assert.equal(u('我21届，哦不，我是22届的，22年10月回母校考的技能等级').facts.graduationYear, 2022);
+  // (Not a marker: "哦不是很清楚" says nothing is corrected.)
+  assert.equal(u('QS 30 哦不是很清楚 全职').facts.worldRank, 30);
+});
