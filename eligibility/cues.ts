@@ -34,6 +34,8 @@ const CueFileSchema = z
         self: Words,
         notSelf: Words,
         selfAgain: Words,
+        /** He, she: a clause opening with one after another person was spoken of is about that person. */
+        thirdPerson: Words,
         askFor: Words,
         /** Relatives a person speaks for ("我儿子利物浦大学的"): a message only about one of them is their case. */
         proxies: Words,
@@ -150,6 +152,8 @@ export interface CueTables {
     /** Words with a self word in them that are not about the person: the asker's job, their company (我是人事, 我们公司). */
     notSelf: string[];
     selfAgain: string[];
+    /** He, she: a clause opening with one after another person was spoken of is about that person. */
+    thirdPerson: string[];
     /** "帮/替 + one of `others` + 问" asks for that person: the words before the person and the asking words after. */
     askFor: string[];
     proxies: string[];
@@ -271,6 +275,7 @@ export function emptyCueTables(): CueTables {
       self: [],
       notSelf: [],
       selfAgain: [],
+      thirdPerson: [],
       askFor: [],
       proxies: [],
       asks: [],
@@ -357,6 +362,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       'self',
       'notSelf',
       'selfAgain',
+      'thirdPerson',
       'askFor',
       'proxies',
       'asks',

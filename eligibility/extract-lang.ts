@@ -91,8 +91,18 @@ const RANK_TESTS = [
   'shortOf',
   'systemRankArticle',
   'systemRankThe',
+  'systemJustAfter',
+  'eitherOr',
 ] as const;
-const RANK_TESTS_I: readonly string[] = ['rangeNamed', 'rangeUnit', 'topMeasure', 'topNamed', 'systemRankArticle'];
+const RANK_TESTS_I: readonly string[] = [
+  'rangeNamed',
+  'rangeUnit',
+  'topMeasure',
+  'topNamed',
+  'systemRankArticle',
+  'systemJustAfter',
+  'eitherOr',
+];
 /** Rank patterns with `{words}`, filled per call with the cue table's approximate-rank words. */
 const RANK_TEMPLATES = ['approximateBefore', 'approximateAfter'] as const;
 type RankKey = (typeof RANK_SCANS)[number] | (typeof RANK_TESTS)[number] | (typeof RANK_TEMPLATES)[number];

@@ -310,12 +310,31 @@ function findRanks(L: ExtractLang, clause: string, messageHasContext: boolean, a
     if (!ctx) continue;
     add(Number(m[1]), m, false);
   }
+  // Two ranks either-or ("40几还是50几"): one mention, the span of both.
+  out.sort((a, b) => a.index - b.index);
+  for (let i = 0; i + 1 < out.length; i++) {
+    const [a, b] = [out[i]!, out[i + 1]!];
+    if (!R.eitherOr.test(clause.slice(a.index + a.evidence.length, b.index))) continue;
+    const [a1, a2] = intervalOf(a.value);
+    const [b1, b2] = intervalOf(b.value);
+    const lo = Math.min(a1, b1);
+    const hi = Math.max(a2, b2);
+    out.splice(i, 2, {
+      value: hi === Infinity ? { min: lo } : { min: lo, max: hi },
+      index: a.index,
+      evidence: clause.slice(a.index, b.index + b.evidence.length),
+    });
+    i--;
+  }
   const systems = systemsIn(L, clause);
   for (const r of out) {
-    // nearest system named before the rank (or just after it: "60名（QS）")
+    // the system named just after the rank ("#120 in THE", "60名（QS）"), else the nearest before it, else one
+    // shortly after
+    const end = r.index + r.evidence.length;
+    const justAfter = systems.find((s) => s.index >= end && R.systemJustAfter.test(clause.slice(end, s.index)));
     const before = systems.filter((s) => s.index <= r.index).pop();
     const after = systems.find((s) => s.index > r.index && s.index - r.index < 12);
-    r.system = before?.system ?? after?.system;
+    r.system = justAfter?.system ?? before?.system ?? after?.system;
   }
   return out;
 }
@@ -574,7 +593,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const rankContext = L.rankContext.test(t);
   // (A clause asking whether the university is in a band states no rank: "is penn state top 100?", "so is my
   // school top 100?" — the rank is the table's for the university named, in this message or before.)
-  const ranks = cls.filter((c) => !L.misc.rankAsked.test(c)).flatMap((c) => findRanks(L, c, rankContext, opts.approximate));
+  // (Nor, beside a clause that states one, a question that names ranks: "QS第50和第51的待遇一样吗？我们员工是第51的".)
+  const rankClauses = cls.filter((c) => !L.misc.rankAsked.test(c));
+  const rankOf = (c: string) => findRanks(L, c, rankContext, opts.approximate);
+  const stated = rankClauses.filter((c) => !L.misc.asking.test(c) && rankOf(c).length);
+  const ranks = (stated.length ? stated : rankClauses).flatMap(rankOf);
   const systemsNamed = [...new Set(cls.flatMap((c) => systemsIn(L, c).map((s) => s.system)))];
   if (ranks.length) {
     // Within one ranking the last statement wins; across rankings the best rank counts.

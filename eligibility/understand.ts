@@ -688,6 +688,17 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     if (cur.role === 'self' && (prev.role === 'hypothetical' || prev.role === 'reported') && /^[\s,，、]*$/u.test(sep) && !selfAgain)
       cur.role = prev.role;
   }
+  // A clause that opens with he or she, after another person was spoken of, is about that person while the
+  // message asks about the speaker: "我老婆是复旦毕业的，我是悉尼大学硕士，我是全职，她在做自由职业，我能落户吗".
+  if (!askedFor && clauses.some((c) => c.role === 'reported'))
+    for (let i = 1; i < clauses.length; i++) {
+      const cur = clauses[i]!;
+      const lc = cur.text.toLowerCase();
+      // (Latin words as whole words: "he", not "health".)
+      const opens = cues.roles.thirdPerson.some((w) => lc.startsWith(w) && (!/[a-z']$/.test(w) || !/[a-z']/.test(lc[w.length] ?? '')));
+      if (cur.role !== 'self' || !opens || hasWord(lc, cues.roles.self)) continue;
+      if (clauses.slice(0, i).some((c) => c.role === 'reported')) cur.role = 'reported';
+    }
   // A list of people: the parts of those not asked about are reported (cue table `people`).
   const people = peopleIn(text, cues);
   if (people)
@@ -1269,18 +1280,21 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     if (!hedged) continue;
     // A hedge word doubts the values near it, not every value of a long clause ("爱丁堡大学毕业的然后…社保的话
     // 交了大概四个月吧": the months, not the university's rank); a part of a year doubts its own dates.
-    const hedgeAt = cues.doubt.vague.flatMap((w) => {
-      const at: number[] = [];
-      for (let i = cl.indexOf(w); i >= 0; i = cl.indexOf(w, i + w.length)) at.push(c.start + i);
-      return at;
-    });
+    const at = (ws: string[]) =>
+      ws.flatMap((w) => {
+        const found: number[] = [];
+        for (let i = cl.indexOf(w); i >= 0; i = cl.indexOf(w, i + w.length)) found.push(c.start + i);
+        return found;
+      });
+    const hedgeAt = at(cues.doubt.vague);
     // (A part of a year doubts the values it dates, not a count beside it: "上半年已经领过一次".)
     const inPart = (sp: FactSpan) =>
       dated.approx.some((a) => {
         const i = c.text.indexOf(a);
         return i >= 0 && sp.span[0] < c.start + i + a.length && sp.span[1] > c.start + i;
       });
-    const hedgedAt = (sp: FactSpan) => hedgeAt.some((h) => h >= sp.span[0] - HEDGE_WINDOW && h <= sp.span[1] + HEDGE_WINDOW);
+    const nearAny = (sp: FactSpan, hs: number[]) => hs.some((h) => h >= sp.span[0] - HEDGE_WINDOW && h <= sp.span[1] + HEDGE_WINDOW);
+    const hedgedAt = (sp: FactSpan) => nearAny(sp, hedgeAt);
     // (A date span, "2022-07/2022-12" of 下半年, already is the part of the year: only a hedge doubts it.)
     const isSpan = (sp: FactSpan) => typeof sp.value === 'string' && sp.value.includes('/');
     const near = (sp: FactSpan) => (inPart(sp) && !isSpan(sp)) || hedgedAt(sp);
@@ -1364,7 +1378,11 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     situationDate,
     situationAsked,
     referenceYear: dated.referenceYear,
-    corrections,
+    // (One per fact, from what it was to what it is now: "全职…兼职…全职offer还没下来" corrected it once, to no.)
+    corrections: corrections
+      .filter((c, i) => corrections.findIndex((d) => d.fact === c.fact) === i)
+      .map((c) => ({ ...c, to: facts[c.fact as keyof Facts] ?? c.to }))
+      .filter((c) => !sameValue(c.from, c.to)),
     doubts: kept,
     notes,
     ambiguities,

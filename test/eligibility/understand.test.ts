@@ -539,3 +539,28 @@ test('a correction inside one message: a marker alone, after a pause, replaces t
   // (Not a marker: "哦不是很清楚" says nothing is corrected.)
   assert.equal(u('QS 30 哦不是很清楚 全职').facts.worldRank, 30);
 });
+
+test('social insurance paid in another city is no work in Shanghai; she, after another person, is that person', () => {
+  assert.equal(
+    u('墨尔本大学毕业，全职，但我们公司在苏州，社保也在苏州交的，能申请上海的名校落户吗').facts.employedFullTimeInShanghai,
+    false,
+  );
+  assert.equal(u('墨尔本大学毕业 人在昆山上班 社保也是交在昆山 能落上海户口吗').facts.employedFullTimeInShanghai, false);
+  const x = u('我老婆是复旦毕业的 我是悉尼大学硕士 现在我俩都在上海 我是全职 她在做自由职业 我能落户吗');
+  assert.equal(x.facts.employedFullTimeInShanghai, true);
+  assert.ok(x.spans.some((sp) => sp.role === 'reported' && sp.text === '自由职业'));
+  // (A relative the person speaks for is the case, and she is that relative.)
+  assert.equal(u('我女儿纽约大学硕士 她现在在上海全职 能落户吗').facts.employedFullTimeInShanghai, true);
+});
+
+test('a fact corrected twice in one message is said back once, as it ends', () => {
+  const x = u('不好意思说错了，其实我现在是兼职，全职offer还没下来', {
+    known: { employedFullTimeInShanghai: true },
+    lastFacts: ['employedFullTimeInShanghai'],
+  });
+  assert.equal(x.facts.employedFullTimeInShanghai, false);
+  assert.deepEqual(
+    x.corrections.map((c) => [c.fact, c.from, c.to]),
+    [['employedFullTimeInShanghai', true, false]],
+  );
+});
