@@ -80,6 +80,11 @@ export interface EvaluateOptions {
   dayWord?: { zh: string; en: string };
   /** Facts whose `fallback: asOf` is not used (the person named a date that was not placed): asked instead. */
   noFallback?: string[];
+  /**
+   * The real today, when `asOf` is a past situation: what the person says was done (`done_fact`) is known done
+   * by today, not by then, so a deadline passed by today needs the date it was done. Default `asOf`.
+   */
+  today?: string;
 }
 
 interface NodeResult {
@@ -98,6 +103,8 @@ interface Ctx {
   /** The word for the evaluation date in notes (今天 / 当时). */
   day: string;
   dayEn: string;
+  /** The real today (EvaluateOptions.today). */
+  today: string;
   noFallback?: string[];
 }
 
@@ -214,6 +221,11 @@ function evalLeaf(leaf: LeafCondition, ctx: Ctx): NodeResult {
       // Only what was already done counts (the date is then asked); not doing it fails.
       status = done === false ? 'fail' : 'unknown';
       trace.note = done === false ? `尚未完成（截止日期${deadline}）` : `需要知道完成的日期（截止日期${deadline}）`;
+    } else if (left >= 0 && done === true && ctx.today > deadline) {
+      // (Done, the person says today — but whether by the deadline, passed since the situation judged on, is
+      // not known: "22年7月断了1个月…后来公司补缴了" needs the date it was paid.)
+      status = 'unknown';
+      trace.note = `需要知道完成的日期（截止日期${deadline}）`;
     } else if (left >= 0) {
       status = 'pass';
       trace.note =
@@ -335,8 +347,18 @@ export function evaluateRule(
   catalog?: FactCatalog,
   dayWord?: { zh: string; en: string },
   noFallback?: string[],
+  today?: string,
 ): Verdict {
-  const ctx: Ctx = { facts, asOf, rule, notes: [], day: dayWord?.zh ?? '今天', dayEn: dayWord?.en ?? 'today', noFallback };
+  const ctx: Ctx = {
+    facts,
+    asOf,
+    rule,
+    notes: [],
+    day: dayWord?.zh ?? '今天',
+    dayEn: dayWord?.en ?? 'today',
+    noFallback,
+    today: today && today > asOf ? today : asOf,
+  };
   const validity = validityOf(rule, asOf);
   let applies = rule.appliesIf ? evalNode(rule.appliesIf, ctx, false) : undefined;
   applies?.leaves.forEach((l) => (l.applicability = true));
@@ -433,7 +455,9 @@ export function evaluateRule(
 export function evaluate(rules: Rule[], facts: Facts, asOf: string, opts: EvaluateOptions = {}): Verdict[] {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new Error(`evaluate: asOf must be YYYY-MM-DD, got "${asOf}"`);
   const chosen = opts.ruleIds ? rules.filter((r) => opts.ruleIds!.includes(r.id)) : rules;
-  return chosen.map((r) => bySplitting(r, facts, asOf, opts) ?? evaluateRule(r, facts, asOf, opts.catalog, opts.dayWord, opts.noFallback));
+  return chosen.map(
+    (r) => bySplitting(r, facts, asOf, opts) ?? evaluateRule(r, facts, asOf, opts.catalog, opts.dayWord, opts.noFallback, opts.today),
+  );
 }
 
 /** The numeric limits the rule's conditions put on `fact` (lt/lte/gt/gte/between). */
@@ -466,7 +490,7 @@ function bySplitting(rule: Rule, facts: Facts, asOf: string, opts: EvaluateOptio
   );
   if (ranged.length !== 1) return null;
   const [fact, range] = ranged[0]! as [string, { min: number; max: number }];
-  const whole = evaluateRule(rule, facts, asOf, opts.catalog, opts.dayWord, opts.noFallback);
+  const whole = evaluateRule(rule, facts, asOf, opts.catalog, opts.dayWord, opts.noFallback, opts.today);
   if (whole.verdict !== 'need_more_info' || !whole.missing.includes(fact)) return null;
   const cuts = [...new Set(limitsOn(rule.conditions, fact))].filter((x) => x >= range.min && x < range.max).sort((a, b) => a - b);
   if (!cuts.length) return null;
@@ -474,7 +498,15 @@ function bySplitting(rule: Rule, facts: Facts, asOf: string, opts: EvaluateOptio
   const bounds = [range.min - 1, ...cuts, range.max];
   const pieces = bounds.slice(1).map((hi, i) => ({ min: bounds[i]! + 1, max: hi }));
   const verdicts = pieces.map((p) =>
-    evaluateRule(rule, { ...facts, [fact]: p.min === p.max ? p.min : p } as Facts, asOf, opts.catalog, opts.dayWord, opts.noFallback),
+    evaluateRule(
+      rule,
+      { ...facts, [fact]: p.min === p.max ? p.min : p } as Facts,
+      asOf,
+      opts.catalog,
+      opts.dayWord,
+      opts.noFallback,
+      opts.today,
+    ),
   );
   const kinds = new Set(verdicts.map((v) => v.verdict));
   if (kinds.size !== 1 || kinds.has('need_more_info')) return null;

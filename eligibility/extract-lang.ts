@@ -267,7 +267,14 @@ const ExtractLangSchema = z
       })
       .strict(),
     district: z
-      .object({ streets: z.array(z.string().min(1)), workAfter: Pattern, workBefore: Pattern, homeBefore: Pattern, ownerPrefix: Pattern })
+      .object({
+        streets: z.array(z.string().min(1)),
+        workAfter: Pattern,
+        workBefore: Pattern,
+        movedBefore: Pattern,
+        homeBefore: Pattern,
+        ownerPrefix: Pattern,
+      })
       .strict(),
     notes: z.object(Object.fromEntries(NOTE_KEYS.map((k) => [k, z.string().min(1)])) as Record<NoteKey, z.ZodString>).strict(),
     factPatterns: z.record(
@@ -408,7 +415,7 @@ export interface ExtractLang {
     RegExp
   > & { laterYears: Record<string, number>; relativeMonths: Record<string, number>; ordinalWords: Record<string, number> };
   /** Where a district named is where the person works. */
-  district: { streets: string[]; workAfter: RegExp; workBefore: RegExp; homeBefore: RegExp; ownerPrefix: RegExp };
+  district: { streets: string[]; workAfter: RegExp; workBefore: RegExp; movedBefore: RegExp; homeBefore: RegExp; ownerPrefix: RegExp };
   /** The extractor's sentences, with {placeholders} (`fill`). */
   notes: Record<NoteKey, string>;
   /** Phrases that state a boolean fact, by group (global: reset `lastIndex` before use). */
@@ -543,6 +550,7 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
       streets: d.district.streets,
       workAfter: compile('district.workAfter', d.district.workAfter, ''),
       workBefore: compile('district.workBefore', d.district.workBefore, ''),
+      movedBefore: compile('district.movedBefore', d.district.movedBefore, 'i'),
       homeBefore: compile('district.homeBefore', d.district.homeBefore, ''),
       ownerPrefix: compile('district.ownerPrefix', d.district.ownerPrefix, ''),
     },

@@ -359,6 +359,9 @@ function globalOf(re: RegExp): RegExp {
  */
 const NEW_AGENCY_MONTHS = 12;
 
+/** Characters before a district searched for a move word ("跳槽到了上海"). */
+const MOVED_WINDOW = 12;
+
 /** Characters before a date within which another event's word (成立, set up) makes it that event's date. */
 const OTHER_EVENT_WINDOW = 40;
 
@@ -909,7 +912,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   runCues(L.factPatterns.ownSchool);
   const workplaces: string[] = [];
   {
-    const mentions: { d: string; i: number; work: boolean }[] = [];
+    const mentions: { d: string; i: number; work: boolean; moved: boolean }[] = [];
     for (const d of L.districts) {
       for (let i = t.indexOf(d); i >= 0; i = t.indexOf(d, i + 1)) {
         if (L.district.streets.some((w) => w.startsWith(d) && t.startsWith(w, i))) continue;
@@ -917,14 +920,16 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         const after = t.slice(i + d.length);
         // Where the person lives ("住在宝山，公司在静安") is no work district.
         if (L.district.homeBefore.test(t.slice(Math.max(0, i - HOME_WINDOW), i))) continue;
-        const work = L.district.workAfter.test(after) || L.district.workBefore.test(t.slice(Math.max(0, i - 3), i));
+        const moved = L.district.movedBefore.test(t.slice(Math.max(0, i - MOVED_WINDOW), i));
+        const work = moved || L.district.workAfter.test(after) || L.district.workBefore.test(t.slice(Math.max(0, i - 3), i));
         const owner = L.policyNameAfter.test(after.replace(L.district.ownerPrefix, ''));
         if (owner && !work) continue;
-        mentions.push({ d, i, work });
+        mentions.push({ d, i, work, moved });
       }
     }
     workplaces.push(...mentions.filter((x) => x.work).map((x) => x.d));
-    const best = mentions.find((x) => x.work) ?? mentions.sort((a, b) => a.i - b.i)[0];
+    // (The district moved to is where the person works now: "21年那会我在宝山重点企业…现在跳槽到徐汇了".)
+    const best = mentions.filter((x) => x.moved).pop() ?? mentions.find((x) => x.work) ?? mentions.sort((a, b) => a.i - b.i)[0];
     if (best) set('workDistrict', best.d, t.slice(best.i, best.i + best.d.length + 1));
   }
   {

@@ -16,7 +16,7 @@
  */
 import type { CueTables } from './cues.ts';
 import { normalizeMessage, type Ambiguity, type Extraction } from './extract.ts';
-import { findDates, type DateLang } from './find-dates.ts';
+import { findDates, findYear, type DateLang } from './find-dates.ts';
 import { askingNegation, deniesWithin, statesNo } from './negation.ts';
 import { NumberInterval, type Facts } from './facts.ts';
 import type { FactCatalog } from './rules.ts';
@@ -1165,7 +1165,16 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       [...before, c]
         .flatMap((o) => findDates(deps.dates, o.text, ctx.asOf, contextYear ?? undefined))
         .filter((x) => /^\d{4}-\d{2}/.test(x.value) && x.value.slice(0, 7) < ctx.asOf.slice(0, 7))
-        .pop();
+        .pop() ??
+      // (…else a past year alone, when the question itself is put then: "2021年的时候我从QS 35的学校回来…那时候
+      // 就能直接落户了吗" — decide judges the year on both ends. Not the year of a story event only: "去年新成立
+      // 的机构…能先办许可吗" asks about now.)
+      (asksHere(c)
+        ? [...before, c]
+            .map((o) => (findDates(deps.dates, o.text, ctx.asOf, contextYear ?? undefined).length ? undefined : findYear(deps.dates, o.text)))
+            .filter((x) => !!x && x.value < ctx.asOf.slice(0, 4))
+            .pop()
+        : undefined);
     if (nearby) {
       const cl = c.text.toLowerCase();
       // (…or a later clause puts the question then: "…那天我已经…，要是那天去申请，能用…吗".)

@@ -52,6 +52,11 @@ export function parseGlossary(data: unknown, file: string): Glossary {
  * plan?") is searched by its Chinese and numbers. A question without a glossary phrase or Chinese, or with
  * only context words (a place), or without Latin letters, is returned as is.
  */
+/** True when the text holds a topic phrase of the glossary (not only context words): "长宁的talent rental subsidy". */
+export function hasGlossaryTopic(text: string, glossary: Glossary): boolean {
+  return /[a-z]/i.test(text) && glossary.entries.some((e) => !e.context && e.pattern.test(text));
+}
+
 export function translateQuery(text: string, glossary: Glossary): string {
   if (!/[a-z]/i.test(text)) return text;
   let rest = text.toLowerCase();

@@ -140,15 +140,18 @@ export function gateVerdict(
  * `understand` gives it). A year alone ("二二年那年还能再拿吗"), or a span ("2022-07/2022-12" of 下半年), stands
  * for every day of it on which the measure was in force, up to `asOf`: its first and last such day. A measure not in force in any part of it is
  * judged today: the year is then the time of the person's facts ("21年的线上培训…能不能再拿" fails the
- * measure's own "2022年内"), not of a question the measure could answer. Pure.
+ * measure's own "2022年内"), not of a question the measure could answer — unless the question is asked of
+ * that time (`asked`: "2021年的时候…那时候就能直接落户了吗"), which the measure, not yet or no longer in
+ * force, does not answer: then the period's end. Pure.
  */
-export function situationDays(rule: Rule, situation: string | null, asOf: string): string[] {
+export function situationDays(rule: Rule, situation: string | null, asOf: string, asked = false): string[] {
   if (!situation) return [asOf];
   if (!/^\d{4}$/.test(situation) && !situation.includes('/')) return [situation];
   const span = toDayInterval(situation);
   const from = [span.start, rule.validFrom ? toDayInterval(rule.validFrom).start : ''].sort().pop()!;
   const to = [span.end, rule.validTo ? toDayInterval(rule.validTo).end : '9999', asOf].sort()[0]!;
-  return from <= to ? (from === to ? [to] : [from, to]) : [asOf];
+  if (from <= to) return from === to ? [to] : [from, to];
+  return [asked ? [span.end, asOf].sort()[0]! : asOf];
 }
 
 /**
@@ -161,9 +164,9 @@ export function judgeOnSituation(
   facts: Facts,
   situation: string | null,
   asOf: string,
-  opts: { catalog: FactCatalog; dayWord?: { zh: string; en: string } },
+  opts: { catalog: FactCatalog; dayWord?: { zh: string; en: string }; asked?: boolean; today?: string },
 ): Verdict {
-  const days = situationDays(rule, situation, asOf);
+  const days = situationDays(rule, situation, asOf, opts.asked);
   const [first, last] = days.map((d) => evaluate([rule], facts, d, opts)[0]!);
   if (!last || last.verdict === first!.verdict) return last ?? first!;
   const differ = last.conditions.filter((c) => {
@@ -188,7 +191,12 @@ export function decide(
   const w = opts.weights ?? DEFAULT_DECIDE_WEIGHTS;
   const { candidates } = input;
   if (!candidates.length) return undefined;
-  const evalOpts = { catalog: opts.catalog, dayWord: input.situationDate ? opts.pastDay : undefined };
+  const evalOpts = {
+    catalog: opts.catalog,
+    dayWord: input.situationDate ? opts.pastDay : undefined,
+    asked: input.situationAsked,
+    today: input.asOf,
+  };
   let verdicts = candidates.map((r) => judgeOnSituation(r, input.facts, input.situationDate, input.asOf, evalOpts));
   const judgedOn = verdicts[0]?.asOf ?? input.situationDate ?? input.asOf;
   // A measure not yet in force on the situation date cannot be what the person asked about then: the
@@ -226,7 +234,7 @@ export function decide(
           candidates.filter((r) => r.id === v.ruleId),
           facts,
           date,
-          { catalog: opts.catalog, noFallback, dayWord: date === input.asOf ? undefined : opts.pastDay },
+          { catalog: opts.catalog, noFallback, dayWord: date === input.asOf ? undefined : opts.pastDay, today: input.asOf },
         )[0]!;
       });
       for (const d of g.doubted) if (!doubted.some((x) => x.fact === d.fact && x.why === d.why)) doubted.push(d);

@@ -26,7 +26,7 @@ import { defaultReplyKit, type ReplyKit } from '../reply/kit.ts';
 import type { NoteBlock } from '../reply/blocks.ts';
 import { classifyScope } from '../reply/scope.ts';
 import { displayValue } from '../reply/format.ts';
-import { translateQuery, type Glossary } from '../../text/glossary.ts';
+import { hasGlossaryTopic, translateQuery, type Glossary } from '../../text/glossary.ts';
 
 export { measureEnded, measureWindow };
 import type { Assistant, ConversationState, FollowUp, Reply } from './types.ts';
@@ -353,13 +353,14 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       people: understood?.people ? { text: listBefore ? listBefore.text : text, labels: understood.people.labels } : null,
     };
     let searchResult: Promise<SearchResult> | undefined;
-    // An English question searches the Chinese library with the glossary's terms added (text/glossary.ts).
+    // An English question searches the Chinese library with the glossary's terms added (text/glossary.ts)…
     // A short information question right after another ("伯乐奖励是啥" → "最多给多少") asks about the same
     // topic: the earlier question's words are searched with it.
     const followsTopic =
       r === 'information' && !!state.topic && text.length <= BARE_MEASURE_CHARS && !goalsNow.length && !Object.keys(newFacts).length;
     const asked = followsTopic ? `${state.topic} ${text}` : text;
-    const query = lang === 'en' && deps.glossary ? translateQuery(asked, deps.glossary) : asked;
+    // (…and so does a Chinese one with English terms in it: "长宁的talent rental subsidy是怎么申请的".)
+    const query = deps.glossary && (lang === 'en' || hasGlossaryTopic(asked, deps.glossary)) ? translateQuery(asked, deps.glossary) : asked;
     // The district asked about: one named in the person's own words before one named for comparison
     // ("像宝山那样的人才安居 长宁有没有" is about 长宁).
     const askedDistrict = districtIn(withoutOthers(text)) ?? districtIn(query);

@@ -149,6 +149,20 @@ function compiledCue(cue: string): { c: string; re: RegExp | null } {
   return f;
 }
 
+/** Ends of a sentence ("。", "?", a full stop before a space): `unless` words count within the cue's sentence. */
+const SENTENCE_END = /[。！？!?\n]|\.(?=\s)/gu;
+
+/** The sentence of a normalized message that holds `span`. */
+function sentenceAt(norm: string, span: [number, number]): string {
+  let start = 0;
+  for (const m of norm.matchAll(SENTENCE_END)) {
+    const end = m.index + m[0].length;
+    if (m.index >= span[0]) return norm.slice(start, end);
+    start = end;
+  }
+  return norm.slice(start);
+}
+
 /** Characters that do not count towards `maxExtraChars`: punctuation, symbols, spaces, emoji. */
 const NOT_COUNTED = /[\p{P}\p{S}\p{Z}\s]/gu;
 
@@ -159,7 +173,6 @@ const NOT_COUNTED = /[\p{P}\p{S}\p{Z}\s]/gu;
 export function classifyScope(table: ScopeTable, text: string, lang: 'zh' | 'en'): ScopeMatch | null {
   const norm = normalize(text);
   for (const c of table.categories) {
-    if (c.unless.some((u) => find(u, norm))) continue;
     let cue: string | null = null;
     let span: [number, number] | null = null;
     let place: ScopeCategory['places'][number] | undefined;
@@ -182,6 +195,12 @@ export function classifyScope(table: ScopeTable, text: string, lang: 'zh' | 'en'
       .filter((h): h is { k: string; at: [number, number] } => h.at !== null && !denied(h.at));
     if (!cue && cueHits.length) [cue, span] = [cueHits[0]!.k, cueHits[0]!.at];
     if (!cue || !span) continue;
+    // (An `unless` word counts in the sentence of the cue when that sentence asks: "Does Hangzhou give a rent
+    // subsidy…? I'm deciding between Hangzhou and Shanghai." asks about Hangzhou; "OK never mind Beijing. For
+    // Shanghai: …" does not.)
+    const sentence = sentenceAt(norm, span);
+    const scope = /[?？]\s*$/u.test(sentence) ? sentence : norm;
+    if (c.unless.some((u) => find(u, scope))) continue;
     if (c.maxExtraChars !== undefined) {
       // Small talk: what is left without every cue found, punctuation and spaces must be nearly nothing.
       const keep = norm.split('').map(() => true);

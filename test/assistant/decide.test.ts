@@ -175,3 +175,16 @@ test('a year is judged on both ends of the part of it the measure was in force; 
     'eligible',
   );
 });
+
+test('what the person says was done is done by today: a deadline passed since the situation needs the date', () => {
+  const facts = { missedContributionMonths: ['2022-07'], missedDueToEpidemic: true, backPaid: true } as Facts;
+  const then = evaluate([backPay], facts, '2022-07-01', { catalog })[0]!;
+  assert.equal(then.verdict, 'eligible', 'as if told in July 2022');
+  const told = evaluate([backPay], facts, '2022-07-01', { catalog, today: ASOF })[0]!;
+  assert.equal(told.verdict, 'need_more_info');
+  assert.deepEqual(told.missing, ['backPaidOn']);
+  // A year asked of its own time, when the measure was not yet in force: not applicable then.
+  const top = rules.find((r) => r.id === 'sh-hrss-2022-103-3-top-university')!;
+  assert.deepEqual(situationDays(top, '2021', ASOF, true), ['2021-12-31']);
+  assert.deepEqual(situationDays(top, '2021', ASOF, false), [ASOF]);
+});

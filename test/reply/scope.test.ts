@@ -16,6 +16,15 @@ describe('classifyScope on corpus/out-of-scope.yaml', () => {
     assert.ok(en?.reply.includes("Shenzhen's 12333") && en.reply.includes('0755-12333'), en?.reply);
     assert.equal(id('深圳灣的社保怎麼轉'), 'other_city', 'traditional characters');
   });
+  it('Shanghai keeps a message in scope, but not beside another sentence that asks about another city', () => {
+    assert.equal(id('我在上海工作，之前在杭州交过社保，能落户吗'), null);
+    assert.equal(
+      id("Does Hangzhou give a rent subsidy to new master's graduates? I'm deciding between Hangzhou and Shanghai.", 'en'),
+      'other_city',
+    );
+    assert.equal(id('OK never mind Beijing. For Shanghai: HKUST MPhil, full-time in Shanghai, SI 2 months.', 'en'), null);
+    assert.equal(id('员工全职 能落户吗，他老婆是外地户口，落户后能随迁吗'), 'residence_and_travel');
+  });
   it('an English cue finds its inflections and hyphenated forms, as whole words', () => {
     assert.equal(id('Is outpatient treatment reimbursed by medical insurance?', 'en'), 'social_insurance_benefits');
     assert.equal(id('How many days of maternity-leave do we give?', 'en'), 'labour_standards');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import yaml from 'js-yaml';
 import { PROJECT_ROOT } from '../../bot/config.ts';
-import { parseGlossary, translateQuery } from '../../text/glossary.ts';
+import { hasGlossaryTopic, parseGlossary, translateQuery } from '../../text/glossary.ts';
 
 const file = join(PROJECT_ROOT, 'corpus/lang/glossary-en.yaml');
 const glossary = parseGlossary(yaml.load(readFileSync(file, 'utf8')), file);
@@ -42,4 +42,11 @@ test('a malformed glossary names the file, the entry and the expected shape', ()
 test('the Chinese in an English question is searched with it, the other English words dropped', () => {
   assert.equal(translateQuery('What is the 东方英才领军项目 in the 2023 plan?', glossary), '东方英才领军项目 2023');
   assert.equal(translateQuery('Filed 居转户 in 07/2023 - did the frozen base still apply?', glossary), '申请 申办 居转户 07 2023');
+});
+
+test('a Chinese question with English terms has a glossary topic; context words or none have not', () => {
+  assert.ok(hasGlossaryTopic('长宁的talent rental subsidy是怎么申请的？需要company推荐吗', glossary));
+  assert.equal(translateQuery('长宁的talent rental subsidy是怎么申请的？', glossary).includes('租房补贴'), true);
+  assert.equal(hasGlossaryTopic('QMUL毕业的，在上海全职', glossary), false);
+  assert.equal(hasGlossaryTopic('我们company在Shanghai', glossary), false, 'context words only');
 });
