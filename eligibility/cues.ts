@@ -36,6 +36,8 @@ const CueFileSchema = z
         selfAgain: Words,
         /** He, she: a clause opening with one after another person was spoken of is about that person. */
         thirdPerson: Words,
+        /** Plans, among the hypothetical words: a plan's date of an event a rule asks about is the person's. */
+        plans: Words,
         askFor: Words,
         /** Relatives a person speaks for ("我儿子利物浦大学的"): a message only about one of them is their case. */
         proxies: Words,
@@ -105,6 +107,8 @@ const CueFileSchema = z
     /** Other names of the districts (English, pinyin): name → the district as in `districts`. */
     districtNames: z.record(z.string(), z.string().min(1)).default({}),
     owner: Words,
+    /** Words that point at the district just named ("区里的重点企业"): with one named, the person's is that one. */
+    districtAnaphora: Words,
     intent: Words,
     information: Words,
     /** Date facts: a date in a clause with one of these words is that fact. */
@@ -154,6 +158,8 @@ export interface CueTables {
     selfAgain: string[];
     /** He, she: a clause opening with one after another person was spoken of is about that person. */
     thirdPerson: string[];
+    /** Plans ("下个月要", "打算"): a plan's date of an event a rule asks about is the person's. */
+    plans: string[];
     /** "帮/替 + one of `others` + 问" asks for that person: the words before the person and the asking words after. */
     askFor: string[];
     proxies: string[];
@@ -230,6 +236,8 @@ export interface CueTables {
   eras: Record<string, string>;
   /** Words after a district that make it the owner of a measure, not the person's district. */
   owner: string[];
+  /** Words that point at the district just named ("区里的重点企业", "本区"). */
+  districtAnaphora: string[];
   intent: string[];
   information: string[];
   dateFacts: Record<string, string[]>;
@@ -276,6 +284,7 @@ export function emptyCueTables(): CueTables {
       notSelf: [],
       selfAgain: [],
       thirdPerson: [],
+      plans: [],
       askFor: [],
       proxies: [],
       asks: [],
@@ -321,6 +330,7 @@ export function emptyCueTables(): CueTables {
     districtNames: {},
     eras: {},
     owner: [],
+    districtAnaphora: [],
     intent: [],
     information: [],
     dateFacts: {},
@@ -363,6 +373,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       'notSelf',
       'selfAgain',
       'thirdPerson',
+      'plans',
       'askFor',
       'proxies',
       'asks',
@@ -430,6 +441,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     for (const [name, district] of Object.entries(d.districtNames)) out.districtNames[norm(name)] = district;
     for (const [phrase, value] of Object.entries(d.eras)) out.eras[norm(phrase)] = value;
     out.owner = words([...out.owner, ...d.owner]);
+    out.districtAnaphora = words([...out.districtAnaphora, ...d.districtAnaphora]);
     out.information = words([...out.information, ...d.information]);
     for (const [fact, ws] of Object.entries(d.dateFacts)) {
       if (knownFacts && !knownFacts.has(fact)) throw new CueLoadError(`${file}: dateFacts.${fact}: not a fact of corpus/rules/facts.yaml`);

@@ -688,6 +688,25 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     if (cur.role === 'self' && (prev.role === 'hypothetical' || prev.role === 'reported') && /^[\s,，、]*$/u.test(sep) && !selfAgain)
       cur.role = prev.role;
   }
+  // A hire the message goes on to ask about by he or she ("宝山区的单位引进了1名紧缺急需人才，安居资助他能拿吗")
+  // is the case, not a kind of people a measure is for.
+  const thirdIn = (t: string) => cues.roles.thirdPerson.some((w) => (/[a-z']$/.test(w) ? hasWord(t, [w]) : t.includes(w)));
+  const asksOfHim = (c: { text: string; role: Role }) => {
+    const lc = c.text.toLowerCase();
+    return (
+      (c.role === 'self' || c.role === 'reported') &&
+      (has(lc, cues.intent) || endsAsQuestion(lc, cues)) &&
+      thirdIn(lc) &&
+      !hasWord(lc, cues.roles.self)
+    );
+  };
+  const hireOnly = (c: { text: string; role: Role }) => {
+    const lc = c.text.toLowerCase();
+    return c.role === 'reported' && has(lc, cues.roles.hires) && !has(lc, cues.roles.reported) && !has(lc, cues.roles.others);
+  };
+  if (clauses.some(hireOnly) && clauses.some(asksOfHim))
+    for (const c of clauses)
+      if (hireOnly(c) || (c.role === 'reported' && asksOfHim(c) && !has(c.text.toLowerCase(), cues.roles.reported))) c.role = 'self';
   // A clause that opens with he or she, after another person was spoken of, is about that person while the
   // message asks about the speaker: "我老婆是复旦毕业的，我是悉尼大学硕士，我是全职，她在做自由职业，我能落户吗".
   if (!askedFor && clauses.some((c) => c.role === 'reported'))
@@ -1016,7 +1035,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   // person works; another district the person names ("我是徐汇的") is.
   const district = facts.workDistrict;
   if (typeof district === 'string' && cues.districts.length) {
-    const owner = (i: number, d: string) => has(lower.slice(i + d.length, i + d.length + 6), cues.owner);
+    // (Within its clause: "我们公司在宝山，有个员工…" — 有个 opens the next clause.)
+    const owner = (i: number, d: string) => has(lower.slice(i + d.length, i + d.length + 6).split(CLAUSE_END)[0]!, cues.owner);
     const mentions: { d: string; i: number }[] = [];
     for (const d of cues.districts) for (let i = lower.indexOf(d); i >= 0; i = lower.indexOf(d, i + 1)) mentions.push({ d, i });
     const own = mentions.filter((m) => !owner(m.i, m.d) && clauses.some((c) => c.role === 'self' && c.start <= m.i && m.i < c.end));
@@ -1027,6 +1047,20 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         spans.push({ fact: 'workDistrict', value: other.d, span: [other.i, other.i + other.d.length], text: other.d, role: 'self' });
         evidence.workDistrict = other.d;
       } else facts.workDistrict = undefined;
+    }
+  }
+  // (…but a company of "the district" in the person's words is in the one district named: "宝山区那个骨干人才
+  // 奖励，我们公司是区里的重点企业".)
+  if (facts.workDistrict === undefined && cues.districtAnaphora.length) {
+    const named = [...new Set(cues.districts.filter((d) => lower.includes(d)))];
+    const c = clauses.find((x) => x.role === 'self' && has(x.text.toLowerCase(), cues.districtAnaphora));
+    if (named.length === 1 && c) {
+      const w = cues.districtAnaphora.find((a) => c.text.toLowerCase().includes(a))!;
+      const i = c.text.toLowerCase().indexOf(w);
+      const at: [number, number] = [c.start + i, c.start + i + w.length];
+      facts.workDistrict = named[0];
+      spans.push({ fact: 'workDistrict', value: named[0], span: at, text: text.slice(at[0], at[1]), role: 'self' });
+      evidence.workDistrict = text.slice(at[0], at[1]);
     }
   }
   facts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
@@ -1055,6 +1089,19 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     }
   }
 
+  // A plan's date is the person's ("下个月要给员工办居转户", "明年3月打算回学校考"): the date of the event a rule asks
+  // about (cue table `situationFacts`), said in a clause of a plan (roles.plans), not of a supposition (如果).
+  for (const sp of spans) {
+    if (sp.role !== 'hypothetical' || !cues.situationFacts.includes(sp.fact) || facts[sp.fact] !== undefined) continue;
+    const c = clauses.find((x) => x.start <= sp.span[0] && sp.span[1] <= x.end);
+    const cl = c?.text.toLowerCase() ?? '';
+    const supposes = cues.roles.hypothetical.some((w) => cl.includes(w) && !cues.roles.plans.some((p) => p.includes(w) && cl.includes(p)));
+    if (!c || !has(cl, cues.roles.plans) || supposes) continue;
+    sp.role = 'self';
+    facts[sp.fact] = sp.value;
+    evidence[sp.fact] = sp.text;
+    statedFacts.add(sp.fact);
+  }
   // The situation date: a date in a clause that puts the message on a past situation.
   let situationDate: string | null = null;
   let situationAsked = false;
@@ -1171,7 +1218,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       // 的机构…能先办许可吗" asks about now.)
       (asksHere(c)
         ? [...before, c]
-            .map((o) => (findDates(deps.dates, o.text, ctx.asOf, contextYear ?? undefined).length ? undefined : findYear(deps.dates, o.text)))
+            .map((o) =>
+              findDates(deps.dates, o.text, ctx.asOf, contextYear ?? undefined).length ? undefined : findYear(deps.dates, o.text),
+            )
             .filter((x) => !!x && x.value < ctx.asOf.slice(0, 4))
             .pop()
         : undefined);
@@ -1202,6 +1251,8 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     // (…asked then when the asking clause says so: "…那时候能按世界名校政策办吗".)
     situationAsked = clauses.some((c) => c.role === 'self' && asksHere(c) && has(c.text.toLowerCase(), cues.situation));
   }
+  // (…and a planned one the question is about: "下个月要给员工办居转户" is judged on next month.)
+  if (!situationDate && eventMonth && eventMonth.slice(0, 7) > ctx.asOf.slice(0, 7)) situationDate = dayOf(eventMonth);
   const otherText = clauses.filter((c) => c.role !== 'self').map((c) => c.text);
   const nameText = [
     ...new Set([

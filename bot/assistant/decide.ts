@@ -193,7 +193,8 @@ export function decide(
   if (!candidates.length) return undefined;
   const evalOpts = {
     catalog: opts.catalog,
-    dayWord: input.situationDate ? opts.pastDay : undefined,
+    // (…"then" only of the past: a planned date is no 当时.)
+    dayWord: input.situationDate && input.situationDate < input.asOf ? opts.pastDay : undefined,
     asked: input.situationAsked,
     today: input.asOf,
   };

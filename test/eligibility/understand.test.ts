@@ -564,3 +564,19 @@ test('a fact corrected twice in one message is said back once, as it ends', () =
     [['employedFullTimeInShanghai', true, false]],
   );
 });
+
+test('districts and hires: a clause bounds an owner word; 区里 is the district named; a hire asked of by 他 is the case', () => {
+  assert.equal(u('我们公司在宝山，有个员工想申请骨干人才专项激励，他符合吗').facts.workDistrict, '宝山');
+  assert.equal(u('宝山区那个骨干人才奖励，我们公司是区里的重点企业，一年能拿多少').facts.workDistrict, '宝山');
+  const hire = u('宝山区的单位引进了一名紧缺急需人才，安居资助他能拿吗');
+  assert.deepEqual([hire.facts.workDistrict, hire.facts.talentCategory], ['宝山', 'shortage']);
+  // (A kind of people a measure is for, asked in general, stays no case.)
+  assert.equal(u('企业引进的紧缺急需人才能申请住房补贴吗').facts.talentCategory, undefined);
+});
+
+test("a plan's date of the event a rule asks about is the person's, and the question is judged then; a supposition's is not", () => {
+  const plan = u('我们HR下个月要给员工办居转户');
+  assert.deepEqual([plan.facts.applicationDate, plan.situationDate], ['2027-01', '2027-01-01']);
+  const ifSo = u('如果下个月办居转户，还按老基数吗');
+  assert.deepEqual([ifSo.facts.applicationDate, ifSo.supposed.applicationDate], [undefined, '2027-01']);
+});
