@@ -135,6 +135,8 @@ const SI_FLAGS = {
   workMonthsEn: 'i',
   sinceEn: 'i',
   sinceJob: '',
+  sinceThen: 'i',
+  startWord: 'i',
   jobStart: '',
 } as const;
 type SiPatternKey = keyof typeof SI_FLAGS;

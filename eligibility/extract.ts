@@ -491,12 +491,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const sinceDate = (c: string): [string, string, string] | undefined => {
     const w = S.sinceEn.exec(c);
     if (!w) return undefined;
-    const rest = c.slice(w.index + w[0].length);
-    const d = findDates(L.dates, rest, opts.asOf, contextYear).find(
-      (x) => x.index === 0 && /^\d{4}-\d{2}/.test(x.value) && x.value.slice(0, 7) <= opts.asOf.slice(0, 7),
+    // (Read with the word before it, which makes a month alone a date: "since August" — the last August, not one of
+    // a year the message named for something else: "got her MSc last year, … paid since August".)
+    const from = c.slice(w.index);
+    const d = findDates(L.dates, from, opts.asOf).find(
+      (x) => x.index <= w[0].length && x.end > w[0].length && /^\d{4}-\d{2}/.test(x.value) && x.value.slice(0, 7) <= opts.asOf.slice(0, 7),
     );
     if (!d) return undefined;
-    return [`${w[0]}${d.text}`, d.value.slice(0, 4), d.value.slice(5, 7)];
+    return [from.slice(0, d.end).trim(), d.value.slice(0, 4), d.value.slice(5, 7)];
   };
   /**
    * The first count of months or years in a clause that is a duration — not a date ("2022年5月", "5月",
@@ -514,6 +516,22 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
       return m;
     }
     return null;
+  };
+  /**
+   * The start the message names for contributions paid without a break ("去年10月入职…SI一直在交"): [the words,
+   * year, month] of the first past month in a clause with a start word (入职, started), the later end of a span.
+   */
+  const startOf = (own: string): [string, string, string] | undefined => {
+    for (const c of [own, ...cls.filter((x) => x !== own)]) {
+      if (!S.startWord.test(c)) continue;
+      const d = findDates(L.dates, c, opts.asOf, contextYear).find(
+        (x) => /^\d{4}-\d{2}/.test(x.value) && x.value.slice(0, 7) <= opts.asOf.slice(0, 7),
+      );
+      if (!d) continue;
+      const v = d.to && d.to.slice(0, 7) <= opts.asOf.slice(0, 7) ? d.to : d.value;
+      return [d.text, v.slice(0, 4), v.slice(5, 7)];
+    }
+    return undefined;
   };
   /**
    * The months paid from a start ([the words, year, month]) to asOf, give or take the month under way: set as
@@ -542,7 +560,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     let m: RegExpExecArray | null;
     // ("从入职就开始交社保": since the job started, "2026年3月份入职".)
     const jobStart = S.sinceJob.test(c) ? S.jobStart.exec(whole) : null;
-    const since = S.since.exec(c) ?? sinceDate(c) ?? jobStart;
+    // (An English "since" dates contributions only in a clause that speaks of them: "full-time since March, 5 months
+    // of social insurance so far" counts 5.)
+    const siHere = S.clause.test(c);
+    // (…and a count the clause gives wins over one counted from a start: "since March,5 months of social insurance".)
+    const estimate = countIn(c)
+      ? undefined
+      : ((siHere ? sinceDate(c) : undefined) ?? (siHere && S.sinceThen.test(c) ? startOf(c) : undefined));
+    const since = S.since.exec(c) ?? jobStart ?? estimate;
     if (since) {
       // "社保从去年10月开始交", "social insurance every month since Feb 2026": the months from then to today,
       // give or take the month under way.
