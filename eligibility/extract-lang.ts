@@ -223,6 +223,8 @@ const ExtractLangSchema = z
         vagueName: Pattern,
         asking: Pattern,
         presentTime: Pattern,
+        contrastBefore: Pattern,
+        otherTime: Pattern,
       })
       .strict(),
     socialInsurance: z
@@ -373,7 +375,9 @@ export interface ExtractLang {
     | 'genericName'
     | 'vagueName'
     | 'asking'
-    | 'presentTime',
+    | 'presentTime'
+    | 'contrastBefore'
+    | 'otherTime',
     RegExp
   >;
   /** Months of social insurance paid (extract.yaml `socialInsurance`; see its comments). */
@@ -501,6 +505,8 @@ export function loadExtractLang(dir: string, districts: readonly string[], dates
       vagueName: compile('misc.vagueName', d.misc.vagueName, ''),
       asking: compile('misc.asking', d.misc.asking, 'i'),
       presentTime: compile('misc.presentTime', d.misc.presentTime, 'i'),
+      contrastBefore: compile('misc.contrastBefore', d.misc.contrastBefore, 'i'),
+      otherTime: compile('misc.otherTime', d.misc.otherTime, 'i'),
     },
     socialInsurance: {
       ...compileAll(compile, 'socialInsurance', d.socialInsurance, SI_FLAGS),

@@ -169,6 +169,10 @@ interface Signal<T> {
   now?: boolean;
   /** Dropped when the message names a university abroad ("本科国内读的，硕士在墨尔本大学"). */
   weak?: boolean;
+  /** Said in a clause that opens with a contrast ("不过是兼职"): it qualifies what came before, and wins. */
+  contrast?: boolean;
+  /** Where it was said (clause, then position): the order of statements. */
+  order?: number;
 }
 
 const asOfParts = (asOf: string) => {
@@ -359,6 +363,14 @@ function globalOf(re: RegExp): RegExp {
  */
 const NEW_AGENCY_MONTHS = 12;
 
+/** Characters before a clause searched for the contrast word the clause split dropped ("，不过是兼职"). */
+const CONTRAST_WINDOW = 4;
+/** Positions per clause in the order of boolean statements (longer than any clause). */
+const ORDER_STRIDE = 100_000;
+
+/** Characters before a talent category searched for its denial ("不属于什么高层次紧缺人才"). */
+const NOT_TALENT_WINDOW = 12;
+
 /** Characters before a district searched for a move word ("跳槽到了上海"). */
 const MOVED_WINDOW = 12;
 
@@ -382,9 +394,9 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   const t = normalizeMessage(text);
   const cls = clauses(L, t);
   const bools = new Map<string, Signal<boolean>[]>();
-  const say = (fact: string, value: boolean, ev: string, now = false, weak = false) => {
+  const say = (fact: string, value: boolean, ev: string, now = false, weak = false, contrast = false, order = 0) => {
     if (!bools.has(fact)) bools.set(fact, []);
-    bools.get(fact)!.push({ value, evidence: ev, now, weak });
+    bools.get(fact)!.push({ value, evidence: ev, now, weak, contrast, order });
   };
   const set = (fact: string, value: unknown, ev: string) => {
     facts[fact] = value;
@@ -396,7 +408,16 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
    * statement, not one of its own ("不是重点企业骨干" holds 骨干).
    */
   const runCues = (group: ExtractLang['factPatterns'][string] | undefined) => {
-    const hits: { fact: string; value: boolean; ev: string; now: boolean; weak: boolean; clause: number; at: [number, number] }[] = [];
+    const hits: {
+      fact: string;
+      value: boolean;
+      ev: string;
+      now: boolean;
+      weak: boolean;
+      contrast: boolean;
+      clause: number;
+      at: [number, number];
+    }[] = [];
     for (const p of group ?? [])
       cls.forEach((c, clause) => {
         const g = p.re;
@@ -414,6 +435,12 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
             ev,
             now: L.misc.presentTime.test(c),
             weak: p.yieldsToForeignUniversity,
+            // (The clause split drops the contrast word itself: it is read just before the clause.)
+            // (…not one of another time: "但是之前是兼职", "不过下个月转全职".)
+            contrast:
+              clause > 0 &&
+              L.misc.contrastBefore.test(t.slice(Math.max(0, t.indexOf(c) - CONTRAST_WINDOW), t.indexOf(c))) &&
+              !L.misc.otherTime.test(c),
             clause,
             at,
           });
@@ -430,7 +457,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
           h.at[1] <= o.at[1] &&
           o.at[1] - o.at[0] > h.at[1] - h.at[0],
       );
-    for (const h of hits) if (!inside(h)) say(h.fact, h.value, h.ev, h.now, h.weak);
+    for (const h of hits) if (!inside(h)) say(h.fact, h.value, h.ev, h.now, h.weak, h.contrast, h.clause * ORDER_STRIDE + h.at[0]);
   };
   const contextYear =
     (() => {
@@ -969,7 +996,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
         const after = t.slice(m.index + m[0].length);
         if (
           negated(L, t, m.index) ||
-          L.misc.notTalent.test(t.slice(Math.max(0, m.index - 3), m.index)) ||
+          L.misc.notTalent.test(t.slice(Math.max(0, m.index - NOT_TALENT_WINDOW), m.index)) ||
           L.misc.notTalentAfter.test(after)
         ) {
           denied ??= m[0];
@@ -1013,7 +1040,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     // (What is said of now settles what was true then: "那会儿还没找到工作，现在在上海全职了".)
     const present = signals.filter((x) => x.now);
     const presentValues = new Set(present.map((x) => x.value));
+    // (…and a contrast said last qualifies what came before: "现在在上海上班，不过是兼职".)
+    const inOrder = [...signals].sort((a, b) => (a.order ?? 0) - (b.order ?? 0));
+    const last = inOrder[inOrder.length - 1]!;
     if (values.size === 1) set(fact, signals[0]!.value, signals.map((s) => s.evidence).join(' / '));
+    else if (last.contrast && !inOrder.slice(0, -1).some((x) => x.contrast)) set(fact, last.value, last.evidence);
     else if (present.length && present.length < signals.length && presentValues.size === 1)
       set(fact, present[0]!.value, present.map((x) => x.evidence).join(' / '));
     else {

@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { toSimplified } from './chinese.ts';
 import { alt } from './regex.ts';
 import { readYamlFile } from './yaml-file.ts';
 
@@ -31,10 +32,12 @@ export function compileColloquial(table: ColloquialTable): (text: string) => str
   const wordRe = words.length ? new RegExp(alt(words), 'g') : null;
   const latinRe = Object.keys(latin).length ? new RegExp(`(?<![A-Za-z])(?:${alt(Object.keys(latin))})(?![A-Za-z])`, 'gi') : null;
   return (text) => {
-    let s = text;
+    // (Matched on simplified characters, as the table is written: "唔係" is "唔系".)
+    const simple = wordRe && /\p{Script=Han}/u.test(text) ? toSimplified(text) : text;
+    let s = simple;
     if (wordRe) s = s.replace(wordRe, (w) => table.words[w] ?? w);
     if (latinRe) s = s.replace(latinRe, (w) => latin[w.toLowerCase()] ?? w);
-    return s === text ? s : s.replace(/ {2,}/g, ' ').trim();
+    return s === simple ? text : s.replace(/ {2,}/g, ' ').trim();
   };
 }
 

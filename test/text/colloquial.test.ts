@@ -36,3 +36,10 @@ test('the table is data: a word added is read with no code; a bad entry names th
   );
   assert.equal(loadColloquial(join(dir, 'none.yaml'))('lh'), 'lh', 'without the file, messages are read as typed');
 });
+
+test('traditional characters are simplified before the table is matched: Cantonese words read as standard ones', () => {
+  assert.equal(shipped('我唔係骨幹，只係普通職員'), '我不是骨干，只是普通职员');
+  assert.equal(shipped('社保供咗5個月，係咪要等夠6個月先得？'), '社保交了5个月，是不是要等够6个月才行？');
+  assert.equal(shipped('稅前年入息80萬'), '税前的年收入80万', '前年 of 税前年 is no year');
+  assert.equal(shipped('No Chinese here'), 'No Chinese here');
+});
