@@ -38,6 +38,8 @@ const CueFileSchema = z
         thirdPerson: Words,
         /** Plans, among the hypothetical words: a plan's date of an event a rule asks about is the person's. */
         plans: Words,
+        /** We, our: the asker with others (a company's), not the asker alone. */
+        plural: Words,
         askFor: Words,
         /** Relatives a person speaks for ("我儿子利物浦大学的"): a message only about one of them is their case. */
         proxies: Words,
@@ -160,6 +162,8 @@ export interface CueTables {
     thirdPerson: string[];
     /** Plans ("下个月要", "打算"): a plan's date of an event a rule asks about is the person's. */
     plans: string[];
+    /** We, our (我们, our): the asker with others, not the asker alone. */
+    plural: string[];
     /** "帮/替 + one of `others` + 问" asks for that person: the words before the person and the asking words after. */
     askFor: string[];
     proxies: string[];
@@ -285,6 +289,7 @@ export function emptyCueTables(): CueTables {
       selfAgain: [],
       thirdPerson: [],
       plans: [],
+      plural: [],
       askFor: [],
       proxies: [],
       asks: [],
@@ -374,6 +379,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       'selfAgain',
       'thirdPerson',
       'plans',
+      'plural',
       'askFor',
       'proxies',
       'asks',

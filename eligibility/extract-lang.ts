@@ -136,6 +136,7 @@ const SI_FLAGS = {
   sinceEn: 'i',
   sinceJob: '',
   sinceThen: 'i',
+  sinceMonth: '',
   startWord: 'i',
   jobStart: '',
 } as const;

@@ -544,6 +544,14 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     }
     return null;
   };
+  /** "3月开始交的社保": [the words, year, month] of the last such month up to asOf. */
+  const monthAlone = (c: string): [string, string, string] | undefined => {
+    const m = S.sinceMonth.exec(c);
+    const mo = m ? Number(m[1]) : 0;
+    if (!m || mo < 1 || mo > 12) return undefined;
+    const { y, m: am } = asOfParts(opts.asOf);
+    return [m[0], String(mo <= am ? y : y - 1), String(mo)];
+  };
   /**
    * The start the message names for contributions paid without a break ("去年10月入职…SI一直在交"): [the words,
    * year, month] of the first past month in a clause with a start word (入职, started), the later end of a span.
@@ -594,7 +602,7 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     const estimate = countIn(c)
       ? undefined
       : ((siHere ? sinceDate(c) : undefined) ?? (siHere && S.sinceThen.test(c) ? startOf(c) : undefined));
-    const since = S.since.exec(c) ?? jobStart ?? estimate;
+    const since = S.since.exec(c) ?? monthAlone(c) ?? jobStart ?? estimate;
     if (since) {
       // "社保从去年10月开始交", "social insurance every month since Feb 2026": the months from then to today,
       // give or take the month under way.

@@ -688,9 +688,25 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     if (cur.role === 'self' && (prev.role === 'hypothetical' || prev.role === 'reported') && /^[\s,，、]*$/u.test(sep) && !selfAgain)
       cur.role = prev.role;
   }
+  const thirdIn = (t: string) => cues.roles.thirdPerson.some((w) => (/[a-z']$/.test(w) ? hasWord(t, [w]) : t.includes(w)));
+  // Asked for someone else ("帮同事问一下：他是UIUC的硕士…"), a clause of the asker's own ("我是国内985毕业的，自己
+  // 没有留学经历") is about the asker, not the case — unless it also speaks of the other person.
+  if (askedFor)
+    for (const c of clauses) {
+      if (c.role !== 'self') continue;
+      const lc = c.text.toLowerCase();
+      const own = cues.roles.plural.reduce((t, w) => t.split(w).join(' '), P.notTheSelf ? lc.replace(P.notTheSelf, ' ') : lc);
+      if (
+        hasWord(own, cues.roles.self) &&
+        !thirdIn(lc) &&
+        !has(lc, cues.roles.others) &&
+        !has(lc, cues.intent) &&
+        !endsAsQuestion(lc, cues)
+      )
+        c.role = 'reported';
+    }
   // A hire the message goes on to ask about by he or she ("宝山区的单位引进了1名紧缺急需人才，安居资助他能拿吗")
   // is the case, not a kind of people a measure is for.
-  const thirdIn = (t: string) => cues.roles.thirdPerson.some((w) => (/[a-z']$/.test(w) ? hasWord(t, [w]) : t.includes(w)));
   const asksOfHim = (c: { text: string; role: Role }) => {
     const lc = c.text.toLowerCase();
     return (

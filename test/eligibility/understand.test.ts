@@ -580,3 +580,9 @@ test("a plan's date of the event a rule asks about is the person's, and the ques
   const ifSo = u('如果下个月办居转户，还按老基数吗');
   assert.deepEqual([ifSo.facts.applicationDate, ifSo.supposed.applicationDate], [undefined, '2027-01']);
 });
+
+test("asked for a colleague, the asker's own clause is the asker's; our office is the colleague's", () => {
+  const x = u('我是国内985毕业的，自己没有留学经历，帮同事问一下：他是UIUC的CS硕士，在我们上海办公室全职，社保14个月了。请问他能落户吗？');
+  assert.equal(x.facts.studiedAbroad, undefined, 'the asker studied at home, not the colleague');
+  assert.equal(x.facts.employedFullTimeInShanghai, true);
+});
