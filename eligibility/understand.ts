@@ -116,6 +116,11 @@ export interface Understanding {
   situationDate: string | null;
   /** The asking clause itself is put at the situation date ("当时能…吗"), not only a past event. */
   situationAsked: boolean;
+  /**
+   * Whose case the message states: another person's it asks for (`other`: "我同事华威大学毕业…他能落户吗"), the
+   * person's own (`self`: "那我呢？我是香港大学硕士"), or null when it says neither.
+   */
+  subject: 'self' | 'other' | null;
   /** The year the conversation is about after this message (for 当年 / a month without a year later). */
   referenceYear: number | null;
   corrections: Correction[];
@@ -668,6 +673,9 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       // ("我侄子…": the 我 of a relative's name is no self word either.)
       // (English self words as whole words: "I work in Pudong", not the "i" of "entitled".)
       !hasWord(P.notTheSelf ? lower.replace(P.notTheSelf, '') : lower, cues.roles.self) &&
+      // (Not a question whether a measure exists, beside a friend's workplace: "My friend works in Changning — does
+      // Changning have anything like…", unless of a relative spoken for.)
+      (has(lower, cues.roles.proxies) || !has(lower, cues.existence)) &&
       (endsAsQuestion(lower, cues) ||
         has(lower, cues.intent) ||
         clausesOf(lower).some((c) => endsAsQuestion(c.text, cues)) ||
@@ -1453,6 +1461,23 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       null,
     situationDate,
     situationAsked,
+    // (The person's own only in a clause that states a fact of theirs with a self word: "我是香港大学硕士" — not
+    // "我刚问了他，是七个月" or "我也不太确定" of a relative's case.)
+    subject: askedFor
+      ? 'other'
+      : !has(lower, cues.roles.others) &&
+          clauses.some((c) => {
+            const lc = c.text.toLowerCase();
+            const own = cues.roles.plural.reduce((t, w) => t.split(w).join(' '), P.notTheSelf ? lc.replace(P.notTheSelf, ' ') : lc);
+            return (
+              c.role === 'self' &&
+              hasWord(own, cues.roles.self) &&
+              !thirdIn(lc) &&
+              spans.some((sp) => sp.role === 'self' && sp.span[0] >= c.start && sp.span[1] <= c.end)
+            );
+          })
+        ? 'self'
+        : null,
     referenceYear: dated.referenceYear,
     // (One per fact, from what it was to what it is now: "全职…兼职…全职offer还没下来" corrected it once, to no.)
     corrections: corrections

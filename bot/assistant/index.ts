@@ -146,7 +146,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
   }
 
   async function reply(state0: ConversationState | undefined, message: string, asOf: string, now: number = Date.now()) {
-    const state = resumeState(state0, now, deps.options.idleMinutes);
+    let state = resumeState(state0, now, deps.options.idleMinutes);
     const question = typeof message === 'string' ? message : '';
     // (Slang and pinyin read as the standard words: "啥时候到期", "lh"; the reply quotes the message as typed.)
     const typed = question.slice(0, maxInput).trim();
@@ -193,6 +193,11 @@ export function createAssistant(deps: AssistantDeps): Assistant {
     } catch {
       extraction = none;
     }
+    // A message that states another person's case than the one so far ("那我呢？我是香港大学硕士" after a colleague's)
+    // starts that case afresh: the facts so far were the other's.
+    const subject = understood?.subject ?? null;
+    if (subject && state.subject && subject !== state.subject && Object.keys(extraction.facts).length)
+      state = { ...state, facts: {}, sources: {}, lastFacts: [], ruleId: null, openQuestion: null, expect: null, situationDate: null };
     // The message without its university names (浙大, 墨尔本大学: a place inside a name is not a place asked about).
     const withoutNames = (s: string) => {
       const names = understood?.nameText ?? (extraction.evidence.university ? [extraction.evidence.university] : []);
@@ -341,6 +346,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       updatedAt: now,
       contextYear: understood ? understood.referenceYear : yearNamed ? Number(yearNamed[1]) : (state.contextYear ?? null),
       // (A year alone does not blur a day already set in it: "22年8月…当时能先办许可吗" then "…年底前补".)
+      subject: subject ?? state.subject ?? null,
       situationDate:
         understood?.situationDate && !state.situationDate?.startsWith(understood.situationDate)
           ? understood.situationDate

@@ -113,6 +113,8 @@ export interface ConversationState {
    * 他们能落户吗"): its text and labels. The next message that names one ("问的是B") is read with it.
    */
   people?: { text: string; labels: string[] } | null;
+  /** Whose case the facts are (understanding `subject`): a message about another person starts theirs afresh. */
+  subject?: 'self' | 'other' | null;
   /** The goals the conversation named (落户, 补贴…), kept until another goal is named. */
   goals?: string[];
   /** Clause (chunk) ids quoted in full so far in this conversation: a later reply cites them by label only. */

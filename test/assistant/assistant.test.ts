@@ -282,3 +282,17 @@ describe('bad input', () => {
     assert.notEqual(reply.eligibility?.verdict, 'eligible');
   });
 });
+
+describe('whose case a conversation is about', () => {
+  test("a message that states the person's own case after a colleague's starts it afresh", async () => {
+    let r = await ask('我同事华威大学毕业，全职在我们上海公司，社保交了10个月，他能落户吗');
+    assert.equal(r.reply.eligibility?.verdict, 'eligible');
+    r = await ask('那我呢？我是曼彻斯特大学硕士，上个月刚入职，也是全职', ASOF, r.state);
+    assert.equal(r.state.facts.socialInsuranceMonths, undefined, "the colleague's months are not the person's");
+    assert.equal(r.state.facts.university, 'The University of Manchester');
+    // (A relative's case goes on when the speaker says what they did: "我刚问了他".)
+    r = await ask('我老公格拉斯哥大学硕士 全职的 社保交了五个月');
+    r = await ask('哦不对 我刚问了他 是七个月', ASOF, r.state);
+    assert.deepEqual([r.state.facts.socialInsuranceMonths, r.state.facts.employedFullTimeInShanghai], [7, true]);
+  });
+});
