@@ -1020,7 +1020,11 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
   }
   // Core staff of a key enterprise: "骨干" says yes only with the key enterprise named, or as the answer
   // to that question; a "no" ("普通员工") needs neither.
-  const keyNamed = L.misc.keyEnterprise.test(t) || (opts.expect ?? opts.openFact) === 'isKeyEnterpriseBackbone';
+  // (…named anywhere in the message this text is part of.)
+  const keyNamed =
+    L.misc.keyEnterprise.test(t) ||
+    (!!opts.messageText && L.misc.keyEnterprise.test(opts.messageText)) ||
+    (opts.expect ?? opts.openFact) === 'isKeyEnterpriseBackbone';
   runCues(L.factPatterns.keyBackbone);
   if (!keyNamed && bools.has('isKeyEnterpriseBackbone')) {
     const no = bools.get('isKeyEnterpriseBackbone')!.filter((sig) => !sig.value);

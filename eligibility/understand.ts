@@ -1399,7 +1399,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   for (const c of clauses) {
     if (c.role !== 'self' || !has(c.text.toLowerCase(), cues.doubt.unsure)) continue;
     for (const asked of askedByANotA(c.text, cues.negation)) {
-      for (const fact of Object.keys(safeExtract(deps.extract, asked, { asOf: ctx.asOf }).facts))
+      for (const fact of Object.keys(safeExtract(deps.extract, asked, { asOf: ctx.asOf, messageText: text }).facts))
         if (catalog[fact]?.type === 'boolean') doubts.push({ fact, why: 'vague', text: c.text });
     }
   }
@@ -1429,8 +1429,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
   const supposed = {} as Facts;
   if (asksSomething)
     for (const sp of spans)
-      if (sp.role === 'hypothetical' && facts[sp.fact] === undefined && sp.value !== false)
-        (supposed as Record<string, unknown>)[sp.fact] = sp.value;
+      if (sp.role === 'hypothetical' && facts[sp.fact] === undefined) (supposed as Record<string, unknown>)[sp.fact] = sp.value;
   const kept = doubts.filter(
     (d, i) =>
       (d.fact === DATE_NAMED || d.fact === 'worldRank' || facts[d.fact] !== undefined) &&

@@ -682,7 +682,13 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           if (w.verdict === 'eligible' || w.verdict === 'not_eligible') {
             const said = Object.entries(supposed)
               .filter(([f]) => currentRuleFacts?.has(f) && f !== 'rankingSystem')
-              .map(([f, value]) => displayValue(value, deps.catalog[f], kit.locales[lang]) ?? formatFactValue(value, lang))
+              .map(([f, value]) => {
+                const shown = displayValue(value, deps.catalog[f], kit.locales[lang]) ?? formatFactValue(value, lang);
+                // (A yes or no says what it is of: "假如（重点企业骨干人才：否）".)
+                const c = w.conditions.find((x) => x.fact === f);
+                const label = lang === 'en' ? (c?.labelEn ?? null) : (c?.label ?? null);
+                return typeof value === 'boolean' && label ? ctx.say('supposedFact', lang, { label, value: shown }) || shown : shown;
+              })
               .join(t('follow_up.choice_separator'));
             const shownSources = { ...sources };
             for (const sp of supposedSpans) shownSources[sp.fact] = { text: sp.text, span: sp.span };

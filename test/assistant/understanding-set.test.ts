@@ -1,18 +1,15 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { rmSync } from 'node:fs';
 import type { App } from '../../bot/app.ts';
-import { loadUnderstandingSet, runUnderstandingSet } from '../../bot/assistant/devset.ts';
 import type { ConversationState } from '../../bot/assistant/types.ts';
-import { PROJECT_ROOT } from '../../bot/config.ts';
 import { answerLines } from '../../bot/assistant/json.ts';
 import { buildTestApp } from '../helpers/app.ts';
+import { floorTests } from '../helpers/understanding.ts';
 
 // Floors near what is measured (docs/assistant.md "Understanding sets"); the rankings-dependent cases
 // are skipped without a rankings table.
 let app: App;
-const fixtures = join(PROJECT_ROOT, 'test/fixtures');
 const now = Date.parse('2026-12-01T02:00:00Z');
 
 before(async () => {
@@ -23,97 +20,48 @@ after(() => rmSync(app.config.DATA_DIR, { recursive: true, force: true }));
 // Checks 1–18 are tune sets now; check 19 is not tuned on (docs/assistant.md "Ninth blind set"): floors a point or two
 // below what is measured. Each blind set was held out until its first run; check 3 and check 6 keep one known
 // confident wrong verdict each, check 8 three (listed there) so that they cannot get worse unseen, the others none.
-for (const [name, floors] of [
-  ['understanding-tune.yaml', { messages: 0.98, conversations: 0.95, confidentWrong: 0 }],
-  ['understanding-check.yaml', { messages: 0.89, conversations: 0.98, confidentWrong: 0 }],
-  ['understanding-check2.yaml', { messages: 0.86, conversations: 0.98, confidentWrong: 0 }],
-  ['understanding-check3.yaml', { messages: 0.94, conversations: 0.87, confidentWrong: 1 }],
-  ['understanding-check4.yaml', { messages: 0.94, conversations: 0.9, confidentWrong: 0 }],
-  // (gg30 asks of the colleague, "他能不能也这样落": answered about him, Fudan — the writer judged the asker's case.)
-  ['understanding-check5.yaml', { messages: 0.91, conversations: 0.94, confidentWrong: 0 }],
-  ['understanding-check6.yaml', { messages: 0.94, conversations: 0.95, confidentWrong: 1 }],
-  ['understanding-check7.yaml', { messages: 0.91, conversations: 0.95, confidentWrong: 0 }],
-  // Written at the end of the round and run held out on the final code; a few fixes from it so far.
-  ['understanding-check8.yaml', { messages: 0.8, conversations: 0.85, confidentWrong: 3 }],
-  // Held out until its first run (2026-12-02: 85.9 % verdicts, 4 confident wrong); fixes from it since.
-  ['understanding-check9.yaml', { messages: 0.93, conversations: 0.83, confidentWrong: 0 }],
-  // Written during the round, run held out on its final code (88.7 % verdicts, 4 confident wrong); two fixes since.
-  ['understanding-check10.yaml', { messages: 0.87, conversations: 0.9, confidentWrong: 0 }],
-  // Blind sets 11 and 12 (2026-12-02), held out until their first run (11: 87.1 % verdicts, 8 confident
-  // wrong; 12: 91.3 %, 1); fixes from both since (rc32, an expiry question after a check, on 2026-12-03).
-  ['understanding-check11.yaml', { messages: 0.93, conversations: 0.95, confidentWrong: 0 }],
-  ['understanding-check12.yaml', { messages: 0.95, conversations: 0.97, confidentWrong: 0 }],
-  // Blind set 13, held out on the round's code (95.6 % verdicts, 82.5 % conversations, 4 confident wrong).
-  ['understanding-check13.yaml', { messages: 0.97, conversations: 0.9, confidentWrong: 0 }],
-  // Blind sets 14 and 15, held out on the round's code (14: 97.4 % verdicts, 2 confident wrong; 15: 92.4 %,
-  // 1); fixes from both since. Check 14 keeps u033 ("在上海工作" is read as full-time, with the assumption
-  // said; its writer would ask).
-  ['understanding-check14.yaml', { messages: 0.93, conversations: 0.97, confidentWrong: 1 }],
-  ['understanding-check15.yaml', { messages: 0.92, conversations: 0.97, confidentWrong: 0 }],
-  // Blind set 16, held out on the round's final understanding code (52eaf7b: 96.2 % verdicts, 97.0 %
-  // conversations, 0 confident wrong); a few fixes from it since.
-  ['understanding-check16.yaml', { messages: 0.96, conversations: 0.96, confidentWrong: 0 }],
-  // Blind set 17, held out on the round's final code (f93c998: 91.4 % verdicts, 87.5 % conversations,
-  // 0 confident wrong); some fixes from it since.
-  ['understanding-check17.yaml', { messages: 0.95, conversations: 0.95, confidentWrong: 0 }],
-  // Blind set 18, held out on the round's last code (98.3 % verdicts, 93.8 % conversations, 0 confident wrong).
-  ['understanding-check18.yaml', { messages: 0.97, conversations: 0.95, confidentWrong: 0 }],
-  // Blind set 19, held out on the round's final code (cb55d64: 100 % verdicts, 100 % conversations, 0
-  // confident wrong); nothing tuned on it.
-  ['understanding-check19.yaml', { messages: 0.97, conversations: 0.97, confidentWrong: 0 }],
-  // Blind set 21, held out at the session start (7840b86) and on 102203e alike (88.9 % verdicts, 87.5 %
-  // conversations, 3 confident wrong); vc06, v075 and v024 fixed since.
-  ['understanding-check21.yaml', { messages: 0.89, conversations: 0.9, confidentWrong: 0 }],
-  // Blind set 22 (12333 hotline style), held out on b16174d and on 9103cad alike (86.0 % verdicts, 87.5 %
-  // conversations, 5 confident wrong); fixes from it since.
-  ['understanding-check22.yaml', { messages: 0.92, conversations: 0.9, confidentWrong: 0 }],
-  // Blind set 23 (HR group chat and web form), held out on 1b7e959 (87.7 % verdicts, 87.5 % conversations,
-  // 2 confident wrong; 9103cad alike); fixes from it since.
-  ['understanding-check23.yaml', { messages: 0.93, conversations: 0.96, confidentWrong: 0 }],
-  // Blind sets 24 (WeChat employees, a third in English) and 25 (mostly conversations), held out on dd507e0
-  // (24: 85.7 % verdicts, 85.3 % conversations, 7 confident wrong; 25: 93.1 %, 82.9 %, 5); fixes since.
-  ['understanding-check24.yaml', { messages: 0.91, conversations: 0.94, confidentWrong: 0 }],
-  ['understanding-check25.yaml', { messages: 0.92, conversations: 0.89, confidentWrong: 0 }],
-  // Blind sets 26 (a district service desk) and 27 (multinational HR, half English), held out on 98ab646
-  // (26: 93.3 % verdicts, 93.8 % conversations, 4 confident wrong; 27: 79.6 %, 53.1 %, 9); fixes since.
-  // Check 27 keeps English questions and conversations the understanding does not read yet.
-  ['understanding-check26.yaml', { messages: 0.95, conversations: 0.93, confidentWrong: 1 }],
-  ['understanding-check27.yaml', { messages: 0.91, conversations: 0.75, confidentWrong: 2 }],
-  // Blind sets 28–33 (tenth round, 2026-12-03), each held out on the committed code before it was tuned on
-  // (docs/assistant.md "Blind sets 28–33"): 28 English only (72.4 % verdicts, 61.3 % conversations, 10
-  // confident wrong); 29 parents and voice input (75.0 %, 41.9 %, 0); 30 long conversations (100 %, 78.3 %,
-  // 4); 31 employers and districts (92.9 %, 76.7 %, 3); 32 an HR group chat (92.2 %, 90.0 %, 2); 33 terse
-  // phone messages (86.6 %, 83.3 %, 4). Fixes from all six since; the floors are today's.
-  ['understanding-check28.yaml', { messages: 0.86, conversations: 0.83, confidentWrong: 2 }],
-  ['understanding-check29.yaml', { messages: 0.87, conversations: 0.83, confidentWrong: 0 }],
-  ['understanding-check30.yaml', { messages: 0.9, conversations: 0.91, confidentWrong: 0 }],
-  ['understanding-check31.yaml', { messages: 0.84, conversations: 0.83, confidentWrong: 1 }],
-  ['understanding-check32.yaml', { messages: 0.88, conversations: 0.93, confidentWrong: 0 }],
-  ['understanding-check33.yaml', { messages: 0.86, conversations: 0.83, confidentWrong: 3 }],
-  // Blind sets 34–40 (eleventh round, docs/assistant.md): held out before their first run, tuned on since; the
-  // floors are today's. Their confident wrong verdicts are listed there.
-  ['understanding-check34.yaml', { messages: 0.83, conversations: 0.8, confidentWrong: 2 }],
-  ['understanding-check35.yaml', { messages: 0.81, conversations: 0.66, confidentWrong: 3 }],
-  ['understanding-check36.yaml', { messages: 0.87, conversations: 0.87, confidentWrong: 0 }],
-  ['understanding-check37.yaml', { messages: 0.89, conversations: 0.9, confidentWrong: 1 }],
-  ['understanding-check38.yaml', { messages: 0.72, conversations: 0.63, confidentWrong: 2 }],
-  ['understanding-check39.yaml', { messages: 0.85, conversations: 0.71, confidentWrong: 2 }],
-  ['understanding-check40.yaml', { messages: 0.7, conversations: 0.76, confidentWrong: 7 }],
-] as const) {
-  test(`${name}: no confident wrong verdict, every shown fact has a source, floors hold`, async () => {
-    // The sets' ranks are those of the shared table; with another table (or none) their cases are skipped.
-    const realRankings =
-      !!app.universities && !!app.config.RANKINGS_FILE && /shared\/data\/rankings\/top200\.csv$/.test(app.config.RANKINGS_FILE);
-    const r = await runUnderstandingSet(app.assistant, loadUnderstandingSet(join(fixtures, name)), { hasRankings: realRankings, now });
-    const why = r.failures.map((f) => `${f.id} ${f.q}: ${f.problems.join('; ')}`).join('\n');
-    assert.ok(r.confidentWrong <= floors.confidentWrong, `${r.confidentWrong} confident wrong\n${why}`);
-    assert.equal(r.unsourcedFacts, 0, 'property: every ✓/✗ fact has a span or a button answer');
-    if (realRankings) {
-      assert.ok(r.messages.accuracy >= floors.messages, `${r.messages.accuracy}\n${why}`);
-      assert.ok(r.conversations.accuracy >= floors.conversations, `${r.conversations.accuracy}\n${why}`);
-    }
-  });
-}
+floorTests(
+  () => app,
+  [
+    ['understanding-tune.yaml', { messages: 0.98, conversations: 0.95, confidentWrong: 0 }],
+    ['understanding-check.yaml', { messages: 0.89, conversations: 0.98, confidentWrong: 0 }],
+    ['understanding-check2.yaml', { messages: 0.86, conversations: 0.98, confidentWrong: 0 }],
+    ['understanding-check3.yaml', { messages: 0.94, conversations: 0.87, confidentWrong: 1 }],
+    ['understanding-check4.yaml', { messages: 0.94, conversations: 0.9, confidentWrong: 0 }],
+    // (gg30 asks of the colleague, "他能不能也这样落": answered about him, Fudan — the writer judged the asker's case.)
+    ['understanding-check5.yaml', { messages: 0.91, conversations: 0.94, confidentWrong: 0 }],
+    ['understanding-check6.yaml', { messages: 0.94, conversations: 0.95, confidentWrong: 1 }],
+    ['understanding-check7.yaml', { messages: 0.91, conversations: 0.95, confidentWrong: 0 }],
+    // Written at the end of the round and run held out on the final code; a few fixes from it so far.
+    ['understanding-check8.yaml', { messages: 0.8, conversations: 0.85, confidentWrong: 3 }],
+    // Held out until its first run (2026-12-02: 85.9 % verdicts, 4 confident wrong); fixes from it since.
+    ['understanding-check9.yaml', { messages: 0.93, conversations: 0.83, confidentWrong: 0 }],
+    // Written during the round, run held out on its final code (88.7 % verdicts, 4 confident wrong); two fixes since.
+    ['understanding-check10.yaml', { messages: 0.87, conversations: 0.9, confidentWrong: 0 }],
+    // Blind sets 11 and 12 (2026-12-02), held out until their first run (11: 87.1 % verdicts, 8 confident
+    // wrong; 12: 91.3 %, 1); fixes from both since (rc32, an expiry question after a check, on 2026-12-03).
+    ['understanding-check11.yaml', { messages: 0.93, conversations: 0.95, confidentWrong: 0 }],
+    ['understanding-check12.yaml', { messages: 0.95, conversations: 0.97, confidentWrong: 0 }],
+    // Blind set 13, held out on the round's code (95.6 % verdicts, 82.5 % conversations, 4 confident wrong).
+    ['understanding-check13.yaml', { messages: 0.97, conversations: 0.9, confidentWrong: 0 }],
+    // Blind sets 14 and 15, held out on the round's code (14: 97.4 % verdicts, 2 confident wrong; 15: 92.4 %,
+    // 1); fixes from both since. Check 14 keeps u033 ("在上海工作" is read as full-time, with the assumption
+    // said; its writer would ask).
+    ['understanding-check14.yaml', { messages: 0.93, conversations: 0.97, confidentWrong: 1 }],
+    ['understanding-check15.yaml', { messages: 0.92, conversations: 0.97, confidentWrong: 0 }],
+    // Blind set 16, held out on the round's final understanding code (52eaf7b: 96.2 % verdicts, 97.0 %
+    // conversations, 0 confident wrong); a few fixes from it since.
+    ['understanding-check16.yaml', { messages: 0.96, conversations: 0.96, confidentWrong: 0 }],
+    // Blind set 17, held out on the round's final code (f93c998: 91.4 % verdicts, 87.5 % conversations,
+    // 0 confident wrong); some fixes from it since.
+    ['understanding-check17.yaml', { messages: 0.95, conversations: 0.95, confidentWrong: 0 }],
+    // Blind set 18, held out on the round's last code (98.3 % verdicts, 93.8 % conversations, 0 confident wrong).
+    ['understanding-check18.yaml', { messages: 0.97, conversations: 0.95, confidentWrong: 0 }],
+    // Blind set 19, held out on the round's final code (cb55d64: 100 % verdicts, 100 % conversations, 0
+    // confident wrong); nothing tuned on it.
+    ['understanding-check19.yaml', { messages: 0.97, conversations: 0.97, confidentWrong: 0 }],
+  ],
+);
 
 test('a contradiction is resolved in favour of the later statement and said back', async () => {
   const { reply, state } = await app.assistant.reply(undefined, 'QS第30，哦不对是130，在上海全职，能落户吗', '2026-12-01', now);
