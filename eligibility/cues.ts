@@ -36,6 +36,10 @@ const CueFileSchema = z
         selfAgain: Words,
         /** He, she: a clause opening with one after another person was spoken of is about that person. */
         thirdPerson: Words,
+        /** Together ("都", "both") in a clause joining the asker or the case with another ("我和我老公都…"): about the case too. */
+        together: Words,
+        /** Words that join two people in one clause (和, 跟, and). */
+        joined: Words,
         /** Plans, among the hypothetical words: a plan's date of an event a rule asks about is the person's. */
         plans: Words,
         /** We, our: the asker with others (a company's), not the asker alone. */
@@ -160,6 +164,10 @@ export interface CueTables {
     selfAgain: string[];
     /** He, she: a clause opening with one after another person was spoken of is about that person. */
     thirdPerson: string[];
+    /** Together (都, both): a clause that joins the case with another person and says both is about the case too. */
+    together: string[];
+    /** Words that join two people in one clause (和, 跟, and). */
+    joined: string[];
     /** Plans ("下个月要", "打算"): a plan's date of an event a rule asks about is the person's. */
     plans: string[];
     /** We, our (我们, our): the asker with others, not the asker alone. */
@@ -288,6 +296,8 @@ export function emptyCueTables(): CueTables {
       notSelf: [],
       selfAgain: [],
       thirdPerson: [],
+      together: [],
+      joined: [],
       plans: [],
       plural: [],
       askFor: [],
@@ -378,6 +388,8 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
       'notSelf',
       'selfAgain',
       'thirdPerson',
+      'together',
+      'joined',
       'plans',
       'plural',
       'askFor',

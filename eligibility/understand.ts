@@ -101,6 +101,11 @@ export interface Understanding {
    */
   people: { labels: string[]; asked: string | null } | null;
   /**
+   * The message states facts of another person beside the asker's own, in that person's clauses ("我是曼彻斯特大学
+   * 她是诺丁汉大学"): a later message asking of them by he or she ("她能落户吗") is read with this one.
+   */
+  speaksOfAnother: boolean;
+  /**
    * A case the person supposes and asks about ("假如我是QS第45的学校毕业，在上海全职，能落户吗"): the facts of
    * its clauses (role hypothetical), none of them the person's. The decision may judge them as supposed,
    * and says so; empty when the message asks nothing or states the same facts as the person's own.
@@ -493,7 +498,7 @@ function peopleIn(text: string, cues: CueTables): { parts: { label: string; star
   const P = cues.people;
   const re = patternsOf(cues).personLabel;
   if (!re) return null;
-  const parts: { label: string; start: number; end: number; asked: boolean }[] = [];
+  const parts: { label: string; start: number; end: number; asked: boolean; labelAt: number }[] = [];
   let at = 0;
   // (A bullet before a label starts a part too, "… - A: Bristol MSc - B: …", where a list is run together.)
   // (…or a comma before a label of `people.labelAfterComma`: "A是UCLA的，B是UC Irvine的".)
@@ -506,28 +511,34 @@ function peopleIn(text: string, cues: CueTables): { parts: { label: string; star
     if (before || list) body = body.slice((before ?? list)!.length).replace(/^[\s：:]+/u, '');
     // (…or after a short opening that ends with a colon: "两个人问一下：A是UCLA的".)
     const intro = /^[^：:]{1,20}[：:]\s*/u.exec(body);
-    const m = re.exec(body) ?? (intro ? re.exec(body.slice(intro[0].length)) : null);
+    const direct = re.exec(body);
+    const m = direct ?? (intro ? re.exec(body.slice(intro[0].length)) : null);
     const label = m?.slice(1).find((g) => !!g);
-    if (label && !P.notLabels.includes(label.toLowerCase())) parts.push({ label, start: at, end: at + seg.length, asked: !!before });
+    if (label && !P.notLabels.includes(label.toLowerCase())) {
+      const bodyAt = at + seg.length - body.length + (direct ? 0 : intro![0].length);
+      parts.push({ label, start: at, end: at + seg.length, asked: !!before, labelAt: bodyAt + m![0].indexOf(label) });
+    }
     at += seg.length;
   }
   const labels = [...new Set(parts.map((p) => p.label))];
   if (labels.length < 2) return null;
-  // (…or the label the text names again outside its own parts, the last one named: "…。Bob能走名校落户吗",
-  // "Can A apply for hukou?" then "And what about B?".)
-  const lastOutside = (l: string, own: typeof parts) => {
-    let rest = text;
-    for (const p of own) rest = rest.slice(0, p.start) + ' '.repeat(p.end - p.start) + rest.slice(p.end);
+  // (…or the label the text names again, other than where a part opens with it, the last one named: "…。Bob能走
+  // 名校落户吗", "员工B是复旦本科，B能落户吗", "Can A apply for hukou?" then "And what about B?".)
+  const namedAgain = (l: string, own: typeof parts) => {
     const wordy = /^[A-Za-z]+$/u.test(l);
     let at = -1;
-    for (let i = rest.indexOf(l); i >= 0; i = rest.indexOf(l, i + 1))
-      if (!wordy || (!/[A-Za-z]/u.test(rest[i - 1] ?? '') && !/[A-Za-z]/u.test(rest[i + l.length] ?? ''))) at = i;
+    for (let i = text.indexOf(l); i >= 0; i = text.indexOf(l, i + 1))
+      if (
+        !own.some((p) => p.labelAt === i) &&
+        (!wordy || (!/[A-Za-z]/u.test(text[i - 1] ?? '') && !/[A-Za-z]/u.test(text[i + l.length] ?? '')))
+      )
+        at = i;
     return at;
   };
   const again = labels
     .map((l) => {
       const own = parts.filter((p) => p.label === l);
-      return { l, at: Math.max(lastOutside(l, own), own.length > 1 ? own[own.length - 1]!.start : -1) };
+      return { l, at: Math.max(namedAgain(l, own), own.length > 1 ? own[own.length - 1]!.start : -1) };
     })
     .filter((x) => x.at >= 0)
     .sort((a, b) => b.at - a.at);
@@ -713,6 +724,15 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       )
         c.role = 'reported';
     }
+  // A clause that joins the asker — or the case asked for — with another person and says both ("我和我老公都在
+  // 民营企业上班", "my wife and I both work full-time") is about the case too (cue tables roles.together, joined).
+  for (const c of clauses) {
+    const lc = c.text.toLowerCase();
+    if (c.role !== 'reported' || has(lc, cues.roles.reported) || !hasWord(lc, cues.roles.together) || !hasWord(lc, cues.roles.joined))
+      continue;
+    const own = P.notTheSelf ? lc.replace(P.notTheSelf, ' ') : lc;
+    if (askedFor || hasWord(own, cues.roles.self)) c.role = 'self';
+  }
   // A hire the message goes on to ask about by he or she ("宝山区的单位引进了1名紧缺急需人才，安居资助他能拿吗")
   // is the case, not a kind of people a measure is for.
   const asksOfHim = (c: { text: string; role: Role }) => {
@@ -733,14 +753,15 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
       if (hireOnly(c) || (c.role === 'reported' && asksOfHim(c) && !has(c.text.toLowerCase(), cues.roles.reported))) c.role = 'self';
   // A clause that opens with he or she, after another person was spoken of, is about that person while the
   // message asks about the speaker: "我老婆是复旦毕业的，我是悉尼大学硕士，我是全职，她在做自由职业，我能落户吗".
-  if (!askedFor && clauses.some((c) => c.role === 'reported'))
+  const another = (c: { text: string; role: Role }) => c.role === 'reported' || has(c.text.toLowerCase(), cues.roles.others);
+  if (!askedFor && clauses.some(another))
     for (let i = 1; i < clauses.length; i++) {
       const cur = clauses[i]!;
       const lc = cur.text.toLowerCase();
       // (Latin words as whole words: "he", not "health".)
       const opens = cues.roles.thirdPerson.some((w) => lc.startsWith(w) && (!/[a-z']$/.test(w) || !/[a-z']/.test(lc[w.length] ?? '')));
       if (cur.role !== 'self' || !opens || hasWord(lc, cues.roles.self)) continue;
-      if (clauses.slice(0, i).some((c) => c.role === 'reported')) cur.role = 'reported';
+      if (clauses.slice(0, i).some(another)) cur.role = 'reported';
     }
   // A list of people: the parts of those not asked about are reported (cue table `people`).
   const people = peopleIn(text, cues);
@@ -1452,6 +1473,13 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
     supposed,
     asksAmount: has(lower, cues.amountAsked),
     people: people ? { labels: [...new Set(people.parts.map((p) => p.label))], asked: people.asked } : null,
+    speaksOfAnother: spans.some(
+      (sp) =>
+        sp.role === 'reported' &&
+        clauses.some(
+          (c) => c.role === 'reported' && sp.span[0] >= c.start && sp.span[1] <= c.end && !has(c.text.toLowerCase(), cues.roles.reported),
+        ),
+    ),
     question: endsAsQuestion(lower, cues) || /[?？]/.test(lower),
     askingText:
       [...clauses]

@@ -190,6 +190,29 @@ export function createAssistant(deps: AssistantDeps): Assistant {
           openFact: open?.fact ?? state.expect ?? pendingDate ?? null,
           contextYear: state.contextYear ?? null,
         });
+      // (A message that asks of another person by he or she alone, "先说她的 她能落户吗", after one that stated their
+      // facts beside the asker's, is read with that one.)
+      if (
+        deps.understand &&
+        understood?.subject === 'other' &&
+        !understood.speaksOfAnother &&
+        state.anotherText &&
+        state.subject !== 'other'
+      ) {
+        understood = deps.understand(`${state.anotherText}\n${text}`, {
+          asOf,
+          referenceYear: state.contextYear ?? null,
+          openFact: null,
+          lastFacts: [],
+          known: {},
+        });
+        extraction = {
+          facts: understood.facts,
+          notes: understood.notes,
+          ambiguities: understood.ambiguities,
+          evidence: understood.evidence,
+        };
+      }
     } catch {
       extraction = none;
     }
@@ -357,6 +380,7 @@ export function createAssistant(deps: AssistantDeps): Assistant {
       topicRule: null,
       // (A list of people is kept for the next message, which may ask about another of them.)
       people: understood?.people ? { text: listBefore ? listBefore.text : text, labels: understood.people.labels } : null,
+      anotherText: understood?.speaksOfAnother ? text : (state.anotherText ?? null),
     };
     let searchResult: Promise<SearchResult> | undefined;
     // An English question searches the Chinese library with the glossary's terms added (text/glossary.ts)…

@@ -113,6 +113,11 @@ export interface ConversationState {
    * 他们能落户吗"): its text and labels. The next message that names one ("问的是B") is read with it.
    */
   people?: { text: string; labels: string[] } | null;
+  /**
+   * The last message that stated another person's facts beside the asker's ("我是曼大 她是诺丁汉…"): a message
+   * that then asks of them by he or she alone ("先说她的 她能落户吗") is read with it.
+   */
+  anotherText?: string | null;
   /** Whose case the facts are (understanding `subject`): a message about another person starts theirs afresh. */
   subject?: 'self' | 'other' | null;
   /** The goals the conversation named (落户, 补贴…), kept until another goal is named. */

@@ -221,6 +221,14 @@ describe('information questions quote the clause', () => {
     assert.equal(second.state.facts.worldRank, 80);
   });
 
+  test("after the asker's and a spouse's facts, asking of her by she alone reads her facts from before", async () => {
+    const first = await ask('我和我老婆都是海归 我是曼彻斯特大学 她是诺丁汉大学 都在上海全职 社保都交了4个月');
+    const hers = await ask('先说她的 她能落户吗', ASOF, first.state);
+    assert.equal(hers.reply.eligibility?.verdict, 'not_eligible');
+    assert.equal(hers.state.facts.worldRank, 97, 'Nottingham, not Manchester');
+    assert.equal(hers.state.facts.socialInsuranceMonths, 4);
+  });
+
   test('a supposed case is no fact of the person; what it would give is said as a note', async () => {
     const { reply, state } = await ask('假如我是QS排名第四十五的学校毕业的，回来在上海找个全职工作，是不是马上就能落户');
     assert.equal(reply.eligibility?.verdict, 'need_more_info');

@@ -586,3 +586,18 @@ test("asked for a colleague, the asker's own clause is the asker's; our office i
   assert.equal(x.facts.studiedAbroad, undefined, 'the asker studied at home, not the colleague');
   assert.equal(x.facts.employedFullTimeInShanghai, true);
 });
+
+test("people: a clause that joins the case with another and says both is the case's; labels with a prefix; a name named again", () => {
+  const both = u('我和我老公都在民营企业上班。2022年我用了2次线上职业培训补贴，他用了3次。请问我那年还能再用一次吗？');
+  assert.deepEqual([both.facts.isEnterpriseEmployee, both.facts.onlineTrainingSubsidiesUsed], [true, 2], 'his 3 are his, the company both');
+  const friends = u('朋友A是牛津毕业的，朋友B是清华本硕（没出过国），两人现在都在上海全职工作。B能不能按世界前50名院校直接落户？');
+  assert.deepEqual([friends.people?.asked, friends.facts.university, friends.facts.employedFullTimeInShanghai], ['B', undefined, true]);
+  const again = u('员工A是UCL硕士，员工B是复旦本科，B能落户吗');
+  assert.deepEqual([again.people?.asked, again.facts.degreeLevel], ['B', 'bachelor'], 'B named again inside its own part');
+  const named = u('Amy: UCL MSc, Bob: Manchester MSc, 5 months social insurance. Can Bob get hukou?');
+  assert.deepEqual([named.people?.labels, named.people?.asked], [['Amy', 'Bob'], 'Bob'], 'a name with a colon after a comma starts a part');
+  // (Without a joining word, 都 of one other person stays theirs.)
+  assert.equal(u('我老公都在民营企业上班，我能领培训补贴吗').facts.isEnterpriseEmployee, undefined);
+  assert.equal(u('我是全职，我老婆社保交了3个月').speaksOfAnother, true);
+  assert.equal(u('我朋友说曼大是前50').speaksOfAnother, false, "hearsay is no other person's case");
+});
