@@ -99,6 +99,8 @@ const CueFileSchema = z
     /** After a date, these make it a deadline ("年底前"), not the time of an event. */
     deadlineAfter: Words,
     present: Words,
+    /** Question words inside a clause ("用的哪个基数", "what base applied"): the message asks. */
+    questionWords: Words,
     questionEnd: Words,
     /** Words that open a question as its first word ("was a third one still subsidised", "can we…"). */
     questionStart: Words,
@@ -231,6 +233,8 @@ export interface CueTables {
   deadlineAfter: string[];
   /** Words that put the question now (现在, 目前): no situation date then. */
   present: string[];
+  /** Question words inside a clause ("用的哪个基数", "what base applied"): a message with one asks. */
+  questionWords: string[];
   /** Question endings (吗, 呢, ?). */
   questionEnd: string[];
   questionStart: string[];
@@ -334,6 +338,7 @@ export function emptyCueTables(): CueTables {
     situationFacts: [],
     deadlineAfter: [],
     present: [],
+    questionWords: [],
     questionEnd: [],
     questionStart: [],
     amountAsked: [],
@@ -444,6 +449,7 @@ export function loadCueTables(dir: string, knownFacts?: Set<string>): CueTables 
     out.situationFacts = [...new Set([...out.situationFacts, ...d.situationFacts])];
     out.deadlineAfter = words([...out.deadlineAfter, ...d.deadlineAfter]);
     out.present = words([...out.present, ...d.present]);
+    out.questionWords = words([...out.questionWords, ...d.questionWords]);
     out.questionEnd = words([...out.questionEnd, ...d.questionEnd]);
     out.questionStart = words([...out.questionStart, ...d.questionStart]);
     out.amountAsked = words([...out.amountAsked, ...d.amountAsked]);

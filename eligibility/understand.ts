@@ -1160,7 +1160,7 @@ export function understand(message: string, ctx: UnderstandContext, deps: Unders
         endsAsQuestion(o.text.toLowerCase(), cues) ||
         askedByANotA(o.text, cues.negation).length > 0),
   );
-  const asksInPast = (c: string) => has(c, cues.intent) || endsAsQuestion(c, cues) || someClauseAsks;
+  const asksInPast = (c: string) => has(c, cues.intent) || endsAsQuestion(c, cues) || someClauseAsks || hasWord(c, cues.questionWords);
   const present = has(lower, cues.present);
   // The last such clause is the asking one; its 那会儿/当时 points at the nearest date before it that is an
   // event, not a deadline ("年底前").

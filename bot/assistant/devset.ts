@@ -343,7 +343,10 @@ function check(e: Expectation, reply: Reply, state: ConversationState): { proble
     // A month said without a day is that month: the decision writes it as its 1st day, the sets as the 1st or
     // the 15th.
     const sameMonth = typeof got === 'string' && got.endsWith('-01') && got.slice(0, 7) === e.situationDate.slice(0, 7);
-    if (got !== e.situationDate && !sameMonth) p.push(`situationDate ${got} ≠ ${e.situationDate}`);
+    // (…and a span of months, "2022-07/2022-09" for Q3 2022, is the month it starts, as the sets write it.)
+    const spanStart =
+      typeof got === 'string' && got.includes('/') && e.situationDate.length >= 7 && got.slice(0, 7) === e.situationDate.slice(0, 7);
+    if (got !== e.situationDate && !sameMonth && !spanStart) p.push(`situationDate ${got} ≠ ${e.situationDate}`);
   }
   if (e.doc && reply.citations[0]?.docId !== e.doc) p.push(`doc ${reply.citations[0]?.docId ?? '-'} ≠ ${e.doc}`);
   if (e.expired !== undefined && !!reply.expired !== e.expired) p.push(`expired ${!!reply.expired} ≠ ${e.expired}`);

@@ -601,3 +601,12 @@ test("people: a clause that joins the case with another and says both is the cas
   assert.equal(u('我是全职，我老婆社保交了3个月').speaksOfAnother, true);
   assert.equal(u('我朋友说曼大是前50').speaksOfAnother, false, "hearsay is no other person's case");
 });
+
+test('a past application asked about with a question word, or said with 办的, is the situation', () => {
+  const q3 = u('Q3 2022我们给两个员工办的居转户 平均工资用的哪个基数');
+  assert.deepEqual([q3.facts.applicationDate, q3.situationDate], ['2022-07/2022-09', '2022-07/2022-09']);
+  const year = u('2023年办的人才引进 涉及平均工资的那块还是按老标准吗');
+  assert.deepEqual([year.facts.applicationDate, year.situationDate], ['2023', '2023']);
+  // (A bound after a date is no application: "2022年7月以后怎么算" asks about the measure.)
+  assert.equal(u('人才引进的平均工资基数2022年7月以后怎么算').facts.applicationDate, undefined);
+});
