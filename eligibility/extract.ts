@@ -175,6 +175,9 @@ interface Signal<T> {
   order?: number;
 }
 
+/** A date fact's value: a year, a month or a day ("2022", "2022-08", "2022-08-15"). */
+const DATE_VALUE = /^\d{4}(?:-\d{2}){0,2}$/;
+
 const asOfParts = (asOf: string) => {
   const [y, m, d] = asOf.split('-').map(Number) as [number, number, number];
   return { y, m, d };
@@ -399,6 +402,12 @@ export function extractFacts(text: string, opts: ExtractOptions): Extraction {
     bools.get(fact)!.push({ value, evidence: ev, now, weak, contrast, order });
   };
   const set = (fact: string, value: unknown, ev: string) => {
+    // A coarser date that holds the one already read says the same, it does not correct it: "2022年8月份申请
+    // … 我是今年准备办的" (asOf 2022) stays 2022-08.
+    const known = facts[fact];
+    if (typeof known === 'string' && typeof value === 'string' && DATE_VALUE.test(value)) {
+      if (known.length > value.length && known.startsWith(value) && DATE_VALUE.test(known)) return;
+    }
     facts[fact] = value;
     evidence[fact] = ev;
   };
