@@ -304,3 +304,18 @@ describe('whose case a conversation is about', () => {
     assert.deepEqual([r.state.facts.socialInsuranceMonths, r.state.facts.employedFullTimeInShanghai], [7, true]);
   });
 });
+
+describe('what is in scope', () => {
+  test('a workplace in a named area or study abroad in a foreign city is the case, not a question about elsewhere', async () => {
+    let { reply } = await ask(
+      'joined a pharma company in Zhangjiang full-time last month, graduated from Imperial College, can I get hukou',
+    );
+    assert.deepEqual([reply.eligibility?.ruleId, reply.eligibility?.verdict], ['sh-hrss-2022-103-3-top-university', 'eligible']);
+    ({ reply } = await ask('还在澳洲读书 墨尔本大学 能落户吗'));
+    assert.deepEqual([reply.eligibility?.ruleId, reply.eligibility?.verdict], ['sh-hrss-2022-103-3-top-university', 'not_eligible']);
+    // (The area's own scheme is still handed off.)
+    ({ reply } = await ask('zhangjiang talent policy for returnees?'));
+    assert.deepEqual([reply.grounded, reply.citations.length], [false, 0]);
+    assert.match(reply.answer, /12333/);
+  });
+});
